@@ -1,0 +1,117 @@
+"""``create_app(settings)``: the one ASGI application, assembled from the plugins' data."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from bocage.core import http, migrate
+from bocage.core.db import create_engine, sessionmaker
+from bocage.core.errors import PluginError
+from bocage.core.graphql.schema import GraphQLView, build_schema
+from bocage.core.host import PluginHost
+from bocage.core.openapi import openapi_document
+from bocage.core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+logger = logging.getLogger("bocage")
+
+RESERVED_PATHS = {"/graphql", "/healthz", "/readyz", "/openapi.json"}
+
+
+def _plugin_routes(host: PluginHost) -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    names: dict[str, str] = {}
+    paths: dict[str, str] = {path: "core" for path in RESERVED_PATHS}
+    for plugin, spec in host.routes():
+        if spec.name in names:
+            raise PluginError(
+                f"route name {spec.name!r} is used by both {names[spec.name]!r} and {plugin!r}"
+            )
+        names[spec.name] = plugin
+        path = getattr(spec.route, "path", None)
+        if path is not None:
+            if path in paths:
+                raise PluginError(
+                    f"route path {path} is served by both {paths[path]!r} and {plugin!r}"
+                )
+            paths[path] = plugin
+        routes.append(spec.route)
+    return routes
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    host: PluginHost | None = None,
+    engine: AsyncEngine | None = None,
+) -> Starlette:
+    """Build the app; every plugin problem surfaces here, before the first request."""
+    settings = settings or load_settings()
+    host = host or PluginHost(settings)
+    engine = engine or create_engine(settings)
+    schema = build_schema(host)
+    openapi = openapi_document(host)
+    session_factory = sessionmaker(engine)
+    graphql = GraphQLView(schema, host=host, sessionmaker=session_factory)
+
+    async def openapi_json(request: Request) -> JSONResponse:
+        return JSONResponse(openapi)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            state = await migrate.state(engine, host)
+            if not state.at_head:
+                logger.info("applying migrations to %s", engine.url.render_as_string())
+                await migrate.upgrade(engine, host)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql, name="graphql"),
+        Route("/healthz", http.healthz, methods=["GET"], name="healthz"),
+        Route("/readyz", http.readyz, methods=["GET"], name="readyz"),
+        Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
+        *_plugin_routes(host),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type", "Accept-Language"],
+                max_age=600,
+            )
+        ],
+        exception_handlers={HTTPException: http.http_error, Exception: http.server_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.host = host
+    app.state.engine = engine
+    app.state.sessionmaker = session_factory
+    app.state.schema = schema
+    app.state.openapi = openapi
+    return app
+
+
+def app_factory() -> Starlette:
+    """Entry point for ``uvicorn --factory bocage.core.app:app_factory``."""
+    return create_app()

@@ -1,0 +1,124 @@
+"""Storage kit: the declarative base every table derives from, column helpers, the engine.
+
+Plugins import :class:`Base` (through :mod:`bocage.core.api`) so that their tables share the
+naming convention; each plugin creates its tables in its own migration branch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, DateTime, Enum, MetaData, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
+
+    from bocage.core.settings import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Key of ``Column.info`` that marks a column as holding personal data (GDPR).
+PERSONAL = "personal"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always returned time-zone aware (SQLite forgets zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Bocage stores aware UTC timestamps")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+#: JSON on SQLite, JSONB on PostgreSQL (indexable, comparable).
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Bocage table, core and plugins alike."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, str]: JSONType}
+
+
+class Timestamped:
+    """``created_at`` and ``updated_at``, set by the application in UTC."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+
+
+class SoftDeletable:
+    """Rows that syncing clients must see disappear are archived, not deleted."""
+
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)
+
+
+def personal(*args: Any, **kwargs: Any) -> Any:
+    """A ``mapped_column`` holding personal data: never exposed without the right role."""
+    info = {**kwargs.pop("info", {}), PERSONAL: True}
+    return mapped_column(*args, info=info, **kwargs)
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """The async engine for ``settings.database_url``, tuned per dialect."""
+    kwargs: dict[str, Any] = {"echo": settings.sql_echo}
+    if settings.is_sqlite:
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs.update(pool_size=settings.db_pool_size, pool_pre_ping=True)
+    engine = create_async_engine(settings.database_url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Any]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def StrEnumType(enum_class: type[Any]) -> Enum:  # noqa: N802 - reads like a type
+    """Store a ``StrEnum`` as its values in a portable VARCHAR (no native enum to migrate)."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=40,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )

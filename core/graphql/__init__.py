@@ -1,0 +1,1 @@
+"""The GraphQL kit: context, pagination, languages, errors, and the core's types and queries."""

@@ -1,0 +1,68 @@
+"""Per-request state: one database session, the DataLoaders, the language, the host.
+
+Made fresh for each request by the GraphQL view (never kept in globals) and closed after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+if TYPE_CHECKING:
+    from sqlalchemy import Executable
+    from sqlalchemy.engine import Result
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from starlette.requests import Request
+
+    from bocage.core.host import PluginHost
+    from bocage.core.settings import Settings
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+@dataclass
+class Context:
+    """What every resolver gets as ``info.context``."""
+
+    settings: Settings
+    host: PluginHost
+    sessionmaker: async_sessionmaker[AsyncSession]
+    language: str
+    request: Request | None = None
+    _session: AsyncSession | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
+
+    @property
+    def dialect(self) -> str:
+        return self.sessionmaker.kw["bind"].dialect.name
+
+    async def execute(self, statement: Executable) -> Result[Any]:
+        """Run a statement on the request's session.
+
+        Resolvers run concurrently but a session cannot: the lock serialises them, while the
+        DataLoaders keep the number of statements independent of the page size.
+        """
+        async with self._lock:
+            if self._session is None:
+                self._session = self.sessionmaker()
+            return await self._session.execute(statement)
+
+    def loader(
+        self, key: Hashable, load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]
+    ) -> DataLoader[K, V]:
+        """The request's DataLoader for ``key``, created on first use with ``load``."""
+        existing = self._loaders.get(key)
+        if existing is None:
+            existing = self._loaders[key] = DataLoader(load_fn=load)
+        return existing
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,96 @@
+"""Multilingual fields: stored as ``{"fr": ..., "nl": ...}``, resolved to one language.
+
+The language is the field's ``lang`` argument, else the request's ``Accept-Language``, else
+``BOCAGE_DEFAULT_LANGUAGE``; when the text is missing in that language, the first available of
+fr, nl, de, en is returned. ``<field>Translations`` exposes every language.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from bocage.core.settings import LANGUAGES
+
+
+@strawberry.enum(description="A language of the territory's content.")
+class Language(enum.Enum):
+    FR = "fr"
+    NL = "nl"
+    DE = "de"
+    EN = "en"
+
+
+@strawberry.type(description="A text in each language it exists in (null where missing).")
+class Translations:
+    fr: str | None
+    nl: str | None
+    de: str | None
+    en: str | None
+
+    @classmethod
+    def of(cls, values: Mapping[str, str] | None) -> Translations:
+        values = values or {}
+        return cls(**{lang: values.get(lang) or None for lang in LANGUAGES})
+
+
+def parse_accept_language(header: str | None) -> str | None:
+    """The preferred supported language of an ``Accept-Language`` header, if any."""
+    if not header:
+        return None
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                continue
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and quality > 0:
+            weighted.append((-quality, position, primary))
+    return min(weighted)[2] if weighted else None
+
+
+def pick(values: Mapping[str, str] | None, lang: str) -> str | None:
+    """The text in ``lang``, else in the first available language."""
+    if not values:
+        return None
+    if values.get(lang):
+        return values[lang]
+    for fallback in LANGUAGES:
+        if values.get(fallback):
+            return values[fallback]
+    return next((v for v in values.values() if v), None)
+
+
+def request_language(info: Info[Any, Any], lang: Language | None) -> str:
+    return lang.value if lang is not None else info.context.language
+
+
+def translated(attribute: str, description: str, *, required: bool = False) -> tuple[Any, Any]:
+    """Two strawberry fields for a multilingual attribute of ``root.row``: the text in the
+    asked language, and all its translations."""
+
+    def text(root: Any, info: Info[Any, Any], lang: Language | None = None) -> str | None:
+        return pick(getattr(root.row, attribute), request_language(info, lang))
+
+    def text_required(root: Any, info: Info[Any, Any], lang: Language | None = None) -> str:
+        return pick(getattr(root.row, attribute), request_language(info, lang)) or ""
+
+    def translations(root: Any) -> Translations:
+        return Translations.of(getattr(root.row, attribute))
+
+    return (
+        strawberry.field(
+            resolver=text_required if required else text,
+            description=f"{description} In the language asked (`lang`, else Accept-Language).",
+        ),
+        strawberry.field(resolver=translations, description=f"{description} In every language."),
+    )

@@ -1,0 +1,67 @@
+"""Relay plumbing shared by every type backed by a table row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar, TypeVar
+
+from strawberry import relay
+from strawberry.types import Info
+
+from bocage.core.graphql.errors import BadInput
+from bocage.core.graphql.loaders import by_id
+
+T = TypeVar("T", bound="RowType")
+
+
+class RowType:
+    """A strawberry type that wraps a row: plain fields are copied, resolvers read ``row``.
+
+    Subclasses declare ``row: strawberry.Private[Model]`` and set ``model``.
+    """
+
+    model: ClassVar[type[Any]]
+
+    @classmethod
+    def from_row(cls: type[T], row: Any) -> T:
+        definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+        values = {
+            f.python_name: getattr(row, f.python_name)
+            for f in definition.fields
+            if f.base_resolver is None and f.python_name not in ("id", "row")
+        }
+        if any(f.python_name == "id" for f in definition.fields):
+            values["id"] = row.id
+        return cls(row=row, **values)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info[Any, Any], node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ids = []
+        for node_id in node_ids:
+            try:
+                ids.append(int(node_id))
+            except ValueError:
+                raise BadInput(f"{node_id!r} is not an ID of a {cls.__name__}", field="id") from None
+        rows = await by_id(info.context, cls.model).load_many(ids)
+        return [cls.from_row(row) if row is not None else None for row in rows]
+
+
+def decode_id(value: str, expected: type[Any] | tuple[type[Any], ...], field: str) -> int:
+    """The database key of a global ID, checking it names an object of the expected type."""
+    types = expected if isinstance(expected, tuple) else (expected,)
+    names = [t.__name__ for t in types]
+    try:
+        global_id = relay.GlobalID.from_id(value)
+        key = int(global_id.node_id)
+    except Exception:
+        raise BadInput(
+            f"{value!r} is not a valid ID; pass the `id` of a {' or '.join(names)}", field=field
+        ) from None
+    if global_id.type_name not in names:
+        raise BadInput(
+            f"{value!r} is the ID of a {global_id.type_name}, not of a {' or '.join(names)}",
+            field=field,
+        )
+    return key

@@ -1,0 +1,255 @@
+"""Relay connections with keyset (cursor) pagination, for top-level and nested lists.
+
+A cursor encodes the sort key of the last row seen, so pages stay stable when rows are added
+before them, and deep pages cost the same as the first one. Nested connections (a commune's
+projects) are loaded for all parents in one statement with a window function.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import orjson
+import strawberry
+from sqlalchemy import and_, func, or_, select
+
+from bocage.core.graphql.errors import BadInput
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement, Select
+
+    from bocage.core.graphql.context import Context
+
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type(description="Where a page sits in its list (Relay PageInfo).")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="One item of a page, with the cursor to continue after it.")
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type(description="A page of a list (Relay connection).")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Number of items in the whole list, across all pages.")
+    async def total_count(self) -> int:
+        return await self._count()
+
+    @strawberry.field(description="The items of this page (the nodes of `edges`).")
+    def nodes(self) -> list[NodeT]:
+        return [edge.node for edge in self.edges]
+
+
+# -- ordering and cursors ----------------------------------------------------------------------
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of an ordering; ``load`` turns its cursor value back into a Python value."""
+
+    expression: ColumnElement[Any]
+    descending: bool
+    load: Callable[[Any], Any] = lambda value: value
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A total order: the last key must be unique (the primary key)."""
+
+    keys: tuple[SortKey, ...]
+
+    def order_by(self) -> list[ColumnElement[Any]]:
+        return [k.expression.desc() if k.descending else k.expression.asc() for k in self.keys]
+
+    def after(self, values: Sequence[Any]) -> ColumnElement[bool]:
+        """Rows strictly after ``values`` in this order."""
+        clauses = []
+        for i, key in enumerate(self.keys):
+            equal = [self.keys[j].expression == values[j] for j in range(i)]
+            beyond = key.expression < values[i] if key.descending else key.expression > values[i]
+            clauses.append(and_(*equal, beyond))
+        return or_(*clauses)
+
+    def encode(self, values: Sequence[Any]) -> str:
+        raw = orjson.dumps([_dump(v) for v in values])
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def decode(self, cursor: str) -> list[Any]:
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            values = orjson.loads(raw)
+            if not isinstance(values, list) or len(values) != len(self.keys):
+                raise ValueError
+            return [key.load(value) for key, value in zip(self.keys, values, strict=True)]
+        except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+            raise BadInput(
+                "`after` is not a cursor of this list with this ordering: pass an `endCursor` "
+                "or `cursor` from a previous page of the same query",
+                field="after",
+            ) from None
+
+
+def load_datetime(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+def load_date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def page_size(context: Context, first: int | None) -> int:
+    settings = context.settings
+    if first is None:
+        return settings.page_size_default
+    if first < 0 or first > settings.page_size_max:
+        raise BadInput(
+            f"`first` must be between 0 and {settings.page_size_max}; got {first}. "
+            "Ask for the next page with `after: <endCursor>`",
+            field="first",
+        )
+    return first
+
+
+def _sort_columns(ordering: Ordering) -> list[ColumnElement[Any]]:
+    return [key.expression.label(f"page_key_{i}") for i, key in enumerate(ordering.keys)]
+
+
+def _build(
+    rows: Sequence[Any],
+    size: int,
+    ordering: Ordering,
+    after: str | None,
+    to_node: Callable[[Any], Any],
+    count: Callable[[], Awaitable[int]],
+) -> Connection[Any]:
+    edges = [
+        Edge(cursor=ordering.encode(list(row[1 : 1 + len(ordering.keys)])), node=to_node(row[0]))
+        for row in rows[:size]
+    ]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > size,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _count=count,
+    )
+
+
+async def paginate(
+    context: Context,
+    statement: Select[Any],
+    ordering: Ordering,
+    *,
+    first: int | None,
+    after: str | None,
+    to_node: Callable[[Any], Any],
+) -> Connection[Any]:
+    """One page of ``statement`` (a ``select(Model)`` with its filters) in ``ordering``."""
+    size = page_size(context, first)
+    page = statement.add_columns(*_sort_columns(ordering))
+    if after is not None:
+        page = page.where(ordering.after(ordering.decode(after)))
+    rows = (await context.execute(page.order_by(*ordering.order_by()).limit(size + 1))).all()
+
+    async def count() -> int:
+        total = select(func.count()).select_from(statement.order_by(None).subquery())
+        return int((await context.execute(total)).scalar_one())
+
+    return _build(rows, size, ordering, after, to_node, count)
+
+
+@dataclass(frozen=True)
+class NestedList:
+    """How to page a relation for many parents at once.
+
+    ``statement`` selects the child entity joined to ``parent`` (the parent's key column).
+    """
+
+    name: str
+    entity: Any
+    statement: Select[Any]
+    parent: ColumnElement[Any]
+    ordering: Ordering
+
+
+async def paginate_nested(
+    context: Context,
+    spec: NestedList,
+    parent_id: Any,
+    *,
+    first: int | None,
+    after: str | None,
+    to_node: Callable[[Any], Any],
+) -> Connection[Any]:
+    """One page of ``spec`` for ``parent_id``, batched with every sibling parent's page."""
+    size = page_size(context, first)
+    ordering = spec.ordering
+    cursor_values = ordering.decode(after) if after is not None else None
+
+    async def load_pages(parent_ids: Sequence[Any]) -> list[list[Any]]:
+        inner_statement = spec.statement.where(spec.parent.in_(parent_ids))
+        if cursor_values is not None:
+            inner_statement = inner_statement.where(ordering.after(cursor_values))
+        rank = func.row_number().over(partition_by=spec.parent, order_by=ordering.order_by())
+        entity = spec.entity
+        inner = inner_statement.with_only_columns(
+            entity.id.label("page_row_id"),
+            *_sort_columns(ordering),
+            spec.parent.label("page_parent"),
+            rank.label("page_rank"),
+        ).subquery()
+        keys = [inner.c[f"page_key_{i}"] for i in range(len(ordering.keys))]
+        outer = (
+            select(entity, *keys, inner.c.page_parent)
+            .join(inner, inner.c.page_row_id == entity.id)
+            .where(inner.c.page_rank <= size + 1)
+            .order_by(inner.c.page_parent, inner.c.page_rank)
+        )
+        grouped: dict[Any, list[Any]] = {pid: [] for pid in parent_ids}
+        for row in (await context.execute(outer)).all():
+            grouped[row[-1]].append(row)
+        return [grouped[pid] for pid in parent_ids]
+
+    async def load_counts(parent_ids: Sequence[Any]) -> list[int]:
+        counted = (
+            spec.statement.with_only_columns(spec.parent, func.count())
+            .where(spec.parent.in_(parent_ids))
+            .group_by(spec.parent)
+            .order_by(None)
+        )
+        counts = dict((await context.execute(counted)).tuples().all())
+        return [int(counts.get(pid, 0)) for pid in parent_ids]
+
+    pages = context.loader((spec.name, "page", size, after), load_pages)
+    rows = await pages.load(parent_id)
+    counter = context.loader((spec.name, "count"), load_counts)
+    return _build(rows, size, ordering, after, to_node, lambda: counter.load(parent_id))

@@ -1,0 +1,116 @@
+"""The core's query fields, contributed to ``Query`` through the same hook plugins use."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.types import Info
+
+from bocage.core import models as m
+from bocage.core.graphql.filters import (
+    CommuneFilter,
+    ProjectFilter,
+    ProjectOrder,
+    StakeholderFilter,
+    commune_ordering,
+    filter_communes,
+    filter_projects,
+    filter_stakeholders,
+    project_ordering,
+    stakeholder_ordering,
+    territory_ordering,
+)
+from bocage.core.graphql.i18n import Language, request_language
+from bocage.core.graphql.pagination import Connection, paginate
+from bocage.core.graphql.types import Commune, Project, Stakeholder, Territory
+
+
+@strawberry.type(description="An installed, enabled plugin.")
+class PluginInfo:
+    name: str
+    version: str
+
+
+@strawberry.type
+class CoreQuery:
+    node: relay.Node | None = relay.node(description="Any object by its global ID.")
+    nodes: list[relay.Node | None] = relay.node(description="Objects by their global IDs.")
+
+    @strawberry.field(description="The GALs.")
+    async def territories(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Territory]:
+        statement = select(m.Territory).where(m.Territory.deleted_at.is_(None))
+        return await paginate(
+            info.context, statement, territory_ordering(), first=first, after=after,
+            to_node=Territory.from_row,
+        )
+
+    @strawberry.field(description="A GAL by its slug.")
+    async def territory(self, info: Info, slug: str) -> Territory | None:
+        statement = select(m.Territory).where(
+            m.Territory.slug == slug, m.Territory.deleted_at.is_(None)
+        )
+        row = (await info.context.execute(statement)).scalar_one_or_none()
+        return Territory.from_row(row) if row else None
+
+    @strawberry.field(description="Communes, by NIS code.")
+    async def communes(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: CommuneFilter | None = None,
+    ) -> Connection[Commune]:
+        statement = filter_communes(info.context, select(m.Commune), filter)
+        return await paginate(
+            info.context, statement, commune_ordering(), first=first, after=after,
+            to_node=Commune.from_row,
+        )
+
+    @strawberry.field(description="A commune by its NIS (REFNIS) code, e.g. 64034 for Hannut.")
+    async def commune(self, info: Info, nis_code: str) -> Commune | None:
+        statement = select(m.Commune).where(
+            m.Commune.nis_code == nis_code.strip(), m.Commune.deleted_at.is_(None)
+        )
+        row = (await info.context.execute(statement)).scalar_one_or_none()
+        return Commune.from_row(row) if row else None
+
+    @strawberry.field(description="Organisations of the territory, by name.")
+    async def stakeholders(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: StakeholderFilter | None = None,
+    ) -> Connection[Stakeholder]:
+        statement = filter_stakeholders(info.context, select(m.Stakeholder), filter)
+        return await paginate(
+            info.context, statement, stakeholder_ordering(), first=first, after=after,
+            to_node=Stakeholder.from_row,
+        )
+
+    @strawberry.field(description="Projects; newest first unless `orderBy` says otherwise.")
+    async def projects(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: ProjectFilter | None = None,
+        order_by: ProjectOrder | None = None,
+        lang: Annotated[
+            Language | None, strawberry.argument(description="Language that TITLE ordering uses.")
+        ] = None,
+    ) -> Connection[Project]:
+        statement = filter_projects(info.context, select(m.Project), filter)
+        ordering = project_ordering(order_by, request_language(info, lang))
+        return await paginate(
+            info.context, statement, ordering, first=first, after=after, to_node=Project.from_row
+        )
+
+    @strawberry.field(description="The plugins this server runs, the core included.")
+    def plugins(self, info: Info) -> list[PluginInfo]:
+        return [PluginInfo(name=p.name, version=p.version) for p in info.context.host.plugins]

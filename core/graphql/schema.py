@@ -1,0 +1,139 @@
+"""Assembles the GraphQL schema from the core's and the plugins' contributions, and serves it."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import strawberry
+from graphql import GraphQLError
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import DuplicatedTypeName
+from strawberry.extensions import MaskErrors
+from strawberry.schema.config import StrawberryConfig
+
+from bocage.core.errors import PluginError
+from bocage.core.graphql.context import Context
+from bocage.core.graphql.i18n import parse_accept_language
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.websockets import WebSocket
+
+    from bocage.core.host import PluginHost
+
+logger = logging.getLogger("bocage.graphql")
+
+ROOTS = {
+    "Query": "bocage_graphql_query",
+    "Mutation": "bocage_graphql_mutation",
+    "Subscription": "bocage_graphql_subscription",
+}
+
+
+def _merge_root(host: PluginHost, name: str, hook: str) -> type | None:
+    """One root type whose fields are every contribution's, refusing duplicate field names."""
+    parts = host.contributions(hook)
+    owners: dict[str, str] = {}
+    for plugin, part in parts:
+        definition = getattr(part, "__strawberry_definition__", None)
+        if definition is None:
+            raise PluginError(f"plugin {plugin!r}: {hook} returned {part!r}, not a strawberry type")
+        for field in definition.fields:
+            if field.name in owners:
+                raise PluginError(
+                    f"{name}.{field.name} is contributed by both {owners[field.name]!r} and "
+                    f"{plugin!r}; rename the field in one of them"
+                )
+            owners[field.name] = plugin
+    if not parts:
+        return None
+    bases = tuple(part for _, part in reversed(parts))
+    return strawberry.type(type(name, bases, {}))
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Mask unexpected exceptions; keep validation errors and our typed errors readable."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class Schema(strawberry.Schema):
+    """Logs unexpected errors only: a client's mistake is its answer, not a server incident."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: Any = None
+    ) -> None:
+        unexpected = [e for e in errors if _should_mask(e)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def build_schema(host: PluginHost) -> strawberry.Schema:
+    """The schema of the core and every enabled plugin. Fails with a clear message on clashes."""
+    roots = {name: _merge_root(host, name, hook) for name, hook in ROOTS.items()}
+    if roots["Query"] is None:  # pragma: no cover - the core always contributes queries
+        raise PluginError("no query fields: the core plugin is missing")
+    types = [t for _, t in host.contributions("bocage_graphql_types")]
+    try:
+        return Schema(
+            query=roots["Query"],
+            mutation=roots["Mutation"],
+            subscription=roots["Subscription"],
+            types=types,
+            extensions=[MaskErrors(should_mask_error=_should_mask)],
+            config=StrawberryConfig(auto_camel_case=True),
+        )
+    except DuplicatedTypeName as error:
+        first = getattr(error.first_cls, "__module__", "?")
+        second = getattr(error.second_cls, "__module__", "?")
+        raise PluginError(
+            f"{error.message} (in {first} and {second}); GraphQL type names must be unique "
+            "across plugins: prefix yours with the plugin's name"
+        ) from None
+
+
+class GraphQLView(GraphQL):  # type: ignore[type-arg]
+    """Strawberry's ASGI view with a per-request :class:`Context`, closed after the request."""
+
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        *,
+        host: PluginHost,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        **kwargs: Any,
+    ) -> None:
+        settings = host.settings
+        super().__init__(
+            schema, graphql_ide="graphiql" if settings.graphiql_enabled else None, **kwargs
+        )
+        self.host = host
+        self.sessionmaker = sessionmaker
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
+        settings = self.host.settings
+        language = parse_accept_language(request.headers.get("accept-language"))
+        context = Context(
+            settings=settings,
+            host=self.host,
+            sessionmaker=self.sessionmaker,
+            language=language or settings.default_language,
+            request=request,  # type: ignore[arg-type]
+        )
+        request.state.bocage_context = context
+        return context
+
+    async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().run(request, *args, **kwargs)
+        finally:
+            context = getattr(request.state, "bocage_context", None)
+            if context is not None:
+                await context.close()
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)

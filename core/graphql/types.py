@@ -1,0 +1,379 @@
+"""The core's GraphQL object types: territories, communes, stakeholders, projects, indicators and
+the PST tree. Every relation is loaded through a DataLoader or a batched nested page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.types import Info
+
+from bocage.core import models as m
+from bocage.core.graphql import loaders
+from bocage.core.graphql.enums import (
+    ProjectFocus,
+    ProjectStatus,
+    StakeholderKind,
+    StakeholderNeed,
+    StakeholderRole,
+)
+from bocage.core.graphql.filters import project_ordering, stakeholder_ordering
+from bocage.core.graphql.i18n import Translations, translated
+from bocage.core.graphql.nodes import RowType
+from bocage.core.graphql.pagination import Connection, NestedList, paginate_nested
+
+
+def _nested_projects(name: str, link: Any, column: str) -> NestedList:
+    statement = (
+        select(m.Project)
+        .join(link, link.c.project_id == m.Project.id)
+        .where(m.Project.deleted_at.is_(None))
+    )
+    return NestedList(name, m.Project, statement, link.c[column], project_ordering())
+
+
+def _distinct_project_stakeholders() -> Any:
+    link = m.ProjectStakeholder.__table__
+    return select(link.c.project_id, link.c.stakeholder_id).distinct().subquery("project_links")
+
+
+COMMUNE_PROJECTS = _nested_projects("commune.projects", m.project_commune, "commune_id")
+ACTION_PROJECTS = _nested_projects("action.projects", m.project_pst_action, "pst_action_id")
+STAKEHOLDER_PROJECTS = _nested_projects(
+    "stakeholder.projects", _distinct_project_stakeholders(), "stakeholder_id"
+)
+COMMUNE_STAKEHOLDERS = NestedList(
+    "commune.stakeholders",
+    m.Stakeholder,
+    select(m.Stakeholder)
+    .join(m.stakeholder_commune, m.stakeholder_commune.c.stakeholder_id == m.Stakeholder.id)
+    .where(m.Stakeholder.deleted_at.is_(None)),
+    m.stakeholder_commune.c.commune_id,
+    stakeholder_ordering(),
+)
+
+
+@strawberry.interface(description="Creation and last-change times (UTC).")
+class Timestamps:
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@strawberry.type(description="A GAL (Groupe d'Action Locale): a partnership of rural communes.")
+class Territory(RowType, Timestamps, relay.Node):
+    model = m.Territory
+    row: strawberry.Private[m.Territory]
+    id: relay.NodeID[int]
+    slug: str
+    website: str | None
+    name, name_translations = translated("name", "The GAL's name.", required=True)
+    description, description_translations = translated("description", "What the GAL does.")
+
+    @strawberry.field(description="The territory's communes, by NIS code.")
+    async def communes(self, info: Info) -> list[Commune]:
+        rows = await loaders.children(
+            info.context, m.Commune, m.Commune.territory_id, m.Commune.nis_code
+        ).load(self.id)
+        return [Commune.from_row(r) for r in rows]
+
+
+@strawberry.type(
+    description="A Belgian municipality. Names and codes: Statbel (REFNIS 2025), CC BY 4.0."
+)
+class Commune(RowType, Timestamps, relay.Node):
+    model = m.Commune
+    row: strawberry.Private[m.Commune]
+    id: relay.NodeID[int]
+    nis_code: str = strawberry.field(description="Statbel's five-digit NIS (REFNIS) code.")
+    province_nis_code: str | None
+    population: int | None
+    area_km2: Decimal | None
+    name, name_translations = translated("name", "The commune's name.", required=True)
+    province, province_translations = translated("province", "The province.")
+    region, region_translations = translated("region", "The region.")
+
+    @strawberry.field(description="The GAL the commune belongs to.")
+    async def territory(self, info: Info) -> Territory | None:
+        if self.row.territory_id is None:
+            return None
+        row = await loaders.by_id(info.context, m.Territory).load(self.row.territory_id)
+        return Territory.from_row(row) if row else None
+
+    @strawberry.field(description="Projects the commune takes part in, newest first.")
+    async def projects(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Project]:
+        return await paginate_nested(
+            info.context, COMMUNE_PROJECTS, self.id, first=first, after=after,
+            to_node=Project.from_row,
+        )
+
+    @strawberry.field(description="Organisations acting in the commune, by name.")
+    async def stakeholders(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Stakeholder]:
+        return await paginate_nested(
+            info.context, COMMUNE_STAKEHOLDERS, self.id, first=first, after=after,
+            to_node=Stakeholder.from_row,
+        )
+
+    @strawberry.field(description="The commune's PSTs, the most recent legislature first.")
+    async def strategic_plans(self, info: Info) -> list[StrategicPlan]:
+        rows = await loaders.children(
+            info.context, m.StrategicPlan, m.StrategicPlan.commune_id,
+            m.StrategicPlan.start_year.desc(),
+        ).load(self.id)
+        return [StrategicPlan.from_row(r) for r in rows]
+
+    @strawberry.field(description="The commune's current PST (the latest legislature's).")
+    async def strategic_plan(self, info: Info) -> StrategicPlan | None:
+        plans = await self.strategic_plans(info)
+        return plans[0] if plans else None
+
+
+@strawberry.type(description="An organisation: administration, enterprise, association...")
+class Stakeholder(RowType, Timestamps, relay.Node):
+    model = m.Stakeholder
+    row: strawberry.Private[m.Stakeholder]
+    id: relay.NodeID[int]
+    kind: StakeholderKind
+    name: str
+    website: str | None
+    enterprise_number: str | None = strawberry.field(
+        description="Belgian enterprise number (BCE/KBO), e.g. 0207.000.000."
+    )
+    needs: list[StakeholderNeed]
+    description, description_translations = translated("description", "What it does.")
+
+    @strawberry.field(description="Communes the organisation acts in.")
+    async def communes(self, info: Info) -> list[Commune]:
+        rows = await loaders.linked(
+            info.context, m.Commune, m.stakeholder_commune, "stakeholder_id", "commune_id",
+            m.Commune.nis_code,
+        ).load(self.id)
+        return [Commune.from_row(r) for r in rows]
+
+    @strawberry.field(description="Projects the organisation takes part in, newest first.")
+    async def projects(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Project]:
+        return await paginate_nested(
+            info.context, STAKEHOLDER_PROJECTS, self.id, first=first, after=after,
+            to_node=Project.from_row,
+        )
+
+
+@strawberry.type(description="A stakeholder and its role in a project.")
+class ProjectStakeholder:
+    role: StakeholderRole
+    stakeholder: Stakeholder
+
+
+@strawberry.type(description="A dated measurement of an indicator.")
+class IndicatorValue:
+    row: strawberry.Private[m.IndicatorValue]
+    measured_on: dt.date
+    value: Decimal
+    note: str | None
+
+
+@strawberry.type(description="Something a project measures, with its dated values.")
+class Indicator(RowType, relay.Node):
+    model = m.Indicator
+    row: strawberry.Private[m.Indicator]
+    id: relay.NodeID[int]
+    unit: str | None
+    baseline: Decimal | None
+    target: Decimal | None
+    name, name_translations = translated("name", "What is measured.", required=True)
+
+    @strawberry.field(description="Measurements, oldest first.")
+    async def values(self, info: Info) -> list[IndicatorValue]:
+        rows = await loaders.children(
+            info.context, m.IndicatorValue, m.IndicatorValue.indicator_id,
+            m.IndicatorValue.measured_on, m.IndicatorValue.id,
+        ).load(self.id)
+        return [IndicatorValue(row=r, measured_on=r.measured_on, value=r.value, note=r.note)
+                for r in rows]
+
+    @strawberry.field(description="The most recent measurement.")
+    async def latest_value(self, info: Info) -> IndicatorValue | None:
+        values = await self.values(info)
+        return values[-1] if values else None
+
+
+@strawberry.type(description="A project of the territory.")
+class Project(RowType, Timestamps, relay.Node):
+    model = m.Project
+    row: strawberry.Private[m.Project]
+    id: relay.NodeID[int]
+    status: ProjectStatus
+    focus: ProjectFocus
+    themes: list[str]
+    sdgs: list[int] = strawberry.field(description="UN Sustainable Development Goals (1-17).")
+    start_date: dt.date | None
+    end_date: dt.date | None
+    budget: Decimal | None = strawberry.field(description="Budget in euros.")
+    title, title_translations = translated("title", "The project's title.", required=True)
+    summary, summary_translations = translated("summary", "One-paragraph summary.")
+    description, description_translations = translated("description", "Full description.")
+
+    @strawberry.field(description="Communes involved.")
+    async def communes(self, info: Info) -> list[Commune]:
+        rows = await loaders.linked(
+            info.context, m.Commune, m.project_commune, "project_id", "commune_id",
+            m.Commune.nis_code,
+        ).load(self.id)
+        return [Commune.from_row(r) for r in rows]
+
+    @strawberry.field(description="Stakeholders with their roles (lead first).")
+    async def stakeholders(self, info: Info) -> list[ProjectStakeholder]:
+        link = m.ProjectStakeholder.__table__
+        rows = await loaders.linked(
+            info.context, m.Stakeholder, link, "project_id", "stakeholder_id",
+            link.c.role, m.Stakeholder.name, extra=("role",),
+        ).load(self.id)
+        order = list(m.StakeholderRole)
+        rows = sorted(rows, key=lambda r: order.index(m.StakeholderRole(r[1])))
+        return [
+            ProjectStakeholder(role=m.StakeholderRole(role), stakeholder=Stakeholder.from_row(s))
+            for s, role in rows
+        ]
+
+    @strawberry.field(description="What the project measures.")
+    async def indicators(self, info: Info) -> list[Indicator]:
+        rows = await loaders.children(
+            info.context, m.Indicator, m.Indicator.project_id, m.Indicator.id
+        ).load(self.id)
+        return [Indicator.from_row(r) for r in rows]
+
+    @strawberry.field(description="PST actions the project carries out.")
+    async def pst_actions(self, info: Info) -> list[PstAction]:
+        rows = await loaders.linked(
+            info.context, m.PstAction, m.project_pst_action, "project_id", "pst_action_id",
+            m.PstAction.code,
+        ).load(self.id)
+        return [PstAction.from_row(r) for r in rows]
+
+    @strawberry.field(description="The GAL that carries the project.")
+    async def territory(self, info: Info) -> Territory | None:
+        if self.row.territory_id is None:
+            return None
+        row = await loaders.by_id(info.context, m.Territory).load(self.row.territory_id)
+        return Territory.from_row(row) if row else None
+
+
+@strawberry.type(description="A commune's PST (Programme Stratégique Transversal).")
+class StrategicPlan(RowType, Timestamps, relay.Node):
+    model = m.StrategicPlan
+    row: strawberry.Private[m.StrategicPlan]
+    id: relay.NodeID[int]
+    start_year: int
+    end_year: int
+    adopted_on: dt.date | None
+    title, title_translations = translated("title", "The plan's title.", required=True)
+
+    @strawberry.field(description="The commune that adopted the plan.")
+    async def commune(self, info: Info) -> Commune | None:
+        row = await loaders.by_id(info.context, m.Commune).load(self.row.commune_id)
+        return Commune.from_row(row) if row else None
+
+    @strawberry.field(description="Strategic objectives (OS), in the plan's order.")
+    async def strategic_objectives(self, info: Info) -> list[StrategicObjective]:
+        rows = await loaders.children(
+            info.context, m.StrategicObjective, m.StrategicObjective.plan_id,
+            m.StrategicObjective.position, m.StrategicObjective.code,
+        ).load(self.id)
+        return [StrategicObjective.from_row(r) for r in rows]
+
+
+@strawberry.type(description="A strategic objective (OS) of a PST.")
+class StrategicObjective(RowType, relay.Node):
+    model = m.StrategicObjective
+    row: strawberry.Private[m.StrategicObjective]
+    id: relay.NodeID[int]
+    code: str
+    title, title_translations = translated("title", "The objective.", required=True)
+
+    @strawberry.field(description="The plan it belongs to.")
+    async def plan(self, info: Info) -> StrategicPlan | None:
+        row = await loaders.by_id(info.context, m.StrategicPlan).load(self.row.plan_id)
+        return StrategicPlan.from_row(row) if row else None
+
+    @strawberry.field(description="Operational objectives (OO), in order.")
+    async def operational_objectives(self, info: Info) -> list[OperationalObjective]:
+        rows = await loaders.children(
+            info.context, m.OperationalObjective, m.OperationalObjective.strategic_objective_id,
+            m.OperationalObjective.position, m.OperationalObjective.code,
+        ).load(self.id)
+        return [OperationalObjective.from_row(r) for r in rows]
+
+
+@strawberry.type(description="An operational objective (OO) of a PST.")
+class OperationalObjective(RowType, relay.Node):
+    model = m.OperationalObjective
+    row: strawberry.Private[m.OperationalObjective]
+    id: relay.NodeID[int]
+    code: str
+    title, title_translations = translated("title", "The objective.", required=True)
+
+    @strawberry.field(description="The strategic objective it serves.")
+    async def strategic_objective(self, info: Info) -> StrategicObjective | None:
+        row = await loaders.by_id(info.context, m.StrategicObjective).load(
+            self.row.strategic_objective_id
+        )
+        return StrategicObjective.from_row(row) if row else None
+
+    @strawberry.field(description="Actions, in order.")
+    async def actions(self, info: Info) -> list[PstAction]:
+        rows = await loaders.children(
+            info.context, m.PstAction, m.PstAction.operational_objective_id,
+            m.PstAction.position, m.PstAction.code,
+        ).load(self.id)
+        return [PstAction.from_row(r) for r in rows]
+
+
+@strawberry.type(description="An action of a PST; projects link to actions.")
+class PstAction(RowType, relay.Node):
+    model = m.PstAction
+    row: strawberry.Private[m.PstAction]
+    id: relay.NodeID[int]
+    code: str
+    budget: Decimal | None = strawberry.field(description="Budget in euros.")
+    title, title_translations = translated("title", "The action.", required=True)
+
+    @strawberry.field(description="The operational objective it serves.")
+    async def operational_objective(self, info: Info) -> OperationalObjective | None:
+        row = await loaders.by_id(info.context, m.OperationalObjective).load(
+            self.row.operational_objective_id
+        )
+        return OperationalObjective.from_row(row) if row else None
+
+    @strawberry.field(description="Projects carrying out this action, newest first.")
+    async def projects(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Project]:
+        return await paginate_nested(
+            info.context, ACTION_PROJECTS, self.id, first=first, after=after,
+            to_node=Project.from_row,
+        )
+
+
+__all__ = [
+    "Commune",
+    "Indicator",
+    "IndicatorValue",
+    "OperationalObjective",
+    "Project",
+    "ProjectStakeholder",
+    "PstAction",
+    "Stakeholder",
+    "StrategicObjective",
+    "StrategicPlan",
+    "Territory",
+    "Translations",
+]

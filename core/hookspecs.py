@@ -1,0 +1,212 @@
+"""Every extension point of Bocage, in one place.
+
+A plugin is a module or object with functions named like the specs below, decorated with
+``bocage.core.api.hookimpl``, and registered under the ``bocage`` entry-point group::
+
+    [project.entry-points.bocage]
+    myplugin = "bocage_myplugin.plugin"
+
+Hooks return data; the core assembles the application from it (schema, routes, migrations,
+CLI). Each spec says when it is called, what it gets and what it returns. A plugin implements
+only the hooks it needs; a misspelled hook name makes startup fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from starlette.routing import BaseRoute
+
+    from bocage.core.settings import PluginSettings
+
+PROJECT_NAME = "bocage"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+# --------------------------------------------------------------------------------------------
+# Data the hooks exchange
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RestRoute:
+    """A REST route with its OpenAPI description.
+
+    ``route`` is any Starlette route (``Route``, ``Mount``...); ``name`` must be unique across
+    plugins; ``openapi`` maps each path served (OpenAPI syntax, e.g. ``/api/things/{id}``) to
+    its OpenAPI 3.1 Path Item object.
+    """
+
+    name: str
+    route: BaseRoute
+    openapi: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission a plugin declares: ``code`` such as ``workshops:manage``."""
+
+    code: str
+    description: str
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """Something that happened in the domain, e.g. ``project.created``.
+
+    ``subject`` is the Relay global ID of the object concerned; ``data`` a JSON-serialisable
+    summary of it.
+    """
+
+    type: str
+    subject: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SeedOptions:
+    """Options of ``bocage seed demo``: ``scale`` multiplies the number of generated rows and
+    ``progress(description, done, total)`` reports progress to the CLI."""
+
+    scale: float = 1.0
+    progress: Callable[[str, int, int], None] = lambda description, done, total: None
+
+
+#: An async function that writes demo rows in the given session (committed by the caller).
+Seeder = Callable[["AsyncSession", SeedOptions], Awaitable[None]]
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration: called once, when the plugin manager loads the plugins
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def bocage_settings() -> type[PluginSettings] | None:
+    """Return the plugin's settings model, a subclass of ``PluginSettings``.
+
+    Called once at startup. Its fields are read from ``BOCAGE_<PLUGIN>_<FIELD>``; a required
+    field left unset stops startup with a message naming the variable. The validated instance
+    is available as ``host.plugin_settings(<plugin>)`` and in GraphQL contexts.
+    """
+
+
+@hookspec
+def bocage_permissions() -> Sequence[Permission]:
+    """Return the permissions the plugin declares (codes must be unique across plugins).
+
+    Called once at startup; the identity layer grants them to roles.
+    """
+    return ()
+
+
+# --------------------------------------------------------------------------------------------
+# Storage
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def bocage_migration_locations() -> Sequence[str | Path]:
+    """Return the folders holding the plugin's alembic revisions.
+
+    Called whenever migrations run (``bocage db ...``, auto-migration at start). The plugin's
+    revisions form their own branch, labelled with the plugin's name; its first revision has
+    ``down_revision = None``, ``branch_labels = ("<plugin>",)`` and ``depends_on`` the core
+    revision it needs. Tables derive from ``bocage.core.api.Base``.
+    """
+    return ()
+
+
+@hookspec
+def bocage_seed() -> Seeder | None:
+    """Return an async function that writes the plugin's demo data.
+
+    Called by ``bocage seed demo`` (and ``bocage serve --demo`` on an empty database) after the
+    core's demo data exists, in one transaction per plugin.
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# GraphQL: called once when the schema is built
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def bocage_graphql_types() -> Sequence[type]:
+    """Return strawberry types the schema must know that no field reaches directly
+    (for instance implementations of an interface). Names must be unique."""
+    return ()
+
+
+@hookspec
+def bocage_graphql_query() -> Sequence[type]:
+    """Return ``@strawberry.type`` classes whose fields are merged into ``Query``.
+
+    A field name already used by the core or another plugin stops startup.
+    """
+    return ()
+
+
+@hookspec
+def bocage_graphql_mutation() -> Sequence[type]:
+    """Return ``@strawberry.type`` classes whose fields are merged into ``Mutation``."""
+    return ()
+
+
+@hookspec
+def bocage_graphql_subscription() -> Sequence[type]:
+    """Return ``@strawberry.type`` classes whose fields are merged into ``Subscription``."""
+    return ()
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def bocage_routes() -> Sequence[RestRoute]:
+    """Return the plugin's REST routes, each with its OpenAPI description.
+
+    Called once when the app is built. Paths should live under ``/api/<plugin>/``; a route name
+    or path already taken stops startup.
+    """
+    return ()
+
+
+# --------------------------------------------------------------------------------------------
+# Runtime
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def bocage_on_event(event: DomainEvent) -> None:
+    """React to a domain event (``project.created``, ``registration.confirmed``...).
+
+    Called after the transaction that caused the event has committed, for every plugin. Must
+    not block: hand slow work to a background job. Exceptions are logged, never propagated.
+    """
+
+
+@hookspec
+def bocage_cli() -> Sequence[click.Command]:
+    """Return click commands (or groups) added to the ``bocage`` command line.
+
+    Called when the CLI starts; a name already taken stops it.
+    """
+    return ()
+
+
+HOOK_NAMES: tuple[str, ...] = tuple(
+    name for name, value in list(globals().items()) if name.startswith("bocage_") and callable(value)
+)

@@ -1,0 +1,67 @@
+"""The host's own HTTP endpoints and JSON error responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+
+from bocage.core import migrate
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+logger = logging.getLogger("bocage.http")
+
+
+def error_response(status: int, code: str, message: str, **headers: str) -> JSONResponse:
+    """The one shape of every REST error: ``{"error": {"code", "message"}}``."""
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers or None
+    )
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    message = exc.detail
+    if exc.status_code == 404:
+        message = f"No route {request.url.path}; see /openapi.json for the REST API and /graphql"
+    elif exc.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+    return error_response(
+        exc.status_code, codes.get(exc.status_code, "http_error"), message, **(exc.headers or {})
+    )
+
+
+async def server_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal_error", "Unexpected error; it has been logged.")
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """The process is up (no dependency checked)."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """The database answers and its schema is at every branch's head."""
+    state = request.app.state
+    try:
+        current = await migrate.state(state.engine, state.host)
+    except Exception as error:  # any failure to reach the database means "not ready"
+        logger.warning("readiness check failed: %r", error)
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable", "detail": type(error).__name__},
+            status_code=503,
+        )
+    body: dict[str, Any] = {
+        "status": "ready" if current.at_head else "migrations_pending",
+        "database": "ok",
+        "migrations": {"applied": sorted(current.applied), "heads": sorted(current.heads)},
+    }
+    if not current.at_head:
+        body["detail"] = "run `bocage db upgrade`"
+    return JSONResponse(body, status_code=200 if current.at_head else 503)

@@ -1,0 +1,46 @@
+"""The core domain's tables: territories and communes, stakeholders and contacts, projects,
+indicators, and the communes' strategic plans (PST)."""
+
+from bocage.core.models.enums import (
+    ProjectFocus,
+    ProjectStatus,
+    StakeholderKind,
+    StakeholderNeed,
+    StakeholderRole,
+)
+from bocage.core.models.projects import (
+    Indicator,
+    IndicatorValue,
+    Project,
+    ProjectStakeholder,
+    project_commune,
+    project_pst_action,
+    project_search_text,
+)
+from bocage.core.models.pst import OperationalObjective, PstAction, StrategicObjective, StrategicPlan
+from bocage.core.models.stakeholders import Contact, Stakeholder, stakeholder_commune
+from bocage.core.models.territory import Commune, Territory
+
+__all__ = [
+    "Commune",
+    "Contact",
+    "Indicator",
+    "IndicatorValue",
+    "OperationalObjective",
+    "Project",
+    "ProjectFocus",
+    "ProjectStakeholder",
+    "ProjectStatus",
+    "PstAction",
+    "Stakeholder",
+    "StakeholderKind",
+    "StakeholderNeed",
+    "StakeholderRole",
+    "StrategicObjective",
+    "StrategicPlan",
+    "Territory",
+    "project_commune",
+    "project_pst_action",
+    "project_search_text",
+    "stakeholder_commune",
+]

@@ -1,0 +1,65 @@
+"""Full-text search over multilingual text, on both engines.
+
+Each searchable table keeps a ``search_text`` column (every language of its texts, refreshed
+by the ORM before each write). The migrations index it:
+
+- PostgreSQL: a GIN index on ``to_tsvector('bocage_fr', search_text)``, where ``bocage_fr`` is a
+  text search configuration of ``unaccent`` then the French Snowball stemmer: accent-insensitive,
+  "écoles" finds "école"; queries use ``websearch_to_tsquery`` ("quoted phrases", -exclusions, or);
+- SQLite: an FTS5 table ``<table>_fts`` (tokenizer ``unicode61 remove_diacritics 2``) kept in
+  sync by triggers; every word of the query must match as a prefix, accent-insensitively.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, literal_column, select, text
+
+#: PostgreSQL text search configuration created by the core migration.
+PG_TS_CONFIG = "bocage_fr"
+SEARCHABLE_TABLES = ("project", "stakeholder")
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search_text(*fields: Mapping[str, str] | Iterable[str] | str | None) -> str:
+    """Flatten multilingual dicts, lists and strings into one searchable text."""
+    parts: list[str] = []
+    for field in fields:
+        if not field:
+            continue
+        if isinstance(field, str):
+            parts.append(field)
+        elif isinstance(field, Mapping):
+            parts.extend(str(v) for v in field.values() if v)
+        else:
+            parts.extend(str(v) for v in field if v)
+    return "\n".join(parts)
+
+
+def fts5_query(query: str) -> str | None:
+    """An FTS5 MATCH expression: every word, as a quoted prefix (no FTS5 syntax injection)."""
+    words = _WORD.findall(query)
+    if not words:
+        return None
+    return " ".join(f'"{word}"*' for word in words)
+
+
+def matches(dialect: str, table: Any, query: str) -> ColumnElement[bool]:
+    """A WHERE clause keeping the rows of ``table`` whose ``search_text`` matches ``query``."""
+    if dialect == "postgresql":
+        config = literal_column(f"'{PG_TS_CONFIG}'::regconfig")
+        return func.to_tsvector(config, table.c.search_text).op("@@")(
+            func.websearch_to_tsquery(config, query)
+        )
+    expression = fts5_query(query)
+    if expression is None:
+        return table.c.id.is_(None)  # nothing searchable: no row matches
+    fts = f"{table.name}_fts"
+    rowids = select(literal_column("rowid")).select_from(text(fts)).where(
+        text(f"{fts} MATCH :fts_query").bindparams(fts_query=expression)
+    )
+    return table.c.id.in_(rowids)

@@ -1,0 +1,21 @@
+"""Alembic environment: runs on the connection handed over by :mod:`bocage.core.migrate`."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from bocage.core.db import Base
+
+config = context.config
+connection = config.attributes.get("connection")
+if connection is None:  # pragma: no cover - only when someone calls alembic by hand
+    raise SystemExit("Run migrations through `bocage db ...`, which configures every plugin.")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,122 @@
+"""The plugin module registered under the ``bocage`` entry-point group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import strawberry
+from pydantic import Field
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from strawberry.types import Info
+
+from bocage.core.api import (
+    DomainEvent,
+    Permission,
+    PluginSettings,
+    RestRoute,
+    SeedOptions,
+    hookimpl,
+    request_sessionmaker,
+)
+from bocage_testplugin.models import Note
+
+EVENTS: list[DomainEvent] = []
+
+
+class TestpluginSettings(PluginSettings):
+    greeting: str = Field("bonjour", description="What the notes route says first.")
+
+
+@strawberry.type(description="A note of the test plugin.")
+class TestpluginNote:
+    id: int
+    text: str
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Every note of the test plugin.")
+    async def testplugin_notes(self, info: Info) -> list[TestpluginNote]:
+        rows = (await info.context.execute(select(Note).order_by(Note.id))).scalars()
+        return [TestpluginNote(id=row.id, text=row.text) for row in rows]
+
+
+async def list_notes(request: Request) -> JSONResponse:
+    async with request_sessionmaker(request)() as session:
+        rows = (await session.execute(select(Note).order_by(Note.id))).scalars()
+        notes = [{"id": row.id, "text": row.text} for row in rows]
+    settings = request.app.state.host.plugin_settings("testplugin")
+    return JSONResponse({"greeting": settings.greeting, "notes": notes})
+
+
+@hookimpl
+def bocage_settings() -> type[PluginSettings]:
+    return TestpluginSettings
+
+
+@hookimpl
+def bocage_permissions() -> list[Permission]:
+    return [Permission("testplugin:read", "Read the test plugin's notes.")]
+
+
+@hookimpl
+def bocage_migration_locations() -> list[Path]:
+    return [Path(__file__).parent / "migrations"]
+
+
+@hookimpl
+def bocage_graphql_types() -> list[type]:
+    return [TestpluginNote]
+
+
+@hookimpl
+def bocage_graphql_query() -> list[type]:
+    return [Query]
+
+
+@hookimpl
+def bocage_routes() -> list[RestRoute]:
+    return [
+        RestRoute(
+            name="testplugin-notes",
+            route=Route("/api/testplugin/notes", list_notes, methods=["GET"]),
+            openapi={
+                "/api/testplugin/notes": {
+                    "get": {
+                        "operationId": "testpluginNotes",
+                        "summary": "The test plugin's notes.",
+                        "responses": {"200": {"description": "The notes."}},
+                    }
+                }
+            },
+        )
+    ]
+
+
+@hookimpl
+def bocage_on_event(event: DomainEvent) -> None:
+    EVENTS.append(event)
+
+
+@click.command("testplugin-hello")
+def hello() -> None:
+    """Say hello from the test plugin."""
+    click.echo("hello from testplugin")
+
+
+@hookimpl
+def bocage_cli() -> list[click.Command]:
+    return [hello]
+
+
+async def seed(session, options: SeedOptions) -> None:  # type: ignore[no-untyped-def]
+    session.add(Note(text="note de démonstration"))
+
+
+@hookimpl
+def bocage_seed():  # type: ignore[no-untyped-def]
+    return seed
