@@ -26,8 +26,8 @@ from bocage.core.hookspecs import (
     DomainEvent,
     Permission,
     RestRoute,
-    SeedOptions,
     Seeder,
+    SeedOptions,
     hookimpl,
 )
 from bocage.core.http import error_response

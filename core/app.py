@@ -7,14 +7,6 @@ import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Route
-
 from bocage.core import http, migrate
 from bocage.core.db import create_engine, sessionmaker
 from bocage.core.errors import PluginError
@@ -22,6 +14,13 @@ from bocage.core.graphql.schema import GraphQLView, build_schema
 from bocage.core.host import PluginHost
 from bocage.core.openapi import openapi_document
 from bocage.core.settings import Settings, load_settings
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine

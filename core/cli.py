@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from bocage.core.errors import BocageStartupError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-
-from bocage.core.errors import BocageStartupError
 
 T = TypeVar("T")
 console = Console(stderr=True)
@@ -105,7 +104,6 @@ def main() -> None:
 def serve(rt: Runtime, host: str, port: int, workers: int, reload: bool, demo: bool) -> None:
     """Run the API server (uvicorn). Migrates the database first unless BOCAGE_AUTO_MIGRATE=0."""
     import uvicorn
-
     from bocage.core import migrate
     from bocage.core.seed import seed_if_empty
 
@@ -204,9 +202,7 @@ def db_current(rt: Runtime) -> None:
 
 @db.command("revision")
 @click.option("-m", "--message", required=True, help="What the revision changes.")
-@click.option(
-    "--branch", default="core", show_default=True, help="'core' or the name of a plugin."
-)
+@click.option("--branch", default="core", show_default=True, help="'core' or the name of a plugin.")
 @pass_runtime
 def db_revision(rt: Runtime, message: str, branch: str) -> None:
     """Write a new, empty revision on BRANCH to fill in."""
@@ -266,6 +262,7 @@ def seed() -> None:
 @pass_runtime
 def seed_demo(rt: Runtime, scale: float) -> None:
     """Load the demo GAL (real communes of Hesbaye and Meuse, generated projects)."""
+    from bocage.core.demo import DemoDataExists
     from bocage.core.seed import seed_all
 
     async def go() -> None:
@@ -276,7 +273,10 @@ def seed_demo(rt: Runtime, scale: float) -> None:
         finally:
             await engine.dispose()
 
-    run(go())
+    try:
+        run(go())
+    except DemoDataExists as error:
+        raise click.ClickException(str(error)) from None
     console.print("demo data loaded")
 
 
@@ -292,7 +292,10 @@ def territory() -> None:
 @click.argument("slug")
 @click.option("--name", required=True, help="The GAL's name (French).")
 @click.option(
-    "--commune", "communes", multiple=True, required=True,
+    "--commune",
+    "communes",
+    multiple=True,
+    required=True,
     help="NIS code of a member commune (repeat), e.g. --commune 64034 --commune 92003.",
 )
 @pass_runtime
@@ -305,7 +308,9 @@ def territory_create(rt: Runtime, slug: str, name: str, communes: tuple[str, ...
         engine = rt.engine()
         try:
             async with sessionmaker(engine)() as session, session.begin():
-                await setup_territory(session, slug=slug, name={"fr": name}, nis_codes=list(communes))
+                await setup_territory(
+                    session, slug=slug, name={"fr": name}, nis_codes=list(communes)
+                )
         finally:
             await engine.dispose()
 
@@ -326,8 +331,11 @@ def schema() -> None:
 
 @schema.command("export")
 @click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=OPENAPI_DIR,
-    show_default=True, help="Folder to write schema.graphql and openapi.json to.",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=OPENAPI_DIR,
+    show_default=True,
+    help="Folder to write schema.graphql and openapi.json to.",
 )
 @pass_runtime
 def schema_export(rt: Runtime, out: Path) -> None:

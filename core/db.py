@@ -16,9 +16,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Dialect
-
     from bocage.core.settings import Settings
+    from sqlalchemy.engine import Dialect
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -9,9 +9,9 @@ from bocage.core.hookspecs import Seeder, hookimpl
 
 @hookimpl
 def bocage_graphql_query() -> Sequence[type]:
-    from bocage.core.graphql.query import CoreQuery
+    from bocage.core.graphql.query import CoreQuery, node_query
 
-    return [CoreQuery]
+    return [CoreQuery, node_query()]
 
 
 @hookimpl

@@ -22,10 +22,9 @@ import pluggy
 
 if TYPE_CHECKING:
     import click
+    from bocage.core.settings import PluginSettings
     from sqlalchemy.ext.asyncio import AsyncSession
     from starlette.routing import BaseRoute
-
-    from bocage.core.settings import PluginSettings
 
 PROJECT_NAME = "bocage"
 
@@ -208,5 +207,7 @@ def bocage_cli() -> Sequence[click.Command]:
 
 
 HOOK_NAMES: tuple[str, ...] = tuple(
-    name for name, value in list(globals().items()) if name.startswith("bocage_") and callable(value)
+    name
+    for name, value in list(globals().items())
+    if name.startswith("bocage_") and callable(value)
 )

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
-
 from bocage.core import __version__, hookspecs
 from bocage.core.errors import PluginError, SettingsError
 from bocage.core.settings import PluginSettings, load_plugin_settings
@@ -61,7 +60,13 @@ class PluginHost:
                 f"two plugins are named {name!r} ({self.infos[name].module} and "
                 f"{getattr(plugin, '__name__', plugin)}); uninstall one of them"
             )
-        self.pm.register(plugin, name=name)
+        try:
+            self.pm.register(plugin, name=name)
+        except pluggy.PluginValidationError as error:
+            raise PluginError(
+                f"plugin {name!r} does not honour the contract: {error}. "
+                "See bocage.core.hookspecs for each hook's arguments"
+            ) from None
         module = getattr(plugin, "__name__", type(plugin).__name__)
         self.infos[name] = PluginInfo(name=name, version=version, module=module)
 
@@ -121,7 +126,7 @@ class PluginHost:
         """
         caller = getattr(self.pm.hook, hook_name)
         results = []
-        for impl in reversed(caller.get_hookimpls()):  # registration order
+        for impl in caller.get_hookimpls():  # registration order
             results.append((impl.plugin_name, impl.function(**kwargs)))
         return results
 

@@ -13,18 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import bocage.migrations
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-import bocage.migrations
-
 if TYPE_CHECKING:
+    from bocage.core.host import PluginHost
     from sqlalchemy.engine import Connection
     from sqlalchemy.ext.asyncio import AsyncEngine
-
-    from bocage.core.host import PluginHost
 
 CORE_BRANCH = "core"
 MIGRATIONS_DIR = Path(bocage.migrations.__file__).parent
@@ -140,17 +138,13 @@ def _branch_of(script: ScriptDirectory, rev_id: str) -> str:
     return "?"
 
 
-def new_revision(
-    host: PluginHost, message: str, branch: str = CORE_BRANCH
-) -> str:
+def new_revision(host: PluginHost, message: str, branch: str = CORE_BRANCH) -> str:
     """Write an empty revision on ``branch`` (the core or a plugin) and return its path."""
     config = alembic_config(host)
     script = ScriptDirectory.from_config(config)
     locations = {CORE_BRANCH: CORE_VERSIONS, **host.migration_locations()}
     if branch not in locations:
-        raise ValueError(
-            f"unknown branch {branch!r}: choose one of {', '.join(sorted(locations))}"
-        )
+        raise ValueError(f"unknown branch {branch!r}: choose one of {', '.join(sorted(locations))}")
     has_branch = any(branch in rev.branch_labels for rev in script.walk_revisions())
     kwargs: dict[str, Any] = {"message": message}
     if has_branch:

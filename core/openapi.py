@@ -38,9 +38,7 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
             "summary": "Liveness: the process is up.",
             "tags": ["operations"],
             "responses": {
-                "200": _json(
-                    "Up.", {"type": "object", "properties": {"status": {"const": "ok"}}}
-                )
+                "200": _json("Up.", {"type": "object", "properties": {"status": {"const": "ok"}}})
             },
         }
     },

@@ -59,7 +59,9 @@ def matches(dialect: str, table: Any, query: str) -> ColumnElement[bool]:
     if expression is None:
         return table.c.id.is_(None)  # nothing searchable: no row matches
     fts = f"{table.name}_fts"
-    rowids = select(literal_column("rowid")).select_from(text(fts)).where(
-        text(f"{fts} MATCH :fts_query").bindparams(fts_query=expression)
+    rowids = (
+        select(literal_column("rowid"))
+        .select_from(text(fts))
+        .where(text(f"{fts} MATCH :fts_query").bindparams(fts_query=expression))
     )
     return table.c.id.in_(rowids)

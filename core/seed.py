@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from bocage.core.db import sessionmaker
 from bocage.core.hookspecs import SeedOptions
 from bocage.core.host import CORE_PLUGIN
+from sqlalchemy import select
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
-
     from bocage.core.host import PluginHost
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def _noop(description: str, done: int, total: int) -> None:
@@ -49,9 +47,7 @@ async def seed_if_empty(
     from bocage.core import models as m
 
     async with sessionmaker(engine)() as session:
-        has_rows = (
-            await session.execute(select(m.Territory.id).limit(1))
-        ).first() is not None or (
+        has_rows = (await session.execute(select(m.Territory.id).limit(1))).first() is not None or (
             await session.execute(select(m.Project.id).limit(1))
         ).first() is not None
     if has_rows:

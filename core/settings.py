@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from bocage.core.errors import SettingsError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-
-from bocage.core.errors import SettingsError
 
 Language = Literal["fr", "nl", "de", "en"]
 LANGUAGES: tuple[Language, ...] = ("fr", "nl", "de", "en")
@@ -160,6 +159,5 @@ def load_plugin_settings(plugin: str, model: type[PluginSettings]) -> PluginSett
         return bound()
     except ValidationError as error:
         raise SettingsError(
-            f"Invalid settings for plugin {plugin!r}:\n"
-            + describe_validation_error(error, prefix)
+            f"Invalid settings for plugin {plugin!r}:\n" + describe_validation_error(error, prefix)
         ) from None

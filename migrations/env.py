@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import bocage.core.models  # noqa: F401 - registers the core tables on Base.metadata
 from alembic import context
-
 from bocage.core.db import Base
 
 config = context.config

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-
 from bocage.core import models as m
 
 ProjectStatus = strawberry.enum(m.ProjectStatus, description="Where a project stands.")
@@ -14,4 +13,6 @@ ProjectFocus = strawberry.enum(
 )
 StakeholderKind = strawberry.enum(m.StakeholderKind, description="What kind of organisation.")
 StakeholderNeed = strawberry.enum(m.StakeholderNeed, description="What an organisation needs.")
-StakeholderRole = strawberry.enum(m.StakeholderRole, description="A stakeholder's part in a project.")
+StakeholderRole = strawberry.enum(
+    m.StakeholderRole, description="A stakeholder's part in a project."
+)

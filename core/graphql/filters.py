@@ -7,15 +7,14 @@ import enum
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select, type_coerce
-from sqlalchemy.dialects.postgresql import JSONB
-
 from bocage.core import models as m
 from bocage.core.graphql.enums import ProjectFocus, ProjectStatus, StakeholderKind, StakeholderNeed
 from bocage.core.graphql.errors import BadInput
 from bocage.core.graphql.pagination import Ordering, SortKey, load_date, load_datetime
 from bocage.core.search import matches
 from bocage.core.settings import LANGUAGES
+from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 
 if TYPE_CHECKING:
     from bocage.core.graphql.context import Context
@@ -119,13 +118,17 @@ def _global_id(value: str, model_type: str, field: str) -> int:
     return nodes.decode_id(value, getattr(types, model_type), field)
 
 
-def filter_projects(context: Context, statement: Select[Any], f: ProjectFilter | None) -> Select[Any]:
+def filter_projects(
+    context: Context, statement: Select[Any], f: ProjectFilter | None
+) -> Select[Any]:
     statement = statement.where(m.Project.deleted_at.is_(None))
     if f is None:
         return statement
     P = m.Project
     if _given(f.territory):
-        statement = statement.where(P.territory_id == _global_id(f.territory, "Territory", "territory"))
+        statement = statement.where(
+            P.territory_id == _global_id(f.territory, "Territory", "territory")
+        )
     if _given(f.communes) or _given(f.commune_nis_codes):
         link = m.project_commune
         condition = link.c.project_id == P.id
@@ -176,7 +179,9 @@ def filter_stakeholders(
     if f is None:
         return statement
     if _given(f.territory):
-        statement = statement.where(S.territory_id == _global_id(f.territory, "Territory", "territory"))
+        statement = statement.where(
+            S.territory_id == _global_id(f.territory, "Territory", "territory")
+        )
     if _given(f.kind):
         statement = statement.where(S.kind.in_(f.kind))
     if _given(f.commune) or _given(f.commune_nis_code):
@@ -197,13 +202,17 @@ def filter_stakeholders(
     return statement
 
 
-def filter_communes(context: Context, statement: Select[Any], f: CommuneFilter | None) -> Select[Any]:
+def filter_communes(
+    context: Context, statement: Select[Any], f: CommuneFilter | None
+) -> Select[Any]:
     C = m.Commune
     statement = statement.where(C.deleted_at.is_(None))
     if f is None:
         return statement
     if _given(f.territory):
-        statement = statement.where(C.territory_id == _global_id(f.territory, "Territory", "territory"))
+        statement = statement.where(
+            C.territory_id == _global_id(f.territory, "Territory", "territory")
+        )
     if _given(f.nis_codes):
         statement = statement.where(C.nis_code.in_(f.nis_codes))
     if _given(f.province_nis_code):

@@ -12,9 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
-
 from bocage.core.settings import LANGUAGES
+from strawberry.types import Info
 
 
 @strawberry.enum(description="A language of the territory's content.")

@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import select
 
 if TYPE_CHECKING:
+    from bocage.core.graphql.context import Context
     from sqlalchemy import ColumnElement, Table
     from strawberry.dataloader import DataLoader
-
-    from bocage.core.graphql.context import Context
 
 M = TypeVar("M")
 
@@ -46,7 +45,7 @@ def children(
     async def load(ids: Sequence[int]) -> list[list[M]]:
         statement = select(model, foreign_key).where(foreign_key.in_(ids), alive(model))
         grouped: dict[int, list[M]] = defaultdict(list)
-        for row, parent in (await context.execute(statement.order_by(*order))).tuples():
+        for row, parent in await context.execute(statement.order_by(*order)):
             grouped[parent].append(row)
         return [grouped[i] for i in ids]
 
@@ -76,7 +75,7 @@ def linked(
             .order_by(*order)
         )
         grouped: dict[int, list[Any]] = defaultdict(list)
-        for row in (await context.execute(statement)).tuples():
+        for row in await context.execute(statement):
             item = (row[0], *row[2:]) if extra else row[0]
             grouped[row[1]].append(item)
         return [grouped[i] for i in ids]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar, TypeVar
 
-from strawberry import relay
-from strawberry.types import Info
-
 from bocage.core.graphql.errors import BadInput
 from bocage.core.graphql.loaders import by_id
+from strawberry import relay
+from strawberry.types import Info
 
 T = TypeVar("T", bound="RowType")
 
@@ -43,7 +42,9 @@ class RowType:
             try:
                 ids.append(int(node_id))
             except ValueError:
-                raise BadInput(f"{node_id!r} is not an ID of a {cls.__name__}", field="id") from None
+                raise BadInput(
+                    f"{node_id!r} is not an ID of a {cls.__name__}", field="id"
+                ) from None
         rows = await by_id(info.context, cls.model).load_many(ids)
         return [cls.from_row(row) if row is not None else None for row in rows]
 

@@ -17,14 +17,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import orjson
 import strawberry
+from bocage.core.graphql.errors import BadInput
 from sqlalchemy import and_, func, or_, select
 
-from bocage.core.graphql.errors import BadInput
-
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement, Select
-
     from bocage.core.graphql.context import Context
+    from sqlalchemy import ColumnElement, Select
 
 NodeT = TypeVar("NodeT")
 
@@ -246,7 +244,7 @@ async def paginate_nested(
             .group_by(spec.parent)
             .order_by(None)
         )
-        counts = dict((await context.execute(counted)).tuples().all())
+        counts = dict((await context.execute(counted)).all())
         return [int(counts.get(pid, 0)) for pid in parent_ids]
 
     pages = context.loader((spec.name, "page", size, after), load_pages)

@@ -5,10 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import select
-from strawberry import relay
-from strawberry.types import Info
-
 from bocage.core import models as m
 from bocage.core.graphql.filters import (
     CommuneFilter,
@@ -26,6 +22,9 @@ from bocage.core.graphql.filters import (
 from bocage.core.graphql.i18n import Language, request_language
 from bocage.core.graphql.pagination import Connection, paginate
 from bocage.core.graphql.types import Commune, Project, Stakeholder, Territory
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.types import Info
 
 
 @strawberry.type(description="An installed, enabled plugin.")
@@ -34,18 +33,31 @@ class PluginInfo:
     version: str
 
 
+def node_query() -> type:
+    """``node``/``nodes`` fields, made anew for each schema (strawberry's node extension
+    binds itself to the field object, so one field cannot serve two schemas)."""
+
+    @strawberry.type
+    class NodeQuery:
+        node: relay.Node | None = relay.node(description="Any object by its global ID.")
+        nodes: list[relay.Node | None] = relay.node(description="Objects by their global IDs.")
+
+    return NodeQuery
+
+
 @strawberry.type
 class CoreQuery:
-    node: relay.Node | None = relay.node(description="Any object by its global ID.")
-    nodes: list[relay.Node | None] = relay.node(description="Objects by their global IDs.")
-
     @strawberry.field(description="The GALs.")
     async def territories(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Territory]:
         statement = select(m.Territory).where(m.Territory.deleted_at.is_(None))
         return await paginate(
-            info.context, statement, territory_ordering(), first=first, after=after,
+            info.context,
+            statement,
+            territory_ordering(),
+            first=first,
+            after=after,
             to_node=Territory.from_row,
         )
 
@@ -67,7 +79,11 @@ class CoreQuery:
     ) -> Connection[Commune]:
         statement = filter_communes(info.context, select(m.Commune), filter)
         return await paginate(
-            info.context, statement, commune_ordering(), first=first, after=after,
+            info.context,
+            statement,
+            commune_ordering(),
+            first=first,
+            after=after,
             to_node=Commune.from_row,
         )
 
@@ -89,7 +105,11 @@ class CoreQuery:
     ) -> Connection[Stakeholder]:
         statement = filter_stakeholders(info.context, select(m.Stakeholder), filter)
         return await paginate(
-            info.context, statement, stakeholder_ordering(), first=first, after=after,
+            info.context,
+            statement,
+            stakeholder_ordering(),
+            first=first,
+            after=after,
             to_node=Stakeholder.from_row,
         )
 

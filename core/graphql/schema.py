@@ -7,23 +7,21 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import strawberry
+from bocage.core.errors import PluginError
+from bocage.core.graphql.context import Context
+from bocage.core.graphql.i18n import parse_accept_language
 from graphql import GraphQLError
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import DuplicatedTypeName
 from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
 
-from bocage.core.errors import PluginError
-from bocage.core.graphql.context import Context
-from bocage.core.graphql.i18n import parse_accept_language
-
 if TYPE_CHECKING:
+    from bocage.core.host import PluginHost
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.websockets import WebSocket
-
-    from bocage.core.host import PluginHost
 
 logger = logging.getLogger("bocage.graphql")
 
@@ -64,9 +62,7 @@ def _should_mask(error: GraphQLError) -> bool:
 class Schema(strawberry.Schema):
     """Logs unexpected errors only: a client's mistake is its answer, not a server incident."""
 
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: Any = None
-    ) -> None:
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         unexpected = [e for e in errors if _should_mask(e)]
         if unexpected:
             super().process_errors(unexpected, execution_context)
@@ -84,7 +80,7 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
             mutation=roots["Mutation"],
             subscription=roots["Subscription"],
             types=types,
-            extensions=[MaskErrors(should_mask_error=_should_mask)],
+            extensions=[lambda: MaskErrors(should_mask_error=_should_mask)],
             config=StrawberryConfig(auto_camel_case=True),
         )
     except DuplicatedTypeName as error:
@@ -114,7 +110,9 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         self.host = host
         self.sessionmaker = sessionmaker
 
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:  # type: ignore[override]
         settings = self.host.settings
         language = parse_accept_language(request.headers.get("accept-language"))
         context = Context(

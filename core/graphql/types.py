@@ -8,10 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
-from strawberry import relay
-from strawberry.types import Info
-
 from bocage.core import models as m
 from bocage.core.graphql import loaders
 from bocage.core.graphql.enums import (
@@ -25,6 +21,9 @@ from bocage.core.graphql.filters import project_ordering, stakeholder_ordering
 from bocage.core.graphql.i18n import Translations, translated
 from bocage.core.graphql.nodes import RowType
 from bocage.core.graphql.pagination import Connection, NestedList, paginate_nested
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.types import Info
 
 
 def _nested_projects(name: str, link: Any, column: str) -> NestedList:
@@ -108,7 +107,11 @@ class Commune(RowType, Timestamps, relay.Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Project]:
         return await paginate_nested(
-            info.context, COMMUNE_PROJECTS, self.id, first=first, after=after,
+            info.context,
+            COMMUNE_PROJECTS,
+            self.id,
+            first=first,
+            after=after,
             to_node=Project.from_row,
         )
 
@@ -117,14 +120,20 @@ class Commune(RowType, Timestamps, relay.Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Stakeholder]:
         return await paginate_nested(
-            info.context, COMMUNE_STAKEHOLDERS, self.id, first=first, after=after,
+            info.context,
+            COMMUNE_STAKEHOLDERS,
+            self.id,
+            first=first,
+            after=after,
             to_node=Stakeholder.from_row,
         )
 
     @strawberry.field(description="The commune's PSTs, the most recent legislature first.")
     async def strategic_plans(self, info: Info) -> list[StrategicPlan]:
         rows = await loaders.children(
-            info.context, m.StrategicPlan, m.StrategicPlan.commune_id,
+            info.context,
+            m.StrategicPlan,
+            m.StrategicPlan.commune_id,
             m.StrategicPlan.start_year.desc(),
         ).load(self.id)
         return [StrategicPlan.from_row(r) for r in rows]
@@ -152,7 +161,11 @@ class Stakeholder(RowType, Timestamps, relay.Node):
     @strawberry.field(description="Communes the organisation acts in.")
     async def communes(self, info: Info) -> list[Commune]:
         rows = await loaders.linked(
-            info.context, m.Commune, m.stakeholder_commune, "stakeholder_id", "commune_id",
+            info.context,
+            m.Commune,
+            m.stakeholder_commune,
+            "stakeholder_id",
+            "commune_id",
             m.Commune.nis_code,
         ).load(self.id)
         return [Commune.from_row(r) for r in rows]
@@ -162,7 +175,11 @@ class Stakeholder(RowType, Timestamps, relay.Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Project]:
         return await paginate_nested(
-            info.context, STAKEHOLDER_PROJECTS, self.id, first=first, after=after,
+            info.context,
+            STAKEHOLDER_PROJECTS,
+            self.id,
+            first=first,
+            after=after,
             to_node=Project.from_row,
         )
 
@@ -194,11 +211,16 @@ class Indicator(RowType, relay.Node):
     @strawberry.field(description="Measurements, oldest first.")
     async def values(self, info: Info) -> list[IndicatorValue]:
         rows = await loaders.children(
-            info.context, m.IndicatorValue, m.IndicatorValue.indicator_id,
-            m.IndicatorValue.measured_on, m.IndicatorValue.id,
+            info.context,
+            m.IndicatorValue,
+            m.IndicatorValue.indicator_id,
+            m.IndicatorValue.measured_on,
+            m.IndicatorValue.id,
         ).load(self.id)
-        return [IndicatorValue(row=r, measured_on=r.measured_on, value=r.value, note=r.note)
-                for r in rows]
+        return [
+            IndicatorValue(row=r, measured_on=r.measured_on, value=r.value, note=r.note)
+            for r in rows
+        ]
 
     @strawberry.field(description="The most recent measurement.")
     async def latest_value(self, info: Info) -> IndicatorValue | None:
@@ -225,7 +247,11 @@ class Project(RowType, Timestamps, relay.Node):
     @strawberry.field(description="Communes involved.")
     async def communes(self, info: Info) -> list[Commune]:
         rows = await loaders.linked(
-            info.context, m.Commune, m.project_commune, "project_id", "commune_id",
+            info.context,
+            m.Commune,
+            m.project_commune,
+            "project_id",
+            "commune_id",
             m.Commune.nis_code,
         ).load(self.id)
         return [Commune.from_row(r) for r in rows]
@@ -234,8 +260,14 @@ class Project(RowType, Timestamps, relay.Node):
     async def stakeholders(self, info: Info) -> list[ProjectStakeholder]:
         link = m.ProjectStakeholder.__table__
         rows = await loaders.linked(
-            info.context, m.Stakeholder, link, "project_id", "stakeholder_id",
-            link.c.role, m.Stakeholder.name, extra=("role",),
+            info.context,
+            m.Stakeholder,
+            link,
+            "project_id",
+            "stakeholder_id",
+            link.c.role,
+            m.Stakeholder.name,
+            extra=("role",),
         ).load(self.id)
         order = list(m.StakeholderRole)
         rows = sorted(rows, key=lambda r: order.index(m.StakeholderRole(r[1])))
@@ -254,7 +286,11 @@ class Project(RowType, Timestamps, relay.Node):
     @strawberry.field(description="PST actions the project carries out.")
     async def pst_actions(self, info: Info) -> list[PstAction]:
         rows = await loaders.linked(
-            info.context, m.PstAction, m.project_pst_action, "project_id", "pst_action_id",
+            info.context,
+            m.PstAction,
+            m.project_pst_action,
+            "project_id",
+            "pst_action_id",
             m.PstAction.code,
         ).load(self.id)
         return [PstAction.from_row(r) for r in rows]
@@ -285,8 +321,11 @@ class StrategicPlan(RowType, Timestamps, relay.Node):
     @strawberry.field(description="Strategic objectives (OS), in the plan's order.")
     async def strategic_objectives(self, info: Info) -> list[StrategicObjective]:
         rows = await loaders.children(
-            info.context, m.StrategicObjective, m.StrategicObjective.plan_id,
-            m.StrategicObjective.position, m.StrategicObjective.code,
+            info.context,
+            m.StrategicObjective,
+            m.StrategicObjective.plan_id,
+            m.StrategicObjective.position,
+            m.StrategicObjective.code,
         ).load(self.id)
         return [StrategicObjective.from_row(r) for r in rows]
 
@@ -307,8 +346,11 @@ class StrategicObjective(RowType, relay.Node):
     @strawberry.field(description="Operational objectives (OO), in order.")
     async def operational_objectives(self, info: Info) -> list[OperationalObjective]:
         rows = await loaders.children(
-            info.context, m.OperationalObjective, m.OperationalObjective.strategic_objective_id,
-            m.OperationalObjective.position, m.OperationalObjective.code,
+            info.context,
+            m.OperationalObjective,
+            m.OperationalObjective.strategic_objective_id,
+            m.OperationalObjective.position,
+            m.OperationalObjective.code,
         ).load(self.id)
         return [OperationalObjective.from_row(r) for r in rows]
 
@@ -331,8 +373,11 @@ class OperationalObjective(RowType, relay.Node):
     @strawberry.field(description="Actions, in order.")
     async def actions(self, info: Info) -> list[PstAction]:
         rows = await loaders.children(
-            info.context, m.PstAction, m.PstAction.operational_objective_id,
-            m.PstAction.position, m.PstAction.code,
+            info.context,
+            m.PstAction,
+            m.PstAction.operational_objective_id,
+            m.PstAction.position,
+            m.PstAction.code,
         ).load(self.id)
         return [PstAction.from_row(r) for r in rows]
 
@@ -358,7 +403,11 @@ class PstAction(RowType, relay.Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Project]:
         return await paginate_nested(
-            info.context, ACTION_PROJECTS, self.id, first=first, after=after,
+            info.context,
+            ACTION_PROJECTS,
+            self.id,
+            first=first,
+            after=after,
             to_node=Project.from_row,
         )
 

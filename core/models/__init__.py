@@ -17,7 +17,12 @@ from bocage.core.models.projects import (
     project_pst_action,
     project_search_text,
 )
-from bocage.core.models.pst import OperationalObjective, PstAction, StrategicObjective, StrategicPlan
+from bocage.core.models.pst import (
+    OperationalObjective,
+    PstAction,
+    StrategicObjective,
+    StrategicPlan,
+)
 from bocage.core.models.stakeholders import Contact, Stakeholder, stakeholder_commune
 from bocage.core.models.territory import Commune, Territory
 

@@ -6,18 +6,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from bocage.core.db import Base, JSONType, SoftDeletable, StrEnumType, Timestamped
+from bocage.core.models.enums import ProjectFocus, ProjectStatus, StakeholderRole
+from bocage.core.search import search_text
 from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
-
-from bocage.core.db import Base, JSONType, SoftDeletable, StrEnumType, Timestamped
-from bocage.core.search import search_text
-from bocage.core.models.enums import ProjectFocus, ProjectStatus, StakeholderRole
 
 project_commune = Table(
     "project_commune",
     Base.metadata,
     Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
-    Column("commune_id", ForeignKey("commune.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column(
+        "commune_id", ForeignKey("commune.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 project_pst_action = Table(
@@ -25,7 +26,10 @@ project_pst_action = Table(
     Base.metadata,
     Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
     Column(
-        "pst_action_id", ForeignKey("pst_action.id", ondelete="CASCADE"), primary_key=True, index=True
+        "pst_action_id",
+        ForeignKey("pst_action.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
     ),
 )
 
@@ -73,7 +77,9 @@ class Indicator(Timestamped, SoftDeletable, Base):
     __tablename__ = "indicator"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[dict[str, str]]
     unit: Mapped[str | None] = mapped_column(String(50))
     baseline: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))

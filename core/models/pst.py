@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from bocage.core.db import Base, SoftDeletable, Timestamped
 from sqlalchemy import ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
-
-from bocage.core.db import Base, SoftDeletable, Timestamped
 
 
 class StrategicPlan(Timestamped, SoftDeletable, Base):
@@ -18,7 +17,9 @@ class StrategicPlan(Timestamped, SoftDeletable, Base):
     __tablename__ = "strategic_plan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id", ondelete="CASCADE"), index=True)
+    commune_id: Mapped[int] = mapped_column(
+        ForeignKey("commune.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[dict[str, str]]
     start_year: Mapped[int]
     end_year: Mapped[int]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, event
-from sqlalchemy.orm import Mapped, mapped_column
-
 from bocage.core.db import Base, JSONType, SoftDeletable, StrEnumType, Timestamped, personal
 from bocage.core.models.enums import StakeholderKind
 from bocage.core.search import search_text
+from sqlalchemy import Column, ForeignKey, String, Table, Text, event
+from sqlalchemy.orm import Mapped, mapped_column
 
 stakeholder_commune = Table(
     "stakeholder_commune",
@@ -25,9 +24,7 @@ class Stakeholder(Timestamped, SoftDeletable, Base):
     __tablename__ = "stakeholder"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[StakeholderKind] = mapped_column(
-        StrEnumType(StakeholderKind), index=True
-    )
+    kind: Mapped[StakeholderKind] = mapped_column(StrEnumType(StakeholderKind), index=True)
     name: Mapped[str] = mapped_column(String(300))
     description: Mapped[dict[str, str]] = mapped_column(default=dict)
     website: Mapped[str | None] = mapped_column(String(500))

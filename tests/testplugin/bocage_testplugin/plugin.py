@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import click
 import strawberry
-from pydantic import Field
-from sqlalchemy import select
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
-from strawberry.types import Info
-
 from bocage.core.api import (
     DomainEvent,
     Permission,
@@ -22,6 +16,13 @@ from bocage.core.api import (
     hookimpl,
     request_sessionmaker,
 )
+from pydantic import Field
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from strawberry.types import Info
+
 from bocage_testplugin.models import Note
 
 EVENTS: list[DomainEvent] = []
@@ -43,6 +44,21 @@ class Query:
     async def testplugin_notes(self, info: Info) -> list[TestpluginNote]:
         rows = (await info.context.execute(select(Note).order_by(Note.id))).scalars()
         return [TestpluginNote(id=row.id, text=row.text) for row in rows]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Echo a text back (proves the mutation hook).")
+    def testplugin_echo(self, text: str) -> str:
+        return text
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Count down to zero (proves the subscription hook).")
+    async def testplugin_countdown(self, start: int) -> AsyncGenerator[int, None]:
+        for value in range(start, -1, -1):
+            yield value
 
 
 async def list_notes(request: Request) -> JSONResponse:
@@ -76,6 +92,16 @@ def bocage_graphql_types() -> list[type]:
 @hookimpl
 def bocage_graphql_query() -> list[type]:
     return [Query]
+
+
+@hookimpl
+def bocage_graphql_mutation() -> list[type]:
+    return [Mutation]
+
+
+@hookimpl
+def bocage_graphql_subscription() -> list[type]:
+    return [Subscription]
 
 
 @hookimpl

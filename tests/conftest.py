@@ -1,0 +1,218 @@
+"""Shared fixtures: a database per test session on the engine under test, an app, a client.
+
+The engine is SQLite unless ``BOCAGE_TEST_DATABASE_URL`` names a PostgreSQL server
+(``postgresql+asyncpg://user@host:port/db``), in which case each fresh database is created
+on that server and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from bocage.core import migrate
+from bocage.core.app import create_app
+from bocage.core.db import create_engine
+from bocage.core.host import PluginHost
+from bocage.core.seed import seed_all
+from bocage.core.settings import Settings, load_settings
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("BOCAGE_TEST_DATABASE_URL")
+ENGINE = "postgresql" if PG_URL else "sqlite"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"bocage database engine: {ENGINE}" + (f" ({PG_URL})" if PG_URL else "")
+
+
+class Databases:
+    """Creates empty databases on the engine under test and drops them afterwards."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.created: list[str] = []
+
+    async def new(self) -> str:
+        if not PG_URL:
+            return f"sqlite+aiosqlite:///{self.tmp / f'{uuid.uuid4().hex}.db'}"
+        name = f"bocage_test_{uuid.uuid4().hex[:12]}"
+        admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        await admin.dispose()
+        self.created.append(name)
+        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    async def drop_all(self) -> None:
+        if not PG_URL or not self.created:
+            return
+        admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as connection:
+            for name in self.created:
+                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+async def databases(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Databases]:
+    dbs = Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    await dbs.drop_all()
+
+
+@pytest.fixture
+async def empty_database_url(databases: Databases) -> str:
+    """A new, empty database (not migrated)."""
+    return await databases.new()
+
+
+def settings_for(url: str, **overrides: Any) -> Settings:
+    return load_settings(database_url=url, **overrides)
+
+
+@pytest.fixture(scope="session")
+async def demo_database_url(databases: Databases) -> str:
+    """A database migrated and loaded with the demo data, shared by read-only tests."""
+    url = await databases.new()
+    settings = settings_for(url)
+    host = PluginHost(settings)
+    engine = create_engine(settings)
+    await migrate.upgrade(engine, host)
+    await seed_all(engine, host)
+    await engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+async def app(demo_database_url: str) -> AsyncIterator[Any]:
+    application = create_app(settings_for(demo_database_url))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bocage.test") as c:
+        yield c
+
+
+GraphQL = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> GraphQL:
+    """POST a GraphQL document; return the JSON body (``data`` and maybe ``errors``)."""
+
+    async def run(
+        query: str, variables: dict[str, Any] | None = None, **headers: str
+    ) -> dict[str, Any]:
+        response = await client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={k.replace("_", "-"): v for k, v in headers.items()},
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    return run
+
+
+class StatementCounter:
+    """Counts the SQL statements an engine executes while active."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine.sync_engine
+        self.statements: list[str] = []
+
+    def _count(self, *args: Any) -> None:
+        self.statements.append(args[2])
+
+    def __enter__(self) -> StatementCounter:
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_statements(app: Any) -> Callable[[], StatementCounter]:
+    return lambda: StatementCounter(app.state.engine)
+
+
+# -- the test plugin, pip-installed into a folder of its own -----------------------------------
+
+
+@pytest.fixture(scope="session")
+def testplugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``pip install`` tests/testplugin into a private folder (not the environment)."""
+    target = tmp_path_factory.mktemp("testplugin-site")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(ROOT / "tests" / "testplugin"),
+        ],
+        check=True,
+    )
+    return target
+
+
+@pytest.fixture
+def with_testplugin(testplugin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Make the installed test plugin discoverable, in this process and in subprocesses."""
+    import importlib
+
+    monkeypatch.syspath_prepend(str(testplugin_dir))
+    monkeypatch.setenv("PYTHONPATH", str(testplugin_dir))
+    importlib.invalidate_caches()
+    yield testplugin_dir
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``bocage`` command."""
+    executable = Path(sys.executable).with_name("bocage")
+    return subprocess.run(
+        [str(executable), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    return run_cli
+
+
+@pytest.fixture
+def make_settings() -> Callable[..., Settings]:
+    return settings_for

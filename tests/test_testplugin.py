@@ -1,0 +1,159 @@
+"""A third-party plugin, pip-installed, extends every layer; disabling it removes it from all.
+
+The plugin lives in tests/testplugin and is installed with pip into a private folder, then
+found through the ``bocage`` entry-point group like any plugin.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from bocage.core.app import create_app
+from bocage.core.db import create_engine
+from bocage.core.exports import openapi_text, sdl_text
+from bocage.core.host import PluginHost
+from sqlalchemy import inspect
+
+pytestmark = pytest.mark.usefixtures("with_testplugin")
+
+
+async def table_names(url: str, make_settings: Any) -> set[str]:
+    engine = create_engine(make_settings(url))
+    async with engine.connect() as connection:
+        names = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    await engine.dispose()
+    return names
+
+
+def test_entry_point_discovery(cli: Any, empty_database_url: str) -> None:
+    result = cli("plugins", "list", "--json", env={"BOCAGE_DATABASE_URL": empty_database_url})
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    names = {p["name"]: p for p in listed["enabled"]}
+    assert names["testplugin"]["version"] == "1.2.3"
+    assert names["testplugin"]["module"] == "bocage_testplugin.plugin"
+
+
+async def test_db_upgrade_applies_the_plugin_branch(
+    cli: Any, empty_database_url: str, make_settings: Any
+) -> None:
+    env = {"BOCAGE_DATABASE_URL": empty_database_url}
+    result = cli("db", "upgrade", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "testplugin: tp_0001" in result.stdout
+    assert {"testplugin_note", "project"} <= await table_names(empty_database_url, make_settings)
+    current = cli("db", "current", env=env)
+    assert current.returncode == 0 and "pending" not in current.stdout
+
+
+async def test_plugin_branch_downgrades_alone(
+    cli: Any, empty_database_url: str, make_settings: Any
+) -> None:
+    env = {"BOCAGE_DATABASE_URL": empty_database_url}
+    assert cli("db", "upgrade", env=env).returncode == 0
+    result = cli("db", "downgrade", "testplugin@base", env=env)
+    assert result.returncode == 0, result.stderr
+    tables = await table_names(empty_database_url, make_settings)
+    assert "testplugin_note" not in tables and "project" in tables
+
+
+async def test_type_field_route_settings_and_seed_are_served(
+    empty_database_url: str, make_settings: Any
+) -> None:
+    settings = make_settings(empty_database_url)
+    app = create_app(settings)
+    assert "testplugin" in [p.name for p in app.state.host.plugins]
+    async with app.router.lifespan_context(app):  # auto-migrates, both branches
+        from bocage.core.seed import seed_all
+
+        await seed_all(app.state.engine, app.state.host, scale=0.05)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            body = (
+                await client.post(
+                    "/graphql",
+                    json={"query": "{ testpluginNotes { id text } plugins { name version } }"},
+                )
+            ).json()
+            assert body.get("errors") is None, body
+            assert body["data"]["testpluginNotes"] == [{"id": 1, "text": "note de démonstration"}]
+            assert {"name": "testplugin", "version": "1.2.3"} in body["data"]["plugins"]
+            route = await client.get("/api/testplugin/notes")
+            assert route.status_code == 200
+            assert route.json()["greeting"] == "bonjour"
+            openapi = (await client.get("/openapi.json")).json()
+            assert "/api/testplugin/notes" in openapi["paths"]
+    assert app.state.host.plugin_settings("testplugin").greeting == "bonjour"
+    assert "testplugin:read" in [p.code for p in app.state.host.permissions()]
+
+
+async def test_mutation_and_subscription_fields_are_merged(make_settings: Any) -> None:
+    from bocage.core.graphql.schema import build_schema
+
+    schema = build_schema(PluginHost(make_settings("sqlite+aiosqlite:///:memory:")))
+    result = await schema.execute('mutation { testpluginEcho(text: "salut") }')
+    assert result.errors is None and result.data == {"testpluginEcho": "salut"}
+    stream = await schema.subscribe("subscription { testpluginCountdown(start: 2) }")
+    values = [item.data["testpluginCountdown"] async for item in stream]  # type: ignore[union-attr]
+    assert values == [2, 1, 0]
+
+
+def test_plugin_settings_come_from_its_environment_variables(
+    make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOCAGE_TESTPLUGIN_GREETING", "goeiedag")
+    host = PluginHost(make_settings("sqlite+aiosqlite:///:memory:"))
+    assert host.plugin_settings("testplugin").greeting == "goeiedag"
+
+
+def test_plugin_cli_command(cli: Any, empty_database_url: str) -> None:
+    result = cli("testplugin-hello", env={"BOCAGE_DATABASE_URL": empty_database_url})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "hello from testplugin"
+
+
+async def test_disabling_the_plugin_removes_type_route_and_migration(
+    cli: Any, empty_database_url: str, make_settings: Any
+) -> None:
+    env = {"BOCAGE_DATABASE_URL": empty_database_url, "BOCAGE_DISABLED_PLUGINS": "testplugin"}
+    assert cli("db", "upgrade", env=env).returncode == 0
+    tables = await table_names(empty_database_url, make_settings)
+    assert "project" in tables and "testplugin_note" not in tables
+
+    settings = make_settings(empty_database_url, disabled_plugins=["testplugin"])
+    host = PluginHost(settings)
+    assert "testplugin" not in sdl_text(host).lower()
+    assert "/api/testplugin" not in openapi_text(host)
+    app = create_app(settings, host=host)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            assert (await client.get("/api/testplugin/notes")).status_code == 404
+            body = (
+                await client.post("/graphql", json={"query": "{ testpluginNotes { id } }"})
+            ).json()
+            assert "Cannot query field 'testpluginNotes'" in body["errors"][0]["message"]
+            ready = await client.get("/readyz")
+            assert ready.status_code == 200, ready.json()
+    listed = json.loads(cli("plugins", "list", "--json", env=env).stdout)
+    assert listed["disabled"] == ["testplugin"]
+    assert "testplugin" not in [p["name"] for p in listed["enabled"]]
+
+
+async def test_a_database_that_had_the_plugin_still_works_once_it_is_disabled(
+    cli: Any, empty_database_url: str
+) -> None:
+    env = {"BOCAGE_DATABASE_URL": empty_database_url}
+    assert cli("db", "upgrade", env=env).returncode == 0
+    disabled = {**env, "BOCAGE_DISABLED_PLUGINS": "testplugin"}
+    current = cli("db", "current", env=disabled)
+    assert current.returncode == 0, current.stdout + current.stderr
+    assert cli("db", "upgrade", env=disabled).returncode == 0
+
+
+def test_the_installed_plugin_is_a_real_distribution(with_testplugin: Path) -> None:
+    assert list(with_testplugin.glob("bocage_testplugin-1.2.3.dist-info/entry_points.txt"))
