@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from bocage.core.errors import BocageStartupError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from bocage.core.errors import BocageStartupError
 
 T = TypeVar("T")
 console = Console(stderr=True)
@@ -40,6 +42,15 @@ class Runtime:
 
     def engine(self) -> Any:
         return self._create_engine(self.settings)
+
+    @contextlib.asynccontextmanager
+    async def connected(self) -> AsyncIterator[Any]:
+        """An engine for the duration of a command, disposed of afterwards."""
+        engine = self.engine()
+        try:
+            yield engine
+        finally:
+            await engine.dispose()
 
 
 def pass_runtime(command: Callable[..., T]) -> Callable[..., T]:
@@ -89,6 +100,10 @@ def reporter(progress: Progress) -> Callable[[str, int, int], None]:
 @click.version_option(package_name="bocage")
 def main() -> None:
     """Bocage: the open API of a smart rural territory."""
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # one line per step
 
 
 # -- serve ----------------------------------------------------------------------------------
@@ -104,20 +119,21 @@ def main() -> None:
 def serve(rt: Runtime, host: str, port: int, workers: int, reload: bool, demo: bool) -> None:
     """Run the API server (uvicorn). Migrates the database first unless BOCAGE_AUTO_MIGRATE=0."""
     import uvicorn
+
     from bocage.core import migrate
+    from bocage.core.app import create_app
     from bocage.core.seed import seed_if_empty
 
+    create_app(rt.settings, host=rt.host)  # plugin clashes stop here, before any worker starts
+
     async def prepare() -> None:
-        engine = rt.engine()
-        try:
+        async with rt.connected() as engine:
             if rt.settings.auto_migrate:
                 await migrate.upgrade(engine, rt.host)
             if demo:
                 with _progress() as progress:
                     seeded = await seed_if_empty(engine, rt.host, progress=reporter(progress))
                 console.print("demo data loaded" if seeded else "database not empty: no demo data")
-        finally:
-            await engine.dispose()
 
     run(prepare())
     console.print(f"Bocage on http://{host}:{port}/graphql")
@@ -148,12 +164,9 @@ def db_upgrade(rt: Runtime, revision: str) -> None:
     from bocage.core import migrate
 
     async def go() -> None:
-        engine = rt.engine()
-        try:
+        async with rt.connected() as engine:
             await migrate.upgrade(engine, rt.host, revision)
             state = await migrate.state(engine, rt.host)
-        finally:
-            await engine.dispose()
         for line in migrate.describe(rt.host, state.heads):
             click.echo(line)
 
@@ -168,11 +181,8 @@ def db_downgrade(rt: Runtime, revision: str) -> None:
     from bocage.core import migrate
 
     async def go() -> None:
-        engine = rt.engine()
-        try:
+        async with rt.connected() as engine:
             await migrate.downgrade(engine, rt.host, revision)
-        finally:
-            await engine.dispose()
 
     run(go())
 
@@ -184,11 +194,8 @@ def db_current(rt: Runtime) -> None:
     from bocage.core import migrate
 
     async def go() -> migrate.MigrationState:
-        engine = rt.engine()
-        try:
+        async with rt.connected() as engine:
             return await migrate.state(engine, rt.host)
-        finally:
-            await engine.dispose()
 
     state = run(go())
     for line in migrate.describe(rt.host, state.heads & state.applied):
@@ -266,12 +273,9 @@ def seed_demo(rt: Runtime, scale: float) -> None:
     from bocage.core.seed import seed_all
 
     async def go() -> None:
-        engine = rt.engine()
-        try:
+        async with rt.connected() as engine:
             with _progress() as progress:
                 await seed_all(engine, rt.host, scale=scale, progress=reporter(progress))
-        finally:
-            await engine.dispose()
 
     try:
         run(go())
@@ -305,14 +309,11 @@ def territory_create(rt: Runtime, slug: str, name: str, communes: tuple[str, ...
     from bocage.core.reference import UnknownNisCode, setup_territory
 
     async def go() -> None:
-        engine = rt.engine()
-        try:
+        async with rt.connected() as engine:
             async with sessionmaker(engine)() as session, session.begin():
                 await setup_territory(
                     session, slug=slug, name={"fr": name}, nis_codes=list(communes)
                 )
-        finally:
-            await engine.dispose()
 
     try:
         run(go())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import JSON, DateTime, Enum, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -16,8 +17,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
-    from bocage.core.settings import Settings
     from sqlalchemy.engine import Dialect
+
+    from bocage.core.settings import Settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -78,7 +80,9 @@ class Timestamped:
 class SoftDeletable:
     """Rows that syncing clients must see disappear are archived, not deleted."""
 
-    deleted_at: Mapped[dt.datetime | None] = mapped_column(default=None, index=True)
+    # No plain index: SQLite, which keeps no statistics, would pick it for every
+    # `deleted_at IS NULL` and sort whole tables (measured in bench/: 10x slower).
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 def personal(*args: Any, **kwargs: Any) -> Any:
@@ -89,7 +93,11 @@ def personal(*args: Any, **kwargs: Any) -> Any:
 
 def create_engine(settings: Settings) -> AsyncEngine:
     """The async engine for ``settings.database_url``, tuned per dialect."""
-    kwargs: dict[str, Any] = {"echo": settings.sql_echo}
+    kwargs: dict[str, Any] = {
+        "echo": settings.sql_echo,
+        "json_serializer": lambda value: orjson.dumps(value).decode(),
+        "json_deserializer": orjson.loads,
+    }
     if settings.is_sqlite:
         kwargs["connect_args"] = {"timeout": 30}
     else:

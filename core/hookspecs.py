@@ -22,9 +22,10 @@ import pluggy
 
 if TYPE_CHECKING:
     import click
-    from bocage.core.settings import PluginSettings
     from sqlalchemy.ext.asyncio import AsyncSession
     from starlette.routing import BaseRoute
+
+    from bocage.core.settings import PluginSettings
 
 PROJECT_NAME = "bocage"
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
+
 from bocage.core import __version__, hookspecs
 from bocage.core.errors import PluginError, SettingsError
 from bocage.core.settings import PluginSettings, load_plugin_settings

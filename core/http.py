@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from bocage.core import migrate
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
+
+from bocage.core import migrate
 
 if TYPE_CHECKING:
     from starlette.requests import Request

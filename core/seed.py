@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from bocage.core.db import sessionmaker
 from bocage.core.hookspecs import SeedOptions
 from bocage.core.host import CORE_PLUGIN
-from sqlalchemy import select
 
 if TYPE_CHECKING:
-    from bocage.core.host import PluginHost
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bocage.core.host import PluginHost
 
 
 def _noop(description: str, done: int, total: int) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from bocage.core.errors import SettingsError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bocage.core.errors import SettingsError
 
 Language = Literal["fr", "nl", "de", "en"]
 LANGUAGES: tuple[Language, ...] = ("fr", "nl", "de", "en")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import bocage.core.models  # noqa: F401 - registers the core tables on Base.metadata
 from alembic import context
+
+import bocage.core.models  # noqa: F401 - registers the core tables on Base.metadata
 from bocage.core.db import Base
 
 config = context.config

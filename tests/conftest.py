@@ -17,15 +17,16 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from bocage.core import migrate
 from bocage.core.app import create_app
 from bocage.core.db import create_engine
 from bocage.core.host import PluginHost
 from bocage.core.seed import seed_all
 from bocage.core.settings import Settings, load_settings
-from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BOCAGE_TEST_DATABASE_URL")

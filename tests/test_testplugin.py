@@ -12,11 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import inspect
+
 from bocage.core.app import create_app
 from bocage.core.db import create_engine
 from bocage.core.exports import openapi_text, sdl_text
 from bocage.core.host import PluginHost
-from sqlalchemy import inspect
 
 pytestmark = pytest.mark.usefixtures("with_testplugin")
 

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 if TYPE_CHECKING:
-    from bocage.core.host import PluginHost
-    from bocage.core.settings import Settings
     from sqlalchemy import Executable
     from sqlalchemy.engine import Result
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
     from starlette.requests import Request
+
+    from bocage.core.host import PluginHost
+    from bocage.core.settings import Settings
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

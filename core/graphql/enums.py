@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+
 from bocage.core import models as m
 
 ProjectStatus = strawberry.enum(m.ProjectStatus, description="Where a project stands.")

@@ -7,14 +7,15 @@ import enum
 from typing import TYPE_CHECKING, Any
 
 import strawberry
+from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+
 from bocage.core import models as m
 from bocage.core.graphql.enums import ProjectFocus, ProjectStatus, StakeholderKind, StakeholderNeed
 from bocage.core.graphql.errors import BadInput
 from bocage.core.graphql.pagination import Ordering, SortKey, load_date, load_datetime
 from bocage.core.search import matches
 from bocage.core.settings import LANGUAGES
-from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select, type_coerce
-from sqlalchemy.dialects.postgresql import JSONB
 
 if TYPE_CHECKING:
     from bocage.core.graphql.context import Context
@@ -118,17 +119,26 @@ def _global_id(value: str, model_type: str, field: str) -> int:
     return nodes.decode_id(value, getattr(types, model_type), field)
 
 
+def _common(statement: Select[Any], model: Any, f: Any) -> Select[Any]:
+    """What every list shares: live rows only, and the territory and updatedSince filters."""
+    statement = statement.where(model.deleted_at.is_(None))
+    if f is None:
+        return statement
+    if _given(f.territory):
+        key = _global_id(f.territory, "Territory", "territory")
+        statement = statement.where(model.territory_id == key)
+    if _given(f.updated_since):
+        statement = statement.where(model.updated_at >= _aware(f.updated_since, "updatedSince"))
+    return statement
+
+
 def filter_projects(
     context: Context, statement: Select[Any], f: ProjectFilter | None
 ) -> Select[Any]:
-    statement = statement.where(m.Project.deleted_at.is_(None))
+    P = m.Project
+    statement = _common(statement, P, f)
     if f is None:
         return statement
-    P = m.Project
-    if _given(f.territory):
-        statement = statement.where(
-            P.territory_id == _global_id(f.territory, "Territory", "territory")
-        )
     if _given(f.communes) or _given(f.commune_nis_codes):
         link = m.project_commune
         condition = link.c.project_id == P.id
@@ -166,8 +176,6 @@ def filter_projects(
         )
     if _given(f.search) and f.search.strip():
         statement = statement.where(matches(context.dialect, P.__table__, f.search))
-    if _given(f.updated_since):
-        statement = statement.where(P.updated_at >= _aware(f.updated_since, "updatedSince"))
     return statement
 
 
@@ -175,13 +183,9 @@ def filter_stakeholders(
     context: Context, statement: Select[Any], f: StakeholderFilter | None
 ) -> Select[Any]:
     S = m.Stakeholder
-    statement = statement.where(S.deleted_at.is_(None))
+    statement = _common(statement, S, f)
     if f is None:
         return statement
-    if _given(f.territory):
-        statement = statement.where(
-            S.territory_id == _global_id(f.territory, "Territory", "territory")
-        )
     if _given(f.kind):
         statement = statement.where(S.kind.in_(f.kind))
     if _given(f.commune) or _given(f.commune_nis_code):
@@ -197,8 +201,6 @@ def filter_stakeholders(
         statement = statement.where(json_array_contains(context.dialect, S.needs, f.need.value))
     if _given(f.search) and f.search.strip():
         statement = statement.where(matches(context.dialect, S.__table__, f.search))
-    if _given(f.updated_since):
-        statement = statement.where(S.updated_at >= _aware(f.updated_since, "updatedSince"))
     return statement
 
 
@@ -206,19 +208,13 @@ def filter_communes(
     context: Context, statement: Select[Any], f: CommuneFilter | None
 ) -> Select[Any]:
     C = m.Commune
-    statement = statement.where(C.deleted_at.is_(None))
+    statement = _common(statement, C, f)
     if f is None:
         return statement
-    if _given(f.territory):
-        statement = statement.where(
-            C.territory_id == _global_id(f.territory, "Territory", "territory")
-        )
     if _given(f.nis_codes):
         statement = statement.where(C.nis_code.in_(f.nis_codes))
     if _given(f.province_nis_code):
         statement = statement.where(C.province_nis_code == f.province_nis_code)
-    if _given(f.updated_since):
-        statement = statement.where(C.updated_at >= _aware(f.updated_since, "updatedSince"))
     return statement
 
 

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import strawberry
-from bocage.core.settings import LANGUAGES
 from strawberry.types import Info
+
+from bocage.core.settings import LANGUAGES
 
 
 @strawberry.enum(description="A language of the territory's content.")

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import select
 
 if TYPE_CHECKING:
-    from bocage.core.graphql.context import Context
     from sqlalchemy import ColumnElement, Table
     from strawberry.dataloader import DataLoader
+
+    from bocage.core.graphql.context import Context
 
 M = TypeVar("M")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar, TypeVar
 
-from bocage.core.graphql.errors import BadInput
-from bocage.core.graphql.loaders import by_id
 from strawberry import relay
 from strawberry.types import Info
+
+from bocage.core.graphql.errors import BadInput
+from bocage.core.graphql.loaders import by_id, children
 
 T = TypeVar("T", bound="RowType")
 
@@ -66,3 +67,19 @@ def decode_id(value: str, expected: type[Any] | tuple[type[Any], ...], field: st
             field=field,
         )
     return key
+
+
+async def load_one(info: Info[Any, Any], node_type: type[T], key: int | None) -> T | None:
+    """The node of ``node_type`` with primary key ``key`` (a parent), through a DataLoader."""
+    if key is None:
+        return None
+    row = await by_id(info.context, node_type.model).load(key)
+    return node_type.from_row(row) if row is not None else None
+
+
+async def load_children(
+    info: Info[Any, Any], node_type: type[T], foreign_key: Any, parent_id: int, *order: Any
+) -> list[T]:
+    """The live nodes of ``node_type`` whose ``foreign_key`` is ``parent_id``, in ``order``."""
+    rows = await children(info.context, node_type.model, foreign_key, *order).load(parent_id)
+    return [node_type.from_row(row) for row in rows]

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import orjson
 import strawberry
-from bocage.core.graphql.errors import BadInput
 from sqlalchemy import and_, func, or_, select
 
+from bocage.core.graphql.errors import BadInput
+
 if TYPE_CHECKING:
-    from bocage.core.graphql.context import Context
     from sqlalchemy import ColumnElement, Select
+
+    from bocage.core.graphql.context import Context
 
 NodeT = TypeVar("NodeT")
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.types import Info
+
 from bocage.core import models as m
 from bocage.core.graphql.filters import (
     CommuneFilter,
@@ -22,9 +26,6 @@ from bocage.core.graphql.filters import (
 from bocage.core.graphql.i18n import Language, request_language
 from bocage.core.graphql.pagination import Connection, paginate
 from bocage.core.graphql.types import Commune, Project, Stakeholder, Territory
-from sqlalchemy import select
-from strawberry import relay
-from strawberry.types import Info
 
 
 @strawberry.type(description="An installed, enabled plugin.")

@@ -7,21 +7,23 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import strawberry
-from bocage.core.errors import PluginError
-from bocage.core.graphql.context import Context
-from bocage.core.graphql.i18n import parse_accept_language
 from graphql import GraphQLError
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import DuplicatedTypeName
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from bocage.core.errors import PluginError
+from bocage.core.graphql.context import Context
+from bocage.core.graphql.i18n import parse_accept_language
+
 if TYPE_CHECKING:
-    from bocage.core.host import PluginHost
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.websockets import WebSocket
+
+    from bocage.core.host import PluginHost
 
 logger = logging.getLogger("bocage.graphql")
 
@@ -80,7 +82,13 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
             mutation=roots["Mutation"],
             subscription=roots["Subscription"],
             types=types,
-            extensions=[lambda: MaskErrors(should_mask_error=_should_mask)],
+            extensions=[
+                lambda: MaskErrors(should_mask_error=_should_mask),
+                # Front-ends send the same few documents again and again: parse and
+                # validate each once (bounded LRU caches shared across requests).
+                lambda: ParserCache(maxsize=256),
+                lambda: ValidationCache(maxsize=256),
+            ],
             config=StrawberryConfig(auto_camel_case=True),
         )
     except DuplicatedTypeName as error:

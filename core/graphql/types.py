@@ -8,6 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.types import Info
+
 from bocage.core import models as m
 from bocage.core.graphql import loaders
 from bocage.core.graphql.enums import (
@@ -19,11 +23,8 @@ from bocage.core.graphql.enums import (
 )
 from bocage.core.graphql.filters import project_ordering, stakeholder_ordering
 from bocage.core.graphql.i18n import Translations, translated
-from bocage.core.graphql.nodes import RowType
+from bocage.core.graphql.nodes import RowType, load_children, load_one
 from bocage.core.graphql.pagination import Connection, NestedList, paginate_nested
-from sqlalchemy import select
-from strawberry import relay
-from strawberry.types import Info
 
 
 def _nested_projects(name: str, link: Any, column: str) -> NestedList:
@@ -74,10 +75,9 @@ class Territory(RowType, Timestamps, relay.Node):
 
     @strawberry.field(description="The territory's communes, by NIS code.")
     async def communes(self, info: Info) -> list[Commune]:
-        rows = await loaders.children(
-            info.context, m.Commune, m.Commune.territory_id, m.Commune.nis_code
-        ).load(self.id)
-        return [Commune.from_row(r) for r in rows]
+        return await load_children(
+            info, Commune, m.Commune.territory_id, self.id, m.Commune.nis_code
+        )
 
 
 @strawberry.type(
@@ -97,10 +97,7 @@ class Commune(RowType, Timestamps, relay.Node):
 
     @strawberry.field(description="The GAL the commune belongs to.")
     async def territory(self, info: Info) -> Territory | None:
-        if self.row.territory_id is None:
-            return None
-        row = await loaders.by_id(info.context, m.Territory).load(self.row.territory_id)
-        return Territory.from_row(row) if row else None
+        return await load_one(info, Territory, self.row.territory_id)
 
     @strawberry.field(description="Projects the commune takes part in, newest first.")
     async def projects(
@@ -130,13 +127,13 @@ class Commune(RowType, Timestamps, relay.Node):
 
     @strawberry.field(description="The commune's PSTs, the most recent legislature first.")
     async def strategic_plans(self, info: Info) -> list[StrategicPlan]:
-        rows = await loaders.children(
-            info.context,
-            m.StrategicPlan,
+        return await load_children(
+            info,
+            StrategicPlan,
             m.StrategicPlan.commune_id,
+            self.id,
             m.StrategicPlan.start_year.desc(),
-        ).load(self.id)
-        return [StrategicPlan.from_row(r) for r in rows]
+        )
 
     @strawberry.field(description="The commune's current PST (the latest legislature's).")
     async def strategic_plan(self, info: Info) -> StrategicPlan | None:
@@ -278,10 +275,7 @@ class Project(RowType, Timestamps, relay.Node):
 
     @strawberry.field(description="What the project measures.")
     async def indicators(self, info: Info) -> list[Indicator]:
-        rows = await loaders.children(
-            info.context, m.Indicator, m.Indicator.project_id, m.Indicator.id
-        ).load(self.id)
-        return [Indicator.from_row(r) for r in rows]
+        return await load_children(info, Indicator, m.Indicator.project_id, self.id, m.Indicator.id)
 
     @strawberry.field(description="PST actions the project carries out.")
     async def pst_actions(self, info: Info) -> list[PstAction]:
@@ -297,10 +291,7 @@ class Project(RowType, Timestamps, relay.Node):
 
     @strawberry.field(description="The GAL that carries the project.")
     async def territory(self, info: Info) -> Territory | None:
-        if self.row.territory_id is None:
-            return None
-        row = await loaders.by_id(info.context, m.Territory).load(self.row.territory_id)
-        return Territory.from_row(row) if row else None
+        return await load_one(info, Territory, self.row.territory_id)
 
 
 @strawberry.type(description="A commune's PST (Programme Stratégique Transversal).")
@@ -315,19 +306,18 @@ class StrategicPlan(RowType, Timestamps, relay.Node):
 
     @strawberry.field(description="The commune that adopted the plan.")
     async def commune(self, info: Info) -> Commune | None:
-        row = await loaders.by_id(info.context, m.Commune).load(self.row.commune_id)
-        return Commune.from_row(row) if row else None
+        return await load_one(info, Commune, self.row.commune_id)
 
     @strawberry.field(description="Strategic objectives (OS), in the plan's order.")
     async def strategic_objectives(self, info: Info) -> list[StrategicObjective]:
-        rows = await loaders.children(
-            info.context,
-            m.StrategicObjective,
+        return await load_children(
+            info,
+            StrategicObjective,
             m.StrategicObjective.plan_id,
+            self.id,
             m.StrategicObjective.position,
             m.StrategicObjective.code,
-        ).load(self.id)
-        return [StrategicObjective.from_row(r) for r in rows]
+        )
 
 
 @strawberry.type(description="A strategic objective (OS) of a PST.")
@@ -340,19 +330,18 @@ class StrategicObjective(RowType, relay.Node):
 
     @strawberry.field(description="The plan it belongs to.")
     async def plan(self, info: Info) -> StrategicPlan | None:
-        row = await loaders.by_id(info.context, m.StrategicPlan).load(self.row.plan_id)
-        return StrategicPlan.from_row(row) if row else None
+        return await load_one(info, StrategicPlan, self.row.plan_id)
 
     @strawberry.field(description="Operational objectives (OO), in order.")
     async def operational_objectives(self, info: Info) -> list[OperationalObjective]:
-        rows = await loaders.children(
-            info.context,
-            m.OperationalObjective,
+        return await load_children(
+            info,
+            OperationalObjective,
             m.OperationalObjective.strategic_objective_id,
+            self.id,
             m.OperationalObjective.position,
             m.OperationalObjective.code,
-        ).load(self.id)
-        return [OperationalObjective.from_row(r) for r in rows]
+        )
 
 
 @strawberry.type(description="An operational objective (OO) of a PST.")
@@ -365,21 +354,18 @@ class OperationalObjective(RowType, relay.Node):
 
     @strawberry.field(description="The strategic objective it serves.")
     async def strategic_objective(self, info: Info) -> StrategicObjective | None:
-        row = await loaders.by_id(info.context, m.StrategicObjective).load(
-            self.row.strategic_objective_id
-        )
-        return StrategicObjective.from_row(row) if row else None
+        return await load_one(info, StrategicObjective, self.row.strategic_objective_id)
 
     @strawberry.field(description="Actions, in order.")
     async def actions(self, info: Info) -> list[PstAction]:
-        rows = await loaders.children(
-            info.context,
-            m.PstAction,
+        return await load_children(
+            info,
+            PstAction,
             m.PstAction.operational_objective_id,
+            self.id,
             m.PstAction.position,
             m.PstAction.code,
-        ).load(self.id)
-        return [PstAction.from_row(r) for r in rows]
+        )
 
 
 @strawberry.type(description="An action of a PST; projects link to actions.")
@@ -393,10 +379,7 @@ class PstAction(RowType, relay.Node):
 
     @strawberry.field(description="The operational objective it serves.")
     async def operational_objective(self, info: Info) -> OperationalObjective | None:
-        row = await loaders.by_id(info.context, m.OperationalObjective).load(
-            self.row.operational_objective_id
-        )
-        return OperationalObjective.from_row(row) if row else None
+        return await load_one(info, OperationalObjective, self.row.operational_objective_id)
 
     @strawberry.field(description="Projects carrying out this action, newest first.")
     async def projects(

@@ -6,11 +6,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text, event
+from sqlalchemy.orm import Mapped, mapped_column
+
 from bocage.core.db import Base, JSONType, SoftDeletable, StrEnumType, Timestamped
 from bocage.core.models.enums import ProjectFocus, ProjectStatus, StakeholderRole
 from bocage.core.search import search_text
-from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text, event
-from sqlalchemy.orm import Mapped, mapped_column
 
 project_commune = Table(
     "project_commune",
@@ -54,7 +55,7 @@ class Project(Timestamped, SoftDeletable, Base):
         ForeignKey("territory.id", ondelete="SET NULL"), index=True
     )
     #: Every language of the texts and the themes, for full-text search (see migrations).
-    search_text: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
 
 
 class ProjectStakeholder(Base):

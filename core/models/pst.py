@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from bocage.core.db import Base, SoftDeletable, Timestamped
 from sqlalchemy import ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from bocage.core.db import Base, SoftDeletable, Timestamped
 
 
 class StrategicPlan(Timestamped, SoftDeletable, Base):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Column, ForeignKey, String, Table, Text, event
+from sqlalchemy.orm import Mapped, mapped_column
+
 from bocage.core.db import Base, JSONType, SoftDeletable, StrEnumType, Timestamped, personal
 from bocage.core.models.enums import StakeholderKind
 from bocage.core.search import search_text
-from sqlalchemy import Column, ForeignKey, String, Table, Text, event
-from sqlalchemy.orm import Mapped, mapped_column
 
 stakeholder_commune = Table(
     "stakeholder_commune",
@@ -33,7 +34,8 @@ class Stakeholder(Timestamped, SoftDeletable, Base):
     territory_id: Mapped[int | None] = mapped_column(
         ForeignKey("territory.id", ondelete="SET NULL"), index=True
     )
-    search_text: Mapped[str] = mapped_column(Text, default="")
+    #: Name and description in every language, for full-text search (never loaded).
+    search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
 
 
 class Contact(Timestamped, SoftDeletable, Base):

@@ -1,5 +1,7 @@
-"""Core tables: territories, communes, stakeholders, contacts, projects, indicators, PST;
-full-text search indexes (PostgreSQL: unaccent + French stemming; SQLite: FTS5).
+"""Core tables and their full-text search indexes.
+
+Territories, communes, stakeholders, contacts, projects, indicators and the PST; full-text
+search on PostgreSQL (unaccent + French stemming) and SQLite (FTS5).
 
 Revision ID: 0001_core
 Revises:
@@ -41,7 +43,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("territory", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_territory_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_territory_deleted_at"), ["deleted_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_territory_updated_at"), ["updated_at"], unique=False)
 
     op.create_table(
@@ -69,7 +70,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("commune", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_commune_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_commune_deleted_at"), ["deleted_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_commune_territory_id"), ["territory_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_commune_updated_at"), ["updated_at"], unique=False)
 
@@ -118,7 +118,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("project", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_project_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_project_deleted_at"), ["deleted_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_project_focus"), ["focus"], unique=False)
         batch_op.create_index(batch_op.f("ix_project_start_date"), ["start_date"], unique=False)
         batch_op.create_index(batch_op.f("ix_project_status"), ["status"], unique=False)
@@ -162,7 +161,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("stakeholder", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_stakeholder_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_stakeholder_deleted_at"), ["deleted_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_stakeholder_enterprise_number"), ["enterprise_number"], unique=False
         )
@@ -194,7 +192,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_contact_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_contact_deleted_at"), ["deleted_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_contact_stakeholder_id"), ["stakeholder_id"], unique=False
         )
@@ -221,7 +218,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("indicator", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_indicator_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_indicator_deleted_at"), ["deleted_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_indicator_project_id"), ["project_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_indicator_updated_at"), ["updated_at"], unique=False)
 
@@ -327,9 +323,6 @@ def upgrade() -> None:
             batch_op.f("ix_strategic_plan_created_at"), ["created_at"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_strategic_plan_deleted_at"), ["deleted_at"], unique=False
-        )
-        batch_op.create_index(
             batch_op.f("ix_strategic_plan_updated_at"), ["updated_at"], unique=False
         )
 
@@ -384,9 +377,6 @@ def upgrade() -> None:
             batch_op.f("ix_strategic_objective_created_at"), ["created_at"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_strategic_objective_deleted_at"), ["deleted_at"], unique=False
-        )
-        batch_op.create_index(
             batch_op.f("ix_strategic_objective_plan_id"), ["plan_id"], unique=False
         )
         batch_op.create_index(
@@ -414,9 +404,6 @@ def upgrade() -> None:
     with op.batch_alter_table("operational_objective", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_operational_objective_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_operational_objective_deleted_at"), ["deleted_at"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_operational_objective_strategic_objective_id"),
@@ -448,7 +435,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("pst_action", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_pst_action_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_pst_action_deleted_at"), ["deleted_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_pst_action_operational_objective_id"),
             ["operational_objective_id"],
@@ -494,21 +480,18 @@ def downgrade() -> None:
     with op.batch_alter_table("pst_action", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pst_action_updated_at"))
         batch_op.drop_index(batch_op.f("ix_pst_action_operational_objective_id"))
-        batch_op.drop_index(batch_op.f("ix_pst_action_deleted_at"))
         batch_op.drop_index(batch_op.f("ix_pst_action_created_at"))
 
     op.drop_table("pst_action")
     with op.batch_alter_table("operational_objective", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_operational_objective_updated_at"))
         batch_op.drop_index(batch_op.f("ix_operational_objective_strategic_objective_id"))
-        batch_op.drop_index(batch_op.f("ix_operational_objective_deleted_at"))
         batch_op.drop_index(batch_op.f("ix_operational_objective_created_at"))
 
     op.drop_table("operational_objective")
     with op.batch_alter_table("strategic_objective", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_strategic_objective_updated_at"))
         batch_op.drop_index(batch_op.f("ix_strategic_objective_plan_id"))
-        batch_op.drop_index(batch_op.f("ix_strategic_objective_deleted_at"))
         batch_op.drop_index(batch_op.f("ix_strategic_objective_created_at"))
 
     op.drop_table("strategic_objective")
@@ -520,7 +503,6 @@ def downgrade() -> None:
     op.drop_table("indicator_value")
     with op.batch_alter_table("strategic_plan", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_strategic_plan_updated_at"))
-        batch_op.drop_index(batch_op.f("ix_strategic_plan_deleted_at"))
         batch_op.drop_index(batch_op.f("ix_strategic_plan_created_at"))
         batch_op.drop_index(batch_op.f("ix_strategic_plan_commune_id"))
 
@@ -537,14 +519,12 @@ def downgrade() -> None:
     with op.batch_alter_table("indicator", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_indicator_updated_at"))
         batch_op.drop_index(batch_op.f("ix_indicator_project_id"))
-        batch_op.drop_index(batch_op.f("ix_indicator_deleted_at"))
         batch_op.drop_index(batch_op.f("ix_indicator_created_at"))
 
     op.drop_table("indicator")
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contact_updated_at"))
         batch_op.drop_index(batch_op.f("ix_contact_stakeholder_id"))
-        batch_op.drop_index(batch_op.f("ix_contact_deleted_at"))
         batch_op.drop_index(batch_op.f("ix_contact_created_at"))
 
     op.drop_table("contact")
@@ -553,7 +533,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_stakeholder_territory_id"))
         batch_op.drop_index(batch_op.f("ix_stakeholder_kind"))
         batch_op.drop_index(batch_op.f("ix_stakeholder_enterprise_number"))
-        batch_op.drop_index(batch_op.f("ix_stakeholder_deleted_at"))
         batch_op.drop_index(batch_op.f("ix_stakeholder_created_at"))
 
     op.drop_table("stakeholder")
@@ -563,20 +542,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_project_status"))
         batch_op.drop_index(batch_op.f("ix_project_start_date"))
         batch_op.drop_index(batch_op.f("ix_project_focus"))
-        batch_op.drop_index(batch_op.f("ix_project_deleted_at"))
         batch_op.drop_index(batch_op.f("ix_project_created_at"))
 
     op.drop_table("project")
     with op.batch_alter_table("commune", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_commune_updated_at"))
         batch_op.drop_index(batch_op.f("ix_commune_territory_id"))
-        batch_op.drop_index(batch_op.f("ix_commune_deleted_at"))
         batch_op.drop_index(batch_op.f("ix_commune_created_at"))
 
     op.drop_table("commune")
     with op.batch_alter_table("territory", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_territory_updated_at"))
-        batch_op.drop_index(batch_op.f("ix_territory_deleted_at"))
         batch_op.drop_index(batch_op.f("ix_territory_created_at"))
 
     op.drop_table("territory")

@@ -7,14 +7,15 @@ from typing import Any
 
 import pytest
 import strawberry
+from pydantic import Field
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
 from bocage.core import hookspecs
 from bocage.core.api import DomainEvent, Permission, PluginSettings, RestRoute, hookimpl
 from bocage.core.app import create_app
 from bocage.core.errors import PluginError, SettingsError
 from bocage.core.host import PluginHost
-from pydantic import Field
-from starlette.responses import PlainTextResponse
-from starlette.routing import Route
 
 
 def plugin(**hooks: Any) -> SimpleNamespace:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import bocage.core.models  # noqa: F401 - registers the core tables
 import httpx
+from sqlalchemy import inspect
+
+import bocage.core.models  # noqa: F401 - registers the core tables
 from bocage.core import migrate
 from bocage.core.app import create_app
 from bocage.core.db import Base, create_engine
 from bocage.core.host import PluginHost
-from sqlalchemy import inspect
 
 
 async def _tables(engine: Any) -> set[str]:

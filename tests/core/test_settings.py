@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import Field
+
 from bocage.core.errors import SettingsError
 from bocage.core.settings import (
     DEFAULT_DATABASE_URL,
@@ -11,7 +13,6 @@ from bocage.core.settings import (
     load_plugin_settings,
     load_settings,
 )
-from pydantic import Field
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from bocage.core import models as m
 from sqlalchemy import func, select
+
+from bocage.core import models as m
 
 ACCEPTANCE = """{ communes(first: 5) { edges { node { name nisCode
   projects(first: 3) { edges { node { title status focus } } } } } } }"""
@@ -285,8 +286,9 @@ async def test_territories_and_plugins(gql: Any) -> None:
 
 
 async def test_no_personal_column_is_reachable_in_the_public_schema(app: Any) -> None:
-    from bocage.core.db import PERSONAL, Base
     from graphql import GraphQLObjectType
+
+    from bocage.core.db import PERSONAL, Base
 
     def camel(name: str) -> str:
         head, *rest = name.split("_")

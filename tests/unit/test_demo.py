@@ -6,6 +6,8 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from sqlalchemy import func, select
+
 from bocage.core.db import Base, create_engine, sessionmaker
 from bocage.core.demo import (
     TERRITORY_SLUG,
@@ -31,7 +33,6 @@ from bocage.core.models import (
     Territory,
 )
 from bocage.core.settings import load_settings
-from sqlalchemy import func, select
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy import event, select
+
 from bocage.core.db import Base, create_engine, sessionmaker
 from bocage.core.models import Commune, Territory
 from bocage.core.reference import (
@@ -15,7 +17,6 @@ from bocage.core.reference import (
     walloon_municipalities,
 )
 from bocage.core.settings import load_settings
-from sqlalchemy import event, select
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

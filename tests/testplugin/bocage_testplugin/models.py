@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from bocage.core.api import Base
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from bocage.core.api import Base
 
 
 class Note(Base):

@@ -7,6 +7,13 @@ from pathlib import Path
 
 import click
 import strawberry
+from pydantic import Field
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from strawberry.types import Info
+
 from bocage.core.api import (
     DomainEvent,
     Permission,
@@ -16,13 +23,6 @@ from bocage.core.api import (
     hookimpl,
     request_sessionmaker,
 )
-from pydantic import Field
-from sqlalchemy import select
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
-from strawberry.types import Info
-
 from bocage_testplugin.models import Note
 
 EVENTS: list[DomainEvent] = []
