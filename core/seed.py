@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from bocage.core.db import sessionmaker
 from bocage.core.hookspecs import SeedOptions
 from bocage.core.host import CORE_PLUGIN
@@ -46,13 +44,10 @@ async def seed_if_empty(
     progress: Callable[[str, int, int], None] = _noop,
 ) -> bool:
     """Seed the demo data unless the database already holds a territory or a project."""
-    from bocage.core import models as m
+    from bocage.core.demo import database_is_empty
 
     async with sessionmaker(engine)() as session:
-        has_rows = (await session.execute(select(m.Territory.id).limit(1))).first() is not None or (
-            await session.execute(select(m.Project.id).limit(1))
-        ).first() is not None
-    if has_rows:
-        return False
+        if not await database_is_empty(session):
+            return False
     await seed_all(engine, host, progress=progress)
     return True

@@ -196,7 +196,7 @@ class IndicatorValue:
 
 
 @strawberry.type(description="Something a project measures, with its dated values.")
-class Indicator(RowType, relay.Node):
+class Indicator(RowType, Timestamps, relay.Node):
     model = m.Indicator
     row: strawberry.Private[m.Indicator]
     id: relay.NodeID[int]
@@ -321,7 +321,7 @@ class StrategicPlan(RowType, Timestamps, relay.Node):
 
 
 @strawberry.type(description="A strategic objective (OS) of a PST.")
-class StrategicObjective(RowType, relay.Node):
+class StrategicObjective(RowType, Timestamps, relay.Node):
     model = m.StrategicObjective
     row: strawberry.Private[m.StrategicObjective]
     id: relay.NodeID[int]
@@ -345,7 +345,7 @@ class StrategicObjective(RowType, relay.Node):
 
 
 @strawberry.type(description="An operational objective (OO) of a PST.")
-class OperationalObjective(RowType, relay.Node):
+class OperationalObjective(RowType, Timestamps, relay.Node):
     model = m.OperationalObjective
     row: strawberry.Private[m.OperationalObjective]
     id: relay.NodeID[int]
@@ -369,7 +369,7 @@ class OperationalObjective(RowType, relay.Node):
 
 
 @strawberry.type(description="An action of a PST; projects link to actions.")
-class PstAction(RowType, relay.Node):
+class PstAction(RowType, Timestamps, relay.Node):
     model = m.PstAction
     row: strawberry.Private[m.PstAction]
     id: relay.NodeID[int]

@@ -310,3 +310,24 @@ async def test_no_personal_column_is_reachable_in_the_public_schema(app: Any) ->
     }
     assert not [(t, f) for t, f in exposed if f in personal]
     assert "Contact" not in schema.type_map
+
+
+async def test_search_stems_french_on_postgresql_and_matches_prefixes_on_sqlite(
+    gql: Any, app: Any
+) -> None:
+    """PostgreSQL: "formations" finds "formation" (French stemming); SQLite: "format" does
+    (FTS5 prefix matching). Each engine's CI run checks its own behaviour."""
+    async with app.state.engine.connect() as connection:
+        titles = (await connection.execute(select(m.Project.title))).scalars().all()
+    with_formation = sum(
+        1 for t in titles if any(w.lower().startswith("formation") for w in t["fr"].split())
+    )
+    assert with_formation > 0
+    query = "query($q: String) { projects(filter: {search: $q}) { totalCount } }"
+    if app.state.engine.dialect.name == "postgresql":
+        singular = (await gql(query, {"q": "formation"}))["data"]["projects"]["totalCount"]
+        plural = (await gql(query, {"q": "formations"}))["data"]["projects"]["totalCount"]
+        assert plural == singular >= with_formation
+    else:
+        prefix = (await gql(query, {"q": "format"}))["data"]["projects"]["totalCount"]
+        assert prefix >= with_formation
