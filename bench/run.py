@@ -649,6 +649,8 @@ class Server:
             **os.environ,
             "BOCAGE_DATABASE_URL": self.database_url,
             "BOCAGE_LOG_LEVEL": "warning",
+            # One client sends every request: the per-client rate limit would answer 429.
+            "BOCAGE_RATE_LIMIT": "off",
         }
         command = [
             bocage_command(),

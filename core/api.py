@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bocage.core.db import Base, SoftDeletable, Timestamped, personal
+from bocage.core.auth.policy import can, commune_scope, may_touch_communes
+from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
+from bocage.core.auth.tokens import AuthenticationError, request_principal
+from bocage.core.db import Base, SoftDeletable, Timestamped, Versioned, personal
 from bocage.core.errors import PluginError
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.errors import BadInput, BocageError, NotFound
 from bocage.core.graphql.i18n import Language, Translations, translated
-from bocage.core.graphql.nodes import RowType, decode_id
+from bocage.core.graphql.limits import cost
+from bocage.core.graphql.mutations.kit import (
+    Change,
+    Code,
+    Invalid,
+    Outcome,
+    TranslationsInput,
+    archive,
+    check_version,
+    column_changes,
+    error_codes,
+    mutate,
+)
+from bocage.core.graphql.nodes import RowType, decode_id, load_children, load_one
 from bocage.core.graphql.pagination import (
     Connection,
     Edge,
@@ -45,6 +61,28 @@ def request_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
 
 
 __all__ = [
+    "ANONYMOUS",
+    "AuthenticationError",
+    "request_principal",
+    "Change",
+    "Code",
+    "Invalid",
+    "Outcome",
+    "Principal",
+    "PrincipalKind",
+    "Role",
+    "TranslationsInput",
+    "Versioned",
+    "archive",
+    "can",
+    "check_version",
+    "column_changes",
+    "commune_scope",
+    "error_codes",
+    "load_children",
+    "load_one",
+    "may_touch_communes",
+    "mutate",
     "BadInput",
     "Base",
     "BocageError",
@@ -67,6 +105,7 @@ __all__ = [
     "SortKey",
     "Timestamped",
     "Translations",
+    "cost",
     "decode_id",
     "error_response",
     "hookimpl",

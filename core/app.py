@@ -17,10 +17,19 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from bocage.core import http, migrate
+from bocage.core.auth.keys import KeyStore
+from bocage.core.auth.server import jwks_endpoint, token_endpoint
+from bocage.core.auth.tokens import (
+    AuthenticationError,
+    Authenticator,
+    TokenIssuer,
+    authentication_error,
+)
 from bocage.core.db import create_engine, sessionmaker
 from bocage.core.errors import PluginError
 from bocage.core.graphql.schema import GraphQLView, build_schema
 from bocage.core.host import PluginHost
+from bocage.core.middleware import protective_middleware
 from bocage.core.openapi import openapi_document
 from bocage.core.settings import Settings, load_settings
 
@@ -29,7 +38,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("bocage")
 
-RESERVED_PATHS = {"/graphql", "/healthz", "/readyz", "/openapi.json"}
+RESERVED_PATHS = {
+    "/graphql",
+    "/healthz",
+    "/readyz",
+    "/openapi.json",
+    "/oauth/token",
+    "/.well-known/jwks.json",
+}
 
 
 def _plugin_routes(host: PluginHost) -> list[BaseRoute]:
@@ -66,6 +82,8 @@ def create_app(
     schema = build_schema(host)
     openapi = openapi_document(host)
     session_factory = sessionmaker(engine)
+    keys = KeyStore(session_factory, settings)
+    authenticator = Authenticator(settings, keys)
     graphql = GraphQLView(schema, host=host, sessionmaker=session_factory)
 
     async def openapi_json(request: Request) -> JSONResponse:
@@ -84,6 +102,7 @@ def create_app(
         try:
             yield
         finally:
+            await app.state.authenticator.aclose()
             await engine.dispose()
 
     routes: list[BaseRoute] = [
@@ -91,6 +110,8 @@ def create_app(
         Route("/healthz", http.healthz, methods=["GET"], name="healthz"),
         Route("/readyz", http.readyz, methods=["GET"], name="readyz"),
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
+        Route("/oauth/token", token_endpoint, methods=["POST"], name="oauth_token"),
+        Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"], name="jwks"),
         *_plugin_routes(host),
     ]
     app = Starlette(
@@ -102,15 +123,24 @@ def create_app(
                 allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
                 allow_headers=["Authorization", "Content-Type", "Accept-Language"],
                 max_age=600,
-            )
+            ),
+            # Inside CORS, so that browsers can read the refusals.
+            *protective_middleware(settings),
         ],
-        exception_handlers={HTTPException: http.http_error, Exception: http.server_error},
+        exception_handlers={
+            HTTPException: http.http_error,
+            AuthenticationError: authentication_error,
+            Exception: http.server_error,
+        },
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.host = host
     app.state.engine = engine
     app.state.sessionmaker = session_factory
+    app.state.keys = keys
+    app.state.authenticator = authenticator
+    app.state.issuer = TokenIssuer(settings, keys)
     app.state.schema = schema
     app.state.openapi = openapi
     return app

@@ -347,6 +347,237 @@ def schema_export(rt: Runtime, out: Path) -> None:
         click.echo(path)
 
 
+# -- authentication: keys, clients, development tokens --------------------------------------
+
+
+async def _migrated(rt: Runtime, engine: Any) -> None:
+    """Bring the database to head first (unless BOCAGE_AUTO_MIGRATE=0), as `serve` does."""
+    from bocage.core import migrate
+
+    if rt.settings.auto_migrate:
+        await migrate.upgrade(engine, rt.host)
+
+
+@main.group()
+def keys() -> None:
+    """Signing keys of the built-in OAuth2 server."""
+
+
+@keys.command("rotate")
+@click.option(
+    "--grace",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Seconds the old keys still verify tokens (default: token lifetime + leeway).",
+)
+@pass_runtime
+def keys_rotate(rt: Runtime, grace: int | None) -> None:
+    """Sign with a new key from now on; the old keys verify until the grace period ends."""
+    from bocage.core.auth.keys import KeyStore
+    from bocage.core.db import sessionmaker
+
+    async def go() -> tuple[str, int]:
+        async with rt.connected() as engine:
+            await _migrated(rt, engine)
+            store = KeyStore(sessionmaker(engine), rt.settings)
+            return await store.rotate(grace), store.default_grace() if grace is None else grace
+
+    kid, seconds = run(go())
+    click.echo(kid)
+    console.print(f"new signing key {kid}; the previous keys verify for {seconds} more seconds")
+
+
+@keys.command("list")
+@pass_runtime
+def keys_list(rt: Runtime) -> None:
+    """The signing keys: which one signs, which still verify."""
+    from bocage.core.auth.keys import KeyStore
+    from bocage.core.db import sessionmaker
+
+    async def go() -> list[Any]:
+        async with rt.connected() as engine:
+            await _migrated(rt, engine)
+            return await KeyStore(sessionmaker(engine), rt.settings).list()
+
+    table = Table("kid", "algorithm", "created", "retired", "verifies until")
+    for key in run(go()):
+        table.add_row(
+            key.kid,
+            key.algorithm,
+            f"{key.created_at:%Y-%m-%d %H:%M:%S}",
+            f"{key.retired_at:%Y-%m-%d %H:%M:%S}" if key.retired_at else "signing",
+            f"{key.expires_at:%Y-%m-%d %H:%M:%S}" if key.expires_at else "",
+        )
+    Console().print(table)
+
+
+@main.group()
+def clients() -> None:
+    """OAuth2 clients of the built-in server (client-credentials grant at /oauth/token)."""
+
+
+@clients.command("create")
+@click.option("--name", required=True, help="Who the client is, e.g. 'Hannut PST tool'.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    help="A permission code the client may ask for (repeat), e.g. --scope projects:write.",
+)
+@click.option(
+    "--commune",
+    "communes",
+    multiple=True,
+    help="Restrict the client to a commune's NIS code (repeat; default: no restriction).",
+)
+@pass_runtime
+def clients_create(
+    rt: Runtime, name: str, scopes: tuple[str, ...], communes: tuple[str, ...]
+) -> None:
+    """Create a client; prints its id and its secret, which is shown only this once."""
+    from bocage.core.auth.clients import UnknownScope, check_scopes, create_client
+    from bocage.core.db import sessionmaker
+
+    known = [permission.code for permission in rt.host.permissions()]
+    try:
+        check_scopes(scopes, known)
+    except UnknownScope as error:
+        raise click.BadParameter(str(error), param_hint="--scope") from None
+
+    async def go() -> Any:
+        async with rt.connected() as engine:
+            await _migrated(rt, engine)
+            async with sessionmaker(engine)() as session, session.begin():
+                return await create_client(
+                    session, name=name, scopes=scopes, known_scopes=known, communes=communes
+                )
+
+    client = run(go())
+    click.echo(f"client_id: {client.client_id}")
+    click.echo(f"client_secret: {client.client_secret}")
+    console.print("Store the secret now: it is stored hashed and cannot be shown again.")
+
+
+@clients.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_runtime
+def clients_list(rt: Runtime, as_json: bool) -> None:
+    """The clients (never their secrets)."""
+    from bocage.core.auth.clients import list_clients
+    from bocage.core.db import sessionmaker
+
+    async def go() -> list[Any]:
+        async with rt.connected() as engine:
+            await _migrated(rt, engine)
+            async with sessionmaker(engine)() as session:
+                return await list_clients(session)
+
+    rows = [
+        {
+            "client_id": c.client_id,
+            "name": c.name,
+            "scopes": c.scopes,
+            "communes": c.communes,
+            "created_at": c.created_at.isoformat(),
+            "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
+        }
+        for c in run(go())
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("client_id", "name", "scopes", "communes", "status")
+    for row in rows:
+        status = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+        table.add_row(
+            row["client_id"],
+            row["name"],
+            " ".join(row["scopes"]),
+            " ".join(row["communes"]) or "all",
+            status,
+        )
+    Console().print(table)
+
+
+@clients.command("revoke")
+@click.argument("client_id")
+@pass_runtime
+def clients_revoke(rt: Runtime, client_id: str) -> None:
+    """Revoke CLIENT_ID: no new tokens; tokens already issued expire within their lifetime."""
+    from bocage.core.auth.clients import revoke_client
+    from bocage.core.db import sessionmaker
+
+    async def go() -> bool:
+        async with rt.connected() as engine:
+            await _migrated(rt, engine)
+            async with sessionmaker(engine)() as session, session.begin():
+                return await revoke_client(session, client_id)
+
+    if not run(go()):
+        raise click.ClickException(f"no active client {client_id!r} (see `bocage clients list`)")
+    click.echo(f"client {client_id} revoked")
+
+
+@main.command()
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["territory_admin", "commune_editor", "stakeholder_member"]),
+    help="A role of the person (repeat).",
+)
+@click.option("--commune", "communes", multiple=True, help="NIS code of a commune (repeat).")
+@click.option(
+    "--stakeholder", "stakeholders", multiple=True, type=int, help="Stakeholder id (repeat)."
+)
+@click.option("--subject", default="dev", show_default=True, help="The token's `sub`.")
+@click.option(
+    "--ttl",
+    type=click.IntRange(60, 86400),
+    default=None,
+    help="Lifetime in seconds (default: BOCAGE_AUTH_TOKEN_TTL).",
+)
+@click.option("--force", is_flag=True, help="Run even with BOCAGE_ENVIRONMENT=production.")
+@pass_runtime
+def token(
+    rt: Runtime,
+    roles: tuple[str, ...],
+    communes: tuple[str, ...],
+    stakeholders: tuple[int, ...],
+    subject: str,
+    ttl: int | None,
+    force: bool,
+) -> None:
+    """Print a development token for a person, signed by the built-in issuer."""
+    from bocage.core.auth.keys import KeyStore
+    from bocage.core.auth.principal import Role
+    from bocage.core.auth.tokens import TokenIssuer
+    from bocage.core.db import sessionmaker
+
+    if rt.settings.environment == "production" and not force:
+        raise click.ClickException(
+            "refusing to mint a token with BOCAGE_ENVIRONMENT=production (use --force if you "
+            "really mean it)"
+        )
+
+    async def go() -> str:
+        async with rt.connected() as engine:
+            await _migrated(rt, engine)
+            store = KeyStore(sessionmaker(engine), rt.settings)
+            issued = await TokenIssuer(rt.settings, store).issue(
+                subject=subject,
+                roles=[Role(role) for role in roles],
+                communes=communes,
+                stakeholders=stakeholders,
+                ttl=ttl,
+            )
+            return issued.access_token
+
+    click.echo(run(go()))
+
+
 def _add_plugin_commands() -> None:
     """Plugins' commands, added at import so that ``bocage --help`` lists them."""
     try:

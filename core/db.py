@@ -13,7 +13,7 @@ import orjson
 from sqlalchemy import JSON, DateTime, Enum, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
@@ -83,6 +83,17 @@ class SoftDeletable:
     # No plain index: SQLite, which keeps no statistics, would pick it for every
     # `deleted_at IS NULL` and sort whole tables (measured in bench/: 10x slower).
     deleted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class Versioned:
+    """A ``version`` bumped on every update: clients send it back, a stale one is refused
+    (optimistic concurrency), and SQLAlchemy checks it again in the UPDATE itself."""
+
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - SQLAlchemy's declared_attr
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
 def personal(*args: Any, **kwargs: Any) -> Any:

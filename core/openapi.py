@@ -97,6 +97,72 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
             "responses": {"200": _json("OpenAPI 3.1 document.", {"type": "object"})},
         }
     },
+    "/oauth/token": {
+        "post": {
+            "operationId": "oauthToken",
+            "summary": "OAuth2 token endpoint: client-credentials grant (RFC 6749 §4.4).",
+            "description": "Authenticate the client with HTTP Basic (client_secret_basic) or "
+            "with client_id and client_secret in the body (client_secret_post). The access "
+            "token is a short-lived JWT signed with a key published at /.well-known/jwks.json.",
+            "tags": ["auth"],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["grant_type"],
+                            "properties": {
+                                "grant_type": {"const": "client_credentials"},
+                                "scope": {
+                                    "type": "string",
+                                    "description": "Space-separated scopes, a subset of the "
+                                    "client's (default: all of them).",
+                                },
+                                "client_id": {"type": "string"},
+                                "client_secret": {"type": "string"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json("An access token.", {"$ref": "#/components/schemas/OAuthToken"}),
+                "400": _json(
+                    "invalid_request, invalid_scope, unauthorized_client or "
+                    "unsupported_grant_type.",
+                    {"$ref": "#/components/schemas/OAuthError"},
+                ),
+                "401": _json(
+                    "invalid_client: unknown client, wrong secret or revoked client.",
+                    {"$ref": "#/components/schemas/OAuthError"},
+                ),
+            },
+        }
+    },
+    "/.well-known/jwks.json": {
+        "get": {
+            "operationId": "jwks",
+            "summary": "Public keys that verify the built-in issuer's tokens (JWK Set).",
+            "tags": ["auth"],
+            "responses": {
+                "200": {
+                    "description": "The signing key and retired keys still in their grace period.",
+                    "content": {
+                        "application/jwk-set+json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["keys"],
+                                "properties": {
+                                    "keys": {"type": "array", "items": {"type": "object"}}
+                                },
+                            }
+                        }
+                    },
+                }
+            },
+        }
+    },
 }
 
 
@@ -117,6 +183,24 @@ def openapi_document(host: PluginHost) -> dict[str, Any]:
         "components": {
             "schemas": {
                 "Error": ERROR_SCHEMA,
+                "OAuthToken": {
+                    "type": "object",
+                    "required": ["access_token", "token_type", "expires_in"],
+                    "properties": {
+                        "access_token": {"type": "string"},
+                        "token_type": {"const": "Bearer"},
+                        "expires_in": {"type": "integer"},
+                        "scope": {"type": "string"},
+                    },
+                },
+                "OAuthError": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "error_description": {"type": "string"},
+                    },
+                },
                 "Readiness": {
                     "type": "object",
                     "required": ["status", "database"],

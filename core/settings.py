@@ -79,6 +79,163 @@ class Settings(BaseSettings):
         "info", description="Logging level of the server."
     )
 
+    # -- protective limits (bocage.core.graphql.limits, bocage.core.middleware) -------------
+    graphql_max_depth: int = Field(
+        12, ge=1, description="Deepest nesting of fields a GraphQL query may have."
+    )
+    graphql_max_aliases: int = Field(
+        30, ge=1, description="Most aliases (`a: field`) a GraphQL document may use."
+    )
+    graphql_max_tokens: int = Field(
+        3000,
+        ge=1,
+        description="Most tokens (names, values, punctuation) a GraphQL document "
+        "may have; longer ones are refused before parsing ends.",
+    )
+    graphql_max_cost: int = Field(
+        5000,
+        ge=1,
+        description="Highest cost of a GraphQL query: each field's cost times the items of the "
+        "lists around it (`first`, else the default page size).",
+    )
+    graphql_timeout_seconds: float = Field(
+        10.0, gt=0, description="A GraphQL query running longer is stopped (error TIMEOUT)."
+    )
+    graphql_introspection: bool | None = Field(
+        None,
+        description="Answer introspection queries (default: on except in production).",
+    )
+    max_body_bytes: int = Field(
+        100_000, ge=1, description="Largest request body in bytes; larger ones get a 413."
+    )
+    rate_limit: str = Field(
+        "300/minute",
+        description="Requests allowed per client (bearer token, else IP) and per worker, e.g. "
+        "'300/minute' or '20/second'; 'off' disables the limit.",
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where request counts are kept: memory:// (per worker) or redis://host:port "
+        "(shared by every worker; needs `pip install limits[async-redis]`).",
+    )
+
+    # -- authentication (bocage.core.auth) ---------------------------------------------------
+    auth_issuer: str = Field(
+        "bocage", min_length=1, description="`iss` of the tokens the built-in OAuth2 server signs."
+    )
+    auth_audience: str = Field(
+        "bocage-api",
+        min_length=1,
+        description="`aud` of the built-in server's tokens (and the audience it accepts).",
+    )
+    auth_token_ttl: int = Field(
+        900, ge=60, le=86400, description="Lifetime in seconds of the built-in server's tokens."
+    )
+    auth_leeway: int = Field(
+        30, ge=0, le=300, description="Clock skew in seconds tolerated on `exp`, `nbf` and `iat`."
+    )
+    auth_signing_algorithm: Literal["ES256", "RS256", "PS256"] = Field(
+        "ES256", description="Algorithm of the signing keys the built-in server creates."
+    )
+    auth_key_cache_ttl: int = Field(
+        30,
+        ge=0,
+        description="Seconds each worker keeps the built-in signing keys before reading them "
+        "again from the database (a rotation reaches every worker within this time).",
+    )
+    oidc_issuer: str | None = Field(
+        None,
+        description="Issuer (`iss`) of an external OpenID Connect provider whose tokens are "
+        "accepted, e.g. https://sso.example.be/realms/gal (unset: none).",
+    )
+    oidc_audience: str | None = Field(
+        None, description="`aud` the provider's tokens must carry (required with the issuer)."
+    )
+    oidc_jwks_url: str | None = Field(
+        None,
+        description="URL of the provider's JWKS (default: `jwks_uri` of "
+        "<issuer>/.well-known/openid-configuration).",
+    )
+    oidc_algorithms: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["RS256", "ES256", "PS256"],
+        description="Comma-separated signature algorithms accepted from the provider "
+        "(asymmetric only).",
+    )
+    oidc_jwks_cache_ttl: int = Field(
+        3600, ge=0, description="Seconds the provider's keys are cached."
+    )
+    oidc_jwks_min_refresh_interval: int = Field(
+        60,
+        ge=0,
+        description="Shortest time in seconds between two fetches of the provider's keys "
+        "(a token with an unknown `kid` triggers one).",
+    )
+    oidc_roles_claim: str = Field(
+        "roles",
+        description="Claim holding the provider's role names; a dotted path reads nested "
+        "claims (Keycloak: realm_access.roles).",
+    )
+    oidc_role_map: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="Provider roles to Bocage roles, e.g. 'gal-admin:territory_admin,"
+        "editor:commune_editor'; roles not listed are ignored.",
+    )
+    oidc_communes_claim: str = Field(
+        "communes", description="Claim listing the NIS codes of a commune editor's communes."
+    )
+    oidc_stakeholders_claim: str = Field(
+        "stakeholders",
+        description="Claim listing the ids of the organisations a stakeholder member belongs to.",
+    )
+
+    @field_validator("oidc_algorithms", mode="before")
+    @classmethod
+    def _asymmetric_algorithms(cls, value: Any) -> Any:
+        value = _split_list(value)
+        allowed = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"}
+        allowed |= {"ES512", "EdDSA", "Ed25519"}
+        if isinstance(value, list):
+            wrong = [item for item in value if item not in allowed]
+            if wrong:
+                raise ValueError(
+                    f"{', '.join(wrong)} not accepted; use asymmetric algorithms among "
+                    f"{', '.join(sorted(allowed))}"
+                )
+            if not value:
+                raise ValueError("name at least one algorithm")
+        return value
+
+    @field_validator("oidc_role_map", mode="before")
+    @classmethod
+    def _role_map(cls, value: Any) -> Any:
+        from bocage.core.auth.principal import Role
+
+        if isinstance(value, str):
+            pairs = {}
+            for item in _split_list(value):
+                name, sep, role = item.rpartition(":")
+                if not sep or not name.strip():
+                    raise ValueError(f"{item!r} is not 'provider-role:bocage-role'")
+                pairs[name.strip()] = role.strip()
+            value = pairs
+        if isinstance(value, dict):
+            known = [role.value for role in Role]
+            wrong = sorted({role for role in value.values() if role not in known})
+            if wrong:
+                raise ValueError(
+                    f"unknown Bocage role {', '.join(wrong)}; roles are {', '.join(known)}"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _oidc(self) -> Settings:
+        if self.oidc_issuer:
+            if not self.oidc_audience:
+                raise ValueError("BOCAGE_OIDC_AUDIENCE is required with BOCAGE_OIDC_ISSUER")
+            if self.oidc_issuer == self.auth_issuer:
+                raise ValueError("BOCAGE_OIDC_ISSUER must differ from BOCAGE_AUTH_ISSUER")
+        return self
+
     @field_validator("cors_origins", "disabled_plugins", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
@@ -97,6 +254,25 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() == "off":
+            return "off"
+        from limits import parse
+
+        try:
+            amount = parse(value).amount
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a rate; write it as '300/minute' (second, minute, hour or "
+                "day), or 'off'"
+            ) from None
+        if amount < 1:
+            raise ValueError("the rate must allow at least 1 request, or be 'off'")
+        return value
+
     @model_validator(mode="after")
     def _page_sizes(self) -> Settings:
         if self.page_size_default > self.page_size_max:
@@ -110,6 +286,12 @@ class Settings(BaseSettings):
     def graphiql_enabled(self) -> bool:
         if self.graphiql is not None:
             return self.graphiql
+        return self.environment != "production"
+
+    @property
+    def graphql_introspection_enabled(self) -> bool:
+        if self.graphql_introspection is not None:
+            return self.graphql_introspection
         return self.environment != "production"
 
     @property

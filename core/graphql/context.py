@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from bocage.core.auth.principal import ANONYMOUS, Principal
+
 if TYPE_CHECKING:
     from sqlalchemy import Executable
     from sqlalchemy.engine import Result
@@ -34,6 +36,8 @@ class Context:
     sessionmaker: async_sessionmaker[AsyncSession]
     language: str
     request: Request | None = None
+    #: Who is calling (set from the bearer token; anonymous without one).
+    principal: Principal = ANONYMOUS
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
@@ -61,6 +65,12 @@ class Context:
         if existing is None:
             existing = self._loaders[key] = DataLoader(load_fn=load)
         return existing
+
+    async def forget_loaded(self) -> None:
+        """After a mutation: drop what the DataLoaders and the read session hold."""
+        self._loaders.clear()
+        async with self._lock:
+            await self.close()
 
     async def close(self) -> None:
         if self._session is not None:

@@ -14,6 +14,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from bocage.core.graphql.limits import cost
 from bocage.core.settings import LANGUAGES
 
 
@@ -92,5 +93,9 @@ def translated(attribute: str, description: str, *, required: bool = False) -> t
             resolver=text_required if required else text,
             description=f"{description} In the language asked (`lang`, else Accept-Language).",
         ),
-        strawberry.field(resolver=translations, description=f"{description} In every language."),
+        strawberry.field(
+            resolver=translations,
+            description=f"{description} In every language.",
+            metadata=cost(0),
+        ),
     )

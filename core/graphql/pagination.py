@@ -20,6 +20,7 @@ import strawberry
 from sqlalchemy import and_, func, or_, select
 
 from bocage.core.graphql.errors import BadInput
+from bocage.core.graphql.limits import cost
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Select
@@ -45,15 +46,21 @@ class Edge(Generic[NodeT]):
 
 @strawberry.type(description="A page of a list (Relay connection).")
 class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]]
+    # As many edges as the `first` of the field returning the connection.
+    edges: list[Edge[NodeT]] = strawberry.field(metadata=cost(0, items="first"))
     page_info: PageInfo
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    @strawberry.field(description="Number of items in the whole list, across all pages.")
+    @strawberry.field(
+        description="Number of items in the whole list, across all pages.", metadata=cost(1)
+    )
     async def total_count(self) -> int:
         return await self._count()
 
-    @strawberry.field(description="The items of this page (the nodes of `edges`).")
+    @strawberry.field(
+        description="The items of this page (the nodes of `edges`).",
+        metadata=cost(0, items="first"),
+    )
     def nodes(self) -> list[NodeT]:
         return [edge.node for edge in self.edges]
 

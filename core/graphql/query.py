@@ -24,6 +24,7 @@ from bocage.core.graphql.filters import (
     territory_ordering,
 )
 from bocage.core.graphql.i18n import Language, request_language
+from bocage.core.graphql.limits import cost
 from bocage.core.graphql.pagination import Connection, paginate
 from bocage.core.graphql.types import Commune, Project, Stakeholder, Territory
 
@@ -40,15 +41,19 @@ def node_query() -> type:
 
     @strawberry.type
     class NodeQuery:
-        node: relay.Node | None = relay.node(description="Any object by its global ID.")
-        nodes: list[relay.Node | None] = relay.node(description="Objects by their global IDs.")
+        node: relay.Node | None = relay.node(
+            description="Any object by its global ID.", metadata=cost(1)
+        )
+        nodes: list[relay.Node | None] = relay.node(
+            description="Objects by their global IDs.", metadata=cost(1, items="ids")
+        )
 
     return NodeQuery
 
 
 @strawberry.type
 class CoreQuery:
-    @strawberry.field(description="The GALs.")
+    @strawberry.field(description="The GALs.", metadata=cost(1))
     async def territories(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Territory]:
@@ -62,7 +67,7 @@ class CoreQuery:
             to_node=Territory.from_row,
         )
 
-    @strawberry.field(description="A GAL by its slug.")
+    @strawberry.field(description="A GAL by its slug.", metadata=cost(1))
     async def territory(self, info: Info, slug: str) -> Territory | None:
         statement = select(m.Territory).where(
             m.Territory.slug == slug, m.Territory.deleted_at.is_(None)
@@ -70,7 +75,7 @@ class CoreQuery:
         row = (await info.context.execute(statement)).scalar_one_or_none()
         return Territory.from_row(row) if row else None
 
-    @strawberry.field(description="Communes, by NIS code.")
+    @strawberry.field(description="Communes, by NIS code.", metadata=cost(1))
     async def communes(
         self,
         info: Info,
@@ -88,7 +93,9 @@ class CoreQuery:
             to_node=Commune.from_row,
         )
 
-    @strawberry.field(description="A commune by its NIS (REFNIS) code, e.g. 64034 for Hannut.")
+    @strawberry.field(
+        description="A commune by its NIS (REFNIS) code, e.g. 64034 for Hannut.", metadata=cost(1)
+    )
     async def commune(self, info: Info, nis_code: str) -> Commune | None:
         statement = select(m.Commune).where(
             m.Commune.nis_code == nis_code.strip(), m.Commune.deleted_at.is_(None)
@@ -96,7 +103,7 @@ class CoreQuery:
         row = (await info.context.execute(statement)).scalar_one_or_none()
         return Commune.from_row(row) if row else None
 
-    @strawberry.field(description="Organisations of the territory, by name.")
+    @strawberry.field(description="Organisations of the territory, by name.", metadata=cost(1))
     async def stakeholders(
         self,
         info: Info,
@@ -114,7 +121,9 @@ class CoreQuery:
             to_node=Stakeholder.from_row,
         )
 
-    @strawberry.field(description="Projects; newest first unless `orderBy` says otherwise.")
+    @strawberry.field(
+        description="Projects; newest first unless `orderBy` says otherwise.", metadata=cost(1)
+    )
     async def projects(
         self,
         info: Info,
@@ -132,6 +141,8 @@ class CoreQuery:
             info.context, statement, ordering, first=first, after=after, to_node=Project.from_row
         )
 
-    @strawberry.field(description="The plugins this server runs, the core included.")
+    @strawberry.field(
+        description="The plugins this server runs, the core included.", metadata=cost(0, items=10)
+    )
     def plugins(self, info: Info) -> list[PluginInfo]:
         return [PluginInfo(name=p.name, version=p.version) for p in info.context.host.plugins]

@@ -13,9 +13,11 @@ from strawberry.exceptions import DuplicatedTypeName
 from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.errors import PluginError
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.i18n import parse_accept_language
+from bocage.core.graphql.limits import limit_extensions, log_unexpected_errors, run_with_timeout
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -62,12 +64,15 @@ def _should_mask(error: GraphQLError) -> bool:
 
 
 class Schema(strawberry.Schema):
-    """Logs unexpected errors only: a client's mistake is its answer, not a server incident."""
+    """Logs unexpected errors only: a client's mistake is its answer, not a server incident.
+
+    Their messages are not logged: they may quote personal values (see limits).
+    """
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         unexpected = [e for e in errors if _should_mask(e)]
         if unexpected:
-            super().process_errors(unexpected, execution_context)
+            log_unexpected_errors(unexpected, execution_context)
 
 
 def build_schema(host: PluginHost) -> strawberry.Schema:
@@ -88,6 +93,8 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
                 # validate each once (bounded LRU caches shared across requests).
                 lambda: ParserCache(maxsize=256),
                 lambda: ValidationCache(maxsize=256),
+                # Depth, aliases, tokens, cost, introspection; after MaskErrors (see LimitErrors).
+                *limit_extensions(host.settings),
             ],
             config=StrawberryConfig(auto_camel_case=True),
         )
@@ -123,19 +130,31 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
     ) -> Context:  # type: ignore[override]
         settings = self.host.settings
         language = parse_accept_language(request.headers.get("accept-language"))
+        principal = await request_principal(request)  # AuthenticationError: 401 in run()
         context = Context(
             settings=settings,
             host=self.host,
             sessionmaker=self.sessionmaker,
             language=language or settings.default_language,
             request=request,  # type: ignore[arg-type]
+            principal=principal,
         )
         request.state.bocage_context = context
         return context
 
+    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        seconds = self.host.settings.graphql_timeout_seconds
+        return await run_with_timeout(super().execute_operation(*args, **kwargs), seconds)
+
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return await super().run(request, *args, **kwargs)
+        except AuthenticationError as error:
+            # A bad token is an HTTP 401 (RFC 6750), not a GraphQL error.
+            if request.scope["type"] == "websocket":
+                await request.close(code=4401, reason="invalid token")
+                return None
+            return error.response()
         finally:
             context = getattr(request.state, "bocage_context", None)
             if context is not None:

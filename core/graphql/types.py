@@ -23,8 +23,10 @@ from bocage.core.graphql.enums import (
 )
 from bocage.core.graphql.filters import project_ordering, stakeholder_ordering
 from bocage.core.graphql.i18n import Translations, translated
+from bocage.core.graphql.limits import cost
 from bocage.core.graphql.nodes import RowType, load_children, load_one
 from bocage.core.graphql.pagination import Connection, NestedList, paginate_nested
+from bocage.core.graphql.personal import Contact, Forbidden, may_read_contacts
 
 
 def _nested_projects(name: str, link: Any, column: str) -> NestedList:
@@ -68,12 +70,15 @@ class Territory(RowType, Timestamps, relay.Node):
     model = m.Territory
     row: strawberry.Private[m.Territory]
     id: relay.NodeID[int]
+    version: int = strawberry.field(description="Send it back when changing this object.")
     slug: str
     website: str | None
     name, name_translations = translated("name", "The GAL's name.", required=True)
     description, description_translations = translated("description", "What the GAL does.")
 
-    @strawberry.field(description="The territory's communes, by NIS code.")
+    @strawberry.field(
+        description="The territory's communes, by NIS code.", metadata=cost(1, items=20)
+    )
     async def communes(self, info: Info) -> list[Commune]:
         return await load_children(
             info, Commune, m.Commune.territory_id, self.id, m.Commune.nis_code
@@ -87,6 +92,7 @@ class Commune(RowType, Timestamps, relay.Node):
     model = m.Commune
     row: strawberry.Private[m.Commune]
     id: relay.NodeID[int]
+    version: int = strawberry.field(description="Send it back when changing this object.")
     nis_code: str = strawberry.field(description="Statbel's five-digit NIS (REFNIS) code.")
     province_nis_code: str | None
     population: int | None
@@ -95,11 +101,13 @@ class Commune(RowType, Timestamps, relay.Node):
     province, province_translations = translated("province", "The province.")
     region, region_translations = translated("region", "The region.")
 
-    @strawberry.field(description="The GAL the commune belongs to.")
+    @strawberry.field(description="The GAL the commune belongs to.", metadata=cost(1))
     async def territory(self, info: Info) -> Territory | None:
         return await load_one(info, Territory, self.row.territory_id)
 
-    @strawberry.field(description="Projects the commune takes part in, newest first.")
+    @strawberry.field(
+        description="Projects the commune takes part in, newest first.", metadata=cost(1)
+    )
     async def projects(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Project]:
@@ -112,7 +120,7 @@ class Commune(RowType, Timestamps, relay.Node):
             to_node=Project.from_row,
         )
 
-    @strawberry.field(description="Organisations acting in the commune, by name.")
+    @strawberry.field(description="Organisations acting in the commune, by name.", metadata=cost(1))
     async def stakeholders(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Stakeholder]:
@@ -125,7 +133,10 @@ class Commune(RowType, Timestamps, relay.Node):
             to_node=Stakeholder.from_row,
         )
 
-    @strawberry.field(description="The commune's PSTs, the most recent legislature first.")
+    @strawberry.field(
+        description="The commune's PSTs, the most recent legislature first.",
+        metadata=cost(1, items=2),
+    )
     async def strategic_plans(self, info: Info) -> list[StrategicPlan]:
         return await load_children(
             info,
@@ -135,7 +146,9 @@ class Commune(RowType, Timestamps, relay.Node):
             m.StrategicPlan.start_year.desc(),
         )
 
-    @strawberry.field(description="The commune's current PST (the latest legislature's).")
+    @strawberry.field(
+        description="The commune's current PST (the latest legislature's).", metadata=cost(1)
+    )
     async def strategic_plan(self, info: Info) -> StrategicPlan | None:
         plans = await self.strategic_plans(info)
         return plans[0] if plans else None
@@ -146,6 +159,7 @@ class Stakeholder(RowType, Timestamps, relay.Node):
     model = m.Stakeholder
     row: strawberry.Private[m.Stakeholder]
     id: relay.NodeID[int]
+    version: int = strawberry.field(description="Send it back when changing this object.")
     kind: StakeholderKind
     name: str
     website: str | None
@@ -155,7 +169,7 @@ class Stakeholder(RowType, Timestamps, relay.Node):
     needs: list[StakeholderNeed]
     description, description_translations = translated("description", "What it does.")
 
-    @strawberry.field(description="Communes the organisation acts in.")
+    @strawberry.field(description="Communes the organisation acts in.", metadata=cost(1, items=5))
     async def communes(self, info: Info) -> list[Commune]:
         rows = await loaders.linked(
             info.context,
@@ -167,7 +181,9 @@ class Stakeholder(RowType, Timestamps, relay.Node):
         ).load(self.id)
         return [Commune.from_row(r) for r in rows]
 
-    @strawberry.field(description="Projects the organisation takes part in, newest first.")
+    @strawberry.field(
+        description="Projects the organisation takes part in, newest first.", metadata=cost(1)
+    )
     async def projects(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Project]:
@@ -178,6 +194,19 @@ class Stakeholder(RowType, Timestamps, relay.Node):
             first=first,
             after=after,
             to_node=Project.from_row,
+        )
+
+    @strawberry.field(
+        description="People at the organisation: personal data, needs contacts:read on it.",
+        metadata=cost(1, items=5),
+    )
+    async def contacts(self, info: Info) -> list[Contact]:
+        if not await may_read_contacts(info, self.id):
+            raise Forbidden(
+                "contacts are personal data: this needs contacts:read on the organisation"
+            )
+        return await load_children(
+            info, Contact, m.Contact.stakeholder_id, self.id, m.Contact.family_name, m.Contact.id
         )
 
 
@@ -200,12 +229,13 @@ class Indicator(RowType, Timestamps, relay.Node):
     model = m.Indicator
     row: strawberry.Private[m.Indicator]
     id: relay.NodeID[int]
+    version: int = strawberry.field(description="Send it back when changing this object.")
     unit: str | None
     baseline: Decimal | None
     target: Decimal | None
     name, name_translations = translated("name", "What is measured.", required=True)
 
-    @strawberry.field(description="Measurements, oldest first.")
+    @strawberry.field(description="Measurements, oldest first.", metadata=cost(1, items=10))
     async def values(self, info: Info) -> list[IndicatorValue]:
         rows = await loaders.children(
             info.context,
@@ -219,7 +249,7 @@ class Indicator(RowType, Timestamps, relay.Node):
             for r in rows
         ]
 
-    @strawberry.field(description="The most recent measurement.")
+    @strawberry.field(description="The most recent measurement.", metadata=cost(1))
     async def latest_value(self, info: Info) -> IndicatorValue | None:
         values = await self.values(info)
         return values[-1] if values else None
@@ -230,6 +260,7 @@ class Project(RowType, Timestamps, relay.Node):
     model = m.Project
     row: strawberry.Private[m.Project]
     id: relay.NodeID[int]
+    version: int = strawberry.field(description="Send it back when changing this object.")
     status: ProjectStatus
     focus: ProjectFocus
     themes: list[str]
@@ -241,7 +272,7 @@ class Project(RowType, Timestamps, relay.Node):
     summary, summary_translations = translated("summary", "One-paragraph summary.")
     description, description_translations = translated("description", "Full description.")
 
-    @strawberry.field(description="Communes involved.")
+    @strawberry.field(description="Communes involved.", metadata=cost(1, items=5))
     async def communes(self, info: Info) -> list[Commune]:
         rows = await loaders.linked(
             info.context,
@@ -253,7 +284,9 @@ class Project(RowType, Timestamps, relay.Node):
         ).load(self.id)
         return [Commune.from_row(r) for r in rows]
 
-    @strawberry.field(description="Stakeholders with their roles (lead first).")
+    @strawberry.field(
+        description="Stakeholders with their roles (lead first).", metadata=cost(1, items=5)
+    )
     async def stakeholders(self, info: Info) -> list[ProjectStakeholder]:
         link = m.ProjectStakeholder.__table__
         rows = await loaders.linked(
@@ -273,11 +306,11 @@ class Project(RowType, Timestamps, relay.Node):
             for s, role in rows
         ]
 
-    @strawberry.field(description="What the project measures.")
+    @strawberry.field(description="What the project measures.", metadata=cost(1, items=5))
     async def indicators(self, info: Info) -> list[Indicator]:
         return await load_children(info, Indicator, m.Indicator.project_id, self.id, m.Indicator.id)
 
-    @strawberry.field(description="PST actions the project carries out.")
+    @strawberry.field(description="PST actions the project carries out.", metadata=cost(1, items=5))
     async def pst_actions(self, info: Info) -> list[PstAction]:
         rows = await loaders.linked(
             info.context,
@@ -289,7 +322,7 @@ class Project(RowType, Timestamps, relay.Node):
         ).load(self.id)
         return [PstAction.from_row(r) for r in rows]
 
-    @strawberry.field(description="The GAL that carries the project.")
+    @strawberry.field(description="The GAL that carries the project.", metadata=cost(1))
     async def territory(self, info: Info) -> Territory | None:
         return await load_one(info, Territory, self.row.territory_id)
 
@@ -299,16 +332,19 @@ class StrategicPlan(RowType, Timestamps, relay.Node):
     model = m.StrategicPlan
     row: strawberry.Private[m.StrategicPlan]
     id: relay.NodeID[int]
+    version: int = strawberry.field(description="Send it back when changing this object.")
     start_year: int
     end_year: int
     adopted_on: dt.date | None
     title, title_translations = translated("title", "The plan's title.", required=True)
 
-    @strawberry.field(description="The commune that adopted the plan.")
+    @strawberry.field(description="The commune that adopted the plan.", metadata=cost(1))
     async def commune(self, info: Info) -> Commune | None:
         return await load_one(info, Commune, self.row.commune_id)
 
-    @strawberry.field(description="Strategic objectives (OS), in the plan's order.")
+    @strawberry.field(
+        description="Strategic objectives (OS), in the plan's order.", metadata=cost(1, items=6)
+    )
     async def strategic_objectives(self, info: Info) -> list[StrategicObjective]:
         return await load_children(
             info,
@@ -325,14 +361,17 @@ class StrategicObjective(RowType, Timestamps, relay.Node):
     model = m.StrategicObjective
     row: strawberry.Private[m.StrategicObjective]
     id: relay.NodeID[int]
+    version: int = strawberry.field(description="Send it back when changing this object.")
     code: str
     title, title_translations = translated("title", "The objective.", required=True)
 
-    @strawberry.field(description="The plan it belongs to.")
+    @strawberry.field(description="The plan it belongs to.", metadata=cost(1))
     async def plan(self, info: Info) -> StrategicPlan | None:
         return await load_one(info, StrategicPlan, self.row.plan_id)
 
-    @strawberry.field(description="Operational objectives (OO), in order.")
+    @strawberry.field(
+        description="Operational objectives (OO), in order.", metadata=cost(1, items=4)
+    )
     async def operational_objectives(self, info: Info) -> list[OperationalObjective]:
         return await load_children(
             info,
@@ -349,14 +388,15 @@ class OperationalObjective(RowType, Timestamps, relay.Node):
     model = m.OperationalObjective
     row: strawberry.Private[m.OperationalObjective]
     id: relay.NodeID[int]
+    version: int = strawberry.field(description="Send it back when changing this object.")
     code: str
     title, title_translations = translated("title", "The objective.", required=True)
 
-    @strawberry.field(description="The strategic objective it serves.")
+    @strawberry.field(description="The strategic objective it serves.", metadata=cost(1))
     async def strategic_objective(self, info: Info) -> StrategicObjective | None:
         return await load_one(info, StrategicObjective, self.row.strategic_objective_id)
 
-    @strawberry.field(description="Actions, in order.")
+    @strawberry.field(description="Actions, in order.", metadata=cost(1, items=5))
     async def actions(self, info: Info) -> list[PstAction]:
         return await load_children(
             info,
@@ -373,15 +413,18 @@ class PstAction(RowType, Timestamps, relay.Node):
     model = m.PstAction
     row: strawberry.Private[m.PstAction]
     id: relay.NodeID[int]
+    version: int = strawberry.field(description="Send it back when changing this object.")
     code: str
     budget: Decimal | None = strawberry.field(description="Budget in euros.")
     title, title_translations = translated("title", "The action.", required=True)
 
-    @strawberry.field(description="The operational objective it serves.")
+    @strawberry.field(description="The operational objective it serves.", metadata=cost(1))
     async def operational_objective(self, info: Info) -> OperationalObjective | None:
         return await load_one(info, OperationalObjective, self.row.operational_objective_id)
 
-    @strawberry.field(description="Projects carrying out this action, newest first.")
+    @strawberry.field(
+        description="Projects carrying out this action, newest first.", metadata=cost(1)
+    )
     async def projects(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Project]:

@@ -1,6 +1,8 @@
 """The core domain's tables: territories and communes, stakeholders and contacts, projects,
 indicators, and the communes' strategic plans (PST)."""
 
+import bocage.core.auth.models  # noqa: F401 - the OAuth2 server's tables, on the same metadata
+from bocage.core.models.audit import AuditEntry, IdempotencyKey
 from bocage.core.models.enums import (
     ProjectFocus,
     ProjectStatus,
@@ -27,6 +29,8 @@ from bocage.core.models.stakeholders import Contact, Stakeholder, stakeholder_co
 from bocage.core.models.territory import Commune, Territory
 
 __all__ = [
+    "AuditEntry",
+    "IdempotencyKey",
     "Commune",
     "Contact",
     "Indicator",

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bocage.core.db import Base, JSONType, SoftDeletable, StrEnumType, Timestamped
+from bocage.core.db import Base, JSONType, SoftDeletable, StrEnumType, Timestamped, Versioned
 from bocage.core.models.enums import ProjectFocus, ProjectStatus, StakeholderRole
 from bocage.core.search import search_text
 
@@ -35,7 +35,7 @@ project_pst_action = Table(
 )
 
 
-class Project(Timestamped, SoftDeletable, Base):
+class Project(Versioned, Timestamped, SoftDeletable, Base):
     """A project of the territory, green (collaboration) or blue (digital)."""
 
     __tablename__ = "project"
@@ -72,7 +72,7 @@ class ProjectStakeholder(Base):
     role: Mapped[StakeholderRole] = mapped_column(StrEnumType(StakeholderRole), primary_key=True)
 
 
-class Indicator(Timestamped, SoftDeletable, Base):
+class Indicator(Versioned, Timestamped, SoftDeletable, Base):
     """Something a project measures (participants, kWh saved, pages published...)."""
 
     __tablename__ = "indicator"

@@ -9,10 +9,10 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bocage.core.db import Base, SoftDeletable, Timestamped
+from bocage.core.db import Base, SoftDeletable, Timestamped, Versioned
 
 
-class StrategicPlan(Timestamped, SoftDeletable, Base):
+class StrategicPlan(Versioned, Timestamped, SoftDeletable, Base):
     """The PST a commune adopts for a legislature."""
 
     __tablename__ = "strategic_plan"
@@ -27,7 +27,7 @@ class StrategicPlan(Timestamped, SoftDeletable, Base):
     adopted_on: Mapped[dt.date | None]
 
 
-class StrategicObjective(Timestamped, SoftDeletable, Base):
+class StrategicObjective(Versioned, Timestamped, SoftDeletable, Base):
     """OS: objectif stratégique."""
 
     __tablename__ = "strategic_objective"
@@ -41,7 +41,7 @@ class StrategicObjective(Timestamped, SoftDeletable, Base):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class OperationalObjective(Timestamped, SoftDeletable, Base):
+class OperationalObjective(Versioned, Timestamped, SoftDeletable, Base):
     """OO: objectif opérationnel."""
 
     __tablename__ = "operational_objective"
@@ -55,7 +55,7 @@ class OperationalObjective(Timestamped, SoftDeletable, Base):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class PstAction(Timestamped, SoftDeletable, Base):
+class PstAction(Versioned, Timestamped, SoftDeletable, Base):
     """An action of the PST, with its budget; projects link to actions."""
 
     __tablename__ = "pst_action"

@@ -7,7 +7,15 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bocage.core.db import Base, JSONType, SoftDeletable, StrEnumType, Timestamped, personal
+from bocage.core.db import (
+    Base,
+    JSONType,
+    SoftDeletable,
+    StrEnumType,
+    Timestamped,
+    Versioned,
+    personal,
+)
 from bocage.core.models.enums import StakeholderKind
 from bocage.core.search import search_text
 
@@ -19,7 +27,7 @@ stakeholder_commune = Table(
 )
 
 
-class Stakeholder(Timestamped, SoftDeletable, Base):
+class Stakeholder(Versioned, Timestamped, SoftDeletable, Base):
     """An organisation of the territory: administration, enterprise, association, ..."""
 
     __tablename__ = "stakeholder"
@@ -38,7 +46,7 @@ class Stakeholder(Timestamped, SoftDeletable, Base):
     search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
 
 
-class Contact(Timestamped, SoftDeletable, Base):
+class Contact(Versioned, Timestamped, SoftDeletable, Base):
     """A person attached to a stakeholder. Every column but the keys is personal data."""
 
     __tablename__ = "contact"

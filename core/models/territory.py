@@ -7,10 +7,10 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bocage.core.db import Base, SoftDeletable, Timestamped
+from bocage.core.db import Base, SoftDeletable, Timestamped, Versioned
 
 
-class Territory(Timestamped, SoftDeletable, Base):
+class Territory(Versioned, Timestamped, SoftDeletable, Base):
     """A GAL (Groupe d'Action Locale): a partnership of neighbouring rural communes."""
 
     __tablename__ = "territory"
@@ -22,7 +22,7 @@ class Territory(Timestamped, SoftDeletable, Base):
     website: Mapped[str | None] = mapped_column(String(500))
 
 
-class Commune(Timestamped, SoftDeletable, Base):
+class Commune(Versioned, Timestamped, SoftDeletable, Base):
     """A Belgian municipality, identified by its Statbel NIS (REFNIS) code."""
 
     __tablename__ = "commune"

@@ -72,8 +72,8 @@ def test_settings_hook_must_return_plugin_settings(make_settings: Any) -> None:
 
 
 def test_duplicate_permission_codes_fail(make_settings: Any) -> None:
-    perms = [Permission("projects:write", "Write projects.")]
-    with pytest.raises(PluginError, match="'projects:write' is declared by both 'a' and 'b'"):
+    perms = [Permission("things:write", "Write things.")]
+    with pytest.raises(PluginError, match="'things:write' is declared by both 'a' and 'b'"):
         make_host(
             make_settings,
             ("a", plugin(bocage_permissions=lambda: perms)),

@@ -285,33 +285,6 @@ async def test_territories_and_plugins(gql: Any) -> None:
     assert {"name": "core", "version": "0.1.0"} in body["data"]["plugins"]
 
 
-async def test_no_personal_column_is_reachable_in_the_public_schema(app: Any) -> None:
-    from graphql import GraphQLObjectType
-
-    from bocage.core.db import PERSONAL, Base
-
-    def camel(name: str) -> str:
-        head, *rest = name.split("_")
-        return head + "".join(part.title() for part in rest)
-
-    personal = {
-        camel(column.name)
-        for table in Base.metadata.tables.values()
-        for column in table.columns
-        if column.info.get(PERSONAL)
-    }
-    assert {"givenName", "familyName", "email", "phone"} <= personal
-    schema = app.state.schema._schema
-    exposed = {
-        (type_.name, field)
-        for type_ in schema.type_map.values()
-        if isinstance(type_, GraphQLObjectType)
-        for field in type_.fields
-    }
-    assert not [(t, f) for t, f in exposed if f in personal]
-    assert "Contact" not in schema.type_map
-
-
 async def test_search_stems_french_on_postgresql_and_matches_prefixes_on_sqlite(
     gql: Any, app: Any
 ) -> None:

@@ -20,6 +20,7 @@ from bocage.core.api import (
     PluginSettings,
     RestRoute,
     SeedOptions,
+    cost,
     hookimpl,
     request_sessionmaker,
 )
@@ -40,7 +41,7 @@ class TestpluginNote:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Every note of the test plugin.")
+    @strawberry.field(description="Every note of the test plugin.", metadata=cost(1, items=20))
     async def testplugin_notes(self, info: Info) -> list[TestpluginNote]:
         rows = (await info.context.execute(select(Note).order_by(Note.id))).scalars()
         return [TestpluginNote(id=row.id, text=row.text) for row in rows]
@@ -55,7 +56,9 @@ class Mutation:
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="Count down to zero (proves the subscription hook).")
+    @strawberry.subscription(
+        description="Count down to zero (proves the subscription hook).", metadata=cost(0)
+    )
     async def testplugin_countdown(self, start: int) -> AsyncGenerator[int, None]:
         for value in range(start, -1, -1):
             yield value

@@ -1,0 +1,95 @@
+"""OAuth2 clients of the built-in server: created, listed and revoked by ``bocage clients``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets as _secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from bocage.core.auth.models import OAuthClient
+from bocage.core.auth.secrets import hash_secret, new_secret
+from bocage.core.db import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class UnknownScope(ValueError):
+    """A scope that no enabled plugin declares as a permission."""
+
+
+@dataclass(frozen=True)
+class NewClient:
+    client_id: str
+    client_secret: str
+    """Shown once: only its hash is stored."""
+    name: str
+    scopes: tuple[str, ...]
+    communes: tuple[str, ...]
+
+
+def check_scopes(scopes: Iterable[str], known: Iterable[str]) -> list[str]:
+    """``scopes`` deduplicated and sorted; :class:`UnknownScope` names the unknown ones."""
+    known_set = set(known)
+    wanted = sorted(set(scopes))
+    unknown = [scope for scope in wanted if scope not in known_set]
+    if unknown:
+        raise UnknownScope(
+            f"unknown scope {', '.join(unknown)}; known scopes: "
+            f"{', '.join(sorted(known_set)) or '(none: no plugin declares permissions)'}"
+        )
+    return wanted
+
+
+async def create_client(
+    session: AsyncSession,
+    *,
+    name: str,
+    scopes: Sequence[str],
+    known_scopes: Iterable[str],
+    communes: Sequence[str] = (),
+) -> NewClient:
+    """Add a client; the returned secret is the only copy in clear."""
+    checked = check_scopes(scopes, known_scopes)
+    client_id = "bcl_" + _secrets.token_urlsafe(12)
+    secret = new_secret()
+    session.add(
+        OAuthClient(
+            client_id=client_id,
+            name=name,
+            secret_hash=hash_secret(secret),
+            scopes=checked,
+            communes=sorted(set(communes)),
+        )
+    )
+    await session.flush()
+    return NewClient(client_id, secret, name, tuple(checked), tuple(sorted(set(communes))))
+
+
+async def list_clients(session: AsyncSession) -> list[OAuthClient]:
+    return list((await session.scalars(select(OAuthClient).order_by(OAuthClient.id))).all())
+
+
+async def get_client(session: AsyncSession, client_id: str) -> OAuthClient | None:
+    """The client ``client_id`` if it exists and is not revoked."""
+    return await session.scalar(
+        select(OAuthClient).where(
+            OAuthClient.client_id == client_id, OAuthClient.revoked_at.is_(None)
+        )
+    )
+
+
+async def revoke_client(
+    session: AsyncSession, client_id: str, *, now: dt.datetime | None = None
+) -> bool:
+    """Revoke ``client_id``: its secret no longer gets tokens. False if no such active client."""
+    client = await get_client(session, client_id)
+    if client is None:
+        return False
+    client.revoked_at = now or utcnow()
+    await session.flush()
+    return True

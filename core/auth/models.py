@@ -1,0 +1,49 @@
+"""Tables of the built-in OAuth2 server: its signing keys and its clients."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bocage.core.db import Base, JSONType, utcnow
+
+
+class SigningKey(Base):
+    """A key pair the built-in issuer signs tokens with.
+
+    The newest key without ``retired_at`` signs; every key whose ``expires_at`` is unset or in
+    the future verifies (so tokens signed before a rotation stay valid for the grace period).
+    The private JWK is stored as is: protect the database and its backups.
+    """
+
+    __tablename__ = "signing_key"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(10), default="ES256")
+    private_jwk: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: No longer signs from this time on (set by a rotation).
+    retired_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: No longer verifies from this time on (end of the grace period after a rotation).
+    expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class OAuthClient(Base):
+    """A machine client of the token endpoint (client-credentials grant)."""
+
+    __tablename__ = "oauth_client"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: ``scrypt$n$r$p$salt$hash`` (see :mod:`bocage.core.auth.secrets`); never the secret.
+    secret_hash: Mapped[str] = mapped_column(String(300))
+    #: Scopes the client may ask for (permission codes).
+    scopes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: NIS codes the client's tokens are restricted to; empty means no restriction.
+    communes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -1,0 +1,60 @@
+"""The caller of a request, whatever the token that proved it, and what its roles allow.
+
+Roles (named constants) say what kind of caller it is; ``communes`` and ``stakeholders`` say
+which rows a commune editor or a stakeholder member may touch; ``scopes`` say what an
+integrator client may do. :func:`Principal.can` is the one place where this is decided.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Role(enum.StrEnum):
+    """What kind of caller; a token may carry several."""
+
+    TERRITORY_ADMIN = "territory_admin"
+    """GAL staff: every commune, every object, the audit trail and personal data."""
+    COMMUNE_EDITOR = "commune_editor"
+    """A commune's staff: objects of the communes listed in their token only."""
+    STAKEHOLDER_MEMBER = "stakeholder_member"
+    """A member of an organisation: that organisation and its contacts only."""
+    INTEGRATOR = "integrator"
+    """A machine client (client credentials): what its scopes allow, in its communes if any."""
+
+
+class PrincipalKind(enum.StrEnum):
+    ANONYMOUS = "anonymous"
+    PERSON = "person"
+    CLIENT = "client"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling. ``ANONYMOUS`` is the public: it may read the public API, nothing else."""
+
+    kind: PrincipalKind = PrincipalKind.ANONYMOUS
+    subject: str | None = None
+    client_id: str | None = None
+    roles: frozenset[Role] = frozenset()
+    #: NIS codes of the communes a commune editor (or a restricted integrator) acts for.
+    communes: frozenset[str] = frozenset()
+    #: Database keys of the organisations a stakeholder member belongs to.
+    stakeholders: frozenset[int] = frozenset()
+    #: OAuth2 scopes, e.g. ``projects:write``.
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.kind is PrincipalKind.ANONYMOUS
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.TERRITORY_ADMIN in self.roles
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+ANONYMOUS = Principal()

@@ -1,0 +1,282 @@
+"""The built-in OAuth2 server: ``POST /oauth/token`` (client credentials) and the JWKS.
+
+Built on authlib's RFC 6749 server classes (:class:`AuthorizationServer`,
+:class:`ClientCredentialsGrant`, :class:`ClientMixin`) with the Starlette glue written here
+(authlib ships none for Starlette servers).
+
+Async design: authlib's server code is synchronous, and the database is asynchronous. So the
+endpoint works in two phases:
+
+1. *async, on the event loop*: read the form, find the client ids the request names (HTTP
+   Basic and/or ``client_id`` in the body), load those clients from the database through the
+   app's async sessionmaker, and load the current signing key (creating it on first need);
+2. *sync, in a worker thread* (``anyio.to_thread``): a per-request
+   :class:`BocageAuthorizationServer` that holds only that preloaded, plain data runs
+   authlib's flow (client authentication, grant and scope checks, token generation and
+   signing, error responses). It never touches the database; the thread keeps the scrypt
+   secret check and the signature off the event loop.
+
+An unknown or revoked client is answered exactly like a wrong secret (``invalid_client``,
+401), after a hash check of the same cost, so the endpoint does not reveal which client ids
+exist. Tokens are self-contained JWTs (nothing is stored); revoking a client stops new tokens,
+and those already issued expire within ``BOCAGE_AUTH_TOKEN_TTL``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+import anyio.to_thread
+from authlib.oauth2.rfc6749 import (
+    AuthorizationServer,
+    ClientMixin,
+    OAuth2Payload,
+    OAuth2Request,
+    grants,
+)
+from authlib.oauth2.rfc6749.errors import (
+    InsecureTransportError,
+    InvalidRequestError,
+    InvalidScopeError,
+    OAuth2Error,
+)
+from authlib.oauth2.rfc6749.util import extract_basic_authorization, scope_to_list
+from starlette.responses import JSONResponse
+
+from bocage.core.auth.clients import get_client
+from bocage.core.auth.principal import Role
+from bocage.core.auth.secrets import dummy_hash, verify_secret
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from bocage.core.auth.keys import Signer
+    from bocage.core.auth.models import OAuthClient
+    from bocage.core.auth.tokens import TokenIssuer
+
+logger = logging.getLogger("bocage.auth")
+
+AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+FORM = "application/x-www-form-urlencoded"
+
+
+class Client(ClientMixin):
+    """authlib's view of a client: plain data loaded beforehand, no database session."""
+
+    def __init__(
+        self, client_id: str, secret_hash: str, scopes: list[str], communes: list[str]
+    ) -> None:
+        self.client_id = client_id
+        self.secret_hash = secret_hash
+        self.scopes = list(scopes)
+        self.communes = list(communes)
+
+    @classmethod
+    def from_row(cls, row: OAuthClient) -> Client:
+        return cls(row.client_id, row.secret_hash, row.scopes or [], row.communes or [])
+
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def get_default_redirect_uri(self) -> None:
+        return None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        requested = scope_to_list(scope) or []
+        return " ".join(s for s in requested if s in self.scopes)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return False
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return verify_secret(client_secret, self.secret_hash)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return endpoint == "token" and method in AUTH_METHODS
+
+    def check_response_type(self, response_type: str) -> bool:
+        return False
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "client_credentials"
+
+
+class UnknownClient(Client):
+    """Stands for a client id that does not exist (or is revoked): its secret never matches,
+    after the same amount of hashing as a real check."""
+
+    def __init__(self, client_id: str) -> None:
+        super().__init__(client_id, dummy_hash(), [], [])
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        verify_secret(client_secret, self.secret_hash)
+        return False
+
+
+class FormPayload(OAuth2Payload):
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._data = dict(pairs)
+        self._datalist: defaultdict[str, list[str]] = defaultdict(list)
+        for key, value in pairs:
+            self._datalist[key].append(value)
+
+    @property
+    def data(self) -> dict[str, str]:
+        return self._data
+
+    @property
+    def datalist(self) -> defaultdict[str, list[str]]:
+        return self._datalist
+
+
+class StarletteOAuth2Request(OAuth2Request):
+    """An authlib request built from a Starlette request whose body was already read."""
+
+    def __init__(self, request: Request, pairs: list[tuple[str, str]], *, uri: str) -> None:
+        super().__init__(method=request.method, uri=uri, headers=request.headers)
+        self.payload = FormPayload(pairs)
+        self._query = dict(request.query_params)
+
+    @property
+    def args(self) -> dict[str, str]:
+        return self._query
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self.payload.data  # type: ignore[no-any-return]
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = list(AUTH_METHODS)
+
+    def validate_requested_scope(self) -> None:
+        """The requested scopes must all be the client's (no escalation)."""
+        requested = set(scope_to_list(self.request.payload.scope) or [])
+        extra = sorted(requested - set(self.client.scopes))
+        if extra:
+            raise InvalidScopeError(description=f"The client may not request: {' '.join(extra)}.")
+
+
+class BocageAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
+    """One per request, holding that request's preloaded clients and the signing key."""
+
+    def __init__(self, clients: dict[str, Client], signer: Signer, issuer: TokenIssuer) -> None:
+        super().__init__()
+        self.clients = clients
+        self.signer = signer
+        self.issuer = issuer
+        self.register_grant(ClientCredentialsGrant)
+        self.register_token_generator("default", self._generate_token)
+
+    def query_client(self, client_id: str) -> Client:
+        return self.clients.get(client_id) or UnknownClient(client_id)
+
+    def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        """Nothing to store: the tokens are self-contained signed JWTs."""
+
+    def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
+        logger.debug("oauth2 signal %s", name)
+
+    def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
+        return request  # built by the endpoint, with the form already read
+
+    def handle_response(
+        self, status: int, body: Any, headers: list[tuple[str, str]]
+    ) -> JSONResponse:
+        return JSONResponse(body, status_code=status, headers=dict(headers))
+
+    def handle_error_response(self, request: OAuth2Request, error: OAuth2Error) -> JSONResponse:
+        if not error.description:
+            error.description = error.get_error_description()
+        return super().handle_error_response(request, error)  # type: ignore[no-any-return]
+
+    def _generate_token(
+        self,
+        grant_type: str,
+        client: Client,
+        user: Any = None,
+        scope: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = False,
+    ) -> dict[str, Any]:
+        scopes = scope_to_list(scope) if scope else list(client.scopes)
+        claims = self.issuer.claims(
+            subject=client.client_id,
+            client_id=client.client_id,
+            roles=[Role.INTEGRATOR],
+            communes=client.communes,
+            scopes=scopes,
+        )
+        return {
+            "access_token": self.issuer.sign(self.signer, claims),
+            "token_type": "Bearer",
+            "expires_in": claims["exp"] - claims["iat"],
+            "scope": claims["scope"],
+        }
+
+
+def _error(error: OAuth2Error) -> JSONResponse:
+    status_code, body, headers = error()
+    return JSONResponse(body, status_code=status_code, headers=dict(headers))
+
+
+async def token_endpoint(request: Request) -> JSONResponse:
+    """``POST /oauth/token``: the client-credentials grant (RFC 6749 §4.4)."""
+    state = request.app.state
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != FORM:
+        return _error(InvalidRequestError(description=f"Send the parameters as {FORM}."))
+    try:
+        pairs = parse_qsl((await request.body()).decode(), keep_blank_values=True)
+    except UnicodeDecodeError:
+        return _error(InvalidRequestError(description="The body is not UTF-8."))
+    repeated = sorted({key for key, _ in pairs if sum(1 for k, _ in pairs if k == key) > 1})
+    if repeated:
+        return _error(
+            InvalidRequestError(description=f"Repeated parameter: {', '.join(repeated)}.")
+        )
+
+    # Phase 1 (async): load what authlib will need.
+    basic_id, _ = extract_basic_authorization(request.headers)
+    wanted = {value for key, value in pairs if key == "client_id" and value}
+    if basic_id:
+        wanted.add(basic_id)
+    clients: dict[str, Client] = {}
+    if wanted:
+        async with state.sessionmaker() as session:
+            for client_id in wanted:
+                row = await get_client(session, client_id)
+                if row is not None:
+                    clients[client_id] = Client.from_row(row)
+    signer = await state.keys.signer()
+
+    # Phase 2 (sync, in a thread): authlib's flow on the preloaded data.
+    uri = str(request.url)
+    if state.settings.environment != "production" and request.url.scheme == "http":
+        uri = str(request.url.replace(scheme="https"))  # plain HTTP is fine in development
+    server = BocageAuthorizationServer(clients, signer, state.issuer)
+    try:
+        oauth_request = StarletteOAuth2Request(request, pairs, uri=uri)
+    except InsecureTransportError as error:
+        error.description = "Call the token endpoint over HTTPS."
+        return _error(error)
+    response: JSONResponse = await anyio.to_thread.run_sync(
+        server.create_token_response, oauth_request
+    )
+    return response
+
+
+async def jwks_endpoint(request: Request) -> JSONResponse:
+    """``GET /.well-known/jwks.json``: public keys of the built-in issuer (RFC 7517)."""
+    keys = request.app.state.keys
+    await keys.signer()  # the first key is created on first need, publishing included
+    document = await keys.jwks()
+    max_age = max(0, min(300, keys.settings.auth_key_cache_ttl))
+    return JSONResponse(
+        document,
+        media_type="application/jwk-set+json",
+        headers={"Cache-Control": f"public, max-age={max_age}"},
+    )

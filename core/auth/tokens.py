@@ -1,0 +1,347 @@
+"""Bearer tokens: who is calling, proved by a JWT from the built-in issuer or an OIDC provider.
+
+:class:`Authenticator` turns a request's ``Authorization: Bearer <jwt>`` header into a
+:class:`~bocage.core.auth.principal.Principal` (no header: ``ANONYMOUS``). The token's ``iss``
+chooses where its key comes from: ``BOCAGE_AUTH_ISSUER`` for the built-in issuer (keys in the
+database, see :mod:`bocage.core.auth.keys`), ``BOCAGE_OIDC_ISSUER`` for the external provider
+(keys from its JWKS, see :mod:`bocage.core.auth.oidc`). Then, with joserfc: the ``alg`` must be
+one of that source's asymmetric algorithms (never ``none``, never HMAC), the key is the one
+named by ``kid``, the signature must verify, and ``iss``, ``aud``, ``exp`` and ``nbf`` are
+checked with ``BOCAGE_AUTH_LEEWAY`` seconds of clock skew. Anything wrong raises
+:class:`AuthenticationError`, which every endpoint answers with HTTP 401 (RFC 6750).
+
+:class:`TokenIssuer` mints the built-in issuer's tokens (token endpoint, ``bocage token``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from joserfc import jws
+from joserfc import jwt as jose_jwt
+from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
+from starlette.responses import JSONResponse
+
+from bocage.core.auth.keys import KeyStore, Signer
+from bocage.core.auth.oidc import RemoteKeySet
+from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
+from bocage.core.http import error_response
+
+if TYPE_CHECKING:
+    from joserfc.jwk import Key
+    from starlette.requests import HTTPConnection, Request
+
+    from bocage.core.settings import Settings
+
+Clock = Callable[[], float]
+
+
+class AuthenticationError(Exception):
+    """The request carries a token that cannot be trusted (answered with HTTP 401)."""
+
+    code = "invalid_token"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def response(self) -> JSONResponse:
+        return unauthorized(self.message)
+
+
+def unauthorized(message: str) -> JSONResponse:
+    """HTTP 401 with Bocage's error body and an RFC 6750 ``WWW-Authenticate`` challenge."""
+    description = message.replace("\\", "").replace('"', "'")
+    return error_response(
+        401,
+        "invalid_token",
+        message,
+        **{
+            "WWW-Authenticate": (
+                f'Bearer error="invalid_token", error_description="{description}"'
+            ),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def authentication_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette exception handler: REST routes may let :class:`AuthenticationError` rise."""
+    assert isinstance(exc, AuthenticationError)
+    return exc.response()
+
+
+async def request_principal(request: HTTPConnection) -> Principal:
+    """The caller of ``request`` (authenticated once per request, then kept on its state)."""
+    principal = getattr(request.state, "bocage_principal", None)
+    if principal is None:
+        principal = await request.app.state.authenticator.authenticate(request)
+        request.state.bocage_principal = principal
+    return principal
+
+
+# -- claims -> principal ------------------------------------------------------------------------
+
+
+def claim_at(claims: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted ``path`` (``realm_access.roles``), or None."""
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _strings(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [item for item in value.replace(",", " ").split() if item]
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value if isinstance(item, str | int) and str(item)]
+    return []
+
+
+def _integers(value: Any) -> list[int]:
+    result = []
+    for item in value if isinstance(value, list | tuple) else _strings(value):
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int):
+            result.append(item)
+        elif isinstance(item, str) and item.isdigit():
+            result.append(int(item))
+    return result
+
+
+@dataclass(frozen=True)
+class ClaimsMapping:
+    """How a source's claims become a principal."""
+
+    roles_claim: str
+    role_map: Mapping[str, Role]
+    communes_claim: str
+    stakeholders_claim: str
+
+    def principal(self, claims: Mapping[str, Any]) -> Principal:
+        roles = {
+            self.role_map[name]
+            for name in _strings(claim_at(claims, self.roles_claim))
+            if name in self.role_map
+        }
+        scope = claims.get("scope")
+        scopes = _strings(scope) if isinstance(scope, str) else _strings(claims.get("scp"))
+        client_id = claims.get("client_id") if isinstance(claims.get("client_id"), str) else None
+        return Principal(
+            kind=PrincipalKind.CLIENT if client_id else PrincipalKind.PERSON,
+            subject=claims.get("sub"),
+            client_id=client_id,
+            roles=frozenset(roles),
+            communes=frozenset(_strings(claim_at(claims, self.communes_claim))),
+            stakeholders=frozenset(_integers(claim_at(claims, self.stakeholders_claim))),
+            scopes=frozenset(scopes),
+        )
+
+
+BUILTIN_MAPPING = ClaimsMapping(
+    roles_claim="roles",
+    role_map={role.value: role for role in Role},
+    communes_claim="communes",
+    stakeholders_claim="stakeholders",
+)
+
+
+# -- the authenticator --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Source:
+    name: str
+    issuer: str
+    audience: str
+    mapping: ClaimsMapping
+
+
+class Authenticator:
+    """Validates bearer tokens; one per app, shared by every request (``app.state``)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        keys: KeyStore,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        self.settings = settings
+        self.keys = keys
+        self.clock = clock
+        self.builtin = _Source(
+            "built-in issuer", settings.auth_issuer, settings.auth_audience, BUILTIN_MAPPING
+        )
+        self.oidc: _Source | None = None
+        self.remote_keys: RemoteKeySet | None = None
+        if settings.oidc_issuer:
+            assert settings.oidc_audience  # checked by the settings
+            self.oidc = _Source(
+                "OpenID Connect provider",
+                settings.oidc_issuer,
+                settings.oidc_audience,
+                ClaimsMapping(
+                    roles_claim=settings.oidc_roles_claim,
+                    role_map={name: Role(role) for name, role in settings.oidc_role_map.items()},
+                    communes_claim=settings.oidc_communes_claim,
+                    stakeholders_claim=settings.oidc_stakeholders_claim,
+                ),
+            )
+            self.remote_keys = RemoteKeySet(settings, client=http_client, clock=clock)
+
+    async def aclose(self) -> None:
+        if self.remote_keys is not None:
+            await self.remote_keys.aclose()
+
+    async def authenticate(self, request: HTTPConnection) -> Principal:
+        """The caller: ``ANONYMOUS`` without an Authorization header, else the token's."""
+        header = request.headers.get("authorization")
+        if header is None:
+            return ANONYMOUS
+        scheme, _, token = header.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise AuthenticationError("The Authorization header must be 'Bearer <access token>'.")
+        return await self.verify(token)
+
+    async def verify(self, token: str) -> Principal:
+        """The principal of a valid ``token``; :class:`AuthenticationError` otherwise."""
+        try:
+            signed = jws.extract_compact(token.encode())
+            header = signed.headers()
+            claims = json.loads(signed.payload)
+        except (JoseError, ValueError, TypeError):
+            raise AuthenticationError("The token is not a signed JWT.") from None
+        if not isinstance(claims, dict):
+            raise AuthenticationError("The token's payload is not a JSON object.")
+
+        issuer = claims.get("iss")
+        if issuer == self.builtin.issuer:
+            source = self.builtin
+        elif self.oidc is not None and issuer == self.oidc.issuer:
+            source = self.oidc
+        else:
+            raise AuthenticationError("The token's issuer is not trusted.")
+
+        algorithm, kid = header.get("alg"), header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise AuthenticationError("The token names no signing key (kid).")
+        key, allowed = await self._key(source, kid)
+        if key is None:
+            raise AuthenticationError("The token's signing key is unknown or expired.")
+        if algorithm not in allowed or (key.alg is not None and key.alg != algorithm):
+            raise AuthenticationError(f"The token's algorithm {algorithm!r} is not accepted.")
+        try:
+            valid = jws.validate_compact(signed, key, algorithms=[algorithm])
+        except JoseError:
+            valid = False
+        if not valid:
+            raise AuthenticationError("The token's signature is invalid.")
+
+        registry = jose_jwt.JWTClaimsRegistry(
+            now=lambda: int(self.clock()),
+            leeway=self.settings.auth_leeway,
+            iss={"essential": True, "value": source.issuer},
+            aud={"essential": True, "value": source.audience},
+            exp={"essential": True},
+            sub={"essential": True},
+        )
+        try:
+            registry.validate(claims)
+        except ExpiredTokenError:
+            raise AuthenticationError("The token has expired.") from None
+        except MissingClaimError as error:
+            raise AuthenticationError(f"The token lacks claims: {error.claim}.") from None
+        except InvalidClaimError as error:
+            reason = {
+                "aud": "The token is not meant for this API (audience).",
+                "nbf": "The token is not valid yet.",
+                "iat": "The token was issued in the future.",
+            }.get(error.claim, f"The token's '{error.claim}' claim is invalid.")
+            raise AuthenticationError(reason) from None
+        return source.mapping.principal(claims)
+
+    async def _key(self, source: _Source, kid: str) -> tuple[Key | None, tuple[str, ...]]:
+        if source is self.builtin:
+            found = await self.keys.verification_key(kid)
+            return (found.key, (found.algorithm,)) if found else (None, ())
+        assert self.remote_keys is not None
+        return await self.remote_keys.get(kid), tuple(self.settings.oidc_algorithms)
+
+
+# -- the built-in issuer ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+    claims: dict[str, Any]
+
+
+class TokenIssuer:
+    """Mints the built-in issuer's access tokens, signed with the current signing key."""
+
+    def __init__(self, settings: Settings, keys: KeyStore, *, clock: Clock = time.time) -> None:
+        self.settings = settings
+        self.keys = keys
+        self.clock = clock
+
+    def claims(
+        self,
+        *,
+        subject: str,
+        roles: Iterable[Role] = (),
+        communes: Iterable[str] = (),
+        stakeholders: Iterable[int] = (),
+        scopes: Iterable[str] = (),
+        client_id: str | None = None,
+        ttl: int | None = None,
+    ) -> dict[str, Any]:
+        now = int(self.clock())
+        claims: dict[str, Any] = {
+            "iss": self.settings.auth_issuer,
+            "aud": self.settings.auth_audience,
+            "sub": subject,
+            "iat": now,
+            "nbf": now,
+            "exp": now + (ttl or self.settings.auth_token_ttl),
+            "jti": uuid.uuid4().hex,
+            "roles": sorted(Role(role).value for role in roles),
+            "communes": sorted(set(communes)),
+            "stakeholders": sorted(set(stakeholders)),
+            "scope": " ".join(sorted(set(scopes))),
+        }
+        if client_id is not None:
+            claims["client_id"] = client_id
+        return claims
+
+    @staticmethod
+    def sign(signer: Signer, claims: Mapping[str, Any]) -> str:
+        """A compact JWS of ``claims`` (pure computation: safe to call from a thread)."""
+        return jose_jwt.encode(
+            {"alg": signer.algorithm, "kid": signer.kid, "typ": "at+jwt"},
+            dict(claims),
+            signer.key,
+            algorithms=[signer.algorithm],
+        )
+
+    async def issue(self, **kwargs: Any) -> IssuedToken:
+        """Sign a token for the given subject (see :meth:`claims` for the arguments)."""
+        claims = self.claims(**kwargs)
+        token = self.sign(await self.keys.signer(), claims)
+        return IssuedToken(token, claims["exp"] - claims["iat"], claims)

@@ -1,0 +1,509 @@
+"""Mutations of projects and their indicators."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from sqlalchemy import delete, insert, select
+from strawberry.types import Info
+
+from bocage.core import models as m
+from bocage.core.auth import policy
+from bocage.core.graphql.enums import ProjectFocus, ProjectStatus, StakeholderRole
+from bocage.core.graphql.limits import cost
+from bocage.core.graphql.mutations.kit import (
+    WRITE_COST,
+    Change,
+    Code,
+    Invalid,
+    TranslationsInput,
+    archive,
+    check_version,
+    column_changes,
+    error_codes,
+    given,
+    load_live,
+    mutate,
+    require_ids,
+    translations,
+)
+from bocage.core.graphql.nodes import decode_id
+from bocage.core.graphql.types import Commune, Indicator, Project, PstAction, Stakeholder, Territory
+from bocage.core.hookspecs import Permission
+
+#: Create, change and archive projects, their indicators and measurements.
+PROJECTS_WRITE = Permission(
+    "projects:write", "Create, change and archive projects and their indicators."
+)
+
+ProjectErrorCode = error_codes("ProjectErrorCode", "Why a project mutation failed.")
+
+
+@strawberry.type(description="A problem with a project mutation's input.")
+class ProjectError:
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+    code: ProjectErrorCode
+    message: str = strawberry.field(description="What is wrong and what to do.")
+
+
+@strawberry.type(description="The project, or the errors that prevented the change.")
+class ProjectPayload:
+    project: Project | None
+    errors: list[ProjectError]
+
+
+@strawberry.type(description="The indicator, or the errors that prevented the change.")
+class IndicatorPayload:
+    indicator: Indicator | None
+    errors: list[ProjectError]
+
+
+@strawberry.input(description="A stakeholder and its role in the project.")
+class ProjectStakeholderInput:
+    stakeholder: strawberry.ID
+    role: StakeholderRole
+
+
+@strawberry.input(description="A new project. `communes` decides who may edit it.")
+class CreateProjectInput:
+    title: TranslationsInput
+    focus: ProjectFocus
+    communes: list[strawberry.ID]
+    status: ProjectStatus = ProjectStatus.IDEA  # type: ignore[assignment]
+    summary: TranslationsInput | None = None
+    description: TranslationsInput | None = None
+    themes: list[str] = strawberry.field(default_factory=list)
+    sdgs: list[int] = strawberry.field(default_factory=list)
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    budget: Decimal | None = None
+    stakeholders: list[ProjectStakeholderInput] = strawberry.field(default_factory=list)
+    pst_actions: list[strawberry.ID] = strawberry.field(default_factory=list)
+    territory: strawberry.ID | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any unique string: retrying with the same key returns the same project.",
+    )
+
+
+@strawberry.input(description="Changes to a project; omitted fields stay as they are.")
+class UpdateProjectInput:
+    id: strawberry.ID
+    version: int = strawberry.field(description="The `version` you read; a stale one is refused.")
+    title: TranslationsInput | None = strawberry.UNSET
+    focus: ProjectFocus | None = strawberry.UNSET
+    communes: list[strawberry.ID] | None = strawberry.UNSET
+    status: ProjectStatus | None = strawberry.UNSET
+    summary: TranslationsInput | None = strawberry.UNSET
+    description: TranslationsInput | None = strawberry.UNSET
+    themes: list[str] | None = strawberry.UNSET
+    sdgs: list[int] | None = strawberry.UNSET
+    start_date: dt.date | None = strawberry.UNSET
+    end_date: dt.date | None = strawberry.UNSET
+    budget: Decimal | None = strawberry.UNSET
+    stakeholders: list[ProjectStakeholderInput] | None = strawberry.UNSET
+    pst_actions: list[strawberry.ID] | None = strawberry.UNSET
+
+
+@strawberry.input(description="The project to archive, at the version you read.")
+class ArchiveInput:
+    id: strawberry.ID
+    version: int
+
+
+@strawberry.input(description="A new indicator of a project.")
+class CreateIndicatorInput:
+    project: strawberry.ID
+    name: TranslationsInput
+    unit: str | None = None
+    baseline: Decimal | None = None
+    target: Decimal | None = None
+
+
+@strawberry.input(description="A measurement of an indicator.")
+class AddIndicatorValueInput:
+    indicator: strawberry.ID
+    measured_on: dt.date
+    value: Decimal
+    note: str | None = None
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+def _ids(values: list[Any], type_: type, field: str) -> list[int]:
+    try:
+        return [decode_id(str(v), type_, field) for v in values]
+    except Exception as error:  # BadInput from decode_id: report it in the payload
+        raise Invalid(Code.INVALID, str(error), field) from None
+
+
+def _check_scalars(values: dict[str, Any]) -> None:
+    for theme in values.get("themes") or []:
+        if not theme.strip() or len(theme) > 60:
+            raise Invalid(Code.INVALID, "each theme must be 1 to 60 characters", "themes")
+    for sdg in values.get("sdgs") or []:
+        if not 1 <= sdg <= 17:
+            raise Invalid(Code.INVALID, f"SDG {sdg} does not exist: use 1 to 17", "sdgs")
+    budget = values.get("budget")
+    if budget is not None and budget < 0:
+        raise Invalid(Code.INVALID, "budget cannot be negative", "budget")
+    start, end = values.get("start_date"), values.get("end_date")
+    if start and end and end < start:
+        raise Invalid(Code.INVALID, f"endDate {end} is before startDate {start}", "endDate")
+
+
+async def _commune_codes(session: Any, ids: list[int]) -> dict[int, str]:
+    rows = await session.execute(
+        select(m.Commune.id, m.Commune.nis_code).where(
+            m.Commune.id.in_(ids), m.Commune.deleted_at.is_(None)
+        )
+    )
+    return dict(rows.all())
+
+
+async def _current_communes(session: Any, project_id: int) -> set[str]:
+    rows = await session.execute(
+        select(m.Commune.nis_code)
+        .join(m.project_commune, m.project_commune.c.commune_id == m.Commune.id)
+        .where(m.project_commune.c.project_id == project_id)
+    )
+    return set(rows.scalars())
+
+
+def _authorise(principal: Any, codes: set[str], field: str = "communes") -> None:
+    if not policy.may_touch_communes(principal, codes):
+        raise Invalid(
+            Code.FORBIDDEN,
+            "you may only change projects whose communes are all among yours "
+            f"({', '.join(sorted(policy.commune_scope(principal) or [])) or 'none'})",
+            field,
+        )
+
+
+async def _set_links(
+    session: Any, project: m.Project, data: Any, commune_ids: list[int] | None
+) -> dict[str, Any]:
+    """Replace communes, stakeholders and PST actions given in ``data``; return the audit lines."""
+    changes: dict[str, Any] = {}
+    if commune_ids is not None:
+        await session.execute(
+            delete(m.project_commune).where(m.project_commune.c.project_id == project.id)
+        )
+        await session.execute(
+            insert(m.project_commune),
+            [{"project_id": project.id, "commune_id": c} for c in commune_ids],
+        )
+        changes["communes"] = {"after": sorted(commune_ids)}
+    if given(data.stakeholders) and data.stakeholders is not None:
+        pairs = []
+        for item in data.stakeholders:
+            key = _ids(
+                [item.stakeholder],
+                Stakeholder,
+                "stakeholders",
+            )[0]
+            pairs.append((key, item.role))
+        if sum(1 for _, role in pairs if role == m.StakeholderRole.LEAD) > 1:
+            raise Invalid(
+                Code.INVALID, "a project has at most one lead stakeholder", "stakeholders"
+            )
+        found = (
+            (
+                await session.execute(
+                    select(m.Stakeholder.id).where(
+                        m.Stakeholder.id.in_([k for k, _ in pairs]),
+                        m.Stakeholder.deleted_at.is_(None),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        require_ids([k for k, _ in pairs], found, "stakeholders", "stakeholders")
+        await session.execute(
+            delete(m.ProjectStakeholder).where(m.ProjectStakeholder.project_id == project.id)
+        )
+        for key, role in dict.fromkeys(pairs):
+            session.add(
+                m.ProjectStakeholder(
+                    project_id=project.id, stakeholder_id=key, role=m.StakeholderRole(role.value)
+                )
+            )
+        changes["stakeholders"] = {"after": sorted([k, r.value] for k, r in pairs)}
+    if given(data.pst_actions) and data.pst_actions is not None:
+        keys = _ids(data.pst_actions, PstAction, "pstActions")
+        rows = await session.execute(
+            select(m.PstAction.id, m.StrategicPlan.commune_id)
+            .join(
+                m.OperationalObjective,
+                m.OperationalObjective.id == m.PstAction.operational_objective_id,
+            )
+            .join(
+                m.StrategicObjective,
+                m.StrategicObjective.id == m.OperationalObjective.strategic_objective_id,
+            )
+            .join(m.StrategicPlan, m.StrategicPlan.id == m.StrategicObjective.plan_id)
+            .where(m.PstAction.id.in_(keys), m.PstAction.deleted_at.is_(None))
+        )
+        plan_communes = dict(rows.all())
+        require_ids(keys, plan_communes, "PST actions", "pstActions")
+        project_communes = set(
+            (
+                await session.execute(
+                    select(m.project_commune.c.commune_id).where(
+                        m.project_commune.c.project_id == project.id
+                    )
+                )
+            ).scalars()
+        )
+        if not set(plan_communes.values()) <= project_communes:
+            raise Invalid(
+                Code.INVALID,
+                "a PST action must belong to the PST of one of the project's communes",
+                "pstActions",
+            )
+        await session.execute(
+            delete(m.project_pst_action).where(m.project_pst_action.c.project_id == project.id)
+        )
+        if keys:
+            await session.execute(
+                insert(m.project_pst_action),
+                [{"project_id": project.id, "pst_action_id": k} for k in set(keys)],
+            )
+        changes["pst_actions"] = {"after": sorted(set(keys))}
+    return changes
+
+
+async def _resolve_communes(
+    session: Any, principal: Any, ids: list[Any]
+) -> tuple[list[int], set[str]]:
+    if not ids:
+        raise Invalid(Code.REQUIRED, "a project needs at least one commune", "communes")
+    keys = sorted(set(_ids(ids, Commune, "communes")))
+    codes = await _commune_codes(session, keys)
+    require_ids(keys, codes, "communes", "communes")
+    _authorise(principal, set(codes.values()))
+    return keys, set(codes.values())
+
+
+def _scalars(data: Any, *, creating: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in ("status", "focus", "themes", "sdgs", "start_date", "end_date", "budget"):
+        value = getattr(data, name)
+        if given(value):
+            if value is None and name in ("status", "focus", "themes", "sdgs"):
+                raise Invalid(Code.REQUIRED, f"{name} cannot be null", name)
+            values[name] = value
+    if "status" in values:
+        values["status"] = m.ProjectStatus(values["status"].value)
+    if "focus" in values:
+        values["focus"] = m.ProjectFocus(values["focus"].value)
+    if "themes" in values:
+        values["themes"] = sorted({t.strip().lower() for t in values["themes"]})
+    if "sdgs" in values:
+        values["sdgs"] = sorted(set(values["sdgs"]))
+    for name, required, limit in (
+        ("title", True, 300),
+        ("summary", False, 1000),
+        ("description", False, 20000),
+    ):
+        value = getattr(data, name)
+        if creating or given(value):
+            if value is None and required and not creating:
+                raise Invalid(Code.REQUIRED, f"{name} cannot be null", name)
+            values[name] = translations(value, name, required=required, max_length=limit)
+    return values
+
+
+# -- the mutations ----------------------------------------------------------------------------
+
+
+def _payload(outcome: Any) -> ProjectPayload:
+    errors = [
+        ProjectError(field=e.field, code=ProjectErrorCode[e.code.name], message=e.message)
+        for e in outcome.errors or []
+    ]
+    return ProjectPayload(
+        project=Project.from_row(outcome.row) if outcome.row else None, errors=errors
+    )
+
+
+def _indicator_payload(outcome: Any) -> IndicatorPayload:
+    errors = [
+        ProjectError(field=e.field, code=ProjectErrorCode[e.code.name], message=e.message)
+        for e in outcome.errors or []
+    ]
+    return IndicatorPayload(
+        indicator=Indicator.from_row(outcome.row) if outcome.row else None, errors=errors
+    )
+
+
+async def _project_for_change(session: Any, principal: Any, raw_id: Any, version: int) -> m.Project:
+    key = _ids([raw_id], Project, "id")[0]
+    project = await load_live(session, m.Project, key)
+    _authorise(principal, await _current_communes(session, project.id), "id")
+    check_version(project, version)
+    return project
+
+
+@strawberry.type
+class ProjectMutations:
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST), description="Create a project (permission projects:write)."
+    )
+    async def create_project(self, info: Info, input: CreateProjectInput) -> ProjectPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            values = _scalars(input, creating=True)
+            _check_scalars(values)
+            commune_ids, _codes = await _resolve_communes(session, principal, input.communes)
+            territory_id = None
+            if input.territory is not None:
+                territory_id = _ids([input.territory], Territory, "territory")[0]
+                await load_live(session, m.Territory, territory_id, "territory")
+            project = m.Project(territory_id=territory_id, **values)
+            session.add(project)
+            await session.flush()
+            changes = column_changes(project, created=True)
+            changes.update(await _set_links(session, project, input, commune_ids))
+            return Change(row=project, action="created", changes=changes)
+
+        return _payload(
+            await mutate(
+                info,
+                permission=PROJECTS_WRITE,
+                operation="createProject",
+                change=change,
+                model=m.Project,
+                idempotency_key=input.idempotency_key,
+                request=strawberry.asdict(input),
+            )
+        )
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST), description="Change a project (permission projects:write)."
+    )
+    async def update_project(self, info: Info, input: UpdateProjectInput) -> ProjectPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            project = await _project_for_change(session, principal, input.id, input.version)
+            values = _scalars(input, creating=False)
+            merged = {
+                "start_date": project.start_date,
+                "end_date": project.end_date,
+                **values,
+            }
+            _check_scalars(merged)
+            for name, value in values.items():
+                setattr(project, name, value)
+            commune_ids = None
+            if given(input.communes):
+                commune_ids, _ = await _resolve_communes(session, principal, input.communes or [])
+            changes = column_changes(project)
+            changes.update(await _set_links(session, project, input, commune_ids))
+            if changes and not column_changes(project):
+                project.updated_at = dt.datetime.now(dt.UTC)  # links changed: bump for syncing
+            return Change(row=project, action="updated", changes=changes)
+
+        return _payload(
+            await mutate(
+                info,
+                permission=PROJECTS_WRITE,
+                operation="updateProject",
+                change=change,
+                model=m.Project,
+            )
+        )
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST),
+        description="Archive a project: it disappears from lists (permission projects:write).",
+    )
+    async def archive_project(self, info: Info, input: ArchiveInput) -> ProjectPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            return archive(await _project_for_change(session, principal, input.id, input.version))
+
+        return _payload(
+            await mutate(
+                info,
+                permission=PROJECTS_WRITE,
+                operation="archiveProject",
+                change=change,
+                model=m.Project,
+            )
+        )
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST),
+        description="Add an indicator to a project (permission projects:write).",
+    )
+    async def create_indicator(self, info: Info, input: CreateIndicatorInput) -> IndicatorPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            key = _ids([input.project], Project, "project")[0]
+            project = await load_live(session, m.Project, key, "project")
+            _authorise(principal, await _current_communes(session, project.id), "project")
+            name = translations(input.name, "name", required=True, max_length=300)
+            indicator = m.Indicator(
+                project_id=project.id,
+                name=name,
+                unit=input.unit,
+                baseline=input.baseline,
+                target=input.target,
+            )
+            session.add(indicator)
+            await session.flush()
+            return Change(
+                row=indicator, action="created", changes=column_changes(indicator, created=True)
+            )
+
+        return _indicator_payload(
+            await mutate(
+                info,
+                permission=PROJECTS_WRITE,
+                operation="createIndicator",
+                change=change,
+                model=m.Indicator,
+            )
+        )
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST),
+        description="Record a measurement of an indicator (permission projects:write).",
+    )
+    async def add_indicator_value(
+        self, info: Info, input: AddIndicatorValueInput
+    ) -> IndicatorPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            key = _ids([input.indicator], Indicator, "indicator")[0]
+            indicator = await load_live(session, m.Indicator, key, "indicator")
+            _authorise(
+                principal, await _current_communes(session, indicator.project_id), "indicator"
+            )
+            if input.note is not None and len(input.note) > 500:
+                raise Invalid(Code.INVALID, "note is longer than 500 characters", "note")
+            value = m.IndicatorValue(
+                indicator_id=indicator.id,
+                measured_on=input.measured_on,
+                value=input.value,
+                note=input.note,
+            )
+            session.add(value)
+            indicator.updated_at = dt.datetime.now(dt.UTC)
+            await session.flush()
+            return Change(
+                row=indicator,
+                action="updated",
+                changes={"values": {"after": column_changes(value)}},
+            )
+
+        return _indicator_payload(
+            await mutate(
+                info,
+                permission=PROJECTS_WRITE,
+                operation="addIndicatorValue",
+                change=change,
+                model=m.Indicator,
+            )
+        )

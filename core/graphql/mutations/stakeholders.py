@@ -1,0 +1,445 @@
+"""Mutations of stakeholders (organisations) and their contacts (personal data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from sqlalchemy import delete, insert, select
+from strawberry.types import Info
+
+from bocage.core import models as m
+from bocage.core.auth import policy
+from bocage.core.graphql.enums import StakeholderKind, StakeholderNeed
+from bocage.core.graphql.limits import cost
+from bocage.core.graphql.mutations.kit import (
+    WRITE_COST,
+    Change,
+    Code,
+    Invalid,
+    TranslationsInput,
+    archive,
+    check_version,
+    column_changes,
+    error_codes,
+    given,
+    load_live,
+    mutate,
+    require_ids,
+    translations,
+)
+from bocage.core.graphql.nodes import decode_id
+from bocage.core.graphql.personal import Contact
+from bocage.core.graphql.types import Commune, Stakeholder
+from bocage.core.hookspecs import Permission
+
+#: Create, change and archive organisations.
+STAKEHOLDERS_WRITE = Permission("stakeholders:write", "Create, change and archive organisations.")
+#: Create, change and archive contacts (personal data).
+CONTACTS_WRITE = Permission(
+    "contacts:write", "Create, change and archive contacts (personal data)."
+)
+
+StakeholderErrorCode = error_codes("StakeholderErrorCode", "Why a stakeholder mutation failed.")
+
+
+@strawberry.type(description="A problem with a stakeholder or contact mutation's input.")
+class StakeholderError:
+    field: str | None
+    code: StakeholderErrorCode
+    message: str
+
+
+@strawberry.type(description="The organisation, or the errors that prevented the change.")
+class StakeholderPayload:
+    stakeholder: Stakeholder | None
+    errors: list[StakeholderError]
+
+
+@strawberry.type(description="The contact, or the errors that prevented the change.")
+class ContactPayload:
+    contact: Contact | None
+    errors: list[StakeholderError]
+
+
+@strawberry.input(description="A new organisation. `communes` decides who may edit it.")
+class CreateStakeholderInput:
+    kind: StakeholderKind
+    name: str
+    communes: list[strawberry.ID]
+    description: TranslationsInput | None = None
+    website: str | None = None
+    enterprise_number: str | None = strawberry.field(
+        default=None, description="BCE/KBO number, e.g. 0207.000.000 (checked)."
+    )
+    needs: list[StakeholderNeed] = strawberry.field(default_factory=list)
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Changes to an organisation; omitted fields stay as they are.")
+class UpdateStakeholderInput:
+    id: strawberry.ID
+    version: int
+    kind: StakeholderKind | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    communes: list[strawberry.ID] | None = strawberry.UNSET
+    description: TranslationsInput | None = strawberry.UNSET
+    website: str | None = strawberry.UNSET
+    enterprise_number: str | None = strawberry.UNSET
+    needs: list[StakeholderNeed] | None = strawberry.UNSET
+
+
+@strawberry.input(description="The object to archive, at the version you read.")
+class ArchiveStakeholderInput:
+    id: strawberry.ID
+    version: int
+
+
+@strawberry.input(description="A person at an organisation (personal data).")
+class CreateContactInput:
+    stakeholder: strawberry.ID
+    given_name: str
+    family_name: str
+    email: str | None = None
+    phone: str | None = None
+    job_title: str | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Changes to a contact; omitted fields stay as they are.")
+class UpdateContactInput:
+    id: strawberry.ID
+    version: int
+    given_name: str | None = strawberry.UNSET
+    family_name: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    job_title: str | None = strawberry.UNSET
+
+
+def enterprise_number(value: str) -> str:
+    """Normalise a BCE/KBO number to 0123.456.789, checking its mod-97 check digits."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) == 9:
+        digits = "0" + digits
+    if len(digits) != 10 or digits[0] not in "01":
+        raise Invalid(
+            Code.INVALID,
+            "an enterprise number has 10 digits, e.g. 0207.000.000",
+            "enterpriseNumber",
+        )
+    if 97 - int(digits[:8]) % 97 != int(digits[8:]):
+        raise Invalid(
+            Code.INVALID, f"{value} fails the enterprise number's check digits", "enterpriseNumber"
+        )
+    return f"{digits[:4]}.{digits[4:7]}.{digits[7:]}"
+
+
+def _text(value: str | None, field: str, limit: int, *, required: bool) -> str | None:
+    value = value.strip() if value else None
+    if required and not value:
+        raise Invalid(Code.REQUIRED, f"{field} cannot be empty", field)
+    if value and len(value) > limit:
+        raise Invalid(Code.INVALID, f"{field} is longer than {limit} characters", field)
+    return value
+
+
+def _website(value: str | None) -> str | None:
+    value = _text(value, "website", 500, required=False)
+    if value and not value.startswith(("https://", "http://")):
+        raise Invalid(Code.INVALID, "website must start with https:// or http://", "website")
+    return value
+
+
+def _email(value: str | None) -> str | None:
+    value = _text(value, "email", 320, required=False)
+    if value and ("@" not in value or " " in value or value.startswith("@") or value.endswith("@")):
+        raise Invalid(Code.INVALID, "email is not an e-mail address", "email")
+    return value
+
+
+async def _communes(session: Any, ids: list[Any]) -> tuple[list[int], set[str]]:
+    if not ids:
+        raise Invalid(Code.REQUIRED, "an organisation acts in at least one commune", "communes")
+    try:
+        keys = sorted({decode_id(str(v), Commune, "communes") for v in ids})
+    except Exception as error:
+        raise Invalid(Code.INVALID, str(error), "communes") from None
+    rows = dict(
+        (
+            await session.execute(
+                select(m.Commune.id, m.Commune.nis_code).where(
+                    m.Commune.id.in_(keys), m.Commune.deleted_at.is_(None)
+                )
+            )
+        ).all()
+    )
+    require_ids(keys, rows, "communes", "communes")
+    return keys, set(rows.values())
+
+
+async def _codes_of(session: Any, stakeholder_id: int) -> set[str]:
+    rows = await session.execute(
+        select(m.Commune.nis_code)
+        .join(m.stakeholder_commune, m.stakeholder_commune.c.commune_id == m.Commune.id)
+        .where(m.stakeholder_commune.c.stakeholder_id == stakeholder_id)
+    )
+    return set(rows.scalars())
+
+
+def _authorise(principal: Any, stakeholder_id: int | None, codes: set[str], field: str) -> None:
+    if not policy.may_touch_stakeholder(principal, stakeholder_id, codes):
+        raise Invalid(
+            Code.FORBIDDEN,
+            "you may only change your own organisation, "
+            "or organisations acting only in your communes",
+            field,
+        )
+
+
+def _key(value: Any, type_: type, field: str) -> int:
+    try:
+        return decode_id(str(value), type_, field)
+    except Exception as error:
+        raise Invalid(Code.INVALID, str(error), field) from None
+
+
+async def _stakeholder_for_change(
+    session: Any, principal: Any, raw: Any, version: int | None
+) -> m.Stakeholder:
+    stakeholder = await load_live(session, m.Stakeholder, _key(raw, Stakeholder, "id"))
+    _authorise(principal, stakeholder.id, await _codes_of(session, stakeholder.id), "id")
+    if version is not None:
+        check_version(stakeholder, version)
+    return stakeholder
+
+
+def _errors(outcome: Any) -> list[StakeholderError]:
+    return [
+        StakeholderError(field=e.field, code=StakeholderErrorCode[e.code.name], message=e.message)
+        for e in outcome.errors or []
+    ]
+
+
+def _stakeholder_payload(outcome: Any) -> StakeholderPayload:
+    row = Stakeholder.from_row(outcome.row) if outcome.row else None
+    return StakeholderPayload(stakeholder=row, errors=_errors(outcome))
+
+
+def _contact_payload(outcome: Any) -> ContactPayload:
+    return ContactPayload(
+        contact=Contact.from_row(outcome.row) if outcome.row else None, errors=_errors(outcome)
+    )
+
+
+async def _replace_communes(session: Any, stakeholder_id: int, keys: list[int]) -> None:
+    link = m.stakeholder_commune
+    await session.execute(delete(link).where(link.c.stakeholder_id == stakeholder_id))
+    await session.execute(
+        insert(link), [{"stakeholder_id": stakeholder_id, "commune_id": k} for k in keys]
+    )
+
+
+@strawberry.type
+class StakeholderMutations:
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST),
+        description="Create an organisation (permission stakeholders:write).",
+    )
+    async def create_stakeholder(
+        self, info: Info, input: CreateStakeholderInput
+    ) -> StakeholderPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            keys, codes = await _communes(session, input.communes)
+            _authorise(principal, None, codes, "communes")
+            stakeholder = m.Stakeholder(
+                kind=m.StakeholderKind(input.kind.value),
+                name=_text(input.name, "name", 300, required=True),
+                description=translations(
+                    input.description, "description", required=False, max_length=5000
+                ),
+                website=_website(input.website),
+                enterprise_number=enterprise_number(input.enterprise_number)
+                if input.enterprise_number
+                else None,
+                needs=sorted({n.value for n in input.needs}),
+            )
+            session.add(stakeholder)
+            await session.flush()
+            changes = column_changes(stakeholder, created=True)
+            await _replace_communes(session, stakeholder.id, keys)
+            changes["communes"] = {"after": keys}
+            return Change(row=stakeholder, action="created", changes=changes)
+
+        return _stakeholder_payload(
+            await mutate(
+                info,
+                permission=STAKEHOLDERS_WRITE,
+                operation="createStakeholder",
+                change=change,
+                model=m.Stakeholder,
+                idempotency_key=input.idempotency_key,
+                request=strawberry.asdict(input),
+            )
+        )
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST),
+        description="Change an organisation (permission stakeholders:write).",
+    )
+    async def update_stakeholder(
+        self, info: Info, input: UpdateStakeholderInput
+    ) -> StakeholderPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            stakeholder = await _stakeholder_for_change(session, principal, input.id, input.version)
+            if given(input.kind):
+                if input.kind is None:
+                    raise Invalid(Code.REQUIRED, "kind cannot be null", "kind")
+                stakeholder.kind = m.StakeholderKind(input.kind.value)
+            if given(input.name):
+                stakeholder.name = _text(input.name, "name", 300, required=True)
+            if given(input.description):
+                stakeholder.description = translations(
+                    input.description, "description", required=False, max_length=5000
+                )
+            if given(input.website):
+                stakeholder.website = _website(input.website)
+            if given(input.enterprise_number):
+                stakeholder.enterprise_number = (
+                    enterprise_number(input.enterprise_number) if input.enterprise_number else None
+                )
+            if given(input.needs):
+                stakeholder.needs = sorted({n.value for n in input.needs or []})
+            changes = column_changes(stakeholder)
+            if given(input.communes):
+                keys, codes = await _communes(session, input.communes or [])
+                _authorise(principal, stakeholder.id, codes, "communes")
+                await _replace_communes(session, stakeholder.id, keys)
+                changes["communes"] = {"after": keys}
+            return Change(row=stakeholder, action="updated", changes=changes)
+
+        return _stakeholder_payload(
+            await mutate(
+                info,
+                permission=STAKEHOLDERS_WRITE,
+                operation="updateStakeholder",
+                change=change,
+                model=m.Stakeholder,
+            )
+        )
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST),
+        description="Archive an organisation (permission stakeholders:write).",
+    )
+    async def archive_stakeholder(
+        self, info: Info, input: ArchiveStakeholderInput
+    ) -> StakeholderPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            return archive(
+                await _stakeholder_for_change(session, principal, input.id, input.version)
+            )
+
+        return _stakeholder_payload(
+            await mutate(
+                info,
+                permission=STAKEHOLDERS_WRITE,
+                operation="archiveStakeholder",
+                change=change,
+                model=m.Stakeholder,
+            )
+        )
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST),
+        description="Add a contact to an organisation (permission contacts:write).",
+    )
+    async def create_contact(self, info: Info, input: CreateContactInput) -> ContactPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            stakeholder = await _stakeholder_for_change(session, principal, input.stakeholder, None)
+            contact = m.Contact(
+                stakeholder_id=stakeholder.id,
+                given_name=_text(input.given_name, "givenName", 200, required=True),
+                family_name=_text(input.family_name, "familyName", 200, required=True),
+                email=_email(input.email),
+                phone=_text(input.phone, "phone", 50, required=False),
+                job_title=_text(input.job_title, "jobTitle", 200, required=False),
+            )
+            session.add(contact)
+            await session.flush()
+            return Change(
+                row=contact, action="created", changes=column_changes(contact, created=True)
+            )
+
+        return _contact_payload(
+            await mutate(
+                info,
+                permission=CONTACTS_WRITE,
+                operation="createContact",
+                change=change,
+                model=m.Contact,
+                idempotency_key=input.idempotency_key,
+                request=strawberry.asdict(input),
+            )
+        )
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST), description="Change a contact (permission contacts:write)."
+    )
+    async def update_contact(self, info: Info, input: UpdateContactInput) -> ContactPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            contact = await load_live(session, m.Contact, _key(input.id, Contact, "id"))
+            _authorise(
+                principal,
+                contact.stakeholder_id,
+                await _codes_of(session, contact.stakeholder_id),
+                "id",
+            )
+            check_version(contact, input.version)
+            checks = {
+                "given_name": lambda v: _text(v, "givenName", 200, required=True),
+                "family_name": lambda v: _text(v, "familyName", 200, required=True),
+                "email": _email,
+                "phone": lambda v: _text(v, "phone", 50, required=False),
+                "job_title": lambda v: _text(v, "jobTitle", 200, required=False),
+            }
+            for name, check in checks.items():
+                value = getattr(input, name)
+                if given(value):
+                    setattr(contact, name, check(value))
+            return Change(row=contact, action="updated", changes=column_changes(contact))
+
+        return _contact_payload(
+            await mutate(
+                info,
+                permission=CONTACTS_WRITE,
+                operation="updateContact",
+                change=change,
+                model=m.Contact,
+            )
+        )
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST), description="Archive a contact (permission contacts:write)."
+    )
+    async def archive_contact(self, info: Info, input: ArchiveStakeholderInput) -> ContactPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            contact = await load_live(session, m.Contact, _key(input.id, Contact, "id"))
+            _authorise(
+                principal,
+                contact.stakeholder_id,
+                await _codes_of(session, contact.stakeholder_id),
+                "id",
+            )
+            check_version(contact, input.version)
+            return archive(contact)
+
+        return _contact_payload(
+            await mutate(
+                info,
+                permission=CONTACTS_WRITE,
+                operation="archiveContact",
+                change=change,
+                model=m.Contact,
+            )
+        )

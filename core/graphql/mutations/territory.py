@@ -1,0 +1,429 @@
+"""Mutations of communes (administrators) and of a commune's PST (its editors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from bocage.core import models as m
+from bocage.core.auth import policy
+from bocage.core.graphql.limits import cost
+from bocage.core.graphql.mutations.kit import (
+    WRITE_COST,
+    Change,
+    Code,
+    Invalid,
+    TranslationsInput,
+    archive,
+    check_version,
+    column_changes,
+    error_codes,
+    given,
+    load_live,
+    mutate,
+    translations,
+)
+from bocage.core.graphql.nodes import decode_id
+from bocage.core.graphql.types import (
+    Commune,
+    OperationalObjective,
+    PstAction,
+    StrategicObjective,
+    StrategicPlan,
+    Territory,
+)
+from bocage.core.hookspecs import Permission
+from bocage.core.reference import UnknownNisCode, municipality
+
+#: Create, change and archive communes (territory administrators).
+COMMUNES_WRITE = Permission("communes:write", "Create, change and archive communes.")
+#: Change a commune's PST: plans, objectives and actions.
+PST_WRITE = Permission("pst:write", "Change a commune's PST (plans, objectives, actions).")
+
+TerritoryErrorCode = error_codes("TerritoryErrorCode", "Why a commune or PST mutation failed.")
+
+
+@strawberry.type(description="A problem with a commune or PST mutation's input.")
+class TerritoryError:
+    field: str | None
+    code: TerritoryErrorCode
+    message: str
+
+
+@strawberry.type(description="The commune, or the errors that prevented the change.")
+class CommunePayload:
+    commune: Commune | None
+    errors: list[TerritoryError]
+
+
+@strawberry.type(description="The PST element changed (one of the four), or the errors.")
+class PstPayload:
+    plan: StrategicPlan | None = None
+    strategic_objective: StrategicObjective | None = None
+    operational_objective: OperationalObjective | None = None
+    action: PstAction | None = None
+    errors: list[TerritoryError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="A commune from Statbel's list, by NIS code.")
+class CreateCommuneInput:
+    nis_code: str
+    territory: strawberry.ID | None = None
+    population: int | None = None
+    area_km2: Decimal | None = None
+
+
+@strawberry.input(description="Changes to a commune; names come from Statbel and stay.")
+class UpdateCommuneInput:
+    id: strawberry.ID
+    version: int
+    territory: strawberry.ID | None = strawberry.UNSET
+    population: int | None = strawberry.UNSET
+    area_km2: Decimal | None = strawberry.UNSET
+
+
+@strawberry.input(description="The object to archive, at the version you read.")
+class ArchiveVersionedInput:
+    id: strawberry.ID
+    version: int
+
+
+@strawberry.input(description="A new PST: the commune's plan for a legislature.")
+class CreateStrategicPlanInput:
+    commune: strawberry.ID
+    title: TranslationsInput
+    start_year: int
+    end_year: int
+    adopted_on: dt.date | None = None
+
+
+@strawberry.input(
+    description="A new element under `parent`: a strategic objective under a plan, an "
+    "operational objective under a strategic objective, an action under an operational one."
+)
+class CreatePstElementInput:
+    parent: strawberry.ID
+    code: str
+    title: TranslationsInput
+    position: int = 0
+    budget: Decimal | None = strawberry.field(default=None, description="Actions only.")
+
+
+@strawberry.input(description="Changes to a PST element; omitted fields stay as they are.")
+class UpdatePstElementInput:
+    id: strawberry.ID
+    version: int
+    code: str | None = strawberry.UNSET
+    title: TranslationsInput | None = strawberry.UNSET
+    position: int | None = strawberry.UNSET
+    budget: Decimal | None = strawberry.UNSET
+
+
+PST_TYPES = (StrategicPlan, StrategicObjective, OperationalObjective, PstAction)
+CHILD_OF = {
+    StrategicPlan: StrategicObjective,
+    StrategicObjective: OperationalObjective,
+    OperationalObjective: PstAction,
+}
+PARENT_KEY = {
+    StrategicObjective: "plan_id",
+    OperationalObjective: "strategic_objective_id",
+    PstAction: "operational_objective_id",
+}
+PAYLOAD_FIELD = {
+    StrategicPlan: "plan",
+    StrategicObjective: "strategic_objective",
+    OperationalObjective: "operational_objective",
+    PstAction: "action",
+}
+
+
+def _errors(outcome: Any) -> list[TerritoryError]:
+    return [
+        TerritoryError(field=e.field, code=TerritoryErrorCode[e.code.name], message=e.message)
+        for e in outcome.errors or []
+    ]
+
+
+def _decode(value: Any, types: Any, field: str) -> tuple[type, int]:
+    from strawberry import relay
+
+    try:
+        global_id = relay.GlobalID.from_id(str(value))
+        type_ = next(t for t in types if t.__name__ == global_id.type_name)
+        return type_, decode_id(str(value), type_, field)
+    except Exception:
+        names = " or ".join(t.__name__ for t in types)
+        raise Invalid(Code.INVALID, f"{field} must be the ID of a {names}", field) from None
+
+
+async def _commune_of(session: Any, type_: type, row: Any) -> m.Commune:
+    """Walk up the PST to its commune."""
+    while type_ is not StrategicPlan:
+        parent_type = next(t for t, child in CHILD_OF.items() if child is type_)
+        row = await session.get(parent_type.model, getattr(row, PARENT_KEY[type_]))
+        type_ = parent_type
+    return await session.get(m.Commune, row.commune_id)
+
+
+def _authorise_pst(principal: Any, commune: m.Commune, field: str) -> None:
+    if not policy.may_touch_communes(principal, {commune.nis_code}):
+        raise Invalid(
+            Code.FORBIDDEN, f"the PST of {commune.name.get('fr')} is not yours to change", field
+        )
+
+
+def _code(value: str) -> str:
+    value = value.strip()
+    if not 1 <= len(value) <= 20:
+        raise Invalid(
+            Code.INVALID, "code must be 1 to 20 characters, e.g. OS1, OO1.2, A1.2.3", "code"
+        )
+    return value
+
+
+def _pst_payload(outcome: Any, type_: type | None) -> PstPayload:
+    payload = PstPayload(errors=_errors(outcome))
+    if outcome.row is not None and type_ is not None:
+        setattr(payload, PAYLOAD_FIELD[type_], type_.from_row(outcome.row))
+    return payload
+
+
+@strawberry.type
+class TerritoryMutations:
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST), description="Add a commune from Statbel's list (communes:write)."
+    )
+    async def create_commune(self, info: Info, input: CreateCommuneInput) -> CommunePayload:
+        async def change(session: Any, principal: Any) -> Change:
+            try:
+                record = municipality(input.nis_code.strip())
+            except UnknownNisCode as error:
+                raise Invalid(Code.NOT_FOUND, str(error), "nisCode") from None
+            exists = await session.execute(
+                select(m.Commune.id).where(m.Commune.nis_code == record.nis_code)
+            )
+            if exists.first() is not None:
+                raise Invalid(
+                    Code.DUPLICATE, f"commune {record.nis_code} already exists", "nisCode"
+                )
+            territory_id = None
+            if input.territory is not None:
+                _, territory_id = _decode(input.territory, (Territory,), "territory")
+                await load_live(session, m.Territory, territory_id, "territory")
+            if input.population is not None and input.population < 0:
+                raise Invalid(Code.INVALID, "population cannot be negative", "population")
+            commune = m.Commune(
+                nis_code=record.nis_code,
+                name=record.name,
+                province_nis_code=record.province_nis_code,
+                province=record.province,
+                region=record.region,
+                population=input.population,
+                area_km2=input.area_km2,
+                territory_id=territory_id,
+            )
+            session.add(commune)
+            await session.flush()
+            return Change(
+                row=commune, action="created", changes=column_changes(commune, created=True)
+            )
+
+        outcome = await mutate(
+            info,
+            permission=COMMUNES_WRITE,
+            operation="createCommune",
+            change=change,
+            model=m.Commune,
+        )
+        return CommunePayload(
+            commune=Commune.from_row(outcome.row) if outcome.row else None, errors=_errors(outcome)
+        )
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST), description="Change a commune's figures or GAL (communes:write)."
+    )
+    async def update_commune(self, info: Info, input: UpdateCommuneInput) -> CommunePayload:
+        async def change(session: Any, principal: Any) -> Change:
+            _, key = _decode(input.id, (Commune,), "id")
+            commune = await load_live(session, m.Commune, key)
+            check_version(commune, input.version)
+            if given(input.population):
+                if input.population is not None and input.population < 0:
+                    raise Invalid(Code.INVALID, "population cannot be negative", "population")
+                commune.population = input.population
+            if given(input.area_km2):
+                commune.area_km2 = input.area_km2
+            if given(input.territory):
+                territory_id = None
+                if input.territory is not None:
+                    _, territory_id = _decode(input.territory, (Territory,), "territory")
+                    await load_live(session, m.Territory, territory_id, "territory")
+                commune.territory_id = territory_id
+            return Change(row=commune, action="updated", changes=column_changes(commune))
+
+        outcome = await mutate(
+            info,
+            permission=COMMUNES_WRITE,
+            operation="updateCommune",
+            change=change,
+            model=m.Commune,
+        )
+        return CommunePayload(
+            commune=Commune.from_row(outcome.row) if outcome.row else None, errors=_errors(outcome)
+        )
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST), description="Archive a commune (communes:write)."
+    )
+    async def archive_commune(self, info: Info, input: ArchiveVersionedInput) -> CommunePayload:
+        async def change(session: Any, principal: Any) -> Change:
+            _, key = _decode(input.id, (Commune,), "id")
+            commune = await load_live(session, m.Commune, key)
+            check_version(commune, input.version)
+            return archive(commune)
+
+        outcome = await mutate(
+            info,
+            permission=COMMUNES_WRITE,
+            operation="archiveCommune",
+            change=change,
+            model=m.Commune,
+        )
+        return CommunePayload(
+            commune=Commune.from_row(outcome.row) if outcome.row else None, errors=_errors(outcome)
+        )
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST),
+        description="Create a commune's PST for a legislature (pst:write).",
+    )
+    async def create_strategic_plan(
+        self, info: Info, input: CreateStrategicPlanInput
+    ) -> PstPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            _, key = _decode(input.commune, (Commune,), "commune")
+            commune = await load_live(session, m.Commune, key, "commune")
+            _authorise_pst(principal, commune, "commune")
+            if not 2000 <= input.start_year <= input.end_year <= 2100:
+                raise Invalid(
+                    Code.INVALID, "startYear must not be after endYear (years 2000-2100)", "endYear"
+                )
+            plan = m.StrategicPlan(
+                commune_id=commune.id,
+                start_year=input.start_year,
+                end_year=input.end_year,
+                adopted_on=input.adopted_on,
+                title=translations(input.title, "title", required=True, max_length=300),
+            )
+            session.add(plan)
+            await session.flush()
+            return Change(row=plan, action="created", changes=column_changes(plan, created=True))
+
+        outcome = await mutate(
+            info,
+            permission=PST_WRITE,
+            operation="createStrategicPlan",
+            change=change,
+            model=m.StrategicPlan,
+        )
+        return _pst_payload(outcome, StrategicPlan)
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST),
+        description="Add an objective or action under a PST element (pst:write).",
+    )
+    async def create_pst_element(self, info: Info, input: CreatePstElementInput) -> PstPayload:
+        created: list[type] = []
+
+        async def change(session: Any, principal: Any) -> Change:
+            parent_type, key = _decode(input.parent, tuple(CHILD_OF), "parent")
+            parent = await load_live(session, parent_type.model, key, "parent")
+            _authorise_pst(principal, await _commune_of(session, parent_type, parent), "parent")
+            child_type = CHILD_OF[parent_type]
+            values: dict[str, Any] = {
+                PARENT_KEY[child_type]: parent.id,
+                "code": _code(input.code),
+                "position": input.position,
+                "title": translations(input.title, "title", required=True, max_length=500),
+            }
+            if input.budget is not None:
+                if child_type is not PstAction:
+                    raise Invalid(Code.INVALID, "only actions have a budget", "budget")
+                if input.budget < 0:
+                    raise Invalid(Code.INVALID, "budget cannot be negative", "budget")
+                values["budget"] = input.budget
+            row = child_type.model(**values)
+            session.add(row)
+            await session.flush()
+            created.append(child_type)
+            return Change(row=row, action="created", changes=column_changes(row, created=True))
+
+        outcome = await mutate(
+            info,
+            permission=PST_WRITE,
+            operation="createPstElement",
+            change=change,
+            model=m.PstAction,
+        )
+        return _pst_payload(outcome, created[0] if created else None)
+
+    @strawberry.mutation(metadata=cost(WRITE_COST), description="Change a PST element (pst:write).")
+    async def update_pst_element(self, info: Info, input: UpdatePstElementInput) -> PstPayload:
+        changed: list[type] = []
+
+        async def change(session: Any, principal: Any) -> Change:
+            type_, key = _decode(input.id, PST_TYPES, "id")
+            row = await load_live(session, type_.model, key)
+            _authorise_pst(principal, await _commune_of(session, type_, row), "id")
+            check_version(row, input.version)
+            if given(input.title):
+                row.title = translations(input.title, "title", required=True, max_length=500)
+            if given(input.code) and type_ is not StrategicPlan:
+                row.code = _code(input.code or "")
+            if given(input.position) and type_ is not StrategicPlan:
+                row.position = input.position or 0
+            if given(input.budget):
+                if type_ is not PstAction:
+                    raise Invalid(Code.INVALID, "only actions have a budget", "budget")
+                row.budget = input.budget
+            changed.append(type_)
+            return Change(row=row, action="updated", changes=column_changes(row))
+
+        outcome = await mutate(
+            info,
+            permission=PST_WRITE,
+            operation="updatePstElement",
+            change=change,
+            model=m.PstAction,
+        )
+        return _pst_payload(outcome, changed[0] if changed else None)
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST),
+        description="Archive a PST element; what hangs under it leaves the tree too (pst:write).",
+    )
+    async def archive_pst_element(self, info: Info, input: ArchiveVersionedInput) -> PstPayload:
+        changed: list[type] = []
+
+        async def change(session: Any, principal: Any) -> Change:
+            type_, key = _decode(input.id, PST_TYPES, "id")
+            row = await load_live(session, type_.model, key)
+            _authorise_pst(principal, await _commune_of(session, type_, row), "id")
+            check_version(row, input.version)
+            changed.append(type_)
+            return archive(row)
+
+        outcome = await mutate(
+            info,
+            permission=PST_WRITE,
+            operation="archivePstElement",
+            change=change,
+            model=m.PstAction,
+        )
+        return _pst_payload(outcome, changed[0] if changed else None)

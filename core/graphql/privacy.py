@@ -1,0 +1,234 @@
+"""The audit trail (read by administrators) and the GDPR rights: export all data about a
+person, erase a person (contacts anonymised, audit entries kept without personal values)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+from sqlalchemy import func, select
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from bocage.core import models as m
+from bocage.core.auth import policy
+from bocage.core.db import utcnow
+from bocage.core.graphql.limits import cost
+from bocage.core.graphql.mutations.kit import (
+    WRITE_COST,
+    Change,
+    Code,
+    Invalid,
+    error_codes,
+    mutate,
+    personal_keys,
+)
+from bocage.core.graphql.pagination import Connection, Ordering, SortKey, load_datetime, paginate
+from bocage.core.graphql.personal import Forbidden
+from bocage.core.hookspecs import Permission
+
+#: Read the audit trail (who changed what, when).
+AUDIT_READ = Permission("audit:read", "Read the audit trail.")
+#: Export and erase everything about a person (GDPR).
+PERSONAL_DATA_MANAGE = Permission(
+    "personal_data:manage", "Export and erase a person's data (GDPR)."
+)
+
+ERASED = "[erased]"
+
+
+@strawberry.type(description="One change: who, when, and the before/after of each field.")
+class AuditEntry:
+    at: dt.datetime
+    subject: str | None = strawberry.field(description="Who (token subject).")
+    client_id: str | None = strawberry.field(description="Through which OAuth2 client, if any.")
+    action: str
+    object_type: str
+    object_id: relay.GlobalID
+    changes: JSON = strawberry.field(description="{field: {before, after}}")
+    personal_data_erased: bool
+
+    @classmethod
+    def from_row(cls, row: m.AuditEntry) -> AuditEntry:
+        return cls(
+            at=row.at,
+            subject=row.subject,
+            client_id=row.client_id,
+            action=row.action,
+            object_type=row.object_type,
+            object_id=relay.GlobalID(row.object_type, str(row.object_id)),
+            changes=row.changes,
+            personal_data_erased=row.personal_data_erased,
+        )
+
+
+def _audit_ordering() -> Ordering:
+    return Ordering(
+        (SortKey(m.AuditEntry.at, True, load_datetime), SortKey(m.AuditEntry.id, True, int))
+    )
+
+
+def _require(info: Info[Any, Any], permission: Permission) -> None:
+    principal = info.context.principal
+    if principal.is_anonymous or not policy.can(principal, permission.code):
+        raise Forbidden(f"this needs the {permission.code} permission")
+
+
+@strawberry.type(description="Everything Bocage holds about a person.")
+class PersonData:
+    contacts: JSON
+    audit_entries: JSON
+
+
+PrivacyErrorCode = error_codes("PrivacyErrorCode", "Why a personal-data operation failed.")
+
+
+@strawberry.type
+class PrivacyError:
+    field: str | None
+    code: PrivacyErrorCode
+    message: str
+
+
+@strawberry.type(description="How many contacts were anonymised.")
+class ErasePersonPayload:
+    erased_contacts: int
+    errors: list[PrivacyError]
+
+
+@strawberry.input(description="The person to erase, by e-mail address.")
+class ErasePersonInput:
+    email: str
+
+
+async def _contacts_by_email(session_or_ctx: Any, email: str) -> list[m.Contact]:
+    statement = select(m.Contact).where(func.lower(m.Contact.email) == email.strip().lower())
+    return list((await session_or_ctx.execute(statement)).scalars())
+
+
+def _contact_json(row: m.Contact) -> dict[str, Any]:
+    return {
+        "id": str(relay.GlobalID("Contact", str(row.id))),
+        "organisation": str(relay.GlobalID("Stakeholder", str(row.stakeholder_id))),
+        **{key: getattr(row, key) for key in sorted(personal_keys(m.Contact))},
+        "createdAt": row.created_at.isoformat(),
+        "archived": row.deleted_at is not None,
+    }
+
+
+@strawberry.type
+class PrivacyQuery:
+    @strawberry.field(
+        description="The audit trail, newest first (permission audit:read).", metadata=cost(1)
+    )
+    async def audit_trail(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        object: strawberry.ID | None = None,
+        subject: str | None = None,
+    ) -> Connection[AuditEntry]:
+        _require(info, AUDIT_READ)
+        statement = select(m.AuditEntry)
+        if object is not None:
+            try:
+                target = relay.GlobalID.from_id(object)
+                key = int(target.node_id)
+            except Exception:
+                raise Invalid(Code.INVALID, "object is not an ID", "object") from None
+            statement = statement.where(
+                m.AuditEntry.object_type == target.type_name, m.AuditEntry.object_id == key
+            )
+        if subject is not None:
+            statement = statement.where(m.AuditEntry.subject == subject)
+        return await paginate(
+            info.context,
+            statement,
+            _audit_ordering(),
+            first=first,
+            after=after,
+            to_node=AuditEntry.from_row,
+        )
+
+    @strawberry.field(
+        description="All data about a person, by e-mail (permission personal_data:manage).",
+        metadata=cost(5),
+    )
+    async def export_person_data(self, info: Info, email: str) -> PersonData:
+        _require(info, PERSONAL_DATA_MANAGE)
+        contacts = await _contacts_by_email(info.context, email)
+        ids = [c.id for c in contacts]
+        entries = (
+            await info.context.execute(
+                select(m.AuditEntry)
+                .where(m.AuditEntry.object_type == "Contact", m.AuditEntry.object_id.in_(ids))
+                .order_by(m.AuditEntry.at)
+            )
+        ).scalars()
+        return PersonData(
+            contacts=[_contact_json(c) for c in contacts],
+            audit_entries=[
+                {"at": e.at.isoformat(), "action": e.action, "changes": e.changes} for e in entries
+            ],
+        )
+
+
+@strawberry.type
+class PrivacyMutations:
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST),
+        description="Erase a person: their contacts are anonymised and archived, the audit trail "
+        "keeps the changes without the personal values (permission personal_data:manage).",
+    )
+    async def erase_person(self, info: Info, input: ErasePersonInput) -> ErasePersonPayload:
+        erased: list[int] = []
+
+        async def change(session: Any, principal: Any) -> Change:
+            contacts = await _contacts_by_email(session, input.email)
+            if not contacts:
+                raise Invalid(Code.NOT_FOUND, "no contact has this e-mail address", "email")
+            keys = personal_keys(m.Contact)
+            for contact in contacts:
+                contact.given_name = ERASED
+                contact.family_name = ERASED
+                for key in keys - {"given_name", "family_name"}:
+                    setattr(contact, key, None)
+                contact.deleted_at = contact.deleted_at or utcnow()
+                erased.append(contact.id)
+            entries = (
+                await session.execute(
+                    select(m.AuditEntry).where(
+                        m.AuditEntry.object_type == "Contact", m.AuditEntry.object_id.in_(erased)
+                    )
+                )
+            ).scalars()
+            for entry in entries:
+                entry.changes = {
+                    field: ({"before": ERASED, "after": ERASED} if field in keys else values)
+                    for field, values in entry.changes.items()
+                }
+                entry.personal_data_erased = True
+            return Change(
+                row=contacts[0],
+                action="erased",
+                changes={"contacts": {"after": sorted(erased)}},
+            )
+
+        outcome = await mutate(
+            info,
+            permission=PERSONAL_DATA_MANAGE,
+            operation="erasePerson",
+            change=change,
+            model=m.Contact,
+        )
+        errors = [
+            PrivacyError(field=e.field, code=PrivacyErrorCode[e.code.name], message=e.message)
+            for e in outcome.errors or []
+        ]
+        return ErasePersonPayload(erased_contacts=0 if errors else len(erased), errors=errors)
+
+
+__all__ = ["AUDIT_READ", "PERSONAL_DATA_MANAGE", "PrivacyMutations", "PrivacyQuery"]

@@ -1,0 +1,181 @@
+"""Protective ASGI middleware: rate limiting, CSRF-safe content types, request body size.
+
+Each answers a refused request itself with the JSON error shape of
+:func:`bocage.core.http.error_response`; :func:`protective_middleware` lists them in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from typing import TYPE_CHECKING
+
+from limits import RateLimitItem, parse
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.storage import storage_from_string
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+
+from bocage.core.errors import SettingsError
+from bocage.core.http import error_response
+
+if TYPE_CHECKING:
+    from limits.aio.storage import Storage
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from bocage.core.settings import Settings
+
+#: Probes of orchestrators and load balancers are never rate limited.
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})
+
+#: What a POST to /graphql may be sent as. A cross-site HTML form can only send
+#: ``application/x-www-form-urlencoded``, ``multipart/form-data`` or ``text/plain``
+#: without a CORS preflight: refusing them refuses cross-site forged mutations.
+GRAPHQL_CONTENT_TYPES = frozenset({"application/json"})
+
+
+def client_key(scope: Scope) -> str:
+    """Whom a request counts against: the authenticated caller if an earlier layer set one in
+    the request state, else its bearer credential (hashed), else its IP address."""
+    principal = scope.get("state", {}).get("principal")
+    subject = getattr(principal, "subject", None) or getattr(principal, "client_id", None)
+    if subject:
+        return f"principal:{subject}"
+    authorization = Headers(scope=scope).get("authorization")
+    if authorization:
+        return "credential:" + hashlib.sha256(authorization.encode()).hexdigest()[:32]
+    client = scope.get("client")
+    return f"ip:{client[0] if client else 'unknown'}"
+
+
+class RateLimit:
+    """At most ``rate`` requests per client (see :func:`client_key`), else ``429`` with
+    ``Retry-After``. Counts live in ``storage`` (a sliding window counter): in memory they
+    are per worker; a Redis storage shares them between workers and servers."""
+
+    def __init__(self, app: ASGIApp, *, item: RateLimitItem, storage: Storage) -> None:
+        self.app = app
+        self.item = item
+        self.limiter = SlidingWindowCounterRateLimiter(storage)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        key = client_key(scope)
+        if await self.limiter.hit(self.item, key):
+            await self.app(scope, receive, send)
+            return
+        stats = await self.limiter.get_window_stats(self.item, key)
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        response = error_response(
+            429,
+            "rate_limited",
+            f"Too many requests: the limit is {self.item.amount} per {self._period()} per "
+            f"client. Retry after {retry_after} s, or spread your requests.",
+            **{"Retry-After": str(retry_after)},
+        )
+        await response(scope, receive, send)
+
+    def _period(self) -> str:
+        unit = self.item.GRANULARITY.name
+        return unit if self.item.multiples == 1 else f"{self.item.multiples} {unit}s"
+
+
+class GraphQLContentType:
+    """A POST to /graphql must be JSON (``415`` otherwise), so that a cross-site HTML form
+    cannot send a mutation with the victim's cookies or network position."""
+
+    def __init__(self, app: ASGIApp, *, path: str = "/graphql") -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == self.path:
+            raw = Headers(scope=scope).get("content-type", "")
+            media_type = raw.split(";", 1)[0].strip().lower()
+            if media_type not in GRAPHQL_CONTENT_TYPES:
+                response = error_response(
+                    415,
+                    "unsupported_media_type",
+                    f"POST {self.path} takes a JSON body with the header "
+                    f"'Content-Type: application/json'; got {media_type or 'none'!r}.",
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Refuses a request body over ``max_bytes`` with ``413``: at once from its
+    ``Content-Length``, else (chunked bodies) as soon as the bytes read exceed it, so that
+    no more than ``max_bytes`` is ever held in memory."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _BodyTooLarge:
+            if started:  # the app answered before reading it all: nothing more to say
+                return
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(
+            413,
+            "payload_too_large",
+            f"The request body is larger than {self.max_bytes} bytes: send a shorter query "
+            "(use variables and fewer fields), or split it into several requests.",
+            Connection="close",
+        )
+        await response(scope, receive, send)
+
+
+def protective_middleware(settings: Settings) -> list[Middleware]:
+    """The middleware of :func:`bocage.core.app.create_app`, after CORS (so that refusals
+    carry CORS headers and browsers can read them): cheapest refusal first."""
+    middleware = []
+    if settings.rate_limit != "off":
+        try:
+            storage = storage_from_string(f"async+{settings.rate_limit_storage}")
+        except Exception as error:  # a missing driver or a malformed URL: fail at startup
+            raise SettingsError(
+                f"BOCAGE_RATE_LIMIT_STORAGE={settings.rate_limit_storage!r} cannot be used: {error}"
+            ) from None
+        item = parse(settings.rate_limit)
+        middleware.append(Middleware(RateLimit, item=item, storage=storage))
+    middleware.append(Middleware(GraphQLContentType))
+    middleware.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
+    return middleware
