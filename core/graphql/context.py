@@ -41,6 +41,7 @@ class Context:
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
+    _closed: bool = False
 
     @property
     def dialect(self) -> str:
@@ -53,6 +54,10 @@ class Context:
         DataLoaders keep the number of statements independent of the page size.
         """
         async with self._lock:
+            if self._closed:
+                # A DataLoader batch that outlived its request (after a timeout): opening a
+                # session now would leak it.
+                raise RuntimeError("the request is over: no more statements")
             if self._session is None:
                 self._session = self.sessionmaker()
             return await self._session.execute(statement)
@@ -70,9 +75,15 @@ class Context:
         """After a mutation: drop what the DataLoaders and the read session hold."""
         self._loaders.clear()
         async with self._lock:
-            await self.close()
+            await self._close_session()
 
     async def close(self) -> None:
+        """End the request: close the session and refuse any later statement."""
+        async with self._lock:
+            self._closed = True
+            await self._close_session()
+
+    async def _close_session(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
