@@ -54,29 +54,48 @@ class RateLimit:
     ``Retry-After``. Counts live in ``storage`` (a sliding window counter): in memory they
     are per worker; a Redis storage shares them between workers and servers."""
 
+    #: How many clients' worth of requests one address may send in all. Credentials are not
+    #: checked yet at this layer, so without this ceiling a caller inventing a new bearer
+    #: token for each request would get a fresh count each time.
+    ADDRESS_CEILING = 10
+
     def __init__(self, app: ASGIApp, *, item: RateLimitItem, storage: Storage) -> None:
         self.app = app
         self.item = item
+        self.address_item = type(item)(item.amount * self.ADDRESS_CEILING, item.multiples)
         self.limiter = SlidingWindowCounterRateLimiter(storage)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
             await self.app(scope, receive, send)
             return
-        key = client_key(scope)
-        if await self.limiter.hit(self.item, key):
+        refused = await self._refusal(scope, client_key(scope))
+        if refused is None:
             await self.app(scope, receive, send)
             return
-        stats = await self.limiter.get_window_stats(self.item, key)
+        item, key = refused
+        stats = await self.limiter.get_window_stats(item, key)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         response = error_response(
             429,
             "rate_limited",
-            f"Too many requests: the limit is {self.item.amount} per {self._period()} per "
-            f"client. Retry after {retry_after} s, or spread your requests.",
+            f"Too many requests: the limit is {item.amount} per {self._period()} per "
+            f"{'address' if key.startswith('address:') else 'client'}. Retry after "
+            f"{retry_after} s, or spread your requests.",
             **{"Retry-After": str(retry_after)},
         )
         await response(scope, receive, send)
+
+    async def _refusal(self, scope: Scope, key: str) -> tuple[RateLimitItem, str] | None:
+        """The exhausted limit and its key, or None when the request may pass."""
+        if not key.startswith("ip:"):
+            client = scope.get("client")
+            address = f"address:{client[0] if client else 'unknown'}"
+            if not await self.limiter.hit(self.address_item, address):
+                return self.address_item, address
+        if not await self.limiter.hit(self.item, key):
+            return self.item, key
+        return None
 
     def _period(self) -> str:
         unit = self.item.GRANULARITY.name

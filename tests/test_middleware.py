@@ -139,6 +139,18 @@ async def test_rate_limit_per_client(serve: Serve) -> None:
         assert (await alice.get("/healthz")).status_code == 200
 
 
+async def test_inventing_credentials_does_not_escape_the_address_ceiling(serve: Serve) -> None:
+    async with serve(rate_limit="2/day") as client:
+        mallory = await client("192.0.2.30")
+        ceiling = 2 * 10  # RateLimit.ADDRESS_CEILING clients' worth
+        for n in range(ceiling):
+            headers = {"authorization": f"Bearer made-up-{n}"}
+            assert (await mallory.get("/openapi.json", headers=headers)).status_code == 200
+        response = await mallory.get("/openapi.json", headers={"authorization": "Bearer new"})
+        message = assert_json_error(response, 429, "rate_limited")
+        assert "20 per day per address" in message
+
+
 async def test_rate_limit_can_be_turned_off(serve: Serve) -> None:
     async with serve(rate_limit="off") as client:
         c = await client()
