@@ -295,6 +295,25 @@ async def _replayed(
     return await session.get(model, stored.object_id)
 
 
+def key_of(value: Any, types: type | tuple[type, ...], field: str) -> tuple[type, int]:
+    """The node type and database key of a global ID of one of ``types``, or :class:`Invalid`
+    naming ``field`` (mutations report bad IDs in their payload, not as GraphQL errors)."""
+    from strawberry import relay
+
+    from bocage.core.graphql.nodes import decode_id
+
+    candidates = types if isinstance(types, tuple) else (types,)
+    try:
+        global_id = relay.GlobalID.from_id(str(value))
+        type_ = next(t for t in candidates if t.__name__ == global_id.type_name)
+        return type_, decode_id(str(value), type_, field)
+    except Exception:
+        names = " or ".join(t.__name__ for t in candidates)
+        raise Invalid(
+            Code.INVALID, f"{field}: {value!r} is not the ID of a {names}", field
+        ) from None
+
+
 def check_version(row: Any, version: int) -> None:
     """Refuse an update made from a stale read."""
     if row.version != version:

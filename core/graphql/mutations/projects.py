@@ -25,12 +25,12 @@ from bocage.core.graphql.mutations.kit import (
     column_changes,
     error_codes,
     given,
+    key_of,
     load_live,
     mutate,
     require_ids,
     translations,
 )
-from bocage.core.graphql.nodes import decode_id
 from bocage.core.graphql.types import Commune, Indicator, Project, PstAction, Stakeholder, Territory
 from bocage.core.hookspecs import Permission
 
@@ -135,10 +135,7 @@ class AddIndicatorValueInput:
 
 
 def _ids(values: list[Any], type_: type, field: str) -> list[int]:
-    try:
-        return [decode_id(str(v), type_, field) for v in values]
-    except Exception as error:  # BadInput from decode_id: report it in the payload
-        raise Invalid(Code.INVALID, str(error), field) from None
+    return [key_of(value, type_, field)[1] for value in values]
 
 
 def _check_scalars(values: dict[str, Any]) -> None:

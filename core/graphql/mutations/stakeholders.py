@@ -23,12 +23,12 @@ from bocage.core.graphql.mutations.kit import (
     column_changes,
     error_codes,
     given,
+    key_of,
     load_live,
     mutate,
     require_ids,
     translations,
 )
-from bocage.core.graphql.nodes import decode_id
 from bocage.core.graphql.personal import Contact
 from bocage.core.graphql.types import Commune, Stakeholder
 from bocage.core.hookspecs import Permission
@@ -161,10 +161,7 @@ def _email(value: str | None) -> str | None:
 async def _communes(session: Any, ids: list[Any]) -> tuple[list[int], set[str]]:
     if not ids:
         raise Invalid(Code.REQUIRED, "an organisation acts in at least one commune", "communes")
-    try:
-        keys = sorted({decode_id(str(v), Commune, "communes") for v in ids})
-    except Exception as error:
-        raise Invalid(Code.INVALID, str(error), "communes") from None
+    keys = sorted({_key(value, Commune, "communes") for value in ids})
     rows = dict(
         (
             await session.execute(
@@ -198,10 +195,7 @@ def _authorise(principal: Any, stakeholder_id: int | None, codes: set[str], fiel
 
 
 def _key(value: Any, type_: type, field: str) -> int:
-    try:
-        return decode_id(str(value), type_, field)
-    except Exception as error:
-        raise Invalid(Code.INVALID, str(error), field) from None
+    return key_of(value, type_, field)[1]
 
 
 async def _stakeholder_for_change(

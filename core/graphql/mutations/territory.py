@@ -24,11 +24,11 @@ from bocage.core.graphql.mutations.kit import (
     column_changes,
     error_codes,
     given,
+    key_of,
     load_live,
     mutate,
     translations,
 )
-from bocage.core.graphql.nodes import decode_id
 from bocage.core.graphql.types import (
     Commune,
     OperationalObjective,
@@ -150,18 +150,6 @@ def _errors(outcome: Any) -> list[TerritoryError]:
     ]
 
 
-def _decode(value: Any, types: Any, field: str) -> tuple[type, int]:
-    from strawberry import relay
-
-    try:
-        global_id = relay.GlobalID.from_id(str(value))
-        type_ = next(t for t in types if t.__name__ == global_id.type_name)
-        return type_, decode_id(str(value), type_, field)
-    except Exception:
-        names = " or ".join(t.__name__ for t in types)
-        raise Invalid(Code.INVALID, f"{field} must be the ID of a {names}", field) from None
-
-
 async def _commune_of(session: Any, type_: type, row: Any) -> m.Commune:
     """Walk up the PST to its commune."""
     while type_ is not StrategicPlan:
@@ -214,7 +202,7 @@ class TerritoryMutations:
                 )
             territory_id = None
             if input.territory is not None:
-                _, territory_id = _decode(input.territory, (Territory,), "territory")
+                _, territory_id = key_of(input.territory, (Territory,), "territory")
                 await load_live(session, m.Territory, territory_id, "territory")
             if input.population is not None and input.population < 0:
                 raise Invalid(Code.INVALID, "population cannot be negative", "population")
@@ -250,7 +238,7 @@ class TerritoryMutations:
     )
     async def update_commune(self, info: Info, input: UpdateCommuneInput) -> CommunePayload:
         async def change(session: Any, principal: Any) -> Change:
-            _, key = _decode(input.id, (Commune,), "id")
+            _, key = key_of(input.id, (Commune,), "id")
             commune = await load_live(session, m.Commune, key)
             check_version(commune, input.version)
             if given(input.population):
@@ -262,7 +250,7 @@ class TerritoryMutations:
             if given(input.territory):
                 territory_id = None
                 if input.territory is not None:
-                    _, territory_id = _decode(input.territory, (Territory,), "territory")
+                    _, territory_id = key_of(input.territory, (Territory,), "territory")
                     await load_live(session, m.Territory, territory_id, "territory")
                 commune.territory_id = territory_id
             return Change(row=commune, action="updated", changes=column_changes(commune))
@@ -283,7 +271,7 @@ class TerritoryMutations:
     )
     async def archive_commune(self, info: Info, input: ArchiveVersionedInput) -> CommunePayload:
         async def change(session: Any, principal: Any) -> Change:
-            _, key = _decode(input.id, (Commune,), "id")
+            _, key = key_of(input.id, (Commune,), "id")
             commune = await load_live(session, m.Commune, key)
             check_version(commune, input.version)
             return archive(commune)
@@ -307,7 +295,7 @@ class TerritoryMutations:
         self, info: Info, input: CreateStrategicPlanInput
     ) -> PstPayload:
         async def change(session: Any, principal: Any) -> Change:
-            _, key = _decode(input.commune, (Commune,), "commune")
+            _, key = key_of(input.commune, (Commune,), "commune")
             commune = await load_live(session, m.Commune, key, "commune")
             _authorise_pst(principal, commune, "commune")
             if not 2000 <= input.start_year <= input.end_year <= 2100:
@@ -342,7 +330,7 @@ class TerritoryMutations:
         created: list[type] = []
 
         async def change(session: Any, principal: Any) -> Change:
-            parent_type, key = _decode(input.parent, tuple(CHILD_OF), "parent")
+            parent_type, key = key_of(input.parent, tuple(CHILD_OF), "parent")
             parent = await load_live(session, parent_type.model, key, "parent")
             _authorise_pst(principal, await _commune_of(session, parent_type, parent), "parent")
             child_type = CHILD_OF[parent_type]
@@ -378,7 +366,7 @@ class TerritoryMutations:
         changed: list[type] = []
 
         async def change(session: Any, principal: Any) -> Change:
-            type_, key = _decode(input.id, PST_TYPES, "id")
+            type_, key = key_of(input.id, PST_TYPES, "id")
             row = await load_live(session, type_.model, key)
             _authorise_pst(principal, await _commune_of(session, type_, row), "id")
             check_version(row, input.version)
@@ -412,7 +400,7 @@ class TerritoryMutations:
         changed: list[type] = []
 
         async def change(session: Any, principal: Any) -> Change:
-            type_, key = _decode(input.id, PST_TYPES, "id")
+            type_, key = key_of(input.id, PST_TYPES, "id")
             row = await load_live(session, type_.model, key)
             _authorise_pst(principal, await _commune_of(session, type_, row), "id")
             check_version(row, input.version)
