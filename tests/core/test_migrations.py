@@ -26,8 +26,10 @@ async def test_upgrade_downgrade_upgrade(empty_database_url: str, make_settings:
     try:
         await migrate.upgrade(engine, host)
         state = await migrate.state(engine, host)
-        assert state.at_head and state.heads == {_core_head(host)}
-        model_tables = set(Base.metadata.tables)
+        # Bundled plugins with tables (surveys) add heads of their own branches.
+        assert state.at_head and _core_head(host) in state.heads
+        # The test plugin's table joins the shared metadata once a test has loaded it.
+        model_tables = {name for name in Base.metadata.tables if not name.startswith("testplugin_")}
         assert model_tables <= await _tables(engine)
 
         await migrate.downgrade(engine, host, "base")
@@ -89,7 +91,7 @@ async def test_readyz_reports_pending_migrations_then_ready(
             await migrate.upgrade(app.state.engine, app.state.host)
             ready = await client.get("/readyz")
             assert ready.status_code == 200
-            assert ready.json()["migrations"]["heads"] == [_core_head(app.state.host)]
+            assert _core_head(app.state.host) in ready.json()["migrations"]["heads"]
 
 
 async def test_readyz_reports_an_unreachable_database(make_settings: Any, tmp_path: Any) -> None:

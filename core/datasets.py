@@ -1,0 +1,250 @@
+"""The core's open datasets: communes, projects, stakeholders (organisations, never their
+contacts) and indicator values, published through the open-data plugin's ``bocage_datasets``.
+
+Only called when the open-data plugin is loaded (the hook is optional), which is why the
+plugin's dataset types are imported inside :func:`core_datasets`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from bocage.core.models import (
+    Commune,
+    Indicator,
+    IndicatorValue,
+    Project,
+    PstAction,
+    Stakeholder,
+    project_commune,
+    project_pst_action,
+    stakeholder_commune,
+)
+
+if TYPE_CHECKING:
+    from bocage.plugins.opendata.datasets import Dataset
+
+
+def _text(column: Any, language: str) -> Any:
+    return column[language].as_string().label(f"{column.key}_{language}")
+
+
+def _codes(link: Any, link_key: Any, parent_key: Any, column: Any, alive: Any) -> Any:
+    """A comma-separated list of the codes linked to the outer row (one correlated subquery)."""
+    return (
+        select(func.aggregate_strings(column, ","))
+        .select_from(link)
+        .where(link_key == parent_key, alive)
+        .scalar_subquery()
+    )
+
+
+def core_datasets() -> list[Dataset]:
+    from bocage.plugins.opendata.datasets import (
+        Dataset,
+        DatasetField,
+        FieldType,
+        Frequency,
+        Theme,
+    )
+
+    s, i, n, d, dt_ = (
+        FieldType.STRING,
+        FieldType.INTEGER,
+        FieldType.NUMBER,
+        FieldType.DATE,
+        FieldType.DATETIME,
+    )
+
+    def fields(*items: tuple[str, FieldType, str]) -> tuple[DatasetField, ...]:
+        return tuple(DatasetField(name, kind, {"fr": text}) for name, kind, text in items)
+
+    communes = Dataset(
+        identifier="communes",
+        title={
+            "fr": "Communes du territoire",
+            "nl": "Gemeenten van het grondgebied",
+            "de": "Gemeinden des Gebiets",
+            "en": "Municipalities of the territory",
+        },
+        description={
+            "fr": "Les communes du GAL : code INS, noms, province, population et superficie.",
+            "en": "The GAL's municipalities: NIS code, names, province, population and area.",
+        },
+        keywords={"fr": ("communes", "territoire"), "en": ("municipalities",)},
+        theme=Theme.REGI,
+        frequency=Frequency.ANNUAL,
+        fields=fields(
+            ("id", i, "Identifiant"),
+            ("nis_code", s, "Code INS (Statbel)"),
+            ("name_fr", s, "Nom en français"),
+            ("name_nl", s, "Nom en néerlandais"),
+            ("name_de", s, "Nom en allemand"),
+            ("province_fr", s, "Province"),
+            ("population", i, "Population"),
+            ("area_km2", n, "Superficie (km²)"),
+            ("updated_at", dt_, "Dernière modification"),
+        ),
+        query=select(
+            Commune.id,
+            Commune.nis_code,
+            _text(Commune.name, "fr"),
+            _text(Commune.name, "nl"),
+            _text(Commune.name, "de"),
+            _text(Commune.province, "fr"),
+            Commune.population,
+            Commune.area_km2,
+            Commune.updated_at,
+        ).where(Commune.deleted_at.is_(None)),
+        modified=select(func.max(Commune.updated_at)),
+    )
+
+    pst_codes = (
+        select(func.aggregate_strings(PstAction.code, ","))
+        .select_from(project_pst_action)
+        .join(PstAction, PstAction.id == project_pst_action.c.pst_action_id)
+        .where(project_pst_action.c.project_id == Project.id, PstAction.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    projects = Dataset(
+        identifier="projects",
+        title={
+            "fr": "Projets du territoire",
+            "nl": "Projecten van het grondgebied",
+            "de": "Projekte des Gebiets",
+            "en": "Projects of the territory",
+        },
+        description={
+            "fr": "Les projets du GAL : statut, axe (collaboration ou numérique), dates, budget, "
+            "communes concernées et actions du PST auxquelles ils contribuent.",
+            "en": "The GAL's projects: status, focus, dates, budget, communes and PST actions.",
+        },
+        keywords={"fr": ("projets", "PST", "smart territoire"), "en": ("projects",)},
+        theme=Theme.GOVE,
+        fields=fields(
+            ("id", i, "Identifiant"),
+            ("title_fr", s, "Titre en français"),
+            ("title_nl", s, "Titre en néerlandais"),
+            ("title_de", s, "Titre en allemand"),
+            ("title_en", s, "Titre en anglais"),
+            ("status", s, "Statut (idea, planned, in_progress, done, abandoned)"),
+            ("focus", s, "Axe (collaboration : vert ; digital : bleu)"),
+            ("start_date", d, "Début"),
+            ("end_date", d, "Fin"),
+            ("budget", n, "Budget (EUR)"),
+            ("communes", s, "Codes INS des communes concernées"),
+            ("pst_actions", s, "Codes des actions du PST"),
+            ("updated_at", dt_, "Dernière modification"),
+        ),
+        query=select(
+            Project.id,
+            _text(Project.title, "fr"),
+            _text(Project.title, "nl"),
+            _text(Project.title, "de"),
+            _text(Project.title, "en"),
+            Project.status,
+            Project.focus,
+            Project.start_date,
+            Project.end_date,
+            Project.budget,
+            _codes(
+                project_commune.join(Commune, Commune.id == project_commune.c.commune_id),
+                project_commune.c.project_id,
+                Project.id,
+                Commune.nis_code,
+                Commune.deleted_at.is_(None),
+            ).label("communes"),
+            pst_codes.label("pst_actions"),
+            Project.updated_at,
+        ).where(Project.deleted_at.is_(None)),
+        modified=select(func.max(Project.updated_at)),
+    )
+
+    stakeholders = Dataset(
+        identifier="stakeholders",
+        title={
+            "fr": "Acteurs du territoire",
+            "nl": "Actoren van het grondgebied",
+            "de": "Akteure des Gebiets",
+            "en": "Stakeholders of the territory",
+        },
+        description={
+            "fr": "Les organisations actives sur le territoire (administrations, entreprises, "
+            "associations, initiatives citoyennes, organismes publics). Aucune personne de "
+            "contact n'est publiée.",
+            "en": "Organisations active in the territory. No contact person is published.",
+        },
+        keywords={"fr": ("acteurs", "organisations"), "en": ("organisations",)},
+        theme=Theme.ECON,
+        fields=fields(
+            ("id", i, "Identifiant"),
+            ("name", s, "Nom"),
+            ("kind", s, "Type d'organisation"),
+            ("enterprise_number", s, "Numéro d'entreprise (BCE)"),
+            ("website", s, "Site web"),
+            ("communes", s, "Codes INS des communes où elle agit"),
+            ("updated_at", dt_, "Dernière modification"),
+        ),
+        query=select(
+            Stakeholder.id,
+            Stakeholder.name,
+            Stakeholder.kind,
+            Stakeholder.enterprise_number,
+            Stakeholder.website,
+            _codes(
+                stakeholder_commune.join(Commune, Commune.id == stakeholder_commune.c.commune_id),
+                stakeholder_commune.c.stakeholder_id,
+                Stakeholder.id,
+                Commune.nis_code,
+                Commune.deleted_at.is_(None),
+            ).label("communes"),
+            Stakeholder.updated_at,
+        ).where(Stakeholder.deleted_at.is_(None)),
+        modified=select(func.max(Stakeholder.updated_at)),
+    )
+
+    indicators = Dataset(
+        identifier="indicator-values",
+        title={
+            "fr": "Indicateurs des projets et leurs mesures",
+            "nl": "Indicatoren van de projecten en hun metingen",
+            "de": "Indikatoren der Projekte und ihre Messungen",
+            "en": "Project indicators and their measurements",
+        },
+        description={
+            "fr": "Chaque mesure datée d'un indicateur de projet, avec sa valeur de référence "
+            "et sa cible.",
+            "en": "Every dated measurement of a project indicator, with baseline and target.",
+        },
+        keywords={"fr": ("indicateurs", "suivi"), "en": ("indicators",)},
+        theme=Theme.GOVE,
+        fields=fields(
+            ("id", i, "Identifiant de la mesure"),
+            ("indicator_id", i, "Identifiant de l'indicateur"),
+            ("project_id", i, "Identifiant du projet"),
+            ("indicator_fr", s, "Indicateur"),
+            ("unit", s, "Unité"),
+            ("baseline", n, "Valeur de référence"),
+            ("target", n, "Cible"),
+            ("measured_on", d, "Date de la mesure"),
+            ("value", n, "Valeur mesurée"),
+        ),
+        query=select(
+            IndicatorValue.id,
+            IndicatorValue.indicator_id,
+            Indicator.project_id,
+            Indicator.name["fr"].as_string().label("indicator_fr"),
+            Indicator.unit,
+            Indicator.baseline,
+            Indicator.target,
+            IndicatorValue.measured_on,
+            IndicatorValue.value,
+        )
+        .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+        .join(Project, Project.id == Indicator.project_id)
+        .where(Indicator.deleted_at.is_(None), Project.deleted_at.is_(None)),
+        modified=select(func.max(IndicatorValue.updated_at)),
+    )
+    return [communes, projects, stakeholders, indicators]

@@ -1,0 +1,1 @@
+"""The open-data plugin: a DCAT-AP catalogue, a records API and streamed exports."""

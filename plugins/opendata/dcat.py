@@ -1,0 +1,398 @@
+"""DCAT-AP documents of the catalogue and its datasets, with rdflib.
+
+Every vocabulary IRI a document uses is typed and labelled in the same document (the
+"support" triples harvesters' SHACL shapes need), multilingual texts carry language tags, and
+controlled vocabularies are the EU Publications Office authority tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
+
+from bocage.plugins.opendata.datasets import (
+    LANGUAGES,
+    LICENCE_LABELS,
+    THEME_LABELS,
+    AccessRights,
+    Dataset,
+    Frequency,
+    Licence,
+    Publisher,
+    Theme,
+)
+
+if TYPE_CHECKING:
+    from bocage.plugins.opendata.registry import Catalogue
+
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+AUTHORITY = "http://publications.europa.eu/resource/authority/"
+GEOSPARQL_WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
+WALLONIA = URIRef("https://sws.geonames.org/3337387/")
+OPENAPI_STANDARD = URIRef("https://spec.openapis.org/oas/v3.1.0")
+LOCAL_AUTHORITY = URIRef("http://purl.org/adms/publishertype/LocalAuthority")
+
+#: serialisation name -> (rdflib format, media type, file extension)
+SERIALISATIONS = {
+    "turtle": ("turtle", "text/turtle", "ttl"),
+    "rdfxml": ("xml", "application/rdf+xml", "rdf"),
+    "jsonld": ("json-ld", "application/ld+json", "jsonld"),
+}
+BY_EXTENSION = {ext: name for name, (_, _, ext) in SERIALISATIONS.items()}
+LANGUAGE_CODES = {"fr": "FRA", "nl": "NLD", "de": "DEU", "en": "ENG"}
+LANGUAGE_NAMES = {"FRA": "French", "NLD": "Dutch", "DEU": "German", "ENG": "English"}
+
+#: export format -> (EU file type, IANA media type)
+DISTRIBUTIONS = {
+    "csv": ("CSV", "text/csv"),
+    "json": ("JSON", "application/json"),
+    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+SCHEMES = {
+    "data-theme": "Data theme",
+    "language": "Language",
+    "frequency": "Frequency",
+    "file-type": "File type",
+    "access-right": "Access right",
+    "planned-availability": "Planned availability",
+    "distribution-status": "Distribution status",
+}
+
+
+def negotiate(accept: str) -> str | None:
+    """The serialisation an ``Accept`` header prefers (Turtle for ``*/*`` or no header)."""
+    if not accept.strip():
+        return "turtle"
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept.split(",")):
+        media, *params = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        ranked.append((-quality, position, media.lower()))
+    for quality, _, media in sorted(ranked):
+        if quality == 0:
+            continue
+        if media in ("*/*", "text/*"):
+            return "turtle"
+        for name, (_, media_type, _) in SERIALISATIONS.items():
+            if media == media_type or (name == "jsonld" and media == "application/json"):
+                return name
+    return None
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    size: int
+    total: int
+    url: str  # the catalogue URL with its filters, without ``page``
+
+    def link(self, number: int) -> str:
+        joiner = "&" if "?" in self.url else "?"
+        return f"{self.url}{joiner}page={number}"
+
+    @property
+    def last(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+class DcatDocument:
+    """One RDF document: add the catalogue or a dataset, then :meth:`serialise`."""
+
+    def __init__(self, base_url: str, catalogue: Catalogue) -> None:
+        self.base = base_url.rstrip("/")
+        self.catalogue = catalogue
+        self.settings = catalogue.settings
+        self.graph = Graph()
+        for prefix, namespace in (
+            ("dcat", DCAT),
+            ("dct", DCTERMS),
+            ("foaf", FOAF),
+            ("vcard", VCARD),
+            ("skos", SKOS),
+            ("adms", ADMS),
+            ("dcatap", DCATAP),
+            ("hydra", HYDRA),
+        ):
+            self.graph.bind(prefix, namespace)
+
+    # -- IRIs ----------------------------------------------------------------------------------
+
+    @property
+    def catalog_iri(self) -> URIRef:
+        return URIRef(f"{self.base}/api/opendata/catalog")
+
+    @property
+    def service_iri(self) -> URIRef:
+        return URIRef(f"{self.base}/api/opendata")
+
+    def dataset_iri(self, dataset: Dataset) -> URIRef:
+        return URIRef(f"{self.base}/api/opendata/datasets/{dataset.identifier}")
+
+    # -- building blocks -----------------------------------------------------------------------
+
+    def add(
+        self, subject: URIRef | BNode, predicate: URIRef, obj: URIRef | BNode | Literal
+    ) -> None:
+        self.graph.add((subject, predicate, obj))
+
+    def texts(self, subject: URIRef | BNode, predicate: URIRef, texts: Mapping[str, str]) -> None:
+        for language in LANGUAGES:
+            if texts.get(language):
+                self.add(subject, predicate, Literal(texts[language], lang=language))
+
+    def scheme_concept(
+        self, table: str, code: str, label: str, kind: URIRef = SKOS.Concept
+    ) -> URIRef:
+        iri = URIRef(f"{AUTHORITY}{table}/{code}")
+        scheme = URIRef(f"{AUTHORITY}{table}")
+        self.add(iri, RDF.type, kind)
+        self.add(iri, SKOS.inScheme, scheme)
+        self.add(iri, SKOS.prefLabel, Literal(label, lang="en"))
+        self.add(scheme, RDF.type, SKOS.ConceptScheme)
+        self.add(scheme, DCTERMS.title, Literal(SCHEMES[table], lang="en"))
+        return iri
+
+    def theme(self, theme: Theme) -> URIRef:
+        return self.scheme_concept("data-theme", theme.value, THEME_LABELS[theme])
+
+    def language(self, code: str) -> URIRef:
+        return self.scheme_concept("language", code, LANGUAGE_NAMES[code], DCTERMS.LinguisticSystem)
+
+    def frequency(self, frequency: Frequency) -> URIRef:
+        label = frequency.value.lower().replace("_", " ")
+        return self.scheme_concept("frequency", frequency.value, label, DCTERMS.Frequency)
+
+    def access(self, rights: AccessRights) -> URIRef:
+        label = rights.value.lower().replace("_", " ")
+        return self.scheme_concept("access-right", rights.value, label, DCTERMS.RightsStatement)
+
+    def licence(self, licence: Licence) -> URIRef:
+        iri = URIRef(f"{AUTHORITY}licence/{licence.value}")
+        label, kind = LICENCE_LABELS[licence]
+        kind_iri = URIRef(f"http://purl.org/adms/licencetype/{kind}")
+        kind_scheme = URIRef("http://purl.org/adms/licencetype/1.0")
+        self.add(iri, RDF.type, DCTERMS.LicenseDocument)
+        self.add(iri, DCTERMS.type, kind_iri)
+        self.add(iri, SKOS.prefLabel, Literal(label, lang="en"))
+        self.add(kind_iri, RDF.type, SKOS.Concept)
+        self.add(kind_iri, SKOS.inScheme, kind_scheme)
+        self.add(kind_iri, SKOS.prefLabel, Literal(kind, lang="en"))
+        self.add(kind_scheme, RDF.type, SKOS.ConceptScheme)
+        self.add(kind_scheme, DCTERMS.title, Literal("Licence type", lang="en"))
+        return iri
+
+    def wallonia(self) -> URIRef:
+        self.add(WALLONIA, RDF.type, DCTERMS.Location)
+        self.add(WALLONIA, RDFS.label, Literal("Wallonia", lang="en"))
+        self.add(WALLONIA, RDFS.label, Literal("Wallonie", lang="fr"))
+        polygon = "POLYGON((2.54 50.85,6.41 50.85,6.41 49.49,2.54 49.49,2.54 50.85))"
+        self.add(WALLONIA, DCAT.bbox, Literal(polygon, datatype=GEOSPARQL_WKT))
+        self.add(WALLONIA, DCAT.centroid, Literal("POINT(4.47 50.17)", datatype=GEOSPARQL_WKT))
+        return WALLONIA
+
+    def publisher(self, publisher: Publisher) -> URIRef:
+        iri = URIRef(publisher.uri)
+        self.add(iri, RDF.type, FOAF.Agent)
+        self.add(iri, RDF.type, FOAF.Organization)
+        self.texts(iri, FOAF.name, publisher.name)
+        self.add(iri, DCTERMS.type, LOCAL_AUTHORITY)
+        scheme = URIRef("http://purl.org/adms/publishertype/1.0")
+        self.add(LOCAL_AUTHORITY, RDF.type, SKOS.Concept)
+        self.add(LOCAL_AUTHORITY, SKOS.inScheme, scheme)
+        self.add(LOCAL_AUTHORITY, SKOS.prefLabel, Literal("Local Authority", lang="en"))
+        self.add(scheme, RDF.type, SKOS.ConceptScheme)
+        self.add(scheme, DCTERMS.title, Literal("Publisher type", lang="en"))
+        return iri
+
+    def contact_point(self, subject: URIRef) -> None:
+        node = BNode()
+        self.add(subject, DCAT.contactPoint, node)
+        self.add(node, RDF.type, VCARD.Kind)
+        self.add(node, RDF.type, VCARD.Organization)
+        self.add(node, VCARD.fn, Literal(self.settings.publisher_name, lang="fr"))
+        self.add(node, VCARD.hasEmail, URIRef(f"mailto:{self.settings.contact_email}"))
+
+    def resource(self, url: str, *kinds: URIRef) -> URIRef:
+        iri = URIRef(url)
+        for kind in kinds or (RDFS.Resource,):
+            self.add(iri, RDF.type, kind)
+        return iri
+
+    @staticmethod
+    def timestamp(value: dt.datetime) -> Literal:
+        text = value.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return Literal(text, datatype=XSD.dateTime)
+
+    # -- the catalogue, the service and the datasets -------------------------------------------
+
+    def add_catalog(
+        self,
+        datasets: Sequence[Dataset],
+        modified: Mapping[str, dt.datetime | None],
+        page: Page | None = None,
+    ) -> URIRef:
+        catalog = self.catalog_iri
+        self.add(catalog, RDF.type, DCAT.Catalog)
+        self.texts(
+            catalog,
+            DCTERMS.title,
+            {"fr": f"Données ouvertes – {self.settings.publisher_name}", "en": "Open data"},
+        )
+        self.texts(
+            catalog,
+            DCTERMS.description,
+            {
+                "fr": "Catalogue des données ouvertes du territoire : communes, projets, "
+                "acteurs, indicateurs et données publiées par les communes.",
+                "en": "Open data catalogue of the territory.",
+            },
+        )
+        self.add(catalog, DCTERMS.publisher, self.publisher(self.catalogue.publisher))
+        self.add(catalog, DCTERMS.identifier, Literal(str(catalog)))
+        for code in LANGUAGE_CODES.values():
+            self.add(catalog, DCTERMS.language, self.language(code))
+        self.add(catalog, FOAF.homepage, self.resource(f"{self.base}/", FOAF.Document))
+        self.add(catalog, DCTERMS.license, self.licence(Licence.CC_BY_4_0))
+        self.add(catalog, DCTERMS.spatial, self.wallonia())
+        self.add(catalog, DCAT.themeTaxonomy, URIRef(f"{AUTHORITY}data-theme"))
+        self.add(URIRef(f"{AUTHORITY}data-theme"), RDF.type, SKOS.ConceptScheme)
+        self.add(URIRef(f"{AUTHORITY}data-theme"), DCTERMS.title, Literal("Data theme", lang="en"))
+        known = [value for value in modified.values() if value is not None]
+        if known:
+            self.add(catalog, DCTERMS.modified, self.timestamp(max(known)))
+        service = self.add_service(datasets)
+        self.add(catalog, DCAT.service, service)
+        for dataset in datasets:
+            self.add(
+                catalog, DCAT.dataset, self.add_dataset(dataset, modified.get(dataset.identifier))
+            )
+        if page is not None:
+            view = URIRef(page.link(page.number))
+            self.add(view, RDF.type, HYDRA.PagedCollection)
+            self.add(view, HYDRA.totalItems, Literal(page.total, datatype=XSD.integer))
+            self.add(view, HYDRA.itemsPerPage, Literal(page.size, datatype=XSD.integer))
+            self.add(view, HYDRA.firstPage, Literal(page.link(1)))
+            self.add(view, HYDRA.lastPage, Literal(page.link(page.last)))
+            if page.number < page.last:
+                self.add(view, HYDRA.nextPage, Literal(page.link(page.number + 1)))
+            if page.number > 1:
+                self.add(view, HYDRA.previousPage, Literal(page.link(page.number - 1)))
+        return catalog
+
+    def add_service(self, datasets: Sequence[Dataset]) -> URIRef:
+        service = self.service_iri
+        self.add(service, RDF.type, DCAT.DataService)
+        self.add(service, RDF.type, RDFS.Resource)
+        self.texts(
+            service,
+            DCTERMS.title,
+            {"fr": "API des données ouvertes", "en": "Open data API"},
+        )
+        self.texts(
+            service,
+            DCTERMS.description,
+            {
+                "fr": "Enregistrements filtrables avec curseurs et exports CSV, JSON, NDJSON "
+                "et XLSX de chaque jeu de données ; GraphQL sur /graphql.",
+                "en": "Filterable records with cursors and CSV, JSON, NDJSON and XLSX exports.",
+            },
+        )
+        self.add(service, DCAT.endpointURL, service)
+        self.add(service, DCAT.endpointDescription, self.resource(f"{self.base}/openapi.json"))
+        self.add(service, DCTERMS.accessRights, self.access(AccessRights.PUBLIC))
+        self.add(service, DCTERMS.license, self.licence(Licence.CC_BY_4_0))
+        self.add(service, DCTERMS.publisher, self.publisher(self.catalogue.publisher))
+        self.contact_point(service)
+        self.add(service, DCAT.keyword, Literal("API", lang="fr"))
+        self.add(service, DCAT.theme, self.theme(Theme.GOVE))
+        self.add(service, DCTERMS.conformsTo, OPENAPI_STANDARD)
+        self.add(OPENAPI_STANDARD, RDF.type, DCTERMS.Standard)
+        for dataset in datasets:
+            self.add(service, DCAT.servesDataset, self.dataset_iri(dataset))
+        return service
+
+    def add_dataset(self, dataset: Dataset, modified: dt.datetime | None) -> URIRef:
+        iri = self.dataset_iri(dataset)
+        self.add(iri, RDF.type, DCAT.Dataset)
+        self.add(iri, DCTERMS.identifier, Literal(dataset.identifier))
+        self.texts(iri, DCTERMS.title, dataset.title)
+        self.texts(iri, DCTERMS.description, dataset.description)
+        self.add(iri, DCAT.theme, self.theme(dataset.theme))
+        for language in LANGUAGES:
+            for keyword in dataset.keywords.get(language, ()):
+                self.add(iri, DCAT.keyword, Literal(keyword, lang=language))
+        self.add(iri, DCTERMS.publisher, self.publisher(self.catalogue.publisher_of(dataset)))
+        self.contact_point(iri)
+        self.add(iri, DCTERMS.accessRights, self.access(dataset.access_rights))
+        licence = self.licence(dataset.licence)
+        self.add(iri, DCTERMS.license, licence)
+        self.add(iri, DCTERMS.spatial, self.wallonia())
+        self.add(iri, DCTERMS.accrualPeriodicity, self.frequency(dataset.frequency))
+        self.add(iri, DCTERMS.language, self.language("FRA"))
+        if modified is not None:
+            self.add(iri, DCTERMS.modified, self.timestamp(modified))
+        landing = self.resource(str(iri), FOAF.Document, RDFS.Resource)
+        self.add(iri, DCAT.landingPage, landing)
+        for name, (file_type, media_type) in DISTRIBUTIONS.items():
+            distribution = URIRef(f"{iri}/distributions/{name}")
+            self.add(iri, DCAT.distribution, distribution)
+            self.add(distribution, RDF.type, DCAT.Distribution)
+            self.add(distribution, DCAT.accessURL, self.resource(f"{iri}/records"))
+            self.add(distribution, DCAT.downloadURL, self.resource(f"{iri}/export.{name}"))
+            self.add(
+                distribution,
+                DCTERMS["format"],
+                self.scheme_concept("file-type", file_type, file_type, DCTERMS.MediaTypeOrExtent),
+            )
+            media = self.resource(
+                f"https://www.iana.org/assignments/media-types/{media_type}", DCTERMS.MediaType
+            )
+            self.add(distribution, DCAT.mediaType, media)
+            self.add(distribution, DCTERMS.license, licence)
+            self.add(
+                distribution,
+                DCATAP.availability,
+                self.scheme_concept("planned-availability", "STABLE", "stable"),
+            )
+            self.add(
+                distribution,
+                ADMS.status,
+                self.scheme_concept("distribution-status", "COMPLETED", "completed"),
+            )
+            self.texts(
+                distribution,
+                DCTERMS.title,
+                {lang: f"{text} ({file_type})" for lang, text in dataset.title.items()},
+            )
+            self.texts(
+                distribution,
+                DCTERMS.description,
+                {
+                    "fr": f"Export {file_type} complet, produit à la demande depuis les données "
+                    "à jour ; filtres et sélection de champs par paramètres.",
+                    "en": f"Full {file_type} export, produced on request from current data.",
+                },
+            )
+            if modified is not None:
+                self.add(distribution, DCTERMS.modified, self.timestamp(modified))
+            self.add(distribution, DCAT.accessService, self.service_iri)
+        return iri
+
+    def serialise(self, name: str) -> bytes:
+        rdflib_format = SERIALISATIONS[name][0]
+        data = self.graph.serialize(format=rdflib_format, encoding="utf-8")
+        return data if isinstance(data, bytes) else data.encode()

@@ -1,0 +1,628 @@
+"""The REST routes under ``/api/opendata/``: catalogue search, dataset metadata, records,
+streamed exports and DCAT-AP documents, with ``ETag``/``Last-Modified`` and ``304``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from bocage.core.api import error_response, request_sessionmaker
+from bocage.plugins.opendata.datasets import Dataset
+from bocage.plugins.opendata.dcat import BY_EXTENSION, SERIALISATIONS, DcatDocument, Page, negotiate
+from bocage.plugins.opendata.exports import FORMATS, export, gzipped
+from bocage.plugins.opendata.records import BadQuery, RecordQuery, iterate, read_page, to_json
+from bocage.plugins.opendata.registry import Catalogue, catalogue
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from starlette.requests import Request
+
+PREFIX = "/api/opendata"
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _catalogue(request: Request) -> Catalogue:
+    return catalogue(request.app.state.host)
+
+
+def _base_url(request: Request, cat: Catalogue) -> str:
+    return (cat.settings.base_url or str(request.base_url)).rstrip("/")
+
+
+def _dataset(request: Request) -> tuple[Catalogue, Dataset | Response]:
+    cat = _catalogue(request)
+    identifier = request.path_params["identifier"]
+    if identifier in cat.rejected:
+        problems = "; ".join(cat.rejected[identifier])
+        return cat, error_response(
+            422, "not_publishable", f"dataset {identifier!r} is not published: {problems}"
+        )
+    dataset = cat.datasets.get(identifier)
+    if dataset is None:
+        known = ", ".join(sorted(cat.datasets))
+        return cat, error_response(
+            404, "not_found", f"no dataset {identifier!r}; datasets: {known}"
+        )
+    return cat, dataset
+
+
+async def _modified(session: AsyncSession, dataset: Dataset) -> dt.datetime | None:
+    if dataset.modified is None:
+        return None
+    value = (await session.execute(dataset.modified)).scalar()
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return None
+
+
+async def _total(session: AsyncSession, dataset: Dataset) -> int:
+    return int((await session.execute(RecordQuery(dataset, []).count_statement())).scalar_one())
+
+
+def _etag(*parts: object) -> str:
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+    return f'W/"{digest}"'
+
+
+def _validators(etag: str, modified: dt.datetime | None) -> dict[str, str]:
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
+    if modified is not None:
+        headers["Last-Modified"] = email.utils.format_datetime(modified.astimezone(dt.UTC), True)
+    return headers
+
+
+def _not_modified(request: Request, headers: dict[str, str]) -> Response | None:
+    """``304`` when the client's copy is current (``If-None-Match`` wins over the date)."""
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        tags = {t.strip().removeprefix("W/") for t in match.split(",")}
+        if "*" in tags or headers["ETag"].removeprefix("W/") in tags:
+            return Response(status_code=304, headers=headers)
+        return None
+    since = request.headers.get("if-modified-since")
+    if since and "Last-Modified" in headers:
+        try:
+            client = email.utils.parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return None
+        server = email.utils.parsedate_to_datetime(headers["Last-Modified"])
+        if client.tzinfo and server <= client:
+            return Response(status_code=304, headers=headers)
+    return None
+
+
+def _query_key(request: Request) -> str:
+    return "&".join(f"{k}={v}" for k, v in sorted(request.query_params.multi_items()))
+
+
+def _summary(request: Request, cat: Catalogue, dataset: Dataset) -> dict[str, Any]:
+    base = f"{_base_url(request, cat)}{PREFIX}/datasets/{dataset.identifier}"
+    publisher = cat.publisher_of(dataset)
+    return {
+        "identifier": dataset.identifier,
+        "title": dict(dataset.title),
+        "description": dict(dataset.description),
+        "keywords": {lang: list(words) for lang, words in dataset.keywords.items()},
+        "theme": dataset.theme.value,
+        "licence": dataset.licence.value,
+        "accessRights": dataset.access_rights.value,
+        "frequency": dataset.frequency.value,
+        "publisher": {
+            "name": dict(publisher.name),
+            "enterpriseNumber": publisher.enterprise_number,
+            "uri": publisher.uri,
+        },
+        "formats": sorted(FORMATS),
+        "links": {
+            "self": base,
+            "records": f"{base}/records",
+            "dcat": f"{base}/dcat",
+            "exports": {name: f"{base}/export.{name}" for name in FORMATS},
+        },
+    }
+
+
+def _keywords(dataset: Dataset) -> Iterable[str]:
+    for words in dataset.keywords.values():
+        yield from words
+
+
+# -- handlers --------------------------------------------------------------------------------
+
+
+async def list_datasets(request: Request) -> Response:
+    cat = _catalogue(request)
+    params = request.query_params
+    text = params.get("q", "").strip().lower()
+    selected = []
+    for dataset in sorted(cat.datasets.values(), key=lambda d: d.identifier):
+        haystack = " ".join(
+            [dataset.identifier, *dataset.title.values(), *dataset.description.values()]
+            + list(_keywords(dataset))
+        ).lower()
+        if text and text not in haystack:
+            continue
+        if "theme" in params and dataset.theme.value not in params.getlist("theme"):
+            continue
+        publisher = cat.publisher_of(dataset).enterprise_number
+        if "publisher" in params and publisher not in params.getlist("publisher"):
+            continue
+        if "keyword" in params and not set(params.getlist("keyword")) & set(_keywords(dataset)):
+            continue
+        if "format" in params and not set(params.getlist("format")) & set(FORMATS):
+            continue
+        selected.append(dataset)
+    facets: dict[str, dict[str, int]] = {"theme": {}, "publisher": {}, "keyword": {}, "format": {}}
+    for dataset in selected:
+        values = {
+            "theme": [dataset.theme.value],
+            "publisher": [cat.publisher_of(dataset).enterprise_number],
+            "keyword": sorted(set(_keywords(dataset))),
+            "format": sorted(FORMATS),
+        }
+        for facet, items in values.items():
+            for item in items:
+                facets[facet][item] = facets[facet].get(item, 0) + 1
+    return JSONResponse(
+        {
+            "count": len(selected),
+            "items": [_summary(request, cat, d) for d in selected],
+            "facets": facets,
+        }
+    )
+
+
+async def dataset_metadata(request: Request) -> Response:
+    cat, found = _dataset(request)
+    if isinstance(found, Response):
+        return found
+    dataset = found
+    async with request_sessionmaker(request)() as session:
+        modified = await _modified(session, dataset)
+        total = await _total(session, dataset)
+    headers = _validators(_etag(dataset.identifier, modified, total, "meta"), modified)
+    if (cached := _not_modified(request, headers)) is not None:
+        return cached
+    body = _summary(request, cat, dataset)
+    body["modified"] = to_json(modified)
+    body["records"] = total
+    body["schema"] = {
+        "fields": [
+            {"name": f.name, "type": f.type.value, "description": dict(f.description)}
+            for f in dataset.fields
+        ],
+        "primaryKey": dataset.key,
+    }
+    return JSONResponse(body, headers=headers)
+
+
+async def dataset_records(request: Request) -> Response:
+    cat, found = _dataset(request)
+    if isinstance(found, Response):
+        return found
+    dataset = found
+    try:
+        query = RecordQuery.parse(
+            dataset, request.query_params.multi_items(), default_limit=cat.settings.page_size
+        )
+        async with request_sessionmaker(request)() as session:
+            modified = await _modified(session, dataset)
+            total = await _total(session, dataset)
+            headers = _validators(
+                _etag(dataset.identifier, modified, total, "records", _query_key(request)),
+                modified,
+            )
+            if (cached := _not_modified(request, headers)) is not None:
+                return cached
+            records, next_cursor, count = await read_page(session, query)
+    except BadQuery as error:
+        return error_response(400, "bad_query", str(error))
+    body: dict[str, Any] = {"items": records, "nextCursor": next_cursor, "next": None}
+    if next_cursor is not None:
+        body["next"] = str(request.url.include_query_params(cursor=next_cursor))
+    if count is not None:
+        body["count"] = count
+    return JSONResponse(body, headers=headers)
+
+
+async def dataset_export(request: Request) -> Response:
+    cat, found = _dataset(request)
+    if isinstance(found, Response):
+        return found
+    dataset = found
+    requested = request.path_params["format"]
+    name, _, compression = requested.partition(".")
+    if name not in FORMATS or compression not in ("", "gz"):
+        formats = ", ".join(f"{f}, {f}.gz" for f in FORMATS)
+        return error_response(404, "not_found", f"no export format {requested!r}; use {formats}")
+    dialect = request.query_params.get("dialect", "")
+    if dialect not in ("", "excel-fr"):
+        return error_response(400, "bad_query", "dialect: 'excel-fr' or nothing")
+    try:
+        query = RecordQuery.parse(dataset, request.query_params.multi_items())
+    except BadQuery as error:
+        return error_response(400, "bad_query", str(error))
+    async with request_sessionmaker(request)() as session:
+        modified = await _modified(session, dataset)
+        total = await _total(session, dataset)
+    headers = _validators(
+        _etag(dataset.identifier, modified, total, requested, _query_key(request)), modified
+    )
+    if (cached := _not_modified(request, headers)) is not None:
+        return cached
+    export_format = FORMATS[name]
+    chunks = export(
+        name,
+        query.fields,
+        iterate(request_sessionmaker(request), query),
+        title=dataset.identifier,
+        excel_fr=dialect == "excel-fr",
+    )
+    filename = f"{dataset.identifier}.{export_format.extension}"
+    media_type = export_format.media_type
+    if compression == "gz":
+        chunks, filename, media_type = gzipped(chunks), f"{filename}.gz", "application/gzip"
+    headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return StreamingResponse(chunks, media_type=media_type, headers=headers)
+
+
+def _serialisation(request: Request) -> str | Response:
+    extension = request.path_params.get("ext")
+    if extension is not None:
+        name = BY_EXTENSION.get(extension)
+        if name is None:
+            known = ", ".join(sorted(BY_EXTENSION))
+            return error_response(404, "not_found", f"no RDF serialisation {extension!r}: {known}")
+        return name
+    name = negotiate(request.headers.get("accept", ""))
+    if name is None:
+        media = ", ".join(media for _, media, _ in SERIALISATIONS.values())
+        return error_response(406, "not_acceptable", f"DCAT is served as {media}")
+    return name
+
+
+def _rdf(document: DcatDocument, name: str, headers: dict[str, str]) -> Response:
+    headers = {**headers, "Vary": "Accept"}
+    return Response(document.serialise(name), media_type=SERIALISATIONS[name][1], headers=headers)
+
+
+async def catalog_document(request: Request) -> Response:
+    name = _serialisation(request)
+    if isinstance(name, Response):
+        return name
+    cat = _catalogue(request)
+    params = request.query_params
+    since: dt.datetime | None = None
+    try:
+        page_number = int(params.get("page", "1"))
+        if page_number < 1:
+            raise ValueError(page_number)
+    except ValueError:
+        return error_response(400, "bad_query", "page: an integer from 1")
+    if "modified_since" in params:
+        try:
+            since = dt.datetime.fromisoformat(params["modified_since"])
+        except ValueError:
+            return error_response(400, "bad_query", "modified_since: an ISO 8601 date-time")
+        since = since if since.tzinfo else since.replace(tzinfo=dt.UTC)
+    datasets = sorted(cat.datasets.values(), key=lambda d: d.identifier)
+    async with request_sessionmaker(request)() as session:
+        modified = {d.identifier: await _modified(session, d) for d in datasets}
+    if since is not None:
+        datasets = [d for d in datasets if (m := modified[d.identifier]) is None or m >= since]
+    size = cat.settings.catalog_page_size
+    base = _base_url(request, cat)
+    url = f"{base}{request.url.path}"
+    if since is not None:
+        url += "?" + urlencode({"modified_since": params["modified_since"]})
+    page = Page(number=page_number, size=size, total=len(datasets), url=url)
+    shown = datasets[(page_number - 1) * size : page_number * size]
+    latest = max((m for m in modified.values() if m is not None), default=None)
+    headers = _validators(
+        _etag("catalog", name, sorted(modified.items()), _query_key(request)), latest
+    )
+    if (cached := _not_modified(request, headers)) is not None:
+        return cached
+    document = DcatDocument(base, cat)
+    document.add_catalog(shown, modified, page)
+    return _rdf(document, name, headers)
+
+
+async def dataset_document(request: Request) -> Response:
+    name = _serialisation(request)
+    if isinstance(name, Response):
+        return name
+    cat, found = _dataset(request)
+    if isinstance(found, Response):
+        return found
+    dataset = found
+    async with request_sessionmaker(request)() as session:
+        modified = await _modified(session, dataset)
+    headers = _validators(_etag(dataset.identifier, modified, "dcat", name), modified)
+    if (cached := _not_modified(request, headers)) is not None:
+        return cached
+    document = DcatDocument(_base_url(request, cat), cat)
+    document.add_service([dataset])
+    document.add_dataset(dataset, modified)
+    return _rdf(document, name, headers)
+
+
+# -- routes and their OpenAPI descriptions ---------------------------------------------------
+
+
+def _path_param(name: str, description: str, enum: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if enum:
+        schema["enum"] = enum
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+IDENTIFIER = _path_param("identifier", "The dataset's identifier, e.g. `projects`.")
+CONDITIONAL = [
+    {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}},
+    {"name": "If-Modified-Since", "in": "header", "required": False, "schema": {"type": "string"}},
+]
+NOT_MODIFIED = {"description": "Not modified since the client's copy (ETag or date)."}
+UNKNOWN = {"description": "No such dataset (404) or route.", "content": ERROR}
+UNPUBLISHABLE = {
+    "description": "The dataset's metadata does not conform to DCAT-AP; the message names "
+    "the missing or invalid properties.",
+    "content": ERROR,
+}
+RDF_CONTENT = {media: {"schema": {"type": "string"}} for _, media, _ in SERIALISATIONS.values()}
+FILTERS = {
+    "name": "filters",
+    "in": "query",
+    "required": False,
+    "description": "Field filters: `<field>=value` (equality), `<field>__ne`, `__gt`, `__gte`, "
+    "`__lt`, `__lte` (ranges), `__contains` (text, case-insensitive), `__in=a,b,c`. Values "
+    "are read in the field's type (ISO 8601 dates).",
+    "style": "form",
+    "explode": True,
+    "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+}
+RECORD_PARAMS = [
+    _query("fields", "Comma-separated fields to return (default: all)."),
+    _query("order", "A field to sort by, `-field` for descending (nulls last; ties by key)."),
+    FILTERS,
+]
+DATASET_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["identifier", "title", "description", "theme", "licence", "links"],
+    "properties": {
+        "identifier": {"type": "string"},
+        "title": {"type": "object", "additionalProperties": {"type": "string"}},
+        "description": {"type": "object", "additionalProperties": {"type": "string"}},
+        "keywords": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "theme": {"type": "string", "description": "EU data theme code (e.g. GOVE)."},
+        "licence": {"type": "string", "description": "EU licence code (e.g. CC_BY_4_0)."},
+        "accessRights": {"type": "string"},
+        "frequency": {"type": "string"},
+        "publisher": {"type": "object"},
+        "formats": {"type": "array", "items": {"type": "string"}},
+        "links": {"type": "object"},
+        "modified": {"type": ["string", "null"], "format": "date-time"},
+        "records": {"type": "integer"},
+        "schema": {"type": "object", "description": "A Frictionless Table Schema."},
+    },
+}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _operation(operation_id: str, summary: str, description: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": description,
+            "tags": ["opendata"],
+            **extra,
+        }
+    }
+
+
+OPENAPI: dict[str, dict[str, Any]] = {
+    f"{PREFIX}/datasets": _operation(
+        "opendataDatasets",
+        "Search the open-data catalogue.",
+        "Every published dataset, filtered by text and facets; `facets` counts the values of "
+        "each facet among the results.",
+        parameters=[
+            _query("q", "Text searched in identifiers, titles, descriptions and keywords."),
+            _query("theme", "EU data theme code (repeatable)."),
+            _query("publisher", "Publisher's enterprise number (repeatable)."),
+            _query("keyword", "Keyword in any language (repeatable)."),
+            _query("format", "Export format (repeatable).", {"enum": sorted(FORMATS)}),
+        ],
+        responses={
+            "200": _json(
+                "The matching datasets and the facets.",
+                {
+                    "type": "object",
+                    "required": ["count", "items", "facets"],
+                    "properties": {
+                        "count": {"type": "integer"},
+                        "items": {"type": "array", "items": DATASET_SCHEMA},
+                        "facets": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "object",
+                                "additionalProperties": {"type": "integer"},
+                            },
+                        },
+                    },
+                },
+            )
+        },
+    ),
+    f"{PREFIX}/datasets/{{identifier}}": _operation(
+        "opendataDataset",
+        "A dataset's metadata and Table Schema.",
+        "Metadata, links to records, exports and DCAT, its number of records and its fields "
+        "as a Frictionless Table Schema.",
+        parameters=[IDENTIFIER, *CONDITIONAL],
+        responses={
+            "200": _json("The dataset.", DATASET_SCHEMA),
+            "304": NOT_MODIFIED,
+            "404": UNKNOWN,
+            "422": UNPUBLISHABLE,
+        },
+    ),
+    f"{PREFIX}/datasets/{{identifier}}/records": _operation(
+        "opendataRecords",
+        "A page of a dataset's records.",
+        "Records filtered, ordered and paged by cursor (keyset: no offset limit, each row "
+        "exactly once even while rows are added). Follow `next` until it is null.",
+        parameters=[
+            IDENTIFIER,
+            *RECORD_PARAMS,
+            _query("limit", "Records per page (1-1000).", {"type": "integer"}),
+            _query("cursor", "`nextCursor` of the previous page."),
+            _query("count", "`true` to add the number of matching records.", {"type": "boolean"}),
+            *CONDITIONAL,
+        ],
+        responses={
+            "200": _json(
+                "The page.",
+                {
+                    "type": "object",
+                    "required": ["items", "nextCursor", "next"],
+                    "properties": {
+                        "items": {"type": "array", "items": {"type": "object"}},
+                        "nextCursor": {"type": ["string", "null"]},
+                        "next": {"type": ["string", "null"]},
+                        "count": {"type": "integer"},
+                    },
+                },
+            ),
+            "304": NOT_MODIFIED,
+            "400": {"description": "A parameter to fix (named in the message).", "content": ERROR},
+            "404": UNKNOWN,
+            "422": UNPUBLISHABLE,
+        },
+    ),
+    f"{PREFIX}/datasets/{{identifier}}/export.{{format}}": _operation(
+        "opendataExport",
+        "Download a dataset (streamed).",
+        "Every matching record as CSV (UTF-8; `dialect=excel-fr` for `;`, decimal commas "
+        "and a BOM), JSON, NDJSON or XLSX, streamed with constant memory; add `.gz` to the "
+        "format for a gzip file. Takes the same `fields`, `order` and filters as the records.",
+        parameters=[
+            IDENTIFIER,
+            _path_param(
+                "format",
+                "The file format.",
+                [*sorted(FORMATS), *(f"{name}.gz" for name in sorted(FORMATS))],
+            ),
+            _query("dialect", "`excel-fr` for French Excel (CSV only).", {"enum": ["excel-fr"]}),
+            *RECORD_PARAMS,
+            *CONDITIONAL,
+        ],
+        responses={
+            "200": {
+                "description": "The file.",
+                "content": {
+                    **{f.media_type: {"schema": {"type": "string"}} for f in FORMATS.values()},
+                    "application/gzip": {"schema": {"type": "string", "format": "binary"}},
+                },
+            },
+            "304": NOT_MODIFIED,
+            "400": {"description": "A parameter to fix.", "content": ERROR},
+            "404": UNKNOWN,
+            "422": UNPUBLISHABLE,
+        },
+    ),
+}
+DCAT_EXTENSION = _path_param("ext", "The serialisation: ttl, rdf or jsonld.", sorted(BY_EXTENSION))
+CATALOG_PARAMS = [
+    _query("page", "Page of datasets (Hydra paging, from 1).", {"type": "integer"}),
+    _query(
+        "modified_since",
+        "Only datasets modified since this ISO 8601 date-time (incremental harvesting).",
+        {"type": "string", "format": "date-time"},
+    ),
+]
+CATALOG_RESPONSES = {
+    "200": {"description": "A DCAT-AP 3 document.", "content": RDF_CONTENT},
+    "304": NOT_MODIFIED,
+    "400": {"description": "A parameter to fix.", "content": ERROR},
+    "406": {"description": "No RDF serialisation acceptable.", "content": ERROR},
+}
+for suffix, extra_params, operation_id in (
+    ("", [], "opendataCatalog"),
+    (".{ext}", [DCAT_EXTENSION], "opendataCatalogFile"),
+):
+    OPENAPI[f"{PREFIX}/catalog{suffix}"] = _operation(
+        operation_id,
+        "The DCAT-AP catalogue.",
+        "The catalogue, its data service and a page of its datasets with their distributions, "
+        "in Turtle, RDF/XML or JSON-LD (by `Accept` or by extension), paged with Hydra.",
+        parameters=[*extra_params, *CATALOG_PARAMS, *CONDITIONAL],
+        responses=CATALOG_RESPONSES,
+    )
+for suffix, extra_params, operation_id in (
+    ("", [], "opendataDatasetDcat"),
+    (".{ext}", [DCAT_EXTENSION], "opendataDatasetDcatFile"),
+):
+    OPENAPI[f"{PREFIX}/datasets/{{identifier}}/dcat{suffix}"] = _operation(
+        operation_id,
+        "A dataset's DCAT-AP description.",
+        "The dataset, its distributions and the data service, in Turtle, RDF/XML or JSON-LD "
+        "(by `Accept` or by extension).",
+        parameters=[IDENTIFIER, *extra_params, *CONDITIONAL],
+        responses={**CATALOG_RESPONSES, "404": UNKNOWN, "422": UNPUBLISHABLE},
+    )
+
+ROUTES: list[tuple[str, str, Any]] = [
+    ("opendata-datasets", f"{PREFIX}/datasets", list_datasets),
+    ("opendata-dataset", f"{PREFIX}/datasets/{{identifier}}", dataset_metadata),
+    ("opendata-records", f"{PREFIX}/datasets/{{identifier}}/records", dataset_records),
+    ("opendata-export", f"{PREFIX}/datasets/{{identifier}}/export.{{format}}", dataset_export),
+    ("opendata-dataset-dcat", f"{PREFIX}/datasets/{{identifier}}/dcat", dataset_document),
+    (
+        "opendata-dataset-dcat-file",
+        f"{PREFIX}/datasets/{{identifier}}/dcat.{{ext}}",
+        dataset_document,
+    ),
+    ("opendata-catalog", f"{PREFIX}/catalog", catalog_document),
+    ("opendata-catalog-file", f"{PREFIX}/catalog.{{ext}}", catalog_document),
+]
+
+
+def routes() -> list[tuple[str, Route, dict[str, dict[str, Any]]]]:
+    return [
+        (name, Route(path, handler, methods=["GET"], name=name), {path: OPENAPI[path]})
+        for name, path, handler in ROUTES
+    ]

@@ -1,0 +1,32 @@
+"""The open-data plugin's settings, read from ``BOCAGE_OPENDATA_<FIELD>``."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from bocage.core.api import PluginSettings
+
+
+class OpendataSettings(PluginSettings):
+    base_url: str = Field(
+        "",
+        description="Public base URL of the API, used in DCAT IRIs (e.g. https://api.gal.be); "
+        "empty: the URL of each request.",
+    )
+    publisher_name: str = Field(
+        "Groupe d'Action Locale", description="Name of the catalogue's publisher (the GAL)."
+    )
+    publisher_enterprise_number: str = Field(
+        "0000000000",
+        pattern=r"^[01]\d{9}$",
+        description="The publisher's enterprise number (BCE/KBO, 10 digits), its DCAT IRI.",
+    )
+    contact_email: str = Field(
+        "opendata@example.org", description="The catalogue's contact point (dcat:contactPoint)."
+    )
+    page_size: int = Field(
+        100, ge=1, le=1000, description="Default records per page (`limit` caps at 1000)."
+    )
+    catalog_page_size: int = Field(
+        50, ge=1, le=500, description="Datasets per page of the DCAT catalogue (Hydra paging)."
+    )

@@ -1,0 +1,84 @@
+"""Answering a survey: anonymous callers are welcome, so these mutations open their own
+transaction instead of ``mutate`` (which refuses them) and write no audit entry, which would
+tie an anonymous response to a time.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from bocage.core.api import Code, Invalid, cost
+from bocage.plugins.surveys import store
+from bocage.plugins.surveys.definition import AnswerValue, QuestionSpec, check_answers
+from bocage.plugins.surveys.inputs import SaveSurveyDraftInput, SubmitSurveyResponseInput
+from bocage.plugins.surveys.types import WRITE_COST, SurveyAnswer, SurveyResponsePayload, errors_of
+
+
+@strawberry.type
+class SurveyAnsweringMutation:
+    """Answering: anyone holding an invitation token or a public link."""
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST),
+        description="Save answers so far under an invitation token, to resume later.",
+    )
+    async def save_survey_draft(
+        self, info: Info, input: SaveSurveyDraftInput
+    ) -> SurveyResponsePayload:
+        values = [a.value() for a in input.answers]
+        try:
+            async with info.context.sessionmaker() as session, session.begin():
+                survey, invitation = await store.answering_target(
+                    session, token=input.token, public_key=None
+                )
+                assert invitation is not None
+                question_set = await store.current_set(session, survey.id)
+                assert question_set is not None
+                specs = [
+                    QuestionSpec.of(q) for q in await store.questions_of(session, question_set.id)
+                ]
+                errors = check_answers(specs, values, complete=False)
+                if errors:
+                    return SurveyResponsePayload(
+                        submitted=False, answers=[], errors=errors_of(errors)
+                    )
+                invitation.draft_answers = {
+                    "question_set": question_set.number,
+                    "answers": [v.as_json() for v in values],
+                }
+        except Invalid as error:
+            return SurveyResponsePayload(submitted=False, answers=[], errors=errors_of([error]))
+        return SurveyResponsePayload(
+            submitted=False, answers=[SurveyAnswer.of(v) for v in values], errors=[]
+        )
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST),
+        description="Submit a response (once per invitation token), checked against every "
+        "question and the skip logic.",
+    )
+    async def submit_survey_response(
+        self, info: Info, input: SubmitSurveyResponseInput
+    ) -> SurveyResponsePayload:
+        try:
+            async with info.context.sessionmaker() as session, session.begin():
+                survey, invitation = await store.answering_target(
+                    session, token=input.token, public_key=input.public_key
+                )
+                if input.answers is not None:
+                    values = [a.value() for a in input.answers]
+                elif invitation is not None and invitation.draft_answers:
+                    values = [AnswerValue.from_json(a) for a in invitation.draft_answers["answers"]]
+                else:
+                    raise Invalid(Code.REQUIRED, "send the answers", "answers")
+                errors = await store.submit(session, survey, invitation, values)
+                if errors:  # found before anything is written
+                    return SurveyResponsePayload(
+                        submitted=False, answers=[], errors=errors_of(errors)
+                    )
+        except Invalid as error:
+            return SurveyResponsePayload(submitted=False, answers=[], errors=errors_of([error]))
+        return SurveyResponsePayload(
+            submitted=True, answers=[SurveyAnswer.of(v) for v in values], errors=[]
+        )

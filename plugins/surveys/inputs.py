@@ -1,0 +1,168 @@
+"""The surveys plugin's GraphQL input types."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from bocage.core.api import TranslationsInput
+from bocage.plugins.surveys import models as sm
+from bocage.plugins.surveys.definition import AnswerValue, QuestionSpec
+from bocage.plugins.surveys.types import SurveyConditionOperator, SurveyQuestionType
+
+
+@strawberry.input(description="A matrix answer: the column chosen in a row.")
+class SurveyCellInput:
+    row: str
+    column: str
+
+
+@strawberry.input(
+    description="An answer to one question. Single/multiple choice: `choices` (and `other` "
+    'when "other" is chosen); ranking: `choices` in order; scale and number: `number`; free '
+    "text: `text`; date: `date`; matrix: `cells`."
+)
+class SurveyAnswerInput:
+    question: str = strawberry.field(description="The question's key.")
+    choices: list[str] | None = None
+    text: str | None = None
+    number: float | None = None
+    date: dt.date | None = None
+    other: str | None = None
+    cells: list[SurveyCellInput] | None = None
+
+    def value(self) -> AnswerValue:
+        return AnswerValue(
+            question=self.question,
+            choices=self.choices,
+            text=self.text,
+            number=self.number,
+            date=self.date,
+            other=self.other,
+            cells={c.row: c.column for c in self.cells} if self.cells else None,
+        )
+
+
+# -- manager inputs --------------------------------------------------------------------------
+
+
+@strawberry.input(description="An option: its value (sent by answers) and label.")
+class SurveyOptionInput:
+    value: str
+    label: TranslationsInput
+
+
+@strawberry.input(description="Skip logic: show the question only when this holds.")
+class SurveyConditionInput:
+    question: str = strawberry.field(description="Key of an earlier question.")
+    operator: SurveyConditionOperator  # type: ignore[valid-type]
+    values: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="A question; which fields apply depends on `type`.")
+class SurveyQuestionInput:
+    key: str = strawberry.field(description="Stable key: lowercase letters, digits, _.")
+    type: SurveyQuestionType  # type: ignore[valid-type]
+    title: TranslationsInput
+    required: bool = False
+    help: TranslationsInput | None = None
+    options: list[SurveyOptionInput] = strawberry.field(default_factory=list)
+    rows: list[SurveyOptionInput] = strawberry.field(default_factory=list)
+    allow_other: bool = False
+    min_selected: int | None = None
+    max_selected: int | None = None
+    max_length: int | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    show_if: SurveyConditionInput | None = None
+
+    def spec(self) -> QuestionSpec:
+        return QuestionSpec(
+            key=self.key,
+            type=sm.QuestionType(self.type.value),
+            title=self.title.as_dict(),
+            required=self.required,
+            help=self.help.as_dict() if self.help else {},
+            options=[{"value": o.value, "label": o.label.as_dict()} for o in self.options],
+            rows=[{"value": o.value, "label": o.label.as_dict()} for o in self.rows],
+            allow_other=self.allow_other,
+            min_selected=self.min_selected,
+            max_selected=self.max_selected,
+            max_length=self.max_length,
+            min_value=self.min_value,
+            max_value=self.max_value,
+            show_if=(
+                {
+                    "question": self.show_if.question,
+                    "operator": self.show_if.operator.value,
+                    "values": list(self.show_if.values),
+                }
+                if self.show_if
+                else None
+            ),
+        )
+
+
+@strawberry.input(description="A new survey, created as a draft.")
+class CreateSurveyInput:
+    title: TranslationsInput
+    questions: list[SurveyQuestionInput]
+    intro: TranslationsInput | None = None
+    anonymous: bool = True
+    public: bool = False
+    audience_kinds: list[str] = strawberry.field(default_factory=list)
+    audience_communes: list[str] = strawberry.field(default_factory=list)
+    opens_on: dt.date | None = None
+    closes_on: dt.date | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any unique string: retrying with the same key returns the same survey.",
+    )
+
+
+@strawberry.input(
+    description="Changes to a survey; omitted fields stay. New `questions` once someone has "
+    "answered make a new version (old answers keep theirs)."
+)
+class UpdateSurveyInput:
+    id: strawberry.ID
+    version: int
+    title: TranslationsInput | None = strawberry.UNSET
+    intro: TranslationsInput | None = strawberry.UNSET
+    anonymous: bool | None = strawberry.UNSET
+    public: bool | None = strawberry.UNSET
+    audience_kinds: list[str] | None = strawberry.UNSET
+    audience_communes: list[str] | None = strawberry.UNSET
+    opens_on: dt.date | None = strawberry.UNSET
+    closes_on: dt.date | None = strawberry.UNSET
+    questions: list[SurveyQuestionInput] | None = strawberry.UNSET
+
+
+@strawberry.input(description="The survey, at the version you read.")
+class SurveyVersionInput:
+    id: strawberry.ID
+    version: int
+
+
+@strawberry.input(description="Whom to invite: organisations and/or a number of loose tokens.")
+class InviteToSurveyInput:
+    survey: strawberry.ID
+    stakeholders: list[strawberry.ID] = strawberry.field(default_factory=list)
+    count: int = strawberry.field(default=0, description="Tokens not tied to an organisation.")
+
+
+@strawberry.input(description="Save answers so far under an invitation token (not submitted).")
+class SaveSurveyDraftInput:
+    token: str
+    answers: list[SurveyAnswerInput]
+
+
+@strawberry.input(
+    description="Submit a response: with an invitation `token` (its saved draft if `answers` "
+    "is omitted) or anonymously with the survey's `publicKey`."
+)
+class SubmitSurveyResponseInput:
+    token: str | None = None
+    public_key: str | None = None
+    answers: list[SurveyAnswerInput] | None = None

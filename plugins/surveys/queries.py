@@ -1,0 +1,209 @@
+"""The surveys plugin's GraphQL queries: surveys, invitations, results and cross-tabs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.types import Info
+
+from bocage.core.api import (
+    BadInput,
+    Connection,
+    NotFound,
+    Ordering,
+    SortKey,
+    cost,
+    decode_id,
+    paginate,
+)
+from bocage.plugins.surveys import models as sm
+from bocage.plugins.surveys import results as res
+from bocage.plugins.surveys import store
+from bocage.plugins.surveys.definition import AnswerValue
+from bocage.plugins.surveys.types import (
+    Reader,
+    Survey,
+    SurveyAnswer,
+    SurveyCrossTabCell,
+    SurveyInvitationDraft,
+    SurveyInvitationStatus,
+    SurveyResults,
+    SurveyStatus,
+    is_manager,
+    require_manager,
+    results_of,
+)
+
+# -- queries ----------------------------------------------------------------------------------
+
+NEWEST_FIRST = Ordering((SortKey(sm.Survey.id, descending=True),))
+
+
+def survey_key(value: str, field: str = "id") -> int:
+    return decode_id(value, Survey, field)
+
+
+async def visible_survey(info: Info[Any, Any], id: str) -> sm.Survey:
+    row = (
+        await info.context.execute(select(sm.Survey).where(sm.Survey.id == survey_key(id)))
+    ).scalar_one_or_none()
+    if row is None or (row.status == sm.SurveyStatus.DRAFT.value and not is_manager(info)):
+        raise NotFound("no survey with this ID")
+    return row
+
+
+@strawberry.type
+class SurveyQuery:
+    @strawberry.field(
+        description="Surveys (drafts for survey managers only), newest first.",
+        metadata=cost(1),
+    )
+    async def surveys(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: SurveyStatus | None = None,  # type: ignore[valid-type]
+    ) -> Connection[Survey]:
+        query = select(sm.Survey)
+        if status is not None:
+            query = query.where(sm.Survey.status == status.value)
+        if not is_manager(info):
+            query = query.where(sm.Survey.status != sm.SurveyStatus.DRAFT.value)
+        return await paginate(
+            info.context, query, NEWEST_FIRST, first=first, after=after, to_node=Survey.from_row
+        )
+
+    @strawberry.field(description="A survey by ID.", metadata=cost(1))
+    async def survey(self, info: Info, id: strawberry.ID) -> Survey:
+        return Survey.from_row(await visible_survey(info, id))
+
+    @strawberry.field(
+        description="The survey behind a public link (to answer it anonymously).",
+        metadata=cost(1),
+    )
+    async def survey_by_public_key(self, info: Info, public_key: str) -> Survey:
+        row = (
+            await info.context.execute(select(sm.Survey).where(sm.Survey.public_key == public_key))
+        ).scalar_one_or_none()
+        if row is None or not row.public or row.status == sm.SurveyStatus.DRAFT.value:
+            raise NotFound("no public survey at this link")
+        return Survey.from_row(row)
+
+    @strawberry.field(
+        description="An invitation's survey and saved draft, to resume answering.",
+        metadata=cost(1),
+    )
+    async def survey_invitation(self, info: Info, token: str) -> SurveyInvitationDraft:
+        invitation = (
+            await info.context.execute(
+                select(sm.Invitation).where(sm.Invitation.token_hash == store.token_hash(token))
+            )
+        ).scalar_one_or_none()
+        if invitation is None:
+            raise NotFound("this invitation token is unknown")
+        survey = (
+            await info.context.execute(
+                select(sm.Survey).where(sm.Survey.id == invitation.survey_id)
+            )
+        ).scalar_one()
+        draft = (invitation.draft_answers or {}).get("answers") or []
+        return SurveyInvitationDraft(
+            survey=Survey.from_row(survey),
+            submitted=invitation.submitted,
+            answers=[SurveyAnswer.of(AnswerValue.from_json(a)) for a in draft],
+        )
+
+    @strawberry.field(
+        description="A survey's results, computed in the database. The public sees closed "
+        "surveys only, with cells under the minimum size withheld; survey managers see "
+        "everything, free text included, unless they ask `public: true`.",
+        metadata=cost(5),
+    )
+    async def survey_results(
+        self, info: Info, id: strawberry.ID, public: bool = False
+    ) -> SurveyResults:
+        survey = await visible_survey(info, id)
+        manager = is_manager(info)
+        if not manager:
+            public = True
+            if survey.status not in (sm.SurveyStatus.CLOSED.value, sm.SurveyStatus.ARCHIVED.value):
+                raise BadInput("results are public once the survey is closed", field="id")
+        reader = Reader(info)
+        question_set = await store.current_set(reader, survey.id)
+        questions = await store.questions_of(reader, question_set.id) if question_set else []
+        k = info.context.host.plugin_settings("surveys").min_cell_size
+        result = await res.compute(
+            reader, survey.id, questions, public=public, k=k, with_texts=manager and not public
+        )
+        return results_of(result)
+
+    @strawberry.field(
+        description="One choice question broken down by the answers to another (e.g. the "
+        "respondent's kind of organisation or commune), counted in the database; same access "
+        "and suppression rules as `surveyResults`.",
+        metadata=cost(5, items=20),
+    )
+    async def survey_cross_tab(
+        self, info: Info, id: strawberry.ID, question: str, by: str, public: bool = False
+    ) -> list[SurveyCrossTabCell]:
+        survey = await visible_survey(info, id)
+        if not is_manager(info):
+            public = True
+            if survey.status not in (sm.SurveyStatus.CLOSED.value, sm.SurveyStatus.ARCHIVED.value):
+                raise BadInput("results are public once the survey is closed", field="id")
+        reader = Reader(info)
+        question_set = await store.current_set(reader, survey.id)
+        rows = await store.questions_of(reader, question_set.id) if question_set else []
+        by_key = {q.key: q for q in rows}
+        tabulable = (
+            sm.QuestionType.SINGLE_CHOICE.value,
+            sm.QuestionType.MULTIPLE_CHOICE.value,
+            sm.QuestionType.SCALE.value,
+        )
+        for name, key in (("question", question), ("by", by)):
+            if key not in by_key or by_key[key].type not in tabulable:
+                raise BadInput(
+                    f"{name}: {key!r} is not a single choice, multiple choice or scale question "
+                    "of this survey",
+                    field=name,
+                )
+        k = info.context.host.plugin_settings("surveys").min_cell_size
+        cells = await res.cross_tab(
+            reader, survey.id, by_key[question], by_key[by], public=public, k=k
+        )
+        return [SurveyCrossTabCell(**vars(c)) for c in cells]
+
+    @strawberry.field(
+        description="The invitations of a survey, e.g. `pending: true` for whom to remind "
+        "(permission surveys:manage).",
+        metadata=cost(1, items=100),
+    )
+    async def survey_invitations(
+        self, info: Info, survey: strawberry.ID, pending: bool | None = None
+    ) -> list[SurveyInvitationStatus]:
+        require_manager(info)
+        query = (
+            select(sm.Invitation)
+            .where(sm.Invitation.survey_id == survey_key(survey, "survey"))
+            .order_by(sm.Invitation.id)
+        )
+        if pending is not None:
+            query = query.where(sm.Invitation.submitted == (not pending))
+        rows = (await info.context.execute(query)).scalars()
+        return [
+            SurveyInvitationStatus(
+                stakeholder=(
+                    strawberry.ID(relay.to_base64("Stakeholder", row.stakeholder_id))
+                    if row.stakeholder_id
+                    else None
+                ),
+                submitted=row.submitted,
+                has_draft=row.draft_answers is not None,
+                invited_at=row.created_at,
+            )
+            for row in rows
+        ]

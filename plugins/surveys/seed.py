@@ -1,0 +1,207 @@
+"""Demo data: the associations' needs survey (closed, with results) and the businesses'
+survey campaign (open), each with a few dozen generated responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from bocage.core.api import SeedOptions
+from bocage.plugins.surveys import models as sm
+from bocage.plugins.surveys import store
+from bocage.plugins.surveys.definition import AnswerValue, QuestionSpec, check_questions
+
+T = sm.QuestionType
+
+
+def _l(fr: str, nl: str | None = None) -> dict[str, str]:
+    return {"fr": fr, **({"nl": nl} if nl else {})}
+
+
+def _o(*pairs: tuple[str, str]) -> list[dict[str, Any]]:
+    return [{"value": v, "label": _l(label)} for v, label in pairs]
+
+
+AGREE = _o(
+    ("1", "Pas du tout"), ("2", "Peu"), ("3", "Moyennement"), ("4", "Assez"), ("5", "Tout à fait")
+)
+
+ASSOCIATIONS = [
+    QuestionSpec(
+        "visibility",
+        T.SCALE,
+        _l("Votre association est-elle assez visible ?"),
+        required=True,
+        options=AGREE,
+    ),
+    QuestionSpec(
+        "channels",
+        T.MULTIPLE_CHOICE,
+        _l("Par quels canaux communiquez-vous ?"),
+        options=_o(
+            ("website", "Site web"),
+            ("facebook", "Facebook"),
+            ("newsletter", "Lettre d'information"),
+            ("press", "Presse locale"),
+        ),
+        allow_other=True,
+        min_selected=1,
+        max_selected=3,
+        required=True,
+    ),
+    QuestionSpec(
+        "web_training",
+        T.SINGLE_CHOICE,
+        _l("Une formation en communication web vous intéresse-t-elle ?"),
+        required=True,
+        options=_o(("yes", "Oui"), ("maybe", "Peut-être"), ("no", "Non")),
+    ),
+    QuestionSpec(
+        "training_topics",
+        T.RANKING,
+        _l("Classez ces formations"),
+        options=_o(
+            ("web", "Communication web"),
+            ("collective_intelligence", "Intelligence collective"),
+            ("tools", "Outils collaboratifs"),
+        ),
+        show_if={"question": "web_training", "operator": "not_equals", "values": ["no"]},
+    ),
+    QuestionSpec(
+        "tools",
+        T.MATRIX,
+        _l("Utilisez-vous ces outils collaboratifs ?"),
+        rows=_o(
+            ("shared_drive", "Drive partagé"),
+            ("video", "Visioconférence"),
+            ("planning", "Planning partagé"),
+        ),
+        options=_o(("never", "Jamais"), ("sometimes", "Parfois"), ("often", "Souvent")),
+    ),
+    QuestionSpec(
+        "volunteers", T.NUMBER, _l("Combien de bénévoles actifs ?"), min_value=0, max_value=1000
+    ),
+    QuestionSpec("idea", T.FREE_TEXT, _l("Une idée pour le GAL ?"), max_length=500),
+]
+
+BUSINESSES = [
+    QuestionSpec(
+        "sector",
+        T.SINGLE_CHOICE,
+        _l("Votre secteur", "Uw sector"),
+        required=True,
+        options=_o(
+            ("agriculture", "Agriculture"),
+            ("retail", "Commerce"),
+            ("crafts", "Artisanat"),
+            ("services", "Services"),
+        ),
+    ),
+    QuestionSpec("staff", T.NUMBER, _l("Nombre de travailleurs"), min_value=0, required=True),
+    QuestionSpec("digital", T.SCALE, _l("Votre maturité numérique"), options=AGREE, required=True),
+    QuestionSpec(
+        "breakfast",
+        T.SINGLE_CHOICE,
+        _l("Participeriez-vous à un petit-déjeuner rural ?"),
+        options=_o(("yes", "Oui"), ("no", "Non")),
+    ),
+    QuestionSpec(
+        "breakfast_date",
+        T.DATE,
+        _l("Quelle date vous conviendrait ?"),
+        show_if={"question": "breakfast", "operator": "equals", "values": ["yes"]},
+    ),
+]
+
+
+def _answer(spec: QuestionSpec, rng: random.Random) -> AnswerValue | None:
+    values = spec.values
+    if not spec.required and rng.random() < 0.2:
+        return None
+    a = AnswerValue(question=spec.key)
+    if spec.type is T.SCALE:
+        a.number = float(rng.choices(values, weights=[1, 2, 4, 3, 2][: len(values)])[0])
+    elif spec.type is T.SINGLE_CHOICE:
+        a.choices = [rng.choice(values)]
+    elif spec.type is T.MULTIPLE_CHOICE:
+        a.choices = rng.sample(values, rng.randint(spec.min_selected or 1, spec.max_selected or 2))
+    elif spec.type is T.RANKING:
+        a.choices = rng.sample(values, len(values))
+    elif spec.type is T.MATRIX:
+        a.cells = {r["value"]: rng.choice(values) for r in spec.rows}
+    elif spec.type is T.NUMBER:
+        a.number = float(rng.randint(1, 40))
+    elif spec.type is T.DATE:
+        a.date = dt.date(2027, 3, 1) + dt.timedelta(days=rng.randint(0, 60))
+    elif spec.type is T.FREE_TEXT:
+        if rng.random() < 0.7:
+            return None
+        a.text = rng.choice(["Un répertoire des salles", "Plus de formations en soirée"])
+    return a
+
+
+async def _survey(
+    session: Any,
+    title: dict[str, str],
+    kinds: list[str],
+    questions: list[QuestionSpec],
+    responses: int,
+    rng: random.Random,
+    *,
+    status: sm.SurveyStatus,
+    public: bool,
+) -> None:
+    check_questions(questions)
+    survey = sm.Survey(
+        title=title,
+        intro={"fr": "Quelques minutes suffisent."},
+        status=sm.SurveyStatus.OPEN.value,
+        anonymous=True,
+        public=public,
+        audience_kinds=kinds,
+        audience_communes=[],
+    )
+    session.add(survey)
+    await session.flush()
+    await store.replace_questions(session, survey, questions)
+    for _ in range(responses):
+        answers = [a for spec in questions if (a := _answer(spec, rng)) is not None]
+        shown = [
+            a
+            for a in answers
+            if a.question != "breakfast_date"
+            or any(b.question == "breakfast" and b.choices == ["yes"] for b in answers)
+        ]
+        if any(a.question == "web_training" and a.choices == ["no"] for a in shown):
+            shown = [a for a in shown if a.question != "training_topics"]
+        errors = await store.submit(session, survey, None, shown)
+        assert not errors, [e.message for e in errors]
+    survey.status = status.value
+
+
+async def seed(session: Any, options: SeedOptions) -> None:
+    rng = random.Random(2026)
+    count = max(10, round(40 * options.scale))
+    await _survey(
+        session,
+        _l("Besoins des associations", "Noden van de verenigingen"),
+        ["association"],
+        ASSOCIATIONS,
+        count,
+        rng,
+        status=sm.SurveyStatus.CLOSED,
+        public=True,
+    )
+    options.progress("surveys", 1, 2)
+    await _survey(
+        session,
+        _l("Campagne d'enquête auprès des entreprises"),
+        ["enterprise"],
+        BUSINESSES,
+        count,
+        rng,
+        status=sm.SurveyStatus.OPEN,
+        public=False,
+    )
+    options.progress("surveys", 2, 2)

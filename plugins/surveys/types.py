@@ -1,0 +1,381 @@
+"""The surveys plugin's GraphQL output types: the survey definition in a generic shape,
+answers, payloads and results, and who counts as a survey manager.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.types import Info
+
+from bocage.core.api import BocageError, Invalid, can, cost, error_codes, translated
+from bocage.plugins.surveys import models as sm
+from bocage.plugins.surveys import results as res
+from bocage.plugins.surveys import store
+from bocage.plugins.surveys.definition import AnswerValue, ConditionOperator
+from bocage.plugins.surveys.permissions import SURVEYS_MANAGE
+
+#: The query cost of a mutation (the core's mutations cost the same).
+WRITE_COST = 10
+
+SurveyStatus = strawberry.enum(
+    sm.SurveyStatus, name="SurveyStatus", description="Where a survey is in its life."
+)
+SurveyQuestionType = strawberry.enum(
+    sm.QuestionType,
+    name="SurveyQuestionType",
+    description="The kind of a question; tells which answer fields and constraints apply.",
+)
+
+
+SurveyConditionOperator = strawberry.enum(
+    ConditionOperator,
+    name="SurveyConditionOperator",
+    description="How a skip rule compares an earlier answer with its values.",
+)
+
+SurveyErrorCode = error_codes("SurveyErrorCode", "Why a survey mutation failed.")
+
+
+class Forbidden(BocageError):
+    """The caller lacks ``surveys:manage``."""
+
+    # The plugin API exports no Forbidden error; its code is the core's FORBIDDEN.
+    code = "FORBIDDEN"  # type: ignore[assignment]
+
+
+def require_manager(info: Info[Any, Any]) -> None:
+    if not is_manager(info):
+        raise Forbidden(f"this needs the {SURVEYS_MANAGE.code} permission")
+
+
+def is_manager(info: Info[Any, Any]) -> bool:
+    principal = info.context.principal
+    return not principal.is_anonymous and can(principal, SURVEYS_MANAGE.code)
+
+
+# -- the definition -----------------------------------------------------------------------------
+
+
+@strawberry.type(description="An option of a question: a choice, a scale point, a column.")
+class SurveyOption:
+    row: strawberry.Private[Any]
+    value: str = strawberry.field(description="What an answer sends for this option.")
+    label, label_translations = translated("label", "The option's label.", required=True)
+
+
+def _options(items: list[dict[str, Any]]) -> list[SurveyOption]:
+    return [
+        SurveyOption(row=SimpleNamespace(label=item.get("label") or {}), value=item["value"])
+        for item in items
+    ]
+
+
+@strawberry.type(description="Skip logic: the question is shown only when this holds.")
+class SurveyCondition:
+    question: str = strawberry.field(description="The key of the earlier question it reads.")
+    operator: SurveyConditionOperator  # type: ignore[valid-type]
+    values: list[str] = strawberry.field(description="Option values (or one number) compared.")
+
+
+@strawberry.type(
+    description="A question in a generic shape: render it from `type`, `options`, `rows` and "
+    "the constraints, whatever its type."
+)
+class SurveyQuestion:
+    row: strawberry.Private[sm.Question]
+    key: str = strawberry.field(description="Stable key, used by answers and skip rules.")
+    position: int
+    type: SurveyQuestionType  # type: ignore[valid-type]
+    required: bool
+    allow_other: bool = strawberry.field(description='Offers "other, please specify".')
+    min_selected: int | None = strawberry.field(description="Multiple choice, ranking.")
+    max_selected: int | None = strawberry.field(description="Multiple choice, ranking.")
+    max_length: int | None = strawberry.field(description="Free text.")
+    min_value: float | None = strawberry.field(description="Number.")
+    max_value: float | None = strawberry.field(description="Number.")
+    title, title_translations = translated("title", "The question.", required=True)
+    help, help_translations = translated("help", "A hint shown with the question.")
+
+    @strawberry.field(
+        description="Choices, scale points, items to rank, matrix columns.", metadata=cost(0)
+    )
+    def options(self) -> list[SurveyOption]:
+        return _options(self.row.options or [])
+
+    @strawberry.field(description="The rows of a matrix.", metadata=cost(0))
+    def rows(self) -> list[SurveyOption]:
+        return _options(self.row.rows or [])
+
+    @strawberry.field(
+        description="When the question is shown; null means always.", metadata=cost(0)
+    )
+    def show_if(self) -> SurveyCondition | None:
+        condition = self.row.show_if
+        if not condition:
+            return None
+        return SurveyCondition(
+            question=condition["question"],
+            operator=SurveyConditionOperator(condition["operator"]),
+            values=list(condition.get("values") or []),
+        )
+
+    @classmethod
+    def from_row(cls, row: sm.Question) -> SurveyQuestion:
+        return cls(
+            row=row,
+            key=row.key,
+            position=row.position,
+            type=sm.QuestionType(row.type),
+            required=row.required,
+            allow_other=row.allow_other,
+            min_selected=row.min_selected,
+            max_selected=row.max_selected,
+            max_length=row.max_length,
+            min_value=row.min_value,
+            max_value=row.max_value,
+        )
+
+
+@strawberry.type(description="A survey: its audience, dates and versioned questions.")
+class Survey:
+    row: strawberry.Private[sm.Survey]
+    status: SurveyStatus  # type: ignore[valid-type]
+    anonymous: bool = strawberry.field(
+        description="Responses are stored with no link to who answered."
+    )
+    public: bool = strawberry.field(description="Anyone with the public link may answer.")
+    audience_kinds: list[str] = strawberry.field(description="Stakeholder kinds it is for.")
+    audience_communes: list[str] = strawberry.field(description="NIS codes of its communes.")
+    opens_on: dt.date | None
+    closes_on: dt.date | None
+    version: int = strawberry.field(description="Send it back to update (optimistic locking).")
+    title, title_translations = translated("title", "The survey's title.", required=True)
+    intro, intro_translations = translated("intro", "The text shown before the questions.")
+
+    @strawberry.field(description="Global ID of the survey.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(relay.to_base64("Survey", self.row.id))
+
+    @strawberry.field(
+        description="The key of the public link (survey managers only; null for others).",
+    )
+    def public_key(self, info: Info) -> str | None:
+        return self.row.public_key if is_manager(info) else None
+
+    @strawberry.field(
+        description="The questions of a version (default: the current one).",
+        metadata=cost(1, items=20),
+    )
+    async def questions(self, info: Info, version: int | None = None) -> list[SurveyQuestion]:
+        sets = select(sm.QuestionSet).where(sm.QuestionSet.survey_id == self.row.id)
+        if version is None:
+            sets = sets.order_by(sm.QuestionSet.number.desc()).limit(1)
+        else:
+            sets = sets.where(sm.QuestionSet.number == version)
+        found = (await info.context.execute(sets)).scalar_one_or_none()
+        if found is None:
+            return []
+        rows = await info.context.execute(
+            select(sm.Question)
+            .where(sm.Question.question_set_id == found.id)
+            .order_by(sm.Question.position)
+        )
+        return [SurveyQuestion.from_row(row) for row in rows.scalars()]
+
+    @strawberry.field(description="The current version of the questions.", metadata=cost(1))
+    async def questions_version(self, info: Info) -> int:
+        found = await store.current_set(Reader(info), self.row.id)
+        return found.number if found else 0
+
+    @strawberry.field(description="How many responses were submitted.", metadata=cost(1))
+    async def response_count(self, info: Info) -> int:
+        return await store.response_count(Reader(info), self.row.id)
+
+    @classmethod
+    def from_row(cls, row: sm.Survey) -> Survey:
+        return cls(
+            row=row,
+            status=sm.SurveyStatus(row.status),
+            anonymous=row.anonymous,
+            public=row.public,
+            audience_kinds=list(row.audience_kinds or []),
+            audience_communes=list(row.audience_communes or []),
+            opens_on=row.opens_on,
+            closes_on=row.closes_on,
+            version=row.version,
+        )
+
+
+class Reader:
+    """The request's session seen through ``execute`` (what the store helpers need)."""
+
+    def __init__(self, info: Info[Any, Any]) -> None:
+        self.execute = info.context.execute
+
+
+# -- answers --------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A matrix answer: the column chosen in a row.")
+class SurveyCell:
+    row: str
+    column: str
+
+
+@strawberry.type(description="An answer, in the same generic shape as `SurveyAnswerInput`.")
+class SurveyAnswer:
+    question: str
+    choices: list[str] | None
+    text: str | None
+    number: float | None
+    date: dt.date | None
+    other: str | None
+    cells: list[SurveyCell] | None
+
+    @classmethod
+    def of(cls, value: AnswerValue) -> SurveyAnswer:
+        return cls(
+            question=value.question,
+            choices=value.choices,
+            text=value.text,
+            number=value.number,
+            date=value.date,
+            other=value.other,
+            cells=[SurveyCell(row=r, column=c) for r, c in value.cells.items()]
+            if value.cells
+            else None,
+        )
+
+
+# -- payloads ---------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A problem with a survey mutation's input.")
+class SurveyError:
+    field: str | None = strawberry.field(
+        description="The input field at fault; for answers, the key of the question."
+    )
+    code: SurveyErrorCode  # type: ignore[valid-type]
+    message: str = strawberry.field(description="What is wrong and what to do.")
+
+
+def errors_of(errors: list[Invalid] | None) -> list[SurveyError]:
+    return [
+        SurveyError(field=e.field, code=SurveyErrorCode[e.code.name], message=e.message)
+        for e in errors or []
+    ]
+
+
+@strawberry.type(description="The survey, or the errors that prevented the change.")
+class SurveyPayload:
+    survey: Survey | None
+    errors: list[SurveyError]
+
+
+@strawberry.type(description="A new invitation token: send it to the invitee, it is shown once.")
+class SurveyInvitationToken:
+    token: str
+    stakeholder: strawberry.ID | None
+
+
+@strawberry.type(description="The new invitations, or the errors that prevented them.")
+class SurveyInvitationsPayload:
+    invitations: list[SurveyInvitationToken]
+    errors: list[SurveyError]
+
+
+@strawberry.type(description="What was saved or submitted, or what is wrong with the answers.")
+class SurveyResponsePayload:
+    submitted: bool
+    answers: list[SurveyAnswer]
+    errors: list[SurveyError]
+
+
+@strawberry.type(description="An invitation's state: its survey and the draft saved so far.")
+class SurveyInvitationDraft:
+    survey: Survey
+    submitted: bool
+    answers: list[SurveyAnswer]
+
+
+# -- results ----------------------------------------------------------------------------------
+
+
+@strawberry.type(description="How many respondents chose an option (null when withheld).")
+class SurveyResultCell:
+    option: str
+    row: str | None = strawberry.field(description="The matrix row, for matrix questions.")
+    count: int | None
+    percent: float | None = strawberry.field(description="Of the respondents to the question.")
+    suppressed: bool = strawberry.field(description="Withheld: under the minimum cell size.")
+    mean_position: float | None = strawberry.field(description="Rankings: average position.")
+
+
+@strawberry.type(description="The results of one question.")
+class SurveyQuestionResult:
+    key: str
+    type: SurveyQuestionType  # type: ignore[valid-type]
+    respondents: int | None
+    cells: list[SurveyResultCell]
+    mean: float | None
+    median: float | None
+    minimum: float | None
+    maximum: float | None
+    texts: list[str] | None = strawberry.field(
+        description="Free texts and 'other' answers: survey managers only (null for others)."
+    )
+
+
+@strawberry.type(description="A survey's results; `suppressed` when small cells are withheld.")
+class SurveyResults:
+    respondents: int | None
+    suppressed: bool
+    min_cell_size: int
+    questions: list[SurveyQuestionResult]
+
+
+def results_of(result: res.SurveyResult) -> SurveyResults:
+    return SurveyResults(
+        respondents=result.respondents,
+        suppressed=result.suppressed,
+        min_cell_size=result.min_cell_size,
+        questions=[
+            SurveyQuestionResult(
+                key=q.key,
+                type=q.type,
+                respondents=q.respondents,
+                cells=[SurveyResultCell(**vars(c)) for c in q.cells],
+                mean=q.mean,
+                median=q.median,
+                minimum=q.minimum,
+                maximum=q.maximum,
+                texts=q.texts,
+            )
+            for q in result.questions
+        ],
+    )
+
+
+@strawberry.type(description="A cell of a cross-tabulation (null count when withheld).")
+class SurveyCrossTabCell:
+    by_option: str = strawberry.field(description="The answer to the `by` question.")
+    option: str = strawberry.field(description="The answer to the tabulated question.")
+    count: int | None
+    percent: float | None = strawberry.field(description="Of the `byOption` group.")
+    suppressed: bool
+
+
+@strawberry.type(description="Where an invitation stands, for reminders (managers only).")
+class SurveyInvitationStatus:
+    stakeholder: strawberry.ID | None = strawberry.field(
+        description="The invited organisation, if the invitation names one."
+    )
+    submitted: bool
+    has_draft: bool = strawberry.field(description="Answers were saved but not submitted.")
+    invited_at: dt.datetime

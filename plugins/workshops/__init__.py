@@ -1,0 +1,1 @@
+"""The workshops plugin: events, agendas and speakers, registrations, iCalendar feeds."""

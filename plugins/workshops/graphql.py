@@ -1,0 +1,993 @@
+"""GraphQL of the workshops plugin: events with their agenda and speakers, registrations.
+
+The public (anonymous callers included) sees published and cancelled events, their agenda and
+the speakers who opted in to a public profile; drafts, private speakers and registrations need
+``workshops:organise``. Attendees' names and e-mails (personal data) are never exposed here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import strawberry
+from sqlalchemy import func, select
+from strawberry import relay
+from strawberry.types import Info
+
+from bocage.core.api import (
+    BocageError,
+    Change,
+    Code,
+    Connection,
+    DomainEvent,
+    Invalid,
+    NotFound,
+    Ordering,
+    SortKey,
+    TranslationsInput,
+    can,
+    column_changes,
+    commune_scope,
+    cost,
+    error_codes,
+    may_touch_communes,
+    mutate,
+    paginate,
+    translated,
+)
+from bocage.core.api import RowType as _RowType
+from bocage.plugins.workshops import store
+from bocage.plugins.workshops.models import (
+    AgendaItem,
+    Audience,
+    Event,
+    EventKind,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    Speaker,
+)
+from bocage.plugins.workshops.permissions import WORKSHOPS_CHECK_IN, WORKSHOPS_ORGANISE
+
+WRITE_COST = 10
+
+WorkshopsEventKind = strawberry.enum(
+    EventKind,
+    name="WorkshopsEventKind",
+    description="What kind of event: a lunch talk (Midi du Smart), a training, a business "
+    "breakfast (petit déj' rural), an exchange evening, a commune visit, a workshop.",
+)
+WorkshopsEventStatus = strawberry.enum(
+    EventStatus,
+    name="WorkshopsEventStatus",
+    description="Drafts are seen by organisers only; cancelled events stay visible.",
+)
+WorkshopsAudience = strawberry.enum(
+    Audience,
+    name="WorkshopsAudience",
+    description="Who an event is for: communes, enterprises, associations & citizen initiatives.",
+)
+WorkshopsRegistrationStatus = strawberry.enum(
+    RegistrationStatus,
+    name="WorkshopsRegistrationStatus",
+    description="A seat, a place on the waiting list (promoted in order), or cancelled.",
+)
+WorkshopsErrorCode = error_codes("WorkshopsErrorCode", "Why a workshops mutation failed.")
+
+
+class Forbidden(BocageError):
+    # The plugin API exports no Forbidden error; its code is the core's FORBIDDEN.
+    code = "FORBIDDEN"  # type: ignore[assignment]
+
+
+def is_organiser(info: Info[Any, Any]) -> bool:
+    principal = info.context.principal
+    return not principal.is_anonymous and can(principal, WORKSHOPS_ORGANISE.code)
+
+
+PUBLIC_STATUSES = (EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value)
+
+
+def visible(info: Info[Any, Any], event: Event | None) -> bool:
+    if event is None or event.deleted_at is not None:
+        return False
+    return event.status in PUBLIC_STATUSES or is_organiser(info)
+
+
+def gid(type_name: str, key: int | None) -> strawberry.ID | None:
+    return None if key is None else strawberry.ID(relay.to_base64(type_name, key))
+
+
+def key_of(value: Any, type_name: str, field: str) -> int:
+    """The database key of a global ID of ``type_name``, or :class:`Invalid` naming ``field``."""
+    try:
+        global_id = relay.GlobalID.from_id(str(value))
+        if global_id.type_name != type_name:
+            raise ValueError
+        return int(global_id.node_id)
+    except Exception:
+        raise Invalid(
+            Code.INVALID, f"{field}: {value!r} is not the ID of a {type_name}", field
+        ) from None
+
+
+# -- the types ----------------------------------------------------------------------------------
+
+
+def _children(info: Info[Any, Any], model: Any, event_ids: Sequence[int], order: Any) -> Any:
+    async def load(ids: Sequence[int]) -> list[list[Any]]:
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        rows = await info.context.execute(
+            select(model).where(model.event_id.in_(ids)).order_by(order, model.id)
+        )
+        for row in rows.scalars():
+            grouped[row.event_id].append(row)
+        return [grouped[i] for i in ids]
+
+    return info.context.loader(("workshops", model.__tablename__), load)
+
+
+def _counts(info: Info[Any, Any]) -> Any:
+    async def load(ids: Sequence[int]) -> list[dict[str, int]]:
+        rows = await info.context.execute(
+            select(Registration.event_id, Registration.status, func.count())
+            .where(Registration.event_id.in_(ids))
+            .group_by(Registration.event_id, Registration.status)
+        )
+        counts: dict[int, dict[str, int]] = defaultdict(dict)
+        for event_id, status, n in rows.all():
+            counts[event_id][status] = n
+        return [counts[i] for i in ids]
+
+    return info.context.loader(("workshops", "counts"), load)
+
+
+@strawberry.type(name="WorkshopsSpeaker", description="A speaker of an event.")
+class WorkshopsSpeaker:
+    row: strawberry.Private[Speaker]
+    name: str = strawberry.field(description="The speaker's name (public only by opt-in).")
+    organisation: str | None = strawberry.field(description="Where the speaker works.")
+    public: bool = strawberry.field(description="Whether the speaker opted in to a public profile.")
+    role, role_translations = translated("role", "The speaker's role.")
+
+    @strawberry.field(description="The speaker's ID.")
+    def id(self) -> strawberry.ID:
+        return gid("WorkshopsSpeaker", self.row.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="The speaker's organisation in Bocage (a Stakeholder ID).")
+    def stakeholder(self) -> strawberry.ID | None:
+        return gid("Stakeholder", self.row.stakeholder_id)
+
+    @classmethod
+    def from_row(cls, row: Speaker) -> WorkshopsSpeaker:
+        return cls(row=row, name=row.name, organisation=row.organisation, public=row.public)
+
+
+@strawberry.type(name="WorkshopsAgendaItem", description="A timed item of an event's agenda.")
+class WorkshopsAgendaItem:
+    row: strawberry.Private[AgendaItem]
+    title, title_translations = translated("title", "What happens.", required=True)
+
+    @strawberry.field(description="The item's ID.")
+    def id(self) -> strawberry.ID:
+        return gid("WorkshopsAgendaItem", self.row.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="When it starts (Europe/Brussels).")
+    def starts_at(self) -> dt.datetime:
+        return store.to_local(self.row.starts_at)
+
+    @strawberry.field(description="When it ends (Europe/Brussels), if said.")
+    def ends_at(self) -> dt.datetime | None:
+        return store.to_local(self.row.ends_at) if self.row.ends_at else None
+
+    @strawberry.field(description="Its speaker (if public, or to organisers).", metadata=cost(1))
+    async def speaker(self, info: Info) -> WorkshopsSpeaker | None:
+        if self.row.speaker_id is None:
+            return None
+        speakers = await _children(info, Speaker, [self.row.event_id], Speaker.position).load(
+            self.row.event_id
+        )
+        for speaker in speakers:
+            if speaker.id == self.row.speaker_id and (speaker.public or is_organiser(info)):
+                return WorkshopsSpeaker.from_row(speaker)
+        return None
+
+
+@strawberry.type(
+    name="WorkshopsRegistration",
+    description="A registration, as organisers see it (no personal data).",
+)
+class WorkshopsRegistration:
+    row: strawberry.Private[Registration]
+    audience: str | None = strawberry.field(description="The audience the attendee belongs to.")
+
+    @strawberry.field(description="The registration's ID.")
+    def id(self) -> strawberry.ID:
+        return gid("WorkshopsRegistration", self.row.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Confirmed, waitlisted or cancelled.")
+    def status(self) -> WorkshopsRegistrationStatus:  # type: ignore[valid-type]
+        return RegistrationStatus(self.row.status)
+
+    @strawberry.field(description="Whether the attendee was checked in at the door.")
+    def checked_in(self) -> bool:
+        return self.row.checked_in_at is not None
+
+    @strawberry.field(description="Whether a signed-in person registered (else: anonymously).")
+    def signed_in(self) -> bool:
+        return self.row.registrant_subject is not None
+
+    @strawberry.field(description="The attendee's commune (a Commune ID), if given.")
+    def commune(self) -> strawberry.ID | None:
+        return gid("Commune", self.row.commune_id)
+
+    @strawberry.field(description="When the registration was made.")
+    def created_at(self) -> dt.datetime:
+        return self.row.created_at
+
+    @strawberry.field(
+        description="Place on the waiting list (1 = next), null unless waitlisted.",
+        metadata=cost(1),
+    )
+    async def waitlist_position(self, info: Info) -> int | None:
+        if self.row.status != RegistrationStatus.WAITLISTED.value:
+            return None
+        found = await info.context.execute(
+            select(func.count())
+            .select_from(Registration)
+            .where(
+                Registration.event_id == self.row.event_id,
+                Registration.status == RegistrationStatus.WAITLISTED.value,
+                Registration.id < self.row.id,
+            )
+        )
+        return int(found.scalar_one()) + 1
+
+    @classmethod
+    def from_row(cls, row: Registration) -> WorkshopsRegistration:
+        return cls(row=row, audience=row.audience)
+
+
+@strawberry.type(name="WorkshopsEvent", description="An event of the GAL's calendar.")
+class WorkshopsEvent(_RowType, relay.Node):
+    model = Event
+    row: strawberry.Private[Event]
+    id: relay.NodeID[int]
+    version: int = strawberry.field(description="Send it back to change the event.")
+    sequence: int = strawberry.field(description="iCalendar SEQUENCE: bumped on every change.")
+    uid: str = strawberry.field(description="iCalendar UID: stable for the event's life.")
+    capacity: int | None = strawberry.field(description="Seats; null for no limit.")
+    series: str | None = strawberry.field(description="The series (a training programme).")
+    address: str | None = strawberry.field(description="Where it takes place.")
+    online_url: str | None = strawberry.field(description="Where to join online.")
+    title, title_translations = translated("title", "The title.", required=True)
+    description, description_translations = translated("description", "The description.")
+
+    @strawberry.field(description="The kind of event.")
+    def kind(self) -> WorkshopsEventKind:  # type: ignore[valid-type]
+        return EventKind(self.row.kind)
+
+    @strawberry.field(description="Draft, published or cancelled.")
+    def status(self) -> WorkshopsEventStatus:  # type: ignore[valid-type]
+        return EventStatus(self.row.status)
+
+    @strawberry.field(description="When it starts, in Europe/Brussels time.")
+    def starts_at(self) -> dt.datetime:
+        return store.to_local(self.row.starts_at)
+
+    @strawberry.field(description="When it ends, in Europe/Brussels time.")
+    def ends_at(self) -> dt.datetime:
+        return store.to_local(self.row.ends_at)
+
+    @strawberry.field(description="The time zone of the event's times.")
+    def time_zone(self) -> str:
+        return "Europe/Brussels"
+
+    @strawberry.field(description="Who it is for.")
+    def audiences(self) -> list[WorkshopsAudience]:  # type: ignore[valid-type]
+        return [Audience(a) for a in self.row.audiences or []]
+
+    @strawberry.field(description="Where it takes place (a Commune ID), if in a commune.")
+    def commune(self) -> strawberry.ID | None:
+        return gid("Commune", self.row.commune_id)
+
+    @strawberry.field(description="Who organises it (a Stakeholder ID).")
+    def organiser(self) -> strawberry.ID | None:
+        return gid("Stakeholder", self.row.organiser_id)
+
+    @strawberry.field(description="The agenda, in time order.", metadata=cost(1, items=10))
+    async def agenda(self, info: Info) -> list[WorkshopsAgendaItem]:
+        rows = await _children(info, AgendaItem, [], AgendaItem.starts_at).load(self.row.id)
+        return [WorkshopsAgendaItem(row=row) for row in rows]
+
+    @strawberry.field(
+        description="The speakers: those with a public profile, or all for organisers.",
+        metadata=cost(1, items=5),
+    )
+    async def speakers(self, info: Info) -> list[WorkshopsSpeaker]:
+        rows = await _children(info, Speaker, [], Speaker.position).load(self.row.id)
+        organiser = is_organiser(info)
+        return [WorkshopsSpeaker.from_row(r) for r in rows if r.public or organiser]
+
+    @strawberry.field(description="Confirmed registrations.", metadata=cost(1))
+    async def confirmed_count(self, info: Info) -> int:
+        counts = await _counts(info).load(self.row.id)
+        return counts.get(RegistrationStatus.CONFIRMED.value, 0)
+
+    @strawberry.field(description="Registrations on the waiting list.", metadata=cost(1))
+    async def waitlist_count(self, info: Info) -> int:
+        counts = await _counts(info).load(self.row.id)
+        return counts.get(RegistrationStatus.WAITLISTED.value, 0)
+
+    @strawberry.field(description="Seats left; null for no limit.", metadata=cost(1))
+    async def seats_left(self, info: Info) -> int | None:
+        if self.row.capacity is None:
+            return None
+        counts = await _counts(info).load(self.row.id)
+        return max(0, self.row.capacity - counts.get(RegistrationStatus.CONFIRMED.value, 0))
+
+    @strawberry.field(
+        description="The registrations, in order (permission workshops:organise).",
+        metadata=cost(1, items=50),
+    )
+    async def registrations(self, info: Info) -> list[WorkshopsRegistration]:
+        if not is_organiser(info):
+            raise Forbidden(f"this needs the {WORKSHOPS_ORGANISE.code} permission")
+        rows = await _children(info, Registration, [], Registration.id).load(self.row.id)
+        return [WorkshopsRegistration.from_row(r) for r in rows]
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info[Any, Any], node_ids: Any, required: bool = False
+    ) -> list[Any]:
+        nodes = await super().resolve_nodes(info=info, node_ids=node_ids, required=required)
+        return [n if n is not None and visible(info, n.row) else None for n in nodes]
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+ORDER = Ordering(
+    (
+        SortKey(Event.starts_at, False, dt.datetime.fromisoformat),
+        SortKey(Event.id, False, int),
+    )
+)
+
+
+@strawberry.type(
+    name="WorkshopsTicket",
+    description="What the holder of a cancellation token sees of their registration.",
+)
+class WorkshopsTicket:
+    registration: WorkshopsRegistration
+    check_in_code: str = strawberry.field(description="Show it at the door (fit for a QR code).")
+    event: WorkshopsEvent
+
+
+@strawberry.type
+class WorkshopsQuery:
+    @strawberry.field(
+        description="Events in time order: published and cancelled ones (drafts too for "
+        "organisers), filtered by commune (NIS code), series, kind, and a time window.",
+        metadata=cost(1, items="first"),
+    )
+    async def workshops_events(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        commune: str | None = None,
+        series: str | None = None,
+        kind: WorkshopsEventKind | None = None,  # type: ignore[valid-type]
+        starts_after: dt.datetime | None = None,
+        starts_before: dt.datetime | None = None,
+    ) -> Connection[WorkshopsEvent]:
+        statement = select(Event).where(Event.deleted_at.is_(None))
+        if not is_organiser(info):
+            statement = statement.where(Event.status.in_(PUBLIC_STATUSES))
+        if commune is not None:
+            statement = statement.join(store.COMMUNE, store.COMMUNE.c.id == Event.commune_id)
+            statement = statement.where(store.COMMUNE.c.nis_code == commune)
+        if series is not None:
+            statement = statement.where(Event.series == series)
+        if kind is not None:
+            statement = statement.where(Event.kind == kind.value)
+        if starts_after is not None:
+            statement = statement.where(Event.starts_at >= store.to_utc(starts_after))
+        if starts_before is not None:
+            statement = statement.where(Event.starts_at < store.to_utc(starts_before))
+        return await paginate(
+            info.context,
+            statement,
+            ORDER,
+            first=first,
+            after=after,
+            to_node=WorkshopsEvent.from_row,
+        )
+
+    @strawberry.field(description="One event by its ID.", metadata=cost(1))
+    async def workshops_event(self, info: Info, id: strawberry.ID) -> WorkshopsEvent | None:
+        try:
+            key = key_of(id, "WorkshopsEvent", "id")
+        except Invalid as error:
+            raise NotFound(error.message, field="id") from None
+        rows = await info.context.execute(select(Event).where(Event.id == key))
+        row = rows.scalar_one_or_none()
+        return WorkshopsEvent.from_row(row) if visible(info, row) else None
+
+    @strawberry.field(
+        description="Your registration, by the secret token you received when registering.",
+        metadata=cost(1),
+    )
+    async def workshops_ticket(self, info: Info, token: str) -> WorkshopsTicket | None:
+        rows = await info.context.execute(
+            select(Registration, Event)
+            .join(Event, Event.id == Registration.event_id)
+            .where(Registration.cancel_token_hash == store.token_hash(token.strip()))
+        )
+        found = rows.first()
+        if found is None:
+            return None
+        registration, event = found
+        return WorkshopsTicket(
+            registration=WorkshopsRegistration.from_row(registration),
+            check_in_code=registration.check_in_code,
+            event=WorkshopsEvent.from_row(event),
+        )
+
+
+# -- mutations ----------------------------------------------------------------------------------
+
+
+@strawberry.type(name="WorkshopsError", description="A problem with a workshops mutation's input.")
+class WorkshopsError:
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+    code: WorkshopsErrorCode
+    message: str = strawberry.field(description="What is wrong and what to do.")
+
+
+def _errors(errors: list[Invalid] | None) -> list[WorkshopsError]:
+    return [
+        WorkshopsError(field=e.field, code=WorkshopsErrorCode[e.code.name], message=e.message)
+        for e in errors or []
+    ]
+
+
+@strawberry.type(name="WorkshopsEventPayload", description="The event, or what went wrong.")
+class WorkshopsEventPayload:
+    event: WorkshopsEvent | None
+    errors: list[WorkshopsError]
+
+
+@strawberry.type(name="WorkshopsRegistrationPayload", description="The registration, or errors.")
+class WorkshopsRegistrationPayload:
+    registration: WorkshopsRegistration | None
+    errors: list[WorkshopsError]
+    cancel_token: str | None = strawberry.field(
+        default=None,
+        description="Secret: cancels the registration and reads it back (`workshopsTicket`). "
+        "Given only once.",
+    )
+    check_in_code: str | None = strawberry.field(
+        default=None, description="Show it at the door (fit for a QR code)."
+    )
+
+
+@strawberry.input(name="WorkshopsPlaceInput", description="Where an event takes place.")
+class PlaceInput:
+    address: str | None = None
+    commune: strawberry.ID | None = strawberry.field(default=None, description="A Commune ID.")
+
+
+@strawberry.input(description="A new event (a draft until published).")
+class CreateWorkshopsEventInput:
+    kind: WorkshopsEventKind  # type: ignore[valid-type]
+    title: TranslationsInput
+    starts_at: dt.datetime = strawberry.field(
+        description="With an offset, or a wall-clock time in Europe/Brussels."
+    )
+    ends_at: dt.datetime
+    description: TranslationsInput | None = None
+    address: str | None = None
+    commune: strawberry.ID | None = strawberry.field(default=None, description="A Commune ID.")
+    online_url: str | None = None
+    organiser: strawberry.ID | None = strawberry.field(
+        default=None, description="A Stakeholder ID."
+    )
+    audiences: list[WorkshopsAudience] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list
+    )
+    series: str | None = None
+    capacity: int | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input(description="Changes to an event; omitted fields stay as they are.")
+class UpdateWorkshopsEventInput:
+    id: strawberry.ID
+    version: int
+    kind: WorkshopsEventKind | None = strawberry.UNSET  # type: ignore[valid-type]
+    title: TranslationsInput | None = strawberry.UNSET
+    description: TranslationsInput | None = strawberry.UNSET
+    starts_at: dt.datetime | None = strawberry.UNSET
+    ends_at: dt.datetime | None = strawberry.UNSET
+    address: str | None = strawberry.UNSET
+    commune: strawberry.ID | None = strawberry.UNSET
+    online_url: str | None = strawberry.UNSET
+    organiser: strawberry.ID | None = strawberry.UNSET
+    audiences: list[WorkshopsAudience] | None = strawberry.UNSET  # type: ignore[valid-type]
+    series: str | None = strawberry.UNSET
+    capacity: int | None = strawberry.UNSET
+
+
+@strawberry.input(description="An event at the version you read.")
+class WorkshopsEventVersionInput:
+    id: strawberry.ID
+    version: int
+
+
+@strawberry.input(description="A timed item of an event's agenda.")
+class AddWorkshopsAgendaItemInput:
+    event: strawberry.ID
+    starts_at: dt.datetime
+    title: TranslationsInput
+    ends_at: dt.datetime | None = None
+    speaker: strawberry.ID | None = strawberry.field(
+        default=None, description="A WorkshopsSpeaker ID of the same event."
+    )
+
+
+@strawberry.input(description="A speaker of an event.")
+class AddWorkshopsSpeakerInput:
+    event: strawberry.ID
+    name: str
+    role: TranslationsInput | None = None
+    organisation: str | None = None
+    stakeholder: strawberry.ID | None = strawberry.field(
+        default=None, description="A Stakeholder ID."
+    )
+    public: bool = strawberry.field(
+        default=False, description="The speaker agreed to a public profile."
+    )
+
+
+@strawberry.input(description="A registration: sign in, or give a name and an e-mail.")
+class RegisterForWorkshopsEventInput:
+    event: strawberry.ID
+    name: str | None = strawberry.field(default=None, description="Required when anonymous.")
+    email: str | None = strawberry.field(default=None, description="Required when anonymous.")
+    commune: strawberry.ID | None = strawberry.field(
+        default=None, description="The attendee's commune (a Commune ID), for the statistics."
+    )
+    audience: WorkshopsAudience | None = None  # type: ignore[valid-type]
+
+
+@strawberry.input(description="The secret token received when registering.")
+class CancelWorkshopsRegistrationInput:
+    token: str
+
+
+@strawberry.input(description="A check-in code shown at the door.")
+class CheckInWorkshopsRegistrationInput:
+    event: strawberry.ID
+    code: str
+
+
+def _given(value: Any) -> bool:
+    return value is not strawberry.UNSET
+
+
+def _texts(value: TranslationsInput | None, field: str, *, required: bool, limit: int) -> Any:
+    texts = value.as_dict() if value is not None else {}
+    if required and not texts:
+        raise Invalid(Code.REQUIRED, f"{field} needs a text in fr, nl, de or en", field)
+    for lang, text in texts.items():
+        if len(text) > limit:
+            raise Invalid(Code.INVALID, f"{field}.{lang} is longer than {limit}", field)
+    return texts
+
+
+async def _apply(session: Any, principal: Any, event: Event, data: Any, creating: bool) -> None:
+    """Copy the given fields of ``data`` onto ``event``, checking each."""
+
+    def given(name: str) -> bool:
+        return creating or _given(getattr(data, name))
+
+    if given("kind"):
+        if data.kind is None:
+            raise Invalid(Code.REQUIRED, "kind cannot be null", "kind")
+        event.kind = data.kind.value
+    if given("title"):
+        event.title = _texts(data.title, "title", required=True, limit=300)
+    if given("description"):
+        event.description = _texts(data.description, "description", required=False, limit=20000)
+    for name in ("starts_at", "ends_at"):
+        if given(name):
+            value = getattr(data, name)
+            if value is None:
+                raise Invalid(Code.REQUIRED, f"{name} cannot be null", name)
+            setattr(event, name, store.to_utc(value))
+    if event.ends_at <= event.starts_at:
+        raise Invalid(Code.INVALID, "endsAt must be after startsAt", "endsAt")
+    for name, limit in (("address", 300), ("online_url", 500), ("series", 120)):
+        if given(name):
+            value = getattr(data, name)
+            value = value.strip() if value else None
+            if value and len(value) > limit:
+                raise Invalid(Code.INVALID, f"{name} is longer than {limit}", name)
+            if name == "online_url" and value and not value.startswith(("https://", "http://")):
+                raise Invalid(Code.INVALID, "onlineUrl must be an http(s) URL", "onlineUrl")
+            setattr(event, name, value or None)
+    if given("audiences"):
+        event.audiences = sorted({a.value for a in data.audiences or []})
+    if given("capacity"):
+        if data.capacity is not None and data.capacity < 0:
+            raise Invalid(Code.INVALID, "capacity cannot be negative", "capacity")
+        event.capacity = data.capacity
+    if given("organiser"):
+        organiser = None
+        if data.organiser is not None:
+            organiser = key_of(data.organiser, "Stakeholder", "organiser")
+            if not await store.stakeholder_exists(session, organiser):
+                raise Invalid(Code.NOT_FOUND, "no such stakeholder", "organiser")
+        event.organiser_id = organiser
+    if given("commune"):
+        commune = None
+        if data.commune is not None:
+            found = await store.commune_by_id(session, key_of(data.commune, "Commune", "commune"))
+            if found is None:
+                raise Invalid(Code.NOT_FOUND, "no such commune", "commune")
+            commune = found.id
+            event.territory_id = found.territory_id or event.territory_id
+        event.commune_id = commune
+    if event.territory_id is None:
+        event.territory_id = await store.default_territory(session)
+    if not event.address and not event.online_url and event.commune_id is None:
+        raise Invalid(Code.REQUIRED, "give a place (address, commune) or an onlineUrl", "address")
+    await _authorise(session, principal, event)
+
+
+async def _authorise(session: Any, principal: Any, event: Event) -> None:
+    """A caller limited to some communes may only organise events in them."""
+    if commune_scope(principal) is None:
+        return
+    codes = set()
+    if event.commune_id is not None:
+        found = await store.commune_by_id(session, event.commune_id)
+        codes = {found.nis_code} if found else set()
+    if not may_touch_communes(principal, codes):
+        raise Invalid(Code.FORBIDDEN, "you may only organise events in your communes", "commune")
+
+
+async def _event_for_change(session: Any, principal: Any, raw: Any, field: str = "id") -> Event:
+    event = await session.get(Event, key_of(raw, "WorkshopsEvent", field))
+    if event is None or event.deleted_at is not None:
+        raise Invalid(Code.NOT_FOUND, "no event with this ID", field)
+    await _authorise(session, principal, event)
+    return event
+
+
+def _event_payload(outcome: Any) -> WorkshopsEventPayload:
+    row = outcome.row
+    return WorkshopsEventPayload(
+        event=WorkshopsEvent.from_row(row) if row is not None else None,
+        errors=_errors(outcome.errors),
+    )
+
+
+def _bump(event: Event) -> None:
+    event.sequence = (event.sequence or 0) + 1
+
+
+async def _status(
+    info: Info[Any, Any],
+    input: WorkshopsEventVersionInput,
+    to: EventStatus,
+    allowed: tuple[EventStatus, ...],
+    operation: str,
+) -> WorkshopsEventPayload:
+    async def change(session: Any, principal: Any) -> Change:
+        event = await _event_for_change(session, principal, input.id)
+        if event.version != input.version:
+            raise Invalid(Code.CONFLICT, f"version {input.version} is stale", "version")
+        if EventStatus(event.status) not in allowed:
+            raise Invalid(Code.INVALID, f"a {event.status} event cannot become {to.value}", "id")
+        event.status = to.value
+        _bump(event)
+        return Change(row=event, action=to.value, changes=column_changes(event))
+
+    return _event_payload(
+        await mutate(
+            info, permission=WORKSHOPS_ORGANISE, operation=operation, change=change, model=Event
+        )
+    )
+
+
+async def _sub_change(
+    info: Info[Any, Any], raw_event: Any, operation: str, build: Any
+) -> WorkshopsEventPayload:
+    """Add something to an event: bumps its SEQUENCE (calendar clients see a change)."""
+
+    async def change(session: Any, principal: Any) -> Change:
+        event = await _event_for_change(session, principal, raw_event, "event")
+        changes = await build(session, event)
+        _bump(event)
+        return Change(row=event, action="updated", changes=changes)
+
+    return _event_payload(
+        await mutate(
+            info, permission=WORKSHOPS_ORGANISE, operation=operation, change=change, model=Event
+        )
+    )
+
+
+@strawberry.type
+class WorkshopsMutation:
+    @strawberry.mutation(
+        description="Create an event, as a draft (permission workshops:organise).",
+        metadata=cost(WRITE_COST),
+    )
+    async def create_workshops_event(
+        self, info: Info, input: CreateWorkshopsEventInput
+    ) -> WorkshopsEventPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            event = Event(uid=store.new_uid(), sequence=0, status=EventStatus.DRAFT.value)
+            await _apply(session, principal, event, input, creating=True)
+            session.add(event)
+            await session.flush()
+            return Change(row=event, action="created", changes=column_changes(event, created=True))
+
+        return _event_payload(
+            await mutate(
+                info,
+                permission=WORKSHOPS_ORGANISE,
+                operation="createWorkshopsEvent",
+                change=change,
+                model=Event,
+                idempotency_key=input.idempotency_key,
+                request=strawberry.asdict(input),
+            )
+        )
+
+    @strawberry.mutation(
+        description="Change an event; bumps its SEQUENCE (permission workshops:organise).",
+        metadata=cost(WRITE_COST),
+    )
+    async def update_workshops_event(
+        self, info: Info, input: UpdateWorkshopsEventInput
+    ) -> WorkshopsEventPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            event = await _event_for_change(session, principal, input.id)
+            if event.version != input.version:
+                raise Invalid(
+                    Code.CONFLICT,
+                    f"version {input.version} is stale: the event is at {event.version}",
+                    "version",
+                )
+            await _apply(session, principal, event, input, creating=False)
+            changes = column_changes(event)
+            if changes:
+                _bump(event)
+            return Change(row=event, action="updated", changes=changes)
+
+        return _event_payload(
+            await mutate(
+                info,
+                permission=WORKSHOPS_ORGANISE,
+                operation="updateWorkshopsEvent",
+                change=change,
+                model=Event,
+            )
+        )
+
+    @strawberry.mutation(
+        description="Publish a draft event (permission workshops:organise).",
+        metadata=cost(WRITE_COST),
+    )
+    async def publish_workshops_event(
+        self, info: Info, input: WorkshopsEventVersionInput
+    ) -> WorkshopsEventPayload:
+        return await _status(
+            info, input, EventStatus.PUBLISHED, (EventStatus.DRAFT,), "publishWorkshopsEvent"
+        )
+
+    @strawberry.mutation(
+        description="Cancel an event: it stays listed, as cancelled, and calendar clients see "
+        "STATUS:CANCELLED (permission workshops:organise).",
+        metadata=cost(WRITE_COST),
+    )
+    async def cancel_workshops_event(
+        self, info: Info, input: WorkshopsEventVersionInput
+    ) -> WorkshopsEventPayload:
+        return await _status(
+            info,
+            input,
+            EventStatus.CANCELLED,
+            (EventStatus.DRAFT, EventStatus.PUBLISHED),
+            "cancelWorkshopsEvent",
+        )
+
+    @strawberry.mutation(
+        description="Add a speaker to an event (permission workshops:organise).",
+        metadata=cost(WRITE_COST),
+    )
+    async def add_workshops_speaker(
+        self, info: Info, input: AddWorkshopsSpeakerInput
+    ) -> WorkshopsEventPayload:
+        async def build(session: Any, event: Event) -> dict[str, Any]:
+            name = input.name.strip()
+            if not name or len(name) > 200:
+                raise Invalid(Code.INVALID, "name must be 1 to 200 characters", "name")
+            stakeholder = None
+            if input.stakeholder is not None:
+                stakeholder = key_of(input.stakeholder, "Stakeholder", "stakeholder")
+                if not await store.stakeholder_exists(session, stakeholder):
+                    raise Invalid(Code.NOT_FOUND, "no such stakeholder", "stakeholder")
+            position = (
+                await session.execute(
+                    select(func.count()).select_from(Speaker).where(Speaker.event_id == event.id)
+                )
+            ).scalar_one()
+            speaker = Speaker(
+                event_id=event.id,
+                name=name,
+                role=_texts(input.role, "role", required=False, limit=300),
+                organisation=(input.organisation or "").strip() or None,
+                stakeholder_id=stakeholder,
+                public=input.public,
+                position=position,
+            )
+            session.add(speaker)
+            await session.flush()
+            return {"speakers": {"after": speaker.id}}
+
+        return await _sub_change(info, input.event, "addWorkshopsSpeaker", build)
+
+    @strawberry.mutation(
+        description="Add an item to an event's agenda (permission workshops:organise).",
+        metadata=cost(WRITE_COST),
+    )
+    async def add_workshops_agenda_item(
+        self, info: Info, input: AddWorkshopsAgendaItemInput
+    ) -> WorkshopsEventPayload:
+        async def build(session: Any, event: Event) -> dict[str, Any]:
+            speaker = None
+            if input.speaker is not None:
+                speaker = key_of(input.speaker, "WorkshopsSpeaker", "speaker")
+                row = await session.get(Speaker, speaker)
+                if row is None or row.event_id != event.id:
+                    raise Invalid(Code.NOT_FOUND, "no such speaker at this event", "speaker")
+            starts = store.to_utc(input.starts_at)
+            ends = store.to_utc(input.ends_at) if input.ends_at else None
+            if ends is not None and ends < starts:
+                raise Invalid(Code.INVALID, "endsAt is before startsAt", "endsAt")
+            item = AgendaItem(
+                event_id=event.id,
+                starts_at=starts,
+                ends_at=ends,
+                title=_texts(input.title, "title", required=True, limit=300),
+                speaker_id=speaker,
+            )
+            session.add(item)
+            await session.flush()
+            return {"agenda": {"after": item.id}}
+
+        return await _sub_change(info, input.event, "addWorkshopsAgendaItem", build)
+
+    @strawberry.mutation(
+        description="Register for a published event, signed in or anonymously (name and "
+        "e-mail). When the event is full, the registration joins the waiting list.",
+        metadata=cost(WRITE_COST),
+    )
+    async def register_for_workshops_event(
+        self, info: Info, input: RegisterForWorkshopsEventInput
+    ) -> WorkshopsRegistrationPayload:
+        principal = info.context.principal
+        try:
+            event_id = key_of(input.event, "WorkshopsEvent", "event")
+            async with info.context.sessionmaker() as session, session.begin():
+                commune = None
+                if input.commune is not None:
+                    found = await store.commune_by_id(
+                        session, key_of(input.commune, "Commune", "commune")
+                    )
+                    if found is None:
+                        raise Invalid(Code.NOT_FOUND, "no such commune", "commune")
+                    commune = found.id
+                done = await store.register(
+                    session,
+                    event_id,
+                    subject=None if principal.is_anonymous else principal.subject,
+                    name=input.name,
+                    email=input.email,
+                    commune_id=commune,
+                    audience=input.audience.value if input.audience else None,
+                )
+        except Invalid as error:
+            return WorkshopsRegistrationPayload(registration=None, errors=_errors([error]))
+        info.context.host.emit(
+            _domain_event(f"registration.{done.registration.status}", done.registration)
+        )
+        return WorkshopsRegistrationPayload(
+            registration=WorkshopsRegistration.from_row(done.registration),
+            errors=[],
+            cancel_token=done.cancel_token,
+            check_in_code=done.registration.check_in_code,
+        )
+
+    @strawberry.mutation(
+        description="Cancel a registration with its secret token; the waiting list moves up.",
+        metadata=cost(WRITE_COST),
+    )
+    async def cancel_workshops_registration(
+        self, info: Info, input: CancelWorkshopsRegistrationInput
+    ) -> WorkshopsRegistrationPayload:
+        try:
+            async with info.context.sessionmaker() as session, session.begin():
+                done = await store.cancel(session, input.token)
+        except Invalid as error:
+            return WorkshopsRegistrationPayload(registration=None, errors=_errors([error]))
+        host = info.context.host
+        host.emit(_domain_event("registration.cancelled", done.registration))
+        for promoted in done.promoted:
+            host.emit(_domain_event("registration.promoted", promoted))
+        return WorkshopsRegistrationPayload(
+            registration=WorkshopsRegistration.from_row(done.registration), errors=[]
+        )
+
+    @strawberry.mutation(
+        description="Check an attendee in with their code (permission workshops:check_in, "
+        "or workshops:organise).",
+        metadata=cost(WRITE_COST),
+    )
+    async def check_in_workshops_registration(
+        self, info: Info, input: CheckInWorkshopsRegistrationInput
+    ) -> WorkshopsRegistrationPayload:
+        principal = info.context.principal
+        permission = (
+            WORKSHOPS_ORGANISE
+            if not principal.is_anonymous and can(principal, WORKSHOPS_ORGANISE.code)
+            else WORKSHOPS_CHECK_IN
+        )
+
+        async def change(session: Any, principal: Any) -> Change:
+            event_id = key_of(input.event, "WorkshopsEvent", "event")
+            registration = (
+                await session.execute(
+                    select(Registration).where(
+                        Registration.event_id == event_id,
+                        Registration.check_in_code == input.code.strip().upper(),
+                    )
+                )
+            ).scalar_one_or_none()
+            if registration is None:
+                raise Invalid(Code.NOT_FOUND, "no registration with this code here", "code")
+            if registration.status != RegistrationStatus.CONFIRMED.value:
+                raise Invalid(Code.INVALID, f"this registration is {registration.status}", "code")
+            if registration.checked_in_at is not None:
+                raise Invalid(Code.DUPLICATE, "already checked in", "code")
+            registration.checked_in_at = store.utcnow()
+            return Change(row=registration, action="checked_in", changes={})
+
+        outcome = await mutate(
+            info,
+            permission=permission,
+            operation="checkInWorkshopsRegistration",
+            change=change,
+            model=Registration,
+        )
+        return WorkshopsRegistrationPayload(
+            registration=WorkshopsRegistration.from_row(outcome.row) if outcome.row else None,
+            errors=_errors(outcome.errors),
+        )
+
+
+def _domain_event(type_: str, registration: Registration) -> DomainEvent:
+    return DomainEvent(
+        type=type_,
+        subject=str(gid("WorkshopsRegistration", registration.id)),
+        data={"event": str(gid("WorkshopsEvent", registration.event_id))},
+    )

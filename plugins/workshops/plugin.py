@@ -1,0 +1,48 @@
+"""The workshops plugin's hook implementations (registered under the ``bocage`` entry points)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bocage.core.api import Permission, RestRoute, Seeder, hookimpl
+from bocage.plugins.workshops import graphql
+from bocage.plugins.workshops.permissions import ALL
+
+
+@hookimpl
+def bocage_permissions() -> list[Permission]:
+    return list(ALL)
+
+
+@hookimpl
+def bocage_migration_locations() -> list[Path]:
+    return [Path(__file__).parent / "migrations"]
+
+
+@hookimpl
+def bocage_graphql_types() -> list[type]:
+    return [graphql.WorkshopsEvent, graphql.WorkshopsRegistration]
+
+
+@hookimpl
+def bocage_graphql_query() -> list[type]:
+    return [graphql.WorkshopsQuery]
+
+
+@hookimpl
+def bocage_graphql_mutation() -> list[type]:
+    return [graphql.WorkshopsMutation]
+
+
+@hookimpl
+def bocage_routes() -> list[RestRoute]:
+    from bocage.plugins.workshops.ical import ROUTES
+
+    return list(ROUTES)
+
+
+@hookimpl
+def bocage_seed() -> Seeder:
+    from bocage.plugins.workshops.seed import seed
+
+    return seed

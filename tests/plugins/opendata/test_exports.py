@@ -1,0 +1,130 @@
+"""Streamed exports and HTTP caching (ETag, Last-Modified, 304)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from typing import Any
+
+import httpx
+import pytest
+from openpyxl import load_workbook
+
+EXPORT = "/api/opendata/datasets/{}/export.{}"
+
+
+@pytest.fixture
+async def communes(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = (
+        await client.get("/api/opendata/datasets/communes/records")
+    ).json()["items"]
+    return items
+
+
+async def test_csv(client: httpx.AsyncClient, communes: list[dict[str, Any]]) -> None:
+    response = await client.get(EXPORT.format("communes", "csv"))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert 'filename="communes.csv"' in response.headers["content-disposition"]
+    assert not response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    assert [r["nis_code"] for r in rows] == [c["nis_code"] for c in communes]
+
+
+async def test_csv_for_french_excel(client: httpx.AsyncClient) -> None:
+    response = await client.get(
+        EXPORT.format("indicator-values", "csv"), params={"dialect": "excel-fr", "limit": "5"}
+    )
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    text = response.content.decode("utf-8-sig")
+    header, first = text.splitlines()[:2]
+    assert header.startswith("id;indicator_id;project_id;")
+    assert len(first.split(";")) == len(header.split(";"))
+
+
+async def test_json_and_ndjson(client: httpx.AsyncClient, communes: list[dict[str, Any]]) -> None:
+    as_json = (await client.get(EXPORT.format("communes", "json"))).json()
+    assert as_json == communes
+    response = await client.get(EXPORT.format("communes", "ndjson"))
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    assert [json.loads(line) for line in response.text.splitlines()] == communes
+
+
+async def test_json_of_nothing_is_an_empty_list(client: httpx.AsyncClient) -> None:
+    response = await client.get(EXPORT.format("communes", "json"), params={"nis_code": "00000"})
+    assert response.json() == []
+
+
+async def test_xlsx(client: httpx.AsyncClient, communes: list[dict[str, Any]]) -> None:
+    response = await client.get(EXPORT.format("communes", "xlsx"), params={"fields": "id,name_fr"})
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("id", "name_fr")
+    assert rows[1:] == [(c["id"], c["name_fr"]) for c in communes]
+
+
+async def test_gzip_on_request(client: httpx.AsyncClient) -> None:
+    plain = await client.get(EXPORT.format("stakeholders", "ndjson"))
+    packed = await client.get(EXPORT.format("stakeholders", "ndjson.gz"))
+    assert packed.headers["content-type"] == "application/gzip"
+    assert 'filename="stakeholders.ndjson.gz"' in packed.headers["content-disposition"]
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content)
+
+
+async def test_filters_and_order_apply_to_exports(client: httpx.AsyncClient) -> None:
+    rows = (
+        await client.get(
+            EXPORT.format("projects", "json"),
+            params={"status": "planned", "order": "-budget", "fields": "id,status,budget"},
+        )
+    ).json()
+    assert rows and {r["status"] for r in rows} == {"planned"}
+    budgets = [r["budget"] for r in rows if r["budget"] is not None]
+    assert budgets == sorted(budgets, reverse=True)
+
+
+async def test_export_mistakes(client: httpx.AsyncClient) -> None:
+    assert (await client.get(EXPORT.format("projects", "pdf"))).status_code == 404
+    assert (await client.get(EXPORT.format("projects", "csv.zip"))).status_code == 404
+    bad = await client.get(EXPORT.format("projects", "csv"), params={"dialect": "klingon"})
+    assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        EXPORT.format("projects", "csv"),
+        "/api/opendata/datasets/projects/records?status=planned",
+        "/api/opendata/datasets/projects",
+        "/api/opendata/datasets/projects/dcat.ttl",
+        "/api/opendata/catalog.jsonld",
+    ],
+)
+async def test_conditional_get(client: httpx.AsyncClient, path: str) -> None:
+    first = await client.get(path)
+    assert first.status_code == 200
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    again = await client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["etag"] == etag
+    assert again.content == b""
+    by_date = await client.get(path, headers={"If-Modified-Since": modified})
+    assert by_date.status_code == 304
+    stale = await client.get(path, headers={"If-None-Match": 'W/"other"'})
+    assert stale.status_code == 200
+
+
+async def test_etag_depends_on_the_query(client: httpx.AsyncClient) -> None:
+    path = "/api/opendata/datasets/projects/records"
+    one = await client.get(path, params={"status": "planned"})
+    other = await client.get(path, params={"status": "done"})
+    assert one.headers["etag"] != other.headers["etag"]
+
+
+async def test_cors_for_browsers(client: httpx.AsyncClient) -> None:
+    response = await client.get(
+        EXPORT.format("communes", "csv"), headers={"Origin": "https://commune.example.be"}
+    )
+    assert response.headers.get("access-control-allow-origin")

@@ -1,0 +1,117 @@
+"""Anonymity by construction: from the database alone, an anonymous response cannot be linked
+to a token, a person or an address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Date, func, inspect, select
+
+from bocage.core.db import PERSONAL, Base
+from bocage.plugins.surveys import models as sm
+
+#: What a response or its answers must never carry.
+IDENTIFYING = ("token", "invitation", "contact", "person", "stakeholder", "ip", "address", "user")
+
+
+async def _schema(world: Any) -> dict[str, Any]:
+    def read(connection: Any) -> dict[str, Any]:
+        inspector = inspect(connection)
+        return {
+            table: {
+                "columns": {c["name"]: c["type"] for c in inspector.get_columns(table)},
+                "fks": inspector.get_foreign_keys(table),
+            }
+            for table in inspector.get_table_names()
+        }
+
+    async with world.engine.connect() as connection:
+        return await connection.run_sync(read)
+
+
+def _links(schema: dict[str, Any]) -> dict[str, set[str]]:
+    """Which tables each table points to, and is pointed to by (an undirected join graph)."""
+    graph: dict[str, set[str]] = {name: set() for name in schema}
+    for name, table in schema.items():
+        for fk in table["fks"]:
+            graph[name].add(fk["referred_table"])
+            graph[fk["referred_table"]].add(name)
+    return graph
+
+
+async def test_an_anonymous_response_has_no_join_path_to_who_answered(world: Any) -> None:
+    schema = await _schema(world)
+    for table in ("surveys_response", "surveys_answer"):
+        columns = schema[table]["columns"]
+        assert not [c for c in columns if any(word in c for word in IDENTIFYING)], columns
+        referred = {fk["referred_table"] for fk in schema[table]["fks"]}
+        assert referred <= {
+            "surveys_survey",
+            "surveys_question_set",
+            "surveys_question",
+            "surveys_response",
+        }, referred
+    # Day only: no timestamp on a response or its answers.
+    response_columns = schema["surveys_response"]["columns"]
+    assert isinstance(response_columns["submitted_on"], Date)
+    assert not [c for c in response_columns if c.endswith("_at")]
+    # The only path from a response to an invitation (thus a contact or stakeholder) is the
+    # attribution table, which anonymous surveys never write to (see the next test).
+    graph = _links(schema)
+    reachable, frontier = set(), ["surveys_response"]
+    while frontier:
+        table = frontier.pop()
+        for neighbour in graph[table] - reachable:
+            if neighbour == "surveys_attribution":
+                continue  # the attributed surveys' bridge, tested empty below
+            reachable.add(neighbour)
+            if neighbour not in ("surveys_survey",):  # every response shares its survey
+                frontier.append(neighbour)
+    assert not reachable & {"surveys_invitation", "contact", "stakeholder"}, reachable
+    # Invitations record no time of submission (it could be matched with storage order).
+    assert not [c for c in schema["surveys_invitation"]["columns"] if c.endswith("updated_at")]
+
+
+async def test_anonymous_responses_by_invitation_leave_no_trace(
+    run: Any, sv: Any, world: Any
+) -> None:
+    survey = await sv.create(anonymous=True)
+    invited = await run(
+        sv.INVITE, {"input": {"survey": survey["id"], "count": 3}}, principal=sv.ADMIN
+    )
+    tokens = [i["token"] for i in invited["data"]["inviteToSurvey"]["invitations"]]
+    for token in tokens:
+        body = await run(sv.SUBMIT, {"input": {"token": token, "answers": sv.VALID}})
+        assert body["data"]["submitSurveyResponse"]["submitted"]
+    async with world.sessionmaker() as session:
+        assert (
+            await session.execute(select(func.count()).select_from(sm.Attribution))
+        ).scalar() == 0
+        survey_key = (await session.execute(select(func.max(sm.Survey.id)))).scalar()
+        responses = (
+            (await session.execute(select(sm.Response).where(sm.Response.survey_id == survey_key)))
+            .scalars()
+            .all()
+        )
+        invitations = (await session.execute(select(sm.Invitation))).scalars().all()
+    assert len(responses) == 3
+    # Random keys: nothing orders responses like the invitations.
+    assert all(len(r.id) >= 20 and not r.id.isdigit() for r in responses)
+    assert all(i.submitted and i.draft_answers is None for i in invitations)
+    assert not {t for t in tokens} & {i.token_hash for i in invitations}  # only hashes kept
+
+
+def test_attributed_answers_and_invitations_are_declared_personal() -> None:
+    personal = {
+        (table.name, column.name)
+        for table in Base.metadata.tables.values()
+        if table.name.startswith("surveys_")
+        for column in table.columns
+        if column.info.get(PERSONAL)
+    }
+    assert personal == {
+        ("surveys_attribution", "invitation_id"),
+        ("surveys_invitation", "contact_id"),
+        ("surveys_invitation", "draft_answers"),
+        ("surveys_answer", "free_text"),
+    }

@@ -1,0 +1,220 @@
+"""Fixtures of the workshops tests: a fresh copy of a small demo database per test, GraphQL run
+as a given principal, and an HTTP client on an app over that copy."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+
+from bocage.core import migrate
+from bocage.core.app import create_app
+from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
+from bocage.core.db import create_engine, sessionmaker
+from bocage.core.graphql.context import Context
+from bocage.core.graphql.schema import build_schema
+from bocage.core.host import PluginHost
+from bocage.core.seed import seed_all
+from bocage.core.settings import load_settings
+
+Run = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture(scope="session")
+async def workshops_base_url(databases: Any) -> str:
+    url = await databases.new()
+    settings = load_settings(database_url=url)
+    host = PluginHost(settings)
+    engine = create_engine(settings)
+    await migrate.upgrade(engine, host)
+    await seed_all(engine, host, scale=0.2)
+    await engine.dispose()
+    return url
+
+
+class World:
+    settings: Any
+    host: Any
+    engine: Any
+    schema: Any
+    sessionmaker: Any
+
+
+@pytest.fixture
+async def world(
+    databases: Any, workshops_base_url: str, make_settings: Any
+) -> AsyncIterator[World]:
+    settings = make_settings(await databases.clone(workshops_base_url))
+    w = World()
+    w.settings, w.host = settings, PluginHost(settings)
+    w.engine = create_engine(settings)
+    w.schema = build_schema(w.host)
+    w.sessionmaker = sessionmaker(w.engine)
+    yield w
+    await w.engine.dispose()
+
+
+@pytest.fixture
+def run(world: World) -> Run:
+    async def execute(
+        query: str, variables: dict[str, Any] | None = None, *, principal: Principal = ANONYMOUS
+    ) -> dict[str, Any]:
+        context = Context(
+            settings=world.settings,
+            host=world.host,
+            sessionmaker=world.sessionmaker,
+            language="fr",
+            principal=principal,
+        )
+        try:
+            result = await world.schema.execute(
+                query, variable_values=variables, context_value=context
+            )
+        finally:
+            await context.close()
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [
+                {"message": e.message, "extensions": e.extensions} for e in result.errors
+            ]
+        return body
+
+    return execute
+
+
+@pytest.fixture
+async def http(world: World) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(world.settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bocage.test") as c:
+            yield c
+
+
+ORGANISER = Principal(
+    kind=PrincipalKind.PERSON, subject="gal-staff", roles=frozenset({Role.TERRITORY_ADMIN})
+)
+ORGANISER_CLIENT = Principal(
+    kind=PrincipalKind.CLIENT,
+    subject="client-agenda",
+    client_id="client-agenda",
+    roles=frozenset({Role.INTEGRATOR}),
+    scopes=frozenset({"workshops:organise"}),
+)
+DOOR = Principal(
+    kind=PrincipalKind.CLIENT,
+    subject="client-door",
+    client_id="client-door",
+    roles=frozenset({Role.INTEGRATOR}),
+    scopes=frozenset({"workshops:check_in"}),
+)
+EDITOR = Principal(
+    kind=PrincipalKind.PERSON,
+    subject="editor",
+    roles=frozenset({Role.COMMUNE_EDITOR}),
+    communes=frozenset({"64034"}),
+)
+PERSON = Principal(kind=PrincipalKind.PERSON, subject="citizen-1")
+
+CREATE = """
+mutation($input: CreateWorkshopsEventInput!) {
+  createWorkshopsEvent(input: $input) {
+    event { id version sequence status startsAt endsAt capacity uid }
+    errors { field code message }
+  }
+}"""
+PUBLISH = """
+mutation($input: WorkshopsEventVersionInput!) {
+  publishWorkshopsEvent(input: $input) {
+    event { id version sequence status } errors { field code message }
+  }
+}"""
+CANCEL_EVENT = """
+mutation($input: WorkshopsEventVersionInput!) {
+  cancelWorkshopsEvent(input: $input) {
+    event { id version sequence status } errors { field code message }
+  }
+}"""
+UPDATE = """
+mutation($input: UpdateWorkshopsEventInput!) {
+  updateWorkshopsEvent(input: $input) {
+    event { id version sequence title startsAt } errors { field code message }
+  }
+}"""
+REGISTER = """
+mutation($input: RegisterForWorkshopsEventInput!) {
+  registerForWorkshopsEvent(input: $input) {
+    registration { id status waitlistPosition }
+    cancelToken checkInCode
+    errors { field code message }
+  }
+}"""
+CANCEL = """
+mutation($input: CancelWorkshopsRegistrationInput!) {
+  cancelWorkshopsRegistration(input: $input) {
+    registration { id status } errors { field code message }
+  }
+}"""
+REGISTRATIONS = """
+query($id: ID!) {
+  workshopsEvent(id: $id) {
+    confirmedCount waitlistCount seatsLeft
+    registrations { id status waitlistPosition checkedIn signedIn }
+  }
+}"""
+
+
+def event_input(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "kind": "TRAINING",
+        "title": {"fr": "Formation : outils collaboratifs", "nl": "Opleiding"},
+        "description": {"fr": "Une matinée."},
+        "startsAt": "2099-03-28T09:00:00",
+        "endsAt": "2099-03-28T12:00:00",
+        "address": "Rue de la Station 1, Hannut",
+        "audiences": ["ASSOCIATIONS"],
+        "series": "Formations 2099",
+        "capacity": 10,
+    }
+    values.update(overrides)
+    return values
+
+
+async def published_event(run: Run, **overrides: Any) -> dict[str, Any]:
+    created = await run(CREATE, {"input": event_input(**overrides)}, principal=ORGANISER)
+    payload = created["data"]["createWorkshopsEvent"]
+    assert payload["errors"] == [], payload
+    event = payload["event"]
+    published = await run(
+        PUBLISH, {"input": {"id": event["id"], "version": event["version"]}}, principal=ORGANISER
+    )
+    assert published["data"]["publishWorkshopsEvent"]["errors"] == []
+    return {**event, **published["data"]["publishWorkshopsEvent"]["event"]}
+
+
+@pytest.fixture
+def ws(run: Run) -> Any:
+    """The helpers above, for test modules (which cannot import a conftest)."""
+
+    async def publish(**overrides: Any) -> dict[str, Any]:
+        return await published_event(run, **overrides)
+
+    return SimpleNamespace(
+        ORGANISER=ORGANISER,
+        ORGANISER_CLIENT=ORGANISER_CLIENT,
+        DOOR=DOOR,
+        EDITOR=EDITOR,
+        PERSON=PERSON,
+        CREATE=CREATE,
+        PUBLISH=PUBLISH,
+        CANCEL_EVENT=CANCEL_EVENT,
+        UPDATE=UPDATE,
+        REGISTER=REGISTER,
+        CANCEL=CANCEL,
+        REGISTRATIONS=REGISTRATIONS,
+        event_input=event_input,
+        publish=publish,
+    )
