@@ -236,3 +236,77 @@ def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
 @pytest.fixture
 def make_settings() -> Callable[..., Settings]:
     return settings_for
+
+
+# -- a writable demo world, and GraphQL run as a given principal --------------------------------
+
+
+@pytest.fixture(scope="session")
+async def small_demo_url(databases: Databases) -> str:
+    """A migrated database with a small demo GAL (every enabled plugin's demo data too),
+    copied for every test that writes."""
+    url = await databases.new()
+    settings = settings_for(url)
+    host = PluginHost(settings)
+    engine = create_engine(settings)
+    await migrate.upgrade(engine, host)
+    await seed_all(engine, host, scale=0.2)
+    await engine.dispose()
+    return url
+
+
+class World:
+    """A fresh copy of the small demo database, with its settings, host, schema and engine."""
+
+    settings: Settings
+    host: PluginHost
+    engine: Any
+    schema: Any
+    sessionmaker: Any
+
+
+@pytest.fixture
+async def world(databases: Databases, small_demo_url: str) -> AsyncIterator[World]:
+    from bocage.core.db import sessionmaker
+    from bocage.core.graphql.schema import build_schema
+
+    w = World()
+    w.settings = settings_for(await databases.clone(small_demo_url))
+    w.host = PluginHost(w.settings)
+    w.engine = create_engine(w.settings)
+    w.schema = build_schema(w.host)
+    w.sessionmaker = sessionmaker(w.engine)
+    yield w
+    await w.engine.dispose()
+
+
+@pytest.fixture
+def run(world: World) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """Execute a GraphQL document on ``world`` as ``principal`` (anonymous by default)."""
+    from bocage.core.auth.principal import ANONYMOUS, Principal
+    from bocage.core.graphql.context import Context
+
+    async def execute(
+        query: str, variables: dict[str, Any] | None = None, *, principal: Principal = ANONYMOUS
+    ) -> dict[str, Any]:
+        context = Context(
+            settings=world.settings,
+            host=world.host,
+            sessionmaker=world.sessionmaker,
+            language="fr",
+            principal=principal,
+        )
+        try:
+            result = await world.schema.execute(
+                query, variable_values=variables, context_value=context
+            )
+        finally:
+            await context.close()
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [
+                {"message": e.message, "extensions": e.extensions} for e in result.errors
+            ]
+        return body
+
+    return execute

@@ -37,18 +37,6 @@ def serve_demo(demo_database_url: str, make_settings: Callable[..., Any]) -> Cal
 
 
 @pytest.fixture(scope="module")
-async def writable_url(databases: Any) -> str:
-    """A migrated database with a small demo GAL, for the tests of this module that write."""
-    from bocage.core import migrate
-    from bocage.core.db import create_engine
-    from bocage.core.seed import seed_all
-    from bocage.core.settings import load_settings
-
-    url = await databases.new()
-    settings = load_settings(database_url=url, rate_limit="off")
-    host = PluginHost(settings)
-    engine = create_engine(settings)
-    await migrate.upgrade(engine, host)
-    await seed_all(engine, host, scale=0.2)
-    await engine.dispose()
-    return url
+async def writable_url(databases: Any, small_demo_url: str) -> str:
+    """A copy of the small demo GAL, for the tests of this module that write."""
+    return str(await databases.clone(small_demo_url))

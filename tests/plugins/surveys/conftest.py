@@ -3,81 +3,14 @@ as a given principal, and a survey with every question type."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from bocage.core import migrate
-from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
-from bocage.core.db import create_engine, sessionmaker
-from bocage.core.graphql.context import Context
-from bocage.core.graphql.schema import build_schema
-from bocage.core.host import PluginHost
-from bocage.core.seed import seed_all
-from bocage.core.settings import load_settings
+from bocage.core.auth.principal import Principal, PrincipalKind, Role
 
 Run = Callable[..., Awaitable[dict[str, Any]]]
-
-
-@pytest.fixture(scope="session")
-async def surveys_base_url(databases: Any) -> str:
-    url = await databases.new()
-    settings = load_settings(database_url=url)
-    host = PluginHost(settings)
-    engine = create_engine(settings)
-    await migrate.upgrade(engine, host)
-    await seed_all(engine, host, scale=0.2)
-    await engine.dispose()
-    return url
-
-
-class World:
-    settings: Any
-    host: Any
-    engine: Any
-    schema: Any
-    sessionmaker: Any
-
-
-@pytest.fixture
-async def world(databases: Any, surveys_base_url: str, make_settings: Any) -> AsyncIterator[World]:
-    settings = make_settings(await databases.clone(surveys_base_url))
-    w = World()
-    w.settings, w.host = settings, PluginHost(settings)
-    w.engine = create_engine(settings)
-    w.schema = build_schema(w.host)
-    w.sessionmaker = sessionmaker(w.engine)
-    yield w
-    await w.engine.dispose()
-
-
-@pytest.fixture
-def run(world: World) -> Run:
-    async def execute(
-        query: str, variables: dict[str, Any] | None = None, *, principal: Principal = ANONYMOUS
-    ) -> dict[str, Any]:
-        context = Context(
-            settings=world.settings,
-            host=world.host,
-            sessionmaker=world.sessionmaker,
-            language="fr",
-            principal=principal,
-        )
-        try:
-            result = await world.schema.execute(
-                query, variable_values=variables, context_value=context
-            )
-        finally:
-            await context.close()
-        body: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            body["errors"] = [
-                {"message": e.message, "extensions": e.extensions} for e in result.errors
-            ]
-        return body
-
-    return execute
 
 
 ADMIN = Principal(
