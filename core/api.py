@@ -47,6 +47,7 @@ from bocage.core.hookspecs import (
     hookimpl,
 )
 from bocage.core.http import error_response
+from bocage.core.models import Commune, Project, Stakeholder, Territory
 from bocage.core.settings import PluginSettings
 
 if TYPE_CHECKING:
@@ -61,6 +62,10 @@ def request_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
 
 
 __all__ = [
+    "Commune",
+    "Project",
+    "Stakeholder",
+    "Territory",
     "ANONYMOUS",
     "AuthenticationError",
     "request_principal",

@@ -18,23 +18,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import column, func, select, table, update
+from sqlalchemy import func, select, update
 
-from bocage.core.api import Code, Invalid
+from bocage.core.api import Code, Commune, Invalid, Stakeholder, Territory
 from bocage.plugins.workshops.models import Event, EventStatus, Registration, RegistrationStatus
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
-#: The core tables the plugin reads (by name: the plugin contract exports no core model).
-COMMUNE = table(
-    "commune",
-    column("id"),
-    column("nis_code"),
-    column("territory_id"),
-    column("deleted_at"),
-)
-TERRITORY = table("territory", column("id"), column("slug"), column("deleted_at"))
-STAKEHOLDER = table("stakeholder", column("id"), column("deleted_at"))
+#: The core tables the plugin reads, through the contract's core models.
+COMMUNE = Commune.__table__
+TERRITORY = Territory.__table__
+STAKEHOLDER = Stakeholder.__table__
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
