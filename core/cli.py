@@ -53,12 +53,19 @@ class Runtime:
             await engine.dispose()
 
 
+@functools.cache
+def runtime() -> Runtime:
+    """The process's settings and plugins, loaded once (the CLI needs them to list the
+    plugins' commands, then again to run one)."""
+    return Runtime()
+
+
 def pass_runtime(command: Callable[..., T]) -> Callable[..., T]:
     """Give the command a :class:`Runtime`, built when it runs (so ``--help`` needs none)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> T:
-        return command(Runtime(), *args, **kwargs)
+        return command(runtime(), *args, **kwargs)
 
     return wrapper
 
@@ -581,7 +588,7 @@ def token(
 def _add_plugin_commands() -> None:
     """Plugins' commands, added at import so that ``bocage --help`` lists them."""
     try:
-        rt = Runtime()
+        rt = runtime()
     except BocageStartupError:
         return  # reported when a command runs
     taken = set(main.commands)
