@@ -13,6 +13,7 @@ from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
 from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.db import Base, SoftDeletable, Timestamped, Versioned, personal
 from bocage.core.errors import PluginError
+from bocage.core.events import event_for, record_event
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.errors import BadInput, BocageError, NotFound
 from bocage.core.graphql.i18n import Language, Translations, translated
@@ -113,6 +114,8 @@ __all__ = [
     "cost",
     "decode_id",
     "error_response",
+    "event_for",
+    "record_event",
     "hookimpl",
     "paginate",
     "personal",

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bocage.core.hookspecs import Permission, Seeder, hookimpl
+from bocage.core.hookspecs import Permission, RestRoute, Seeder, hookimpl
 
 
 @hookimpl
 def bocage_graphql_query() -> Sequence[type]:
+    from bocage.core.graphql.changes import ChangesQuery
     from bocage.core.graphql.privacy import PrivacyQuery
     from bocage.core.graphql.query import CoreQuery, node_query
 
-    return [CoreQuery, PrivacyQuery, node_query()]
+    return [CoreQuery, PrivacyQuery, ChangesQuery, node_query()]
+
+
+@hookimpl
+def bocage_routes() -> Sequence[RestRoute]:
+    from bocage.core.changes_http import route
+
+    return [route()]
 
 
 @hookimpl

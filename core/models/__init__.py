@@ -10,6 +10,7 @@ from bocage.core.models.enums import (
     StakeholderNeed,
     StakeholderRole,
 )
+from bocage.core.models.events import EventRecord
 from bocage.core.models.projects import (
     Indicator,
     IndicatorValue,
@@ -33,6 +34,7 @@ __all__ = [
     "IdempotencyKey",
     "Commune",
     "Contact",
+    "EventRecord",
     "Indicator",
     "IndicatorValue",
     "OperationalObjective",

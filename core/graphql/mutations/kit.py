@@ -24,7 +24,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bocage.core.auth import policy
 from bocage.core.db import PERSONAL, utcnow
-from bocage.core.hookspecs import DomainEvent, Permission
+from bocage.core.events import announce, event_for, record_event
+from bocage.core.hookspecs import Permission
 from bocage.core.models import AuditEntry, IdempotencyKey
 from bocage.core.settings import LANGUAGES
 
@@ -160,6 +161,9 @@ class Change:
     row: Any
     action: str
     changes: dict[str, dict[str, Any]]
+    #: What a change-feed reader or webhook subscriber needs to learn of it; by default none,
+    #: or the mutation's own permission when the row holds personal data.
+    permission: str | None = None
 
 
 def audit(session: AsyncSession, principal: Principal, change: Change) -> None:
@@ -235,6 +239,12 @@ async def mutate(
                 done = await change(session, principal)
                 await session.flush()
                 audit(session, principal, done)
+                await record_event(
+                    session,
+                    event_for(done.row, done.action, changed=sorted(done.changes)),
+                    permission=done.permission
+                    or (permission.code if personal_keys(type(done.row)) else None),
+                )
                 if key is not None:
                     session.add(
                         IdempotencyKey(
@@ -264,11 +274,7 @@ async def mutate(
                 raise
             continue  # a concurrent retry with the same key won the race: replay it
         await context.forget_loaded()
-        context.host.emit(
-            DomainEvent(
-                type=f"{type(done.row).__name__.lower()}.{done.action}", subject=str(done.row.id)
-            )
-        )
+        announce(context.host, session)
         return Outcome(row=done.row)
     raise RuntimeError("idempotency key race could not be resolved")  # pragma: no cover
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import strawberry
@@ -29,7 +30,7 @@ from bocage.core.graphql.mutations.kit import (
     require_ids,
     translations,
 )
-from bocage.core.graphql.personal import Contact
+from bocage.core.graphql.personal import CONTACTS_READ, Contact
 from bocage.core.graphql.types import Commune, Stakeholder
 from bocage.core.hookspecs import Permission
 
@@ -362,7 +363,10 @@ class StakeholderMutations:
             session.add(contact)
             await session.flush()
             return Change(
-                row=contact, action="created", changes=column_changes(contact, created=True)
+                row=contact,
+                action="created",
+                changes=column_changes(contact, created=True),
+                permission=CONTACTS_READ.code,
             )
 
         return _contact_payload(
@@ -401,7 +405,12 @@ class StakeholderMutations:
                 value = getattr(input, name)
                 if given(value):
                     setattr(contact, name, check(value))
-            return Change(row=contact, action="updated", changes=column_changes(contact))
+            return Change(
+                row=contact,
+                action="updated",
+                changes=column_changes(contact),
+                permission=CONTACTS_READ.code,
+            )
 
         return _contact_payload(
             await mutate(
@@ -426,7 +435,7 @@ class StakeholderMutations:
                 "id",
             )
             check_version(contact, input.version)
-            return archive(contact)
+            return dataclasses.replace(archive(contact), permission=CONTACTS_READ.code)
 
         return _contact_payload(
             await mutate(

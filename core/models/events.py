@@ -1,0 +1,44 @@
+"""The event log: every domain event, written in the transaction of the change that causes it.
+
+It is the transactional outbox (webhooks and background jobs read it, so a rolled-back change
+never emits anything) and the change feed (integrators read it "since cursor X", in ``id``
+order, deletions included).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bocage.core.db import Base, JSONType, utcnow
+
+#: ``BIGINT`` on PostgreSQL; SQLite's ``INTEGER PRIMARY KEY`` is its rowid (64-bit already).
+BigKey = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class EventRecord(Base):
+    """One domain event. ``id`` is the feed's order: on PostgreSQL, writers take a transaction
+    lock before inserting, so ids become visible in increasing order and a reader that has seen
+    id N will never later see a smaller one (no gap for "since cursor" readers)."""
+
+    __tablename__ = "event_log"
+    __table_args__ = (
+        Index("ix_event_log_object", "object_type", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
+    #: A random UUID: what subscribers de-duplicate on.
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    type: Mapped[str] = mapped_column(String(80), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(60))
+    object_id: Mapped[int | None]
+    #: The Relay global ID of the object concerned.
+    subject: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: The permission a reader or subscriber needs (``None``: anyone may know of it).
+    permission: Mapped[str | None] = mapped_column(String(80))
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
