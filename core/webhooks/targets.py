@@ -53,8 +53,8 @@ def refusal(address: IPAddress) -> str | None:
         ("is_unspecified", "an unspecified address"),
         ("is_link_local", "a link-local address"),
         ("is_multicast", "a multicast address"),
-        ("is_private", "a private address"),
         ("is_reserved", "a reserved address"),
+        ("is_private", "a private address"),
     )
     for attribute, why in checks:
         if getattr(address, attribute):
