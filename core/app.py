@@ -30,9 +30,11 @@ from bocage.core.db import create_engine, sessionmaker
 from bocage.core.errors import PluginError
 from bocage.core.graphql.schema import GraphQLView, build_schema
 from bocage.core.host import PluginHost
+from bocage.core.jobs import job_kinds
 from bocage.core.middleware import protective_middleware
 from bocage.core.openapi import openapi_document
 from bocage.core.settings import Settings, load_settings
+from bocage.core.webhooks import event_types
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -86,6 +88,8 @@ def create_app(
     engine = engine or create_engine(settings)
     schema = build_schema(host)
     openapi = openapi_document(host)
+    job_kinds(host)  # a job kind or webhook event type declared twice stops startup here
+    event_types(host)
     session_factory = sessionmaker(engine)
     keys = KeyStore(session_factory, settings)
     authenticator = Authenticator(settings, keys)

@@ -112,12 +112,15 @@ JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 @dataclass(frozen=True)
 class JobKind:
     """A kind of background job: ``name`` (unique, e.g. ``workshops.reminder``), the async
-    ``handler``, and how many attempts it gets (``None``: ``BOCAGE_JOBS_MAX_ATTEMPTS``)."""
+    ``handler``, and how many attempts it gets (``None``: ``BOCAGE_JOBS_MAX_ATTEMPTS``).
+    ``personal``: the payload holds personal data (addresses, names) and is erased once the
+    job succeeded."""
 
     name: str
     handler: JobHandler
     max_attempts: int | None = None
     description: str = ""
+    personal: bool = False
 
 
 @dataclass(frozen=True)

@@ -181,10 +181,22 @@ class Worker:
                 run_at=next_at,
             )
         else:
-            await self._finish(job, status="succeeded", last_error=None, run_at=None)
+            await self._finish(
+                job,
+                status="succeeded",
+                last_error=None,
+                run_at=None,
+                forget_payload=kind.personal,
+            )
 
     async def _finish(
-        self, job: Claimed, *, status: str, last_error: str | None, run_at: dt.datetime | None
+        self,
+        job: Claimed,
+        *,
+        status: str,
+        last_error: str | None,
+        run_at: dt.datetime | None,
+        forget_payload: bool = False,
     ) -> None:
         values: dict[str, Any] = {
             "status": status,
@@ -194,6 +206,8 @@ class Worker:
         }
         if run_at is not None:
             values["run_at"] = run_at
+        if forget_payload:  # personal data is kept no longer than needed
+            values["payload"] = {}
         if status in ("succeeded", "dead"):
             values["finished_at"] = utcnow()
         # Only if the job is still ours: a lease that expired meanwhile gave it to another.

@@ -114,7 +114,7 @@ async def send(context: JobContext, payload: dict[str, Any]) -> None:
 
 
 def job_kind() -> JobKind:
-    return JobKind(name=SEND, handler=send, description="Send one e-mail over SMTP.")
+    return JobKind(name=SEND, handler=send, description="Send one e-mail over SMTP.", personal=True)
 
 
 __all__ = ["MailNotConfigured", "build_message", "enqueue_email", "job_kind"]
