@@ -4,6 +4,7 @@ again after a worker died; plugins' webhook event types (``bocage_webhook_events
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import time
@@ -243,3 +244,45 @@ def test_a_job_kind_or_event_type_declared_twice_stops_startup(make_settings: An
         job_kinds(host)
     with pytest.raises(PluginError, match="'tests.sample_taken' is declared by both"):
         event_types(host)
+
+
+async def test_the_server_runs_the_worker_in_process_when_asked(
+    hooks: Any, gql_as: Any, receiver: Any, kit: Any
+) -> None:
+    from bocage.core.app import create_app
+
+    await kit.subscribe(gql_as, receiver.url, ["project.created"])
+    app = create_app(hooks.settings, host=hooks.host, run_worker=True)
+    async with app.router.lifespan_context(app):
+        await kit.create_project(gql_as, hooks, "In process")
+        await kit.wait_for(lambda: len(receiver.requests) == 1)
+    # Without it (the default of create_app, and of `auto` on PostgreSQL) nothing is sent.
+    app = create_app(hooks.settings, host=hooks.host)
+    async with app.router.lifespan_context(app):
+        await kit.create_project(gql_as, hooks, "No worker")
+        await asyncio.sleep(0.5)
+    assert len(receiver.requests) == 1
+
+
+def test_the_in_process_worker_setting(make_settings: Any) -> None:
+    sqlite, pg = "sqlite+aiosqlite:///x.db", "postgresql+asyncpg://u@h/db"
+    assert make_settings(sqlite).jobs_run_in_process is True
+    assert make_settings(pg).jobs_run_in_process is False
+    assert make_settings(pg, jobs_in_process="on").jobs_run_in_process is True
+    assert make_settings(sqlite, jobs_in_process="off").jobs_run_in_process is False
+
+
+async def test_bocage_worker_burst_runs_what_is_due_and_exits(
+    hooks: Any, gql_as: Any, receiver: Any, kit: Any, cli: Any
+) -> None:
+    await kit.subscribe(gql_as, receiver.url, ["project.created"])
+    for i in range(3):
+        await kit.create_project(gql_as, hooks, f"Burst {i}")
+    result = await asyncio.to_thread(
+        cli,
+        "worker",
+        "--burst",
+        env={"BOCAGE_DATABASE_URL": hooks.url, "BOCAGE_WEBHOOKS_ALLOW_PRIVATE_TARGETS": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(receiver.ids()) == sorted(await kit.event_ids(hooks, "project.created"))
