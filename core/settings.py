@@ -216,6 +216,12 @@ class Settings(BaseSettings):
     jobs_retry_max_seconds: float = Field(
         3600.0, ge=0, description="Longest delay between two attempts of a job."
     )
+    jobs_retention_days: int = Field(
+        14,
+        ge=1,
+        description="Days succeeded jobs and finished webhook deliveries (with their attempts) "
+        "are kept; dead jobs stay until replayed.",
+    )
     webhooks_max_attempts: int = Field(
         10,
         ge=1,

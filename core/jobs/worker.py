@@ -13,16 +13,17 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from bocage.core.db import sessionmaker, utcnow
 from bocage.core.hookspecs import JobContext
 from bocage.core.jobs import UnknownJobKind, backoff, job_kinds
-from bocage.core.models import Job
+from bocage.core.models import Job, WebhookDelivery
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -34,6 +35,8 @@ logger = logging.getLogger("bocage.jobs")
 
 #: Longest error message kept on a job.
 ERROR_LENGTH = 2000
+#: Seconds between two clean-ups of old succeeded jobs and finished deliveries.
+PRUNE_EVERY = 3600.0
 
 
 @dataclass
@@ -64,6 +67,7 @@ class Worker:
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:120]
         self._stopping = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
+        self._next_prune = 0.0
 
     def stop(self) -> None:
         """Claim nothing more; :meth:`run` returns once the running jobs end."""
@@ -75,6 +79,9 @@ class Worker:
         try:
             while not self._stopping.is_set():
                 try:
+                    if time.monotonic() >= self._next_prune:
+                        self._next_prune = time.monotonic() + PRUNE_EVERY
+                        await self.prune()
                     relayed = await self.relay()
                     claimed = await self.claim(self.concurrency - len(self._running))
                 except Exception:  # the database went away: log, wait, try again
@@ -98,6 +105,22 @@ class Worker:
             if self._running:
                 await asyncio.gather(*self._running, return_exceptions=True)
             logger.info("worker %s stopped", self.name)
+
+    async def prune(self) -> tuple[int, int]:
+        """Delete succeeded jobs and finished deliveries older than the retention period;
+        how many of each. Dead jobs stay until an administrator replays them."""
+        cutoff = utcnow() - dt.timedelta(days=self.settings.jobs_retention_days)
+        async with self.sessionmaker() as session, session.begin():
+            jobs = await session.execute(
+                delete(Job).where(Job.status == "succeeded", Job.finished_at < cutoff)
+            )
+            deliveries = await session.execute(
+                delete(WebhookDelivery).where(
+                    WebhookDelivery.status.in_(("succeeded", "failed", "cancelled")),
+                    WebhookDelivery.created_at < cutoff,
+                )
+            )
+        return jobs.rowcount, deliveries.rowcount  # type: ignore[attr-defined]
 
     async def relay(self) -> int:
         """Turn new events into webhook delivery jobs; the number of events read."""

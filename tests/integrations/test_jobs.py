@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bocage.core import models as m
 from bocage.core.api import JobContext, JobKind, WebhookEventType, enqueue_job, hookimpl
@@ -286,3 +286,38 @@ async def test_bocage_worker_burst_runs_what_is_due_and_exits(
     )
     assert result.returncode == 0, result.stderr
     assert sorted(receiver.ids()) == sorted(await kit.event_ids(hooks, "project.created"))
+
+
+async def test_old_succeeded_jobs_and_finished_deliveries_are_pruned(
+    hooks: Any, gql_as: Any, receiver: Any, kit: Any
+) -> None:
+    from bocage.core.jobs.worker import Worker
+
+    await kit.subscribe(gql_as, receiver.url, ["project.created"])
+    for i in range(2):
+        await kit.create_project(gql_as, hooks, f"Old {i}")
+    worker = Worker(hooks.settings, hooks.host, hooks.engine)
+    await worker.run(burst=True)
+    assert len(receiver.requests) == 2
+    async with hooks.sessionmaker() as session, session.begin():
+        dead = await enqueue_job(session, "gone.plugin", {})
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=15)
+    [first, second] = await hooks.deliveries()
+    async with hooks.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(m.Job).where(m.Job.id == first.job_id).values(finished_at=long_ago)
+        )
+        await session.execute(
+            update(m.Job).where(m.Job.id == dead.id).values(status="dead", finished_at=long_ago)
+        )
+        await session.execute(
+            update(m.WebhookDelivery)
+            .where(m.WebhookDelivery.id == first.id)
+            .values(created_at=long_ago)
+        )
+    assert await worker.prune() == (1, 1)
+    assert [d.id for d in await hooks.deliveries()] == [second.id]
+    assert {j.id for j in await hooks.jobs()} == {second.job_id, dead.id}
+    async with hooks.sessionmaker() as session:
+        attempts = (await session.execute(select(m.WebhookAttempt.delivery_id))).scalars()
+        assert list(attempts) == [second.id]  # the attempts went with their delivery
