@@ -104,6 +104,9 @@ class Worker:
             stop_waiter.cancel()
             if self._running:
                 await asyncio.gather(*self._running, return_exceptions=True)
+            from bocage.core.webhooks.delivery import close_clients
+
+            await close_clients()
             logger.info("worker %s stopped", self.name)
 
     async def prune(self) -> tuple[int, int]:

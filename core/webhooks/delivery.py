@@ -10,6 +10,7 @@ the start of the response.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -56,20 +57,44 @@ def signing_secrets(subscription: WebhookSubscription) -> list[str]:
     return found
 
 
+#: One HTTP client per event loop (building one, with its TLS context, costs milliseconds).
+_CLIENTS: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+
+
+def _client() -> httpx.AsyncClient:
+    loop = asyncio.get_running_loop()
+    client = _CLIENTS.get(loop)
+    if client is None or client.is_closed:
+        # No keep-alive: connections are made to checked addresses, and one kept open for a
+        # host must never carry another host's request (same address, other TLS name).
+        client = httpx.AsyncClient(
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
+        _CLIENTS[loop] = client
+    return client
+
+
+async def close_clients() -> None:
+    """Close this event loop's client (the worker does when it stops)."""
+    client = _CLIENTS.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.aclose()
+
+
 async def post(
     url: str, body: bytes, headers: dict[str, str], *, allow_private: bool, timeout: float
 ) -> httpx.Response:
     """POST to the address ``url``'s host resolves to now, after checking it."""
     target = await resolve(url, allow_private=allow_private)
-    async with httpx.AsyncClient(
-        timeout=timeout, follow_redirects=False, trust_env=False
-    ) as client:
-        return await client.post(
-            target.pinned_url,
-            content=body,
-            headers={**headers, "host": target.host_header},
-            extensions={"sni_hostname": target.host},
-        )
+    return await _client().post(
+        target.pinned_url,
+        content=body,
+        headers={**headers, "host": target.host_header},
+        extensions={"sni_hostname": target.host},
+        timeout=timeout,
+    )
 
 
 async def deliver(context: JobContext, payload: dict[str, Any]) -> None:
