@@ -409,3 +409,62 @@ async def test_event_types_are_listed_with_their_permission(gql_as: Any) -> None
     assert by_type["contact.updated"]["permission"] == "contacts:read"
     assert by_type["contact.erased"]["permission"] == "personal_data:manage"
     assert {"commune.archived", "stakeholder.updated", "pstaction.created"} <= set(by_type)
+
+
+async def test_subscriptions_are_private_to_their_owner_and_secrets_never_logged(
+    hooks: Any, gql_as: Any, receiver: Any, kit: Any
+) -> None:
+    from sqlalchemy import select
+
+    from bocage.core import models as m
+
+    crm = kit.integrator("webhooks:manage", client_id="crm")
+    agenda = kit.integrator("webhooks:manage", client_id="agenda")
+    sub = await kit.subscribe(gql_as, receiver.url, ["project.created"], principal=crm)
+    sub_id = sub["subscription"]["id"]
+
+    one = "query($id: ID!) { webhookSubscription(id: $id) { url } }"
+    assert (await gql_as(one, {"id": sub_id}, principal=agenda))["data"] == {
+        "webhookSubscription": None
+    }
+    assert (await gql_as(one, {"id": sub_id}, principal=crm))["data"]["webhookSubscription"]
+    hijack = (
+        await gql_as(
+            kit.UPDATE_SUBSCRIPTION,
+            {"input": {"id": sub_id, "url": "https://93.184.216.34/steal"}},
+            principal=agenda,
+        )
+    )["data"]["updateWebhookSubscription"]
+    assert hijack["errors"][0]["code"] == "NOT_FOUND"
+    bad = (
+        await gql_as(
+            kit.UPDATE_SUBSCRIPTION,
+            {"input": {"id": sub_id, "eventTypes": [], "description": "x" * 501}},
+            principal=crm,
+        )
+    )["data"]["updateWebhookSubscription"]
+    assert (bad["errors"][0]["field"], bad["errors"][0]["code"]) == ("eventTypes", "REQUIRED")
+    not_an_id = (
+        await gql_as(
+            kit.UPDATE_SUBSCRIPTION, {"input": {"id": "nonsense", "active": False}}, principal=crm
+        )
+    )["data"]["updateWebhookSubscription"]
+    assert not_an_id["errors"][0]["code"] == "INVALID"
+
+    # The change feed shows subscription changes to webhook managers only, without secrets.
+    feed = """{ changes(first: 50, types: ["webhooksubscription.created"]) {
+      edges { node { type data } } } }"""
+    assert (await gql_as(feed))["data"]["changes"]["edges"] == []
+    [edge] = (await gql_as(feed, principal=kit.admin()))["data"]["changes"]["edges"]
+    assert "whsec_" not in str(edge)
+    async with hooks.sessionmaker() as session:
+        audit = (
+            await session.execute(
+                select(m.AuditEntry.changes).where(
+                    m.AuditEntry.object_type == "WebhookSubscription"
+                )
+            )
+        ).scalars()
+        logged = [str(changes) for changes in audit]
+    assert logged and all("whsec_" not in line for line in logged)
+    assert sub["secret"] not in str(logged)
