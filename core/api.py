@@ -41,13 +41,18 @@ from bocage.core.graphql.pagination import (
 )
 from bocage.core.hookspecs import (
     DomainEvent,
+    JobContext,
+    JobKind,
     Permission,
     RestRoute,
     Seeder,
     SeedOptions,
+    WebhookEventType,
     hookimpl,
 )
 from bocage.core.http import error_response
+from bocage.core.jobs import enqueue_job
+from bocage.core.mail import enqueue_email
 from bocage.core.models import Commune, Project, Stakeholder, Territory
 from bocage.core.settings import PluginSettings
 
@@ -116,6 +121,11 @@ __all__ = [
     "error_response",
     "event_for",
     "record_event",
+    "JobContext",
+    "JobKind",
+    "WebhookEventType",
+    "enqueue_email",
+    "enqueue_job",
     "hookimpl",
     "paginate",
     "personal",

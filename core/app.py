@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -29,9 +30,11 @@ from bocage.core.db import create_engine, sessionmaker
 from bocage.core.errors import PluginError
 from bocage.core.graphql.schema import GraphQLView, build_schema
 from bocage.core.host import PluginHost
+from bocage.core.jobs import job_kinds
 from bocage.core.middleware import protective_middleware
 from bocage.core.openapi import openapi_document
 from bocage.core.settings import Settings, load_settings
+from bocage.core.webhooks import event_types
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -74,13 +77,19 @@ def create_app(
     *,
     host: PluginHost | None = None,
     engine: AsyncEngine | None = None,
+    run_worker: bool = False,
 ) -> Starlette:
-    """Build the app; every plugin problem surfaces here, before the first request."""
+    """Build the app; every plugin problem surfaces here, before the first request.
+
+    ``run_worker``: run the background-job worker in the server's event loop (``bocage serve``
+    does on SQLite, see ``BOCAGE_JOBS_IN_PROCESS``)."""
     settings = settings or load_settings()
     host = host or PluginHost(settings)
     engine = engine or create_engine(settings)
     schema = build_schema(host)
     openapi = openapi_document(host)
+    job_kinds(host)  # a job kind or webhook event type declared twice stops startup here
+    event_types(host)
     session_factory = sessionmaker(engine)
     keys = KeyStore(session_factory, settings)
     authenticator = Authenticator(settings, keys)
@@ -99,9 +108,18 @@ def create_app(
         # Everything built so far (schema, app, plugins) lives as long as the process: keep it
         # out of the garbage collector's full passes, which otherwise cause the p99 tail.
         gc.freeze()
+        worker_task = None
+        if run_worker:
+            from bocage.core.jobs.worker import Worker
+
+            worker = Worker(settings, host, engine)
+            worker_task = asyncio.create_task(worker.run())
         try:
             yield
         finally:
+            if worker_task is not None:
+                worker.stop()
+                await worker_task
             await app.state.authenticator.aclose()
             await engine.dispose()
 
@@ -148,4 +166,5 @@ def create_app(
 
 def app_factory() -> Starlette:
     """Entry point for ``uvicorn --factory bocage.core.app:app_factory``."""
-    return create_app()
+    settings = load_settings()
+    return create_app(settings, run_worker=settings.jobs_run_in_process)

@@ -585,6 +585,142 @@ def token(
     click.echo(run(go()))
 
 
+# -- background jobs ------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 100),
+    default=None,
+    help="Jobs run at once (default: BOCAGE_JOBS_CONCURRENCY).",
+)
+@click.option("--burst", is_flag=True, help="Run the jobs due now, then exit (for cron).")
+@pass_runtime
+def worker(rt: Runtime, concurrency: int | None, burst: bool) -> None:
+    """Run background jobs (webhook deliveries, e-mails, plugins' jobs) until stopped.
+
+    Run as many as you like, on any machine that reaches the database; SIGTERM or Ctrl-C lets
+    the running jobs finish. On SQLite, `bocage serve` runs one itself (BOCAGE_JOBS_IN_PROCESS).
+    """
+    import logging
+    import signal
+
+    from bocage.core.jobs.worker import Worker
+
+    logging.getLogger("bocage.jobs").setLevel(rt.settings.log_level.upper())
+
+    async def go() -> None:
+        async with rt.connected() as engine:
+            await _migrated(rt, engine)
+            running = Worker(rt.settings, rt.host, engine, concurrency=concurrency)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, running.stop)
+            console.print(f"worker {running.name} running ({running.concurrency} at once)")
+            await running.run(burst=burst)
+
+    run(go())
+
+
+@main.group()
+def jobs() -> None:
+    """Inspect the background job queue; replay dead jobs."""
+
+
+def _job_rows(rt: Runtime, status: str | None, limit: int) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from bocage.core.db import sessionmaker
+    from bocage.core.models import Job
+
+    async def go() -> list[Any]:
+        async with rt.connected() as engine:
+            await _migrated(rt, engine)
+            statement = select(Job).order_by(Job.id.desc()).limit(limit)
+            if status:
+                statement = statement.where(Job.status == status)
+            async with sessionmaker(engine)() as session:
+                return list((await session.execute(statement)).scalars())
+
+    return [
+        {
+            "id": job.id,
+            "kind": job.kind,
+            "status": job.status,
+            "attempts": job.attempts,
+            "run_at": job.run_at.isoformat(),
+            "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+            "last_error": job.last_error,
+        }
+        for job in run(go())
+    ]
+
+
+def _print_jobs(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("id", "kind", "status", "attempts", "run_at", "last_error")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["kind"],
+            row["status"],
+            str(row["attempts"]),
+            row["run_at"],
+            (row["last_error"] or "")[:80],
+        )
+    Console().print(table)
+
+
+@jobs.command("list")
+@click.option(
+    "--status", type=click.Choice(["queued", "running", "succeeded", "dead"]), default=None
+)
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_runtime
+def jobs_list(rt: Runtime, status: str | None, limit: int, as_json: bool) -> None:
+    """The latest jobs, newest first."""
+    _print_jobs(_job_rows(rt, status, limit), as_json)
+
+
+@jobs.command("dead")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_runtime
+def jobs_dead(rt: Runtime, limit: int, as_json: bool) -> None:
+    """Jobs that failed every attempt (the dead letters), newest first."""
+    _print_jobs(_job_rows(rt, "dead", limit), as_json)
+
+
+@jobs.command("replay")
+@click.argument("job_ids", nargs=-1, type=int, required=True)
+@pass_runtime
+def jobs_replay(rt: Runtime, job_ids: tuple[int, ...]) -> None:
+    """Queue dead jobs JOB_IDS again, each with a fresh set of attempts."""
+    from bocage.core.db import sessionmaker
+    from bocage.core.jobs import replay_job
+
+    async def go() -> list[int]:
+        missing = []
+        async with rt.connected() as engine:
+            await _migrated(rt, engine)
+            async with sessionmaker(engine)() as session, session.begin():
+                for job_id in job_ids:
+                    if await replay_job(session, job_id) is None:
+                        missing.append(job_id)
+        return missing
+
+    missing = run(go())
+    if missing:
+        raise click.ClickException(
+            f"not dead, so not replayed: {', '.join(map(str, missing))} (see `bocage jobs dead`)"
+        )
+    click.echo(f"replayed {len(job_ids)} job(s)")
+
+
 def _add_plugin_commands() -> None:
     """Plugins' commands, added at import so that ``bocage --help`` lists them."""
     try:

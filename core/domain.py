@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bocage.core.hookspecs import Permission, RestRoute, Seeder, hookimpl
+from bocage.core.hookspecs import (
+    JobKind,
+    Permission,
+    RestRoute,
+    Seeder,
+    WebhookEventType,
+    hookimpl,
+)
 
 
 @hookimpl
@@ -12,8 +19,10 @@ def bocage_graphql_query() -> Sequence[type]:
     from bocage.core.graphql.changes import ChangesQuery
     from bocage.core.graphql.privacy import PrivacyQuery
     from bocage.core.graphql.query import CoreQuery, node_query
+    from bocage.core.jobs.graphql import JobQuery
+    from bocage.core.webhooks.graphql import WebhookQuery
 
-    return [CoreQuery, PrivacyQuery, ChangesQuery, node_query()]
+    return [CoreQuery, PrivacyQuery, ChangesQuery, WebhookQuery, JobQuery, node_query()]
 
 
 @hookimpl
@@ -29,8 +38,17 @@ def bocage_graphql_mutation() -> Sequence[type]:
     from bocage.core.graphql.mutations.stakeholders import StakeholderMutations
     from bocage.core.graphql.mutations.territory import TerritoryMutations
     from bocage.core.graphql.privacy import PrivacyMutations
+    from bocage.core.jobs.graphql import JobMutations
+    from bocage.core.webhooks.graphql import WebhookMutations
 
-    return [TerritoryMutations, ProjectMutations, StakeholderMutations, PrivacyMutations]
+    return [
+        TerritoryMutations,
+        ProjectMutations,
+        StakeholderMutations,
+        PrivacyMutations,
+        WebhookMutations,
+        JobMutations,
+    ]
 
 
 @hookimpl
@@ -39,6 +57,7 @@ def bocage_permissions() -> Sequence[Permission]:
     from bocage.core.graphql.mutations.stakeholders import CONTACTS_WRITE, STAKEHOLDERS_WRITE
     from bocage.core.graphql.personal import CONTACTS_READ
     from bocage.core.graphql.privacy import AUDIT_READ, PERSONAL_DATA_MANAGE
+    from bocage.core.webhooks import WEBHOOKS_MANAGE
 
     return [
         PROJECTS_WRITE,
@@ -47,7 +66,23 @@ def bocage_permissions() -> Sequence[Permission]:
         CONTACTS_WRITE,
         AUDIT_READ,
         PERSONAL_DATA_MANAGE,
+        WEBHOOKS_MANAGE,
     ]
+
+
+@hookimpl
+def bocage_jobs() -> Sequence[JobKind]:
+    from bocage.core.mail import job_kind as email_job
+    from bocage.core.webhooks.delivery import job_kind as delivery_job
+
+    return [delivery_job(), email_job()]
+
+
+@hookimpl
+def bocage_webhook_events() -> Sequence[WebhookEventType]:
+    from bocage.core.webhooks import core_event_types
+
+    return core_event_types()
 
 
 @hookimpl

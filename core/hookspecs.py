@@ -86,6 +86,57 @@ class SeedOptions:
 Seeder = Callable[["AsyncSession", SeedOptions], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class JobContext:
+    """What a job's handler gets besides its payload.
+
+    ``attempt`` counts from 1; ``next_attempt_at`` is when the job runs again if this attempt
+    raises (``None``: this is the last attempt, a failure makes the job dead). ``sessionmaker``
+    opens sessions on the application's database (``async with ctx.sessionmaker() as s``).
+    """
+
+    job_id: int
+    kind: str
+    attempt: int
+    max_attempts: int
+    next_attempt_at: Any
+    settings: Any
+    host: Any
+    sessionmaker: Any
+
+
+#: An async function ``handler(context, payload)``; raising makes the attempt fail (retried).
+JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A kind of background job: ``name`` (unique, e.g. ``workshops.reminder``), the async
+    ``handler``, and how many attempts it gets (``None``: ``BOCAGE_JOBS_MAX_ATTEMPTS``).
+    ``personal``: the payload holds personal data (addresses, names) and is erased once the
+    job succeeded."""
+
+    name: str
+    handler: JobHandler
+    max_attempts: int | None = None
+    description: str = ""
+    personal: bool = False
+
+
+@dataclass(frozen=True)
+class WebhookEventType:
+    """An event type subscribers may receive, e.g. ``registration.confirmed``.
+
+    ``permission`` is what a subscriber needs to subscribe to it (``None``: anyone allowed to
+    manage webhooks); record such events with the same ``permission`` (``record_event``), so
+    that the change feed and deliveries filter them too.
+    """
+
+    type: str
+    description: str
+    permission: str | None = None
+
+
 # --------------------------------------------------------------------------------------------
 # Configuration: called once, when the plugin manager loads the plugins
 # --------------------------------------------------------------------------------------------
@@ -196,6 +247,28 @@ def bocage_on_event(event: DomainEvent) -> None:
     Called after the transaction that caused the event has committed, for every plugin. Must
     not block: hand slow work to a background job. Exceptions are logged, never propagated.
     """
+
+
+@hookspec
+def bocage_jobs() -> Sequence[JobKind]:
+    """Return the kinds of background jobs the plugin runs (names unique across plugins).
+
+    Called once per worker and per application. Enqueue a job with ``enqueue_job(session,
+    kind, payload)`` in the transaction of the change that causes it; the worker (``bocage
+    worker``, or in-process on SQLite) runs its handler, retries failures with exponential
+    backoff, and keeps it as ``dead`` after the last attempt for an administrator to replay.
+    """
+    return ()
+
+
+@hookspec
+def bocage_webhook_events() -> Sequence[WebhookEventType]:
+    """Return the event types the plugin emits that webhook subscribers may receive.
+
+    Called when subscriptions are created or changed and when the event types are listed.
+    Types must be unique across plugins; events are raised with ``record_event``.
+    """
+    return ()
 
 
 @hookspec

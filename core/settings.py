@@ -188,6 +188,78 @@ class Settings(BaseSettings):
         description="Claim listing the ids of the organisations a stakeholder member belongs to.",
     )
 
+    # -- background jobs, webhooks, e-mail (bocage.core.jobs, .webhooks, .mail) --------------
+    jobs_in_process: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="Run the job worker inside `bocage serve` ('auto': on SQLite only; on "
+        "PostgreSQL run `bocage worker` next to the server).",
+    )
+    jobs_concurrency: int = Field(4, ge=1, le=100, description="Jobs a worker runs at once.")
+    jobs_poll_interval: float = Field(
+        1.0, gt=0, description="Seconds an idle worker waits before looking for due jobs again."
+    )
+    jobs_lease_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="Seconds a job may run; after that (or when its worker died) another worker "
+        "takes it again.",
+    )
+    jobs_max_attempts: int = Field(
+        5, ge=1, description="Attempts of a job (of a kind that sets none) before it is dead."
+    )
+    jobs_retry_base_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="Delay before the first retry; it doubles after each failure (exponential "
+        "backoff, with jitter).",
+    )
+    jobs_retry_max_seconds: float = Field(
+        3600.0, ge=0, description="Longest delay between two attempts of a job."
+    )
+    jobs_retention_days: int = Field(
+        14,
+        ge=1,
+        description="Days succeeded jobs and finished webhook deliveries (with their attempts) "
+        "are kept; dead jobs stay until replayed.",
+    )
+    webhooks_max_attempts: int = Field(
+        10,
+        ge=1,
+        le=30,
+        description="Attempts of a webhook delivery before it fails (with the default delays: "
+        "about 4 hours of retries).",
+    )
+    webhooks_timeout_seconds: float = Field(
+        10.0, gt=0, description="Timeout of one webhook request (connect, send, read)."
+    )
+    webhooks_allow_private_targets: bool = Field(
+        False,
+        description="Development only: allow webhook URLs on loopback, private, link-local and "
+        "other non-public addresses, and plain http://.",
+    )
+    webhooks_secret_grace_seconds: int = Field(
+        86400,
+        ge=0,
+        description="Default time during which the previous secret still signs deliveries "
+        "after a secret rotation.",
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server that sends e-mails (unset: e-mail jobs fail and retry)."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_tls: Literal["starttls", "tls", "none"] = Field(
+        "starttls",
+        description="'starttls' (port 587), 'tls' (implicit TLS, port 465) or 'none' "
+        "(local relays only).",
+    )
+    smtp_username: str | None = Field(None, description="SMTP login (unset: no login).")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of an SMTP session.")
+    mail_from: str = Field(
+        "Bocage <noreply@localhost>",
+        description="`From` of the e-mails sent, e.g. 'GAL Condroz <noreply@gal.be>'.",
+    )
+
     @field_validator("oidc_algorithms", mode="before")
     @classmethod
     def _asymmetric_algorithms(cls, value: Any) -> Any:
@@ -297,6 +369,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def jobs_run_in_process(self) -> bool:
+        if self.jobs_in_process == "auto":
+            return self.is_sqlite
+        return self.jobs_in_process == "on"
 
 
 class PluginSettings(BaseSettings):

@@ -11,6 +11,13 @@ from bocage.core.models.enums import (
     StakeholderRole,
 )
 from bocage.core.models.events import EventRecord
+from bocage.core.models.jobs import (
+    Job,
+    JobCursor,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from bocage.core.models.projects import (
     Indicator,
     IndicatorValue,
@@ -35,6 +42,11 @@ __all__ = [
     "Commune",
     "Contact",
     "EventRecord",
+    "Job",
+    "JobCursor",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "Indicator",
     "IndicatorValue",
     "OperationalObjective",
