@@ -88,6 +88,14 @@ def translations(
     value: TranslationsInput | None, field: str, *, required: bool, max_length: int
 ) -> dict[str, str]:
     texts = value.as_dict() if value is not None else {}
+    return check_texts(texts, field, required=required, max_length=max_length)
+
+
+def check_texts(
+    texts: dict[str, str], field: str, *, required: bool, max_length: int
+) -> dict[str, str]:
+    """A multilingual text (``{lang: text}``, blanks already dropped): present if
+    ``required``, no language longer than ``max_length``."""
     if required and not texts:
         raise Invalid(
             Code.REQUIRED,
