@@ -585,6 +585,15 @@ def token(
     click.echo(run(go()))
 
 
+def _add_import_command() -> None:
+    from bocage.core.imports.command import import_command
+
+    main.add_command(import_command)
+
+
+_add_import_command()
+
+
 def _add_plugin_commands() -> None:
     """Plugins' commands, added at import so that ``bocage --help`` lists them."""
     try:
