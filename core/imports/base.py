@@ -7,6 +7,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy import insert, select
+from sqlalchemy import inspect as sa_inspect
+
 from bocage.core.graphql.mutations.kit import Code, Invalid
 from bocage.core.imports.cells import CellError, fold
 from bocage.core.imports.report import RowError
@@ -92,11 +95,13 @@ class Row:
                 found[lang] = str(value).strip()
         return found
 
-    def check(self, keys: str | Sequence[str], rule: Callable[..., T], *args: Any) -> T | None:
+    def check(
+        self, keys: str | Sequence[str], rule: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T | None:
         """Run one of the mutations' rules; its :class:`Invalid` becomes this row's error, in
         the column of the field it names (a language's column for ``title.nl``...)."""
         try:
-            return rule(*args)
+            return rule(*args, **kwargs)
         except Invalid as error:
             options = [keys] if isinstance(keys, str) else list(keys)
             if error.field and snake(error.field) in options:
@@ -182,6 +187,39 @@ def external_id(row: Row, seen: dict[str, int]) -> str | None:
         return None
     seen[value] = row.number
     return value
+
+
+async def insert_new(session: AsyncSession, model: Any, rows: Sequence[Any]) -> None:
+    """INSERT the new ``rows`` (transient objects with an external ID) with one executemany
+    per set of columns, then read their ids back by external ID: the ORM would send one
+    INSERT per row to learn each id on SQLite. The model's ``before_insert`` listeners (the
+    search text) run as they would for the ORM."""
+    if not rows:
+        return
+    mapper = sa_inspect(model)
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        mapper.dispatch.before_insert(mapper, None, sa_inspect(row))
+        values = {
+            attr.columns[0].key: value
+            for attr in mapper.column_attrs
+            if attr.key != "id" and (value := getattr(row, attr.key)) is not None
+        }
+        groups.setdefault(tuple(sorted(values)), []).append(values)
+    for values in groups.values():
+        await session.execute(insert(model.__table__), values)
+    by_key = {(row.external_source, row.external_id): row for row in rows}
+    sources = {source for source, _ in by_key}
+    for source in sources:
+        keys = [key for s, key in by_key if s == source]
+        for batch in chunks(keys):
+            found = await session.execute(
+                select(model.id, model.external_id).where(
+                    model.external_source == source, model.external_id.in_(batch)
+                )
+            )
+            for id_, key in found.all():
+                by_key[(source, key)].id = id_
 
 
 def folded(value: Any) -> str:

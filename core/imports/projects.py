@@ -13,7 +13,7 @@ from bocage.core.graphql.mutations import rules
 from bocage.core.graphql.mutations.kit import Code, column_changes
 from bocage.core.graphql.mutations.projects import PROJECTS_WRITE
 from bocage.core.imports import cells
-from bocage.core.imports.base import Context, Kind, Row, chunks, external_id
+from bocage.core.imports.base import Context, Kind, Row, chunks, external_id, insert_new
 from bocage.core.imports.lookups import Communes, Stakeholders
 from bocage.core.imports.mapping import Field
 
@@ -338,8 +338,8 @@ class ProjectKind(Kind):
             if plan.links:
                 linked.append((plan, project))
             done.append((project, "updated", {**changes, **plan.links}))
-        session.add_all([project for _, project in new])
         await session.flush()
+        await insert_new(session, m.Project, [project for _, project in new])
         for plan, project in new:
             plan.links = _link_changes(plan, None)
             linked.append((plan, project))
@@ -393,7 +393,7 @@ async def _replace_links(session: AsyncSession, plans: list[tuple[ProjectPlan, i
     }
     for name, (table, column) in tables.items():
         changed = [(plan, key) for plan, key in plans if name in plan.links]
-        for batch in chunks([key for _, key in changed]):
+        for batch in chunks([key for plan, key in changed if plan.existing is not None]):
             await session.execute(delete(table).where(table.c.project_id.in_(batch)))
         values = [
             {"project_id": key, column: value}
@@ -403,7 +403,7 @@ async def _replace_links(session: AsyncSession, plans: list[tuple[ProjectPlan, i
         if values:
             await session.execute(insert(table), values)
     changed = [(plan, key) for plan, key in plans if "stakeholders" in plan.links]
-    for batch in chunks([key for _, key in changed]):
+    for batch in chunks([key for plan, key in changed if plan.existing is not None]):
         await session.execute(
             delete(m.ProjectStakeholder).where(m.ProjectStakeholder.project_id.in_(batch))
         )

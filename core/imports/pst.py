@@ -13,7 +13,7 @@ from bocage.core.graphql.mutations import rules
 from bocage.core.graphql.mutations.kit import Code, Invalid, column_changes
 from bocage.core.graphql.mutations.territory import PST_WRITE
 from bocage.core.imports import cells
-from bocage.core.imports.base import Context, Kind, Row
+from bocage.core.imports.base import Context, Kind, Row, insert_new
 from bocage.core.imports.mapping import Field
 
 if TYPE_CHECKING:
@@ -243,25 +243,31 @@ class PstKind(Kind):
             await session.flush()
             done.append((plan, "created", column_changes(plan, created=True)))
         else:
-            _apply(plan, work.plan_values, done, context)
+            _apply(
+                plan,
+                {"external_source": context.source, "external_id": "plan", **work.plan_values},
+                done,
+                context,
+            )
         level_nodes = list(work.roots.values())
         parents: dict[int, Any] = {id(node): plan for node in level_nodes}
         for level, model, parent_key in LEVELS:
             new = []
             for node in level_nodes:
-                values = {"code": node.code, "position": node.position, **node.values}
+                values = {
+                    "code": node.code,
+                    "position": node.position,
+                    "external_source": context.source,
+                    "external_id": f"{level}:{node.code}",
+                    **node.values,
+                }
                 if node.existing is None:
-                    node.existing = model(
-                        external_source=context.source,
-                        external_id=f"{level}:{node.code}",
-                        **{parent_key: parents[id(node)].id},
-                        **values,
-                    )
+                    node.existing = model(**{parent_key: parents[id(node)].id}, **values)
                     new.append(node.existing)
                 else:
                     _apply(node.existing, values, done, context)
-            session.add_all(new)
             await session.flush()
+            await insert_new(session, model, new)
             done.extend((row, "created", column_changes(row, created=True)) for row in new)
             children = []
             for node in level_nodes:

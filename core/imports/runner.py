@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bocage.core import models as m
 from bocage.core.auth import policy
-from bocage.core.graphql.mutations.kit import Change, Code, audit
+from bocage.core.graphql.mutations.kit import Change, Code, audit_values
 from bocage.core.hookspecs import DomainEvent
 from bocage.core.imports.base import Context, Kind, Row
 from bocage.core.imports.mapping import map_columns
@@ -142,9 +142,13 @@ async def run_import(
             try:
                 report_progress("writing", 0, len(plans))
                 changed = await kind.write(session, plans, context)
-                for row, action, changes in changed:
-                    audit(session, principal, Change(row=row, action=action, changes=changes))
                 await session.flush()
+                entries = [
+                    audit_values(principal, Change(row=row, action=action, changes=changes))
+                    for row, action, changes in changed
+                ]
+                if entries:
+                    await session.execute(insert(m.AuditEntry), entries)
                 report_progress("writing", len(plans), len(plans))
             except IntegrityError:
                 report.errors.append(

@@ -13,7 +13,7 @@ from bocage.core.graphql.mutations import rules
 from bocage.core.graphql.mutations.kit import Code, column_changes
 from bocage.core.graphql.mutations.stakeholders import CONTACTS_WRITE, STAKEHOLDERS_WRITE
 from bocage.core.imports import cells
-from bocage.core.imports.base import Context, Kind, Row, chunks, external_id
+from bocage.core.imports.base import Context, Kind, Row, chunks, external_id, insert_new
 from bocage.core.imports.lookups import Communes, Stakeholders
 from bocage.core.imports.mapping import Field
 
@@ -226,8 +226,8 @@ class StakeholderKind(Kind):
                 context.unchanged += 1
                 continue
             done.append((row, "updated", changes))
-        session.add_all([row for _, row in new])
         await session.flush()
+        await insert_new(session, m.Stakeholder, [row for _, row in new])
         for plan, row in new:
             changes = column_changes(row, created=True)
             changes["communes"] = {"after": plan.communes}
@@ -344,8 +344,8 @@ class ContactKind(Kind):
                 done.append((plan.existing, "updated", changes))
             else:
                 context.unchanged += 1
-        session.add_all(new)
         await session.flush()
+        await insert_new(session, m.Contact, new)
         done.extend((row, "created", column_changes(row, created=True)) for row in new)
         return done
 

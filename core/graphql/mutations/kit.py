@@ -170,17 +170,20 @@ class Change:
     changes: dict[str, dict[str, Any]]
 
 
+def audit_values(principal: Principal, change: Change) -> dict[str, Any]:
+    """The audit entry of ``change``, as column values (bulk writers insert many at once)."""
+    return {
+        "subject": principal.subject,
+        "client_id": principal.client_id,
+        "action": change.action,
+        "object_type": type(change.row).__name__,
+        "object_id": change.row.id,
+        "changes": change.changes,
+    }
+
+
 def audit(session: AsyncSession, principal: Principal, change: Change) -> None:
-    session.add(
-        AuditEntry(
-            subject=principal.subject,
-            client_id=principal.client_id,
-            action=change.action,
-            object_type=type(change.row).__name__,
-            object_id=change.row.id,
-            changes=change.changes,
-        )
-    )
+    session.add(AuditEntry(**audit_values(principal, change)))
 
 
 # -- the runner -------------------------------------------------------------------------------
