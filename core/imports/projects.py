@@ -325,10 +325,10 @@ class ProjectKind(Kind):
                 new.append((plan, project))
                 continue
             project = current.project
-            for name, value in plan.values.items():
-                if getattr(project, name) != value:
-                    setattr(project, name, value)
-            changes = column_changes(project)
+            changed = {k: v for k, v in plan.values.items() if getattr(project, k) != v}
+            for name, value in changed.items():
+                setattr(project, name, value)
+            changes = column_changes(project) if changed else {}
             plan.links = _link_changes(plan, current)
             if not changes and not plan.links:
                 context.unchanged += 1

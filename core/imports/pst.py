@@ -279,10 +279,10 @@ class PstKind(Kind):
 
 
 def _apply(row: Any, values: dict[str, Any], done: list[Any], context: Context) -> None:
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-    changes = column_changes(row)
+    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+    for name, value in changed.items():
+        setattr(row, name, value)
+    changes = column_changes(row) if changed else {}
     if changes:
         done.append((row, "updated", changes))
     else:

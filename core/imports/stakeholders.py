@@ -215,8 +215,7 @@ class StakeholderKind(Kind):
                 new.append((plan, row))
                 continue
             row = plan.existing
-            _assign(row, plan.values)
-            changes = column_changes(row)
+            changes = _assign(row, plan.values)
             if plan.communes is not None and set(plan.communes) != plan.current_communes:
                 changes["communes"] = {"after": plan.communes}
                 relink.append((row.id, plan.communes))
@@ -338,8 +337,7 @@ class ContactKind(Kind):
                     )
                 )
                 continue
-            _assign(plan.existing, plan.values)
-            changes = column_changes(plan.existing)
+            changes = _assign(plan.existing, plan.values)
             if changes:
                 done.append((plan.existing, "updated", changes))
             else:
@@ -355,10 +353,12 @@ def _failed(row: Row, key: str) -> bool:
     return any(e.column == header for e in row.errors)
 
 
-def _assign(row: Any, values: dict[str, Any]) -> None:
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
+def _assign(row: Any, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Set the values that differ; their audit lines (none: the row is left untouched)."""
+    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+    for name, value in changed.items():
+        setattr(row, name, value)
+    return column_changes(row) if changed else {}
 
 
 def _communes(row: Row, communes: Communes, names: list[str]) -> list[int] | None:
