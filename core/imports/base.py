@@ -163,8 +163,11 @@ class Context:
     unchanged: int = 0
 
 
-def external_id(row: Row, seen: dict[str, int]) -> str | None:
-    """The row's external ID: required, at most 200 characters, once per file."""
+def external_id(
+    row: Row, seen: dict[str, int], archived: set[str] | frozenset[str] = frozenset()
+) -> str | None:
+    """The row's external ID: required, at most 200 characters, once per file, not the ID of
+    an ``archived`` object."""
     value = row.read("external_id", lambda v: None if v is None else str(v).strip() or None)
     if value is None:
         if not any(e.column == row.cells.get("external_id", ("",))[0] for e in row.errors):
@@ -177,6 +180,14 @@ def external_id(row: Row, seen: dict[str, int]) -> str | None:
         return None
     if len(value) > 200:
         row.fail("external_id", Code.INVALID.value, "external_id is longer than 200 characters")
+        return None
+    if value in archived:
+        row.fail(
+            "external_id",
+            Code.CONFLICT.value,
+            f"external_id {value!r} belongs to an archived object: give this row a new "
+            "external_id to create another one",
+        )
         return None
     if value in seen:
         row.fail(

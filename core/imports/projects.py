@@ -43,13 +43,11 @@ FIELDS = (
         ("id externe", "identifiant", "référence", "reference", "ref", "id", "external id"),
         required=True,
     ),
-    Field(
-        "title", ("titre", "intitulé", "nom du projet", "projet", "titel", "project"), True, True
-    ),
+    Field("title", ("titre", "intitulé", "nom du projet", "projet", "titel", "project"), True),
     Field("summary", ("résumé", "samenvatting", "résumé court"), True),
     Field("description", ("beschrijving", "descriptif"), True),
     Field("status", ("statut", "état", "etat", "toestand")),
-    Field("focus", ("axe", "couleur", "color", "colour", "kleur"), required=True),
+    Field("focus", ("axe", "couleur", "color", "colour", "kleur")),
     Field("communes", ("commune", "gemeente", "gemeenten", "code ins", "nis", "code nis")),
     Field("themes", ("thèmes", "thème", "thématiques", "thema", "themas", "theme")),
     Field("sdgs", ("odd", "sdg", "objectifs de développement durable", "sdg's")),
@@ -93,24 +91,13 @@ class ProjectKind(Kind):
     model = m.Project
     fields = FIELDS
 
-    def missing_columns(self, keys: set[str], context: Context) -> list[tuple[str, str]]:
-        missing = super().missing_columns(keys, context)
-        if "communes" not in keys and context.commune is None:
-            missing.append(
-                (
-                    "communes",
-                    "no column for communes: add a 'communes' column (NIS codes or names, "
-                    "separated by ';'), or give every row the same commune with --commune NIS",
-                )
-            )
-        return missing
-
     async def plan(
         self, session: AsyncSession, rows: list[Row], context: Context
     ) -> list[ProjectPlan]:
         communes = context.communes = await Communes.load(session)
         refs = {ref for row in rows for role in ROLES for ref in cells.items(row.raw(role))}
         stakeholders = await Stakeholders.load(session, refs, context.source)
+        self.archived: set[str] = set()
         existing = await self._existing(session, rows, context)
         actions = await _actions(session, rows)
         plans: list[ProjectPlan] = []
@@ -131,7 +118,7 @@ class ProjectKind(Kind):
         existing: dict[str, _Existing],
         seen: dict[str, int],
     ) -> ProjectPlan | None:
-        key = external_id(row, seen)
+        key = external_id(row, seen, self.archived)
         current = existing.get(key) if key else None
         values: dict[str, Any] = {}
         for name in TEXTS:
@@ -220,8 +207,8 @@ class ProjectKind(Kind):
             )
         if row.has("communes"):
             names = cells.items(row.raw("communes"))
-        elif current is None and context.commune is not None:
-            names = [context.commune.nis_code]
+        elif current is None:
+            names = [context.commune.nis_code] if context.commune is not None else []
         else:
             return None
         found = []
@@ -278,11 +265,13 @@ class ProjectKind(Kind):
                 select(m.Project).where(
                     m.Project.external_source == context.source,
                     m.Project.external_id.in_(batch),
-                    m.Project.deleted_at.is_(None),
                 )
             )
             for project in projects.scalars():
-                found[project.external_id] = _Existing(project)
+                if project.deleted_at is None:
+                    found[project.external_id] = _Existing(project)
+                else:
+                    self.archived.add(project.external_id)
         by_id = {e.project.id: e for e in found.values()}
         for batch in chunks(sorted(by_id)):
             link = m.project_commune

@@ -137,6 +137,7 @@ async def run_import(
             report_progress("checking", len(rows), len(rows))
             for row in rows:
                 report.errors.extend(row.errors)
+            report.source = context.source
         if not report.errors:
             # A dry run makes the writes too, then rolls them back: its counts are exact.
             try:
@@ -157,8 +158,9 @@ async def run_import(
                         None,
                         None,
                         Code.CONFLICT.value,
-                        "another import of the same external IDs ran at the same time: "
-                        "nothing was written; run this one again",
+                        "a row's external ID is taken meanwhile by another import, or by an "
+                        "archived object: nothing was written; run the import again, and give "
+                        "rows of archived objects new external IDs",
                     )
                 )
             else:
@@ -169,6 +171,7 @@ async def run_import(
             await session.rollback()
         else:
             report.committed = True  # on leaving the block
+    report.errors = _collapse_missing_columns(report.errors, report, sheet_data.header_row)
     report.errors.sort(key=lambda e: e.row)
     if report.committed and host is not None:
         for row, action, _ in changed:
@@ -177,6 +180,37 @@ async def run_import(
             )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _collapse_missing_columns(
+    errors: list[RowError], report: Report, header_row: int
+) -> list[RowError]:
+    """A field the file has no column for fails on every new row the same way: say it once,
+    at the header row, with the number of rows."""
+    headers = set(report.columns)
+    missing: dict[tuple[str | None, str, str], list[RowError]] = {}
+    kept = []
+    for error in errors:
+        if error.row != header_row and error.column not in headers and error.value is None:
+            missing.setdefault((error.column, error.code, error.message), []).append(error)
+        else:
+            kept.append(error)
+    for (column, code, message), group in missing.items():
+        if len(group) == 1:
+            kept.extend(group)
+            continue
+        kept.append(
+            RowError(
+                header_row,
+                column,
+                None,
+                code,
+                f"no column for {column}, which {len(group)} new rows need (rows "
+                f"{group[0].row} to {group[-1].row}): {message}; add a column {column!r} or map "
+                "one with --map 'Your header=" + str(column) + "'",
+            )
+        )
+    return kept
 
 
 async def _commune(session: AsyncSession, value: str) -> Any:

@@ -48,8 +48,8 @@ EXTERNAL_ID = Field(
 
 STAKEHOLDER_FIELDS = (
     EXTERNAL_ID,
-    Field("name", ("nom", "naam", "organisation", "organisatie", "raison sociale"), required=True),
-    Field("kind", ("type", "catégorie", "categorie", "soort", "forme"), required=True),
+    Field("name", ("nom", "naam", "organisation", "organisatie", "raison sociale")),
+    Field("kind", ("type", "catégorie", "categorie", "soort", "forme")),
     Field("communes", ("commune", "gemeente", "gemeenten", "code ins", "nis", "code nis")),
     Field("description", ("beschrijving", "présentation"), True),
     Field("website", ("site", "site web", "site internet", "url", "website")),
@@ -65,12 +65,9 @@ CONTACT_FIELDS = (
     Field(
         "stakeholder",
         ("organisation", "organisatie", "structure", "entreprise", "bce", "kbo"),
-        required=True,
     ),
-    Field("given_name", ("prénom", "prenom", "voornaam", "first name"), required=True),
-    Field(
-        "family_name", ("nom", "nom de famille", "achternaam", "naam", "last name"), required=True
-    ),
+    Field("given_name", ("prénom", "prenom", "voornaam", "first name")),
+    Field("family_name", ("nom", "nom de famille", "achternaam", "naam", "last name")),
     Field("email", ("e-mail", "courriel", "mail", "adresse e-mail")),
     Field("phone", ("téléphone", "telephone", "tél", "tel", "gsm", "telefoon")),
     Field("job_title", ("fonction", "titre", "functie", "rôle", "role", "job title")),
@@ -93,23 +90,11 @@ class StakeholderKind(Kind):
     model = m.Stakeholder
     fields = STAKEHOLDER_FIELDS
 
-    def missing_columns(self, keys: set[str], context: Context) -> list[tuple[str, str]]:
-        missing = super().missing_columns(keys, context)
-        if "communes" not in keys and context.commune is None:
-            missing.append(
-                (
-                    "communes",
-                    "no column for communes: add a 'communes' column (NIS codes or names, "
-                    "separated by ';'), or give every row the same commune with --commune NIS",
-                )
-            )
-        return missing
-
     async def plan(
         self, session: AsyncSession, rows: list[Row], context: Context
     ) -> list[StakeholderPlan]:
         communes = context.communes = await Communes.load(session)
-        existing = await _existing(session, m.Stakeholder, rows, context)
+        existing, archived = await _existing(session, m.Stakeholder, rows, context)
         links: dict[int, set[int]] = {}
         for batch in chunks(sorted(s.id for s in existing.values())):
             link = m.stakeholder_commune
@@ -122,7 +107,7 @@ class StakeholderKind(Kind):
         plans = []
         seen: dict[str, int] = {}
         for row in rows:
-            key = external_id(row, seen)
+            key = external_id(row, seen, archived)
             current = existing.get(key) if key else None
             current_communes = links.get(current.id, set()) if current else set()
             if current is not None:
@@ -142,6 +127,8 @@ class StakeholderKind(Kind):
                     cells.items(row.raw("communes"))
                     if row.has("communes")
                     else [context.commune.nis_code]
+                    if context.commune is not None
+                    else []
                 )
                 commune_ids = _communes(row, communes, names)
                 if commune_ids is not None:
@@ -261,7 +248,7 @@ class ContactKind(Kind):
         communes = context.communes = await Communes.load(session)
         refs = {cells.code(row.raw("stakeholder"), 9) or "" for row in rows}
         stakeholders = await Stakeholders.load(session, refs - {""}, context.source)
-        existing = await _existing(session, m.Contact, rows, context)
+        existing, archived = await _existing(session, m.Contact, rows, context)
         ids = set(stakeholders.by_number.values()) | set(stakeholders.by_external.values())
         ids |= {c.stakeholder_id for c in existing.values()}
         codes: dict[int, set[str]] = {}
@@ -277,7 +264,7 @@ class ContactKind(Kind):
         plans = []
         seen: dict[str, int] = {}
         for row in rows:
-            key = external_id(row, seen)
+            key = external_id(row, seen, archived)
             current = existing.get(key) if key else None
             if current is not None:
                 row.check(
@@ -379,17 +366,21 @@ def _communes(row: Row, communes: Communes, names: list[str]) -> list[int] | Non
 
 async def _existing(
     session: AsyncSession, model: Any, rows: list[Row], context: Context
-) -> dict[str, Any]:
-    """Live rows of ``model`` with the file's external IDs, in the import's source."""
+) -> tuple[dict[str, Any], set[str]]:
+    """Live rows of ``model`` with the file's external IDs, in the import's source; and the
+    external IDs of archived ones."""
     keys = {str(k).strip() for row in rows if (k := row.raw("external_id")) is not None}
     found: dict[str, Any] = {}
+    archived: set[str] = set()
     for batch in chunks(sorted(keys)):
         result = await session.execute(
             select(model).where(
-                model.external_source == context.source,
-                model.external_id.in_(batch),
-                model.deleted_at.is_(None),
+                model.external_source == context.source, model.external_id.in_(batch)
             )
         )
-        found.update({row.external_id: row for row in result.scalars()})
-    return found
+        for row in result.scalars():
+            if row.deleted_at is None:
+                found[row.external_id] = row
+            else:
+                archived.add(row.external_id)
+    return found, archived

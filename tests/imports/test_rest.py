@@ -178,3 +178,14 @@ async def test_uploads_may_exceed_the_graphql_body_limit_but_not_the_import_limi
             too_big = await client.post("/api/import/projects", content=big, headers=admin)
             assert too_big.status_code == 413
             assert "split the file" in too_big.json()["error"]["message"]
+
+
+async def test_the_route_is_in_the_openapi_document(client: httpx.AsyncClient) -> None:
+    from openapi_spec_validator import validate
+
+    document = (await client.get("/openapi.json")).json()
+    validate(document)
+    operation = document["paths"]["/api/import/{kind}"]["post"]
+    assert {"200", "400", "401", "403", "413", "422"} <= set(operation["responses"])
+    assert "multipart/form-data" in operation["requestBody"]["content"]
+    assert document["components"]["schemas"]["ImportReport"]["properties"]["errors"]
