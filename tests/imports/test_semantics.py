@@ -120,3 +120,17 @@ async def test_a_missing_column_is_reported_once(world: Any) -> None:
     report = await _import(world, "external_id;title_fr;communes\n" + rows)
     assert [(e.row, e.column, e.code) for e in report.errors] == [(1, "focus", "required")]
     assert "50 new rows" in report.errors[0].message
+
+
+async def test_events_only_for_what_was_committed(world: Any, monkeypatch: Any) -> None:
+    emitted: list[Any] = []
+    monkeypatch.setattr(world.host, "emit", lambda event: emitted.append(event) or [])
+    text = HEADER + "E1;Un;vert;64034;;;\nE2;Deux;bleu;64034;;;\n"
+    await _import(world, text, dry_run=True, host=world.host)
+    await _import(world, HEADER + "E3;Trois;rouge;64034;;;\n", host=world.host)
+    assert emitted == []  # a dry run and a refused file are rolled back: no event
+    await _import(world, text, host=world.host)
+    assert sorted(e.type for e in emitted) == ["project.created", "project.created"]
+    emitted.clear()
+    await _import(world, text, host=world.host)
+    assert emitted == []  # nothing changed, nothing to tell
