@@ -31,6 +31,7 @@ from bocage.core.errors import PluginError
 from bocage.core.graphql.schema import GraphQLView, build_schema
 from bocage.core.host import PluginHost
 from bocage.core.jobs import job_kinds
+from bocage.core.imports.rest import import_route
 from bocage.core.middleware import protective_middleware
 from bocage.core.openapi import openapi_document
 from bocage.core.settings import Settings, load_settings
@@ -48,6 +49,7 @@ RESERVED_PATHS = {
     "/openapi.json",
     "/oauth/token",
     "/.well-known/jwks.json",
+    "/api/import/{kind}",
 }
 
 
@@ -130,6 +132,7 @@ def create_app(
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
         Route("/oauth/token", token_endpoint, methods=["POST"], name="oauth_token"),
         Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"], name="jwks"),
+        import_route(),
         *_plugin_routes(host),
     ]
     app = Starlette(

@@ -135,17 +135,26 @@ class BodySizeLimit:
     ``Content-Length``, else (chunked bodies) as soon as the bytes read exceed it, so that
     no more than ``max_bytes`` is ever held in memory."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, prefixes: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        #: Paths starting with a prefix take its limit instead (uploads).
+        self.prefixes = prefixes or {}
+
+    def _limit(self, scope: Scope) -> int:
+        path = scope.get("path", "")
+        return next((n for p, n in self.prefixes.items() if path.startswith(p)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self._limit(scope)
         length = Headers(scope=scope).get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await self._refuse(scope, receive, send)
+        if length is not None and (not length.isdigit() or int(length) > max_bytes):
+            await self._refuse(scope, receive, send, max_bytes)
             return
         received = 0
         started = False
@@ -155,7 +164,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise _BodyTooLarge
             return message
 
@@ -169,14 +178,19 @@ class BodySizeLimit:
         except _BodyTooLarge:
             if started:  # the app answered before reading it all: nothing more to say
                 return
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, max_bytes)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
+        advice = (
+            "split the file into several imports"
+            if max_bytes != self.max_bytes
+            else "send a shorter query (use variables and fewer fields), or split it into "
+            "several requests"
+        )
         response = error_response(
             413,
             "payload_too_large",
-            f"The request body is larger than {self.max_bytes} bytes: send a shorter query "
-            "(use variables and fewer fields), or split it into several requests.",
+            f"The request body is larger than {max_bytes} bytes: {advice}.",
             Connection="close",
         )
         await response(scope, receive, send)
@@ -196,5 +210,11 @@ def protective_middleware(settings: Settings) -> list[Middleware]:
         item = parse(settings.rate_limit)
         middleware.append(Middleware(RateLimit, item=item, storage=storage))
     middleware.append(Middleware(GraphQLContentType))
-    middleware.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
+    middleware.append(
+        Middleware(
+            BodySizeLimit,
+            max_bytes=settings.max_body_bytes,
+            prefixes={"/api/import/": settings.import_max_bytes},
+        )
+    )
     return middleware

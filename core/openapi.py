@@ -167,7 +167,10 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
 
 
 def openapi_document(host: PluginHost) -> dict[str, Any]:
-    paths = dict(CORE_PATHS)
+    from bocage.core.imports.rest import OPENAPI as IMPORT_PATHS
+    from bocage.core.imports.rest import REPORT_SCHEMA
+
+    paths = {**CORE_PATHS, **IMPORT_PATHS}
     for _plugin, route in host.routes():
         paths.update(route.openapi)
     return {
@@ -183,6 +186,7 @@ def openapi_document(host: PluginHost) -> dict[str, Any]:
         "components": {
             "schemas": {
                 "Error": ERROR_SCHEMA,
+                "ImportReport": REPORT_SCHEMA,
                 "OAuthToken": {
                     "type": "object",
                     "required": ["access_token", "token_type", "expires_in"],

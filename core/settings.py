@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         100_000, ge=1, description="Largest request body in bytes; larger ones get a 413."
     )
+    import_max_bytes: int = Field(
+        20_000_000,
+        ge=1,
+        description="Largest spreadsheet in bytes that POST /api/import/{kind} accepts.",
+    )
     rate_limit: str = Field(
         "300/minute",
         description="Requests allowed per client (bearer token, else IP) and per worker, e.g. "

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bocage.core.db import Base, JSONType, SoftDeletable, StrEnumType, Timestamped, Versioned
 from bocage.core.models.enums import ProjectFocus, ProjectStatus, StakeholderRole
+from bocage.core.models.external import ExternallyKeyed
 from bocage.core.search import search_text
 
 project_commune = Table(
@@ -35,7 +36,7 @@ project_pst_action = Table(
 )
 
 
-class Project(Versioned, Timestamped, SoftDeletable, Base):
+class Project(ExternallyKeyed, Versioned, Timestamped, SoftDeletable, Base):
     """A project of the territory, green (collaboration) or blue (digital)."""
 
     __tablename__ = "project"

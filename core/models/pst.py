@@ -10,9 +10,10 @@ from sqlalchemy import ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bocage.core.db import Base, SoftDeletable, Timestamped, Versioned
+from bocage.core.models.external import ExternallyKeyed
 
 
-class StrategicPlan(Versioned, Timestamped, SoftDeletable, Base):
+class StrategicPlan(ExternallyKeyed, Versioned, Timestamped, SoftDeletable, Base):
     """The PST a commune adopts for a legislature."""
 
     __tablename__ = "strategic_plan"
@@ -27,7 +28,7 @@ class StrategicPlan(Versioned, Timestamped, SoftDeletable, Base):
     adopted_on: Mapped[dt.date | None]
 
 
-class StrategicObjective(Versioned, Timestamped, SoftDeletable, Base):
+class StrategicObjective(ExternallyKeyed, Versioned, Timestamped, SoftDeletable, Base):
     """OS: objectif stratégique."""
 
     __tablename__ = "strategic_objective"
@@ -41,7 +42,7 @@ class StrategicObjective(Versioned, Timestamped, SoftDeletable, Base):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class OperationalObjective(Versioned, Timestamped, SoftDeletable, Base):
+class OperationalObjective(ExternallyKeyed, Versioned, Timestamped, SoftDeletable, Base):
     """OO: objectif opérationnel."""
 
     __tablename__ = "operational_objective"
@@ -55,7 +56,7 @@ class OperationalObjective(Versioned, Timestamped, SoftDeletable, Base):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class PstAction(Versioned, Timestamped, SoftDeletable, Base):
+class PstAction(ExternallyKeyed, Versioned, Timestamped, SoftDeletable, Base):
     """An action of the PST, with its budget; projects link to actions."""
 
     __tablename__ = "pst_action"

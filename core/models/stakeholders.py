@@ -17,6 +17,7 @@ from bocage.core.db import (
     personal,
 )
 from bocage.core.models.enums import StakeholderKind
+from bocage.core.models.external import ExternallyKeyed
 from bocage.core.search import search_text
 
 stakeholder_commune = Table(
@@ -27,7 +28,7 @@ stakeholder_commune = Table(
 )
 
 
-class Stakeholder(Versioned, Timestamped, SoftDeletable, Base):
+class Stakeholder(ExternallyKeyed, Versioned, Timestamped, SoftDeletable, Base):
     """An organisation of the territory: administration, enterprise, association, ..."""
 
     __tablename__ = "stakeholder"
@@ -46,7 +47,7 @@ class Stakeholder(Versioned, Timestamped, SoftDeletable, Base):
     search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
 
 
-class Contact(Versioned, Timestamped, SoftDeletable, Base):
+class Contact(ExternallyKeyed, Versioned, Timestamped, SoftDeletable, Base):
     """A person attached to a stakeholder. Every column but the keys is personal data."""
 
     __tablename__ = "contact"

@@ -89,6 +89,14 @@ def translations(
     value: TranslationsInput | None, field: str, *, required: bool, max_length: int
 ) -> dict[str, str]:
     texts = value.as_dict() if value is not None else {}
+    return check_texts(texts, field, required=required, max_length=max_length)
+
+
+def check_texts(
+    texts: dict[str, str], field: str, *, required: bool, max_length: int
+) -> dict[str, str]:
+    """A multilingual text (``{lang: text}``, blanks already dropped): present if
+    ``required``, no language longer than ``max_length``."""
     if required and not texts:
         raise Invalid(
             Code.REQUIRED,
@@ -166,17 +174,20 @@ class Change:
     permission: str | None = None
 
 
+def audit_values(principal: Principal, change: Change) -> dict[str, Any]:
+    """The audit entry of ``change``, as column values (bulk writers insert many at once)."""
+    return {
+        "subject": principal.subject,
+        "client_id": principal.client_id,
+        "action": change.action,
+        "object_type": type(change.row).__name__,
+        "object_id": change.row.id,
+        "changes": change.changes,
+    }
+
+
 def audit(session: AsyncSession, principal: Principal, change: Change) -> None:
-    session.add(
-        AuditEntry(
-            subject=principal.subject,
-            client_id=principal.client_id,
-            action=change.action,
-            object_type=type(change.row).__name__,
-            object_id=change.row.id,
-            changes=change.changes,
-        )
-    )
+    session.add(AuditEntry(**audit_values(principal, change)))
 
 
 # -- the runner -------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from sqlalchemy import delete, insert, select
 from strawberry.types import Info
 
 from bocage.core import models as m
-from bocage.core.auth import policy
 from bocage.core.graphql.enums import ProjectFocus, ProjectStatus, StakeholderRole
 from bocage.core.graphql.limits import cost
+from bocage.core.graphql.mutations import rules
 from bocage.core.graphql.mutations.kit import (
     WRITE_COST,
     Change,
@@ -138,21 +138,6 @@ def _ids(values: list[Any], type_: type, field: str) -> list[int]:
     return [key_of(value, type_, field)[1] for value in values]
 
 
-def _check_scalars(values: dict[str, Any]) -> None:
-    for theme in values.get("themes") or []:
-        if not theme.strip() or len(theme) > 60:
-            raise Invalid(Code.INVALID, "each theme must be 1 to 60 characters", "themes")
-    for sdg in values.get("sdgs") or []:
-        if not 1 <= sdg <= 17:
-            raise Invalid(Code.INVALID, f"SDG {sdg} does not exist: use 1 to 17", "sdgs")
-    budget = values.get("budget")
-    if budget is not None and budget < 0:
-        raise Invalid(Code.INVALID, "budget cannot be negative", "budget")
-    start, end = values.get("start_date"), values.get("end_date")
-    if start and end and end < start:
-        raise Invalid(Code.INVALID, f"endDate {end} is before startDate {start}", "endDate")
-
-
 async def _commune_codes(session: Any, ids: list[int]) -> dict[int, str]:
     rows = await session.execute(
         select(m.Commune.id, m.Commune.nis_code).where(
@@ -169,16 +154,6 @@ async def _current_communes(session: Any, project_id: int) -> set[str]:
         .where(m.project_commune.c.project_id == project_id)
     )
     return set(rows.scalars())
-
-
-def _authorise(principal: Any, codes: set[str], field: str = "communes") -> None:
-    if not policy.may_touch_communes(principal, codes):
-        raise Invalid(
-            Code.FORBIDDEN,
-            "you may only change projects whose communes are all among yours "
-            f"({', '.join(sorted(policy.commune_scope(principal) or [])) or 'none'})",
-            field,
-        )
 
 
 async def _set_links(
@@ -204,10 +179,7 @@ async def _set_links(
                 "stakeholders",
             )[0]
             pairs.append((key, item.role))
-        if sum(1 for _, role in pairs if role == m.StakeholderRole.LEAD) > 1:
-            raise Invalid(
-                Code.INVALID, "a project has at most one lead stakeholder", "stakeholders"
-            )
+        rules.check_project_roles(role.value for _, role in pairs)
         found = (
             (
                 await session.execute(
@@ -257,12 +229,7 @@ async def _set_links(
                 )
             ).scalars()
         )
-        if not set(plan_communes.values()) <= project_communes:
-            raise Invalid(
-                Code.INVALID,
-                "a PST action must belong to the PST of one of the project's communes",
-                "pstActions",
-            )
+        rules.check_actions_in_communes(plan_communes.values(), project_communes)
         await session.execute(
             delete(m.project_pst_action).where(m.project_pst_action.c.project_id == project.id)
         )
@@ -278,12 +245,11 @@ async def _set_links(
 async def _resolve_communes(
     session: Any, principal: Any, ids: list[Any]
 ) -> tuple[list[int], set[str]]:
-    if not ids:
-        raise Invalid(Code.REQUIRED, "a project needs at least one commune", "communes")
+    rules.require_project_communes(ids)
     keys = sorted(set(_ids(ids, Commune, "communes")))
     codes = await _commune_codes(session, keys)
     require_ids(keys, codes, "communes", "communes")
-    _authorise(principal, set(codes.values()))
+    rules.authorise_project(principal, set(codes.values()))
     return keys, set(codes.values())
 
 
@@ -300,19 +266,15 @@ def _scalars(data: Any, *, creating: bool) -> dict[str, Any]:
     if "focus" in values:
         values["focus"] = m.ProjectFocus(values["focus"].value)
     if "themes" in values:
-        values["themes"] = sorted({t.strip().lower() for t in values["themes"]})
+        values["themes"] = rules.project_themes(values["themes"])
     if "sdgs" in values:
-        values["sdgs"] = sorted(set(values["sdgs"]))
-    for name, required, limit in (
-        ("title", True, 300),
-        ("summary", False, 1000),
-        ("description", False, 20000),
-    ):
+        values["sdgs"] = rules.project_sdgs(values["sdgs"])
+    for name, (required, _limit) in rules.PROJECT_TEXTS.items():
         value = getattr(data, name)
         if creating or given(value):
             if value is None and required and not creating:
                 raise Invalid(Code.REQUIRED, f"{name} cannot be null", name)
-            values[name] = translations(value, name, required=required, max_length=limit)
+            values[name] = rules.project_texts(name, value.as_dict() if value else None)
     return values
 
 
@@ -342,7 +304,7 @@ def _indicator_payload(outcome: Any) -> IndicatorPayload:
 async def _project_for_change(session: Any, principal: Any, raw_id: Any, version: int) -> m.Project:
     key = _ids([raw_id], Project, "id")[0]
     project = await load_live(session, m.Project, key)
-    _authorise(principal, await _current_communes(session, project.id), "id")
+    rules.authorise_project(principal, await _current_communes(session, project.id), "id")
     check_version(project, version)
     return project
 
@@ -355,7 +317,7 @@ class ProjectMutations:
     async def create_project(self, info: Info, input: CreateProjectInput) -> ProjectPayload:
         async def change(session: Any, principal: Any) -> Change:
             values = _scalars(input, creating=True)
-            _check_scalars(values)
+            rules.check_project_values(values)
             commune_ids, _codes = await _resolve_communes(session, principal, input.communes)
             territory_id = None
             if input.territory is not None:
@@ -392,7 +354,7 @@ class ProjectMutations:
                 "end_date": project.end_date,
                 **values,
             }
-            _check_scalars(merged)
+            rules.check_project_values(merged)
             for name, value in values.items():
                 setattr(project, name, value)
             commune_ids = None
@@ -440,7 +402,9 @@ class ProjectMutations:
         async def change(session: Any, principal: Any) -> Change:
             key = _ids([input.project], Project, "project")[0]
             project = await load_live(session, m.Project, key, "project")
-            _authorise(principal, await _current_communes(session, project.id), "project")
+            rules.authorise_project(
+                principal, await _current_communes(session, project.id), "project"
+            )
             name = translations(input.name, "name", required=True, max_length=300)
             indicator = m.Indicator(
                 project_id=project.id,
@@ -475,7 +439,7 @@ class ProjectMutations:
         async def change(session: Any, principal: Any) -> Change:
             key = _ids([input.indicator], Indicator, "indicator")[0]
             indicator = await load_live(session, m.Indicator, key, "indicator")
-            _authorise(
+            rules.authorise_project(
                 principal, await _current_communes(session, indicator.project_id), "indicator"
             )
             if input.note is not None and len(input.note) > 500:

@@ -10,9 +10,9 @@ from sqlalchemy import delete, insert, select
 from strawberry.types import Info
 
 from bocage.core import models as m
-from bocage.core.auth import policy
 from bocage.core.graphql.enums import StakeholderKind, StakeholderNeed
 from bocage.core.graphql.limits import cost
+from bocage.core.graphql.mutations import rules
 from bocage.core.graphql.mutations.kit import (
     WRITE_COST,
     Change,
@@ -28,7 +28,6 @@ from bocage.core.graphql.mutations.kit import (
     load_live,
     mutate,
     require_ids,
-    translations,
 )
 from bocage.core.graphql.personal import CONTACTS_READ, Contact
 from bocage.core.graphql.types import Commune, Stakeholder
@@ -118,50 +117,8 @@ class UpdateContactInput:
     job_title: str | None = strawberry.UNSET
 
 
-def enterprise_number(value: str) -> str:
-    """Normalise a BCE/KBO number to 0123.456.789, checking its mod-97 check digits."""
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if len(digits) == 9:
-        digits = "0" + digits
-    if len(digits) != 10 or digits[0] not in "01":
-        raise Invalid(
-            Code.INVALID,
-            "an enterprise number has 10 digits, e.g. 0207.000.000",
-            "enterpriseNumber",
-        )
-    if 97 - int(digits[:8]) % 97 != int(digits[8:]):
-        raise Invalid(
-            Code.INVALID, f"{value} fails the enterprise number's check digits", "enterpriseNumber"
-        )
-    return f"{digits[:4]}.{digits[4:7]}.{digits[7:]}"
-
-
-def _text(value: str | None, field: str, limit: int, *, required: bool) -> str | None:
-    value = value.strip() if value else None
-    if required and not value:
-        raise Invalid(Code.REQUIRED, f"{field} cannot be empty", field)
-    if value and len(value) > limit:
-        raise Invalid(Code.INVALID, f"{field} is longer than {limit} characters", field)
-    return value
-
-
-def _website(value: str | None) -> str | None:
-    value = _text(value, "website", 500, required=False)
-    if value and not value.startswith(("https://", "http://")):
-        raise Invalid(Code.INVALID, "website must start with https:// or http://", "website")
-    return value
-
-
-def _email(value: str | None) -> str | None:
-    value = _text(value, "email", 320, required=False)
-    if value and ("@" not in value or " " in value or value.startswith("@") or value.endswith("@")):
-        raise Invalid(Code.INVALID, "email is not an e-mail address", "email")
-    return value
-
-
 async def _communes(session: Any, ids: list[Any]) -> tuple[list[int], set[str]]:
-    if not ids:
-        raise Invalid(Code.REQUIRED, "an organisation acts in at least one commune", "communes")
+    rules.require_stakeholder_communes(ids)
     keys = sorted({_key(value, Commune, "communes") for value in ids})
     rows = dict(
         (
@@ -185,16 +142,6 @@ async def _codes_of(session: Any, stakeholder_id: int) -> set[str]:
     return set(rows.scalars())
 
 
-def _authorise(principal: Any, stakeholder_id: int | None, codes: set[str], field: str) -> None:
-    if not policy.may_touch_stakeholder(principal, stakeholder_id, codes):
-        raise Invalid(
-            Code.FORBIDDEN,
-            "you may only change your own organisation, "
-            "or organisations acting only in your communes",
-            field,
-        )
-
-
 def _key(value: Any, type_: type, field: str) -> int:
     return key_of(value, type_, field)[1]
 
@@ -203,7 +150,9 @@ async def _stakeholder_for_change(
     session: Any, principal: Any, raw: Any, version: int | None
 ) -> m.Stakeholder:
     stakeholder = await load_live(session, m.Stakeholder, _key(raw, Stakeholder, "id"))
-    _authorise(principal, stakeholder.id, await _codes_of(session, stakeholder.id), "id")
+    rules.authorise_stakeholder(
+        principal, stakeholder.id, await _codes_of(session, stakeholder.id), "id"
+    )
     if version is not None:
         check_version(stakeholder, version)
     return stakeholder
@@ -246,18 +195,18 @@ class StakeholderMutations:
     ) -> StakeholderPayload:
         async def change(session: Any, principal: Any) -> Change:
             keys, codes = await _communes(session, input.communes)
-            _authorise(principal, None, codes, "communes")
+            rules.authorise_stakeholder(principal, None, codes, "communes")
             stakeholder = m.Stakeholder(
                 kind=m.StakeholderKind(input.kind.value),
-                name=_text(input.name, "name", 300, required=True),
-                description=translations(
-                    input.description, "description", required=False, max_length=5000
+                name=rules.stakeholder_name(input.name),
+                description=rules.stakeholder_description(
+                    input.description.as_dict() if input.description else None
                 ),
-                website=_website(input.website),
-                enterprise_number=enterprise_number(input.enterprise_number)
+                website=rules.website(input.website),
+                enterprise_number=rules.enterprise_number(input.enterprise_number)
                 if input.enterprise_number
                 else None,
-                needs=sorted({n.value for n in input.needs}),
+                needs=rules.stakeholder_needs(input.needs),
             )
             session.add(stakeholder)
             await session.flush()
@@ -292,23 +241,25 @@ class StakeholderMutations:
                     raise Invalid(Code.REQUIRED, "kind cannot be null", "kind")
                 stakeholder.kind = m.StakeholderKind(input.kind.value)
             if given(input.name):
-                stakeholder.name = _text(input.name, "name", 300, required=True)
+                stakeholder.name = rules.stakeholder_name(input.name)
             if given(input.description):
-                stakeholder.description = translations(
-                    input.description, "description", required=False, max_length=5000
+                stakeholder.description = rules.stakeholder_description(
+                    input.description.as_dict() if input.description else None
                 )
             if given(input.website):
-                stakeholder.website = _website(input.website)
+                stakeholder.website = rules.website(input.website)
             if given(input.enterprise_number):
                 stakeholder.enterprise_number = (
-                    enterprise_number(input.enterprise_number) if input.enterprise_number else None
+                    rules.enterprise_number(input.enterprise_number)
+                    if input.enterprise_number
+                    else None
                 )
             if given(input.needs):
-                stakeholder.needs = sorted({n.value for n in input.needs or []})
+                stakeholder.needs = rules.stakeholder_needs(input.needs or [])
             changes = column_changes(stakeholder)
             if given(input.communes):
                 keys, codes = await _communes(session, input.communes or [])
-                _authorise(principal, stakeholder.id, codes, "communes")
+                rules.authorise_stakeholder(principal, stakeholder.id, codes, "communes")
                 await _replace_communes(session, stakeholder.id, keys)
                 changes["communes"] = {"after": keys}
             return Change(row=stakeholder, action="updated", changes=changes)
@@ -354,11 +305,10 @@ class StakeholderMutations:
             stakeholder = await _stakeholder_for_change(session, principal, input.stakeholder, None)
             contact = m.Contact(
                 stakeholder_id=stakeholder.id,
-                given_name=_text(input.given_name, "givenName", 200, required=True),
-                family_name=_text(input.family_name, "familyName", 200, required=True),
-                email=_email(input.email),
-                phone=_text(input.phone, "phone", 50, required=False),
-                job_title=_text(input.job_title, "jobTitle", 200, required=False),
+                **{
+                    name: check(getattr(input, name))
+                    for name, check in rules.CONTACT_FIELDS.items()
+                },
             )
             session.add(contact)
             await session.flush()
@@ -387,21 +337,14 @@ class StakeholderMutations:
     async def update_contact(self, info: Info, input: UpdateContactInput) -> ContactPayload:
         async def change(session: Any, principal: Any) -> Change:
             contact = await load_live(session, m.Contact, _key(input.id, Contact, "id"))
-            _authorise(
+            rules.authorise_stakeholder(
                 principal,
                 contact.stakeholder_id,
                 await _codes_of(session, contact.stakeholder_id),
                 "id",
             )
             check_version(contact, input.version)
-            checks = {
-                "given_name": lambda v: _text(v, "givenName", 200, required=True),
-                "family_name": lambda v: _text(v, "familyName", 200, required=True),
-                "email": _email,
-                "phone": lambda v: _text(v, "phone", 50, required=False),
-                "job_title": lambda v: _text(v, "jobTitle", 200, required=False),
-            }
-            for name, check in checks.items():
+            for name, check in rules.CONTACT_FIELDS.items():
                 value = getattr(input, name)
                 if given(value):
                     setattr(contact, name, check(value))
@@ -428,7 +371,7 @@ class StakeholderMutations:
     async def archive_contact(self, info: Info, input: ArchiveStakeholderInput) -> ContactPayload:
         async def change(session: Any, principal: Any) -> Change:
             contact = await load_live(session, m.Contact, _key(input.id, Contact, "id"))
-            _authorise(
+            rules.authorise_stakeholder(
                 principal,
                 contact.stakeholder_id,
                 await _codes_of(session, contact.stakeholder_id),

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from bocage.core import models as m
-from bocage.core.auth import policy
 from bocage.core.graphql.limits import cost
+from bocage.core.graphql.mutations import rules
 from bocage.core.graphql.mutations.kit import (
     WRITE_COST,
     Change,
@@ -27,7 +27,6 @@ from bocage.core.graphql.mutations.kit import (
     key_of,
     load_live,
     mutate,
-    translations,
 )
 from bocage.core.graphql.types import (
     Commune,
@@ -160,19 +159,7 @@ async def _commune_of(session: Any, type_: type, row: Any) -> m.Commune:
 
 
 def _authorise_pst(principal: Any, commune: m.Commune, field: str) -> None:
-    if not policy.may_touch_communes(principal, {commune.nis_code}):
-        raise Invalid(
-            Code.FORBIDDEN, f"the PST of {commune.name.get('fr')} is not yours to change", field
-        )
-
-
-def _code(value: str) -> str:
-    value = value.strip()
-    if not 1 <= len(value) <= 20:
-        raise Invalid(
-            Code.INVALID, "code must be 1 to 20 characters, e.g. OS1, OO1.2, A1.2.3", "code"
-        )
-    return value
+    rules.authorise_pst(principal, commune.nis_code, commune.name, field)
 
 
 def _pst_payload(outcome: Any, type_: type | None) -> PstPayload:
@@ -298,16 +285,13 @@ class TerritoryMutations:
             _, key = key_of(input.commune, (Commune,), "commune")
             commune = await load_live(session, m.Commune, key, "commune")
             _authorise_pst(principal, commune, "commune")
-            if not 2000 <= input.start_year <= input.end_year <= 2100:
-                raise Invalid(
-                    Code.INVALID, "startYear must not be after endYear (years 2000-2100)", "endYear"
-                )
+            rules.plan_years(input.start_year, input.end_year)
             plan = m.StrategicPlan(
                 commune_id=commune.id,
                 start_year=input.start_year,
                 end_year=input.end_year,
                 adopted_on=input.adopted_on,
-                title=translations(input.title, "title", required=True, max_length=300),
+                title=rules.plan_title(input.title.as_dict()),
             )
             session.add(plan)
             await session.flush()
@@ -336,16 +320,12 @@ class TerritoryMutations:
             child_type = CHILD_OF[parent_type]
             values: dict[str, Any] = {
                 PARENT_KEY[child_type]: parent.id,
-                "code": _code(input.code),
+                "code": rules.pst_code(input.code),
                 "position": input.position,
-                "title": translations(input.title, "title", required=True, max_length=500),
+                "title": rules.pst_title(input.title.as_dict() if input.title else None),
             }
             if input.budget is not None:
-                if child_type is not PstAction:
-                    raise Invalid(Code.INVALID, "only actions have a budget", "budget")
-                if input.budget < 0:
-                    raise Invalid(Code.INVALID, "budget cannot be negative", "budget")
-                values["budget"] = input.budget
+                values["budget"] = rules.pst_budget(input.budget, is_action=child_type is PstAction)
             row = child_type.model(**values)
             session.add(row)
             await session.flush()
@@ -371,15 +351,15 @@ class TerritoryMutations:
             _authorise_pst(principal, await _commune_of(session, type_, row), "id")
             check_version(row, input.version)
             if given(input.title):
-                row.title = translations(input.title, "title", required=True, max_length=500)
+                row.title = rules.pst_title(input.title.as_dict() if input.title else None)
             if given(input.code) and type_ is not StrategicPlan:
-                row.code = _code(input.code or "")
+                row.code = rules.pst_code(input.code or "")
             if given(input.position) and type_ is not StrategicPlan:
                 row.position = input.position or 0
             if given(input.budget):
                 if type_ is not PstAction:
                     raise Invalid(Code.INVALID, "only actions have a budget", "budget")
-                row.budget = input.budget
+                row.budget = rules.pst_budget(input.budget, is_action=True)
             changed.append(type_)
             return Change(row=row, action="updated", changes=column_changes(row))
 
