@@ -47,7 +47,18 @@ from bocage.core.hookspecs import (
     hookimpl,
 )
 from bocage.core.http import error_response
-from bocage.core.models import Commune, Project, Stakeholder, Territory
+from bocage.core.models import (
+    Commune,
+    Indicator,
+    IndicatorValue,
+    Project,
+    PstAction,
+    Stakeholder,
+    Territory,
+    project_commune,
+    project_pst_action,
+    stakeholder_commune,
+)
 from bocage.core.settings import PluginSettings
 
 if TYPE_CHECKING:
@@ -66,6 +77,12 @@ __all__ = [
     "Project",
     "Stakeholder",
     "Territory",
+    "Indicator",
+    "IndicatorValue",
+    "PstAction",
+    "project_commune",
+    "project_pst_action",
+    "stakeholder_commune",
     "ANONYMOUS",
     "AuthenticationError",
     "request_principal",
