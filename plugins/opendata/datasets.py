@@ -147,6 +147,9 @@ class Dataset:
     frequency: Frequency = Frequency.UPDATE_CONT
     publisher: Publisher | None = None
     modified: Select[Any] | None = None
+    #: ``(longitude field, latitude field)`` (WGS 84 degrees, number fields): the dataset is
+    #: also offered as GeoJSON, each record a point.
+    coordinates: tuple[str, str] | None = None
 
     def field(self, name: str) -> DatasetField | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -171,6 +174,14 @@ class Dataset:
             found.append("fields: a dataset has at least one field")
         if self.field(self.key) is None:
             found.append(f"key: {self.key!r} is not one of the fields")
+        if self.coordinates is not None:
+            for name in self.coordinates:
+                found_field = self.field(name)
+                if found_field is None or found_field.type not in (
+                    FieldType.NUMBER,
+                    FieldType.INTEGER,
+                ):
+                    found.append(f"coordinates: {name!r} is not a number field")
         columns = set(self.query.selected_columns.keys())
         missing = [f.name for f in self.fields if f.name not in columns]
         if missing:

@@ -55,6 +55,8 @@ DISTRIBUTIONS = {
     "csv": ("CSV", "text/csv"),
     "json": ("JSON", "application/json"),
     "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "parquet": ("PARQUET", "application/vnd.apache.parquet"),
+    "geojson": ("GEOJSON", "application/geo+json"),
 }
 SCHEMES = {
     "data-theme": "Data theme",
@@ -348,6 +350,8 @@ class DcatDocument:
         landing = self.resource(str(iri), FOAF.Document, RDFS.Resource)
         self.add(iri, DCAT.landingPage, landing)
         for name, (file_type, media_type) in DISTRIBUTIONS.items():
+            if name == "geojson" and dataset.coordinates is None:
+                continue
             distribution = URIRef(f"{iri}/distributions/{name}")
             self.add(iri, DCAT.distribution, distribution)
             self.add(distribution, RDF.type, DCAT.Distribution)

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from bocage.core.api import error_response, request_sessionmaker
 from bocage.plugins.opendata.datasets import Dataset
 from bocage.plugins.opendata.dcat import BY_EXTENSION, SERIALISATIONS, DcatDocument, Page, negotiate
-from bocage.plugins.opendata.exports import FORMATS, export, gzipped
+from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, export, formats_of, gzipped
 from bocage.plugins.opendata.records import BadQuery, RecordQuery, iterate, read_page, to_json
 from bocage.plugins.opendata.registry import Catalogue, catalogue
 
@@ -121,12 +121,12 @@ def _summary(request: Request, cat: Catalogue, dataset: Dataset) -> dict[str, An
             "enterpriseNumber": publisher.enterprise_number,
             "uri": publisher.uri,
         },
-        "formats": sorted(FORMATS),
+        "formats": sorted(formats_of(dataset)),
         "links": {
             "self": base,
             "records": f"{base}/records",
             "dcat": f"{base}/dcat",
-            "exports": {name: f"{base}/export.{name}" for name in FORMATS},
+            "exports": {name: f"{base}/export.{name}" for name in formats_of(dataset)},
         },
     }
 
@@ -158,7 +158,7 @@ async def list_datasets(request: Request) -> Response:
             continue
         if "keyword" in params and not set(params.getlist("keyword")) & set(_keywords(dataset)):
             continue
-        if "format" in params and not set(params.getlist("format")) & set(FORMATS):
+        if "format" in params and not set(params.getlist("format")) & set(formats_of(dataset)):
             continue
         selected.append(dataset)
     facets: dict[str, dict[str, int]] = {"theme": {}, "publisher": {}, "keyword": {}, "format": {}}
@@ -167,7 +167,7 @@ async def list_datasets(request: Request) -> Response:
             "theme": [dataset.theme.value],
             "publisher": [cat.publisher_of(dataset).enterprise_number],
             "keyword": sorted(set(_keywords(dataset))),
-            "format": sorted(FORMATS),
+            "format": sorted(formats_of(dataset)),
         }
         for facet, items in values.items():
             for item in items:
@@ -241,9 +241,13 @@ async def dataset_export(request: Request) -> Response:
     dataset = found
     requested = request.path_params["format"]
     name, _, compression = requested.partition(".")
-    if name not in FORMATS or compression not in ("", "gz"):
-        formats = ", ".join(f"{f}, {f}.gz" for f in FORMATS)
-        return error_response(404, "not_found", f"no export format {requested!r}; use {formats}")
+    offered = formats_of(dataset)
+    if name not in offered or compression not in ("", "gz"):
+        formats = ", ".join(f"{f}, {f}.gz" for f in offered)
+        why = " (it has no coordinates)" if name in GEOGRAPHIC else ""
+        return error_response(
+            404, "not_found", f"no export format {requested!r}{why}; use {formats}"
+        )
     dialect = request.query_params.get("dialect", "")
     if dialect not in ("", "excel-fr"):
         return error_response(400, "bad_query", "dialect: 'excel-fr' or nothing")
@@ -251,6 +255,8 @@ async def dataset_export(request: Request) -> Response:
         query = RecordQuery.parse(dataset, request.query_params.multi_items())
     except BadQuery as error:
         return error_response(400, "bad_query", str(error))
+    if name in GEOGRAPHIC and dataset.coordinates is not None:
+        query.fields = list(dict.fromkeys([*query.fields, *dataset.coordinates]))
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, dataset)
         total = await _total(session, dataset)
@@ -266,6 +272,7 @@ async def dataset_export(request: Request) -> Response:
         iterate(request_sessionmaker(request), query),
         title=dataset.identifier,
         excel_fr=dialect == "excel-fr",
+        dataset=dataset,
     )
     filename = f"{dataset.identifier}.{export_format.extension}"
     media_type = export_format.media_type
@@ -537,8 +544,10 @@ OPENAPI: dict[str, dict[str, Any]] = {
         "opendataExport",
         "Download a dataset (streamed).",
         "Every matching record as CSV (UTF-8; `dialect=excel-fr` for `;`, decimal commas "
-        "and a BOM), JSON, NDJSON or XLSX, streamed with constant memory; add `.gz` to the "
-        "format for a gzip file. Takes the same `fields`, `order` and filters as the records.",
+        "and a BOM), JSON, NDJSON, XLSX, Parquet (typed, in row groups) or GeoJSON (datasets "
+        "with coordinates: one point per record), streamed with constant memory; add `.gz` "
+        "to the format for a gzip file. Takes the same `fields`, `order` and filters as the "
+        "records.",
         parameters=[
             IDENTIFIER,
             _path_param(

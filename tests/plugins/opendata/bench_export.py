@@ -1,10 +1,12 @@
-"""Measure a streamed CSV export of a large dataset: peak RSS and throughput (not a test).
+"""Measure streamed exports of a large dataset: peak RSS and throughput (not a test).
 
-    .venv/bin/python tests/plugins/opendata/bench_export.py [rows]
+    .venv/bin/python tests/plugins/opendata/bench_export.py [rows] [format ...]
 
-Creates an SQLite database with ``rows`` rows (default 1,000,000) in a child process, then
-streams ``/api/opendata/datasets/bench-rows/export.csv`` straight through the ASGI app (no
-client buffering) and prints the bytes, seconds, MB/s and the peak RSS before and after.
+Creates an SQLite database with ``rows`` rows (default 1,000,000) in a child process, then,
+for each format (default: csv parquet geojson), in a fresh child process so that each peak
+RSS is its own, streams ``/api/opendata/datasets/bench-rows/export.<format>`` straight through
+the ASGI app (no client buffering) and prints the bytes, seconds, MB/s, rows/s and the peak
+RSS before and after.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ rows_table = Table(
     Column("name", String(100)),
     Column("value", Float),
     Column("day", Date),
+    Column("lon", Float),
+    Column("lat", Float),
 )
 
 
@@ -47,6 +51,8 @@ def prepare(path: str, count: int) -> None:
                         "name": f"ligne {i} é",
                         "value": i / 7,
                         "day": start + dt.timedelta(days=i % 2000),
+                        "lon": 4.5 + (i % 1000) / 1000,
+                        "lat": 50.2 + (i % 700) / 1000,
                     }
                     for i in range(offset, min(count, offset + 50_000))
                 ],
@@ -71,13 +77,16 @@ class Bench:
                     DatasetField("name", FieldType.STRING),
                     DatasetField("value", FieldType.NUMBER),
                     DatasetField("day", FieldType.DATE),
+                    DatasetField("lon", FieldType.NUMBER),
+                    DatasetField("lat", FieldType.NUMBER),
                 ),
                 query=select(rows_table),
+                coordinates=("lon", "lat"),
             )
         ]
 
 
-async def measure(path: str) -> None:
+async def measure(path: str, export_format: str, count: int) -> None:
     from bocage.core.app import create_app
     from bocage.core.host import PluginHost
     from bocage.core.settings import load_settings
@@ -113,8 +122,8 @@ async def measure(path: str) -> None:
         "http_version": "1.1",
         "method": "GET",
         "scheme": "http",
-        "path": "/api/opendata/datasets/bench-rows/export.csv",
-        "raw_path": b"/api/opendata/datasets/bench-rows/export.csv",
+        "path": f"/api/opendata/datasets/bench-rows/export.{export_format}",
+        "raw_path": f"/api/opendata/datasets/bench-rows/export.{export_format}".encode(),
         "query_string": b"",
         "headers": [(b"host", b"bench")],
         "client": ("127.0.0.1", 1),
@@ -125,9 +134,9 @@ async def measure(path: str) -> None:
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
-        f"status {status}: {received / 1e6:.1f} MB in {elapsed:.1f} s "
-        f"({received / 1e6 / elapsed:.1f} MB/s); peak RSS {before / 1024:.0f} MiB before, "
-        f"{after / 1024:.0f} MiB after"
+        f"{export_format:8} {count} rows, status {status}: {received / 1e6:.1f} MB in "
+        f"{elapsed:.1f} s ({received / 1e6 / elapsed:.1f} MB/s, {count / elapsed:,.0f} rows/s); "
+        f"peak RSS {before / 1024:.0f} MiB before, {after / 1024:.0f} MiB after"
     )
 
 
@@ -135,11 +144,18 @@ def main() -> None:
     if sys.argv[1:2] == ["prepare"]:
         prepare(sys.argv[2], int(sys.argv[3]))
         return
+    if sys.argv[1:2] == ["measure"]:
+        asyncio.run(measure(sys.argv[2], sys.argv[3], int(sys.argv[4])))
+        return
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    formats = sys.argv[2:] or ["csv", "parquet", "geojson"]
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "bench.db")
         subprocess.run([sys.executable, __file__, "prepare", path, str(count)], check=True)
-        asyncio.run(measure(path))
+        for export_format in formats:
+            subprocess.run(
+                [sys.executable, __file__, "measure", path, export_format, str(count)], check=True
+            )
 
 
 if __name__ == "__main__":
