@@ -4,6 +4,7 @@ module is the open-data plugin's public API for them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 from collections.abc import Mapping
@@ -123,6 +124,20 @@ class Publisher:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """An immutable file of a published version: its URL path names its content hash, and
+    DCAT describes it as a distribution with ``spdx:checksum`` and ``dcat:byteSize``."""
+
+    path: str
+    file_format: str
+    media_type: str
+    sha256: str
+    byte_size: int
+    issued: dt.datetime
+    version: int
+
+
+@dataclass(frozen=True)
 class Dataset:
     """A dataset a plugin publishes.
 
@@ -150,6 +165,14 @@ class Dataset:
     #: ``(longitude field, latitude field)`` (WGS 84 degrees, number fields): the dataset is
     #: also offered as GeoJSON, each record a point.
     coordinates: tuple[str, str] | None = None
+    #: ``(start, end)`` of the period the data covers (``dct:temporal``); either may be open.
+    temporal: tuple[dt.date | None, dt.date | None] | None = None
+    #: When the dataset was first published (``dct:issued``).
+    issued: dt.datetime | None = None
+    #: Immutable files of its versions (uploaded datasets), newest last.
+    snapshots: tuple[Snapshot, ...] = ()
+    #: A Frictionless Table Schema beyond names and types (``constraints``...), if any.
+    table_schema: Mapping[str, Any] | None = None
 
     def field(self, name: str) -> DatasetField | None:
         return next((f for f in self.fields if f.name == name), None)

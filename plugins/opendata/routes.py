@@ -19,6 +19,7 @@ from bocage.plugins.opendata.dcat import BY_EXTENSION, SERIALISATIONS, DcatDocum
 from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, export, formats_of, gzipped
 from bocage.plugins.opendata.records import BadQuery, RecordQuery, iterate, read_page, to_json
 from bocage.plugins.opendata.registry import Catalogue, catalogue
+from bocage.plugins.opendata.uploads import load_datasets
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +39,8 @@ def _base_url(request: Request, cat: Catalogue) -> str:
     return (cat.settings.base_url or str(request.base_url)).rstrip("/")
 
 
-def _dataset(request: Request) -> tuple[Catalogue, Dataset | Response]:
+async def _dataset(request: Request) -> tuple[Catalogue, Dataset | Response]:
+    """The contributed or published uploaded dataset of the path, or the error response."""
     cat = _catalogue(request)
     identifier = request.path_params["identifier"]
     if identifier in cat.rejected:
@@ -48,11 +50,23 @@ def _dataset(request: Request) -> tuple[Catalogue, Dataset | Response]:
         )
     dataset = cat.datasets.get(identifier)
     if dataset is None:
-        known = ", ".join(sorted(cat.datasets))
+        async with request_sessionmaker(request)() as session:
+            found = await load_datasets(session, identifier=identifier)
+        dataset = found[0][1] if found else None
+    if dataset is None:
         return cat, error_response(
-            404, "not_found", f"no dataset {identifier!r}; datasets: {known}"
+            404,
+            "not_found",
+            f"no published dataset {identifier!r}; datasets: {', '.join(sorted(cat.datasets))} "
+            f"and those uploaded (see {PREFIX}/datasets)",
         )
     return cat, dataset
+
+
+async def _all_datasets(session: AsyncSession, cat: Catalogue) -> list[Dataset]:
+    """Every published dataset, contributed and uploaded, by identifier."""
+    uploaded = [d for _, d in await load_datasets(session) if d is not None]
+    return sorted([*cat.datasets.values(), *uploaded], key=lambda d: d.identifier)
 
 
 async def _modified(session: AsyncSession, dataset: Dataset) -> dt.datetime | None:
@@ -122,6 +136,21 @@ def _summary(request: Request, cat: Catalogue, dataset: Dataset) -> dict[str, An
             "uri": publisher.uri,
         },
         "formats": sorted(formats_of(dataset)),
+        "temporal": None
+        if dataset.temporal is None
+        else {"start": to_json(dataset.temporal[0]), "end": to_json(dataset.temporal[1])},
+        "issued": to_json(dataset.issued),
+        "versions": [
+            {
+                "version": s.version,
+                "format": s.file_format,
+                "url": _base_url(request, cat) + s.path,
+                "sha256": s.sha256,
+                "byteSize": s.byte_size,
+                "issued": to_json(s.issued),
+            }
+            for s in dataset.snapshots
+        ],
         "links": {
             "self": base,
             "records": f"{base}/records",
@@ -144,7 +173,9 @@ async def list_datasets(request: Request) -> Response:
     params = request.query_params
     text = params.get("q", "").strip().lower()
     selected = []
-    for dataset in sorted(cat.datasets.values(), key=lambda d: d.identifier):
+    async with request_sessionmaker(request)() as session:
+        every = await _all_datasets(session, cat)
+    for dataset in every:
         haystack = " ".join(
             [dataset.identifier, *dataset.title.values(), *dataset.description.values()]
             + list(_keywords(dataset))
@@ -182,7 +213,7 @@ async def list_datasets(request: Request) -> Response:
 
 
 async def dataset_metadata(request: Request) -> Response:
-    cat, found = _dataset(request)
+    cat, found = await _dataset(request)
     if isinstance(found, Response):
         return found
     dataset = found
@@ -195,18 +226,37 @@ async def dataset_metadata(request: Request) -> Response:
     body = _summary(request, cat, dataset)
     body["modified"] = to_json(modified)
     body["records"] = total
-    body["schema"] = {
-        "fields": [
-            {"name": f.name, "type": f.type.value, "description": dict(f.description)}
-            for f in dataset.fields
-        ],
-        "primaryKey": dataset.key,
-    }
+    body["schema"] = table_schema(dataset)
     return JSONResponse(body, headers=headers)
 
 
+def table_schema(dataset: Dataset) -> dict[str, Any]:
+    """The dataset's fields as a Frictionless Table Schema (its ``dct:conformsTo``)."""
+    extra = {f["name"]: f for f in (dataset.table_schema or {}).get("fields", [])}
+    fields = []
+    for f in dataset.fields:
+        item: dict[str, Any] = {"name": f.name, "type": f.type.value}
+        if f.description:
+            item["description"] = f.description.get("fr") or next(iter(f.description.values()))
+        if "constraints" in extra.get(f.name, {}):
+            item["constraints"] = extra[f.name]["constraints"]
+        fields.append(item)
+    return {"fields": fields, "primaryKey": dataset.key}
+
+
+async def dataset_schema(request: Request) -> Response:
+    _, found = await _dataset(request)
+    if isinstance(found, Response):
+        return found
+    return JSONResponse(
+        table_schema(found),
+        media_type="application/schema+json",
+        headers={"Cache-Control": "public, max-age=60"},
+    )
+
+
 async def dataset_records(request: Request) -> Response:
-    cat, found = _dataset(request)
+    cat, found = await _dataset(request)
     if isinstance(found, Response):
         return found
     dataset = found
@@ -235,7 +285,7 @@ async def dataset_records(request: Request) -> Response:
 
 
 async def dataset_export(request: Request) -> Response:
-    cat, found = _dataset(request)
+    cat, found = await _dataset(request)
     if isinstance(found, Response):
         return found
     dataset = found
@@ -321,8 +371,8 @@ async def catalog_document(request: Request) -> Response:
         except ValueError:
             return error_response(400, "bad_query", "modified_since: an ISO 8601 date-time")
         since = since if since.tzinfo else since.replace(tzinfo=dt.UTC)
-    datasets = sorted(cat.datasets.values(), key=lambda d: d.identifier)
     async with request_sessionmaker(request)() as session:
+        datasets = await _all_datasets(session, cat)
         modified = {d.identifier: await _modified(session, d) for d in datasets}
     if since is not None:
         datasets = [d for d in datasets if (m := modified[d.identifier]) is None or m >= since]
@@ -348,7 +398,7 @@ async def dataset_document(request: Request) -> Response:
     name = _serialisation(request)
     if isinstance(name, Response):
         return name
-    cat, found = _dataset(request)
+    cat, found = await _dataset(request)
     if isinstance(found, Response):
         return found
     dataset = found
@@ -630,8 +680,36 @@ ROUTES: list[tuple[str, str, Any]] = [
 ]
 
 
+OPENAPI[f"{PREFIX}/datasets/{{identifier}}/schema.json"] = _operation(
+    "opendataTableSchema",
+    "A dataset's Frictionless Table Schema.",
+    "Its fields, types, descriptions and constraints: what every distribution conforms to "
+    "(`dct:conformsTo`).",
+    parameters=[IDENTIFIER],
+    responses={
+        "200": {
+            "description": "The Table Schema.",
+            "content": {"application/schema+json": {"schema": {"type": "object"}}},
+        },
+        "404": UNKNOWN,
+        "422": UNPUBLISHABLE,
+    },
+)
+ROUTES.append(("opendata-schema", f"{PREFIX}/datasets/{{identifier}}/schema.json", dataset_schema))
+
+
 def routes() -> list[tuple[str, Route, dict[str, dict[str, Any]]]]:
-    return [
-        (name, Route(path, handler, methods=["GET"], name=name), {path: OPENAPI[path]})
-        for name, path, handler in ROUTES
-    ]
+    """Every route with its OpenAPI path item (given once per path)."""
+    from bocage.plugins.opendata import upload_routes
+
+    documented = {**OPENAPI, **upload_routes.OPENAPI}
+    table = [(name, path, handler, ["GET"]) for name, path, handler in ROUTES]
+    table += upload_routes.UPLOAD_ROUTES
+    found = []
+    seen: set[str] = set()
+    for name, path, handler, methods in table:
+        documented_path = path.replace(":int}", "}")
+        item = {} if documented_path in seen else {documented_path: documented[documented_path]}
+        seen.add(documented_path)
+        found.append((name, Route(path, handler, methods=methods, name=name), item))
+    return found
