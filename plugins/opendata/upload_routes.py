@@ -298,7 +298,7 @@ def _not_publishable(identifier: str, problems: list[str]) -> Response:
         {
             "error": {
                 "code": "not_publishable",
-                "field": problems[0].split(":", 1)[0],
+                "field": problems[0].split(": ", 1)[0],
                 "message": f"dataset {identifier!r} cannot be published: " + "; ".join(problems),
             },
             "problems": problems,
