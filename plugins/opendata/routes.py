@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import anyio
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
@@ -155,6 +156,8 @@ def _summary(request: Request, cat: Catalogue, dataset: Dataset) -> dict[str, An
             "self": base,
             "records": f"{base}/records",
             "dcat": f"{base}/dcat",
+            "schema": f"{base}/schema.json",
+            "quality": f"{base}/quality",
             "exports": {name: f"{base}/export.{name}" for name in formats_of(dataset)},
         },
     }
@@ -242,6 +245,24 @@ def table_schema(dataset: Dataset) -> dict[str, Any]:
             item["constraints"] = extra[f.name]["constraints"]
         fields.append(item)
     return {"fields": fields, "primaryKey": dataset.key}
+
+
+async def dataset_quality(request: Request) -> Response:
+    """The dataset's quality report (computed on request; SHACL is the slow part)."""
+    from bocage.plugins.opendata.quality import report
+
+    cat, found = await _dataset(request)
+    if isinstance(found, Response):
+        return found
+    async with request_sessionmaker(request)() as session:
+        modified = await _modified(session, found)
+    headers = _validators(_etag(found.identifier, modified, "quality"), modified)
+    if (cached := _not_modified(request, headers)) is not None:
+        return cached
+    body = await anyio.to_thread.run_sync(
+        lambda: report(cat, _base_url(request, cat), found, modified)
+    )
+    return JSONResponse(body, headers=headers)
 
 
 async def dataset_schema(request: Request) -> Response:
@@ -696,6 +717,37 @@ OPENAPI[f"{PREFIX}/datasets/{{identifier}}/schema.json"] = _operation(
     },
 )
 ROUTES.append(("opendata-schema", f"{PREFIX}/datasets/{{identifier}}/schema.json", dataset_schema))
+OPENAPI[f"{PREFIX}/datasets/{{identifier}}/quality"] = _operation(
+    "opendataQuality",
+    "A dataset's quality report.",
+    "Completeness (share of recommended properties, translations and field descriptions "
+    "present), the missing ones by name, the SHACL violations and warnings of its DCAT-AP "
+    "document (when `BOCAGE_OPENDATA_SHAPES_DIR` is set) and its freshness against the "
+    "update frequency it declares.",
+    parameters=[IDENTIFIER, *CONDITIONAL],
+    responses={
+        "200": _json(
+            "The report.",
+            {
+                "type": "object",
+                "required": ["identifier", "completeness", "missingRecommended", "shacl"],
+                "properties": {
+                    "identifier": {"type": "string"},
+                    "completeness": {"type": "number", "minimum": 0, "maximum": 1},
+                    "missingRecommended": {"type": "array", "items": {"type": "string"}},
+                    "missingTranslations": {"type": "object"},
+                    "fieldsWithoutDescription": {"type": "array", "items": {"type": "string"}},
+                    "shacl": {"type": "object"},
+                    "freshness": {"type": "object"},
+                },
+            },
+        ),
+        "304": NOT_MODIFIED,
+        "404": UNKNOWN,
+        "422": UNPUBLISHABLE,
+    },
+)
+ROUTES.append(("opendata-quality", f"{PREFIX}/datasets/{{identifier}}/quality", dataset_quality))
 
 
 def routes() -> list[tuple[str, Route, dict[str, dict[str, Any]]]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import orjson
 from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
@@ -261,7 +262,10 @@ async def post_version(request: Request) -> Response:
         if isinstance(upload, Response):
             return upload
         try:
-            checked = read_table(content, file_format, None if infer else upload.table_schema)
+            # frictionless is synchronous and CPU-bound: keep the event loop free
+            checked = await anyio.to_thread.run_sync(
+                read_table, content, file_format, None if infer else upload.table_schema
+            )
         except UploadError as error:
             return _invalid(error, 422)
         if dry_run or not checked.valid:

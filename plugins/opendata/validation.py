@@ -26,8 +26,9 @@ def _shapes(folder: str) -> tuple[Graph, ...]:
     return tuple(Graph().parse(path, format="turtle") for path in paths)
 
 
-def violations(data: Graph, shapes_dir: str) -> list[tuple[str, str, str]]:
-    """``(focus node, property, message)`` of every ``sh:Violation`` of ``data``."""
+def shacl_results(data: Graph, shapes_dir: str) -> list[tuple[str, str, str, str]]:
+    """``(severity, focus node, property, message)`` of the top-level results of validating
+    ``data`` against each shape file in turn (nested ``sh:detail`` results belong to theirs)."""
     from pyshacl import validate
 
     found = []
@@ -35,16 +36,24 @@ def violations(data: Graph, shapes_dir: str) -> list[tuple[str, str, str]]:
         _, report, _ = validate(data, shacl_graph=shapes, inference="none")
         for node in report.subjects(RDF.type, SH.ValidationReport):
             for result in report.objects(node, SH.result):
-                if report.value(result, SH.resultSeverity) != SH.Violation:
-                    continue
                 found.append(
                     (
+                        str(report.value(result, SH.resultSeverity)).rsplit("#", 1)[-1],
                         str(report.value(result, SH.focusNode)),
                         str(report.value(result, SH.resultPath)),
                         str(report.value(result, SH.resultMessage)),
                     )
                 )
     return found
+
+
+def violations(data: Graph, shapes_dir: str) -> list[tuple[str, str, str]]:
+    """``(focus node, property, message)`` of every ``sh:Violation`` of ``data``."""
+    return [
+        (focus, path, message)
+        for severity, focus, path, message in shacl_results(data, shapes_dir)
+        if severity == "Violation"
+    ]
 
 
 def shacl_problems(catalogue: Catalogue, base_url: str, dataset: Dataset) -> list[str]:
@@ -57,13 +66,13 @@ def shacl_problems(catalogue: Catalogue, base_url: str, dataset: Dataset) -> lis
     document.add_dataset(dataset, None)
     return sorted(
         {
-            f"{_curie(document.graph, path)}: {message} (on {focus})"
+            f"{curie(document.graph, path)}: {message} (on {focus})"
             for focus, path, message in violations(document.graph, folder)
         }
     )
 
 
-def _curie(graph: Graph, iri: str) -> str:
+def curie(graph: Graph, iri: str) -> str:
     try:
         return graph.namespace_manager.curie(iri, generate=False)
     except (ValueError, KeyError):
