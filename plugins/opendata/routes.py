@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import hashlib
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -20,6 +19,7 @@ from bocage.plugins.opendata.dcat import BY_EXTENSION, SERIALISATIONS, DcatDocum
 from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, export, formats_of, gzipped
 from bocage.plugins.opendata.records import BadQuery, RecordQuery, iterate, read_page, to_json
 from bocage.plugins.opendata.registry import Catalogue, catalogue
+from bocage.plugins.opendata.search import Criteria, published, search
 from bocage.plugins.opendata.uploads import load_datasets
 
 if TYPE_CHECKING:
@@ -62,12 +62,6 @@ async def _dataset(request: Request) -> tuple[Catalogue, Dataset | Response]:
             f"and those uploaded (see {PREFIX}/datasets)",
         )
     return cat, dataset
-
-
-async def _all_datasets(session: AsyncSession, cat: Catalogue) -> list[Dataset]:
-    """Every published dataset, contributed and uploaded, by identifier."""
-    uploaded = [d for _, d in await load_datasets(session) if d is not None]
-    return sorted([*cat.datasets.values(), *uploaded], key=lambda d: d.identifier)
 
 
 async def _modified(session: AsyncSession, dataset: Dataset) -> dt.datetime | None:
@@ -163,54 +157,30 @@ def _summary(request: Request, cat: Catalogue, dataset: Dataset) -> dict[str, An
     }
 
 
-def _keywords(dataset: Dataset) -> Iterable[str]:
-    for words in dataset.keywords.values():
-        yield from words
-
-
 # -- handlers --------------------------------------------------------------------------------
 
 
 async def list_datasets(request: Request) -> Response:
     cat = _catalogue(request)
     params = request.query_params
-    text = params.get("q", "").strip().lower()
-    selected = []
     async with request_sessionmaker(request)() as session:
-        every = await _all_datasets(session, cat)
-    for dataset in every:
-        haystack = " ".join(
-            [dataset.identifier, *dataset.title.values(), *dataset.description.values()]
-            + list(_keywords(dataset))
-        ).lower()
-        if text and text not in haystack:
-            continue
-        if "theme" in params and dataset.theme.value not in params.getlist("theme"):
-            continue
-        publisher = cat.publisher_of(dataset).enterprise_number
-        if "publisher" in params and publisher not in params.getlist("publisher"):
-            continue
-        if "keyword" in params and not set(params.getlist("keyword")) & set(_keywords(dataset)):
-            continue
-        if "format" in params and not set(params.getlist("format")) & set(formats_of(dataset)):
-            continue
-        selected.append(dataset)
-    facets: dict[str, dict[str, int]] = {"theme": {}, "publisher": {}, "keyword": {}, "format": {}}
-    for dataset in selected:
-        values = {
-            "theme": [dataset.theme.value],
-            "publisher": [cat.publisher_of(dataset).enterprise_number],
-            "keyword": sorted(set(_keywords(dataset))),
-            "format": sorted(formats_of(dataset)),
-        }
-        for facet, items in values.items():
-            for item in items:
-                facets[facet][item] = facets[facet].get(item, 0) + 1
+        every = await published(session, cat)
+    found = search(
+        cat,
+        every,
+        Criteria(
+            text=params.get("q", ""),
+            theme=params.getlist("theme"),
+            publisher=params.getlist("publisher"),
+            keyword=params.getlist("keyword"),
+            format=params.getlist("format"),
+        ),
+    )
     return JSONResponse(
         {
-            "count": len(selected),
-            "items": [_summary(request, cat, d) for d in selected],
-            "facets": facets,
+            "count": len(found.datasets),
+            "items": [_summary(request, cat, d) for d in found.datasets],
+            "facets": found.facets,
         }
     )
 
@@ -393,7 +363,7 @@ async def catalog_document(request: Request) -> Response:
             return error_response(400, "bad_query", "modified_since: an ISO 8601 date-time")
         since = since if since.tzinfo else since.replace(tzinfo=dt.UTC)
     async with request_sessionmaker(request)() as session:
-        datasets = await _all_datasets(session, cat)
+        datasets = await published(session, cat)
         modified = {d.identifier: await _modified(session, d) for d in datasets}
     if since is not None:
         datasets = [d for d in datasets if (m := modified[d.identifier]) is None or m >= since]

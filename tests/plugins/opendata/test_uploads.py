@@ -159,6 +159,16 @@ async def test_a_commune_uploads_validates_and_publishes(
     listed = (await client.get("/api/opendata/datasets", params={"theme": "TRAN"})).json()
     assert [d["identifier"] for d in listed["items"]] == ["bornes-recharge"]
     assert "geojson" in listed["items"][0]["formats"]
+    graphql = await client.post(
+        "/graphql",
+        json={
+            "query": '{ opendataCatalog(filter: {themes: ["TRAN"]}) { count datasets { '
+            "identifier temporalStart issued versions { version sha256 byteSize } } } }"
+        },
+    )
+    (found,) = graphql.json()["data"]["opendataCatalog"]["datasets"]
+    assert found["identifier"] == "bornes-recharge" and found["temporalStart"] == "2024-01-01"
+    assert found["versions"][0]["byteSize"] == len(GOOD.encode())
 
     # 4. queryable records, typed by the schema
     records = "/api/opendata/datasets/bornes-recharge/records"
