@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import orjson
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from starlette.responses import JSONResponse, Response
 
 from bocage.core.api import (
@@ -169,6 +170,14 @@ async def put_upload(request: Request) -> Response:
         return await _save_upload(request, principal, identifier, body, meta, schema, commune)
     except _Abort as abort:
         return abort.response
+    except IntegrityError:  # created by a concurrent request in between
+        return _conflict(identifier)
+
+
+def _conflict(identifier: str) -> Response:
+    return error_response(
+        409, "conflict", f"{identifier!r} was changed by another request at the same time; retry"
+    )
 
 
 async def _save_upload(
@@ -257,6 +266,23 @@ async def post_version(request: Request) -> Response:
         return _invalid(UploadError("file", "the request body is the file; it is empty"))
     if len(content) > settings.max_upload_bytes:
         return _invalid(UploadError("file", f"larger than {settings.max_upload_bytes} bytes"), 413)
+    try:
+        return await _store_version(
+            request, principal, content, file_format, filename, dry_run, infer
+        )
+    except IntegrityError:  # another version was stored at the same time
+        return _conflict(request.path_params["identifier"])
+
+
+async def _store_version(
+    request: Request,
+    principal: Principal,
+    content: bytes,
+    file_format: str,
+    filename: str,
+    dry_run: bool,
+    infer: bool,
+) -> Response:
     async with request_sessionmaker(request)() as session, session.begin():
         upload = await _upload(session, request, principal)
         if isinstance(upload, Response):

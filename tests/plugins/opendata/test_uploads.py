@@ -431,3 +431,20 @@ async def test_xlsx_upload(uploads: tuple[httpx.AsyncClient, As]) -> None:
     (version,) = (await client.get("/api/opendata/datasets/bornes-xlsx")).json()["versions"]
     assert version["url"].endswith(".xlsx")
     assert (await client.get(version["url"])).headers["content-type"] == xlsx
+
+
+async def test_browsers_may_upload_from_another_origin(
+    uploads: tuple[httpx.AsyncClient, As],
+) -> None:
+    client, _ = uploads
+    preflight = await client.options(
+        UPLOADS.format("bornes") + "/versions",
+        headers={
+            "Origin": "https://hannut.be",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
