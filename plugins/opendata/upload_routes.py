@@ -261,6 +261,9 @@ async def post_version(request: Request) -> Response:
         file_format = file_format_of(request.headers.get("content-type", ""), filename)
     except UploadError as error:
         return _invalid(error, 415)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > settings.max_upload_bytes:
+        return _invalid(UploadError("file", f"larger than {settings.max_upload_bytes} bytes"), 413)
     content = await request.body()
     if not content:
         return _invalid(UploadError("file", "the request body is the file; it is empty"))

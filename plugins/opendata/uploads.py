@@ -212,9 +212,14 @@ def _iso(value: dt.date | None) -> str | None:
 SUPPORTED = {t.value for t in FieldType}
 
 
+#: Frictionless field properties that say how cells are written, kept as given.
+READING_OPTIONS = ("format", "decimalChar", "groupChar", "bareNumber", "trueValues", "falseValues")
+
+
 def check_schema(descriptor: Any) -> dict[str, Any]:
     """A supplied or edited Table Schema, reduced to what Bocage stores (names, types,
-    descriptions, ``constraints``); :class:`UploadError` names what to fix."""
+    descriptions, ``constraints`` and :data:`READING_OPTIONS`); :class:`UploadError` names
+    what to fix."""
     if not isinstance(descriptor, Mapping) or not isinstance(descriptor.get("fields"), list):
         raise UploadError("schema", 'a Table Schema: {"fields": [{"name": ..., "type": ...}]}')
     fields = []
@@ -237,6 +242,9 @@ def check_schema(descriptor: Any) -> dict[str, Any]:
             kept["description"] = item["description"]
         if isinstance(item.get("constraints"), Mapping):
             kept["constraints"] = dict(item["constraints"])
+        for option in READING_OPTIONS:  # how cells are written: "86,5", "1 000", "oui"
+            if option in item:
+                kept[option] = item[option]
         fields.append(kept)
     if not fields:
         raise UploadError("schema", "at least one field")
@@ -541,9 +549,21 @@ async def load_datasets(
         statement = statement.where(UploadedDataset.published_at.is_not(None))
     uploads = list((await session.execute(statement)).scalars())
     dialect = session.bind.dialect.name
+    by_upload: dict[int, list[UploadVersion]] = {u.id: [] for u in uploads}
+    if uploads:  # every version of every upload in one statement
+        from sqlalchemy.orm import defer
+
+        rows = await session.execute(
+            select(UploadVersion)
+            .options(defer(UploadVersion.content))
+            .where(UploadVersion.dataset_id.in_(list(by_upload)))
+            .order_by(UploadVersion.dataset_id, UploadVersion.number)
+        )
+        for version in rows.scalars():
+            by_upload[version.dataset_id].append(version)
     found: list[tuple[UploadedDataset, Dataset | None]] = []
     for upload in uploads:
-        versions = await versions_of(session, upload)
+        versions = by_upload[upload.id]
         current = next((v for v in versions if v.number == upload.current_version), None)
         dataset = None
         if current is not None:

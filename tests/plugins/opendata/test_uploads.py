@@ -448,3 +448,16 @@ async def test_browsers_may_upload_from_another_origin(
     assert preflight.status_code == 200
     assert "POST" in preflight.headers["access-control-allow-methods"]
     assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+
+
+async def test_files_above_the_limit_are_refused(
+    serve_demo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOCAGE_OPENDATA_MAX_UPLOAD_BYTES", "100")
+    async with serve_demo() as client:
+        who = As()
+        who.principal = ADMIN
+        client.app.state.authenticator = who
+        response = await client.post(UPLOADS.format("gros") + "/versions", **csv_body(GOOD))
+    assert response.status_code == 413
+    assert response.json()["error"]["field"] == "file"
