@@ -158,6 +158,9 @@ def core_datasets() -> list[Dataset]:
             Project.updated_at,
         ).where(Project.deleted_at.is_(None)),
         modified=select(func.max(Project.updated_at)),
+        coverage=select(func.min(Project.start_date), func.max(Project.end_date)).where(
+            Project.deleted_at.is_(None)
+        ),
     )
 
     stakeholders = Dataset(
@@ -244,5 +247,6 @@ def core_datasets() -> list[Dataset]:
         .join(Project, Project.id == Indicator.project_id)
         .where(Indicator.deleted_at.is_(None), Project.deleted_at.is_(None)),
         modified=select(func.max(IndicatorValue.updated_at)),
+        coverage=select(func.min(IndicatorValue.measured_on), func.max(IndicatorValue.measured_on)),
     )
     return [communes, projects, stakeholders, indicators]

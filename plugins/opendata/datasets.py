@@ -167,6 +167,9 @@ class Dataset:
     coordinates: tuple[str, str] | None = None
     #: ``(start, end)`` of the period the data covers (``dct:temporal``); either may be open.
     temporal: tuple[dt.date | None, dt.date | None] | None = None
+    #: A ``select`` of two dates, the first and last the data covers (e.g.
+    #: ``select(func.min(Thing.day), func.max(Thing.day))``): ``dct:temporal`` kept current.
+    coverage: Select[Any] | None = None
     #: When the dataset was first published (``dct:issued``).
     issued: dt.datetime | None = None
     #: Immutable files of its versions (uploaded datasets), newest last.

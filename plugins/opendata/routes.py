@@ -3,6 +3,7 @@ streamed exports and DCAT-AP documents, with ``ETag``/``Last-Modified`` and ``30
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email.utils
 import hashlib
@@ -70,6 +71,27 @@ async def _modified(session: AsyncSession, dataset: Dataset) -> dt.datetime | No
     value = (await session.execute(dataset.modified)).scalar()
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return None
+
+
+async def _covered(session: AsyncSession, dataset: Dataset) -> Dataset:
+    """``dataset`` with ``temporal`` read from its ``coverage`` query, if it has one."""
+    if dataset.coverage is None:
+        return dataset
+    row = (await session.execute(dataset.coverage)).one_or_none()
+    start, end = (_day(row[0]), _day(row[1])) if row is not None else (None, None)
+    if start is None and end is None:
+        return dataset
+    return dataclasses.replace(dataset, temporal=(start, end))
+
+
+def _day(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        return dt.date.fromisoformat(value[:10])
     return None
 
 
@@ -226,6 +248,7 @@ async def dataset_quality(request: Request) -> Response:
         return found
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, found)
+        found = await _covered(session, found)
     headers = _validators(_etag(found.identifier, modified, "quality"), modified)
     if (cached := _not_modified(request, headers)) is not None:
         return cached
@@ -380,6 +403,8 @@ async def catalog_document(request: Request) -> Response:
     )
     if (cached := _not_modified(request, headers)) is not None:
         return cached
+    async with request_sessionmaker(request)() as session:
+        shown = [await _covered(session, d) for d in shown]
     document = DcatDocument(base, cat)
     document.add_catalog(shown, modified, page)
     return _rdf(document, name, headers)
@@ -395,6 +420,7 @@ async def dataset_document(request: Request) -> Response:
     dataset = found
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, dataset)
+        dataset = await _covered(session, dataset)
     headers = _validators(_etag(dataset.identifier, modified, "dcat", name), modified)
     if (cached := _not_modified(request, headers)) is not None:
         return cached
