@@ -286,28 +286,34 @@ async def _store_version(
     dry_run: bool,
     infer: bool,
 ) -> Response:
+    async with request_sessionmaker(request)() as session:
+        upload = await _upload(session, request, principal)
+        if isinstance(upload, Response):
+            return upload
+        schema = None if infer else upload.table_schema
+    # Validated outside any transaction: frictionless is synchronous and CPU-bound (a thread
+    # keeps the event loop free) and may take seconds on a large file.
+    try:
+        checked = await anyio.to_thread.run_sync(read_table, content, file_format, schema)
+    except UploadError as error:
+        return _invalid(error, 422)
+    if dry_run or not checked.valid:
+        status = 200 if dry_run else 422
+        body: dict[str, Any] = {"schema": checked.schema, "report": checked.report()}
+        if not checked.valid and not dry_run:
+            first = checked.errors[0]
+            body["error"] = {
+                "code": "invalid_file",
+                "field": "file",
+                "message": f"{checked.error_count} error(s); first: {first['message']}",
+            }
+        return JSONResponse(body, status_code=status)
     async with request_sessionmaker(request)() as session, session.begin():
         upload = await _upload(session, request, principal)
         if isinstance(upload, Response):
             return upload
-        try:
-            # frictionless is synchronous and CPU-bound: keep the event loop free
-            checked = await anyio.to_thread.run_sync(
-                read_table, content, file_format, None if infer else upload.table_schema
-            )
-        except UploadError as error:
-            return _invalid(error, 422)
-        if dry_run or not checked.valid:
-            status = 200 if dry_run else 422
-            body: dict[str, Any] = {"schema": checked.schema, "report": checked.report()}
-            if not checked.valid and not dry_run:
-                first = checked.errors[0]
-                body["error"] = {
-                    "code": "invalid_file",
-                    "field": "file",
-                    "message": f"{checked.error_count} error(s); first: {first['message']}",
-                }
-            return JSONResponse(body, status_code=status)
+        if not infer and upload.table_schema != schema:
+            return _conflict(upload.identifier)  # its schema changed while validating
         version = await add_version(
             session,
             upload,
