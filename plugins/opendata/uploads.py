@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, DateTime, TypeDecorator, cast, func, select, type_coerce
 
+from bocage.core.api import Commune, Stakeholder, stakeholder_commune
 from bocage.plugins.opendata.datasets import (
     IDENTIFIER,
     LANGUAGES,
@@ -47,6 +49,7 @@ MEDIA_TYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+ENTERPRISE_NUMBER = re.compile(r"^[01]\d{9}$")
 #: The record key of an uploaded dataset: the row's number in the file (header = row 1).
 ROW = "_row"
 #: Errors listed in a report (the count is always complete).
@@ -533,15 +536,39 @@ async def versions_of(session: AsyncSession, upload: UploadedDataset) -> list[Up
     return list((await session.execute(statement)).scalars())
 
 
+async def commune_publishers(session: AsyncSession, nis_codes: set[str]) -> dict[str, Publisher]:
+    """The publisher of each commune's datasets: its administration, when the stakeholders
+    know its enterprise number (otherwise the catalogue's publisher, the GAL, is used)."""
+    if not nis_codes:
+        return {}
+    rows = await session.execute(
+        select(Commune.nis_code, Stakeholder.name, Stakeholder.enterprise_number)
+        .join(stakeholder_commune, stakeholder_commune.c.commune_id == Commune.id)
+        .join(Stakeholder, Stakeholder.id == stakeholder_commune.c.stakeholder_id)
+        .where(
+            Commune.nis_code.in_(sorted(nis_codes)),
+            Stakeholder.kind == "commune_administration",
+            Stakeholder.enterprise_number.is_not(None),
+            Stakeholder.deleted_at.is_(None),
+        )
+        .order_by(Stakeholder.id)
+    )
+    found: dict[str, Publisher] = {}
+    for nis, name, number in rows:
+        digits = "".join(c for c in number if c.isdigit())
+        if nis not in found and ENTERPRISE_NUMBER.match(digits):
+            found[nis] = Publisher(name={"fr": name}, enterprise_number=digits)
+    return found
+
+
 async def load_datasets(
     session: AsyncSession,
     *,
     identifier: str | None = None,
     published_only: bool = True,
-    publisher: Any = None,
 ) -> list[tuple[UploadedDataset, Dataset | None]]:
     """Uploads (published ones, or all) with their catalogue dataset (``None`` before a first
-    accepted version). ``publisher`` maps an upload to its :class:`Publisher` (or ``None``)."""
+    accepted version)."""
     statement = select(UploadedDataset).order_by(UploadedDataset.identifier)
     if identifier is not None:
         statement = statement.where(UploadedDataset.identifier == identifier)
@@ -561,6 +588,9 @@ async def load_datasets(
         )
         for version in rows.scalars():
             by_upload[version.dataset_id].append(version)
+    publishers = await commune_publishers(
+        session, {u.commune_nis for u in uploads if u.commune_nis is not None}
+    )
     found: list[tuple[UploadedDataset, Dataset | None]] = []
     for upload in uploads:
         versions = by_upload[upload.id]
@@ -572,7 +602,7 @@ async def load_datasets(
                 current,
                 versions,
                 dialect=dialect,
-                publisher=publisher(upload) if publisher else None,
+                publisher=publishers.get(upload.commune_nis or ""),
             )
         found.append((upload, dataset))
     return found

@@ -461,3 +461,42 @@ async def test_files_above_the_limit_are_refused(
         response = await client.post(UPLOADS.format("gros") + "/versions", **csv_body(GOOD))
     assert response.status_code == 413
     assert response.json()["error"]["field"] == "file"
+
+
+async def test_the_commune_publishes_when_its_number_is_known(
+    uploads: tuple[httpx.AsyncClient, As],
+) -> None:
+    from sqlalchemy import select, update
+
+    from bocage.core.api import Commune, Stakeholder, stakeholder_commune
+
+    client, who = uploads
+    async with client.app.state.sessionmaker() as session, session.begin():  # type: ignore[attr-defined]
+        administration = (
+            await session.execute(
+                select(Stakeholder.id)
+                .join(stakeholder_commune, stakeholder_commune.c.stakeholder_id == Stakeholder.id)
+                .join(Commune, Commune.id == stakeholder_commune.c.commune_id)
+                .where(Commune.nis_code == "64034", Stakeholder.kind == "commune_administration")
+            )
+        ).scalar_one()
+        await session.execute(
+            update(Stakeholder)
+            .where(Stakeholder.id == administration)
+            .values(enterprise_number="0207.376.085")
+        )
+    who.principal = HANNUT
+    path = UPLOADS.format("bornes")
+    await client.put(path, json=METADATA)
+    await client.post(f"{path}/versions", **csv_body(GOOD))
+    assert (await client.post(f"{path}/publish")).status_code == 200
+    meta = (await client.get("/api/opendata/datasets/bornes")).json()
+    assert meta["publisher"]["enterpriseNumber"] == "0207376085"
+    assert "Hannut" in meta["publisher"]["name"]["fr"]
+    graph = Graph().parse(
+        data=(await client.get("/api/opendata/datasets/bornes/dcat.ttl")).text, format="turtle"
+    )
+    dataset = URIRef("http://bocage.test/api/opendata/datasets/bornes")
+    assert str(graph.value(dataset, ns.DCTERMS.publisher)).endswith("/0207376085")
+    facets = (await client.get("/api/opendata/datasets")).json()["facets"]["publisher"]
+    assert facets["0207376085"] == 1
