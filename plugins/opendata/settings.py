@@ -31,7 +31,10 @@ class OpendataSettings(PluginSettings):
         50, ge=1, le=500, description="Datasets per page of the DCAT catalogue (Hydra paging)."
     )
     max_upload_bytes: int = Field(
-        20_000_000, ge=1, description="Largest CSV or XLSX file a commune may upload (bytes)."
+        20_000_000,
+        ge=1,
+        description="Largest CSV or XLSX file a commune may upload (bytes); the core's "
+        "BOCAGE_MAX_BODY_BYTES caps every request body too.",
     )
     shapes_dir: str = Field(
         "",

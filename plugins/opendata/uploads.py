@@ -262,15 +262,52 @@ class Checked:
     valid: bool
     errors: list[dict[str, Any]]
     error_count: int
-    rows: list[dict[str, Any]]
+    #: Rows stored, once they are (:func:`add_version`).
+    row_count: int | None = None
 
     def report(self) -> dict[str, Any]:
         return {
             "valid": self.valid,
             "errorCount": self.error_count,
             "errors": self.errors,
-            "rows": len(self.rows) if self.valid else None,
+            "rows": self.row_count,
         }
+
+
+class RowReader:
+    """The typed rows of a validated file, read a chunk at a time (each chunk in a worker
+    thread, see :func:`add_version`): memory holds the file and one chunk, whatever its size."""
+
+    def __init__(self, content: bytes, file_format: str, schema: Mapping[str, Any]) -> None:
+        from frictionless import Resource, Schema
+
+        self.folder = tempfile.TemporaryDirectory()
+        name = f"upload.{file_format}"
+        (Path(self.folder.name) / name).write_bytes(content)
+        self.types = {f["name"]: f["type"] for f in schema["fields"]}
+        self.resource = Resource(
+            path=name, basepath=self.folder.name, schema=Schema.from_descriptor(dict(schema))
+        )
+        self.resource.open()
+        self.rows = iter(self.resource.row_stream)
+
+    def chunk(self, size: int) -> list[dict[str, Any]]:
+        found = []
+        for row in self.rows:
+            cells = row.to_dict()
+            found.append(
+                {
+                    ROW: row.row_number,
+                    **{n: _stored(t, cells.get(n)) for n, t in self.types.items()},
+                }
+            )
+            if len(found) >= size:
+                break
+        return found
+
+    def close(self) -> None:
+        self.resource.close()
+        self.folder.cleanup()
 
 
 def _stored(kind: str, value: Any) -> Any:
@@ -336,19 +373,7 @@ def read_table(content: bytes, file_format: str, schema: Mapping[str, Any] | Non
             errors.append(
                 {"row": None, "column": None, "type": error.type, "message": error.message}
             )
-        rows: list[dict[str, Any]] = []
-        if not count:
-            types = {f["name"]: f["type"] for f in schema["fields"]}
-            with Resource(path=name, basepath=folder, schema=table_schema) as opened:
-                for row in opened.row_stream:
-                    cells = row.to_dict()
-                    rows.append(
-                        {
-                            ROW: row.row_number,
-                            **{n: _stored(types[n], cells.get(n)) for n in types},
-                        }
-                    )
-        return Checked(dict(schema), not count, errors, count, rows)
+        return Checked(dict(schema), not count, errors, count)
 
 
 def file_format_of(content_type: str, filename: str | None) -> str:
@@ -373,8 +398,12 @@ async def add_version(
     file_format: str,
     filename: str,
     uploaded_by: str | None,
+    chunk: int = 5000,
 ) -> UploadVersion:
-    """Store an accepted file as the dataset's next version, with its rows."""
+    """Store a validated file as the dataset's next version, its rows read and inserted a
+    chunk at a time."""
+    import anyio
+
     number = (upload.current_version or 0) + 1
     version = UploadVersion(
         dataset_id=upload.id,
@@ -385,20 +414,25 @@ async def add_version(
         byte_size=len(content),
         content=content,
         table_schema=checked.schema,
-        row_count=len(checked.rows),
+        row_count=0,
         uploaded_by=uploaded_by,
         created_at=dt.datetime.now(dt.UTC),
     )
     session.add(version)
     await session.flush()
-    for start in range(0, len(checked.rows), 5000):
-        await session.execute(
-            UploadRow.__table__.insert(),
-            [
-                {"version_id": version.id, "row_number": row[ROW], "data": row}
-                for row in checked.rows[start : start + 5000]
-            ],
-        )
+    reader = await anyio.to_thread.run_sync(RowReader, content, file_format, checked.schema)
+    count = 0
+    try:
+        while rows := await anyio.to_thread.run_sync(reader.chunk, chunk):
+            await session.execute(
+                UploadRow.__table__.insert(),
+                [{"version_id": version.id, "row_number": r[ROW], "data": r} for r in rows],
+            )
+            count += len(rows)
+    finally:
+        await anyio.to_thread.run_sync(reader.close)
+    version.row_count = count
+    checked.row_count = count
     upload.current_version = number
     upload.table_schema = checked.schema
     return version

@@ -7,6 +7,9 @@ for each format (default: csv parquet geojson), in a fresh child process so that
 RSS is its own, streams ``/api/opendata/datasets/bench-rows/export.<format>`` straight through
 the ASGI app (no client buffering) and prints the bytes, seconds, MB/s, rows/s and the peak
 RSS before and after.
+
+The format ``upload`` instead posts a CSV of ``rows`` rows as a new version of an uploaded
+dataset (validation with frictionless, rows stored in chunks) into a fresh migrated database.
 """
 
 from __future__ import annotations
@@ -140,9 +143,66 @@ async def measure(path: str, export_format: str, count: int) -> None:
     )
 
 
+async def measure_upload(folder: str, count: int) -> None:
+    import httpx
+
+    from bocage.core.api import Principal, PrincipalKind, Role
+    from bocage.core.app import create_app
+    from bocage.core.settings import load_settings
+
+    lines = ["nom,valeur,jour,lon,lat"] + [
+        f"ligne {i},{i / 7:.3f},2024-01-{1 + i % 28:02d},{4.5 + i % 1000 / 1000},"
+        f"{50.2 + i % 700 / 1000}"
+        for i in range(count)
+    ]
+    body = ("\r\n".join(lines) + "\r\n").encode()
+    del lines
+    settings = load_settings(
+        database_url=f"sqlite+aiosqlite:///{folder}/upload.db",
+        auto_migrate=True,
+        rate_limit="off",
+        max_body_bytes=len(body) + 1,  # the core's limit on every request body (100 kB)
+    )
+    app = create_app(settings)
+    admin = Principal(
+        kind=PrincipalKind.PERSON, subject="bench", roles=frozenset({Role.TERRITORY_ADMIN})
+    )
+
+    class Admin:
+        async def authenticate(self, request: object) -> Principal:
+            return admin
+
+        async def aclose(self) -> None:
+            return None
+
+    async with app.router.lifespan_context(app):
+        app.state.authenticator = Admin()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            meta = {"title": {"fr": "Banc"}, "description": {"fr": "Banc."}, "theme": "TECH"}
+            await client.put("/api/opendata/uploads/banc", json=meta)
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            started = time.perf_counter()
+            response = await client.post(
+                "/api/opendata/uploads/banc/versions",
+                content=body,
+                headers={"Content-Type": "text/csv"},
+            )
+            elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        f"upload   {count} rows, status {response.status_code}: {len(body) / 1e6:.1f} MB in "
+        f"{elapsed:.1f} s ({count / elapsed:,.0f} rows/s); peak RSS {before / 1024:.0f} MiB "
+        f"before, {after / 1024:.0f} MiB after"
+    )
+
+
 def main() -> None:
     if sys.argv[1:2] == ["prepare"]:
         prepare(sys.argv[2], int(sys.argv[3]))
+        return
+    if sys.argv[1:2] == ["upload"]:
+        asyncio.run(measure_upload(sys.argv[2], int(sys.argv[3])))
         return
     if sys.argv[1:2] == ["measure"]:
         asyncio.run(measure(sys.argv[2], sys.argv[3], int(sys.argv[4])))
@@ -153,6 +213,9 @@ def main() -> None:
         path = str(Path(folder) / "bench.db")
         subprocess.run([sys.executable, __file__, "prepare", path, str(count)], check=True)
         for export_format in formats:
+            if export_format == "upload":
+                subprocess.run([sys.executable, __file__, "upload", folder, str(count)], check=True)
+                continue
             subprocess.run(
                 [sys.executable, __file__, "measure", path, export_format, str(count)], check=True
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bocage.plugins.opendata.uploads import UploadError, check_schema, read_table
+from bocage.plugins.opendata.uploads import RowReader, UploadError, check_schema, read_table
 
 FRENCH = "nom;population;superficie\r\nHannut;16000;86,5\r\nHéron;5000;39,1\r\n"
 
@@ -27,7 +27,14 @@ def test_french_excel_files(encoding: str) -> None:
     )
     read = read_table(FRENCH.encode(encoding), "csv", schema)
     assert read.valid, read.errors
-    assert read.rows[1] == {"_row": 3, "nom": "Héron", "population": 5000, "superficie": 39.1}
+    reader = RowReader(FRENCH.encode(encoding), "csv", schema)
+    try:
+        first, second = reader.chunk(1), reader.chunk(5)
+        assert reader.chunk(5) == []
+    finally:
+        reader.close()
+    assert first == [{"_row": 2, "nom": "Hannut", "population": 16000, "superficie": 86.5}]
+    assert second == [{"_row": 3, "nom": "Héron", "population": 5000, "superficie": 39.1}]
 
 
 def test_constraints_and_missing_columns_are_reported() -> None:
@@ -40,7 +47,7 @@ def test_constraints_and_missing_columns_are_reported() -> None:
         }
     )
     bad = read_table(b"nom,population\r\n,12\r\nAndenne,-3\r\n", "csv", schema)
-    assert not bad.valid and bad.rows == []
+    assert not bad.valid and bad.report()["rows"] is None
     found = {(e["row"], e["column"], e["type"]) for e in bad.errors}
     assert found == {(2, "nom", "constraint-error"), (3, "population", "constraint-error")}
     short = read_table(b"nom\r\nHannut\r\n", "csv", schema)
