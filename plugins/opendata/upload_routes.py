@@ -230,6 +230,29 @@ async def _save_upload(
     return JSONResponse(body_out, status_code=201 if created else 200)
 
 
+async def list_uploads(request: Request) -> Response:
+    """The uploaded datasets the caller may manage, drafts included."""
+    principal = await _principal(request)
+    if isinstance(principal, Response):
+        return principal
+    async with request_sessionmaker(request)() as session:
+        found = await load_datasets(session, published_only=False)
+        items = [
+            {
+                "identifier": upload.identifier,
+                "commune": upload.commune_nis,
+                "title": upload.meta.get("title", {}),
+                "published": upload.published_at is not None,
+                "currentVersion": upload.current_version,
+                "problems": upload_problems(upload, dataset),
+                "url": f"{str(request.base_url).rstrip('/')}{PREFIX}/uploads/{upload.identifier}",
+            }
+            for upload, dataset in found
+            if may_publish(principal, upload.commune_nis)
+        ]
+    return JSONResponse({"count": len(items), "items": items})
+
+
 async def upload_resource(request: Request) -> Response:
     """``GET`` reads an uploaded dataset, ``PUT`` describes it."""
     if request.method == "PUT":
@@ -510,6 +533,28 @@ def _op(operation_id: str, summary: str, description: str, **extra: Any) -> dict
 
 
 OPENAPI: dict[str, dict[str, Any]] = {
+    f"{PREFIX}/uploads": {
+        "get": _op(
+            "opendataUploads",
+            "The uploaded datasets the caller may manage.",
+            "Drafts and published ones, of the caller's communes (all for the GAL's staff), "
+            "each with what keeps it from being published.",
+            responses={
+                "200": _json(
+                    "The datasets.",
+                    {
+                        "type": "object",
+                        "required": ["count", "items"],
+                        "properties": {
+                            "count": {"type": "integer"},
+                            "items": {"type": "array", "items": {"type": "object"}},
+                        },
+                    },
+                ),
+                "401": AUTH_ERRORS["401"],
+            },
+        )
+    },
     f"{PREFIX}/uploads/{{identifier}}": {
         "put": _op(
             "opendataPutUpload",
@@ -663,6 +708,7 @@ OPENAPI[f"{PREFIX}/datasets/{{identifier}}/versions/{{number}}/{{file}}"] = {
 }
 
 UPLOAD_ROUTES: list[tuple[str, str, Any, list[str]]] = [
+    ("opendata-uploads", f"{PREFIX}/uploads", list_uploads, ["GET"]),
     ("opendata-upload", f"{PREFIX}/uploads/{{identifier}}", upload_resource, ["GET", "PUT"]),
     (
         "opendata-upload-version",

@@ -323,6 +323,7 @@ async def test_who_may_upload(uploads: tuple[httpx.AsyncClient, As]) -> None:
     path = UPLOADS.format("parcs")
     anonymous = await client.put(path, json=METADATA)
     assert anonymous.status_code == 401
+    assert (await client.get("/api/opendata/uploads")).status_code == 401
     for principal in (ANDENNE, MEMBER):
         who.principal = principal
         response = await client.put(path, json=METADATA)
@@ -336,6 +337,12 @@ async def test_who_may_upload(uploads: tuple[httpx.AsyncClient, As]) -> None:
     assert (await client.get(path)).status_code == 403
     assert (await client.post(f"{path}/versions", **csv_body(GOOD))).status_code == 403
     assert (await client.post(f"{path}/publish")).status_code == 403
+    who.principal = HANNUT
+    assert [
+        u["identifier"] for u in (await client.get("/api/opendata/uploads")).json()["items"]
+    ] == ["parcs"]
+    who.principal = ANDENNE
+    assert (await client.get("/api/opendata/uploads")).json() == {"count": 0, "items": []}
     who.principal = PUBLISHER_CLIENT  # a client with the scope and no commune limit
     assert (await client.post(f"{path}/versions", **csv_body(GOOD))).status_code == 201
     who.principal = ADMIN
