@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import orjson
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import JSONResponse, Response
 
@@ -24,7 +24,7 @@ from bocage.core.api import (
     request_principal,
     request_sessionmaker,
 )
-from bocage.plugins.opendata.models import UploadedDataset, UploadVersion
+from bocage.plugins.opendata.models import UploadedDataset, UploadRow, UploadVersion
 from bocage.plugins.opendata.permissions import OPENDATA_PUBLISH, may_publish
 from bocage.plugins.opendata.registry import catalogue
 from bocage.plugins.opendata.uploads import (
@@ -254,10 +254,33 @@ async def list_uploads(request: Request) -> Response:
 
 
 async def upload_resource(request: Request) -> Response:
-    """``GET`` reads an uploaded dataset, ``PUT`` describes it."""
+    """``GET`` reads an uploaded dataset, ``PUT`` describes it, ``DELETE`` removes a draft."""
     if request.method == "PUT":
         return await put_upload(request)
+    if request.method == "DELETE":
+        return await delete_upload(request)
     return await get_upload(request)
+
+
+async def delete_upload(request: Request) -> Response:
+    """Delete an unpublished uploaded dataset with its versions (a published one must be
+    withdrawn first: harvesters may hold its URLs)."""
+    principal = await _principal(request)
+    if isinstance(principal, Response):
+        return principal
+    async with request_sessionmaker(request)() as session, session.begin():
+        upload = await _upload(session, request, principal)
+        if isinstance(upload, Response):
+            return upload
+        if upload.published_at is not None:
+            return error_response(
+                409, "published", f"{upload.identifier!r} is published: unpublish it first"
+            )
+        versions = select(UploadVersion.id).where(UploadVersion.dataset_id == upload.id)
+        await session.execute(delete(UploadRow).where(UploadRow.version_id.in_(versions)))
+        await session.execute(delete(UploadVersion).where(UploadVersion.dataset_id == upload.id))
+        await session.delete(upload)
+    return Response(status_code=204)
 
 
 async def get_upload(request: Request) -> Response:
@@ -579,6 +602,18 @@ OPENAPI: dict[str, dict[str, Any]] = {
                 "422": UNPUBLISHABLE,
             },
         ),
+        "delete": _op(
+            "opendataDeleteUpload",
+            "Delete an unpublished uploaded dataset.",
+            "With all its versions and rows. A published one must be unpublished first (409).",
+            parameters=[IDENTIFIER],
+            responses={
+                "204": {"description": "Deleted."},
+                **AUTH_ERRORS,
+                "404": {"description": "No such uploaded dataset.", "content": ERROR},
+                "409": {"description": "It is published.", "content": ERROR},
+            },
+        ),
         "get": _op(
             "opendataGetUpload",
             "An uploaded dataset, published or not.",
@@ -709,7 +744,12 @@ OPENAPI[f"{PREFIX}/datasets/{{identifier}}/versions/{{number}}/{{file}}"] = {
 
 UPLOAD_ROUTES: list[tuple[str, str, Any, list[str]]] = [
     ("opendata-uploads", f"{PREFIX}/uploads", list_uploads, ["GET"]),
-    ("opendata-upload", f"{PREFIX}/uploads/{{identifier}}", upload_resource, ["GET", "PUT"]),
+    (
+        "opendata-upload",
+        f"{PREFIX}/uploads/{{identifier}}",
+        upload_resource,
+        ["GET", "PUT", "DELETE"],
+    ),
     (
         "opendata-upload-version",
         f"{PREFIX}/uploads/{{identifier}}/versions",

@@ -255,6 +255,17 @@ async def test_a_commune_uploads_validates_and_publishes(
     who.principal = HANNUT
     assert len((await client.get(path)).json()["versions"]) == 2
 
+    # 9. a draft can be deleted, a published dataset cannot
+    assert (await client.post(f"{path}/publish")).status_code == 200
+    assert (await client.delete(path)).status_code == 409
+    await client.post(f"{path}/unpublish")
+    who.principal = ANDENNE
+    assert (await client.delete(path)).status_code == 403
+    who.principal = HANNUT
+    assert (await client.delete(path)).status_code == 204
+    assert (await client.get(path)).status_code == 404
+    assert (await client.put(path, json=METADATA)).json()["versions"] == []
+
 
 async def test_published_uploads_conform_to_every_shape(
     uploads: tuple[httpx.AsyncClient, As],
