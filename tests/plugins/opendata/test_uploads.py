@@ -518,3 +518,41 @@ async def test_the_commune_publishes_when_its_number_is_known(
     assert str(graph.value(dataset, ns.DCTERMS.publisher)).endswith("/0207376085")
     facets = (await client.get("/api/opendata/datasets")).json()["facets"]["publisher"]
     assert facets["0207376085"] == 1
+
+
+async def test_datetimes_and_booleans_are_typed_on_every_engine(
+    uploads: tuple[httpx.AsyncClient, As],
+) -> None:
+    client, who = uploads
+    who.principal = ADMIN
+    path = UPLOADS.format("releves")
+    schema = {
+        "fields": [
+            {"name": "capteur", "type": "string"},
+            {"name": "releve", "type": "datetime"},
+            {"name": "actif", "type": "boolean", "trueValues": ["oui"], "falseValues": ["non"]},
+        ]
+    }
+    await client.put(path, json={**METADATA, "coordinates": None, "schema": schema})
+    text = (
+        "capteur,releve,actif\r\n"
+        "A,2024-03-01T08:30:00Z,oui\r\n"
+        "B,2024-03-01T10:30:00+02:00,non\r\n"
+        "C,2024-03-01T12:00:00Z,oui\r\n"
+    )
+    assert (await client.post(f"{path}/versions", **csv_body(text))).status_code == 201
+    assert (await client.post(f"{path}/publish")).status_code == 200
+    records = "/api/opendata/datasets/releves/records"
+    # 09:00 at +01:00 is 08:00 UTC: all three are later; B was given at +02:00
+    after = await client.get(
+        records, params={"releve__gt": "2024-03-01T09:00:00+01:00", "order": "releve"}
+    )
+    assert [(r["capteur"], r["releve"]) for r in after.json()["items"]] == [
+        ("A", "2024-03-01T08:30:00Z"),
+        ("B", "2024-03-01T08:30:00Z"),
+        ("C", "2024-03-01T12:00:00Z"),
+    ]
+    active = await client.get(records, params={"actif": "true", "fields": "capteur"})
+    assert active.json()["items"] == [{"capteur": "A"}, {"capteur": "C"}]
+    later = await client.get(records, params={"releve__gte": "2024-03-01T10:00:00Z"})
+    assert [r["capteur"] for r in later.json()["items"]] == ["C"]
