@@ -53,7 +53,18 @@ from bocage.core.hookspecs import (
 from bocage.core.http import error_response
 from bocage.core.jobs import enqueue_job
 from bocage.core.mail import enqueue_email
-from bocage.core.models import Commune, Project, Stakeholder, Territory
+from bocage.core.models import (
+    Commune,
+    Indicator,
+    IndicatorValue,
+    Project,
+    PstAction,
+    Stakeholder,
+    Territory,
+    project_commune,
+    project_pst_action,
+    stakeholder_commune,
+)
 from bocage.core.settings import PluginSettings
 
 if TYPE_CHECKING:
@@ -72,6 +83,12 @@ __all__ = [
     "Project",
     "Stakeholder",
     "Territory",
+    "Indicator",
+    "IndicatorValue",
+    "PstAction",
+    "project_commune",
+    "project_pst_action",
+    "stakeholder_commune",
     "ANONYMOUS",
     "AuthenticationError",
     "request_principal",

@@ -90,11 +90,3 @@ def bocage_seed() -> Seeder:
     from bocage.core.demo import seed_demo
 
     return seed_demo
-
-
-@hookimpl(optionalhook=True)
-def bocage_datasets() -> Sequence[object]:
-    """The core's open datasets; a hook the open-data plugin declares (ignored without it)."""
-    from bocage.core.datasets import core_datasets
-
-    return core_datasets()

@@ -4,6 +4,7 @@ module is the open-data plugin's public API for them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 from collections.abc import Mapping
@@ -123,6 +124,20 @@ class Publisher:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """An immutable file of a published version: its URL path names its content hash, and
+    DCAT describes it as a distribution with ``spdx:checksum`` and ``dcat:byteSize``."""
+
+    path: str
+    file_format: str
+    media_type: str
+    sha256: str
+    byte_size: int
+    issued: dt.datetime
+    version: int
+
+
+@dataclass(frozen=True)
 class Dataset:
     """A dataset a plugin publishes.
 
@@ -147,6 +162,20 @@ class Dataset:
     frequency: Frequency = Frequency.UPDATE_CONT
     publisher: Publisher | None = None
     modified: Select[Any] | None = None
+    #: ``(longitude field, latitude field)`` (WGS 84 degrees, number fields): the dataset is
+    #: also offered as GeoJSON, each record a point.
+    coordinates: tuple[str, str] | None = None
+    #: ``(start, end)`` of the period the data covers (``dct:temporal``); either may be open.
+    temporal: tuple[dt.date | None, dt.date | None] | None = None
+    #: A ``select`` of two dates, the first and last the data covers (e.g.
+    #: ``select(func.min(Thing.day), func.max(Thing.day))``): ``dct:temporal`` kept current.
+    coverage: Select[Any] | None = None
+    #: When the dataset was first published (``dct:issued``).
+    issued: dt.datetime | None = None
+    #: Immutable files of its versions (uploaded datasets), newest last.
+    snapshots: tuple[Snapshot, ...] = ()
+    #: A Frictionless Table Schema beyond names and types (``constraints``...), if any.
+    table_schema: Mapping[str, Any] | None = None
 
     def field(self, name: str) -> DatasetField | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -171,6 +200,14 @@ class Dataset:
             found.append("fields: a dataset has at least one field")
         if self.field(self.key) is None:
             found.append(f"key: {self.key!r} is not one of the fields")
+        if self.coordinates is not None:
+            for name in self.coordinates:
+                found_field = self.field(name)
+                if found_field is None or found_field.type not in (
+                    FieldType.NUMBER,
+                    FieldType.INTEGER,
+                ):
+                    found.append(f"coordinates: {name!r} is not a number field")
         columns = set(self.query.selected_columns.keys())
         missing = [f.name for f in self.fields if f.name not in columns]
         if missing:

@@ -24,6 +24,7 @@ from bocage.plugins.opendata.datasets import (
     Frequency,
     Licence,
     Publisher,
+    Snapshot,
     Theme,
 )
 
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
     from bocage.plugins.opendata.registry import Catalogue
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+#: The algorithm IRI the Belgian shapes require (``^https://spdx.org/rdf/terms``).
+SHA256 = URIRef("https://spdx.org/rdf/terms#checksumAlgorithm_sha256")
+FILE_TYPES = {"csv": "CSV", "xlsx": "XLSX"}
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -55,6 +60,8 @@ DISTRIBUTIONS = {
     "csv": ("CSV", "text/csv"),
     "json": ("JSON", "application/json"),
     "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "parquet": ("PARQUET", "application/vnd.apache.parquet"),
+    "geojson": ("GEOJSON", "application/geo+json"),
 }
 SCHEMES = {
     "data-theme": "Data theme",
@@ -126,6 +133,7 @@ class DcatDocument:
             ("adms", ADMS),
             ("dcatap", DCATAP),
             ("hydra", HYDRA),
+            ("spdx", SPDX),
         ):
             self.graph.bind(prefix, namespace)
 
@@ -345,9 +353,26 @@ class DcatDocument:
         self.add(iri, DCTERMS.language, self.language("FRA"))
         if modified is not None:
             self.add(iri, DCTERMS.modified, self.timestamp(modified))
+        if dataset.issued is not None:
+            self.add(iri, DCTERMS.issued, self.timestamp(dataset.issued))
+        if dataset.temporal is not None:
+            period = BNode()
+            self.add(iri, DCTERMS.temporal, period)
+            self.add(period, RDF.type, DCTERMS.PeriodOfTime)
+            start, end = dataset.temporal
+            if start is not None:
+                self.add(period, DCAT.startDate, Literal(start.isoformat(), datatype=XSD.date))
+            if end is not None:
+                self.add(period, DCAT.endDate, Literal(end.isoformat(), datatype=XSD.date))
+        schema = self.resource(f"{iri}/schema.json", DCTERMS.Standard)
+        self.add(schema, DCTERMS.title, Literal(f"Table Schema: {dataset.identifier}", lang="en"))
+        for snapshot in dataset.snapshots:
+            self.add(iri, DCAT.distribution, self.add_snapshot(dataset, snapshot, schema))
         landing = self.resource(str(iri), FOAF.Document, RDFS.Resource)
         self.add(iri, DCAT.landingPage, landing)
         for name, (file_type, media_type) in DISTRIBUTIONS.items():
+            if name == "geojson" and dataset.coordinates is None:
+                continue
             distribution = URIRef(f"{iri}/distributions/{name}")
             self.add(iri, DCAT.distribution, distribution)
             self.add(distribution, RDF.type, DCAT.Distribution)
@@ -390,7 +415,70 @@ class DcatDocument:
             if modified is not None:
                 self.add(distribution, DCTERMS.modified, self.timestamp(modified))
             self.add(distribution, DCAT.accessService, self.service_iri)
+            self.add(distribution, DCTERMS.conformsTo, schema)
         return iri
+
+    def add_snapshot(self, dataset: Dataset, snapshot: Snapshot, schema: URIRef) -> URIRef:
+        """An immutable file of one version, with its checksum and byte size."""
+        url = f"{self.base}{snapshot.path}"
+        distribution = URIRef(url)
+        self.add(distribution, RDF.type, DCAT.Distribution)
+        self.add(distribution, DCAT.accessURL, self.resource(url))
+        self.add(distribution, DCAT.downloadURL, self.resource(url))
+        file_type = FILE_TYPES.get(snapshot.file_format, snapshot.file_format.upper())
+        self.add(
+            distribution,
+            DCTERMS["format"],
+            self.scheme_concept("file-type", file_type, file_type, DCTERMS.MediaTypeOrExtent),
+        )
+        media = self.resource(
+            f"https://www.iana.org/assignments/media-types/{snapshot.media_type}",
+            DCTERMS.MediaType,
+        )
+        self.add(distribution, DCAT.mediaType, media)
+        self.add(distribution, DCTERMS.license, self.licence(dataset.licence))
+        self.add(
+            distribution,
+            DCAT.byteSize,
+            Literal(snapshot.byte_size, datatype=XSD.nonNegativeInteger),
+        )
+        checksum = BNode()
+        self.add(distribution, SPDX.checksum, checksum)
+        self.add(checksum, RDF.type, SPDX.Checksum)
+        self.add(checksum, SPDX.algorithm, SHA256)
+        self.add(SHA256, RDF.type, SPDX.ChecksumAlgorithm)
+        self.add(checksum, SPDX.checksumValue, Literal(snapshot.sha256, datatype=XSD.hexBinary))
+        self.add(distribution, DCTERMS.issued, self.timestamp(snapshot.issued))
+        self.add(distribution, DCTERMS.conformsTo, schema)
+        self.add(
+            distribution,
+            DCATAP.availability,
+            self.scheme_concept("planned-availability", "STABLE", "stable"),
+        )
+        self.add(
+            distribution,
+            ADMS.status,
+            self.scheme_concept("distribution-status", "COMPLETED", "completed"),
+        )
+        self.texts(
+            distribution,
+            DCTERMS.title,
+            {
+                lang: f"{text} (version {snapshot.version}, {file_type})"
+                for lang, text in dataset.title.items()
+            },
+        )
+        self.texts(
+            distribution,
+            DCTERMS.description,
+            {
+                "fr": f"Le fichier de la version {snapshot.version}, tel que déposé ; "
+                "son adresse ne change jamais (elle contient son empreinte SHA-256).",
+                "en": f"The file of version {snapshot.version} as uploaded, at a permanent "
+                "URL named by its SHA-256.",
+            },
+        )
+        return distribution
 
     def serialise(self, name: str) -> bytes:
         rdflib_format = SERIALISATIONS[name][0]

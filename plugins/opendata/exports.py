@@ -4,6 +4,7 @@ stays flat whatever the dataset's size."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 import tempfile
@@ -15,6 +16,8 @@ from typing import Any
 
 import anyio
 import orjson
+
+from bocage.plugins.opendata.datasets import Dataset, DatasetField, FieldType
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,17 @@ FORMATS = {
     "xlsx": ExportFormat(
         "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
     ),
+    "parquet": ExportFormat("parquet", "application/vnd.apache.parquet", "parquet"),
+    "geojson": ExportFormat("geojson", "application/geo+json", "geojson"),
 }
+#: Formats that need the dataset to declare ``coordinates``.
+GEOGRAPHIC = frozenset({"geojson"})
+
+
+def formats_of(dataset: Dataset) -> list[str]:
+    """The export formats a dataset is offered in (GeoJSON only with coordinates)."""
+    return [n for n in FORMATS if n not in GEOGRAPHIC or dataset.coordinates is not None]
+
 
 Batches = AsyncIterator[list[dict[str, Any]]]
 
@@ -96,6 +109,117 @@ async def write_xlsx(fields: list[str], batches: Batches, *, title: str) -> Asyn
         os.unlink(path)
 
 
+async def write_geojson(
+    fields: list[str], batches: Batches, *, coordinates: tuple[str, str]
+) -> AsyncIterator[bytes]:
+    """A FeatureCollection (RFC 7946), one point feature per record, written as it comes;
+    records without both coordinates get a null geometry."""
+    longitude, latitude = coordinates
+    yield b'{"type":"FeatureCollection","features":['
+    first = True
+    async for batch in batches:
+        features = []
+        for record in batch:
+            x, y = record.get(longitude), record.get(latitude)
+            geometry = None if x is None or y is None else {"type": "Point", "coordinates": [x, y]}
+            properties = {name: record[name] for name in fields}
+            features.append(
+                orjson.dumps({"type": "Feature", "geometry": geometry, "properties": properties})
+            )
+        if features:
+            yield (b"\n" if first else b",\n") + b",\n".join(features)
+            first = False
+    yield b"\n]}\n"
+
+
+def _arrow_type(kind: FieldType) -> Any:
+    import pyarrow as pa
+
+    return {
+        FieldType.STRING: pa.string(),
+        FieldType.INTEGER: pa.int64(),
+        FieldType.NUMBER: pa.float64(),
+        FieldType.BOOLEAN: pa.bool_(),
+        FieldType.DATE: pa.date32(),
+        FieldType.DATETIME: pa.timestamp("us", tz="UTC"),
+    }[kind]
+
+
+def _arrow_value(kind: FieldType, value: Any) -> Any:
+    """Records carry JSON values (dates as ISO text): back to Python for Arrow."""
+    if value is None:
+        return None
+    if kind is FieldType.DATE:
+        return dt.date.fromisoformat(value)
+    if kind is FieldType.DATETIME:
+        return dt.datetime.fromisoformat(value)
+    if kind is FieldType.NUMBER:
+        return float(value)
+    return value
+
+
+class _Drain(io.RawIOBase):
+    """A write-only file whose bytes are taken out after each row group (Parquet only ever
+    appends: its footer comes last), so that nothing accumulates."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.buffer += data
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def take(self) -> bytes:
+        data = bytes(self.buffer)
+        del self.buffer[:]
+        return data
+
+
+async def write_parquet(
+    fields: list[DatasetField], batches: Batches, *, row_group: int = 50_000
+) -> AsyncIterator[bytes]:
+    """Parquet, typed from the Table Schema, one row group per ``row_group`` records, each
+    streamed as soon as it is written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([pa.field(f.name, _arrow_type(f.type)) for f in fields])
+    drain = _Drain()
+    writer = pq.ParquetWriter(pa.PythonFile(drain, mode="w"), schema, compression="zstd")
+    columns: dict[str, list[Any]] = {f.name: [] for f in fields}
+    pending = 0
+
+    def flush() -> None:
+        table = pa.Table.from_pydict(columns, schema=schema)
+        writer.write_table(table, row_group_size=max(pending, 1))
+        for values in columns.values():
+            values.clear()
+
+    try:
+        async for batch in batches:
+            for f in fields:
+                column = columns[f.name]
+                column.extend(_arrow_value(f.type, record[f.name]) for record in batch)
+            pending += len(batch)
+            if pending >= row_group:
+                await anyio.to_thread.run_sync(flush)
+                pending = 0
+                yield drain.take()
+        if pending:
+            await anyio.to_thread.run_sync(flush)
+    finally:
+        writer.close()
+    yield drain.take()
+
+
 async def gzipped(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: a gzip header and trailer
     async for chunk in chunks:
@@ -106,8 +230,23 @@ async def gzipped(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
 
 
 def export(
-    format_name: str, fields: list[str], batches: Batches, *, title: str, excel_fr: bool = False
+    format_name: str,
+    fields: list[str],
+    batches: Batches,
+    *,
+    title: str,
+    excel_fr: bool = False,
+    dataset: Dataset | None = None,
 ) -> AsyncIterator[bytes]:
+    """The bytes of ``format_name``; Parquet and GeoJSON need the ``dataset`` (its field types,
+    its coordinates)."""
+    if format_name == "parquet":
+        assert dataset is not None
+        typed = [f for name in fields if (f := dataset.field(name)) is not None]
+        return write_parquet(typed, batches)
+    if format_name == "geojson":
+        assert dataset is not None and dataset.coordinates is not None
+        return write_geojson(fields, batches, coordinates=dataset.coordinates)
     if format_name == "csv":
         return write_csv(fields, batches, excel_fr=excel_fr)
     if format_name == "json":

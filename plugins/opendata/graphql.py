@@ -1,5 +1,6 @@
-"""The catalogue through GraphQL: ``opendataDatasets`` lists the published datasets with their
-metadata and fields; records and exports are the REST routes it links to."""
+"""The catalogue through GraphQL: ``opendataCatalog`` searches the published datasets (the
+core's, the plugins' and the communes' uploads) with facets; ``opendataDatasets`` lists them.
+Records and exports are the REST routes each dataset links to."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from strawberry.types import Info
 
 from bocage.core.api import cost, translated
 from bocage.plugins.opendata.datasets import Dataset
-from bocage.plugins.opendata.registry import catalogue
+from bocage.plugins.opendata.exports import formats_of
+from bocage.plugins.opendata.registry import Catalogue, catalogue
+from bocage.plugins.opendata.search import Criteria, published, search
+
+PREFIX = "/api/opendata/datasets"
 
 
 @strawberry.type(description="A field (column) of an open dataset.")
@@ -18,6 +23,16 @@ class OpendataField:
     name: str
     type: str = strawberry.field(description="Frictionless Table Schema type.")
     description: str | None
+
+
+@strawberry.type(description="An immutable file of a version of an uploaded dataset.")
+class OpendataVersion:
+    version: int
+    format: str
+    path: str = strawberry.field(description="Its URL path; it names the SHA-256.")
+    sha256: str
+    byte_size: int
+    issued: str = strawberry.field(description="When it was uploaded (ISO 8601).")
 
 
 @strawberry.type(description="A dataset of the open-data catalogue (DCAT-AP).")
@@ -30,13 +45,24 @@ class OpendataDataset:
     frequency: str = strawberry.field(description="EU update frequency code.")
     publisher_enterprise_number: str
     keywords: list[str] = strawberry.field(description="Keywords in every language.")
+    formats: list[str] = strawberry.field(description="Export formats offered.")
     fields: list[OpendataField]
+    temporal_start: str | None = strawberry.field(description="Start of the period covered.")
+    temporal_end: str | None = strawberry.field(description="End of the period covered.")
+    issued: str | None = strawberry.field(description="First published (ISO 8601).")
+    versions: list[OpendataVersion] = strawberry.field(
+        description="Files of the versions of an uploaded dataset, oldest first."
+    )
     records_path: str = strawberry.field(description="The REST route of its records.")
+    schema_path: str = strawberry.field(description="Its Frictionless Table Schema.")
+    quality_path: str = strawberry.field(description="Its quality report.")
     title, title_translations = translated("title", "The dataset's title.", required=True)
     description, description_translations = translated("description", "What it holds.")
 
     @classmethod
     def of(cls, dataset: Dataset, publisher: str) -> OpendataDataset:
+        start, end = dataset.temporal or (None, None)
+        base = f"{PREFIX}/{dataset.identifier}"
         return cls(
             row=dataset,
             identifier=dataset.identifier,
@@ -46,12 +72,69 @@ class OpendataDataset:
             frequency=dataset.frequency.value,
             publisher_enterprise_number=publisher,
             keywords=[word for words in dataset.keywords.values() for word in words],
+            formats=formats_of(dataset),
             fields=[
                 OpendataField(name=f.name, type=f.type.value, description=f.description.get("fr"))
                 for f in dataset.fields
             ],
-            records_path=f"/api/opendata/datasets/{dataset.identifier}/records",
+            temporal_start=start.isoformat() if start else None,
+            temporal_end=end.isoformat() if end else None,
+            issued=dataset.issued.isoformat() if dataset.issued else None,
+            versions=[
+                OpendataVersion(
+                    version=s.version,
+                    format=s.file_format,
+                    path=s.path,
+                    sha256=s.sha256,
+                    byte_size=s.byte_size,
+                    issued=s.issued.isoformat(),
+                )
+                for s in dataset.snapshots
+            ],
+            records_path=f"{base}/records",
+            schema_path=f"{base}/schema.json",
+            quality_path=f"{base}/quality",
         )
+
+
+@strawberry.type(description="A value of a facet and how many datasets found have it.")
+class OpendataFacetValue:
+    value: str
+    count: int
+
+
+@strawberry.type(description="A facet of a catalogue search: theme, publisher, keyword, format.")
+class OpendataFacet:
+    name: str
+    values: list[OpendataFacetValue]
+
+
+@strawberry.type(description="The datasets a catalogue search found, and its facets.")
+class OpendataSearchResult:
+    count: int
+    datasets: list[OpendataDataset]
+    facets: list[OpendataFacet]
+
+
+@strawberry.input(description="Facet values to keep (any value within a facet, all facets).")
+class OpendataFilter:
+    themes: list[str] = strawberry.field(default_factory=list)
+    publishers: list[str] = strawberry.field(
+        default_factory=list, description="Enterprise numbers."
+    )
+    keywords: list[str] = strawberry.field(default_factory=list)
+    formats: list[str] = strawberry.field(default_factory=list)
+
+
+async def _found(info: Info[Any, Any], criteria: Criteria) -> tuple[Catalogue, Any]:
+    cat = catalogue(info.context.host)
+    async with info.context.sessionmaker() as session:
+        every = await published(session, cat)
+    return cat, search(cat, every, criteria)
+
+
+def _node(cat: Catalogue, dataset: Dataset) -> OpendataDataset:
+    return OpendataDataset.of(dataset, cat.publisher_of(dataset).enterprise_number)
 
 
 @strawberry.type
@@ -59,22 +142,47 @@ class OpendataQuery:
     @strawberry.field(
         description="The published open datasets, optionally of one EU theme or matching a "
         "text (identifier, titles, descriptions, keywords).",
-        metadata=cost(0, items=10),
+        metadata=cost(1, items=10),
     )
-    def opendata_datasets(
+    async def opendata_datasets(
         self, info: Info[Any, Any], theme: str | None = None, search: str | None = None
     ) -> list[OpendataDataset]:
-        cat = catalogue(info.context.host)
-        found = []
-        for dataset in sorted(cat.datasets.values(), key=lambda d: d.identifier):
-            if theme and dataset.theme.value != theme:
-                continue
-            text = " ".join(
-                [dataset.identifier, *dataset.title.values(), *dataset.description.values()]
-                + [w for words in dataset.keywords.values() for w in words]
-            ).lower()
-            if search and search.lower() not in text:
-                continue
-            publisher = cat.publisher_of(dataset).enterprise_number
-            found.append(OpendataDataset.of(dataset, publisher))
-        return found
+        cat, found = await _found(info, Criteria(text=search or "", theme=[theme] if theme else []))
+        return [_node(cat, d) for d in found.datasets]
+
+    @strawberry.field(
+        description="Search the open-data catalogue: text and facet filters, with the count "
+        "of each facet value among the results (theme, publisher, keyword, format).",
+        metadata=cost(1, items=10),
+    )
+    async def opendata_catalog(
+        self,
+        info: Info[Any, Any],
+        search: str | None = None,
+        filter: OpendataFilter | None = None,  # noqa: A002 - the API's word
+    ) -> OpendataSearchResult:
+        wanted = filter or OpendataFilter()
+        cat, found = await _found(
+            info,
+            Criteria(
+                text=search or "",
+                theme=wanted.themes,
+                publisher=wanted.publishers,
+                keyword=wanted.keywords,
+                format=wanted.formats,
+            ),
+        )
+        return OpendataSearchResult(
+            count=len(found.datasets),
+            datasets=[_node(cat, d) for d in found.datasets],
+            facets=[
+                OpendataFacet(
+                    name=name,
+                    values=[
+                        OpendataFacetValue(value=value, count=count)
+                        for value, count in sorted(counts.items(), key=lambda i: (-i[1], i[0]))
+                    ],
+                )
+                for name, counts in found.facets.items()
+            ],
+        )

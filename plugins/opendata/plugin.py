@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from bocage.core.api import PluginSettings, RestRoute, hookimpl
+from collections.abc import Sequence
+from pathlib import Path
+
+from bocage.core.api import Permission, PluginSettings, RestRoute, hookimpl
+from bocage.plugins.opendata.permissions import OPENDATA_PUBLISH
 from bocage.plugins.opendata.routes import routes
 from bocage.plugins.opendata.settings import OpendataSettings
 
@@ -22,3 +26,13 @@ def bocage_graphql_query() -> list[type]:
     from bocage.plugins.opendata.graphql import OpendataQuery
 
     return [OpendataQuery]
+
+
+@hookimpl
+def bocage_permissions() -> Sequence[Permission]:
+    return [OPENDATA_PUBLISH]
+
+
+@hookimpl
+def bocage_migration_locations() -> list[Path]:
+    return [Path(__file__).parent / "migrations"]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from bocage.core.api import PluginError
 from bocage.plugins.opendata import hookspecs
+from bocage.plugins.opendata.core_datasets import core_datasets
 from bocage.plugins.opendata.datasets import Dataset, Publisher
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ def add_hookspecs(pm: Any) -> None:
 
 
 def catalogue(host: Any) -> Catalogue:
-    """The host's catalogue, collected from ``bocage_datasets`` on first use.
+    """The host's catalogue: the core's datasets (built here from its contract) and those of
+    ``bocage_datasets``, collected on first use.
 
     Two plugins publishing the same identifier stop it with a :class:`PluginError`; a dataset
     whose metadata would not conform to DCAT-AP is left out and its problems kept in
@@ -61,7 +63,9 @@ def catalogue(host: Any) -> Catalogue:
         return found
     add_hookspecs(host.pm)
     result = Catalogue(settings=host.plugin_settings(PLUGIN))
-    for plugin, dataset in host.contributions("bocage_datasets"):
+    contributed = [("core", d) for d in core_datasets()]
+    contributed += list(host.contributions("bocage_datasets"))
+    for plugin, dataset in contributed:
         if not isinstance(dataset, Dataset):
             raise PluginError(f"plugin {plugin!r}: bocage_datasets must return Dataset items")
         if dataset.identifier in result.owners:

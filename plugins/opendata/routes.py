@@ -3,22 +3,25 @@ streamed exports and DCAT-AP documents, with ``ETag``/``Last-Modified`` and ``30
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email.utils
 import hashlib
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import anyio
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from bocage.core.api import error_response, request_sessionmaker
 from bocage.plugins.opendata.datasets import Dataset
 from bocage.plugins.opendata.dcat import BY_EXTENSION, SERIALISATIONS, DcatDocument, Page, negotiate
-from bocage.plugins.opendata.exports import FORMATS, export, gzipped
+from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, export, formats_of, gzipped
 from bocage.plugins.opendata.records import BadQuery, RecordQuery, iterate, read_page, to_json
 from bocage.plugins.opendata.registry import Catalogue, catalogue
+from bocage.plugins.opendata.search import Criteria, published, search
+from bocage.plugins.opendata.uploads import load_datasets
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +41,8 @@ def _base_url(request: Request, cat: Catalogue) -> str:
     return (cat.settings.base_url or str(request.base_url)).rstrip("/")
 
 
-def _dataset(request: Request) -> tuple[Catalogue, Dataset | Response]:
+async def _dataset(request: Request) -> tuple[Catalogue, Dataset | Response]:
+    """The contributed or published uploaded dataset of the path, or the error response."""
     cat = _catalogue(request)
     identifier = request.path_params["identifier"]
     if identifier in cat.rejected:
@@ -48,9 +52,15 @@ def _dataset(request: Request) -> tuple[Catalogue, Dataset | Response]:
         )
     dataset = cat.datasets.get(identifier)
     if dataset is None:
-        known = ", ".join(sorted(cat.datasets))
+        async with request_sessionmaker(request)() as session:
+            found = await load_datasets(session, identifier=identifier)
+        dataset = found[0][1] if found else None
+    if dataset is None:
         return cat, error_response(
-            404, "not_found", f"no dataset {identifier!r}; datasets: {known}"
+            404,
+            "not_found",
+            f"no published dataset {identifier!r}; datasets: {', '.join(sorted(cat.datasets))} "
+            f"and those uploaded (see {PREFIX}/datasets)",
         )
     return cat, dataset
 
@@ -61,6 +71,27 @@ async def _modified(session: AsyncSession, dataset: Dataset) -> dt.datetime | No
     value = (await session.execute(dataset.modified)).scalar()
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return None
+
+
+async def _covered(session: AsyncSession, dataset: Dataset) -> Dataset:
+    """``dataset`` with ``temporal`` read from its ``coverage`` query, if it has one."""
+    if dataset.coverage is None:
+        return dataset
+    row = (await session.execute(dataset.coverage)).one_or_none()
+    start, end = (_day(row[0]), _day(row[1])) if row is not None else (None, None)
+    if start is None and end is None:
+        return dataset
+    return dataclasses.replace(dataset, temporal=(start, end))
+
+
+def _day(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        return dt.date.fromisoformat(value[:10])
     return None
 
 
@@ -121,19 +152,31 @@ def _summary(request: Request, cat: Catalogue, dataset: Dataset) -> dict[str, An
             "enterpriseNumber": publisher.enterprise_number,
             "uri": publisher.uri,
         },
-        "formats": sorted(FORMATS),
+        "formats": sorted(formats_of(dataset)),
+        "temporal": None
+        if dataset.temporal is None
+        else {"start": to_json(dataset.temporal[0]), "end": to_json(dataset.temporal[1])},
+        "issued": to_json(dataset.issued),
+        "versions": [
+            {
+                "version": s.version,
+                "format": s.file_format,
+                "url": _base_url(request, cat) + s.path,
+                "sha256": s.sha256,
+                "byteSize": s.byte_size,
+                "issued": to_json(s.issued),
+            }
+            for s in dataset.snapshots
+        ],
         "links": {
             "self": base,
             "records": f"{base}/records",
             "dcat": f"{base}/dcat",
-            "exports": {name: f"{base}/export.{name}" for name in FORMATS},
+            "schema": f"{base}/schema.json",
+            "quality": f"{base}/quality",
+            "exports": {name: f"{base}/export.{name}" for name in formats_of(dataset)},
         },
     }
-
-
-def _keywords(dataset: Dataset) -> Iterable[str]:
-    for words in dataset.keywords.values():
-        yield from words
 
 
 # -- handlers --------------------------------------------------------------------------------
@@ -142,47 +185,30 @@ def _keywords(dataset: Dataset) -> Iterable[str]:
 async def list_datasets(request: Request) -> Response:
     cat = _catalogue(request)
     params = request.query_params
-    text = params.get("q", "").strip().lower()
-    selected = []
-    for dataset in sorted(cat.datasets.values(), key=lambda d: d.identifier):
-        haystack = " ".join(
-            [dataset.identifier, *dataset.title.values(), *dataset.description.values()]
-            + list(_keywords(dataset))
-        ).lower()
-        if text and text not in haystack:
-            continue
-        if "theme" in params and dataset.theme.value not in params.getlist("theme"):
-            continue
-        publisher = cat.publisher_of(dataset).enterprise_number
-        if "publisher" in params and publisher not in params.getlist("publisher"):
-            continue
-        if "keyword" in params and not set(params.getlist("keyword")) & set(_keywords(dataset)):
-            continue
-        if "format" in params and not set(params.getlist("format")) & set(FORMATS):
-            continue
-        selected.append(dataset)
-    facets: dict[str, dict[str, int]] = {"theme": {}, "publisher": {}, "keyword": {}, "format": {}}
-    for dataset in selected:
-        values = {
-            "theme": [dataset.theme.value],
-            "publisher": [cat.publisher_of(dataset).enterprise_number],
-            "keyword": sorted(set(_keywords(dataset))),
-            "format": sorted(FORMATS),
-        }
-        for facet, items in values.items():
-            for item in items:
-                facets[facet][item] = facets[facet].get(item, 0) + 1
+    async with request_sessionmaker(request)() as session:
+        every = await published(session, cat)
+    found = search(
+        cat,
+        every,
+        Criteria(
+            text=params.get("q", ""),
+            theme=params.getlist("theme"),
+            publisher=params.getlist("publisher"),
+            keyword=params.getlist("keyword"),
+            format=params.getlist("format"),
+        ),
+    )
     return JSONResponse(
         {
-            "count": len(selected),
-            "items": [_summary(request, cat, d) for d in selected],
-            "facets": facets,
+            "count": len(found.datasets),
+            "items": [_summary(request, cat, d) for d in found.datasets],
+            "facets": found.facets,
         }
     )
 
 
 async def dataset_metadata(request: Request) -> Response:
-    cat, found = _dataset(request)
+    cat, found = await _dataset(request)
     if isinstance(found, Response):
         return found
     dataset = found
@@ -195,18 +221,56 @@ async def dataset_metadata(request: Request) -> Response:
     body = _summary(request, cat, dataset)
     body["modified"] = to_json(modified)
     body["records"] = total
-    body["schema"] = {
-        "fields": [
-            {"name": f.name, "type": f.type.value, "description": dict(f.description)}
-            for f in dataset.fields
-        ],
-        "primaryKey": dataset.key,
-    }
+    body["schema"] = table_schema(dataset)
     return JSONResponse(body, headers=headers)
 
 
+def table_schema(dataset: Dataset) -> dict[str, Any]:
+    """The dataset's fields as a Frictionless Table Schema (its ``dct:conformsTo``)."""
+    extra = {f["name"]: f for f in (dataset.table_schema or {}).get("fields", [])}
+    fields = []
+    for f in dataset.fields:
+        item: dict[str, Any] = {"name": f.name, "type": f.type.value}
+        if f.description:
+            item["description"] = f.description.get("fr") or next(iter(f.description.values()))
+        if "constraints" in extra.get(f.name, {}):
+            item["constraints"] = extra[f.name]["constraints"]
+        fields.append(item)
+    return {"fields": fields, "primaryKey": dataset.key}
+
+
+async def dataset_quality(request: Request) -> Response:
+    """The dataset's quality report (computed on request; SHACL is the slow part)."""
+    from bocage.plugins.opendata.quality import report
+
+    cat, found = await _dataset(request)
+    if isinstance(found, Response):
+        return found
+    async with request_sessionmaker(request)() as session:
+        modified = await _modified(session, found)
+        found = await _covered(session, found)
+    headers = _validators(_etag(found.identifier, modified, "quality"), modified)
+    if (cached := _not_modified(request, headers)) is not None:
+        return cached
+    body = await anyio.to_thread.run_sync(
+        lambda: report(cat, _base_url(request, cat), found, modified)
+    )
+    return JSONResponse(body, headers=headers)
+
+
+async def dataset_schema(request: Request) -> Response:
+    _, found = await _dataset(request)
+    if isinstance(found, Response):
+        return found
+    return JSONResponse(
+        table_schema(found),
+        media_type="application/schema+json",
+        headers={"Cache-Control": "public, max-age=60"},
+    )
+
+
 async def dataset_records(request: Request) -> Response:
-    cat, found = _dataset(request)
+    cat, found = await _dataset(request)
     if isinstance(found, Response):
         return found
     dataset = found
@@ -235,15 +299,19 @@ async def dataset_records(request: Request) -> Response:
 
 
 async def dataset_export(request: Request) -> Response:
-    cat, found = _dataset(request)
+    cat, found = await _dataset(request)
     if isinstance(found, Response):
         return found
     dataset = found
     requested = request.path_params["format"]
     name, _, compression = requested.partition(".")
-    if name not in FORMATS or compression not in ("", "gz"):
-        formats = ", ".join(f"{f}, {f}.gz" for f in FORMATS)
-        return error_response(404, "not_found", f"no export format {requested!r}; use {formats}")
+    offered = formats_of(dataset)
+    if name not in offered or compression not in ("", "gz"):
+        formats = ", ".join(f"{f}, {f}.gz" for f in offered)
+        why = " (it has no coordinates)" if name in GEOGRAPHIC else ""
+        return error_response(
+            404, "not_found", f"no export format {requested!r}{why}; use {formats}"
+        )
     dialect = request.query_params.get("dialect", "")
     if dialect not in ("", "excel-fr"):
         return error_response(400, "bad_query", "dialect: 'excel-fr' or nothing")
@@ -251,6 +319,8 @@ async def dataset_export(request: Request) -> Response:
         query = RecordQuery.parse(dataset, request.query_params.multi_items())
     except BadQuery as error:
         return error_response(400, "bad_query", str(error))
+    if name in GEOGRAPHIC and dataset.coordinates is not None:
+        query.fields = list(dict.fromkeys([*query.fields, *dataset.coordinates]))
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, dataset)
         total = await _total(session, dataset)
@@ -266,6 +336,7 @@ async def dataset_export(request: Request) -> Response:
         iterate(request_sessionmaker(request), query),
         title=dataset.identifier,
         excel_fr=dialect == "excel-fr",
+        dataset=dataset,
     )
     filename = f"{dataset.identifier}.{export_format.extension}"
     media_type = export_format.media_type
@@ -314,8 +385,8 @@ async def catalog_document(request: Request) -> Response:
         except ValueError:
             return error_response(400, "bad_query", "modified_since: an ISO 8601 date-time")
         since = since if since.tzinfo else since.replace(tzinfo=dt.UTC)
-    datasets = sorted(cat.datasets.values(), key=lambda d: d.identifier)
     async with request_sessionmaker(request)() as session:
+        datasets = await published(session, cat)
         modified = {d.identifier: await _modified(session, d) for d in datasets}
     if since is not None:
         datasets = [d for d in datasets if (m := modified[d.identifier]) is None or m >= since]
@@ -332,6 +403,8 @@ async def catalog_document(request: Request) -> Response:
     )
     if (cached := _not_modified(request, headers)) is not None:
         return cached
+    async with request_sessionmaker(request)() as session:
+        shown = [await _covered(session, d) for d in shown]
     document = DcatDocument(base, cat)
     document.add_catalog(shown, modified, page)
     return _rdf(document, name, headers)
@@ -341,12 +414,13 @@ async def dataset_document(request: Request) -> Response:
     name = _serialisation(request)
     if isinstance(name, Response):
         return name
-    cat, found = _dataset(request)
+    cat, found = await _dataset(request)
     if isinstance(found, Response):
         return found
     dataset = found
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, dataset)
+        dataset = await _covered(session, dataset)
     headers = _validators(_etag(dataset.identifier, modified, "dcat", name), modified)
     if (cached := _not_modified(request, headers)) is not None:
         return cached
@@ -537,8 +611,10 @@ OPENAPI: dict[str, dict[str, Any]] = {
         "opendataExport",
         "Download a dataset (streamed).",
         "Every matching record as CSV (UTF-8; `dialect=excel-fr` for `;`, decimal commas "
-        "and a BOM), JSON, NDJSON or XLSX, streamed with constant memory; add `.gz` to the "
-        "format for a gzip file. Takes the same `fields`, `order` and filters as the records.",
+        "and a BOM), JSON, NDJSON, XLSX, Parquet (typed, in row groups) or GeoJSON (datasets "
+        "with coordinates: one point per record), streamed with constant memory; add `.gz` "
+        "to the format for a gzip file. Takes the same `fields`, `order` and filters as the "
+        "records.",
         parameters=[
             IDENTIFIER,
             _path_param(
@@ -621,8 +697,67 @@ ROUTES: list[tuple[str, str, Any]] = [
 ]
 
 
+OPENAPI[f"{PREFIX}/datasets/{{identifier}}/schema.json"] = _operation(
+    "opendataTableSchema",
+    "A dataset's Frictionless Table Schema.",
+    "Its fields, types, descriptions and constraints: what every distribution conforms to "
+    "(`dct:conformsTo`).",
+    parameters=[IDENTIFIER],
+    responses={
+        "200": {
+            "description": "The Table Schema.",
+            "content": {"application/schema+json": {"schema": {"type": "object"}}},
+        },
+        "404": UNKNOWN,
+        "422": UNPUBLISHABLE,
+    },
+)
+ROUTES.append(("opendata-schema", f"{PREFIX}/datasets/{{identifier}}/schema.json", dataset_schema))
+OPENAPI[f"{PREFIX}/datasets/{{identifier}}/quality"] = _operation(
+    "opendataQuality",
+    "A dataset's quality report.",
+    "Completeness (share of recommended properties, translations and field descriptions "
+    "present), the missing ones by name, the SHACL violations and warnings of its DCAT-AP "
+    "document (when `BOCAGE_OPENDATA_SHAPES_DIR` is set) and its freshness against the "
+    "update frequency it declares.",
+    parameters=[IDENTIFIER, *CONDITIONAL],
+    responses={
+        "200": _json(
+            "The report.",
+            {
+                "type": "object",
+                "required": ["identifier", "completeness", "missingRecommended", "shacl"],
+                "properties": {
+                    "identifier": {"type": "string"},
+                    "completeness": {"type": "number", "minimum": 0, "maximum": 1},
+                    "missingRecommended": {"type": "array", "items": {"type": "string"}},
+                    "missingTranslations": {"type": "object"},
+                    "fieldsWithoutDescription": {"type": "array", "items": {"type": "string"}},
+                    "shacl": {"type": "object"},
+                    "freshness": {"type": "object"},
+                },
+            },
+        ),
+        "304": NOT_MODIFIED,
+        "404": UNKNOWN,
+        "422": UNPUBLISHABLE,
+    },
+)
+ROUTES.append(("opendata-quality", f"{PREFIX}/datasets/{{identifier}}/quality", dataset_quality))
+
+
 def routes() -> list[tuple[str, Route, dict[str, dict[str, Any]]]]:
-    return [
-        (name, Route(path, handler, methods=["GET"], name=name), {path: OPENAPI[path]})
-        for name, path, handler in ROUTES
-    ]
+    """Every route with its OpenAPI path item (given once per path)."""
+    from bocage.plugins.opendata import upload_routes
+
+    documented = {**OPENAPI, **upload_routes.OPENAPI}
+    table = [(name, path, handler, ["GET"]) for name, path, handler in ROUTES]
+    table += upload_routes.UPLOAD_ROUTES
+    found = []
+    seen: set[str] = set()
+    for name, path, handler, methods in table:
+        documented_path = path.replace(":int}", "}")
+        item = {} if documented_path in seen else {documented_path: documented[documented_path]}
+        seen.add(documented_path)
+        found.append((name, Route(path, handler, methods=methods, name=name), item))
+    return found

@@ -30,3 +30,14 @@ class OpendataSettings(PluginSettings):
     catalog_page_size: int = Field(
         50, ge=1, le=500, description="Datasets per page of the DCAT catalogue (Hydra paging)."
     )
+    max_upload_bytes: int = Field(
+        20_000_000,
+        ge=1,
+        description="Largest CSV or XLSX file a commune may upload (bytes); the core's "
+        "BOCAGE_MAX_BODY_BYTES caps every request body too.",
+    )
+    shapes_dir: str = Field(
+        "",
+        description="Folder of DCAT-AP SHACL shape files (*.ttl) checked when a dataset is "
+        "published (pyshacl; any sh:Violation refuses it); empty: the built-in checks only.",
+    )

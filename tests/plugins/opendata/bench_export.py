@@ -1,10 +1,15 @@
-"""Measure a streamed CSV export of a large dataset: peak RSS and throughput (not a test).
+"""Measure streamed exports of a large dataset: peak RSS and throughput (not a test).
 
-    .venv/bin/python tests/plugins/opendata/bench_export.py [rows]
+    .venv/bin/python tests/plugins/opendata/bench_export.py [rows] [format ...]
 
-Creates an SQLite database with ``rows`` rows (default 1,000,000) in a child process, then
-streams ``/api/opendata/datasets/bench-rows/export.csv`` straight through the ASGI app (no
-client buffering) and prints the bytes, seconds, MB/s and the peak RSS before and after.
+Creates an SQLite database with ``rows`` rows (default 1,000,000) in a child process, then,
+for each format (default: csv parquet geojson), in a fresh child process so that each peak
+RSS is its own, streams ``/api/opendata/datasets/bench-rows/export.<format>`` straight through
+the ASGI app (no client buffering) and prints the bytes, seconds, MB/s, rows/s and the peak
+RSS before and after.
+
+The format ``upload`` instead posts a CSV of ``rows`` rows as a new version of an uploaded
+dataset (validation with frictionless, rows stored in chunks) into a fresh migrated database.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ rows_table = Table(
     Column("name", String(100)),
     Column("value", Float),
     Column("day", Date),
+    Column("lon", Float),
+    Column("lat", Float),
 )
 
 
@@ -47,6 +54,8 @@ def prepare(path: str, count: int) -> None:
                         "name": f"ligne {i} é",
                         "value": i / 7,
                         "day": start + dt.timedelta(days=i % 2000),
+                        "lon": 4.5 + (i % 1000) / 1000,
+                        "lat": 50.2 + (i % 700) / 1000,
                     }
                     for i in range(offset, min(count, offset + 50_000))
                 ],
@@ -71,13 +80,16 @@ class Bench:
                     DatasetField("name", FieldType.STRING),
                     DatasetField("value", FieldType.NUMBER),
                     DatasetField("day", FieldType.DATE),
+                    DatasetField("lon", FieldType.NUMBER),
+                    DatasetField("lat", FieldType.NUMBER),
                 ),
                 query=select(rows_table),
+                coordinates=("lon", "lat"),
             )
         ]
 
 
-async def measure(path: str) -> None:
+async def measure(path: str, export_format: str, count: int) -> None:
     from bocage.core.app import create_app
     from bocage.core.host import PluginHost
     from bocage.core.settings import load_settings
@@ -113,8 +125,8 @@ async def measure(path: str) -> None:
         "http_version": "1.1",
         "method": "GET",
         "scheme": "http",
-        "path": "/api/opendata/datasets/bench-rows/export.csv",
-        "raw_path": b"/api/opendata/datasets/bench-rows/export.csv",
+        "path": f"/api/opendata/datasets/bench-rows/export.{export_format}",
+        "raw_path": f"/api/opendata/datasets/bench-rows/export.{export_format}".encode(),
         "query_string": b"",
         "headers": [(b"host", b"bench")],
         "client": ("127.0.0.1", 1),
@@ -125,9 +137,63 @@ async def measure(path: str) -> None:
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
-        f"status {status}: {received / 1e6:.1f} MB in {elapsed:.1f} s "
-        f"({received / 1e6 / elapsed:.1f} MB/s); peak RSS {before / 1024:.0f} MiB before, "
-        f"{after / 1024:.0f} MiB after"
+        f"{export_format:8} {count} rows, status {status}: {received / 1e6:.1f} MB in "
+        f"{elapsed:.1f} s ({received / 1e6 / elapsed:.1f} MB/s, {count / elapsed:,.0f} rows/s); "
+        f"peak RSS {before / 1024:.0f} MiB before, {after / 1024:.0f} MiB after"
+    )
+
+
+async def measure_upload(folder: str, count: int) -> None:
+    import httpx
+
+    from bocage.core.api import Principal, PrincipalKind, Role
+    from bocage.core.app import create_app
+    from bocage.core.settings import load_settings
+
+    lines = ["nom,valeur,jour,lon,lat"] + [
+        f"ligne {i},{i / 7:.3f},2024-01-{1 + i % 28:02d},{4.5 + i % 1000 / 1000},"
+        f"{50.2 + i % 700 / 1000}"
+        for i in range(count)
+    ]
+    body = ("\r\n".join(lines) + "\r\n").encode()
+    del lines
+    settings = load_settings(
+        database_url=f"sqlite+aiosqlite:///{folder}/upload.db",
+        auto_migrate=True,
+        rate_limit="off",
+        max_body_bytes=len(body) + 1,  # the core's limit on every request body (100 kB)
+    )
+    app = create_app(settings)
+    admin = Principal(
+        kind=PrincipalKind.PERSON, subject="bench", roles=frozenset({Role.TERRITORY_ADMIN})
+    )
+
+    class Admin:
+        async def authenticate(self, request: object) -> Principal:
+            return admin
+
+        async def aclose(self) -> None:
+            return None
+
+    async with app.router.lifespan_context(app):
+        app.state.authenticator = Admin()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            meta = {"title": {"fr": "Banc"}, "description": {"fr": "Banc."}, "theme": "TECH"}
+            await client.put("/api/opendata/uploads/banc", json=meta)
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            started = time.perf_counter()
+            response = await client.post(
+                "/api/opendata/uploads/banc/versions",
+                content=body,
+                headers={"Content-Type": "text/csv"},
+            )
+            elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        f"upload   {count} rows, status {response.status_code}: {len(body) / 1e6:.1f} MB in "
+        f"{elapsed:.1f} s ({count / elapsed:,.0f} rows/s); peak RSS {before / 1024:.0f} MiB "
+        f"before, {after / 1024:.0f} MiB after"
     )
 
 
@@ -135,11 +201,24 @@ def main() -> None:
     if sys.argv[1:2] == ["prepare"]:
         prepare(sys.argv[2], int(sys.argv[3]))
         return
+    if sys.argv[1:2] == ["upload"]:
+        asyncio.run(measure_upload(sys.argv[2], int(sys.argv[3])))
+        return
+    if sys.argv[1:2] == ["measure"]:
+        asyncio.run(measure(sys.argv[2], sys.argv[3], int(sys.argv[4])))
+        return
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    formats = sys.argv[2:] or ["csv", "parquet", "geojson"]
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "bench.db")
         subprocess.run([sys.executable, __file__, "prepare", path, str(count)], check=True)
-        asyncio.run(measure(path))
+        for export_format in formats:
+            if export_format == "upload":
+                subprocess.run([sys.executable, __file__, "upload", folder, str(count)], check=True)
+                continue
+            subprocess.run(
+                [sys.executable, __file__, "measure", path, export_format, str(count)], check=True
+            )
 
 
 if __name__ == "__main__":

@@ -156,3 +156,19 @@ async def test_hydra_paging_and_modified_since(
         )
         bad = await client.get(f"{CATALOG}.ttl?modified_since=soon")
         assert bad.status_code == 400
+
+
+async def test_temporal_coverage_follows_the_data(client: httpx.AsyncClient) -> None:
+    rows = (
+        await client.get(
+            "/api/opendata/datasets/indicator-values/export.json", params={"fields": "measured_on"}
+        )
+    ).json()
+    days = sorted(r["measured_on"] for r in rows if r["measured_on"])
+    graph = parse(await fetch(client, "/api/opendata/datasets/indicator-values/dcat.ttl"), "turtle")
+    dataset = URIRef("http://bocage.test/api/opendata/datasets/indicator-values")
+    period = graph.value(dataset, DCTERMS.temporal)
+    assert str(graph.value(period, DCAT.startDate)) == days[0]
+    assert str(graph.value(period, DCAT.endDate)) == days[-1]
+    quality = (await client.get("/api/opendata/datasets/indicator-values/quality")).json()
+    assert quality["missingRecommended"] == ["dct:issued"]

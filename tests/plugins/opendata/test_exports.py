@@ -128,3 +128,92 @@ async def test_cors_for_browsers(client: httpx.AsyncClient) -> None:
         EXPORT.format("communes", "csv"), headers={"Origin": "https://commune.example.be"}
     )
     assert response.headers.get("access-control-allow-origin")
+
+
+async def test_parquet_is_typed_and_complete(
+    client: httpx.AsyncClient, communes: list[dict[str, Any]]
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    response = await client.get(EXPORT.format("communes", "parquet"))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/vnd.apache.parquet"
+    table = pq.read_table(io.BytesIO(response.content))
+    assert table.schema.field("id").type == pa.int64()
+    assert table.schema.field("area_km2").type == pa.float64()
+    assert table.schema.field("updated_at").type == pa.timestamp("us", tz="UTC")
+    assert table.column("nis_code").to_pylist() == [c["nis_code"] for c in communes]
+    packed = await client.get(EXPORT.format("communes", "parquet.gz"), params={"fields": "id"})
+    assert pq.read_table(io.BytesIO(gzip.decompress(packed.content))).column_names == ["id"]
+
+
+async def test_parquet_streams_row_groups() -> None:
+    import pyarrow.parquet as pq
+
+    from bocage.plugins.opendata.datasets import DatasetField, FieldType
+    from bocage.plugins.opendata.exports import write_parquet
+
+    async def batches() -> Any:
+        for start in range(0, 2500, 500):
+            yield [{"n": i, "on": f"2026-01-{1 + i % 28:02d}"} for i in range(start, start + 500)]
+
+    fields = [DatasetField("n", FieldType.INTEGER), DatasetField("on", FieldType.DATE)]
+    chunks = [c async for c in write_parquet(fields, batches(), row_group=1000)]
+    assert len([c for c in chunks if c]) >= 3  # bytes left before the last batch was read
+    parquet = pq.ParquetFile(io.BytesIO(b"".join(chunks)))
+    assert parquet.metadata.num_rows == 2500 and parquet.metadata.num_row_groups == 3
+    assert parquet.read().column("n").to_pylist() == list(range(2500))
+
+
+async def test_geojson_only_where_there_are_coordinates(
+    client: httpx.AsyncClient, serve_demo: Any
+) -> None:
+    from sqlalchemy import literal, select, union_all
+
+    from .test_hook import Publishes, one_row
+
+    missing = await client.get(EXPORT.format("communes", "geojson"))
+    assert missing.status_code == 404 and "coordinates" in missing.json()["error"]["message"]
+    meta = (await client.get("/api/opendata/datasets/communes")).json()
+    assert "geojson" not in meta["formats"] and "parquet" in meta["formats"]
+
+    from bocage.plugins.opendata.datasets import DatasetField, FieldType
+
+    places = one_row(
+        "lieux",
+        fields=(
+            DatasetField("id", FieldType.INTEGER),
+            DatasetField("name", FieldType.STRING),
+            DatasetField("lon", FieldType.NUMBER),
+            DatasetField("lat", FieldType.NUMBER),
+        ),
+        query=union_all(
+            select(
+                literal(1).label("id"),
+                literal("Hannut").label("name"),
+                literal(5.08).label("lon"),
+                literal(50.67).label("lat"),
+            ),
+            select(literal(2), literal("Nulle part"), literal(None), literal(None)),
+        ),
+        coordinates=("lon", "lat"),
+    )
+    async with serve_demo(("places", Publishes(places))) as demo:
+        response = await demo.get(EXPORT.format("lieux", "geojson"), params={"fields": "name"})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/geo+json"
+        body = response.json()
+        assert body["type"] == "FeatureCollection"
+        first, second = body["features"]
+        assert first["geometry"] == {"type": "Point", "coordinates": [5.08, 50.67]}
+        assert first["properties"]["name"] == "Hannut"
+        assert second["geometry"] is None
+        meta = (await demo.get("/api/opendata/datasets/lieux")).json()
+        assert "geojson" in meta["formats"]
+
+
+def test_coordinates_must_be_number_fields() -> None:
+    from .test_hook import one_row
+
+    assert any("coordinates" in p for p in one_row("x", coordinates=("id", "nope")).problems())

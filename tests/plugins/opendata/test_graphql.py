@@ -32,3 +32,30 @@ async def test_filtering_by_theme_and_text(gql: Any) -> None:
     assert [d["identifier"] for d in body["data"]["opendataDatasets"]] == ["communes"]
     body = await gql(QUERY, {"search": "indicateurs"})
     assert [d["identifier"] for d in body["data"]["opendataDatasets"]] == ["indicator-values"]
+
+
+CATALOG = """
+query ($search: String, $filter: OpendataFilter) {
+  opendataCatalog(search: $search, filter: $filter) {
+    count
+    datasets { identifier formats schemaPath qualityPath }
+    facets { name values { value count } }
+  }
+}
+"""
+
+
+async def test_catalogue_search_with_facets(gql: Any) -> None:
+    body = await gql(CATALOG)
+    assert "errors" not in body, body
+    result = body["data"]["opendataCatalog"]
+    assert result["count"] == 4
+    facets = {f["name"]: {v["value"]: v["count"] for v in f["values"]} for f in result["facets"]}
+    assert facets["theme"] == {"GOVE": 2, "REGI": 1, "ECON": 1}
+    assert facets["format"]["parquet"] == 4 and "geojson" not in facets["format"]
+    only_gove = await gql(CATALOG, {"filter": {"themes": ["GOVE"], "keywords": ["PST"]}})
+    found = only_gove["data"]["opendataCatalog"]
+    assert [d["identifier"] for d in found["datasets"]] == ["projects"]
+    assert found["datasets"][0]["schemaPath"] == "/api/opendata/datasets/projects/schema.json"
+    none = await gql(CATALOG, {"search": "introuvable"})
+    assert none["data"]["opendataCatalog"]["count"] == 0

@@ -54,8 +54,27 @@ def test_stakeholders_never_publish_contacts(make_settings: Any) -> None:
     assert not names & {"given_name", "family_name", "email", "phone", "job_title", "contacts"}
 
 
-def test_the_core_implementation_is_optional(make_settings: Any) -> None:
-    """With the plugin disabled, the core's bocage_datasets is not an unknown hook."""
+def test_the_core_depends_on_no_plugin() -> None:
+    """The core's datasets are built by the plugin: no core module imports a plugin."""
+    import ast
+    from pathlib import Path
+
+    import bocage.core
+
+    offenders = []
+    for path in Path(bocage.core.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith("bocage.plugins")]
+    assert offenders == []
+
+
+def test_the_core_runs_without_the_plugin(make_settings: Any) -> None:
+    """With the plugin disabled: no routes, no catalogue, and nothing fails at startup."""
     host = PluginHost(make_settings("sqlite+aiosqlite:///:memory:", disabled_plugins=["opendata"]))
     assert "opendata" not in host.infos
     assert not [name for name, _ in host.routes() if name.startswith("opendata")]

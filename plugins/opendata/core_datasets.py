@@ -1,17 +1,19 @@
 """The core's open datasets: communes, projects, stakeholders (organisations, never their
-contacts) and indicator values, published through the open-data plugin's ``bocage_datasets``.
+contacts) and indicator values.
 
-Only called when the open-data plugin is loaded (the hook is optional), which is why the
-plugin's dataset types are imported inside :func:`core_datasets`.
+The plugin builds them itself from the models :mod:`bocage.core.api` exports, so that the core
+knows nothing of open data (the dependency points from the plugin to the core's contract) and
+runs unchanged with the plugin disabled. They are contributed by the plugin's own
+``bocage_datasets`` implementation, under the owner name ``core``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select
 
-from bocage.core.models import (
+from bocage.core.api import (
     Commune,
     Indicator,
     IndicatorValue,
@@ -22,9 +24,13 @@ from bocage.core.models import (
     project_pst_action,
     stakeholder_commune,
 )
-
-if TYPE_CHECKING:
-    from bocage.plugins.opendata.datasets import Dataset
+from bocage.plugins.opendata.datasets import (
+    Dataset,
+    DatasetField,
+    FieldType,
+    Frequency,
+    Theme,
+)
 
 
 def _text(column: Any, language: str) -> Any:
@@ -42,14 +48,6 @@ def _codes(link: Any, link_key: Any, parent_key: Any, column: Any, alive: Any) -
 
 
 def core_datasets() -> list[Dataset]:
-    from bocage.plugins.opendata.datasets import (
-        Dataset,
-        DatasetField,
-        FieldType,
-        Frequency,
-        Theme,
-    )
-
     s, i, n, d, dt_ = (
         FieldType.STRING,
         FieldType.INTEGER,
@@ -160,6 +158,9 @@ def core_datasets() -> list[Dataset]:
             Project.updated_at,
         ).where(Project.deleted_at.is_(None)),
         modified=select(func.max(Project.updated_at)),
+        coverage=select(func.min(Project.start_date), func.max(Project.end_date)).where(
+            Project.deleted_at.is_(None)
+        ),
     )
 
     stakeholders = Dataset(
@@ -246,5 +247,6 @@ def core_datasets() -> list[Dataset]:
         .join(Project, Project.id == Indicator.project_id)
         .where(Indicator.deleted_at.is_(None), Project.deleted_at.is_(None)),
         modified=select(func.max(IndicatorValue.updated_at)),
+        coverage=select(func.min(IndicatorValue.measured_on), func.max(IndicatorValue.measured_on)),
     )
     return [communes, projects, stakeholders, indicators]

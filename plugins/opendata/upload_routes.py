@@ -1,0 +1,767 @@
+"""REST routes of uploaded datasets: describe, upload (dry run or new version), publish,
+unpublish, and the immutable files of every version.
+
+Writes need a bearer token with ``opendata:publish`` (commune editors: their communes); each
+write is one transaction, and a refused upload stores nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import orjson
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from starlette.responses import JSONResponse, Response
+
+from bocage.core.api import (
+    AuthenticationError,
+    Commune,
+    Principal,
+    error_response,
+    request_principal,
+    request_sessionmaker,
+)
+from bocage.plugins.opendata.models import UploadedDataset, UploadRow, UploadVersion
+from bocage.plugins.opendata.permissions import OPENDATA_PUBLISH, may_publish
+from bocage.plugins.opendata.registry import catalogue
+from bocage.plugins.opendata.uploads import (
+    MEDIA_TYPES,
+    UploadError,
+    UploadMetadata,
+    add_version,
+    check_identifier,
+    check_schema,
+    file_format_of,
+    load_datasets,
+    read_table,
+    snapshot_path,
+    upload_problems,
+    versions_of,
+)
+from bocage.plugins.opendata.validation import shacl_problems
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from starlette.requests import Request
+
+PREFIX = "/api/opendata"
+
+
+class _Abort(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Leave a transaction (rolled back) with this response."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__()
+        self.response = response
+
+
+def _invalid(error: UploadError, status: int = 400) -> Response:
+    return JSONResponse(
+        {"error": {"code": "invalid", "field": error.field, "message": error.message}},
+        status_code=status,
+    )
+
+
+async def _principal(request: Request) -> Principal | Response:
+    try:
+        principal = await request_principal(request)
+    except AuthenticationError as error:
+        return error_response(401, "unauthenticated", str(error))
+    if principal.is_anonymous:
+        return error_response(
+            401, "unauthenticated", "sign in: send an Authorization: Bearer token"
+        )
+    return principal
+
+
+def _forbidden(commune: str | None) -> Response:
+    whose = f"commune {commune}" if commune else "the GAL"
+    return error_response(
+        403,
+        "forbidden",
+        f"managing the datasets of {whose} needs the {OPENDATA_PUBLISH.code} permission "
+        "for it (commune editors: their own communes)",
+    )
+
+
+async def _upload(
+    session: AsyncSession, request: Request, principal: Principal
+) -> UploadedDataset | Response:
+    identifier = request.path_params["identifier"]
+    upload = (
+        await session.execute(
+            select(UploadedDataset).where(UploadedDataset.identifier == identifier)
+        )
+    ).scalar_one_or_none()
+    if upload is None:
+        return error_response(
+            404, "not_found", f"no uploaded dataset {identifier!r}; create it with PUT first"
+        )
+    if not may_publish(principal, upload.commune_nis):
+        return _forbidden(upload.commune_nis)
+    return upload
+
+
+async def _describe(
+    session: AsyncSession, request: Request, upload: UploadedDataset
+) -> dict[str, Any]:
+    ((_, dataset),) = await load_datasets(
+        session, identifier=upload.identifier, published_only=False
+    )
+    versions = await versions_of(session, upload)
+    base = str(request.base_url).rstrip("/")
+    return {
+        "identifier": upload.identifier,
+        "commune": upload.commune_nis,
+        **UploadMetadata.of(upload.meta).to_json(),
+        "schema": upload.table_schema,
+        "published": upload.published_at is not None,
+        "issued": upload.published_at.isoformat() if upload.published_at else None,
+        "currentVersion": upload.current_version,
+        "versions": [
+            {
+                "number": v.number,
+                "filename": v.filename,
+                "format": v.file_format,
+                "rows": v.row_count,
+                "byteSize": v.byte_size,
+                "sha256": v.sha256,
+                "uploadedAt": v.created_at.isoformat(),
+                "url": base + snapshot_path(upload.identifier, v),
+            }
+            for v in versions
+        ],
+        "problems": upload_problems(upload, dataset),
+    }
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        raise UploadError("body", "a JSON object") from None
+
+
+# -- handlers --------------------------------------------------------------------------------
+
+
+async def put_upload(request: Request) -> Response:
+    """Create or change an uploaded dataset's metadata (and, optionally, its Table Schema)."""
+    principal = await _principal(request)
+    if isinstance(principal, Response):
+        return principal
+    identifier = request.path_params["identifier"]
+    try:
+        check_identifier(identifier)
+        body = await _json_body(request)
+        meta = UploadMetadata.parse(body)
+        schema = check_schema(body["schema"]) if body.get("schema") is not None else None
+    except UploadError as error:
+        return _invalid(error)
+    if identifier in catalogue(request.app.state.host).owners:
+        return error_response(
+            409, "conflict", f"{identifier!r} is the identifier of a contributed dataset"
+        )
+    commune = body.get("commune")
+    try:
+        return await _save_upload(request, principal, identifier, body, meta, schema, commune)
+    except _Abort as abort:
+        return abort.response
+    except IntegrityError:  # created by a concurrent request in between
+        return _conflict(identifier)
+
+
+def _conflict(identifier: str) -> Response:
+    return error_response(
+        409, "conflict", f"{identifier!r} was changed by another request at the same time; retry"
+    )
+
+
+async def _save_upload(
+    request: Request,
+    principal: Principal,
+    identifier: str,
+    body: dict[str, Any],
+    meta: UploadMetadata,
+    schema: dict[str, Any] | None,
+    commune: Any,
+) -> Response:
+    async with request_sessionmaker(request)() as session, session.begin():
+        upload = (
+            await session.execute(
+                select(UploadedDataset).where(UploadedDataset.identifier == identifier)
+            )
+        ).scalar_one_or_none()
+        if commune is not None:
+            known = (
+                await session.execute(
+                    select(Commune.id).where(
+                        Commune.nis_code == str(commune), Commune.deleted_at.is_(None)
+                    )
+                )
+            ).scalar_one_or_none()
+            if known is None:
+                return _invalid(UploadError("commune", f"no commune with NIS code {commune!r}"))
+        owner = commune if upload is None or "commune" in body else upload.commune_nis
+        if not may_publish(principal, owner) or (
+            upload is not None and not may_publish(principal, upload.commune_nis)
+        ):
+            return _forbidden(owner)
+        created = upload is None
+        if upload is None:
+            upload = UploadedDataset(identifier=identifier, commune_nis=owner, meta={})
+            session.add(upload)
+        upload.commune_nis = owner
+        upload.meta = meta.to_json()
+        if schema is not None:
+            upload.table_schema = schema
+        await session.flush()
+        if upload.published_at is not None:
+            ((_, dataset),) = await load_datasets(
+                session, identifier=identifier, published_only=False
+            )
+            problems = upload_problems(upload, dataset)
+            if problems:  # a published dataset keeps conforming metadata
+                raise _Abort(_not_publishable(identifier, problems))
+        body_out = await _describe(session, request, upload)
+    return JSONResponse(body_out, status_code=201 if created else 200)
+
+
+async def list_uploads(request: Request) -> Response:
+    """The uploaded datasets the caller may manage, drafts included."""
+    principal = await _principal(request)
+    if isinstance(principal, Response):
+        return principal
+    async with request_sessionmaker(request)() as session:
+        found = await load_datasets(session, published_only=False)
+        items = [
+            {
+                "identifier": upload.identifier,
+                "commune": upload.commune_nis,
+                "title": upload.meta.get("title", {}),
+                "published": upload.published_at is not None,
+                "currentVersion": upload.current_version,
+                "problems": upload_problems(upload, dataset),
+                "url": f"{str(request.base_url).rstrip('/')}{PREFIX}/uploads/{upload.identifier}",
+            }
+            for upload, dataset in found
+            if may_publish(principal, upload.commune_nis)
+        ]
+    return JSONResponse({"count": len(items), "items": items})
+
+
+async def upload_resource(request: Request) -> Response:
+    """``GET`` reads an uploaded dataset, ``PUT`` describes it, ``DELETE`` removes a draft."""
+    if request.method == "PUT":
+        return await put_upload(request)
+    if request.method == "DELETE":
+        return await delete_upload(request)
+    return await get_upload(request)
+
+
+async def delete_upload(request: Request) -> Response:
+    """Delete an unpublished uploaded dataset with its versions (a published one must be
+    withdrawn first: harvesters may hold its URLs)."""
+    principal = await _principal(request)
+    if isinstance(principal, Response):
+        return principal
+    async with request_sessionmaker(request)() as session, session.begin():
+        upload = await _upload(session, request, principal)
+        if isinstance(upload, Response):
+            return upload
+        if upload.published_at is not None:
+            return error_response(
+                409, "published", f"{upload.identifier!r} is published: unpublish it first"
+            )
+        versions = select(UploadVersion.id).where(UploadVersion.dataset_id == upload.id)
+        await session.execute(delete(UploadRow).where(UploadRow.version_id.in_(versions)))
+        await session.execute(delete(UploadVersion).where(UploadVersion.dataset_id == upload.id))
+        await session.delete(upload)
+    return Response(status_code=204)
+
+
+async def get_upload(request: Request) -> Response:
+    principal = await _principal(request)
+    if isinstance(principal, Response):
+        return principal
+    async with request_sessionmaker(request)() as session:
+        upload = await _upload(session, request, principal)
+        if isinstance(upload, Response):
+            return upload
+        return JSONResponse(await _describe(session, request, upload))
+
+
+async def post_version(request: Request) -> Response:
+    """Validate a file; store it as a new version unless ``dry_run`` or invalid."""
+    principal = await _principal(request)
+    if isinstance(principal, Response):
+        return principal
+    settings = catalogue(request.app.state.host).settings
+    dry_run = request.query_params.get("dry_run", "false").lower() in ("true", "1")
+    infer = request.query_params.get("schema", "") == "infer"
+    filename = request.query_params.get("filename") or ""
+    try:
+        file_format = file_format_of(request.headers.get("content-type", ""), filename)
+    except UploadError as error:
+        return _invalid(error, 415)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > settings.max_upload_bytes:
+        return _invalid(UploadError("file", f"larger than {settings.max_upload_bytes} bytes"), 413)
+    content = await request.body()
+    if not content:
+        return _invalid(UploadError("file", "the request body is the file; it is empty"))
+    if len(content) > settings.max_upload_bytes:
+        return _invalid(UploadError("file", f"larger than {settings.max_upload_bytes} bytes"), 413)
+    try:
+        return await _store_version(
+            request, principal, content, file_format, filename, dry_run, infer
+        )
+    except IntegrityError:  # another version was stored at the same time
+        return _conflict(request.path_params["identifier"])
+
+
+async def _store_version(
+    request: Request,
+    principal: Principal,
+    content: bytes,
+    file_format: str,
+    filename: str,
+    dry_run: bool,
+    infer: bool,
+) -> Response:
+    async with request_sessionmaker(request)() as session:
+        upload = await _upload(session, request, principal)
+        if isinstance(upload, Response):
+            return upload
+        schema = None if infer else upload.table_schema
+    # Validated outside any transaction: frictionless is synchronous and CPU-bound (a thread
+    # keeps the event loop free) and may take seconds on a large file.
+    try:
+        checked = await anyio.to_thread.run_sync(read_table, content, file_format, schema)
+    except UploadError as error:
+        return _invalid(error, 422)
+    if dry_run or not checked.valid:
+        status = 200 if dry_run else 422
+        body: dict[str, Any] = {"schema": checked.schema, "report": checked.report()}
+        if not checked.valid and not dry_run:
+            first = checked.errors[0]
+            body["error"] = {
+                "code": "invalid_file",
+                "field": "file",
+                "message": f"{checked.error_count} error(s); first: {first['message']}",
+            }
+        return JSONResponse(body, status_code=status)
+    async with request_sessionmaker(request)() as session, session.begin():
+        upload = await _upload(session, request, principal)
+        if isinstance(upload, Response):
+            return upload
+        if not infer and upload.table_schema != schema:
+            return _conflict(upload.identifier)  # its schema changed while validating
+        version = await add_version(
+            session,
+            upload,
+            checked,
+            content=content,
+            file_format=file_format,
+            filename=filename or f"{upload.identifier}.{file_format}",
+            uploaded_by=principal.subject or principal.client_id,
+        )
+        upload.updated_at = dt.datetime.now(dt.UTC)
+        await session.flush()
+        described = await _describe(session, request, upload)
+        number = version.number
+    return JSONResponse(
+        {**described, "report": checked.report(), "version": number}, status_code=201
+    )
+
+
+def _not_publishable(identifier: str, problems: list[str]) -> Response:
+    return JSONResponse(
+        {
+            "error": {
+                "code": "not_publishable",
+                "field": problems[0].split(": ", 1)[0],
+                "message": f"dataset {identifier!r} cannot be published: " + "; ".join(problems),
+            },
+            "problems": problems,
+        },
+        status_code=422,
+    )
+
+
+async def publish(request: Request) -> Response:
+    """Publish (POST .../publish) or withdraw (POST .../unpublish) an uploaded dataset."""
+    principal = await _principal(request)
+    if isinstance(principal, Response):
+        return principal
+    publishing = request.url.path.endswith("/publish")
+    cat = catalogue(request.app.state.host)
+    async with request_sessionmaker(request)() as session, session.begin():
+        upload = await _upload(session, request, principal)
+        if isinstance(upload, Response):
+            return upload
+        if publishing:
+            ((_, dataset),) = await load_datasets(
+                session, identifier=upload.identifier, published_only=False
+            )
+            problems = upload_problems(upload, dataset)
+            if not problems and dataset is not None:
+                problems = shacl_problems(cat, str(request.base_url), dataset)
+            if problems:
+                return _not_publishable(upload.identifier, problems)
+            if upload.published_at is None:
+                upload.published_at = dt.datetime.now(dt.UTC)
+        else:
+            upload.published_at = None
+        upload.updated_at = dt.datetime.now(dt.UTC)
+        await session.flush()
+        body = await _describe(session, request, upload)
+    return JSONResponse(body)
+
+
+async def version_file(request: Request) -> Response:
+    """A version's file as uploaded, at a URL named by its hash: cacheable for ever."""
+    identifier = request.path_params["identifier"]
+    number = request.path_params["number"]
+    name = request.path_params["file"]
+    digest, _, extension = name.partition(".")
+    async with request_sessionmaker(request)() as session:
+        row = (
+            await session.execute(
+                select(UploadVersion)
+                .join(UploadedDataset, UploadedDataset.id == UploadVersion.dataset_id)
+                .where(
+                    UploadedDataset.identifier == identifier,
+                    UploadedDataset.published_at.is_not(None),
+                    UploadVersion.number == number,
+                )
+            )
+        ).scalar_one_or_none()
+    if row is None or row.sha256 != digest or row.file_format != extension:
+        return error_response(
+            404, "not_found", f"no published version {number} of {identifier!r} with that hash"
+        )
+    etag = f'"{row.sha256}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "public, max-age=31536000, immutable",
+        "Content-Disposition": f'attachment; filename="{identifier}-v{number}.{extension}"',
+        "Digest": f"sha-256={_b64(row.sha256)}",
+    }
+    match = request.headers.get("if-none-match", "")
+    if etag in {t.strip().removeprefix("W/") for t in match.split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(row.content, media_type=MEDIA_TYPES[row.file_format], headers=headers)
+
+
+def _b64(hex_digest: str) -> str:
+    import base64
+
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+# -- OpenAPI ---------------------------------------------------------------------------------
+
+ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+IDENTIFIER = {
+    "name": "identifier",
+    "in": "path",
+    "required": True,
+    "description": "The dataset's identifier: lower-case letters, digits and '-'.",
+    "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,79}$"},
+}
+TEXTS = {"type": "object", "additionalProperties": {"type": "string"}}
+UPLOAD_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["identifier", "title", "published", "versions", "problems"],
+    "properties": {
+        "identifier": {"type": "string"},
+        "commune": {"type": ["string", "null"], "description": "NIS code; null: the GAL."},
+        "title": TEXTS,
+        "description": TEXTS,
+        "theme": {"type": ["string", "null"]},
+        "keywords": {"type": "object"},
+        "licence": {"type": "string"},
+        "accessRights": {"type": "string"},
+        "frequency": {"type": "string"},
+        "temporal": {"type": ["object", "null"]},
+        "coordinates": {"type": ["object", "null"]},
+        "schema": {"type": ["object", "null"], "description": "The Table Schema in force."},
+        "published": {"type": "boolean"},
+        "issued": {"type": ["string", "null"], "format": "date-time"},
+        "currentVersion": {"type": ["integer", "null"]},
+        "versions": {"type": "array", "items": {"type": "object"}},
+        "problems": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "What keeps it from being published, by property.",
+        },
+    },
+}
+REPORT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "schema": {"type": "object", "description": "The Table Schema used (inferred or set)."},
+        "report": {
+            "type": "object",
+            "properties": {
+                "valid": {"type": "boolean"},
+                "errorCount": {"type": "integer"},
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "row": {"type": ["integer", "null"], "description": "Header = 1."},
+                            "column": {"type": ["string", "null"]},
+                            "columnNumber": {"type": ["integer", "null"]},
+                            "type": {"type": "string"},
+                            "message": {"type": "string"},
+                        },
+                    },
+                },
+                "rows": {"type": ["integer", "null"]},
+            },
+        },
+    },
+}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+AUTH_ERRORS = {
+    "401": {"description": "No or an invalid bearer token.", "content": ERROR},
+    "403": {"description": "Not allowed for this dataset's commune.", "content": ERROR},
+}
+UNPUBLISHABLE = {
+    "description": "The metadata would not conform to DCAT-AP: `problems` names each "
+    "missing or invalid property.",
+    "content": ERROR,
+}
+
+
+def _op(operation_id: str, summary: str, description: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description,
+        "tags": ["opendata"],
+        **extra,
+    }
+
+
+OPENAPI: dict[str, dict[str, Any]] = {
+    f"{PREFIX}/uploads": {
+        "get": _op(
+            "opendataUploads",
+            "The uploaded datasets the caller may manage.",
+            "Drafts and published ones, of the caller's communes (all for the GAL's staff), "
+            "each with what keeps it from being published.",
+            responses={
+                "200": _json(
+                    "The datasets.",
+                    {
+                        "type": "object",
+                        "required": ["count", "items"],
+                        "properties": {
+                            "count": {"type": "integer"},
+                            "items": {"type": "array", "items": {"type": "object"}},
+                        },
+                    },
+                ),
+                "401": AUTH_ERRORS["401"],
+            },
+        )
+    },
+    f"{PREFIX}/uploads/{{identifier}}": {
+        "put": _op(
+            "opendataPutUpload",
+            "Describe an uploaded dataset.",
+            "Create (201) or change (200) an uploaded dataset's metadata: multilingual "
+            "`title` (French required), `description`, `keywords`, EU `theme`, `licence` "
+            "(default CC_BY_4_0), `accessRights`, `frequency`, `temporal` {start, end}, "
+            "`coordinates` {longitude, latitude} (field names), `commune` (NIS code; absent: "
+            "the GAL) and optionally the Table Schema (`schema`) the next upload must follow. "
+            f"Needs `{OPENDATA_PUBLISH.code}`.",
+            parameters=[IDENTIFIER],
+            requestBody={
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            responses={
+                "200": _json("Changed.", UPLOAD_SCHEMA),
+                "201": _json("Created.", UPLOAD_SCHEMA),
+                "400": {"description": "A property to fix (`field`).", "content": ERROR},
+                **AUTH_ERRORS,
+                "409": {"description": "A contributed dataset has it.", "content": ERROR},
+                "422": UNPUBLISHABLE,
+            },
+        ),
+        "delete": _op(
+            "opendataDeleteUpload",
+            "Delete an unpublished uploaded dataset.",
+            "With all its versions and rows. A published one must be unpublished first (409).",
+            parameters=[IDENTIFIER],
+            responses={
+                "204": {"description": "Deleted."},
+                **AUTH_ERRORS,
+                "404": {"description": "No such uploaded dataset.", "content": ERROR},
+                "409": {"description": "It is published.", "content": ERROR},
+            },
+        ),
+        "get": _op(
+            "opendataGetUpload",
+            "An uploaded dataset, published or not.",
+            "Its metadata, Table Schema, versions and what keeps it from being published.",
+            parameters=[IDENTIFIER],
+            responses={
+                "200": _json("The dataset.", UPLOAD_SCHEMA),
+                **AUTH_ERRORS,
+                "404": {"description": "No such uploaded dataset.", "content": ERROR},
+            },
+        ),
+    },
+    f"{PREFIX}/uploads/{{identifier}}/versions": {
+        "post": _op(
+            "opendataUploadVersion",
+            "Upload a CSV or XLSX file.",
+            "The body is the file (`Content-Type: text/csv` or the XLSX media type). It is "
+            "validated with frictionless against the dataset's Table Schema (inferred from "
+            "the file when none is set, or with `schema=infer`). `dry_run=true` only returns "
+            "the schema and the report (to edit the schema, then PUT it). A valid file becomes "
+            "the next version (201) and its rows the dataset's records; an invalid one is "
+            "refused (422) with a report naming each row and column, and nothing is stored.",
+            parameters=[
+                IDENTIFIER,
+                {
+                    "name": "dry_run",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "boolean"},
+                    "description": "Validate and report only.",
+                },
+                {
+                    "name": "schema",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"enum": ["infer"]},
+                    "description": "Infer the schema from this file instead of the one set.",
+                },
+                {
+                    "name": "filename",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": "The file's name, kept with the version.",
+                },
+            ],
+            requestBody={
+                "required": True,
+                "content": {
+                    media: {"schema": {"type": "string", "format": "binary"}}
+                    for media in MEDIA_TYPES.values()
+                },
+            },
+            responses={
+                "200": _json("Dry run: the schema and the report.", REPORT_SCHEMA),
+                "201": _json("Stored as the next version.", UPLOAD_SCHEMA),
+                "400": {"description": "An empty body.", "content": ERROR},
+                **AUTH_ERRORS,
+                "404": {"description": "No such uploaded dataset.", "content": ERROR},
+                "413": {"description": "Larger than the limit.", "content": ERROR},
+                "415": {"description": "Neither CSV nor XLSX.", "content": ERROR},
+                "422": _json("Invalid: the report names rows and columns.", REPORT_SCHEMA),
+            },
+        )
+    },
+}
+for action, operation_id, summary, description in (
+    (
+        "publish",
+        "opendataPublish",
+        "Publish an uploaded dataset.",
+        "Checks its metadata (and, with `BOCAGE_OPENDATA_SHAPES_DIR`, its DCAT-AP document "
+        "against the SHACL shapes): refused with 422 naming each missing property; once "
+        "published it is in the catalogue, the records API and the exports.",
+    ),
+    (
+        "unpublish",
+        "opendataUnpublish",
+        "Withdraw an uploaded dataset.",
+        "It leaves the catalogue; its versions are kept.",
+    ),
+):
+    OPENAPI[f"{PREFIX}/uploads/{{identifier}}/{action}"] = {
+        "post": _op(
+            operation_id,
+            summary,
+            description,
+            parameters=[IDENTIFIER],
+            responses={
+                "200": _json("The dataset.", UPLOAD_SCHEMA),
+                **AUTH_ERRORS,
+                "404": {"description": "No such uploaded dataset.", "content": ERROR},
+                **({"422": UNPUBLISHABLE} if action == "publish" else {}),
+            },
+        )
+    }
+OPENAPI[f"{PREFIX}/datasets/{{identifier}}/versions/{{number}}/{{file}}"] = {
+    "get": _op(
+        "opendataVersionFile",
+        "A version's file, as uploaded (immutable).",
+        "The file of a published dataset's version at a URL that contains its SHA-256 "
+        "(`<sha256>.<csv|xlsx>`): it never changes, is cached for a year, and the DCAT "
+        "distribution gives its checksum and byte size.",
+        parameters=[
+            IDENTIFIER,
+            {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}},
+            {
+                "name": "file",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "`<sha256>.<format>`.",
+            },
+        ],
+        responses={
+            "200": {
+                "description": "The file.",
+                "content": {
+                    m: {"schema": {"type": "string", "format": "binary"}}
+                    for m in MEDIA_TYPES.values()
+                },
+            },
+            "304": {"description": "Not modified (ETag)."},
+            "404": {"description": "No such published version.", "content": ERROR},
+        },
+    )
+}
+
+UPLOAD_ROUTES: list[tuple[str, str, Any, list[str]]] = [
+    ("opendata-uploads", f"{PREFIX}/uploads", list_uploads, ["GET"]),
+    (
+        "opendata-upload",
+        f"{PREFIX}/uploads/{{identifier}}",
+        upload_resource,
+        ["GET", "PUT", "DELETE"],
+    ),
+    (
+        "opendata-upload-version",
+        f"{PREFIX}/uploads/{{identifier}}/versions",
+        post_version,
+        ["POST"],
+    ),
+    ("opendata-publish", f"{PREFIX}/uploads/{{identifier}}/publish", publish, ["POST"]),
+    ("opendata-unpublish", f"{PREFIX}/uploads/{{identifier}}/unpublish", publish, ["POST"]),
+    (
+        "opendata-version-file",
+        f"{PREFIX}/datasets/{{identifier}}/versions/{{number:int}}/{{file}}",
+        version_file,
+        ["GET"],
+    ),
+]

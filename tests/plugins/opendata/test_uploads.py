@@ -1,0 +1,558 @@
+"""Uploaded datasets, as a commune uses them over HTTP: describe, dry-run to get the inferred
+Table Schema, edit it, upload (a wrong cell is refused with its row and column and nothing is
+stored), publish (refused while metadata is missing), query the records, export, download
+every version at its immutable URL, and the permissions around all of it."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from openpyxl import Workbook
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import namespace as ns
+
+from bocage.core.api import Principal, PrincipalKind, Role
+
+from .conftest import serve
+from .shacl import SHAPES, results, shape_files
+
+UPLOADS = "/api/opendata/uploads/{}"
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+
+ADMIN = Principal(
+    kind=PrincipalKind.PERSON, subject="gal-staff", roles=frozenset({Role.TERRITORY_ADMIN})
+)
+HANNUT = Principal(
+    kind=PrincipalKind.PERSON,
+    subject="hannut-editor",
+    roles=frozenset({Role.COMMUNE_EDITOR}),
+    communes=frozenset({"64034"}),
+)
+ANDENNE = Principal(
+    kind=PrincipalKind.PERSON,
+    subject="andenne-editor",
+    roles=frozenset({Role.COMMUNE_EDITOR}),
+    communes=frozenset({"92003"}),
+)
+MEMBER = Principal(
+    kind=PrincipalKind.PERSON,
+    subject="member",
+    roles=frozenset({Role.STAKEHOLDER_MEMBER}),
+    stakeholders=frozenset({1}),
+)
+PUBLISHER_CLIENT = Principal(
+    kind=PrincipalKind.CLIENT,
+    subject="portal",
+    client_id="portal",
+    roles=frozenset({Role.INTEGRATOR}),
+    scopes=frozenset({"opendata:publish"}),
+)
+
+METADATA = {
+    "title": {"fr": "Bornes de recharge", "en": "Charging stations"},
+    "description": {"fr": "Les bornes de recharge publiques de Hannut."},
+    "theme": "TRAN",
+    "keywords": {"fr": ["mobilité", "recharge"]},
+    "frequency": "ANNUAL",
+    "temporal": {"start": "2024-01-01", "end": "2025-12-31"},
+    "coordinates": {"longitude": "lon", "latitude": "lat"},
+    "commune": "64034",
+}
+GOOD = (
+    "nom,puissance_kw,mise_en_service,lon,lat\r\n"
+    "Grand-Place,22,2024-03-01,5.0789,50.6712\r\n"
+    "Gare,50,2024-09-15,5.0801,50.6698\r\n"
+    "Piscine,11,2025-01-20,5.0702,50.6751\r\n"
+)
+WRONG_CELL = GOOD.replace("Gare,50,", "Gare,cinquante,")
+
+
+class As:
+    """The app's authenticator, answering with whoever the test says."""
+
+    def __init__(self) -> None:
+        self.principal: Principal | None = None
+
+    async def authenticate(self, request: Any) -> Any:
+        from bocage.core.api import ANONYMOUS
+
+        return self.principal or ANONYMOUS
+
+    async def aclose(self) -> None:
+        return None
+
+
+@pytest.fixture
+async def uploads(
+    databases: Any, small_demo_url: str, make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[httpx.AsyncClient, As]]:
+    """A client on a fresh copy of the demo GAL whose caller the test sets, with the
+    DCAT-AP shapes checked at publish time."""
+    monkeypatch.setenv("BOCAGE_OPENDATA_SHAPES_DIR", str(SHAPES.resolve()))
+    url = str(await databases.clone(small_demo_url))
+    settings = make_settings(url)
+    async with serve(settings) as client:
+        who = As()
+        client.app.state.authenticator = who  # type: ignore[attr-defined]
+        yield client, who
+
+
+def csv_body(text: str) -> dict[str, Any]:
+    return {"content": text.encode(), "headers": {"Content-Type": "text/csv"}}
+
+
+async def test_a_commune_uploads_validates_and_publishes(
+    uploads: tuple[httpx.AsyncClient, As],
+) -> None:
+    client, who = uploads
+    who.principal = HANNUT
+    path = UPLOADS.format("bornes-recharge")
+    created = await client.put(path, json={**METADATA, "theme": None})
+    assert created.status_code == 201, created.text
+    problems = " | ".join(created.json()["problems"])
+    assert "dcat:distribution" in problems and "dcat:theme" in problems
+
+    # 1. a dry run infers the Table Schema; the commune edits the types and sets it
+    dry = await client.post(f"{path}/versions", params={"dry_run": "true"}, **csv_body(GOOD))
+    assert dry.status_code == 200, dry.text
+    inferred = {f["name"]: f["type"] for f in dry.json()["schema"]["fields"]}
+    assert inferred["puissance_kw"] == "integer" and inferred["lat"] == "number"
+    schema = dry.json()["schema"]
+    for item in schema["fields"]:
+        if item["name"] == "puissance_kw":
+            item["type"] = "number"
+            item["constraints"] = {"minimum": 0}
+            item["description"] = "Puissance (kW)"
+    edited = await client.put(path, json={**METADATA, "schema": schema})
+    assert edited.status_code == 200 and edited.json()["schema"] == schema
+
+    # 2. a wrong cell: the report names its row and column, and nothing is stored
+    refused = await client.post(f"{path}/versions", **csv_body(WRONG_CELL))
+    assert refused.status_code == 422
+    report = refused.json()["report"]
+    assert not report["valid"] and report["errorCount"] == 1
+    (error,) = report["errors"]
+    assert (error["row"], error["column"], error["columnNumber"]) == (3, "puissance_kw", 2)
+    assert error["type"] == "type-error" and "cinquante" in error["message"]
+    assert (await client.get(path)).json()["versions"] == []
+    assert (await client.post(f"{path}/publish")).status_code == 422
+
+    # 3. a correct file becomes version 1; publishing puts it in the catalogue
+    accepted = await client.post(
+        f"{path}/versions", params={"filename": "bornes.csv"}, **csv_body(GOOD)
+    )
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["version"] == 1 and accepted.json()["problems"] == []
+    listed = (await client.get("/api/opendata/datasets")).json()
+    assert "bornes-recharge" not in {d["identifier"] for d in listed["items"]}
+    published = await client.post(f"{path}/publish")
+    assert published.status_code == 200, published.text
+    assert published.json()["published"] and published.json()["issued"]
+    who.principal = None  # the public from now on
+    listed = (await client.get("/api/opendata/datasets", params={"theme": "TRAN"})).json()
+    assert [d["identifier"] for d in listed["items"]] == ["bornes-recharge"]
+    assert "geojson" in listed["items"][0]["formats"]
+    graphql = await client.post(
+        "/graphql",
+        json={
+            "query": '{ opendataCatalog(filter: {themes: ["TRAN"]}) { count datasets { '
+            "identifier temporalStart issued versions { version sha256 byteSize } } } }"
+        },
+    )
+    (found,) = graphql.json()["data"]["opendataCatalog"]["datasets"]
+    assert found["identifier"] == "bornes-recharge" and found["temporalStart"] == "2024-01-01"
+    assert found["versions"][0]["byteSize"] == len(GOOD.encode())
+
+    # 4. queryable records, typed by the schema
+    records = "/api/opendata/datasets/bornes-recharge/records"
+    strong = await client.get(records, params={"puissance_kw__gte": "20", "order": "-puissance_kw"})
+    assert [r["nom"] for r in strong.json()["items"]] == ["Gare", "Grand-Place"]
+    assert strong.json()["items"][0]["puissance_kw"] == 50
+    recent = await client.get(
+        records, params={"mise_en_service__gte": "2024-06-01", "fields": "nom,mise_en_service"}
+    )
+    assert recent.json()["items"] == [
+        {"nom": "Gare", "mise_en_service": "2024-09-15"},
+        {"nom": "Piscine", "mise_en_service": "2025-01-20"},
+    ]
+    pages, cursor = [], None
+    while True:
+        params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = (await client.get(records, params=params)).json()
+        pages.append([r["nom"] for r in page["items"]])
+        cursor = page["nextCursor"]
+        if cursor is None:
+            break
+    assert pages == [["Grand-Place", "Gare"], ["Piscine"]]
+    meta = (await client.get("/api/opendata/datasets/bornes-recharge/schema.json")).json()
+    power = next(f for f in meta["fields"] if f["name"] == "puissance_kw")
+    assert power == {
+        "name": "puissance_kw",
+        "type": "number",
+        "description": "Puissance (kW)",
+        "constraints": {"minimum": 0},
+    }
+
+    # 5. exports, GeoJSON included (it declares coordinates)
+    exported = await client.get("/api/opendata/datasets/bornes-recharge/export.csv")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [r["nom"] for r in rows] == ["Grand-Place", "Gare", "Piscine"]
+    geo = (await client.get("/api/opendata/datasets/bornes-recharge/export.geojson")).json()
+    assert geo["features"][0]["geometry"]["coordinates"] == [5.0789, 50.6712]
+
+    # 6. the version's file, at an immutable URL named by its hash, described in DCAT
+    (version,) = (await client.get("/api/opendata/datasets/bornes-recharge")).json()["versions"]
+    assert version["sha256"] == hashlib.sha256(GOOD.encode()).hexdigest()
+    assert version["byteSize"] == len(GOOD.encode())
+    download = await client.get(version["url"])
+    assert download.status_code == 200 and download.content == GOOD.encode()
+    assert "immutable" in download.headers["cache-control"]
+    again = await client.get(version["url"], headers={"If-None-Match": download.headers["etag"]})
+    assert again.status_code == 304
+    wrong_hash = version["url"].replace(version["sha256"], "0" * 64)
+    assert (await client.get(wrong_hash)).status_code == 404
+    graph = Graph().parse(
+        data=(await client.get("/api/opendata/datasets/bornes-recharge/dcat.ttl")).text,
+        format="turtle",
+    )
+    snapshot = URIRef(version["url"])
+    assert (snapshot, ns.RDF.type, DCAT.Distribution) in graph
+    assert graph.value(snapshot, DCAT.byteSize) == Literal(
+        len(GOOD.encode()), datatype=ns.XSD.nonNegativeInteger
+    )
+    checksum = graph.value(snapshot, SPDX.checksum)
+    assert str(graph.value(checksum, SPDX.checksumValue)) == version["sha256"]
+    dataset = URIRef("http://bocage.test/api/opendata/datasets/bornes-recharge")
+    period = graph.value(dataset, ns.DCTERMS.temporal)
+    assert str(graph.value(period, DCAT.startDate)) == "2024-01-01"
+    assert graph.value(dataset, ns.DCTERMS.issued) is not None
+
+    # 7. a re-upload is version 2; the records follow it, version 1 stays downloadable
+    who.principal = HANNUT
+    second = GOOD + "Hall sportif,7.4,2025-06-01,5.0755,50.6733\r\n"
+    assert (await client.post(f"{path}/versions", **csv_body(second))).status_code == 201
+    who.principal = None
+    names = [r["nom"] for r in (await client.get(records)).json()["items"]]
+    assert names[-1] == "Hall sportif" and len(names) == 4
+    versions = (await client.get("/api/opendata/datasets/bornes-recharge")).json()["versions"]
+    assert [v["version"] for v in versions] == [1, 2]
+    assert (await client.get(versions[0]["url"])).content == GOOD.encode()
+    assert (await client.get(versions[1]["url"])).content == second.encode()
+
+    # 8. withdrawn: gone from the catalogue and its files, kept for the commune
+    who.principal = HANNUT
+    assert (await client.post(f"{path}/unpublish")).json()["published"] is False
+    who.principal = None
+    assert (await client.get(records)).status_code == 404
+    assert (await client.get(versions[0]["url"])).status_code == 404
+    who.principal = HANNUT
+    assert len((await client.get(path)).json()["versions"]) == 2
+
+    # 9. a draft can be deleted, a published dataset cannot
+    assert (await client.post(f"{path}/publish")).status_code == 200
+    assert (await client.delete(path)).status_code == 409
+    await client.post(f"{path}/unpublish")
+    who.principal = ANDENNE
+    assert (await client.delete(path)).status_code == 403
+    who.principal = HANNUT
+    assert (await client.delete(path)).status_code == 204
+    assert (await client.get(path)).status_code == 404
+    assert (await client.put(path, json=METADATA)).json()["versions"] == []
+
+
+async def test_published_uploads_conform_to_every_shape(
+    uploads: tuple[httpx.AsyncClient, As],
+) -> None:
+    client, who = uploads
+    who.principal = ADMIN
+    path = UPLOADS.format("bornes")
+    await client.put(path, json=METADATA)
+    await client.post(f"{path}/versions", **csv_body(GOOD))
+    assert (await client.post(f"{path}/publish")).status_code == 200
+    for extension, rdflib_format in (("ttl", "turtle"), ("rdf", "xml"), ("jsonld", "json-ld")):
+        for document in ("/api/opendata/datasets/bornes/dcat", "/api/opendata/catalog"):
+            response = await client.get(f"{document}.{extension}")
+            graph = Graph().parse(data=response.content, format=rdflib_format)
+            warnings = []
+            for shapes in shape_files():
+                found = results(graph, shapes)
+                violations = [r for r in found if r[0] == "Violation"]
+                assert violations == [], (document, extension, shapes.name, violations)
+                warnings += [r[2].rsplit("/", 1)[-1] for r in found if r[0] == "Warning"]
+            print(f"{document}.{extension}: {len(warnings)} warnings {sorted(set(warnings))}")
+    # an uploaded dataset has its issued date and temporal coverage: only the publisher's
+    # enterprise number (not in the EU corporate-bodies list) is left as a warning
+    quality = (await client.get("/api/opendata/datasets/bornes/quality")).json()
+    assert quality["missingRecommended"] == []
+    assert {w["property"] for w in quality["shacl"]["warnings"]} == {"dct:publisher"}
+
+
+async def test_publishing_names_the_missing_property(
+    uploads: tuple[httpx.AsyncClient, As],
+) -> None:
+    client, who = uploads
+    who.principal = ADMIN
+    path = UPLOADS.format("sans-description")
+    await client.put(path, json={**METADATA, "description": {}, "theme": None})
+    await client.post(f"{path}/versions", **csv_body(GOOD))
+    refused = await client.post(f"{path}/publish")
+    assert refused.status_code == 422
+    body = refused.json()
+    assert body["error"]["code"] == "not_publishable"
+    assert body["error"]["field"] == "dct:description"
+    assert any(p.startswith("dcat:theme") for p in body["problems"])
+    assert (await client.get("/api/opendata/datasets/sans-description")).status_code == 404
+    # once published, metadata cannot lose a required property
+    await client.put(path, json=METADATA)
+    assert (await client.post(f"{path}/publish")).status_code == 200
+    broken = await client.put(path, json={**METADATA, "description": {}})
+    assert broken.status_code == 422 and broken.json()["error"]["field"] == "dct:description"
+    kept = (await client.get(path)).json()
+    assert kept["description"] == METADATA["description"]
+
+
+def test_shacl_violations_name_the_property() -> None:
+    from bocage.plugins.opendata.validation import violations
+
+    graph = Graph()
+    dataset = URIRef("https://example.org/datasets/x")
+    graph.add((dataset, ns.RDF.type, DCAT.Dataset))
+    found = violations(graph, str(SHAPES.resolve()))
+    paths = {path for _, path, _ in found}
+    assert str(ns.DCTERMS.description) in paths and str(ns.DCTERMS.title) in paths
+
+
+async def test_who_may_upload(uploads: tuple[httpx.AsyncClient, As]) -> None:
+    client, who = uploads
+    path = UPLOADS.format("parcs")
+    anonymous = await client.put(path, json=METADATA)
+    assert anonymous.status_code == 401
+    assert (await client.get("/api/opendata/uploads")).status_code == 401
+    for principal in (ANDENNE, MEMBER):
+        who.principal = principal
+        response = await client.put(path, json=METADATA)
+        assert response.status_code == 403, principal
+        assert "opendata:publish" in response.json()["error"]["message"]
+    who.principal = HANNUT
+    gal_wide = {k: v for k, v in METADATA.items() if k != "commune"}
+    assert (await client.put(path, json=gal_wide)).status_code == 403  # the GAL's own
+    assert (await client.put(path, json=METADATA)).status_code == 201
+    who.principal = ANDENNE  # another commune's dataset: not even readable as a draft
+    assert (await client.get(path)).status_code == 403
+    assert (await client.post(f"{path}/versions", **csv_body(GOOD))).status_code == 403
+    assert (await client.post(f"{path}/publish")).status_code == 403
+    who.principal = HANNUT
+    assert [
+        u["identifier"] for u in (await client.get("/api/opendata/uploads")).json()["items"]
+    ] == ["parcs"]
+    who.principal = ANDENNE
+    assert (await client.get("/api/opendata/uploads")).json() == {"count": 0, "items": []}
+    who.principal = PUBLISHER_CLIENT  # a client with the scope and no commune limit
+    assert (await client.post(f"{path}/versions", **csv_body(GOOD))).status_code == 201
+    who.principal = ADMIN
+    assert (await client.put(UPLOADS.format("gal"), json=gal_wide)).status_code == 201
+
+
+async def test_mistakes_are_named(uploads: tuple[httpx.AsyncClient, As]) -> None:
+    client, who = uploads
+    who.principal = ADMIN
+    path = UPLOADS.format("essais")
+    cases: list[tuple[Any, str]] = [
+        ({**METADATA, "theme": "SPORT"}, "theme"),
+        ({**METADATA, "title": {"es": "Prueba"}}, "title"),
+        ({**METADATA, "licence": "WTFPL"}, "licence"),
+        ({**METADATA, "temporal": {"start": "2025-01-01", "end": "2024-01-01"}}, "temporal"),
+        ({**METADATA, "commune": "99999"}, "commune"),
+        ({**METADATA, "colour": "green"}, "colour"),
+        ({**METADATA, "schema": {"fields": [{"name": "a", "type": "geopoint"}]}}, "type"),
+        ({**METADATA, "schema": {"fields": [{"name": "a"}, {"name": "a"}]}}, "schema"),
+    ]
+    for body, field in cases:
+        response = await client.put(path, json=body)
+        assert response.status_code == 400, body
+        assert field in response.json()["error"]["field"], response.json()
+    bad_id = await client.put(UPLOADS.format("Pas Bon"), json=METADATA)
+    assert bad_id.status_code == 400 and bad_id.json()["error"]["field"] == "identifier"
+    taken = await client.put(UPLOADS.format("projects"), json=METADATA)
+    assert taken.status_code == 409
+    assert (
+        await client.put(path, content=b"{", headers={"Content-Type": "application/json"})
+    ).status_code == 400
+    assert (
+        await client.post(f"{UPLOADS.format('inconnu')}/versions", **csv_body(GOOD))
+    ).status_code == 404
+    await client.put(path, json=METADATA)
+    pdf = await client.post(
+        f"{path}/versions", content=b"%PDF", headers={"Content-Type": "application/pdf"}
+    )
+    assert pdf.status_code == 415
+    empty = await client.post(f"{path}/versions", **csv_body(""))
+    assert empty.status_code == 400
+
+
+async def test_xlsx_upload(uploads: tuple[httpx.AsyncClient, As]) -> None:
+    import datetime as dt
+
+    client, who = uploads
+    who.principal = ADMIN
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["nom", "puissance_kw", "mise_en_service", "lon", "lat"])
+    sheet.append(["Grand-Place", 22, dt.date(2024, 3, 1), 5.0789, 50.6712])
+    sheet.append(["Gare", "beaucoup", dt.date(2024, 9, 15), 5.0801, 50.6698])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    path = UPLOADS.format("bornes-xlsx")
+    schema = {
+        "fields": [
+            {"name": "nom", "type": "string"},
+            {"name": "puissance_kw", "type": "integer"},
+            {"name": "mise_en_service", "type": "date"},
+            {"name": "lon", "type": "number"},
+            {"name": "lat", "type": "number"},
+        ]
+    }
+    await client.put(path, json={**METADATA, "schema": schema})
+    refused = await client.post(
+        f"{path}/versions", content=buffer.getvalue(), headers={"Content-Type": xlsx}
+    )
+    assert refused.status_code == 422
+    (error,) = refused.json()["report"]["errors"]
+    assert (error["row"], error["column"]) == (3, "puissance_kw")
+    sheet.delete_rows(3)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    accepted = await client.post(
+        f"{path}/versions", content=buffer.getvalue(), headers={"Content-Type": xlsx}
+    )
+    assert accepted.status_code == 201, accepted.text
+    await client.post(f"{path}/publish")
+    records = (await client.get("/api/opendata/datasets/bornes-xlsx/records")).json()["items"]
+    assert records == [
+        {
+            "_row": 2,
+            "nom": "Grand-Place",
+            "puissance_kw": 22,
+            "mise_en_service": "2024-03-01",
+            "lon": 5.0789,
+            "lat": 50.6712,
+        }
+    ]
+    (version,) = (await client.get("/api/opendata/datasets/bornes-xlsx")).json()["versions"]
+    assert version["url"].endswith(".xlsx")
+    assert (await client.get(version["url"])).headers["content-type"] == xlsx
+
+
+async def test_browsers_may_upload_from_another_origin(
+    uploads: tuple[httpx.AsyncClient, As],
+) -> None:
+    client, _ = uploads
+    preflight = await client.options(
+        UPLOADS.format("bornes") + "/versions",
+        headers={
+            "Origin": "https://hannut.be",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+
+
+async def test_files_above_the_limit_are_refused(
+    serve_demo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOCAGE_OPENDATA_MAX_UPLOAD_BYTES", "100")
+    async with serve_demo() as client:
+        who = As()
+        who.principal = ADMIN
+        client.app.state.authenticator = who
+        response = await client.post(UPLOADS.format("gros") + "/versions", **csv_body(GOOD))
+    assert response.status_code == 413
+    assert response.json()["error"]["field"] == "file"
+
+
+async def test_the_commune_publishes_when_its_number_is_known(
+    uploads: tuple[httpx.AsyncClient, As],
+) -> None:
+    from sqlalchemy import select, update
+
+    from bocage.core.api import Commune, Stakeholder, stakeholder_commune
+
+    client, who = uploads
+    async with client.app.state.sessionmaker() as session, session.begin():  # type: ignore[attr-defined]
+        administration = (
+            await session.execute(
+                select(Stakeholder.id)
+                .join(stakeholder_commune, stakeholder_commune.c.stakeholder_id == Stakeholder.id)
+                .join(Commune, Commune.id == stakeholder_commune.c.commune_id)
+                .where(Commune.nis_code == "64034", Stakeholder.kind == "commune_administration")
+            )
+        ).scalar_one()
+        await session.execute(
+            update(Stakeholder)
+            .where(Stakeholder.id == administration)
+            .values(enterprise_number="0207.376.085")
+        )
+    who.principal = HANNUT
+    path = UPLOADS.format("bornes")
+    await client.put(path, json=METADATA)
+    await client.post(f"{path}/versions", **csv_body(GOOD))
+    assert (await client.post(f"{path}/publish")).status_code == 200
+    meta = (await client.get("/api/opendata/datasets/bornes")).json()
+    assert meta["publisher"]["enterpriseNumber"] == "0207376085"
+    assert "Hannut" in meta["publisher"]["name"]["fr"]
+    graph = Graph().parse(
+        data=(await client.get("/api/opendata/datasets/bornes/dcat.ttl")).text, format="turtle"
+    )
+    dataset = URIRef("http://bocage.test/api/opendata/datasets/bornes")
+    assert str(graph.value(dataset, ns.DCTERMS.publisher)).endswith("/0207376085")
+    facets = (await client.get("/api/opendata/datasets")).json()["facets"]["publisher"]
+    assert facets["0207376085"] == 1
+
+
+async def test_datetimes_and_booleans_are_typed_on_every_engine(
+    uploads: tuple[httpx.AsyncClient, As],
+) -> None:
+    client, who = uploads
+    who.principal = ADMIN
+    path = UPLOADS.format("releves")
+    schema = {
+        "fields": [
+            {"name": "capteur", "type": "string"},
+            {"name": "releve", "type": "datetime"},
+            {"name": "actif", "type": "boolean", "trueValues": ["oui"], "falseValues": ["non"]},
+        ]
+    }
+    await client.put(path, json={**METADATA, "coordinates": None, "schema": schema})
+    text = (
+        "capteur,releve,actif\r\n"
+        "A,2024-03-01T08:30:00Z,oui\r\n"
+        "B,2024-03-01T10:30:00+02:00,non\r\n"
+        "C,2024-03-01T12:00:00Z,oui\r\n"
+    )
+    assert (await client.post(f"{path}/versions", **csv_body(text))).status_code == 201
+    assert (await client.post(f"{path}/publish")).status_code == 200
+    records = "/api/opendata/datasets/releves/records"
+    # 09:00 at +01:00 is 08:00 UTC: all three are later; B was given at +02:00
+    after = await client.get(
+        records, params={"releve__gt": "2024-03-01T09:00:00+01:00", "order": "releve"}
+    )
+    assert [(r["capteur"], r["releve"]) for r in after.json()["items"]] == [
+        ("A", "2024-03-01T08:30:00Z"),
+        ("B", "2024-03-01T08:30:00Z"),
+        ("C", "2024-03-01T12:00:00Z"),
+    ]
+    active = await client.get(records, params={"actif": "true", "fields": "capteur"})
+    assert active.json()["items"] == [{"capteur": "A"}, {"capteur": "C"}]
+    later = await client.get(records, params={"releve__gte": "2024-03-01T10:00:00Z"})
+    assert [r["capteur"] for r in later.json()["items"]] == ["C"]
