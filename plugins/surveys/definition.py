@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bocage.core.api import Code, Invalid
-from bocage.plugins.surveys.models import QuestionType
+from bocage.plugins.surveys.models import STAKEHOLDER_KINDS, QuestionType, Segment
 
 #: The option value of "other, please specify".
 OTHER = "other"
@@ -64,6 +64,7 @@ class QuestionSpec:
     min_value: float | None = None
     max_value: float | None = None
     show_if: dict[str, Any] | None = None
+    segment: str | None = None
 
     @classmethod
     def of(cls, row: Any) -> QuestionSpec:
@@ -82,6 +83,7 @@ class QuestionSpec:
             min_value=row.min_value,
             max_value=row.max_value,
             show_if=row.show_if,
+            segment=row.segment,
         )
 
     @property
@@ -208,7 +210,30 @@ def check_questions(questions: list[QuestionSpec]) -> None:
             raise bad("min_value is above max_value")
         if q.show_if is not None:
             _check_condition(q, seen, where)
+        if q.segment is not None:
+            _check_segment(q, list(seen.values()), bad)
         seen[q.key] = q
+
+
+NIS = re.compile(r"^\d{5}$")
+
+
+def _check_segment(q: QuestionSpec, earlier: list[QuestionSpec], bad: Any) -> None:
+    """A segment question is a single choice among stakeholder kinds or communes' NIS codes."""
+    if q.segment not in {s.value for s in Segment}:
+        raise bad(f"segment must be one of {', '.join(s.value for s in Segment)}")
+    if q.type is not QuestionType.SINGLE_CHOICE or q.allow_other:
+        raise bad('a segment question is a single choice without "other"')
+    if any(other.segment == q.segment for other in earlier):
+        raise bad(f"another question already declares the {q.segment} segment")
+    if q.segment == Segment.STAKEHOLDER_KIND:
+        unknown = [v for v in q.values if v not in STAKEHOLDER_KINDS]
+        if unknown:
+            raise bad(
+                f"options {unknown} are not stakeholder kinds ({', '.join(STAKEHOLDER_KINDS)})"
+            )
+    elif any(not NIS.match(v) for v in q.values):
+        raise bad("the options of a commune segment are NIS codes (5 digits, e.g. 64034)")
 
 
 def _check_condition(q: QuestionSpec, earlier: dict[str, QuestionSpec], where: str) -> None:

@@ -142,12 +142,17 @@ async def test_answer_as_an_invited_contact(run: Any, sv: Any, world: Any) -> No
     assert done["data"]["submitSurveyResponse"] == {"submitted": True, "errors": []}
     again = await run(sv.SUBMIT, {"input": {"token": tokens[0], "answers": sv.VALID}})
     assert _codes(again["data"]["submitSurveyResponse"]) == {"token": "DUPLICATE"}
-    assert (
-        await run(
-            "query($t: String!) { surveyInvitation(token: $t) { submitted answers { question } } }",
-            {"t": tokens[0]},
-        )
-    )["data"]["surveyInvitation"] == {"submitted": True, "answers": []}
+    # The invitee reads back their own attributed answers (not editable: allowEdit is off).
+    mine = await run(
+        "query($t: String!) { surveyInvitation(token: $t) { submitted editable "
+        "answers { question } } }",
+        {"t": tokens[0]},
+    )
+    assert mine["data"]["surveyInvitation"] == {
+        "submitted": True,
+        "editable": False,
+        "answers": [{"question": a["question"]} for a in sv.VALID],
+    }
 
     # Attributed survey: the response is linked to its invitation (personal data).
     async with world.sessionmaker() as session:

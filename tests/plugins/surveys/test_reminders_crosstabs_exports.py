@@ -76,7 +76,10 @@ async def test_cross_tab_by_an_answer(run: Any, sv: Any) -> None:
     plan = [
         ("association", ["web"], 6),
         ("association", ["facebook"], 2),
+        ("association", ["newsletter"], 7),
         ("enterprise", ["web"], 7),
+        ("enterprise", ["facebook"], 6),
+        ("enterprise", ["newsletter"], 8),
     ]
     for kind, channels, times in plan:
         answers = [
@@ -105,7 +108,7 @@ async def test_cross_tab_by_an_answer(run: Any, sv: Any) -> None:
     full = await run(CROSS, variables, principal=sv.ADMIN)
     cells = {(c["byOption"], c["option"]): c for c in full["data"]["surveyCrossTab"]}
     assert cells[("association", "web")]["count"] == 6
-    assert cells[("association", "web")]["percent"] == 75.0
+    assert cells[("association", "web")]["percent"] == 40.0
     assert cells[("association", "facebook")]["count"] == 2
     assert cells[("enterprise", "web")]["count"] == 7
     # The public sees closed surveys only, with the small cells withheld.
@@ -118,10 +121,28 @@ async def test_cross_tab_by_an_answer(run: Any, sv: Any) -> None:
     assert shown and all(n >= 5 for n in shown)
     cells = {(c["byOption"], c["option"]): c for c in public["data"]["surveyCrossTab"]}
     assert cells[("association", "facebook")]["suppressed"]
-    assert cells[("association", "web")]["suppressed"]  # its complement
-    assert cells[("enterprise", "web")]["count"] == 7
+    # Its complements: one in its row, one in its column, and the fourth corner, else the
+    # group sizes and the options' overall counts would give them back.
+    withheld = {key for key, c in cells.items() if c["suppressed"]}
+    assert withheld == {
+        ("association", "facebook"),
+        ("association", "web"),
+        ("enterprise", "facebook"),
+        ("enterprise", "web"),
+    }
+    assert cells[("association", "newsletter")]["count"] == 7
+    assert cells[("enterprise", "newsletter")]["count"] == 8
     bad = await run(CROSS, {**variables, "by": "members"}, principal=sv.ADMIN)
     assert bad["errors"][0]["extensions"]["field"] == "by"
+    # No segment question in this anonymous survey: a cross-tab by commune says what to add.
+    by_commune = await run(
+        "query($id: ID!) { surveyCrossTab(id: $id, question: \"channels\", segment: COMMUNE) "
+        "{ count } }",
+        {"id": survey["id"]},
+        principal=sv.ADMIN,
+    )
+    assert by_commune["errors"][0]["extensions"]["field"] == "segment"
+    assert "segment: COMMUNE" in by_commune["errors"][0]["message"]
 
 
 class _Authenticator:
