@@ -136,7 +136,7 @@ async def test_cross_tab_by_an_answer(run: Any, sv: Any) -> None:
     assert bad["errors"][0]["extensions"]["field"] == "by"
     # No segment question in this anonymous survey: a cross-tab by commune says what to add.
     by_commune = await run(
-        "query($id: ID!) { surveyCrossTab(id: $id, question: \"channels\", segment: COMMUNE) "
+        'query($id: ID!) { surveyCrossTab(id: $id, question: "channels", segment: COMMUNE) '
         "{ count } }",
         {"id": survey["id"]},
         principal=sv.ADMIN,
