@@ -85,16 +85,29 @@ async def test_anonymous_responses_by_invitation_leave_no_trace(
         body = await run(sv.SUBMIT, {"input": {"token": token, "answers": sv.VALID}})
         assert body["data"]["submitSurveyResponse"]["submitted"]
     async with world.sessionmaker() as session:
-        assert (
-            await session.execute(select(func.count()).select_from(sm.Attribution))
-        ).scalar() == 0
         survey_key = (await session.execute(select(func.max(sm.Survey.id)))).scalar()
+        assert (
+            await session.execute(
+                select(func.count())
+                .select_from(sm.Attribution)
+                .join(sm.Response, sm.Response.id == sm.Attribution.response_id)
+                .where(sm.Response.survey_id == survey_key)
+            )
+        ).scalar() == 0
         responses = (
             (await session.execute(select(sm.Response).where(sm.Response.survey_id == survey_key)))
             .scalars()
             .all()
         )
-        invitations = (await session.execute(select(sm.Invitation))).scalars().all()
+        invitations = (
+            (
+                await session.execute(
+                    select(sm.Invitation).where(sm.Invitation.survey_id == survey_key)
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert len(responses) == 3
     # Random keys: nothing orders responses like the invitations.
     assert all(len(r.id) >= 20 and not r.id.isdigit() for r in responses)

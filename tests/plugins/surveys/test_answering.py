@@ -156,7 +156,14 @@ async def test_answer_as_an_invited_contact(run: Any, sv: Any, world: Any) -> No
 
     # Attributed survey: the response is linked to its invitation (personal data).
     async with world.sessionmaker() as session:
-        links = (await session.execute(select(func.count()).select_from(sm.Attribution))).scalar()
+        links = (
+            await session.execute(
+                select(func.count())
+                .select_from(sm.Attribution)
+                .join(sm.Response, sm.Response.id == sm.Attribution.response_id)
+                .where(sm.Response.survey_id == select(func.max(sm.Survey.id)).scalar_subquery())
+            )
+        ).scalar()
     assert links == 1
 
 

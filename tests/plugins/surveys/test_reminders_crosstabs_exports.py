@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bocage.core.app import create_app
 from bocage.core.auth.principal import ANONYMOUS
@@ -182,8 +182,10 @@ async def test_exports_for_managers(run: Any, sv: Any, world: Any) -> None:
         app.state.authenticator = real
 
 
-async def test_demo_surveys_are_seeded_with_results(run: Any) -> None:
-    listed = await run("{ surveys { edges { node { id title status responseCount } } } }")
+async def test_demo_surveys_are_seeded_with_results(run: Any, sv: Any, world: Any) -> None:
+    listed = await run(
+        "{ surveys { edges { node { id title status responseCount } } } }", principal=sv.ADMIN
+    )
     titles = {e["node"]["title"]: e["node"] for e in listed["data"]["surveys"]["edges"]}
     needs = titles["Besoins des associations"]
     assert needs["status"] == "CLOSED" and needs["responseCount"] >= 10
@@ -194,3 +196,27 @@ async def test_demo_surveys_are_seeded_with_results(run: Any) -> None:
         {"id": needs["id"]},
     )
     assert results["data"]["surveyResults"]["respondents"] == needs["responseCount"]
+    keys = {q["key"] for q in results["data"]["surveyResults"]["questions"]}
+    assert {"visibility", "web_training", "collective_intelligence", "tools"} <= keys
+    # Broken down by the commune the associations declared, small cells withheld.
+    by_commune = await run(
+        'query($id: ID!) { surveyCrossTab(id: $id, question: "web_training", '
+        "segment: COMMUNE) { byOption count } }",
+        {"id": needs["id"]},
+    )
+    cells = by_commune["data"]["surveyCrossTab"]
+    assert cells and all(c["count"] in (None, 0) or c["count"] >= 5 for c in cells)
+    # Its results are published as open data; the businesses' campaign has invitees to remind.
+    async with world.sessionmaker() as session:
+        published = (
+            await session.execute(select(func.count()).select_from(sm.PublishedCell))
+        ).scalar()
+    assert published > 0
+    campaign = titles["Campagne d'enquête auprès des entreprises"]
+    pending = await run(
+        "query($s: ID!) { surveyInvitations(survey: $s, pending: true) { stakeholder } }",
+        {"s": campaign["id"]},
+        principal=sv.ADMIN,
+    )
+    assert pending["data"]["surveyInvitations"]
+    assert campaign["responseCount"] >= 3
