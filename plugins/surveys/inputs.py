@@ -173,10 +173,14 @@ class SurveyVersionInput:
     version: int
 
 
-@strawberry.input(description="Whom to invite: organisations and/or a number of loose tokens.")
+@strawberry.input(
+    description="Whom to invite: organisations, contacts (people: their organisation is "
+    "invited through them) and/or a number of loose tokens."
+)
 class InviteToSurveyInput:
     survey: strawberry.ID
     stakeholders: list[strawberry.ID] = strawberry.field(default_factory=list)
+    contacts: list[strawberry.ID] = strawberry.field(default_factory=list)
     count: int = strawberry.field(default=0, description="Tokens not tied to an organisation.")
 
 

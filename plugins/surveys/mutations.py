@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 import strawberry
+from sqlalchemy import column, select, table
 from strawberry import relay
 from strawberry.types import Info
 
@@ -45,6 +46,24 @@ from bocage.plugins.surveys.types import (
 
 STAKEHOLDER_KINDS = sm.STAKEHOLDER_KINDS
 NIS = re.compile(r"^\d{5}$")
+
+
+#: The core's contacts, read through the contract (their organisation only).
+CONTACT = table("contact", column("id"), column("stakeholder_id"), column("deleted_at"))
+
+
+def _key_of(raw: str, type_name: str, field: str) -> int:
+    try:
+        gid = relay.GlobalID.from_id(str(raw))
+        if gid.type_name != type_name:
+            raise ValueError
+        return int(gid.node_id)
+    except Exception:
+        raise Invalid(Code.INVALID, f"{raw!r} is not the ID of a {type_name}", field) from None
+
+
+def _gid(type_name: str, key: int | None) -> strawberry.ID | None:
+    return strawberry.ID(relay.to_base64(type_name, key)) if key is not None else None
 
 
 # -- manager mutations ------------------------------------------------------------------------
@@ -351,29 +370,49 @@ class SurveyMutation:
                 raise Invalid(Code.INVALID, "an archived survey takes no invitations", "survey")
             if not 0 <= input.count <= 10_000:
                 raise Invalid(Code.INVALID, "count must be 0 to 10000", "count")
-            targets: list[tuple[int | None, str | None]] = [(None, None)] * input.count
+            targets: list[tuple[int | None, int | None]] = [(None, None)] * input.count
             for raw in input.stakeholders:
-                try:
-                    gid = relay.GlobalID.from_id(str(raw))
-                    if gid.type_name != "Stakeholder":
-                        raise ValueError
-                    targets.append((int(gid.node_id), str(raw)))
-                except Exception:
+                targets.append((_key_of(raw, "Stakeholder", "stakeholders"), None))
+            contacts = [_key_of(raw, "Contact", "contacts") for raw in input.contacts]
+            if contacts:
+                # A contact's organisation is invited with them (its kind and communes are
+                # the response's segments).
+                found = dict(
+                    (
+                        await session.execute(
+                            select(CONTACT.c.id, CONTACT.c.stakeholder_id).where(
+                                CONTACT.c.id.in_(contacts), CONTACT.c.deleted_at.is_(None)
+                            )
+                        )
+                    ).all()
+                )
+                missing = [c for c in contacts if c not in found]
+                if missing:
                     raise Invalid(
-                        Code.INVALID, f"{raw!r} is not the ID of a Stakeholder", "stakeholders"
-                    ) from None
+                        Code.NOT_FOUND, f"{len(missing)} contacts do not exist", "contacts"
+                    )
+                targets += [(found[c], c) for c in contacts]
             if not targets:
-                raise Invalid(Code.REQUIRED, "invite at least one stakeholder or token", "count")
-            for stakeholder_id, raw in targets:
+                raise Invalid(
+                    Code.REQUIRED, "invite at least one stakeholder, contact or token", "count"
+                )
+            for stakeholder_id, contact_id in targets:
                 token = secrets.token_urlsafe(24)
                 session.add(
                     sm.Invitation(
                         survey_id=survey.id,
                         token_hash=store.token_hash(token),
                         stakeholder_id=stakeholder_id,
+                        contact_id=contact_id,
                     )
                 )
-                issued.append(SurveyInvitationToken(token=token, stakeholder=raw))
+                issued.append(
+                    SurveyInvitationToken(
+                        token=token,
+                        stakeholder=_gid("Stakeholder", stakeholder_id),
+                        contact=_gid("Contact", contact_id),
+                    )
+                )
             try:
                 await session.flush()
             except Exception:

@@ -271,6 +271,11 @@ class SurveyQuery:
                     if row.stakeholder_id
                     else None
                 ),
+                contact=(
+                    strawberry.ID(relay.to_base64("Contact", row.contact_id))
+                    if row.contact_id
+                    else None
+                ),
                 submitted=row.submitted,
                 has_draft=row.draft_answers is not None,
                 invited_at=row.created_at,

@@ -329,6 +329,9 @@ class SurveyPayload:
 class SurveyInvitationToken:
     token: str
     stakeholder: strawberry.ID | None
+    contact: strawberry.ID | None = strawberry.field(
+        default=None, description="The invited person, when invited through a contact."
+    )
 
 
 @strawberry.type(description="The new invitations, or the errors that prevented them.")
@@ -425,6 +428,9 @@ class SurveyCrossTabCell:
 class SurveyInvitationStatus:
     stakeholder: strawberry.ID | None = strawberry.field(
         description="The invited organisation, if the invitation names one."
+    )
+    contact: strawberry.ID | None = strawberry.field(
+        description="The invited person, if invited through a contact (personal data)."
     )
     submitted: bool
     has_draft: bool = strawberry.field(description="Answers were saved but not submitted.")

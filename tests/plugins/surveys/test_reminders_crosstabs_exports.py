@@ -69,6 +69,34 @@ async def test_reminders_list_who_has_not_answered(run: Any, sv: Any, world: Any
         principal=sv.ADMIN,
     )
     assert unknown["data"]["inviteToSurvey"]["errors"][0]["code"] == "NOT_FOUND"
+    # A contact is invited with their organisation.
+    contact = sm.Base.metadata.tables["contact"]
+    async with world.sessionmaker() as session:
+        person, organisation = (
+            await session.execute(select(contact.c.id, contact.c.stakeholder_id).limit(1))
+        ).one()
+    by_contact = await run(
+        sv.INVITE,
+        {"input": {"survey": survey["id"], "contacts": [_gid("Contact", person)]}},
+        principal=sv.ADMIN,
+    )
+    [token] = by_contact["data"]["inviteToSurvey"]["invitations"]
+    assert token["contact"] == _gid("Contact", person)
+    assert token["stakeholder"] == _gid("Stakeholder", organisation)
+    pending = await run(
+        "query($s: ID!) { surveyInvitations(survey: $s, pending: true) { stakeholder contact } }",
+        {"s": survey["id"]},
+        principal=sv.ADMIN,
+    )
+    assert {"stakeholder": token["stakeholder"], "contact": token["contact"]} in pending["data"][
+        "surveyInvitations"
+    ]
+    wrong = await run(
+        sv.INVITE,
+        {"input": {"survey": survey["id"], "contacts": [_gid("Contact", 999999)]}},
+        principal=sv.ADMIN,
+    )
+    assert wrong["data"]["inviteToSurvey"]["errors"][0]["field"] == "contacts"
 
 
 async def test_cross_tab_by_an_answer(run: Any, sv: Any) -> None:
