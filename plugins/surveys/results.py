@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, column, func, select, table, union_all
+from sqlalchemy import String, and_, cast, column, func, select, table, union_all
 
 from bocage.plugins.surveys.models import (
     Answer,
@@ -130,6 +130,19 @@ async def compute(
         ).all()
     }
     medians = await _medians(session, in_survey, numeric_types)
+    # Dates: how many per month ("2027-03"), from the ISO text both engines give a date.
+    month = func.substr(cast(Answer.day, String), 1, 7)
+    months: dict[str, list[str]] = {}
+    for key, value, n in (
+        await session.execute(
+            select(Question.key, month, func.count())
+            .where(in_survey, Answer.day.is_not(None))
+            .group_by(Question.key, month)
+            .order_by(Question.key, month)
+        )
+    ).all():
+        months.setdefault(key, []).append(value)
+        counts[(key, "", value)] = (n, None)
     texts: dict[str, list[str]] = {}
     if with_texts:
         rows = await session.execute(
@@ -145,7 +158,7 @@ async def compute(
         qtype = QuestionType(q.type)
         rows = [r["value"] for r in q.rows] if qtype is QuestionType.MATRIX else [""]
         n = per_question.get(q.key, 0)
-        options = [o["value"] for o in q.options]
+        options = [o["value"] for o in q.options] + months.get(q.key, [])
         if q.allow_other:
             options.append("other")
         cells: list[Cell] = []

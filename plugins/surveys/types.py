@@ -362,7 +362,9 @@ class SurveyInvitationDraft:
 
 @strawberry.type(description="How many respondents chose an option (null when withheld).")
 class SurveyResultCell:
-    option: str
+    option: str = strawberry.field(
+        description="The option's value; for dates, the month (YYYY-MM) the answers fall in."
+    )
     row: str | None = strawberry.field(description="The matrix row, for matrix questions.")
     count: int | None
     percent: float | None = strawberry.field(description="Of the respondents to the question.")
