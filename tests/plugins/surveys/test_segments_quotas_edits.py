@@ -320,3 +320,23 @@ async def test_attributed_responses_can_be_edited_until_close(
     assert closed["data"]["closeSurvey"]["errors"] == []
     late = await run(sv.SUBMIT, {"input": {"token": token, "answers": sv.VALID}})
     assert "not open" in late["data"]["submitSurveyResponse"]["errors"][0]["message"]
+
+
+async def test_concurrent_responses_never_overrun_a_quota(run: Any, sv: Any) -> None:
+    import asyncio
+
+    survey = await _create(run, sv, quotas=[{"segment": "COMMUNE", "value": "64034", "limit": 3}])
+    answers = [
+        {"question": "commune", "choices": ["64034"]},
+        {"question": "kind", "choices": ["association"]},
+    ]
+    bodies = await asyncio.gather(
+        *(
+            run(sv.SUBMIT, {"input": {"publicKey": survey["publicKey"], "answers": answers}})
+            for _ in range(8)
+        )
+    )
+    assert all("errors" not in body for body in bodies), bodies
+    outcomes = [body["data"]["submitSurveyResponse"] for body in bodies]
+    assert sum(o["submitted"] for o in outcomes) == 3
+    assert all("is full" in o["errors"][0]["message"] for o in outcomes if not o["submitted"])
