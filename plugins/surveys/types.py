@@ -239,9 +239,15 @@ class Survey:
             for q, n in zip(self.row.quotas, filled, strict=True)
         ]
 
-    @strawberry.field(description="How many responses were submitted.", metadata=cost(1))
-    async def response_count(self, info: Info) -> int:
-        return await store.response_count(Reader(info), self.row.id)
+    @strawberry.field(
+        description="How many responses were submitted (null for the public while under the "
+        "minimum cell size: like any count, it would say too much about a few).",
+        metadata=cost(1),
+    )
+    async def response_count(self, info: Info) -> int | None:
+        count = await store.response_count(Reader(info), self.row.id)
+        k = info.context.host.plugin_settings("surveys").min_cell_size
+        return count if count >= k or is_manager(info) else None
 
     @classmethod
     def from_row(cls, row: sm.Survey) -> Survey:

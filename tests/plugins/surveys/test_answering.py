@@ -34,6 +34,9 @@ async def test_a_front_end_renders_the_definition_generically(run: Any, sv: Any)
     data = body["data"]["survey"]
     assert data["status"] == "OPEN" and data["titleTranslations"]["nl"]
     assert data["publicKey"] is None  # the public link is the managers' to share
+    assert data["responseCount"] is None  # under k: a count that small is withheld
+    managed = await run(DEFINITION, {"id": survey["id"]}, principal=sv.ADMIN)
+    assert managed["data"]["survey"]["responseCount"] == 0
     assert [q["type"] for q in data["questions"]] == [
         "SINGLE_CHOICE",
         "MULTIPLE_CHOICE",
