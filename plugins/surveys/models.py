@@ -38,6 +38,9 @@ class QuestionType(enum.StrEnum):
     DATE = "date"
     RANKING = "ranking"
     MATRIX = "matrix"
+    #: A heading that answers nothing: its ``show_if`` shows or skips every question up to
+    #: the next section.
+    SECTION = "section"
 
 
 class Segment(enum.StrEnum):

@@ -156,6 +156,8 @@ async def compute(
     results = []
     for q in questions:
         qtype = QuestionType(q.type)
+        if qtype is QuestionType.SECTION:
+            continue  # a heading: nothing to count
         rows = [r["value"] for r in q.rows] if qtype is QuestionType.MATRIX else [""]
         n = per_question.get(q.key, 0)
         options = [o["value"] for o in q.options] + months.get(q.key, [])

@@ -285,3 +285,63 @@ async def test_drafts_are_hidden_from_the_public(run: Any, sv: Any) -> None:
 
 def listed_total(body: dict[str, Any]) -> int:
     return len(body["data"]["surveys"]["edges"])
+
+
+async def test_a_section_is_shown_or_skipped_whole(run: Any, sv: Any) -> None:
+    questions = [
+        {
+            "key": "member",
+            "type": "SINGLE_CHOICE",
+            "title": {"fr": "Êtes-vous membre ?"},
+            "required": True,
+            "options": [
+                {"value": "yes", "label": {"fr": "Oui"}},
+                {"value": "no", "label": {"fr": "Non"}},
+            ],
+        },
+        {
+            "key": "membership",
+            "type": "SECTION",
+            "title": {"fr": "Votre adhésion"},
+            "showIf": {"question": "member", "operator": "EQUALS", "values": ["yes"]},
+        },
+        {"key": "fee", "type": "NUMBER", "title": {"fr": "Cotisation"}, "required": True},
+    ]
+    survey = await sv.create(questions=questions)
+    key = survey["publicKey"]
+    skipped = await run(
+        sv.SUBMIT,
+        {"input": {"publicKey": key, "answers": [{"question": "member", "choices": ["no"]}]}},
+    )
+    assert skipped["data"]["submitSurveyResponse"] == {"submitted": True, "errors": []}
+    missing = await run(
+        sv.SUBMIT,
+        {"input": {"publicKey": key, "answers": [{"question": "member", "choices": ["yes"]}]}},
+    )
+    assert _codes(missing["data"]["submitSurveyResponse"]) == {"fee": "REQUIRED"}
+    heading = await run(
+        sv.SUBMIT,
+        {
+            "input": {
+                "publicKey": key,
+                "answers": [
+                    {"question": "member", "choices": ["yes"]},
+                    {"question": "membership", "text": "?"},
+                    {"question": "fee", "number": 20},
+                ],
+            }
+        },
+    )
+    assert _codes(heading["data"]["submitSurveyResponse"]) == {"membership": "INVALID"}
+    body = await run(DEFINITION, {"id": survey["id"]})
+    assert [q["type"] for q in body["data"]["survey"]["questions"]] == [
+        "SINGLE_CHOICE",
+        "SECTION",
+        "NUMBER",
+    ]
+    results = await run(
+        "query($id: ID!) { surveyResults(id: $id) { questions { key } } }",
+        {"id": survey["id"]},
+        principal=sv.ADMIN,
+    )
+    assert [q["key"] for q in results["data"]["surveyResults"]["questions"]] == ["member", "fee"]
