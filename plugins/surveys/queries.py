@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import String, cast, or_, select
 from strawberry import relay
 from strawberry.types import Info
 
@@ -46,6 +46,13 @@ NEWEST_FIRST = Ordering((SortKey(sm.Survey.id, descending=True),))
 BY_KEY = Ordering((SortKey(sm.Response.id, descending=False),))
 
 
+def _audience_includes(audience: Any, value: str) -> Any:
+    """The audience list (JSON) names ``value``, or is empty (everyone). ``value`` was checked
+    against a closed vocabulary or digits, so it is safe in the pattern on every engine."""
+    text = cast(audience, String)
+    return or_(text == "[]", text.like(f'%"{value}"%'))
+
+
 def survey_key(value: str, field: str = "id") -> int:
     return decode_id(value, Survey, field)
 
@@ -71,10 +78,32 @@ class SurveyQuery:
         first: int | None = None,
         after: str | None = None,
         status: SurveyStatus | None = None,  # type: ignore[valid-type]
+        audience_kind: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only surveys for this stakeholder kind (or for every kind)."
+            ),
+        ] = None,
+        commune: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only surveys for this commune's NIS code (or for every commune)."
+            ),
+        ] = None,
     ) -> Connection[Survey]:
         query = select(sm.Survey)
         if status is not None:
             query = query.where(sm.Survey.status == status.value)
+        if audience_kind is not None:
+            if audience_kind not in sm.STAKEHOLDER_KINDS:
+                raise BadInput(
+                    f"audienceKind: one of {', '.join(sm.STAKEHOLDER_KINDS)}", field="audienceKind"
+                )
+            query = query.where(_audience_includes(sm.Survey.audience_kinds, audience_kind))
+        if commune is not None:
+            if not (len(commune) == 5 and commune.isdigit()):
+                raise BadInput("commune: a NIS code (5 digits, e.g. 64034)", field="commune")
+            query = query.where(_audience_includes(sm.Survey.audience_communes, commune))
         if not is_manager(info):
             query = query.where(sm.Survey.status != sm.SurveyStatus.DRAFT.value)
         return await paginate(

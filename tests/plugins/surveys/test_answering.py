@@ -345,3 +345,36 @@ async def test_a_section_is_shown_or_skipped_whole(run: Any, sv: Any) -> None:
         principal=sv.ADMIN,
     )
     assert [q["key"] for q in results["data"]["surveyResults"]["questions"]] == ["member", "fee"]
+
+
+async def test_front_ends_list_the_surveys_for_their_audience(run: Any, sv: Any) -> None:
+    async def create(**audience: Any) -> str:
+        survey = await sv.create()
+        body = await run(
+            """mutation($input: UpdateSurveyInput!) {
+              updateSurvey(input: $input) { survey { id } errors { message } }
+            }""",
+            {"input": {"id": survey["id"], "version": survey["version"], **audience}},
+            principal=sv.ADMIN,
+        )
+        assert body["data"]["updateSurvey"]["errors"] == []
+        return survey["id"]
+
+    hannut = await create(audienceKinds=["association"], audienceCommunes=["64034"])
+    everyone = await create(audienceKinds=[], audienceCommunes=[])
+    businesses = await create(audienceKinds=["enterprise"], audienceCommunes=["92003"])
+    query = """query($kind: String, $commune: String) {
+      surveys(audienceKind: $kind, commune: $commune, first: 100) { edges { node { id } } }
+    }"""
+
+    async def listed(**filters: Any) -> set[str]:
+        body = await run(query, filters)
+        assert "errors" not in body, body
+        return {e["node"]["id"] for e in body["data"]["surveys"]["edges"]}
+
+    mine = await listed(kind="association", commune="64034")
+    assert {hannut, everyone} <= mine and businesses not in mine
+    assert businesses in await listed(kind="enterprise")
+    assert hannut not in await listed(commune="92003")
+    bad = await run(query, {"kind": "club"})
+    assert bad["errors"][0]["extensions"]["field"] == "audienceKind"
