@@ -103,3 +103,19 @@ async def test_only_managers_read_free_text_and_attributed_answers(
         assert invitations["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         assert all(value is None for value in texts.values())
         assert definition["data"]["survey"]["publicKey"] is None
+
+
+async def test_the_responses_export_names_the_invited_organisations(
+    answered: dict[str, Any], world: Any
+) -> None:
+    from bocage.plugins.surveys import models as sm
+    from bocage.plugins.surveys.exports import response_table
+
+    key = int(base64.b64decode(answered["id"]).decode().split(":")[1])
+    async with world.sessionmaker() as session:
+        survey = await session.get(sm.Survey, key)
+        header, lines = await response_table(session, survey)
+    assert header[:4] == ["response", "submitted_on", "questions_version", "stakeholder"]
+    assert {line[3] for line in lines} == answered["stakeholders"]
+    wishes = [line[header.index("website_wish")] for line in lines]
+    assert sorted(w for w in wishes if w) == ["Jean Dupont s'en occupe"]

@@ -207,6 +207,22 @@ async def test_exports_for_managers(run: Any, sv: Any, world: Any) -> None:
             book = load_workbook(io.BytesIO(response.content))
             assert book["results"].max_row == len(lines) + 1
             assert (await client.get("/api/surveys/999999/results.csv")).status_code == 404
+            # One line per response, one column per question.
+            response = await client.get(f"/api/surveys/{key}/responses.csv")
+            assert response.status_code == 200
+            assert response.headers["cache-control"] == "private, no-store"
+            lines = list(csv.DictReader(io.StringIO(response.text)))
+            assert len(lines) == 3 and "stakeholder" not in lines[0]  # anonymous
+            assert lines[0]["channels"] == "web; facebook"
+            assert lines[0]["needs"] == "visibility; training; funding"
+            assert lines[0]["tools"] == "drive=often; visio=never"
+            assert lines[0]["members"] == "42.0" and lines[0]["founded"] == "1998-03-01"
+            assert lines[0]["website_wish"] == ""
+            response = await client.get(f"/api/surveys/{key}/responses.xlsx")
+            sheet = load_workbook(io.BytesIO(response.content))["responses"]
+            assert sheet.max_row == 4
+            app.state.authenticator = _Authenticator(sv.EDITOR)
+            assert (await client.get(f"/api/surveys/{key}/responses.csv")).status_code == 403
         app.state.authenticator = real
 
 
