@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bocage.core.api import Code, Invalid
-from bocage.plugins.surveys.models import QuestionType
+from bocage.plugins.surveys.models import STAKEHOLDER_KINDS, QuestionType, Segment
 
 #: The option value of "other, please specify".
 OTHER = "other"
@@ -64,6 +64,7 @@ class QuestionSpec:
     min_value: float | None = None
     max_value: float | None = None
     show_if: dict[str, Any] | None = None
+    segment: str | None = None
 
     @classmethod
     def of(cls, row: Any) -> QuestionSpec:
@@ -82,6 +83,7 @@ class QuestionSpec:
             min_value=row.min_value,
             max_value=row.max_value,
             show_if=row.show_if,
+            segment=row.segment,
         )
 
     @property
@@ -162,6 +164,18 @@ def check_questions(questions: list[QuestionSpec]) -> None:
         if not q.title:
             raise Invalid(Code.REQUIRED, f"question {q.key!r} needs a title", where)
         values = q.values
+        if q.type is QuestionType.SECTION and (
+            q.required
+            or q.options
+            or q.rows
+            or q.allow_other
+            or q.segment
+            or any(
+                getattr(q, name) is not None
+                for name in ("min_selected", "max_selected", "max_length", "min_value", "max_value")
+            )
+        ):
+            raise bad("a section is a heading: it takes a title, help and showIf only")
         if len(set(values)) != len(values):
             raise bad("two options have the same value")
         if any(not OPTION.match(v) for v in values) or OTHER in values:
@@ -208,7 +222,30 @@ def check_questions(questions: list[QuestionSpec]) -> None:
             raise bad("min_value is above max_value")
         if q.show_if is not None:
             _check_condition(q, seen, where)
+        if q.segment is not None:
+            _check_segment(q, list(seen.values()), bad)
         seen[q.key] = q
+
+
+NIS = re.compile(r"^\d{5}$")
+
+
+def _check_segment(q: QuestionSpec, earlier: list[QuestionSpec], bad: Any) -> None:
+    """A segment question is a single choice among stakeholder kinds or communes' NIS codes."""
+    if q.segment not in {s.value for s in Segment}:
+        raise bad(f"segment must be one of {', '.join(s.value for s in Segment)}")
+    if q.type is not QuestionType.SINGLE_CHOICE or q.allow_other:
+        raise bad('a segment question is a single choice without "other"')
+    if any(other.segment == q.segment for other in earlier):
+        raise bad(f"another question already declares the {q.segment} segment")
+    if q.segment == Segment.STAKEHOLDER_KIND:
+        unknown = [v for v in q.values if v not in STAKEHOLDER_KINDS]
+        if unknown:
+            raise bad(
+                f"options {unknown} are not stakeholder kinds ({', '.join(STAKEHOLDER_KINDS)})"
+            )
+    elif any(not NIS.match(v) for v in q.values):
+        raise bad("the options of a commune segment are NIS codes (5 digits, e.g. 64034)")
 
 
 def _check_condition(q: QuestionSpec, earlier: dict[str, QuestionSpec], where: str) -> None:
@@ -219,6 +256,12 @@ def _check_condition(q: QuestionSpec, earlier: dict[str, QuestionSpec], where: s
             Code.INVALID,
             f"question {q.key!r}: showIf must name an earlier question "
             f"({', '.join(earlier) or 'there is none'})",
+            where,
+        )
+    if target.type is QuestionType.SECTION:
+        raise Invalid(
+            Code.INVALID,
+            f"question {q.key!r}: showIf must name a question, not the section {target.key!r}",
             where,
         )
     operator = condition.get("operator")
@@ -287,18 +330,25 @@ def _holds(condition: dict[str, Any], answer: AnswerValue | None, target: Questi
 def visible_questions(
     questions: list[QuestionSpec], answers: dict[str, AnswerValue]
 ) -> dict[str, bool]:
-    """Which questions are shown given the answers (a question hidden hides its dependants)."""
+    """Which questions are shown given the answers (a question hidden hides its dependants; a
+    section hidden hides every question up to the next section)."""
     shown: dict[str, bool] = {}
     by_key = {q.key: q for q in questions}
+    section = True
     for q in questions:
         condition = q.show_if
         if condition is None:
-            shown[q.key] = True
-            continue
-        target = condition["question"]
-        shown[q.key] = shown.get(target, False) and _holds(
-            condition, answers.get(target), by_key[target]
-        )
+            visible = True
+        else:
+            target = condition["question"]
+            visible = shown.get(target, False) and _holds(
+                condition, answers.get(target), by_key[target]
+            )
+        if q.type is QuestionType.SECTION:
+            section = visible
+        else:
+            visible = visible and section
+        shown[q.key] = visible
     return shown
 
 
@@ -425,6 +475,8 @@ def _problem(q: QuestionSpec, a: AnswerValue) -> str | None:  # noqa: C901 - one
         return None
     if t is QuestionType.DATE:
         return _only(a, "date")
+    if t is QuestionType.SECTION:
+        return "a section is a heading: it takes no answer"
     if t is QuestionType.RANKING:
         if problem := _only(a, "choices"):
             return problem
@@ -461,7 +513,7 @@ def _problem(q: QuestionSpec, a: AnswerValue) -> str | None:  # noqa: C901 - one
 def answer_rows(q: QuestionSpec, a: AnswerValue) -> list[dict[str, Any]]:
     """The ``surveys_answer`` rows of a valid answer (see :class:`models.Answer`)."""
     t = q.type
-    if a.is_empty():
+    if a.is_empty() or t is QuestionType.SECTION:
         return []
     if t in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
         return [

@@ -9,7 +9,11 @@ import strawberry
 from bocage.core.api import TranslationsInput
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys.definition import AnswerValue, QuestionSpec
-from bocage.plugins.surveys.types import SurveyConditionOperator, SurveyQuestionType
+from bocage.plugins.surveys.types import (
+    SurveyConditionOperator,
+    SurveyQuestionType,
+    SurveySegment,
+)
 
 
 @strawberry.input(description="A matrix answer: the column chosen in a row.")
@@ -76,6 +80,12 @@ class SurveyQuestionInput:
     min_value: float | None = None
     max_value: float | None = None
     show_if: SurveyConditionInput | None = None
+    segment: SurveySegment | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="Declares the answer as the respondent's segment (a single choice among "
+        "stakeholder kinds or NIS codes): anonymous surveys are broken down and get quotas "
+        "by it.",
+    )
 
     def spec(self) -> QuestionSpec:
         return QuestionSpec(
@@ -101,7 +111,18 @@ class SurveyQuestionInput:
                 if self.show_if
                 else None
             ),
+            segment=self.segment.value if self.segment else None,
         )
+
+
+@strawberry.input(description="A quota: the segment takes at most `limit` responses.")
+class SurveyQuotaInput:
+    segment: SurveySegment  # type: ignore[valid-type]
+    value: str = strawberry.field(description="A stakeholder kind or a commune's NIS code.")
+    limit: int
+
+    def as_json(self) -> dict[str, object]:
+        return {"segment": self.segment.value, "value": self.value, "limit": self.limit}
 
 
 @strawberry.input(description="A new survey, created as a draft.")
@@ -115,6 +136,11 @@ class CreateSurveyInput:
     audience_communes: list[str] = strawberry.field(default_factory=list)
     opens_on: dt.date | None = None
     closes_on: dt.date | None = None
+    allow_edit: bool = strawberry.field(
+        default=False,
+        description="Invitees may submit again until it closes (attributed surveys only).",
+    )
+    quotas: list[SurveyQuotaInput] = strawberry.field(default_factory=list)
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="Any unique string: retrying with the same key returns the same survey.",
@@ -136,6 +162,8 @@ class UpdateSurveyInput:
     audience_communes: list[str] | None = strawberry.UNSET
     opens_on: dt.date | None = strawberry.UNSET
     closes_on: dt.date | None = strawberry.UNSET
+    allow_edit: bool | None = strawberry.UNSET
+    quotas: list[SurveyQuotaInput] | None = strawberry.UNSET
     questions: list[SurveyQuestionInput] | None = strawberry.UNSET
 
 
@@ -145,10 +173,14 @@ class SurveyVersionInput:
     version: int
 
 
-@strawberry.input(description="Whom to invite: organisations and/or a number of loose tokens.")
+@strawberry.input(
+    description="Whom to invite: organisations, contacts (people: their organisation is "
+    "invited through them) and/or a number of loose tokens."
+)
 class InviteToSurveyInput:
     survey: strawberry.ID
     stakeholders: list[strawberry.ID] = strawberry.field(default_factory=list)
+    contacts: list[strawberry.ID] = strawberry.field(default_factory=list)
     count: int = strawberry.field(default=0, description="Tokens not tied to an organisation.")
 
 

@@ -38,6 +38,26 @@ class QuestionType(enum.StrEnum):
     DATE = "date"
     RANKING = "ranking"
     MATRIX = "matrix"
+    #: A heading that answers nothing: its ``show_if`` shows or skips every question up to
+    #: the next section.
+    SECTION = "section"
+
+
+class Segment(enum.StrEnum):
+    """An audience segment results are broken down by, and quotas are set on."""
+
+    STAKEHOLDER_KIND = "stakeholder_kind"
+    COMMUNE = "commune"
+
+
+#: The stakeholder kinds of the core's domain, which audiences and segments name.
+STAKEHOLDER_KINDS = (
+    "commune_administration",
+    "enterprise",
+    "association",
+    "citizen_initiative",
+    "public_body",
+)
 
 
 def random_key() -> str:
@@ -60,6 +80,12 @@ class Survey(Timestamped, Versioned, Base):
     audience_communes: Mapped[list[str]] = mapped_column(Json, default=list)
     opens_on: Mapped[dt.date | None] = mapped_column(default=None)
     closes_on: Mapped[dt.date | None] = mapped_column(default=None)
+    #: Invitees of an attributed survey may submit again, replacing their answers, until
+    #: it closes (an anonymous response cannot be found again: nothing links it to a token).
+    allow_edit: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: ``[{"segment": "stakeholder_kind"|"commune", "value": ..., "limit": n}]``: a segment
+    #: takes no more responses once ``limit`` of its respondents have answered.
+    quotas: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
 
 
 class QuestionSet(Base):
@@ -102,6 +128,9 @@ class Question(Base):
     #: Skip logic: ``{"question": key, "operator": "equals|not_equals|includes|...",
     #: "values": [...]}``; the question is shown only when it holds.
     show_if: Mapped[dict[str, Any] | None] = mapped_column(Json, default=None)
+    #: A single choice question whose answer is the respondent's own segment (a
+    #: :class:`Segment` value), for cross-tabulations and quotas of anonymous surveys.
+    segment: Mapped[str | None] = mapped_column(String(20), default=None)
 
 
 def _now() -> dt.datetime:
@@ -180,3 +209,27 @@ class Answer(Base):
     day: Mapped[dt.date | None] = mapped_column(default=None)
     #: Free text and "other, please specify": may name people, managers only.
     free_text: Mapped[str | None] = personal(Text, default=None)
+
+
+class PublishedCell(Base):
+    """A suppressed aggregate of a closed survey, as published in the open-data catalogue:
+    written when the survey closes (withheld cells have no count), removed if it reopens."""
+
+    __tablename__ = "surveys_published_cell"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("surveys_survey.id", ondelete="CASCADE"), index=True
+    )
+    survey_title: Mapped[str] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(String(40))
+    question_title: Mapped[str] = mapped_column(Text)
+    question_type: Mapped[str] = mapped_column(String(20))
+    row: Mapped[str | None] = mapped_column(String(40), default=None)
+    option: Mapped[str] = mapped_column(String(40))
+    option_label: Mapped[str] = mapped_column(Text)
+    count: Mapped[int | None] = mapped_column(default=None)
+    percent: Mapped[float | None] = mapped_column(Float, default=None)
+    suppressed: Mapped[bool] = mapped_column(Boolean)
+    respondents: Mapped[int | None] = mapped_column(default=None)
+    published_on: Mapped[dt.date] = mapped_column()

@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 import strawberry
+from sqlalchemy import column, select, table
 from strawberry import relay
 from strawberry.types import Info
 
@@ -23,7 +24,7 @@ from bocage.core.api import (
     mutate,
 )
 from bocage.plugins.surveys import models as sm
-from bocage.plugins.surveys import store
+from bocage.plugins.surveys import publication, store
 from bocage.plugins.surveys.definition import QuestionSpec, check_questions
 from bocage.plugins.surveys.inputs import (
     CreateSurveyInput,
@@ -43,15 +44,26 @@ from bocage.plugins.surveys.types import (
     errors_of,
 )
 
-#: The stakeholder kinds of the core's domain, which a survey's audience names.
-STAKEHOLDER_KINDS = (
-    "commune_administration",
-    "enterprise",
-    "association",
-    "citizen_initiative",
-    "public_body",
-)
+STAKEHOLDER_KINDS = sm.STAKEHOLDER_KINDS
 NIS = re.compile(r"^\d{5}$")
+
+
+#: The core's contacts, read through the contract (their organisation only).
+CONTACT = table("contact", column("id"), column("stakeholder_id"), column("deleted_at"))
+
+
+def _key_of(raw: str, type_name: str, field: str) -> int:
+    try:
+        gid = relay.GlobalID.from_id(str(raw))
+        if gid.type_name != type_name:
+            raise ValueError
+        return int(gid.node_id)
+    except Exception:
+        raise Invalid(Code.INVALID, f"{raw!r} is not the ID of a {type_name}", field) from None
+
+
+def _gid(type_name: str, key: int | None) -> strawberry.ID | None:
+    return strawberry.ID(relay.to_base64(type_name, key)) if key is not None else None
 
 
 # -- manager mutations ------------------------------------------------------------------------
@@ -75,6 +87,47 @@ def _check_dates(opens_on: dt.date | None, closes_on: dt.date | None) -> None:
         raise Invalid(
             Code.INVALID, f"closesOn {closes_on} is before opensOn {opens_on}", "closesOn"
         )
+
+
+def _check_options(
+    anonymous: bool,
+    allow_edit: bool,
+    quotas: list[dict[str, Any]],
+    specs: list[QuestionSpec] | list[sm.Question],
+) -> None:
+    """Edits until close need an attributed survey; quotas name real segments, once each,
+    and an anonymous survey counts them through the question declaring the segment."""
+    if allow_edit and anonymous:
+        raise Invalid(
+            Code.INVALID,
+            "allowEdit needs an attributed survey (anonymous: false): nothing may lead from "
+            "a token back to an anonymous response",
+            "allowEdit",
+        )
+    seen = set()
+    for index, quota in enumerate(quotas):
+        where = f"quotas[{index}]"
+        segment, value = quota["segment"], quota["value"]
+        if (segment, value) in seen:
+            raise Invalid(Code.DUPLICATE, f"two quotas for {segment} {value!r}", where)
+        seen.add((segment, value))
+        if quota["limit"] < 1:
+            raise Invalid(Code.INVALID, "a quota's limit is at least 1", where)
+        if segment == sm.Segment.STAKEHOLDER_KIND and value not in STAKEHOLDER_KINDS:
+            raise Invalid(
+                Code.INVALID,
+                f"{value!r} is not a stakeholder kind ({', '.join(STAKEHOLDER_KINDS)})",
+                where,
+            )
+        if segment == sm.Segment.COMMUNE and not NIS.match(value):
+            raise Invalid(Code.INVALID, f"{value!r} is not a NIS code (5 digits)", where)
+        if anonymous and not any(q.segment == segment for q in specs):
+            raise Invalid(
+                Code.INVALID,
+                f"an anonymous survey counts a quota on {segment} through the answers: add a "
+                f"single choice question declaring `segment: {sm.Segment(segment).name}`",
+                where,
+            )
 
 
 def _specs(questions: list[SurveyQuestionInput]) -> list[QuestionSpec]:
@@ -131,9 +184,18 @@ async def _transition(
                 f"{', '.join(sorted(s.value for s in TRANSITIONS[target]))})",
                 "id",
             )
+        was = sm.SurveyStatus(survey.status)
         survey.status = target.value
         await session.flush()
-        return Change(row=survey, action=target.value, changes=column_changes(survey))
+        changes = column_changes(survey)
+        if target is sm.SurveyStatus.OPEN:
+            await publication.unpublish(session, survey.id)
+        elif was is sm.SurveyStatus.OPEN:
+            if survey.anonymous:
+                await publication.reshuffle(session, survey.id)
+            k = info.context.host.plugin_settings("surveys").min_cell_size
+            changes["published_cells"] = {"after": await publication.publish(session, survey, k)}
+        return Change(row=survey, action=target.value, changes=changes)
 
     return _payload(
         await mutate(
@@ -155,6 +217,8 @@ class SurveyMutation:
             _check_audience(input.audience_kinds, input.audience_communes)
             _check_dates(input.opens_on, input.closes_on)
             specs = _specs(input.questions)
+            quotas = [q.as_json() for q in input.quotas]
+            _check_options(input.anonymous, input.allow_edit, quotas, specs)
             survey = sm.Survey(
                 title=title,
                 intro=intro,
@@ -165,6 +229,8 @@ class SurveyMutation:
                 audience_communes=sorted(set(input.audience_communes)),
                 opens_on=input.opens_on,
                 closes_on=input.closes_on,
+                allow_edit=input.allow_edit,
+                quotas=quotas,
             )
             session.add(survey)
             await session.flush()
@@ -203,11 +269,12 @@ class SurveyMutation:
                 survey.title = _title(input.title, "title", required=True)
             if given(input.intro):
                 survey.intro = _title(input.intro, "intro", required=False)
-            for name in ("anonymous", "public"):
+            for name in ("anonymous", "public", "allow_edit"):
                 value = getattr(input, name)
                 if given(value):
                     if value is None:
-                        raise Invalid(Code.REQUIRED, f"{name} cannot be null", name)
+                        field = "allowEdit" if name == "allow_edit" else name
+                        raise Invalid(Code.REQUIRED, f"{field} cannot be null", field)
                     if name == "anonymous" and value != survey.anonymous:
                         if await store.response_count(session, survey.id):
                             raise Invalid(
@@ -223,6 +290,10 @@ class SurveyMutation:
                 survey.audience_kinds = sorted(set(kinds))
             if communes is not None:
                 survey.audience_communes = sorted(set(communes))
+            if given(input.quotas):
+                if input.quotas is None:
+                    raise Invalid(Code.REQUIRED, "quotas cannot be null: send []", "quotas")
+                survey.quotas = [q.as_json() for q in input.quotas]
             if given(input.opens_on):
                 survey.opens_on = input.opens_on
             if given(input.closes_on):
@@ -238,6 +309,11 @@ class SurveyMutation:
                     "after": {"version": number, "keys": [s.key for s in specs]}
                 }
                 survey.updated_at = dt.datetime.now(dt.UTC)
+                current: list[Any] = specs
+            else:
+                question_set = await store.current_set(session, survey.id)
+                current = await store.questions_of(session, question_set.id) if question_set else []
+            _check_options(survey.anonymous, survey.allow_edit, survey.quotas or [], current)
             await session.flush()
             return Change(row=survey, action="updated", changes=changes)
 
@@ -294,29 +370,49 @@ class SurveyMutation:
                 raise Invalid(Code.INVALID, "an archived survey takes no invitations", "survey")
             if not 0 <= input.count <= 10_000:
                 raise Invalid(Code.INVALID, "count must be 0 to 10000", "count")
-            targets: list[tuple[int | None, str | None]] = [(None, None)] * input.count
+            targets: list[tuple[int | None, int | None]] = [(None, None)] * input.count
             for raw in input.stakeholders:
-                try:
-                    gid = relay.GlobalID.from_id(str(raw))
-                    if gid.type_name != "Stakeholder":
-                        raise ValueError
-                    targets.append((int(gid.node_id), str(raw)))
-                except Exception:
+                targets.append((_key_of(raw, "Stakeholder", "stakeholders"), None))
+            contacts = [_key_of(raw, "Contact", "contacts") for raw in input.contacts]
+            if contacts:
+                # A contact's organisation is invited with them (its kind and communes are
+                # the response's segments).
+                found = dict(
+                    (
+                        await session.execute(
+                            select(CONTACT.c.id, CONTACT.c.stakeholder_id).where(
+                                CONTACT.c.id.in_(contacts), CONTACT.c.deleted_at.is_(None)
+                            )
+                        )
+                    ).all()
+                )
+                missing = [c for c in contacts if c not in found]
+                if missing:
                     raise Invalid(
-                        Code.INVALID, f"{raw!r} is not the ID of a Stakeholder", "stakeholders"
-                    ) from None
+                        Code.NOT_FOUND, f"{len(missing)} contacts do not exist", "contacts"
+                    )
+                targets += [(found[c], c) for c in contacts]
             if not targets:
-                raise Invalid(Code.REQUIRED, "invite at least one stakeholder or token", "count")
-            for stakeholder_id, raw in targets:
+                raise Invalid(
+                    Code.REQUIRED, "invite at least one stakeholder, contact or token", "count"
+                )
+            for stakeholder_id, contact_id in targets:
                 token = secrets.token_urlsafe(24)
                 session.add(
                     sm.Invitation(
                         survey_id=survey.id,
                         token_hash=store.token_hash(token),
                         stakeholder_id=stakeholder_id,
+                        contact_id=contact_id,
                     )
                 )
-                issued.append(SurveyInvitationToken(token=token, stakeholder=raw))
+                issued.append(
+                    SurveyInvitationToken(
+                        token=token,
+                        stakeholder=_gid("Stakeholder", stakeholder_id),
+                        contact=_gid("Contact", contact_id),
+                    )
+                )
             try:
                 await session.flush()
             except Exception:

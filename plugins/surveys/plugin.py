@@ -58,3 +58,12 @@ def bocage_seed() -> Seeder:
     from bocage.plugins.surveys.seed import seed
 
     return seed
+
+
+@hookimpl(optionalhook=True)
+def bocage_datasets() -> list[object]:
+    """The suppressed results of closed surveys, in the open-data catalogue (only called when
+    the open-data plugin is loaded)."""
+    from bocage.plugins.surveys.publication import survey_datasets
+
+    return list(survey_datasets())

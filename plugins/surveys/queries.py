@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import String, cast, or_, select
 from strawberry import relay
 from strawberry.types import Info
 
@@ -30,7 +30,9 @@ from bocage.plugins.surveys.types import (
     SurveyCrossTabCell,
     SurveyInvitationDraft,
     SurveyInvitationStatus,
+    SurveyResponse,
     SurveyResults,
+    SurveySegment,
     SurveyStatus,
     is_manager,
     require_manager,
@@ -40,6 +42,15 @@ from bocage.plugins.surveys.types import (
 # -- queries ----------------------------------------------------------------------------------
 
 NEWEST_FIRST = Ordering((SortKey(sm.Survey.id, descending=True),))
+#: Responses by their random key: an order that says nothing about when they came.
+BY_KEY = Ordering((SortKey(sm.Response.id, descending=False),))
+
+
+def _audience_includes(audience: Any, value: str) -> Any:
+    """The audience list (JSON) names ``value``, or is empty (everyone). ``value`` was checked
+    against a closed vocabulary or digits, so it is safe in the pattern on every engine."""
+    text = cast(audience, String)
+    return or_(text == "[]", text.like(f'%"{value}"%'))
 
 
 def survey_key(value: str, field: str = "id") -> int:
@@ -67,10 +78,32 @@ class SurveyQuery:
         first: int | None = None,
         after: str | None = None,
         status: SurveyStatus | None = None,  # type: ignore[valid-type]
+        audience_kind: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only surveys for this stakeholder kind (or for every kind)."
+            ),
+        ] = None,
+        commune: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only surveys for this commune's NIS code (or for every commune)."
+            ),
+        ] = None,
     ) -> Connection[Survey]:
         query = select(sm.Survey)
         if status is not None:
             query = query.where(sm.Survey.status == status.value)
+        if audience_kind is not None:
+            if audience_kind not in sm.STAKEHOLDER_KINDS:
+                raise BadInput(
+                    f"audienceKind: one of {', '.join(sm.STAKEHOLDER_KINDS)}", field="audienceKind"
+                )
+            query = query.where(_audience_includes(sm.Survey.audience_kinds, audience_kind))
+        if commune is not None:
+            if not (len(commune) == 5 and commune.isdigit()):
+                raise BadInput("commune: a NIS code (5 digits, e.g. 64034)", field="commune")
+            query = query.where(_audience_includes(sm.Survey.audience_communes, commune))
         if not is_manager(info):
             query = query.where(sm.Survey.status != sm.SurveyStatus.DRAFT.value)
         return await paginate(
@@ -110,11 +143,27 @@ class SurveyQuery:
                 select(sm.Survey).where(sm.Survey.id == invitation.survey_id)
             )
         ).scalar_one()
-        draft = (invitation.draft_answers or {}).get("answers") or []
+        draft = [
+            AnswerValue.from_json(a) for a in (invitation.draft_answers or {}).get("answers") or []
+        ]
+        if invitation.submitted and not draft and not survey.anonymous:
+            # An attributed response, to change until close: the invitee's own answers.
+            response_id = (
+                await info.context.execute(
+                    select(sm.Attribution.response_id).where(
+                        sm.Attribution.invitation_id == invitation.id
+                    )
+                )
+            ).scalar_one_or_none()
+            if response_id is not None:
+                draft = (await store.answers_of(Reader(info), [response_id])).get(response_id, [])
         return SurveyInvitationDraft(
             survey=Survey.from_row(survey),
             submitted=invitation.submitted,
-            answers=[SurveyAnswer.of(AnswerValue.from_json(a)) for a in draft],
+            editable=invitation.submitted
+            and store.editable(survey)
+            and survey.status == sm.SurveyStatus.OPEN.value,
+            answers=[SurveyAnswer.of(a) for a in draft],
         )
 
     @strawberry.field(
@@ -142,19 +191,29 @@ class SurveyQuery:
         return results_of(result)
 
     @strawberry.field(
-        description="One choice question broken down by the answers to another (e.g. the "
-        "respondent's kind of organisation or commune), counted in the database; same access "
-        "and suppression rules as `surveyResults`.",
+        description="One choice question broken down by the answers to another (`by`) or by "
+        "the respondents' `segment` (stakeholder kind or commune: from the invitation of an "
+        "attributed response, from the question declaring the segment otherwise), counted in "
+        "the database; same access and suppression rules as `surveyResults`, suppression "
+        "running along both groups and options.",
         metadata=cost(5, items=20),
     )
     async def survey_cross_tab(
-        self, info: Info, id: strawberry.ID, question: str, by: str, public: bool = False
+        self,
+        info: Info,
+        id: strawberry.ID,
+        question: str,
+        by: str | None = None,
+        segment: SurveySegment | None = None,  # type: ignore[valid-type]
+        public: bool = False,
     ) -> list[SurveyCrossTabCell]:
         survey = await visible_survey(info, id)
         if not is_manager(info):
             public = True
             if survey.status not in (sm.SurveyStatus.CLOSED.value, sm.SurveyStatus.ARCHIVED.value):
                 raise BadInput("results are public once the survey is closed", field="id")
+        if (by is None) == (segment is None):
+            raise BadInput("give either `by` (a question's key) or `segment`", field="by")
         reader = Reader(info)
         question_set = await store.current_set(reader, survey.id)
         rows = await store.questions_of(reader, question_set.id) if question_set else []
@@ -165,17 +224,57 @@ class SurveyQuery:
             sm.QuestionType.SCALE.value,
         )
         for name, key in (("question", question), ("by", by)):
-            if key not in by_key or by_key[key].type not in tabulable:
+            if key is not None and (key not in by_key or by_key[key].type not in tabulable):
                 raise BadInput(
                     f"{name}: {key!r} is not a single choice, multiple choice or scale question "
                     "of this survey",
                     field=name,
                 )
+        if by is not None:
+            groups = res.answer_values(survey.id, by)
+            by_options = [o["value"] for o in by_key[by].options]
+            by_options += ["other"] if by_key[by].allow_other else []
+        else:
+            kind = sm.Segment(segment.value)
+            declaring = next((q for q in rows if q.segment == kind.value), None)
+            groups = res.segment_values(
+                survey.id,
+                kind,
+                anonymous=survey.anonymous,
+                question_key=declaring.key if declaring else None,
+            )
+            if groups is None:
+                raise BadInput(
+                    f"this anonymous survey does not ask the respondents' {kind.value}: add a "
+                    f"single choice question with `segment: {kind.name}`",
+                    field="segment",
+                )
+            by_options = (
+                [o["value"] for o in declaring.options]
+                if declaring
+                else list(sm.STAKEHOLDER_KINDS)
+                if kind is sm.Segment.STAKEHOLDER_KIND
+                else list(survey.audience_communes or [])
+            )
         k = info.context.host.plugin_settings("surveys").min_cell_size
         cells = await res.cross_tab(
-            reader, survey.id, by_key[question], by_key[by], public=public, k=k
+            reader, survey.id, by_key[question], groups, by_options, public=public, k=k
         )
         return [SurveyCrossTabCell(**vars(c)) for c in cells]
+
+    @strawberry.field(
+        description="A survey's responses with their answers (permission surveys:manage: "
+        "free text and attributed answers are personal data).",
+        metadata=cost(1),
+    )
+    async def survey_responses(
+        self, info: Info, survey: strawberry.ID, first: int | None = None, after: str | None = None
+    ) -> Connection[SurveyResponse]:
+        require_manager(info)
+        query = select(sm.Response).where(sm.Response.survey_id == survey_key(survey, "survey"))
+        return await paginate(
+            info.context, query, BY_KEY, first=first, after=after, to_node=SurveyResponse.from_row
+        )
 
     @strawberry.field(
         description="The invitations of a survey, e.g. `pending: true` for whom to remind "
@@ -199,6 +298,11 @@ class SurveyQuery:
                 stakeholder=(
                     strawberry.ID(relay.to_base64("Stakeholder", row.stakeholder_id))
                     if row.stakeholder_id
+                    else None
+                ),
+                contact=(
+                    strawberry.ID(relay.to_base64("Contact", row.contact_id))
+                    if row.contact_id
                     else None
                 ),
                 submitted=row.submitted,

@@ -10,9 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import String, and_, cast, column, func, select, table, union_all
 
-from bocage.plugins.surveys.models import Answer, Question, QuestionType, Response
+from bocage.plugins.surveys.models import (
+    Answer,
+    Attribution,
+    Invitation,
+    Question,
+    QuestionType,
+    Response,
+    Segment,
+)
+from bocage.plugins.surveys.suppression import suppress_table
 
 
 @dataclass
@@ -121,6 +130,19 @@ async def compute(
         ).all()
     }
     medians = await _medians(session, in_survey, numeric_types)
+    # Dates: how many per month ("2027-03"), from the ISO text both engines give a date.
+    month = func.substr(cast(Answer.day, String), 1, 7)
+    months: dict[str, list[str]] = {}
+    for key, value, n in (
+        await session.execute(
+            select(Question.key, month, func.count())
+            .where(in_survey, Answer.day.is_not(None))
+            .group_by(Question.key, month)
+            .order_by(Question.key, month)
+        )
+    ).all():
+        months.setdefault(key, []).append(value)
+        counts[(key, "", value)] = (n, None)
     texts: dict[str, list[str]] = {}
     if with_texts:
         rows = await session.execute(
@@ -134,9 +156,11 @@ async def compute(
     results = []
     for q in questions:
         qtype = QuestionType(q.type)
+        if qtype is QuestionType.SECTION:
+            continue  # a heading: nothing to count
         rows = [r["value"] for r in q.rows] if qtype is QuestionType.MATRIX else [""]
         n = per_question.get(q.key, 0)
-        options = [o["value"] for o in q.options]
+        options = [o["value"] for o in q.options] + months.get(q.key, [])
         if q.allow_other:
             options.append("other")
         cells: list[Cell] = []
@@ -215,26 +239,26 @@ async def _medians(session: Any, in_survey: Any, numeric_types: list[str]) -> di
 
 
 def suppress(cells: list[Cell], total: int, k: int) -> None:
-    """Withhold every count under ``k`` (zero is shown: it names nobody); when a single cell
-    of the group is withheld, withhold the next smallest too, so that ``total`` minus the
-    others cannot reveal it. A group whose total is under ``k`` is withheld whole."""
-    if total < k:
-        hidden = [c for c in cells if c.count]
-    else:
-        hidden = [c for c in cells if c.count and c.count < k]
-        if len(hidden) == 1:
-            others = sorted(
-                (c for c in cells if c.count and c not in hidden), key=lambda c: c.count or 0
-            )
-            hidden.extend(others[:1])
-    for cell in hidden:
-        cell.count = cell.percent = cell.mean_position = None
-        cell.suppressed = True
+    """Withhold the cells of one group (a question, a matrix row) whose ``total`` respondents
+    are public: every count under ``k`` (zero is shown: it names nobody) and complements, so
+    that the total cannot reveal a withheld count (see :mod:`.suppression`)."""
+    hidden = suppress_table(
+        [[c.count or 0 for c in cells]], k, column_totals=False, row_bases=[total]
+    )
+    for _, index in hidden:
+        _withhold(cells[index])
+
+
+def _withhold(cell: Any) -> None:
+    cell.count = cell.percent = None
+    if hasattr(cell, "mean_position"):
+        cell.mean_position = None
+    cell.suppressed = True
 
 
 @dataclass
 class CrossCell:
-    """Respondents who chose ``by_option`` for the "by" question and ``option`` for the other."""
+    """Respondents of segment ``by_option`` who chose ``option``."""
 
     by_option: str
     option: str
@@ -243,81 +267,133 @@ class CrossCell:
     suppressed: bool = False
 
 
+#: The core's tables, read through the contract (no import of private models).
+_stakeholder = table("stakeholder", column("id"), column("kind"))
+_stakeholder_commune = table("stakeholder_commune", column("stakeholder_id"), column("commune_id"))
+_commune = table("commune", column("id"), column("nis_code"))
+
+
+def answer_values(survey_id: int, key: str) -> Any:
+    """``(response_id, value)`` of every choice made in question ``key`` of the survey (any
+    version): a subquery to group or join on."""
+    return (
+        select(Answer.response_id.label("response_id"), Answer.choice.label("value"))
+        .join(Response, Response.id == Answer.response_id)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Response.survey_id == survey_id, Question.key == key, Answer.choice.is_not(None))
+    )
+
+
+def segment_values(
+    survey_id: int, segment: Segment, *, anonymous: bool, question_key: str | None
+) -> Any | None:
+    """``(response_id, value)``: each response's segment. An attributed response takes it
+    from its invitation's organisation (its kind, or each commune it acts in); an anonymous
+    one (or one given through the public link) from the question declaring the segment, if
+    any. ``None`` when the survey has no way to know it."""
+    declared = (
+        answer_values(survey_id, question_key).subquery() if question_key is not None else None
+    )
+    if anonymous:
+        return select(declared.c.response_id, declared.c.value) if declared is not None else None
+    invited = (
+        select(Attribution.response_id.label("response_id"))
+        .join(Invitation, Invitation.id == Attribution.invitation_id)
+        .join(Response, Response.id == Attribution.response_id)
+        .where(Response.survey_id == survey_id)
+    )
+    if segment is Segment.STAKEHOLDER_KIND:
+        from_invitation = invited.add_columns(_stakeholder.c.kind.label("value")).join(
+            _stakeholder, _stakeholder.c.id == Invitation.stakeholder_id
+        )
+    else:
+        from_invitation = (
+            invited.add_columns(_commune.c.nis_code.label("value"))
+            .join(
+                _stakeholder_commune,
+                _stakeholder_commune.c.stakeholder_id == Invitation.stakeholder_id,
+            )
+            .join(_commune, _commune.c.id == _stakeholder_commune.c.commune_id)
+        )
+    if declared is None:
+        return from_invitation
+    self_declared = select(declared.c.response_id, declared.c.value).where(
+        declared.c.response_id.not_in(select(Attribution.response_id))
+    )
+    return union_all(from_invitation, self_declared)
+
+
 async def cross_tab(
     session: Any,
     survey_id: int,
     question: Question,
-    by: Question,
+    by: Any,
+    by_options: list[str],
     *,
     public: bool,
     k: int,
 ) -> list[CrossCell]:
-    """``question`` broken down by the answers to ``by`` (say, the respondent's kind of
-    organisation or commune), counted in the database; percentages are of each ``by`` group."""
-    from sqlalchemy.orm import aliased
-
-    answer, by_answer = aliased(Answer), aliased(Answer)
-    asked, by_question = aliased(Question), aliased(Question)
-    joined = (
-        select(by_answer.choice, answer.choice, func.count(func.distinct(answer.response_id)))
-        .select_from(answer)
-        .join(Response, Response.id == answer.response_id)
-        .join(asked, asked.id == answer.question_id)
-        .join(by_answer, by_answer.response_id == answer.response_id)
-        .join(by_question, by_question.id == by_answer.question_id)
-        .where(
-            Response.survey_id == survey_id,
-            asked.key == question.key,
-            by_question.key == by.key,
-            answer.choice.is_not(None),
-            by_answer.choice.is_not(None),
-        )
-        .group_by(by_answer.choice, answer.choice)
+    """``question`` broken down by ``by``, a ``(response_id, value)`` select (the answers to
+    another question, or the respondents' segments), counted in the database; percentages
+    are of each ``by`` group. Publicly, small cells are withheld with their complements
+    along both rows (groups) and columns (options), whose totals are public elsewhere."""
+    asked = answer_values(survey_id, question.key).subquery()
+    groups = by.subquery()
+    both = asked.join(groups, groups.c.response_id == asked.c.response_id)
+    counts = {
+        (b, o): n
+        for b, o, n in (
+            await session.execute(
+                select(
+                    groups.c.value, asked.c.value, func.count(func.distinct(asked.c.response_id))
+                )
+                .select_from(both)
+                .group_by(groups.c.value, asked.c.value)
+            )
+        ).all()
+    }
+    bases = dict(
+        (
+            await session.execute(
+                select(groups.c.value, func.count(func.distinct(asked.c.response_id)))
+                .select_from(both)
+                .group_by(groups.c.value)
+            )
+        ).all()
     )
-    counts = {(b, o): n for b, o, n in (await session.execute(joined)).all()}
-    groups = (
-        select(by_answer.choice, func.count(func.distinct(answer.response_id)))
-        .select_from(answer)
-        .join(Response, Response.id == answer.response_id)
-        .join(asked, asked.id == answer.question_id)
-        .join(by_answer, by_answer.response_id == answer.response_id)
-        .join(by_question, by_question.id == by_answer.question_id)
-        .where(
-            Response.survey_id == survey_id,
-            asked.key == question.key,
-            by_question.key == by.key,
-            answer.choice.is_not(None),
-            by_answer.choice.is_not(None),
-        )
-        .group_by(by_answer.choice)
+    column_bases = dict(
+        (
+            await session.execute(
+                select(asked.c.value, func.count(func.distinct(asked.c.response_id)))
+                .select_from(both)
+                .group_by(asked.c.value)
+            )
+        ).all()
     )
-    bases = dict((await session.execute(groups)).all())
-    by_options = [o["value"] for o in by.options] + (["other"] if by.allow_other else [])
+    by_options = list(dict.fromkeys([*by_options, *sorted(str(b) for b in bases)]))
     options = [o["value"] for o in question.options] + (["other"] if question.allow_other else [])
-    cells: list[CrossCell] = []
-    for by_option in by_options:
-        base = bases.get(by_option, 0)
-        group = [
-            Cell(
-                option=option,
-                row=by_option,
-                count=counts.get((by_option, option), 0),
-                percent=(
-                    round(100 * counts.get((by_option, option), 0) / base, 2) if base else None
-                ),
-            )
-            for option in options
-        ]
-        if public:
-            suppress(group, base, k)
-        cells.extend(
-            CrossCell(
-                by_option=by_option,
-                option=c.option,
-                count=c.count,
-                percent=c.percent,
-                suppressed=c.suppressed,
-            )
-            for c in group
+    grid = [[counts.get((b, o), 0) for o in options] for b in by_options]
+    hidden: set[tuple[int, int]] = set()
+    if public:
+        hidden = suppress_table(
+            grid,
+            k,
+            column_totals=True,
+            row_bases=[bases.get(b, 0) for b in by_options],
+            column_bases=[column_bases.get(o, 0) for o in options],
         )
+    cells: list[CrossCell] = []
+    for r, by_option in enumerate(by_options):
+        base = bases.get(by_option, 0)
+        for c, option in enumerate(options):
+            count = grid[r][c]
+            cell = CrossCell(
+                by_option=by_option,
+                option=option,
+                count=count,
+                percent=round(100 * count / base, 2) if base else None,
+            )
+            if (r, c) in hidden:
+                _withhold(cell)
+            cells.append(cell)
     return cells

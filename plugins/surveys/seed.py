@@ -1,5 +1,6 @@
-"""Demo data: the associations' needs survey (closed, with results) and the businesses'
-survey campaign (open), each with a few dozen generated responses."""
+"""Demo data: the associations' needs survey (anonymous, closed, its results published) and
+the businesses' survey campaign (attributed: invitations to the demo enterprises, most of
+them answered, the others to remind), each with a few dozen generated responses."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import datetime as dt
 import random
 from typing import Any
 
+from sqlalchemy import JSON, column, select, table
+
 from bocage.core.api import SeedOptions
 from bocage.plugins.surveys import models as sm
-from bocage.plugins.surveys import store
+from bocage.plugins.surveys import publication, store
 from bocage.plugins.surveys.definition import AnswerValue, QuestionSpec, check_questions
 
 T = sm.QuestionType
@@ -26,6 +29,19 @@ def _o(*pairs: tuple[str, str]) -> list[dict[str, Any]]:
 AGREE = _o(
     ("1", "Pas du tout"), ("2", "Peu"), ("3", "Moyennement"), ("4", "Assez"), ("5", "Tout à fait")
 )
+
+
+def _commune_question(communes: list[tuple[str, str]]) -> QuestionSpec:
+    """The respondent's commune, declared (anonymous results are broken down by it)."""
+    return QuestionSpec(
+        "commune",
+        T.SINGLE_CHOICE,
+        _l("Dans quelle commune votre association est-elle active ?", "In welke gemeente?"),
+        required=True,
+        options=[{"value": nis, "label": _l(name)} for nis, name in communes],
+        segment=sm.Segment.COMMUNE.value,
+    )
+
 
 ASSOCIATIONS = [
     QuestionSpec(
@@ -67,6 +83,12 @@ ASSOCIATIONS = [
             ("tools", "Outils collaboratifs"),
         ),
         show_if={"question": "web_training", "operator": "not_equals", "values": ["no"]},
+    ),
+    QuestionSpec(
+        "collective_intelligence",
+        T.SCALE,
+        _l("Connaissez-vous les méthodes d'intelligence collective ?"),
+        options=AGREE,
     ),
     QuestionSpec(
         "tools",
@@ -141,67 +163,122 @@ def _answer(spec: QuestionSpec, rng: random.Random) -> AnswerValue | None:
     return a
 
 
+def _shown(answers: list[AnswerValue]) -> list[AnswerValue]:
+    """Leave out the answers the skip rules hide."""
+    chosen = {a.question: a.choices for a in answers}
+    return [
+        a
+        for a in answers
+        if not (a.question == "breakfast_date" and chosen.get("breakfast") != ["yes"])
+        and not (a.question == "training_topics" and chosen.get("web_training") == ["no"])
+    ]
+
+
 async def _survey(
     session: Any,
     title: dict[str, str],
     kinds: list[str],
     questions: list[QuestionSpec],
-    responses: int,
-    rng: random.Random,
     *,
-    status: sm.SurveyStatus,
+    anonymous: bool,
     public: bool,
-) -> None:
+    allow_edit: bool = False,
+) -> sm.Survey:
     check_questions(questions)
     survey = sm.Survey(
         title=title,
         intro={"fr": "Quelques minutes suffisent."},
         status=sm.SurveyStatus.OPEN.value,
-        anonymous=True,
+        anonymous=anonymous,
         public=public,
+        allow_edit=allow_edit,
         audience_kinds=kinds,
         audience_communes=[],
+        quotas=[],
     )
     session.add(survey)
     await session.flush()
     await store.replace_questions(session, survey, questions)
-    for _ in range(responses):
-        answers = [a for spec in questions if (a := _answer(spec, rng)) is not None]
-        shown = [
-            a
-            for a in answers
-            if a.question != "breakfast_date"
-            or any(b.question == "breakfast" and b.choices == ["yes"] for b in answers)
-        ]
-        if any(a.question == "web_training" and a.choices == ["no"] for a in shown):
-            shown = [a for a in shown if a.question != "training_topics"]
-        errors = await store.submit(session, survey, None, shown)
+    return survey
+
+
+async def _answer_all(
+    session: Any,
+    survey: sm.Survey,
+    questions: list[QuestionSpec],
+    invitations: list[sm.Invitation | None],
+    rng: random.Random,
+) -> None:
+    for invitation in invitations:
+        answers = _shown([a for spec in questions if (a := _answer(spec, rng)) is not None])
+        errors = await store.submit(session, survey, invitation, answers)
         assert not errors, [e.message for e in errors]
-    survey.status = status.value
 
 
 async def seed(session: Any, options: SeedOptions) -> None:
+    from bocage.plugins.surveys.plugin import SurveysSettings
+
     rng = random.Random(2026)
     count = max(10, round(40 * options.scale))
-    await _survey(
+    commune = table("commune", column("nis_code"), column("name", JSON))
+    communes = [
+        (nis, (name or {}).get("fr") or nis)
+        for nis, name in (
+            await session.execute(
+                select(commune.c.nis_code, commune.c.name).order_by(commune.c.nis_code).limit(6)
+            )
+        ).all()
+    ]
+    questions = ([_commune_question(communes)] if len(communes) >= 2 else []) + ASSOCIATIONS
+    needs = await _survey(
         session,
         _l("Besoins des associations", "Noden van de verenigingen"),
         ["association"],
-        ASSOCIATIONS,
-        count,
-        rng,
-        status=sm.SurveyStatus.CLOSED,
+        questions,
+        anonymous=True,
         public=True,
     )
+    await _answer_all(session, needs, questions, [None] * count, rng)
+    # Closed as the closing mutation does: storage order erased, results published.
+    needs.status = sm.SurveyStatus.CLOSED.value
+    await publication.reshuffle(session, needs.id)
+    k = SurveysSettings(_env_prefix="BOCAGE_SURVEYS_").min_cell_size  # type: ignore[call-arg]
+    await publication.publish(session, needs, k)
     options.progress("surveys", 1, 2)
-    await _survey(
+
+    campaign = await _survey(
         session,
         _l("Campagne d'enquête auprès des entreprises"),
         ["enterprise"],
         BUSINESSES,
-        count,
-        rng,
-        status=sm.SurveyStatus.OPEN,
+        anonymous=False,
         public=False,
+        allow_edit=True,
     )
+    stakeholder = table("stakeholder", column("id"), column("kind"))
+    enterprises = (
+        (
+            await session.execute(
+                select(stakeholder.c.id)
+                .where(stakeholder.c.kind == "enterprise")
+                .order_by(stakeholder.c.id)
+                .limit(count)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    invitations = []
+    for key in enterprises:
+        invitation = sm.Invitation(
+            survey_id=campaign.id,
+            # A token nobody holds (the demo prints none): only the hash is ever stored.
+            token_hash=store.token_hash(sm.random_key()),
+            stakeholder_id=key,
+        )
+        session.add(invitation)
+        invitations.append(invitation)
+    await session.flush()
+    answered = invitations[: len(invitations) * 3 // 4]  # the others are to be reminded
+    await _answer_all(session, campaign, BUSINESSES, list(answered), rng)
     options.progress("surveys", 2, 2)

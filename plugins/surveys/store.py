@@ -84,6 +84,7 @@ async def replace_questions(session: Any, survey: sm.Survey, specs: list[Questio
                 min_value=spec.min_value,
                 max_value=spec.max_value,
                 show_if=spec.show_if,
+                segment=spec.segment,
             )
         )
     await session.flush()
@@ -128,11 +129,124 @@ async def answering_target(
         raise Invalid(
             Code.INVALID, f"the survey is not open for answers: it is {survey.status}{when}"
         )
-    if invitation is not None and invitation.submitted:
+    if invitation is not None and invitation.submitted and not editable(survey):
         raise Invalid(
             Code.DUPLICATE, "a response was already submitted with this invitation", "token"
         )
     return survey, invitation
+
+
+def editable(survey: sm.Survey) -> bool:
+    """Whether invitees may submit again until the survey closes (attributed surveys only:
+    nothing leads from a token to an anonymous response)."""
+    return survey.allow_edit and not survey.anonymous
+
+
+async def lock_survey(session: Any, survey_id: int) -> None:
+    """Hold the survey's row until the transaction ends (quotas must not be overrun by
+    concurrent responses): ``FOR UPDATE`` on PostgreSQL, the write lock on SQLite (a no-op
+    update that leaves ``updated_at`` as it is)."""
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await session.execute(
+            select(sm.Survey.id).where(sm.Survey.id == survey_id).with_for_update()
+        )
+    else:
+        await session.execute(
+            update(sm.Survey)
+            .where(sm.Survey.id == survey_id)
+            .values(id=sm.Survey.id, updated_at=sm.Survey.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def segment_question(questions: list[Any], segment: str) -> Any | None:
+    return next((q for q in questions if q.segment == segment), None)
+
+
+async def quota_fill(session: Any, survey: sm.Survey, *, excluding: str | None = None) -> list[int]:
+    """How many responses count against each of the survey's quotas (one GROUP BY per
+    segment), leaving out the response ``excluding`` (being replaced)."""
+    from bocage.plugins.surveys.results import segment_values
+
+    question_set = await current_set(session, survey.id)
+    questions = await questions_of(session, question_set.id) if question_set else []
+    filled: dict[tuple[str, str], int] = {}
+    for segment in {q["segment"] for q in survey.quotas}:
+        declaring = segment_question(questions, segment)
+        values = segment_values(
+            survey.id,
+            sm.Segment(segment),
+            anonymous=survey.anonymous,
+            question_key=declaring.key if declaring else None,
+        )
+        if values is None:
+            continue
+        values = values.subquery()
+        query = select(values.c.value, func.count(func.distinct(values.c.response_id)))
+        if excluding is not None:
+            query = query.where(values.c.response_id != excluding)
+        for value, n in (await session.execute(query.group_by(values.c.value))).all():
+            filled[(segment, str(value))] = n
+    return [filled.get((q["segment"], q["value"]), 0) for q in survey.quotas]
+
+
+async def respondent_segments(
+    session: Any,
+    survey: sm.Survey,
+    invitation: sm.Invitation | None,
+    questions: list[Any],
+    answers: list[AnswerValue],
+) -> dict[str, set[str]]:
+    """The segments a new response falls in: its invitation's organisation in an attributed
+    survey, else its answer to the question declaring the segment."""
+    from bocage.plugins.surveys.results import _commune, _stakeholder, _stakeholder_commune
+
+    found: dict[str, set[str]] = {}
+    if not survey.anonymous and invitation is not None and invitation.stakeholder_id:
+        kinds = await session.execute(
+            select(_stakeholder.c.kind).where(_stakeholder.c.id == invitation.stakeholder_id)
+        )
+        found[sm.Segment.STAKEHOLDER_KIND.value] = {str(k) for k in kinds.scalars()}
+        communes = await session.execute(
+            select(_commune.c.nis_code)
+            .join(_stakeholder_commune, _stakeholder_commune.c.commune_id == _commune.c.id)
+            .where(_stakeholder_commune.c.stakeholder_id == invitation.stakeholder_id)
+        )
+        found[sm.Segment.COMMUNE.value] = {str(c) for c in communes.scalars()}
+        return found
+    given = {a.question: a for a in answers}
+    for segment in sm.Segment:
+        declaring = segment_question(questions, segment.value)
+        if declaring is not None and declaring.key in given:
+            found[segment.value] = set(given[declaring.key].choices or [])
+    return found
+
+
+async def check_quotas(
+    session: Any,
+    survey: sm.Survey,
+    invitation: sm.Invitation | None,
+    questions: list[Any],
+    answers: list[AnswerValue],
+    *,
+    replacing: str | None,
+) -> None:
+    """Refuse a response whose segment's quota is full."""
+    if not survey.quotas:
+        return
+    await lock_survey(session, survey.id)
+    segments = await respondent_segments(session, survey, invitation, questions, answers)
+    filled = await quota_fill(session, survey, excluding=replacing)
+    for quota, n in zip(survey.quotas, filled, strict=True):
+        if quota["value"] in segments.get(quota["segment"], set()) and n >= quota["limit"]:
+            declaring = segment_question(questions, quota["segment"])
+            raise Invalid(
+                Code.INVALID,
+                f"the quota of {quota['limit']} responses for {quota['segment']} "
+                f"{quota['value']!r} is full: this survey takes no more responses from it",
+                declaring.key if declaring is not None and survey.anonymous else "quota",
+            )
 
 
 async def submit(
@@ -149,6 +263,29 @@ async def submit(
     errors = check_answers(specs, answers, complete=True)
     if errors:
         return errors
+    replacing: str | None = None
+    if invitation is not None and invitation.submitted:
+        # An attributed survey open to edits: the new answers replace the old ones.
+        replacing = (
+            await session.execute(
+                select(sm.Attribution.response_id).where(
+                    sm.Attribution.invitation_id == invitation.id
+                )
+            )
+        ).scalar_one()
+    await check_quotas(session, survey, invitation, rows, answers, replacing=replacing)
+    if replacing is not None:
+        assert invitation is not None
+        invitation.draft_answers = None
+        await session.execute(delete(sm.Answer).where(sm.Answer.response_id == replacing))
+        await session.execute(
+            update(sm.Response)
+            .where(sm.Response.id == replacing)
+            .values(question_set_id=question_set.id, submitted_on=today())
+            .execution_options(synchronize_session=False)
+        )
+        await _insert_answers(session, replacing, rows, specs, answers)
+        return []
     if invitation is not None:
         # One response per token, even when two submissions race.
         claimed = await session.execute(
@@ -168,6 +305,17 @@ async def submit(
     await session.flush()
     if invitation is not None and not survey.anonymous:
         session.add(sm.Attribution(response_id=response.id, invitation_id=invitation.id))
+    await _insert_answers(session, response.id, rows, specs, answers)
+    return []
+
+
+async def _insert_answers(
+    session: Any,
+    response_id: str,
+    rows: list[sm.Question],
+    specs: list[QuestionSpec],
+    answers: list[AnswerValue],
+) -> None:
     by_key = {row.key: (row, spec) for row, spec in zip(rows, specs, strict=True)}
     values = []
     for answer in answers:
@@ -175,7 +323,7 @@ async def submit(
         for value in answer_rows(spec, answer):
             values.append(
                 {
-                    "response_id": response.id,
+                    "response_id": response_id,
                     "question_id": row.id,
                     "row_key": "",
                     "choice": None,
@@ -187,7 +335,6 @@ async def submit(
             )
     if values:
         await session.execute(insert(sm.Answer), values)
-    return []
 
 
 async def response_count(session: Any, survey_id: int) -> int:
@@ -196,3 +343,42 @@ async def response_count(session: Any, survey_id: int) -> int:
             select(func.count()).select_from(sm.Response).where(sm.Response.survey_id == survey_id)
         )
     ).scalar_one()
+
+
+async def answers_of(session: Any, response_ids: list[str]) -> dict[str, list[AnswerValue]]:
+    """The answers of the given responses, back in the shape they were sent (one query)."""
+    if not response_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            sm.Answer.response_id,
+            sm.Question.key,
+            sm.Question.type,
+            sm.Question.position,
+            sm.Answer.row_key,
+            sm.Answer.choice,
+            sm.Answer.number,
+            sm.Answer.day,
+            sm.Answer.free_text,
+        )
+        .join(sm.Question, sm.Question.id == sm.Answer.question_id)
+        .where(sm.Answer.response_id.in_(response_ids))
+        .order_by(sm.Answer.response_id, sm.Question.position, sm.Answer.number, sm.Answer.id)
+    )
+    found: dict[str, dict[str, AnswerValue]] = {}
+    for response_id, key, type_, _, row_key, choice, number, day, text in rows.all():
+        a = found.setdefault(response_id, {}).setdefault(key, AnswerValue(question=key))
+        qtype = sm.QuestionType(type_)
+        if qtype is sm.QuestionType.MATRIX:
+            a.cells = {**(a.cells or {}), row_key: choice}
+        elif qtype is sm.QuestionType.FREE_TEXT:
+            a.text = text
+        elif qtype in (sm.QuestionType.NUMBER, sm.QuestionType.SCALE):
+            a.number = number
+        elif qtype is sm.QuestionType.DATE:
+            a.date = day
+        else:  # choices; rankings come ordered by position
+            a.choices = [*(a.choices or []), choice]
+            if text is not None:
+                a.other = text
+    return {rid: list(by_key.values()) for rid, by_key in found.items()}

@@ -39,6 +39,12 @@ SurveyConditionOperator = strawberry.enum(
     description="How a skip rule compares an earlier answer with its values.",
 )
 
+SurveySegment = strawberry.enum(
+    sm.Segment,
+    name="SurveySegment",
+    description="An audience segment: results are broken down by it, quotas are set on it.",
+)
+
 SurveyErrorCode = error_codes("SurveyErrorCode", "Why a survey mutation failed.")
 
 
@@ -99,6 +105,10 @@ class SurveyQuestion:
     max_length: int | None = strawberry.field(description="Free text.")
     min_value: float | None = strawberry.field(description="Number.")
     max_value: float | None = strawberry.field(description="Number.")
+    segment: SurveySegment | None = strawberry.field(  # type: ignore[valid-type]
+        description="The answer is the respondent's own segment (anonymous cross-tabulations "
+        "and quotas read it)."
+    )
     title, title_translations = translated("title", "The question.", required=True)
     help, help_translations = translated("help", "A hint shown with the question.")
 
@@ -139,7 +149,19 @@ class SurveyQuestion:
             max_length=row.max_length,
             min_value=row.min_value,
             max_value=row.max_value,
+            segment=sm.Segment(row.segment) if row.segment else None,
         )
+
+
+@strawberry.type(description="A quota: the segment takes no more responses once full.")
+class SurveyQuota:
+    segment: SurveySegment  # type: ignore[valid-type]
+    value: str = strawberry.field(description="The stakeholder kind or the commune's NIS code.")
+    limit: int
+    full: bool
+    filled: int | None = strawberry.field(
+        description="Responses counted against it (survey managers only; null for others)."
+    )
 
 
 @strawberry.type(description="A survey: its audience, dates and versioned questions.")
@@ -154,6 +176,10 @@ class Survey:
     audience_communes: list[str] = strawberry.field(description="NIS codes of its communes.")
     opens_on: dt.date | None
     closes_on: dt.date | None
+    allow_edit: bool = strawberry.field(
+        description="Invitees may submit again, replacing their answers, until it closes "
+        "(attributed surveys only)."
+    )
     version: int = strawberry.field(description="Send it back to update (optimistic locking).")
     title, title_translations = translated("title", "The survey's title.", required=True)
     intro, intro_translations = translated("intro", "The text shown before the questions.")
@@ -193,9 +219,35 @@ class Survey:
         found = await store.current_set(Reader(info), self.row.id)
         return found.number if found else 0
 
-    @strawberry.field(description="How many responses were submitted.", metadata=cost(1))
-    async def response_count(self, info: Info) -> int:
-        return await store.response_count(Reader(info), self.row.id)
+    @strawberry.field(
+        description="Quotas per audience segment, and whether each is full.",
+        metadata=cost(1, items=5),
+    )
+    async def quotas(self, info: Info) -> list[SurveyQuota]:
+        if not self.row.quotas:
+            return []
+        filled = await store.quota_fill(Reader(info), self.row)
+        manager = is_manager(info)
+        return [
+            SurveyQuota(
+                segment=sm.Segment(q["segment"]),
+                value=q["value"],
+                limit=q["limit"],
+                full=n >= q["limit"],
+                filled=n if manager else None,
+            )
+            for q, n in zip(self.row.quotas, filled, strict=True)
+        ]
+
+    @strawberry.field(
+        description="How many responses were submitted (null for the public while under the "
+        "minimum cell size: like any count, it would say too much about a few).",
+        metadata=cost(1),
+    )
+    async def response_count(self, info: Info) -> int | None:
+        count = await store.response_count(Reader(info), self.row.id)
+        k = info.context.host.plugin_settings("surveys").min_cell_size
+        return count if count >= k or is_manager(info) else None
 
     @classmethod
     def from_row(cls, row: sm.Survey) -> Survey:
@@ -208,6 +260,7 @@ class Survey:
             audience_communes=list(row.audience_communes or []),
             opens_on=row.opens_on,
             closes_on=row.closes_on,
+            allow_edit=row.allow_edit,
             version=row.version,
         )
 
@@ -282,6 +335,9 @@ class SurveyPayload:
 class SurveyInvitationToken:
     token: str
     stakeholder: strawberry.ID | None
+    contact: strawberry.ID | None = strawberry.field(
+        default=None, description="The invited person, when invited through a contact."
+    )
 
 
 @strawberry.type(description="The new invitations, or the errors that prevented them.")
@@ -301,6 +357,9 @@ class SurveyResponsePayload:
 class SurveyInvitationDraft:
     survey: Survey
     submitted: bool
+    editable: bool = strawberry.field(
+        description="Submitted, and may be submitted again until the survey closes."
+    )
     answers: list[SurveyAnswer]
 
 
@@ -309,7 +368,9 @@ class SurveyInvitationDraft:
 
 @strawberry.type(description="How many respondents chose an option (null when withheld).")
 class SurveyResultCell:
-    option: str
+    option: str = strawberry.field(
+        description="The option's value; for dates, the month (YYYY-MM) the answers fall in."
+    )
     row: str | None = strawberry.field(description="The matrix row, for matrix questions.")
     count: int | None
     percent: float | None = strawberry.field(description="Of the respondents to the question.")
@@ -376,6 +437,61 @@ class SurveyInvitationStatus:
     stakeholder: strawberry.ID | None = strawberry.field(
         description="The invited organisation, if the invitation names one."
     )
+    contact: strawberry.ID | None = strawberry.field(
+        description="The invited person, if invited through a contact (personal data)."
+    )
     submitted: bool
     has_draft: bool = strawberry.field(description="Answers were saved but not submitted.")
     invited_at: dt.datetime
+
+
+@strawberry.type(
+    description="A submitted response with its answers (survey managers only: answers may be "
+    "personal data). Responses come in the order of their random keys, never of submission."
+)
+class SurveyResponse:
+    row: strawberry.Private[sm.Response]
+    id: str = strawberry.field(description="The response's random key.")
+    submitted_on: dt.date = strawberry.field(description="The day only, never the time.")
+
+    @strawberry.field(description="The version of the questions it answered.", metadata=cost(1))
+    async def questions_version(self, info: Info) -> int:
+        async def load(ids: Any) -> list[int]:
+            rows = await info.context.execute(
+                select(sm.QuestionSet.id, sm.QuestionSet.number).where(sm.QuestionSet.id.in_(ids))
+            )
+            numbers = dict(rows.all())
+            return [numbers[i] for i in ids]
+
+        return await info.context.loader("surveys:set-number", load).load(self.row.question_set_id)
+
+    @strawberry.field(description="The answers, as they were sent.", metadata=cost(1, items=10))
+    async def answers(self, info: Info) -> list[SurveyAnswer]:
+        async def load(ids: Any) -> list[list[AnswerValue]]:
+            found = await store.answers_of(Reader(info), list(ids))
+            return [found.get(i, []) for i in ids]
+
+        values = await info.context.loader("surveys:answers", load).load(self.row.id)
+        return [SurveyAnswer.of(v) for v in values]
+
+    @strawberry.field(
+        description="Who answered: the invited organisation of an attributed response (null "
+        "for anonymous surveys and public-link answers).",
+        metadata=cost(1),
+    )
+    async def stakeholder(self, info: Info) -> strawberry.ID | None:
+        async def load(ids: Any) -> list[int | None]:
+            rows = await info.context.execute(
+                select(sm.Attribution.response_id, sm.Invitation.stakeholder_id)
+                .join(sm.Invitation, sm.Invitation.id == sm.Attribution.invitation_id)
+                .where(sm.Attribution.response_id.in_(ids))
+            )
+            found = dict(rows.all())
+            return [found.get(i) for i in ids]
+
+        key = await info.context.loader("surveys:attribution", load).load(self.row.id)
+        return strawberry.ID(relay.to_base64("Stakeholder", key)) if key else None
+
+    @classmethod
+    def from_row(cls, row: sm.Response) -> SurveyResponse:
+        return cls(row=row, id=row.id, submitted_on=row.submitted_on)

@@ -43,7 +43,7 @@ class Publishes:
 def test_the_core_publishes_its_datasets(make_settings: Any) -> None:
     host = PluginHost(make_settings("sqlite+aiosqlite:///:memory:"))
     cat = catalogue(host)
-    assert set(cat.datasets) == CORE_DATASETS
+    assert CORE_DATASETS <= set(cat.datasets)  # bundled plugins publish theirs too
     assert {cat.owners[name] for name in CORE_DATASETS} == {"core"}
     assert not cat.rejected
 

@@ -118,7 +118,9 @@ mutation($input: SurveyVersionInput!) {
 }"""
 INVITE = """
 mutation($input: InviteToSurveyInput!) {
-  inviteToSurvey(input: $input) { invitations { token stakeholder } errors { field code message } }
+  inviteToSurvey(input: $input) {
+    invitations { token stakeholder contact } errors { field code message }
+  }
 }"""
 SUBMIT = """
 mutation($input: SubmitSurveyResponseInput!) {

@@ -3,6 +3,7 @@ to a token, a person or an address."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from sqlalchemy import Date, func, inspect, select
@@ -84,16 +85,29 @@ async def test_anonymous_responses_by_invitation_leave_no_trace(
         body = await run(sv.SUBMIT, {"input": {"token": token, "answers": sv.VALID}})
         assert body["data"]["submitSurveyResponse"]["submitted"]
     async with world.sessionmaker() as session:
-        assert (
-            await session.execute(select(func.count()).select_from(sm.Attribution))
-        ).scalar() == 0
         survey_key = (await session.execute(select(func.max(sm.Survey.id)))).scalar()
+        assert (
+            await session.execute(
+                select(func.count())
+                .select_from(sm.Attribution)
+                .join(sm.Response, sm.Response.id == sm.Attribution.response_id)
+                .where(sm.Response.survey_id == survey_key)
+            )
+        ).scalar() == 0
         responses = (
             (await session.execute(select(sm.Response).where(sm.Response.survey_id == survey_key)))
             .scalars()
             .all()
         )
-        invitations = (await session.execute(select(sm.Invitation))).scalars().all()
+        invitations = (
+            (
+                await session.execute(
+                    select(sm.Invitation).where(sm.Invitation.survey_id == survey_key)
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert len(responses) == 3
     # Random keys: nothing orders responses like the invitations.
     assert all(len(r.id) >= 20 and not r.id.isdigit() for r in responses)
@@ -115,3 +129,97 @@ def test_attributed_answers_and_invitations_are_declared_personal() -> None:
         ("surveys_invitation", "draft_answers"),
         ("surveys_answer", "free_text"),
     }
+
+
+async def test_closing_erases_the_order_of_submission(run: Any, sv: Any, world: Any) -> None:
+    """While a survey is open, storage order follows submissions (SQLite's rowid, PostgreSQL's
+    heap order, the answers' serial keys) and PostgreSQL's ``xmin`` is shared with the
+    invitation the response used. Closing rewrites the anonymous responses under new keys in a
+    random order, in one transaction: none of these lead anywhere any more."""
+    from sqlalchemy import text
+
+    survey = await sv.create(anonymous=True)
+    invited = await run(
+        sv.INVITE, {"input": {"survey": survey["id"], "count": 12}}, principal=sv.ADMIN
+    )
+    tokens = [i["token"] for i in invited["data"]["inviteToSurvey"]["invitations"]]
+    for index, token in enumerate(tokens):
+        answers = [dict(a) for a in sv.VALID]
+        answers[2] = {"question": "members", "number": index}  # tells responses apart
+        body = await run(sv.SUBMIT, {"input": {"token": token, "answers": answers}})
+        assert body["data"]["submitSurveyResponse"]["submitted"], body
+    postgres = world.engine.dialect.name == "postgresql"
+    physical = "ctid" if postgres else "rowid"
+    key = int(base64.b64decode(survey["id"]).decode().split(":")[1])
+
+    async def storage() -> dict[str, Any]:
+        async with world.sessionmaker() as session:
+            members = dict(
+                (
+                    await session.execute(
+                        select(sm.Answer.response_id, sm.Answer.number)
+                        .join(sm.Question, sm.Question.id == sm.Answer.question_id)
+                        .where(sm.Question.key == "members")
+                    )
+                ).all()
+            )
+            in_storage_order = (
+                await session.execute(
+                    text(
+                        f"SELECT id FROM surveys_response WHERE survey_id = :s ORDER BY {physical}"
+                    ),
+                    {"s": key},
+                )
+            ).scalars()
+            by_answer_key = (
+                await session.execute(
+                    select(sm.Answer.response_id)
+                    .where(sm.Answer.response_id.in_(list(members)))
+                    .order_by(sm.Answer.id)
+                )
+            ).scalars()
+            found = {
+                "ids": set(members),
+                "storage": [members[i] for i in in_storage_order],
+                "answers": [members[i] for i in dict.fromkeys(by_answer_key)],
+            }
+            if postgres:
+                found["xmin"] = set(
+                    (
+                        await session.execute(
+                            text("SELECT xmin::text FROM surveys_response WHERE survey_id = :s"),
+                            {"s": key},
+                        )
+                    ).scalars()
+                )
+                found["invitation_xmin"] = set(
+                    (
+                        await session.execute(
+                            text("SELECT xmin::text FROM surveys_invitation WHERE survey_id = :s"),
+                            {"s": key},
+                        )
+                    ).scalars()
+                )
+            return found
+
+    before = await storage()
+    closed = await run(
+        sv.CLOSE, {"input": {"id": survey["id"], "version": survey["version"]}}, principal=sv.ADMIN
+    )
+    assert closed["data"]["closeSurvey"]["errors"] == []
+    after = await storage()
+    submitted = [float(i) for i in range(12)]
+    assert sorted(after["storage"]) == submitted  # every response is still there
+    assert not before["ids"] & after["ids"]  # under new keys
+    # A random order (a false alarm once in 12! runs).
+    assert after["storage"] != submitted and after["answers"] != submitted
+    if postgres:
+        assert before["xmin"] <= before["invitation_xmin"]  # the link closing removes
+        assert len(after["xmin"]) == 1 and not after["xmin"] & after["invitation_xmin"]
+    # And the results are the same.
+    results = await run(
+        "query($id: ID!) { surveyResults(id: $id) { respondents } }",
+        {"id": survey["id"]},
+        principal=sv.ADMIN,
+    )
+    assert results["data"]["surveyResults"]["respondents"] == 12

@@ -34,6 +34,9 @@ async def test_a_front_end_renders_the_definition_generically(run: Any, sv: Any)
     data = body["data"]["survey"]
     assert data["status"] == "OPEN" and data["titleTranslations"]["nl"]
     assert data["publicKey"] is None  # the public link is the managers' to share
+    assert data["responseCount"] is None  # under k: a count that small is withheld
+    managed = await run(DEFINITION, {"id": survey["id"]}, principal=sv.ADMIN)
+    assert managed["data"]["survey"]["responseCount"] == 0
     assert [q["type"] for q in data["questions"]] == [
         "SINGLE_CHOICE",
         "MULTIPLE_CHOICE",
@@ -142,16 +145,28 @@ async def test_answer_as_an_invited_contact(run: Any, sv: Any, world: Any) -> No
     assert done["data"]["submitSurveyResponse"] == {"submitted": True, "errors": []}
     again = await run(sv.SUBMIT, {"input": {"token": tokens[0], "answers": sv.VALID}})
     assert _codes(again["data"]["submitSurveyResponse"]) == {"token": "DUPLICATE"}
-    assert (
-        await run(
-            "query($t: String!) { surveyInvitation(token: $t) { submitted answers { question } } }",
-            {"t": tokens[0]},
-        )
-    )["data"]["surveyInvitation"] == {"submitted": True, "answers": []}
+    # The invitee reads back their own attributed answers (not editable: allowEdit is off).
+    mine = await run(
+        "query($t: String!) { surveyInvitation(token: $t) { submitted editable "
+        "answers { question } } }",
+        {"t": tokens[0]},
+    )
+    assert mine["data"]["surveyInvitation"] == {
+        "submitted": True,
+        "editable": False,
+        "answers": [{"question": a["question"]} for a in sv.VALID],
+    }
 
     # Attributed survey: the response is linked to its invitation (personal data).
     async with world.sessionmaker() as session:
-        links = (await session.execute(select(func.count()).select_from(sm.Attribution))).scalar()
+        links = (
+            await session.execute(
+                select(func.count())
+                .select_from(sm.Attribution)
+                .join(sm.Response, sm.Response.id == sm.Attribution.response_id)
+                .where(sm.Response.survey_id == select(func.max(sm.Survey.id)).scalar_subquery())
+            )
+        ).scalar()
     assert links == 1
 
 
@@ -270,3 +285,96 @@ async def test_drafts_are_hidden_from_the_public(run: Any, sv: Any) -> None:
 
 def listed_total(body: dict[str, Any]) -> int:
     return len(body["data"]["surveys"]["edges"])
+
+
+async def test_a_section_is_shown_or_skipped_whole(run: Any, sv: Any) -> None:
+    questions = [
+        {
+            "key": "member",
+            "type": "SINGLE_CHOICE",
+            "title": {"fr": "Êtes-vous membre ?"},
+            "required": True,
+            "options": [
+                {"value": "yes", "label": {"fr": "Oui"}},
+                {"value": "no", "label": {"fr": "Non"}},
+            ],
+        },
+        {
+            "key": "membership",
+            "type": "SECTION",
+            "title": {"fr": "Votre adhésion"},
+            "showIf": {"question": "member", "operator": "EQUALS", "values": ["yes"]},
+        },
+        {"key": "fee", "type": "NUMBER", "title": {"fr": "Cotisation"}, "required": True},
+    ]
+    survey = await sv.create(questions=questions)
+    key = survey["publicKey"]
+    skipped = await run(
+        sv.SUBMIT,
+        {"input": {"publicKey": key, "answers": [{"question": "member", "choices": ["no"]}]}},
+    )
+    assert skipped["data"]["submitSurveyResponse"] == {"submitted": True, "errors": []}
+    missing = await run(
+        sv.SUBMIT,
+        {"input": {"publicKey": key, "answers": [{"question": "member", "choices": ["yes"]}]}},
+    )
+    assert _codes(missing["data"]["submitSurveyResponse"]) == {"fee": "REQUIRED"}
+    heading = await run(
+        sv.SUBMIT,
+        {
+            "input": {
+                "publicKey": key,
+                "answers": [
+                    {"question": "member", "choices": ["yes"]},
+                    {"question": "membership", "text": "?"},
+                    {"question": "fee", "number": 20},
+                ],
+            }
+        },
+    )
+    assert _codes(heading["data"]["submitSurveyResponse"]) == {"membership": "INVALID"}
+    body = await run(DEFINITION, {"id": survey["id"]})
+    assert [q["type"] for q in body["data"]["survey"]["questions"]] == [
+        "SINGLE_CHOICE",
+        "SECTION",
+        "NUMBER",
+    ]
+    results = await run(
+        "query($id: ID!) { surveyResults(id: $id) { questions { key } } }",
+        {"id": survey["id"]},
+        principal=sv.ADMIN,
+    )
+    assert [q["key"] for q in results["data"]["surveyResults"]["questions"]] == ["member", "fee"]
+
+
+async def test_front_ends_list_the_surveys_for_their_audience(run: Any, sv: Any) -> None:
+    async def create(**audience: Any) -> str:
+        survey = await sv.create()
+        body = await run(
+            """mutation($input: UpdateSurveyInput!) {
+              updateSurvey(input: $input) { survey { id } errors { message } }
+            }""",
+            {"input": {"id": survey["id"], "version": survey["version"], **audience}},
+            principal=sv.ADMIN,
+        )
+        assert body["data"]["updateSurvey"]["errors"] == []
+        return survey["id"]
+
+    hannut = await create(audienceKinds=["association"], audienceCommunes=["64034"])
+    everyone = await create(audienceKinds=[], audienceCommunes=[])
+    businesses = await create(audienceKinds=["enterprise"], audienceCommunes=["92003"])
+    query = """query($kind: String, $commune: String) {
+      surveys(audienceKind: $kind, commune: $commune, first: 100) { edges { node { id } } }
+    }"""
+
+    async def listed(**filters: Any) -> set[str]:
+        body = await run(query, filters)
+        assert "errors" not in body, body
+        return {e["node"]["id"] for e in body["data"]["surveys"]["edges"]}
+
+    mine = await listed(kind="association", commune="64034")
+    assert {hannut, everyone} <= mine and businesses not in mine
+    assert businesses in await listed(kind="enterprise")
+    assert hannut not in await listed(commune="92003")
+    bad = await run(query, {"kind": "club"})
+    assert bad["errors"][0]["extensions"]["field"] == "audienceKind"

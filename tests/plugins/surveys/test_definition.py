@@ -42,6 +42,11 @@ def q(key: str, type_: T, **kwargs: object) -> QuestionSpec:
         (q("a", T.NUMBER, min_value=5, max_value=1), "above"),
         (q("a", T.FREE_TEXT, max_length=0), "at least 1"),
         (q("a", T.SINGLE_CHOICE, options=opts("x", "other")), "not 'other'"),
+        (q("a", T.SECTION, required=True), "heading"),
+        (q("a", T.SECTION, options=opts("x", "y")), "heading"),
+        (q("a", T.SINGLE_CHOICE, options=opts("x", "y"), segment="commune"), "NIS codes"),
+        (q("a", T.FREE_TEXT, segment="commune"), "single choice"),
+        (q("a", T.SINGLE_CHOICE, options=opts("x", "y"), segment="stakeholder_kind"), "kinds"),
     ],
 )
 def test_bad_definitions_are_refused(question: QuestionSpec, message: str) -> None:
@@ -101,6 +106,50 @@ def test_a_hidden_question_hides_its_dependants() -> None:
     assert visible_questions(questions, no) == {"a": True, "b": False, "c": False}
     yes = {"a": AnswerValue("a", choices=["yes"]), "b": AnswerValue("b", number=50)}
     assert visible_questions(questions, yes) == {"a": True, "b": True, "c": True}
+
+
+def test_a_hidden_section_hides_its_questions_up_to_the_next_section() -> None:
+    questions = [
+        q("member", T.SINGLE_CHOICE, options=opts("yes", "no"), required=True),
+        q(
+            "membership",
+            T.SECTION,
+            show_if={"question": "member", "operator": "equals", "values": ["yes"]},
+        ),
+        q("since", T.DATE, required=True),
+        q("fee", T.NUMBER, required=True),
+        q("general", T.SECTION),
+        q("comment", T.FREE_TEXT),
+    ]
+    check_questions(questions)
+    no = {"member": AnswerValue("member", choices=["no"])}
+    assert visible_questions(questions, no) == {
+        "member": True,
+        "membership": False,
+        "since": False,
+        "fee": False,
+        "general": True,
+        "comment": True,
+    }
+    # Skipped required questions are not required; answering them, or a section, is refused.
+    assert check_answers(questions, list(no.values()), complete=True) == []
+    errors = check_answers(
+        questions,
+        [no["member"], AnswerValue("fee", number=3), AnswerValue("general", text="?")],
+        complete=True,
+    )
+    assert {e.field: e.message for e in errors}.keys() == {"fee", "general"}
+    assert "skipped" in errors[0].message and "heading" in errors[1].message
+    yes = [AnswerValue("member", choices=["yes"])]
+    assert {e.field for e in check_answers(questions, yes, complete=True)} == {"since", "fee"}
+    # A rule cannot read a section.
+    with pytest.raises(Invalid, match="not the section"):
+        check_questions(
+            [
+                q("s", T.SECTION),
+                q("x", T.FREE_TEXT, show_if={"question": "s", "operator": "answered"}),
+            ]
+        )
 
 
 def test_answers_become_groupable_rows() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bocage.core.app import create_app
 from bocage.core.auth.principal import ANONYMOUS
@@ -69,6 +69,34 @@ async def test_reminders_list_who_has_not_answered(run: Any, sv: Any, world: Any
         principal=sv.ADMIN,
     )
     assert unknown["data"]["inviteToSurvey"]["errors"][0]["code"] == "NOT_FOUND"
+    # A contact is invited with their organisation.
+    contact = sm.Base.metadata.tables["contact"]
+    async with world.sessionmaker() as session:
+        person, organisation = (
+            await session.execute(select(contact.c.id, contact.c.stakeholder_id).limit(1))
+        ).one()
+    by_contact = await run(
+        sv.INVITE,
+        {"input": {"survey": survey["id"], "contacts": [_gid("Contact", person)]}},
+        principal=sv.ADMIN,
+    )
+    [token] = by_contact["data"]["inviteToSurvey"]["invitations"]
+    assert token["contact"] == _gid("Contact", person)
+    assert token["stakeholder"] == _gid("Stakeholder", organisation)
+    pending = await run(
+        "query($s: ID!) { surveyInvitations(survey: $s, pending: true) { stakeholder contact } }",
+        {"s": survey["id"]},
+        principal=sv.ADMIN,
+    )
+    assert {"stakeholder": token["stakeholder"], "contact": token["contact"]} in pending["data"][
+        "surveyInvitations"
+    ]
+    wrong = await run(
+        sv.INVITE,
+        {"input": {"survey": survey["id"], "contacts": [_gid("Contact", 999999)]}},
+        principal=sv.ADMIN,
+    )
+    assert wrong["data"]["inviteToSurvey"]["errors"][0]["field"] == "contacts"
 
 
 async def test_cross_tab_by_an_answer(run: Any, sv: Any) -> None:
@@ -76,7 +104,10 @@ async def test_cross_tab_by_an_answer(run: Any, sv: Any) -> None:
     plan = [
         ("association", ["web"], 6),
         ("association", ["facebook"], 2),
+        ("association", ["newsletter"], 7),
         ("enterprise", ["web"], 7),
+        ("enterprise", ["facebook"], 6),
+        ("enterprise", ["newsletter"], 8),
     ]
     for kind, channels, times in plan:
         answers = [
@@ -105,7 +136,7 @@ async def test_cross_tab_by_an_answer(run: Any, sv: Any) -> None:
     full = await run(CROSS, variables, principal=sv.ADMIN)
     cells = {(c["byOption"], c["option"]): c for c in full["data"]["surveyCrossTab"]}
     assert cells[("association", "web")]["count"] == 6
-    assert cells[("association", "web")]["percent"] == 75.0
+    assert cells[("association", "web")]["percent"] == 40.0
     assert cells[("association", "facebook")]["count"] == 2
     assert cells[("enterprise", "web")]["count"] == 7
     # The public sees closed surveys only, with the small cells withheld.
@@ -118,10 +149,28 @@ async def test_cross_tab_by_an_answer(run: Any, sv: Any) -> None:
     assert shown and all(n >= 5 for n in shown)
     cells = {(c["byOption"], c["option"]): c for c in public["data"]["surveyCrossTab"]}
     assert cells[("association", "facebook")]["suppressed"]
-    assert cells[("association", "web")]["suppressed"]  # its complement
-    assert cells[("enterprise", "web")]["count"] == 7
+    # Its complements: one in its row, one in its column, and the fourth corner, else the
+    # group sizes and the options' overall counts would give them back.
+    withheld = {key for key, c in cells.items() if c["suppressed"]}
+    assert withheld == {
+        ("association", "facebook"),
+        ("association", "web"),
+        ("enterprise", "facebook"),
+        ("enterprise", "web"),
+    }
+    assert cells[("association", "newsletter")]["count"] == 7
+    assert cells[("enterprise", "newsletter")]["count"] == 8
     bad = await run(CROSS, {**variables, "by": "members"}, principal=sv.ADMIN)
     assert bad["errors"][0]["extensions"]["field"] == "by"
+    # No segment question in this anonymous survey: a cross-tab by commune says what to add.
+    by_commune = await run(
+        'query($id: ID!) { surveyCrossTab(id: $id, question: "channels", segment: COMMUNE) '
+        "{ count } }",
+        {"id": survey["id"]},
+        principal=sv.ADMIN,
+    )
+    assert by_commune["errors"][0]["extensions"]["field"] == "segment"
+    assert "segment: COMMUNE" in by_commune["errors"][0]["message"]
 
 
 class _Authenticator:
@@ -158,11 +207,29 @@ async def test_exports_for_managers(run: Any, sv: Any, world: Any) -> None:
             book = load_workbook(io.BytesIO(response.content))
             assert book["results"].max_row == len(lines) + 1
             assert (await client.get("/api/surveys/999999/results.csv")).status_code == 404
+            # One line per response, one column per question.
+            response = await client.get(f"/api/surveys/{key}/responses.csv")
+            assert response.status_code == 200
+            assert response.headers["cache-control"] == "private, no-store"
+            lines = list(csv.DictReader(io.StringIO(response.text)))
+            assert len(lines) == 3 and "stakeholder" not in lines[0]  # anonymous
+            assert lines[0]["channels"] == "web; facebook"
+            assert lines[0]["needs"] == "visibility; training; funding"
+            assert lines[0]["tools"] == "drive=often; visio=never"
+            assert lines[0]["members"] == "42.0" and lines[0]["founded"] == "1998-03-01"
+            assert lines[0]["website_wish"] == ""
+            response = await client.get(f"/api/surveys/{key}/responses.xlsx")
+            sheet = load_workbook(io.BytesIO(response.content))["responses"]
+            assert sheet.max_row == 4
+            app.state.authenticator = _Authenticator(sv.EDITOR)
+            assert (await client.get(f"/api/surveys/{key}/responses.csv")).status_code == 403
         app.state.authenticator = real
 
 
-async def test_demo_surveys_are_seeded_with_results(run: Any) -> None:
-    listed = await run("{ surveys { edges { node { id title status responseCount } } } }")
+async def test_demo_surveys_are_seeded_with_results(run: Any, sv: Any, world: Any) -> None:
+    listed = await run(
+        "{ surveys { edges { node { id title status responseCount } } } }", principal=sv.ADMIN
+    )
     titles = {e["node"]["title"]: e["node"] for e in listed["data"]["surveys"]["edges"]}
     needs = titles["Besoins des associations"]
     assert needs["status"] == "CLOSED" and needs["responseCount"] >= 10
@@ -173,3 +240,27 @@ async def test_demo_surveys_are_seeded_with_results(run: Any) -> None:
         {"id": needs["id"]},
     )
     assert results["data"]["surveyResults"]["respondents"] == needs["responseCount"]
+    keys = {q["key"] for q in results["data"]["surveyResults"]["questions"]}
+    assert {"visibility", "web_training", "collective_intelligence", "tools"} <= keys
+    # Broken down by the commune the associations declared, small cells withheld.
+    by_commune = await run(
+        'query($id: ID!) { surveyCrossTab(id: $id, question: "web_training", '
+        "segment: COMMUNE) { byOption count } }",
+        {"id": needs["id"]},
+    )
+    cells = by_commune["data"]["surveyCrossTab"]
+    assert cells and all(c["count"] in (None, 0) or c["count"] >= 5 for c in cells)
+    # Its results are published as open data; the businesses' campaign has invitees to remind.
+    async with world.sessionmaker() as session:
+        published = (
+            await session.execute(select(func.count()).select_from(sm.PublishedCell))
+        ).scalar()
+    assert published > 0
+    campaign = titles["Campagne d'enquête auprès des entreprises"]
+    pending = await run(
+        "query($s: ID!) { surveyInvitations(survey: $s, pending: true) { stakeholder } }",
+        {"s": campaign["id"]},
+        principal=sv.ADMIN,
+    )
+    assert pending["data"]["surveyInvitations"]
+    assert campaign["responseCount"] >= 3

@@ -73,6 +73,7 @@ QUESTIONS = [
         "options": _opts("never", "sometimes", "often"),
     },
     {"key": "comment", "type": "FREE_TEXT", "title": _label("Commentaire")},
+    {"key": "founded", "type": "DATE", "title": _label("Fondée le")},
 ]
 
 
@@ -134,6 +135,9 @@ def _generate(questions: dict[str, int], set_id: int, survey_id: int) -> tuple[l
             positions[item].append(position + 1)
         add("tools", "drive", choice=rng.choice(["never", "sometimes", "often"]))
         add("tools", "visio", choice="often" if i < 2 else rng.choice(["never", "sometimes"]))
+        founded = dt.date(2020, 1, 1) + dt.timedelta(days=rng.randint(0, 400))
+        add("founded", day=founded)
+        counts[("founded", "", founded.isoformat()[:7])] += 1
         if i % 100 == 0:
             add("comment", free_text=f"remarque {i}")
             texts.append(f"remarque {i}")
@@ -221,6 +225,10 @@ async def test_aggregates_are_exact_and_computed_in_the_database(
         assert results[key]["mean"] == pytest.approx(statistics.fmean(values), abs=1e-4)
         assert results[key]["median"] == pytest.approx(statistics.median(values))
         assert results[key]["minimum"] == min(values)
+    # Dates: one cell per month, each count exact.
+    months = {c["option"]: c["count"] for c in results["founded"]["cells"]}
+    assert months == {m: n for (key, _, m), n in counts.items() if key == "founded"}
+    assert len(months) == 14
     positions = {c["option"]: c["meanPosition"] for c in results["needs"]["cells"]}
     for item, values in generated["positions"].items():
         assert positions[item] == pytest.approx(statistics.fmean(values), abs=1e-4)
