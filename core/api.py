@@ -41,6 +41,7 @@ from bocage.core.graphql.pagination import (
 from bocage.core.hookspecs import (
     DomainEvent,
     Permission,
+    PersonalData,
     RestRoute,
     Seeder,
     SeedOptions,
@@ -167,6 +168,7 @@ __all__ = [
     "Ordering",
     "PageInfo",
     "Permission",
+    "PersonalData",
     "PluginError",
     "PluginSettings",
     "RestRoute",

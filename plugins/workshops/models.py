@@ -189,18 +189,20 @@ class CardWorkshop(Base, Timestamped, Versioned):
 
 
 class Participant(Base, Timestamped):
-    """A person at a workshop: signed in (``subject``), or a paper participant the facilitator
+    """A person at a workshop: signed in (``person_subject``), or a paper participant the facilitator
     typed in (no subject)."""
 
     __tablename__ = "workshops_participant"
-    __table_args__ = (UniqueConstraint("workshop_id", "subject"),)
+    __table_args__ = (UniqueConstraint("workshop_id", "person_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(
         ForeignKey("workshops_card_workshop.id", ondelete="CASCADE"), index=True
     )
-    subject: Mapped[str | None] = personal(String(200), default=None)
-    name: Mapped[str] = personal(String(200))
+    person_subject: Mapped[str | None] = personal(String(200), default=None)
+    #: How the participant appears on the workshop's screens: a first name or a nickname they
+    #: chose (not their identity, which stays in ``person_subject``).
+    alias: Mapped[str] = mapped_column(String(60))
     commune_id: Mapped[int | None] = mapped_column(
         ForeignKey("commune.id", ondelete="SET NULL"), default=None
     )

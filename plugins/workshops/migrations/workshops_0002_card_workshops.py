@@ -68,15 +68,15 @@ def upgrade() -> None:
         table,
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workshop_id", sa.Integer(), nullable=False),
-        sa.Column("subject", sa.String(200), nullable=True),
-        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("person_subject", sa.String(200), nullable=True),
+        sa.Column("alias", sa.String(60), nullable=False),
         sa.Column("commune_id", sa.Integer(), nullable=True),
         sa.Column("group_number", sa.Integer(), nullable=True),
         *_stamps(),
         _fk(table, "workshop_id", workshop, "CASCADE"),
         _fk(table, "commune_id", "commune", "SET NULL"),
         sa.PrimaryKeyConstraint("id", name=f"pk_{table}"),
-        sa.UniqueConstraint("workshop_id", "subject", name=f"uq_{table}_workshop_id"),
+        sa.UniqueConstraint("workshop_id", "person_subject", name=f"uq_{table}_workshop_id"),
     )
     _index(table, "workshop_id", "created_at", "updated_at")
     table = "workshops_inventory_entry"
