@@ -14,7 +14,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from bocage.core import http, migrate
 from bocage.core.auth.keys import KeyStore
@@ -107,6 +107,8 @@ def create_app(
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, name="graphql"),
+        # Subscriptions (graphql-transport-ws) on the same path.
+        WebSocketRoute("/graphql", graphql, name="graphql-ws"),
         Route("/healthz", http.healthz, methods=["GET"], name="healthz"),
         Route("/readyz", http.readyz, methods=["GET"], name="readyz"),
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),

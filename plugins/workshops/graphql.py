@@ -8,6 +8,7 @@ the speakers who opted in to a public profile; drafts, private speakers and regi
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -32,7 +33,6 @@ from bocage.core.api import (
     column_changes,
     commune_scope,
     cost,
-    error_codes,
     may_touch_communes,
     mutate,
     paginate,
@@ -40,6 +40,7 @@ from bocage.core.api import (
 )
 from bocage.core.api import RowType as _RowType
 from bocage.plugins.workshops import store
+from bocage.plugins.workshops.game import Refusal
 from bocage.plugins.workshops.models import (
     AgendaItem,
     Audience,
@@ -75,7 +76,16 @@ WorkshopsRegistrationStatus = strawberry.enum(
     name="WorkshopsRegistrationStatus",
     description="A seat, a place on the waiting list (promoted in order), or cancelled.",
 )
-WorkshopsErrorCode = error_codes("WorkshopsErrorCode", "Why a workshops mutation failed.")
+WorkshopsErrorCode = strawberry.enum(
+    enum.Enum(  # type: ignore[misc]
+        "WorkshopsErrorCode",
+        {member.name: member.value for member in (*Code, *Refusal)},
+    ),
+    description="Why a workshops mutation failed: the core's codes, and the challenge-card "
+    "workshop's WRONG_PHASE (not in this phase), NOT_PARTICIPANT (join first), LIMIT_REACHED "
+    "(too many cards or selections), OWN_CARD (never one's own card), NOT_HELD (a card you or "
+    "your group do not hold, or not on the table).",
+)
 
 
 class Forbidden(BocageError):

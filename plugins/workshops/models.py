@@ -189,8 +189,8 @@ class CardWorkshop(Base, Timestamped, Versioned):
 
 
 class Participant(Base, Timestamped):
-    """A person at a workshop: signed in (``person_subject``), or a paper participant the facilitator
-    typed in (no subject)."""
+    """A person at a workshop: signed in (``person_subject``), or a paper participant the
+    facilitator typed in (no subject)."""
 
     __tablename__ = "workshops_participant"
     __table_args__ = (UniqueConstraint("workshop_id", "person_subject"),)
