@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -31,24 +32,26 @@ QUEUE_SIZE = 1000
 
 
 class Broker:
-    """The subscribers of one database in this process, by workshop key."""
+    """The subscribers of one database in this process, by workshop key.
+
+    Subscribers may live in several event loops (several apps in one process): each message is
+    put on a subscriber's queue in the subscriber's own loop.
+    """
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
-        self.queues: dict[int, set[asyncio.Queue[dict[str, Any]]]] = {}
+        self.postgres = engine.dialect.name == "postgresql"
+        self.queues: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Any]]]] = {}
         self._listener: Any = None  # the LISTEN connection (PostgreSQL), while subscribed
-        self._lock = asyncio.Lock()
-
-    @property
-    def postgres(self) -> bool:
-        return bool(self.engine.dialect.name == "postgresql")
+        self._lock = asyncio.Lock() if self.postgres else None
 
     def dispatch(self, message: dict[str, Any]) -> None:
-        for queue in list(self.queues.get(int(message.get("workshop", 0)), ())):
-            try:
-                queue.put_nowait(message)
-            except asyncio.QueueFull:  # a stalled subscriber loses messages, not the server
-                logger.warning("a live subscriber is too slow: message dropped")
+        current = asyncio.get_running_loop()
+        for loop, queue in list(self.queues.get(int(message.get("workshop", 0)), ())):
+            if loop is current:
+                _put(queue, message)
+            elif not loop.is_closed():
+                loop.call_soon_threadsafe(_put, queue, message)
 
     def _notified(self, connection: Any, pid: int, channel: str, payload: str) -> None:
         try:
@@ -57,8 +60,10 @@ class Broker:
             logger.exception("unreadable live message")
 
     async def _listen(self) -> None:
+        if self._lock is None:
+            return
         async with self._lock:
-            if not self.postgres or self._listener is not None:
+            if self._listener is not None:
                 return
             connection = await self.engine.connect()
             raw = await connection.get_raw_connection()
@@ -66,6 +71,8 @@ class Broker:
             self._listener = (connection, raw.driver_connection)
 
     async def _unlisten(self) -> None:
+        if self._lock is None:
+            return
         async with self._lock:
             if self._listener is None or any(self.queues.values()):
                 return
@@ -78,33 +85,44 @@ class Broker:
     @contextlib.asynccontextmanager
     async def subscribe(self, workshop: int) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
-        self.queues.setdefault(workshop, set()).add(queue)
+        entry = (asyncio.get_running_loop(), queue)
+        self.queues.setdefault(workshop, set()).add(entry)
         try:
             await self._listen()
             yield queue
         finally:
-            self.queues[workshop].discard(queue)
+            self.queues[workshop].discard(entry)
             if not self.queues[workshop]:
                 del self.queues[workshop]
             await self._unlisten()
 
 
-_brokers: dict[tuple[int, str], Broker] = {}
+def _put(queue: asyncio.Queue[Any], message: dict[str, Any]) -> None:
+    try:
+        queue.put_nowait(message)
+    except asyncio.QueueFull:  # a stalled subscriber loses messages, not the server
+        logger.warning("a live subscriber is too slow: message dropped")
+
+
+_embedded: dict[str, Broker] = {}
+_servers: weakref.WeakKeyDictionary[Any, Broker] = weakref.WeakKeyDictionary()
 
 
 def broker(engine: Any) -> Broker:
-    """The broker of ``engine``'s database in this process and event loop.
+    """The broker of ``engine``'s database in this process.
 
-    SQLite: shared by every engine on the same file (every app of the process sees every
-    message). PostgreSQL: one per engine (LISTEN connections come from its pool).
+    SQLite: one per database file, shared by every app of the process. PostgreSQL: one per
+    engine (its LISTEN connection comes from the engine's pool); NOTIFY joins them.
     """
-    loop = id(asyncio.get_running_loop())
+    if engine.dialect.name == "postgresql":
+        found = _servers.get(engine)
+        if found is None:
+            found = _servers[engine] = Broker(engine)
+        return found
     url = engine.url.render_as_string(hide_password=True)
-    key = (loop, url if engine.dialect.name != "postgresql" else f"{url}#{id(engine)}")
-    found = _brokers.get(key)
-    if found is None or found.engine.sync_engine.pool is None:
-        found = _brokers[key] = Broker(engine)
-    return found
+    if url not in _embedded:
+        _embedded[url] = Broker(engine)
+    return _embedded[url]
 
 
 async def stage(session: Any, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -124,3 +142,9 @@ def deliver(engine: Any, messages: list[dict[str, Any]]) -> None:
     target = broker(engine)
     for message in messages:
         target.dispatch(message)
+
+
+def subscribers(workshop: int) -> int:
+    """How many live subscriptions to ``workshop`` this process serves (all databases)."""
+    brokers = [*_embedded.values(), *_servers.values()]
+    return sum(len(b.queues.get(workshop, ())) for b in brokers)

@@ -169,7 +169,7 @@ class CardAxis(enum.StrEnum):
 class CardWorkshop(Base, Timestamped, Versioned):
     """A challenge-card workshop, driven by a facilitator through its phases."""
 
-    __tablename__ = "workshops_card_workshop"
+    __tablename__ = "workshops_game"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int | None] = mapped_column(
@@ -197,7 +197,7 @@ class Participant(Base, Timestamped):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(
-        ForeignKey("workshops_card_workshop.id", ondelete="CASCADE"), index=True
+        ForeignKey("workshops_game.id", ondelete="CASCADE"), index=True
     )
     person_subject: Mapped[str | None] = personal(String(200), default=None)
     #: How the participant appears on the workshop's screens: a first name or a nickname they
@@ -215,11 +215,11 @@ class Participant(Base, Timestamped):
 class InventoryEntry(Base, Timestamped):
     """An existing smart action of a commune, listed during the inventory."""
 
-    __tablename__ = "workshops_inventory_entry"
+    __tablename__ = "workshops_inventory"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(
-        ForeignKey("workshops_card_workshop.id", ondelete="CASCADE"), index=True
+        ForeignKey("workshops_game.id", ondelete="CASCADE"), index=True
     )
     participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("workshops_participant.id", ondelete="SET NULL"), default=None
@@ -240,7 +240,7 @@ class Card(Base, Timestamped):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(
-        ForeignKey("workshops_card_workshop.id", ondelete="CASCADE"), index=True
+        ForeignKey("workshops_game.id", ondelete="CASCADE"), index=True
     )
     author_id: Mapped[int] = mapped_column(
         ForeignKey("workshops_participant.id", ondelete="CASCADE"), index=True
@@ -266,7 +266,7 @@ class Selection(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(
-        ForeignKey("workshops_card_workshop.id", ondelete="CASCADE"), index=True
+        ForeignKey("workshops_game.id", ondelete="CASCADE"), index=True
     )
     group_number: Mapped[int] = mapped_column(Integer)
     card_id: Mapped[int] = mapped_column(ForeignKey("workshops_card.id", ondelete="CASCADE"))
@@ -281,7 +281,7 @@ class Challenge(Base, Timestamped):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(
-        ForeignKey("workshops_card_workshop.id", ondelete="CASCADE"), index=True
+        ForeignKey("workshops_game.id", ondelete="CASCADE"), index=True
     )
     text: Mapped[str] = mapped_column(String(300))
     colour: Mapped[str] = mapped_column(String(10))
@@ -303,7 +303,7 @@ class HistoryEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(
-        ForeignKey("workshops_card_workshop.id", ondelete="CASCADE"), index=True
+        ForeignKey("workshops_game.id", ondelete="CASCADE"), index=True
     )
     at: Mapped[dt.datetime]
     phase: Mapped[str] = mapped_column(String(20))

@@ -43,7 +43,7 @@ def _index(table: str, *columns: str) -> None:
 def upgrade() -> None:
     with op.batch_alter_table("workshops_event") as batch:
         batch.add_column(sa.Column("partner_ids", sa.JSON(), nullable=False, server_default="[]"))
-    workshop = "workshops_card_workshop"
+    workshop = "workshops_game"
     op.create_table(
         workshop,
         sa.Column("id", sa.Integer(), nullable=False),
@@ -79,7 +79,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("workshop_id", "person_subject", name=f"uq_{table}_workshop_id"),
     )
     _index(table, "workshop_id", "created_at", "updated_at")
-    table = "workshops_inventory_entry"
+    table = "workshops_inventory"
     op.create_table(
         table,
         sa.Column("id", sa.Integer(), nullable=False),
@@ -170,9 +170,9 @@ def downgrade() -> None:
         "workshops_challenge",
         "workshops_selection",
         "workshops_card",
-        "workshops_inventory_entry",
+        "workshops_inventory",
         "workshops_participant",
-        "workshops_card_workshop",
+        "workshops_game",
     ):
         op.drop_table(table)
     with op.batch_alter_table("workshops_event") as batch:
