@@ -8,10 +8,9 @@ import asyncio
 import base64
 import functools
 import time
+import warnings
 from contextlib import ExitStack
 from typing import Any
-
-import warnings
 
 with warnings.catch_warnings():
     # Starlette 1.x nudges towards httpx2 for its TestClient; the project is on httpx, which
