@@ -114,7 +114,8 @@ class ErasePersonPayload:
     erased_contacts: int
     errors: list[PrivacyError]
     erased_records: JSON = strawberry.field(
-        default=None, description="{plugin part: records erased} (hook bocage_personal_data)."
+        default_factory=dict,
+        description="{plugin part: records erased} (hook bocage_personal_data).",
     )
 
 
@@ -267,7 +268,7 @@ class PrivacyMutations:
         return ErasePersonPayload(
             erased_contacts=0 if errors else len(erased),
             errors=errors,
-            erased_records=None if errors else records,
+            erased_records={} if errors else records,
         )
 
 

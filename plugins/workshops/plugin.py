@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bocage.core.api import Permission, RestRoute, Seeder, hookimpl
+from bocage.core.api import Permission, PersonalData, RestRoute, Seeder, hookimpl
 from bocage.plugins.workshops import cards_graphql, graphql
 from bocage.plugins.workshops.permissions import ALL
 
@@ -51,3 +51,10 @@ def bocage_seed() -> Seeder:
     from bocage.plugins.workshops.seed import seed
 
     return seed
+
+
+@hookimpl
+def bocage_personal_data() -> PersonalData:
+    from bocage.plugins.workshops.privacy import PART
+
+    return PART

@@ -46,6 +46,11 @@ def to_utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
+def aware(value: dt.datetime) -> dt.datetime:
+    """SQLite gives naive datetimes back: they are UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
 def to_local(value: dt.datetime) -> dt.datetime:
     return value.astimezone(BRUSSELS)
 
