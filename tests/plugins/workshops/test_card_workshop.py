@@ -430,3 +430,26 @@ async def test_bad_ids_and_anonymous_callers_get_typed_errors(run: Any) -> None:
         'query { workshopsCardWorkshop(id: "V29ya3Nob3BzQ2FyZFdvcmtzaG9wOjk5OTk=") { id } }'
     )
     assert missing["data"]["workshopsCardWorkshop"] is None
+
+
+async def test_the_demo_has_a_finished_workshop_with_a_promoted_challenge(run: Any) -> None:
+    body = await run(
+        "{ workshopsCardWorkshops { id phase title participantCount "
+        "challenges { text groups cards project } } }"
+    )
+    demo = next(
+        w
+        for w in body["data"]["workshopsCardWorkshops"]
+        if w["title"] == "Les défis smart de nos communes"
+    )
+    assert demo["phase"] == "CLOSED" and demo["participantCount"] == 12
+    challenges = demo["challenges"]
+    assert 5 <= len(challenges) <= 15
+    assert sum(len(c["cards"]) for c in challenges) == 15  # 3 groups x 5, de-duplicated
+    promoted = [c for c in challenges if c["project"]]
+    assert len(promoted) == 1
+    project = await run(
+        "query($id: ID!) { node(id: $id) { ... on Project { title status } } }",
+        {"id": promoted[0]["project"]},
+    )
+    assert project["data"]["node"] == {"title": promoted[0]["text"], "status": "IDEA"}
