@@ -388,7 +388,10 @@ class WorkshopsCardWorkshop:
             return None
         return max(0, int((ends - game.utcnow()).total_seconds()))
 
-    @strawberry.field(description="The minutes of each phase (the facilitator may change them).")
+    @strawberry.field(
+        description="The minutes of each phase (the facilitator may change them).",
+        metadata=cost(0),
+    )
     def durations(self) -> WorkshopsPhaseDurations:
         return WorkshopsPhaseDurations(**{**game.DURATIONS, **(self.row.durations or {})})
 
