@@ -927,7 +927,6 @@ class CardWorkshopMutation:
                     workshop.phase_ends_at = (
                         started + dt.timedelta(minutes=length) if length else None
                     )
-            workshop.version += 1
             done = game.Done("settings_changed", changes, row=workshop)
             ends = workshop.phase_ends_at.isoformat() if workshop.phase_ends_at else None
             return done.live(workshop, "settings_changed", phase_ends_at=ends)

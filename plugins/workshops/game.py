@@ -536,6 +536,8 @@ async def select_challenges(
     require_phase(workshop, Phase.SELECTION, doing="selecting challenges")
     if who.facilitator and group is not None:
         number = group
+    elif who.facilitator and who.participant is None:
+        raise Invalid(Code.REQUIRED, "name the group you select for", "group")
     else:
         me = who.need_participant()
         if group is not None and group != me.group_number:

@@ -214,10 +214,17 @@ async def test_a_full_workshop_of_12_participants_in_3_groups(run: Any, world: A
     participant_ids = {(await game.view(p))["me"]["id"]: p.subject for p in PEOPLE}
 
     # The settings the exchange uses cannot change once it started; durations can.
-    await game.ok("update", {"workshop": game.id, "cardsPerHand": 3}, FACILITATOR)
+    updated = await game.ok(
+        "update",
+        {"workshop": game.id, "cardsPerHand": 3, "durations": {"exchange": 6}},
+        FACILITATOR,
+    )
+    assert updated["workshop"]["version"] > created["workshop"]["version"]
+    assert (await game.view())["durations"]["exchange"] == 6
 
     # Round 2: 3 cards each, never one's own, spread across authors; the rest on the table.
-    await game.advance("EXCHANGE")
+    exchange = await game.advance("EXCHANGE")
+    assert 5 * 60 < exchange["workshop"]["secondsLeft"] <= 6 * 60  # the changed time box
     await game.refused("write", write, PEOPLE[0], "WRONG_PHASE")
     await game.refused(
         "update", {"workshop": game.id, "cardsPerHand": 4}, FACILITATOR, "WRONG_PHASE"
@@ -300,6 +307,9 @@ async def test_a_full_workshop_of_12_participants_in_3_groups(run: Any, world: A
         )
         selections[group["number"]] = held_by_group[:5]
         await game.ok("select", {"workshop": game.id, "cards": held_by_group[:5]}, someone)
+    await game.refused(
+        "select", {"workshop": game.id, "cards": selections[1][:1]}, FACILITATOR, "REQUIRED"
+    )  # a facilitator names the group
     # A group may revise its selection; the facilitator may set one for a group.
     await game.ok(
         "select",
