@@ -44,6 +44,7 @@ from bocage.core.hookspecs import (
     JobContext,
     JobKind,
     Permission,
+    PersonalData,
     RestRoute,
     Seeder,
     SeedOptions,
@@ -70,6 +71,73 @@ from bocage.core.settings import PluginSettings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
     from starlette.requests import Request
+
+
+async def create_project(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    title: dict[str, str],
+    focus: str,
+    communes: list[str],
+    status: str = "idea",
+    summary: dict[str, str] | None = None,
+    description: dict[str, str] | None = None,
+    themes: list[str] | None = None,
+) -> Project:
+    """Create a core project in the caller's transaction (``session``), as ``createProject``
+    would: same validation, same rules (permission ``projects:write``, the caller's communes),
+    and its audit entry. ``communes`` are Commune global IDs; ``focus`` is ``collaboration``
+    (green) or ``digital`` (blue); ``status`` a project status (``idea``, ``in_progress``...).
+
+    Raises :class:`Invalid` (fields named as in ``createProject``'s input) for anything the
+    caller can fix. After your transaction commits, emit the ``project.created``
+    :class:`DomainEvent` (``info.context.host.emit``) so other plugins hear of it.
+    """
+    from bocage.core.graphql.enums import ProjectFocus, ProjectStatus
+    from bocage.core.graphql.mutations.kit import audit
+    from bocage.core.graphql.mutations.projects import (
+        PROJECTS_WRITE,
+        CreateProjectInput,
+        new_project,
+    )
+
+    if principal.is_anonymous:
+        raise Invalid(Code.UNAUTHENTICATED, "sign in: send an Authorization: Bearer token")
+    if not can(principal, PROJECTS_WRITE.code):
+        raise Invalid(
+            Code.FORBIDDEN, f"creating a project needs the {PROJECTS_WRITE.code} permission"
+        )
+    try:
+        focus_value = ProjectFocus(focus)
+    except ValueError:
+        raise Invalid(
+            Code.INVALID, f"focus {focus!r} is not collaboration or digital", "focus"
+        ) from None
+    try:
+        status_value = ProjectStatus(status)
+    except ValueError:
+        raise Invalid(
+            Code.INVALID, f"status {status!r} is not a project status", "status"
+        ) from None
+
+    def texts(values: dict[str, str] | None) -> TranslationsInput | None:
+        return TranslationsInput(**values) if values else None
+
+    data = CreateProjectInput(
+        title=texts(title),  # type: ignore[arg-type]
+        focus=focus_value,
+        communes=list(communes),  # type: ignore[arg-type]  # global IDs, as strings
+        status=status_value,
+        summary=texts(summary),
+        description=texts(description),
+        themes=list(themes or []),
+    )
+    done = await new_project(session, principal, data)
+    audit(session, principal, done)
+    await session.flush()
+    project: Project = done.row
+    return project
 
 
 def request_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -123,6 +191,7 @@ __all__ = [
     "Ordering",
     "PageInfo",
     "Permission",
+    "PersonalData",
     "PluginError",
     "PluginSettings",
     "RestRoute",
@@ -134,6 +203,7 @@ __all__ = [
     "Timestamped",
     "Translations",
     "cost",
+    "create_project",
     "decode_id",
     "error_response",
     "event_for",

@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from bocage.core import http, migrate
 from bocage.core.auth.keys import KeyStore
@@ -30,8 +30,8 @@ from bocage.core.db import create_engine, sessionmaker
 from bocage.core.errors import PluginError
 from bocage.core.graphql.schema import GraphQLView, build_schema
 from bocage.core.host import PluginHost
-from bocage.core.jobs import job_kinds
 from bocage.core.imports.rest import import_route
+from bocage.core.jobs import job_kinds
 from bocage.core.middleware import protective_middleware
 from bocage.core.openapi import openapi_document
 from bocage.core.settings import Settings, load_settings
@@ -127,6 +127,8 @@ def create_app(
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, name="graphql"),
+        # Subscriptions (graphql-transport-ws) on the same path.
+        WebSocketRoute("/graphql", graphql, name="graphql-ws"),
         Route("/healthz", http.healthz, methods=["GET"], name="healthz"),
         Route("/readyz", http.readyz, methods=["GET"], name="readyz"),
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),

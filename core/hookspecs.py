@@ -82,6 +82,21 @@ class SeedOptions:
     progress: Callable[[str, int, int], None] = lambda description, done, total: None
 
 
+@dataclass(frozen=True)
+class PersonalData:
+    """How a plugin answers a person's GDPR rights over what it holds about them.
+
+    ``name`` labels the plugin's part of the export (unique across plugins); ``export(session,
+    email)`` returns JSON-serialisable records about the person with this e-mail address (an
+    empty list when none); ``erase(session, email)`` erases or anonymises them in the caller's
+    transaction and returns how many records it changed. The e-mail is given lower-cased.
+    """
+
+    name: str
+    export: Callable[[AsyncSession, str], Awaitable[list[dict[str, Any]]]]
+    erase: Callable[[AsyncSession, str], Awaitable[int]]
+
+
 #: An async function that writes demo rows in the given session (committed by the caller).
 Seeder = Callable[["AsyncSession", SeedOptions], Awaitable[None]]
 
@@ -184,6 +199,16 @@ def bocage_seed() -> Seeder | None:
 
     Called by ``bocage seed demo`` (and ``bocage serve --demo`` on an empty database) after the
     core's demo data exists, in one transaction per plugin.
+    """
+
+
+@hookspec
+def bocage_personal_data() -> PersonalData | None:
+    """Return how the plugin exports and erases a person's data (a :class:`PersonalData`).
+
+    Called by ``exportPersonData`` and ``erasePerson`` (permission ``personal_data:manage``):
+    every plugin holding personal columns (``personal(...)``) should implement it, so that a
+    person's export is complete and their erasure leaves nothing behind.
     """
 
 

@@ -76,10 +76,27 @@ def _require(info: Info[Any, Any], permission: Permission) -> None:
         raise Forbidden(f"this needs the {permission.code} permission")
 
 
+class Person:
+    """The object of an erasure that found no contact, only plugin records: its audit entry
+    reads ``Person``/0 and keeps only the counts, never the e-mail address."""
+
+    id = 0
+
+
 @strawberry.type(description="Everything Bocage holds about a person.")
 class PersonData:
     contacts: JSON
     audit_entries: JSON
+    plugins: JSON = strawberry.field(
+        description="What each plugin holds about the person: {plugin part: [records]} "
+        "(hook bocage_personal_data)."
+    )
+
+
+def _personal_data_parts(info_or_host: Any) -> list[Any]:
+    """The plugins' :class:`PersonalData` parts (hook ``bocage_personal_data``)."""
+    host = getattr(info_or_host, "host", info_or_host)
+    return [part for _, part in host.collect("bocage_personal_data") if part is not None]
 
 
 PrivacyErrorCode = error_codes("PrivacyErrorCode", "Why a personal-data operation failed.")
@@ -92,10 +109,14 @@ class PrivacyError:
     message: str
 
 
-@strawberry.type(description="How many contacts were anonymised.")
+@strawberry.type(description="How many contacts and plugin records were anonymised.")
 class ErasePersonPayload:
     erased_contacts: int
     errors: list[PrivacyError]
+    erased_records: JSON = strawberry.field(
+        default_factory=dict,
+        description="{plugin part: records erased} (hook bocage_personal_data).",
+    )
 
 
 @strawberry.input(description="The person to erase, by e-mail address.")
@@ -168,11 +189,17 @@ class PrivacyQuery:
                 .order_by(m.AuditEntry.at)
             )
         ).scalars()
+        audit_entries = [
+            {"at": e.at.isoformat(), "action": e.action, "changes": e.changes} for e in entries
+        ]
+        plugins: dict[str, Any] = {}
+        async with info.context.sessionmaker() as session:
+            for part in _personal_data_parts(info.context):
+                plugins[part.name] = await part.export(session, email.strip().lower())
         return PersonData(
             contacts=[_contact_json(c) for c in contacts],
-            audit_entries=[
-                {"at": e.at.isoformat(), "action": e.action, "changes": e.changes} for e in entries
-            ],
+            audit_entries=audit_entries,
+            plugins=plugins,
         )
 
 
@@ -185,11 +212,21 @@ class PrivacyMutations:
     )
     async def erase_person(self, info: Info, input: ErasePersonInput) -> ErasePersonPayload:
         erased: list[int] = []
+        records: dict[str, int] = {}
 
         async def change(session: Any, principal: Any) -> Change:
             contacts = await _contacts_by_email(session, input.email)
+            for part in _personal_data_parts(info.context):
+                records[part.name] = await part.erase(session, input.email.strip().lower())
             if not contacts:
-                raise Invalid(Code.NOT_FOUND, "no contact has this e-mail address", "email")
+                if any(records.values()):
+                    # Nothing in the core: the audit entry is about the erasure request itself.
+                    return Change(
+                        row=Person(), action="erased", changes={"records": {"after": records}}
+                    )
+                raise Invalid(
+                    Code.NOT_FOUND, "no contact or record has this e-mail address", "email"
+                )
             keys = personal_keys(m.Contact)
             for contact in contacts:
                 contact.given_name = ERASED
@@ -228,7 +265,11 @@ class PrivacyMutations:
             PrivacyError(field=e.field, code=PrivacyErrorCode[e.code.name], message=e.message)
             for e in outcome.errors or []
         ]
-        return ErasePersonPayload(erased_contacts=0 if errors else len(erased), errors=errors)
+        return ErasePersonPayload(
+            erased_contacts=0 if errors else len(erased),
+            errors=errors,
+            erased_records={} if errors else records,
+        )
 
 
 __all__ = ["AUDIT_READ", "PERSONAL_DATA_MANAGE", "PrivacyMutations", "PrivacyQuery"]

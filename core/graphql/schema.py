@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import strawberry
 from graphql import GraphQLError
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import DuplicatedTypeName
 from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.config import StrawberryConfig
 
 from bocage.core.auth.tokens import AuthenticationError, request_principal
@@ -107,8 +109,21 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
         ) from None
 
 
+class TextWebSocketAdapter(ASGIWebSocketAdapter):
+    """Sends text frames: graphql-transport-ws clients (graphql-ws) refuse binary ones, which
+    strawberry would send for the bytes ``encode_json`` returns."""
+
+    async def send_json(self, message: Any) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLView(GraphQL):  # type: ignore[type-arg]
     """Strawberry's ASGI view with a per-request :class:`Context`, closed after the request."""
+
+    websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(
         self,

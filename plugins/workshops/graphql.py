@@ -8,6 +8,7 @@ the speakers who opted in to a public profile; drafts, private speakers and regi
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -32,7 +33,6 @@ from bocage.core.api import (
     column_changes,
     commune_scope,
     cost,
-    error_codes,
     may_touch_communes,
     mutate,
     paginate,
@@ -40,6 +40,7 @@ from bocage.core.api import (
 )
 from bocage.core.api import RowType as _RowType
 from bocage.plugins.workshops import store
+from bocage.plugins.workshops.game import Refusal
 from bocage.plugins.workshops.models import (
     AgendaItem,
     Audience,
@@ -75,7 +76,16 @@ WorkshopsRegistrationStatus = strawberry.enum(
     name="WorkshopsRegistrationStatus",
     description="A seat, a place on the waiting list (promoted in order), or cancelled.",
 )
-WorkshopsErrorCode = error_codes("WorkshopsErrorCode", "Why a workshops mutation failed.")
+WorkshopsErrorCode = strawberry.enum(
+    enum.Enum(  # type: ignore[misc]
+        "WorkshopsErrorCode",
+        {member.name: member.value for member in (*Code, *Refusal)},
+    ),
+    description="Why a workshops mutation failed: the core's codes, and the challenge-card "
+    "workshop's WRONG_PHASE (not in this phase), NOT_PARTICIPANT (join first), LIMIT_REACHED "
+    "(too many cards or selections), OWN_CARD (never one's own card), NOT_HELD (a card you or "
+    "your group do not hold, or not on the table).",
+)
 
 
 class Forbidden(BocageError):
@@ -251,6 +261,83 @@ class WorkshopsRegistration:
         return cls(row=row, audience=row.audience)
 
 
+@strawberry.type(
+    name="WorkshopsAttendanceCount",
+    description="Confirmed registrations and check-ins of one commune or one audience.",
+)
+class WorkshopsAttendanceCount:
+    commune: strawberry.ID | None = strawberry.field(
+        default=None, description="The commune (a Commune ID); null: not given."
+    )
+    audience: WorkshopsAudience | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="The audience; null: not given."
+    )
+    registered: int = strawberry.field(default=0, description="Confirmed registrations.")
+    checked_in: int = strawberry.field(default=0, description="Of which checked in at the door.")
+
+
+@strawberry.type(
+    name="WorkshopsAttendance",
+    description="Attendance for organisers: confirmed registrations and check-ins, in all, "
+    "by commune and by audience. Counts only, never people.",
+)
+class WorkshopsAttendance:
+    events: int
+    registered: int
+    checked_in: int
+    by_commune: list[WorkshopsAttendanceCount]
+    by_audience: list[WorkshopsAttendanceCount]
+
+
+async def attendance(info: Info[Any, Any], where: list[Any]) -> WorkshopsAttendance:
+    rows = (
+        await info.context.execute(
+            select(
+                Registration.event_id,
+                Registration.commune_id,
+                Registration.audience,
+                Registration.checked_in_at.is_not(None),
+                func.count(),
+            )
+            .join(Event, Event.id == Registration.event_id)
+            .where(
+                Registration.status == RegistrationStatus.CONFIRMED.value,
+                Event.deleted_at.is_(None),
+                *where,
+            )
+            .group_by(
+                Registration.event_id,
+                Registration.commune_id,
+                Registration.audience,
+                Registration.checked_in_at.is_not(None),
+            )
+        )
+    ).all()
+    communes: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    audiences: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
+    events = set()
+    for event_id, commune, audience, present, n in rows:
+        events.add(event_id)
+        for bucket in (communes[commune], audiences[audience]):
+            bucket[0] += n
+            bucket[1] += n if present else 0
+    return WorkshopsAttendance(
+        events=len(events),
+        registered=sum(v[0] for v in communes.values()),
+        checked_in=sum(v[1] for v in communes.values()),
+        by_commune=[
+            WorkshopsAttendanceCount(commune=gid("Commune", key), registered=v[0], checked_in=v[1])
+            for key, v in sorted(communes.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+        ],
+        by_audience=[
+            WorkshopsAttendanceCount(
+                audience=Audience(key) if key else None, registered=v[0], checked_in=v[1]
+            )
+            for key, v in sorted(audiences.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+        ],
+    )
+
+
 @strawberry.type(name="WorkshopsEvent", description="An event of the GAL's calendar.")
 class WorkshopsEvent(_RowType, relay.Node):
     model = Event
@@ -297,6 +384,20 @@ class WorkshopsEvent(_RowType, relay.Node):
     @strawberry.field(description="Who organises it (a Stakeholder ID).")
     def organiser(self) -> strawberry.ID | None:
         return gid("Stakeholder", self.row.organiser_id)
+
+    @strawberry.field(description="Partner organisations (Stakeholder IDs), besides the organiser.")
+    def partners(self) -> list[strawberry.ID]:
+        return [gid("Stakeholder", key) for key in self.row.partner_ids or []]  # type: ignore[misc]
+
+    @strawberry.field(
+        description="Confirmed registrations and check-ins by commune and by audience "
+        "(permission workshops:organise).",
+        metadata=cost(1),
+    )
+    async def attendance(self, info: Info) -> WorkshopsAttendance:
+        if not is_organiser(info):
+            raise Forbidden(f"this needs the {WORKSHOPS_ORGANISE.code} permission")
+        return await attendance(info, [Event.id == self.row.id])
 
     @strawberry.field(description="The agenda, in time order.", metadata=cost(1, items=10))
     async def agenda(self, info: Info) -> list[WorkshopsAgendaItem]:
@@ -408,6 +509,33 @@ class WorkshopsQuery:
             to_node=WorkshopsEvent.from_row,
         )
 
+    @strawberry.field(
+        description="Attendance over events (permission workshops:organise): confirmed "
+        "registrations and check-ins by commune and audience, for a series and/or a time "
+        "window.",
+        metadata=cost(1),
+    )
+    async def workshops_attendance(
+        self,
+        info: Info,
+        series: str | None = None,
+        kind: WorkshopsEventKind | None = None,  # type: ignore[valid-type]
+        starts_after: dt.datetime | None = None,
+        starts_before: dt.datetime | None = None,
+    ) -> WorkshopsAttendance:
+        if not is_organiser(info):
+            raise Forbidden(f"this needs the {WORKSHOPS_ORGANISE.code} permission")
+        where: list[Any] = []
+        if series is not None:
+            where.append(Event.series == series)
+        if kind is not None:
+            where.append(Event.kind == kind.value)
+        if starts_after is not None:
+            where.append(Event.starts_at >= store.to_utc(starts_after))
+        if starts_before is not None:
+            where.append(Event.starts_at < store.to_utc(starts_before))
+        return await attendance(info, where)
+
     @strawberry.field(description="One event by its ID.", metadata=cost(1))
     async def workshops_event(self, info: Info, id: strawberry.ID) -> WorkshopsEvent | None:
         try:
@@ -500,6 +628,9 @@ class CreateWorkshopsEventInput:
     audiences: list[WorkshopsAudience] = strawberry.field(  # type: ignore[valid-type]
         default_factory=list
     )
+    partners: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Partner organisations (Stakeholder IDs)."
+    )
     series: str | None = None
     capacity: int | None = None
     idempotency_key: str | None = None
@@ -519,6 +650,7 @@ class UpdateWorkshopsEventInput:
     online_url: str | None = strawberry.UNSET
     organiser: strawberry.ID | None = strawberry.UNSET
     audiences: list[WorkshopsAudience] | None = strawberry.UNSET  # type: ignore[valid-type]
+    partners: list[strawberry.ID] | None = strawberry.UNSET
     series: str | None = strawberry.UNSET
     capacity: int | None = strawberry.UNSET
 
@@ -627,6 +759,14 @@ async def _apply(session: Any, principal: Any, event: Event, data: Any, creating
         if data.capacity is not None and data.capacity < 0:
             raise Invalid(Code.INVALID, "capacity cannot be negative", "capacity")
         event.capacity = data.capacity
+    if given("partners"):
+        partners = []
+        for raw in data.partners or []:
+            key = key_of(raw, "Stakeholder", "partners")
+            if not await store.stakeholder_exists(session, key):
+                raise Invalid(Code.NOT_FOUND, f"partners: no stakeholder {raw}", "partners")
+            partners.append(key)
+        event.partner_ids = sorted(set(partners))
     if given("organiser"):
         organiser = None
         if data.organiser is not None:

@@ -1,7 +1,7 @@
 """iCalendar feeds (RFC 5545, written with the ``icalendar`` library): one per territory, one
-per commune, one ``.ics`` per event. Published and cancelled events only; UIDs are stable,
-``SEQUENCE`` grows on every change, cancelled events carry ``STATUS:CANCELLED``, and times are
-given in Europe/Brussels with its ``VTIMEZONE``."""
+per commune, one per series, one ``.ics`` per event. Published and cancelled events only; UIDs
+are stable, ``SEQUENCE`` grows on every change, cancelled events carry ``STATUS:CANCELLED``, and
+times are given in Europe/Brussels with its ``VTIMEZONE``."""
 
 from __future__ import annotations
 
@@ -140,6 +140,16 @@ async def commune_feed(request: Request) -> Response:
     return _response(body, f"commune-{nis_code}.ics")
 
 
+async def series_feed(request: Request) -> Response:
+    series = request.path_params["series"]
+    async with request_sessionmaker(request)() as session:
+        events = list((await session.execute(_public().where(Event.series == series))).scalars())
+    if not events:
+        return error_response(404, "not_found", f"no published event in the series {series!r}")
+    body = calendar(events, f"Bocage — {series}", _lang(request), str(request.base_url))
+    return _response(body, "series.ics")
+
+
 async def event_file(request: Request) -> Response:
     key = request.path_params["event_id"]
     async with request_sessionmaker(request)() as session:
@@ -215,6 +225,23 @@ ROUTES = [
                     "required": True,
                     "schema": {"type": "string", "pattern": "^[0-9]{5}$"},
                     "description": "The commune's NIS code (e.g. 64034 for Hannut).",
+                },
+            )
+        },
+    ),
+    RestRoute(
+        name="workshops-series-calendar",
+        route=Route("/api/workshops/series/{series}/calendar.ics", series_feed, methods=["GET"]),
+        openapi={
+            "/api/workshops/series/{series}/calendar.ics": _operation(
+                "workshopsSeriesCalendar",
+                "The events of a series (a training programme) as an iCalendar feed.",
+                {
+                    "name": "series",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "The series' name, URL-encoded (e.g. `Midis%20du%20Smart`).",
                 },
             )
         },

@@ -69,6 +69,8 @@ class Event(Base, Timestamped, SoftDeletable, Versioned):
         ForeignKey("stakeholder.id", ondelete="SET NULL"), default=None
     )
     audiences: Mapped[list[str]] = mapped_column(Json, default=list)
+    #: Partner stakeholders (their database keys), besides the organiser.
+    partner_ids: Mapped[list[int]] = mapped_column(Json, default=list)
     series: Mapped[str | None] = mapped_column(String(120), default=None, index=True)
     #: Confirmed seats; ``None`` for no limit.
     capacity: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -137,3 +139,176 @@ class Registration(Base, Timestamped):
 
     def __repr__(self) -> str:  # never print personal data
         return f"<Registration {self.id} {self.status}>"
+
+
+# -- the challenge-card workshop ----------------------------------------------------------------
+
+
+class Phase(enum.StrEnum):
+    """The phases of a challenge-card workshop, in order; the facilitator moves between them."""
+
+    SETUP = "setup"  # participants join, groups may be formed
+    INVENTORY = "inventory"  # what does my commune already do?
+    WRITING = "writing"  # round 1: up to 5 challenge cards each
+    EXCHANGE = "exchange"  # round 2: cards dealt, 3 each, swaps with the table
+    SELECTION = "selection"  # round 3: each group ranks its 5 best challenges
+    CONCLUSION = "conclusion"  # selections merged and de-duplicated by the facilitator
+    CLOSED = "closed"
+
+
+class CardColour(enum.StrEnum):
+    GREEN = "green"  # collaboration & participation
+    BLUE = "blue"  # digital & technology
+
+
+class CardAxis(enum.StrEnum):
+    TERRITORY = "territory"  # sustainable development of the territory
+    COMMUNE_PRIORITY = "commune_priority"  # a commune priority (its PST)
+
+
+class CardWorkshop(Base, Timestamped, Versioned):
+    """A challenge-card workshop, driven by a facilitator through its phases."""
+
+    __tablename__ = "workshops_game"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshops_event.id", ondelete="SET NULL"), default=None, index=True
+    )
+    title: Mapped[dict[str, str]] = mapped_column(Json)
+    phase: Mapped[str] = mapped_column(String(20), default=Phase.SETUP.value)
+    phase_started_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    phase_ends_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: Minutes per phase (and per commune for the inventory's sharing): see ``game.DURATIONS``.
+    durations: Mapped[dict[str, int]] = mapped_column(Json, default=dict)
+    max_cards: Mapped[int] = mapped_column(Integer, default=5)
+    cards_per_hand: Mapped[int] = mapped_column(Integer, default=3)
+    selection_size: Mapped[int] = mapped_column(Integer, default=5)
+    #: Who created it (a token subject): the facilitator of record.
+    facilitator_subject: Mapped[str | None] = personal(String(200), default=None)
+
+
+class Participant(Base, Timestamped):
+    """A person at a workshop: signed in (``person_subject``), or a paper participant the
+    facilitator typed in (no subject)."""
+
+    __tablename__ = "workshops_participant"
+    __table_args__ = (UniqueConstraint("workshop_id", "person_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops_game.id", ondelete="CASCADE"), index=True
+    )
+    person_subject: Mapped[str | None] = personal(String(200), default=None)
+    #: How the participant appears on the workshop's screens: a first name or a nickname they
+    #: chose (not their identity, which stays in ``person_subject``).
+    alias: Mapped[str] = mapped_column(String(60))
+    commune_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commune.id", ondelete="SET NULL"), default=None
+    )
+    group_number: Mapped[int | None] = mapped_column(Integer, default=None)
+
+    def __repr__(self) -> str:  # never print personal data
+        return f"<Participant {self.id}>"
+
+
+class InventoryEntry(Base, Timestamped):
+    """An existing smart action of a commune, listed during the inventory."""
+
+    __tablename__ = "workshops_inventory"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops_game.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshops_participant.id", ondelete="SET NULL"), default=None
+    )
+    commune_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commune.id", ondelete="SET NULL"), default=None
+    )
+    text: Mapped[str] = mapped_column(String(500))
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id", ondelete="SET NULL"), default=None
+    )
+
+
+class Card(Base, Timestamped):
+    """A challenge card: written by ``author``, held by ``holder`` (``None``: on the table)."""
+
+    __tablename__ = "workshops_card"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops_game.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops_participant.id", ondelete="CASCADE"), index=True
+    )
+    holder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshops_participant.id", ondelete="SET NULL"), default=None
+    )
+    colour: Mapped[str] = mapped_column(String(10))
+    axis: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(String(300))
+    #: Typed in by the facilitator from a paper card.
+    from_paper: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Selection(Base):
+    """A card a group selected in round 3, at ``rank`` (1 = best)."""
+
+    __tablename__ = "workshops_selection"
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "group_number", "rank"),
+        UniqueConstraint("card_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops_game.id", ondelete="CASCADE"), index=True
+    )
+    group_number: Mapped[int] = mapped_column(Integer)
+    card_id: Mapped[int] = mapped_column(ForeignKey("workshops_card.id", ondelete="CASCADE"))
+    rank: Mapped[int] = mapped_column(Integer)
+
+
+class Challenge(Base, Timestamped):
+    """One of the workshop's concluding challenges: the groups' selections merged, de-duplicated
+    by the facilitator, possibly promoted to a core project."""
+
+    __tablename__ = "workshops_challenge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops_game.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(String(300))
+    colour: Mapped[str] = mapped_column(String(10))
+    axis: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer)
+    #: The card IDs it came from (several once merged).
+    card_ids: Mapped[list[int]] = mapped_column(Json, default=list)
+    #: The group numbers that selected it.
+    groups: Mapped[list[int]] = mapped_column(Json, default=list)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id", ondelete="SET NULL"), default=None, index=True
+    )
+
+
+class HistoryEntry(Base):
+    """The workshop's whole history: every action, by whom, when, in order."""
+
+    __tablename__ = "workshops_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops_game.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime]
+    phase: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(60))
+    #: Who acted: the facilitator or the participant (a Participant key), never a name.
+    by_facilitator: Mapped[bool] = mapped_column(Boolean, default=False)
+    participant_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    data: Mapped[dict[str, object]] = mapped_column(Json, default=dict)

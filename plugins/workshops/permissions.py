@@ -17,4 +17,13 @@ WORKSHOPS_CHECK_IN = Permission(
     "workshops:check_in", "Check attendees in at the door with their check-in code."
 )
 
-ALL = [WORKSHOPS_ORGANISE, WORKSHOPS_CHECK_IN]
+
+#: Run challenge-card workshops: create them, move through the phases, type in paper cards,
+#: form groups, merge the selections and promote challenges (with projects:write).
+WORKSHOPS_FACILITATE = Permission(
+    "workshops:facilitate",
+    "Run challenge-card workshops: phases, paper cards, groups, merging and promoting "
+    "challenges (promotion to a project also needs projects:write).",
+)
+
+ALL = [WORKSHOPS_ORGANISE, WORKSHOPS_CHECK_IN, WORKSHOPS_FACILITATE]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bocage.core.api import Permission, RestRoute, Seeder, hookimpl
-from bocage.plugins.workshops import graphql
+from bocage.core.api import Permission, PersonalData, RestRoute, Seeder, hookimpl
+from bocage.plugins.workshops import cards_graphql, graphql
 from bocage.plugins.workshops.permissions import ALL
 
 
@@ -26,12 +26,17 @@ def bocage_graphql_types() -> list[type]:
 
 @hookimpl
 def bocage_graphql_query() -> list[type]:
-    return [graphql.WorkshopsQuery]
+    return [graphql.WorkshopsQuery, cards_graphql.CardWorkshopQuery]
 
 
 @hookimpl
 def bocage_graphql_mutation() -> list[type]:
-    return [graphql.WorkshopsMutation]
+    return [graphql.WorkshopsMutation, cards_graphql.CardWorkshopMutation]
+
+
+@hookimpl
+def bocage_graphql_subscription() -> list[type]:
+    return [cards_graphql.CardWorkshopSubscription]
 
 
 @hookimpl
@@ -46,3 +51,10 @@ def bocage_seed() -> Seeder:
     from bocage.plugins.workshops.seed import seed
 
     return seed
+
+
+@hookimpl
+def bocage_personal_data() -> PersonalData:
+    from bocage.plugins.workshops.privacy import PART
+
+    return PART

@@ -1,5 +1,6 @@
-"""Demo data: the Midi du Smart of 6 February 2020 with its three speakers, and upcoming
-trainings for associations and communes (dated from today, so they stay upcoming)."""
+"""Demo data: the Midi du Smart of 6 February 2020 with its three speakers and its two exchange
+rounds, upcoming trainings for associations and communes (dated from today, so they stay
+upcoming), and a finished challenge-card workshop with one challenge promoted to a project."""
 
 from __future__ import annotations
 
@@ -126,7 +127,18 @@ async def seed(session: Any, options: SeedOptions) -> None:
                 title={"fr": "Le potentiel des données"},
                 speaker_id=speakers[2].id,
             ),
-            AgendaItem(event_id=talk.id, starts_at=_at(talk_day, 13, 45), title={"fr": "Échanges"}),
+            AgendaItem(
+                event_id=talk.id,
+                starts_at=_at(talk_day, 13, 45),
+                ends_at=_at(talk_day, 13, 52),
+                title={"fr": "Premier tour d'échanges : questions aux intervenants"},
+            ),
+            AgendaItem(
+                event_id=talk.id,
+                starts_at=_at(talk_day, 13, 52),
+                ends_at=_at(talk_day, 14),
+                title={"fr": "Second tour d'échanges : par table, les besoins des communes"},
+            ),
         ]
     )
 
@@ -174,4 +186,181 @@ async def seed(session: Any, options: SeedOptions) -> None:
             **place(hannut),
         )
     )
+    await seed_card_workshop(session, territory, place(hannut))
     options.progress("workshops", 1, 1)
+
+
+CHALLENGES = [
+    ("green", "territory", "Impliquer les citoyens dans les décisions communales"),
+    ("blue", "commune_priority", "Un guichet communal en ligne pour les démarches courantes"),
+    ("green", "commune_priority", "Mutualiser les salles des associations entre communes"),
+    ("blue", "territory", "Une carte partagée des services et des commerces de proximité"),
+    ("green", "territory", "Covoiturage entre villages pour les aînés"),
+    ("blue", "territory", "Mesurer la qualité de l'air près des écoles"),
+    ("green", "commune_priority", "Former les associations aux outils collaboratifs"),
+    ("blue", "commune_priority", "Ouvrir les données du PST au public"),
+    ("green", "territory", "Un agenda commun des activités du GAL"),
+    ("blue", "territory", "Du wifi public dans les lieux de rencontre"),
+    ("green", "territory", "Relier producteurs locaux et cantines scolaires"),
+    ("blue", "commune_priority", "Suivre la consommation énergétique des bâtiments communaux"),
+]
+
+
+async def seed_card_workshop(session: Any, territory: int | None, where: dict[str, Any]) -> None:
+    """A finished challenge-card workshop: 12 participants (paper) from the territory's
+    communes, 5 cards each, dealt 3 each, 3 groups of 4 with their top 5, the challenges merged,
+    and the first one promoted to a core project (status idea)."""
+    from random import Random
+
+    from bocage.core.api import Principal, PrincipalKind, Role, create_project
+    from bocage.plugins.workshops.deal import deal
+    from bocage.plugins.workshops.models import (
+        Card,
+        CardWorkshop,
+        Challenge,
+        HistoryEntry,
+        Participant,
+        Phase,
+        Selection,
+    )
+
+    communes = list(
+        (
+            await session.execute(
+                select(store.COMMUNE.c.id)
+                .where(store.COMMUNE.c.deleted_at.is_(None))
+                .order_by(store.COMMUNE.c.id)
+                .limit(3)
+            )
+        ).scalars()
+    )
+    if not communes:
+        return
+    day = dt.date(2020, 3, 12)
+    event = Event(
+        uid="atelier-defis-2020-03-12@workshops.bocage",
+        sequence=0,
+        kind=EventKind.WORKSHOP.value,
+        status=EventStatus.PUBLISHED.value,
+        title={"fr": "Atelier : les défis smart de nos communes"},
+        description={"fr": "Inventaire, cartes défis, échange, sélection en groupes."},
+        starts_at=_at(day, 18),
+        ends_at=_at(day, 21),
+        address="Salle polyvalente",
+        audiences=[Audience.COMMUNES.value, Audience.ASSOCIATIONS.value],
+        **where,
+    )
+    session.add(event)
+    await session.flush()
+    workshop = CardWorkshop(
+        event_id=event.id,
+        title={"fr": "Les défis smart de nos communes"},
+        phase=Phase.CLOSED.value,
+        phase_started_at=_at(day, 20, 55),
+        durations={},
+    )
+    session.add(workshop)
+    await session.flush()
+    people = [
+        Participant(
+            workshop_id=workshop.id,
+            alias=f"Participant·e {n + 1}",
+            commune_id=communes[n % len(communes)],
+            group_number=n % 3 + 1,
+        )
+        for n in range(12)
+    ]
+    session.add_all(people)
+    await session.flush()
+    cards = []
+    for n, person in enumerate(people):
+        for k in range(5):
+            colour, axis, text = CHALLENGES[(n * 5 + k) % len(CHALLENGES)]
+            cards.append(
+                Card(
+                    workshop_id=workshop.id,
+                    author_id=person.id,
+                    colour=colour,
+                    axis=axis,
+                    text=text,
+                    from_paper=True,
+                )
+            )
+    session.add_all(cards)
+    await session.flush()
+    hands = deal({c.id: c.author_id for c in cards}, [p.id for p in people], 3, Random(1))
+    for card in cards:
+        card.holder_id = hands.get(card.id)
+    groups: dict[int, list[Card]] = {1: [], 2: [], 3: []}
+    number = {p.id: p.group_number for p in people}
+    for card in cards:
+        if card.holder_id is not None:
+            groups[number[card.holder_id]].append(card)
+    merged: dict[str, Challenge] = {}
+    for group, held in groups.items():
+        for rank, card in enumerate(held[:5], start=1):
+            session.add(
+                Selection(workshop_id=workshop.id, group_number=group, card_id=card.id, rank=rank)
+            )
+            challenge = merged.get(card.text)
+            if challenge is None:  # the facilitator's de-duplication: same text, one challenge
+                challenge = merged[card.text] = Challenge(
+                    workshop_id=workshop.id,
+                    text=card.text,
+                    colour=card.colour,
+                    axis=card.axis,
+                    position=len(merged) + 1,
+                    card_ids=[],
+                    groups=[],
+                )
+            challenge.card_ids = sorted({*challenge.card_ids, card.id})
+            challenge.groups = sorted({*challenge.groups, group})
+    session.add_all(merged.values())
+    await session.flush()
+    first = min(merged.values(), key=lambda c: c.position)
+    staff = Principal(
+        kind=PrincipalKind.PERSON,
+        subject="demo-facilitator",
+        roles=frozenset({Role.TERRITORY_ADMIN}),
+    )
+    authors = {c.author_id for c in cards if c.id in first.card_ids}
+    project = await create_project(
+        session,
+        staff,
+        title={"fr": first.text},
+        focus="collaboration" if first.colour == "green" else "digital",
+        communes=sorted(
+            {relay_id("Commune", p.commune_id) for p in people if p.id in authors and p.commune_id}
+        ),
+        summary={"fr": "Défi issu de l'atelier « Les défis smart de nos communes »."},
+        themes=["atelier"],
+    )
+    first.project_id = project.id
+    for minute, phase in enumerate(list(Phase)[1:]):
+        session.add(
+            HistoryEntry(
+                workshop_id=workshop.id,
+                at=_at(day, 18, minute * 9),
+                phase=phase.value,
+                action=f"phase_{phase.value}",
+                by_facilitator=True,
+                data={},
+            )
+        )
+    session.add(
+        HistoryEntry(
+            workshop_id=workshop.id,
+            at=_at(day, 20, 59),
+            phase=Phase.CLOSED.value,
+            action="challenge_promoted",
+            by_facilitator=True,
+            data={"challenge": first.id, "project": project.id, "cards": first.card_ids},
+        )
+    )
+    await session.flush()
+
+
+def relay_id(type_name: str, key: int) -> str:
+    from strawberry import relay
+
+    return relay.to_base64(type_name, key)

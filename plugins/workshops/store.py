@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
-from bocage.core.api import Code, Commune, Invalid, Stakeholder, Territory
+from bocage.core.api import Code, Commune, Invalid, Project, Stakeholder, Territory
 from bocage.plugins.workshops.models import Event, EventStatus, Registration, RegistrationStatus
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -29,6 +29,7 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 COMMUNE = Commune.__table__
 TERRITORY = Territory.__table__
 STAKEHOLDER = Stakeholder.__table__
+PROJECT = Project.__table__
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -43,6 +44,11 @@ def to_utc(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=BRUSSELS)
     return value.astimezone(dt.UTC)
+
+
+def aware(value: dt.datetime) -> dt.datetime:
+    """SQLite gives naive datetimes back: they are UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def to_local(value: dt.datetime) -> dt.datetime:
@@ -70,6 +76,13 @@ async def commune_by_id(session: Any, key: int) -> Any:
 async def stakeholder_exists(session: Any, key: int) -> bool:
     found = await session.execute(
         select(STAKEHOLDER.c.id).where(STAKEHOLDER.c.id == key, STAKEHOLDER.c.deleted_at.is_(None))
+    )
+    return found.first() is not None
+
+
+async def project_exists(session: Any, key: int) -> bool:
+    found = await session.execute(
+        select(PROJECT.c.id).where(PROJECT.c.id == key, PROJECT.c.deleted_at.is_(None))
     )
     return found.first() is not None
 

@@ -278,6 +278,24 @@ def _scalars(data: Any, *, creating: bool) -> dict[str, Any]:
     return values
 
 
+async def new_project(session: Any, principal: Any, input: CreateProjectInput) -> Change:
+    """Validate ``input`` and add the project in ``session`` (no permission check, no audit:
+    ``createProject`` runs it inside ``mutate``, ``core.api.create_project`` for plugins)."""
+    values = _scalars(input, creating=True)
+    rules.check_project_values(values)
+    commune_ids, _codes = await _resolve_communes(session, principal, input.communes)
+    territory_id = None
+    if input.territory is not None:
+        territory_id = _ids([input.territory], Territory, "territory")[0]
+        await load_live(session, m.Territory, territory_id, "territory")
+    project = m.Project(territory_id=territory_id, **values)
+    session.add(project)
+    await session.flush()
+    changes = column_changes(project, created=True)
+    changes.update(await _set_links(session, project, input, commune_ids))
+    return Change(row=project, action="created", changes=changes)
+
+
 # -- the mutations ----------------------------------------------------------------------------
 
 
@@ -316,19 +334,7 @@ class ProjectMutations:
     )
     async def create_project(self, info: Info, input: CreateProjectInput) -> ProjectPayload:
         async def change(session: Any, principal: Any) -> Change:
-            values = _scalars(input, creating=True)
-            rules.check_project_values(values)
-            commune_ids, _codes = await _resolve_communes(session, principal, input.communes)
-            territory_id = None
-            if input.territory is not None:
-                territory_id = _ids([input.territory], Territory, "territory")[0]
-                await load_live(session, m.Territory, territory_id, "territory")
-            project = m.Project(territory_id=territory_id, **values)
-            session.add(project)
-            await session.flush()
-            changes = column_changes(project, created=True)
-            changes.update(await _set_links(session, project, input, commune_ids))
-            return Change(row=project, action="created", changes=changes)
+            return await new_project(session, principal, input)
 
         return _payload(
             await mutate(

@@ -86,3 +86,34 @@ async def test_the_commune_feed_and_drafts(http: Any, run: Any, ws: Any) -> None
     draft_id = created["data"]["createWorkshopsEvent"]["event"]["id"]
     key = int(base64.b64decode(draft_id).decode().split(":")[1])
     assert (await http.get(f"/api/workshops/events/{key}.ics")).status_code == 404
+
+
+async def test_the_series_feed(http: Any, run: Any, ws: Any) -> None:
+    await ws.publish(
+        series="Formations numériques 2099",
+        startsAt="2099-05-02T09:00:00",
+        endsAt="2099-05-02T12:00:00",
+    )
+    await ws.publish(
+        series="Formations numériques 2099",
+        startsAt="2099-05-09T09:00:00",
+        endsAt="2099-05-09T12:00:00",
+    )
+    other = await ws.publish(
+        series="Autre série", startsAt="2099-05-16T09:00:00", endsAt="2099-05-16T12:00:00"
+    )
+    response = await http.get(
+        "/api/workshops/series/Formations%20num%C3%A9riques%202099/calendar.ics"
+    )
+    assert response.status_code == 200
+    events = events_of(response.content)
+    starts = sorted(e.decoded("DTSTART") for e in events.values())
+    assert starts == [
+        dt.datetime(2099, 5, 2, 9, 0, tzinfo=BRUSSELS),
+        dt.datetime(2099, 5, 9, 9, 0, tzinfo=BRUSSELS),
+    ]
+    assert other["uid"] not in events
+    demo = await http.get("/api/workshops/series/Midis%20du%20Smart/calendar.ics")
+    assert "midi-du-smart-2020-02-06@workshops.bocage" in events_of(demo.content)
+    missing = await http.get("/api/workshops/series/nothing/calendar.ics")
+    assert missing.status_code == 404 and missing.json()["error"]
