@@ -49,10 +49,14 @@ async def test_catalogue_search_with_facets(gql: Any) -> None:
     body = await gql(CATALOG)
     assert "errors" not in body, body
     result = body["data"]["opendataCatalog"]
-    assert result["count"] == 4
+    identifiers = {d["identifier"] for d in result["datasets"]}
+    core = {"communes", "projects", "stakeholders", "indicator-values"}
+    assert core <= identifiers  # the core's four, plus what enabled plugins publish
+    assert result["count"] == len(identifiers)
     facets = {f["name"]: {v["value"]: v["count"] for v in f["values"]} for f in result["facets"]}
-    assert facets["theme"] == {"GOVE": 2, "REGI": 1, "ECON": 1}
-    assert facets["format"]["parquet"] == 4 and "geojson" not in facets["format"]
+    assert sum(facets["theme"].values()) >= result["count"]
+    assert facets["theme"]["GOVE"] >= 2 and facets["theme"]["REGI"] >= 1
+    assert facets["format"]["parquet"] == result["count"] and "geojson" not in facets["format"]
     only_gove = await gql(CATALOG, {"filter": {"themes": ["GOVE"], "keywords": ["PST"]}})
     found = only_gove["data"]["opendataCatalog"]
     assert [d["identifier"] for d in found["datasets"]] == ["projects"]
