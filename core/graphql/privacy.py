@@ -222,7 +222,10 @@ class PrivacyMutations:
                 if any(records.values()):
                     # Nothing in the core: the audit entry is about the erasure request itself.
                     return Change(
-                        row=Person(), action="erased", changes={"records": {"after": records}}
+                        row=Person(),
+                        action="erased",
+                        changes={"records": {"after": records}},
+                        permission=PERSONAL_DATA_MANAGE.code,
                     )
                 raise Invalid(
                     Code.NOT_FOUND, "no contact or record has this e-mail address", "email"

@@ -159,7 +159,11 @@ def column_changes(row: Any, *, created: bool = False) -> dict[str, dict[str, An
 
 
 def personal_keys(model: Any) -> set[str]:
-    return {c.key for c in model.__mapper__.column_attrs if c.columns[0].info.get(PERSONAL)}
+    """The columns of ``model`` marked personal (none for an object that is not a table row)."""
+    mapper = getattr(model, "__mapper__", None)
+    if mapper is None:
+        return set()
+    return {c.key for c in mapper.column_attrs if c.columns[0].info.get(PERSONAL)}
 
 
 @dataclass
