@@ -13,7 +13,7 @@ from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
 from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.db import Base, SoftDeletable, Timestamped, Versioned, personal
 from bocage.core.errors import PluginError
-from bocage.core.events import event_for, record_event
+from bocage.core.events import announce, event_for, record_event
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.errors import BadInput, BocageError, NotFound
 from bocage.core.graphql.i18n import Language, Translations, translated
@@ -91,8 +91,8 @@ async def create_project(
     (green) or ``digital`` (blue); ``status`` a project status (``idea``, ``in_progress``...).
 
     Raises :class:`Invalid` (fields named as in ``createProject``'s input) for anything the
-    caller can fix. After your transaction commits, emit the ``project.created``
-    :class:`DomainEvent` (``info.context.host.emit``) so other plugins hear of it.
+    caller can fix. The ``project.created`` event is recorded in your transaction: call
+    :func:`announce` after it commits so plugins hear of it.
     """
     from bocage.core.graphql.enums import ProjectFocus, ProjectStatus
     from bocage.core.graphql.mutations.kit import audit
@@ -135,6 +135,7 @@ async def create_project(
     )
     done = await new_project(session, principal, data)
     audit(session, principal, done)
+    await record_event(session, event_for(done.row, "created", changed=sorted(done.changes)))
     await session.flush()
     project: Project = done.row
     return project
@@ -206,6 +207,7 @@ __all__ = [
     "create_project",
     "decode_id",
     "error_response",
+    "announce",
     "event_for",
     "record_event",
     "JobContext",

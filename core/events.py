@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from strawberry import relay
 
+from bocage.core.db import utcnow
 from bocage.core.hookspecs import DomainEvent
 from bocage.core.models import EventRecord
 
@@ -63,10 +64,7 @@ async def record_event(
             object_type, object_id = decoded.type_name, int(decoded.node_id)
         except Exception:
             object_type, object_id = None, None
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        # Ids are drawn after the lock and the lock is held until commit: ids commit in order.
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOG_LOCK})
+    await _lock_log(session)
     record = EventRecord(
         event_id=str(uuid.uuid4()),
         type=event.type,
@@ -80,6 +78,38 @@ async def record_event(
     await session.flush()
     session.info.setdefault(_PENDING, []).append(event)
     return record
+
+
+async def record_events(
+    session: AsyncSession, events: list[tuple[DomainEvent, str | None]]
+) -> None:
+    """Write many ``(event, permission)`` at once (one statement), e.g. for a bulk import."""
+    if not events:
+        return
+    await _lock_log(session)
+    rows = []
+    for event, permission in events:
+        decoded = relay.GlobalID.from_id(event.subject)
+        rows.append(
+            {
+                "event_id": str(uuid.uuid4()),
+                "type": event.type,
+                "object_type": decoded.type_name,
+                "object_id": int(decoded.node_id),
+                "subject": event.subject,
+                "data": event.data,
+                "permission": permission,
+                "occurred_at": utcnow(),
+            }
+        )
+    await session.execute(insert(EventRecord), rows)
+    session.info.setdefault(_PENDING, []).extend(event for event, _ in events)
+
+
+async def _lock_log(session: AsyncSession) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # Ids are drawn after the lock and the lock is held until commit: ids commit in order.
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOG_LOCK})
 
 
 def committed_events(session: AsyncSession) -> list[DomainEvent]:

@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bocage.core import models as m
 from bocage.core.auth import policy
-from bocage.core.graphql.mutations.kit import Change, Code, audit_values
-from bocage.core.hookspecs import DomainEvent
+from bocage.core.events import announce, event_for, record_events
+from bocage.core.graphql.mutations.kit import Change, Code, audit_values, personal_keys
+from bocage.core.graphql.personal import CONTACTS_READ
 from bocage.core.imports.base import Context, Kind, Row
 from bocage.core.imports.mapping import map_columns
 from bocage.core.imports.report import Report, RowError
@@ -150,6 +151,16 @@ async def run_import(
                 ]
                 if entries:
                     await session.execute(insert(m.AuditEntry), entries)
+                await record_events(
+                    session,
+                    [
+                        (
+                            event_for(row, action, changed=sorted(changes)),
+                            CONTACTS_READ.code if personal_keys(type(row)) else None,
+                        )
+                        for row, action, changes in changed
+                    ],
+                )
                 report_progress("writing", len(plans), len(plans))
             except IntegrityError:
                 report.errors.append(
@@ -174,10 +185,7 @@ async def run_import(
     report.errors = _collapse_missing_columns(report.errors, report, sheet_data.header_row)
     report.errors.sort(key=lambda e: e.row)
     if report.committed and host is not None:
-        for row, action, _ in changed:
-            host.emit(
-                DomainEvent(type=f"{type(row).__name__.lower()}.{action}", subject=str(row.id))
-            )
+        announce(host, session)
     report.seconds = time.perf_counter() - started
     return report
 

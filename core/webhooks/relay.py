@@ -24,8 +24,9 @@ BATCH = 500
 
 
 def wants(subscription: WebhookSubscription, event: EventRecord) -> bool:
-    """The subscription listens to the event's type and its subscriber may read the event."""
-    if event.type not in subscription.event_types:
+    """The subscription listens to the event's type, existed when it happened (a new subscriber
+    is not sent the past: the change feed is for catching up), and its subscriber may read it."""
+    if event.type not in subscription.event_types or event.occurred_at < subscription.created_at:
         return False
     return event.permission is None or event.permission in subscription.permissions
 

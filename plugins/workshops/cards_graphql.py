@@ -27,7 +27,9 @@ from bocage.core.api import (
     Invalid,
     NotFound,
     TranslationsInput,
+    announce,
     cost,
+    record_event,
 )
 from bocage.plugins.workshops import game, live, store
 from bocage.plugins.workshops.graphql import (
@@ -148,6 +150,17 @@ def _rows(info: Info[Any, Any], model: Any, order: Any) -> Any:
         return [grouped[i] for i in ids]
 
     return info.context.loader(("workshops", "by-workshop", model.__tablename__), load)
+
+
+async def _record(session: Any, workshop: CardWorkshop, action: str, data: dict[str, Any]) -> None:
+    """``workshop.<action>`` in the event log, in the action's transaction: for facilitators
+    (a workshop's history names its participants)."""
+    subject = str(gid("WorkshopsCardWorkshop", workshop.id))
+    await record_event(
+        session,
+        DomainEvent(type=f"workshop.{action}", subject=subject, data=data),
+        permission=game.WORKSHOPS_FACILITATE.code,
+    )
 
 
 # -- the types ----------------------------------------------------------------------------------
@@ -609,25 +622,13 @@ async def act(
             game.record(session, workshop, who, done)
             workshop.updated_at = game.utcnow()
             await session.flush()
+            await _record(session, workshop, done.action, done.data)
             pending = await live.stage(session, done.messages)
     except Invalid as error:
         return _failed([error])
     await info.context.forget_loaded()
     live.deliver(info.context.sessionmaker.kw["bind"], pending)
-    host = info.context.host
-    subject = str(gid("WorkshopsCardWorkshop", workshop.id))
-    host.emit(DomainEvent(type=f"workshop.{done.action}", subject=subject, data=done.data))
-    if "project" in done.data and done.action in (
-        "challenge_promoted",
-        "inventory_turned_into_project",
-    ):
-        host.emit(
-            DomainEvent(
-                type="project.created",
-                subject=str(gid("Project", done.data["project"])),
-                data={"workshop": subject},
-            )
-        )
+    announce(info.context.host, session)
     payload = WorkshopsCardWorkshopPayload(workshop=WorkshopsCardWorkshop(row=workshop), errors=[])
     if isinstance(done.row, Challenge):
         payload.challenge = WorkshopsChallenge(row=done.row)
@@ -867,13 +868,10 @@ class CardWorkshopMutation:
                 await session.flush()
                 who = game.Actor(principal, True, None)
                 game.record(session, workshop, who, game.Done("created", {}))
+                await _record(session, workshop, "created", {})
         except Invalid as error:
             return _failed([error])
-        info.context.host.emit(
-            DomainEvent(
-                type="workshop.created", subject=str(gid("WorkshopsCardWorkshop", workshop.id))
-            )
-        )
+        announce(info.context.host, session)
         return WorkshopsCardWorkshopPayload(workshop=WorkshopsCardWorkshop(row=workshop), errors=[])
 
     @strawberry.mutation(

@@ -29,6 +29,7 @@ from bocage.core.api import (
     Ordering,
     SortKey,
     TranslationsInput,
+    announce,
     can,
     column_changes,
     commune_scope,
@@ -36,6 +37,7 @@ from bocage.core.api import (
     may_touch_communes,
     mutate,
     paginate,
+    record_event,
     translated,
 )
 from bocage.core.api import RowType as _RowType
@@ -1046,11 +1048,12 @@ class WorkshopsMutation:
                     commune_id=commune,
                     audience=input.audience.value if input.audience else None,
                 )
+                await _record(
+                    session, f"registration.{done.registration.status}", done.registration
+                )
         except Invalid as error:
             return WorkshopsRegistrationPayload(registration=None, errors=_errors([error]))
-        info.context.host.emit(
-            _domain_event(f"registration.{done.registration.status}", done.registration)
-        )
+        announce(info.context.host, session)
         return WorkshopsRegistrationPayload(
             registration=WorkshopsRegistration.from_row(done.registration),
             errors=[],
@@ -1068,12 +1071,12 @@ class WorkshopsMutation:
         try:
             async with info.context.sessionmaker() as session, session.begin():
                 done = await store.cancel(session, input.token)
+                await _record(session, "registration.cancelled", done.registration)
+                for promoted in done.promoted:
+                    await _record(session, "registration.promoted", promoted)
         except Invalid as error:
             return WorkshopsRegistrationPayload(registration=None, errors=_errors([error]))
-        host = info.context.host
-        host.emit(_domain_event("registration.cancelled", done.registration))
-        for promoted in done.promoted:
-            host.emit(_domain_event("registration.promoted", promoted))
+        announce(info.context.host, session)
         return WorkshopsRegistrationPayload(
             registration=WorkshopsRegistration.from_row(done.registration), errors=[]
         )
@@ -1125,9 +1128,15 @@ class WorkshopsMutation:
         )
 
 
-def _domain_event(type_: str, registration: Registration) -> DomainEvent:
-    return DomainEvent(
-        type=type_,
-        subject=str(gid("WorkshopsRegistration", registration.id)),
-        data={"event": str(gid("WorkshopsEvent", registration.event_id))},
+async def _record(session: Any, type_: str, registration: Registration) -> None:
+    """A registration's event, in its transaction: for organisers (registrations are personal
+    data)."""
+    await record_event(
+        session,
+        DomainEvent(
+            type=type_,
+            subject=str(gid("WorkshopsRegistration", registration.id)),
+            data={"event": str(gid("WorkshopsEvent", registration.event_id))},
+        ),
+        permission=WORKSHOPS_ORGANISE.code,
     )

@@ -125,12 +125,16 @@ async def test_a_missing_column_is_reported_once(world: Any) -> None:
 async def test_events_only_for_what_was_committed(world: Any, monkeypatch: Any) -> None:
     emitted: list[Any] = []
     monkeypatch.setattr(world.host, "emit", lambda event: emitted.append(event) or [])
+    logged = await count(world, m.EventRecord)
     text = HEADER + "E1;Un;vert;64034;;;\nE2;Deux;bleu;64034;;;\n"
     await _import(world, text, dry_run=True, host=world.host)
     await _import(world, HEADER + "E3;Trois;rouge;64034;;;\n", host=world.host)
     assert emitted == []  # a dry run and a refused file are rolled back: no event
+    assert await count(world, m.EventRecord) == logged
     await _import(world, text, host=world.host)
     assert sorted(e.type for e in emitted) == ["project.created", "project.created"]
+    assert await count(world, m.EventRecord) == logged + 2  # in the change feed and outbox
     emitted.clear()
     await _import(world, text, host=world.host)
     assert emitted == []  # nothing changed, nothing to tell
+    assert await count(world, m.EventRecord) == logged + 2

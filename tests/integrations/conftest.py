@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bocage.core import models as m
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
@@ -307,7 +307,14 @@ async def create_project(run: Run, world: HookWorld, title: str) -> dict[str, An
 
 
 async def event_ids(world: HookWorld, type_: str | None = None) -> list[str]:
-    statement = select(m.EventRecord.event_id).order_by(m.EventRecord.id)
+    """The events a subscriber may be sent: those since the first subscription (the demo data's
+    own events, older, are never sent to a subscriber that came later)."""
+    first = select(func.min(m.WebhookSubscription.created_at)).scalar_subquery()
+    statement = (
+        select(m.EventRecord.event_id)
+        .where(m.EventRecord.occurred_at >= first)
+        .order_by(m.EventRecord.id)
+    )
     if type_:
         statement = statement.where(m.EventRecord.type == type_)
     async with world.sessionmaker() as session:
