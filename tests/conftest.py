@@ -310,3 +310,51 @@ def run(world: World) -> Callable[..., Awaitable[dict[str, Any]]]:
         return body
 
     return execute
+
+
+class SmtpSink:
+    """A local SMTP server (aiosmtpd) that keeps what it receives; never a real server."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[Any] = []
+        self.port = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The Settings fields that send mail to this sink."""
+        return {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": self.port,
+            "smtp_tls": "none",
+            "mail_from": "GAL Condroz <noreply@gal-condroz.be>",
+        }
+
+    def messages(self) -> list[Any]:
+        """The received messages, parsed (``email.message.EmailMessage``)."""
+        import email
+        import email.policy
+
+        return [
+            email.message_from_bytes(e.content, policy=email.policy.default) for e in self.envelopes
+        ]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[SmtpSink, int]]:
+    """``(sink, port)``: an SMTP server on loopback for the test's duration."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sink.port = int(sock.getsockname()[1])
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    yield sink, sink.port
+    controller.stop()
