@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from bocage.core import models as m
 from bocage.core.graphql.enums import ProjectFocus, ProjectStatus, StakeholderKind, StakeholderNeed
 from bocage.core.graphql.errors import BadInput
+from bocage.core.graphql.external import ExternalReferenceInput, external_reference_filter
 from bocage.core.graphql.pagination import Ordering, SortKey, load_date, load_datetime
 from bocage.core.search import matches
 from bocage.core.settings import LANGUAGES
@@ -70,6 +71,10 @@ class ProjectFilter:
     updated_since: dt.datetime | None = strawberry.field(
         default=strawberry.UNSET, description="Only projects changed at or after this instant."
     )
+    external_reference: ExternalReferenceInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The object with this key in another system (see `externalReference`).",
+    )
 
 
 @strawberry.input(description="Stakeholder filters; all given conditions must hold.")
@@ -85,6 +90,10 @@ class StakeholderFilter:
         default=strawberry.UNSET, description="Full-text search over name and description."
     )
     updated_since: dt.datetime | None = strawberry.UNSET
+    external_reference: ExternalReferenceInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The object with this key in another system (see `externalReference`).",
+    )
 
 
 @strawberry.input(description="Commune filters.")
@@ -176,7 +185,7 @@ def filter_projects(
         )
     if _given(f.search) and f.search.strip():
         statement = statement.where(matches(context.dialect, P.__table__, f.search))
-    return statement
+    return statement.where(*external_reference_filter(P, f.external_reference))
 
 
 def filter_stakeholders(
@@ -201,7 +210,7 @@ def filter_stakeholders(
         statement = statement.where(json_array_contains(context.dialect, S.needs, f.need.value))
     if _given(f.search) and f.search.strip():
         statement = statement.where(matches(context.dialect, S.__table__, f.search))
-    return statement
+    return statement.where(*external_reference_filter(S, f.external_reference))
 
 
 def filter_communes(

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from bocage.core import models as m
 from bocage.core.auth import policy
 from bocage.core.graphql.errors import BocageError, ErrorCode
+from bocage.core.graphql.external import ExternallyReferenced
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.loaders import by_id, linked
 from bocage.core.graphql.nodes import RowType
@@ -56,7 +57,7 @@ def _personal(attribute: str, description: str) -> Any:
 
 
 @strawberry.type(description="A person at an organisation. Personal data: needs contacts:read.")
-class Contact(RowType, relay.Node):
+class Contact(RowType, ExternallyReferenced, relay.Node):
     model = m.Contact
     row: strawberry.Private[m.Contact]
     id: relay.NodeID[int]

@@ -21,6 +21,7 @@ from bocage.core.graphql.enums import (
     StakeholderNeed,
     StakeholderRole,
 )
+from bocage.core.graphql.external import ExternallyReferenced
 from bocage.core.graphql.filters import project_ordering, stakeholder_ordering
 from bocage.core.graphql.i18n import Translations, translated
 from bocage.core.graphql.limits import cost
@@ -155,7 +156,7 @@ class Commune(RowType, Timestamps, relay.Node):
 
 
 @strawberry.type(description="An organisation: administration, enterprise, association...")
-class Stakeholder(RowType, Timestamps, relay.Node):
+class Stakeholder(RowType, Timestamps, ExternallyReferenced, relay.Node):
     model = m.Stakeholder
     row: strawberry.Private[m.Stakeholder]
     id: relay.NodeID[int]
@@ -256,7 +257,7 @@ class Indicator(RowType, Timestamps, relay.Node):
 
 
 @strawberry.type(description="A project of the territory.")
-class Project(RowType, Timestamps, relay.Node):
+class Project(RowType, Timestamps, ExternallyReferenced, relay.Node):
     model = m.Project
     row: strawberry.Private[m.Project]
     id: relay.NodeID[int]
@@ -328,7 +329,7 @@ class Project(RowType, Timestamps, relay.Node):
 
 
 @strawberry.type(description="A commune's PST (Programme Stratégique Transversal).")
-class StrategicPlan(RowType, Timestamps, relay.Node):
+class StrategicPlan(RowType, Timestamps, ExternallyReferenced, relay.Node):
     model = m.StrategicPlan
     row: strawberry.Private[m.StrategicPlan]
     id: relay.NodeID[int]
@@ -357,7 +358,7 @@ class StrategicPlan(RowType, Timestamps, relay.Node):
 
 
 @strawberry.type(description="A strategic objective (OS) of a PST.")
-class StrategicObjective(RowType, Timestamps, relay.Node):
+class StrategicObjective(RowType, Timestamps, ExternallyReferenced, relay.Node):
     model = m.StrategicObjective
     row: strawberry.Private[m.StrategicObjective]
     id: relay.NodeID[int]
@@ -384,7 +385,7 @@ class StrategicObjective(RowType, Timestamps, relay.Node):
 
 
 @strawberry.type(description="An operational objective (OO) of a PST.")
-class OperationalObjective(RowType, Timestamps, relay.Node):
+class OperationalObjective(RowType, Timestamps, ExternallyReferenced, relay.Node):
     model = m.OperationalObjective
     row: strawberry.Private[m.OperationalObjective]
     id: relay.NodeID[int]
@@ -409,7 +410,7 @@ class OperationalObjective(RowType, Timestamps, relay.Node):
 
 
 @strawberry.type(description="An action of a PST; projects link to actions.")
-class PstAction(RowType, Timestamps, relay.Node):
+class PstAction(RowType, Timestamps, ExternallyReferenced, relay.Node):
     model = m.PstAction
     row: strawberry.Private[m.PstAction]
     id: relay.NodeID[int]

@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from bocage.core import models as m
 from bocage.core.graphql.enums import ProjectFocus, ProjectStatus, StakeholderRole
+from bocage.core.graphql.external import ExternalReferenceInput, set_external_reference
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.mutations import rules
 from bocage.core.graphql.mutations.kit import (
@@ -83,6 +84,9 @@ class CreateProjectInput:
     stakeholders: list[ProjectStakeholderInput] = strawberry.field(default_factory=list)
     pst_actions: list[strawberry.ID] = strawberry.field(default_factory=list)
     territory: strawberry.ID | None = None
+    external_reference: ExternalReferenceInput | None = strawberry.field(
+        default=None, description="Its key in your system; unique per source."
+    )
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="Any unique string: retrying with the same key returns the same project.",
@@ -106,6 +110,9 @@ class UpdateProjectInput:
     budget: Decimal | None = strawberry.UNSET
     stakeholders: list[ProjectStakeholderInput] | None = strawberry.UNSET
     pst_actions: list[strawberry.ID] | None = strawberry.UNSET
+    external_reference: ExternalReferenceInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Its key in your system; null removes it."
+    )
 
 
 @strawberry.input(description="The project to archive, at the version you read.")
@@ -289,6 +296,7 @@ async def new_project(session: Any, principal: Any, input: CreateProjectInput) -
         territory_id = _ids([input.territory], Territory, "territory")[0]
         await load_live(session, m.Territory, territory_id, "territory")
     project = m.Project(territory_id=territory_id, **values)
+    await set_external_reference(session, project, input.external_reference, "Project")
     session.add(project)
     await session.flush()
     changes = column_changes(project, created=True)
@@ -363,6 +371,7 @@ class ProjectMutations:
             rules.check_project_values(merged)
             for name, value in values.items():
                 setattr(project, name, value)
+            await set_external_reference(session, project, input.external_reference, "Project")
             commune_ids = None
             if given(input.communes):
                 commune_ids, _ = await _resolve_communes(session, principal, input.communes or [])

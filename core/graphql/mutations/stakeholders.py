@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from bocage.core import models as m
 from bocage.core.graphql.enums import StakeholderKind, StakeholderNeed
+from bocage.core.graphql.external import ExternalReferenceInput, set_external_reference
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.mutations import rules
 from bocage.core.graphql.mutations.kit import (
@@ -73,6 +74,9 @@ class CreateStakeholderInput:
         default=None, description="BCE/KBO number, e.g. 0207.000.000 (checked)."
     )
     needs: list[StakeholderNeed] = strawberry.field(default_factory=list)
+    external_reference: ExternalReferenceInput | None = strawberry.field(
+        default=None, description="Its key in your system; unique per source."
+    )
     idempotency_key: str | None = None
 
 
@@ -87,6 +91,9 @@ class UpdateStakeholderInput:
     website: str | None = strawberry.UNSET
     enterprise_number: str | None = strawberry.UNSET
     needs: list[StakeholderNeed] | None = strawberry.UNSET
+    external_reference: ExternalReferenceInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Its key in your system; null removes it."
+    )
 
 
 @strawberry.input(description="The object to archive, at the version you read.")
@@ -103,6 +110,9 @@ class CreateContactInput:
     email: str | None = None
     phone: str | None = None
     job_title: str | None = None
+    external_reference: ExternalReferenceInput | None = strawberry.field(
+        default=None, description="Its key in your system; unique per source."
+    )
     idempotency_key: str | None = None
 
 
@@ -115,6 +125,9 @@ class UpdateContactInput:
     email: str | None = strawberry.UNSET
     phone: str | None = strawberry.UNSET
     job_title: str | None = strawberry.UNSET
+    external_reference: ExternalReferenceInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Its key in your system; null removes it."
+    )
 
 
 async def _communes(session: Any, ids: list[Any]) -> tuple[list[int], set[str]]:
@@ -208,6 +221,9 @@ class StakeholderMutations:
                 else None,
                 needs=rules.stakeholder_needs(input.needs),
             )
+            await set_external_reference(
+                session, stakeholder, input.external_reference, "Stakeholder"
+            )
             session.add(stakeholder)
             await session.flush()
             changes = column_changes(stakeholder, created=True)
@@ -256,6 +272,9 @@ class StakeholderMutations:
                 )
             if given(input.needs):
                 stakeholder.needs = rules.stakeholder_needs(input.needs or [])
+            await set_external_reference(
+                session, stakeholder, input.external_reference, "Stakeholder"
+            )
             changes = column_changes(stakeholder)
             if given(input.communes):
                 keys, codes = await _communes(session, input.communes or [])
@@ -310,6 +329,7 @@ class StakeholderMutations:
                     for name, check in rules.CONTACT_FIELDS.items()
                 },
             )
+            await set_external_reference(session, contact, input.external_reference, "Contact")
             session.add(contact)
             await session.flush()
             return Change(
@@ -348,6 +368,7 @@ class StakeholderMutations:
                 value = getattr(input, name)
                 if given(value):
                     setattr(contact, name, check(value))
+            await set_external_reference(session, contact, input.external_reference, "Contact")
             return Change(
                 row=contact,
                 action="updated",
