@@ -74,8 +74,22 @@ async def _modified(session: AsyncSession, dataset: Dataset) -> dt.datetime | No
     return None
 
 
+async def _issued(session: AsyncSession, dataset: Dataset) -> dt.datetime | None:
+    """``dataset.issued``, else what its ``issued_query`` reads."""
+    if dataset.issued is not None or dataset.issued_query is None:
+        return dataset.issued
+    first = (await session.execute(dataset.issued_query)).scalar()
+    if not isinstance(first, dt.datetime):
+        return None
+    return first if first.tzinfo else first.replace(tzinfo=dt.UTC)
+
+
 async def _covered(session: AsyncSession, dataset: Dataset) -> Dataset:
-    """``dataset`` with ``temporal`` read from its ``coverage`` query, if it has one."""
+    """``dataset`` with ``temporal`` read from its ``coverage`` query and ``issued`` from its
+    ``issued_query``, for those it has."""
+    issued = await _issued(session, dataset)
+    if issued != dataset.issued:
+        dataset = dataclasses.replace(dataset, issued=issued)
     if dataset.coverage is None:
         return dataset
     row = (await session.execute(dataset.coverage)).one_or_none()
@@ -215,6 +229,7 @@ async def dataset_metadata(request: Request) -> Response:
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, dataset)
         total = await _total(session, dataset)
+        dataset = await _covered(session, dataset)
     headers = _validators(_etag(dataset.identifier, modified, total, "meta"), modified)
     if (cached := _not_modified(request, headers)) is not None:
         return cached
@@ -388,6 +403,7 @@ async def catalog_document(request: Request) -> Response:
     async with request_sessionmaker(request)() as session:
         datasets = await published(session, cat)
         modified = {d.identifier: await _modified(session, d) for d in datasets}
+        first = [i for d in datasets if (i := await _issued(session, d)) is not None]
     if since is not None:
         datasets = [d for d in datasets if (m := modified[d.identifier]) is None or m >= since]
     size = cat.settings.catalog_page_size
@@ -406,7 +422,7 @@ async def catalog_document(request: Request) -> Response:
     async with request_sessionmaker(request)() as session:
         shown = [await _covered(session, d) for d in shown]
     document = DcatDocument(base, cat)
-    document.add_catalog(shown, modified, page)
+    document.add_catalog(shown, modified, page, issued=min(first, default=None))
     return _rdf(document, name, headers)
 
 

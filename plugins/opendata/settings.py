@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, field_validator
 
 from bocage.core.api import PluginSettings
 
@@ -39,5 +41,15 @@ class OpendataSettings(PluginSettings):
     shapes_dir: str = Field(
         "",
         description="Folder of DCAT-AP SHACL shape files (*.ttl) checked when a dataset is "
-        "published (pyshacl; any sh:Violation refuses it); empty: the built-in checks only.",
+        "published (pyshacl; any sh:Violation refuses it) and in quality reports; empty: the "
+        "DCAT-AP 3 shapes shipped with the plugin (EU and Belgian federal portal).",
     )
+
+    @field_validator("shapes_dir")
+    @classmethod
+    def _has_shapes(cls, value: str) -> str:
+        if value and not any(Path(value).glob("*.ttl")):
+            raise ValueError(
+                f"no SHACL shape file (*.ttl) in {value!r}; leave it empty for the built-in shapes"
+            )
+        return value

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
     from starlette.requests import Request
 
+    from bocage.plugins.opendata.datasets import Dataset
+
 PREFIX = "/api/opendata"
 
 
@@ -223,7 +225,7 @@ async def _save_upload(
             ((_, dataset),) = await load_datasets(
                 session, identifier=identifier, published_only=False
             )
-            problems = upload_problems(upload, dataset)
+            problems = await _problems(request, upload, dataset)
             if problems:  # a published dataset keeps conforming metadata
                 raise _Abort(_not_publishable(identifier, problems))
         body_out = await _describe(session, request, upload)
@@ -378,6 +380,20 @@ async def _store_version(
     )
 
 
+async def _problems(
+    request: Request, upload: UploadedDataset, dataset: Dataset | None
+) -> list[str]:
+    """What keeps ``upload`` from being published: the built-in checks, then (when they pass)
+    the SHACL shapes on its DCAT-AP document, in a worker thread (pyshacl is CPU-bound)."""
+    problems = upload_problems(upload, dataset)
+    if problems or dataset is None:
+        return problems
+    cat = catalogue(request.app.state.host)
+    return await anyio.to_thread.run_sync(
+        shacl_problems, cat, cat.settings.base_url or str(request.base_url), dataset
+    )
+
+
 def _not_publishable(identifier: str, problems: list[str]) -> Response:
     return JSONResponse(
         {
@@ -398,7 +414,6 @@ async def publish(request: Request) -> Response:
     if isinstance(principal, Response):
         return principal
     publishing = request.url.path.endswith("/publish")
-    cat = catalogue(request.app.state.host)
     async with request_sessionmaker(request)() as session, session.begin():
         upload = await _upload(session, request, principal)
         if isinstance(upload, Response):
@@ -407,9 +422,7 @@ async def publish(request: Request) -> Response:
             ((_, dataset),) = await load_datasets(
                 session, identifier=upload.identifier, published_only=False
             )
-            problems = upload_problems(upload, dataset)
-            if not problems and dataset is not None:
-                problems = shacl_problems(cat, str(request.base_url), dataset)
+            problems = await _problems(request, upload, dataset)
             if problems:
                 return _not_publishable(upload.identifier, problems)
             if upload.published_at is None:

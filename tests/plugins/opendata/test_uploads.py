@@ -93,9 +93,9 @@ class As:
 async def uploads(
     databases: Any, small_demo_url: str, make_settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[httpx.AsyncClient, As]]:
-    """A client on a fresh copy of the demo GAL whose caller the test sets, with the
-    DCAT-AP shapes checked at publish time."""
-    monkeypatch.setenv("BOCAGE_OPENDATA_SHAPES_DIR", str(SHAPES.resolve()))
+    """A client on a fresh copy of the demo GAL whose caller the test sets; default settings
+    (the built-in DCAT-AP shapes are checked at publish time)."""
+    monkeypatch.delenv("BOCAGE_OPENDATA_SHAPES_DIR", raising=False)
     url = str(await databases.clone(small_demo_url))
     settings = make_settings(url)
     async with serve(settings) as client:
