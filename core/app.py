@@ -29,6 +29,7 @@ from bocage.core.auth.tokens import (
 from bocage.core.db import create_engine, sessionmaker
 from bocage.core.errors import PluginError
 from bocage.core.graphql.schema import GraphQLView, build_schema
+from bocage.core.hookspecs import RestRoute
 from bocage.core.host import PluginHost
 from bocage.core.imports.rest import import_route
 from bocage.core.jobs import job_kinds
@@ -53,8 +54,8 @@ RESERVED_PATHS = {
 }
 
 
-def _plugin_routes(host: PluginHost) -> list[BaseRoute]:
-    routes: list[BaseRoute] = []
+def _plugin_routes(host: PluginHost) -> list[RestRoute]:
+    routes: list[RestRoute] = []
     names: dict[str, str] = {}
     paths: dict[str, str] = {path: "core" for path in RESERVED_PATHS}
     for plugin, spec in host.routes():
@@ -70,7 +71,7 @@ def _plugin_routes(host: PluginHost) -> list[BaseRoute]:
                     f"route path {path} is served by both {paths[path]!r} and {plugin!r}"
                 )
             paths[path] = plugin
-        routes.append(spec.route)
+        routes.append(spec)
     return routes
 
 
@@ -125,6 +126,9 @@ def create_app(
             await app.state.authenticator.aclose()
             await engine.dispose()
 
+    # Routes described by RestRoute (their OpenAPI, their own body limit): the core's, then
+    # the plugins'.
+    rest_routes = [import_route(settings), *_plugin_routes(host)]
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, name="graphql"),
         # Subscriptions (graphql-transport-ws) on the same path.
@@ -134,8 +138,7 @@ def create_app(
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
         Route("/oauth/token", token_endpoint, methods=["POST"], name="oauth_token"),
         Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"], name="jwks"),
-        import_route(),
-        *_plugin_routes(host),
+        *(spec.route for spec in rest_routes),
     ]
     app = Starlette(
         routes=routes,
@@ -148,7 +151,7 @@ def create_app(
                 max_age=600,
             ),
             # Inside CORS, so that browsers can read the refusals.
-            *protective_middleware(settings),
+            *protective_middleware(settings, rest_routes),
         ],
         exception_handlers={
             HTTPException: http.http_error,

@@ -468,17 +468,78 @@ async def test_browsers_may_upload_from_another_origin(
     assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
 
 
+def big_csv(size: int) -> bytes:
+    """A valid file of the charging stations, of at least ``size`` bytes."""
+    header, *rows = GOOD.encode().splitlines(keepends=True)
+    lines = [header]
+    total, n = len(header), 0
+    while total < size:
+        row = rows[n % len(rows)].replace(b"Gare", f"Borne {n}".encode())
+        lines.append(row)
+        total += len(row)
+        n += 1
+    return b"".join(lines)
+
+
+async def test_a_300_kb_file_is_accepted_with_the_default_limits(
+    uploads: tuple[httpx.AsyncClient, As],
+) -> None:
+    """Three times the core's body limit (BOCAGE_MAX_BODY_BYTES, sized for GraphQL): the
+    upload route has its own, BOCAGE_OPENDATA_MAX_UPLOAD_BYTES (50 MB)."""
+    client, who = uploads
+    who.principal = HANNUT
+    path = UPLOADS.format("bornes-nombreuses")
+    assert (await client.put(path, json=METADATA)).status_code == 201
+    content = big_csv(300_000)
+    assert len(content) > 3 * client.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
+    stored = await client.post(
+        f"{path}/versions", content=content, headers={"Content-Type": "text/csv"}
+    )
+    assert stored.status_code == 201, stored.text
+    version = stored.json()["versions"][-1]
+    assert version["byteSize"] == len(content)
+    assert version["sha256"] == hashlib.sha256(content).hexdigest()
+    assert version["rows"] == content.count(b"\n") - 1
+    # the GraphQL endpoint keeps the core's small limit
+    graphql = await client.post(
+        "/graphql",
+        content=b"{" + b" " * 200_000 + b"}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert graphql.status_code == 413
+    assert graphql.json()["error"]["setting"] == "BOCAGE_MAX_BODY_BYTES"
+
+
 async def test_files_above_the_limit_are_refused(
     serve_demo: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("BOCAGE_OPENDATA_MAX_UPLOAD_BYTES", "100")
+    monkeypatch.setenv("BOCAGE_OPENDATA_MAX_UPLOAD_BYTES", "2000")
+    content = big_csv(2001)
+
+    async def chunked() -> AsyncIterator[bytes]:  # no Content-Length: counted while read
+        for start in range(0, len(content), 500):
+            yield content[start : start + 500]
+
     async with serve_demo() as client:
         who = As()
         who.principal = ADMIN
         client.app.state.authenticator = who
-        response = await client.post(UPLOADS.format("gros") + "/versions", **csv_body(GOOD))
-    assert response.status_code == 413
-    assert response.json()["error"]["field"] == "file"
+        path = UPLOADS.format("bornes") + "/versions"
+        for body in (content, chunked()):
+            response = await client.post(path, content=body, headers={"Content-Type": "text/csv"})
+            assert response.status_code == 413, response.text
+            error = response.json()["error"]
+            assert error["code"] == "payload_too_large"
+            assert error["limit"] == 2000
+            assert error["setting"] == "BOCAGE_OPENDATA_MAX_UPLOAD_BYTES"
+            assert "2000 bytes" in error["message"]
+            assert "BOCAGE_OPENDATA_MAX_UPLOAD_BYTES" in error["message"]
+        # under the limit, the body reaches the route
+        fits = big_csv(1500)
+        response = await client.post(
+            UPLOADS.format("nope") + "/versions", content=fits, headers={"Content-Type": "text/csv"}
+        )
+        assert response.status_code == 404  # no such dataset: the body passed the limit
 
 
 async def test_the_commune_publishes_when_its_number_is_known(
