@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("bocage")
 
+#: Response headers a browser script of another origin may read (CORS).
+EXPOSED_HEADERS = ["ETag", "Last-Modified", "Link", "Content-Disposition", "Retry-After"]
+
 RESERVED_PATHS = {
     "/graphql",
     "/healthz",
@@ -147,7 +150,17 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-                allow_headers=["Authorization", "Content-Type", "Accept-Language"],
+                # Conditional requests (ETag, Last-Modified) need a preflight from a browser.
+                allow_headers=[
+                    "Authorization",
+                    "Content-Type",
+                    "Accept-Language",
+                    "If-None-Match",
+                    "If-Modified-Since",
+                ],
+                # Otherwise hidden from scripts of other origins: validators to send back,
+                # paging links, a download's file name.
+                expose_headers=EXPOSED_HEADERS,
                 max_age=600,
             ),
             # Inside CORS, so that browsers can read the refusals.

@@ -308,6 +308,7 @@ async def dataset_records(request: Request) -> Response:
     body: dict[str, Any] = {"items": records, "nextCursor": next_cursor, "next": None}
     if next_cursor is not None:
         body["next"] = str(request.url.include_query_params(cursor=next_cursor))
+        headers = {**headers, "Link": f'<{body["next"]}>; rel="next"'}  # RFC 8288
     if count is not None:
         body["count"] = count
     return JSONResponse(body, headers=headers)
@@ -594,7 +595,8 @@ OPENAPI: dict[str, dict[str, Any]] = {
         "opendataRecords",
         "A page of a dataset's records.",
         "Records filtered, ordered and paged by cursor (keyset: no offset limit, each row "
-        "exactly once even while rows are added). Follow `next` until it is null.",
+        "exactly once even while rows are added). Follow `next` (also the `Link` header, "
+        '`rel="next"`) until it is null.',
         parameters=[
             IDENTIFIER,
             *RECORD_PARAMS,
