@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from bocage.core.api import Permission, PluginSettings, RestRoute, hookimpl
+from bocage.core.api import Permission, PluginSettings, RestRoute, WebhookEventType, hookimpl
 from bocage.plugins.opendata.permissions import OPENDATA_PUBLISH
 from bocage.plugins.opendata.routes import routes
 from bocage.plugins.opendata.settings import MAX_UPLOAD_SETTING, OpendataSettings
@@ -32,6 +32,13 @@ def bocage_routes() -> list[RestRoute]:
         )
         for name, route, doc in routes()
     ]
+
+
+@hookimpl
+def bocage_webhook_events() -> Sequence[WebhookEventType]:
+    from bocage.plugins.opendata.events import EVENT_TYPES
+
+    return EVENT_TYPES
 
 
 @hookimpl

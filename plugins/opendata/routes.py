@@ -736,7 +736,8 @@ OPENAPI[f"{PREFIX}/datasets/{{identifier}}/quality"] = _operation(
     "A dataset's quality report.",
     "Completeness (share of recommended properties, translations and field descriptions "
     "present), the missing ones by name, the SHACL violations and warnings of its DCAT-AP "
-    "document (when `BOCAGE_OPENDATA_SHAPES_DIR` is set) and its freshness against the "
+    "document (against the built-in DCAT-AP shapes, or `BOCAGE_OPENDATA_SHAPES_DIR`) and "
+    "its freshness against the "
     "update frequency it declares.",
     parameters=[IDENTIFIER, *CONDITIONAL],
     responses={

@@ -22,10 +22,12 @@ from bocage.core.api import (
     AuthenticationError,
     Commune,
     Principal,
+    announce,
     error_response,
     request_principal,
     request_sessionmaker,
 )
+from bocage.plugins.opendata import events
 from bocage.plugins.opendata.models import UploadedDataset, UploadRow, UploadVersion
 from bocage.plugins.opendata.permissions import OPENDATA_PUBLISH, may_publish
 from bocage.plugins.opendata.registry import catalogue
@@ -231,6 +233,8 @@ async def _save_upload(
             if problems:  # a published dataset keeps conforming metadata
                 raise _Abort(_not_publishable(identifier, problems))
         body_out = await _describe(session, request, upload)
+        await events.record(session, events.CREATED if created else events.changed(upload), upload)
+    announce(request.app.state.host, session)
     return JSONResponse(body_out, status_code=201 if created else 200)
 
 
@@ -283,7 +287,9 @@ async def delete_upload(request: Request) -> Response:
         versions = select(UploadVersion.id).where(UploadVersion.dataset_id == upload.id)
         await session.execute(delete(UploadRow).where(UploadRow.version_id.in_(versions)))
         await session.execute(delete(UploadVersion).where(UploadVersion.dataset_id == upload.id))
+        await events.record(session, events.DELETED, upload)
         await session.delete(upload)
+    announce(request.app.state.host, session)
     return Response(status_code=204)
 
 
@@ -379,6 +385,10 @@ async def _store_version(
         await session.flush()
         described = await _describe(session, request, upload)
         number = version.number
+        await events.record(
+            session, events.changed(upload), upload, version=number, rows=checked.row_count
+        )
+    announce(request.app.state.host, session)
     return JSONResponse(
         {**described, "report": checked.report(), "version": number}, status_code=201
     )
@@ -429,13 +439,22 @@ async def publish(request: Request) -> Response:
             problems = await _problems(request, upload, dataset)
             if problems:
                 return _not_publishable(upload.identifier, problems)
-            if upload.published_at is None:
-                upload.published_at = dt.datetime.now(dt.UTC)
-        else:
+        was_published = upload.published_at is not None
+        if publishing and not was_published:
+            upload.published_at = dt.datetime.now(dt.UTC)
+        elif not publishing:
             upload.published_at = None
         upload.updated_at = dt.datetime.now(dt.UTC)
         await session.flush()
         body = await _describe(session, request, upload)
+        if publishing != was_published:  # publishing twice (or withdrawing twice) says nothing
+            await events.record(
+                session,
+                events.PUBLISHED if publishing else events.UNPUBLISHED,
+                upload,
+                version=upload.current_version,
+            )
+    announce(request.app.state.host, session)
     return JSONResponse(body)
 
 
@@ -706,8 +725,9 @@ for action, operation_id, summary, description in (
         "publish",
         "opendataPublish",
         "Publish an uploaded dataset.",
-        "Checks its metadata (and, with `BOCAGE_OPENDATA_SHAPES_DIR`, its DCAT-AP document "
-        "against the SHACL shapes): refused with 422 naming each missing property; once "
+        "Checks its metadata and its DCAT-AP document against the DCAT-AP SHACL shapes "
+        "(built in, or `BOCAGE_OPENDATA_SHAPES_DIR`): refused with 422 naming each missing "
+        "property; once "
         "published it is in the catalogue, the records API and the exports.",
     ),
     (

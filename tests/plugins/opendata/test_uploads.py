@@ -617,3 +617,77 @@ async def test_datetimes_and_booleans_are_typed_on_every_engine(
     assert active.json()["items"] == [{"capteur": "A"}, {"capteur": "C"}]
     later = await client.get(records, params={"releve__gte": "2024-03-01T10:00:00Z"})
     assert [r["capteur"] for r in later.json()["items"]] == ["C"]
+
+
+async def feed(client: httpx.AsyncClient, after: str | None) -> list[tuple[str, str]]:
+    """``(type, identifier)`` of the open-data events after cursor ``after``."""
+    params = {"object_types": "OpendataDataset", "limit": "100"}
+    if after:
+        params["after"] = after
+    response = await client.get("/api/changes", params=params)
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    return [(i["type"], i["data"]["identifier"]) for i in items]
+
+
+async def test_writes_reach_the_change_feed(uploads: tuple[httpx.AsyncClient, As]) -> None:
+    """Every write is an event: drafts' only for those who manage open data, the catalogue's
+    for everyone; a refused write leaves none."""
+    client, who = uploads
+    who.principal = ADMIN
+    start = (await client.get("/api/changes", params={"limit": "1000"})).json()["cursor"]
+    path = UPLOADS.format("bornes-evenements")
+    assert (await client.put(path, json=METADATA)).status_code == 201
+    assert (await client.post(f"{path}/versions", **csv_body(GOOD))).status_code == 201
+    assert (await client.post(f"{path}/versions", **csv_body(WRONG_CELL))).status_code == 422
+    assert (await client.post(f"{path}/publish")).status_code == 200
+    assert (await client.post(f"{path}/publish")).status_code == 200  # already: no event
+    edited = {**METADATA, "title": {"fr": "Bornes de recharge publiques"}}
+    assert (await client.put(path, json=edited)).status_code == 200
+    assert (await client.post(f"{path}/versions", **csv_body(GOOD))).status_code == 201
+    assert (await client.put(path, json={**METADATA, "description": {}})).status_code == 422
+    assert (await client.post(f"{path}/unpublish")).status_code == 200
+    assert (await client.delete(path)).status_code == 204
+    name = "bornes-evenements"
+    assert await feed(client, start) == [
+        ("dataset.created", name),
+        ("dataset.draft_updated", name),
+        ("dataset.published", name),
+        ("dataset.updated", name),
+        ("dataset.updated", name),
+        ("dataset.unpublished", name),
+        ("dataset.deleted", name),
+    ]
+    who.principal = None  # the public learns of the catalogue's changes only
+    assert await feed(client, start) == [
+        ("dataset.published", name),
+        ("dataset.updated", name),
+        ("dataset.updated", name),
+        ("dataset.unpublished", name),
+    ]
+    graphql = await client.post(
+        "/graphql",
+        json={
+            "query": "query($after: String) { changes(after: $after, first: 50) "
+            "{ edges { node { type objectType data } } } }",
+            "variables": {"after": start},
+        },
+    )
+    nodes = [e["node"] for e in graphql.json()["data"]["changes"]["edges"]]
+    published = next(n for n in nodes if n["type"] == "dataset.published")
+    assert published["objectType"] == "OpendataDataset"
+    assert published["data"]["title"]["fr"] == "Bornes de recharge"
+    assert published["data"]["version"] == 1
+
+
+async def test_event_types_are_offered_to_webhook_subscribers(
+    uploads: tuple[httpx.AsyncClient, As],
+) -> None:
+    from bocage.core.webhooks import event_types
+
+    client, _ = uploads
+    types = event_types(client.app.state.host)  # type: ignore[attr-defined]
+    assert types["dataset.published"].permission is None
+    assert types["dataset.unpublished"].permission is None
+    assert types["dataset.created"].permission == "opendata:publish"
+    assert types["dataset.deleted"].permission == "opendata:publish"
