@@ -318,6 +318,58 @@ async def test_publishing_names_the_missing_property(
     assert kept["description"] == METADATA["description"]
 
 
+def test_the_publication_check_uses_the_built_in_shapes_by_default(
+    make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without BOCAGE_OPENDATA_SHAPES_DIR, the shapes shipped with the plugin judge a
+    dataset's DCAT-AP document (here one without a description) by property."""
+    import dataclasses
+
+    from bocage.core.host import PluginHost
+    from bocage.plugins.opendata.registry import catalogue
+    from bocage.plugins.opendata.validation import shacl_problems
+
+    monkeypatch.delenv("BOCAGE_OPENDATA_SHAPES_DIR", raising=False)
+    cat = catalogue(PluginHost(make_settings("sqlite+aiosqlite:///:memory:")))
+    assert cat.settings.shapes_dir == ""
+    communes = cat.datasets["communes"]
+    assert shacl_problems(cat, "http://bocage.test", communes) == []
+    undescribed = dataclasses.replace(communes, description={})
+    problems = shacl_problems(cat, "http://bocage.test", undescribed)
+    assert problems and all(p.startswith("dct:description: ") for p in problems), problems
+
+
+async def test_shapes_of_ones_own_decide_publication(
+    databases: Any,
+    small_demo_url: str,
+    make_settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+) -> None:
+    """A folder of shapes replaces the built-in ones at publication: a portal demanding
+    ``dct:provenance`` (which the plugin never emits) refuses it, naming the property."""
+    (tmp_path / "portal.ttl").write_text(
+        """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+<urn:portal#DatasetShape> a sh:NodeShape ; sh:targetClass dcat:Dataset ;
+  sh:property [ sh:path dct:provenance ; sh:minCount 1 ; sh:severity sh:Violation ] .
+"""
+    )
+    monkeypatch.setenv("BOCAGE_OPENDATA_SHAPES_DIR", str(tmp_path))
+    async with serve(make_settings(str(await databases.clone(small_demo_url)))) as client:
+        who = As()
+        who.principal = ADMIN
+        client.app.state.authenticator = who  # type: ignore[attr-defined]
+        path = UPLOADS.format("bornes")
+        await client.put(path, json=METADATA)
+        await client.post(f"{path}/versions", **csv_body(GOOD))
+        refused = await client.post(f"{path}/publish")
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["field"] == "dct:provenance"
+        assert (await client.get("/api/opendata/datasets/bornes")).status_code == 404
+
+
 def test_shacl_violations_name_the_property() -> None:
     from bocage.plugins.opendata.validation import violations
 
