@@ -220,6 +220,7 @@ async def _save_upload(
         if upload is None:
             upload = UploadedDataset(identifier=identifier, commune_nis=owner, meta={})
             session.add(upload)
+        before = (upload.commune_nis, upload.meta, upload.table_schema)
         upload.commune_nis = owner
         upload.meta = meta.to_json()
         if schema is not None:
@@ -233,7 +234,10 @@ async def _save_upload(
             if problems:  # a published dataset keeps conforming metadata
                 raise _Abort(_not_publishable(identifier, problems))
         body_out = await _describe(session, request, upload)
-        await events.record(session, events.CREATED if created else events.changed(upload), upload)
+        if created:
+            await events.record(session, events.CREATED, upload)
+        elif (upload.commune_nis, upload.meta, upload.table_schema) != before:
+            await events.record(session, events.changed(upload), upload)  # not when unchanged
     announce(request.app.state.host, session)
     return JSONResponse(body_out, status_code=201 if created else 200)
 

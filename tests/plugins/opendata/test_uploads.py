@@ -694,6 +694,7 @@ async def test_writes_reach_the_change_feed(uploads: tuple[httpx.AsyncClient, As
     assert (await client.post(f"{path}/versions", **csv_body(WRONG_CELL))).status_code == 422
     assert (await client.post(f"{path}/publish")).status_code == 200
     assert (await client.post(f"{path}/publish")).status_code == 200  # already: no event
+    assert (await client.put(path, json=METADATA)).status_code == 200  # unchanged: no event
     edited = {**METADATA, "title": {"fr": "Bornes de recharge publiques"}}
     assert (await client.put(path, json=edited)).status_code == 200
     assert (await client.post(f"{path}/versions", **csv_body(GOOD))).status_code == 201
