@@ -29,6 +29,7 @@ from bocage.core.auth.tokens import (
 from bocage.core.db import create_engine, sessionmaker
 from bocage.core.errors import PluginError
 from bocage.core.graphql.schema import GraphQLView, build_schema
+from bocage.core.hookspecs import RestRoute
 from bocage.core.host import PluginHost
 from bocage.core.imports.rest import import_route
 from bocage.core.jobs import job_kinds
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("bocage")
 
+#: Response headers a browser script of another origin may read (CORS).
+EXPOSED_HEADERS = ["ETag", "Last-Modified", "Link", "Content-Disposition", "Retry-After"]
+
 RESERVED_PATHS = {
     "/graphql",
     "/healthz",
@@ -53,8 +57,8 @@ RESERVED_PATHS = {
 }
 
 
-def _plugin_routes(host: PluginHost) -> list[BaseRoute]:
-    routes: list[BaseRoute] = []
+def _plugin_routes(host: PluginHost) -> list[RestRoute]:
+    routes: list[RestRoute] = []
     names: dict[str, str] = {}
     paths: dict[str, str] = {path: "core" for path in RESERVED_PATHS}
     for plugin, spec in host.routes():
@@ -70,7 +74,7 @@ def _plugin_routes(host: PluginHost) -> list[BaseRoute]:
                     f"route path {path} is served by both {paths[path]!r} and {plugin!r}"
                 )
             paths[path] = plugin
-        routes.append(spec.route)
+        routes.append(spec)
     return routes
 
 
@@ -125,6 +129,9 @@ def create_app(
             await app.state.authenticator.aclose()
             await engine.dispose()
 
+    # Routes described by RestRoute (their OpenAPI, their own body limit): the core's, then
+    # the plugins'.
+    rest_routes = [import_route(settings), *_plugin_routes(host)]
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, name="graphql"),
         # Subscriptions (graphql-transport-ws) on the same path.
@@ -134,8 +141,7 @@ def create_app(
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
         Route("/oauth/token", token_endpoint, methods=["POST"], name="oauth_token"),
         Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"], name="jwks"),
-        import_route(),
-        *_plugin_routes(host),
+        *(spec.route for spec in rest_routes),
     ]
     app = Starlette(
         routes=routes,
@@ -144,11 +150,21 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-                allow_headers=["Authorization", "Content-Type", "Accept-Language"],
+                # Conditional requests (ETag, Last-Modified) need a preflight from a browser.
+                allow_headers=[
+                    "Authorization",
+                    "Content-Type",
+                    "Accept-Language",
+                    "If-None-Match",
+                    "If-Modified-Since",
+                ],
+                # Otherwise hidden from scripts of other origins: validators to send back,
+                # paging links, a download's file name.
+                expose_headers=EXPOSED_HEADERS,
                 max_age=600,
             ),
             # Inside CORS, so that browsers can read the refusals.
-            *protective_middleware(settings),
+            *protective_middleware(settings, rest_routes),
         ],
         exception_handlers={
             HTTPException: http.http_error,

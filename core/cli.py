@@ -719,6 +719,8 @@ def jobs_replay(rt: Runtime, job_ids: tuple[int, ...]) -> None:
             f"not dead, so not replayed: {', '.join(map(str, missing))} (see `bocage jobs dead`)"
         )
     click.echo(f"replayed {len(job_ids)} job(s)")
+
+
 def _add_import_command() -> None:
     from bocage.core.imports.command import import_command
 

@@ -45,11 +45,18 @@ class RestRoute:
     ``route`` is any Starlette route (``Route``, ``Mount``...); ``name`` must be unique across
     plugins; ``openapi`` maps each path served (OpenAPI syntax, e.g. ``/api/things/{id}``) to
     its OpenAPI 3.1 Path Item object.
+
+    ``max_body_bytes`` raises (or lowers) the largest request body the route accepts, instead
+    of the core's ``BOCAGE_MAX_BODY_BYTES`` (kept small for GraphQL), e.g. for file uploads;
+    a larger body gets ``413`` before the handler runs. ``max_body_setting`` names the setting
+    it comes from (e.g. ``BOCAGE_<PLUGIN>_MAX_UPLOAD_BYTES``), quoted in that ``413``.
     """
 
     name: str
     route: BaseRoute
     openapi: dict[str, dict[str, Any]] = field(default_factory=dict)
+    max_body_bytes: int | None = None
+    max_body_setting: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from limits import RateLimitItem, parse
@@ -16,14 +18,18 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
+from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 from bocage.core.errors import SettingsError
 from bocage.core.http import error_response
 
 if TYPE_CHECKING:
     from limits.aio.storage import Storage
+    from starlette.routing import BaseRoute
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+    from bocage.core.hookspecs import RestRoute
     from bocage.core.settings import Settings
 
 #: Probes of orchestrators and load balancers are never rate limited.
@@ -130,31 +136,50 @@ class _BodyTooLarge(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class BodyLimit:
+    """The largest request body a route accepts, and the setting it comes from."""
+
+    max_bytes: int
+    setting: str
+
+
 class BodySizeLimit:
-    """Refuses a request body over ``max_bytes`` with ``413``: at once from its
+    """Refuses a request body over its route's limit with ``413``: at once from its
     ``Content-Length``, else (chunked bodies) as soon as the bytes read exceed it, so that
-    no more than ``max_bytes`` is ever held in memory."""
+    no more than the limit is ever held in memory.
+
+    ``default`` applies to every request but those of ``routes``, each with its own limit
+    (``RestRoute.max_body_bytes``: uploads). This is the one place request bodies are capped.
+    """
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, prefixes: dict[str, int] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        default: BodyLimit,
+        routes: Sequence[tuple[BaseRoute, BodyLimit]] = (),
     ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
-        #: Paths starting with a prefix take its limit instead (uploads).
-        self.prefixes = prefixes or {}
+        self.default = default
+        self.routes = tuple(routes)
 
-    def _limit(self, scope: Scope) -> int:
-        path = scope.get("path", "")
-        return next((n for p, n in self.prefixes.items() if path.startswith(p)), self.max_bytes)
+    def _limit(self, scope: Scope) -> BodyLimit:
+        for route, limit in self.routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return limit
+        return self.default
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        max_bytes = self._limit(scope)
+        limit = self._limit(scope)
+        max_bytes = limit.max_bytes
         length = Headers(scope=scope).get("content-length")
         if length is not None and (not length.isdigit() or int(length) > max_bytes):
-            await self._refuse(scope, receive, send, max_bytes)
+            await self._refuse(scope, receive, send, limit)
             return
         received = 0
         started = False
@@ -178,27 +203,51 @@ class BodySizeLimit:
         except _BodyTooLarge:
             if started:  # the app answered before reading it all: nothing more to say
                 return
-            await self._refuse(scope, receive, send, max_bytes)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
-        advice = (
-            "split the file into several imports"
-            if max_bytes != self.max_bytes
-            else "send a shorter query (use variables and fewer fields), or split it into "
-            "several requests"
-        )
-        response = error_response(
-            413,
-            "payload_too_large",
-            f"The request body is larger than {max_bytes} bytes: {advice}.",
-            Connection="close",
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: BodyLimit) -> None:
+        if limit is self.default:
+            advice = (
+                "send a shorter query (use variables and fewer fields), or split it into "
+                "several requests"
+            )
+        else:
+            advice = (
+                f"the limit of {scope['method']} {scope['path']}: send a smaller file (or "
+                f"split the file into several), or ask the operator to raise {limit.setting}"
+            )
+        response = JSONResponse(
+            {
+                "error": {
+                    "code": "payload_too_large",
+                    "message": f"The request body is larger than {limit.max_bytes} bytes "
+                    f"({limit.setting}), {advice}.",
+                    "limit": limit.max_bytes,
+                    "setting": limit.setting,
+                }
+            },
+            status_code=413,
+            headers={"Connection": "close"},
         )
         await response(scope, receive, send)
 
 
-def protective_middleware(settings: Settings) -> list[Middleware]:
+def body_limits(routes: Sequence[RestRoute]) -> list[tuple[BaseRoute, BodyLimit]]:
+    """The routes with a body limit of their own (``RestRoute.max_body_bytes``)."""
+    return [
+        (
+            spec.route,
+            BodyLimit(spec.max_body_bytes, spec.max_body_setting or "its RestRoute.max_body_bytes"),
+        )
+        for spec in routes
+        if spec.max_body_bytes is not None
+    ]
+
+
+def protective_middleware(settings: Settings, routes: Sequence[RestRoute] = ()) -> list[Middleware]:
     """The middleware of :func:`bocage.core.app.create_app`, after CORS (so that refusals
-    carry CORS headers and browsers can read them): cheapest refusal first."""
+    carry CORS headers and browsers can read them): cheapest refusal first. ``routes``: the
+    app's REST routes, whose ``max_body_bytes`` replace ``BOCAGE_MAX_BODY_BYTES``."""
     middleware = []
     if settings.rate_limit != "off":
         try:
@@ -213,8 +262,8 @@ def protective_middleware(settings: Settings) -> list[Middleware]:
     middleware.append(
         Middleware(
             BodySizeLimit,
-            max_bytes=settings.max_body_bytes,
-            prefixes={"/api/import/": settings.import_max_bytes},
+            default=BodyLimit(settings.max_body_bytes, "BOCAGE_MAX_BODY_BYTES"),
+            routes=body_limits(routes),
         )
     )
     return middleware

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bocage.core.auth.tokens import request_principal
+from bocage.core.hookspecs import RestRoute
 from bocage.core.http import error_response
 from bocage.core.imports.mapping import MappingError, parse_map_options
 from bocage.core.imports.runner import ImportRefused, authorise, kinds, run_import
 from bocage.core.imports.sources import SourceError
+
+if TYPE_CHECKING:
+    from bocage.core.settings import Settings
 
 PATH = "/api/import/{kind}"
 TRUE = {"1", "true", "yes", "on"}
@@ -94,8 +98,14 @@ async def _upload(request: Request) -> tuple[bytes, dict[str, str]]:
     return data, mapping
 
 
-def import_route() -> Route:
-    return Route(PATH, import_endpoint, methods=["POST"], name="import")
+def import_route(settings: Settings) -> RestRoute:
+    """The import route, with its own body limit (spreadsheets are larger than queries)."""
+    return RestRoute(
+        name="import",
+        route=Route(PATH, import_endpoint, methods=["POST"], name="import"),
+        max_body_bytes=settings.import_max_bytes,
+        max_body_setting="BOCAGE_IMPORT_MAX_BYTES",
+    )
 
 
 REPORT_SCHEMA: dict[str, Any] = {

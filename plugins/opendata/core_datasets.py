@@ -97,6 +97,9 @@ def core_datasets() -> list[Dataset]:
             Commune.updated_at,
         ).where(Commune.deleted_at.is_(None)),
         modified=select(func.max(Commune.updated_at)),
+        issued_query=select(func.min(Commune.created_at)),
+        # A register: it describes the territory from its first entry to its latest change.
+        coverage=select(func.min(Commune.created_at), func.max(Commune.updated_at)),
     )
 
     pst_codes = (
@@ -158,6 +161,7 @@ def core_datasets() -> list[Dataset]:
             Project.updated_at,
         ).where(Project.deleted_at.is_(None)),
         modified=select(func.max(Project.updated_at)),
+        issued_query=select(func.min(Project.created_at)),
         coverage=select(func.min(Project.start_date), func.max(Project.end_date)).where(
             Project.deleted_at.is_(None)
         ),
@@ -204,6 +208,9 @@ def core_datasets() -> list[Dataset]:
             Stakeholder.updated_at,
         ).where(Stakeholder.deleted_at.is_(None)),
         modified=select(func.max(Stakeholder.updated_at)),
+        issued_query=select(func.min(Stakeholder.created_at)),
+        # A register: it describes the territory from its first entry to its latest change.
+        coverage=select(func.min(Stakeholder.created_at), func.max(Stakeholder.updated_at)),
     )
 
     indicators = Dataset(
@@ -247,6 +254,7 @@ def core_datasets() -> list[Dataset]:
         .join(Project, Project.id == Indicator.project_id)
         .where(Indicator.deleted_at.is_(None), Project.deleted_at.is_(None)),
         modified=select(func.max(IndicatorValue.updated_at)),
+        issued_query=select(func.min(IndicatorValue.created_at)),
         coverage=select(func.min(IndicatorValue.measured_on), func.max(IndicatorValue.measured_on)),
     )
     return [communes, projects, stakeholders, indicators]

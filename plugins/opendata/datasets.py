@@ -172,6 +172,10 @@ class Dataset:
     coverage: Select[Any] | None = None
     #: When the dataset was first published (``dct:issued``).
     issued: dt.datetime | None = None
+    #: A scalar ``select`` of when its data was first published, for a live dataset whose date
+    #: is not known in advance (e.g. ``select(func.min(Thing.created_at))``): ``dct:issued``
+    #: when ``issued`` is not given.
+    issued_query: Select[Any] | None = None
     #: Immutable files of its versions (uploaded datasets), newest last.
     snapshots: tuple[Snapshot, ...] = ()
     #: A Frictionless Table Schema beyond names and types (``constraints``...), if any.

@@ -252,7 +252,10 @@ class DcatDocument:
         datasets: Sequence[Dataset],
         modified: Mapping[str, dt.datetime | None],
         page: Page | None = None,
+        issued: dt.datetime | None = None,
     ) -> URIRef:
+        """The catalogue of ``datasets`` (a page of them with ``page``); ``issued``: when its
+        first dataset was published."""
         catalog = self.catalog_iri
         self.add(catalog, RDF.type, DCAT.Catalog)
         self.texts(
@@ -279,6 +282,8 @@ class DcatDocument:
         self.add(catalog, DCAT.themeTaxonomy, URIRef(f"{AUTHORITY}data-theme"))
         self.add(URIRef(f"{AUTHORITY}data-theme"), RDF.type, SKOS.ConceptScheme)
         self.add(URIRef(f"{AUTHORITY}data-theme"), DCTERMS.title, Literal("Data theme", lang="en"))
+        if issued is not None:
+            self.add(catalog, DCTERMS.issued, self.timestamp(issued))
         known = [value for value in modified.values() if value is not None]
         if known:
             self.add(catalog, DCTERMS.modified, self.timestamp(max(known)))

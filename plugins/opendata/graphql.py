@@ -4,6 +4,7 @@ Records and exports are the REST routes each dataset links to."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import strawberry
@@ -49,7 +50,6 @@ class OpendataDataset:
     fields: list[OpendataField]
     temporal_start: str | None = strawberry.field(description="Start of the period covered.")
     temporal_end: str | None = strawberry.field(description="End of the period covered.")
-    issued: str | None = strawberry.field(description="First published (ISO 8601).")
     versions: list[OpendataVersion] = strawberry.field(
         description="Files of the versions of an uploaded dataset, oldest first."
     )
@@ -58,6 +58,17 @@ class OpendataDataset:
     quality_path: str = strawberry.field(description="Its quality report.")
     title, title_translations = translated("title", "The dataset's title.", required=True)
     description, description_translations = translated("description", "What it holds.")
+
+    @strawberry.field(description="First published (ISO 8601).", metadata=cost(1))
+    async def issued(self, info: Info[Any, Any]) -> str | None:
+        if self.row.issued is not None:
+            return self.row.issued.isoformat()
+        if self.row.issued_query is None:
+            return None
+        first = (await info.context.execute(self.row.issued_query)).scalar()
+        if not isinstance(first, dt.datetime):
+            return None
+        return (first if first.tzinfo else first.replace(tzinfo=dt.UTC)).isoformat()
 
     @classmethod
     def of(cls, dataset: Dataset, publisher: str) -> OpendataDataset:
@@ -79,7 +90,6 @@ class OpendataDataset:
             ],
             temporal_start=start.isoformat() if start else None,
             temporal_end=end.isoformat() if end else None,
-            issued=dataset.issued.isoformat() if dataset.issued else None,
             versions=[
                 OpendataVersion(
                     version=s.version,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from bocage.core.api import Permission, PluginSettings, RestRoute, hookimpl
+from bocage.core.api import Permission, PluginSettings, RestRoute, WebhookEventType, hookimpl
 from bocage.plugins.opendata.permissions import OPENDATA_PUBLISH
 from bocage.plugins.opendata.routes import routes
-from bocage.plugins.opendata.settings import OpendataSettings
+from bocage.plugins.opendata.settings import MAX_UPLOAD_SETTING, OpendataSettings
+from bocage.plugins.opendata.upload_routes import UPLOAD_LIMITED
 
 
 @hookimpl
@@ -18,7 +19,26 @@ def bocage_settings() -> type[PluginSettings]:
 
 @hookimpl
 def bocage_routes() -> list[RestRoute]:
-    return [RestRoute(name=name, route=route, openapi=doc) for name, route, doc in routes()]
+    # Files are larger than the core's body limit (sized for GraphQL): the upload route has
+    # its own, BOCAGE_OPENDATA_MAX_UPLOAD_BYTES.
+    upload_limit = OpendataSettings().max_upload_bytes
+    return [
+        RestRoute(
+            name=name,
+            route=route,
+            openapi=doc,
+            max_body_bytes=upload_limit if name in UPLOAD_LIMITED else None,
+            max_body_setting=MAX_UPLOAD_SETTING if name in UPLOAD_LIMITED else None,
+        )
+        for name, route, doc in routes()
+    ]
+
+
+@hookimpl
+def bocage_webhook_events() -> Sequence[WebhookEventType]:
+    from bocage.plugins.opendata.events import EVENT_TYPES
+
+    return EVENT_TYPES
 
 
 @hookimpl

@@ -1,6 +1,6 @@
-"""A dataset's quality report: SHACL violations and warnings of its DCAT-AP document (with
-``BOCAGE_OPENDATA_SHAPES_DIR``), the recommended properties and translations it lacks, and
-whether it is stale against the update frequency it declares."""
+"""A dataset's quality report: SHACL violations and warnings of its DCAT-AP document (against
+the built-in DCAT-AP shapes, or ``BOCAGE_OPENDATA_SHAPES_DIR``), the recommended properties
+and translations it lacks, and whether it is stale against the update frequency it declares."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rdflib.namespace import DCAT, DCTERMS
 from bocage.plugins.opendata.datasets import LANGUAGES, Dataset, Frequency
 from bocage.plugins.opendata.dcat import DcatDocument
 from bocage.plugins.opendata.registry import Catalogue
-from bocage.plugins.opendata.validation import curie, shacl_results
+from bocage.plugins.opendata.validation import curie, shacl_results, shapes_dir
 
 #: How old the data may be for each declared frequency, with a little slack.
 MAX_AGE = {
@@ -54,15 +54,12 @@ def report(
         for what, texts in (("title", dataset.title), ("description", dataset.description))
     }
     missing_fields = [f.name for f in dataset.fields if not f.description]
-    shacl: dict[str, Any] = {"checked": False}
-    folder = catalogue.settings.shapes_dir
-    if folder:
-        found = shacl_results(graph, folder)
-        shacl = {
-            "checked": True,
-            "violations": [_result(graph, r) for r in found if r[0] == "Violation"],
-            "warnings": [_result(graph, r) for r in found if r[0] == "Warning"],
-        }
+    found = shacl_results(graph, shapes_dir(catalogue))
+    shacl = {
+        "checked": True,
+        "violations": [_result(graph, r) for r in found if r[0] == "Violation"],
+        "warnings": [_result(graph, r) for r in found if r[0] == "Warning"],
+    }
     now = now or dt.datetime.now(dt.UTC)
     limit = MAX_AGE.get(dataset.frequency)
     stale = None

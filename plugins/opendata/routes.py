@@ -74,8 +74,22 @@ async def _modified(session: AsyncSession, dataset: Dataset) -> dt.datetime | No
     return None
 
 
+async def _issued(session: AsyncSession, dataset: Dataset) -> dt.datetime | None:
+    """``dataset.issued``, else what its ``issued_query`` reads."""
+    if dataset.issued is not None or dataset.issued_query is None:
+        return dataset.issued
+    first = (await session.execute(dataset.issued_query)).scalar()
+    if not isinstance(first, dt.datetime):
+        return None
+    return first if first.tzinfo else first.replace(tzinfo=dt.UTC)
+
+
 async def _covered(session: AsyncSession, dataset: Dataset) -> Dataset:
-    """``dataset`` with ``temporal`` read from its ``coverage`` query, if it has one."""
+    """``dataset`` with ``temporal`` read from its ``coverage`` query and ``issued`` from its
+    ``issued_query``, for those it has."""
+    issued = await _issued(session, dataset)
+    if issued != dataset.issued:
+        dataset = dataclasses.replace(dataset, issued=issued)
     if dataset.coverage is None:
         return dataset
     row = (await session.execute(dataset.coverage)).one_or_none()
@@ -215,6 +229,7 @@ async def dataset_metadata(request: Request) -> Response:
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, dataset)
         total = await _total(session, dataset)
+        dataset = await _covered(session, dataset)
     headers = _validators(_etag(dataset.identifier, modified, total, "meta"), modified)
     if (cached := _not_modified(request, headers)) is not None:
         return cached
@@ -293,6 +308,7 @@ async def dataset_records(request: Request) -> Response:
     body: dict[str, Any] = {"items": records, "nextCursor": next_cursor, "next": None}
     if next_cursor is not None:
         body["next"] = str(request.url.include_query_params(cursor=next_cursor))
+        headers = {**headers, "Link": f'<{body["next"]}>; rel="next"'}  # RFC 8288
     if count is not None:
         body["count"] = count
     return JSONResponse(body, headers=headers)
@@ -388,6 +404,7 @@ async def catalog_document(request: Request) -> Response:
     async with request_sessionmaker(request)() as session:
         datasets = await published(session, cat)
         modified = {d.identifier: await _modified(session, d) for d in datasets}
+        first = [i for d in datasets if (i := await _issued(session, d)) is not None]
     if since is not None:
         datasets = [d for d in datasets if (m := modified[d.identifier]) is None or m >= since]
     size = cat.settings.catalog_page_size
@@ -406,7 +423,7 @@ async def catalog_document(request: Request) -> Response:
     async with request_sessionmaker(request)() as session:
         shown = [await _covered(session, d) for d in shown]
     document = DcatDocument(base, cat)
-    document.add_catalog(shown, modified, page)
+    document.add_catalog(shown, modified, page, issued=min(first, default=None))
     return _rdf(document, name, headers)
 
 
@@ -578,7 +595,8 @@ OPENAPI: dict[str, dict[str, Any]] = {
         "opendataRecords",
         "A page of a dataset's records.",
         "Records filtered, ordered and paged by cursor (keyset: no offset limit, each row "
-        "exactly once even while rows are added). Follow `next` until it is null.",
+        "exactly once even while rows are added). Follow `next` (also the `Link` header, "
+        '`rel="next"`) until it is null.',
         parameters=[
             IDENTIFIER,
             *RECORD_PARAMS,
@@ -718,7 +736,8 @@ OPENAPI[f"{PREFIX}/datasets/{{identifier}}/quality"] = _operation(
     "A dataset's quality report.",
     "Completeness (share of recommended properties, translations and field descriptions "
     "present), the missing ones by name, the SHACL violations and warnings of its DCAT-AP "
-    "document (when `BOCAGE_OPENDATA_SHAPES_DIR` is set) and its freshness against the "
+    "document (against the built-in DCAT-AP shapes, or `BOCAGE_OPENDATA_SHAPES_DIR`) and "
+    "its freshness against the "
     "update frequency it declares.",
     parameters=[IDENTIFIER, *CONDITIONAL],
     responses={

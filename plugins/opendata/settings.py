@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
 
 from bocage.core.api import PluginSettings
 
+#: The variable of ``max_upload_bytes``, quoted in a ``413``.
+MAX_UPLOAD_SETTING = "BOCAGE_OPENDATA_MAX_UPLOAD_BYTES"
+
 
 class OpendataSettings(PluginSettings):
+    # The host reads the same variables (``load_plugin_settings``); the prefix lets the plugin
+    # read them itself where no host is at hand (its routes' body limit).
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", env_prefix="BOCAGE_OPENDATA_"
+    )
+
     base_url: str = Field(
         "",
         description="Public base URL of the API, used in DCAT IRIs (e.g. https://api.gal.be); "
@@ -31,13 +43,23 @@ class OpendataSettings(PluginSettings):
         50, ge=1, le=500, description="Datasets per page of the DCAT catalogue (Hydra paging)."
     )
     max_upload_bytes: int = Field(
-        20_000_000,
+        50_000_000,
         ge=1,
-        description="Largest CSV or XLSX file a commune may upload (bytes); the core's "
-        "BOCAGE_MAX_BODY_BYTES caps every request body too.",
+        description="Largest CSV or XLSX file a commune may upload (bytes; 413 above), "
+        "instead of the core's BOCAGE_MAX_BODY_BYTES for the upload route.",
     )
     shapes_dir: str = Field(
         "",
         description="Folder of DCAT-AP SHACL shape files (*.ttl) checked when a dataset is "
-        "published (pyshacl; any sh:Violation refuses it); empty: the built-in checks only.",
+        "published (pyshacl; any sh:Violation refuses it) and in quality reports; empty: the "
+        "DCAT-AP 3 shapes shipped with the plugin (EU and Belgian federal portal).",
     )
+
+    @field_validator("shapes_dir")
+    @classmethod
+    def _has_shapes(cls, value: str) -> str:
+        if value and not any(Path(value).glob("*.ttl")):
+            raise ValueError(
+                f"no SHACL shape file (*.ttl) in {value!r}; leave it empty for the built-in shapes"
+            )
+        return value

@@ -8,6 +8,8 @@ write is one transaction, and a refused upload stores nothing.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -20,10 +22,12 @@ from bocage.core.api import (
     AuthenticationError,
     Commune,
     Principal,
+    announce,
     error_response,
     request_principal,
     request_sessionmaker,
 )
+from bocage.plugins.opendata import events
 from bocage.plugins.opendata.models import UploadedDataset, UploadRow, UploadVersion
 from bocage.plugins.opendata.permissions import OPENDATA_PUBLISH, may_publish
 from bocage.plugins.opendata.registry import catalogue
@@ -46,6 +50,8 @@ from bocage.plugins.opendata.validation import shacl_problems
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
     from starlette.requests import Request
+
+    from bocage.plugins.opendata.datasets import Dataset
 
 PREFIX = "/api/opendata"
 
@@ -214,6 +220,7 @@ async def _save_upload(
         if upload is None:
             upload = UploadedDataset(identifier=identifier, commune_nis=owner, meta={})
             session.add(upload)
+        before = (upload.commune_nis, upload.meta, upload.table_schema)
         upload.commune_nis = owner
         upload.meta = meta.to_json()
         if schema is not None:
@@ -223,10 +230,15 @@ async def _save_upload(
             ((_, dataset),) = await load_datasets(
                 session, identifier=identifier, published_only=False
             )
-            problems = upload_problems(upload, dataset)
+            problems = await _problems(request, upload, dataset)
             if problems:  # a published dataset keeps conforming metadata
                 raise _Abort(_not_publishable(identifier, problems))
         body_out = await _describe(session, request, upload)
+        if created:
+            await events.record(session, events.CREATED, upload)
+        elif (upload.commune_nis, upload.meta, upload.table_schema) != before:
+            await events.record(session, events.changed(upload), upload)  # not when unchanged
+    announce(request.app.state.host, session)
     return JSONResponse(body_out, status_code=201 if created else 200)
 
 
@@ -279,7 +291,9 @@ async def delete_upload(request: Request) -> Response:
         versions = select(UploadVersion.id).where(UploadVersion.dataset_id == upload.id)
         await session.execute(delete(UploadRow).where(UploadRow.version_id.in_(versions)))
         await session.execute(delete(UploadVersion).where(UploadVersion.dataset_id == upload.id))
+        await events.record(session, events.DELETED, upload)
         await session.delete(upload)
+    announce(request.app.state.host, session)
     return Response(status_code=204)
 
 
@@ -299,7 +313,6 @@ async def post_version(request: Request) -> Response:
     principal = await _principal(request)
     if isinstance(principal, Response):
         return principal
-    settings = catalogue(request.app.state.host).settings
     dry_run = request.query_params.get("dry_run", "false").lower() in ("true", "1")
     infer = request.query_params.get("schema", "") == "infer"
     filename = request.query_params.get("filename") or ""
@@ -307,26 +320,29 @@ async def post_version(request: Request) -> Response:
         file_format = file_format_of(request.headers.get("content-type", ""), filename)
     except UploadError as error:
         return _invalid(error, 415)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > settings.max_upload_bytes:
-        return _invalid(UploadError("file", f"larger than {settings.max_upload_bytes} bytes"), 413)
-    content = await request.body()
-    if not content:
-        return _invalid(UploadError("file", "the request body is the file; it is empty"))
-    if len(content) > settings.max_upload_bytes:
-        return _invalid(UploadError("file", f"larger than {settings.max_upload_bytes} bytes"), 413)
-    try:
-        return await _store_version(
-            request, principal, content, file_format, filename, dry_run, infer
-        )
-    except IntegrityError:  # another version was stored at the same time
-        return _conflict(request.path_params["identifier"])
+    with tempfile.TemporaryDirectory() as folder:
+        # Streamed to disk: memory holds a chunk, not the file (the core's body limit for this
+        # route, BOCAGE_OPENDATA_MAX_UPLOAD_BYTES, refuses larger bodies with 413).
+        path = Path(folder) / f"upload.{file_format}"
+        size = 0
+        with path.open("wb") as file:
+            async for chunk in request.stream():
+                file.write(chunk)
+                size += len(chunk)
+        if not size:
+            return _invalid(UploadError("file", "the request body is the file; it is empty"))
+        try:
+            return await _store_version(
+                request, principal, path, file_format, filename, dry_run, infer
+            )
+        except IntegrityError:  # another version was stored at the same time
+            return _conflict(request.path_params["identifier"])
 
 
 async def _store_version(
     request: Request,
     principal: Principal,
-    content: bytes,
+    content: Path,
     file_format: str,
     filename: str,
     dry_run: bool,
@@ -373,8 +389,26 @@ async def _store_version(
         await session.flush()
         described = await _describe(session, request, upload)
         number = version.number
+        await events.record(
+            session, events.changed(upload), upload, version=number, rows=checked.row_count
+        )
+    announce(request.app.state.host, session)
     return JSONResponse(
         {**described, "report": checked.report(), "version": number}, status_code=201
+    )
+
+
+async def _problems(
+    request: Request, upload: UploadedDataset, dataset: Dataset | None
+) -> list[str]:
+    """What keeps ``upload`` from being published: the built-in checks, then (when they pass)
+    the SHACL shapes on its DCAT-AP document, in a worker thread (pyshacl is CPU-bound)."""
+    problems = upload_problems(upload, dataset)
+    if problems or dataset is None:
+        return problems
+    cat = catalogue(request.app.state.host)
+    return await anyio.to_thread.run_sync(
+        shacl_problems, cat, cat.settings.base_url or str(request.base_url), dataset
     )
 
 
@@ -398,7 +432,6 @@ async def publish(request: Request) -> Response:
     if isinstance(principal, Response):
         return principal
     publishing = request.url.path.endswith("/publish")
-    cat = catalogue(request.app.state.host)
     async with request_sessionmaker(request)() as session, session.begin():
         upload = await _upload(session, request, principal)
         if isinstance(upload, Response):
@@ -407,18 +440,25 @@ async def publish(request: Request) -> Response:
             ((_, dataset),) = await load_datasets(
                 session, identifier=upload.identifier, published_only=False
             )
-            problems = upload_problems(upload, dataset)
-            if not problems and dataset is not None:
-                problems = shacl_problems(cat, str(request.base_url), dataset)
+            problems = await _problems(request, upload, dataset)
             if problems:
                 return _not_publishable(upload.identifier, problems)
-            if upload.published_at is None:
-                upload.published_at = dt.datetime.now(dt.UTC)
-        else:
+        was_published = upload.published_at is not None
+        if publishing and not was_published:
+            upload.published_at = dt.datetime.now(dt.UTC)
+        elif not publishing:
             upload.published_at = None
         upload.updated_at = dt.datetime.now(dt.UTC)
         await session.flush()
         body = await _describe(session, request, upload)
+        if publishing != was_published:  # publishing twice (or withdrawing twice) says nothing
+            await events.record(
+                session,
+                events.PUBLISHED if publishing else events.UNPUBLISHED,
+                upload,
+                version=upload.current_version,
+            )
+    announce(request.app.state.host, session)
     return JSONResponse(body)
 
 
@@ -673,7 +713,11 @@ OPENAPI: dict[str, dict[str, Any]] = {
                 "400": {"description": "An empty body.", "content": ERROR},
                 **AUTH_ERRORS,
                 "404": {"description": "No such uploaded dataset.", "content": ERROR},
-                "413": {"description": "Larger than the limit.", "content": ERROR},
+                "413": {
+                    "description": "Larger than BOCAGE_OPENDATA_MAX_UPLOAD_BYTES (50 MB by "
+                    "default): `error.limit` and `error.setting` say which.",
+                    "content": ERROR,
+                },
                 "415": {"description": "Neither CSV nor XLSX.", "content": ERROR},
                 "422": _json("Invalid: the report names rows and columns.", REPORT_SCHEMA),
             },
@@ -685,8 +729,9 @@ for action, operation_id, summary, description in (
         "publish",
         "opendataPublish",
         "Publish an uploaded dataset.",
-        "Checks its metadata (and, with `BOCAGE_OPENDATA_SHAPES_DIR`, its DCAT-AP document "
-        "against the SHACL shapes): refused with 422 naming each missing property; once "
+        "Checks its metadata and its DCAT-AP document against the DCAT-AP SHACL shapes "
+        "(built in, or `BOCAGE_OPENDATA_SHAPES_DIR`): refused with 422 naming each missing "
+        "property; once "
         "published it is in the catalogue, the records API and the exports.",
     ),
     (
@@ -741,6 +786,9 @@ OPENAPI[f"{PREFIX}/datasets/{{identifier}}/versions/{{number}}/{{file}}"] = {
         },
     )
 }
+
+#: Routes whose body is a file: BOCAGE_OPENDATA_MAX_UPLOAD_BYTES instead of the core's limit.
+UPLOAD_LIMITED = frozenset({"opendata-upload-version"})
 
 UPLOAD_ROUTES: list[tuple[str, str, Any, list[str]]] = [
     ("opendata-uploads", f"{PREFIX}/uploads", list_uploads, ["GET"]),

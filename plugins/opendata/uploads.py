@@ -9,11 +9,12 @@ then publish (refused while the metadata would not conform to DCAT-AP).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -278,15 +279,14 @@ class RowReader:
     """The typed rows of a validated file, read a chunk at a time (each chunk in a worker
     thread, see :func:`add_version`): memory holds the file and one chunk, whatever its size."""
 
-    def __init__(self, content: bytes, file_format: str, schema: Mapping[str, Any]) -> None:
+    def __init__(self, content: bytes | Path, file_format: str, schema: Mapping[str, Any]) -> None:
         from frictionless import Resource, Schema
 
-        self.folder = tempfile.TemporaryDirectory()
-        name = f"upload.{file_format}"
-        (Path(self.folder.name) / name).write_bytes(content)
+        self.folder = contextlib.ExitStack()
+        path = self.folder.enter_context(_as_file(content, file_format))
         self.types = {f["name"]: f["type"] for f in schema["fields"]}
         self.resource = Resource(
-            path=name, basepath=self.folder.name, schema=Schema.from_descriptor(dict(schema))
+            path=path.name, basepath=str(path.parent), schema=Schema.from_descriptor(dict(schema))
         )
         self.resource.open()
         self.rows = iter(self.resource.row_stream)
@@ -307,7 +307,7 @@ class RowReader:
 
     def close(self) -> None:
         self.resource.close()
-        self.folder.cleanup()
+        self.folder.close()
 
 
 def _stored(kind: str, value: Any) -> Any:
@@ -326,14 +326,27 @@ def _stored(kind: str, value: Any) -> Any:
     return value
 
 
-def read_table(content: bytes, file_format: str, schema: Mapping[str, Any] | None) -> Checked:
-    """Validate ``content`` against ``schema`` (inferred when ``None``) with frictionless;
-    every error names its row (header = row 1) and column."""
+@contextlib.contextmanager
+def _as_file(content: bytes | Path, file_format: str) -> Iterator[Path]:
+    """``content`` as a file frictionless can open (named with its format's extension)."""
+    if isinstance(content, Path):
+        yield content
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload.{file_format}"
+        path.write_bytes(content)
+        yield path
+
+
+def read_table(
+    content: bytes | Path, file_format: str, schema: Mapping[str, Any] | None
+) -> Checked:
+    """Validate ``content`` (the file, or its path) against ``schema`` (inferred when ``None``)
+    with frictionless; every error names its row (header = row 1) and column."""
     from frictionless import Resource, Schema
 
-    with tempfile.TemporaryDirectory() as folder:
-        name = f"upload.{file_format}"
-        (Path(folder) / name).write_bytes(content)
+    with _as_file(content, file_format) as path:
+        name, folder = path.name, str(path.parent)
         if schema is None:
             try:
                 inferred = Schema.describe(name, basepath=folder)
@@ -394,25 +407,26 @@ async def add_version(
     upload: UploadedDataset,
     checked: Checked,
     *,
-    content: bytes,
+    content: Path,
     file_format: str,
     filename: str,
     uploaded_by: str | None,
     chunk: int = 5000,
 ) -> UploadVersion:
-    """Store a validated file as the dataset's next version, its rows read and inserted a
-    chunk at a time."""
+    """Store a validated file (at path ``content``) as the dataset's next version, its rows
+    read and inserted a chunk at a time."""
     import anyio
 
+    data = await anyio.to_thread.run_sync(content.read_bytes)
     number = (upload.current_version or 0) + 1
     version = UploadVersion(
         dataset_id=upload.id,
         number=number,
         filename=filename[:200],
         file_format=file_format,
-        sha256=hashlib.sha256(content).hexdigest(),
-        byte_size=len(content),
-        content=content,
+        sha256=hashlib.sha256(data).hexdigest(),
+        byte_size=len(data),
+        content=data,
         table_schema=checked.schema,
         row_count=0,
         uploaded_by=uploaded_by,
@@ -420,6 +434,9 @@ async def add_version(
     )
     session.add(version)
     await session.flush()
+    # The database has the file; drop it from memory (the rows are read from the path).
+    session.expire(version, ["content"])
+    del data
     reader = await anyio.to_thread.run_sync(RowReader, content, file_format, checked.schema)
     count = 0
     try:

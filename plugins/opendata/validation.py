@@ -1,6 +1,8 @@
 """Publish-time validation: the dataset's DCAT-AP document checked with pyshacl against the
-shape files of ``BOCAGE_OPENDATA_SHAPES_DIR`` (every ``*.ttl`` there but examples); any
-``sh:Violation`` keeps the dataset unpublished and is reported by property."""
+DCAT-AP shapes vendored in ``shapes/`` (see its NOTICE), or those of
+``BOCAGE_OPENDATA_SHAPES_DIR`` when set (every ``*.ttl`` there but examples); any
+``sh:Violation`` keeps the dataset unpublished and is reported by property. The shape graphs
+are parsed once per process."""
 
 from __future__ import annotations
 
@@ -19,10 +21,20 @@ if TYPE_CHECKING:
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
+#: The DCAT-AP shapes shipped with the plugin (EU SEMIC and Belgian federal portal).
+BUILT_IN_SHAPES = Path(__file__).parent / "shapes"
+
+
+def shapes_dir(catalogue: Catalogue) -> str:
+    """The folder of shape files in force: the setting, else the built-in shapes."""
+    return catalogue.settings.shapes_dir or str(BUILT_IN_SHAPES)
+
 
 @cache
 def _shapes(folder: str) -> tuple[Graph, ...]:
     paths = sorted(p for p in Path(folder).glob("*.ttl") if not p.name.startswith("example-"))
+    if not paths:  # a mistyped setting must not silently turn the check off
+        raise FileNotFoundError(f"no SHACL shape file (*.ttl) in {folder}")
     return tuple(Graph().parse(path, format="turtle") for path in paths)
 
 
@@ -57,10 +69,9 @@ def violations(data: Graph, shapes_dir: str) -> list[tuple[str, str, str]]:
 
 
 def shacl_problems(catalogue: Catalogue, base_url: str, dataset: Dataset) -> list[str]:
-    """What the shapes reject in ``dataset``'s DCAT-AP document (nothing without shapes)."""
-    folder = catalogue.settings.shapes_dir
-    if not folder:
-        return []
+    """What the shapes reject in ``dataset``'s DCAT-AP document, by property (CPU-bound: call
+    it in a worker thread)."""
+    folder = shapes_dir(catalogue)
     document = DcatDocument(base_url, catalogue)
     document.add_service([dataset])
     document.add_dataset(dataset, None)

@@ -1,4 +1,5 @@
-"""SHACL validation against the harvesters' shapes in ``../shared/standards/dcat-ap/``."""
+"""SHACL validation against the harvesters' DCAT-AP shapes, as vendored in the plugin
+(``plugins/opendata/shapes/``, copied from the project's shared standards folder)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 from rdflib import Graph, Namespace
 from rdflib.namespace import RDF
 
-REPO = Path(__file__).resolve().parents[3]
-SHAPES = REPO / ".." / "shared" / "standards" / "dcat-ap"
+from bocage.plugins.opendata.validation import BUILT_IN_SHAPES
+
+SHAPES = BUILT_IN_SHAPES
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
 

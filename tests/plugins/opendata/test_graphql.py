@@ -8,7 +8,7 @@ QUERY = """
 query ($theme: String, $search: String) {
   opendataDatasets(theme: $theme, search: $search) {
     identifier title(lang: NL) titleTranslations { fr en } theme licence keywords
-    fields { name type } recordsPath
+    fields { name type } recordsPath issued
   }
 }
 """
@@ -25,6 +25,8 @@ async def test_datasets_through_graphql(gql: Any) -> None:
     assert projects["licence"] == "CC_BY_4_0"
     assert {"name": "pst_actions", "type": "string"} in projects["fields"]
     assert projects["recordsPath"] == "/api/opendata/datasets/projects/records"
+    # live datasets: issued with their first row, as in their DCAT-AP document
+    assert all(by_id[i]["issued"] for i in ("communes", "projects", "stakeholders"))
 
 
 async def test_filtering_by_theme_and_text(gql: Any) -> None:

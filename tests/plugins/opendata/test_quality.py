@@ -1,15 +1,15 @@
 """The per-dataset quality report: completeness, what is missing by name, SHACL results
-when shapes are configured, and staleness against the declared frequency."""
+(built-in DCAT-AP shapes, or a folder of one's own), and staleness against the declared
+frequency."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-
-from .shacl import SHAPES
 
 
 async def test_quality_of_a_core_dataset(client: httpx.AsyncClient) -> None:
@@ -17,11 +17,14 @@ async def test_quality_of_a_core_dataset(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["identifier"] == "communes"
-    # the core cannot know when its live datasets were first issued nor the period they cover
-    assert set(body["missingRecommended"]) == {"dct:issued", "dct:temporal"}
+    # issued: its first commune; temporal: from then to its latest change
+    assert body["missingRecommended"] == []
     assert body["missingTranslations"]["title"] == []
     assert body["missingTranslations"]["description"] == ["nl", "de"]
-    assert body["shacl"] == {"checked": False}
+    # checked against the built-in shapes without any setting
+    assert body["shacl"]["checked"] is True and body["shacl"]["violations"] == []
+    warned = {w["property"] for w in body["shacl"]["warnings"]}
+    assert warned == {"dct:publisher"}  # an enterprise number, not an EU corporate body
     assert body["freshness"]["frequency"] == "ANNUAL"
     assert body["freshness"]["stale"] is False  # the demo was just seeded
     assert 0 < body["completeness"] < 1
@@ -33,17 +36,36 @@ async def test_quality_of_a_core_dataset(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/opendata/datasets/nope/quality")).status_code == 404
 
 
-async def test_shacl_results_in_the_report(
-    serve_demo: Any, monkeypatch: pytest.MonkeyPatch
+async def test_shapes_of_ones_own_replace_the_built_in_ones(
+    serve_demo: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("BOCAGE_OPENDATA_SHAPES_DIR", str(SHAPES.resolve()))
+    """``BOCAGE_OPENDATA_SHAPES_DIR`` overrides the built-in shapes: a portal demanding a
+    property the plugin never emits reports it as a violation."""
+    (tmp_path / "portal.ttl").write_text(
+        """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+<urn:portal#DatasetShape> a sh:NodeShape ; sh:targetClass dcat:Dataset ;
+  sh:property [ sh:path dct:provenance ; sh:minCount 1 ; sh:severity sh:Violation ] .
+"""
+    )
+    monkeypatch.setenv("BOCAGE_OPENDATA_SHAPES_DIR", str(tmp_path))
     async with serve_demo() as client:
         body = (await client.get("/api/opendata/datasets/projects/quality")).json()
     assert body["shacl"]["checked"] is True
-    assert body["shacl"]["violations"] == []
-    warned = sorted({w["property"] for w in body["shacl"]["warnings"]})
-    print(f"projects: {len(body['shacl']['warnings'])} recommended-shape warnings on {warned}")
-    assert set(warned) <= {"dct:publisher", "dct:issued", "dct:temporal"}
+    assert {v["property"] for v in body["shacl"]["violations"]} == {"dct:provenance"}
+    assert body["shacl"]["warnings"] == []  # the built-in recommended shapes are not used
+
+
+def test_a_shapes_folder_without_shapes_stops_startup(
+    make_settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bocage.core.errors import SettingsError
+    from bocage.core.host import PluginHost
+
+    monkeypatch.setenv("BOCAGE_OPENDATA_SHAPES_DIR", str(tmp_path / "nope"))
+    with pytest.raises(SettingsError, match="BOCAGE_OPENDATA_SHAPES_DIR.*no SHACL shape file"):
+        PluginHost(make_settings("sqlite+aiosqlite:///:memory:"))
 
 
 def test_staleness_follows_the_frequency(make_settings: Any) -> None:

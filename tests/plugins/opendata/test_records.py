@@ -148,3 +148,49 @@ async def test_cursor_pagination_while_rows_are_inserted(
             response = await client.get(body["next"])
         assert len(seen) == len(set(seen)), "no row twice"
         assert {r["id"] for r in before} <= set(seen), "no row missed"
+
+
+# -- browsers of other origins (CORS) ---------------------------------------------------------
+
+PORTAL = "https://portail.hannut.be"
+
+
+async def test_a_browser_of_another_origin_may_revalidate_and_page(
+    client: httpx.AsyncClient,
+) -> None:
+    """A portal's script sends If-None-Match (preflighted) and reads ETag, Last-Modified, Link
+    and a download's Content-Disposition."""
+    path = RECORDS.format("projects")
+    preflight = await client.options(
+        path,
+        headers={
+            "Origin": PORTAL,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match, if-modified-since",
+        },
+    )
+    assert preflight.status_code == 200, preflight.text
+    allowed = preflight.headers["access-control-allow-headers"].lower()
+    assert "if-none-match" in allowed and "if-modified-since" in allowed
+
+    page = await client.get(path, params={"limit": 2}, headers={"Origin": PORTAL})
+    assert page.status_code == 200
+    assert page.headers["access-control-allow-origin"] in ("*", PORTAL)
+    exposed = {h.strip().lower() for h in page.headers["access-control-expose-headers"].split(",")}
+    assert {"etag", "last-modified", "link", "content-disposition"} <= exposed
+    assert page.headers["link"] == f'<{page.json()["next"]}>; rel="next"'
+    assert page.headers["etag"] and page.headers["last-modified"]
+    again = await client.get(
+        path,
+        params={"limit": 2},
+        headers={"Origin": PORTAL, "If-None-Match": page.headers["etag"]},
+    )
+    assert again.status_code == 304
+    assert "etag" in again.headers["access-control-expose-headers"].lower()
+
+    export = await client.get(
+        "/api/opendata/datasets/communes/export.csv", headers={"Origin": PORTAL}
+    )
+    assert export.status_code == 200
+    assert "content-disposition" in export.headers["access-control-expose-headers"].lower()
+    assert export.headers["content-disposition"].startswith("attachment;")

@@ -93,9 +93,9 @@ class As:
 async def uploads(
     databases: Any, small_demo_url: str, make_settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[httpx.AsyncClient, As]]:
-    """A client on a fresh copy of the demo GAL whose caller the test sets, with the
-    DCAT-AP shapes checked at publish time."""
-    monkeypatch.setenv("BOCAGE_OPENDATA_SHAPES_DIR", str(SHAPES.resolve()))
+    """A client on a fresh copy of the demo GAL whose caller the test sets; default settings
+    (the built-in DCAT-AP shapes are checked at publish time)."""
+    monkeypatch.delenv("BOCAGE_OPENDATA_SHAPES_DIR", raising=False)
     url = str(await databases.clone(small_demo_url))
     settings = make_settings(url)
     async with serve(settings) as client:
@@ -318,6 +318,58 @@ async def test_publishing_names_the_missing_property(
     assert kept["description"] == METADATA["description"]
 
 
+def test_the_publication_check_uses_the_built_in_shapes_by_default(
+    make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without BOCAGE_OPENDATA_SHAPES_DIR, the shapes shipped with the plugin judge a
+    dataset's DCAT-AP document (here one without a description) by property."""
+    import dataclasses
+
+    from bocage.core.host import PluginHost
+    from bocage.plugins.opendata.registry import catalogue
+    from bocage.plugins.opendata.validation import shacl_problems
+
+    monkeypatch.delenv("BOCAGE_OPENDATA_SHAPES_DIR", raising=False)
+    cat = catalogue(PluginHost(make_settings("sqlite+aiosqlite:///:memory:")))
+    assert cat.settings.shapes_dir == ""
+    communes = cat.datasets["communes"]
+    assert shacl_problems(cat, "http://bocage.test", communes) == []
+    undescribed = dataclasses.replace(communes, description={})
+    problems = shacl_problems(cat, "http://bocage.test", undescribed)
+    assert problems and all(p.startswith("dct:description: ") for p in problems), problems
+
+
+async def test_shapes_of_ones_own_decide_publication(
+    databases: Any,
+    small_demo_url: str,
+    make_settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+) -> None:
+    """A folder of shapes replaces the built-in ones at publication: a portal demanding
+    ``dct:provenance`` (which the plugin never emits) refuses it, naming the property."""
+    (tmp_path / "portal.ttl").write_text(
+        """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+<urn:portal#DatasetShape> a sh:NodeShape ; sh:targetClass dcat:Dataset ;
+  sh:property [ sh:path dct:provenance ; sh:minCount 1 ; sh:severity sh:Violation ] .
+"""
+    )
+    monkeypatch.setenv("BOCAGE_OPENDATA_SHAPES_DIR", str(tmp_path))
+    async with serve(make_settings(str(await databases.clone(small_demo_url)))) as client:
+        who = As()
+        who.principal = ADMIN
+        client.app.state.authenticator = who  # type: ignore[attr-defined]
+        path = UPLOADS.format("bornes")
+        await client.put(path, json=METADATA)
+        await client.post(f"{path}/versions", **csv_body(GOOD))
+        refused = await client.post(f"{path}/publish")
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["field"] == "dct:provenance"
+        assert (await client.get("/api/opendata/datasets/bornes")).status_code == 404
+
+
 def test_shacl_violations_name_the_property() -> None:
     from bocage.plugins.opendata.validation import violations
 
@@ -468,17 +520,78 @@ async def test_browsers_may_upload_from_another_origin(
     assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
 
 
+def big_csv(size: int) -> bytes:
+    """A valid file of the charging stations, of at least ``size`` bytes."""
+    header, *rows = GOOD.encode().splitlines(keepends=True)
+    lines = [header]
+    total, n = len(header), 0
+    while total < size:
+        row = rows[n % len(rows)].replace(b"Gare", f"Borne {n}".encode())
+        lines.append(row)
+        total += len(row)
+        n += 1
+    return b"".join(lines)
+
+
+async def test_a_300_kb_file_is_accepted_with_the_default_limits(
+    uploads: tuple[httpx.AsyncClient, As],
+) -> None:
+    """Three times the core's body limit (BOCAGE_MAX_BODY_BYTES, sized for GraphQL): the
+    upload route has its own, BOCAGE_OPENDATA_MAX_UPLOAD_BYTES (50 MB)."""
+    client, who = uploads
+    who.principal = HANNUT
+    path = UPLOADS.format("bornes-nombreuses")
+    assert (await client.put(path, json=METADATA)).status_code == 201
+    content = big_csv(300_000)
+    assert len(content) > 3 * client.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
+    stored = await client.post(
+        f"{path}/versions", content=content, headers={"Content-Type": "text/csv"}
+    )
+    assert stored.status_code == 201, stored.text
+    version = stored.json()["versions"][-1]
+    assert version["byteSize"] == len(content)
+    assert version["sha256"] == hashlib.sha256(content).hexdigest()
+    assert version["rows"] == content.count(b"\n") - 1
+    # the GraphQL endpoint keeps the core's small limit
+    graphql = await client.post(
+        "/graphql",
+        content=b"{" + b" " * 200_000 + b"}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert graphql.status_code == 413
+    assert graphql.json()["error"]["setting"] == "BOCAGE_MAX_BODY_BYTES"
+
+
 async def test_files_above_the_limit_are_refused(
     serve_demo: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("BOCAGE_OPENDATA_MAX_UPLOAD_BYTES", "100")
+    monkeypatch.setenv("BOCAGE_OPENDATA_MAX_UPLOAD_BYTES", "2000")
+    content = big_csv(2001)
+
+    async def chunked() -> AsyncIterator[bytes]:  # no Content-Length: counted while read
+        for start in range(0, len(content), 500):
+            yield content[start : start + 500]
+
     async with serve_demo() as client:
         who = As()
         who.principal = ADMIN
         client.app.state.authenticator = who
-        response = await client.post(UPLOADS.format("gros") + "/versions", **csv_body(GOOD))
-    assert response.status_code == 413
-    assert response.json()["error"]["field"] == "file"
+        path = UPLOADS.format("bornes") + "/versions"
+        for body in (content, chunked()):
+            response = await client.post(path, content=body, headers={"Content-Type": "text/csv"})
+            assert response.status_code == 413, response.text
+            error = response.json()["error"]
+            assert error["code"] == "payload_too_large"
+            assert error["limit"] == 2000
+            assert error["setting"] == "BOCAGE_OPENDATA_MAX_UPLOAD_BYTES"
+            assert "2000 bytes" in error["message"]
+            assert "BOCAGE_OPENDATA_MAX_UPLOAD_BYTES" in error["message"]
+        # under the limit, the body reaches the route
+        fits = big_csv(1500)
+        response = await client.post(
+            UPLOADS.format("nope") + "/versions", content=fits, headers={"Content-Type": "text/csv"}
+        )
+        assert response.status_code == 404  # no such dataset: the body passed the limit
 
 
 async def test_the_commune_publishes_when_its_number_is_known(
@@ -556,3 +669,78 @@ async def test_datetimes_and_booleans_are_typed_on_every_engine(
     assert active.json()["items"] == [{"capteur": "A"}, {"capteur": "C"}]
     later = await client.get(records, params={"releve__gte": "2024-03-01T10:00:00Z"})
     assert [r["capteur"] for r in later.json()["items"]] == ["C"]
+
+
+async def feed(client: httpx.AsyncClient, after: str | None) -> list[tuple[str, str]]:
+    """``(type, identifier)`` of the open-data events after cursor ``after``."""
+    params = {"object_types": "OpendataDataset", "limit": "100"}
+    if after:
+        params["after"] = after
+    response = await client.get("/api/changes", params=params)
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    return [(i["type"], i["data"]["identifier"]) for i in items]
+
+
+async def test_writes_reach_the_change_feed(uploads: tuple[httpx.AsyncClient, As]) -> None:
+    """Every write is an event: drafts' only for those who manage open data, the catalogue's
+    for everyone; a refused write leaves none."""
+    client, who = uploads
+    who.principal = ADMIN
+    start = (await client.get("/api/changes", params={"limit": "1000"})).json()["cursor"]
+    path = UPLOADS.format("bornes-evenements")
+    assert (await client.put(path, json=METADATA)).status_code == 201
+    assert (await client.post(f"{path}/versions", **csv_body(GOOD))).status_code == 201
+    assert (await client.post(f"{path}/versions", **csv_body(WRONG_CELL))).status_code == 422
+    assert (await client.post(f"{path}/publish")).status_code == 200
+    assert (await client.post(f"{path}/publish")).status_code == 200  # already: no event
+    assert (await client.put(path, json=METADATA)).status_code == 200  # unchanged: no event
+    edited = {**METADATA, "title": {"fr": "Bornes de recharge publiques"}}
+    assert (await client.put(path, json=edited)).status_code == 200
+    assert (await client.post(f"{path}/versions", **csv_body(GOOD))).status_code == 201
+    assert (await client.put(path, json={**METADATA, "description": {}})).status_code == 422
+    assert (await client.post(f"{path}/unpublish")).status_code == 200
+    assert (await client.delete(path)).status_code == 204
+    name = "bornes-evenements"
+    assert await feed(client, start) == [
+        ("dataset.created", name),
+        ("dataset.draft_updated", name),
+        ("dataset.published", name),
+        ("dataset.updated", name),
+        ("dataset.updated", name),
+        ("dataset.unpublished", name),
+        ("dataset.deleted", name),
+    ]
+    who.principal = None  # the public learns of the catalogue's changes only
+    assert await feed(client, start) == [
+        ("dataset.published", name),
+        ("dataset.updated", name),
+        ("dataset.updated", name),
+        ("dataset.unpublished", name),
+    ]
+    graphql = await client.post(
+        "/graphql",
+        json={
+            "query": "query($after: String) { changes(after: $after, first: 50) "
+            "{ edges { node { type objectType data } } } }",
+            "variables": {"after": start},
+        },
+    )
+    nodes = [e["node"] for e in graphql.json()["data"]["changes"]["edges"]]
+    published = next(n for n in nodes if n["type"] == "dataset.published")
+    assert published["objectType"] == "OpendataDataset"
+    assert published["data"]["title"]["fr"] == "Bornes de recharge"
+    assert published["data"]["version"] == 1
+
+
+async def test_event_types_are_offered_to_webhook_subscribers(
+    uploads: tuple[httpx.AsyncClient, As],
+) -> None:
+    from bocage.core.webhooks import event_types
+
+    client, _ = uploads
+    types = event_types(client.app.state.host)  # type: ignore[attr-defined]
+    assert types["dataset.published"].permission is None
+    assert types["dataset.unpublished"].permission is None
+    assert types["dataset.created"].permission == "opendata:publish"
+    assert types["dataset.deleted"].permission == "opendata:publish"
