@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from bocage.core.host import PluginHost
 
 #: Actions after which the object is gone from its collection: the feed's tombstones.
-REMOVING_ACTIONS = frozenset({"archived", "deleted", "erased"})
+REMOVING_ACTIONS = frozenset({"archived", "deleted", "erased", "unpublished"})
 
 
 def readable_events(host: PluginHost, principal: Principal) -> Any:

@@ -672,13 +672,16 @@ async def test_datetimes_and_booleans_are_typed_on_every_engine(
 
 
 async def feed(client: httpx.AsyncClient, after: str | None) -> list[tuple[str, str]]:
-    """``(type, identifier)`` of the open-data events after cursor ``after``."""
+    """``(type, identifier)`` of the open-data events after cursor ``after``; checks that
+    only unpublishing and deleting are tombstones."""
     params = {"object_types": "OpendataDataset", "limit": "100"}
     if after:
         params["after"] = after
     response = await client.get("/api/changes", params=params)
     assert response.status_code == 200, response.text
     items = response.json()["items"]
+    for item in items:
+        assert item["deleted"] == (item["type"] in ("dataset.unpublished", "dataset.deleted"))
     return [(i["type"], i["data"]["identifier"]) for i in items]
 
 
