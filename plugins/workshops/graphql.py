@@ -941,13 +941,22 @@ class WorkshopsMutation:
                     f"version {input.version} is stale: the event is at {event.version}",
                     "version",
                 )
+            if _given(input.capacity):
+                # More seats move the waiting list up: count them under the event's lock.
+                event = await store.lock_event(session, event.id) or event
             before = notify.noticed(event)
             await _apply(session, principal, event, input, creating=False)
             changes = column_changes(event)
             if changes:
                 _bump(event)
+            links = _links(info)
             if event.status == EventStatus.PUBLISHED.value and notify.noticed(event) != before:
-                await notify.event_changed(session, _links(info), event)
+                await notify.event_changed(session, links, event)
+            if "capacity" in changes:
+                moved = await store.promote(session, event)
+                for promoted in moved:
+                    await _record(session, "registration.promoted", promoted)
+                await notify.promoted(session, links, moved, event)
             return Change(
                 row=event, action="updated", changes=changes, permission=_draft_permission(event)
             )
