@@ -292,3 +292,25 @@ async def test_registrants_hear_of_changes_and_cancellation_one_message_each(
     assert f"Votre code d'entrée, à montrer à l'accueil : {one['checkInCode']}" in changed
     assert "op 04/04/2099 van 13:30 tot 16:00 (Brusselse tijd)" in body(notices[1][1])
     assert "Nous sommes désolés : « Outils » est annulé." in body(notices[3][1])
+
+
+async def test_a_seat_given_up_by_an_erasure_is_offered_to_the_next_in_line(
+    mail: Any, ws: Any
+) -> None:
+    event = await publish(mail, ws, capacity=1)
+    await register(mail, ws, event, 1)
+    await register(mail, ws, event, 2)
+    erased = await mail.run(
+        """mutation($input: ErasePersonInput!) { erasePerson(input: $input) {
+             errors { code message } } }""",
+        {"input": {"email": "personne1@example.org"}},
+        principal=ws.ORGANISER,
+    )
+    assert erased["erasePerson"]["errors"] == []
+    sent = [(env.rcpt_tos[0], m["Subject"].split(" :")[0]) for env, m in await mail.delivered(3)]
+    assert sent == [
+        ("personne1@example.org", "Inscription confirmée"),
+        ("personne2@example.org", "Liste d'attente (1)"),
+        ("personne2@example.org", "Une place s'est libérée"),  # nothing to the erased person
+    ]
+    assert f"{BASE}/api/workshops/events/" in body(mail.sink.messages()[2])
