@@ -209,7 +209,12 @@ class Authenticator:
 
     async def authenticate(self, request: HTTPConnection) -> Principal:
         """The caller: ``ANONYMOUS`` without an Authorization header, else the token's."""
-        header = request.headers.get("authorization")
+        return await self.authorization(request.headers.get("authorization"))
+
+    async def authorization(self, header: str | None) -> Principal:
+        """The principal of an Authorization value (``Bearer <token>``): ``ANONYMOUS`` for
+        ``None``, :class:`AuthenticationError` for anything else that is not a valid token.
+        Also used for the ``authorization`` of a WebSocket's ``connection_init`` payload."""
         if header is None:
             return ANONYMOUS
         scheme, _, token = header.strip().partition(" ")

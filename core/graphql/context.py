@@ -38,6 +38,8 @@ class Context:
     request: Request | None = None
     #: Who is calling (set from the bearer token; anonymous without one).
     principal: Principal = ANONYMOUS
+    #: A WebSocket's ``connection_init`` payload (graphql-transport-ws), set by strawberry.
+    connection_params: dict[str, Any] | None = None
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)

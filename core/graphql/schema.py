@@ -10,10 +10,11 @@ import strawberry
 from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
-from strawberry.exceptions import DuplicatedTypeName
+from strawberry.exceptions import ConnectionRejectionError, DuplicatedTypeName
 from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.unset import UNSET
 
 from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.errors import PluginError
@@ -135,7 +136,12 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
     ) -> None:
         settings = host.settings
         super().__init__(
-            schema, graphql_ide="graphiql" if settings.graphiql_enabled else None, **kwargs
+            schema,
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            # Pages on these origins may open WebSockets (they authenticate with the token in
+            # connection_init, never with cookies).
+            allowed_origins=settings.cors_origins,
+            **kwargs,
         )
         self.host = host
         self.sessionmaker = sessionmaker
@@ -156,6 +162,30 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         )
         request.state.bocage_context = context
         return context
+
+    async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
+        """graphql-transport-ws ``connection_init``: browsers cannot set headers on a
+        WebSocket, so the payload may carry the bearer token, as ``{"authorization": "Bearer
+        <token>"}`` or ``{"token": "<token>"}``. It is checked exactly like the Authorization
+        header; an invalid one closes the connection with 4403 (Forbidden)."""
+        params = context.connection_params or {}
+        header = params.get("authorization", params.get("Authorization"))
+        token = params.get("token")
+        if header is None and token is None:
+            return UNSET  # the upgrade request's Authorization header, if any, stands
+        if header is None:
+            header = f"Bearer {token}" if isinstance(token, str) else None
+        if not isinstance(header, str):
+            raise ConnectionRejectionError
+        request = context.request
+        assert request is not None
+        try:
+            principal = await request.app.state.authenticator.authorization(header)
+        except AuthenticationError:
+            raise ConnectionRejectionError from None
+        context.principal = principal
+        request.state.bocage_principal = principal
+        return UNSET
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         seconds = self.host.settings.graphql_timeout_seconds

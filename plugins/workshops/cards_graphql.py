@@ -156,6 +156,8 @@ async def _record(session: Any, workshop: CardWorkshop, action: str, data: dict[
     """``workshop.<action>`` in the event log, in the action's transaction: for facilitators
     (a workshop's history names its participants)."""
     subject = str(gid("WorkshopsCardWorkshop", workshop.id))
+    if action.startswith("phase_"):  # the history says phase_exchange...; one event type
+        action = "phase_changed"
     await record_event(
         session,
         DomainEvent(type=f"workshop.{action}", subject=subject, data=data),
@@ -357,6 +359,41 @@ class WorkshopsPhaseDurations:
 
 
 @strawberry.type(
+    name="WorkshopsPhaseTimeBox",
+    description="One phase of a workshop and its time box, for countdowns and agendas.",
+)
+class WorkshopsPhaseTimeBox:
+    phase: WorkshopsPhase  # type: ignore[valid-type]
+    planned_minutes: int | None = strawberry.field(
+        description="Its planned duration (the inventory's grows with the communes present); "
+        "null for SETUP and CLOSED, which are not time-boxed."
+    )
+    started_at: dt.datetime | None = strawberry.field(
+        description="When it started (Europe/Brussels); null if not yet."
+    )
+    ends_at: dt.datetime | None = strawberry.field(
+        description="When its time box ends or ended (startedAt + plannedMinutes)."
+    )
+    ended_at: dt.datetime | None = strawberry.field(
+        description="When the facilitator moved on to the next phase; null if not yet."
+    )
+    current: bool = strawberry.field(description="Whether the workshop is in this phase.")
+
+
+async def _communes_present(info: Info[Any, Any], workshop: int) -> int:
+    rows = await _rows(info, Participant, (Participant.id,)).load(workshop)
+    return len({p.commune_id for p in rows if p.commune_id is not None})
+
+
+def _planned(row: CardWorkshop, phase: Phase, communes: int) -> int | None:
+    if phase == Phase(row.phase):
+        started, ends = game.aware(row.phase_started_at), game.aware(row.phase_ends_at)
+        if started is not None and ends is not None:
+            return round((ends - started).total_seconds() / 60)
+    return game.minutes(row, phase, communes) or None
+
+
+@strawberry.type(
     name="WorkshopsCardWorkshop",
     description="A challenge-card workshop, driven by a facilitator through its phases.",
 )
@@ -393,6 +430,65 @@ class WorkshopsCardWorkshop:
     def phase_ends_at(self) -> dt.datetime | None:
         value = game.aware(self.row.phase_ends_at)
         return store.to_local(value) if value else None
+
+    @strawberry.field(
+        description="The planned minutes of the current phase (null when not time-boxed).",
+        metadata=cost(1),
+    )
+    async def phase_minutes(self, info: Info) -> int | None:
+        if Phase(self.row.phase) in (Phase.SETUP, Phase.CLOSED):
+            return None
+        communes = await _communes_present(info, self.row.id)
+        return _planned(self.row, Phase(self.row.phase), communes)
+
+    @strawberry.field(
+        description="Every phase with its planned duration, when it started and when its "
+        "time box ends (or ended): what a screen needs for countdowns and the agenda.",
+        metadata=cost(1),
+    )
+    async def phases(self, info: Info) -> list[WorkshopsPhaseTimeBox]:
+        communes = await _communes_present(info, self.row.id)
+        starts = {
+            action.removeprefix("phase_"): game.aware(at)
+            for action, at in (
+                await info.context.execute(
+                    select(HistoryEntry.action, HistoryEntry.at)
+                    .where(
+                        HistoryEntry.workshop_id == self.row.id,
+                        HistoryEntry.action.like("phase\\_%", escape="\\"),
+                    )
+                    .order_by(HistoryEntry.id)
+                )
+            ).all()
+        }
+        current = Phase(self.row.phase)
+        if current != Phase.SETUP and self.row.phase_started_at is not None:
+            starts[current.value] = game.aware(self.row.phase_started_at)
+        created = game.aware(self.row.created_at)
+        boxes = []
+        for index, phase in enumerate(game.ORDER):
+            started = created if phase == Phase.SETUP else starts.get(phase.value)
+            following = game.ORDER[index + 1] if index + 1 < len(game.ORDER) else None
+            ended = starts.get(following.value) if following is not None else None
+            timed = phase not in (Phase.SETUP, Phase.CLOSED)
+            planned = _planned(self.row, phase, communes) if timed else None
+            if phase == current:
+                ends = game.aware(self.row.phase_ends_at) if timed else None
+            elif started is not None and planned:
+                ends = started + dt.timedelta(minutes=planned)
+            else:
+                ends = None
+            boxes.append(
+                WorkshopsPhaseTimeBox(
+                    phase=phase,
+                    planned_minutes=planned,
+                    started_at=store.to_local(started) if started else None,
+                    ends_at=store.to_local(ends) if ends else None,
+                    ended_at=store.to_local(ended) if ended else None,
+                    current=phase == current,
+                )
+            )
+        return boxes
 
     @strawberry.field(description="Seconds left in the current phase's time box (0 when over).")
     def seconds_left(self) -> int | None:
@@ -926,8 +1022,7 @@ class CardWorkshopMutation:
                         started + dt.timedelta(minutes=length) if length else None
                     )
             done = game.Done("settings_changed", changes, row=workshop)
-            ends = workshop.phase_ends_at.isoformat() if workshop.phase_ends_at else None
-            return done.live(workshop, "settings_changed", phase_ends_at=ends)
+            return done.live(workshop, "settings_changed", **game.time_box(workshop))
 
         return await act(info, by_workshop(input.workshop), action)
 
@@ -1207,6 +1302,12 @@ class WorkshopsLiveEvent:
     phase_ends_at: dt.datetime | None = strawberry.field(
         default=None, description="The new end of the time box (phase and settings changes)."
     )
+    phase_started_at: dt.datetime | None = strawberry.field(
+        default=None, description="When the phase started (phase and settings changes)."
+    )
+    phase_minutes: int | None = strawberry.field(
+        default=None, description="The phase's planned minutes (phase and settings changes)."
+    )
     participant: strawberry.ID | None = strawberry.field(
         default=None, description="Who joined or swapped (a WorkshopsParticipant ID)."
     )
@@ -1234,12 +1335,15 @@ def _live_card(data: dict[str, Any], me: int | None) -> WorkshopsLiveCard:
 
 def to_live(message: dict[str, Any], me: int | None) -> WorkshopsLiveEvent:
     ends = message.get("phase_ends_at")
+    started = message.get("phase_started_at")
     card = message.get("card") or message.get("gave")
     return WorkshopsLiveEvent(
         type=LiveType(message["type"]),
         workshop=gid("WorkshopsCardWorkshop", message["workshop"]),  # type: ignore[arg-type]
         phase=Phase(message["phase"]),
         phase_ends_at=store.to_local(dt.datetime.fromisoformat(ends)) if ends else None,
+        phase_started_at=store.to_local(dt.datetime.fromisoformat(started)) if started else None,
+        phase_minutes=message.get("phase_minutes"),
         participant=gid("WorkshopsParticipant", message.get("participant")),
         card=_live_card(card, me) if card else None,
         group=message.get("group"),

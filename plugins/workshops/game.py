@@ -330,8 +330,18 @@ async def advance(session: Any, workshop: CardWorkshop, who: Actor, to: Phase) -
     length = minutes(workshop, to, communes)
     workshop.phase_ends_at = now + dt.timedelta(minutes=length) if length else None
     done = Done(f"phase_{to.value}", data, row=workshop)
-    ends = workshop.phase_ends_at.isoformat() if workshop.phase_ends_at else None
-    return done.live(workshop, "phase_changed", phase_ends_at=ends)
+    return done.live(workshop, "phase_changed", **time_box(workshop))
+
+
+def time_box(workshop: CardWorkshop) -> dict[str, Any]:
+    """The current phase's time box, for live messages (ISO strings, minutes)."""
+    started, ends = aware(workshop.phase_started_at), aware(workshop.phase_ends_at)
+    minutes = round((ends - started).total_seconds() / 60) if started and ends else None
+    return {
+        "phase_started_at": started.isoformat() if started else None,
+        "phase_ends_at": ends.isoformat() if ends else None,
+        "phase_minutes": minutes,
+    }
 
 
 async def _deal(session: Any, workshop: CardWorkshop, people: list[Participant]) -> int:

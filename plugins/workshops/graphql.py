@@ -23,8 +23,8 @@ from bocage.core.api import (
     Change,
     Code,
     Connection,
-    DomainEvent,
     Invalid,
+    Language,
     NotFound,
     Ordering,
     SortKey,
@@ -37,11 +37,10 @@ from bocage.core.api import (
     may_touch_communes,
     mutate,
     paginate,
-    record_event,
     translated,
 )
 from bocage.core.api import RowType as _RowType
-from bocage.plugins.workshops import store
+from bocage.plugins.workshops import notify, store
 from bocage.plugins.workshops.game import Refusal
 from bocage.plugins.workshops.models import (
     AgendaItem,
@@ -223,6 +222,10 @@ class WorkshopsRegistration:
     @strawberry.field(description="Confirmed, waitlisted or cancelled.")
     def status(self) -> WorkshopsRegistrationStatus:  # type: ignore[valid-type]
         return RegistrationStatus(self.row.status)
+
+    @strawberry.field(description="The language of the e-mails to the attendee.")
+    def language(self) -> Language:
+        return Language(self.row.language or "fr")
 
     @strawberry.field(description="Whether the attendee was checked in at the door.")
     def checked_in(self) -> bool:
@@ -697,6 +700,11 @@ class RegisterForWorkshopsEventInput:
         default=None, description="The attendee's commune (a Commune ID), for the statistics."
     )
     audience: WorkshopsAudience | None = None  # type: ignore[valid-type]
+    language: Language | None = strawberry.field(
+        default=None,
+        description="The language of the e-mails (confirmation, waiting list, changes); "
+        "default: the request's (Accept-Language), else fr.",
+    )
 
 
 @strawberry.input(description="The secret token received when registering.")
@@ -820,6 +828,16 @@ def _event_payload(outcome: Any) -> WorkshopsEventPayload:
     )
 
 
+def _draft_permission(event: Event) -> str | None:
+    """Events about drafts are for organisers; about published events, public."""
+    return WORKSHOPS_ORGANISE.code if event.status == EventStatus.DRAFT.value else None
+
+
+def _links(info: Info[Any, Any]) -> notify.Links:
+    settings = info.context.host.plugin_settings("workshops")
+    return notify.links_for(settings, info.context.request)
+
+
 def _bump(event: Event) -> None:
     event.sequence = (event.sequence or 0) + 1
 
@@ -837,9 +855,16 @@ async def _status(
             raise Invalid(Code.CONFLICT, f"version {input.version} is stale", "version")
         if EventStatus(event.status) not in allowed:
             raise Invalid(Code.INVALID, f"a {event.status} event cannot become {to.value}", "id")
+        was_public = event.status == EventStatus.PUBLISHED.value
+        # Publishing is public news; cancelling a draft stays among organisers.
+        permission = _draft_permission(event) if to == EventStatus.CANCELLED else None
         event.status = to.value
         _bump(event)
-        return Change(row=event, action=to.value, changes=column_changes(event))
+        if to == EventStatus.CANCELLED and was_public:
+            await notify.event_cancelled(session, _links(info), event)
+        return Change(
+            row=event, action=to.value, changes=column_changes(event), permission=permission
+        )
 
     return _event_payload(
         await mutate(
@@ -857,7 +882,9 @@ async def _sub_change(
         event = await _event_for_change(session, principal, raw_event, "event")
         changes = await build(session, event)
         _bump(event)
-        return Change(row=event, action="updated", changes=changes)
+        return Change(
+            row=event, action="updated", changes=changes, permission=_draft_permission(event)
+        )
 
     return _event_payload(
         await mutate(
@@ -880,7 +907,12 @@ class WorkshopsMutation:
             await _apply(session, principal, event, input, creating=True)
             session.add(event)
             await session.flush()
-            return Change(row=event, action="created", changes=column_changes(event, created=True))
+            return Change(
+                row=event,
+                action="created",
+                changes=column_changes(event, created=True),
+                permission=WORKSHOPS_ORGANISE.code,  # a draft: organisers only
+            )
 
         return _event_payload(
             await mutate(
@@ -909,11 +941,25 @@ class WorkshopsMutation:
                     f"version {input.version} is stale: the event is at {event.version}",
                     "version",
                 )
+            if _given(input.capacity):
+                # More seats move the waiting list up: count them under the event's lock.
+                event = await store.lock_event(session, event.id) or event
+            before = notify.noticed(event)
             await _apply(session, principal, event, input, creating=False)
             changes = column_changes(event)
             if changes:
                 _bump(event)
-            return Change(row=event, action="updated", changes=changes)
+            links = _links(info)
+            if event.status == EventStatus.PUBLISHED.value and notify.noticed(event) != before:
+                await notify.event_changed(session, links, event)
+            if "capacity" in changes:
+                moved = await store.promote(session, event)
+                for promoted in moved:
+                    await _record(session, "registration.promoted", promoted)
+                await notify.promoted(session, links, moved, event)
+            return Change(
+                row=event, action="updated", changes=changes, permission=_draft_permission(event)
+            )
 
         return _event_payload(
             await mutate(
@@ -1047,9 +1093,18 @@ class WorkshopsMutation:
                     email=input.email,
                     commune_id=commune,
                     audience=input.audience.value if input.audience else None,
+                    language=input.language.value if input.language else info.context.language,
                 )
                 await _record(
                     session, f"registration.{done.registration.status}", done.registration
+                )
+                await notify.registered(
+                    session,
+                    _links(info),
+                    done.registration,
+                    await session.get(Event, done.registration.event_id),
+                    token=done.cancel_token,
+                    position=done.position,
                 )
         except Invalid as error:
             return WorkshopsRegistrationPayload(registration=None, errors=_errors([error]))
@@ -1074,6 +1129,10 @@ class WorkshopsMutation:
                 await _record(session, "registration.cancelled", done.registration)
                 for promoted in done.promoted:
                     await _record(session, "registration.promoted", promoted)
+                event = await session.get(Event, done.registration.event_id)
+                links = _links(info)
+                await notify.cancelled(session, links, done.registration, event)
+                await notify.promoted(session, links, done.promoted, event)
         except Invalid as error:
             return WorkshopsRegistrationPayload(registration=None, errors=_errors([error]))
         announce(info.context.host, session)
@@ -1113,7 +1172,13 @@ class WorkshopsMutation:
             if registration.checked_in_at is not None:
                 raise Invalid(Code.DUPLICATE, "already checked in", "code")
             registration.checked_in_at = store.utcnow()
-            return Change(row=registration, action="checked_in", changes={})
+            # Recorded for organisers whoever checks in (registrations are personal data).
+            return Change(
+                row=registration,
+                action="checked_in",
+                changes={},
+                permission=WORKSHOPS_ORGANISE.code,
+            )
 
         outcome = await mutate(
             info,
@@ -1129,14 +1194,4 @@ class WorkshopsMutation:
 
 
 async def _record(session: Any, type_: str, registration: Registration) -> None:
-    """A registration's event, in its transaction: for organisers (registrations are personal
-    data)."""
-    await record_event(
-        session,
-        DomainEvent(
-            type=type_,
-            subject=str(gid("WorkshopsRegistration", registration.id)),
-            data={"event": str(gid("WorkshopsEvent", registration.event_id))},
-        ),
-        permission=WORKSHOPS_ORGANISE.code,
-    )
+    await store.record(session, type_, registration)

@@ -129,6 +129,8 @@ class Registration(Base, Timestamped):
         ForeignKey("commune.id", ondelete="SET NULL"), default=None
     )
     audience: Mapped[str | None] = mapped_column(String(40), default=None)
+    #: The language of the e-mails to the attendee (fr, nl, de or en).
+    language: Mapped[str] = mapped_column(String(2), default="fr", server_default="fr")
     #: SHA-256 of the secret cancellation token (the token itself is only given once).
     cancel_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: A short code for the door (fit for a QR code), unique per event.

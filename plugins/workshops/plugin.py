@@ -4,9 +4,84 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bocage.core.api import Permission, PersonalData, RestRoute, Seeder, hookimpl
+from bocage.core.api import (
+    Permission,
+    PersonalData,
+    PluginSettings,
+    RestRoute,
+    Seeder,
+    WebhookEventType,
+    hookimpl,
+)
 from bocage.plugins.workshops import cards_graphql, graphql
-from bocage.plugins.workshops.permissions import ALL
+from bocage.plugins.workshops.permissions import (
+    ALL,
+    WORKSHOPS_FACILITATE,
+    WORKSHOPS_ORGANISE,
+)
+
+ORGANISE = WORKSHOPS_ORGANISE.code
+FACILITATE = WORKSHOPS_FACILITATE.code
+
+#: The plugin's event types, each with the permission its events are recorded with.
+WEBHOOK_EVENTS = [
+    WebhookEventType("event.created", "A workshops event was created (a draft).", ORGANISE),
+    WebhookEventType(
+        "event.updated",
+        "A workshops event, its agenda or its speakers changed (a draft's changes reach "
+        "only subscribers with workshops:organise).",
+    ),
+    WebhookEventType("event.published", "A workshops event was published."),
+    WebhookEventType(
+        "event.cancelled",
+        "A workshops event was cancelled (a draft's cancellation reaches only subscribers "
+        "with workshops:organise).",
+    ),
+    WebhookEventType("registration.confirmed", "A registration took a seat.", ORGANISE),
+    WebhookEventType(
+        "registration.waitlisted", "A registration joined an event's waiting list.", ORGANISE
+    ),
+    WebhookEventType(
+        "registration.promoted",
+        "A registration moved up from the waiting list to a seat.",
+        ORGANISE,
+    ),
+    WebhookEventType("registration.cancelled", "A registration was cancelled.", ORGANISE),
+    WebhookEventType(
+        "registration.checked_in", "An attendee was checked in at the door.", ORGANISE
+    ),
+    *(
+        WebhookEventType(f"workshop.{action}", what, FACILITATE)
+        for action, what in (
+            ("created", "A challenge-card workshop was created."),
+            ("settings_changed", "A workshop's durations or limits changed."),
+            ("phase_changed", "A workshop moved to its next phase (data: from, to)."),
+            ("joined", "Someone joined a workshop."),
+            ("participants_added", "The facilitator typed in paper participants."),
+            ("inventory_added", "An entry was added to a workshop's inventory."),
+            ("inventory_linked", "An inventory entry was linked to a project."),
+            ("inventory_turned_into_project", "An inventory entry became a project."),
+            ("cards_written", "Challenge cards were written (or typed in from paper)."),
+            ("card_swapped", "A participant swapped a card with the table."),
+            ("groups_assigned", "A workshop's groups were formed."),
+            ("challenges_selected", "A group selected its challenges."),
+            ("challenges_merged", "The facilitator merged challenges."),
+            ("challenge_promoted", "A challenge became a project (data: challenge, project)."),
+        )
+    ),
+]
+
+
+@hookimpl
+def bocage_settings() -> type[PluginSettings]:
+    from bocage.plugins.workshops.settings import WorkshopsSettings
+
+    return WorkshopsSettings
+
+
+@hookimpl
+def bocage_webhook_events() -> list[WebhookEventType]:
+    return list(WEBHOOK_EVENTS)
 
 
 @hookimpl

@@ -10,11 +10,18 @@ from sqlalchemy import func, select
 from strawberry import relay
 
 from bocage.core.api import PersonalData
-from bocage.plugins.workshops import store
+from bocage.plugins.workshops import notify, store
 from bocage.plugins.workshops.models import Event, Registration, RegistrationStatus
 
 ERASED = "[erased]"
 ACTIVE = (RegistrationStatus.CONFIRMED.value, RegistrationStatus.WAITLISTED.value)
+
+
+def _links() -> notify.Links:
+    """The e-mails' links (the erasure has no request): the plugin's settings."""
+    from bocage.plugins.workshops.settings import WorkshopsSettings
+
+    return notify.links_for(WorkshopsSettings())
 
 
 def _by_email(email: str) -> Any:
@@ -62,7 +69,11 @@ async def erase(session: Any, email: str) -> int:
                 registration.status = RegistrationStatus.CANCELLED.value
                 registration.cancelled_at = now
                 await session.flush()
-                await store.promote(session, event)
+                await store.record(session, "registration.cancelled", registration)
+                moved = await store.promote(session, event)
+                for promoted in moved:
+                    await store.record(session, "registration.promoted", promoted)
+                await notify.promoted(session, _links(), moved, event)
         registration.attendee_name = ERASED
         registration.attendee_email = None
         registration.registrant_subject = None

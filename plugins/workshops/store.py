@@ -19,9 +19,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
+from strawberry import relay
 
-from bocage.core.api import Code, Commune, Invalid, Project, Stakeholder, Territory
+from bocage.core.api import (
+    Code,
+    Commune,
+    DomainEvent,
+    Invalid,
+    Project,
+    Stakeholder,
+    Territory,
+    record_event,
+)
 from bocage.plugins.workshops.models import Event, EventStatus, Registration, RegistrationStatus
+from bocage.plugins.workshops.permissions import WORKSHOPS_ORGANISE
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -169,6 +180,7 @@ async def register(
     email: str | None,
     commune_id: int | None,
     audience: str | None,
+    language: str = "fr",
     now: dt.datetime | None = None,
 ) -> Registered:
     """Take a seat, or a place on the waiting list when the event is full."""
@@ -214,6 +226,7 @@ async def register(
         attendee_email=email,
         commune_id=commune_id,
         audience=audience,
+        language=language,
         cancel_token_hash=token_hash(token),
         check_in_code=await _new_check_in_code(session, event.id),
     )
@@ -278,3 +291,20 @@ async def cancel(session: Any, token: str) -> Cancelled:
     await session.flush()
     promoted = await promote(session, event) if event is not None else []
     return Cancelled(registration, promoted)
+
+
+async def record(session: Any, type_: str, registration: Registration) -> None:
+    """``registration.<status>`` in the event log, in the change's transaction: for organisers
+    (registrations are personal data; the event's data never holds a name or an e-mail)."""
+    await record_event(
+        session,
+        DomainEvent(
+            type=type_,
+            subject=relay.to_base64("WorkshopsRegistration", registration.id),
+            data={
+                "event": relay.to_base64("WorkshopsEvent", registration.event_id),
+                "status": registration.status,
+            },
+        ),
+        permission=WORKSHOPS_ORGANISE.code,
+    )

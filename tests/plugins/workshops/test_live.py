@@ -25,7 +25,8 @@ from bocage.plugins.workshops import live
 SUBSCRIBE = """
 subscription($w: ID!) {
   workshopsCardWorkshopLive(workshop: $w) {
-    type workshop phase phaseEndsAt participant card { text colour axis mine }
+    type workshop phase phaseStartedAt phaseEndsAt phaseMinutes participant
+    card { text colour axis mine }
   }
 }"""
 
@@ -141,7 +142,8 @@ def play(settings: Any) -> None:
                 "INVENTORY",
                 workshop,
             )
-            assert event["phaseEndsAt"]
+            assert event["phaseEndsAt"] and event["phaseStartedAt"]
+            assert event["phaseMinutes"] == 5  # the inventory, nobody gave a commune
         advance("WRITING")
         for s in (screen, bobs, public):
             assert s.next()["phase"] == "WRITING"
@@ -192,3 +194,95 @@ def play(settings: Any) -> None:
 async def test_subscriptions_over_a_real_websocket(world: Any) -> None:
     # TestClient runs the apps in their own event loop thread.
     await asyncio.to_thread(play, world.settings)
+
+
+def browser_screens(settings: Any) -> None:
+    """Browsers cannot set headers on a WebSocket: the token rides in connection_init."""
+    with ExitStack() as stack:
+        client = stack.enter_context(TestClient(create_app(settings)))
+        api = Api(client)
+        boss = api.token("facilitator", (Role.TERRITORY_ADMIN,))
+        ann, bob = api.token("ann"), api.token("bob")
+        workshop = api.call(
+            boss,
+            "createWorkshopsCardWorkshop",
+            "CreateWorkshopsCardWorkshopInput",
+            {"title": {"fr": "Atelier du navigateur"}},
+        )["workshop"]["id"]
+        for token, alias in ((ann, "Ann"), (bob, "Bob")):
+            api.call(
+                token,
+                "joinWorkshopsCardWorkshop",
+                "JoinWorkshopsCardWorkshopInput",
+                {"workshop": workshop, "alias": alias},
+            )
+        for to in ("INVENTORY", "WRITING"):
+            api.call(
+                boss,
+                "advanceWorkshopsCardWorkshop",
+                "AdvanceWorkshopsCardWorkshopInput",
+                {"workshop": workshop, "to": to},
+            )
+
+        def connect(payload: dict[str, Any]) -> Any:
+            ws = stack.enter_context(
+                client.websocket_connect(
+                    "/graphql",
+                    subprotocols=["graphql-transport-ws"],
+                    # A page of the GAL's site (BOCAGE_CORS_ORIGINS allows it: '*').
+                    headers={"origin": "https://www.gal-condroz.be"},
+                )
+            )
+            ws.send_json({"type": "connection_init", "payload": payload})
+            return ws
+
+        screens = []
+        for payload in ({"authorization": f"Bearer {boss}"}, {"token": boss}, {}):
+            ws = connect(payload)
+            assert ws.receive_json() == {"type": "connection_ack"}
+            query = {"query": SUBSCRIBE, "variables": {"w": workshop}}
+            ws.send_json({"id": "1", "type": "subscribe", "payload": query})
+            screens.append(ws)
+        wait_for_subscribers(workshop, 3)
+
+        # A card written in round 1 reaches the facilitator's screens only (authenticated by
+        # the payload): their next event is the card, the anonymous screen's the phase change.
+        api.call(
+            ann,
+            "writeWorkshopsCard",
+            "WriteWorkshopsCardInput",
+            {"workshop": workshop, "colour": "GREEN", "axis": "TERRITORY", "text": "Covoiturage"},
+        )
+        api.call(
+            boss,
+            "advanceWorkshopsCardWorkshop",
+            "AdvanceWorkshopsCardWorkshopInput",
+            {"workshop": workshop, "to": "EXCHANGE"},
+        )
+        firsts = [
+            ws.receive_json()["payload"]["data"]["workshopsCardWorkshopLive"] for ws in screens
+        ]
+        assert [(e["type"], (e["card"] or {}).get("text")) for e in firsts] == [
+            ("CARD_WRITTEN", "Covoiturage"),
+            ("CARD_WRITTEN", "Covoiturage"),
+            ("PHASE_CHANGED", None),
+        ]
+        for ws in screens:
+            ws.send_json({"id": "1", "type": "complete"})
+        wait_for_subscribers(workshop, 0, at_most=True)
+
+        # An invalid token in the payload closes the connection: 4403 Forbidden.
+        for payload in (
+            {"authorization": "Bearer not-a-token"},
+            {"token": boss[:-4] + "AAAA"},
+            {"authorization": f"Basic {boss}"},
+            {"token": 42},
+        ):
+            ws = connect(payload)
+            closed = ws.receive()
+            assert closed["type"] == "websocket.close", (payload, closed)
+            assert closed["code"] == 4403, payload
+
+
+async def test_browsers_send_the_token_in_connection_init(world: Any) -> None:
+    await asyncio.to_thread(browser_screens, world.settings)
