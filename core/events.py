@@ -34,11 +34,18 @@ def global_id(object_type: str, object_id: int) -> str:
     return relay.to_base64(object_type, object_id)
 
 
+def graphql_type_of(model: type[Any]) -> str:
+    """The GraphQL type that shows rows of ``model``: its ``__graphql_type__`` when a plugin's
+    type is named otherwise (``WorkshopsEvent`` for ``Event``), else the model's name."""
+    return str(getattr(model, "__graphql_type__", model.__name__))
+
+
 def event_for(row: Any, action: str, **data: Any) -> DomainEvent:
-    """``<model>.<action>`` about ``row``, e.g. ``project.created``."""
-    object_type = type(row).__name__
+    """``<model>.<action>`` about ``row``, e.g. ``project.created``; its subject is the row's
+    global ID as GraphQL knows it (see :func:`graphql_type_of`)."""
+    object_type = graphql_type_of(type(row))
     return DomainEvent(
-        type=f"{object_type.lower()}.{action}",
+        type=f"{type(row).__name__.lower()}.{action}",
         subject=global_id(object_type, row.id),
         data={"id": global_id(object_type, row.id), "objectType": object_type, **data},
     )

@@ -45,6 +45,8 @@ class Event(Base, Timestamped, SoftDeletable, Versioned):
     """An event of the GAL's calendar. Times are stored in UTC and shown in Europe/Brussels."""
 
     __tablename__ = "workshops_event"
+    #: Its GraphQL type: events' subjects are global IDs a client can look up.
+    __graphql_type__ = "WorkshopsEvent"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The iCalendar UID: stable for the life of the event.
@@ -114,6 +116,7 @@ class Registration(Base, Timestamped):
     """A seat (or a place on the waiting list, in ``id`` order) at an event."""
 
     __tablename__ = "workshops_registration"
+    __graphql_type__ = "WorkshopsRegistration"
     __table_args__ = (UniqueConstraint("event_id", "check_in_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

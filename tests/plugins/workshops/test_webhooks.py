@@ -163,3 +163,17 @@ async def test_each_event_is_recorded_with_its_types_permission(
     assert [r.permission for r in draft_updates] == [ORGANISE]
     phase = next(r for r in ours if r.type == "workshop.phase_changed")
     assert phase.data == {"from": "setup", "to": "inventory"}
+
+
+CHANGES = """query($types: [String!]) { changes(first: 50, objectTypes: $types) {
+  edges { node { type objectId node { ... on WorkshopsEvent { id } } } } } }"""
+
+
+async def test_an_events_subject_is_the_id_graphql_knows(run: Any, ws: Any) -> None:
+    """A subscriber or a feed reader fetches the object an event is about with its ``objectId``."""
+    event = await ws.publish(capacity=3)
+    feed = await run(CHANGES, {"types": ["WorkshopsEvent"]}, principal=ws.ORGANISER)
+    nodes = [e["node"] for e in feed["data"]["changes"]["edges"]]
+    mine = [n for n in nodes if n["objectId"] == event["id"]]
+    assert {n["type"] for n in mine} >= {"event.created", "event.published"}
+    assert all(n["node"] == {"id": event["id"]} for n in mine)
