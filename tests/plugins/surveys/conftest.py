@@ -178,12 +178,27 @@ VALID = [
 
 
 @pytest.fixture
-def sv(run: Run) -> Any:
+def sv(run: Run, world: Any) -> Any:
     """The helpers above, for test modules (which cannot import a conftest)."""
     from types import SimpleNamespace
 
+    from sqlalchemy import select
+
+    from bocage.plugins.surveys import models as sm
+    from bocage.plugins.surveys import pool
+
     async def create(**kwargs: Any) -> dict[str, Any]:
         return await create_open_survey(run, **kwargs)
+
+    async def settle() -> int:
+        """Move every anonymous response waiting in the holding pool into the results, as
+        closing does (for tests about results of open surveys, not about the pool)."""
+        moved = 0
+        async with world.sessionmaker() as session, session.begin():
+            surveys = await session.execute(select(sm.PendingResponse.survey_id).distinct())
+            for survey_id in list(surveys.scalars()):
+                moved += await pool.flush(session, survey_id, minimum=0)
+        return moved
 
     return SimpleNamespace(
         ADMIN=ADMIN,
@@ -198,4 +213,5 @@ def sv(run: Run) -> Any:
         SUBMIT=SUBMIT,
         SAVE=SAVE,
         create=create,
+        settle=settle,
     )
