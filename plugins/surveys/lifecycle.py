@@ -120,8 +120,10 @@ async def close_due(context: JobContext, payload: dict[str, Any]) -> None:
                 return
             survey.status = sm.SurveyStatus.CLOSED.value
             await session.flush()
-            await record(session, event_for(survey, "closed", changed=["status"], automatic=True))
+            # The same events in the same order as closing by hand (whose ``survey.closed``
+            # the write kit records last).
             await on_close(session, survey, k)
+            await record(session, event_for(survey, "closed", changed=["status"], automatic=True))
         announce(context.host, session)
 
 

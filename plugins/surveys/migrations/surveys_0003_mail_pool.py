@@ -47,7 +47,7 @@ def upgrade() -> None:
             sa.ForeignKey(
                 "surveys_survey.id",
                 ondelete="CASCADE",
-                name="fk_surveys_pending_response_survey_id_surveys_survey",
+                name="fk_surveys_pending_response_survey",
             ),
             nullable=False,
         ),
@@ -57,7 +57,7 @@ def upgrade() -> None:
             sa.ForeignKey(
                 "surveys_question_set.id",
                 ondelete="CASCADE",
-                name="fk_surveys_pending_response_question_set_id_surveys_question_set",
+                name="fk_surveys_pending_response_question_set",
             ),
             nullable=False,
         ),
