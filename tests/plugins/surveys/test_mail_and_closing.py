@@ -440,3 +440,112 @@ async def test_every_event_is_declared_and_recorded_with_its_permission(
     types = {t["type"]: t["permission"] for t in listed["data"]["webhookEventTypes"]}
     assert types["survey.results_published"] is None
     assert types["survey.reminded"] == "surveys:manage"
+
+
+async def test_an_invitation_that_fails_after_its_email_was_queued_sends_nothing(
+    run: Any, sv: Any, world: Any, smtp: Any, monkeypatch: Any
+) -> None:
+    """The e-mail is queued in the mutation's transaction: a failure after it rolls it back."""
+    from bocage.plugins.surveys import mutations
+
+    sink, _port = smtp
+    world.settings = world.settings.model_copy(update=sink.settings)
+    survey = await sv.create(anonymous=False, public=False)
+    (ann, _a), (bob, _b) = await _contacts(world, "association", 2)
+    real = mutations.survey_mail.send
+    calls: list[str] = []
+
+    async def send_then_fail(*args: Any, **kwargs: Any) -> None:
+        await real(*args, **kwargs)
+        calls.append(kwargs["address"])
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(mutations.survey_mail, "send", send_then_fail)
+    failed = await run(
+        INVITE,
+        {
+            "input": {
+                "survey": survey["id"],
+                "contacts": [_gid("Contact", ann), _gid("Contact", bob)],
+            }
+        },
+        principal=sv.ADMIN,
+    )
+    assert failed["data"] is None or not failed["data"]["inviteToSurvey"]["invitations"]
+    assert len(calls) == 2
+    monkeypatch.setattr(mutations.survey_mail, "send", real)
+    await _drain(world)
+    assert sink.envelopes == []
+    async with world.sessionmaker() as session:
+        assert not (await session.execute(select(Job).where(Job.kind == "email.send"))).all()
+        assert not (
+            await session.execute(
+                select(sm.Invitation).where(sm.Invitation.survey_id == _key(survey["id"]))
+            )
+        ).all()
+
+
+async def test_invitations_by_contact_respect_the_audiences_communes(
+    run: Any, sv: Any, world: Any
+) -> None:
+    contact = sm.Base.metadata.tables["contact"]
+    link = sm.Base.metadata.tables["stakeholder_commune"]
+    commune = sm.Base.metadata.tables["commune"]
+    async with world.sessionmaker() as session:
+        nis, organisation = (
+            await session.execute(
+                select(commune.c.nis_code, link.c.stakeholder_id)
+                .join(link, link.c.commune_id == commune.c.id)
+                .order_by(link.c.stakeholder_id)
+                .limit(1)
+            )
+        ).one()
+        inside = (
+            await session.execute(
+                select(contact.c.id).where(contact.c.stakeholder_id == organisation).limit(1)
+            )
+        ).scalar_one()
+        in_commune = (
+            select(link.c.stakeholder_id)
+            .join(commune, commune.c.id == link.c.commune_id)
+            .where(commune.c.nis_code == nis)
+        )
+        outside = (
+            await session.execute(
+                select(contact.c.id).where(contact.c.stakeholder_id.not_in(in_commune)).limit(1)
+            )
+        ).scalar_one()
+    created = await run(
+        sv.CREATE,
+        {
+            "input": {
+                "title": {"fr": "Commune"},
+                "questions": sv.QUESTIONS[:1],
+                "audienceCommunes": [nis],
+            }
+        },
+        principal=sv.ADMIN,
+    )
+    survey = created["data"]["createSurvey"]["survey"]
+
+    async def invite(key: int, **extra: Any) -> dict[str, Any]:
+        body = await run(
+            INVITE,
+            {
+                "input": {
+                    "survey": survey["id"],
+                    "contacts": [_gid("Contact", key)],
+                    "sendEmail": False,
+                    **extra,
+                }
+            },
+            principal=sv.ADMIN,
+        )
+        return dict(body["data"]["inviteToSurvey"])
+
+    assert (await invite(inside))["errors"] == []
+    [error] = (await invite(outside))["errors"]
+    assert _gid("Contact", outside) in error["message"]
+    assert f"the audience is {nis}" in error["message"]
+    assert (await invite(outside, outsideAudience=True))["errors"] == []
