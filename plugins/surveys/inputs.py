@@ -6,7 +6,7 @@ import datetime as dt
 
 import strawberry
 
-from bocage.core.api import TranslationsInput
+from bocage.core.api import Language, TranslationsInput
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys.definition import AnswerValue, QuestionSpec
 from bocage.plugins.surveys.types import (
@@ -182,10 +182,9 @@ class InviteToSurveyInput:
     stakeholders: list[strawberry.ID] = strawberry.field(default_factory=list)
     contacts: list[strawberry.ID] = strawberry.field(default_factory=list)
     count: int = strawberry.field(default=0, description="Tokens not tied to an organisation.")
-    language: str | None = strawberry.field(
+    language: Language | None = strawberry.field(
         default=None,
-        description="The contacts' language (fr, nl, de or en) for their e-mails, when known; "
-        "French otherwise.",
+        description="The contacts' language for their e-mails, when known; French otherwise.",
     )
     send_email: bool = strawberry.field(
         default=True,

@@ -8,7 +8,6 @@ from typing import Any
 from bocage.core.api import enqueue_email
 from bocage.plugins.surveys import models as sm
 
-LANGUAGES = ("fr", "nl", "de", "en")
 FALLBACK = "fr"
 
 #: ``{name}``, ``{title}``, ``{link}`` and ``{until}`` (the closing sentence, may be empty).

@@ -82,18 +82,6 @@ STAKEHOLDER_COMMUNE = table("stakeholder_commune", column("stakeholder_id"), col
 COMMUNE = table("commune", column("id"), column("nis_code"))
 
 
-def _language(value: str | None) -> str | None:
-    if value is None:
-        return None
-    if value not in survey_mail.LANGUAGES:
-        raise Invalid(
-            Code.INVALID,
-            f"{value!r} is not a language of the e-mails ({', '.join(survey_mail.LANGUAGES)})",
-            "language",
-        )
-    return value
-
-
 async def _check_in_audience(
     session: Any, survey: sm.Survey, contacts: list[int], organisation_of: dict[int, int]
 ) -> None:
@@ -501,7 +489,7 @@ class SurveyMutation:
             for raw in input.stakeholders:
                 targets.append((_key_of(raw, "Stakeholder", "stakeholders"), None))
             contacts = [_key_of(raw, "Contact", "contacts") for raw in input.contacts]
-            language = _language(input.language)
+            language = input.language.value if input.language else None
             people: dict[int, tuple[str | None, str]] = {}
             if contacts:
                 # A contact's organisation is invited with them (its kind and communes are

@@ -86,7 +86,7 @@ async def test_invitations_and_reminders_are_emailed_in_the_invitees_language(
 
     english = await run(
         INVITE,
-        {"input": {"survey": survey["id"], "contacts": [_gid("Contact", ann)], "language": "en"}},
+        {"input": {"survey": survey["id"], "contacts": [_gid("Contact", ann)], "language": "EN"}},
         principal=sv.ADMIN,
     )
     [ann_invitation] = english["data"]["inviteToSurvey"]["invitations"]
@@ -115,7 +115,7 @@ async def test_invitations_and_reminders_are_emailed_in_the_invitees_language(
                 "survey": survey["id"],
                 "contacts": [_gid("Contact", ent)],
                 "outsideAudience": True,
-                "language": "de",
+                "language": "DE",
             }
         },
         principal=sv.ADMIN,
@@ -134,12 +134,6 @@ async def test_invitations_and_reminders_are_emailed_in_the_invitees_language(
         principal=sv.ADMIN,
     )
     assert failed["data"]["inviteToSurvey"]["errors"][0]["code"] == "NOT_FOUND"
-    unknown = await run(
-        INVITE,
-        {"input": {"survey": survey["id"], "contacts": [_gid("Contact", cid)], "language": "xx"}},
-        principal=sv.ADMIN,
-    )
-    assert unknown["data"]["inviteToSurvey"]["errors"][0]["field"] == "language"
 
     await _drain(world)
     messages = {m["To"]: m for m in sink.messages()}
