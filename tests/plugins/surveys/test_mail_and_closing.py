@@ -543,3 +543,15 @@ async def test_invitations_by_contact_respect_the_audiences_communes(
     assert _gid("Contact", outside) in error["message"]
     assert f"the audience is {nis}" in error["message"]
     assert (await invite(outside, outsideAudience=True))["errors"] == []
+
+
+def test_the_answer_url_must_say_where_the_token_goes() -> None:
+    import pydantic
+    import pytest
+
+    from bocage.plugins.surveys.plugin import SurveysSettings
+
+    with pytest.raises(pydantic.ValidationError, match=r"put \{token\} where"):
+        SurveysSettings(answer_url="https://enquetes.gal.be/repondre")
+    ok = SurveysSettings(answer_url="https://enquetes.gal.be/r/{token}")
+    assert ok.answer_url.endswith("{token}")
