@@ -191,7 +191,7 @@ class PendingResponse(Base):
     )
     submitted_on: Mapped[dt.date] = mapped_column()
     #: The answer rows (``surveys_answer``'s columns but the keys); free texts may name people.
-    answers: Mapped[list[dict[str, Any]]] = personal(Json)
+    answer_rows: Mapped[list[dict[str, Any]]] = personal(Json)
 
 
 class Response(Base):

@@ -64,7 +64,7 @@ async def hold(
             survey_id=survey_id,
             question_set_id=question_set_id,
             submitted_on=day,
-            answers=to_json(answers),
+            answer_rows=to_json(answers),
         )
     )
     await session.flush()
@@ -84,7 +84,7 @@ async def flush(session: Any, survey_id: int, *, minimum: int) -> int:
                 sm.PendingResponse.id,
                 sm.PendingResponse.question_set_id,
                 sm.PendingResponse.submitted_on,
-                sm.PendingResponse.answers,
+                sm.PendingResponse.answer_rows,
             ).where(sm.PendingResponse.survey_id == survey_id)
         )
     ).all()

@@ -204,7 +204,9 @@ async def quota_fill(session: Any, survey: sm.Survey, *, excluding: str | None =
                 ).scalars()
             )
             held = await session.execute(
-                select(sm.PendingResponse.answers).where(sm.PendingResponse.survey_id == survey.id)
+                select(sm.PendingResponse.answer_rows).where(
+                    sm.PendingResponse.survey_id == survey.id
+                )
             )
             for rows in held.scalars():
                 for value in {r["choice"] for r in rows if r["question_id"] in ids}:

@@ -62,7 +62,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("submitted_on", sa.Date(), nullable=False),
-        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("answer_rows", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_surveys_pending_response"),
     )
     op.create_index(

@@ -137,7 +137,7 @@ def test_attributed_answers_and_invitations_are_declared_personal() -> None:
         ("surveys_invitation", "contact_id"),
         ("surveys_invitation", "draft_answers"),
         ("surveys_answer", "free_text"),
-        ("surveys_pending_response", "answers"),
+        ("surveys_pending_response", "answer_rows"),
     }
 
 
