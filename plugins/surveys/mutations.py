@@ -616,9 +616,14 @@ class SurveyMutation:
             survey = await session.get(sm.Survey, key)
             if survey is None:
                 raise Invalid(Code.NOT_FOUND, "no survey with this ID", "survey")
-            if survey.status != sm.SurveyStatus.OPEN.value:
+            if survey.status != sm.SurveyStatus.OPEN.value or (
+                survey.closes_on is not None and survey.closes_on < store.today()
+            ):
                 raise Invalid(
-                    Code.INVALID, f"the survey is {survey.status}: reminders need it open", "survey"
+                    Code.INVALID,
+                    f"the survey is not open for answers ({survey.status}, closing date "
+                    f"{survey.closes_on or 'none'}): reminders need it open",
+                    "survey",
                 )
             wanted = (
                 None
@@ -687,26 +692,31 @@ class SurveyMutation:
                     "nobody to remind: every invited contact with an e-mail address has answered",
                     "survey",
                 )
+            sent = 0
             for invitation, address, name in due:
                 token = secrets.token_urlsafe(24)
+                try:
+                    await survey_mail.send(
+                        session,
+                        kind="remind",
+                        survey=survey,
+                        language=invitation.language,
+                        address=address,
+                        name=name,
+                        token=token,
+                        url_template=settings.answer_url,
+                    )
+                except ValueError:
+                    continue  # a malformed address: nothing sent, the link stays as it was
                 invitation.token_hash = store.token_hash(token)
                 session.add(sm.Reminder(invitation_id=invitation.id, sent_at=now))
-                await survey_mail.send(
-                    session,
-                    kind="remind",
-                    survey=survey,
-                    language=invitation.language,
-                    address=address,
-                    name=name,
-                    token=token,
-                    url_template=settings.answer_url,
-                )
+                sent += 1
             await session.flush()
-            result.update(reminded=len(due), skipped=len(waiting), next_at=next_at)
+            result.update(reminded=sent, skipped=len(waiting), next_at=next_at)
             return Change(
                 row=survey,
                 action="reminded",
-                changes={"reminders": {"after": len(due)}},
+                changes={"reminders": {"after": sent}},
                 permission=lifecycle.permission_of("survey.reminded"),
             )
 

@@ -324,6 +324,11 @@ async def test_a_survey_closes_itself_at_its_closing_date(run: Any, sv: Any, wor
         },
     )
     assert "not open for answers" in late["data"]["submitSurveyResponse"]["errors"][0]["message"]
+    no_reminder = await run(REMIND, {"input": {"survey": survey["id"]}}, principal=sv.ADMIN)
+    assert (
+        "not open for answers"
+        in (no_reminder["data"]["remindSurveyInvitees"]["errors"][0]["message"])
+    )
     # The job scheduled for the old date is stale: it does nothing.
     await lifecycle.close_due(_context(world, lifecycle.CLOSE_DUE), first.payload)
     async with world.sessionmaker() as session:
