@@ -200,7 +200,23 @@ def sv(run: Run, world: Any) -> Any:
                 moved += await pool.flush(session, survey_id, minimum=0)
         return moved
 
+    async def drain() -> None:
+        """Run the job worker until nothing is due (e-mails, the pool's and closing jobs)."""
+        from bocage.core.jobs.worker import Worker
+
+        await Worker(world.settings, world.host, world.engine).run(burst=True)
+
+    async def jobs(kind: str) -> list[Any]:
+        """The jobs of ``kind``, oldest first (``status``, ``run_at``, ``payload``)."""
+        from bocage.core.models import Job
+
+        async with world.sessionmaker() as session:
+            rows = await session.execute(select(Job).where(Job.kind == kind).order_by(Job.id))
+            return list(rows.scalars())
+
     return SimpleNamespace(
+        drain=drain,
+        jobs=jobs,
         ADMIN=ADMIN,
         MANAGER_CLIENT=MANAGER_CLIENT,
         EDITOR=EDITOR,

@@ -242,9 +242,6 @@ async def test_the_holding_pool_moves_responses_in_shuffled_batches_of_k(
     invitation, and every response of a batch shares it with the k-1 others."""
     from sqlalchemy import text
 
-    from bocage.core.jobs.worker import Worker
-    from bocage.core.models import Job
-
     survey = await sv.create(anonymous=True)
     key = int(base64.b64decode(survey["id"]).decode().split(":")[1])
     invited = await run(
@@ -267,10 +264,8 @@ async def test_the_holding_pool_moves_responses_in_shuffled_batches_of_k(
                     .where(sm.Response.survey_id == key)
                 )
             ).scalar()
-            jobs = (
-                await session.execute(select(Job.status).where(Job.kind == "surveys.flush_pool"))
-            ).scalars()
-            found: dict[str, Any] = {"stored": stored, "jobs": list(jobs)}
+            jobs = [j.status for j in await sv.jobs("surveys.flush_pool")]
+            found: dict[str, Any] = {"stored": stored, "jobs": jobs}
             if world.engine.dialect.name == "postgresql":
                 for table in ("surveys_response", "surveys_invitation"):
                     found[table] = set(
@@ -289,7 +284,7 @@ async def test_the_holding_pool_moves_responses_in_shuffled_batches_of_k(
     await submit(4)  # the fifth: the pool holds k, the job is queued
     fifth = await state()
     assert fifth["stored"] == 0 and fifth["jobs"] == ["queued"]
-    await Worker(world.settings, world.host, world.engine).run(burst=True)
+    await sv.drain()
     after = await state()
     assert after["stored"] == 5 and after["jobs"] == ["succeeded"]
     results = await run(RESULTS, {"id": survey["id"]}, principal=sv.ADMIN)

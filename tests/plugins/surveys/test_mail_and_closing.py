@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bocage.core.api import JobContext
-from bocage.core.models import EventRecord, Job
+from bocage.core.models import EventRecord
 from bocage.plugins.surveys import lifecycle
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys.plugin import bocage_webhook_events
@@ -62,13 +62,6 @@ async def _contacts(world: Any, kind: str, n: int) -> list[tuple[int, str]]:
         found = [(key, email) for key, email in rows.all()]
     assert len(found) == n, f"the demo has too few {kind} contacts with an address"
     return found
-
-
-async def _drain(world: Any) -> None:
-    """Run the job worker until nothing is due."""
-    from bocage.core.jobs.worker import Worker
-
-    await Worker(world.settings, world.host, world.engine).run(burst=True)
 
 
 def _body(message: Any) -> str:
@@ -135,7 +128,7 @@ async def test_invitations_and_reminders_are_emailed_in_the_invitees_language(
     )
     assert failed["data"]["inviteToSurvey"]["errors"][0]["code"] == "NOT_FOUND"
 
-    await _drain(world)
+    await sv.drain()
     messages = {m["To"]: m for m in sink.messages()}
     assert set(messages) == {ann_mail, bob_mail, ent_mail}  # one each, none to the rolled back
     assert messages[ann_mail]["Subject"].startswith("Your views count: ")
@@ -157,7 +150,7 @@ async def test_invitations_and_reminders_are_emailed_in_the_invitees_language(
         "nextReminderAt": None,
         "errors": [],
     }
-    await _drain(world)
+    await sv.drain()
     reminders = {m["To"]: m for m in sink.messages()[before:]}
     assert set(reminders) == {bob_mail, ent_mail}
     assert reminders[bob_mail]["Subject"].startswith("Rappel : ")
@@ -194,7 +187,7 @@ async def test_invitations_and_reminders_are_emailed_in_the_invitees_language(
     # The fresh link answers.
     fresh_answer = await run(sv.SUBMIT, {"input": {"token": fresh.group(1), "answers": sv.VALID}})
     assert fresh_answer["data"]["submitSurveyResponse"]["submitted"]
-    await _drain(world)
+    await sv.drain()
     assert len(sink.envelopes) == before + 2  # nothing more was sent
 
     # Without the manager role: refused, and no address anywhere in what comes back.
@@ -236,8 +229,7 @@ async def test_a_draft_survey_sends_no_email_and_says_so(run: Any, sv: Any, worl
     )
     [invitation] = quiet["data"]["inviteToSurvey"]["invitations"]
     assert invitation["emailed"] is False and invitation["token"]
-    async with world.sessionmaker() as session:
-        assert not (await session.execute(select(Job).where(Job.kind == "email.send"))).all()
+    assert await sv.jobs("email.send") == []
 
 
 def _context(world: Any, kind: str) -> JobContext:
@@ -294,10 +286,7 @@ async def test_a_survey_closes_itself_at_its_closing_date(run: Any, sv: Any, wor
         )
         assert body["data"]["submitSurveyResponse"]["submitted"]
     key = _key(survey["id"])
-    async with world.sessionmaker() as session:
-        [first] = (
-            await session.execute(select(Job).where(Job.kind == lifecycle.CLOSE_DUE))
-        ).scalars()
+    [first] = await sv.jobs(lifecycle.CLOSE_DUE)
     assert first.run_at == dt.datetime.combine(
         today + dt.timedelta(days=11), dt.time.min, tzinfo=dt.UTC
     )
@@ -334,15 +323,10 @@ async def test_a_survey_closes_itself_at_its_closing_date(run: Any, sv: Any, wor
     async with world.sessionmaker() as session:
         assert (await session.get(sm.Survey, key)).status == "open"  # type: ignore[union-attr]
     # The worker runs the one for the new date (due): closed as by hand.
-    await _drain(world)
+    await sv.drain()
     async with world.sessionmaker() as session:
         closed = await session.get(sm.Survey, key)
         assert closed is not None and closed.status == "closed"
-        jobs = (
-            (await session.execute(select(Job).where(Job.kind == lifecycle.CLOSE_DUE)))
-            .scalars()
-            .all()
-        )
         cells = (
             (
                 await session.execute(
@@ -352,6 +336,7 @@ async def test_a_survey_closes_itself_at_its_closing_date(run: Any, sv: Any, wor
             .scalars()
             .all()
         )
+    jobs = await sv.jobs(lifecycle.CLOSE_DUE)
     assert [j.status for j in jobs] == ["queued", "succeeded"]  # the stale one is not due
     assert cells  # the suppressed results are published
     results = await run(RESULTS, {"id": survey["id"]}, principal=sv.ADMIN)
@@ -474,10 +459,10 @@ async def test_an_invitation_that_fails_after_its_email_was_queued_sends_nothing
     assert failed["data"] is None or not failed["data"]["inviteToSurvey"]["invitations"]
     assert len(calls) == 2
     monkeypatch.setattr(mutations.survey_mail, "send", real)
-    await _drain(world)
+    await sv.drain()
     assert sink.envelopes == []
+    assert await sv.jobs("email.send") == []
     async with world.sessionmaker() as session:
-        assert not (await session.execute(select(Job).where(Job.kind == "email.send"))).all()
         assert not (
             await session.execute(
                 select(sm.Invitation).where(sm.Invitation.survey_id == _key(survey["id"]))
