@@ -6,7 +6,7 @@ import datetime as dt
 
 import strawberry
 
-from bocage.core.api import TranslationsInput
+from bocage.core.api import Language, TranslationsInput
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys.definition import AnswerValue, QuestionSpec
 from bocage.plugins.surveys.types import (
@@ -182,6 +182,33 @@ class InviteToSurveyInput:
     stakeholders: list[strawberry.ID] = strawberry.field(default_factory=list)
     contacts: list[strawberry.ID] = strawberry.field(default_factory=list)
     count: int = strawberry.field(default=0, description="Tokens not tied to an organisation.")
+    language: Language | None = strawberry.field(
+        default=None,
+        description="The contacts' language for their e-mails, when known; French otherwise.",
+    )
+    send_email: bool = strawberry.field(
+        default=True,
+        description="E-mail each invited contact who has an address their personal link (the "
+        "survey must be open); the tokens are returned either way.",
+    )
+    outside_audience: bool = strawberry.field(
+        default=False,
+        description="Invite contacts even if their organisation is outside the survey's "
+        "audience (kinds, communes); refused otherwise.",
+    )
+
+
+@strawberry.input(
+    description="Remind by e-mail the invited contacts who have not submitted: all of them, "
+    "or the given `contacts`."
+)
+class RemindSurveyInviteesInput:
+    survey: strawberry.ID
+    contacts: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Only these invitees (refused if one has answered or was reminded too "
+        "recently); omitted: every pending invitee with an address not reminded too recently.",
+    )
 
 
 @strawberry.input(description="Save answers so far under an invitation token (not submitted).")

@@ -158,6 +158,40 @@ class Invitation(Base):
     draft_answers: Mapped[dict[str, Any] | None] = personal(Json, default=None)
     submitted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    #: The invitee's language for e-mails (``fr``, ``nl``, ``de``, ``en``), when known.
+    language: Mapped[str | None] = mapped_column(String(5), default=None)
+
+
+class Reminder(Base):
+    """When an invitee was reminded by e-mail (reminders go to unsubmitted invitations only)."""
+
+    __tablename__ = "surveys_reminder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("surveys_invitation.id", ondelete="CASCADE"), index=True
+    )
+    sent_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
+class PendingResponse(Base):
+    """An anonymous response waiting in the holding pool: written by the transaction that
+    marks its invitation used, moved to :class:`Response` later by another transaction, in a
+    shuffled batch of at least k (see ``pool.py``). Same columns as a response, with its
+    answer rows as JSON."""
+
+    __tablename__ = "surveys_pending_response"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=random_key)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("surveys_survey.id", ondelete="CASCADE"), index=True
+    )
+    question_set_id: Mapped[int] = mapped_column(
+        ForeignKey("surveys_question_set.id", ondelete="CASCADE")
+    )
+    submitted_on: Mapped[dt.date] = mapped_column()
+    #: The answer rows (``surveys_answer``'s columns but the keys); free texts may name people.
+    answer_rows: Mapped[list[dict[str, Any]]] = personal(Json)
 
 
 class Response(Base):

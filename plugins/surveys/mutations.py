@@ -8,7 +8,7 @@ import secrets
 from typing import Any
 
 import strawberry
-from sqlalchemy import column, select, table
+from sqlalchemy import column, func, select, table
 from strawberry import relay
 from strawberry.types import Info
 
@@ -23,12 +23,14 @@ from bocage.core.api import (
     cost,
     mutate,
 )
+from bocage.plugins.surveys import lifecycle, publication, store
+from bocage.plugins.surveys import mail as survey_mail
 from bocage.plugins.surveys import models as sm
-from bocage.plugins.surveys import publication, store
 from bocage.plugins.surveys.definition import QuestionSpec, check_questions
 from bocage.plugins.surveys.inputs import (
     CreateSurveyInput,
     InviteToSurveyInput,
+    RemindSurveyInviteesInput,
     SurveyQuestionInput,
     SurveyVersionInput,
     UpdateSurveyInput,
@@ -41,6 +43,7 @@ from bocage.plugins.surveys.types import (
     SurveyInvitationsPayload,
     SurveyInvitationToken,
     SurveyPayload,
+    SurveyRemindersPayload,
     errors_of,
 )
 
@@ -49,7 +52,14 @@ NIS = re.compile(r"^\d{5}$")
 
 
 #: The core's contacts, read through the contract (their organisation only).
-CONTACT = table("contact", column("id"), column("stakeholder_id"), column("deleted_at"))
+CONTACT = table(
+    "contact",
+    column("id"),
+    column("stakeholder_id"),
+    column("deleted_at"),
+    column("email"),
+    column("given_name"),
+)
 
 
 def _key_of(raw: str, type_name: str, field: str) -> int:
@@ -64,6 +74,55 @@ def _key_of(raw: str, type_name: str, field: str) -> int:
 
 def _gid(type_name: str, key: int | None) -> strawberry.ID | None:
     return strawberry.ID(relay.to_base64(type_name, key)) if key is not None else None
+
+
+#: The core's organisations and where they act, read through the contract.
+STAKEHOLDER = table("stakeholder", column("id"), column("kind"), column("name"))
+STAKEHOLDER_COMMUNE = table("stakeholder_commune", column("stakeholder_id"), column("commune_id"))
+COMMUNE = table("commune", column("id"), column("nis_code"))
+
+
+async def _check_in_audience(
+    session: Any, survey: sm.Survey, contacts: list[int], organisation_of: dict[int, int]
+) -> None:
+    """Refuse a contact whose organisation is not of the audience's kinds or acts in none of
+    its communes (an audience without kinds or communes is everyone)."""
+    kinds, communes = set(survey.audience_kinds or []), set(survey.audience_communes or [])
+    if not kinds and not communes:
+        return
+    organisations = set(organisation_of.values())
+    rows = await session.execute(
+        select(STAKEHOLDER.c.id, STAKEHOLDER.c.kind, STAKEHOLDER.c.name).where(
+            STAKEHOLDER.c.id.in_(organisations)
+        )
+    )
+    about = {row.id: (str(row.kind), row.name) for row in rows}
+    acts_in: dict[int, set[str]] = {}
+    for stakeholder_id, nis in await session.execute(
+        select(STAKEHOLDER_COMMUNE.c.stakeholder_id, COMMUNE.c.nis_code)
+        .join(COMMUNE, COMMUNE.c.id == STAKEHOLDER_COMMUNE.c.commune_id)
+        .where(STAKEHOLDER_COMMUNE.c.stakeholder_id.in_(organisations))
+    ):
+        acts_in.setdefault(stakeholder_id, set()).add(str(nis))
+    for contact in contacts:
+        organisation = organisation_of[contact]
+        kind, name = about.get(organisation, ("unknown", "?"))
+        why = []
+        if kinds and kind not in kinds:
+            why.append(f"it is {kind!r}, the audience is {', '.join(sorted(kinds))}")
+        if communes and not acts_in.get(organisation, set()) & communes:
+            why.append(
+                f"it acts in {', '.join(sorted(acts_in.get(organisation, set()))) or 'no commune'}"
+                f", the audience is {', '.join(sorted(communes))}"
+            )
+        if why:
+            raise Invalid(
+                Code.INVALID,
+                f"contact {_gid('Contact', contact)} is outside the survey's audience: their "
+                f"organisation {name!r} ({_gid('Stakeholder', organisation)}) does not fit "
+                f"({'; '.join(why)}); send outsideAudience: true to invite them anyway",
+                "contacts",
+            )
 
 
 # -- manager mutations ------------------------------------------------------------------------
@@ -164,6 +223,26 @@ def _payload(outcome: Any) -> SurveyPayload:
     )
 
 
+#: What a closed survey keeps as it is (only its dates may move, to reopen it).
+CONTENT_FIELDS = (
+    "title",
+    "intro",
+    "anonymous",
+    "public",
+    "audience_kinds",
+    "audience_communes",
+    "allow_edit",
+    "quotas",
+    "questions",
+)
+
+#: The event action of each transition (``survey.opened``...).
+ACTIONS = {
+    sm.SurveyStatus.OPEN: "opened",
+    sm.SurveyStatus.CLOSED: "closed",
+    sm.SurveyStatus.ARCHIVED: "archived",
+}
+
 #: Which statuses each transition starts from.
 TRANSITIONS = {
     sm.SurveyStatus.OPEN: {sm.SurveyStatus.DRAFT, sm.SurveyStatus.CLOSED},
@@ -185,17 +264,33 @@ async def _transition(
                 "id",
             )
         was = sm.SurveyStatus(survey.status)
+        if (
+            target is sm.SurveyStatus.OPEN
+            and survey.closes_on is not None
+            and survey.closes_on < store.today()
+        ):
+            raise Invalid(
+                Code.INVALID,
+                f"its closing date {survey.closes_on} has passed: set a later closesOn "
+                "(updateSurvey) before opening it",
+                "id",
+            )
         survey.status = target.value
         await session.flush()
         changes = column_changes(survey)
         if target is sm.SurveyStatus.OPEN:
             await publication.unpublish(session, survey.id)
+            await lifecycle.schedule_close(session, survey)
         elif was is sm.SurveyStatus.OPEN:
-            if survey.anonymous:
-                await publication.reshuffle(session, survey.id)
             k = info.context.host.plugin_settings("surveys").min_cell_size
-            changes["published_cells"] = {"after": await publication.publish(session, survey, k)}
-        return Change(row=survey, action=target.value, changes=changes)
+            changes["published_cells"] = {"after": await lifecycle.on_close(session, survey, k)}
+        action = ACTIONS[target]
+        return Change(
+            row=survey,
+            action=action,
+            changes=changes,
+            permission=lifecycle.permission_of(f"survey.{action}"),
+        )
 
     return _payload(
         await mutate(
@@ -238,7 +333,12 @@ class SurveyMutation:
             changes = column_changes(survey, created=True)
             changes.pop("public_key", None)
             changes["questions"] = {"after": [s.key for s in specs]}
-            return Change(row=survey, action="created", changes=changes)
+            return Change(
+                row=survey,
+                action="created",
+                changes=changes,
+                permission=lifecycle.permission_of("survey.created"),
+            )
 
         return _payload(
             await mutate(
@@ -260,11 +360,18 @@ class SurveyMutation:
     async def update_survey(self, info: Info, input: UpdateSurveyInput) -> SurveyPayload:
         async def change(session: Any, principal: Any) -> Change:
             survey = await _survey_for_change(session, input.id, input.version)
-            if survey.status in (sm.SurveyStatus.CLOSED.value, sm.SurveyStatus.ARCHIVED.value):
-                raise Invalid(
-                    Code.INVALID, f"a {survey.status} survey cannot change: reopen it", "id"
-                )
             given = lambda value: value is not strawberry.UNSET  # noqa: E731
+            if survey.status == sm.SurveyStatus.ARCHIVED.value or (
+                survey.status == sm.SurveyStatus.CLOSED.value
+                and any(given(getattr(input, name)) for name in CONTENT_FIELDS)
+            ):
+                raise Invalid(
+                    Code.INVALID,
+                    f"a {survey.status} survey cannot change"
+                    + (" but its dates: reopen it" if survey.status == "closed" else ""),
+                    "id",
+                )
+            old_closes_on = survey.closes_on
             if given(input.title):
                 survey.title = _title(input.title, "title", required=True)
             if given(input.intro):
@@ -315,7 +422,15 @@ class SurveyMutation:
                 current = await store.questions_of(session, question_set.id) if question_set else []
             _check_options(survey.anonymous, survey.allow_edit, survey.quotas or [], current)
             await session.flush()
-            return Change(row=survey, action="updated", changes=changes)
+            if survey.closes_on != old_closes_on:
+                # A new close job for the new date; the old one will find the date moved.
+                await lifecycle.schedule_close(session, survey)
+            return Change(
+                row=survey,
+                action="updated",
+                changes=changes,
+                permission=lifecycle.permission_of("survey.updated"),
+            )
 
         return _payload(
             await mutate(
@@ -374,28 +489,48 @@ class SurveyMutation:
             for raw in input.stakeholders:
                 targets.append((_key_of(raw, "Stakeholder", "stakeholders"), None))
             contacts = [_key_of(raw, "Contact", "contacts") for raw in input.contacts]
+            language = input.language.value if input.language else None
+            people: dict[int, tuple[str | None, str]] = {}
             if contacts:
                 # A contact's organisation is invited with them (its kind and communes are
                 # the response's segments).
-                found = dict(
-                    (
-                        await session.execute(
-                            select(CONTACT.c.id, CONTACT.c.stakeholder_id).where(
-                                CONTACT.c.id.in_(contacts), CONTACT.c.deleted_at.is_(None)
-                            )
-                        )
-                    ).all()
-                )
+                rows = (
+                    await session.execute(
+                        select(
+                            CONTACT.c.id,
+                            CONTACT.c.stakeholder_id,
+                            CONTACT.c.email,
+                            CONTACT.c.given_name,
+                        ).where(CONTACT.c.id.in_(contacts), CONTACT.c.deleted_at.is_(None))
+                    )
+                ).all()
+                found = {row.id: row.stakeholder_id for row in rows}
+                people = {row.id: (row.email, row.given_name or "") for row in rows}
                 missing = [c for c in contacts if c not in found]
                 if missing:
                     raise Invalid(
                         Code.NOT_FOUND, f"{len(missing)} contacts do not exist", "contacts"
+                    )
+                if not input.outside_audience:
+                    await _check_in_audience(session, survey, contacts, found)
+                if (
+                    input.send_email
+                    and survey.status != sm.SurveyStatus.OPEN.value
+                    and any(people[c][0] for c in contacts)
+                ):
+                    raise Invalid(
+                        Code.INVALID,
+                        f"the survey is {survey.status}: open it before e-mailing invitations "
+                        "(or send sendEmail: false and hand the tokens out yourself)",
+                        "sendEmail",
                     )
                 targets += [(found[c], c) for c in contacts]
             if not targets:
                 raise Invalid(
                     Code.REQUIRED, "invite at least one stakeholder, contact or token", "count"
                 )
+            settings = info.context.host.plugin_settings("surveys")
+            made = []
             for stakeholder_id, contact_id in targets:
                 token = secrets.token_urlsafe(24)
                 session.add(
@@ -404,23 +539,49 @@ class SurveyMutation:
                         token_hash=store.token_hash(token),
                         stakeholder_id=stakeholder_id,
                         contact_id=contact_id,
+                        language=language if contact_id is not None else None,
                     )
                 )
-                issued.append(
-                    SurveyInvitationToken(
-                        token=token,
-                        stakeholder=_gid("Stakeholder", stakeholder_id),
-                        contact=_gid("Contact", contact_id),
-                    )
-                )
+                made.append((token, stakeholder_id, contact_id))
             try:
                 await session.flush()
             except Exception:
                 raise Invalid(
                     Code.NOT_FOUND, "a stakeholder in stakeholders does not exist", "stakeholders"
                 ) from None
+            emailed = 0
+            for token, stakeholder_id, contact_id in made:
+                address, name = people.get(contact_id, (None, "")) if contact_id else (None, "")
+                sent = False
+                if address and input.send_email:
+                    try:
+                        await survey_mail.send(
+                            session,
+                            kind="invite",
+                            survey=survey,
+                            language=language,
+                            address=address,
+                            name=name,
+                            token=token,
+                            url_template=settings.answer_url,
+                        )
+                        sent = True
+                        emailed += 1
+                    except ValueError:
+                        pass  # a malformed address: the token is returned, not e-mailed
+                issued.append(
+                    SurveyInvitationToken(
+                        token=token,
+                        stakeholder=_gid("Stakeholder", stakeholder_id),
+                        contact=_gid("Contact", contact_id),
+                        emailed=sent,
+                    )
+                )
             return Change(
-                row=survey, action="invited", changes={"invitations": {"after": len(targets)}}
+                row=survey,
+                action="invited",
+                changes={"invitations": {"after": len(targets)}, "emailed": {"after": emailed}},
+                permission=lifecycle.permission_of("survey.invited"),
             )
 
         outcome = await mutate(
@@ -432,4 +593,144 @@ class SurveyMutation:
         )
         return SurveyInvitationsPayload(
             invitations=issued if not outcome.errors else [], errors=errors_of(outcome.errors)
+        )
+
+    @strawberry.mutation(
+        metadata=cost(WRITE_COST),
+        description="E-mail a reminder with a fresh personal link to invited contacts who have "
+        "not submitted (the previous link stops working: only a hash of a token is kept). At "
+        "most one reminder per BOCAGE_SURVEYS_REMINDER_INTERVAL_HOURS to the same person "
+        "(permission surveys:manage).",
+    )
+    async def remind_survey_invitees(
+        self, info: Info, input: RemindSurveyInviteesInput
+    ) -> SurveyRemindersPayload:
+        result: dict[str, Any] = {}
+
+        async def change(session: Any, principal: Any) -> Change:
+            result.clear()
+            try:
+                key = survey_key(input.survey, "survey")
+            except BadInput as error:
+                raise Invalid(Code.INVALID, str(error), "survey") from None
+            survey = await session.get(sm.Survey, key)
+            if survey is None:
+                raise Invalid(Code.NOT_FOUND, "no survey with this ID", "survey")
+            if survey.status != sm.SurveyStatus.OPEN.value or (
+                survey.closes_on is not None and survey.closes_on < store.today()
+            ):
+                raise Invalid(
+                    Code.INVALID,
+                    f"the survey is not open for answers ({survey.status}, closing date "
+                    f"{survey.closes_on or 'none'}): reminders need it open",
+                    "survey",
+                )
+            wanted = (
+                None
+                if input.contacts is None
+                else [_key_of(raw, "Contact", "contacts") for raw in input.contacts]
+            )
+            query = (
+                select(sm.Invitation, CONTACT.c.email, CONTACT.c.given_name)
+                .join(CONTACT, CONTACT.c.id == sm.Invitation.contact_id)
+                .where(
+                    sm.Invitation.survey_id == survey.id,
+                    sm.Invitation.submitted.is_(False),
+                    CONTACT.c.deleted_at.is_(None),
+                    CONTACT.c.email.is_not(None),
+                )
+                .order_by(sm.Invitation.id)
+            )
+            if wanted is not None:
+                query = query.where(sm.Invitation.contact_id.in_(wanted))
+            pending = (await session.execute(query)).all()
+            if wanted is not None:
+                reachable = {row[0].contact_id for row in pending}
+                for contact in wanted:
+                    if contact not in reachable:
+                        raise Invalid(
+                            Code.INVALID,
+                            f"contact {_gid('Contact', contact)} has no pending invitation with "
+                            "an e-mail address to this survey (not invited, already answered, "
+                            "or no address)",
+                            "contacts",
+                        )
+            settings = info.context.host.plugin_settings("surveys")
+            interval = dt.timedelta(hours=settings.reminder_interval_hours)
+            last = dict(
+                (
+                    await session.execute(
+                        select(sm.Reminder.invitation_id, func.max(sm.Reminder.sent_at))
+                        .where(sm.Reminder.invitation_id.in_([row[0].id for row in pending]))
+                        .group_by(sm.Reminder.invitation_id)
+                    )
+                ).all()
+            )
+            now = dt.datetime.now(dt.UTC)
+            due, waiting = [], []
+            for invitation, address, name in pending:
+                previous = last.get(invitation.id)
+                if previous is not None and previous.tzinfo is None:
+                    previous = previous.replace(tzinfo=dt.UTC)
+                if previous is not None and now < previous + interval:
+                    waiting.append((invitation, previous + interval))
+                else:
+                    due.append((invitation, address, name or ""))
+            next_at = min((when for _, when in waiting), default=None)
+            if waiting and (wanted is not None or not due):
+                invitation, when = min(waiting, key=lambda w: w[1])
+                raise Invalid(
+                    Code.CONFLICT,
+                    f"contact {_gid('Contact', invitation.contact_id)} was reminded less than "
+                    f"{settings.reminder_interval_hours:g} hours ago: the next reminder is "
+                    f"allowed from {when.isoformat(timespec='minutes')}",
+                    "contacts" if wanted is not None else "survey",
+                )
+            if not due:
+                raise Invalid(
+                    Code.INVALID,
+                    "nobody to remind: every invited contact with an e-mail address has answered",
+                    "survey",
+                )
+            sent = 0
+            for invitation, address, name in due:
+                token = secrets.token_urlsafe(24)
+                try:
+                    await survey_mail.send(
+                        session,
+                        kind="remind",
+                        survey=survey,
+                        language=invitation.language,
+                        address=address,
+                        name=name,
+                        token=token,
+                        url_template=settings.answer_url,
+                    )
+                except ValueError:
+                    continue  # a malformed address: nothing sent, the link stays as it was
+                invitation.token_hash = store.token_hash(token)
+                session.add(sm.Reminder(invitation_id=invitation.id, sent_at=now))
+                sent += 1
+            await session.flush()
+            result.update(reminded=sent, skipped=len(waiting), next_at=next_at)
+            return Change(
+                row=survey,
+                action="reminded",
+                changes={"reminders": {"after": sent}},
+                permission=lifecycle.permission_of("survey.reminded"),
+            )
+
+        outcome = await mutate(
+            info,
+            permission=SURVEYS_MANAGE,
+            operation="remindSurveyInvitees",
+            change=change,
+            model=sm.Survey,
+        )
+        ok = not outcome.errors
+        return SurveyRemindersPayload(
+            reminded=result.get("reminded", 0) if ok else 0,
+            skipped=result.get("skipped", 0) if ok else 0,
+            next_reminder_at=result.get("next_at") if ok else None,
+            errors=errors_of(outcome.errors),
         )

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from bocage.core.api import Permission, PluginSettings, RestRoute, Seeder, hookimpl
+from bocage.core.api import (
+    JobKind,
+    Permission,
+    PluginSettings,
+    RestRoute,
+    Seeder,
+    WebhookEventType,
+    hookimpl,
+)
 from bocage.plugins.surveys.answering import SurveyAnsweringMutation
 from bocage.plugins.surveys.mutations import SurveyMutation
 from bocage.plugins.surveys.permissions import SURVEYS_MANAGE
@@ -19,6 +27,29 @@ class SurveysSettings(PluginSettings):
         ge=1,
         description="Public results withhold any count under this many respondents (k).",
     )
+    anonymous_batch_size: int = Field(
+        5,
+        ge=1,
+        description="Anonymous responses wait in a holding pool until at least this many can "
+        "be stored together, shuffled (all of them when the survey closes).",
+    )
+    answer_url: str = Field(
+        "http://localhost:8000/surveys/answer?token={token}",
+        description="The respondents' answer page of your front-end, with `{token}` where the "
+        "invitation token goes: the personal link in invitation and reminder e-mails.",
+    )
+    reminder_interval_hours: float = Field(
+        72,
+        ge=0,
+        description="Minimum time between two reminder e-mails to the same invitee.",
+    )
+
+    @field_validator("answer_url")
+    @classmethod
+    def _has_token(cls, value: str) -> str:
+        if "{token}" not in value:
+            raise ValueError("put {token} where the invitation token goes in the URL")
+        return value
 
 
 @hookimpl
@@ -29,6 +60,20 @@ def bocage_settings() -> type[PluginSettings]:
 @hookimpl
 def bocage_permissions() -> list[Permission]:
     return [SURVEYS_MANAGE]
+
+
+@hookimpl
+def bocage_jobs() -> list[JobKind]:
+    from bocage.plugins.surveys.lifecycle import job_kinds
+
+    return job_kinds()
+
+
+@hookimpl
+def bocage_webhook_events() -> list[WebhookEventType]:
+    from bocage.plugins.surveys.lifecycle import webhook_event_types
+
+    return webhook_event_types()
 
 
 @hookimpl

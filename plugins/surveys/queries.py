@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 import strawberry
@@ -20,8 +21,8 @@ from bocage.core.api import (
     paginate,
 )
 from bocage.plugins.surveys import models as sm
+from bocage.plugins.surveys import pool, store
 from bocage.plugins.surveys import results as res
-from bocage.plugins.surveys import store
 from bocage.plugins.surveys.definition import AnswerValue
 from bocage.plugins.surveys.types import (
     Reader,
@@ -188,7 +189,7 @@ class SurveyQuery:
         result = await res.compute(
             reader, survey.id, questions, public=public, k=k, with_texts=manager and not public
         )
-        return results_of(result)
+        return results_of(result, await pool.pending_count(reader, survey.id))
 
     @strawberry.field(
         description="One choice question broken down by the answers to another (`by`) or by "
@@ -292,7 +293,14 @@ class SurveyQuery:
         )
         if pending is not None:
             query = query.where(sm.Invitation.submitted == (not pending))
-        rows = (await info.context.execute(query)).scalars()
+        rows = list((await info.context.execute(query)).scalars())
+        reminded: dict[int, list[dt.datetime]] = {}
+        for invitation_id, sent_at in await info.context.execute(
+            select(sm.Reminder.invitation_id, sm.Reminder.sent_at)
+            .where(sm.Reminder.invitation_id.in_([row.id for row in rows]))
+            .order_by(sm.Reminder.sent_at, sm.Reminder.id)
+        ):
+            reminded.setdefault(invitation_id, []).append(sent_at)
         return [
             SurveyInvitationStatus(
                 stakeholder=(
@@ -308,6 +316,7 @@ class SurveyQuery:
                 submitted=row.submitted,
                 has_draft=row.draft_answers is not None,
                 invited_at=row.created_at,
+                reminded_at=reminded.get(row.id, []),
             )
             for row in rows
         ]

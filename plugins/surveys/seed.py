@@ -12,7 +12,7 @@ from sqlalchemy import JSON, column, select, table
 
 from bocage.core.api import SeedOptions
 from bocage.plugins.surveys import models as sm
-from bocage.plugins.surveys import publication, store
+from bocage.plugins.surveys import pool, publication, store
 from bocage.plugins.surveys.definition import AnswerValue, QuestionSpec, check_questions
 
 T = sm.QuestionType
@@ -241,6 +241,7 @@ async def seed(session: Any, options: SeedOptions) -> None:
     await _answer_all(session, needs, questions, [None] * count, rng)
     # Closed as the closing mutation does: storage order erased, results published.
     needs.status = sm.SurveyStatus.CLOSED.value
+    await pool.flush(session, needs.id, minimum=0)
     await publication.reshuffle(session, needs.id)
     k = SurveysSettings(_env_prefix="BOCAGE_SURVEYS_").min_cell_size  # type: ignore[call-arg]
     await publication.publish(session, needs, k)

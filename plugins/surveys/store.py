@@ -10,6 +10,7 @@ from sqlalchemy import delete, exists, func, insert, select, update
 
 from bocage.core.api import Code, Invalid
 from bocage.plugins.surveys import models as sm
+from bocage.plugins.surveys import pool
 from bocage.plugins.surveys.definition import (
     AnswerValue,
     QuestionSpec,
@@ -53,11 +54,13 @@ async def replace_questions(session: Any, survey: sm.Survey, specs: list[Questio
     """Store ``specs`` as the survey's questions: in place while nobody has answered the
     current version, else as a new version (old answers keep theirs). Returns the version."""
     current = await current_set(session, survey.id)
-    answered = (
-        current is not None
-        and (
-            await session.execute(select(exists().where(sm.Response.question_set_id == current.id)))
-        ).scalar_one()
+    answered = current is not None and any(
+        [
+            (
+                await session.execute(select(exists().where(model.question_set_id == current.id)))
+            ).scalar_one()
+            for model in (sm.Response, sm.PendingResponse)
+        ]
     )
     if current is None or answered:
         current = sm.QuestionSet(survey_id=survey.id, number=(current.number + 1 if current else 1))
@@ -188,6 +191,26 @@ async def quota_fill(session: Any, survey: sm.Survey, *, excluding: str | None =
             query = query.where(values.c.response_id != excluding)
         for value, n in (await session.execute(query.group_by(values.c.value))).all():
             filled[(segment, str(value))] = n
+        if survey.anonymous and declaring is not None:
+            # Responses still in the holding pool count too (their answers are JSON).
+            ids = set(
+                (
+                    await session.execute(
+                        select(sm.Question.id)
+                        .join(sm.QuestionSet, sm.QuestionSet.id == sm.Question.question_set_id)
+                        .where(sm.QuestionSet.survey_id == survey.id)
+                        .where(sm.Question.key == declaring.key)
+                    )
+                ).scalars()
+            )
+            held = await session.execute(
+                select(sm.PendingResponse.answer_rows).where(
+                    sm.PendingResponse.survey_id == survey.id
+                )
+            )
+            for rows in held.scalars():
+                for value in {r["choice"] for r in rows if r["question_id"] in ids}:
+                    filled[(segment, str(value))] = filled.get((segment, str(value)), 0) + 1
     return [filled.get((q["segment"], q["value"]), 0) for q in survey.quotas]
 
 
@@ -254,8 +277,13 @@ async def submit(
     survey: sm.Survey,
     invitation: sm.Invitation | None,
     answers: list[AnswerValue],
+    *,
+    batch: int | None = None,
 ) -> list[Invalid]:
-    """Validate and store a response; return the problems instead when there are any."""
+    """Validate and store a response; return the problems instead when there are any.
+
+    An anonymous response goes to the holding pool; ``batch`` (k) is the pool size at which
+    the job moving it into the responses table is enqueued (``None``: never)."""
     question_set = await current_set(session, survey.id)
     assert question_set is not None
     rows = await questions_of(session, question_set.id)
@@ -298,24 +326,32 @@ async def submit(
             raise Invalid(
                 Code.DUPLICATE, "a response was already submitted with this invitation", "token"
             )
+    if survey.anonymous:
+        # Never written to the responses table by this transaction (see pool.py).
+        await pool.hold(
+            session,
+            survey.id,
+            question_set.id,
+            today(),
+            _answer_values(rows, specs, answers),
+            batch=batch,
+        )
+        return []
     response = sm.Response(
         survey_id=survey.id, question_set_id=question_set.id, submitted_on=today()
     )
     session.add(response)
     await session.flush()
-    if invitation is not None and not survey.anonymous:
+    if invitation is not None:
         session.add(sm.Attribution(response_id=response.id, invitation_id=invitation.id))
     await _insert_answers(session, response.id, rows, specs, answers)
     return []
 
 
-async def _insert_answers(
-    session: Any,
-    response_id: str,
-    rows: list[sm.Question],
-    specs: list[QuestionSpec],
-    answers: list[AnswerValue],
-) -> None:
+def _answer_values(
+    rows: list[sm.Question], specs: list[QuestionSpec], answers: list[AnswerValue]
+) -> list[dict[str, Any]]:
+    """The answer rows of a response (``surveys_answer``'s columns but the keys)."""
     by_key = {row.key: (row, spec) for row, spec in zip(rows, specs, strict=True)}
     values = []
     for answer in answers:
@@ -323,7 +359,6 @@ async def _insert_answers(
         for value in answer_rows(spec, answer):
             values.append(
                 {
-                    "response_id": response_id,
                     "question_id": row.id,
                     "row_key": "",
                     "choice": None,
@@ -333,16 +368,29 @@ async def _insert_answers(
                     **value,
                 }
             )
+    return values
+
+
+async def _insert_answers(
+    session: Any,
+    response_id: str,
+    rows: list[sm.Question],
+    specs: list[QuestionSpec],
+    answers: list[AnswerValue],
+) -> None:
+    values = [{"response_id": response_id, **v} for v in _answer_values(rows, specs, answers)]
     if values:
         await session.execute(insert(sm.Answer), values)
 
 
 async def response_count(session: Any, survey_id: int) -> int:
-    return (
+    """Responses stored or waiting in the anonymous pool."""
+    stored = (
         await session.execute(
             select(func.count()).select_from(sm.Response).where(sm.Response.survey_id == survey_id)
         )
     ).scalar_one()
+    return int(stored) + await pool.pending_count(session, survey_id)
 
 
 async def answers_of(session: Any, response_ids: list[str]) -> dict[str, list[AnswerValue]]:

@@ -338,6 +338,19 @@ class SurveyInvitationToken:
     contact: strawberry.ID | None = strawberry.field(
         default=None, description="The invited person, when invited through a contact."
     )
+    emailed: bool = strawberry.field(
+        default=False, description="The personal link was e-mailed to the contact."
+    )
+
+
+@strawberry.type(description="Who was reminded, or the errors that prevented it.")
+class SurveyRemindersPayload:
+    reminded: int = strawberry.field(description="E-mails sent (after the commit).")
+    skipped: int = strawberry.field(description="Pending invitees left out: reminded too recently.")
+    next_reminder_at: dt.datetime | None = strawberry.field(
+        description="When the earliest of the skipped invitees may be reminded again."
+    )
+    errors: list[SurveyError]
 
 
 @strawberry.type(description="The new invitations, or the errors that prevented them.")
@@ -399,10 +412,17 @@ class SurveyResults:
     suppressed: bool
     min_cell_size: int
     questions: list[SurveyQuestionResult]
+    pending: int = strawberry.field(
+        default=0,
+        description="Anonymous responses submitted but still in the holding pool, not yet "
+        "counted here: they join the results in shuffled batches of at least "
+        "BOCAGE_SURVEYS_ANONYMOUS_BATCH_SIZE, and all of them when the survey closes.",
+    )
 
 
-def results_of(result: res.SurveyResult) -> SurveyResults:
+def results_of(result: res.SurveyResult, pending: int = 0) -> SurveyResults:
     return SurveyResults(
+        pending=pending,
         respondents=result.respondents,
         suppressed=result.suppressed,
         min_cell_size=result.min_cell_size,
@@ -443,6 +463,9 @@ class SurveyInvitationStatus:
     submitted: bool
     has_draft: bool = strawberry.field(description="Answers were saved but not submitted.")
     invited_at: dt.datetime
+    reminded_at: list[dt.datetime] = strawberry.field(
+        description="When the invitee was reminded by e-mail, oldest first."
+    )
 
 
 @strawberry.type(

@@ -178,14 +178,45 @@ VALID = [
 
 
 @pytest.fixture
-def sv(run: Run) -> Any:
+def sv(run: Run, world: Any) -> Any:
     """The helpers above, for test modules (which cannot import a conftest)."""
     from types import SimpleNamespace
+
+    from sqlalchemy import select
+
+    from bocage.plugins.surveys import models as sm
+    from bocage.plugins.surveys import pool
 
     async def create(**kwargs: Any) -> dict[str, Any]:
         return await create_open_survey(run, **kwargs)
 
+    async def settle() -> int:
+        """Move every anonymous response waiting in the holding pool into the results, as
+        closing does (for tests about results of open surveys, not about the pool)."""
+        moved = 0
+        async with world.sessionmaker() as session, session.begin():
+            surveys = await session.execute(select(sm.PendingResponse.survey_id).distinct())
+            for survey_id in list(surveys.scalars()):
+                moved += await pool.flush(session, survey_id, minimum=0)
+        return moved
+
+    async def drain() -> None:
+        """Run the job worker until nothing is due (e-mails, the pool's and closing jobs)."""
+        from bocage.core.jobs.worker import Worker
+
+        await Worker(world.settings, world.host, world.engine).run(burst=True)
+
+    async def jobs(kind: str) -> list[Any]:
+        """The jobs of ``kind``, oldest first (``status``, ``run_at``, ``payload``)."""
+        from bocage.core.models import Job
+
+        async with world.sessionmaker() as session:
+            rows = await session.execute(select(Job).where(Job.kind == kind).order_by(Job.id))
+            return list(rows.scalars())
+
     return SimpleNamespace(
+        drain=drain,
+        jobs=jobs,
         ADMIN=ADMIN,
         MANAGER_CLIENT=MANAGER_CLIENT,
         EDITOR=EDITOR,
@@ -198,4 +229,5 @@ def sv(run: Run) -> Any:
         SUBMIT=SUBMIT,
         SAVE=SAVE,
         create=create,
+        settle=settle,
     )

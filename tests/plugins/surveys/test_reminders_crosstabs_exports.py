@@ -69,11 +69,17 @@ async def test_reminders_list_who_has_not_answered(run: Any, sv: Any, world: Any
         principal=sv.ADMIN,
     )
     assert unknown["data"]["inviteToSurvey"]["errors"][0]["code"] == "NOT_FOUND"
-    # A contact is invited with their organisation.
+    # A contact is invited with their organisation (an association: the survey's audience).
     contact = sm.Base.metadata.tables["contact"]
+    stakeholder = sm.Base.metadata.tables["stakeholder"]
     async with world.sessionmaker() as session:
         person, organisation = (
-            await session.execute(select(contact.c.id, contact.c.stakeholder_id).limit(1))
+            await session.execute(
+                select(contact.c.id, contact.c.stakeholder_id)
+                .join(stakeholder, stakeholder.c.id == contact.c.stakeholder_id)
+                .where(stakeholder.c.kind == "association")
+                .limit(1)
+            )
         ).one()
     by_contact = await run(
         sv.INVITE,
@@ -132,6 +138,7 @@ async def test_cross_tab_by_an_answer(run: Any, sv: Any) -> None:
                 sv.SUBMIT, {"input": {"publicKey": survey["publicKey"], "answers": answers}}
             )
             assert body["data"]["submitSurveyResponse"]["submitted"], body
+    await sv.settle()
     variables = {"id": survey["id"], "q": "channels", "by": "kind", "public": False}
     full = await run(CROSS, variables, principal=sv.ADMIN)
     cells = {(c["byOption"], c["option"]): c for c in full["data"]["surveyCrossTab"]}
@@ -188,6 +195,7 @@ async def test_exports_for_managers(run: Any, sv: Any, world: Any) -> None:
     survey = await sv.create()
     for _ in range(3):
         await run(sv.SUBMIT, {"input": {"publicKey": survey["publicKey"], "answers": sv.VALID}})
+    await sv.settle()
     key = base64.b64decode(survey["id"]).decode().split(":")[1]
     app = create_app(world.settings)
     real = app.state.authenticator

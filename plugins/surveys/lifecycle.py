@@ -1,0 +1,138 @@
+"""Opening and closing: what both the managers' mutations and the auto-close job do.
+
+Closing (by hand or at the closing date) moves the anonymous holding pool into the responses,
+reshuffles anonymous responses, publishes the suppressed results and records
+``survey.results_published``. Opening, or moving the closing date of an open survey, schedules
+a ``surveys.close_due`` job at the first instant after the closing day; the job carries the
+date it was scheduled for, so a job left behind by a moved date finds a different date and does
+nothing, and one that finds the survey already closed does nothing either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from bocage.core.api import (
+    DomainEvent,
+    JobKind,
+    WebhookEventType,
+    announce,
+    enqueue_job,
+    event_for,
+    record_event,
+)
+from bocage.plugins.surveys import models as sm
+from bocage.plugins.surveys import pool, publication, store
+from bocage.plugins.surveys.permissions import SURVEYS_MANAGE
+
+if TYPE_CHECKING:
+    from bocage.core.api import JobContext
+
+CLOSE_DUE = "surveys.close_due"
+
+#: The event types the plugin records, with what a subscriber needs to receive them: what the
+#: public may see anyway (open surveys, closed surveys' suppressed results) is public; the
+#: managers' work (drafts, invitations, reminders) needs ``surveys:manage``. Events carry the
+#: survey's ID and which fields changed, never an answer, a token or an address.
+EVENT_TYPES: dict[str, tuple[str, str | None]] = {
+    "survey.created": ("A survey was created (as a draft).", SURVEYS_MANAGE.code),
+    "survey.updated": (
+        "A survey's texts, questions, audience or dates changed.",
+        SURVEYS_MANAGE.code,
+    ),
+    "survey.opened": ("A survey opened for answers.", None),
+    "survey.closed": ("A survey closed, by hand or at its closing date.", None),
+    "survey.results_published": (
+        "A closed survey's suppressed results were published (open data).",
+        None,
+    ),
+    "survey.archived": ("A survey was archived.", SURVEYS_MANAGE.code),
+    "survey.invited": ("Invitations to a survey were issued (and e-mailed).", SURVEYS_MANAGE.code),
+    "survey.reminded": ("Invitees who had not answered were reminded.", SURVEYS_MANAGE.code),
+}
+
+
+def permission_of(event_type: str) -> str | None:
+    return EVENT_TYPES[event_type][1]
+
+
+def webhook_event_types() -> list[WebhookEventType]:
+    return [
+        WebhookEventType(name, description, permission)
+        for name, (description, permission) in EVENT_TYPES.items()
+    ]
+
+
+async def record(session: Any, event: DomainEvent) -> None:
+    """Record a survey event with the permission its type declares."""
+    await record_event(session, event, permission=permission_of(event.type))
+
+
+def close_time(closes_on: dt.date) -> dt.datetime:
+    """The survey takes answers through its closing day (UTC): it closes the instant after."""
+    return dt.datetime.combine(closes_on + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+
+
+async def schedule_close(session: Any, survey: sm.Survey) -> None:
+    """Enqueue the job that closes an open survey at its closing date (if it has one)."""
+    if survey.status == sm.SurveyStatus.OPEN.value and survey.closes_on is not None:
+        await enqueue_job(
+            session,
+            CLOSE_DUE,
+            {"survey": survey.id, "closes_on": survey.closes_on.isoformat()},
+            run_at=close_time(survey.closes_on),
+        )
+
+
+async def on_close(session: Any, survey: sm.Survey, k: int) -> int:
+    """What closing an open survey does besides its status; returns the published cells."""
+    if survey.anonymous:
+        await pool.flush(session, survey.id, minimum=0)
+        await publication.reshuffle(session, survey.id)
+    cells = await publication.publish(session, survey, k)
+    await record(session, event_for(survey, "results_published", cells=cells))
+    return cells
+
+
+def is_due(survey: sm.Survey | None, scheduled_for: str) -> bool:
+    return (
+        survey is not None
+        and survey.status == sm.SurveyStatus.OPEN.value
+        and survey.closes_on is not None
+        and survey.closes_on.isoformat() == scheduled_for
+        and store.today() > survey.closes_on
+    )
+
+
+async def close_due(context: JobContext, payload: dict[str, Any]) -> None:
+    """Close the survey if it is still open and its closing date (the one the job was
+    scheduled for) has passed; otherwise do nothing."""
+    k = context.host.plugin_settings("surveys").min_cell_size
+    async with context.sessionmaker() as session:
+        async with session.begin():
+            survey = await session.get(sm.Survey, int(payload["survey"]))
+            if survey is None or not is_due(survey, payload["closes_on"]):
+                return
+            await store.lock_survey(session, survey.id)
+            await session.refresh(survey)
+            if not is_due(survey, payload["closes_on"]):  # closed meanwhile by hand
+                return
+            survey.status = sm.SurveyStatus.CLOSED.value
+            await session.flush()
+            # The same events in the same order as closing by hand (whose ``survey.closed``
+            # the write kit records last).
+            await on_close(session, survey, k)
+            await record(session, event_for(survey, "closed", changed=["status"], automatic=True))
+        announce(context.host, session)
+
+
+def job_kinds() -> list[JobKind]:
+    return [
+        JobKind(
+            name=CLOSE_DUE,
+            handler=close_due,
+            description="Close a survey at its closing date (if still open and due).",
+        ),
+        pool.job_kind(),
+    ]
