@@ -217,3 +217,16 @@ class Dataset:
         if missing:
             found.append(f"fields: the query has no column {', '.join(missing)}")
         return found
+
+
+async def first_issued(executor: Any, dataset: Dataset) -> dt.datetime | None:
+    """``dataset.issued``, else what its ``issued_query`` reads through ``executor`` (a
+    session or a GraphQL context): a datetime, or a date taken as midnight UTC."""
+    if dataset.issued is not None or dataset.issued_query is None:
+        return dataset.issued
+    first = (await executor.execute(dataset.issued_query)).scalar()
+    if isinstance(first, dt.date) and not isinstance(first, dt.datetime):
+        first = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+    if not isinstance(first, dt.datetime):
+        return None
+    return first if first.tzinfo else first.replace(tzinfo=dt.UTC)

@@ -4,14 +4,13 @@ Records and exports are the REST routes each dataset links to."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from bocage.core.api import cost, translated
-from bocage.plugins.opendata.datasets import Dataset
+from bocage.plugins.opendata.datasets import Dataset, first_issued
 from bocage.plugins.opendata.exports import formats_of
 from bocage.plugins.opendata.registry import Catalogue, catalogue
 from bocage.plugins.opendata.search import Criteria, published, search
@@ -61,14 +60,8 @@ class OpendataDataset:
 
     @strawberry.field(description="First published (ISO 8601).", metadata=cost(1))
     async def issued(self, info: Info[Any, Any]) -> str | None:
-        if self.row.issued is not None:
-            return self.row.issued.isoformat()
-        if self.row.issued_query is None:
-            return None
-        first = (await info.context.execute(self.row.issued_query)).scalar()
-        if not isinstance(first, dt.datetime):
-            return None
-        return (first if first.tzinfo else first.replace(tzinfo=dt.UTC)).isoformat()
+        first = await first_issued(info.context, self.row)
+        return first.isoformat() if first else None
 
     @classmethod
     def of(cls, dataset: Dataset, publisher: str) -> OpendataDataset:

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from bocage.core.api import error_response, request_sessionmaker
-from bocage.plugins.opendata.datasets import Dataset
+from bocage.plugins.opendata.datasets import Dataset, first_issued
 from bocage.plugins.opendata.dcat import BY_EXTENSION, SERIALISATIONS, DcatDocument, Page, negotiate
 from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, export, formats_of, gzipped
 from bocage.plugins.opendata.records import BadQuery, RecordQuery, iterate, read_page, to_json
@@ -74,20 +74,10 @@ async def _modified(session: AsyncSession, dataset: Dataset) -> dt.datetime | No
     return None
 
 
-async def _issued(session: AsyncSession, dataset: Dataset) -> dt.datetime | None:
-    """``dataset.issued``, else what its ``issued_query`` reads."""
-    if dataset.issued is not None or dataset.issued_query is None:
-        return dataset.issued
-    first = (await session.execute(dataset.issued_query)).scalar()
-    if not isinstance(first, dt.datetime):
-        return None
-    return first if first.tzinfo else first.replace(tzinfo=dt.UTC)
-
-
 async def _covered(session: AsyncSession, dataset: Dataset) -> Dataset:
     """``dataset`` with ``temporal`` read from its ``coverage`` query and ``issued`` from its
     ``issued_query``, for those it has."""
-    issued = await _issued(session, dataset)
+    issued = await first_issued(session, dataset)
     if issued != dataset.issued:
         dataset = dataclasses.replace(dataset, issued=issued)
     if dataset.coverage is None:
@@ -404,7 +394,7 @@ async def catalog_document(request: Request) -> Response:
     async with request_sessionmaker(request)() as session:
         datasets = await published(session, cat)
         modified = {d.identifier: await _modified(session, d) for d in datasets}
-        first = [i for d in datasets if (i := await _issued(session, d)) is not None]
+        first = [i for d in datasets if (i := await first_issued(session, d)) is not None]
     if since is not None:
         datasets = [d for d in datasets if (m := modified[d.identifier]) is None or m >= since]
     size = cat.settings.catalog_page_size

@@ -169,5 +169,10 @@ def survey_datasets() -> list[Dataset]:
             modified=select(func.max(sm.Survey.updated_at)).where(
                 sm.Survey.id.in_(select(p.survey_id))
             ),
+            # The period the published surveys were open, and when results were first out.
+            coverage=select(func.min(sm.Survey.opens_on), func.max(sm.Survey.closes_on)).where(
+                sm.Survey.id.in_(select(p.survey_id))
+            ),
+            issued_query=select(func.min(p.published_on)),
         )
     ]

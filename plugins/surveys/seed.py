@@ -240,6 +240,7 @@ async def seed(session: Any, options: SeedOptions) -> None:
     )
     await _answer_all(session, needs, questions, [None] * count, rng)
     # Closed as the closing mutation does: storage order erased, results published.
+    needs.opens_on, needs.closes_on = dt.date(2020, 2, 10), dt.date(2020, 3, 13)
     needs.status = sm.SurveyStatus.CLOSED.value
     await pool.flush(session, needs.id, minimum=0)
     await publication.reshuffle(session, needs.id)

@@ -20,13 +20,11 @@ CATALOG = "/api/opendata/catalog"
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DATASETS = ["communes", "projects", "stakeholders", "indicator-values"]
 FORMATS = {"ttl": "turtle", "rdf": "xml", "jsonld": "json-ld"}
-#: The only warnings of the recommended shapes (``(focus node, property)``, pinned): an
+#: The only warnings of the recommended shapes (``(focus node, property)``): an
 #: enterprise-number publisher is not in the EU corporate-bodies list (expected for a GAL or a
-#: commune), and the surveys plugin's results have no period yet (surveys' own metadata).
+#: commune); every dataset, the surveys' results included, has its period and issue date.
 PUBLISHER_WARNING = str(DCTERMS.publisher)
-EXPECTED_WARNINGS = {
-    ("http://bocage.test/api/opendata/datasets/survey-results", str(DCTERMS.temporal)),
-}
+EXPECTED_WARNINGS: set[tuple[str, str]] = set()
 
 
 async def fetch(client: httpx.AsyncClient, path: str, **headers: str) -> httpx.Response:
@@ -77,7 +75,7 @@ async def test_the_catalogue_conforms_to_every_shape(
         assert not violations, f"{path.name}: {violations[:5]}"
         warnings.update((r[1], r[2]) for r in found if r[0] == "Warning")
     print(f"catalogue: {sum(warnings.values())} warnings: {dict(warnings)}")
-    # the catalogue and every dataset have dct:issued and (but one) dct:temporal
+    # the catalogue and every dataset have dct:issued and dct:temporal
     assert {w for w in warnings if w[1] != PUBLISHER_WARNING} == EXPECTED_WARNINGS
     assert len(warnings) - len(EXPECTED_WARNINGS) == len(
         set(graph.subjects(DCTERMS.publisher, None))
