@@ -105,7 +105,9 @@ class ProcrastinateJob(_Procrastinate):
     scheduled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     raw_attempts: Mapped[int] = mapped_column("attempts", Integer)
     created_at: Mapped[dt.datetime] = column_property(
-        select(func.min(events.c.at)).where(events.c.job_id == id).scalar_subquery()
+        select(func.min(events.c.at))
+        .where(events.c.job_id == id, cast(events.c.type, Text) == "deferred")
+        .scalar_subquery()
     )
     last_event_at: Mapped[dt.datetime | None] = column_property(
         select(func.max(events.c.at))

@@ -147,3 +147,59 @@ async def test_a_failing_job_retries_then_is_dead_and_an_administrator_replays_i
         assert again["errors"][0]["code"] == "NOT_FOUND"
     finally:
         await world.engine.dispose()
+
+
+async def test_unfinished_jobs_of_the_table_queue_survive_the_upgrade(
+    empty_database_url: str, make_settings: Any, kit: Any
+) -> None:
+    """A PostgreSQL install upgraded to procrastinate keeps its queued and dead jobs (SQLite
+    keeps its table queue): the queued one runs, the dead one is listed and replayable."""
+    import datetime as dt
+
+    from bocage.core import migrate
+    from bocage.core import models as m
+    from bocage.core.db import create_engine, sessionmaker
+    from bocage.core.host import PluginHost
+    from bocage.core.jobs.worker import Worker
+
+    plugin = Sampler()
+    settings = make_settings(empty_database_url, **kit.FAST)
+    host = PluginHost(settings, extra=(("sampler", plugin),))
+    engine = create_engine(settings)
+    try:
+        await migrate.upgrade(engine, host, "0006_external_ids")
+        now = dt.datetime.now(dt.UTC)
+        async with sessionmaker(engine)() as session, session.begin():
+            old = [
+                m.Job(
+                    kind="tests.sample",
+                    payload={"n": n},
+                    status=status,
+                    attempts=tries,
+                    last_error=error,
+                    run_at=now,
+                )
+                for n, status, tries, error in [
+                    (1, "succeeded", 1, None),
+                    (2, "queued", 1, "RuntimeError: once"),
+                    (3, "dead", 2, "RuntimeError: twice"),
+                ]
+            ]
+            session.add_all(old)
+        await migrate.upgrade(engine, host)
+
+        async with sessionmaker(engine)() as session:
+            from bocage.core.jobs import list_jobs
+
+            jobs = await list_jobs(session, newest_first=False)
+        unfinished = [
+            (j.payload, j.status, j.attempts, j.last_error) for j in jobs if j.payload["n"] > 1
+        ]
+        assert unfinished == [
+            ({"n": 2}, "queued", 1, "RuntimeError: once"),
+            ({"n": 3}, "dead", 2, "RuntimeError: twice"),
+        ]
+        await Worker(settings, host, engine).run(burst=True)
+        assert plugin.calls == [(2, {"n": 2})]  # its second attempt
+    finally:
+        await engine.dispose()
