@@ -404,10 +404,16 @@ class ProcrastinateWorker:
         stalled = list(
             await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled_after)
         )
+        retried = 0
         for job in stalled:
+            try:
+                await app.job_manager.retry_job(job)
+            except Exception:  # another worker queued it again first
+                logger.debug("job %s: already taken again", job.id, exc_info=True)
+                continue
             logger.warning("job %s (%s): its worker died, queued again", job.id, job.task_name)
-            await app.job_manager.retry_job(job)
-        return len(stalled)
+            retried += 1
+        return retried
 
     async def prune(self) -> tuple[int, int]:
         """Delete succeeded jobs and finished deliveries older than the retention period;
