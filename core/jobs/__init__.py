@@ -70,8 +70,8 @@ async def enqueue_job(
     """Add a job of ``kind`` to ``session``'s transaction: it exists only if the transaction
     commits. ``payload`` must be JSON-serialisable; ``run_at`` delays it.
 
-    The job returned is not attached to the session; its ``id`` is the queue's (on PostgreSQL
-    procrastinate's job id)."""
+    Its ``id`` is the queue's: on PostgreSQL procrastinate's job id, the ``Job`` returned being
+    a detached copy (the row is procrastinate's)."""
     if on_procrastinate(session):
         from bocage.core.jobs import procrastinate_backend
 
