@@ -629,19 +629,14 @@ def jobs() -> None:
 
 
 def _job_rows(rt: Runtime, status: str | None, limit: int) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
     from bocage.core.db import sessionmaker
-    from bocage.core.models import Job
+    from bocage.core.jobs import list_jobs
 
     async def go() -> list[Any]:
         async with rt.connected() as engine:
             await _migrated(rt, engine)
-            statement = select(Job).order_by(Job.id.desc()).limit(limit)
-            if status:
-                statement = statement.where(Job.status == status)
             async with sessionmaker(engine)() as session:
-                return list((await session.execute(statement)).scalars())
+                return await list_jobs(session, status=status, limit=limit)
 
     return [
         {

@@ -2,10 +2,15 @@
 a worker (``bocage worker``, or inside ``bocage serve`` on SQLite), retried with exponential
 backoff, and kept as ``dead`` after the last attempt for an administrator to replay.
 
-One implementation serves both engines: on PostgreSQL, workers claim due jobs with
-``FOR UPDATE SKIP LOCKED`` (any number of workers on any number of machines); on SQLite one
-statement claims them atomically. A worker that dies leaves its jobs ``running`` with a lease;
-when the lease expires another worker takes them again (at-least-once).
+Two backends behind the functions of this module, chosen by the database's dialect:
+
+- PostgreSQL: procrastinate (:mod:`bocage.core.jobs.procrastinate_backend`), its jobs in
+  ``procrastinate_jobs``, deferred on the caller's connection;
+- SQLite (the embedded default): the ``job`` table and :class:`~bocage.core.jobs.worker.Worker`,
+  which claims due jobs in one statement and takes again the jobs whose lease expired.
+
+Either way a job exists only if the caller's transaction commits, and a worker that dies loses
+nothing (at-least-once: handlers must be idempotent).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bocage.core.db import utcnow
 from bocage.core.errors import PluginError
@@ -26,6 +31,11 @@ if TYPE_CHECKING:
 
     from bocage.core.host import PluginHost
     from bocage.core.settings import Settings
+
+
+def on_procrastinate(session: AsyncSession) -> bool:
+    """Whether ``session``'s database runs its jobs on procrastinate (PostgreSQL)."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 class UnknownJobKind(Exception):
@@ -58,7 +68,25 @@ async def enqueue_job(
     max_attempts: int | None = None,
 ) -> Job:
     """Add a job of ``kind`` to ``session``'s transaction: it exists only if the transaction
-    commits. ``payload`` must be JSON-serialisable; ``run_at`` delays it."""
+    commits. ``payload`` must be JSON-serialisable; ``run_at`` delays it.
+
+    Its ``id`` is the queue's: on PostgreSQL procrastinate's job id, the ``Job`` returned being
+    a detached copy (the row is procrastinate's)."""
+    if on_procrastinate(session):
+        from bocage.core.jobs import procrastinate_backend
+
+        job_id = await procrastinate_backend.enqueue(
+            session, kind, payload, run_at=run_at, max_attempts=max_attempts
+        )
+        return Job(
+            id=job_id,
+            kind=kind,
+            payload=payload,
+            status="queued",
+            attempts=0,
+            max_attempts=max_attempts,
+            run_at=run_at or utcnow(),
+        )
     job = Job(
         kind=kind,
         payload=payload,
@@ -87,15 +115,74 @@ def backoff(settings: Settings, attempt: int) -> float:
     return delay * random.uniform(0.9, 1.1)
 
 
-async def dead_jobs(session: AsyncSession, limit: int = 100) -> list[Job]:
-    rows = await session.execute(
-        select(Job).where(Job.status == "dead").order_by(Job.id.desc()).limit(limit)
-    )
-    return list(rows.scalars())
+def jobs_statement(
+    session: AsyncSession,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    ids: list[int] | None = None,
+) -> tuple[Any, Any]:
+    """A ``select`` of the jobs (with these filters) and its id column, for either backend.
+    The rows have the attributes of :class:`~bocage.core.models.Job` (``kind``, ``status``
+    among ``queued``, ``running``, ``succeeded``, ``dead``, ``attempts``, ``last_error``...)."""
+    if on_procrastinate(session):
+        from bocage.core.jobs.procrastinate_backend import ProcrastinateJob, status_filter
+
+        statement = select(ProcrastinateJob)
+        if status is not None:
+            statement = statement.where(status_filter(status))
+        if kind is not None:
+            statement = statement.where(ProcrastinateJob.task_name == kind)
+        if ids is not None:
+            statement = statement.where(ProcrastinateJob.id.in_(ids))
+        return statement, ProcrastinateJob.id
+    statement = select(Job)
+    if status is not None:
+        statement = statement.where(Job.status == status)
+    if kind is not None:
+        statement = statement.where(Job.kind == kind)
+    if ids is not None:
+        statement = statement.where(Job.id.in_(ids))
+    return statement, Job.id
 
 
-async def replay_job(session: AsyncSession, job_id: int) -> Job | None:
+async def list_jobs(
+    session: AsyncSession,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    ids: list[int] | None = None,
+    limit: int | None = None,
+    newest_first: bool = True,
+) -> list[Any]:
+    """Jobs (see :func:`jobs_statement`), newest first unless told otherwise."""
+    statement, id_ = jobs_statement(session, status=status, kind=kind, ids=ids)
+    statement = statement.order_by(id_.desc() if newest_first else id_).limit(limit)
+    return list((await session.execute(statement)).scalars())
+
+
+async def dead_jobs(session: AsyncSession, limit: int = 100) -> list[Any]:
+    return await list_jobs(session, status="dead", limit=limit)
+
+
+async def job_counts(session: AsyncSession) -> dict[str, int]:
+    """How many jobs are in each status."""
+    if on_procrastinate(session):
+        from bocage.core.jobs import procrastinate_backend
+
+        return await procrastinate_backend.counts(session)
+    found = dict.fromkeys(("queued", "running", "succeeded", "dead"), 0)
+    rows = await session.execute(select(Job.status, func.count()).group_by(Job.status))
+    found.update({status: count for status, count in rows.all()})
+    return found
+
+
+async def replay_job(session: AsyncSession, job_id: int) -> Any:
     """Queue a dead job again with a fresh set of attempts; ``None`` if it is not dead."""
+    if on_procrastinate(session):
+        from bocage.core.jobs import procrastinate_backend
+
+        return await procrastinate_backend.replay(session, job_id)
     job = await session.get(Job, job_id)
     if job is None or job.status != "dead":
         return None
@@ -123,6 +210,10 @@ __all__ = [
     "backoff",
     "dead_jobs",
     "enqueue_job",
+    "job_counts",
     "job_kinds",
+    "jobs_statement",
+    "list_jobs",
+    "on_procrastinate",
     "replay_job",
 ]

@@ -37,7 +37,8 @@ class JobStatus(enum.Enum):
 
 @strawberry.type(description="A background job (administrators only).")
 class Job:
-    row: strawberry.Private[m.Job]
+    #: A ``job`` row (SQLite) or a procrastinate job (PostgreSQL): the same attributes.
+    row: strawberry.Private[Any]
 
     @strawberry.field(metadata=cost(0))
     def id(self) -> relay.GlobalID:
@@ -101,15 +102,26 @@ class JobQuery:
         kind: Annotated[str | None, strawberry.argument(description="Only this kind.")] = None,
     ) -> Connection[Job]:
         _require_admin(info)
-        statement = select(m.Job)
-        if status is not None:
-            statement = statement.where(m.Job.status == status.value)
-        if kind is not None:
-            statement = statement.where(m.Job.kind == kind)
+        if info.context.dialect == "postgresql":
+            from bocage.core.jobs.procrastinate_backend import ProcrastinateJob, status_filter
+
+            statement = select(ProcrastinateJob)
+            if status is not None:
+                statement = statement.where(status_filter(status.value))
+            if kind is not None:
+                statement = statement.where(ProcrastinateJob.task_name == kind)
+            key: Any = ProcrastinateJob.id
+        else:
+            statement = select(m.Job)
+            if status is not None:
+                statement = statement.where(m.Job.status == status.value)
+            if kind is not None:
+                statement = statement.where(m.Job.kind == kind)
+            key = m.Job.id
         return await paginate(
             info.context,
             statement,
-            Ordering((SortKey(m.Job.id, True, int),)),
+            Ordering((SortKey(key, True, int),)),
             first=first,
             after=after,
             to_node=lambda row: Job(row=row),

@@ -49,7 +49,18 @@ class Claimed:
 
 
 class Worker:
-    """Runs jobs until :meth:`stop`; ``burst`` runs until nothing is due, then returns."""
+    """Runs jobs until :meth:`stop`; ``burst`` runs until nothing is due, then returns.
+
+    On PostgreSQL ``Worker(...)`` builds a
+    :class:`~bocage.core.jobs.procrastinate_backend.ProcrastinateWorker` (same interface):
+    callers need not know the backend."""
+
+    def __new__(cls, settings: Settings, host: PluginHost, engine: AsyncEngine, **kw: Any) -> Any:
+        if cls is Worker and engine.dialect.name == "postgresql":
+            from bocage.core.jobs.procrastinate_backend import ProcrastinateWorker
+
+            return ProcrastinateWorker(settings, host, engine, **kw)
+        return super().__new__(cls)
 
     def __init__(
         self,

@@ -29,6 +29,7 @@ from bocage.core.graphql.mutations.kit import (
     mutate,
 )
 from bocage.core.graphql.pagination import Connection, Ordering, SortKey, paginate
+from bocage.core.jobs import enqueue_job
 from bocage.core.webhooks import WEBHOOKS_MANAGE, event_types, new_secret
 from bocage.core.webhooks.relay import DELIVER
 from bocage.core.webhooks.targets import UnsafeTarget, resolve
@@ -612,15 +613,12 @@ class WebhookMutations:
                         )
                     ]
                 )
-            job = m.Job(
-                kind=DELIVER,
-                payload={"delivery": delivery.id},
-                status="queued",
-                attempts=0,
+            job = await enqueue_job(
+                session,
+                DELIVER,
+                {"delivery": delivery.id},
                 max_attempts=context.settings.webhooks_max_attempts,
             )
-            session.add(job)
-            await session.flush()
             delivery.job_id = job.id
             delivery.status = "pending"
             delivery.next_attempt_at = utcnow()

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from bocage.core.models import EventRecord, Job, JobCursor, WebhookDelivery, WebhookSubscription
+from bocage.core.jobs import enqueue_job
+from bocage.core.models import EventRecord, JobCursor, WebhookDelivery, WebhookSubscription
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,15 +81,9 @@ async def relay_events(session: AsyncSession, *, max_attempts: int, batch: int =
             )
             session.add(delivery)
             await session.flush()
-            job = Job(
-                kind=DELIVER,
-                payload={"delivery": delivery.id},
-                status="queued",
-                attempts=0,
-                max_attempts=max_attempts,
+            job = await enqueue_job(
+                session, DELIVER, {"delivery": delivery.id}, max_attempts=max_attempts
             )
-            session.add(job)
-            await session.flush()
             delivery.job_id = job.id
     cursor.position = events[-1].id
     await session.flush()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import datetime as dt
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 
 from bocage.core import models as m
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
@@ -156,12 +157,76 @@ class HookWorld:
             rows = await session.execute(select(m.WebhookDelivery).order_by(m.WebhookDelivery.id))
             return list(rows.scalars())
 
-    async def jobs(self, **where: Any) -> list[m.Job]:
-        statement = select(m.Job).order_by(m.Job.id)
-        for name, value in where.items():
-            statement = statement.where(getattr(m.Job, name) == value)
+    async def jobs(
+        self, id: int | None = None, status: str | None = None, kind: str | None = None
+    ) -> list[Any]:
+        """The jobs, oldest first, through the queue's interface (either backend)."""
+        from bocage.core.jobs import list_jobs
+
         async with self.sessionmaker() as session:
-            return list((await session.execute(statement)).scalars())
+            return await list_jobs(
+                session,
+                ids=None if id is None else [id],
+                status=status,
+                kind=kind,
+                newest_first=False,
+            )
+
+    @property
+    def on_procrastinate(self) -> bool:
+        return bool(self.engine.dialect.name == "postgresql")
+
+    async def orphan(self, job_id: int) -> None:
+        """Make the job look taken by a worker that then died (no heartbeat, or lease out)."""
+        long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        async with self.sessionmaker() as session, session.begin():
+            if self.on_procrastinate:
+                worker = (
+                    await session.execute(
+                        text(
+                            "INSERT INTO procrastinate_workers (last_heartbeat) "
+                            "VALUES (:at) RETURNING id"
+                        ),
+                        {"at": long_ago},
+                    )
+                ).scalar_one()
+                await session.execute(
+                    text(
+                        "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :worker "
+                        "WHERE id = :id"
+                    ),
+                    {"worker": worker, "id": job_id},
+                )
+                return
+            await session.execute(
+                update(m.Job)
+                .where(m.Job.id == job_id)
+                .values(
+                    status="running",
+                    attempts=1,
+                    locked_by="dead-worker",
+                    locked_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1),
+                )
+            )
+
+    async def age(self, job_id: int, finished_at: dt.datetime, *, dead: bool = False) -> None:
+        """Pretend the job finished at ``finished_at`` (and, with ``dead``, failed)."""
+        async with self.sessionmaker() as session, session.begin():
+            if self.on_procrastinate:
+                if dead:
+                    await session.execute(
+                        text("UPDATE procrastinate_jobs SET status = 'failed' WHERE id = :id"),
+                        {"id": job_id},
+                    )
+                await session.execute(
+                    text("UPDATE procrastinate_events SET at = :at WHERE job_id = :id"),
+                    {"at": finished_at, "id": job_id},
+                )
+                return
+            values: dict[str, Any] = {"finished_at": finished_at}
+            if dead:
+                values["status"] = "dead"
+            await session.execute(update(m.Job).where(m.Job.id == job_id).values(**values))
 
 
 async def make_world(

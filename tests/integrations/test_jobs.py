@@ -158,18 +158,8 @@ async def test_jobs_survive_a_restart_and_a_dead_workers_jobs_are_taken_again(
     later = await _enqueue(
         world, {"sample": "later"}, run_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     )
-    async with world.sessionmaker() as session, session.begin():
-        # A worker took this one, then died: its lease ran out.
-        await session.execute(
-            update(m.Job)
-            .where(m.Job.id == orphan)
-            .values(
-                status="running",
-                attempts=1,
-                locked_by="dead-worker",
-                locked_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1),
-            )
-        )
+    # A worker took this one, then died: its lease ran out (its heartbeat stopped).
+    await world.orphan(orphan)
     await world.engine.dispose()  # the server stops
 
     world.engine = create_engine(world.settings)  # and starts again
@@ -303,13 +293,9 @@ async def test_old_succeeded_jobs_and_finished_deliveries_are_pruned(
         dead = await enqueue_job(session, "gone.plugin", {})
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=15)
     [first, second] = await hooks.deliveries()
+    await hooks.age(first.job_id, long_ago)
+    await hooks.age(dead.id, long_ago, dead=True)
     async with hooks.sessionmaker() as session, session.begin():
-        await session.execute(
-            update(m.Job).where(m.Job.id == first.job_id).values(finished_at=long_ago)
-        )
-        await session.execute(
-            update(m.Job).where(m.Job.id == dead.id).values(status="dead", finished_at=long_ago)
-        )
         await session.execute(
             update(m.WebhookDelivery)
             .where(m.WebhookDelivery.id == first.id)

@@ -1,0 +1,498 @@
+"""The job queue on PostgreSQL: procrastinate (https://procrastinate.readthedocs.io).
+
+Jobs are rows of ``procrastinate_jobs`` (schema applied by the migration
+``0007_procrastinate``), enqueued through ``procrastinate_defer_jobs_v1``, the SQL function
+procrastinate's own ``JobManager`` calls, but on the caller's SQLAlchemy connection: a job
+exists only if the caller's transaction commits.
+
+Each job's ``args`` hold ``payload`` (what the handler gets), ``max_attempts`` (``None``: the
+kind's, else ``BOCAGE_JOBS_MAX_ATTEMPTS``), ``last_error`` (the last failure's message) and
+``attempts_base`` (procrastinate's attempt count when an administrator last replayed it, so a
+replay starts a fresh set of attempts).
+
+``bocage worker`` runs procrastinate's async worker with every ``JobKind`` registered as a
+task, and beside it a loop that relays new events into webhook deliveries, retries the jobs of
+workers whose heartbeat stopped (a killed worker) and prunes old jobs and deliveries.
+Procrastinate's statuses map onto Bocage's: ``todo`` -> ``queued``, ``doing`` -> ``running``,
+``succeeded`` -> ``succeeded``, ``failed`` (and ``cancelled``, ``aborted``) -> ``dead``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import socket
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
+
+from bocage.core.db import sessionmaker, utcnow
+from bocage.core.hookspecs import JobContext
+
+if TYPE_CHECKING:
+    from procrastinate import App
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+    from bocage.core.host import PluginHost
+    from bocage.core.settings import Settings
+
+logger = logging.getLogger("bocage.jobs")
+
+#: The procrastinate queue Bocage's jobs go to (workers listen to every queue).
+QUEUE = "bocage"
+#: Longest error message kept on a job.
+ERROR_LENGTH = 2000
+#: Seconds between two clean-ups of old succeeded jobs and finished deliveries.
+PRUNE_EVERY = 3600.0
+
+#: procrastinate's status -> Bocage's.
+STATUS = {"todo": "queued", "doing": "running", "succeeded": "succeeded"}
+#: Bocage's status -> procrastinate's.
+STATUSES = {
+    "queued": ("todo",),
+    "running": ("doing",),
+    "succeeded": ("succeeded",),
+    "dead": ("failed", "cancelled", "aborted"),
+}
+FINAL_EVENTS = ("succeeded", "failed", "cancelled", "aborted")
+
+
+class _Procrastinate(DeclarativeBase):
+    """procrastinate's tables, read by Bocage: never created from here (not on ``Base``)."""
+
+
+events = Table(
+    "procrastinate_events",
+    _Procrastinate.metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("job_id", BigInteger),
+    Column("type", String),
+    Column("at", DateTime(timezone=True)),
+)
+
+
+class ProcrastinateJob(_Procrastinate):
+    """A row of ``procrastinate_jobs`` with the attributes of :class:`bocage.core.models.Job`
+    (what the GraphQL ``Job`` type and the CLI read)."""
+
+    __tablename__ = "procrastinate_jobs"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    queue_name: Mapped[str] = mapped_column(String)
+    task_name: Mapped[str] = mapped_column(String)
+    raw_status: Mapped[str] = mapped_column("status", String)
+    args: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    scheduled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    raw_attempts: Mapped[int] = mapped_column("attempts", Integer)
+    created_at: Mapped[dt.datetime] = column_property(
+        select(func.min(events.c.at))
+        .where(events.c.job_id == id, cast(events.c.type, Text) == "deferred")
+        .scalar_subquery()
+    )
+    last_event_at: Mapped[dt.datetime | None] = column_property(
+        select(func.max(events.c.at))
+        .where(events.c.job_id == id, cast(events.c.type, Text).in_(FINAL_EVENTS))
+        .scalar_subquery()
+    )
+
+    @property
+    def kind(self) -> str:
+        return self.task_name
+
+    @property
+    def status(self) -> str:
+        return STATUS.get(self.raw_status, "dead")
+
+    @property
+    def attempts(self) -> int:
+        """Attempts made since it was enqueued (or last replayed): procrastinate counts those
+        that ended (retried or finished), not the one running."""
+        made = self.raw_attempts - int(self.args.get("attempts_base") or 0)
+        return made + 1 if self.raw_status == "doing" else made
+
+    @property
+    def max_attempts(self) -> int | None:
+        return self.args.get("max_attempts")
+
+    @property
+    def last_error(self) -> str | None:
+        return self.args.get("last_error")
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.args.get("payload") or {}
+
+    @property
+    def run_at(self) -> dt.datetime:
+        return self.scheduled_at or self.created_at
+
+    @property
+    def finished_at(self) -> dt.datetime | None:
+        return self.last_event_at if self.status in ("succeeded", "dead") else None
+
+
+def status_filter(status: str) -> Any:
+    return cast(ProcrastinateJob.raw_status, Text).in_(STATUSES[status])
+
+
+# -- in the caller's transaction ----------------------------------------------------------------
+
+_DEFER = text(
+    """SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(
+        CAST(:queue AS varchar), CAST(:task AS varchar), CAST(0 AS integer),
+        CAST(NULL AS text), CAST(NULL AS text), :args,
+        CAST(:scheduled_at AS timestamptz))::procrastinate_job_to_defer_v1])) AS id"""
+).bindparams(bindparam("args", type_=JSONB), bindparam("scheduled_at", type_=DateTime(True)))
+
+_RETRY = text("SELECT procrastinate_retry_job_v2(:id, :retry_at, NULL, NULL, NULL)").bindparams(
+    bindparam("retry_at", type_=DateTime(True))
+)
+
+_NOTE = text("UPDATE procrastinate_jobs SET args = args || :extra WHERE id = :id").bindparams(
+    bindparam("extra", type_=JSONB)
+)
+
+
+async def enqueue(
+    session: AsyncSession,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    run_at: dt.datetime | None,
+    max_attempts: int | None,
+) -> int:
+    """Defer a job on ``session``'s connection; its id."""
+    args = {"payload": payload, "max_attempts": max_attempts}
+    result = await session.execute(
+        _DEFER, {"queue": QUEUE, "task": kind, "args": args, "scheduled_at": run_at}
+    )
+    return int(result.scalar_one())
+
+
+async def replay(session: AsyncSession, job_id: int) -> ProcrastinateJob | None:
+    """Queue a failed job again (procrastinate's retry), with a fresh set of attempts."""
+    job = await session.get(ProcrastinateJob, job_id)
+    if job is None or job.raw_status != "failed":
+        return None
+    await session.execute(_RETRY, {"id": job_id, "retry_at": utcnow()})
+    # The retry counted one more attempt: this replay's attempts count from here.
+    await session.execute(_NOTE, {"id": job_id, "extra": {"attempts_base": job.raw_attempts + 1}})
+    await session.refresh(job)
+    return job
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(cast(ProcrastinateJob.raw_status, Text), func.count()).group_by(
+            ProcrastinateJob.raw_status
+        )
+    )
+    found = dict.fromkeys(STATUSES, 0)
+    for status, count in rows.all():
+        found[STATUS.get(status, "dead")] += count
+    return found
+
+
+# -- the worker ---------------------------------------------------------------------------------
+
+
+def conninfo(settings: Settings) -> str:
+    """The libpq connection string of ``BOCAGE_DATABASE_URL`` (procrastinate uses psycopg)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+class _AttemptFailed(Exception):
+    """An attempt raised; ``next_at``: when it runs again (``None``: it is dead)."""
+
+    def __init__(self, message: str, next_at: dt.datetime | None) -> None:
+        super().__init__(message)
+        self.next_at = next_at
+
+
+def _retry_strategy() -> Any:
+    from procrastinate.retry import BaseRetryStrategy, RetryDecision
+
+    class Backoff(BaseRetryStrategy):
+        """Retry when Bocage's wrapper said when (exponential backoff, max attempts)."""
+
+        def get_retry_decision(self, *, exception: BaseException, job: Any) -> Any:
+            if isinstance(exception, _AttemptFailed) and exception.next_at is not None:
+                return RetryDecision(retry_at=exception.next_at)
+            return None
+
+    return Backoff()
+
+
+class _Tasks(dict[str, Any]):
+    """The app's tasks; a job of an unregistered kind gets a task that fails it with a clear
+    message (retried like any failure), rather than procrastinate's bare ``TaskNotFound``."""
+
+    def __init__(self, tasks: dict[str, Any], make: Any) -> None:
+        super().__init__(tasks)
+        self._make = make
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        found = super().get(name)
+        if found is None and not name.startswith("procrastinate."):
+            found = self._make(name)
+        return found if found is not None else default
+
+
+class ProcrastinateWorker:
+    """``bocage worker`` on PostgreSQL: procrastinate's worker plus the relay loop; same
+    interface as the table queue's :class:`~bocage.core.jobs.worker.Worker`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        host: PluginHost,
+        engine: AsyncEngine,
+        *,
+        concurrency: int | None = None,
+    ) -> None:
+        from bocage.core.jobs import job_kinds
+
+        self.settings = settings
+        self.host = host
+        self.sessionmaker = sessionmaker(engine)
+        self.kinds = job_kinds(host)
+        self.concurrency = concurrency or settings.jobs_concurrency
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:120]
+        self._stopping = asyncio.Event()
+        self._next_prune = 0.0
+        self._retry = _retry_strategy()
+
+    # Seconds without a heartbeat after which a worker is deemed dead and its jobs retried.
+    @property
+    def stalled_after(self) -> float:
+        return self.settings.jobs_lease_seconds
+
+    def stop(self) -> None:
+        """Claim nothing more; :meth:`run` returns once the running jobs end."""
+        self._stopping.set()
+
+    def app(self) -> App:
+        from procrastinate import App, PsycopgConnector
+        from procrastinate.tasks import Task
+
+        app = App(
+            connector=PsycopgConnector(
+                conninfo=conninfo(self.settings), min_size=1, max_size=self.concurrency + 4
+            )
+        )
+
+        def make(name: str) -> Any:
+            async def run(context: Any, **args: Any) -> None:
+                await self.execute(name, context.job, args)
+
+            return Task(
+                run, blueprint=app, name=name, retry=self._retry, pass_context=True, queue=QUEUE
+            )
+
+        for name in self.kinds:
+            app.tasks[name] = make(name)
+        app.tasks = _Tasks(app.tasks, make)
+        return app
+
+    def _worker(self, app: App, *, wait: bool) -> Any:
+        from procrastinate.worker import Worker
+
+        return Worker(
+            app=app,
+            name=self.name,
+            concurrency=self.concurrency,
+            wait=wait,
+            fetch_job_polling_interval=self.settings.jobs_poll_interval,
+            install_signal_handlers=False,
+            update_heartbeat_interval=max(self.stalled_after / 4, 0.2),
+            stalled_worker_timeout=self.stalled_after,
+        )
+
+    async def run(self, *, burst: bool = False) -> None:
+        from bocage.core.webhooks.delivery import close_clients
+
+        logger.info("worker %s started (%d at once, procrastinate)", self.name, self.concurrency)
+        app = self.app()
+        try:
+            async with app.open_async():
+                if burst:
+                    await self._burst(app)
+                else:
+                    await self._forever(app)
+        finally:
+            await close_clients()
+            logger.info("worker %s stopped", self.name)
+
+    async def _burst(self, app: App) -> None:
+        await self.retry_stalled(app)
+        while not self._stopping.is_set():
+            relayed = await self.relay()
+            await self._worker(app, wait=False).run()
+            if not relayed:
+                break
+
+    async def _forever(self, app: App) -> None:
+        worker = self._worker(app, wait=True)
+
+        async def stop_when_asked() -> None:
+            await self._stopping.wait()
+            while worker.run_task is None:  # a stop before it started would be forgotten
+                await asyncio.sleep(0.01)
+            worker.stop()
+
+        stopper = asyncio.create_task(stop_when_asked())
+        side = asyncio.create_task(self._side_loop(app))
+        try:
+            await worker.run()
+        finally:
+            self._stopping.set()
+            await asyncio.gather(stopper, side, return_exceptions=True)
+
+    async def _side_loop(self, app: App) -> None:
+        """Relay events, retry dead workers' jobs, prune: until the worker stops."""
+        stop_waiter = asyncio.ensure_future(self._stopping.wait())
+        try:
+            while not self._stopping.is_set():
+                relayed = 0
+                try:
+                    if time.monotonic() >= self._next_prune:
+                        self._next_prune = time.monotonic() + PRUNE_EVERY
+                        await self.prune()
+                    relayed = await self.relay()
+                    await self.retry_stalled(app)
+                except Exception:  # the database went away: log, wait, try again
+                    logger.exception("worker %s could not relay events", self.name)
+                if relayed:
+                    continue
+                await asyncio.wait({stop_waiter}, timeout=self.settings.jobs_poll_interval)
+        finally:
+            stop_waiter.cancel()
+
+    async def relay(self) -> int:
+        """Turn new events into webhook delivery jobs; the number of events read."""
+        from bocage.core.webhooks.relay import relay_events
+
+        async with self.sessionmaker() as session, session.begin():
+            return await relay_events(session, max_attempts=self.settings.webhooks_max_attempts)
+
+    async def retry_stalled(self, app: App) -> int:
+        """Queue again the jobs of workers whose heartbeat stopped (procrastinate's stalled
+        jobs): at-least-once, nothing is lost when a worker is killed."""
+        stalled = list(
+            await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled_after)
+        )
+        retried = 0
+        for job in stalled:
+            try:
+                await app.job_manager.retry_job(job)
+            except Exception:  # another worker queued it again first
+                logger.debug("job %s: already taken again", job.id, exc_info=True)
+                continue
+            logger.warning("job %s (%s): its worker died, queued again", job.id, job.task_name)
+            retried += 1
+        return retried
+
+    async def prune(self) -> tuple[int, int]:
+        """Delete succeeded jobs and finished deliveries older than the retention period;
+        how many of each. Dead jobs stay until an administrator replays them."""
+        from bocage.core.models import WebhookDelivery
+
+        cutoff = utcnow() - dt.timedelta(days=self.settings.jobs_retention_days)
+        old = (
+            select(events.c.job_id).group_by(events.c.job_id).having(func.max(events.c.at) < cutoff)
+        )
+        async with self.sessionmaker() as session, session.begin():
+            jobs = await session.execute(
+                delete(ProcrastinateJob)
+                .where(status_filter("succeeded"), ProcrastinateJob.id.in_(old))
+                .execution_options(synchronize_session=False)
+            )
+            deliveries = await session.execute(
+                delete(WebhookDelivery).where(
+                    WebhookDelivery.status.in_(("succeeded", "failed", "cancelled")),
+                    WebhookDelivery.created_at < cutoff,
+                )
+            )
+        return jobs.rowcount, deliveries.rowcount  # type: ignore[attr-defined]
+
+    async def execute(self, name: str, job: Any, args: dict[str, Any]) -> None:
+        """One attempt of ``job``: run its kind's handler; on failure note the error and raise
+        for procrastinate to retry (or fail) it."""
+        from bocage.core.jobs import UnknownJobKind, backoff
+
+        kind = self.kinds.get(name)
+        attempt = job.attempts - int(args.get("attempts_base") or 0) + 1
+        maximum = (
+            args.get("max_attempts")
+            or (kind.max_attempts if kind else None)
+            or self.settings.jobs_max_attempts
+        )
+        last = attempt >= maximum
+        next_at = None if last else utcnow() + dt.timedelta(seconds=backoff(self.settings, attempt))
+        context = JobContext(
+            job_id=job.id,
+            kind=name,
+            attempt=attempt,
+            max_attempts=maximum,
+            next_attempt_at=next_at,
+            settings=self.settings,
+            host=self.host,
+            sessionmaker=self.sessionmaker,
+        )
+        try:
+            if kind is None:
+                raise UnknownJobKind(
+                    f"no enabled plugin runs jobs of kind {name!r} (see `bocage plugins list`)"
+                )
+            await asyncio.wait_for(
+                kind.handler(context, args.get("payload") or {}),
+                timeout=self.settings.jobs_lease_seconds,
+            )
+        except Exception as error:
+            message = f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
+            if last:
+                logger.warning(
+                    "job %s (%s) is dead after %d attempts: %s", job.id, name, attempt, message
+                )
+            await self._note(job.id, {"last_error": message})
+            raise _AttemptFailed(message, next_at) from error
+        extra: dict[str, Any] = {"last_error": None}
+        if kind.personal:  # personal data is kept no longer than needed
+            extra["payload"] = {}
+        await self._note(job.id, extra)
+
+    async def _note(self, job_id: int, extra: dict[str, Any]) -> None:
+        for attempt in range(5):
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    await session.execute(_NOTE, {"id": job_id, "extra": extra})
+                return
+            except Exception:  # keep the outcome if the database blinks
+                logger.exception("could not record the outcome of job %s", job_id)
+                await asyncio.sleep(0.5 * 2**attempt)
+
+
+__all__ = ["ProcrastinateJob", "ProcrastinateWorker", "counts", "enqueue", "replay"]
