@@ -208,11 +208,10 @@ def sv(run: Run, world: Any) -> Any:
 
     async def jobs(kind: str) -> list[Any]:
         """The jobs of ``kind``, oldest first (``status``, ``run_at``, ``payload``)."""
-        from bocage.core.models import Job
+        from bocage.core.jobs import list_jobs
 
         async with world.sessionmaker() as session:
-            rows = await session.execute(select(Job).where(Job.kind == kind).order_by(Job.id))
-            return list(rows.scalars())
+            return await list_jobs(session, kind=kind, newest_first=False)
 
     return SimpleNamespace(
         drain=drain,
