@@ -36,10 +36,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     bindparam,
     cast,
     delete,
     func,
+    or_,
     select,
     text,
 )
@@ -417,17 +419,25 @@ class ProcrastinateWorker:
 
     async def prune(self) -> tuple[int, int]:
         """Delete succeeded jobs and finished deliveries older than the retention period;
-        how many of each. Dead jobs stay until an administrator replays them."""
+        how many of each. Dead jobs stay until an administrator replays them, except those of
+        personal kinds (e-mails): their addresses are not kept past the retention period."""
         from bocage.core.models import WebhookDelivery
 
         cutoff = utcnow() - dt.timedelta(days=self.settings.jobs_retention_days)
         old = (
             select(events.c.job_id).group_by(events.c.job_id).having(func.max(events.c.at) < cutoff)
         )
+        personal = [name for name, kind in self.kinds.items() if kind.personal]
         async with self.sessionmaker() as session, session.begin():
             jobs = await session.execute(
                 delete(ProcrastinateJob)
-                .where(status_filter("succeeded"), ProcrastinateJob.id.in_(old))
+                .where(
+                    or_(
+                        status_filter("succeeded"),
+                        and_(status_filter("dead"), ProcrastinateJob.task_name.in_(personal)),
+                    ),
+                    ProcrastinateJob.id.in_(old),
+                )
                 .execution_options(synchronize_session=False)
             )
             deliveries = await session.execute(

@@ -122,11 +122,19 @@ class Worker:
 
     async def prune(self) -> tuple[int, int]:
         """Delete succeeded jobs and finished deliveries older than the retention period;
-        how many of each. Dead jobs stay until an administrator replays them."""
+        how many of each. Dead jobs stay until an administrator replays them, except those of
+        personal kinds (e-mails): their addresses are not kept past the retention period."""
         cutoff = utcnow() - dt.timedelta(days=self.settings.jobs_retention_days)
+        personal = [name for name, kind in self.kinds.items() if kind.personal]
         async with self.sessionmaker() as session, session.begin():
             jobs = await session.execute(
-                delete(Job).where(Job.status == "succeeded", Job.finished_at < cutoff)
+                delete(Job).where(
+                    or_(
+                        Job.status == "succeeded",
+                        and_(Job.status == "dead", Job.kind.in_(personal)),
+                    ),
+                    Job.finished_at < cutoff,
+                )
             )
             deliveries = await session.execute(
                 delete(WebhookDelivery).where(

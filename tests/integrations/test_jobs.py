@@ -14,7 +14,14 @@ import pytest
 from sqlalchemy import select, update
 
 from bocage.core import models as m
-from bocage.core.api import JobContext, JobKind, WebhookEventType, enqueue_job, hookimpl
+from bocage.core.api import (
+    JobContext,
+    JobKind,
+    WebhookEventType,
+    enqueue_email,
+    enqueue_job,
+    hookimpl,
+)
 from bocage.core.errors import PluginError
 from bocage.core.host import PluginHost
 from bocage.core.jobs import backoff
@@ -291,19 +298,24 @@ async def test_old_succeeded_jobs_and_finished_deliveries_are_pruned(
     assert len(receiver.requests) == 2
     async with hooks.sessionmaker() as session, session.begin():
         dead = await enqueue_job(session, "gone.plugin", {})
+        mail = await enqueue_email(session, to="ann@example.be", subject="Hello", text="Hi")
+        recent_mail = await enqueue_email(session, to="bob@example.be", subject="Hi", text="Hi")
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=15)
     [first, second] = await hooks.deliveries()
     await hooks.age(first.job_id, long_ago)
     await hooks.age(dead.id, long_ago, dead=True)
+    # A dead e-mail keeps its addresses for the retention period only.
+    await hooks.age(mail.id, long_ago, dead=True)
+    await hooks.age(recent_mail.id, dt.datetime.now(dt.UTC), dead=True)
     async with hooks.sessionmaker() as session, session.begin():
         await session.execute(
             update(m.WebhookDelivery)
             .where(m.WebhookDelivery.id == first.id)
             .values(created_at=long_ago)
         )
-    assert await worker.prune() == (1, 1)
+    assert await worker.prune() == (2, 1)
     assert [d.id for d in await hooks.deliveries()] == [second.id]
-    assert {j.id for j in await hooks.jobs()} == {second.job_id, dead.id}
+    assert {j.id for j in await hooks.jobs()} == {second.job_id, dead.id, recent_mail.id}
     async with hooks.sessionmaker() as session:
         attempts = (await session.execute(select(m.WebhookAttempt.delivery_id))).scalars()
         assert list(attempts) == [second.id]  # the attempts went with their delivery
