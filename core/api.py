@@ -53,6 +53,7 @@ from bocage.core.hookspecs import (
 )
 from bocage.core.http import error_response
 from bocage.core.jobs import enqueue_job
+from bocage.core.mail import Attachment as EmailAttachment
 from bocage.core.mail import enqueue_email
 from bocage.core.models import (
     Commune,
@@ -213,6 +214,7 @@ __all__ = [
     "JobContext",
     "JobKind",
     "WebhookEventType",
+    "EmailAttachment",
     "enqueue_email",
     "enqueue_job",
     "hookimpl",

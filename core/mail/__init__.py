@@ -7,8 +7,10 @@ retried with exponential backoff, then kept as a dead job an administrator can r
 
 from __future__ import annotations
 
+import base64
 import email.utils
 from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +43,28 @@ def _addresses(value: str | Sequence[str], field: str) -> list[str]:
     return items
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file joined to an e-mail: its name, media type (``text/calendar``...) and content."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def _attachment(file: Attachment) -> dict[str, str]:
+    maintype, _, subtype = file.content_type.partition("/")
+    if not maintype or not subtype or any(c in file.content_type for c in "\r\n;"):
+        raise ValueError(f"attachment {file.filename!r}: {file.content_type!r} is not a media type")
+    if not file.filename or any(c in file.filename for c in "\r\n/\\"):
+        raise ValueError(f"attachment {file.filename!r}: not a plain file name")
+    return {
+        "filename": file.filename,
+        "content_type": file.content_type,
+        "content": base64.b64encode(file.content).decode("ascii"),
+    }
+
+
 async def enqueue_email(
     session: AsyncSession,
     *,
@@ -52,15 +76,18 @@ async def enqueue_email(
     cc: Sequence[str] = (),
     bcc: Sequence[str] = (),
     headers: dict[str, str] | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> Job:
     """Send an e-mail once ``session``'s transaction commits (never if it rolls back).
 
     ``text`` is the plain-text body; ``html``, if given, an alternative. ``to``, ``cc``,
     ``bcc`` and ``reply_to`` take addresses with or without a name (``"Ann <ann@x.be>"``).
-    Raises ``ValueError`` on a malformed address or a subject with a line break.
+    ``attachments`` are files joined to it (an event's ``.ics``...). Raises ``ValueError`` on
+    a malformed address, a subject with a line break or a bad attachment.
     """
     if "\n" in subject or "\r" in subject:
         raise ValueError("the subject must be one line")
+    files = [_attachment(a) for a in attachments]
     payload: dict[str, Any] = {
         "to": _addresses(to, "to"),
         "cc": _addresses(cc, "cc"),
@@ -71,6 +98,8 @@ async def enqueue_email(
         "reply_to": _addresses(reply_to, "reply_to")[0] if reply_to else None,
         "headers": dict(headers or {}),
     }
+    if files:
+        payload["attachments"] = files
     return await enqueue_job(session, SEND, payload)
 
 
@@ -91,6 +120,14 @@ def build_message(settings: Settings, payload: dict[str, Any]) -> EmailMessage:
     message.set_content(payload["text"])
     if payload.get("html"):
         message.add_alternative(payload["html"], subtype="html")
+    for file in payload.get("attachments") or ():
+        maintype, _, subtype = file["content_type"].partition("/")
+        message.add_attachment(
+            base64.b64decode(file["content"]),
+            maintype=maintype,
+            subtype=subtype,
+            filename=file["filename"],
+        )
     return message
 
 
@@ -117,4 +154,4 @@ def job_kind() -> JobKind:
     return JobKind(name=SEND, handler=send, description="Send one e-mail over SMTP.", personal=True)
 
 
-__all__ = ["MailNotConfigured", "build_message", "enqueue_email", "job_kind"]
+__all__ = ["Attachment", "MailNotConfigured", "build_message", "enqueue_email", "job_kind"]

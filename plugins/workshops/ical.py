@@ -5,6 +5,7 @@ times are given in Europe/Brussels with its ``VTIMEZONE``."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import icalendar
@@ -34,9 +35,11 @@ def to_vevent(event: Event, lang: str, base_url: str) -> icalendar.Event:
     vevent = icalendar.Event()
     vevent.add("uid", event.uid)
     vevent.add("sequence", event.sequence)
-    vevent.add("dtstamp", event.updated_at)
-    vevent.add("last-modified", event.updated_at)
-    vevent.add("created", event.created_at)
+    # A change not yet flushed (an e-mail's attachment) has no new updated_at yet.
+    stamp = event.updated_at or dt.datetime.now(dt.UTC)
+    vevent.add("dtstamp", stamp)
+    vevent.add("last-modified", stamp)
+    vevent.add("created", event.created_at or stamp)
     vevent.add("dtstart", store.to_local(event.starts_at))
     vevent.add("dtend", store.to_local(event.ends_at))
     vevent.add("summary", _text(event.title, lang) or "")

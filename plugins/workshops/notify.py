@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
-from bocage.core.api import enqueue_email
+from bocage.core.api import EmailAttachment, enqueue_email
 from bocage.plugins.workshops import store
 from bocage.plugins.workshops.models import Event, Registration, RegistrationStatus
 
@@ -238,7 +238,21 @@ async def _send(
         text="\n".join(lines) + "\n",
         reply_to=links.reply_to or None,
         headers={"Auto-Submitted": "auto-generated"},
+        attachments=_calendar_file(links, registration, event, lang),
     )
+
+
+def _calendar_file(
+    links: Links, registration: Registration, event: Event, lang: str
+) -> tuple[EmailAttachment, ...]:
+    """The event as an ``.ics`` for someone who holds a seat (a calendar adds it in one click,
+    and updates it from a later one: same UID, higher SEQUENCE, cancelled included)."""
+    if registration.status != RegistrationStatus.CONFIRMED.value:
+        return ()
+    from bocage.plugins.workshops.ical import calendar
+
+    body = calendar([event], _title(event, lang), lang, links.base_url)
+    return (EmailAttachment("event.ics", "text/calendar", body),)
 
 
 async def registered(

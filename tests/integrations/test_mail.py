@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bocage.core.api import enqueue_email
+from bocage.core.api import EmailAttachment, enqueue_email
 
 
 def _free_port() -> int:
@@ -43,6 +43,7 @@ async def test_an_email_enqueued_with_a_change_is_sent_after_commit(
                 text="Bonjour Ann,\nvotre inscription est confirmée.",
                 html="<p>Bonjour Ann,<br>votre inscription est <b>confirmée</b>.</p>",
                 reply_to="animation@gal-condroz.be",
+                attachments=[EmailAttachment("programme.pdf", "application/pdf", b"%PDF-1.7 x")],
             )
         with pytest.raises(RuntimeError):
             async with world.sessionmaker() as session, session.begin():
@@ -77,6 +78,10 @@ async def test_an_email_enqueued_with_a_change_is_sent_after_commit(
             plain.get_content().replace("\r\n", "\n").startswith("Bonjour Ann,\nvotre inscription")
         )
         assert "<b>confirmée</b>" in html.get_content()
+        [attached] = message.iter_attachments()
+        assert attached.get_filename() == "programme.pdf"
+        assert attached.get_content_type() == "application/pdf"
+        assert attached.get_content() == b"%PDF-1.7 x"
     finally:
         await world.engine.dispose()
 
@@ -127,6 +132,14 @@ async def test_without_smtp_settings_the_job_says_what_to_set(
         ({"to": "ann@example.be\r\nBcc: eve@example.be"}, "is not an e-mail address"),
         ({"to": "ann@example.be", "subject": "Two\nlines"}, "one line"),
         ({"to": "ann@example.be", "reply_to": "nobody"}, "reply_to"),
+        (
+            {"to": "a@example.be", "attachments": [EmailAttachment("a.ics", "calendar", b"")]},
+            "not a media type",
+        ),
+        (
+            {"to": "a@example.be", "attachments": [EmailAttachment("../a", "text/plain", b"")]},
+            "not a plain file name",
+        ),
     ],
 )
 async def test_malformed_e_mails_are_refused_when_enqueued(

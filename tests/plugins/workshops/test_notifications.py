@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Any
 
+import icalendar
 import pytest
 
 from bocage.core.api import Code, Invalid
@@ -93,6 +94,17 @@ def body(message: Any) -> str:
     return str(message.get_body(("plain",)).get_content()).replace("\r\n", "\n")
 
 
+def invitation(message: Any) -> Any:
+    """The single VEVENT of the message's ``.ics`` attachment, or None when it has none."""
+    files = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    if not files:
+        return None
+    [file] = files
+    assert file.get_filename() == "event.ics"
+    [vevent] = icalendar.Calendar.from_ical(file.get_content()).walk("VEVENT")
+    return vevent
+
+
 async def register(mail: Any, ws: Any, event: dict[str, Any], n: int, **extra: Any) -> Any:
     data = await mail.run(
         ws.REGISTER,
@@ -168,6 +180,15 @@ async def test_confirmation_and_waiting_list_mails_and_nothing_on_rollback(
     key = int(base64.b64decode(event["id"]).decode().split(":")[1])
     assert f"{BASE}/api/workshops/events/{key}.ics?lang=fr" in text
     assert "personne2" not in text
+    # A seat comes with the event for the calendar, in Brussels time.
+    vevent = invitation(confirmed)
+    assert str(vevent["STATUS"]) == "CONFIRMED"
+    starts = vevent.decoded("DTSTART")
+    assert (starts.isoformat(), str(starts.tzinfo)) == (
+        "2099-03-28T09:00:00+01:00",
+        "Europe/Brussels",
+    )
+    assert invitation(waitlisted) is None  # no seat, nothing to put in a calendar
 
     assert env2.rcpt_tos == ["personne2@example.org"]
     assert waitlisted["Subject"] == "Waiting list (1): Formation : outils collaboratifs"
@@ -292,6 +313,15 @@ async def test_registrants_hear_of_changes_and_cancellation_one_message_each(
     assert f"Votre code d'entrée, à montrer à l'accueil : {one['checkInCode']}" in changed
     assert "op 04/04/2099 van 13:30 tot 16:00 (Brusselse tijd)" in body(notices[1][1])
     assert "Nous sommes désolés : « Outils » est annulé." in body(notices[3][1])
+    # Calendars update the seat holders' entry: same UID, a higher SEQUENCE, then cancelled.
+    first = invitation(delivered[0][1])
+    moved_entry = invitation(notices[0][1])
+    gone_entry = invitation(notices[3][1])
+    assert first["UID"] == moved_entry["UID"] == gone_entry["UID"]
+    assert first["SEQUENCE"] < moved_entry["SEQUENCE"] < gone_entry["SEQUENCE"]
+    assert moved_entry.decoded("DTSTART").isoformat() == "2099-04-04T13:30:00+02:00"
+    assert str(gone_entry["STATUS"]) == "CANCELLED"
+    assert invitation(notices[2][1]) is None  # still waiting
 
 
 async def test_a_seat_given_up_by_an_erasure_is_offered_to_the_next_in_line(
