@@ -18,7 +18,7 @@ import datetime as dt
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 
 from bocage.core.api import JobKind, enqueue_job
 from bocage.plugins.surveys import models as sm
@@ -118,7 +118,21 @@ async def flush_job(context: JobContext, payload: dict[str, Any]) -> None:
     flush got there first)."""
     k = context.host.plugin_settings("surveys").anonymous_batch_size
     async with context.sessionmaker() as session, session.begin():
-        await flush(session, int(payload["survey"]), minimum=k)
+        moved = await flush(session, int(payload["survey"]), minimum=k)
+        engine = session.bind
+    if moved:
+        await vacuum_pool(engine)
+
+
+async def vacuum_pool(engine: Any) -> None:
+    """On PostgreSQL, reclaim the deleted pool rows at once (they were written by the
+    transactions that used the invitations) instead of waiting for autovacuum. Best effort:
+    a row still visible to an open transaction stays until the next vacuum."""
+    if engine.dialect.name != "postgresql":
+        return
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text(f"VACUUM {sm.PendingResponse.__tablename__}"))
 
 
 def job_kind() -> JobKind:
