@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import func, select, update
 
@@ -66,12 +66,20 @@ async def enqueue_job(
     *,
     run_at: dt.datetime | None = None,
     max_attempts: int | None = None,
+    unless_queued: bool = False,
 ) -> Job:
     """Add a job of ``kind`` to ``session``'s transaction: it exists only if the transaction
-    commits. ``payload`` must be JSON-serialisable; ``run_at`` delays it.
+    commits. ``payload`` must be JSON-serialisable; ``run_at`` delays it. ``unless_queued``:
+    when a job of this kind with an equal payload already waits (not started), return it
+    instead of adding another (a job whose work would be the same; concurrent transactions
+    may still both add one, so its handler must tolerate running twice, as every handler must).
 
     Its ``id`` is the queue's: on PostgreSQL procrastinate's job id, the ``Job`` returned being
     a detached copy (the row is procrastinate's)."""
+    if unless_queued:
+        for waiting in await list_jobs(session, status="queued", kind=kind, limit=1000):
+            if waiting.payload == payload:
+                return cast(Job, waiting)
     if on_procrastinate(session):
         from bocage.core.jobs import procrastinate_backend
 

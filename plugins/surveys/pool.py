@@ -69,7 +69,7 @@ async def hold(
     )
     await session.flush()
     if batch is not None and await pending_count(session, survey_id) >= batch:
-        await enqueue_job(session, FLUSH, {"survey": survey_id})
+        await enqueue_job(session, FLUSH, {"survey": survey_id}, unless_queued=True)
 
 
 async def flush(session: Any, survey_id: int, *, minimum: int) -> int:

@@ -103,6 +103,34 @@ async def test_the_worker_runs_a_plugin_job_from_the_engines_queue(
         await world.engine.dispose()
 
 
+async def test_unless_queued_adds_no_second_job_for_the_same_work(
+    databases: Any, small_demo_url: str, make_settings: Any, kit: Any
+) -> None:
+    from bocage.core.jobs.worker import Worker
+
+    world = await _world(kit, databases, small_demo_url, make_settings)
+    try:
+        async with world.sessionmaker() as session, session.begin():
+            first = await enqueue_job(session, "tests.sample", {"n": 1}, unless_queued=True)
+        async with world.sessionmaker() as session, session.begin():
+            again = await enqueue_job(session, "tests.sample", {"n": 1}, unless_queued=True)
+            other = await enqueue_job(session, "tests.sample", {"n": 2}, unless_queued=True)
+            plain = await enqueue_job(session, "tests.sample", {"n": 1})  # not asked: added
+        assert again.id == first.id
+        assert len({first.id, other.id, plain.id}) == 3
+        await Worker(world.settings, world.host, world.engine).run(burst=True)
+        assert sorted(p["n"] for _, p in world.plugin.calls) == [1, 1, 2]
+        # Once run, the same work may be queued again.
+        async with world.sessionmaker() as session, session.begin():
+            later = await enqueue_job(session, "tests.sample", {"n": 1}, unless_queued=True)
+        assert later.id not in {first.id, plain.id}
+        assert [row[2] for row in await _raw(world, later.id)] == [
+            "todo" if world.on_procrastinate else "queued"
+        ]
+    finally:
+        await world.engine.dispose()
+
+
 async def test_a_failing_job_retries_then_is_dead_and_an_administrator_replays_it(
     databases: Any, small_demo_url: str, make_settings: Any, kit: Any
 ) -> None:
