@@ -30,7 +30,7 @@ from bocage.core.graphql.mutations.kit import (
     error_codes,
     mutate,
 )
-from bocage.core.graphql.nodes import RowType, decode_id, load_children, load_one
+from bocage.core.graphql.nodes import RowType, decode_id, load_children, load_one, row_key
 from bocage.core.graphql.pagination import (
     Connection,
     Edge,
@@ -207,6 +207,7 @@ __all__ = [
     "cost",
     "create_project",
     "decode_id",
+    "row_key",
     "error_response",
     "announce",
     "event_for",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
@@ -12,6 +13,25 @@ from bocage.core import migrate
 
 if TYPE_CHECKING:
     from starlette.requests import Request
+
+class RowKeyConvertor(Convertor[int]):
+    """``{name:rowkey}`` in a REST path: a database key, 1 to 2**31 - 1. A larger number names
+    no row (404 like any unknown path) instead of overflowing the database's parameter."""
+
+    regex = (
+        "0*(?:[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}"
+        "|2147[0-3][0-9]{5}|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}"
+        "|21474836[0-3][0-9]|214748364[0-7])"
+    )
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(int(value))
+
+
+register_url_convertor("rowkey", RowKeyConvertor())
 
 logger = logging.getLogger("bocage.http")
 

@@ -13,6 +13,19 @@ from bocage.core.graphql.loaders import by_id, children
 
 T = TypeVar("T", bound="RowType")
 
+#: The largest key of a table's integer primary key (PostgreSQL ``integer``).
+MAX_ROW_KEY = 2**31 - 1
+
+
+def row_key(text: str) -> int:
+    """The database key written in a global ID's node part: a whole number from 1 to
+    :data:`MAX_ROW_KEY` (a larger one names no row, and would overflow the database's
+    parameter); ``ValueError`` otherwise."""
+    key = int(text)
+    if not 1 <= key <= MAX_ROW_KEY:
+        raise ValueError(f"{text!r} is out of range")
+    return key
+
 
 class RowType:
     """A strawberry type that wraps a row: plain fields are copied, resolvers read ``row``.
@@ -38,16 +51,22 @@ class RowType:
     async def resolve_nodes(
         cls, *, info: Info[Any, Any], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = []
+        ids: list[int | None] = []
         for node_id in node_ids:
             try:
-                ids.append(int(node_id))
+                ids.append(row_key(node_id))
             except ValueError:
-                raise BadInput(
-                    f"{node_id!r} is not an ID of a {cls.__name__}", field="id"
-                ) from None
-        rows = await by_id(info.context, cls.model).load_many(ids)
-        return [cls.from_row(row) if row is not None else None for row in rows]
+                if not node_id.lstrip("-").isdigit():
+                    raise BadInput(
+                        f"{node_id!r} is not an ID of a {cls.__name__}", field="id"
+                    ) from None
+                ids.append(None)  # a number no row has
+        rows = await by_id(info.context, cls.model).load_many([i for i in ids if i is not None])
+        found = iter(rows)
+        return [
+            None if key is None else (cls.from_row(row) if (row := next(found)) else None)
+            for key in ids
+        ]
 
 
 def decode_id(value: str, expected: type[Any] | tuple[type[Any], ...], field: str) -> int:
@@ -56,7 +75,7 @@ def decode_id(value: str, expected: type[Any] | tuple[type[Any], ...], field: st
     names = [t.__name__ for t in types]
     try:
         global_id = relay.GlobalID.from_id(value)
-        key = int(global_id.node_id)
+        key = row_key(global_id.node_id)
     except Exception:
         raise BadInput(
             f"{value!r} is not a valid ID; pass the `id` of a {' or '.join(names)}", field=field

@@ -15,7 +15,7 @@ from bocage.core.graphql.errors import BocageError, ErrorCode
 from bocage.core.graphql.external import ExternallyReferenced
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.loaders import by_id, linked
-from bocage.core.graphql.nodes import RowType
+from bocage.core.graphql.nodes import RowType, row_key
 from bocage.core.hookspecs import Permission
 
 #: Read the contacts (people) of organisations: personal data.
@@ -72,7 +72,13 @@ class Contact(RowType, ExternallyReferenced, relay.Node):
     async def resolve_nodes(
         cls, *, info: Info[Any, Any], node_ids: Any, required: bool = False
     ) -> list[Any]:
-        rows = await by_id(info.context, m.Contact).load_many([int(i) for i in node_ids])
+        keys = []
+        for node_id in node_ids:
+            try:
+                keys.append(row_key(node_id))
+            except ValueError:
+                keys.append(0)  # names no contact
+        rows = await by_id(info.context, m.Contact).load_many(keys)
         return [
             cls.from_row(row)
             if row is not None and await may_read_contacts(info, row.stakeholder_id)

@@ -25,6 +25,7 @@ from bocage.core.graphql.mutations.kit import (
     mutate,
     personal_keys,
 )
+from bocage.core.graphql.nodes import row_key
 from bocage.core.graphql.pagination import Connection, Ordering, SortKey, load_datetime, paginate
 from bocage.core.graphql.personal import Forbidden
 from bocage.core.hookspecs import Permission
@@ -157,7 +158,7 @@ class PrivacyQuery:
         if object is not None:
             try:
                 target = relay.GlobalID.from_id(object)
-                key = int(target.node_id)
+                key = row_key(target.node_id)
             except Exception:
                 raise Invalid(Code.INVALID, "object is not an ID", "object") from None
             statement = statement.where(

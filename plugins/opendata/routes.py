@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import email.utils
 import hashlib
+import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -765,7 +766,7 @@ def routes() -> list[tuple[str, Route, dict[str, dict[str, Any]]]]:
     found = []
     seen: set[str] = set()
     for name, path, handler, methods in table:
-        documented_path = path.replace(":int}", "}")
+        documented_path = re.sub(r":\w+}", "}", path)
         item = {} if documented_path in seen else {documented_path: documented[documented_path]}
         seen.add(documented_path)
         found.append((name, Route(path, handler, methods=methods, name=name), item))

@@ -808,7 +808,7 @@ UPLOAD_ROUTES: list[tuple[str, str, Any, list[str]]] = [
     ("opendata-unpublish", f"{PREFIX}/uploads/{{identifier}}/unpublish", publish, ["POST"]),
     (
         "opendata-version-file",
-        f"{PREFIX}/datasets/{{identifier}}/versions/{{number:int}}/{{file}}",
+        f"{PREFIX}/datasets/{{identifier}}/versions/{{number:rowkey}}/{{file}}",
         version_file,
         ["GET"],
     ),

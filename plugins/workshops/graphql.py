@@ -37,6 +37,7 @@ from bocage.core.api import (
     may_touch_communes,
     mutate,
     paginate,
+    row_key,
     translated,
 )
 from bocage.core.api import RowType as _RowType
@@ -118,7 +119,7 @@ def key_of(value: Any, type_name: str, field: str) -> int:
         global_id = relay.GlobalID.from_id(str(value))
         if global_id.type_name != type_name:
             raise ValueError
-        return int(global_id.node_id)
+        return row_key(global_id.node_id)
     except Exception:
         raise Invalid(
             Code.INVALID, f"{field}: {value!r} is not the ID of a {type_name}", field

@@ -251,7 +251,7 @@ ROUTES = [
     ),
     RestRoute(
         name="workshops-event-calendar",
-        route=Route("/api/workshops/events/{event_id:int}.ics", event_file, methods=["GET"]),
+        route=Route("/api/workshops/events/{event_id:rowkey}.ics", event_file, methods=["GET"]),
         openapi={
             "/api/workshops/events/{event_id}.ics": _operation(
                 "workshopsEventCalendar",
