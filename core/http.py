@@ -14,6 +14,7 @@ from bocage.core import migrate
 if TYPE_CHECKING:
     from starlette.requests import Request
 
+
 class RowKeyConvertor(Convertor[int]):
     """``{name:rowkey}`` in a REST path: a database key, 1 to 2**31 - 1. A larger number names
     no row (404 like any unknown path) instead of overflowing the database's parameter."""
