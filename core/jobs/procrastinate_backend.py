@@ -458,7 +458,7 @@ class ProcrastinateWorker:
             logger.info("worker %s stopped", self.name)
 
     async def _burst(self, app: App) -> None:
-        await self.retry_stalled(app)
+        await self.retry_stalled()
         while not self._stopping.is_set():
             relayed = await self.relay()
             await self._run_until_stopped(self._worker(app, wait=False))
@@ -495,7 +495,7 @@ class ProcrastinateWorker:
                         self._next_prune = time.monotonic() + PRUNE_EVERY
                         await self.prune()
                     relayed = await self.relay()
-                    await self.retry_stalled(app)
+                    await self.retry_stalled()
                 except Exception:  # the database went away: log, wait, try again
                     logger.exception("worker %s could not relay events", self.name)
                 if relayed:
@@ -517,7 +517,7 @@ class ProcrastinateWorker:
         cut at the lease; recording the outcome retries for ~16 s): its end was lost."""
         return 2 * self.stalled_after + 60
 
-    async def retry_stalled(self, app: App | None = None) -> int:
+    async def retry_stalled(self) -> int:
         """Queue again the running jobs whose worker's heartbeat stopped (a killed worker), or
         that started longer ago than :attr:`overdue_after` (their outcome failed to save under a
         live worker): at-least-once, nothing is lost. One statement re-checks both conditions
