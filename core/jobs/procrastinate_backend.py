@@ -284,7 +284,10 @@ class _Redact(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         job = getattr(record, "job", None)
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: drop its arguments, keep the template
+            message = str(record.msg)
         if isinstance(job, dict):
             call = job.get("call_string")
             if call:
@@ -530,7 +533,11 @@ class ProcrastinateWorker:
                 )
             ).all()
         for job_id, task_name in rows:
-            logger.warning("job %s (%s): its worker died, queued again", job_id, task_name)
+            logger.warning(
+                "job %s (%s): its worker died or its outcome was lost, queued again",
+                job_id,
+                task_name,
+            )
         return len(rows)
 
     async def prune(self) -> tuple[int, int]:
