@@ -23,6 +23,7 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import re
 import socket
 import time
 import uuid
@@ -170,6 +171,23 @@ _RETRY = text("SELECT procrastinate_retry_job_v2(:id, :retry_at, NULL, NULL, NUL
     bindparam("retry_at", type_=DateTime(True))
 )
 
+_RETRY_STALLED = text(
+    """UPDATE procrastinate_jobs AS job
+    SET status = CASE WHEN job.abort_requested THEN 'failed' ELSE 'todo' END
+            ::procrastinate_job_status,
+        attempts = CASE WHEN job.abort_requested THEN job.attempts ELSE job.attempts + 1 END,
+        scheduled_at = CASE WHEN job.abort_requested THEN job.scheduled_at ELSE NOW() END
+    WHERE job.status = 'doing' AND (
+        job.worker_id IS NULL
+        OR job.worker_id IN (
+            SELECT id FROM procrastinate_workers
+            WHERE last_heartbeat < NOW() - make_interval(secs => :lease))
+        OR (SELECT MAX(event.at) FROM procrastinate_events event
+            WHERE event.job_id = job.id AND event.type = 'started')
+            < NOW() - make_interval(secs => :overdue))
+    RETURNING job.id, job.task_name"""
+)
+
 _NOTE = text("UPDATE procrastinate_jobs SET args = args || :extra WHERE id = :id").bindparams(
     bindparam("extra", type_=JSONB)
 )
@@ -218,12 +236,83 @@ async def counts(session: AsyncSession) -> dict[str, int]:
 # -- the worker ---------------------------------------------------------------------------------
 
 
+#: asyncpg's URL options (what SQLAlchemy hands asyncpg) that libpq does not know: dropped.
+_ASYNCPG_ONLY = frozenset(
+    {"prepared_statement_cache_size", "prepared_statement_name_func", "command_timeout"}
+)
+#: asyncpg's ``ssl=`` values that are not libpq ``sslmode`` names.
+_SSL_MODES = {"true": "require", "false": "disable", "on": "require", "off": "disable"}
+
+
 def conninfo(settings: Settings) -> str:
-    """The libpq connection string of ``BOCAGE_DATABASE_URL`` (procrastinate uses psycopg)."""
+    """The libpq connection string of ``BOCAGE_DATABASE_URL`` (procrastinate uses psycopg):
+    built key by key by libpq's own quoting (a password with spaces, ``@:/%`` survives), with
+    asyncpg's ``ssl=<mode>`` turned into libpq's ``sslmode=<mode>`` and ``timeout=`` into
+    ``connect_timeout=``; other options (``host=/run/postgresql`` for a socket, ``sslrootcert=``)
+    pass as they are."""
+    from psycopg.conninfo import make_conninfo
     from sqlalchemy.engine import make_url
 
-    url = make_url(settings.database_url).set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
+    url = make_url(settings.database_url)
+    options: dict[str, Any] = {}
+    for key, value in url.query.items():
+        value = value[-1] if isinstance(value, tuple) else value
+        if key in _ASYNCPG_ONLY:
+            continue
+        if key == "ssl":
+            options["sslmode"] = _SSL_MODES.get(value.lower(), value)
+        elif key == "timeout":
+            options["connect_timeout"] = value
+        else:
+            options[key] = value
+    parts = {
+        "host": url.host,
+        "port": url.port,
+        "user": url.username,
+        "password": url.password,
+        "dbname": url.database,
+    }
+    return make_conninfo(**{k: v for k, v in parts.items() if v is not None}, **options)
+
+
+class _Redact(logging.Filter):
+    """Keeps the job arguments (the payload: e-mail addresses, texts) out of procrastinate's
+    log records: its messages quote ``call_string`` (``kind[id](payload=...)``) and its
+    ``extra`` carries the whole job. Bocage logs its own line for a dead job."""
+
+    _CALL = re.compile(r"(\b[\w.]+\[\d+\])\(.*\)", re.DOTALL)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = getattr(record, "job", None)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: drop its arguments, keep the template
+            message = str(record.msg)
+        if isinstance(job, dict):
+            call = job.get("call_string")
+            if call:
+                message = message.replace(call, f"{job.get('task_name')}[{job.get('id')}](…)")
+            record.job = {k: v for k, v in job.items() if k not in ("args", "task_kwargs")}
+            record.job["call_string"] = f"{job.get('task_name')}[{job.get('id')}](…)"
+        if isinstance(getattr(record, "jobs", None), list):
+            record.jobs = [
+                {k: v for k, v in j.items() if k not in ("args", "task_kwargs", "call_string")}
+                for j in record.jobs
+                if isinstance(j, dict)
+            ]
+        record.msg, record.args = self._CALL.sub(r"\1(…)", message), None
+        return True
+
+
+_REDACT = _Redact()
+
+
+def _redact_procrastinate_logs() -> None:
+    """Put :class:`_Redact` on every procrastinate logger (a filter on a logger does not apply
+    to its children's records, and each worker logs through a child named after it)."""
+    for name, item in list(logging.root.manager.loggerDict.items()):
+        if name.startswith("procrastinate") and isinstance(item, logging.Logger):
+            item.addFilter(_REDACT)
 
 
 class _AttemptFailed(Exception):
@@ -322,7 +411,7 @@ class ProcrastinateWorker:
     def _worker(self, app: App, *, wait: bool) -> Any:
         from procrastinate.worker import Worker
 
-        return Worker(
+        worker = Worker(
             app=app,
             name=self.name,
             concurrency=self.concurrency,
@@ -332,6 +421,29 @@ class ProcrastinateWorker:
             update_heartbeat_interval=max(self.stalled_after / 4, 0.2),
             stalled_worker_timeout=self.stalled_after,
         )
+        _redact_procrastinate_logs()
+        return worker
+
+    async def _run_until_stopped(self, worker: Any) -> None:
+        """``worker.run()`` until it ends (or raises) or :meth:`stop` is called: then it is
+        asked to stop (running jobs finish) or, still starting, cancelled."""
+        run = asyncio.ensure_future(worker.run())
+        stop_waiter = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({run, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if not run.done():
+                if worker.run_task is None:  # still registering: nothing runs yet
+                    run.cancel()
+                else:
+                    worker.stop()
+                await asyncio.gather(run, return_exceptions=True)
+                return
+            run.result()
+        finally:
+            stop_waiter.cancel()
+            if not run.done():  # we were cancelled ourselves
+                run.cancel()
+                await asyncio.gather(run, return_exceptions=True)
 
     async def run(self, *, burst: bool = False) -> None:
         from bocage.core.webhooks.delivery import close_clients
@@ -349,29 +461,31 @@ class ProcrastinateWorker:
             logger.info("worker %s stopped", self.name)
 
     async def _burst(self, app: App) -> None:
-        await self.retry_stalled(app)
+        await self.retry_stalled()
         while not self._stopping.is_set():
             relayed = await self.relay()
-            await self._worker(app, wait=False).run()
+            await self._run_until_stopped(self._worker(app, wait=False))
             if not relayed:
                 break
 
     async def _forever(self, app: App) -> None:
-        worker = self._worker(app, wait=True)
-
-        async def stop_when_asked() -> None:
-            await self._stopping.wait()
-            while worker.run_task is None:  # a stop before it started would be forgotten
-                await asyncio.sleep(0.01)
-            worker.stop()
-
-        stopper = asyncio.create_task(stop_when_asked())
         side = asyncio.create_task(self._side_loop(app))
+        stop_waiter = asyncio.ensure_future(self._stopping.wait())
         try:
-            await worker.run()
+            while not self._stopping.is_set():
+                try:
+                    await self._run_until_stopped(self._worker(app, wait=True))
+                except Exception:  # the database was away too long: start a fresh one
+                    logger.exception(
+                        "worker %s: procrastinate's worker stopped, restarting in %s s",
+                        self.name,
+                        self.settings.jobs_poll_interval,
+                    )
+                    await asyncio.wait({stop_waiter}, timeout=self.settings.jobs_poll_interval)
         finally:
             self._stopping.set()
-            await asyncio.gather(stopper, side, return_exceptions=True)
+            stop_waiter.cancel()
+            await asyncio.gather(side, return_exceptions=True)
 
     async def _side_loop(self, app: App) -> None:
         """Relay events, retry dead workers' jobs, prune: until the worker stops."""
@@ -384,7 +498,7 @@ class ProcrastinateWorker:
                         self._next_prune = time.monotonic() + PRUNE_EVERY
                         await self.prune()
                     relayed = await self.relay()
-                    await self.retry_stalled(app)
+                    await self.retry_stalled()
                 except Exception:  # the database went away: log, wait, try again
                     logger.exception("worker %s could not relay events", self.name)
                 if relayed:
@@ -400,22 +514,31 @@ class ProcrastinateWorker:
         async with self.sessionmaker() as session, session.begin():
             return await relay_events(session, max_attempts=self.settings.webhooks_max_attempts)
 
-    async def retry_stalled(self, app: App) -> int:
-        """Queue again the jobs of workers whose heartbeat stopped (procrastinate's stalled
-        jobs): at-least-once, nothing is lost when a worker is killed."""
-        stalled = list(
-            await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled_after)
-        )
-        retried = 0
-        for job in stalled:
-            try:
-                await app.job_manager.retry_job(job)
-            except Exception:  # another worker queued it again first
-                logger.debug("job %s: already taken again", job.id, exc_info=True)
-                continue
-            logger.warning("job %s (%s): its worker died, queued again", job.id, job.task_name)
-            retried += 1
-        return retried
+    @property
+    def overdue_after(self) -> float:
+        """Seconds after its start when a running job is surely no longer run (handlers are
+        cut at the lease; recording the outcome retries for ~16 s): its end was lost."""
+        return 2 * self.stalled_after + 60
+
+    async def retry_stalled(self) -> int:
+        """Queue again the running jobs whose worker's heartbeat stopped (a killed worker), or
+        that started longer ago than :attr:`overdue_after` (their outcome failed to save under a
+        live worker): at-least-once, nothing is lost. One statement re-checks both conditions
+        as it updates, so a job another worker took again meanwhile is left alone."""
+        async with self.sessionmaker() as session, session.begin():
+            rows = (
+                await session.execute(
+                    _RETRY_STALLED,
+                    {"lease": self.stalled_after, "overdue": self.overdue_after},
+                )
+            ).all()
+        for job_id, task_name in rows:
+            logger.warning(
+                "job %s (%s): its worker died or its outcome was lost, queued again",
+                job_id,
+                task_name,
+            )
+        return len(rows)
 
     async def prune(self) -> tuple[int, int]:
         """Delete succeeded jobs and finished deliveries older than the retention period;

@@ -116,4 +116,67 @@ def _move_jobs() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    _move_jobs_back()
     _run_script(DROP)
+
+
+#: procrastinate's jobs as rows of ``job``: Bocage's status and attempts (see
+#: ``ProcrastinateJob``), when due, created and finished.
+JOBS_BACK = sa.text(
+    """SELECT job.id, job.task_name,
+        COALESCE(job.args -> 'payload', '{}'::jsonb),
+        CASE WHEN CAST(job.status AS text) IN ('todo', 'doing') THEN 'queued'
+             WHEN CAST(job.status AS text) = 'succeeded' THEN 'succeeded'
+             ELSE 'dead' END,
+        GREATEST(job.attempts - COALESCE(CAST(job.args ->> 'attempts_base' AS integer), 0), 0),
+        CAST(job.args ->> 'max_attempts' AS integer), job.args ->> 'last_error',
+        COALESCE(job.scheduled_at, created.at, NOW()), COALESCE(created.at, NOW()),
+        CASE WHEN CAST(job.status AS text) NOT IN ('todo', 'doing') THEN finished.at END
+    FROM procrastinate_jobs job
+    LEFT JOIN LATERAL (SELECT MIN(at) AS at FROM procrastinate_events
+        WHERE job_id = job.id AND CAST(type AS text) = 'deferred') created ON true
+    LEFT JOIN LATERAL (SELECT MAX(at) AS at FROM procrastinate_events
+        WHERE job_id = job.id) finished ON true
+    ORDER BY job.id"""
+)
+
+
+def _move_jobs_back() -> None:
+    """procrastinate's jobs go back to the table queue (the worker of the previous version
+    reads only that one): waiting and running ones queued, failed ones dead; webhook
+    deliveries point at their new ids."""
+    bind = op.get_bind()
+    for row in bind.execute(JOBS_BACK).all():
+        old_id, kind, payload, status, attempts, max_attempts, last_error = row[:7]
+        run_at, created_at, finished_at = row[7:]
+        new_id = bind.execute(
+            sa.text(
+                "INSERT INTO job (kind, payload, status, attempts, max_attempts, run_at, "
+                "last_error, created_at, finished_at) VALUES (:kind, CAST(:payload AS jsonb), "
+                ":status, :attempts, :max_attempts, :run_at, :last_error, :created_at, "
+                ":finished_at) RETURNING id"
+            ),
+            {
+                "kind": kind,
+                "payload": _json(payload),
+                "status": status,
+                "attempts": attempts,
+                "max_attempts": max_attempts,
+                "run_at": run_at,
+                "last_error": last_error,
+                "created_at": created_at,
+                "finished_at": finished_at,
+            },
+        ).scalar_one()
+        # Negated for now: a new id may equal an old one still to move.
+        bind.execute(
+            sa.text("UPDATE webhook_delivery SET job_id = :new WHERE job_id = :old"),
+            {"new": -new_id, "old": old_id},
+        )
+    bind.execute(sa.text("UPDATE webhook_delivery SET job_id = -job_id WHERE job_id < 0"))
+
+
+def _json(value: object) -> str:
+    import json
+
+    return value if isinstance(value, str) else json.dumps(value)

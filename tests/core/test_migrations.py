@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -124,3 +125,65 @@ def _core_head(host: PluginHost) -> str:
 
     script = ScriptDirectory.from_config(migrate.alembic_config(host))
     return script.get_revision("core@head").revision
+
+
+async def test_downgrading_past_the_job_queue_keeps_unfinished_jobs(
+    empty_database_url: str, make_settings: Any
+) -> None:
+    """Migration 0007 moves the table queue's jobs to procrastinate on PostgreSQL; going back
+    moves them back (waiting and running ones queued, failed ones dead) rather than dropping
+    them. On SQLite the table queue stays: the same jobs are there after the round trip."""
+    from sqlalchemy import text
+
+    from bocage.core.db import sessionmaker
+    from bocage.core.jobs import enqueue_job, list_jobs
+
+    settings = make_settings(empty_database_url)
+    host = PluginHost(settings)
+    engine = create_engine(settings)
+    pg = engine.dialect.name == "postgresql"
+    try:
+        await migrate.upgrade(engine, host)
+        async with sessionmaker(engine)() as session, session.begin():
+            ids = [
+                (await enqueue_job(session, "tests.kind", {"n": n}, max_attempts=4)).id
+                for n in range(3)
+            ]
+            table, status = ("procrastinate_jobs", "status") if pg else ("job", "status")
+            dead, running = ("'failed'", "'doing'") if pg else ("'dead'", "'running'")
+            await session.execute(
+                text(f"UPDATE {table} SET {status} = {dead}, attempts = 4 WHERE id = :id"),
+                {"id": ids[1]},
+            )
+            await session.execute(
+                text(f"UPDATE {table} SET {status} = {running} WHERE id = :id"), {"id": ids[2]}
+            )
+        await migrate.downgrade(engine, host, "0006_external_ids")
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text(
+                        "SELECT kind, payload, status, attempts, max_attempts FROM job ORDER BY id"
+                    )
+                )
+            ).all()
+        found = [
+            (kind, payload if isinstance(payload, dict) else json.loads(payload), status, a, m)
+            for kind, payload, status, a, m in rows
+        ]
+        assert found == [
+            ("tests.kind", {"n": 0}, "queued", 0, 4),
+            ("tests.kind", {"n": 1}, "dead", 4, 4),
+            ("tests.kind", {"n": 2}, "queued" if pg else "running", 0, 4),
+        ]
+
+        await migrate.upgrade(engine, host)  # and forwards again: the same jobs
+        async with sessionmaker(engine)() as session:
+            jobs = await list_jobs(session, kind="tests.kind", newest_first=False)
+        assert [(j.payload, j.status) for j in jobs] == [
+            ({"n": 0}, "queued"),
+            ({"n": 1}, "dead"),
+            ({"n": 2}, "queued" if pg else "running"),
+        ]
+    finally:
+        await engine.dispose()
