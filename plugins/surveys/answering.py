@@ -92,8 +92,7 @@ class SurveyAnsweringMutation:
                     values = [AnswerValue.from_json(a) for a in invitation.draft_answers["answers"]]
                 else:
                     raise Invalid(Code.REQUIRED, "send the answers", "answers")
-                k = info.context.host.plugin_settings("surveys").anonymous_batch_size
-                errors = await store.submit(session, survey, invitation, values, batch=k)
+                errors = await store.submit(session, survey, invitation, values)
                 if errors:  # found before anything is written
                     return SurveyResponsePayload(
                         submitted=False, answers=[], errors=errors_of(errors)

@@ -23,7 +23,7 @@ from bocage.core.api import (
     cost,
     mutate,
 )
-from bocage.plugins.surveys import lifecycle, publication, store
+from bocage.plugins.surveys import lifecycle, pool, publication, store
 from bocage.plugins.surveys import mail as survey_mail
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys.definition import QuestionSpec, check_questions
@@ -305,6 +305,8 @@ async def _transition(
         if target is sm.SurveyStatus.OPEN:
             await publication.unpublish(session, survey.id)
             await lifecycle.schedule_close(session, survey)
+            minutes = info.context.host.plugin_settings("surveys").pool_sweep_minutes
+            await pool.schedule_sweep(session, survey, minutes)
         elif was is sm.SurveyStatus.OPEN:
             k = info.context.host.plugin_settings("surveys").min_cell_size
             changes["published_cells"] = {"after": await lifecycle.on_close(session, survey, k)}

@@ -290,13 +290,10 @@ async def submit(
     survey: sm.Survey,
     invitation: sm.Invitation | None,
     answers: list[AnswerValue],
-    *,
-    batch: int | None = None,
 ) -> list[Invalid]:
     """Validate and store a response; return the problems instead when there are any.
 
-    An anonymous response goes to the holding pool; ``batch`` (k) is the pool size at which
-    the job moving it into the responses table is enqueued (``None``: never)."""
+    An anonymous response goes to the holding pool (moved by the pool's sweep job)."""
     question_set = await current_set(session, survey.id)
     assert question_set is not None
     rows = await questions_of(session, question_set.id)
@@ -347,7 +344,6 @@ async def submit(
             question_set.id,
             today(),
             _answer_values(rows, specs, answers),
-            batch=batch,
         )
         return []
     response = sm.Response(
