@@ -126,13 +126,15 @@ async def close_due(context: JobContext, payload: dict[str, Any]) -> None:
             survey = await session.get(sm.Survey, int(payload["survey"]))
             if early(survey, payload["closes_on"]):
                 # The worker's clock is behind the scheduler's: try again at the closing time
-                # rather than succeed and leave the survey open for good.
+                # rather than succeed and leave the survey open for good (a minute from now at
+                # the earliest, should the clocks disagree for a while).
                 assert survey is not None and survey.closes_on is not None
+                retry = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
                 await enqueue_job(
                     session,
                     CLOSE_DUE,
                     dict(payload),
-                    run_at=close_time(survey.closes_on),
+                    run_at=max(close_time(survey.closes_on), retry),
                 )
                 return
             if survey is None or not is_due(survey, payload["closes_on"]):
