@@ -6,9 +6,11 @@ tie an anonymous response to a time.
 from __future__ import annotations
 
 import strawberry
+from sqlalchemy import update
 from strawberry.types import Info
 
 from bocage.core.api import Code, Invalid, cost
+from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import store
 from bocage.plugins.surveys.definition import AnswerValue, QuestionSpec, check_answers
 from bocage.plugins.surveys.inputs import SaveSurveyDraftInput, SubmitSurveyResponseInput
@@ -43,10 +45,28 @@ class SurveyAnsweringMutation:
                     return SurveyResponsePayload(
                         submitted=False, answers=[], errors=errors_of(errors)
                     )
-                invitation.draft_answers = {
-                    "question_set": question_set.number,
-                    "answers": [v.as_json() for v in values],
-                }
+                # Conditional: a submission committed since the invitation was read must not
+                # get this draft (the answers) stuck on the used invitation.
+                saved = await session.execute(
+                    update(sm.Invitation)
+                    .where(
+                        sm.Invitation.id == invitation.id,
+                        *(() if store.editable(survey) else (sm.Invitation.submitted.is_(False),)),
+                    )
+                    .values(
+                        draft_answers={
+                            "question_set": question_set.number,
+                            "answers": [v.as_json() for v in values],
+                        }
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if saved.rowcount != 1:
+                    raise Invalid(
+                        Code.DUPLICATE,
+                        "a response was already submitted with this invitation",
+                        "token",
+                    )
         except Invalid as error:
             return SurveyResponsePayload(submitted=False, answers=[], errors=errors_of([error]))
         return SurveyResponsePayload(
@@ -72,8 +92,7 @@ class SurveyAnsweringMutation:
                     values = [AnswerValue.from_json(a) for a in invitation.draft_answers["answers"]]
                 else:
                     raise Invalid(Code.REQUIRED, "send the answers", "answers")
-                k = info.context.host.plugin_settings("surveys").anonymous_batch_size
-                errors = await store.submit(session, survey, invitation, values, batch=k)
+                errors = await store.submit(session, survey, invitation, values)
                 if errors:  # found before anything is written
                     return SurveyResponsePayload(
                         submitted=False, answers=[], errors=errors_of(errors)

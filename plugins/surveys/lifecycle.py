@@ -105,6 +105,18 @@ def is_due(survey: sm.Survey | None, scheduled_for: str) -> bool:
     )
 
 
+def early(survey: sm.Survey | None, scheduled_for: str) -> bool:
+    """Whether the job runs before its time: the survey is open, still has the closing date
+    the job was scheduled for, and that day has not ended yet by this clock."""
+    return (
+        survey is not None
+        and survey.status == sm.SurveyStatus.OPEN.value
+        and survey.closes_on is not None
+        and survey.closes_on.isoformat() == scheduled_for
+        and store.today() <= survey.closes_on
+    )
+
+
 async def close_due(context: JobContext, payload: dict[str, Any]) -> None:
     """Close the survey if it is still open and its closing date (the one the job was
     scheduled for) has passed; otherwise do nothing."""
@@ -112,6 +124,19 @@ async def close_due(context: JobContext, payload: dict[str, Any]) -> None:
     async with context.sessionmaker() as session:
         async with session.begin():
             survey = await session.get(sm.Survey, int(payload["survey"]))
+            if early(survey, payload["closes_on"]):
+                # The worker's clock is behind the scheduler's: try again at the closing time
+                # rather than succeed and leave the survey open for good (a minute from now at
+                # the earliest, should the clocks disagree for a while).
+                assert survey is not None and survey.closes_on is not None
+                retry = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+                await enqueue_job(
+                    session,
+                    CLOSE_DUE,
+                    dict(payload),
+                    run_at=max(close_time(survey.closes_on), retry),
+                )
+                return
             if survey is None or not is_due(survey, payload["closes_on"]):
                 return
             await store.lock_survey(session, survey.id)

@@ -8,7 +8,7 @@ import secrets
 from typing import Any
 
 import strawberry
-from sqlalchemy import column, func, select, table
+from sqlalchemy import column, func, select, table, update
 from strawberry import relay
 from strawberry.types import Info
 
@@ -23,7 +23,7 @@ from bocage.core.api import (
     cost,
     mutate,
 )
-from bocage.plugins.surveys import lifecycle, publication, store
+from bocage.plugins.surveys import lifecycle, pool, publication, store
 from bocage.plugins.surveys import mail as survey_mail
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys.definition import QuestionSpec, check_questions
@@ -141,7 +141,31 @@ def _check_audience(kinds: list[str] | None, communes: list[str] | None) -> None
         raise Invalid(Code.INVALID, f"{bad} are not NIS codes (5 digits)", "audienceCommunes")
 
 
+async def reissue(session: Any, invitation: sm.Invitation, token_hash: str) -> bool:
+    """Give a reminded invitation its new token unless it was submitted meanwhile (then
+    nobody is reminded): whether it was."""
+    reissued = await session.execute(
+        update(sm.Invitation)
+        .where(sm.Invitation.id == invitation.id, sm.Invitation.submitted.is_(False))
+        .values(token_hash=token_hash)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(reissued.rowcount == 1)
+
+
+#: The latest date a survey may open or close on (a later one is surely a typo, and the
+#: instant after ``dt.date.max`` does not exist).
+LATEST_DATE = dt.date(2999, 12, 31)
+
+
 def _check_dates(opens_on: dt.date | None, closes_on: dt.date | None) -> None:
+    for name, day in (("opensOn", opens_on), ("closesOn", closes_on)):
+        if day is not None and day > LATEST_DATE:
+            raise Invalid(
+                Code.INVALID,
+                f"{name} {day} is too far ahead: give a date up to {LATEST_DATE}",
+                name,
+            )
     if opens_on and closes_on and closes_on < opens_on:
         raise Invalid(
             Code.INVALID, f"closesOn {closes_on} is before opensOn {opens_on}", "closesOn"
@@ -281,6 +305,8 @@ async def _transition(
         if target is sm.SurveyStatus.OPEN:
             await publication.unpublish(session, survey.id)
             await lifecycle.schedule_close(session, survey)
+            minutes = info.context.host.plugin_settings("surveys").pool_sweep_minutes
+            await pool.schedule_sweep(session, survey, minutes)
         elif was is sm.SurveyStatus.OPEN:
             k = info.context.host.plugin_settings("surveys").min_cell_size
             changes["published_cells"] = {"after": await lifecycle.on_close(session, survey, k)}
@@ -524,6 +550,19 @@ class SurveyMutation:
                         "(or send sendEmail: false and hand the tokens out yourself)",
                         "sendEmail",
                     )
+                if (
+                    input.send_email
+                    and survey.closes_on is not None
+                    and survey.closes_on < store.today()
+                    and any(people[c][0] for c in contacts)
+                ):
+                    raise Invalid(
+                        Code.INVALID,
+                        f"the survey's closing date {survey.closes_on} has passed: the link "
+                        "would not work (set a later closesOn with updateSurvey first, or send "
+                        "sendEmail: false)",
+                        "sendEmail",
+                    )
                 targets += [(found[c], c) for c in contacts]
             if not targets:
                 raise Invalid(
@@ -695,6 +734,10 @@ class SurveyMutation:
             sent = 0
             for invitation, address, name in due:
                 token = secrets.token_urlsafe(24)
+                # Conditional: whoever submitted since the invitations were read is skipped
+                # (no fresh link, no reminder recorded for someone who just answered).
+                if not await reissue(session, invitation, store.token_hash(token)):
+                    continue
                 try:
                     await survey_mail.send(
                         session,
@@ -707,8 +750,14 @@ class SurveyMutation:
                         url_template=settings.answer_url,
                     )
                 except ValueError:
-                    continue  # a malformed address: nothing sent, the link stays as it was
-                invitation.token_hash = store.token_hash(token)
+                    # A malformed address: nothing sent, the link stays as it was.
+                    await session.execute(
+                        update(sm.Invitation)
+                        .where(sm.Invitation.id == invitation.id)
+                        .values(token_hash=invitation.token_hash)
+                        .execution_options(synchronize_session=False)
+                    )
+                    continue
                 session.add(sm.Reminder(invitation_id=invitation.id, sent_at=now))
                 sent += 1
             await session.flush()

@@ -33,6 +33,12 @@ class SurveysSettings(PluginSettings):
         description="Anonymous responses wait in a holding pool until at least this many can "
         "be stored together, shuffled (all of them when the survey closes).",
     )
+    pool_sweep_minutes: float = Field(
+        10,
+        gt=0,
+        description="How often an open anonymous survey's holding pool is swept (moved into "
+        "the results once it holds at least the batch size): results lag by up to this.",
+    )
     answer_url: str = Field(
         "http://localhost:8000/surveys/answer?token={token}",
         description="The respondents' answer page of your front-end, with `{token}` where the "

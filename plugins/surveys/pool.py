@@ -5,11 +5,15 @@ storage order, serial keys, and on PostgreSQL the ``xmin`` the response would sh
 invitation marked used in the same transaction. So an anonymous response is never written to
 ``surveys_response`` by the transaction that submits it: it waits in
 ``surveys_pending_response`` (with the invitation, which the same transaction marks used), and
-the ``surveys.flush_pool`` job moves the pool into the responses table once it holds at least k
-responses (``BOCAGE_SURVEYS_ANONYMOUS_BATCH_SIZE``), all of them in one transaction, in a random
-order under new random keys, deleting the pool rows. Every response of a batch thus shares its
-``xmin``, storage neighbourhood and day with at least k-1 others, and none shares anything with
-an invitation. Closing moves whatever is left (even fewer than k), then reshuffles as before.
+the ``surveys.flush_pool`` sweep moves the pool into the responses table once it holds at least
+k responses (``BOCAGE_SURVEYS_ANONYMOUS_BATCH_SIZE``), all of them in one transaction, in a random
+order under new random keys, deleting the pool rows. The sweep is a job scheduled when the
+survey opens that runs every ``BOCAGE_SURVEYS_POOL_SWEEP_MINUTES`` and schedules its next run
+while the survey is open: a submission never touches the job tables (an enqueued job's row, or
+procrastinate's event row, would share the submitting transaction's ``xmin`` and time).
+Every response of a batch thus shares its ``xmin``, storage neighbourhood and day with at
+least k-1 others, and none shares anything with an invitation. Closing moves whatever is left
+(even fewer than k), then reshuffles as before.
 """
 
 from __future__ import annotations
@@ -54,11 +58,8 @@ async def hold(
     question_set_id: int,
     day: dt.date,
     answers: list[dict[str, Any]],
-    *,
-    batch: int | None,
 ) -> None:
-    """Put a response in the pool; once the pool holds ``batch`` responses, enqueue the job
-    that moves them (``None``: enqueue nothing, e.g. the demo data closes the survey itself)."""
+    """Put a response in the pool (and nothing else: the sweep moves it, see above)."""
     session.add(
         sm.PendingResponse(
             survey_id=survey_id,
@@ -68,8 +69,19 @@ async def hold(
         )
     )
     await session.flush()
-    if batch is not None and await pending_count(session, survey_id) >= batch:
-        await enqueue_job(session, FLUSH, {"survey": survey_id}, unless_queued=True)
+
+
+async def schedule_sweep(session: Any, survey: sm.Survey, minutes: float) -> None:
+    """Schedule the next sweep of an open anonymous survey's pool in ``minutes`` (unless one
+    already waits)."""
+    if survey.anonymous and survey.status == sm.SurveyStatus.OPEN.value:
+        await enqueue_job(
+            session,
+            FLUSH,
+            {"survey": survey.id},
+            run_at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=minutes),
+            unless_queued=True,
+        )
 
 
 async def flush(session: Any, survey_id: int, *, minimum: int) -> int:
@@ -114,11 +126,16 @@ async def flush(session: Any, survey_id: int, *, minimum: int) -> int:
 
 
 async def flush_job(context: JobContext, payload: dict[str, Any]) -> None:
-    """Move a survey's pool once it holds at least k responses (a no-op otherwise: another
-    flush got there first)."""
-    k = context.host.plugin_settings("surveys").anonymous_batch_size
+    """The sweep: move a survey's pool if it holds at least k responses, then, while the
+    survey is open, schedule the next sweep; a closed (or deleted) survey's sweep stops."""
+    settings = context.host.plugin_settings("surveys")
     async with context.sessionmaker() as session, session.begin():
-        moved = await flush(session, int(payload["survey"]), minimum=k)
+        survey = await session.get(sm.Survey, int(payload["survey"]))
+        if survey is None:
+            return
+        moved = await flush(session, survey.id, minimum=settings.anonymous_batch_size)
+        await session.refresh(survey)
+        await schedule_sweep(session, survey, settings.pool_sweep_minutes)
         engine = session.bind
     if moved:
         await vacuum_pool(engine)
@@ -139,6 +156,7 @@ def job_kind() -> JobKind:
     return JobKind(
         name=FLUSH,
         handler=flush_job,
-        description="Move a survey's pending anonymous responses into its results, shuffled, "
-        "in a batch of at least k.",
+        description="Sweep an open anonymous survey's holding pool: move its pending responses "
+        "into the results, shuffled, in a batch of at least k; runs again every "
+        "BOCAGE_SURVEYS_POOL_SWEEP_MINUTES while the survey is open.",
     )

@@ -283,4 +283,7 @@ async def seed(session: Any, options: SeedOptions) -> None:
     await session.flush()
     answered = invitations[: len(invitations) * 3 // 4]  # the others are to be reminded
     await _answer_all(session, campaign, BUSINESSES, list(answered), rng)
+    settings = SurveysSettings(_env_prefix="BOCAGE_SURVEYS_")  # type: ignore[call-arg]
+    for survey in (needs, campaign):  # what opening does (a no-op unless open and anonymous)
+        await pool.schedule_sweep(session, survey, settings.pool_sweep_minutes)
     options.progress("surveys", 2, 2)

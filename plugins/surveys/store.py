@@ -122,6 +122,15 @@ async def answering_target(
                 Code.NOT_FOUND, "no survey is open to the public at this link", "publicKey"
             )
     assert survey is not None
+    # Hold the survey's row until the response is stored: closing (by hand or at its date)
+    # takes the same lock, so a response either lands before the close moves the pool or
+    # finds the survey closed, never in a pool nobody will move. ``FOR UPDATE`` rather than
+    # ``FOR SHARE``: the quota check takes it anyway, and upgrading a shared lock held by two
+    # submitters would deadlock.
+    await lock_survey(session, survey.id)
+    await session.refresh(survey)
+    if invitation is not None:
+        await session.refresh(invitation)
     day = today()
     if (
         survey.status != sm.SurveyStatus.OPEN.value
@@ -167,9 +176,13 @@ def segment_question(questions: list[Any], segment: str) -> Any | None:
     return next((q for q in questions if q.segment == segment), None)
 
 
-async def quota_fill(session: Any, survey: sm.Survey, *, excluding: str | None = None) -> list[int]:
+async def quota_fill(
+    session: Any, survey: sm.Survey, *, excluding: str | None = None, pending: bool = True
+) -> list[int]:
     """How many responses count against each of the survey's quotas (one GROUP BY per
-    segment), leaving out the response ``excluding`` (being replaced)."""
+    segment), leaving out the response ``excluding`` (being replaced). ``pending``: count the
+    anonymous holding pool too (enforcement must; what managers see must not, or comparing
+    the counts before and after one invitee's submission would tell their answer)."""
     from bocage.plugins.surveys.results import segment_values
 
     question_set = await current_set(session, survey.id)
@@ -191,7 +204,7 @@ async def quota_fill(session: Any, survey: sm.Survey, *, excluding: str | None =
             query = query.where(values.c.response_id != excluding)
         for value, n in (await session.execute(query.group_by(values.c.value))).all():
             filled[(segment, str(value))] = n
-        if survey.anonymous and declaring is not None:
+        if pending and survey.anonymous and declaring is not None:
             # Responses still in the holding pool count too (their answers are JSON).
             ids = set(
                 (
@@ -277,13 +290,10 @@ async def submit(
     survey: sm.Survey,
     invitation: sm.Invitation | None,
     answers: list[AnswerValue],
-    *,
-    batch: int | None = None,
 ) -> list[Invalid]:
     """Validate and store a response; return the problems instead when there are any.
 
-    An anonymous response goes to the holding pool; ``batch`` (k) is the pool size at which
-    the job moving it into the responses table is enqueued (``None``: never)."""
+    An anonymous response goes to the holding pool (moved by the pool's sweep job)."""
     question_set = await current_set(session, survey.id)
     assert question_set is not None
     rows = await questions_of(session, question_set.id)
@@ -334,7 +344,6 @@ async def submit(
             question_set.id,
             today(),
             _answer_values(rows, specs, answers),
-            batch=batch,
         )
         return []
     response = sm.Response(

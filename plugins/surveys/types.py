@@ -158,9 +158,14 @@ class SurveyQuota:
     segment: SurveySegment  # type: ignore[valid-type]
     value: str = strawberry.field(description="The stakeholder kind or the commune's NIS code.")
     limit: int
-    full: bool
+    full: bool = strawberry.field(
+        description="Whether it takes no more responses (anonymous responses still in the "
+        "holding pool count, so it may turn true on one response)."
+    )
     filled: int | None = strawberry.field(
-        description="Responses counted against it (survey managers only; null for others)."
+        description="Responses counted against it (survey managers only; null for others). "
+        "In an anonymous survey, only responses moved out of the holding pool: the count "
+        "grows by batches, never by one respondent's answer."
     )
 
 
@@ -226,17 +231,20 @@ class Survey:
     async def quotas(self, info: Info) -> list[SurveyQuota]:
         if not self.row.quotas:
             return []
-        filled = await store.quota_fill(Reader(info), self.row)
+        # ``full`` is what enforcement sees (the holding pool included), ``filled`` only the
+        # responses moved out of the pool (see quota_fill).
+        counted = await store.quota_fill(Reader(info), self.row)
+        filled = await store.quota_fill(Reader(info), self.row, pending=False)
         manager = is_manager(info)
         return [
             SurveyQuota(
                 segment=sm.Segment(q["segment"]),
                 value=q["value"],
                 limit=q["limit"],
-                full=n >= q["limit"],
+                full=c >= q["limit"],
                 filled=n if manager else None,
             )
-            for q, n in zip(self.row.quotas, filled, strict=True)
+            for q, n, c in zip(self.row.quotas, filled, counted, strict=True)
         ]
 
     @strawberry.field(

@@ -206,6 +206,29 @@ def sv(run: Run, world: Any) -> Any:
 
         await Worker(world.settings, world.host, world.engine).run(burst=True)
 
+    async def due_now(kind: str) -> None:
+        """Make the waiting jobs of ``kind`` due now (as if their time had come)."""
+        import datetime as dt
+
+        from sqlalchemy import text, update
+
+        from bocage.core.models.jobs import Job
+
+        async with world.sessionmaker() as session, session.begin():
+            if world.engine.dialect.name == "postgresql":
+                await session.execute(
+                    text(
+                        "UPDATE procrastinate_jobs SET scheduled_at = now() - interval '1 second' "
+                        "WHERE task_name = :kind AND status = 'todo'"
+                    ),
+                    {"kind": kind},
+                )
+            await session.execute(
+                update(Job)
+                .where(Job.kind == kind, Job.status == "queued")
+                .values(run_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+            )
+
     async def jobs(kind: str) -> list[Any]:
         """The jobs of ``kind``, oldest first (``status``, ``run_at``, ``payload``)."""
         from bocage.core.jobs import list_jobs
@@ -215,6 +238,7 @@ def sv(run: Run, world: Any) -> Any:
 
     return SimpleNamespace(
         drain=drain,
+        due_now=due_now,
         jobs=jobs,
         ADMIN=ADMIN,
         MANAGER_CLIENT=MANAGER_CLIENT,

@@ -4,6 +4,7 @@ to a token, a person or an address."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import Date, func, inspect, select
@@ -278,15 +279,35 @@ async def test_the_holding_pool_moves_responses_in_shuffled_batches_of_k(
                     )
             return found
 
-    for index in range(4):
+    async def job_rows() -> dict[str, int]:
+        """Every row of the job tables (procrastinate's jobs and events on PostgreSQL)."""
+        tables = ["job"]
+        if world.engine.dialect.name == "postgresql":
+            tables += ["procrastinate_jobs", "procrastinate_events"]
+        async with world.engine.connect() as connection:
+            return {
+                t: (await connection.execute(text(f"SELECT count(*) FROM {t}"))).scalar_one()
+                for t in tables
+            }
+
+    # The sweep was scheduled when the survey opened, BOCAGE_SURVEYS_POOL_SWEEP_MINUTES ahead.
+    sweeps = await sv.jobs("surveys.flush_pool")
+    assert [(j.status, j.payload) for j in sweeps] == [("queued", {"survey": key})]
+    assert sweeps[0].run_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=9)
+    before = await job_rows()
+    for index in range(5):  # the fifth fills the pool to k
         await submit(index)
-    assert (await state())["stored"] == 0 and (await state())["jobs"] == []
-    await submit(4)  # the fifth: the pool holds k, the job is queued
+    # No submission touches the job tables: no job or event row shares its transaction.
+    assert await job_rows() == before
     fifth = await state()
     assert fifth["stored"] == 0 and fifth["jobs"] == ["queued"]
+    await sv.drain()  # the sweep is not due yet: nothing moves
+    assert (await state())["stored"] == 0
+    await sv.due_now("surveys.flush_pool")
     await sv.drain()
     after = await state()
-    assert after["stored"] == 5 and after["jobs"] == ["succeeded"]
+    # Moved, and the next sweep scheduled while the survey is open.
+    assert after["stored"] == 5 and after["jobs"] == ["succeeded", "queued"]
     results = await run(RESULTS, {"id": survey["id"]}, principal=sv.ADMIN)
     assert results["data"]["surveyResults"] == {"respondents": 5, "pending": 0}
     async with world.sessionmaker() as session:
@@ -312,3 +333,7 @@ async def test_the_holding_pool_moves_responses_in_shuffled_batches_of_k(
     final = await state()
     if world.engine.dialect.name == "postgresql":
         assert not final["surveys_response"] & final["surveys_invitation"]
+    # The closed survey's sweep runs once more and stops.
+    await sv.due_now("surveys.flush_pool")
+    await sv.drain()
+    assert (await state())["jobs"] == ["succeeded", "succeeded"]

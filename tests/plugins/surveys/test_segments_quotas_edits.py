@@ -186,16 +186,19 @@ async def test_anonymous_quotas_count_the_declared_segment(run: Any, sv: Any) ->
     assert "quota of 2 responses for commune '64034' is full" in refused["errors"][0]["message"]
     assert (await answer("92003"))["submitted"]  # other segments still answer
     managed = await run(QUOTAS, {"id": survey["id"]}, principal=sv.ADMIN)
+    # Full (the pool counts against the quota), but managers see only what left the pool.
     assert managed["data"]["survey"]["quotas"][0] == {
         "segment": "COMMUNE",
         "value": "64034",
         "limit": 2,
         "full": True,
-        "filled": 2,
+        "filled": 0,
     }
     # The anonymous survey is broken down by the declared commune (once the responses left
     # the holding pool, where they counted against the quota already).
     await sv.settle()
+    managed = await run(QUOTAS, {"id": survey["id"]}, principal=sv.ADMIN)
+    assert managed["data"]["survey"]["quotas"][0]["filled"] == 2
     body = await run(
         CROSS, {"id": survey["id"], "segment": "COMMUNE", "public": False}, principal=sv.ADMIN
     )
