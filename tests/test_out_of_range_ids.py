@@ -21,6 +21,16 @@ async def test_node_with_a_huge_key_is_null(gql: Any, type_name: str) -> None:
     assert body == {"data": {"node": None}}
 
 
+@pytest.mark.parametrize("type_name", ["Survey", "NoSuchType"])
+async def test_node_with_the_id_of_a_non_node_type_is_a_typed_error(
+    gql: Any, type_name: str
+) -> None:
+    body = await gql("query($id: ID!) { node(id: $id) { id } }", {"id": gid(type_name, 1)})
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert type_name in error["message"]
+
+
 async def test_a_huge_key_in_a_filter_or_an_argument_is_a_typed_error(gql: Any) -> None:
     body = await gql(
         "query($id: ID!) { projects(filter: {stakeholder: $id}) { totalCount } }",
@@ -29,6 +39,11 @@ async def test_a_huge_key_in_a_filter_or_an_argument_is_a_typed_error(gql: Any) 
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "is not a valid ID" in error["message"]
+    survey = await gql(
+        "query($id: ID!) { surveyResults(id: $id, public: true) { respondents } }",
+        {"id": gid("Survey", HUGE)},
+    )
+    assert survey["errors"] and "Unexpected" not in str(survey)
     audit = await gql(
         "query($id: ID!) { auditLog(object: $id) { totalCount } }", {"id": gid("Project", HUGE)}
     )
@@ -40,6 +55,7 @@ async def test_a_huge_key_in_a_filter_or_an_argument_is_a_typed_error(gql: Any) 
     [
         f"/api/workshops/events/{HUGE}.ics",
         f"/api/opendata/datasets/projects/versions/{HUGE}/projects.csv",
+        f"/api/surveys/{HUGE}/results.csv",
     ],
 )
 async def test_a_huge_key_in_a_rest_path_is_a_json_404(client: Any, path: str) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import inspect
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
 from strawberry import relay
+from strawberry.extensions import FieldExtension
+from strawberry.relay.types import GlobalIDValueError
 from strawberry.types import Info
 
 from bocage.core import models as m
+from bocage.core.graphql.errors import BadInput
 from bocage.core.graphql.filters import (
     CommuneFilter,
     ProjectFilter,
@@ -35,6 +39,24 @@ class PluginInfo:
     version: str
 
 
+class NodeIdErrors(FieldExtension):
+    """``node``/``nodes`` given the ID of a type that is not a node (or unknown): a typed
+    BAD_USER_INPUT instead of an unexpected error."""
+
+    def resolve(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:
+        try:
+            return next_(source, info, **kwargs)
+        except GlobalIDValueError as error:
+            raise BadInput(f"{error}: pass the `id` of an object", field="id") from None
+
+    async def resolve_async(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:
+        try:
+            result = next_(source, info, **kwargs)
+            return await result if inspect.isawaitable(result) else result
+        except GlobalIDValueError as error:
+            raise BadInput(f"{error}: pass the `id` of an object", field="id") from None
+
+
 def node_query() -> type:
     """``node``/``nodes`` fields, made anew for each schema (strawberry's node extension
     binds itself to the field object, so one field cannot serve two schemas)."""
@@ -42,10 +64,14 @@ def node_query() -> type:
     @strawberry.type
     class NodeQuery:
         node: relay.Node | None = relay.node(
-            description="Any object by its global ID.", metadata=cost(1)
+            description="Any object by its global ID.",
+            metadata=cost(1),
+            extensions=[NodeIdErrors()],
         )
         nodes: list[relay.Node | None] = relay.node(
-            description="Objects by their global IDs.", metadata=cost(1, items="ids")
+            description="Objects by their global IDs.",
+            metadata=cost(1, items="ids"),
+            extensions=[NodeIdErrors()],
         )
 
     return NodeQuery

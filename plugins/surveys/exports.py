@@ -252,7 +252,7 @@ def _route(what: str, format_: str) -> RestRoute:
     summary, description = DESCRIPTIONS[what]
     return RestRoute(
         name=f"surveys-{what}-{format_}",
-        route=Route(path.replace("{survey_id}", "{survey_id:int}"), handler, methods=["GET"]),
+        route=Route(path.replace("{survey_id}", "{survey_id:rowkey}"), handler, methods=["GET"]),
         openapi={
             path: {
                 "get": {

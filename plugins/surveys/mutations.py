@@ -22,6 +22,7 @@ from bocage.core.api import (
     column_changes,
     cost,
     mutate,
+    row_key,
 )
 from bocage.plugins.surveys import lifecycle, pool, publication, store
 from bocage.plugins.surveys import mail as survey_mail
@@ -67,7 +68,7 @@ def _key_of(raw: str, type_name: str, field: str) -> int:
         gid = relay.GlobalID.from_id(str(raw))
         if gid.type_name != type_name:
             raise ValueError
-        return int(gid.node_id)
+        return row_key(gid.node_id)
     except Exception:
         raise Invalid(Code.INVALID, f"{raw!r} is not the ID of a {type_name}", field) from None
 
