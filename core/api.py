@@ -29,6 +29,7 @@ from bocage.core.graphql.mutations.kit import (
     column_changes,
     error_codes,
     mutate,
+    node_key,
 )
 from bocage.core.graphql.nodes import RowType, decode_id, load_children, load_one, row_key
 from bocage.core.graphql.pagination import (
@@ -208,6 +209,7 @@ __all__ = [
     "create_project",
     "decode_id",
     "row_key",
+    "node_key",
     "error_response",
     "announce",
     "event_for",

@@ -410,6 +410,25 @@ def _public_changes(row: m.WebhookSubscription, fields: list[str]) -> dict[str, 
     return {f: {"after": HIDDEN if "secret" in f else getattr(row, f)} for f in fields}
 
 
+async def _change_subscription(
+    info: Info, operation: str, change: Any, secret: str | None = None
+) -> WebhookSubscriptionPayload:
+    """Run ``change`` as a webhooks:manage mutation; the payload (with the new ``secret``, shown
+    once, when there is one)."""
+    outcome = await mutate(
+        info,
+        permission=WEBHOOKS_MANAGE,
+        operation=operation,
+        change=change,
+        model=m.WebhookSubscription,
+    )
+    if outcome.errors:
+        return WebhookSubscriptionPayload(errors=_errors(outcome))
+    return WebhookSubscriptionPayload(
+        subscription=WebhookSubscription(row=outcome.row), secret=secret
+    )
+
+
 @strawberry.type
 class WebhookMutations:
     @strawberry.mutation(
@@ -440,18 +459,7 @@ class WebhookMutations:
                 row=row, action="created", changes=changes, permission=WEBHOOKS_MANAGE.code
             )
 
-        outcome = await mutate(
-            info,
-            permission=WEBHOOKS_MANAGE,
-            operation="createWebhookSubscription",
-            change=change,
-            model=m.WebhookSubscription,
-        )
-        if outcome.errors:
-            return WebhookSubscriptionPayload(errors=_errors(outcome))
-        return WebhookSubscriptionPayload(
-            subscription=WebhookSubscription(row=outcome.row), secret=secret
-        )
+        return await _change_subscription(info, "createWebhookSubscription", change, secret=secret)
 
     @strawberry.mutation(
         metadata=cost(WRITE_COST),
@@ -488,16 +496,7 @@ class WebhookMutations:
                 permission=WEBHOOKS_MANAGE.code,
             )
 
-        outcome = await mutate(
-            info,
-            permission=WEBHOOKS_MANAGE,
-            operation="updateWebhookSubscription",
-            change=change,
-            model=m.WebhookSubscription,
-        )
-        if outcome.errors:
-            return WebhookSubscriptionPayload(errors=_errors(outcome))
-        return WebhookSubscriptionPayload(subscription=WebhookSubscription(row=outcome.row))
+        return await _change_subscription(info, "updateWebhookSubscription", change)
 
     @strawberry.mutation(
         metadata=cost(WRITE_COST),
@@ -534,18 +533,7 @@ class WebhookMutations:
                 permission=WEBHOOKS_MANAGE.code,
             )
 
-        outcome = await mutate(
-            info,
-            permission=WEBHOOKS_MANAGE,
-            operation="rotateWebhookSecret",
-            change=change,
-            model=m.WebhookSubscription,
-        )
-        if outcome.errors:
-            return WebhookSubscriptionPayload(errors=_errors(outcome))
-        return WebhookSubscriptionPayload(
-            subscription=WebhookSubscription(row=outcome.row), secret=secret
-        )
+        return await _change_subscription(info, "rotateWebhookSecret", change, secret=secret)
 
     @strawberry.mutation(
         metadata=cost(WRITE_COST),

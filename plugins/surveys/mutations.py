@@ -22,7 +22,7 @@ from bocage.core.api import (
     column_changes,
     cost,
     mutate,
-    row_key,
+    node_key,
 )
 from bocage.plugins.surveys import lifecycle, pool, publication, store
 from bocage.plugins.surveys import mail as survey_mail
@@ -61,16 +61,6 @@ CONTACT = table(
     column("email"),
     column("given_name"),
 )
-
-
-def _key_of(raw: str, type_name: str, field: str) -> int:
-    try:
-        gid = relay.GlobalID.from_id(str(raw))
-        if gid.type_name != type_name:
-            raise ValueError
-        return row_key(gid.node_id)
-    except Exception:
-        raise Invalid(Code.INVALID, f"{raw!r} is not the ID of a {type_name}", field) from None
 
 
 def _gid(type_name: str, key: int | None) -> strawberry.ID | None:
@@ -514,8 +504,8 @@ class SurveyMutation:
                 raise Invalid(Code.INVALID, "count must be 0 to 10000", "count")
             targets: list[tuple[int | None, int | None]] = [(None, None)] * input.count
             for raw in input.stakeholders:
-                targets.append((_key_of(raw, "Stakeholder", "stakeholders"), None))
-            contacts = [_key_of(raw, "Contact", "contacts") for raw in input.contacts]
+                targets.append((node_key(raw, "Stakeholder", "stakeholders"), None))
+            contacts = [node_key(raw, "Contact", "contacts") for raw in input.contacts]
             language = input.language.value if input.language else None
             people: dict[int, tuple[str | None, str]] = {}
             if contacts:
@@ -668,7 +658,7 @@ class SurveyMutation:
             wanted = (
                 None
                 if input.contacts is None
-                else [_key_of(raw, "Contact", "contacts") for raw in input.contacts]
+                else [node_key(raw, "Contact", "contacts") for raw in input.contacts]
             )
             query = (
                 select(sm.Invitation, CONTACT.c.email, CONTACT.c.given_name)

@@ -29,6 +29,7 @@ from bocage.core.api import (
     TranslationsInput,
     announce,
     cost,
+    node_key,
     record_event,
 )
 from bocage.plugins.workshops import game, live, store
@@ -39,7 +40,6 @@ from bocage.plugins.workshops.graphql import (
     _errors,
     _texts,
     gid,
-    key_of,
 )
 from bocage.plugins.workshops.models import (
     Card,
@@ -620,7 +620,7 @@ class CardWorkshopQuery:
         self, info: Info, id: strawberry.ID
     ) -> WorkshopsCardWorkshop | None:
         try:
-            key = key_of(id, "WorkshopsCardWorkshop", "id")
+            key = node_key(id, "WorkshopsCardWorkshop", "id")
         except Invalid as error:
             raise NotFound(error.message, field="id") from None
         row = (
@@ -638,7 +638,7 @@ class CardWorkshopQuery:
         statement = select(CardWorkshop).order_by(CardWorkshop.id.desc()).limit(100)
         if event is not None:
             try:
-                key = key_of(event, "WorkshopsEvent", "event")
+                key = node_key(event, "WorkshopsEvent", "event")
             except Invalid as error:
                 raise NotFound(error.message, field="event") from None
             statement = statement.where(CardWorkshop.event_id == key)
@@ -653,7 +653,7 @@ class CardWorkshopQuery:
         self, info: Info, project: strawberry.ID
     ) -> list[WorkshopsChallenge]:
         try:
-            key = key_of(project, "Project", "project")
+            key = node_key(project, "Project", "project")
         except Invalid as error:
             raise NotFound(error.message, field="project") from None
         rows = await info.context.execute(
@@ -691,7 +691,7 @@ def _failed(errors: list[Invalid]) -> WorkshopsCardWorkshopPayload:
 
 
 async def _workshop_of(session: Any, model: Any, raw: Any, type_name: str, field: str) -> int:
-    row = await session.get(model, key_of(raw, type_name, field))
+    row = await session.get(model, node_key(raw, type_name, field))
     if row is None:
         raise Invalid(Code.NOT_FOUND, f"no {type_name} with this ID", field)
     return int(row.workshop_id)
@@ -737,7 +737,7 @@ async def act(
 
 def by_workshop(raw: Any, field: str = "workshop") -> Callable[[Any], Awaitable[int]]:
     async def locate(session: Any) -> int:
-        return key_of(raw, "WorkshopsCardWorkshop", field)
+        return node_key(raw, "WorkshopsCardWorkshop", field)
 
     return locate
 
@@ -745,7 +745,7 @@ def by_workshop(raw: Any, field: str = "workshop") -> Callable[[Any], Awaitable[
 async def _commune(session: Any, raw: Any, field: str) -> int | None:
     if raw is None:
         return None
-    found = await store.commune_by_id(session, key_of(raw, "Commune", field))
+    found = await store.commune_by_id(session, node_key(raw, "Commune", field))
     if found is None:
         raise Invalid(Code.NOT_FOUND, "no such commune", field)
     return int(found.id)
@@ -946,7 +946,7 @@ class CardWorkshopMutation:
             async with info.context.sessionmaker() as session, session.begin():
                 event_id = None
                 if input.event is not None:
-                    event_id = key_of(input.event, "WorkshopsEvent", "event")
+                    event_id = node_key(input.event, "WorkshopsEvent", "event")
                     event = await session.get(Event, event_id)
                     if event is None or event.deleted_at is not None:
                         raise Invalid(Code.NOT_FOUND, "no such event", "event")
@@ -1096,11 +1096,11 @@ class CardWorkshopMutation:
 
         async def action(session: Any, workshop: CardWorkshop, who: game.Actor) -> game.Done:
             entry = await session.get(
-                InventoryEntry, key_of(input.entry, "WorkshopsInventoryEntry", "entry")
+                InventoryEntry, node_key(input.entry, "WorkshopsInventoryEntry", "entry")
             )
             project_id = None
             if input.project is not None:
-                project_id = key_of(input.project, "Project", "project")
+                project_id = node_key(input.project, "Project", "project")
                 if not await store.project_exists(session, project_id):
                     raise Invalid(Code.NOT_FOUND, "no such project", "project")
             elif input.status not in ("done", "in_progress"):
@@ -1155,7 +1155,7 @@ class CardWorkshopMutation:
             for index, card in enumerate(input.cards):
                 field = f"cards[{index}].participant"
                 author = await session.get(
-                    Participant, key_of(card.participant, "WorkshopsParticipant", field)
+                    Participant, node_key(card.participant, "WorkshopsParticipant", field)
                 )
                 if author is None or author.workshop_id != workshop.id:
                     raise Invalid(Code.NOT_FOUND, "no such participant in this workshop", field)
@@ -1177,8 +1177,8 @@ class CardWorkshopMutation:
             return await _workshop_of(session, Card, input.give, "WorkshopsCard", "give")
 
         async def action(session: Any, workshop: CardWorkshop, who: game.Actor) -> game.Done:
-            give = await session.get(Card, key_of(input.give, "WorkshopsCard", "give"))
-            take = await session.get(Card, key_of(input.take, "WorkshopsCard", "take"))
+            give = await session.get(Card, node_key(input.give, "WorkshopsCard", "give"))
+            take = await session.get(Card, node_key(input.take, "WorkshopsCard", "take"))
             if take is None:
                 raise Invalid(Code.NOT_FOUND, "no such card", "take")
             return await game.swap(session, workshop, who, give, take)
@@ -1198,7 +1198,7 @@ class CardWorkshopMutation:
             groups = None
             if input.groups is not None:
                 groups = [
-                    [key_of(p, "WorkshopsParticipant", "groups") for p in group]
+                    [node_key(p, "WorkshopsParticipant", "groups") for p in group]
                     for group in input.groups
                 ]
             return await game.assign_groups(session, workshop, who, groups, input.count or 0)
@@ -1216,7 +1216,7 @@ class CardWorkshopMutation:
         async def action(session: Any, workshop: CardWorkshop, who: game.Actor) -> game.Done:
             cards = []
             for index, raw in enumerate(input.cards):
-                card = await session.get(Card, key_of(raw, "WorkshopsCard", f"cards[{index}]"))
+                card = await session.get(Card, node_key(raw, "WorkshopsCard", f"cards[{index}]"))
                 if card is None:
                     raise Invalid(Code.NOT_FOUND, f"cards[{index}] does not exist", "cards")
                 cards.append(card)
@@ -1235,10 +1235,10 @@ class CardWorkshopMutation:
             return await _workshop_of(session, Challenge, input.into, "WorkshopsChallenge", "into")
 
         async def action(session: Any, workshop: CardWorkshop, who: game.Actor) -> game.Done:
-            into = await session.get(Challenge, key_of(input.into, "WorkshopsChallenge", "into"))
+            into = await session.get(Challenge, node_key(input.into, "WorkshopsChallenge", "into"))
             others = []
             for raw in input.others:
-                other = await session.get(Challenge, key_of(raw, "WorkshopsChallenge", "others"))
+                other = await session.get(Challenge, node_key(raw, "WorkshopsChallenge", "others"))
                 if other is None:
                     raise Invalid(Code.NOT_FOUND, "no such challenge", "others")
                 others.append(other)
@@ -1261,7 +1261,7 @@ class CardWorkshopMutation:
 
         async def action(session: Any, workshop: CardWorkshop, who: game.Actor) -> game.Done:
             challenge = await session.get(
-                Challenge, key_of(input.challenge, "WorkshopsChallenge", "challenge")
+                Challenge, node_key(input.challenge, "WorkshopsChallenge", "challenge")
             )
             event = await session.get(Event, workshop.event_id) if workshop.event_id else None
             title = _texts(input.title, "title", required=False, limit=300) or None
@@ -1380,7 +1380,7 @@ class CardWorkshopSubscription:
         self, info: Info, workshop: strawberry.ID
     ) -> AsyncGenerator[WorkshopsLiveEvent, None]:
         try:
-            key = key_of(workshop, "WorkshopsCardWorkshop", "workshop")
+            key = node_key(workshop, "WorkshopsCardWorkshop", "workshop")
         except Invalid as error:
             raise NotFound(error.message, field="workshop") from None
         async with info.context.sessionmaker() as session:

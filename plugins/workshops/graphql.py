@@ -36,8 +36,8 @@ from bocage.core.api import (
     cost,
     may_touch_communes,
     mutate,
+    node_key,
     paginate,
-    row_key,
     translated,
 )
 from bocage.core.api import RowType as _RowType
@@ -111,19 +111,6 @@ def visible(info: Info[Any, Any], event: Event | None) -> bool:
 
 def gid(type_name: str, key: int | None) -> strawberry.ID | None:
     return None if key is None else strawberry.ID(relay.to_base64(type_name, key))
-
-
-def key_of(value: Any, type_name: str, field: str) -> int:
-    """The database key of a global ID of ``type_name``, or :class:`Invalid` naming ``field``."""
-    try:
-        global_id = relay.GlobalID.from_id(str(value))
-        if global_id.type_name != type_name:
-            raise ValueError
-        return row_key(global_id.node_id)
-    except Exception:
-        raise Invalid(
-            Code.INVALID, f"{field}: {value!r} is not the ID of a {type_name}", field
-        ) from None
 
 
 # -- the types ----------------------------------------------------------------------------------
@@ -545,7 +532,7 @@ class WorkshopsQuery:
     @strawberry.field(description="One event by its ID.", metadata=cost(1))
     async def workshops_event(self, info: Info, id: strawberry.ID) -> WorkshopsEvent | None:
         try:
-            key = key_of(id, "WorkshopsEvent", "id")
+            key = node_key(id, "WorkshopsEvent", "id")
         except Invalid as error:
             raise NotFound(error.message, field="id") from None
         rows = await info.context.execute(select(Event).where(Event.id == key))
@@ -773,7 +760,7 @@ async def _apply(session: Any, principal: Any, event: Event, data: Any, creating
     if given("partners"):
         partners = []
         for raw in data.partners or []:
-            key = key_of(raw, "Stakeholder", "partners")
+            key = node_key(raw, "Stakeholder", "partners")
             if not await store.stakeholder_exists(session, key):
                 raise Invalid(Code.NOT_FOUND, f"partners: no stakeholder {raw}", "partners")
             partners.append(key)
@@ -781,14 +768,14 @@ async def _apply(session: Any, principal: Any, event: Event, data: Any, creating
     if given("organiser"):
         organiser = None
         if data.organiser is not None:
-            organiser = key_of(data.organiser, "Stakeholder", "organiser")
+            organiser = node_key(data.organiser, "Stakeholder", "organiser")
             if not await store.stakeholder_exists(session, organiser):
                 raise Invalid(Code.NOT_FOUND, "no such stakeholder", "organiser")
         event.organiser_id = organiser
     if given("commune"):
         commune = None
         if data.commune is not None:
-            found = await store.commune_by_id(session, key_of(data.commune, "Commune", "commune"))
+            found = await store.commune_by_id(session, node_key(data.commune, "Commune", "commune"))
             if found is None:
                 raise Invalid(Code.NOT_FOUND, "no such commune", "commune")
             commune = found.id
@@ -814,7 +801,7 @@ async def _authorise(session: Any, principal: Any, event: Event) -> None:
 
 
 async def _event_for_change(session: Any, principal: Any, raw: Any, field: str = "id") -> Event:
-    event = await session.get(Event, key_of(raw, "WorkshopsEvent", field))
+    event = await session.get(Event, node_key(raw, "WorkshopsEvent", field))
     if event is None or event.deleted_at is not None:
         raise Invalid(Code.NOT_FOUND, "no event with this ID", field)
     await _authorise(session, principal, event)
@@ -1012,7 +999,7 @@ class WorkshopsMutation:
                 raise Invalid(Code.INVALID, "name must be 1 to 200 characters", "name")
             stakeholder = None
             if input.stakeholder is not None:
-                stakeholder = key_of(input.stakeholder, "Stakeholder", "stakeholder")
+                stakeholder = node_key(input.stakeholder, "Stakeholder", "stakeholder")
                 if not await store.stakeholder_exists(session, stakeholder):
                     raise Invalid(Code.NOT_FOUND, "no such stakeholder", "stakeholder")
             position = (
@@ -1045,7 +1032,7 @@ class WorkshopsMutation:
         async def build(session: Any, event: Event) -> dict[str, Any]:
             speaker = None
             if input.speaker is not None:
-                speaker = key_of(input.speaker, "WorkshopsSpeaker", "speaker")
+                speaker = node_key(input.speaker, "WorkshopsSpeaker", "speaker")
                 row = await session.get(Speaker, speaker)
                 if row is None or row.event_id != event.id:
                     raise Invalid(Code.NOT_FOUND, "no such speaker at this event", "speaker")
@@ -1076,12 +1063,12 @@ class WorkshopsMutation:
     ) -> WorkshopsRegistrationPayload:
         principal = info.context.principal
         try:
-            event_id = key_of(input.event, "WorkshopsEvent", "event")
+            event_id = node_key(input.event, "WorkshopsEvent", "event")
             async with info.context.sessionmaker() as session, session.begin():
                 commune = None
                 if input.commune is not None:
                     found = await store.commune_by_id(
-                        session, key_of(input.commune, "Commune", "commune")
+                        session, node_key(input.commune, "Commune", "commune")
                     )
                     if found is None:
                         raise Invalid(Code.NOT_FOUND, "no such commune", "commune")
@@ -1157,7 +1144,7 @@ class WorkshopsMutation:
         )
 
         async def change(session: Any, principal: Any) -> Change:
-            event_id = key_of(input.event, "WorkshopsEvent", "event")
+            event_id = node_key(input.event, "WorkshopsEvent", "event")
             registration = (
                 await session.execute(
                     select(Registration).where(

@@ -18,20 +18,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _mail_settings(port: int) -> dict[str, Any]:
-    return {
-        "smtp_host": "127.0.0.1",
-        "smtp_port": port,
-        "smtp_tls": "none",
-        "mail_from": "GAL Condroz <noreply@gal-condroz.be>",
-    }
-
-
 async def test_an_email_enqueued_with_a_change_is_sent_after_commit(
     databases: Any, small_demo_url: str, make_settings: Any, kit: Any, smtp: Any
 ) -> None:
     sink, port = smtp
-    world = await kit.make_world(databases, small_demo_url, make_settings, **_mail_settings(port))
+    world = await kit.make_world(databases, small_demo_url, make_settings, **sink.settings)
     try:
         async with world.sessionmaker() as session, session.begin():
             await enqueue_email(
@@ -87,11 +78,12 @@ async def test_an_email_enqueued_with_a_change_is_sent_after_commit(
 
 
 async def test_an_unreachable_server_is_retried_then_the_job_is_dead(
-    databases: Any, small_demo_url: str, make_settings: Any, kit: Any
+    databases: Any, small_demo_url: str, make_settings: Any, kit: Any, smtp: Any
 ) -> None:
-    port = _free_port()  # nothing listens there
+    sink, _port = smtp
+    unreachable = {**sink.settings, "smtp_port": _free_port()}  # nothing listens there
     world = await kit.make_world(
-        databases, small_demo_url, make_settings, jobs_max_attempts=2, **_mail_settings(port)
+        databases, small_demo_url, make_settings, jobs_max_attempts=2, **unreachable
     )
     try:
         async with world.sessionmaker() as session, session.begin():

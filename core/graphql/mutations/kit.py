@@ -335,6 +335,24 @@ def key_of(value: Any, types: type | tuple[type, ...], field: str) -> tuple[type
         ) from None
 
 
+def node_key(value: Any, type_name: str, field: str) -> int:
+    """The database key of a global ID of the GraphQL type ``type_name`` (a plugin's
+    ``WorkshopsEvent``...), or :class:`Invalid` naming ``field``."""
+    from strawberry import relay
+
+    from bocage.core.graphql.nodes import row_key
+
+    try:
+        global_id = relay.GlobalID.from_id(str(value))
+        if global_id.type_name != type_name:
+            raise ValueError(global_id.type_name)
+        return row_key(global_id.node_id)
+    except Exception:
+        raise Invalid(
+            Code.INVALID, f"{field}: {value!r} is not the ID of a {type_name}", field
+        ) from None
+
+
 def check_version(row: Any, version: int) -> None:
     """Refuse an update made from a stale read."""
     if row.version != version:
