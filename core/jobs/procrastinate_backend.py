@@ -22,11 +22,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import os
 import re
-import socket
-import time
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -49,8 +45,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
-from bocage.core.db import sessionmaker, utcnow
+from bocage.core.db import utcnow
 from bocage.core.hookspecs import JobContext
+from bocage.core.jobs.base import BaseWorker
 
 if TYPE_CHECKING:
     from procrastinate import App
@@ -65,8 +62,6 @@ logger = logging.getLogger("bocage.jobs")
 QUEUE = "bocage"
 #: Longest error message kept on a job.
 ERROR_LENGTH = 2000
-#: Seconds between two clean-ups of old succeeded jobs and finished deliveries.
-PRUNE_EVERY = 3600.0
 
 #: procrastinate's status -> Bocage's.
 STATUS = {"todo": "queued", "doing": "running", "succeeded": "succeeded"}
@@ -352,7 +347,7 @@ class _Tasks(dict[str, Any]):
         return found if found is not None else default
 
 
-class ProcrastinateWorker:
+class ProcrastinateWorker(BaseWorker):
     """``bocage worker`` on PostgreSQL: procrastinate's worker plus the relay loop; same
     interface as the table queue's :class:`~bocage.core.jobs.worker.Worker`."""
 
@@ -364,26 +359,13 @@ class ProcrastinateWorker:
         *,
         concurrency: int | None = None,
     ) -> None:
-        from bocage.core.jobs import job_kinds
-
-        self.settings = settings
-        self.host = host
-        self.sessionmaker = sessionmaker(engine)
-        self.kinds = job_kinds(host)
-        self.concurrency = concurrency or settings.jobs_concurrency
-        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:120]
-        self._stopping = asyncio.Event()
-        self._next_prune = 0.0
+        super().__init__(settings, host, engine, concurrency=concurrency)
         self._retry = _retry_strategy()
 
     # Seconds without a heartbeat after which a worker is deemed dead and its jobs retried.
     @property
     def stalled_after(self) -> float:
         return self.settings.jobs_lease_seconds
-
-    def stop(self) -> None:
-        """Claim nothing more; :meth:`run` returns once the running jobs end."""
-        self._stopping.set()
 
     def app(self) -> App:
         from procrastinate import App, PsycopgConnector
@@ -494,8 +476,7 @@ class ProcrastinateWorker:
             while not self._stopping.is_set():
                 relayed = 0
                 try:
-                    if time.monotonic() >= self._next_prune:
-                        self._next_prune = time.monotonic() + PRUNE_EVERY
+                    if self._prune_due():
                         await self.prune()
                     relayed = await self.relay()
                     await self.retry_stalled()
@@ -506,13 +487,6 @@ class ProcrastinateWorker:
                 await asyncio.wait({stop_waiter}, timeout=self.settings.jobs_poll_interval)
         finally:
             stop_waiter.cancel()
-
-    async def relay(self) -> int:
-        """Turn new events into webhook delivery jobs; the number of events read."""
-        from bocage.core.webhooks.relay import relay_events
-
-        async with self.sessionmaker() as session, session.begin():
-            return await relay_events(session, max_attempts=self.settings.webhooks_max_attempts)
 
     @property
     def overdue_after(self) -> float:
@@ -540,36 +514,24 @@ class ProcrastinateWorker:
             )
         return len(rows)
 
-    async def prune(self) -> tuple[int, int]:
-        """Delete succeeded jobs and finished deliveries older than the retention period;
-        how many of each. Dead jobs stay until an administrator replays them, except those of
-        personal kinds (e-mails): their addresses are not kept past the retention period."""
-        from bocage.core.models import WebhookDelivery
-
-        cutoff = utcnow() - dt.timedelta(days=self.settings.jobs_retention_days)
+    async def prune_jobs(
+        self, session: AsyncSession, cutoff: dt.datetime, personal: list[str]
+    ) -> int:
         old = (
             select(events.c.job_id).group_by(events.c.job_id).having(func.max(events.c.at) < cutoff)
         )
-        personal = [name for name, kind in self.kinds.items() if kind.personal]
-        async with self.sessionmaker() as session, session.begin():
-            jobs = await session.execute(
-                delete(ProcrastinateJob)
-                .where(
-                    or_(
-                        status_filter("succeeded"),
-                        and_(status_filter("dead"), ProcrastinateJob.task_name.in_(personal)),
-                    ),
-                    ProcrastinateJob.id.in_(old),
-                )
-                .execution_options(synchronize_session=False)
+        result = await session.execute(
+            delete(ProcrastinateJob)
+            .where(
+                or_(
+                    status_filter("succeeded"),
+                    and_(status_filter("dead"), ProcrastinateJob.task_name.in_(personal)),
+                ),
+                ProcrastinateJob.id.in_(old),
             )
-            deliveries = await session.execute(
-                delete(WebhookDelivery).where(
-                    WebhookDelivery.status.in_(("succeeded", "failed", "cancelled")),
-                    WebhookDelivery.created_at < cutoff,
-                )
-            )
-        return jobs.rowcount, deliveries.rowcount  # type: ignore[attr-defined]
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def execute(self, name: str, job: Any, args: dict[str, Any]) -> None:
         """One attempt of ``job``: run its kind's handler; on failure note the error and raise

@@ -11,22 +11,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import os
-import socket
-import time
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, or_, select, update
 
-from bocage.core.db import sessionmaker, utcnow
+from bocage.core.db import utcnow
 from bocage.core.hookspecs import JobContext
-from bocage.core.jobs import UnknownJobKind, backoff, job_kinds
-from bocage.core.models import Job, WebhookDelivery
+from bocage.core.jobs import UnknownJobKind, backoff
+from bocage.core.jobs.base import BaseWorker
+from bocage.core.models import Job
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
     from bocage.core.host import PluginHost
     from bocage.core.settings import Settings
@@ -35,8 +32,6 @@ logger = logging.getLogger("bocage.jobs")
 
 #: Longest error message kept on a job.
 ERROR_LENGTH = 2000
-#: Seconds between two clean-ups of old succeeded jobs and finished deliveries.
-PRUNE_EVERY = 3600.0
 
 
 @dataclass
@@ -48,7 +43,7 @@ class Claimed:
     max_attempts: int | None
 
 
-class Worker:
+class Worker(BaseWorker):
     """Runs jobs until :meth:`stop`; ``burst`` runs until nothing is due, then returns.
 
     On PostgreSQL ``Worker(...)`` builds a
@@ -70,19 +65,8 @@ class Worker:
         *,
         concurrency: int | None = None,
     ) -> None:
-        self.settings = settings
-        self.host = host
-        self.sessionmaker = sessionmaker(engine)
-        self.kinds = job_kinds(host)
-        self.concurrency = concurrency or settings.jobs_concurrency
-        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:120]
-        self._stopping = asyncio.Event()
+        super().__init__(settings, host, engine, concurrency=concurrency)
         self._running: set[asyncio.Task[None]] = set()
-        self._next_prune = 0.0
-
-    def stop(self) -> None:
-        """Claim nothing more; :meth:`run` returns once the running jobs end."""
-        self._stopping.set()
 
     async def run(self, *, burst: bool = False) -> None:
         logger.info("worker %s started (%d at once)", self.name, self.concurrency)
@@ -90,8 +74,7 @@ class Worker:
         try:
             while not self._stopping.is_set():
                 try:
-                    if time.monotonic() >= self._next_prune:
-                        self._next_prune = time.monotonic() + PRUNE_EVERY
+                    if self._prune_due():
                         await self.prune()
                     relayed = await self.relay()
                     claimed = await self.claim(self.concurrency - len(self._running))
@@ -120,36 +103,19 @@ class Worker:
             await close_clients()
             logger.info("worker %s stopped", self.name)
 
-    async def prune(self) -> tuple[int, int]:
-        """Delete succeeded jobs and finished deliveries older than the retention period;
-        how many of each. Dead jobs stay until an administrator replays them, except those of
-        personal kinds (e-mails): their addresses are not kept past the retention period."""
-        cutoff = utcnow() - dt.timedelta(days=self.settings.jobs_retention_days)
-        personal = [name for name, kind in self.kinds.items() if kind.personal]
-        async with self.sessionmaker() as session, session.begin():
-            jobs = await session.execute(
-                delete(Job).where(
-                    or_(
-                        Job.status == "succeeded",
-                        and_(Job.status == "dead", Job.kind.in_(personal)),
-                    ),
-                    Job.finished_at < cutoff,
-                )
+    async def prune_jobs(
+        self, session: AsyncSession, cutoff: dt.datetime, personal: list[str]
+    ) -> int:
+        result = await session.execute(
+            delete(Job).where(
+                or_(
+                    Job.status == "succeeded",
+                    and_(Job.status == "dead", Job.kind.in_(personal)),
+                ),
+                Job.finished_at < cutoff,
             )
-            deliveries = await session.execute(
-                delete(WebhookDelivery).where(
-                    WebhookDelivery.status.in_(("succeeded", "failed", "cancelled")),
-                    WebhookDelivery.created_at < cutoff,
-                )
-            )
-        return jobs.rowcount, deliveries.rowcount  # type: ignore[attr-defined]
-
-    async def relay(self) -> int:
-        """Turn new events into webhook delivery jobs; the number of events read."""
-        from bocage.core.webhooks.relay import relay_events
-
-        async with self.sessionmaker() as session, session.begin():
-            return await relay_events(session, max_attempts=self.settings.webhooks_max_attempts)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def claim(self, limit: int) -> list[Claimed]:
         if limit <= 0:
