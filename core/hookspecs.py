@@ -82,11 +82,14 @@ class DomainEvent:
 
 @dataclass(frozen=True)
 class SeedOptions:
-    """Options of ``bocage seed demo``: ``scale`` multiplies the number of generated rows and
+    """Options of ``bocage seed demo``: ``scale`` multiplies the number of generated rows,
     ``progress(description, done, total)`` reports progress to the CLI."""
 
     scale: float = 1.0
     progress: Callable[[str, int, int], None] = lambda description, done, total: None
+    #: The plugin host: ``options.host.plugin_settings("<plugin>")`` is a plugin's validated
+    #: settings (``None`` only when a seeder is called by hand).
+    host: Any = None
 
 
 @dataclass(frozen=True)
@@ -258,11 +261,13 @@ def bocage_graphql_subscription() -> Sequence[type]:
 
 
 @hookspec
-def bocage_routes() -> Sequence[RestRoute]:
+def bocage_routes(host: Any) -> Sequence[RestRoute]:
     """Return the plugin's REST routes, each with its OpenAPI description.
 
     Called once when the app is built. Paths should live under ``/api/<plugin>/``; a route name
-    or path already taken stops startup.
+    or path already taken stops startup. ``host`` (optional: name it to receive it) gives the
+    plugin's validated settings, ``host.plugin_settings("<plugin>")``, e.g. for a route's
+    ``max_body_bytes``.
     """
     return ()
 

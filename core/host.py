@@ -128,12 +128,18 @@ class PluginHost:
         caller = getattr(self.pm.hook, hook_name)
         results = []
         for impl in caller.get_hookimpls():  # registration order
-            results.append((impl.plugin_name, impl.function(**kwargs)))
+            # As pluggy does: an implementation takes only the arguments it names.
+            given = {name: kwargs[name] for name in impl.argnames if name in kwargs}
+            results.append((impl.plugin_name, impl.function(**given)))
         return results
 
-    def contributions(self, hook_name: str) -> list[tuple[str, Any]]:
+    def contributions(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Flattened ``[(plugin name, item)]`` of hooks that return sequences."""
-        return [(name, item) for name, items in self.collect(hook_name) for item in items or ()]
+        return [
+            (name, item)
+            for name, items in self.collect(hook_name, **kwargs)
+            for item in items or ()
+        ]
 
     def _unique(self, hook_name: str, key: Callable[[Any], str], what: str) -> None:
         owners: dict[str, str] = {}
@@ -154,7 +160,7 @@ class PluginHost:
         return [item for _, item in self.contributions("bocage_permissions")]
 
     def routes(self) -> list[tuple[str, RestRoute]]:
-        return self.contributions("bocage_routes")
+        return self.contributions("bocage_routes", host=self)
 
     def migration_locations(self) -> dict[str, Path]:
         """Each plugin's migration folders by branch label (the plugin's name)."""

@@ -27,7 +27,7 @@ async def seed_all(
     progress: Callable[[str, int, int], None] = _noop,
 ) -> None:
     """Run every plugin's seeder, the core's first, one transaction each."""
-    options = SeedOptions(scale=scale, progress=progress)
+    options = SeedOptions(scale=scale, progress=progress, host=host)
     seeders = sorted(host.collect("bocage_seed"), key=lambda item: item[0] != CORE_PLUGIN)
     factory = sessionmaker(engine)
     for _plugin, seeder in seeders:

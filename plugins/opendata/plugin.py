@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bocage.core.api import Permission, PluginSettings, RestRoute, WebhookEventType, hookimpl
 from bocage.plugins.opendata.permissions import OPENDATA_PUBLISH
@@ -18,10 +19,10 @@ def bocage_settings() -> type[PluginSettings]:
 
 
 @hookimpl
-def bocage_routes() -> list[RestRoute]:
+def bocage_routes(host: Any) -> list[RestRoute]:
     # Files are larger than the core's body limit (sized for GraphQL): the upload route has
     # its own, BOCAGE_OPENDATA_MAX_UPLOAD_BYTES.
-    upload_limit = OpendataSettings().max_upload_bytes
+    upload_limit = host.plugin_settings("opendata").max_upload_bytes
     return [
         RestRoute(
             name=name,

@@ -216,7 +216,6 @@ async def _answer_all(
 
 
 async def seed(session: Any, options: SeedOptions) -> None:
-    from bocage.plugins.surveys.plugin import SurveysSettings
 
     rng = random.Random(2026)
     count = max(10, round(40 * options.scale))
@@ -244,7 +243,7 @@ async def seed(session: Any, options: SeedOptions) -> None:
     needs.status = sm.SurveyStatus.CLOSED.value
     await pool.flush(session, needs.id, minimum=0)
     await publication.reshuffle(session, needs.id)
-    k = SurveysSettings(_env_prefix="BOCAGE_SURVEYS_").min_cell_size  # type: ignore[call-arg]
+    k = options.host.plugin_settings("surveys").min_cell_size
     await publication.publish(session, needs, k)
     options.progress("surveys", 1, 2)
 
@@ -283,7 +282,7 @@ async def seed(session: Any, options: SeedOptions) -> None:
     await session.flush()
     answered = invitations[: len(invitations) * 3 // 4]  # the others are to be reminded
     await _answer_all(session, campaign, BUSINESSES, list(answered), rng)
-    settings = SurveysSettings(_env_prefix="BOCAGE_SURVEYS_")  # type: ignore[call-arg]
+    settings = options.host.plugin_settings("surveys")
     for survey in (needs, campaign):  # what opening does (a no-op unless open and anonymous)
         await pool.schedule_sweep(session, survey, settings.pool_sweep_minutes)
     options.progress("surveys", 2, 2)
