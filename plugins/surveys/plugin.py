@@ -31,7 +31,8 @@ class SurveysSettings(PluginSettings):
         5,
         ge=1,
         description="Anonymous responses wait in a holding pool until at least this many can "
-        "be stored together, shuffled (all of them when the survey closes).",
+        "be stored together, shuffled (k): closing included, fewer are never shown, and a "
+        "batch needs this many through sealed (e-mailed) invitations, or none of them.",
     )
     pool_sweep_minutes: float = Field(
         10,
