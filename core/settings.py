@@ -98,6 +98,24 @@ class Settings(BaseSettings):
         description="Highest cost of a GraphQL query: each field's cost times the items of the "
         "lists around it (`first`, else the default page size).",
     )
+    graphql_max_fields: int = Field(
+        2000,
+        ge=1,
+        description="Most fields a GraphQL query may select once its fragments are expanded "
+        "(a fragment spread twice counts twice).",
+    )
+    graphql_max_nodes: int = Field(
+        50_000,
+        ge=1,
+        description="Most values the answer to a GraphQL query may hold: each field, times the "
+        "items of the lists around it (`first`, else the default page size).",
+    )
+    graphql_max_response_bytes: int = Field(
+        5_000_000,
+        ge=1,
+        description="Largest GraphQL answer in bytes; a larger one is replaced by the error "
+        "RESPONSE_TOO_LARGE.",
+    )
     graphql_timeout_seconds: float = Field(
         10.0, gt=0, description="A GraphQL query running longer is stopped (error TIMEOUT)."
     )
