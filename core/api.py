@@ -42,6 +42,7 @@ from bocage.core.graphql.pagination import (
 )
 from bocage.core.hookspecs import (
     DomainEvent,
+    EventScope,
     JobContext,
     JobKind,
     Permission,
@@ -189,6 +190,7 @@ __all__ = [
     "Context",
     "DomainEvent",
     "Edge",
+    "EventScope",
     "Language",
     "NotFound",
     "Ordering",

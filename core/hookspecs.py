@@ -81,6 +81,24 @@ class DomainEvent:
 
 
 @dataclass(frozen=True)
+class EventScope:
+    """Where the row an event is about belongs, recorded with the event (``record_event``,
+    ``Change(scope=...)``) so that it reaches only those who may read that row.
+
+    An event recorded with a ``permission`` and a scope is visible to holders of the
+    permission who also reach the row: administrators; members of ``stakeholder``; commune
+    editors and commune-restricted integrators whose communes include every one of
+    ``communes`` (NIS codes; none: no such editor reaches it); integrators restricted to no
+    commune. Without a scope, the permission alone decides (rows every holder may read); an
+    event without a permission is public, whatever its scope. The core records the scope of
+    its own rows itself (a contact: its organisation and that organisation's communes).
+    """
+
+    stakeholder: int | None = None
+    communes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class SeedOptions:
     """Options of ``bocage seed demo``: ``scale`` multiplies the number of generated rows,
     ``progress(description, done, total)`` reports progress to the CLI."""
@@ -154,7 +172,8 @@ class WebhookEventType:
 
     ``permission`` is what a subscriber needs to subscribe to it (``None``: anyone allowed to
     manage webhooks); record such events with the same ``permission`` (``record_event``), so
-    that the change feed and deliveries filter them too.
+    that the change feed and deliveries filter them too, and with the :class:`EventScope` of
+    their row when not every holder of the permission may read it.
     """
 
     type: str

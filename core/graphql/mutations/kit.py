@@ -25,7 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bocage.core.auth import policy
 from bocage.core.db import PERSONAL, utcnow
 from bocage.core.events import announce, event_for, record_event
-from bocage.core.hookspecs import Permission
+from bocage.core.hookspecs import EventScope, Permission
 from bocage.core.models import AuditEntry, IdempotencyKey
 from bocage.core.settings import LANGUAGES
 
@@ -176,6 +176,9 @@ class Change:
     #: What a change-feed reader or webhook subscriber needs to learn of it; by default none,
     #: or the mutation's own permission when the row holds personal data.
     permission: str | None = None
+    #: Where the row belongs, when not every holder of ``permission`` may read it (the core
+    #: finds its own rows' scope; see ``EventScope``).
+    scope: EventScope | None = None
 
 
 def audit_values(principal: Principal, change: Change) -> dict[str, Any]:
@@ -259,6 +262,7 @@ async def mutate(
                     event_for(done.row, done.action, changed=sorted(done.changes)),
                     permission=done.permission
                     or (permission.code if personal_keys(type(done.row)) else None),
+                    scope=done.scope,
                 )
                 if key is not None:
                     session.add(
