@@ -30,6 +30,7 @@ from bocage.core.graphql.mutations.kit import (
     error_codes,
     mutate,
     node_key,
+    record_link,
 )
 from bocage.core.graphql.nodes import RowType, decode_id, load_children, load_one, row_key
 from bocage.core.graphql.pagination import (
@@ -176,6 +177,7 @@ __all__ = [
     "can",
     "check_version",
     "column_changes",
+    "record_link",
     "commune_scope",
     "error_codes",
     "load_children",

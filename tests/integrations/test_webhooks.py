@@ -150,6 +150,45 @@ async def test_a_rolled_back_change_emits_nothing(
     assert len(await hooks.deliveries()) == 1
 
 
+async def test_a_city_systems_update_names_every_changed_field_and_a_resend_nothing(
+    hooks: Any, gql_as: Any, receiver: Any, worker: Any, kit: Any
+) -> None:
+    """An update that also carries the city's externalReference: the webhook names the real
+    changes too; the same record sent again is delivered to nobody."""
+    await kit.subscribe(gql_as, receiver.url, ["project.updated"])
+    project = await kit.create_project(gql_as, hooks, "Cantine locale")
+    update = {
+        "id": project["id"],
+        "version": 1,
+        "status": "IN_PROGRESS",
+        "title": {"fr": "Cantine locale et durable"},
+        "sdgs": [2, 12],
+        "externalReference": {"source": "pst-hannut", "id": "CL-1"},
+    }
+    client = kit.integrator("projects:write")
+    sent = (await gql_as(kit.UPDATE_PROJECT, {"input": update}, principal=client))["data"][
+        "updateProject"
+    ]
+    assert sent["errors"] == [] and sent["project"]["version"] == 2
+    again = (
+        await gql_as(kit.UPDATE_PROJECT, {"input": {**update, "version": 2}}, principal=client)
+    )["data"]["updateProject"]
+    assert again["errors"] == [] and again["project"]["version"] == 2
+    await kit.wait_for(lambda: _all_status(hooks, "succeeded", 1))
+    await _settle(hooks)
+    [request] = receiver.requests
+    body = json.loads(request.body)
+    assert body["type"] == "project.updated"
+    assert body["data"]["changed"] == [
+        "external_id",
+        "external_source",
+        "sdgs",
+        "status",
+        "title",
+    ]
+    assert len(await hooks.deliveries()) == 1
+
+
 async def _settle(world: Any) -> None:
     """Let the worker relay once more (nothing else should come)."""
     import asyncio
