@@ -17,9 +17,9 @@ on every session settle both, for every writer (mutations, imports, plugins):
   inserted by the transaction keeps its first version. SQLAlchemy still puts the version read
   in each UPDATE's WHERE clause: a concurrent change is refused (``StaleDataError``).
 
-The record is forgotten when the transaction ends. Identical values are no change: setting a
-field to the value it has, or recording a link list equal to the current one, records nothing,
-steps nothing and writes nothing.
+The record is forgotten when the transaction ends, and on any rollback. Identical values are
+no change: setting a field to the value it has, or recording a link list equal to the current
+one, records nothing, steps nothing and writes nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import flag_dirty
 
 if TYPE_CHECKING:
@@ -95,13 +95,16 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -
         linked.discard(state)
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the unit of work ends (a savepoint's end does not)
+        _forget(session)
+
+
 @event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, _previous: Any) -> None:
-    _forget(session)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
+def _after_rollback(session: Session, _previous: SessionTransaction) -> None:
+    # Rows changed in a rolled-back savepoint are back to their stored version: they must
+    # step again at their next change (a row stepped before it may step twice: harmless).
     _forget(session)
 
 

@@ -95,3 +95,28 @@ async def test_a_concurrent_change_is_still_refused(world: Any) -> None:
         mine.summary = {"fr": "Moi"}
         with pytest.raises(StaleDataError):
             await first.flush()
+
+
+async def test_a_savepoint_is_part_of_the_unit_of_work(world: Any) -> None:
+    """A released savepoint keeps the record (one step for the transaction); a rolled-back
+    one undoes its step, and the next change steps again."""
+    async with world.sessionmaker() as session, session.begin():
+        project = await _first_project(session)
+        key, version = project.id, project.version
+        async with session.begin_nested():
+            project.status = m.ProjectStatus.DONE
+        project.sdgs = [4]
+        await session.flush()
+        assert set(changes_of(project)) >= {"status", "sdgs"}
+    assert (await _version(world, key))[0] == version + 1
+
+    async with world.sessionmaker() as session, session.begin():
+        project = await session.get(m.Project, key)
+        nested = await session.begin_nested()
+        project.status = m.ProjectStatus.PLANNED
+        await session.flush()
+        await nested.rollback()
+        project = await session.get(m.Project, key)
+        assert project.version == version + 1
+        project.summary = {"fr": "Après le point de sauvegarde"}
+    assert (await _version(world, key))[0] == version + 2
