@@ -30,6 +30,7 @@ from bocage.core.graphql.mutations.kit import (
     error_codes,
     mutate,
     node_key,
+    record_link,
 )
 from bocage.core.graphql.nodes import RowType, decode_id, load_children, load_one, row_key
 from bocage.core.graphql.pagination import (
@@ -47,6 +48,7 @@ from bocage.core.hookspecs import (
     JobKind,
     Permission,
     PersonalData,
+    PersonIdentity,
     RestRoute,
     Seeder,
     SeedOptions,
@@ -177,6 +179,7 @@ __all__ = [
     "can",
     "check_version",
     "column_changes",
+    "record_link",
     "commune_scope",
     "error_codes",
     "load_children",
@@ -197,6 +200,7 @@ __all__ = [
     "PageInfo",
     "Permission",
     "PersonalData",
+    "PersonIdentity",
     "PluginError",
     "PluginSettings",
     "RestRoute",

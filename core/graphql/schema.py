@@ -25,6 +25,7 @@ from strawberry.types.unset import UNSET
 
 from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.errors import PluginError
+from bocage.core.events import graphql_type_of
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.i18n import parse_accept_language
 from bocage.core.graphql.limits import (
@@ -100,7 +101,7 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
         raise PluginError("no query fields: the core plugin is missing")
     types = [t for _, t in host.contributions("bocage_graphql_types")]
     try:
-        return Schema(
+        schema = Schema(
             query=roots["Query"],
             mutation=roots["Mutation"],
             subscription=roots["Subscription"],
@@ -123,6 +124,25 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
             f"{error.message} (in {first} and {second}); GraphQL type names must be unique "
             "across plugins: prefix yours with the plugin's name"
         ) from None
+    _check_row_type_names(schema)
+    return schema
+
+
+def _check_row_type_names(schema: strawberry.Schema) -> None:
+    """Every type that shows a model's rows (a ``RowType`` with its ``model``) is the name the
+    audit trail, the events and the change feed give those rows (``graphql_type_of``):
+    otherwise ``auditTrail(object:)``, ``changes`` and ``node(id:)`` would disagree."""
+    for name, graphql_type in schema._schema.type_map.items():
+        definition = (getattr(graphql_type, "extensions", None) or {}).get("strawberry-definition")
+        model = getattr(getattr(definition, "origin", None), "model", None)
+        if model is None or not hasattr(model, "__mapper__"):
+            continue
+        if graphql_type_of(model) != name:
+            raise PluginError(
+                f"GraphQL type {name} shows rows of the model {model.__module__}."
+                f"{model.__name__}, which the audit trail and the events name "
+                f"{graphql_type_of(model)!r}: set __graphql_type__ = {name!r} on the model"
+            )
 
 
 class TextWebSocketAdapter(ASGIWebSocketAdapter):

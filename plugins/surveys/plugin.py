@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from bocage.core.api import (
     JobKind,
     Permission,
+    PersonalData,
     PluginSettings,
     RestRoute,
     Seeder,
@@ -110,6 +111,14 @@ def bocage_seed() -> Seeder:
     from bocage.plugins.surveys.seed import seed
 
     return seed
+
+
+@hookimpl
+def bocage_personal_data() -> PersonalData:
+    """Invitations, drafts and attributed answers, by the invitee's address (privacy.py)."""
+    from bocage.plugins.surveys.privacy import PART
+
+    return PART
 
 
 @hookimpl(optionalhook=True)
