@@ -69,6 +69,7 @@ from bocage.core.models import (
     stakeholder_commune,
 )
 from bocage.core.settings import PluginSettings
+from bocage.core.spreadsheets import CsvWriter, csv_cell, xlsx_append, xlsx_cell
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -225,4 +226,9 @@ __all__ = [
     "personal",
     "request_sessionmaker",
     "translated",
+    # spreadsheets: CSV and XLSX written, never a formula
+    "CsvWriter",
+    "csv_cell",
+    "xlsx_append",
+    "xlsx_cell",
 ]
