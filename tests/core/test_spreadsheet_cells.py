@@ -73,3 +73,22 @@ def test_xlsx_strings_are_text_cells_exactly() -> None:
     assert [(c.data_type, c.value) for c in row[: len(texts)]] == [("s", t) for t in texts]
     assert row[len(texts)].value == "bell\ufffd"  # XML cannot carry it
     assert [(c.data_type, c.value) for c in row[len(texts) + 1 :]] == [("n", -3), ("n", 2.5)]
+
+
+def test_every_writer_goes_through_the_rule() -> None:
+    """No module of the core or of a bundled plugin writes CSV with the csv module, or appends
+    to a workbook, except through bocage.core.spreadsheets."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    bypasses = re.compile(r"csv\.(writer|DictWriter)\(|\b(sheet|ws|texts|worksheet)\.append\(")
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("core", "plugins")
+        for path in (root / folder).rglob("*.py")
+        if "spreadsheets" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if bypasses.search(line)
+    ]
+    assert found == [], f"write through CsvWriter / xlsx_append: {found}"
