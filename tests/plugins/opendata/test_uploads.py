@@ -19,7 +19,7 @@ from rdflib import namespace as ns
 
 from bocage.core.api import Principal, PrincipalKind, Role
 
-from .conftest import serve
+from .conftest import As, serve
 from .shacl import SHAPES, results, shape_files
 
 UPLOADS = "/api/opendata/uploads/{}"
@@ -72,21 +72,6 @@ GOOD = (
     "Piscine,11,2025-01-20,5.0702,50.6751\r\n"
 )
 WRONG_CELL = GOOD.replace("Gare,50,", "Gare,cinquante,")
-
-
-class As:
-    """The app's authenticator, answering with whoever the test says."""
-
-    def __init__(self) -> None:
-        self.principal: Principal | None = None
-
-    async def authenticate(self, request: Any) -> Any:
-        from bocage.core.api import ANONYMOUS
-
-        return self.principal or ANONYMOUS
-
-    async def aclose(self) -> None:
-        return None
 
 
 @pytest.fixture
