@@ -116,6 +116,11 @@ class Settings(BaseSettings):
         description="Largest GraphQL answer in bytes; a larger one is replaced by the error "
         "RESPONSE_TOO_LARGE.",
     )
+    graphql_compile: bool = Field(
+        True,
+        description="Answer the public lists and objects of queries with one SQL statement per "
+        "root field that builds the JSON (the read compiler); off: every field by its resolver.",
+    )
     graphql_timeout_seconds: float = Field(
         10.0, gt=0, description="A GraphQL query running longer is stopped (error TIMEOUT)."
     )

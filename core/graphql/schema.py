@@ -26,6 +26,8 @@ from strawberry.types.unset import UNSET
 from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.errors import PluginError
 from bocage.core.events import graphql_type_of
+from bocage.core.graphql.compiler import core_types
+from bocage.core.graphql.compiler.execute import REGISTRY, CompilingExecutionContext
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.i18n import parse_accept_language
 from bocage.core.graphql.limits import (
@@ -116,7 +118,11 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
                 *limit_extensions(host.settings),
             ],
             config=StrawberryConfig(auto_camel_case=True),
+            # Root fields of queries that the read compiler declares are answered in SQL.
+            execution_context_class=CompilingExecutionContext,
         )
+        setattr(schema, REGISTRY, core_types.registry())
+        return schema
     except DuplicatedTypeName as error:
         first = getattr(error.first_cls, "__module__", "?")
         second = getattr(error.second_cls, "__module__", "?")
@@ -259,6 +265,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             language=language or settings.default_language,
             request=request,  # type: ignore[arg-type]
             principal=principal,
+            compile_reads=settings.graphql_compile,
         )
         request.state.bocage_context = context
         return context

@@ -1,0 +1,198 @@
+"""How each compilable GraphQL field is read in SQL: the declarations the compiler walks.
+
+A :class:`TypeSpec` names a GraphQL object type and says, for each of its fields, how to
+compute its JSON value from a row of the type's table (or any ``FromClause`` with its columns):
+a column (:class:`Column`), the Relay global ID (:class:`NodeId`), a multilingual text
+(:class:`Text`, :class:`Translations`), a related object (:class:`ToOne`), a list
+(:class:`ToMany`), a page of a relation (:class:`Page`) or anything else (:class:`Custom`).
+
+A field that no spec declares cannot be compiled: the root field it is under is resolved by
+the resolver path instead (personal data, computed fields, plugins' fields without SQL). The
+specs must give, value for value, what the resolvers give: the differential tests check it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import ColumnElement, FromClause, Select
+
+if TYPE_CHECKING:
+    from bocage.core.graphql.compiler.build import Build, Selection
+    from bocage.core.graphql.pagination import NestedList, Ordering
+
+
+class FieldSpec(Protocol):
+    """Computes the JSON value of one field of a row."""
+
+    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]: ...
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the row. ``kind``: ``plain`` (string, integer), ``date``, ``datetime``,
+    ``decimal`` (its ``scale``), ``json`` (a stored JSON list), ``bool`` or ``enum``."""
+
+    name: str
+    kind: str = "plain"
+    scale: int = 0
+    enum: type[enum.Enum] | None = None
+
+    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
+        column = row.c[self.name]
+        j = b.json
+        match self.kind:
+            case "date":
+                return j.date(column)
+            case "datetime":
+                return j.datetime(column)
+            case "decimal":
+                return j.decimal(column, self.scale)
+            case "json":
+                return j.stored_json(column)
+            case "bool":
+                return j.column_bool(column)
+            case "enum":
+                assert self.enum is not None
+                return j.enum_name(column, self.enum)
+        return column
+
+
+@dataclass(frozen=True)
+class NodeId:
+    """The Relay global ID of the row: base64 of ``Type:id``."""
+
+    type_name: str
+    key: str = "id"
+
+    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
+        return b.json.global_id(self.type_name, row.c[self.key])
+
+
+@dataclass(frozen=True)
+class Text:
+    """A multilingual text in the language of the field's ``lang`` argument, else the
+    request's, falling back to another language."""
+
+    column: str
+    required: bool = False
+
+    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
+        lang = selection.args.get("lang")
+        language = lang.value if lang is not None else b.language
+        return b.json.translated(row.c[self.column], language, self.required)
+
+
+@dataclass(frozen=True)
+class Translations:
+    """A multilingual text in every language (a ``Translations`` object)."""
+
+    column: str
+
+    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
+        column = row.c[self.column]
+        return b.object_of(
+            selection, lambda name, _sel: b.json.text_in(column, name), "Translations"
+        )
+
+
+@dataclass(frozen=True)
+class ToOne:
+    """The live row of ``target`` whose ``id`` is the row's ``foreign_key`` (or null)."""
+
+    target: str
+    foreign_key: str
+
+    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
+        spec = b.registry.types[self.target]
+        table = spec.model.__table__.alias()
+        conditions = [table.c.id == row.c[self.foreign_key]]
+        if "deleted_at" in table.c:
+            conditions.append(table.c.deleted_at.is_(None))
+        value = b.node(self.target, table, selection)
+        return b.json.embed(b.scalar_subquery(value, table, conditions))
+
+
+@dataclass(frozen=True)
+class ToMany:
+    """A list of rows of ``target``: ``rows(row)`` selects them (the target's columns, and
+    the extra columns other fields of a composite type read), ``order`` sorts them."""
+
+    target: str
+    #: The target's rows for a parent ``row``: ``select(Model, extra columns)``, filtered.
+    rows: Callable[[FromClause], Select[Any]]
+    #: Their order, as columns of a subquery of those rows (with a unique last key).
+    order: Callable[[FromClause], Sequence[ColumnElement[Any]]]
+    #: Keep only the first (``latestValue``-like fields): an object or null, not a list.
+    first_only: bool = False
+
+    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
+        return b.many(self, row, selection)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page (Relay connection) of a relation, keyset-paged like ``paginate_nested``."""
+
+    target: str
+    nested: NestedList
+
+    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
+        return b.nested_page(self, row, selection)
+
+
+@dataclass(frozen=True)
+class Custom:
+    """Anything else, computed by ``compute(build, row, selection)``."""
+
+    compute: Callable[[Build, FromClause, Selection], ColumnElement[Any]]
+
+    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
+        return self.compute(b, row, selection)
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    """A compilable GraphQL object type: its table (``model``) and its fields' specs."""
+
+    name: str
+    model: Any
+    fields: dict[str, FieldSpec] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RootList:
+    """A root field returning a connection: ``source(context, **arguments)`` gives the
+    filtered ``select(Model)`` and its :class:`Ordering`, as the resolver builds them."""
+
+    target: str
+    source: Callable[..., tuple[Select[Any], Ordering]]
+
+
+@dataclass(frozen=True)
+class RootOne:
+    """A root field returning one object or null: ``source(context, **arguments)`` gives
+    the ``select(Model)`` of at most one row."""
+
+    target: str
+    source: Callable[..., Select[Any]]
+
+
+@dataclass
+class Registry:
+    """Every compilable type and root field, the core's and the plugins'."""
+
+    types: dict[str, TypeSpec] = field(default_factory=dict)
+    roots: dict[str, RootList | RootOne] = field(default_factory=dict)
+    #: Statements already built, by request (see ``execute``): least recently used first.
+    #: ``None`` for a root field the resolvers answer.
+    statements: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
+    max_statements: int = 512
+
+    def add(self, *specs: TypeSpec) -> None:
+        for spec in specs:
+            self.types[spec.name] = spec

@@ -1,0 +1,239 @@
+"""JSON built by the database, the same text on PostgreSQL and SQLite.
+
+Each method returns a SQL expression whose value, embedded in a JSON object or array, is what
+the resolver path serialises for the same field: strings as strings, ``Decimal`` as its text
+with the column's scale, timestamps in ISO 8601 UTC with microseconds only when not zero,
+enums by name, booleans as ``true``/``false``, global IDs and cursors in base64.
+
+SQLite has no base64: :func:`register_sqlite_functions` adds ``bocage_b64`` and
+``bocage_b64url`` to each connection (``bocage.core.db`` does, on connect).
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+from bocage.core.settings import LANGUAGES
+
+
+def _b64(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return base64.b64encode(text.encode()).decode()
+
+
+def _b64url(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def register_sqlite_functions(dbapi_connection: Any) -> None:
+    """The functions the compiled reads use on SQLite (deterministic: usable in indexes)."""
+    dbapi_connection.create_function("bocage_b64", 1, _b64, deterministic=True)
+    dbapi_connection.create_function("bocage_b64url", 1, _b64url, deterministic=True)
+
+
+def cat(*parts: Any) -> ColumnElement[Any]:
+    """SQL ``||`` of the parts (strings become literals)."""
+    items = [literal(p, String) if isinstance(p, str) else p for p in parts]
+    result = items[0]
+    for item in items[1:]:
+        result = result.op("||", return_type=String)(item)
+    return result
+
+
+def _key(name: str) -> ColumnElement[Any]:
+    """A JSON key as a SQL string literal (response names are GraphQL names: no quotes)."""
+    return literal_column("'" + name.replace("'", "''") + "'", String)
+
+
+class JsonSQL:
+    """Builds JSON values in SQL for one dialect (``postgresql`` or ``sqlite``)."""
+
+    #: Most keys one JSON object may have (PostgreSQL functions take at most 100 arguments).
+    MAX_KEYS = 50
+
+    def __init__(self, dialect: str) -> None:
+        self.pg = dialect == "postgresql"
+
+    # -- values --------------------------------------------------------------------------
+
+    def obj(self, pairs: Sequence[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
+        args: list[Any] = []
+        for name, value in pairs:
+            args += [_key(name), value]
+        return func.json_build_object(*args) if self.pg else func.json_object(*args)
+
+    def embed(self, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        """A JSON value read back from a subquery's column, embedded as JSON (not as text)."""
+        return value if self.pg else func.json(value)
+
+    def array(
+        self,
+        value: ColumnElement[Any],
+        *,
+        order_by: Sequence[ColumnElement[Any]] = (),
+        where: ColumnElement[bool] | None = None,
+    ) -> ColumnElement[Any]:
+        """The JSON array of ``value`` over the group (``[]`` when empty), in ``order_by``.
+
+        SQLite has no ordered aggregates before 3.44: its rows come from a subquery that is
+        already in order, which it keeps."""
+        if self.pg:
+            aggregated: Any = func.json_agg(
+                aggregate_order_by(value, *order_by) if order_by else value
+            )
+            if where is not None:
+                aggregated = aggregated.filter(where)
+            return func.coalesce(aggregated, literal_column("'[]'::json"))
+        aggregated = func.json_group_array(value)
+        if where is not None:
+            aggregated = aggregated.filter(where)
+        return aggregated
+
+    def boolean(self, condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        if self.pg:
+            return cast(condition, Boolean)
+        return case((condition, func.json("true")), else_=func.json("false"))
+
+    def column_bool(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        if self.pg:
+            return column
+        return case(
+            (column.is_(None), null()),
+            (column == true(), func.json("true")),
+            else_=func.json("false"),
+        )
+
+    def date(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.to_char(column, "YYYY-MM-DD") if self.pg else column
+
+    def datetime(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """``datetime.isoformat()`` of a UTC timestamp: ``2026-04-13T12:13:04+00:00``,
+        ``.ffffff`` before the offset when the microseconds are not zero."""
+        if self.pg:
+            utc = column.op("AT TIME ZONE")(literal("UTC"))
+            micro = func.mod(cast(func.date_part("microseconds", column), Integer), 1_000_000)
+            return case(
+                (column.is_(None), null()),
+                else_=cat(
+                    func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS'),
+                    case((micro == 0, ""), else_=cat(".", func.to_char(utc, "US"))),
+                    "+00:00",
+                ),
+            )
+        fraction = func.substr(column, 21, 6)
+        return case(
+            (column.is_(None), null()),
+            else_=cat(
+                func.substr(column, 1, 10),
+                "T",
+                func.substr(column, 12, 8),
+                case((fraction.in_(["", "000000"]), ""), else_=cat(".", fraction)),
+                "+00:00",
+            ),
+        )
+
+    def decimal(self, column: ColumnElement[Any], scale: int) -> ColumnElement[Any]:
+        """``str(Decimal)`` of a ``Numeric(p, scale)`` column."""
+        if self.pg:
+            return cast(column, String)
+        return case((column.is_(None), null()), else_=func.printf(f"%.{scale}f", column))
+
+    def stored_json(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """A JSON (PostgreSQL JSONB) column, embedded as JSON."""
+        return column if self.pg else func.json(column)
+
+    def enum_name(
+        self, column: ColumnElement[Any], enum_class: type[enum.Enum]
+    ) -> ColumnElement[Any]:
+        """A ``StrEnumType`` column (values stored) as the GraphQL enum's names."""
+        return case(
+            *((column == member.value, literal(member.name)) for member in enum_class),
+            else_=null(),
+        )
+
+    def enum_list(
+        self, column: ColumnElement[Any], enum_class: type[enum.Enum]
+    ) -> ColumnElement[Any]:
+        """A stored JSON list of enum values, as the GraphQL enum's names, in its order."""
+        if self.pg:
+            items = (
+                func.jsonb_array_elements_text(column)
+                .table_valued("value", with_ordinality="position")
+                .render_derived()
+            )
+            value = self.enum_name(items.c.value, enum_class)
+            return (
+                select(self.array(value, order_by=[items.c.position]))
+                .select_from(items)
+                .scalar_subquery()
+            )
+        items = func.json_each(column).table_valued("value", "key")
+        value = self.enum_name(items.c.value, enum_class)
+        ordered = select(items.c.value).order_by(items.c.key).subquery()
+        value = self.enum_name(ordered.c.value, enum_class)
+        return func.json(
+            select(func.json_group_array(value)).select_from(ordered).scalar_subquery()
+        )
+
+    # -- multilingual texts -------------------------------------------------------------
+
+    def text_in(self, column: ColumnElement[Any], lang: str) -> ColumnElement[Any]:
+        if self.pg:
+            return func.nullif(column.op("->>")(literal_column(f"'{lang}'")), "")
+        return func.nullif(func.json_extract(column, f"$.{lang}"), "")
+
+    def translated(
+        self, column: ColumnElement[Any], lang: str, required: bool
+    ) -> ColumnElement[Any]:
+        """``pick(values, lang)``: the text in ``lang``, else the first of fr, nl, de, en."""
+        order = [lang, *(other for other in LANGUAGES if other != lang)]
+        texts = [self.text_in(column, language) for language in order]
+        if required:
+            texts.append(literal(""))
+        return func.coalesce(*texts)
+
+    # -- base64 --------------------------------------------------------------------------
+
+    def b64(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        """Standard base64 with padding (a Relay global ID)."""
+        if self.pg:
+            return func.translate(func.encode(func.convert_to(text, "UTF8"), "base64"), "\n", "")
+        return func.bocage_b64(text)
+
+    def b64url(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        """URL-safe base64 without padding (a cursor)."""
+        if self.pg:
+            encoded = func.encode(func.convert_to(text, "UTF8"), "base64")
+            return func.rtrim(func.translate(encoded, "+/\n", "-_"), "=")
+        return func.bocage_b64url(text)
+
+    def json_string(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        """``text`` as a JSON string literal (``orjson.dumps`` of a str)."""
+        if self.pg:
+            return cast(func.to_json(text), String)
+        return func.json_quote(text)
+
+    def global_id(self, type_name: str, key: ColumnElement[Any]) -> ColumnElement[Any]:
+        return self.b64(cat(f"{type_name}:", cast(key, String)))
