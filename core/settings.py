@@ -121,6 +121,16 @@ class Settings(BaseSettings):
         description="Answer the public lists and objects of queries with one SQL statement per "
         "root field that builds the JSON (the read compiler); off: every field by its resolver.",
     )
+    graphql_compile_check: bool = Field(
+        False,
+        description="Debugging aid: answer compiled root fields by their resolvers as well and "
+        "fail the query when the two answers differ (the test suite runs so).",
+    )
+    graphql_compile_cache_size: int = Field(
+        256,
+        ge=0,
+        description="Compiled statements kept per worker, by document, variables and language.",
+    )
     graphql_timeout_seconds: float = Field(
         10.0, gt=0, description="A GraphQL query running longer is stopped (error TIMEOUT)."
     )

@@ -98,6 +98,8 @@ async def empty_database_url(databases: Databases) -> str:
 def settings_for(url: str, **overrides: Any) -> Settings:
     # The suite sends far more than a client's share of requests: limits are tested apart.
     overrides.setdefault("rate_limit", "off")
+    # Every query the suite sends is answered by both read paths, which must agree.
+    overrides.setdefault("graphql_compile_check", True)
     return load_settings(database_url=url, **overrides)
 
 

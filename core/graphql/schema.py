@@ -121,7 +121,9 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
             # Root fields of queries that the read compiler declares are answered in SQL.
             execution_context_class=CompilingExecutionContext,
         )
-        setattr(schema, REGISTRY, core_types.registry())
+        registry = core_types.registry()
+        registry.max_statements = host.settings.graphql_compile_cache_size
+        setattr(schema, REGISTRY, registry)
         return schema
     except DuplicatedTypeName as error:
         first = getattr(error.first_cls, "__module__", "?")

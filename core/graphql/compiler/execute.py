@@ -15,7 +15,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from graphql import GraphQLObjectType, OperationType
+from graphql import GraphQLError, GraphQLObjectType, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bocage.core.graphql.compiler.build import Build, Fallback, NotCompilable, Selection
@@ -29,6 +29,10 @@ logger = logging.getLogger("bocage.graphql.compiler")
 REGISTRY = "bocage_read_registry"
 
 MISSING = object()
+
+
+class CompiledReadMismatch(GraphQLError):
+    """``BOCAGE_GRAPHQL_COMPILE_CHECK`` found the two paths answering differently."""
 
 
 def compiled_fragment(text: str | None, *, normalise: bool) -> orjson.Fragment:
@@ -78,13 +82,18 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if cached is not MISSING:
             registry.statements.move_to_end(key)
             return cached
-        statement = self._build(registry, strawberry_schema, parent_type, nodes, name)
+        try:
+            statement = self._build(registry, strawberry_schema, parent_type, nodes, name)
+        except Exception:
+            # Unexpected: the resolver path meets it again, and reports it as it should.
+            logger.debug("compiling %s failed: answered by resolvers", name, exc_info=True)
+            return None
         self._remember(registry, key, statement)
         return statement
 
     def _remember(self, registry: Registry, key: tuple[Any, ...], statement: Any) -> None:
         registry.statements[key] = statement
-        if len(registry.statements) > registry.max_statements:
+        while len(registry.statements) > registry.max_statements:
             registry.statements.popitem(last=False)
 
     def _cache_key(self, nodes: list[Any]) -> tuple[Any, ...]:
@@ -119,19 +128,19 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         )
         definition = parent_type.fields[name]
         key = nodes[0].alias.value if nodes[0].alias else name
-        selection = Selection(key, name, nodes, build._arguments(definition, nodes[0]), definition)
         try:
+            arguments = build._arguments(definition, nodes[0])
+            selection = Selection(key, name, nodes, arguments, definition)
             return build.root(registry.roots[name], selection)
         except (NotCompilable, Fallback) as reason:
             logger.debug("root field %s answered by resolvers: %s", name, reason)
             return None
 
     async def _run(self, statement: Any, *field: Any) -> Any:
+        context = self.context_value
         try:
-            result = await self.context_value.execute(statement)
-            return compiled_fragment(
-                result.scalar_one(), normalise=self.context_value.dialect == "postgresql"
-            )
+            result = await context.execute(statement)
+            text = result.scalar_one()
         except Exception as error:
             # A statement the database refuses (SQLite's parser caps the nesting of
             # subqueries): the resolvers answer, on a fresh session. Logged without the
@@ -145,5 +154,30 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             registry = getattr(self.schema._strawberry_schema, REGISTRY)  # type: ignore[attr-defined]
             self._remember(registry, self._cache_key([d.node for d in field[2]]), None)
             await self.context_value.forget_loaded()
-            completed = super().execute_field(*field)
-            return await completed if self.is_awaitable(completed) else completed
+            return await self._resolve(*field)
+        fragment = compiled_fragment(text, normalise=context.dialect == "postgresql")
+        if context.settings.graphql_compile_check:
+            await self._check(fragment, field)
+        return fragment
+
+    async def _resolve(self, *field: Any) -> Any:
+        completed = super().execute_field(*field)
+        return await completed if self.is_awaitable(completed) else completed
+
+    async def _check(self, fragment: orjson.Fragment, field: tuple[Any, ...]) -> None:
+        """``BOCAGE_GRAPHQL_COMPILE_CHECK``: the resolvers answer too, and the two answers
+        must be the same bytes (the test suite runs so)."""
+        compiled = orjson.dumps([fragment])[1:-1]
+        resolved = orjson.dumps(await self._resolve(*field))
+        if compiled != resolved:
+            name = field[2][0].node.name.value
+            logger.error(
+                "compiled read of %s differs from the resolvers'\ncompiled: %s\nresolved: %s",
+                name,
+                compiled[:2000],
+                resolved[:2000],
+            )
+            raise CompiledReadMismatch(
+                f"the compiled read of {name} differs from the resolvers' answer",
+                extensions={"code": "COMPILED_READ_MISMATCH"},
+            )

@@ -191,7 +191,7 @@ class Registry:
     #: Statements already built, by request (see ``execute``): least recently used first.
     #: ``None`` for a root field the resolvers answer.
     statements: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
-    max_statements: int = 512
+    max_statements: int = 256
 
     def add(self, *specs: TypeSpec) -> None:
         for spec in specs:
