@@ -3,9 +3,15 @@
 :class:`Build` walks the selection the way graphql-core's executor would (fragments, inline
 fragments, ``@skip``/``@include``, aliases, merged fields), converts arguments the way
 strawberry does before calling a resolver, and asks each field's spec
-(:mod:`bocage.core.graphql.compiler.spec`) for its SQL. Lists and pages are correlated
-subqueries aggregated into JSON arrays; pages fetch ``first + 1`` rows in the ordering the
-resolver uses, so ``hasNextPage``, cursors and ``totalCount`` agree with it.
+(:mod:`bocage.core.graphql.compiler.spec`) for its SQL.
+
+The statement is built by sets, not by rows: each place of the answer where rows are listed
+(the root page, a project's communes, a commune's page of projects...) is one CTE of rows
+labelled with their parent's key (``q_parent``) and their position (``q_rank``), read for all
+parents at once, as the resolvers' DataLoaders do; the JSON of a level is aggregated per
+parent and joined to the level above. So the statement's nesting does not grow with the
+depth of the query (SQLite's parser refuses more than about 15 nested expressions), and each
+level is one join, whatever the page size.
 
 Anything it cannot express raises :class:`NotCompilable` (the resolver path answers the root
 field instead); an argument the resolver would refuse raises :class:`Fallback` (the resolver
@@ -15,8 +21,7 @@ path answers it, with its typed error).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from types import SimpleNamespace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
@@ -37,11 +42,12 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    and_,
     case,
     cast,
     func,
     literal,
-    null,
+    literal_column,
     select,
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -54,6 +60,9 @@ from bocage.core.graphql.pagination import Ordering, load_date, load_datetime, p
 if TYPE_CHECKING:
     from bocage.core.graphql.compiler.spec import Page, Registry, RootList, RootOne, ToMany
     from bocage.core.graphql.context import Context
+
+#: Columns the compiler adds to the rows of a level.
+PARENT, RANK, FETCHED = "q_parent", "q_rank", "q_fetched"
 
 
 class NotCompilable(Exception):
@@ -73,6 +82,25 @@ class Selection:
     nodes: list[FieldNode]
     args: dict[str, Any]
     definition: GraphQLField | None
+
+
+@dataclass
+class Level:
+    """Where the fields of one row are computed: its rows, and the per-parent aggregates of
+    its relations joined to them (``joins``), filled while its fields are built."""
+
+    rows: FromClause
+    joins: list[tuple[FromClause, ColumnElement[bool]]] = field(default_factory=list)
+
+    def join(self, aggregate: FromClause) -> FromClause:
+        self.joins.append((aggregate, aggregate.c[PARENT] == self.rows.c.id))
+        return aggregate
+
+    def source(self) -> FromClause:
+        source: Any = self.rows
+        for aggregate, condition in self.joins:
+            source = source.outerjoin(aggregate, condition)
+        return source
 
 
 class Build:
@@ -95,7 +123,11 @@ class Build:
         self.variable_values = variable_values
         self.json = JsonSQL(context.dialect)
         self.language = context.language
-        self._aliases = 0
+        self._names = 0
+
+    def name(self, prefix: str) -> str:
+        self._names += 1
+        return f"{prefix}{self._names}"
 
     # -- selections ----------------------------------------------------------------------
 
@@ -108,7 +140,7 @@ class Build:
         for key, field_nodes in grouped.items():
             name = field_nodes[0].name.value
             definition = type_.fields.get(name)
-            args = self._arguments(definition, field_nodes[0]) if definition else {}
+            args = self.arguments(definition, field_nodes[0]) if definition else {}
             result.append(Selection(key, name, field_nodes, args, definition))
         return result
 
@@ -147,8 +179,8 @@ class Build:
             return True
         if target is None:
             return False
-        # An interface or union the object type belongs to: compiled only for object types.
-        return self.graphql_schema.is_sub_type(target, type_)  # type: ignore[arg-type]
+        # An interface or union the object type belongs to.
+        return bool(self.graphql_schema.is_sub_type(target, type_))
 
     def _included(self, node: Any) -> bool:
         skip = get_directive_values(GraphQLSkipDirective, node, self.variable_values)
@@ -157,16 +189,17 @@ class Build:
         include = get_directive_values(GraphQLIncludeDirective, node, self.variable_values)
         return not (include is not None and include.get("if") is False)
 
-    def _arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
+    def arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
+        """The field's arguments as its resolver gets them (strawberry's conversion)."""
         if not definition.args:
             return {}
         raw = get_argument_values(definition, node, self.variable_values)
-        field = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-        if field is None:
+        field_ = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if field_ is None:
             return raw
         return convert_arguments(
             raw,
-            field.arguments,
+            field_.arguments,
             scalar_registry=self.schema.schema_converter.scalar_registry,
             config=self.schema.config,
         )
@@ -200,48 +233,74 @@ class Build:
             raise NotCompilable("too many keys in one object")
         return self.json.obj(pairs)
 
-    def node(self, type_name: str, row: FromClause, selection: Selection) -> ColumnElement[Any]:
-        """The JSON object of a row of the compilable type ``type_name``."""
+    def node(self, type_name: str, level: Level, selection: Selection) -> ColumnElement[Any]:
+        """The JSON object of a row of the compilable type ``type_name`` at ``level``."""
         spec = self.registry.types.get(type_name)
         if spec is None:
             raise NotCompilable(f"type {type_name}")
 
         def value(name: str, sub: Selection) -> ColumnElement[Any]:
-            field = spec.fields.get(name)
-            if field is None:
+            field_spec = spec.fields.get(name)
+            if field_spec is None:
                 raise NotCompilable(f"{type_name}.{name}")
-            return field.sql(self, row, sub)
+            return field_spec.sql(self, level, sub)
 
         return self.object_of(selection, value, type_name)
 
-    def scalar_subquery(
-        self,
-        value: ColumnElement[Any],
-        source: FromClause,
-        conditions: Sequence[ColumnElement[bool]],
-    ) -> ColumnElement[Any]:
-        return select(value).select_from(source).where(*conditions).scalar_subquery()
+    # -- levels --------------------------------------------------------------------------
 
-    def alias(self, source: Any, name: str = "r") -> Any:
-        self._aliases += 1
-        return source.alias(f"{name}{self._aliases}")
+    def rows_of(self, statement: Select[Any], *extra: Any) -> Select[Any]:
+        """``statement`` (a ``select(Model, ...)``) without deferred columns (search text)
+        and with ``extra`` columns."""
+        keep = [c for c in statement.selected_columns if c.key != "search_text"]
+        return statement.with_only_columns(*keep, *extra)
 
-    # -- lists ---------------------------------------------------------------------------
+    def parents(self, level: Level) -> Select[Any]:
+        """The distinct keys of a level's rows (what a relation below it is read for)."""
+        return select(level.rows.c.id).distinct()
 
-    def many(self, spec: ToMany, row: FromClause, selection: Selection) -> ColumnElement[Any]:
-        """A list (or its first item) of ``spec.target`` rows, in ``spec.order``.
-
-        The rows come from a subquery already in order (SQLite aggregates keep it); on
-        PostgreSQL the aggregate orders them explicitly."""
-        rows = spec.rows(row).correlate(row)
-        columns = SimpleNamespace(c=rows.selected_columns)
-        items = self.alias(rows.order_by(*spec.order(columns)).subquery(), "items")  # type: ignore[arg-type]
-        value = self.node(spec.target, items, selection)
+    def many(self, spec: ToMany, level: Level, selection: Selection) -> ColumnElement[Any]:
+        """A list (or its first item) of ``spec.target`` rows of each row of ``level``."""
+        relation = spec.rows(self.parents(level))
+        columns: Any = type("Columns", (), {"c": relation.selected_columns})
+        ranked = self.rows_of(
+            relation,
+            func.row_number()
+            .over(partition_by=relation.selected_columns[PARENT], order_by=spec.order(columns))
+            .label(RANK),
+        )
+        rows = ranked.cte(self.name("rows"))
+        child = Level(rows)
+        value = self.node(spec.target, child, selection)
         if spec.first_only:
-            statement = select(value).select_from(items).order_by(*spec.order(items)).limit(1)
-            return self.json.embed(statement.correlate(row).scalar_subquery())
-        array = self.json.array(value, order_by=spec.order(items))
-        return self.json.embed(select(array).select_from(items).correlate(row).scalar_subquery())
+            first = select(rows.c[PARENT], value.label("j")).select_from(child.source())
+            aggregate = level.join(first.where(rows.c[RANK] == 1).subquery(self.name("one")))
+            return self.json.embed(aggregate.c.j)
+        items = {"j": ("array", value, rows.c[RANK], None)}
+        aggregate = level.join(
+            self.json.per_parent(child.source(), rows.c[PARENT], items, self.name("list"))
+        )
+        return func.coalesce(self.json.embed(aggregate.c.j), self.json.empty_array())
+
+    def one(self, target: str, foreign_key: str, level: Level, selection: Selection) -> Any:
+        """The live row of ``target`` whose key is the ``foreign_key`` of each row."""
+        model = self.registry.types[target].model
+        table = model.__table__
+        links = (
+            select(level.rows.c.id, level.rows.c[foreign_key]).distinct().subquery(self.name("to"))
+        )
+        conditions = [table.c.id == links.c[foreign_key]]
+        if "deleted_at" in table.c:
+            conditions.append(table.c.deleted_at.is_(None))
+        statement = self.rows_of(
+            select(model).join(links, and_(*conditions)), links.c.id.label(PARENT)
+        )
+        rows = statement.cte(self.name("rows"))
+        child = Level(rows)
+        value = self.node(target, child, selection)
+        one = select(rows.c[PARENT], value.label("j")).select_from(child.source())
+        aggregate = level.join(one.subquery(self.name("one")))
+        return self.json.embed(aggregate.c.j)
 
     # -- pages ---------------------------------------------------------------------------
 
@@ -251,93 +310,149 @@ class Build:
         target: str,
         base: Select[Any],
         ordering: Ordering,
-        *,
-        correlate: FromClause | None = None,
+        parent: ColumnElement[Any] | None,
+        level: Level,
     ) -> ColumnElement[Any]:
         """The JSON of a connection over ``base`` (a filtered ``select(Model)``) in
-        ``ordering``: what ``paginate``/``paginate_nested`` answer, in one statement."""
+        ``ordering``, for every row of ``level`` at once (``parent``: the column of ``base``
+        holding its parent's key; None under the root): what ``paginate`` and
+        ``paginate_nested`` answer."""
         try:
             size = page_size(self.context, selection.args.get("first"))
             after = selection.args.get("after")
             after_values = ordering.decode(after) if after is not None else None
         except BadInput as error:
             raise Fallback(str(error)) from None
+        rows = self._page_rows(base, ordering, parent, size, after_values)
+        child = Level(rows)
+        cursor = self.cursor(rows, ordering)
+        rank, fetched = rows.c[RANK], rows.c[FETCHED]
+        on_page = rank <= size
+        last = self.json.least(fetched, literal(size))
+        type_ = self.object_type(selection)
+        aggregates: dict[str, tuple[str, Any, Any, Any]] = {}
+        wanted: list[tuple[Selection, str]] = []
+        counted = False
+        for sub in self.selections(type_, selection.nodes):
+            if sub.name == "__typename":
+                wanted.append((sub, "__typename"))
+            elif sub.name in ("edges", "nodes"):
+                if sub.name == "edges":
+                    item = self._edge(sub, target, child, cursor)
+                else:
+                    item = self.node(target, child, sub)
+                column = self.name("items")
+                aggregates[column] = ("array", item, rank, on_page)
+                wanted.append((sub, column))
+            elif sub.name == "pageInfo":
+                aggregates["fetched"] = ("max", fetched, None, None)
+                aggregates["first_cursor"] = ("max", case((rank == 1, cursor)), None, on_page)
+                aggregates["last_cursor"] = ("max", case((rank == last, cursor)), None, on_page)
+                wanted.append((sub, "pageInfo"))
+            elif sub.name == "totalCount":
+                counted = True
+                wanted.append((sub, "totalCount"))
+            else:
+                raise NotCompilable(f"{type_.name}.{sub.name}")
+        aggregate = None
+        if aggregates:
+            per_parent = self.json.per_parent(
+                child.source(), rows.c[PARENT], aggregates, self.name("agg")
+            )
+            aggregate = level.join(per_parent)
+        total = level.join(self._totals(base, parent)) if counted else None
+        pairs: list[tuple[str, ColumnElement[Any]]] = []
+        for sub, what in wanted:
+            if what == "__typename":
+                pairs.append((sub.key, literal(type_.name, String)))
+            elif what == "totalCount":
+                assert total is not None
+                pairs.append((sub.key, func.coalesce(total.c.n, 0)))
+            elif what == "pageInfo":
+                assert aggregate is not None
+                pairs.append((sub.key, self._page_info(sub, aggregate, size, after)))
+            else:
+                assert aggregate is not None
+                items = self.json.embed(aggregate.c[what])
+                pairs.append((sub.key, func.coalesce(items, self.json.empty_array())))
+        if len(pairs) > self.json.MAX_KEYS:
+            raise NotCompilable("too many keys in one object")
+        return self.json.obj(pairs)
+
+    def _page_rows(
+        self,
+        base: Select[Any],
+        ordering: Ordering,
+        parent: ColumnElement[Any] | None,
+        size: int,
+        after_values: list[Any] | None,
+    ) -> FromClause:
+        """The rows of the pages: at most ``size + 1`` per parent, with their sort keys,
+        rank and the number fetched (the extra one says there is a next page)."""
         keys = [key.expression.label(f"page_key_{i}") for i, key in enumerate(ordering.keys)]
-        limited = base.add_columns(*keys)
-        if after_values is not None:
-            limited = limited.where(ordering.after(after_values))
-        limited = limited.order_by(*ordering.order_by()).limit(size + 1)
-        if correlate is not None:
-            limited = limited.correlate(correlate)
-        page = self.alias(limited.subquery(), "page")
+        candidates = base.where(ordering.after(after_values)) if after_values else base
+        if parent is None:
+            # One list: the database stops at the limit (an index in the ordering helps).
+            limited = self.rows_of(candidates, *keys, literal_column("0").label(PARENT))
+            limited = limited.order_by(*ordering.order_by()).limit(size + 1)
+            inner = limited.subquery(self.name("limited"))
+        else:
+            rank = func.row_number().over(partition_by=parent, order_by=ordering.order_by())
+            ranked = self.rows_of(candidates, *keys, parent.label(PARENT), rank.label("q_pos"))
+            window = ranked.subquery(self.name("ranked"))
+            inner = select(window).where(window.c.q_pos <= size + 1).subquery(self.name("kept"))
         sort = [
-            page.c[f"page_key_{i}"].desc() if key.descending else page.c[f"page_key_{i}"].asc()
+            inner.c[f"page_key_{i}"].desc() if key.descending else inner.c[f"page_key_{i}"].asc()
             for i, key in enumerate(ordering.keys)
         ]
+        partition = inner.c[PARENT]
+        columns = [c for c in inner.c if c.key != "q_pos"]
         numbered = select(
-            page,
-            func.row_number().over(order_by=sort).label("page_rank"),
-            func.count().over().label("page_rows"),
+            *columns,
+            func.row_number().over(partition_by=partition, order_by=sort).label(RANK),
+            func.count().over(partition_by=partition).label(FETCHED),
         )
-        if correlate is not None:
-            numbered = numbered.correlate(correlate)
-        rows = self.alias(numbered.order_by(*sort).subquery(), "numbered")
-        rank, fetched = rows.c.page_rank, rows.c.page_rows
-        cursor = self.cursor(rows, ordering)
-        type_ = self.object_type(selection)
-        on_page = rank <= size
-        aggregated = False
+        return numbered.cte(self.name("page"))
+
+    def _edge(
+        self, selection: Selection, target: str, level: Level, cursor: ColumnElement[Any]
+    ) -> ColumnElement[Any]:
+        edge_type = self.object_type(selection)
 
         def value(name: str, sub: Selection) -> ColumnElement[Any]:
-            nonlocal aggregated
-            aggregated = aggregated or name in ("edges", "nodes", "pageInfo")
-            if name == "edges":
-                edge_type = self.object_type(sub)
+            if name == "cursor":
+                return cursor
+            if name == "node":
+                return self.node(target, level, sub)
+            raise NotCompilable(f"{edge_type.name}.{name}")
 
-                def edge_value(edge_name: str, edge_sub: Selection) -> ColumnElement[Any]:
-                    if edge_name == "cursor":
-                        return cursor
-                    if edge_name == "node":
-                        return self.node(target, rows, edge_sub)
-                    raise NotCompilable(f"{edge_type.name}.{edge_name}")
+        return self.object_of(selection, value)
 
-                edge = self.object_of(sub, edge_value)
-                return self.json.array(edge, order_by=[rank], where=on_page)
-            if name == "nodes":
-                return self.json.array(self.node(target, rows, sub), order_by=[rank], where=on_page)
-            if name == "pageInfo":
-                last = func.min(fetched, size) if not self.json.pg else func.least(fetched, size)
+    def _totals(self, base: Select[Any], parent: ColumnElement[Any] | None) -> FromClause:
+        """``totalCount`` of each parent's list (as ``paginate``'s count)."""
+        label = (parent if parent is not None else literal_column("0")).label(PARENT)
+        every = base.order_by(None).with_only_columns(label).subquery(self.name("every"))
+        counts = select(every.c[PARENT], func.count().label("n")).group_by(every.c[PARENT])
+        return counts.subquery(self.name("total"))
 
-                def info(info_name: str, info_sub: Selection) -> ColumnElement[Any]:
-                    match info_name:
-                        case "hasNextPage":
-                            return self.json.boolean(func.coalesce(func.max(fetched), 0) > size)
-                        case "hasPreviousPage":
-                            return self.json.boolean(literal(after is not None))
-                        case "startCursor":
-                            return func.max(case(((rank == 1) & on_page, cursor), else_=null()))
-                        case "endCursor":
-                            return func.max(case(((rank == last) & on_page, cursor), else_=null()))
-                    raise NotCompilable(f"PageInfo.{info_name}")
+    def _page_info(
+        self, selection: Selection, aggregate: FromClause, size: int, after: str | None
+    ) -> ColumnElement[Any]:
+        fetched = func.coalesce(aggregate.c.fetched, 0)
 
-                return self.object_of(sub, info)
-            if name == "totalCount":
-                counted = base.order_by(None)
-                if correlate is not None:
-                    counted = counted.correlate(correlate)
-                total = select(func.count()).select_from(self.alias(counted.subquery(), "all"))
-                if correlate is not None:
-                    total = total.correlate(correlate)
-                return total.scalar_subquery()
-            raise NotCompilable(f"{type_.name}.{name}")
+        def info(name: str, _sub: Selection) -> ColumnElement[Any]:
+            match name:
+                case "hasNextPage":
+                    return self.json.boolean(fetched > size)
+                case "hasPreviousPage":
+                    return self.json.constant(after is not None)
+                case "startCursor":
+                    return aggregate.c.first_cursor
+                case "endCursor":
+                    return aggregate.c.last_cursor
+            raise NotCompilable(f"PageInfo.{name}")
 
-        value_json = self.object_of(selection, value)
-        # Aggregates over the page's rows, or (only totalCount asked) no row source at all:
-        # one row either way.
-        statement = select(value_json).select_from(rows) if aggregated else select(value_json)
-        if correlate is not None:
-            statement = statement.correlate(correlate)
-        return self.json.embed(statement.scalar_subquery())
+        return self.object_of(selection, info)
 
     def cursor(self, rows: FromClause, ordering: Ordering) -> ColumnElement[Any]:
         """``Ordering.encode`` of a row's sort keys: base64url of their JSON array."""
@@ -356,10 +471,10 @@ class Build:
         parts.append("]")
         return self.json.b64url(cat(*parts))
 
-    def nested_page(self, spec: Page, row: FromClause, selection: Selection) -> ColumnElement[Any]:
+    def nested_page(self, spec: Page, level: Level, selection: Selection) -> ColumnElement[Any]:
         nested = spec.nested
-        base = nested.statement.where(nested.parent == row.c.id)
-        return self.page(selection, spec.target, base, nested.ordering, correlate=row)
+        base = nested.statement.where(nested.parent.in_(self.parents(level)))
+        return self.page(selection, spec.target, base, nested.ordering, nested.parent, level)
 
     # -- roots ---------------------------------------------------------------------------
 
@@ -367,18 +482,24 @@ class Build:
         """The statement answering the root field: one row, one text column of JSON."""
         from bocage.core.graphql.compiler.spec import RootList
 
-        arguments = {k: v for k, v in selection.args.items() if k not in ("first", "after")}
+        top = select(literal_column("0").label("id")).cte(self.name("root"))
+        level = Level(top)
         try:
             if isinstance(spec, RootList):
+                arguments = {k: v for k, v in selection.args.items() if k not in ("first", "after")}
                 base, ordering = spec.source(self.context, **arguments)
-                value = self.page(selection, spec.target, base, ordering)
+                value = self.page(selection, spec.target, base, ordering, None, level)
             else:
                 statement = spec.source(self.context, **selection.args)
-                row = self.alias(statement.limit(1).subquery(), "one")
-                value = select(self.node(spec.target, row, selection)).select_from(row)
-                value = value.scalar_subquery()
+                one_row = self.rows_of(statement.limit(1), literal_column("0").label(PARENT))
+                rows = one_row.cte(self.name("rows"))
+                child = Level(rows)
+                one = select(rows.c[PARENT], self.node(spec.target, child, selection).label("j"))
+                aggregate = level.join(one.select_from(child.source()).subquery(self.name("one")))
+                value = self.json.embed(aggregate.c.j)
         except BadInput as error:
             raise Fallback(str(error)) from None
+        statement = select(value).select_from(level.source())
         if self.json.pg:
-            return select(cast(value, Text))
-        return select(value)
+            return select(cast(statement.scalar_subquery(), Text))
+        return statement

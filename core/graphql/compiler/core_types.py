@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import FromClause, Select, case, select
+from sqlalchemy import Select, case, select
 
 from bocage.core import models as m
 from bocage.core.graphql import query, types
-from bocage.core.graphql.compiler.build import Build, Selection
+from bocage.core.graphql.compiler.build import PARENT, Build, Level, Selection
 from bocage.core.graphql.compiler.spec import (
     Column,
     Custom,
@@ -30,8 +30,8 @@ from bocage.core.graphql.compiler.spec import (
 )
 
 
-def _external(b: Build, row: FromClause, selection: Selection) -> Any:
-    source, key = row.c.external_source, row.c.external_id
+def _external(b: Build, level: Level, selection: Selection) -> Any:
+    source, key = level.rows.c.external_source, level.rows.c.external_id
 
     def value(name: str, _sub: Selection) -> Any:
         return {"source": source, "id": key}[name]
@@ -64,27 +64,30 @@ def _alive(model: Any) -> Any:
 
 
 def _linked(model: Any, link: Any, source: str, target: str) -> Any:
-    """``rows`` of a many-to-many relation: live ``model`` rows linked to the parent."""
+    """``rows`` of a many-to-many relation: live ``model`` rows linked to the parents."""
 
-    def rows(row: FromClause) -> Select[Any]:
+    def rows(parents: Select[Any]) -> Select[Any]:
         return (
-            select(model)
+            select(model, link.c[source].label(PARENT))
             .join(link, link.c[target] == model.id)
-            .where(link.c[source] == row.c.id, _alive(model))
+            .where(link.c[source].in_(parents), _alive(model))
         )
 
     return rows
 
 
 def _children(model: Any, foreign_key: str) -> Any:
-    def rows(row: FromClause) -> Select[Any]:
-        return select(model).where(getattr(model, foreign_key) == row.c.id, _alive(model))
+    """``rows`` of a one-to-many relation: live ``model`` rows of the parents."""
+
+    def rows(parents: Select[Any]) -> Select[Any]:
+        column = getattr(model, foreign_key)
+        return select(model, column.label(PARENT)).where(column.in_(parents), _alive(model))
 
     return rows
 
 
 def _by(*columns: str, descending: bool = False) -> Any:
-    def order(source: FromClause) -> list[Any]:
+    def order(source: Any) -> list[Any]:
         return [source.c[c].desc() if descending else source.c[c].asc() for c in columns]
 
     return order
@@ -93,16 +96,16 @@ def _by(*columns: str, descending: bool = False) -> Any:
 _ROLE_ORDER = list(m.StakeholderRole)
 
 
-def _project_stakeholder_rows(row: FromClause) -> Select[Any]:
+def _project_stakeholder_rows(parents: Select[Any]) -> Select[Any]:
     link = m.ProjectStakeholder.__table__
     return (
-        select(m.Stakeholder, link.c.role.label("link_role"))
+        select(m.Stakeholder, link.c.project_id.label(PARENT), link.c.role.label("link_role"))
         .join(link, link.c.stakeholder_id == m.Stakeholder.id)
-        .where(link.c.project_id == row.c.id, _alive(m.Stakeholder))
+        .where(link.c.project_id.in_(parents), _alive(m.Stakeholder))
     )
 
 
-def _project_stakeholder_order(source: FromClause) -> list[Any]:
+def _project_stakeholder_order(source: Any) -> list[Any]:
     position = case(
         *((source.c.link_role == role.value, index) for index, role in enumerate(_ROLE_ORDER)),
         else_=len(_ROLE_ORDER),
@@ -110,8 +113,8 @@ def _project_stakeholder_order(source: FromClause) -> list[Any]:
     return [position, source.c.name, source.c.id]
 
 
-def _stakeholder_of_link(b: Build, row: FromClause, selection: Selection) -> Any:
-    return b.node("Stakeholder", row, selection)
+def _stakeholder_of_link(b: Build, level: Level, selection: Selection) -> Any:
+    return b.node("Stakeholder", level, selection)
 
 
 def _strategic_plans() -> ToMany:
@@ -333,10 +336,11 @@ def registry() -> Registry:
     return r
 
 
-def _values(row: FromClause) -> Select[Any]:
-    return select(m.IndicatorValue).where(m.IndicatorValue.indicator_id == row.c.id)
+def _values(parents: Select[Any]) -> Select[Any]:
+    column = m.IndicatorValue.indicator_id
+    return select(m.IndicatorValue, column.label(PARENT)).where(column.in_(parents))
 
 
-def _needs(b: Build, row: FromClause, selection: Selection) -> Any:
+def _needs(b: Build, level: Level, selection: Selection) -> Any:
     """``needs``: a stored JSON list of enum values, answered as the enum's names."""
-    return b.json.enum_list(row.c.needs, m.StakeholderNeed)
+    return b.json.enum_list(level.rows.c.needs, m.StakeholderNeed)

@@ -129,7 +129,7 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         definition = parent_type.fields[name]
         key = nodes[0].alias.value if nodes[0].alias else name
         try:
-            arguments = build._arguments(definition, nodes[0])
+            arguments = build.arguments(definition, nodes[0])
             selection = Selection(key, name, nodes, arguments, definition)
             return build.root(registry.roots[name], selection)
         except (NotCompilable, Fallback) as reason:

@@ -19,17 +19,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import ColumnElement, FromClause, Select
+from sqlalchemy import ColumnElement, Select
 
 if TYPE_CHECKING:
-    from bocage.core.graphql.compiler.build import Build, Selection
+    from bocage.core.graphql.compiler.build import Build, Level, Selection
     from bocage.core.graphql.pagination import NestedList, Ordering
 
 
 class FieldSpec(Protocol):
     """Computes the JSON value of one field of a row."""
 
-    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]: ...
+    def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ class Column:
     scale: int = 0
     enum: type[enum.Enum] | None = None
 
-    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
-        column = row.c[self.name]
+    def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
+        column = level.rows.c[self.name]
         j = b.json
         match self.kind:
             case "date":
@@ -69,8 +69,8 @@ class NodeId:
     type_name: str
     key: str = "id"
 
-    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
-        return b.json.global_id(self.type_name, row.c[self.key])
+    def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
+        return b.json.global_id(self.type_name, level.rows.c[self.key])
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,10 @@ class Text:
     column: str
     required: bool = False
 
-    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
+    def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
         lang = selection.args.get("lang")
         language = lang.value if lang is not None else b.language
-        return b.json.translated(row.c[self.column], language, self.required)
+        return b.json.translated(level.rows.c[self.column], language, self.required)
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,8 @@ class Translations:
 
     column: str
 
-    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
-        column = row.c[self.column]
+    def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
+        column = level.rows.c[self.column]
         return b.object_of(
             selection, lambda name, _sel: b.json.text_in(column, name), "Translations"
         )
@@ -107,14 +107,8 @@ class ToOne:
     target: str
     foreign_key: str
 
-    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
-        spec = b.registry.types[self.target]
-        table = spec.model.__table__.alias()
-        conditions = [table.c.id == row.c[self.foreign_key]]
-        if "deleted_at" in table.c:
-            conditions.append(table.c.deleted_at.is_(None))
-        value = b.node(self.target, table, selection)
-        return b.json.embed(b.scalar_subquery(value, table, conditions))
+    def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
+        return b.one(self.target, self.foreign_key, level, selection)
 
 
 @dataclass(frozen=True)
@@ -123,15 +117,16 @@ class ToMany:
     the extra columns other fields of a composite type read), ``order`` sorts them."""
 
     target: str
-    #: The target's rows for a parent ``row``: ``select(Model, extra columns)``, filtered.
-    rows: Callable[[FromClause], Select[Any]]
-    #: Their order, as columns of a subquery of those rows (with a unique last key).
-    order: Callable[[FromClause], Sequence[ColumnElement[Any]]]
+    #: The target's rows of the parents whose keys ``parents`` selects: ``select(Model,
+    #: parent key labelled q_parent, extra columns)``, filtered.
+    rows: Callable[[Select[Any]], Select[Any]]
+    #: Their order within a parent, from the columns of those rows (a unique last key).
+    order: Callable[[Any], Sequence[ColumnElement[Any]]]
     #: Keep only the first (``latestValue``-like fields): an object or null, not a list.
     first_only: bool = False
 
-    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
-        return b.many(self, row, selection)
+    def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
+        return b.many(self, level, selection)
 
 
 @dataclass(frozen=True)
@@ -141,18 +136,18 @@ class Page:
     target: str
     nested: NestedList
 
-    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
-        return b.nested_page(self, row, selection)
+    def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
+        return b.nested_page(self, level, selection)
 
 
 @dataclass(frozen=True)
 class Custom:
-    """Anything else, computed by ``compute(build, row, selection)``."""
+    """Anything else, computed by ``compute(build, level, selection)``."""
 
-    compute: Callable[[Build, FromClause, Selection], ColumnElement[Any]]
+    compute: Callable[[Build, Level, Selection], ColumnElement[Any]]
 
-    def sql(self, b: Build, row: FromClause, selection: Selection) -> ColumnElement[Any]:
-        return self.compute(b, row, selection)
+    def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
+        return self.compute(b, level, selection)
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,57 @@ class JsonSQL:
             aggregated = aggregated.filter(where)
         return aggregated
 
+    def empty_array(self) -> ColumnElement[Any]:
+        return literal_column("'[]'::json") if self.pg else func.json("[]")
+
+    def constant(self, value: bool) -> ColumnElement[Any]:
+        text = "true" if value else "false"
+        return literal_column(text) if self.pg else func.json(text)
+
+    def least(self, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.least(a, b) if self.pg else func.min(a, b)
+
+    def per_parent(
+        self,
+        source: Any,
+        parent: ColumnElement[Any],
+        aggregates: dict[str, tuple[str, Any, Any, Any]],
+        name: str,
+    ) -> Any:
+        """One row per ``parent`` of ``source``, a column per aggregate: ``(kind, value,
+        order, where)`` with ``kind`` ``array`` (the JSON array of ``value`` in ``order``) or
+        ``max``. PostgreSQL groups (ordered aggregates); SQLite before 3.44 has no ordered
+        aggregates, but its aggregate window functions take an order: one row per parent is
+        kept of the window's."""
+        if self.pg:
+            columns = [parent.label("q_parent")]
+            for column, (kind, value, order, where) in aggregates.items():
+                if kind == "array":
+                    aggregated: Any = func.json_agg(aggregate_order_by(value, order))
+                else:
+                    aggregated = func.max(value)
+                if where is not None:
+                    aggregated = aggregated.filter(where)
+                columns.append(aggregated.label(column))
+            return select(*columns).select_from(source).group_by(parent).subquery(name)
+        every = (None, None)
+        columns = [
+            parent.label("q_parent"),
+            func.row_number().over(partition_by=parent).label("q_first"),
+        ]
+        for column, (kind, value, order, where) in aggregates.items():
+            function: Any = func.json_group_array(value) if kind == "array" else func.max(value)
+            if where is not None:
+                function = function.filter(where)
+            if kind == "array":
+                windowed = function.over(partition_by=parent, order_by=order, rows=every)
+            else:
+                windowed = function.over(partition_by=parent)
+            columns.append(windowed.label(column))
+        windows = select(*columns).select_from(source).subquery(f"{name}_w")
+        kept = [c for c in windows.c if c.key != "q_first"]
+        return select(*kept).where(windows.c.q_first == 1).subquery(name)
+
     def boolean(self, condition: ColumnElement[bool]) -> ColumnElement[Any]:
         if self.pg:
             return cast(condition, Boolean)
