@@ -121,10 +121,6 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
             # Root fields of queries that the read compiler declares are answered in SQL.
             execution_context_class=CompilingExecutionContext,
         )
-        registry = core_types.registry()
-        registry.max_statements = host.settings.graphql_compile_cache_size
-        setattr(schema, REGISTRY, registry)
-        return schema
     except DuplicatedTypeName as error:
         first = getattr(error.first_cls, "__module__", "?")
         second = getattr(error.second_cls, "__module__", "?")
@@ -133,6 +129,9 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
             "across plugins: prefix yours with the plugin's name"
         ) from None
     _check_row_type_names(schema)
+    registry = core_types.registry()
+    registry.max_statements = host.settings.graphql_compile_cache_size
+    setattr(schema, REGISTRY, registry)
     return schema
 
 
