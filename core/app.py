@@ -28,7 +28,8 @@ from bocage.core.auth.tokens import (
 )
 from bocage.core.db import create_engine, sessionmaker
 from bocage.core.errors import PluginError
-from bocage.core.graphql.schema import GraphQLView, build_schema
+from bocage.core.graphql.schema import build_schema
+from bocage.core.graphql.view import GraphQLView
 from bocage.core.hookspecs import RestRoute
 from bocage.core.host import PluginHost
 from bocage.core.imports.rest import import_route
