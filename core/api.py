@@ -15,6 +15,21 @@ from bocage.core.cancellation import Cancellation, ClientDisconnected, cancel_on
 from bocage.core.db import Base, SoftDeletable, Timestamped, Versioned, personal
 from bocage.core.errors import PluginError
 from bocage.core.events import announce, event_for, record_event
+from bocage.core.graphql.compiler.build import PARENT, Build, Level, Selection
+from bocage.core.graphql.compiler.spec import (
+    Column,
+    CompiledReads,
+    Custom,
+    NodeId,
+    Page,
+    RootList,
+    RootOne,
+    Text,
+    ToMany,
+    ToOne,
+    TypeSpec,
+)
+from bocage.core.graphql.compiler.spec import Translations as TranslationsSpec
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.errors import BadInput, BocageError, NotFound
 from bocage.core.graphql.i18n import Language, Translations, translated
@@ -172,6 +187,22 @@ def spreadsheet_limits(request: Request) -> SpreadsheetLimits:
 
 
 __all__ = [
+    "PARENT",
+    "Build",
+    "Column",
+    "CompiledReads",
+    "Custom",
+    "Level",
+    "NodeId",
+    "Page",
+    "RootList",
+    "RootOne",
+    "Selection",
+    "Text",
+    "ToMany",
+    "ToOne",
+    "TranslationsSpec",
+    "TypeSpec",
     "Commune",
     "Project",
     "Stakeholder",

@@ -16,8 +16,8 @@ from strawberry.schema.config import StrawberryConfig
 
 from bocage.core.errors import PluginError
 from bocage.core.events import graphql_type_of
-from bocage.core.graphql.compiler import core_types
 from bocage.core.graphql.compiler.execute import REGISTRY, CompilingExecutionContext
+from bocage.core.graphql.compiler.spec import Registry
 from bocage.core.graphql.limits import (
     limit_extensions,
     log_unexpected_errors,
@@ -109,7 +109,9 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
             "across plugins: prefix yours with the plugin's name"
         ) from None
     _check_row_type_names(schema)
-    registry = core_types.registry()
+    registry = Registry.of(
+        [(plugin, part) for plugin, part in host.collect("bocage_compiled_reads") if part]
+    )
     registry.max_statements = host.settings.graphql_compile_cache_size
     setattr(schema, REGISTRY, registry)
     return schema

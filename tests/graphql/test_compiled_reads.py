@@ -299,3 +299,15 @@ async def test_generated_selections_agree(
             assert one == other, document
             compiled_roots += statements == 1
         assert compiled_roots > len(documents) // 4, "too few generated documents compiled"
+
+
+def test_bocage_compiled_reads_declared_twice_stops_startup() -> None:
+    from bocage.core.errors import PluginError
+    from bocage.core.graphql.compiler.core_types import compiled_reads
+    from bocage.core.graphql.compiler.spec import Registry
+
+    core = compiled_reads()
+    with pytest.raises(PluginError, match="type Project is declared by both 'core' and 'copy'"):
+        Registry.of([("core", core), ("copy", core)])
+    with pytest.raises(PluginError, match="returned 'nope', not a CompiledReads"):
+        Registry.of([("odd", "nope")])  # type: ignore[list-item]

@@ -16,6 +16,7 @@ from bocage.core.graphql import query, types
 from bocage.core.graphql.compiler.build import PARENT, Build, Level, Selection
 from bocage.core.graphql.compiler.spec import (
     Column,
+    CompiledReads,
     Custom,
     NodeId,
     Page,
@@ -126,7 +127,12 @@ def _strategic_plans() -> ToMany:
 
 
 def registry() -> Registry:
-    """The core's declarations."""
+    """A registry of the core's declarations alone."""
+    return Registry.of([("core", compiled_reads())])
+
+
+def compiled_reads() -> CompiledReads:
+    """The core's declarations (its ``bocage_compiled_reads``)."""
     r = Registry()
     r.add(
         TypeSpec(
@@ -333,7 +339,7 @@ def registry() -> Registry:
             "commune": RootOne("Commune", query.commune_source),
         }
     )
-    return r
+    return CompiledReads(types=list(r.types.values()), roots=r.roots)
 
 
 def _values(parents: Select[Any]) -> Select[Any]:

@@ -77,7 +77,7 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         name = nodes[0].name.value
         if registry is None or name not in registry.roots:
             return None
-        key = self._cache_key(nodes)
+        key = self._cache_key(nodes, registry.roots[name].per_principal)
         cached = registry.statements.get(key, MISSING)
         if cached is not MISSING:
             registry.statements.move_to_end(key)
@@ -96,9 +96,10 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         while len(registry.statements) > registry.max_statements:
             registry.statements.popitem(last=False)
 
-    def _cache_key(self, nodes: list[Any]) -> tuple[Any, ...]:
+    def _cache_key(self, nodes: list[Any], per_principal: bool) -> tuple[Any, ...]:
         """What the statement depends on: the document, the operation and the field's
-        response key, the variables' values, the language and the dialect."""
+        response key, the variables' values, the language, the dialect, and for the roots
+        whose rows depend on who asks, the caller."""
         context = self.context_value
         document = nodes[0].loc.source.body if nodes[0].loc else id(self.operation)
         operation = self.operation.name.value if self.operation.name else None
@@ -109,7 +110,16 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
         except TypeError:  # keys that are not strings: never cached twice the same way
             values = repr(id(self)).encode()
-        return (document, operation, response_key, values, context.language, context.dialect)
+        caller = context.principal if per_principal else None
+        return (
+            document,
+            operation,
+            response_key,
+            values,
+            context.language,
+            context.dialect,
+            caller,
+        )
 
     def _build(
         self,
@@ -152,7 +162,9 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
             logger.debug("compiled read failed", exc_info=True)
             registry = getattr(self.schema._strawberry_schema, REGISTRY)  # type: ignore[attr-defined]
-            self._remember(registry, self._cache_key([d.node for d in field[2]]), None)
+            nodes = [d.node for d in field[2]]
+            root = registry.roots[nodes[0].name.value]
+            self._remember(registry, self._cache_key(nodes, root.per_principal), None)
             await self.context_value.forget_loaded()
             return await self._resolve(*field)
         fragment = compiled_fragment(text, normalise=context.dialect == "postgresql")

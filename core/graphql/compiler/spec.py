@@ -162,10 +162,15 @@ class TypeSpec:
 @dataclass(frozen=True)
 class RootList:
     """A root field returning a connection: ``source(context, **arguments)`` gives the
-    filtered ``select(Model)`` and its :class:`Ordering`, as the resolver builds them."""
+    filtered ``select(Model)`` and its :class:`Ordering`, as the resolver builds them
+    (``first`` and ``after`` are the compiler's).
+
+    ``per_principal``: the rows depend on who asks (drafts shown to their managers...), so
+    compiled statements are kept per caller."""
 
     target: str
     source: Callable[..., tuple[Select[Any], Ordering]]
+    per_principal: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,16 @@ class RootOne:
 
     target: str
     source: Callable[..., Select[Any]]
+    per_principal: bool = False
+
+
+@dataclass(frozen=True)
+class CompiledReads:
+    """What a plugin (or the core) declares for the read compiler (``bocage_compiled_reads``):
+    its types and its root query fields, by GraphQL name."""
+
+    types: Sequence[TypeSpec] = ()
+    roots: dict[str, RootList | RootOne] = field(default_factory=dict)
 
 
 @dataclass
@@ -191,3 +206,28 @@ class Registry:
     def add(self, *specs: TypeSpec) -> None:
         for spec in specs:
             self.types[spec.name] = spec
+
+    @classmethod
+    def of(cls, parts: Sequence[tuple[str, CompiledReads]]) -> Registry:
+        """The registry of every plugin's declarations; a name declared twice is an error."""
+        from bocage.core.errors import PluginError
+
+        registry = cls()
+        owners: dict[str, str] = {}
+        for plugin, part in parts:
+            if not isinstance(part, CompiledReads):
+                raise PluginError(
+                    f"plugin {plugin!r}: bocage_compiled_reads returned {part!r}, not a "
+                    "CompiledReads"
+                )
+            names = [f"type {t.name}" for t in part.types] + [f"Query.{r}" for r in part.roots]
+            for name in names:
+                if name in owners:
+                    raise PluginError(
+                        f"the read compiler's {name} is declared by both {owners[name]!r} and "
+                        f"{plugin!r}; keep one declaration"
+                    )
+                owners[name] = plugin
+            registry.add(*part.types)
+            registry.roots.update(part.roots)
+        return registry
