@@ -222,13 +222,20 @@ async def test_the_check_catches_a_compiled_answer_that_differs(
 ) -> None:
     """``BOCAGE_GRAPHQL_COMPILE_CHECK`` fails the query when the paths disagree (here a spec
     reading the wrong column)."""
+    import dataclasses
+
     from bocage.core.graphql.compiler import core_types
     from bocage.core.graphql.compiler.spec import Column
 
-    registry = core_types.registry
-    wrong = registry()
-    wrong.types["Commune"].fields["nisCode"] = Column("province_nis_code")
-    monkeypatch.setattr(core_types, "registry", lambda: wrong)
+    declared = core_types.compiled_reads()
+    types = []
+    for spec in declared.types:
+        if spec.name == "Commune":
+            fields = {**spec.fields, "nisCode": Column("province_nis_code")}
+            spec = dataclasses.replace(spec, fields=fields)
+        types.append(spec)
+    wrong = dataclasses.replace(declared, types=types)
+    monkeypatch.setattr(core_types, "compiled_reads", lambda: wrong)
     settings = {"graphql_compile": True, "graphql_compile_check": True}
     async with _app(demo_database_url, make_settings, **settings) as (client, app):
         body, _ = await _post(client, app, {"query": "{ communes { edges { node { nisCode } } } }"})
@@ -307,7 +314,7 @@ def test_bocage_compiled_reads_declared_twice_stops_startup() -> None:
     from bocage.core.graphql.compiler.spec import Registry
 
     core = compiled_reads()
-    with pytest.raises(PluginError, match="type Project is declared by both 'core' and 'copy'"):
+    with pytest.raises(PluginError, match="type Territory is declared by both 'core' and 'copy'"):
         Registry.of([("core", core), ("copy", core)])
     with pytest.raises(PluginError, match="returned 'nope', not a CompiledReads"):
         Registry.of([("odd", "nope")])  # type: ignore[list-item]
