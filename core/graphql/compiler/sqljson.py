@@ -260,10 +260,10 @@ class JsonSQL:
     ) -> ColumnElement[Any]:
         """``pick(values, lang)``: the text in ``lang``, else the first of fr, nl, de, en."""
         order = [lang, *(other for other in LANGUAGES if other != lang)]
-        texts = [self.text_in(column, language) for language in order]
+        candidates = [self.text_in(column, language) for language in order]
         if required:
-            texts.append(literal(""))
-        return func.coalesce(*texts)
+            candidates.append(literal(""))
+        return func.coalesce(*candidates)
 
     # -- base64 --------------------------------------------------------------------------
 
