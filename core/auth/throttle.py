@@ -99,35 +99,39 @@ class FailureThrottle:
         """One authentication attempt of ``client_ids`` (none, or the one the request names)
         from ``address``: its ``retry_after`` says whether it may go on; the caller sets its
         outcome, counted on leaving."""
-        client_ids = list(client_ids)
         attempt = Attempt()
-        windows: list[tuple[RateLimitItem, str]] = []
-        if self.limiter is not None:
-            trusted = await self._trusted(client_ids, address)
-            windows = self._windows(client_ids, address, trusted)
-            for item, key in windows:
-                # Attempts still being checked count as failures-to-be, or a concurrent
-                # burst would all pass before the first failure is counted.
-                if not await self.limiter.test(item, key, cost=1 + self._pending[key]):
+        if self.limiter is None:
+            yield attempt
+            return
+        client_ids = list(client_ids)
+        trusted = await self._trusted(client_ids, address)
+        windows = self._windows(client_ids, address, trusted)
+        keys = [key for _, key in windows]
+        # Attempts of this worker still being checked count as failures-to-be, or a
+        # concurrent burst would all pass before the first failure is counted. Reserved
+        # (and the costs taken) with no await in between, so that concurrent attempts see
+        # each other whatever the storage's round trips.
+        self._pending.update(keys)
+        costs = [self._pending[key] for key in keys]
+        try:
+            for (item, key), cost in zip(windows, costs, strict=True):
+                if not await self.limiter.test(item, key, cost=cost):
                     stats = await self.limiter.get_window_stats(item, key)
                     wait = max(1, math.ceil(stats.reset_time - time.time()))
                     attempt.retry_after = max(attempt.retry_after or 1, wait)
-        if attempt.retry_after is not None:
             yield attempt
-            return
-        self._pending.update(key for _, key in windows)
-        try:
-            yield attempt
+            if attempt.retry_after is not None:
+                return
+            if attempt.failed:
+                for item, key in windows:  # counted before the reservation ends
+                    await self.limiter.hit(item, key)
+            elif attempt.issued_to is not None:
+                await self._trust(attempt.issued_to, address)
         finally:
-            self._pending.subtract(key for _, key in windows)
-            for _, key in windows:
+            self._pending.subtract(keys)
+            for key in keys:
                 if self._pending[key] <= 0:
                     del self._pending[key]
-        if attempt.failed and self.limiter is not None:
-            for item, key in windows:
-                await self.limiter.hit(item, key)
-        elif attempt.issued_to is not None:
-            await self._trust(attempt.issued_to, address)
 
     async def _trust(self, client_id: str, address: str) -> None:
         """Exempt ``address`` from the client's ceiling for the next while."""
