@@ -81,10 +81,9 @@ DESCRIPTIONS = {
     "invalid_client": "Client authentication failed: send the client id and secret of an "
     "active client, with HTTP Basic or as client_id and client_secret in the body.",
     "unsupported_grant_type": "The only grant type is client_credentials.",
-    "invalid_scope": "The client may not have some of the requested scopes: ask for some of "
-    "its own scopes, or none to get them all.",
+    "invalid_scope": "The request asks for scopes the client was not granted: ask for some "
+    "of its scopes (`bocage clients list` shows them), or for none to get them all.",
     "unauthorized_client": "The client may not use this grant type.",
-    "invalid_grant": "The grant is invalid.",
 }
 
 
@@ -330,6 +329,7 @@ class TokenEndpoint:
         self.throttle = throttle
         #: The threads authlib's flow (and so the secret check) runs in: its own, few.
         self.limiter = anyio.CapacityLimiter(settings.auth_hash_concurrency)
+        dummy_hash()  # made now (once per process), not during the first unknown client's check
 
     async def handle(self, request: Request) -> JSONResponse:
         """The Starlette endpoint."""

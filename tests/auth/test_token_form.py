@@ -9,6 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from bocage.core.errors import SettingsError
+from bocage.core.settings import load_settings
+
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
@@ -121,3 +124,9 @@ async def test_one_authentication_method_per_request(auth_app: Any) -> None:
         auth=(client.client_id, client.client_secret),
     )
     assert "not both" in assert_invalid_request(response)
+
+
+def test_the_field_cap_leaves_room_for_the_grant() -> None:
+    assert load_settings(auth_token_max_fields=4).auth_token_max_fields == 4
+    with pytest.raises(SettingsError, match="BOCAGE_AUTH_TOKEN_MAX_FIELDS"):
+        load_settings(auth_token_max_fields=3)
