@@ -110,7 +110,8 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
             "operationId": "oauthToken",
             "summary": "OAuth2 token endpoint: client-credentials grant (RFC 6749 §4.4).",
             "description": "Authenticate the client with HTTP Basic (client_secret_basic) or "
-            "with client_id and client_secret in the body (client_secret_post). The access "
+            "with client_id and client_secret in the body (client_secret_post), not both; "
+            "send each parameter once, at most BOCAGE_AUTH_TOKEN_MAX_FIELDS of them. The access "
             "token is a short-lived JWT signed with a key published at /.well-known/jwks.json.",
             "tags": ["auth"],
             "requestBody": {
@@ -145,6 +146,20 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
                     "invalid_client: unknown client, wrong secret or revoked client.",
                     {"$ref": "#/components/schemas/OAuthError"},
                 ),
+                "429": {
+                    **_json(
+                        "too_many_requests: too many failed authentications of this client id "
+                        "or from this address lately (BOCAGE_AUTH_FAILURE_*_LIMIT); retry after "
+                        "Retry-After seconds.",
+                        {"$ref": "#/components/schemas/OAuthError"},
+                    ),
+                    "headers": {
+                        "Retry-After": {
+                            "description": "Seconds to wait.",
+                            "schema": {"type": "integer"},
+                        }
+                    },
+                },
             },
         }
     },

@@ -170,13 +170,15 @@ class Settings(BaseSettings):
     )
     rate_limit: str = Field(
         "300/minute",
-        description="Requests allowed per client (bearer token, else IP) and per worker, e.g. "
-        "'300/minute' or '20/second'; 'off' disables the limit.",
+        description="Requests allowed per client (the client id or person of a valid bearer "
+        "token, else the IP address) and per worker, e.g. '300/minute' or '20/second'; 'off' "
+        "disables the limit.",
     )
     rate_limit_storage: str = Field(
         "memory://",
-        description="Where request counts are kept: memory:// (per worker) or redis://host:port "
-        "(shared by every worker; needs `pip install limits[async-redis]`).",
+        description="Where request counts and failed client authentications are kept: memory:// "
+        "(per worker) or redis://host:port (shared by every worker; needs "
+        "`pip install limits[async-redis]`).",
     )
 
     # -- authentication (bocage.core.auth) ---------------------------------------------------
@@ -202,6 +204,41 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds each worker keeps the built-in signing keys before reading them "
         "again from the database (a rotation reaches every worker within this time).",
+    )
+    auth_client_cache_ttl: int = Field(
+        30,
+        ge=0,
+        description="Seconds each worker trusts its record that a client is active: the tokens "
+        "of a revoked client are refused within this time (0: check every request).",
+    )
+    auth_token_max_fields: int = Field(
+        20,
+        ge=4,
+        description="Most form fields a POST /oauth/token body may have (the grant needs at most "
+        "4); more, or a repeated one, is an invalid_request.",
+    )
+    auth_failure_limit: str = Field(
+        "10/minute",
+        description="Failed client authentications at /oauth/token allowed per client id from "
+        "one address; beyond, 429 with Retry-After, even for the right secret. 'off' disables it.",
+    )
+    auth_failure_address_limit: str = Field(
+        "30/minute",
+        description="Failed client authentications allowed per address, all client ids together "
+        "('off' disables it).",
+    )
+    auth_failure_client_limit: str = Field(
+        "100/minute",
+        description="Failed client authentications allowed per client id, all addresses "
+        "together; an address the client got a token from in the last 2 x BOCAGE_AUTH_TOKEN_TTL "
+        "is exempt ('off' disables it).",
+    )
+    auth_hash_concurrency: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Client secrets checked at once per worker, in threads of their own (scrypt: "
+        "~16 MiB and tens of ms each); further token requests wait their turn.",
     )
     oidc_issuer: str | None = Field(
         None,
@@ -386,7 +423,12 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("rate_limit")
+    @field_validator(
+        "rate_limit",
+        "auth_failure_limit",
+        "auth_failure_address_limit",
+        "auth_failure_client_limit",
+    )
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         value = value.strip()
