@@ -77,7 +77,21 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
                     }
                 },
             },
-            "responses": {"200": _json("A GraphQL response.", {"type": "object"})},
+            "responses": {
+                "200": _json("A GraphQL response.", {"type": "object"}),
+                "400": _json(
+                    "A request that is not a GraphQL request: not JSON, no `query`, an unknown "
+                    "`operationName`...",
+                    {"$ref": "#/components/schemas/Error"},
+                ),
+                "413": _json(
+                    "A body over `BOCAGE_MAX_BODY_BYTES`.", {"$ref": "#/components/schemas/Error"}
+                ),
+                "415": _json(
+                    "A body that is not `application/json`.",
+                    {"$ref": "#/components/schemas/Error"},
+                ),
+            },
         },
         "get": {
             "operationId": "graphqlGet",
@@ -86,7 +100,13 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
             "parameters": [
                 {"name": "query", "in": "query", "required": False, "schema": {"type": "string"}}
             ],
-            "responses": {"200": {"description": "GraphiQL (HTML) or a GraphQL response."}},
+            "responses": {
+                "200": {"description": "GraphiQL (HTML) or a GraphQL response."},
+                "400": _json(
+                    "No `query`, or a mutation (send those with POST).",
+                    {"$ref": "#/components/schemas/Error"},
+                ),
+            },
         },
     },
     "/openapi.json": {

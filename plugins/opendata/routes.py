@@ -692,6 +692,7 @@ CATALOG_PARAMS = [
         {"type": "string", "format": "date-time"},
     ),
 ]
+UNKNOWN_EXTENSION = {"description": "No such serialisation.", "content": ERROR}
 CATALOG_RESPONSES = {
     "200": {"description": "A DCAT-AP 3 document.", "content": RDF_CONTENT},
     "304": NOT_MODIFIED,
@@ -708,7 +709,7 @@ for suffix, extra_params, operation_id in (
         "The catalogue, its data service and a page of its datasets with their distributions, "
         "in Turtle, RDF/XML or JSON-LD (by `Accept` or by extension), paged with Hydra.",
         parameters=[*extra_params, *CATALOG_PARAMS, *CONDITIONAL],
-        responses=CATALOG_RESPONSES,
+        responses={**CATALOG_RESPONSES, **({"404": UNKNOWN_EXTENSION} if extra_params else {})},
     )
 for suffix, extra_params, operation_id in (
     ("", [], "opendataDatasetDcat"),
