@@ -186,6 +186,36 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
 }
 
 
+#: What the protective middleware may answer on any route (bocage.core.middleware).
+MIDDLEWARE_RESPONSES: dict[str, dict[str, Any]] = {
+    "400": _json(
+        "A parameter to fix; a NUL character (%00) in the URL, on any route.",
+        {"$ref": "#/components/schemas/Error"},
+    ),
+    "429": {
+        "description": "Too many requests from this client (`BOCAGE_RATE_LIMIT`): retry after "
+        "`Retry-After` seconds.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    },
+}
+
+
+def _with_middleware_responses(path: str, item: dict[str, Any]) -> dict[str, Any]:
+    """``item`` with the middleware's answers added to each operation that lacks them."""
+    from bocage.core.middleware import UNLIMITED_PATHS
+
+    added = {}
+    for method, operation in item.items():
+        responses = dict(operation.get("responses", {}))
+        for status, response in MIDDLEWARE_RESPONSES.items():
+            if status == "429" and path in UNLIMITED_PATHS:
+                continue
+            responses.setdefault(status, response)
+        added[method] = {**operation, "responses": dict(sorted(responses.items()))}
+    return added
+
+
 def openapi_document(host: PluginHost) -> dict[str, Any]:
     from bocage.core.imports.rest import OPENAPI as IMPORT_PATHS
     from bocage.core.imports.rest import REPORT_SCHEMA
@@ -193,6 +223,7 @@ def openapi_document(host: PluginHost) -> dict[str, Any]:
     paths = {**CORE_PATHS, **IMPORT_PATHS}
     for _plugin, route in host.routes():
         paths.update(route.openapi)
+    paths = {path: _with_middleware_responses(path, item) for path, item in paths.items()}
     return {
         "openapi": "3.1.0",
         "info": {
