@@ -197,7 +197,7 @@ class Outcome:
         )
 
 
-def run_schemathesis(
+def start_schemathesis(
     server: LiveServer,
     surface: str,
     identity: str,
@@ -210,8 +210,8 @@ def run_schemathesis(
     workers: int = 1,
     config: Path | None = None,
     extra: Sequence[str] = (),
-) -> Outcome:
-    """Run ``st run`` on one surface (``rest`` or ``graphql``) as one identity."""
+) -> Running:
+    """Start ``st run`` on one surface (``rest`` or ``graphql``) as one identity."""
     tag = f"{surface}-{identity}"
     log = workdir / f"{tag}.jsonl"
     report = workdir / f"{tag}.json"
@@ -253,29 +253,64 @@ def run_schemathesis(
     ]
     if token is not None:
         command += ["--header", f"Authorization: Bearer {token}"]
-    logged = server.log.stat().st_size
-    done = subprocess.run(
-        command,
-        env={
-            **os.environ,
-            "SCHEMATHESIS_HOOKS": str(HOOKS),
-            "BOCAGE_FUZZ_LOG": str(log),
-            "NO_COLOR": "1",
-            "COLUMNS": "120",
-        },
-        cwd=workdir,
-        capture_output=True,
-        text=True,
+    output = workdir / f"{tag}.out"
+    with open(output, "wb") as out:
+        process = subprocess.Popen(
+            command,
+            env={
+                **os.environ,
+                "SCHEMATHESIS_HOOKS": str(HOOKS),
+                "BOCAGE_FUZZ_LOG": str(log),
+                "NO_COLOR": "1",
+                "COLUMNS": "120",
+            },
+            cwd=workdir,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return Running(
+        surface, identity, process, server, server.log.stat().st_size, output, log, report
     )
-    outcome = Outcome(surface, identity, done.returncode, done.stdout + done.stderr)
-    with open(server.log, "rb") as log_file:
-        log_file.seek(logged)
-        outcome.server_log = log_file.read().decode("utf-8", errors="replace")
-    if log.exists():
-        outcome.responses = [json.loads(line) for line in log.read_text().splitlines()]
-    if report.exists():
-        outcome.report = json.loads(report.read_text())
-    return outcome
+
+
+@dataclass
+class Running:
+    """An ``st run`` under way."""
+
+    surface: str
+    identity: str
+    process: subprocess.Popen[bytes]
+    server: LiveServer
+    logged: int
+    output: Path
+    log: Path
+    report: Path
+
+    def finish(self) -> Outcome:
+        """Wait for it; what it did. (The server's log is the part written meanwhile: runs
+        that overlap share theirs.)"""
+        code = self.process.wait()
+        outcome = Outcome(
+            self.surface,
+            self.identity,
+            code,
+            self.output.read_text(encoding="utf-8", errors="replace"),
+        )
+        with open(self.server.log, "rb") as log_file:
+            log_file.seek(self.logged)
+            outcome.server_log = log_file.read().decode("utf-8", errors="replace")
+        if self.log.exists():
+            outcome.responses = [json.loads(line) for line in self.log.read_text().splitlines()]
+        if self.report.exists():
+            outcome.report = json.loads(self.report.read_text())
+        return outcome
+
+
+def run_schemathesis(
+    server: LiveServer, surface: str, identity: str, token: str | None, **options: Any
+) -> Outcome:
+    """Run ``st run`` on one surface as one identity (see :func:`start_schemathesis`)."""
+    return start_schemathesis(server, surface, identity, token, **options).finish()
 
 
 #: What the fuzzer reads from the demo data, so that a share of its requests name rows that

@@ -11,20 +11,18 @@ thousands of requests.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .fuzzing import (
     IDENTITIES,
-    LiveServer,
     Outcome,
     fuzz_config,
     live_server,
     mint_tokens,
     reproduction,
-    run_schemathesis,
+    start_schemathesis,
 )
 
 SEED = 20261206
@@ -35,17 +33,34 @@ PHASES = ("coverage", "fuzzing", "stateful")
 
 
 @pytest.fixture(scope="module")
-async def fuzzed(
+async def outcomes(
     databases: Any, small_demo_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[tuple[LiveServer, dict[str, str | None], Path]]:
-    """``bocage serve`` on a copy of the small demo GAL, and a token per identity."""
+) -> AsyncIterator[dict[tuple[str, str], Outcome]]:
+    """Every surface fuzzed as every identity, the runs side by side, against one
+    ``bocage serve`` on a copy of the small demo GAL."""
     url = await databases.clone(small_demo_url)
     workdir = tmp_path_factory.mktemp("fuzz")
     tokens = mint_tokens(url)
     with live_server(url, workdir) as server:
         admin = tokens["admin"]
         assert admin is not None
-        yield server, tokens, fuzz_config(server, admin, workdir, method_probes=False)
+        config = fuzz_config(server, admin, workdir, method_probes=False)
+        runs = [
+            start_schemathesis(
+                server,
+                surface,
+                identity,
+                tokens[identity],
+                examples=EXAMPLES[surface],
+                seed=SEED,
+                workdir=workdir,
+                phases=PHASES,
+                config=config,
+            )
+            for surface in ("rest", "graphql")
+            for identity in IDENTITIES
+        ]
+        yield {(run.surface, run.identity): run.finish() for run in runs}
 
 
 def server_errors(outcome: Outcome) -> str:
@@ -63,20 +78,9 @@ def server_errors(outcome: Outcome) -> str:
 @pytest.mark.parametrize("identity", list(IDENTITIES))
 @pytest.mark.parametrize("surface", ["rest", "graphql"])
 def test_fuzzing_finds_no_server_error(
-    fuzzed: tuple[LiveServer, dict[str, str | None], Path], surface: str, identity: str
+    outcomes: dict[tuple[str, str], Outcome], surface: str, identity: str
 ) -> None:
-    server, tokens, config = fuzzed
-    outcome = run_schemathesis(
-        server,
-        surface,
-        identity,
-        tokens[identity],
-        examples=EXAMPLES[surface],
-        seed=SEED,
-        workdir=config.parent,
-        phases=PHASES,
-        config=config,
-    )
+    outcome = outcomes[surface, identity]
     # It ran: every operation was reached, most of them several times.
     assert outcome.report.get("operations", {}).get("errored") == 0, outcome.output[-4000:]
     assert outcome.requests > 150, outcome.output[-4000:]
