@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bocage.core.auth.policy import can, commune_scope, may_touch_communes
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
 from bocage.core.auth.tokens import AuthenticationError, request_principal
+from bocage.core.cancellation import Cancellation, ClientDisconnected, cancel_on_disconnect
 from bocage.core.db import Base, SoftDeletable, Timestamped, Versioned, personal
 from bocage.core.errors import PluginError
 from bocage.core.events import announce, event_for, record_event
@@ -30,6 +31,7 @@ from bocage.core.graphql.mutations.kit import (
     error_codes,
     mutate,
     node_key,
+    record_link,
 )
 from bocage.core.graphql.nodes import RowType, decode_id, load_children, load_one, row_key
 from bocage.core.graphql.pagination import (
@@ -42,10 +44,12 @@ from bocage.core.graphql.pagination import (
 )
 from bocage.core.hookspecs import (
     DomainEvent,
+    EventScope,
     JobContext,
     JobKind,
     Permission,
     PersonalData,
+    PersonIdentity,
     RestRoute,
     Seeder,
     SeedOptions,
@@ -69,6 +73,18 @@ from bocage.core.models import (
     stakeholder_commune,
 )
 from bocage.core.settings import PluginSettings
+from bocage.core.spreadsheets import (
+    CsvDialect,
+    CsvWriter,
+    SpreadsheetError,
+    SpreadsheetLimitError,
+    SpreadsheetLimits,
+    check_spreadsheet,
+    csv_cell,
+    read_csv,
+    xlsx_append,
+    xlsx_cell,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -149,6 +165,12 @@ def request_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     return factory
 
 
+def spreadsheet_limits(request: Request) -> SpreadsheetLimits:
+    """The ``BOCAGE_SPREADSHEET_*`` bounds on the spreadsheets a route reads: pass them to
+    :func:`check_spreadsheet` (and :func:`read_csv`) before any other parser opens a file."""
+    return SpreadsheetLimits.of(request.app.state.settings)
+
+
 __all__ = [
     "Commune",
     "Project",
@@ -176,6 +198,7 @@ __all__ = [
     "can",
     "check_version",
     "column_changes",
+    "record_link",
     "commune_scope",
     "error_codes",
     "load_children",
@@ -189,12 +212,14 @@ __all__ = [
     "Context",
     "DomainEvent",
     "Edge",
+    "EventScope",
     "Language",
     "NotFound",
     "Ordering",
     "PageInfo",
     "Permission",
     "PersonalData",
+    "PersonIdentity",
     "PluginError",
     "PluginSettings",
     "RestRoute",
@@ -225,4 +250,20 @@ __all__ = [
     "personal",
     "request_sessionmaker",
     "translated",
+    # spreadsheets: CSV and XLSX written (never a formula) and read (within bounds)
+    "CsvDialect",
+    "CsvWriter",
+    "SpreadsheetError",
+    "SpreadsheetLimitError",
+    "SpreadsheetLimits",
+    "check_spreadsheet",
+    "csv_cell",
+    "read_csv",
+    "spreadsheet_limits",
+    "xlsx_append",
+    "xlsx_cell",
+    # work that stops when the client leaves
+    "Cancellation",
+    "ClientDisconnected",
+    "cancel_on_disconnect",
 ]

@@ -89,7 +89,11 @@ _EVENT = {
     "type": "object",
     "required": ["sequence", "eventId", "type", "objectId", "deleted", "occurredAt", "data"],
     "properties": {
-        "sequence": {"type": "integer"},
+        "sequence": {
+            "type": "integer",
+            "description": "Position in the event log: increasing, not contiguous (the numbers "
+            "between belong to events you may not see).",
+        },
         "eventId": {"type": "string", "format": "uuid"},
         "type": {"type": "string", "examples": ["project.created"]},
         "objectType": {"type": ["string", "null"]},
@@ -108,7 +112,9 @@ OPENAPI = {
             "description": (
                 "Keep `cursor` from each page and pass it as `after` next time: you get every "
                 "change made meanwhile exactly once, deletions included (`deleted: true`). "
-                "Follow while `hasMore`. Events about personal data need its permission."
+                "Follow while `hasMore`. You get the events of the objects you may read: those "
+                "about personal data need its permission on the object's organisation; the "
+                "cursor never moves past events you may not see."
             ),
             "tags": ["changes"],
             "parameters": [

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from bocage.core import tracking as _tracking  # noqa: F401 - its session listeners version rows
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
 
@@ -86,14 +88,19 @@ class SoftDeletable:
 
 
 class Versioned:
-    """A ``version`` bumped on every update: clients send it back, a stale one is refused
-    (optimistic concurrency), and SQLAlchemy checks it again in the UPDATE itself."""
+    """A ``version`` that moves one step per transaction that changes the row: clients send it
+    back, a stale one is refused (optimistic concurrency), and SQLAlchemy checks it again in
+    the UPDATE itself. The step is :mod:`bocage.core.tracking`'s (SQLAlchemy's own would step
+    once per flush)."""
 
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - SQLAlchemy's declared_attr
-        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+        return {
+            "version_id_col": cls.__table__.c.version,  # type: ignore[attr-defined]
+            "version_id_generator": False,
+        }
 
 
 def personal(*args: Any, **kwargs: Any) -> Any:

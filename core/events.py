@@ -4,23 +4,42 @@
 event log: transactional outbox for webhooks and jobs, change feed for integrators) in the
 caller's transaction, so a change that rolls back leaves no event behind. After the commit,
 :func:`announce` hands the same events to the plugins' ``bocage_on_event``.
+
+Who may learn of an event is decided here too, once for every reader (the change feed over
+GraphQL and REST, the webhook relay): :func:`visible_to` is the SQL condition of the events a
+:class:`Reader` may see. An event carries the permission its readers need and the scope of its
+row (:class:`EventScope`: the row's organisation and communes, as they were when it happened),
+so that an event about a row reaches only those who may read that row.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, text, true
 from strawberry import relay
 
+from bocage.core.auth import policy
 from bocage.core.db import utcnow
-from bocage.core.hookspecs import DomainEvent
-from bocage.core.models import EventRecord
+from bocage.core.hookspecs import DomainEvent, EventScope
+from bocage.core.models import (
+    Commune,
+    Contact,
+    EventRecord,
+    event_scope_commune,
+    project_commune,
+    stakeholder_commune,
+)
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from bocage.core.auth.principal import Principal
     from bocage.core.host import PluginHost
 
 #: Key of the PostgreSQL transaction lock that orders the event log's writers.
@@ -56,14 +75,17 @@ async def record_event(
     event: DomainEvent,
     *,
     permission: str | None = None,
+    scope: EventScope | None = None,
     object_type: str | None = None,
     object_id: int | None = None,
 ) -> EventRecord:
     """Write ``event`` to the event log in ``session``'s transaction.
 
     ``permission`` is what a reader of the change feed or a webhook subscriber needs to learn of
-    it (``None``: public knowledge, like a project's creation). The object is read from the
-    event's subject (a global ID) unless given.
+    it (``None``: public knowledge, like a project's creation); ``scope``, where its row belongs,
+    narrows that to those who may read the row (see :class:`EventScope`). The core's own rows
+    (contacts, organisations, projects) get their scope here when none is given. The object is
+    read from the event's subject (a global ID) unless given.
     """
     if object_type is None:
         try:
@@ -71,6 +93,8 @@ async def record_event(
             object_type, object_id = decoded.type_name, int(decoded.node_id)
         except Exception:
             object_type, object_id = None, None
+    if scope is None and object_type is not None and object_id is not None:
+        scope = (await core_scopes(session, object_type, [object_id])).get(object_id)
     await _lock_log(session)
     record = EventRecord(
         event_id=str(uuid.uuid4()),
@@ -80,9 +104,12 @@ async def record_event(
         subject=event.subject,
         data=event.data,
         permission=permission,
+        scoped=scope is not None,
+        scope_stakeholder_id=scope.stakeholder if scope is not None else None,
     )
     session.add(record)
     await session.flush()
+    await _write_communes(session, [(record.event_id, scope)])
     session.info.setdefault(_PENDING, []).append(event)
     return record
 
@@ -90,27 +117,177 @@ async def record_event(
 async def record_events(
     session: AsyncSession, events: list[tuple[DomainEvent, str | None]]
 ) -> None:
-    """Write many ``(event, permission)`` at once (one statement), e.g. for a bulk import."""
+    """Write many ``(event, permission)`` at once, e.g. for a bulk import; the core's rows get
+    their scope as with :func:`record_event`."""
     if not events:
         return
+    decoded = [relay.GlobalID.from_id(event.subject) for event, _ in events]
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for key in decoded:
+        wanted[key.type_name].append(int(key.node_id))
+    scopes = {
+        (object_type, object_id): scope
+        for object_type, ids in wanted.items()
+        for object_id, scope in (await core_scopes(session, object_type, ids)).items()
+    }
     await _lock_log(session)
     rows = []
-    for event, permission in events:
-        decoded = relay.GlobalID.from_id(event.subject)
+    for (event, permission), key in zip(events, decoded, strict=True):
+        scope = scopes.get((key.type_name, int(key.node_id)))
         rows.append(
             {
                 "event_id": str(uuid.uuid4()),
                 "type": event.type,
-                "object_type": decoded.type_name,
-                "object_id": int(decoded.node_id),
+                "object_type": key.type_name,
+                "object_id": int(key.node_id),
                 "subject": event.subject,
                 "data": event.data,
                 "permission": permission,
                 "occurred_at": utcnow(),
+                "scoped": scope is not None,
+                "scope_stakeholder_id": scope.stakeholder if scope is not None else None,
             }
         )
     await session.execute(insert(EventRecord), rows)
+    await _write_communes(
+        session,
+        [
+            (row["event_id"], scopes.get((key.type_name, int(key.node_id))))
+            for row, key in zip(rows, decoded, strict=True)
+        ],
+    )
     session.info.setdefault(_PENDING, []).extend(event for event, _ in events)
+
+
+async def _write_communes(
+    session: AsyncSession, scopes: Iterable[tuple[str, EventScope | None]]
+) -> None:
+    """The communes of each event (by ``event_id``) in one statement, however many events."""
+    rows = [
+        {"event": event_id, "nis_code": code}
+        for event_id, scope in scopes
+        if scope is not None
+        for code in sorted(scope.communes)
+    ]
+    if rows:
+        record = select(EventRecord.id).where(EventRecord.event_id == bindparam("event"))
+        await session.execute(
+            insert(event_scope_commune).values(event_log_id=record.scalar_subquery()), rows
+        )
+
+
+# -- the scope of the core's rows ---------------------------------------------------------------
+
+
+#: Rows whose scope one statement reads (bulk imports: bound parameters are limited).
+_CHUNK = 1000
+
+
+async def core_scopes(
+    session: AsyncSession, object_type: str, ids: Sequence[int]
+) -> dict[int, EventScope]:
+    """The scope of the core's rows of ``object_type`` (a GraphQL type name) now: a contact's
+    is its organisation and that organisation's communes, an organisation's its own, a
+    project's its communes. Nothing for other types (plugins give their events' scope)."""
+    found: dict[int, EventScope] = {}
+    for start in range(0, len(ids), _CHUNK):
+        found.update(await _core_scopes(session, object_type, ids[start : start + _CHUNK]))
+    return found
+
+
+async def _core_scopes(
+    session: AsyncSession, object_type: str, ids: Sequence[int]
+) -> dict[int, EventScope]:
+    if object_type == "Contact":
+        owners = dict(
+            (
+                await session.execute(
+                    select(Contact.id, Contact.stakeholder_id).where(Contact.id.in_(ids))
+                )
+            ).all()
+        )
+        codes = await _communes_of(session, stakeholder_commune.c.stakeholder_id, owners.values())
+        # A contact not found (none should be) reaches no organisation and no commune.
+        return {
+            key: EventScope(stakeholder=owner, communes=codes.get(owner, frozenset()))
+            if (owner := owners.get(key)) is not None
+            else EventScope()
+            for key in ids
+        }
+    if object_type == "Stakeholder":
+        codes = await _communes_of(session, stakeholder_commune.c.stakeholder_id, ids)
+        return {
+            key: EventScope(stakeholder=key, communes=codes.get(key, frozenset())) for key in ids
+        }
+    if object_type == "Project":
+        codes = await _communes_of(session, project_commune.c.project_id, ids)
+        return {key: EventScope(communes=codes.get(key, frozenset())) for key in ids}
+    return {}
+
+
+async def _communes_of(
+    session: AsyncSession, owner: Any, keys: Iterable[int]
+) -> dict[int, frozenset[str]]:
+    """NIS codes of the communes linked to each of ``keys`` through ``owner``'s table."""
+    found: dict[int, set[str]] = defaultdict(set)
+    link = owner.table
+    rows = await session.execute(
+        select(owner, Commune.nis_code)
+        .join(Commune, Commune.id == link.c.commune_id)
+        .where(owner.in_(sorted(set(keys))))
+    )
+    for key, code in rows.all():
+        found[key].add(code)
+    return {key: frozenset(codes) for key, codes in found.items()}
+
+
+# -- who may learn of an event ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads the event log: the permissions it holds and the rows it reaches. A request's
+    is its principal's (:meth:`of`); a webhook subscription keeps its subscriber's from when it
+    was saved."""
+
+    permissions: frozenset[str]
+    reach: policy.Reach
+
+    @classmethod
+    def of(cls, host: PluginHost, principal: Principal) -> Reader:
+        granted = frozenset(p.code for p in host.permissions() if policy.can(principal, p.code))
+        return cls(permissions=granted, reach=policy.reach(principal))
+
+
+def visible_to(reader: Reader) -> ColumnElement[bool]:
+    """The condition on :class:`EventRecord` of the events ``reader`` may learn of: public
+    ones, and those whose permission it holds about rows it reaches (the rule of
+    :meth:`policy.Reach.covers`, applied to the scope recorded with the event)."""
+    public = EventRecord.permission.is_(None)
+    if not reader.permissions:
+        return public
+    return or_(
+        public,
+        and_(EventRecord.permission.in_(sorted(reader.permissions)), _reached(reader.reach)),
+    )
+
+
+def _reached(reach: policy.Reach) -> ColumnElement[bool]:
+    if reach.communes is None:
+        return true()
+    alternatives: list[ColumnElement[bool]] = [EventRecord.scoped.is_(False)]
+    if reach.stakeholders:
+        alternatives.append(EventRecord.scope_stakeholder_id.in_(sorted(reach.stakeholders)))
+    if reach.communes:
+        link = event_scope_commune.c
+        its_own = link.event_log_id == EventRecord.id
+        alternatives.append(
+            and_(
+                exists().where(its_own),
+                ~exists().where(its_own, link.nis_code.not_in(sorted(reach.communes))),
+            )
+        )
+    return or_(*alternatives)
 
 
 async def _lock_log(session: AsyncSession) -> None:

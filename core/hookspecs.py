@@ -81,6 +81,24 @@ class DomainEvent:
 
 
 @dataclass(frozen=True)
+class EventScope:
+    """Where the row an event is about belongs, recorded with the event (``record_event``,
+    ``Change(scope=...)``) so that it reaches only those who may read that row.
+
+    An event recorded with a ``permission`` and a scope is visible to holders of the
+    permission who also reach the row: administrators; members of ``stakeholder``; commune
+    editors and commune-restricted integrators whose communes include every one of
+    ``communes`` (NIS codes; none: no such editor reaches it); integrators restricted to no
+    commune. Without a scope, the permission alone decides (rows every holder may read); an
+    event without a permission is public, whatever its scope. The core records the scope of
+    its own rows itself (a contact: its organisation and that organisation's communes).
+    """
+
+    stakeholder: int | None = None
+    communes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class SeedOptions:
     """Options of ``bocage seed demo``: ``scale`` multiplies the number of generated rows,
     ``progress(description, done, total)`` reports progress to the CLI."""
@@ -93,18 +111,33 @@ class SeedOptions:
 
 
 @dataclass(frozen=True)
+class PersonIdentity:
+    """Whom a GDPR request is about, by either of the identities Bocage knows a person by.
+
+    ``email`` is an e-mail address, lower-cased (what contacts, registrations made without
+    signing in, survey invitations... carry); ``subject`` the subject of their account (a
+    token's ``sub``: what the records of a signed-in person carry). Either may be ``None``,
+    never both.
+    """
+
+    email: str | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
 class PersonalData:
     """How a plugin answers a person's GDPR rights over what it holds about them.
 
-    ``name`` labels the plugin's part of the export (unique across plugins); ``export(session,
-    email)`` returns JSON-serialisable records about the person with this e-mail address (an
-    empty list when none); ``erase(session, email)`` erases or anonymises them in the caller's
-    transaction and returns how many records it changed. The e-mail is given lower-cased.
+    ``name`` labels this part of the export (unique across plugins, e.g. ``workshops.
+    registrations``); ``export(session, person)`` returns JSON-serialisable records about the
+    :class:`PersonIdentity` ``person``, found by its e-mail address *or* its account's subject
+    (an empty list when none); ``erase(session, person)`` erases or anonymises the same records
+    in the caller's transaction and returns how many it changed.
     """
 
     name: str
-    export: Callable[[AsyncSession, str], Awaitable[list[dict[str, Any]]]]
-    erase: Callable[[AsyncSession, str], Awaitable[int]]
+    export: Callable[[AsyncSession, PersonIdentity], Awaitable[list[dict[str, Any]]]]
+    erase: Callable[[AsyncSession, PersonIdentity], Awaitable[int]]
 
 
 #: An async function that writes demo rows in the given session (committed by the caller).
@@ -154,7 +187,8 @@ class WebhookEventType:
 
     ``permission`` is what a subscriber needs to subscribe to it (``None``: anyone allowed to
     manage webhooks); record such events with the same ``permission`` (``record_event``), so
-    that the change feed and deliveries filter them too.
+    that the change feed and deliveries filter them too, and with the :class:`EventScope` of
+    their row when not every holder of the permission may read it.
     """
 
     type: str
@@ -213,12 +247,15 @@ def bocage_seed() -> Seeder | None:
 
 
 @hookspec
-def bocage_personal_data() -> PersonalData | None:
-    """Return how the plugin exports and erases a person's data (a :class:`PersonalData`).
+def bocage_personal_data() -> PersonalData | Sequence[PersonalData] | None:
+    """Return how the plugin exports and erases a person's data: a :class:`PersonalData`, or
+    several (one per kind of record).
 
-    Called by ``exportPersonData`` and ``erasePerson`` (permission ``personal_data:manage``):
-    every plugin holding personal columns (``personal(...)``) should implement it, so that a
-    person's export is complete and their erasure leaves nothing behind.
+    Called by ``exportPersonData`` and ``erasePerson`` (permission ``personal_data:manage``) and
+    by ``myPersonalData`` (a signed-in person's own export, by their account only). Every plugin
+    holding personal columns (``personal(...)``) should implement it and cover both identities
+    of :class:`PersonIdentity`, so that a person's export is complete and their erasure leaves
+    nothing behind.
     """
 
 

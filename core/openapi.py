@@ -21,7 +21,15 @@ ERROR_SCHEMA = {
         "error": {
             "type": "object",
             "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "limit": {"type": "number", "description": "A refusal by a bound: the bound."},
+                "setting": {
+                    "type": "string",
+                    "description": "A refusal by a bound: the setting that sets it.",
+                },
+            },
         }
     },
 }

@@ -16,13 +16,30 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select, text
+from sqlalchemy import ColumnElement, event, func, inspect, literal_column, select, text
 
 #: PostgreSQL text search configuration created by the core migration.
 PG_TS_CONFIG = "bocage_fr"
 SEARCHABLE_TABLES = ("project", "stakeholder")
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def maintain_search_text(model: type[Any], compute: Any, *sources: str) -> None:
+    """Keep ``model``'s ``search_text`` equal to ``compute(row)``: set before each insert, and
+    before each update that changes one of the ``sources`` fields. (A row merely marked dirty,
+    its fields set to the values they had, must stay unwritten: no UPDATE, no version step.)"""
+
+    def on_insert(_mapper: Any, _connection: Any, target: Any) -> None:
+        target.search_text = compute(target)
+
+    def on_update(_mapper: Any, _connection: Any, target: Any) -> None:
+        state = inspect(target)
+        if any(state.attrs[key].history.has_changes() for key in sources):
+            target.search_text = compute(target)
+
+    event.listen(model, "before_insert", on_insert)
+    event.listen(model, "before_update", on_update)
 
 
 def search_text(*fields: Mapping[str, str] | Iterable[str] | str | None) -> str:

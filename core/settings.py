@@ -98,6 +98,24 @@ class Settings(BaseSettings):
         description="Highest cost of a GraphQL query: each field's cost times the items of the "
         "lists around it (`first`, else the default page size).",
     )
+    graphql_max_fields: int = Field(
+        2000,
+        ge=1,
+        description="Most fields a GraphQL query may select once its fragments are expanded "
+        "(a fragment spread twice counts twice).",
+    )
+    graphql_max_nodes: int = Field(
+        50_000,
+        ge=1,
+        description="Most values the answer to a GraphQL query may hold: each field, times the "
+        "items of the lists around it (`first`, else the default page size).",
+    )
+    graphql_max_response_bytes: int = Field(
+        5_000_000,
+        ge=1,
+        description="Largest GraphQL answer in bytes; a larger one is replaced by the error "
+        "RESPONSE_TOO_LARGE.",
+    )
     graphql_timeout_seconds: float = Field(
         10.0, gt=0, description="A GraphQL query running longer is stopped (error TIMEOUT)."
     )
@@ -112,6 +130,43 @@ class Settings(BaseSettings):
         20_000_000,
         ge=1,
         description="Largest spreadsheet in bytes that POST /api/import/{kind} accepts.",
+    )
+    # -- spreadsheet files read (bocage.core.spreadsheets): open-data uploads, the import -----
+    spreadsheet_max_columns: int = Field(
+        1000,
+        ge=1,
+        description="Most columns a row of an uploaded or imported spreadsheet may have (422 "
+        "above); checked on the first line before any parser reads the file.",
+    )
+    spreadsheet_max_cells: int = Field(
+        5_000_000,
+        ge=1,
+        description="Most cells an uploaded or imported spreadsheet may hold, header included "
+        "(413 above); for XLSX, each sheet's rows times its columns, as readers fill them in.",
+    )
+    spreadsheet_max_cell_chars: int = Field(
+        32_767,
+        ge=1,
+        description="Longest cell, in characters, of an uploaded or imported spreadsheet (422 "
+        "above; 32,767 is Excel's own limit).",
+    )
+    spreadsheet_max_uncompressed_bytes: int = Field(
+        200_000_000,
+        ge=1,
+        description="Largest size an XLSX file (a ZIP archive) may expand to, from the sizes its "
+        "members declare, checked before anything is extracted (413 above).",
+    )
+    spreadsheet_max_compression_ratio: float = Field(
+        100.0,
+        gt=0,
+        description="Most times an XLSX file may expand (its members' sizes over the file's): "
+        "ordinary workbooks expand 5 to 25 times, zip bombs a thousand (413 above).",
+    )
+    spreadsheet_max_zip_members: int = Field(
+        1000,
+        ge=1,
+        description="Most files (members) an XLSX archive may hold, counted before it is opened "
+        "(422 above).",
     )
     rate_limit: str = Field(
         "300/minute",

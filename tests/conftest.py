@@ -238,6 +238,20 @@ def make_settings() -> Callable[..., Settings]:
     return settings_for
 
 
+@pytest.fixture(scope="session")
+def hostile() -> Any:
+    """Builders of hostile spreadsheets: ``tests/hostile_files.py``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "hostile_files", ROOT / "tests" / "hostile_files.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # -- a writable demo world, and GraphQL run as a given principal --------------------------------
 
 

@@ -113,11 +113,11 @@ def test_invalid_settings_stop_the_cli_with_the_variable_name(cli: Any) -> None:
 def test_db_current_reports_pending_then_head(cli: Any, empty_database_url: str) -> None:
     env = {"BOCAGE_DATABASE_URL": empty_database_url}
     pending = cli("db", "current", env=env)
-    assert pending.returncode == 1 and "pending" in pending.stdout
+    assert pending.returncode == 1 and ": pending" in pending.stdout
     assert cli("db", "upgrade", env=env).returncode == 0
     current = cli("db", "current", env=env)
     assert current.returncode == 0 and "core: " in current.stdout
-    assert "applied" in current.stdout and "pending" not in current.stdout
+    assert ": applied" in current.stdout and ": pending" not in current.stdout
 
 
 def test_db_revision_writes_a_file_on_the_branch(cli: Any, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ organisations). Every mutation asks here; nothing else decides."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from bocage.core.auth.principal import Principal, Role
 
@@ -45,14 +46,59 @@ def may_touch_communes(principal: Principal, nis_codes: Iterable[str]) -> bool:
     return bool(codes) and codes <= scope
 
 
+@dataclass(frozen=True)
+class Reach:
+    """The organisations' and communes' rows a principal reaches, as data: what
+    :func:`may_touch_stakeholder` decides for one row, and what the event log is filtered with
+    (``bocage.core.events.visible_to``), so that both follow one rule. A webhook subscription
+    keeps its subscriber's reach (``as_json``) from when it was saved."""
+
+    #: The organisations it belongs to: their rows are reached whatever their communes.
+    stakeholders: frozenset[int] = frozenset()
+    #: A row is reached when all its communes (at least one) are among these NIS codes;
+    #: ``None``: every row (administrators, integrators restricted to no commune).
+    communes: frozenset[str] | None = frozenset()
+
+    def covers(self, stakeholder_id: int | None, nis_codes: Iterable[str]) -> bool:
+        """Whether a row of this organisation in these communes is reached."""
+        if stakeholder_id is not None and stakeholder_id in self.stakeholders:
+            return True
+        if self.communes is None:
+            return True
+        codes = set(nis_codes)
+        return bool(codes) and codes <= self.communes
+
+    def as_json(self) -> dict[str, list[int] | list[str] | None]:
+        return {
+            "stakeholders": sorted(self.stakeholders),
+            "communes": None if self.communes is None else sorted(self.communes),
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> Reach:
+        """The reach stored by :meth:`as_json`; nothing for anything else (fail closed)."""
+        if not isinstance(value, dict):
+            return cls()
+        communes = value.get("communes", [])
+        return cls(
+            stakeholders=frozenset(int(s) for s in value.get("stakeholders") or []),
+            communes=None if communes is None else frozenset(str(c) for c in communes),
+        )
+
+
+def reach(principal: Principal) -> Reach:
+    """The rows of organisations and communes ``principal`` reaches (for any permission it
+    holds): its own organisations, and the communes of commune editors and integrators."""
+    if principal.is_admin:
+        return Reach(communes=None)
+    communes: frozenset[str] | None = frozenset()
+    if Role.COMMUNE_EDITOR in principal.roles or Role.INTEGRATOR in principal.roles:
+        communes = commune_scope(principal)
+    return Reach(stakeholders=principal.stakeholders, communes=communes)
+
+
 def may_touch_stakeholder(
     principal: Principal, stakeholder_id: int | None, nis_codes: Iterable[str]
 ) -> bool:
     """A stakeholder may be changed by its own members, or within the principal's communes."""
-    if principal.is_admin:
-        return True
-    if stakeholder_id is not None and stakeholder_id in principal.stakeholders:
-        return True
-    if Role.COMMUNE_EDITOR in principal.roles or Role.INTEGRATOR in principal.roles:
-        return may_touch_communes(principal, nis_codes)
-    return False
+    return reach(principal).covers(stakeholder_id, nis_codes)

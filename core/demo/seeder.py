@@ -279,7 +279,7 @@ class _DemoSeeder:
             description=description,
             website=f"https://{_slug(name)}.example.org" if self.rng.random() < website else None,
             enterprise_number=self.enterprise_number() if number else None,
-            needs=[str(need) for need in dict.fromkeys(needs)],
+            needs=sorted({str(need) for need in needs}),  # as the API stores them
             territory_id=self.territory.id,
             created_at=created_at,
             updated_at=self.later(created_at),
@@ -624,7 +624,7 @@ class _DemoSeeder:
             description=place.fill_all(template.description),
             status=status,
             focus=template.focus,
-            themes=list(template.themes),
+            themes=sorted(set(template.themes)),  # as the API stores them
             sdgs=sorted(template.sdgs),
             start_date=start,
             end_date=end,

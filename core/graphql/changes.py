@@ -3,7 +3,9 @@
 A client that keeps the last ``endCursor`` it read and asks for ``changes(after: cursor)``
 later gets every change made meanwhile exactly once, archives and deletions included
 (``deleted: true``): nothing is skipped because the event log's ids commit in order (see
-:class:`bocage.core.models.EventRecord`).
+:class:`bocage.core.models.EventRecord`). It gets only the events it may learn of
+(:func:`bocage.core.events.visible_to`, filtered in SQL so pages stay full), and cursors only
+ever point at those: a cursor never moves past events its reader cannot see.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from bocage.core import models as m
-from bocage.core.auth import policy
+from bocage.core.events import Reader, visible_to
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.pagination import Connection, Ordering, SortKey, paginate
 
@@ -28,12 +30,6 @@ if TYPE_CHECKING:
 
 #: Actions after which the object is gone from its collection: the feed's tombstones.
 REMOVING_ACTIONS = frozenset({"archived", "deleted", "erased", "unpublished"})
-
-
-def readable_events(host: PluginHost, principal: Principal) -> Any:
-    """The condition on ``EventRecord`` of the events ``principal`` may learn of."""
-    granted = [p.code for p in host.permissions() if policy.can(principal, p.code)]
-    return or_(m.EventRecord.permission.is_(None), m.EventRecord.permission.in_(granted))
 
 
 def feed_ordering() -> Ordering:
@@ -47,7 +43,7 @@ def feed_statement(
     types: list[str] | None = None,
     object_types: list[str] | None = None,
 ) -> Select[Any]:
-    statement = select(m.EventRecord).where(readable_events(host, principal))
+    statement = select(m.EventRecord).where(visible_to(Reader.of(host, principal)))
     if types:
         statement = statement.where(m.EventRecord.type.in_(types))
     if object_types:
@@ -63,7 +59,11 @@ def is_removal(record: m.EventRecord) -> bool:
 class ChangeEvent:
     record: strawberry.Private[m.EventRecord]
 
-    @strawberry.field(description="Position in the feed (increasing).", metadata=cost(0))
+    @strawberry.field(
+        description="Position in the event log: increasing, not contiguous (the numbers "
+        "between belong to events you may not see).",
+        metadata=cost(0),
+    )
     def sequence(self) -> int:
         return self.record.id
 
@@ -125,7 +125,8 @@ class ChangesQuery:
         description=(
             "Every change since `after` (a cursor from a previous page's `endCursor`), oldest "
             "first, deletions included. Keep the last `endCursor` and ask again later to catch "
-            "up with no gap and no duplicate. Events about personal data need its permission."
+            "up with no gap and no duplicate. You get the events of the objects you may read: "
+            "those about personal data need its permission on the object's organisation."
         ),
         metadata=cost(1),
     )
@@ -157,13 +158,17 @@ class ChangesQuery:
 
     @strawberry.field(
         description=(
-            "The cursor of the latest change now: read it before a full initial load, then "
-            "follow `changes(after: ...)` from it."
+            "The cursor of the latest change you may see now: read it before a full initial "
+            "load, then follow `changes(after: ...)` from it."
         ),
         metadata=cost(1),
     )
     async def changes_cursor(self, info: Info) -> str:
+        context = info.context
+        visible = visible_to(Reader.of(context.host, context.principal))
         latest = (
-            await info.context.execute(select(func.coalesce(func.max(m.EventRecord.id), 0)))
+            await context.execute(
+                select(func.coalesce(func.max(m.EventRecord.id), 0)).where(visible)
+            )
         ).scalar_one()
         return feed_ordering().encode((int(latest),))

@@ -37,3 +37,23 @@ class BadInput(BocageError):
 
 class NotFound(BocageError):
     code = ErrorCode.NOT_FOUND
+
+
+def from_invalid(error: GraphQLError) -> GraphQLError:
+    """``error`` raised by a resolver as the domain's expected failure (``Invalid``) outside a
+    mutation payload: a typed error with its code (``BAD_USER_INPUT`` for invalid or missing
+    values) and field, not an unexpected one."""
+    invalid = error.original_error
+    name = str(getattr(getattr(invalid, "code", None), "name", "INVALID"))
+    code = "BAD_USER_INPUT" if name in ("INVALID", "REQUIRED") else name
+    extensions: dict[str, Any] = {"code": code}
+    if getattr(invalid, "field", None):
+        extensions["field"] = invalid.field  # type: ignore[union-attr]
+    return GraphQLError(
+        getattr(invalid, "message", error.message),
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )

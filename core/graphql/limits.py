@@ -1,9 +1,11 @@
 """Protective limits on GraphQL, as schema extensions driven by settings.
 
-- depth, aliases and tokens: strawberry's limiters, their errors given a code and advice;
-- cost: every field declares what it costs (``metadata=cost(...)``); a query's cost is computed
-  from its document and variables before execution, and refused above
-  ``BOCAGE_GRAPHQL_MAX_COST``;
+- tokens: strawberry's limiter, which stops the parser (whose nesting graphql-core caps);
+- depth, aliases, fields once fragments are expanded, cost and the values an answer may hold:
+  measured in one pass that analyses each fragment once (:mod:`bocage.core.graphql.measure`),
+  before any validation rule walks the document, and refused above their settings; every
+  field declares what it costs (``metadata=cost(...)``);
+- the size of the answer, in bytes (:func:`bounded_json`, used by the GraphQL view);
 - introspection off in production unless ``BOCAGE_GRAPHQL_INTROSPECTION`` says otherwise, and
   no "Did you mean ...?" suggestions to anonymous callers in production;
 - an execution timeout (:func:`run_with_timeout`, used by the GraphQL view);
@@ -24,40 +26,36 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from graphql import (
     ExecutionResult as GraphQLExecutionResult,
 )
 from graphql import (
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
     GraphQLInterfaceType,
-    GraphQLList,
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLSyntaxError,
-    InlineFragmentNode,
     OperationDefinitionNode,
-    SelectionSetNode,
     ValidationContext,
     ValidationRule,
     get_named_type,
-    get_nullable_type,
     is_leaf_type,
-    value_from_ast,
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionResult
+
+from bocage.core.graphql.errors import from_invalid
+from bocage.core.graphql.measure import Measure, Measurer
+from bocage.core.graphql.mutations.kit import Invalid
 
 if TYPE_CHECKING:
     from bocage.core.settings import Settings
@@ -74,6 +72,8 @@ class LimitCode(enum.StrEnum):
     TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
     QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
     QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
+    RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+    OPERATION_NAME_REQUIRED = "OPERATION_NAME_REQUIRED"
     INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
     TIMEOUT = "TIMEOUT"
 
@@ -82,12 +82,6 @@ class LimitCode(enum.StrEnum):
 
 COST_KEY = "bocage.cost"
 """Key of a field's cost in its strawberry ``metadata``."""
-
-DEFAULT_LIST_ITEMS = 10
-"""How many items a list without ``first`` (and without a declared estimate) is counted for."""
-
-INTROSPECTION_COST = 10
-"""What ``__schema``/``__type`` cost, whatever their selection (no database work)."""
 
 
 @dataclass(frozen=True)
@@ -149,124 +143,151 @@ def fields_without_cost(schema: GraphQLSchema) -> list[str]:
     return missing
 
 
-Enclosing = tuple[FieldNode, GraphQLField] | None
+def _cost_or_one(field: GraphQLField) -> Cost:
+    return declared_cost(field) or Cost(1)
 
 
-class QueryCost:
-    """Computes the cost of an operation from its document and its variables.
+# -- the limits on an operation's shape --------------------------------------------------------
 
-    A field costs its declared value plus, for each item it returns, the cost of its
-    selection. A list's items: the argument its ``items`` names (``first`` by default when the
-    field has one), looked up on the field or else on the field it is reached through (so a
-    connection's ``edges`` count its ``first``); else its ``items`` estimate; else
-    :data:`DEFAULT_LIST_ITEMS`.
+
+class QueryLimits(SchemaExtension):
+    """Measures the operation (:mod:`bocage.core.graphql.measure`: one pass, each fragment
+    once) and refuses it over a limit, before any validation rule walks the document.
+
+    Depth, aliases, expanded fields, cost and the values the answer may hold. A refusal is
+    set as the validation's errors, so that the validation (whose overlapping-fields rule can
+    be costly) is skipped: :class:`Validation` runs only when these pass.
     """
 
-    def __init__(self, schema: GraphQLSchema, settings: Settings) -> None:
-        self.schema = schema
-        self.default_page = settings.page_size_default
-        self.max_page = settings.page_size_max
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
 
-    def of(
-        self,
-        operation: OperationDefinitionNode,
-        fragments: Mapping[str, FragmentDefinitionNode],
-        variables: Mapping[str, Any] | None,
-    ) -> int:
-        root = self.schema.get_root_type(operation.operation)
-        if root is None:
-            return 0
-        self.fragments = fragments
-        self.variables = dict(variables or {})
-        return self._selection(operation.selection_set, root, None, frozenset())
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.pre_execution_errors is None:
+            error = self.check(document, context)
+            if error is not None:
+                context.pre_execution_errors = [error]
+        yield
 
-    def _selection(
-        self,
-        selection_set: SelectionSetNode | None,
-        parent: Any,
-        enclosing: Enclosing,
-        seen: frozenset[str],
-    ) -> int:
-        if selection_set is None:
-            return 0
-        total = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                total += self._field(selection, parent, enclosing, seen)
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                target = self.schema.get_type(condition.name.value) if condition else parent
-                total += self._selection(selection.selection_set, target, enclosing, seen)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is None or name in seen:  # validation reports both
-                    continue
-                target = self.schema.get_type(fragment.type_condition.name.value)
-                total += self._selection(fragment.selection_set, target, enclosing, seen | {name})
-        return total
-
-    def _field(
-        self, node: FieldNode, parent: Any, enclosing: Enclosing, seen: frozenset[str]
-    ) -> int:
-        name = node.name.value
-        if name == "__typename":
-            return 0
-        if name in ("__schema", "__type"):
-            return INTROSPECTION_COST
-        field = getattr(parent, "fields", {}).get(name)
-        if field is None:  # unknown field: validation reports it
-            return 0
-        declared = declared_cost(field) or Cost(1)
-        children = self._selection(
-            node.selection_set, get_named_type(field.type), (node, field), seen
+    def check(self, document: Any, context: Any) -> GraphQLError | None:
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        # What the client sent: strawberry's ``operation_name`` falls back to the first's.
+        name = context._provided_operation_name
+        if name is None and len(operations) > 1:
+            # strawberry would run the first; the GraphQL spec asks for a name.
+            return GraphQLError(
+                "The document has several operations: name the one to run with operationName.",
+                extensions={"code": str(LimitCode.OPERATION_NAME_REQUIRED)},
+            )
+        operation = _operation(document.definitions, name)
+        if operation is None:  # strawberry answers it (unknown operation)
+            return None
+        measurer = Measurer(
+            context.schema._schema,
+            default_page=self.settings.page_size_default,
+            max_page=self.settings.page_size_max,
+            cost_of=_cost_or_one,
         )
-        return declared.value + self._items(node, field, declared, enclosing) * children
+        return self.refusal(measurer.measure(document, operation, context.variables), operation)
 
-    def _items(
-        self, node: FieldNode, field: GraphQLField, declared: Cost, enclosing: Enclosing
-    ) -> int:
-        if not isinstance(get_nullable_type(field.type), GraphQLList):
-            return 1
-        items = declared.items
-        if items is None and "first" in field.args:
-            items = "first"
-        if isinstance(items, int):
-            return items
-        if isinstance(items, str):
-            if items in field.args:
-                value = self._argument(node, field, items)
-            elif enclosing is not None and items in enclosing[1].args:
-                value = self._argument(*enclosing, items)
-            else:
-                value = None
-            if items == "first":
-                if not isinstance(value, int):
-                    return self.default_page
-                return min(max(value, 0), self.max_page)  # out of range: the resolver says so
-            if isinstance(value, int):
-                return max(value, 0)
-            if isinstance(value, list):
-                return len(value)
-        return DEFAULT_LIST_ITEMS
+    def refusal(self, measure: Measure, operation: OperationDefinitionNode) -> GraphQLError | None:
+        """The error of the first limit ``measure`` exceeds, cheapest to fix first."""
+        s = self.settings
+        name = operation.name.value if operation.name else "anonymous"
+        if measure.depth > s.graphql_max_depth:
+            return _limit_error(
+                LimitCode.QUERY_TOO_DEEP,
+                f"'{name}' exceeds maximum operation depth of {s.graphql_max_depth} "
+                f"(it nests {measure.depth} fields): nest fewer fields, or split the query "
+                "into several.",
+                operation,
+            )
+        if measure.aliases > s.graphql_max_aliases:
+            return _limit_error(
+                LimitCode.TOO_MANY_ALIASES,
+                f"{measure.aliases} aliases found (fragments expanded). Allowed: "
+                f"{s.graphql_max_aliases}: use fewer aliases, or split the query into several.",
+                operation,
+            )
+        if measure.fields > s.graphql_max_fields:
+            return _limit_error(
+                LimitCode.QUERY_TOO_LARGE,
+                f"The query selects {measure.fields} fields once its fragments are expanded, "
+                f"more than the limit of {s.graphql_max_fields}: spread fewer fragments, or "
+                "split the query into several.",
+                operation,
+                fields=measure.fields,
+                maxFields=s.graphql_max_fields,
+            )
+        if measure.cost > s.graphql_max_cost:
+            return _limit_error(
+                LimitCode.QUERY_TOO_COSTLY,
+                f"This query costs {measure.cost}, more than the limit of {s.graphql_max_cost}. "
+                "Ask for fewer items with `first`, nest fewer lists, or split the query into "
+                "several.",
+                operation,
+                cost=measure.cost,
+                maxCost=s.graphql_max_cost,
+            )
+        if measure.nodes > s.graphql_max_nodes:
+            return _limit_error(
+                LimitCode.RESPONSE_TOO_LARGE,
+                f"The answer to this query may hold {measure.nodes} values (each field, times "
+                f"the items of the lists around it), more than the limit of "
+                f"{s.graphql_max_nodes}. Ask for fewer items with `first`, select fewer "
+                "fields, or split the query into several.",
+                operation,
+                nodes=measure.nodes,
+                maxNodes=s.graphql_max_nodes,
+            )
+        return None
 
-    def _argument(self, node: FieldNode, field: GraphQLField, name: str) -> Any:
-        argument = next((a for a in node.arguments or () if a.name.value == name), None)
-        definition = field.args.get(name)
-        if argument is None or definition is None:
-            return None
-        try:
-            return value_from_ast(argument.value, definition.type, self.variables)
-        except Exception:  # an invalid value: validation or execution reports it
-            return None
+
+def _limit_error(
+    code: LimitCode, message: str, operation: OperationDefinitionNode, **extensions: Any
+) -> GraphQLError:
+    return GraphQLError(message, nodes=[operation], extensions={"code": str(code), **extensions})
 
 
-def too_costly(total: int, limit: int) -> GraphQLError:
-    return GraphQLError(
-        f"This query costs {total}, more than the limit of {limit}. Ask for fewer items with "
-        "`first`, nest fewer lists, or split the query into several.",
-        extensions={"code": str(LimitCode.QUERY_TOO_COSTLY), "cost": total, "maxCost": limit},
-    )
+class Validation(ValidationCache):
+    """strawberry's validation cache, skipped when :class:`QueryLimits` refused the operation
+    (its errors are already the validation's)."""
+
+    def on_validate(self) -> Iterator[None]:
+        if self.execution_context.pre_execution_errors is not None:
+            yield
+            return
+        yield from super().on_validate()
+
+
+def too_large_response(size: int, limit: int) -> dict[str, Any]:
+    """The answer sent instead of a response larger than ``BOCAGE_GRAPHQL_MAX_RESPONSE_BYTES``."""
+    return {
+        "data": None,
+        "errors": [
+            {
+                "message": f"The answer is {size} bytes long, more than the limit of {limit}: "
+                "ask for fewer items with `first`, select fewer fields (long texts in fewer "
+                "languages), or split the query into several.",
+                "extensions": {
+                    "code": str(LimitCode.RESPONSE_TOO_LARGE),
+                    "size": size,
+                    "maxBytes": limit,
+                },
+            }
+        ],
+    }
+
+
+def bounded_json(data: Any, limit: int) -> bytes:
+    """``data`` as JSON, or the :func:`too_large_response` error when longer than ``limit``."""
+    body = orjson.dumps(data)
+    if len(body) > limit:
+        logger.warning("GraphQL answer of %d bytes refused (limit %d)", len(body), limit)
+        return orjson.dumps(too_large_response(len(body), limit))
+    return body
 
 
 # -- errors: codes, advice, suggestions --------------------------------------------------------
@@ -351,6 +372,8 @@ class LimitErrors(SchemaExtension):
 
     def _rewrite(self, error: GraphQLError, hide_suggestions: bool) -> GraphQLError:
         original = error.original_error
+        if isinstance(original, Invalid):
+            return from_invalid(error)
         if original is not None and not isinstance(original, GraphQLError):
             return error  # unexpected: MaskErrors hides it
         if isinstance(error, GraphQLSyntaxError):
@@ -379,34 +402,6 @@ class LimitErrors(SchemaExtension):
         return error
 
 
-class CostLimit(SchemaExtension):
-    """Refuses an operation whose cost (see :class:`QueryCost`) exceeds the limit."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.limit = settings.graphql_max_cost
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None and not context.result:
-            operation = _operation(document.definitions, context.operation_name)
-            if operation is not None:
-                fragments = {
-                    d.name.value: d
-                    for d in document.definitions
-                    if isinstance(d, FragmentDefinitionNode)
-                }
-                calculator = QueryCost(context.schema._schema, self.settings)
-                total = calculator.of(operation, fragments, context.variables)
-                if total > self.limit:
-                    # A result set before execution replaces it (strawberry skips execute).
-                    context.result = GraphQLExecutionResult(
-                        data=None, errors=[too_costly(total, self.limit)]
-                    )
-        yield
-
-
 def _operation(definitions: Any, name: str | None) -> OperationDefinitionNode | None:
     operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
     if name is None:
@@ -417,21 +412,11 @@ def _operation(definitions: Any, name: str | None) -> OperationDefinitionNode | 
 def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """The limits' extension factories, for ``strawberry.Schema(extensions=...)``.
 
-    Validation rules are made once here, not per request, so that ``ValidationCache`` (keyed
-    by the rule classes) keeps hitting.
+    Validation rules are made once here, not per request, so that the validation cache (keyed
+    by the rule classes) keeps hitting. Order matters: the token limit stops the parser, then
+    :class:`QueryLimits` measures, then :class:`Validation` validates what passed.
     """
-    rules: list[type[ValidationRule]] = [
-        coded_rule(
-            QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules[0],
-            LimitCode.QUERY_TOO_DEEP,
-            "nest fewer fields, or split the query into several.",
-        ),
-        coded_rule(
-            MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules[0],
-            LimitCode.TOO_MANY_ALIASES,
-            "use fewer aliases, or split the query into several.",
-        ),
-    ]
+    rules: list[type[ValidationRule]] = []
     if not settings.graphql_introspection_enabled:
         rules.append(
             coded_rule(
@@ -444,7 +429,10 @@ def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     return [
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: AddValidationRules(rules),
-        lambda: CostLimit(settings),
+        lambda: QueryLimits(settings),
+        # Front-ends send the same few documents again and again: validate each once (a
+        # bounded LRU cache shared across requests).
+        lambda: Validation(maxsize=256),
         lambda: LimitErrors(hide_suggestions=hide_suggestions),
     ]
 

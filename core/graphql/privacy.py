@@ -1,5 +1,11 @@
 """The audit trail (read by administrators) and the GDPR rights: export all data about a
-person, erase a person (contacts anonymised, audit entries kept without personal values)."""
+person, erase a person (contacts anonymised, audit entries kept without personal values).
+
+A person is known by an e-mail address (contacts, registrations made without signing in,
+survey invitations) and by the subject of their account (what they did signed in): an
+administrator exports and erases by either or both (:class:`PersonIdentity`, handed to every
+plugin's ``bocage_personal_data``); a signed-in person exports what is tied to their own
+account (``myPersonalData``), never what an address they merely claim would find."""
 
 from __future__ import annotations
 
@@ -14,7 +20,10 @@ from strawberry.types import Info
 
 from bocage.core import models as m
 from bocage.core.auth import policy
+from bocage.core.auth.principal import PrincipalKind
 from bocage.core.db import utcnow
+from bocage.core.events import graphql_type_of
+from bocage.core.graphql.errors import BadInput
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.mutations.kit import (
     WRITE_COST,
@@ -28,7 +37,7 @@ from bocage.core.graphql.mutations.kit import (
 from bocage.core.graphql.nodes import row_key
 from bocage.core.graphql.pagination import Connection, Ordering, SortKey, load_datetime, paginate
 from bocage.core.graphql.personal import Forbidden
-from bocage.core.hookspecs import Permission
+from bocage.core.hookspecs import Permission, PersonalData, PersonIdentity
 
 #: Read the audit trail (who changed what, when).
 AUDIT_READ = Permission("audit:read", "Read the audit trail.")
@@ -86,18 +95,44 @@ class Person:
 
 @strawberry.type(description="Everything Bocage holds about a person.")
 class PersonData:
-    contacts: JSON
-    audit_entries: JSON
+    contacts: JSON = strawberry.field(description="The contacts with the person's e-mail address.")
+    audit_entries: JSON = strawberry.field(description="The changes made to those contacts.")
     plugins: JSON = strawberry.field(
-        description="What each plugin holds about the person: {plugin part: [records]} "
-        "(hook bocage_personal_data)."
+        description="What each plugin holds about the person, by address or account: "
+        "{plugin part: [records]} (hook bocage_personal_data)."
+    )
+    actions: JSON = strawberry.field(
+        default_factory=list,
+        description="What the person did signed in, as the audit trail records it: when, what, "
+        "on which object (never the values, which may be other people's data).",
     )
 
 
-def _personal_data_parts(info_or_host: Any) -> list[Any]:
-    """The plugins' :class:`PersonalData` parts (hook ``bocage_personal_data``)."""
+def _personal_data_parts(info_or_host: Any) -> list[PersonalData]:
+    """The plugins' :class:`PersonalData` parts (hook ``bocage_personal_data``: one part, a
+    sequence of parts, or none per plugin)."""
     host = getattr(info_or_host, "host", info_or_host)
-    return [part for _, part in host.collect("bocage_personal_data") if part is not None]
+    parts: list[PersonalData] = []
+    for _, result in host.collect("bocage_personal_data"):
+        if isinstance(result, PersonalData):
+            parts.append(result)
+        elif result is not None:
+            parts.extend(result)
+    return parts
+
+
+def person_identity(email: str | None, subject: str | None) -> PersonIdentity:
+    """The identity of a GDPR request (e-mail lower-cased, blanks dropped), or
+    :class:`Invalid` when it names nobody."""
+    address = email.strip().lower() if email and email.strip() else None
+    account = subject.strip() if subject and subject.strip() else None
+    if address is None and account is None:
+        raise Invalid(
+            Code.REQUIRED,
+            "give the person's email or subject (their account's ID, a token's sub), or both",
+            "email",
+        )
+    return PersonIdentity(email=address, subject=account)
 
 
 PrivacyErrorCode = error_codes("PrivacyErrorCode", "Why a personal-data operation failed.")
@@ -116,18 +151,72 @@ class ErasePersonPayload:
     errors: list[PrivacyError]
     erased_records: JSON = strawberry.field(
         default_factory=dict,
-        description="{plugin part: records erased} (hook bocage_personal_data).",
+        description="{plugin part: records erased} (hook bocage_personal_data); parts that "
+        "held nothing about the person are left out.",
     )
 
 
-@strawberry.input(description="The person to erase, by e-mail address.")
+@strawberry.input(description="The person to erase, by e-mail address, account, or both.")
 class ErasePersonInput:
-    email: str
+    email: str | None = strawberry.field(default=None, description="Their e-mail address.")
+    subject: str | None = strawberry.field(
+        default=None, description="Their account's subject (a token's sub)."
+    )
 
 
-async def _contacts_by_email(session_or_ctx: Any, email: str) -> list[m.Contact]:
-    statement = select(m.Contact).where(func.lower(m.Contact.email) == email.strip().lower())
+async def _contacts_by_email(session_or_ctx: Any, email: str | None) -> list[m.Contact]:
+    if email is None:
+        return []
+    statement = select(m.Contact).where(func.lower(m.Contact.email) == email)
     return list((await session_or_ctx.execute(statement)).scalars())
+
+
+async def _person_data(context: Any, person: PersonIdentity) -> PersonData:
+    """Everything about ``person``: contacts by address, plugins' records by either identity,
+    and the actions the audit trail records under their account."""
+    contacts = await _contacts_by_email(context, person.email)
+    contact_type = graphql_type_of(m.Contact)
+    entries = (
+        await context.execute(
+            select(m.AuditEntry)
+            .where(
+                m.AuditEntry.object_type == contact_type,
+                m.AuditEntry.object_id.in_([c.id for c in contacts]),
+            )
+            .order_by(m.AuditEntry.at, m.AuditEntry.id)
+        )
+    ).scalars()
+    audit_entries = [
+        {"at": e.at.isoformat(), "action": e.action, "changes": e.changes} for e in entries
+    ]
+    actions: list[dict[str, Any]] = []
+    if person.subject is not None:
+        done = (
+            await context.execute(
+                select(m.AuditEntry)
+                .where(m.AuditEntry.subject == person.subject)
+                .order_by(m.AuditEntry.at, m.AuditEntry.id)
+            )
+        ).scalars()
+        actions = [
+            {
+                "at": e.at.isoformat(),
+                "action": e.action,
+                "object": str(relay.GlobalID(e.object_type, str(e.object_id))),
+                "client": e.client_id,
+            }
+            for e in done
+        ]
+    plugins: dict[str, Any] = {}
+    async with context.sessionmaker() as session:
+        for part in _personal_data_parts(context):
+            plugins[part.name] = await part.export(session, person)
+    return PersonData(
+        contacts=[_contact_json(c) for c in contacts],
+        audit_entries=audit_entries,
+        plugins=plugins,
+        actions=actions,
+    )
 
 
 def _contact_json(row: m.Contact) -> dict[str, Any]:
@@ -176,39 +265,42 @@ class PrivacyQuery:
         )
 
     @strawberry.field(
-        description="All data about a person, by e-mail (permission personal_data:manage).",
+        description="All data about a person, by e-mail address, by account (`subject`: a "
+        "token's sub) or both (permission personal_data:manage).",
         metadata=cost(5),
     )
-    async def export_person_data(self, info: Info, email: str) -> PersonData:
+    async def export_person_data(
+        self, info: Info, email: str | None = None, subject: str | None = None
+    ) -> PersonData:
         _require(info, PERSONAL_DATA_MANAGE)
-        contacts = await _contacts_by_email(info.context, email)
-        ids = [c.id for c in contacts]
-        entries = (
-            await info.context.execute(
-                select(m.AuditEntry)
-                .where(m.AuditEntry.object_type == "Contact", m.AuditEntry.object_id.in_(ids))
-                .order_by(m.AuditEntry.at)
-            )
-        ).scalars()
-        audit_entries = [
-            {"at": e.at.isoformat(), "action": e.action, "changes": e.changes} for e in entries
-        ]
-        plugins: dict[str, Any] = {}
-        async with info.context.sessionmaker() as session:
-            for part in _personal_data_parts(info.context):
-                plugins[part.name] = await part.export(session, email.strip().lower())
-        return PersonData(
-            contacts=[_contact_json(c) for c in contacts],
-            audit_entries=audit_entries,
-            plugins=plugins,
-        )
+        try:
+            person = person_identity(email, subject)
+        except Invalid as error:
+            raise BadInput(error.message, field=error.field) from None
+        return await _person_data(info.context, person)
+
+    @strawberry.field(
+        description="All data tied to your own account (you must be signed in as a person): "
+        "what you did signed in. Records kept under an e-mail address (contacts, "
+        "registrations made without signing in, survey invitations) are exported on request "
+        "by the GAL, which checks the address is yours.",
+        metadata=cost(5),
+    )
+    async def my_personal_data(self, info: Info) -> PersonData:
+        principal = info.context.principal
+        if principal.is_anonymous:
+            raise Forbidden("sign in: send an Authorization: Bearer token")
+        if principal.kind is not PrincipalKind.PERSON or not principal.subject:
+            raise Forbidden("only a person's own token can export their data, not a client's")
+        return await _person_data(info.context, PersonIdentity(subject=principal.subject))
 
 
 @strawberry.type
 class PrivacyMutations:
     @strawberry.mutation(
         metadata=cost(WRITE_COST),
-        description="Erase a person: their contacts are anonymised and archived, the audit trail "
+        description="Erase a person, by e-mail address, account or both: their contacts are "
+        "anonymised and archived, every plugin's records about them erased, the audit trail "
         "keeps the changes without the personal values (permission personal_data:manage).",
     )
     async def erase_person(self, info: Info, input: ErasePersonInput) -> ErasePersonPayload:
@@ -216,9 +308,11 @@ class PrivacyMutations:
         records: dict[str, int] = {}
 
         async def change(session: Any, principal: Any) -> Change:
-            contacts = await _contacts_by_email(session, input.email)
+            person = person_identity(input.email, input.subject)
+            contacts = await _contacts_by_email(session, person.email)
             for part in _personal_data_parts(info.context):
-                records[part.name] = await part.erase(session, input.email.strip().lower())
+                if count := await part.erase(session, person):
+                    records[part.name] = count
             if not contacts:
                 if any(records.values()):
                     # Nothing in the core: the audit entry is about the erasure request itself.
@@ -229,7 +323,9 @@ class PrivacyMutations:
                         permission=PERSONAL_DATA_MANAGE.code,
                     )
                 raise Invalid(
-                    Code.NOT_FOUND, "no contact or record has this e-mail address", "email"
+                    Code.NOT_FOUND,
+                    "no contact or record has this e-mail address or account",
+                    "email" if person.email else "subject",
                 )
             keys = personal_keys(m.Contact)
             for contact in contacts:
@@ -242,7 +338,8 @@ class PrivacyMutations:
             entries = (
                 await session.execute(
                     select(m.AuditEntry).where(
-                        m.AuditEntry.object_type == "Contact", m.AuditEntry.object_id.in_(erased)
+                        m.AuditEntry.object_type == graphql_type_of(m.Contact),
+                        m.AuditEntry.object_id.in_(erased),
                     )
                 )
             ).scalars()

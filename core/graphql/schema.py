@@ -7,20 +7,35 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import strawberry
+from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
-from strawberry.exceptions import ConnectionRejectionError, DuplicatedTypeName
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.exceptions import (
+    ConnectionRejectionError,
+    DuplicatedTypeName,
+    MissingQueryError,
+)
+from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.errors import PluginError
+from bocage.core.events import graphql_type_of
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.i18n import parse_accept_language
-from bocage.core.graphql.limits import limit_extensions, log_unexpected_errors, run_with_timeout
+from bocage.core.graphql.limits import (
+    bounded_json,
+    limit_extensions,
+    log_unexpected_errors,
+    run_with_timeout,
+)
+from bocage.core.graphql.mutations.kit import Invalid
+from bocage.core.http import error_response
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -61,9 +76,10 @@ def _merge_root(host: PluginHost, name: str, hook: str) -> type | None:
 
 
 def _should_mask(error: GraphQLError) -> bool:
-    """Mask unexpected exceptions; keep validation errors and our typed errors readable."""
+    """Mask unexpected exceptions; keep validation errors and our typed errors readable (the
+    domain's ``Invalid`` too: ``LimitErrors`` gives it its code)."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return original is not None and not isinstance(original, GraphQLError | Invalid)
 
 
 class Schema(strawberry.Schema):
@@ -85,18 +101,18 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
         raise PluginError("no query fields: the core plugin is missing")
     types = [t for _, t in host.contributions("bocage_graphql_types")]
     try:
-        return Schema(
+        schema = Schema(
             query=roots["Query"],
             mutation=roots["Mutation"],
             subscription=roots["Subscription"],
             types=types,
             extensions=[
                 lambda: MaskErrors(should_mask_error=_should_mask),
-                # Front-ends send the same few documents again and again: parse and
-                # validate each once (bounded LRU caches shared across requests).
+                # Front-ends send the same few documents again and again: parse each once
+                # (a bounded LRU cache shared across requests).
                 lambda: ParserCache(maxsize=256),
-                lambda: ValidationCache(maxsize=256),
-                # Depth, aliases, tokens, cost, introspection; after MaskErrors (see LimitErrors).
+                # Tokens, depth, aliases, size, cost, introspection, then the validation;
+                # after MaskErrors (see LimitErrors).
                 *limit_extensions(host.settings),
             ],
             config=StrawberryConfig(auto_camel_case=True),
@@ -108,17 +124,101 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
             f"{error.message} (in {first} and {second}); GraphQL type names must be unique "
             "across plugins: prefix yours with the plugin's name"
         ) from None
+    _check_row_type_names(schema)
+    return schema
+
+
+def _check_row_type_names(schema: strawberry.Schema) -> None:
+    """Every type that shows a model's rows (a ``RowType`` with its ``model``) is the name the
+    audit trail, the events and the change feed give those rows (``graphql_type_of``):
+    otherwise ``auditTrail(object:)``, ``changes`` and ``node(id:)`` would disagree."""
+    for name, graphql_type in schema._schema.type_map.items():
+        definition = (getattr(graphql_type, "extensions", None) or {}).get("strawberry-definition")
+        model = getattr(getattr(definition, "origin", None), "model", None)
+        if model is None or not hasattr(model, "__mapper__"):
+            continue
+        if graphql_type_of(model) != name:
+            raise PluginError(
+                f"GraphQL type {name} shows rows of the model {model.__module__}."
+                f"{model.__name__}, which the audit trail and the events name "
+                f"{graphql_type_of(model)!r}: set __graphql_type__ = {name!r} on the model"
+            )
 
 
 class TextWebSocketAdapter(ASGIWebSocketAdapter):
     """Sends text frames: graphql-transport-ws clients (graphql-ws) refuse binary ones, which
-    strawberry would send for the bytes ``encode_json`` returns."""
+    strawberry would send for the bytes ``encode_json`` returns. A result larger than
+    ``BOCAGE_GRAPHQL_MAX_RESPONSE_BYTES`` is replaced by the error, as over HTTP."""
 
     async def send_json(self, message: Any) -> None:
+        if isinstance(message, dict) and message.get("type") == "next":
+            limit = self.view.host.settings.graphql_max_response_bytes
+            payload = bounded_json(message.get("payload"), limit)
+            text = orjson.dumps({**message, "payload": orjson.Fragment(payload)}).decode()
+        else:
+            text = orjson.dumps(message).decode()
         try:
-            await self.ws.send_text(orjson.dumps(message).decode())
+            await self.ws.send_text(text)
         except WebSocketDisconnect as exc:
             raise WebSocketDisconnected from exc
+
+
+class TransportError(Exception):
+    """A request /graphql cannot take as sent: an HTTP 4xx with the JSON error shape."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def response(self) -> Response:
+        return error_response(self.status, self.code, self.message)
+
+
+#: strawberry's own refusals (``HTTPException`` with a plain-text reason), by reason: the code
+#: and message of the JSON error answered instead.
+_STRAWBERRY_REFUSALS = {
+    "Unable to parse request body as JSON": (
+        "invalid_json",
+        "The body is not valid JSON: send a JSON object (UTF-8, nested at most 1024 deep) "
+        'such as {"query": "{ communes { totalCount } }"}.',
+    ),
+    "Batching is not enabled": (
+        "batching_not_supported",
+        "Send one operation per request: a JSON object, not a list.",
+    ),
+    "No GraphQL query found in the request": (
+        "missing_query",
+        'The request has no "query": send {"query": "<GraphQL document>"}.',
+    ),
+    "Unsupported content type": (
+        "unsupported_media_type",
+        "POST /graphql takes a JSON body with 'Content-Type: application/json'.",
+    ),
+    "GraphQL only supports GET and POST requests.": (
+        "method_not_allowed",
+        "/graphql takes GET (queries) and POST (queries and mutations).",
+    ),
+    "Not Found": ("not_found", "GraphiQL is disabled on this server (BOCAGE_GRAPHIQL)."),
+    "The GraphQL operation's `query` must be a string or null, if provided.": (
+        "invalid_request",
+        'The "query" member must be a string: the GraphQL document.',
+    ),
+    "The GraphQL operation's `variables` must be an object or null, if provided.": (
+        "invalid_request",
+        'The "variables" member must be a JSON object (or null), by variable name.',
+    ),
+    "The GraphQL operation's `extensions` must be an object or null, if provided.": (
+        "invalid_request",
+        'The "extensions" member must be a JSON object (or null).',
+    ),
+}
+
+
+def _refusal(error: HTTPException) -> TransportError:
+    code, message = _STRAWBERRY_REFUSALS.get(error.reason, ("bad_request", error.reason))
+    return TransportError(error.status_code, code, message)
 
 
 class GraphQLView(GraphQL):  # type: ignore[type-arg]
@@ -191,6 +291,87 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         seconds = self.host.settings.graphql_timeout_seconds
         return await run_with_timeout(super().execute_operation(*args, **kwargs), seconds)
 
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: Any,
+        request_data: Any,
+    ) -> Any:
+        """strawberry's, without subscriptions (they are served over WebSocket; over plain
+        HTTP their event stream would be executed as a query) and with JSON refusals."""
+        method = request_adapter.method
+        allowed = OperationType.from_http(method) - {OperationType.SUBSCRIPTION}
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except CannotGetOperationTypeError as error:
+            if error.operation_name is None:
+                message = (
+                    "The document has several operations (or none): name the one to run "
+                    "with operationName."
+                )
+            else:
+                message = (
+                    f"The document has no operation named {error.operation_name!r}: send "
+                    "the name of one of its operations in operationName."
+                )
+            raise TransportError(400, "unknown_operation", message) from None
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                message = (
+                    "Subscriptions are served over WebSocket on /graphql "
+                    "(graphql-transport-ws), not over HTTP."
+                )
+            else:
+                message = "mutations are not allowed when using GET: send them with POST."
+            raise TransportError(400, "operation_not_allowed", message) from None
+        except MissingQueryError:
+            raise _refusal(HTTPException(400, "No GraphQL query found in the request")) from None
+
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson: invalid UTF-8 and JSON nested over 1024 deep are ``JSONDecodeError``."""
+        return orjson.loads(data)
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """A GET's parameters; ``variables`` and ``extensions`` are JSON objects."""
+        parsed = dict(params)
+        for name in ("variables", "extensions"):
+            if parsed.get(name):
+                try:
+                    value = orjson.loads(parsed[name])
+                except orjson.JSONDecodeError:
+                    value = None
+                if not isinstance(value, dict):
+                    raise TransportError(
+                        400,
+                        "invalid_request",
+                        f"The {name!r} parameter must be a JSON object (URL-encoded), "
+                        f'such as {name}={{"first":10}}.',
+                    )
+                parsed[name] = value
+        return parsed
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A POST's body: a JSON object (a list is a batch, refused with its own message)."""
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, dict | list):
+            raise TransportError(
+                400,
+                "invalid_request",
+                'The body must be a JSON object such as {"query": "{ communes { totalCount } }"}.',
+            )
+        return parsed
+
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return await super().run(request, *args, **kwargs)
@@ -200,10 +381,14 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                 await request.close(code=4401, reason="invalid token")
                 return None
             return error.response()
+        except TransportError as error:
+            return error.response()
+        except HTTPException as error:
+            return _refusal(error).response()
         finally:
             context = getattr(request.state, "bocage_context", None)
             if context is not None:
                 await context.close()
 
     def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+        return bounded_json(data, self.host.settings.graphql_max_response_bytes)

@@ -56,6 +56,7 @@ def import_command(
     from bocage.core.imports.mapping import MappingError, parse_map_options
     from bocage.core.imports.runner import ImportRefused, run_import
     from bocage.core.imports.sources import SourceError
+    from bocage.core.spreadsheets import SpreadsheetError, SpreadsheetLimits
 
     rt = runtime()
     try:
@@ -95,11 +96,12 @@ def import_command(
                     default_language=rt.settings.default_language,
                     host=rt.host,
                     progress=reporter(progress),
+                    limits=SpreadsheetLimits.of(rt.settings),
                 )
 
     try:
         report = run(go())
-    except (SourceError, MappingError, ImportRefused) as error:
+    except (SourceError, SpreadsheetError, MappingError, ImportRefused) as error:
         raise click.ClickException(f"{file.name}: {error}") from None
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))  # type: ignore[attr-defined]

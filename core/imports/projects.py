@@ -354,22 +354,24 @@ def _sdg(value: str) -> int:
 
 
 def _link_changes(plan: ProjectPlan, current: _Existing | None) -> dict[str, Any]:
+    """The links of ``plan`` that differ from the project's, before and after (as
+    ``updateProject`` records them)."""
     changes: dict[str, Any] = {}
-    if plan.communes is not None and set(plan.communes) != (current.communes if current else set()):
-        changes["communes"] = {"after": sorted(plan.communes)}
+    communes = current.communes if current else set()
+    if plan.communes is not None and set(plan.communes) != communes:
+        changes["communes"] = {"before": sorted(communes), "after": sorted(set(plan.communes))}
     if plan.stakeholders is not None:
-        kept = {
-            (s, r)
-            for s, r in (current.stakeholders if current else set())
-            if r not in plan.stakeholders
-        }
+        had = current.stakeholders if current else set()
+        kept = {(s, r) for s, r in had if r not in plan.stakeholders}
         wanted = kept | {(s, role) for role, ids in plan.stakeholders.items() for s in ids}
-        if wanted != (current.stakeholders if current else set()):
-            changes["stakeholders"] = {"after": sorted([s, r] for s, r in wanted)}
-    if plan.pst_actions is not None and set(plan.pst_actions) != (
-        current.pst_actions if current else set()
-    ):
-        changes["pst_actions"] = {"after": sorted(set(plan.pst_actions))}
+        if wanted != had:
+            changes["stakeholders"] = {
+                "before": sorted([s, r] for s, r in had),
+                "after": sorted([s, r] for s, r in wanted),
+            }
+    actions = current.pst_actions if current else set()
+    if plan.pst_actions is not None and set(plan.pst_actions) != actions:
+        changes["pst_actions"] = {"before": sorted(actions), "after": sorted(set(plan.pst_actions))}
     return changes
 
 

@@ -10,11 +10,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bocage.core.auth.tokens import request_principal
+from bocage.core.cancellation import ClientDisconnected, cancel_on_disconnect
 from bocage.core.hookspecs import RestRoute
 from bocage.core.http import error_response
 from bocage.core.imports.mapping import MappingError, parse_map_options
 from bocage.core.imports.runner import ImportRefused, authorise, kinds, run_import
 from bocage.core.imports.sources import SourceError
+from bocage.core.spreadsheets import SpreadsheetLimitError, SpreadsheetLimits
 
 if TYPE_CHECKING:
     from bocage.core.settings import Settings
@@ -38,27 +40,36 @@ async def import_endpoint(request: Request) -> JSONResponse:
     except ImportRefused as refused:
         return error_response(refused.status, refused.code, refused.message)
     params = request.query_params
+    settings = request.app.state.settings
     try:
         mapping = parse_map_options(params.getlist("map"))
         data, form_mapping = await _upload(request)
         mapping = {**form_mapping, **mapping}
-        report = await run_import(
-            request.app.state.sessionmaker,
-            principal,
-            kind.name,
-            data,
-            mapping=mapping,
-            source=params.get("source"),
-            commune=params.get("commune"),
-            sheet=params.get("sheet"),
-            dry_run=params.get("dry_run", "false").lower() in TRUE,
-            default_language=request.app.state.settings.default_language,
-            host=request.app.state.host,
-        )
+        # Once the body is read, a client that leaves stops the import (nothing is written).
+        async with cancel_on_disconnect(request) as cancellation:
+            report = await run_import(
+                request.app.state.sessionmaker,
+                principal,
+                kind.name,
+                data,
+                mapping=mapping,
+                source=params.get("source"),
+                commune=params.get("commune"),
+                sheet=params.get("sheet"),
+                dry_run=params.get("dry_run", "false").lower() in TRUE,
+                default_language=settings.default_language,
+                host=request.app.state.host,
+                limits=SpreadsheetLimits.of(settings),
+                cancellation=cancellation,
+            )
     except ImportRefused as refused:
         return error_response(refused.status, refused.code, refused.message)
+    except SpreadsheetLimitError as error:
+        return JSONResponse(error.body(), status_code=error.status)
     except (SourceError, MappingError) as error:
         return error_response(400, "invalid_file", str(error))
+    except ClientDisconnected as gone:
+        return error_response(499, "client_disconnected", str(gone))
     body = report.as_json()
     if report.errors:
         body["error"] = {
@@ -268,16 +279,28 @@ OPENAPI: dict[str, dict[str, Any]] = {
                     },
                 },
                 "413": {
-                    "description": "The file is larger than BOCAGE_IMPORT_MAX_BYTES.",
+                    "description": "The file is larger than BOCAGE_IMPORT_MAX_BYTES, holds more "
+                    "cells than BOCAGE_SPREADSHEET_MAX_CELLS, or (XLSX) expands beyond "
+                    "BOCAGE_SPREADSHEET_MAX_UNCOMPRESSED_BYTES or "
+                    "BOCAGE_SPREADSHEET_MAX_COMPRESSION_RATIO: `error.setting` and "
+                    "`error.limit` say which.",
                     "content": {
                         "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
                     },
                 },
                 "422": {
-                    "description": "Rows have errors: nothing was written; the report lists them.",
+                    "description": "Rows have errors: nothing was written; the report lists "
+                    "them. Or the file breaks a bound of its shape (`error.setting`: "
+                    "BOCAGE_SPREADSHEET_MAX_COLUMNS, _MAX_CELL_CHARS or _MAX_ZIP_MEMBERS; no "
+                    "report).",
                     "content": {
                         "application/json": {
-                            "schema": {"$ref": "#/components/schemas/ImportReport"}
+                            "schema": {
+                                "anyOf": [
+                                    {"$ref": "#/components/schemas/ImportReport"},
+                                    {"$ref": "#/components/schemas/Error"},
+                                ]
+                            }
                         }
                     },
                 },

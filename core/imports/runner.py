@@ -3,10 +3,12 @@ transaction, or nothing (a dry run, or any error)."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,16 +18,18 @@ from bocage.core.events import announce, event_for, record_events
 from bocage.core.graphql.mutations.kit import Change, Code, audit_values, personal_keys
 from bocage.core.graphql.personal import CONTACTS_READ
 from bocage.core.imports.base import Context, Kind, Row
-from bocage.core.imports.mapping import map_columns
+from bocage.core.imports.mapping import Column, map_columns
 from bocage.core.imports.report import Report, RowError
-from bocage.core.imports.sources import is_blank, read_sheet
+from bocage.core.imports.sources import Sheet, is_blank, read_sheet
 from bocage.core.settings import LANGUAGES
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bocage.core.auth.principal import Principal
+    from bocage.core.cancellation import Cancellation
     from bocage.core.host import PluginHost
+    from bocage.core.spreadsheets import SpreadsheetLimits
 
 Progress = Callable[[str, int, int], None]
 
@@ -71,18 +75,28 @@ async def run_import(
     default_language: str = "fr",
     host: PluginHost | None = None,
     progress: Progress | None = None,
+    limits: SpreadsheetLimits | None = None,
+    cancellation: Cancellation | None = None,
 ) -> Report:
-    """Import ``data`` (CSV or XLSX bytes) as ``kind_name``; see the module doc.
+    """Import ``data`` (CSV or XLSX bytes) as ``kind_name``; see the module doc. The file is
+    read within ``limits`` (the ``BOCAGE_SPREADSHEET_*`` defaults when ``None``), in a worker
+    thread; ``cancellation`` stops the import between rows and between its steps, before
+    anything is committed.
 
     Raises :class:`ImportRefused` (authentication, permission, unknown commune),
-    :class:`~bocage.core.imports.sources.SourceError` (unreadable file) and
-    :class:`~bocage.core.imports.mapping.MappingError` (bad mapping); everything about the
+    :class:`~bocage.core.imports.sources.SourceError` (unreadable file),
+    :class:`~bocage.core.spreadsheets.SpreadsheetLimitError` (a bound of the file),
+    :class:`~bocage.core.imports.mapping.MappingError` (bad mapping) and
+    :class:`~bocage.core.cancellation.ClientDisconnected` (cancelled); everything about the
     rows is in the report."""
     started = time.perf_counter()
     report_progress = progress or (lambda *_: None)
+    stop = cancellation.check if cancellation is not None else (lambda: None)
     kind = kinds()[kind_name]
     authorise(principal, kind)
-    sheet_data = read_sheet(data, sheet=sheet)
+    sheet_data = await anyio.to_thread.run_sync(
+        functools.partial(read_sheet, data, sheet=sheet, limits=limits, cancellation=cancellation)
+    )
     languages = [default_language, *[lang for lang in LANGUAGES if lang != default_language]]
     columns, ignored = map_columns(
         sheet_data.headers, kind.fields, mapping, default_language=default_language
@@ -103,22 +117,7 @@ async def run_import(
         columns={c.header: c.key for c in columns},
         ignored_columns=ignored,
     )
-    rows: list[Row] = []
-    total = sheet_data.total or 0
-    for number, cells in sheet_data.rows:
-        if is_blank(cells):
-            continue
-        rows.append(
-            Row(
-                number,
-                {
-                    c.key: (c.header, cells[c.index] if c.index < len(cells) else None)
-                    for c in columns
-                },
-            )
-        )
-        if len(rows) % 500 == 0:
-            report_progress("reading", len(rows), max(total, len(rows)))
+    rows = await anyio.to_thread.run_sync(_read_rows, sheet_data, columns, report_progress)
     report.rows = len(rows)
     report_progress("reading", len(rows), len(rows))
 
@@ -133,9 +132,11 @@ async def run_import(
         )
         plans: list[Any] = []
         if not missing:
+            stop()
             report_progress("checking", 0, len(rows))
             plans = await kind.plan(session, rows, context)
             report_progress("checking", len(rows), len(rows))
+            stop()
             for row in rows:
                 report.errors.extend(row.errors)
             report.source = context.source
@@ -162,6 +163,7 @@ async def run_import(
                     ],
                 )
                 report_progress("writing", len(plans), len(plans))
+                stop()  # the last moment: leaving the block commits
             except IntegrityError:
                 report.errors.append(
                     RowError(
@@ -188,6 +190,28 @@ async def run_import(
         announce(host, session)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _read_rows(sheet: Sheet, columns: list[Column], progress: Progress) -> list[Row]:
+    """The non-blank rows of ``sheet``, their cells under the keys of ``columns`` (in a worker
+    thread: the sheet's reader checks its bounds and the cancellation as it goes)."""
+    rows: list[Row] = []
+    total = sheet.total or 0
+    for number, cells in sheet.rows:
+        if is_blank(cells):
+            continue
+        rows.append(
+            Row(
+                number,
+                {
+                    c.key: (c.header, cells[c.index] if c.index < len(cells) else None)
+                    for c in columns
+                },
+            )
+        )
+        if len(rows) % 500 == 0:
+            progress("reading", len(rows), max(total, len(rows)))
+    return rows
 
 
 def _collapse_missing_columns(

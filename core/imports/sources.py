@@ -1,16 +1,23 @@
-"""Reading a spreadsheet: CSV (any common delimiter, UTF-8 with or without BOM, or the
-Windows-1252 of French Excel) or XLSX (openpyxl in read-only mode, rows streamed)."""
+"""Reading a spreadsheet to import: CSV (any common delimiter, UTF-8 with or without BOM, or
+the Windows-1252 of French Excel) or XLSX (openpyxl in read-only mode, rows streamed), within
+the ``BOCAGE_SPREADSHEET_*`` bounds (:mod:`bocage.core.spreadsheets`)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-#: Delimiters a CSV may use; French Excel writes ``;`` because ``,`` is the decimal separator.
-DELIMITERS = ";,\t|"
+from bocage.core.spreadsheets import csvfiles, xlsxfiles
+from bocage.core.spreadsheets.limits import (
+    SpreadsheetError,
+    SpreadsheetLimitError,
+    SpreadsheetLimits,
+)
+
+if TYPE_CHECKING:
+    from bocage.core.cancellation import Cancellation
 
 
 class SourceError(Exception):
@@ -29,57 +36,59 @@ class Sheet:
     total: int | None = None
 
 
-def read_sheet(data: bytes, *, sheet: str | None = None) -> Sheet:
-    """The first (or the named) sheet of ``data``: XLSX if it is a ZIP archive, else CSV."""
+def read_sheet(
+    data: bytes,
+    *,
+    sheet: str | None = None,
+    limits: SpreadsheetLimits | None = None,
+    cancellation: Cancellation | None = None,
+) -> Sheet:
+    """The first (or the named) sheet of ``data``: XLSX if it is a ZIP archive, else CSV; read
+    within ``limits`` (the settings' defaults when ``None``), which raise
+    :class:`~bocage.core.spreadsheets.SpreadsheetLimitError`."""
+    limits = limits or SpreadsheetLimits.of()
     if not data.strip():
         raise SourceError("the file is empty: send a CSV or XLSX file with a header row")
-    if data[:4] == b"PK\x03\x04":
-        return _xlsx(data, sheet)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise SourceError("this is an old Excel .xls file: save it as .xlsx or CSV and retry")
-    if sheet is not None:
-        raise SourceError("a CSV file has no sheets: leave out the sheet name")
-    return _csv(data)
-
-
-def _decode(data: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        if data[:4] == b"PK\x03\x04":
+            return _xlsx(data, sheet, limits, cancellation)
+        if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise SourceError("this is an old Excel .xls file: save it as .xlsx or CSV and retry")
+        if sheet is not None:
+            raise SourceError("a CSV file has no sheets: leave out the sheet name")
+        return _csv(data, limits, cancellation)
+    except SpreadsheetLimitError:
+        raise
+    except SpreadsheetError as error:
+        raise SourceError(str(error)) from None
 
 
-def _csv(data: bytes) -> Sheet:
-    text = _decode(data)
-    if "\x00" in text:
+def _csv(data: bytes, limits: SpreadsheetLimits, cancellation: Cancellation | None) -> Sheet:
+    dialect = csvfiles.detect(data, limits)
+    if dialect.encoding != "utf-16" and b"\x00" in data:
         raise SourceError("this is not a text CSV file: send UTF-8 CSV or XLSX")
-    sample = text[:64_000]
-    first_line = sample.split("\n", 1)[0]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
-        delimiter = dialect.delimiter
-    except csv.Error:
-        counts = {d: first_line.count(d) for d in DELIMITERS}
-        delimiter = max(counts, key=lambda d: counts[d])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = enumerate(reader, start=1)
+    rows = csvfiles.read_csv(data, dialect, limits, cancellation)
     found = next(((n, c) for n, c in rows if not is_blank(c)), None)
     if found is None:
         raise SourceError("the file has no header row")
     number, headers = found[0], [cell.strip() for cell in found[1]]
-    total = max(text.count("\n") - number + (0 if text.endswith("\n") else 1), 0)
+    ends_a_line = data.rstrip(b"\x00").endswith(b"\n")  # (UTF-16: "\n" is one "\n" byte too)
+    total = max(data.count(b"\n") - number + (0 if ends_a_line else 1), 0)
     return Sheet(
         format="csv",
         headers=_trim(headers),
         header_row=number,
-        rows=((n, list(c)) for n, c in rows),
+        rows=rows,
         total=total,
     )
 
 
-def _xlsx(data: bytes, name: str | None) -> Sheet:
+def _xlsx(
+    data: bytes, name: str | None, limits: SpreadsheetLimits, cancellation: Cancellation | None
+) -> Sheet:
     from openpyxl import load_workbook
 
+    xlsxfiles.check_xlsx(io.BytesIO(data), limits, cancellation)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a damaged archive
@@ -93,8 +102,8 @@ def _xlsx(data: bytes, name: str | None) -> Sheet:
         worksheet = workbook[name]
     else:
         worksheet = workbook.worksheets[0]
-    rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
-    found = next(((n, list(c)) for n, c in rows if not is_blank(list(c))), None)
+    rows = xlsxfiles.xlsx_rows(worksheet.iter_rows(values_only=True), limits, cancellation)
+    found = next(((n, c) for n, c in rows if not is_blank(c)), None)
     if found is None:
         raise SourceError(f"the sheet {worksheet.title!r} is empty: it needs a header row")
     number = found[0]
@@ -104,7 +113,7 @@ def _xlsx(data: bytes, name: str | None) -> Sheet:
         format="xlsx",
         headers=_trim(headers),
         header_row=number,
-        rows=((n, list(c)) for n, c in rows),
+        rows=rows,
         total=max_row - number if max_row else None,
     )
 

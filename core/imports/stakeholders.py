@@ -204,7 +204,10 @@ class StakeholderKind(Kind):
             row = plan.existing
             changes = _assign(row, plan.values)
             if plan.communes is not None and set(plan.communes) != plan.current_communes:
-                changes["communes"] = {"after": plan.communes}
+                changes["communes"] = {
+                    "before": sorted(plan.current_communes),
+                    "after": sorted(set(plan.communes)),
+                }
                 relink.append((row.id, plan.communes))
                 if len(changes) == 1:  # links changed: bump for syncing
                     row.updated_at = dt.datetime.now(dt.UTC)
@@ -216,7 +219,7 @@ class StakeholderKind(Kind):
         await insert_new(session, m.Stakeholder, [row for _, row in new])
         for plan, row in new:
             changes = column_changes(row, created=True)
-            changes["communes"] = {"after": plan.communes}
+            changes["communes"] = {"before": [], "after": sorted(set(plan.communes or []))}
             relink.append((row.id, plan.communes or []))
             done.append((row, "created", changes))
         link = m.stakeholder_commune

@@ -10,7 +10,7 @@ from bocage.core.models.enums import (
     StakeholderNeed,
     StakeholderRole,
 )
-from bocage.core.models.events import EventRecord
+from bocage.core.models.events import EventRecord, event_scope_commune
 from bocage.core.models.jobs import (
     Job,
     JobCursor,
@@ -42,6 +42,7 @@ __all__ = [
     "Commune",
     "Contact",
     "EventRecord",
+    "event_scope_commune",
     "Job",
     "JobCursor",
     "WebhookAttempt",

@@ -10,7 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bocage.core.db import Base, JSONType, utcnow
@@ -42,3 +52,24 @@ class EventRecord(Base):
     #: The permission a reader or subscriber needs (``None``: anyone may know of it).
     permission: Mapped[str | None] = mapped_column(String(80))
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Whether the event has the scope of its row (``EventScope``): then, when it needs a
+    #: permission, only those who reach the row learn of it. Its communes are in
+    #: :data:`event_scope_commune`. Recorded with the event: it is the row's scope then.
+    scoped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The organisation of the row (a contact's), whose members reach it.
+    scope_stakeholder_id: Mapped[int | None]
+
+
+#: The communes (NIS codes) of a scoped event's row: a reader limited to communes learns of the
+#: event when all of them are among its own (as for changing the row).
+event_scope_commune = Table(
+    "event_scope_commune",
+    Base.metadata,
+    Column(
+        "event_log_id",
+        BigKey,
+        ForeignKey("event_log.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("nis_code", String(5), primary_key=True),
+)

@@ -77,6 +77,10 @@ class WebhookSubscription(Timestamped, Base):
     #: The permissions the subscriber held when subscribing: events that need another one are
     #: not delivered to it.
     permissions: Mapped[list[str]] = mapped_column(JSONType)
+    #: The rows the subscriber reached then (``policy.Reach.as_json``): events of other
+    #: organisations' or communes' rows are not delivered to it. ``None`` (saved before this
+    #: was kept): none, until the subscription is saved again.
+    reach: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
 class WebhookDelivery(Base):

@@ -6,13 +6,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text, event
+from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bocage.core.db import Base, JSONType, SoftDeletable, StrEnumType, Timestamped, Versioned
 from bocage.core.models.enums import ProjectFocus, ProjectStatus, StakeholderRole
 from bocage.core.models.external import ExternallyKeyed
-from bocage.core.search import search_text
+from bocage.core.search import maintain_search_text, search_text
 
 project_commune = Table(
     "project_commune",
@@ -106,7 +106,4 @@ def project_search_text(project: Any) -> str:
     return search_text(project.title, project.summary, project.description, project.themes)
 
 
-@event.listens_for(Project, "before_insert")
-@event.listens_for(Project, "before_update")
-def _refresh_project_search_text(_mapper: Any, _connection: Any, target: Project) -> None:
-    target.search_text = project_search_text(target)
+maintain_search_text(Project, project_search_text, "title", "summary", "description", "themes")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Column, ForeignKey, String, Table, Text, event
+from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bocage.core.db import (
@@ -18,7 +16,7 @@ from bocage.core.db import (
 )
 from bocage.core.models.enums import StakeholderKind
 from bocage.core.models.external import ExternallyKeyed
-from bocage.core.search import search_text
+from bocage.core.search import maintain_search_text, search_text
 
 stakeholder_commune = Table(
     "stakeholder_commune",
@@ -63,7 +61,8 @@ class Contact(ExternallyKeyed, Versioned, Timestamped, SoftDeletable, Base):
     job_title: Mapped[str | None] = personal(String(200))
 
 
-@event.listens_for(Stakeholder, "before_insert")
-@event.listens_for(Stakeholder, "before_update")
-def _refresh_stakeholder_search_text(_mapper: Any, _connection: Any, target: Stakeholder) -> None:
-    target.search_text = search_text(target.name, target.description)
+def _stakeholder_search_text(target: Stakeholder) -> str:
+    return search_text(target.name, target.description)
+
+
+maintain_search_text(Stakeholder, _stakeholder_search_text, "name", "description")

@@ -16,6 +16,7 @@ from strawberry.types import Info
 from bocage.core import models as m
 from bocage.core.auth import policy
 from bocage.core.db import utcnow
+from bocage.core.events import Reader
 from bocage.core.graphql.errors import BocageError, ErrorCode
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.mutations.kit import (
@@ -392,8 +393,12 @@ def _check_description(value: str) -> str:
     return value
 
 
-def _permissions(info: Info, principal: Any) -> list[str]:
-    return sorted(p.code for p in info.context.host.permissions() if policy.can(principal, p.code))
+def _keep_reader(info: Info, principal: Any, row: m.WebhookSubscription) -> None:
+    """Keep on the subscription what its subscriber may read now: the permissions it holds
+    and the rows it reaches (deliveries follow the change feed's rule for it)."""
+    reader = Reader.of(info.context.host, principal)
+    row.permissions = sorted(reader.permissions)
+    row.reach = reader.reach.as_json()
 
 
 async def _load_owned(session: Any, principal: Any, value: Any) -> m.WebhookSubscription:
@@ -450,8 +455,8 @@ class WebhookMutations:
                 secret=secret,
                 owner_subject=principal.subject,
                 owner_client_id=principal.client_id,
-                permissions=_permissions(info, principal),
             )
+            _keep_reader(info, principal, row)
             session.add(row)
             await session.flush()
             changes = _public_changes(row, ["url", "event_types", "description", "secret"])
@@ -486,8 +491,8 @@ class WebhookMutations:
             if given(input.active) and input.active is not None:
                 row.active = input.active
                 changed.append("active")
-            # The subscriber's permissions as they are now.
-            row.permissions = _permissions(info, principal)
+            # What the subscriber may read as it is now.
+            _keep_reader(info, principal, row)
             row.updated_at = utcnow()
             return Change(
                 row=row,

@@ -4,15 +4,19 @@ The relay keeps its position in ``job_cursor`` (row-locked while it works, so tw
 not relay the same events) and, in one transaction, creates a delivery and its job for each new
 event and each active subscription that wants it and may read it, then moves the cursor. Either
 all of that commits or none: an event is relayed exactly once. Event ids commit in increasing
-order (see ``EventRecord``), so reading "after the cursor" skips nothing.
+order (see ``EventRecord``), so reading "after the cursor" skips nothing. Which events a
+subscription may read is the change feed's rule (:func:`bocage.core.events.visible_to`), for the
+subscriber as it was when it saved the subscription.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from bocage.core.auth.policy import Reach
+from bocage.core.events import Reader, visible_to
 from bocage.core.jobs import enqueue_job
 from bocage.core.models import EventRecord, JobCursor, WebhookDelivery, WebhookSubscription
 
@@ -24,12 +28,24 @@ DELIVER = "webhook.deliver"
 BATCH = 500
 
 
-def wants(subscription: WebhookSubscription, event: EventRecord) -> bool:
-    """The subscription listens to the event's type, existed when it happened (a new subscriber
-    is not sent the past: the change feed is for catching up), and its subscriber may read it."""
-    if event.type not in subscription.event_types or event.occurred_at < subscription.created_at:
-        return False
-    return event.permission is None or event.permission in subscription.permissions
+def reader_of(subscription: WebhookSubscription) -> Reader:
+    """The subscriber as it was when it saved the subscription (its permissions and reach)."""
+    return Reader(
+        permissions=frozenset(subscription.permissions),
+        reach=Reach.from_json(subscription.reach),
+    )
+
+
+def wanted(subscription: WebhookSubscription, first: int, last: int) -> Any:
+    """The ids of the events from ``first`` to ``last`` the subscription listens to, that
+    happened after it was made (a new subscriber is not sent the past: the change feed is for
+    catching up), and that its subscriber may read."""
+    return select(EventRecord.id).where(
+        EventRecord.id.between(first, last),
+        EventRecord.type.in_(subscription.event_types),
+        EventRecord.occurred_at >= subscription.created_at,
+        visible_to(reader_of(subscription)),
+    )
 
 
 async def relay_events(session: AsyncSession, *, max_attempts: int, batch: int = BATCH) -> int:
@@ -67,10 +83,13 @@ async def relay_events(session: AsyncSession, *, max_attempts: int, batch: int =
         .scalars()
         .all()
     )
+    receivers: dict[int, list[WebhookSubscription]] = {event.id: [] for event in events}
+    for subscription in subscriptions:
+        chosen = await session.execute(wanted(subscription, events[0].id, events[-1].id))
+        for event_log_id in chosen.scalars():
+            receivers[event_log_id].append(subscription)
     for event in events:
-        for subscription in subscriptions:
-            if not wants(subscription, event):
-                continue
+        for subscription in receivers[event.id]:
             delivery = WebhookDelivery(
                 subscription_id=subscription.id,
                 event_log_id=event.id,

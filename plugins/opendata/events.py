@@ -2,8 +2,9 @@
 and webhook subscribers see them, and plugins hear of them after the commit (``announce``).
 
 What concerns a draft (created, edited, a file uploaded, deleted) is known only to those who
-may manage open data (``opendata:publish``); what concerns the catalogue (published, updated
-while published, withdrawn) is public, like the catalogue itself.
+may manage that dataset (``opendata:publish`` in its commune: the event's scope is the dataset's
+commune, none for the GAL's own, as in ``permissions.may_publish``); what concerns the catalogue
+(published, updated while published, withdrawn) is public, like the catalogue itself.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry import relay
 
-from bocage.core.api import DomainEvent, WebhookEventType, record_event
+from bocage.core.api import DomainEvent, EventScope, WebhookEventType, record_event
 from bocage.plugins.opendata.permissions import OPENDATA_PUBLISH
 
 if TYPE_CHECKING:
@@ -73,9 +74,16 @@ async def record(session: AsyncSession, type_: str, upload: UploadedDataset, **d
             },
         ),
         permission=_RESTRICTED[type_],
+        scope=scope_of(upload),
         object_type=OBJECT_TYPE,
         object_id=upload.id,
     )
+
+
+def scope_of(upload: UploadedDataset) -> EventScope:
+    """Who may manage ``upload`` (besides administrators and publishers limited to no commune):
+    those of its commune; the GAL's own datasets have none."""
+    return EventScope(communes=frozenset({upload.commune_nis} if upload.commune_nis else ()))
 
 
 def changed(upload: UploadedDataset) -> str:

@@ -1,9 +1,13 @@
 """Streamed exports: each writer turns batches of records into bytes as they come, so memory
-stays flat whatever the dataset's size."""
+stays flat whatever the dataset's size.
+
+CSV and XLSX cells follow the core's one rule (``CsvWriter``, ``xlsx_append``): a text a
+spreadsheet would evaluate gets a quote in CSV, every string is a text cell in XLSX. JSON,
+NDJSON, GeoJSON and Parquet carry values exactly.
+"""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import os
@@ -17,6 +21,7 @@ from typing import Any
 import anyio
 import orjson
 
+from bocage.core.api import CsvWriter, xlsx_append
 from bocage.plugins.opendata.datasets import Dataset, DatasetField, FieldType
 
 
@@ -58,7 +63,7 @@ def _excel_fr(value: Any) -> Any:
 
 async def write_csv(fields: list[str], batches: Batches, *, excel_fr: bool) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if excel_fr else ",", lineterminator="\r\n")
+    writer = CsvWriter(buffer, delimiter=";" if excel_fr else ",", lineterminator="\r\n")
     writer.writerow(fields)
     prefix = "\ufeff" if excel_fr else ""
     yield (prefix + buffer.getvalue()).encode("utf-8")
@@ -94,10 +99,10 @@ async def write_xlsx(fields: list[str], batches: Batches, *, title: str) -> Asyn
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(fields)
+    xlsx_append(sheet, fields)
     async for batch in batches:
         for record in batch:
-            sheet.append([record[name] for name in fields])
+            xlsx_append(sheet, [record[name] for name in fields])
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:

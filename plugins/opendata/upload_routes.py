@@ -8,6 +8,7 @@ write is one transaction, and a refused upload stores nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,12 +21,19 @@ from starlette.responses import JSONResponse, Response
 
 from bocage.core.api import (
     AuthenticationError,
+    Cancellation,
+    ClientDisconnected,
     Commune,
     Principal,
+    SpreadsheetError,
+    SpreadsheetLimitError,
     announce,
+    cancel_on_disconnect,
+    check_spreadsheet,
     error_response,
     request_principal,
     request_sessionmaker,
+    spreadsheet_limits,
 )
 from bocage.plugins.opendata import events
 from bocage.plugins.opendata.models import UploadedDataset, UploadRow, UploadVersion
@@ -332,11 +340,15 @@ async def post_version(request: Request) -> Response:
         if not size:
             return _invalid(UploadError("file", "the request body is the file; it is empty"))
         try:
-            return await _store_version(
-                request, principal, path, file_format, filename, dry_run, infer
-            )
+            # From here on, a client that leaves stops the work (and nothing is stored).
+            async with cancel_on_disconnect(request) as cancellation:
+                return await _store_version(
+                    request, principal, path, file_format, filename, dry_run, infer, cancellation
+                )
         except IntegrityError:  # another version was stored at the same time
             return _conflict(request.path_params["identifier"])
+        except ClientDisconnected as gone:
+            return error_response(499, "client_disconnected", str(gone))
 
 
 async def _store_version(
@@ -347,16 +359,37 @@ async def _store_version(
     filename: str,
     dry_run: bool,
     infer: bool,
+    cancellation: Cancellation,
 ) -> Response:
     async with request_sessionmaker(request)() as session:
         upload = await _upload(session, request, principal)
         if isinstance(upload, Response):
             return upload
         schema = None if infer else upload.table_schema
-    # Validated outside any transaction: frictionless is synchronous and CPU-bound (a thread
-    # keeps the event loop free) and may take seconds on a large file.
+    # Checked, then validated, outside any transaction and in worker threads: both are
+    # synchronous and CPU-bound (the event loop stays free), frictionless may take seconds on
+    # a large file. The check streams the file within the BOCAGE_SPREADSHEET_* bounds first,
+    # so that no parser ever builds what a hostile file would make it build.
+    limits = spreadsheet_limits(request)
     try:
-        checked = await anyio.to_thread.run_sync(read_table, content, file_format, schema)
+        dialect = await anyio.to_thread.run_sync(
+            check_spreadsheet, content, file_format, limits, cancellation
+        )
+        checked = await anyio.to_thread.run_sync(
+            functools.partial(
+                read_table,
+                content,
+                file_format,
+                schema,
+                dialect=dialect,
+                limits=limits,
+                cancellation=cancellation,
+            )
+        )
+    except SpreadsheetLimitError as error:
+        return JSONResponse(error.body(), status_code=error.status)
+    except SpreadsheetError as error:
+        return _invalid(UploadError("file", str(error)), 422)
     except UploadError as error:
         return _invalid(error, 422)
     if dry_run or not checked.valid:
@@ -384,6 +417,8 @@ async def _store_version(
             file_format=file_format,
             filename=filename or f"{upload.identifier}.{file_format}",
             uploaded_by=principal.subject or principal.client_id,
+            limits=limits,
+            cancellation=cancellation,
         )
         upload.updated_at = dt.datetime.now(dt.UTC)
         await session.flush()
@@ -715,11 +750,26 @@ OPENAPI: dict[str, dict[str, Any]] = {
                 "404": {"description": "No such uploaded dataset.", "content": ERROR},
                 "413": {
                     "description": "Larger than BOCAGE_OPENDATA_MAX_UPLOAD_BYTES (50 MB by "
-                    "default): `error.limit` and `error.setting` say which.",
+                    "default), more cells than BOCAGE_SPREADSHEET_MAX_CELLS, or (XLSX) "
+                    "expanding beyond BOCAGE_SPREADSHEET_MAX_UNCOMPRESSED_BYTES or "
+                    "BOCAGE_SPREADSHEET_MAX_COMPRESSION_RATIO: `error.limit` and "
+                    "`error.setting` say which.",
                     "content": ERROR,
                 },
                 "415": {"description": "Neither CSV nor XLSX.", "content": ERROR},
-                "422": _json("Invalid: the report names rows and columns.", REPORT_SCHEMA),
+                "422": {
+                    "description": "Invalid: the report names rows and columns. Or unreadable, "
+                    "or beyond a bound of its shape (`error.setting`: "
+                    "BOCAGE_SPREADSHEET_MAX_COLUMNS, _MAX_CELL_CHARS or _MAX_ZIP_MEMBERS; no "
+                    "report).",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "anyOf": [REPORT_SCHEMA, {"$ref": "#/components/schemas/Error"}]
+                            }
+                        }
+                    },
+                },
             },
         )
     },

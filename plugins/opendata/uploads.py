@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import re
 import tempfile
@@ -22,7 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, DateTime, TypeDecorator, cast, func, select, type_coerce
 
-from bocage.core.api import Commune, Stakeholder, stakeholder_commune
+from bocage.core.api import (
+    Commune,
+    CsvDialect,
+    SpreadsheetError,
+    SpreadsheetLimits,
+    Stakeholder,
+    check_spreadsheet,
+    read_csv,
+    stakeholder_commune,
+)
 from bocage.plugins.opendata.datasets import (
     IDENTIFIER,
     LANGUAGES,
@@ -40,6 +50,8 @@ from bocage.plugins.opendata.models import UploadedDataset, UploadRow, UploadVer
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bocage.core.api import Cancellation
 
 #: Upload formats: name -> media types accepted in ``Content-Type``.
 FILE_FORMATS = {
@@ -265,6 +277,8 @@ class Checked:
     error_count: int
     #: Rows stored, once they are (:func:`add_version`).
     row_count: int | None = None
+    #: How a CSV file was read (its encoding and delimiter), to store its rows the same way.
+    dialect: CsvDialect | None = None
 
     def report(self) -> dict[str, Any]:
         return {
@@ -279,15 +293,23 @@ class RowReader:
     """The typed rows of a validated file, read a chunk at a time (each chunk in a worker
     thread, see :func:`add_version`): memory holds the file and one chunk, whatever its size."""
 
-    def __init__(self, content: bytes | Path, file_format: str, schema: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        content: bytes | Path,
+        file_format: str,
+        schema: Mapping[str, Any],
+        *,
+        dialect: CsvDialect | None = None,
+        limits: SpreadsheetLimits | None = None,
+    ) -> None:
         from frictionless import Resource, Schema
 
         self.folder = contextlib.ExitStack()
         path = self.folder.enter_context(_as_file(content, file_format))
         self.types = {f["name"]: f["type"] for f in schema["fields"]}
-        self.resource = Resource(
-            path=path.name, basepath=str(path.parent), schema=Schema.from_descriptor(dict(schema))
-        )
+        source = _source(path, file_format, dialect, limits or SpreadsheetLimits.of())
+        source.pop("dialect", None)
+        self.resource = Resource(schema=Schema.from_descriptor(dict(schema)), **source)
         self.resource.open()
         self.rows = iter(self.resource.row_stream)
 
@@ -338,18 +360,52 @@ def _as_file(content: bytes | Path, file_format: str) -> Iterator[Path]:
         yield path
 
 
+def _source(
+    path: Path,
+    file_format: str,
+    dialect: CsvDialect | None,
+    limits: SpreadsheetLimits,
+    cancellation: Cancellation | None = None,
+) -> dict[str, Any]:
+    """How frictionless gets the file's cells. An XLSX file it opens itself (openpyxl), once
+    ``check_spreadsheet`` has passed it. A CSV file's rows it takes from the core's bounded
+    reader, in the dialect that reader detected: frictionless's own CSV parser would detect it
+    again with :class:`csv.Sniffer`, whose time is quadratic in its sample on some files."""
+    if file_format != "csv":
+        return {"path": path.name, "basepath": str(path.parent)}
+    found = dialect or check_spreadsheet(path, "csv", limits)
+    assert found is not None
+
+    def cells() -> Iterator[list[str]]:
+        return (row for _, row in read_csv(path, found, limits, cancellation))
+
+    return {"data": cells, "format": "inline", "dialect": found}
+
+
 def read_table(
-    content: bytes | Path, file_format: str, schema: Mapping[str, Any] | None
+    content: bytes | Path,
+    file_format: str,
+    schema: Mapping[str, Any] | None,
+    *,
+    dialect: CsvDialect | None = None,
+    limits: SpreadsheetLimits | None = None,
+    cancellation: Cancellation | None = None,
 ) -> Checked:
     """Validate ``content`` (the file, or its path) against ``schema`` (inferred when ``None``)
-    with frictionless; every error names its row (header = row 1) and column."""
+    with frictionless; every error names its row (header = row 1) and column. ``dialect`` is
+    what ``check_spreadsheet`` returned for a CSV file (detected again when ``None``);
+    ``cancellation`` stops the validation between rows."""
     from frictionless import Resource, Schema
 
+    limits = limits or SpreadsheetLimits.of()
     with _as_file(content, file_format) as path:
-        name, folder = path.name, str(path.parent)
+        source = _source(path, file_format, dialect, limits, cancellation)
+        dialect = source.pop("dialect", None)
         if schema is None:
             try:
-                inferred = Schema.describe(name, basepath=folder)
+                inferred = Schema.describe(**source)
+            except SpreadsheetError:
+                raise
             except Exception as error:  # frictionless raises its own errors for unreadable files
                 raise UploadError("file", f"not a readable {file_format} table: {error}") from None
             schema = check_schema(
@@ -364,8 +420,9 @@ def read_table(
                 }
             )
         table_schema = Schema.from_descriptor(dict(schema))
-        resource = Resource(path=name, basepath=folder, schema=table_schema)
-        report = resource.validate(limit_errors=10_000)
+        resource = Resource(schema=table_schema, **source)
+        check = (lambda row: cancellation.check()) if cancellation is not None else None
+        report = resource.validate(limit_errors=10_000, on_row=check)
         errors = []
         count = 0
         for task in report.tasks:
@@ -386,7 +443,7 @@ def read_table(
             errors.append(
                 {"row": None, "column": None, "type": error.type, "message": error.message}
             )
-        return Checked(dict(schema), not count, errors, count)
+        return Checked(dict(schema), not count, errors, count, dialect=dialect)
 
 
 def file_format_of(content_type: str, filename: str | None) -> str:
@@ -411,11 +468,16 @@ async def add_version(
     file_format: str,
     filename: str,
     uploaded_by: str | None,
+    limits: SpreadsheetLimits | None = None,
+    cancellation: Cancellation | None = None,
     chunk: int = 5000,
 ) -> UploadVersion:
     """Store a validated file (at path ``content``) as the dataset's next version, its rows
-    read and inserted a chunk at a time."""
+    read (as :func:`read_table` read them) and inserted a chunk at a time; ``cancellation`` is
+    checked before each chunk, so that the caller's transaction is left before it commits."""
     import anyio
+
+    stop = cancellation.check if cancellation is not None else (lambda: None)
 
     data = await anyio.to_thread.run_sync(content.read_bytes)
     number = (upload.current_version or 0) + 1
@@ -437,10 +499,15 @@ async def add_version(
     # The database has the file; drop it from memory (the rows are read from the path).
     session.expire(version, ["content"])
     del data
-    reader = await anyio.to_thread.run_sync(RowReader, content, file_format, checked.schema)
+    reader = await anyio.to_thread.run_sync(
+        functools.partial(
+            RowReader, content, file_format, checked.schema, dialect=checked.dialect, limits=limits
+        )
+    )
     count = 0
     try:
         while rows := await anyio.to_thread.run_sync(reader.chunk, chunk):
+            stop()
             await session.execute(
                 UploadRow.__table__.insert(),
                 [{"version_id": version.id, "row_number": r[ROW], "data": r} for r in rows],

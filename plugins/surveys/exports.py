@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -15,11 +14,13 @@ from strawberry import relay
 
 from bocage.core.api import (
     AuthenticationError,
+    CsvWriter,
     RestRoute,
     can,
     error_response,
     request_principal,
     request_sessionmaker,
+    xlsx_append,
 )
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import results as res
@@ -56,7 +57,7 @@ def rows(result: res.SurveyResult) -> list[list[Any]]:
 
 def to_csv(result: res.SurveyResult) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = CsvWriter(buffer)
     writer.writerow(HEADER)
     writer.writerows(rows(result))
     return buffer.getvalue().encode("utf-8")
@@ -67,14 +68,14 @@ def to_xlsx(result: res.SurveyResult) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("results")
-    sheet.append(HEADER)
+    xlsx_append(sheet, HEADER)
     for line in rows(result):
-        sheet.append(line)
+        xlsx_append(sheet, line)
     texts = book.create_sheet("texts")
-    texts.append(["question", "text"])
+    xlsx_append(texts, ["question", "text"])
     for q in result.questions:
         for text in q.texts or []:
-            texts.append([q.key, text])
+            xlsx_append(texts, [q.key, text])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -88,7 +89,7 @@ MEDIA_TYPES = {
 
 def table_csv(header: list[str], lines: list[list[Any]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = CsvWriter(buffer)
     writer.writerow(header)
     writer.writerows(lines)
     return buffer.getvalue().encode("utf-8")
@@ -99,9 +100,9 @@ def table_xlsx(header: list[str], lines: list[list[Any]], sheet_name: str) -> by
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_name)
-    sheet.append(header)
+    xlsx_append(sheet, header)
     for line in lines:
-        sheet.append(line)
+        xlsx_append(sheet, line)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -1,7 +1,8 @@
 """Opening and closing: what both the managers' mutations and the auto-close job do.
 
-Closing (by hand or at the closing date) moves the anonymous holding pool into the responses,
-reshuffles anonymous responses, publishes the suppressed results and records
+Closing (by hand or at the closing date) moves what makes batches of the anonymous holding
+pool into the responses (never fewer than k: the rest stays withheld), reshuffles anonymous
+responses, publishes the suppressed results and records
 ``survey.results_published``. Opening, or moving the closing date of an open survey, schedules
 a ``surveys.close_due`` job at the first instant after the closing day; the job carries the
 date it was scheduled for, so a job left behind by a moved date finds a different date and does
@@ -28,6 +29,7 @@ from bocage.plugins.surveys.permissions import SURVEYS_MANAGE
 
 if TYPE_CHECKING:
     from bocage.core.api import JobContext
+    from bocage.plugins.surveys.plugin import SurveysSettings
 
 CLOSE_DUE = "surveys.close_due"
 
@@ -85,12 +87,16 @@ async def schedule_close(session: Any, survey: sm.Survey) -> None:
         )
 
 
-async def on_close(session: Any, survey: sm.Survey, k: int) -> int:
-    """What closing an open survey does besides its status; returns the published cells."""
+async def on_close(session: Any, survey: sm.Survey, settings: SurveysSettings) -> int:
+    """What closing an open survey does besides its status; returns the published cells.
+
+    The holding pool moves what makes batches, exactly as a sweep would: what does not (fewer
+    than k) stays withheld, so closing after each response, or closing then reopening, shows
+    nothing finer than a batch (see pool.py)."""
     if survey.anonymous:
-        await pool.flush(session, survey.id, minimum=0)
+        await pool.flush(session, survey.id, minimum=settings.anonymous_batch_size)
         await publication.reshuffle(session, survey.id)
-    cells = await publication.publish(session, survey, k)
+    cells = await publication.publish(session, survey, settings.min_cell_size)
     await record(session, event_for(survey, "results_published", cells=cells))
     return cells
 
@@ -120,7 +126,7 @@ def early(survey: sm.Survey | None, scheduled_for: str) -> bool:
 async def close_due(context: JobContext, payload: dict[str, Any]) -> None:
     """Close the survey if it is still open and its closing date (the one the job was
     scheduled for) has passed; otherwise do nothing."""
-    k = context.host.plugin_settings("surveys").min_cell_size
+    settings = context.host.plugin_settings("surveys")
     async with context.sessionmaker() as session:
         async with session.begin():
             survey = await session.get(sm.Survey, int(payload["survey"]))
@@ -147,7 +153,7 @@ async def close_due(context: JobContext, payload: dict[str, Any]) -> None:
             await session.flush()
             # The same events in the same order as closing by hand (whose ``survey.closed``
             # the write kit records last).
-            await on_close(session, survey, k)
+            await on_close(session, survey, settings)
             await record(session, event_for(survey, "closed", changed=["status"], automatic=True))
         announce(context.host, session)
 

@@ -160,6 +160,10 @@ class Invitation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     #: The invitee's language for e-mails (``fr``, ``nl``, ``de``, ``en``), when known.
     language: Mapped[str | None] = mapped_column(String(5), default=None)
+    #: Its current token was only ever e-mailed to the invitee: no survey manager saw it, so
+    #: none could answer with it (or ask whether it was used). In an anonymous survey, only
+    #: such invitations complete a batch of the holding pool for one another (see pool.py).
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Reminder(Base):
@@ -192,6 +196,10 @@ class PendingResponse(Base):
     submitted_on: Mapped[dt.date] = mapped_column()
     #: The answer rows (``surveys_answer``'s columns but the keys); free texts may name people.
     answer_rows: Mapped[list[dict[str, Any]]] = personal(Json)
+    #: Given through a sealed invitation (its token only ever e-mailed to the invitee), not
+    #: through a token a manager saw or the public link: whoever made those may have made
+    #: many, so they never complete a batch of sealed ones (see pool.py).
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Response(Base):

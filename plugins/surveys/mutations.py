@@ -133,12 +133,13 @@ def _check_audience(kinds: list[str] | None, communes: list[str] | None) -> None
 
 
 async def reissue(session: Any, invitation: sm.Invitation, token_hash: str) -> bool:
-    """Give a reminded invitation its new token unless it was submitted meanwhile (then
-    nobody is reminded): whether it was."""
+    """Give a reminded invitation its new token unless it was submitted (meanwhile, or
+    before in an anonymous survey): whether it was. The new token goes by e-mail only, so
+    the invitation is sealed from then on (no manager saw it)."""
     reissued = await session.execute(
         update(sm.Invitation)
         .where(sm.Invitation.id == invitation.id, sm.Invitation.submitted.is_(False))
-        .values(token_hash=token_hash)
+        .values(token_hash=token_hash, sealed=True)
         .execution_options(synchronize_session=False)
     )
     return bool(reissued.rowcount == 1)
@@ -299,8 +300,10 @@ async def _transition(
             minutes = info.context.host.plugin_settings("surveys").pool_sweep_minutes
             await pool.schedule_sweep(session, survey, minutes)
         elif was is sm.SurveyStatus.OPEN:
-            k = info.context.host.plugin_settings("surveys").min_cell_size
-            changes["published_cells"] = {"after": await lifecycle.on_close(session, survey, k)}
+            settings = info.context.host.plugin_settings("surveys")
+            changes["published_cells"] = {
+                "after": await lifecycle.on_close(session, survey, settings)
+            }
         action = ACTIONS[target]
         return Change(
             row=survey,
@@ -399,13 +402,20 @@ class SurveyMutation:
                     if value is None:
                         field = "allowEdit" if name == "allow_edit" else name
                         raise Invalid(Code.REQUIRED, f"{field} cannot be null", field)
-                    if name == "anonymous" and value != survey.anonymous:
-                        if await store.response_count(session, survey.id):
-                            raise Invalid(
-                                Code.INVALID,
-                                "anonymity cannot change once responses exist",
-                                "anonymous",
-                            )
+                    if (
+                        name == "anonymous"
+                        and value != survey.anonymous
+                        and survey.status != sm.SurveyStatus.DRAFT.value
+                    ):
+                        # Not "once someone answered": a refusal that began with the first
+                        # response would tell the manager when it came. And invitees were
+                        # told how their answers would be kept.
+                        raise Invalid(
+                            Code.INVALID,
+                            "anonymity cannot change once the survey was opened: its "
+                            "invitees were told how their answers are kept (make a new survey)",
+                            "anonymous",
+                        )
                     setattr(survey, name, value)
             kinds = input.audience_kinds if given(input.audience_kinds) else None
             communes = input.audience_communes if given(input.audience_communes) else None
@@ -468,7 +478,9 @@ class SurveyMutation:
 
     @strawberry.mutation(
         metadata=cost(WRITE_COST),
-        description="Close an open survey (permission surveys:manage).",
+        description="Close an open survey (permission surveys:manage). An anonymous survey's "
+        "responses that make no batch of BOCAGE_SURVEYS_ANONYMOUS_BATCH_SIZE stay withheld (a "
+        "reopened survey lets them join a later batch).",
     )
     async def close_survey(self, info: Info, input: SurveyVersionInput) -> SurveyPayload:
         return await _transition(info, input, sm.SurveyStatus.CLOSED, "closeSurvey")
@@ -482,7 +494,8 @@ class SurveyMutation:
 
     @strawberry.mutation(
         metadata=cost(WRITE_COST),
-        description="Create invitation tokens, returned once (permission surveys:manage).",
+        description="Create invitation tokens, returned once (permission surveys:manage); "
+        "not those e-mailed for an anonymous survey, which only the invitee holds.",
     )
     async def invite_to_survey(
         self, info: Info, input: InviteToSurveyInput
@@ -563,16 +576,15 @@ class SurveyMutation:
             made = []
             for stakeholder_id, contact_id in targets:
                 token = secrets.token_urlsafe(24)
-                session.add(
-                    sm.Invitation(
-                        survey_id=survey.id,
-                        token_hash=store.token_hash(token),
-                        stakeholder_id=stakeholder_id,
-                        contact_id=contact_id,
-                        language=language if contact_id is not None else None,
-                    )
+                invitation = sm.Invitation(
+                    survey_id=survey.id,
+                    token_hash=store.token_hash(token),
+                    stakeholder_id=stakeholder_id,
+                    contact_id=contact_id,
+                    language=language if contact_id is not None else None,
                 )
-                made.append((token, stakeholder_id, contact_id))
+                session.add(invitation)
+                made.append((token, invitation))
             try:
                 await session.flush()
             except Exception:
@@ -580,7 +592,8 @@ class SurveyMutation:
                     Code.NOT_FOUND, "a stakeholder in stakeholders does not exist", "stakeholders"
                 ) from None
             emailed = 0
-            for token, stakeholder_id, contact_id in made:
+            for token, invitation in made:
+                stakeholder_id, contact_id = invitation.stakeholder_id, invitation.contact_id
                 address, name = people.get(contact_id, (None, "")) if contact_id else (None, "")
                 sent = False
                 if address and input.send_email:
@@ -599,9 +612,12 @@ class SurveyMutation:
                         emailed += 1
                     except ValueError:
                         pass  # a malformed address: the token is returned, not e-mailed
+                # An anonymous survey's e-mailed link is the invitee's alone (sealed): a
+                # manager holding it could answer in their place, or ask whether it was used.
+                invitation.sealed = sent and survey.anonymous
                 issued.append(
                     SurveyInvitationToken(
-                        token=token,
+                        token=None if invitation.sealed else token,
                         stakeholder=_gid("Stakeholder", stakeholder_id),
                         contact=_gid("Contact", contact_id),
                         emailed=sent,
@@ -660,17 +676,23 @@ class SurveyMutation:
                 if input.contacts is None
                 else [node_key(raw, "Contact", "contacts") for raw in input.contacts]
             )
+            # An anonymous survey's run reaches every invitee with an address, answered or
+            # not, and says and records the same for each; only the e-mail (sent after the
+            # commit, to the invitee) skips those who answered. Otherwise what a reminder
+            # says, refuses or records would tell the manager who answered.
+            anonymous = survey.anonymous
             query = (
                 select(sm.Invitation, CONTACT.c.email, CONTACT.c.given_name)
                 .join(CONTACT, CONTACT.c.id == sm.Invitation.contact_id)
                 .where(
                     sm.Invitation.survey_id == survey.id,
-                    sm.Invitation.submitted.is_(False),
                     CONTACT.c.deleted_at.is_(None),
                     CONTACT.c.email.is_not(None),
                 )
                 .order_by(sm.Invitation.id)
             )
+            if not anonymous:
+                query = query.where(sm.Invitation.submitted.is_(False))
             if wanted is not None:
                 query = query.where(sm.Invitation.contact_id.in_(wanted))
             pending = (await session.execute(query)).all()
@@ -680,9 +702,14 @@ class SurveyMutation:
                     if contact not in reachable:
                         raise Invalid(
                             Code.INVALID,
-                            f"contact {_gid('Contact', contact)} has no pending invitation with "
-                            "an e-mail address to this survey (not invited, already answered, "
-                            "or no address)",
+                            f"contact {_gid('Contact', contact)} has no "
+                            + (
+                                "invitation with an e-mail address to this survey (not "
+                                "invited, or no address)"
+                                if anonymous
+                                else "pending invitation with an e-mail address to this "
+                                "survey (not invited, already answered, or no address)"
+                            ),
                             "contacts",
                         )
             settings = info.context.host.plugin_settings("surveys")
@@ -719,38 +746,43 @@ class SurveyMutation:
             if not due:
                 raise Invalid(
                     Code.INVALID,
-                    "nobody to remind: every invited contact with an e-mail address has answered",
+                    "nobody to remind: no invited contact has an e-mail address"
+                    if anonymous
+                    else "nobody to remind: every invited contact with an e-mail address has "
+                    "answered",
                     "survey",
                 )
-            sent = 0
+            mailed = 0
             for invitation, address, name in due:
                 token = secrets.token_urlsafe(24)
-                # Conditional: whoever submitted since the invitations were read is skipped
-                # (no fresh link, no reminder recorded for someone who just answered).
-                if not await reissue(session, invitation, store.token_hash(token)):
-                    continue
-                try:
-                    await survey_mail.send(
-                        session,
-                        kind="remind",
-                        survey=survey,
-                        language=invitation.language,
-                        address=address,
-                        name=name,
-                        token=token,
-                        url_template=settings.answer_url,
-                    )
-                except ValueError:
-                    # A malformed address: nothing sent, the link stays as it was.
-                    await session.execute(
-                        update(sm.Invitation)
-                        .where(sm.Invitation.id == invitation.id)
-                        .values(token_hash=invitation.token_hash)
-                        .execution_options(synchronize_session=False)
-                    )
-                    continue
-                session.add(sm.Reminder(invitation_id=invitation.id, sent_at=now))
-                sent += 1
+                emailed = False
+                # Conditional: whoever has submitted (since the invitations were read, or at
+                # all in an anonymous survey) gets no fresh link and no e-mail.
+                if await reissue(session, invitation, store.token_hash(token)):
+                    try:
+                        await survey_mail.send(
+                            session,
+                            kind="remind",
+                            survey=survey,
+                            language=invitation.language,
+                            address=address,
+                            name=name,
+                            token=token,
+                            url_template=settings.answer_url,
+                        )
+                        emailed = True
+                    except ValueError:
+                        # A malformed address: nothing sent, the link stays as it was.
+                        await session.execute(
+                            update(sm.Invitation)
+                            .where(sm.Invitation.id == invitation.id)
+                            .values(token_hash=invitation.token_hash, sealed=invitation.sealed)
+                            .execution_options(synchronize_session=False)
+                        )
+                mailed += emailed
+                if emailed or anonymous:
+                    session.add(sm.Reminder(invitation_id=invitation.id, sent_at=now))
+            sent = len(due) if anonymous else mailed
             await session.flush()
             result.update(reminded=sent, skipped=len(waiting), next_at=next_at)
             return Change(

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from bocage.core.api import (
     JobKind,
     Permission,
+    PersonalData,
     PluginSettings,
     RestRoute,
     Seeder,
@@ -31,7 +32,8 @@ class SurveysSettings(PluginSettings):
         5,
         ge=1,
         description="Anonymous responses wait in a holding pool until at least this many can "
-        "be stored together, shuffled (all of them when the survey closes).",
+        "be stored together, shuffled (k): closing included, fewer are never shown, and a "
+        "batch needs this many through sealed (e-mailed) invitations, or none of them.",
     )
     pool_sweep_minutes: float = Field(
         10,
@@ -109,6 +111,14 @@ def bocage_seed() -> Seeder:
     from bocage.plugins.surveys.seed import seed
 
     return seed
+
+
+@hookimpl
+def bocage_personal_data() -> PersonalData:
+    """Invitations, drafts and attributed answers, by the invitee's address (privacy.py)."""
+    from bocage.plugins.surveys.privacy import PART
+
+    return PART
 
 
 @hookimpl(optionalhook=True)

@@ -1,28 +1,42 @@
-"""The holding pool of anonymous responses: k-anonymity by construction while a survey is open.
+"""The holding pool of anonymous responses: k-anonymity by construction, open or closed.
 
 Whatever the engine, the transaction that stores a response leaves traces that follow it: the
 storage order, serial keys, and on PostgreSQL the ``xmin`` the response would share with the
 invitation marked used in the same transaction. So an anonymous response is never written to
 ``surveys_response`` by the transaction that submits it: it waits in
 ``surveys_pending_response`` (with the invitation, which the same transaction marks used), and
-the ``surveys.flush_pool`` sweep moves the pool into the responses table once it holds at least
-k responses (``BOCAGE_SURVEYS_ANONYMOUS_BATCH_SIZE``), all of them in one transaction, in a random
+the ``surveys.flush_pool`` sweep moves it into the responses table as part of a batch of at
+least k (``BOCAGE_SURVEYS_ANONYMOUS_BATCH_SIZE``), all of it in one transaction, in a random
 order under new random keys, deleting the pool rows. The sweep is a job scheduled when the
 survey opens that runs every ``BOCAGE_SURVEYS_POOL_SWEEP_MINUTES`` and schedules its next run
 while the survey is open: a submission never touches the job tables (an enqueued job's row, or
 procrastinate's event row, would share the submitting transaction's ``xmin`` and time).
-Every response of a batch thus shares its ``xmin``, storage neighbourhood and day with at
-least k-1 others, and none shares anything with an invitation. Closing moves whatever is left
-(even fewer than k), then reshuffles as before.
+
+What makes a batch (:func:`releasable`), the one rule every move obeys, closing included:
+
+* **Never fewer than k.** Closing moves what makes a batch and leaves the rest waiting
+  (withheld; reopening lets it join a later batch), so closing after each response, or
+  closing then reopening, shows nothing a sweep would not.
+* **One question version per batch.** A response to a new version stands out by what it
+  answers, and a manager chooses when a version starts: each version's responses make
+  batches of their own.
+* **k sealed responses, or none.** A response given through a token a manager saw (handed out:
+  ``count``, ``sendEmail: false``, no address) or through the public link may be the
+  manager's own, so those never complete a batch of responses through sealed invitations
+  (token only ever e-mailed): a manager answering k-1 times cannot isolate one invitee.
+  They make batches of their own when k of them wait.
+* **One day per batch.** Every response of a batch is stored with the day the latest of them
+  was submitted: a day cannot single one out (say, of the one invitee reminded that day).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, insert, select, text
 
 from bocage.core.api import JobKind, enqueue_job
 from bocage.plugins.surveys import models as sm
@@ -42,33 +56,53 @@ def from_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**r, "day": dt.date.fromisoformat(r["day"]) if r.get("day") else None} for r in rows]
 
 
-async def pending_count(session: Any, survey_id: int) -> int:
-    return (
-        await session.execute(
-            select(func.count())
-            .select_from(sm.PendingResponse)
-            .where(sm.PendingResponse.survey_id == survey_id)
-        )
-    ).scalar_one()
-
-
 async def hold(
     session: Any,
     survey_id: int,
     question_set_id: int,
     day: dt.date,
     answers: list[dict[str, Any]],
+    *,
+    sealed: bool,
 ) -> None:
-    """Put a response in the pool (and nothing else: the sweep moves it, see above)."""
+    """Put a response in the pool (and nothing else: the sweep moves it, see above);
+    ``sealed``: given through a sealed invitation."""
     session.add(
         sm.PendingResponse(
             survey_id=survey_id,
             question_set_id=question_set_id,
             submitted_on=day,
             answer_rows=to_json(answers),
+            sealed=sealed,
         )
     )
     await session.flush()
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A response in the pool, as far as making batches goes."""
+
+    key: str
+    question_set_id: int
+    sealed: bool
+
+
+def releasable(pending: list[Waiting], k: int) -> list[Waiting]:
+    """The pending responses that may move now (see the module's rules): per question
+    version, all of them if at least ``k`` are sealed, else the unsealed ones if at least
+    ``k`` of those wait, else none. ``k`` 0 moves everything (tests and demo data only)."""
+    moving: list[Waiting] = []
+    versions: dict[int, list[Waiting]] = {}
+    for response in pending:
+        versions.setdefault(response.question_set_id, []).append(response)
+    for group in versions.values():
+        unsealed = [r for r in group if not r.sealed]
+        if len(group) - len(unsealed) >= k:
+            moving += group
+        elif len(unsealed) >= k:
+            moving += unsealed
+    return moving
 
 
 async def schedule_sweep(session: Any, survey: sm.Survey, minutes: float) -> None:
@@ -85,39 +119,48 @@ async def schedule_sweep(session: Any, survey: sm.Survey, minutes: float) -> Non
 
 
 async def flush(session: Any, survey_id: int, *, minimum: int) -> int:
-    """Move the survey's pool into the responses table if it holds at least ``minimum``
-    responses (0: whatever it holds), shuffled, in the caller's transaction; how many moved."""
+    """Move what makes batches of at least ``minimum`` (k) in the survey's pool into the
+    responses table (see :func:`releasable`), shuffled, under one day, in the caller's
+    transaction; how many moved."""
     from bocage.plugins.surveys.store import lock_survey
 
     await lock_survey(session, survey_id)  # one flush at a time, and no quota check meanwhile
-    pending = (
-        await session.execute(
-            select(
-                sm.PendingResponse.id,
-                sm.PendingResponse.question_set_id,
-                sm.PendingResponse.submitted_on,
-                sm.PendingResponse.answer_rows,
-            ).where(sm.PendingResponse.survey_id == survey_id)
-        )
-    ).all()
-    if not pending or len(pending) < minimum:
+    rows = {
+        row.id: row
+        for row in (
+            await session.execute(
+                select(
+                    sm.PendingResponse.id,
+                    sm.PendingResponse.question_set_id,
+                    sm.PendingResponse.submitted_on,
+                    sm.PendingResponse.answer_rows,
+                    sm.PendingResponse.sealed,
+                ).where(sm.PendingResponse.survey_id == survey_id)
+            )
+        ).all()
+    }
+    moving = releasable(
+        [Waiting(r.id, r.question_set_id, r.sealed) for r in rows.values()], minimum
+    )
+    if not moving:
         return 0
-    order = list(pending)
+    order = [rows[m.key] for m in moving]
     secrets.SystemRandom().shuffle(order)
+    day = max(row.submitted_on for row in order)
     responses, answers = [], []
-    for _old, question_set_id, day, rows in order:
+    for row in order:
         key = sm.random_key()
         responses.append(
             {
                 "id": key,
                 "survey_id": survey_id,
-                "question_set_id": question_set_id,
+                "question_set_id": row.question_set_id,
                 "submitted_on": day,
             }
         )
-        answers.extend({**row, "response_id": key} for row in from_json(rows))
+        answers.extend({**answer, "response_id": key} for answer in from_json(row.answer_rows))
     await session.execute(
-        delete(sm.PendingResponse).where(sm.PendingResponse.id.in_([p[0] for p in pending]))
+        delete(sm.PendingResponse).where(sm.PendingResponse.id.in_([m.key for m in moving]))
     )
     await session.execute(insert(sm.Response), responses)
     if answers:
@@ -126,8 +169,8 @@ async def flush(session: Any, survey_id: int, *, minimum: int) -> int:
 
 
 async def flush_job(context: JobContext, payload: dict[str, Any]) -> None:
-    """The sweep: move a survey's pool if it holds at least k responses, then, while the
-    survey is open, schedule the next sweep; a closed (or deleted) survey's sweep stops."""
+    """The sweep: move what makes batches of k in a survey's pool, then, while the survey is
+    open, schedule the next sweep; a closed (or deleted) survey's sweep stops."""
     settings = context.host.plugin_settings("surveys")
     async with context.sessionmaker() as session, session.begin():
         survey = await session.get(sm.Survey, int(payload["survey"]))
@@ -157,6 +200,6 @@ def job_kind() -> JobKind:
         name=FLUSH,
         handler=flush_job,
         description="Sweep an open anonymous survey's holding pool: move its pending responses "
-        "into the results, shuffled, in a batch of at least k; runs again every "
+        "into the results, shuffled, in batches of at least k; runs again every "
         "BOCAGE_SURVEYS_POOL_SWEEP_MINUTES while the survey is open.",
     )

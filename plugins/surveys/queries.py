@@ -21,8 +21,8 @@ from bocage.core.api import (
     paginate,
 )
 from bocage.plugins.surveys import models as sm
-from bocage.plugins.surveys import pool, store
 from bocage.plugins.surveys import results as res
+from bocage.plugins.surveys import store
 from bocage.plugins.surveys.definition import AnswerValue
 from bocage.plugins.surveys.types import (
     Reader,
@@ -189,7 +189,7 @@ class SurveyQuery:
         result = await res.compute(
             reader, survey.id, questions, public=public, k=k, with_texts=manager and not public
         )
-        return results_of(result, await pool.pending_count(reader, survey.id))
+        return results_of(result, anonymous=survey.anonymous)
 
     @strawberry.field(
         description="One choice question broken down by the answers to another (`by`) or by "
@@ -279,17 +279,28 @@ class SurveyQuery:
 
     @strawberry.field(
         description="The invitations of a survey, e.g. `pending: true` for whom to remind "
-        "(permission surveys:manage).",
+        "(permission surveys:manage). An anonymous survey never tells who has answered "
+        "(`submitted` and `hasDraft` are null, `pending` is refused): remindSurveyInvitees "
+        "reaches those who have not.",
         metadata=cost(1, items=100),
     )
     async def survey_invitations(
         self, info: Info, survey: strawberry.ID, pending: bool | None = None
     ) -> list[SurveyInvitationStatus]:
         require_manager(info)
+        key = survey_key(survey, "survey")
+        anonymous = (
+            await info.context.execute(select(sm.Survey.anonymous).where(sm.Survey.id == key))
+        ).scalar_one_or_none()
+        if anonymous and pending is not None:
+            raise BadInput(
+                "this survey is anonymous: it never tells who has answered, so invitations "
+                "cannot be filtered by it (drop `pending`; remindSurveyInvitees reaches those "
+                "who have not answered)",
+                field="pending",
+            )
         query = (
-            select(sm.Invitation)
-            .where(sm.Invitation.survey_id == survey_key(survey, "survey"))
-            .order_by(sm.Invitation.id)
+            select(sm.Invitation).where(sm.Invitation.survey_id == key).order_by(sm.Invitation.id)
         )
         if pending is not None:
             query = query.where(sm.Invitation.submitted == (not pending))
@@ -313,8 +324,10 @@ class SurveyQuery:
                     if row.contact_id
                     else None
                 ),
-                submitted=row.submitted,
-                has_draft=row.draft_answers is not None,
+                # Who answered an anonymous survey (a draft is cleared when submitted) would
+                # say whose answers the next batch holds.
+                submitted=None if anonymous else row.submitted,
+                has_draft=None if anonymous else row.draft_answers is not None,
                 invited_at=row.created_at,
                 reminded_at=reminded.get(row.id, []),
             )

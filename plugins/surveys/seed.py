@@ -241,10 +241,10 @@ async def seed(session: Any, options: SeedOptions) -> None:
     # Closed as the closing mutation does: storage order erased, results published.
     needs.opens_on, needs.closes_on = dt.date(2020, 2, 10), dt.date(2020, 3, 13)
     needs.status = sm.SurveyStatus.CLOSED.value
-    await pool.flush(session, needs.id, minimum=0)
+    settings = options.host.plugin_settings("surveys")
+    await pool.flush(session, needs.id, minimum=settings.anonymous_batch_size)
     await publication.reshuffle(session, needs.id)
-    k = options.host.plugin_settings("surveys").min_cell_size
-    await publication.publish(session, needs, k)
+    await publication.publish(session, needs, settings.min_cell_size)
     options.progress("surveys", 1, 2)
 
     campaign = await _survey(
@@ -282,7 +282,6 @@ async def seed(session: Any, options: SeedOptions) -> None:
     await session.flush()
     answered = invitations[: len(invitations) * 3 // 4]  # the others are to be reminded
     await _answer_all(session, campaign, BUSINESSES, list(answered), rng)
-    settings = options.host.plugin_settings("surveys")
     for survey in (needs, campaign):  # what opening does (a no-op unless open and anonymous)
         await pool.schedule_sweep(session, survey, settings.pool_sweep_minutes)
     options.progress("surveys", 2, 2)

@@ -52,16 +52,24 @@ async def questions_of(session: Any, question_set_id: int) -> list[sm.Question]:
 
 async def replace_questions(session: Any, survey: sm.Survey, specs: list[QuestionSpec]) -> int:
     """Store ``specs`` as the survey's questions: in place while nobody has answered the
-    current version, else as a new version (old answers keep theirs). Returns the version."""
+    current version, else as a new version (old answers keep theirs). Returns the version.
+
+    An anonymous survey gets a new version whenever it changes once opened, answered or not:
+    whether an edit made one would tell its manager whether anyone answered since the last."""
     current = await current_set(session, survey.id)
-    answered = current is not None and any(
-        [
-            (
-                await session.execute(select(exists().where(model.question_set_id == current.id)))
-            ).scalar_one()
-            for model in (sm.Response, sm.PendingResponse)
-        ]
-    )
+    if survey.anonymous and current is not None:
+        answered = survey.status != sm.SurveyStatus.DRAFT.value
+    else:
+        answered = current is not None and any(
+            [
+                (
+                    await session.execute(
+                        select(exists().where(model.question_set_id == current.id))
+                    )
+                ).scalar_one()
+                for model in (sm.Response, sm.PendingResponse)
+            ]
+        )
     if current is None or answered:
         current = sm.QuestionSet(survey_id=survey.id, number=(current.number + 1 if current else 1))
         session.add(current)
@@ -176,13 +184,14 @@ def segment_question(questions: list[Any], segment: str) -> Any | None:
     return next((q for q in questions if q.segment == segment), None)
 
 
-async def quota_fill(
-    session: Any, survey: sm.Survey, *, excluding: str | None = None, pending: bool = True
-) -> list[int]:
+async def quota_fill(session: Any, survey: sm.Survey, *, excluding: str | None = None) -> list[int]:
     """How many responses count against each of the survey's quotas (one GROUP BY per
-    segment), leaving out the response ``excluding`` (being replaced). ``pending``: count the
-    anonymous holding pool too (enforcement must; what managers see must not, or comparing
-    the counts before and after one invitee's submission would tell their answer)."""
+    segment), leaving out the response ``excluding`` (being replaced).
+
+    Only stored responses count: an anonymous survey's holding pool does not, or a quota
+    turning full on one response (or refusing a manager's probe) would tell that response's
+    segment. So an anonymous survey's quota fills by batches, and may be overrun by what
+    waits in the pool when it fills."""
     from bocage.plugins.surveys.results import segment_values
 
     question_set = await current_set(session, survey.id)
@@ -204,26 +213,6 @@ async def quota_fill(
             query = query.where(values.c.response_id != excluding)
         for value, n in (await session.execute(query.group_by(values.c.value))).all():
             filled[(segment, str(value))] = n
-        if pending and survey.anonymous and declaring is not None:
-            # Responses still in the holding pool count too (their answers are JSON).
-            ids = set(
-                (
-                    await session.execute(
-                        select(sm.Question.id)
-                        .join(sm.QuestionSet, sm.QuestionSet.id == sm.Question.question_set_id)
-                        .where(sm.QuestionSet.survey_id == survey.id)
-                        .where(sm.Question.key == declaring.key)
-                    )
-                ).scalars()
-            )
-            held = await session.execute(
-                select(sm.PendingResponse.answer_rows).where(
-                    sm.PendingResponse.survey_id == survey.id
-                )
-            )
-            for rows in held.scalars():
-                for value in {r["choice"] for r in rows if r["question_id"] in ids}:
-                    filled[(segment, str(value))] = filled.get((segment, str(value)), 0) + 1
     return [filled.get((q["segment"], q["value"]), 0) for q in survey.quotas]
 
 
@@ -344,6 +333,7 @@ async def submit(
             question_set.id,
             today(),
             _answer_values(rows, specs, answers),
+            sealed=invitation is not None and invitation.sealed,
         )
         return []
     response = sm.Response(
@@ -393,13 +383,17 @@ async def _insert_answers(
 
 
 async def response_count(session: Any, survey_id: int) -> int:
-    """Responses stored or waiting in the anonymous pool."""
-    stored = (
-        await session.execute(
-            select(func.count()).select_from(sm.Response).where(sm.Response.survey_id == survey_id)
-        )
-    ).scalar_one()
-    return int(stored) + await pool.pending_count(session, survey_id)
+    """Stored responses: an anonymous survey's holding pool is left out (a count that moved
+    with each response would date it), so that count grows by batches."""
+    return int(
+        (
+            await session.execute(
+                select(func.count())
+                .select_from(sm.Response)
+                .where(sm.Response.survey_id == survey_id)
+            )
+        ).scalar_one()
+    )
 
 
 async def answers_of(session: Any, response_ids: list[str]) -> dict[str, list[AnswerValue]]:

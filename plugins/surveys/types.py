@@ -159,8 +159,9 @@ class SurveyQuota:
     value: str = strawberry.field(description="The stakeholder kind or the commune's NIS code.")
     limit: int
     full: bool = strawberry.field(
-        description="Whether it takes no more responses (anonymous responses still in the "
-        "holding pool count, so it may turn true on one response)."
+        description="Whether it takes no more responses. In an anonymous survey only the "
+        "responses out of the holding pool count: it turns true with a batch, never with one "
+        "response (so the quota may be overrun by the responses waiting then)."
     )
     filled: int | None = strawberry.field(
         description="Responses counted against it (survey managers only; null for others). "
@@ -231,25 +232,25 @@ class Survey:
     async def quotas(self, info: Info) -> list[SurveyQuota]:
         if not self.row.quotas:
             return []
-        # ``full`` is what enforcement sees (the holding pool included), ``filled`` only the
-        # responses moved out of the pool (see quota_fill).
-        counted = await store.quota_fill(Reader(info), self.row)
-        filled = await store.quota_fill(Reader(info), self.row, pending=False)
+        # What enforcement counts: stored responses only (see quota_fill).
+        filled = await store.quota_fill(Reader(info), self.row)
         manager = is_manager(info)
         return [
             SurveyQuota(
                 segment=sm.Segment(q["segment"]),
                 value=q["value"],
                 limit=q["limit"],
-                full=c >= q["limit"],
+                full=n >= q["limit"],
                 filled=n if manager else None,
             )
-            for q, n, c in zip(self.row.quotas, filled, counted, strict=True)
+            for q, n in zip(self.row.quotas, filled, strict=True)
         ]
 
     @strawberry.field(
         description="How many responses were submitted (null for the public while under the "
-        "minimum cell size: like any count, it would say too much about a few).",
+        "minimum cell size: like any count, it would say too much about a few). An anonymous "
+        "survey counts only the responses out of the holding pool: the count grows by "
+        "batches, never by one response.",
         metadata=cost(1),
     )
     async def response_count(self, info: Info) -> int | None:
@@ -341,7 +342,11 @@ class SurveyPayload:
 
 @strawberry.type(description="A new invitation token: send it to the invitee, it is shown once.")
 class SurveyInvitationToken:
-    token: str
+    token: str | None = strawberry.field(
+        description="The personal token, to hand to the invitee. Null when the survey is "
+        "anonymous and the link was e-mailed: only the invitee holds it then, so nobody else "
+        "can answer in their place or ask whether it was used (a sealed invitation)."
+    )
     stakeholder: strawberry.ID | None
     contact: strawberry.ID | None = strawberry.field(
         default=None, description="The invited person, when invited through a contact."
@@ -353,8 +358,15 @@ class SurveyInvitationToken:
 
 @strawberry.type(description="Who was reminded, or the errors that prevented it.")
 class SurveyRemindersPayload:
-    reminded: int = strawberry.field(description="E-mails sent (after the commit).")
-    skipped: int = strawberry.field(description="Pending invitees left out: reminded too recently.")
+    reminded: int = strawberry.field(
+        description="Invitees reminded: e-mails sent (after the commit). In an anonymous "
+        "survey, every invitee the run reached, whether or not they had answered (those who "
+        "had get no e-mail): the count never tells who answered."
+    )
+    skipped: int = strawberry.field(
+        description="Invitees left out: reminded too recently (in an anonymous survey, whether "
+        "or not they have answered)."
+    )
     next_reminder_at: dt.datetime | None = strawberry.field(
         description="When the earliest of the skipped invitees may be reminded again."
     )
@@ -420,17 +432,18 @@ class SurveyResults:
     suppressed: bool
     min_cell_size: int
     questions: list[SurveyQuestionResult]
-    pending: int = strawberry.field(
-        default=0,
-        description="Anonymous responses submitted but still in the holding pool, not yet "
-        "counted here: they join the results in shuffled batches of at least "
-        "BOCAGE_SURVEYS_ANONYMOUS_BATCH_SIZE, and all of them when the survey closes.",
+    pending: int | None = strawberry.field(
+        default=None,
+        description="Always null for an anonymous survey (whose responses join these results "
+        "in batches of at least BOCAGE_SURVEYS_ANONYMOUS_BATCH_SIZE), 0 otherwise.",
+        deprecation_reason="How many anonymous responses wait in the holding pool moved with "
+        "each response, which dated it: it is no longer told. `respondents` grows by batches.",
     )
 
 
-def results_of(result: res.SurveyResult, pending: int = 0) -> SurveyResults:
+def results_of(result: res.SurveyResult, *, anonymous: bool) -> SurveyResults:
     return SurveyResults(
-        pending=pending,
+        pending=None if anonymous else 0,
         respondents=result.respondents,
         suppressed=result.suppressed,
         min_cell_size=result.min_cell_size,
@@ -468,11 +481,19 @@ class SurveyInvitationStatus:
     contact: strawberry.ID | None = strawberry.field(
         description="The invited person, if invited through a contact (personal data)."
     )
-    submitted: bool
-    has_draft: bool = strawberry.field(description="Answers were saved but not submitted.")
+    submitted: bool | None = strawberry.field(
+        description="Whether the invitee has answered; null for an anonymous survey, which "
+        "never tells (it would say whose answers the next batch holds)."
+    )
+    has_draft: bool | None = strawberry.field(
+        description="Answers were saved but not submitted; null for an anonymous survey (a "
+        "draft disappears when submitted)."
+    )
     invited_at: dt.datetime
     reminded_at: list[dt.datetime] = strawberry.field(
-        description="When the invitee was reminded by e-mail, oldest first."
+        description="When the invitee was reminded by e-mail, oldest first. In an anonymous "
+        "survey, every reminder run that named the invitee (or everyone), whether or not they "
+        "had answered: the e-mail itself went only to those who had not."
     )
 
 
@@ -483,7 +504,10 @@ class SurveyInvitationStatus:
 class SurveyResponse:
     row: strawberry.Private[sm.Response]
     id: str = strawberry.field(description="The response's random key.")
-    submitted_on: dt.date = strawberry.field(description="The day only, never the time.")
+    submitted_on: dt.date = strawberry.field(
+        description="The day only, never the time. An anonymous response has the day the latest "
+        "response of its batch was submitted, as every response of that batch does."
+    )
 
     @strawberry.field(description="The version of the questions it answered.", metadata=cost(1))
     async def questions_version(self, info: Info) -> int:

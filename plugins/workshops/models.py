@@ -80,6 +80,7 @@ class Event(Base, Timestamped, SoftDeletable, Versioned):
 
 class AgendaItem(Base):
     __tablename__ = "workshops_agenda_item"
+    __graphql_type__ = "WorkshopsAgendaItem"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(
@@ -97,6 +98,7 @@ class Speaker(Base):
     """A speaker of an event. Shown to the public only when ``public`` (opt-in)."""
 
     __tablename__ = "workshops_speaker"
+    __graphql_type__ = "WorkshopsSpeaker"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(
@@ -175,6 +177,7 @@ class CardWorkshop(Base, Timestamped, Versioned):
     """A challenge-card workshop, driven by a facilitator through its phases."""
 
     __tablename__ = "workshops_game"
+    __graphql_type__ = "WorkshopsCardWorkshop"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int | None] = mapped_column(
@@ -198,6 +201,7 @@ class Participant(Base, Timestamped):
     facilitator typed in (no subject)."""
 
     __tablename__ = "workshops_participant"
+    __graphql_type__ = "WorkshopsParticipant"
     __table_args__ = (UniqueConstraint("workshop_id", "person_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -221,6 +225,7 @@ class InventoryEntry(Base, Timestamped):
     """An existing smart action of a commune, listed during the inventory."""
 
     __tablename__ = "workshops_inventory"
+    __graphql_type__ = "WorkshopsInventoryEntry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(
@@ -242,6 +247,7 @@ class Card(Base, Timestamped):
     """A challenge card: written by ``author``, held by ``holder`` (``None``: on the table)."""
 
     __tablename__ = "workshops_card"
+    __graphql_type__ = "WorkshopsCard"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(
@@ -283,6 +289,7 @@ class Challenge(Base, Timestamped):
     by the facilitator, possibly promoted to a core project."""
 
     __tablename__ = "workshops_challenge"
+    __graphql_type__ = "WorkshopsChallenge"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from bocage.core.api import (
@@ -129,7 +130,7 @@ def bocage_seed() -> Seeder:
 
 
 @hookimpl
-def bocage_personal_data() -> PersonalData:
-    from bocage.plugins.workshops.privacy import PART
+def bocage_personal_data() -> Sequence[PersonalData]:
+    from bocage.plugins.workshops.privacy import PARTS
 
-    return PART
+    return PARTS

@@ -12,7 +12,15 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from bocage.core import hookspecs
-from bocage.core.api import DomainEvent, Permission, PluginSettings, RestRoute, hookimpl
+from bocage.core import models as m
+from bocage.core.api import (
+    DomainEvent,
+    Permission,
+    PluginSettings,
+    RestRoute,
+    RowType,
+    hookimpl,
+)
 from bocage.core.app import create_app
 from bocage.core.errors import PluginError, SettingsError
 from bocage.core.host import PluginHost
@@ -113,6 +121,30 @@ def test_duplicate_query_fields_fail(make_settings: Any) -> None:
         make_settings, ("clash", plugin(bocage_graphql_query=lambda: [ClashingFieldQuery]))
     )
     with pytest.raises(PluginError, match="Query.projects is contributed by both 'core' and"):
+        create_app(host.settings, host=host)
+
+
+@strawberry.type(name="OddMeasure")
+class OddMeasure(RowType):
+    """Shows rows of a model named otherwise, which does not say so (``__graphql_type__``)."""
+
+    model = m.IndicatorValue
+    row: strawberry.Private[m.IndicatorValue]
+    id: int
+
+
+@strawberry.type
+class OddMeasureQuery:
+    @strawberry.field
+    def odd_measure(self) -> OddMeasure | None:
+        return None
+
+
+def test_a_row_type_named_otherwise_than_its_model_fails(make_settings: Any) -> None:
+    """Audit entries, events and auditTrail name rows by the model's GraphQL type: a type
+    that shows them under another name must be declared on the model."""
+    host = make_host(make_settings, ("odd", plugin(bocage_graphql_query=lambda: [OddMeasureQuery])))
+    with pytest.raises(PluginError, match="set __graphql_type__ = 'OddMeasure' on the model"):
         create_app(host.settings, host=host)
 
 

@@ -187,3 +187,111 @@ async def test_downgrading_past_the_job_queue_keeps_unfinished_jobs(
         ]
     finally:
         await engine.dispose()
+
+
+async def test_events_recorded_before_0008_get_the_scope_of_their_row(world: Any, run: Any) -> None:
+    """Events recorded before events kept their row's scope (here: the state after a downgrade
+    to 0007) get it from the upgrade: a contact's organisation and its communes, an open-data
+    draft's commune; a contact gone since reaches nobody but the unrestricted."""
+    from sqlalchemy import select
+
+    from bocage.core import models as m
+    from bocage.core.auth.principal import Principal, PrincipalKind, Role
+    from bocage.core.events import record_event
+    from bocage.core.hookspecs import DomainEvent
+    from bocage.plugins.opendata import events as opendata_events
+    from bocage.plugins.opendata.models import UploadedDataset
+
+    def editor(nis_code: str) -> Principal:
+        return Principal(
+            kind=PrincipalKind.PERSON,
+            subject=f"editor-{nis_code}",
+            roles=frozenset({Role.COMMUNE_EDITOR}),
+            communes=frozenset({nis_code}),
+        )
+
+    def publisher(nis_code: str) -> Principal:
+        return Principal(
+            kind=PrincipalKind.CLIENT,
+            subject=f"portal-{nis_code}",
+            client_id=f"portal-{nis_code}",
+            roles=frozenset({Role.INTEGRATOR}),
+            scopes=frozenset({"opendata:publish"}),
+            communes=frozenset({nis_code}),
+        )
+
+    async with world.sessionmaker() as session, session.begin():
+        hannut = (
+            await session.execute(select(m.Commune).where(m.Commune.nis_code == "64034"))
+        ).scalar_one()
+        org = m.Stakeholder(kind=m.StakeholderKind.ASSOCIATION, name="Org A", territory_id=None)
+        session.add(org)
+        await session.flush()
+        await session.execute(
+            m.stakeholder_commune.insert().values(stakeholder_id=org.id, commune_id=hannut.id)
+        )
+        contact = m.Contact(stakeholder_id=org.id, given_name="Anne", family_name="L")
+        upload = UploadedDataset(identifier="hannut-draft", commune_nis="64034", meta={})
+        session.add_all([contact, upload])
+        await session.flush()
+        await record_event(
+            session,
+            DomainEvent("contact.created", relay_id("Contact", contact.id)),
+            permission="contacts:read",
+        )
+        await record_event(
+            session,
+            DomainEvent("contact.created", relay_id("Contact", 999_999)),
+            permission="contacts:read",
+        )
+        await opendata_events.record(session, opendata_events.CREATED, upload)
+
+    feed = "{ changes(first: 100) { edges { node { type objectId } } } }"
+
+    async def seen(principal: Principal) -> list[tuple[str, str]]:
+        edges = (await run(feed, principal=principal))["data"]["changes"]["edges"]
+        wanted = ("contact.created", "dataset.created")
+        return [
+            (e["node"]["type"], e["node"]["objectId"]) for e in edges if e["node"]["type"] in wanted
+        ]
+
+    before = {
+        "hannut": await seen(editor("64034")),
+        "andenne": await seen(editor("92003")),
+        "hannut-portal": await seen(publisher("64034")),
+        "andenne-portal": await seen(publisher("92003")),
+    }
+    assert before["hannut"] == [("contact.created", relay_id("Contact", contact.id))]
+    assert before["andenne"] == []
+    assert [t for t, _ in before["hannut-portal"]] == ["dataset.created"]
+    assert before["andenne-portal"] == []
+
+    await migrate.downgrade(world.engine, world.host, "0007_procrastinate")
+    async with world.engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda c: {col["name"] for col in inspect(c).get_columns("event_log")}
+        )
+    assert "scoped" not in columns  # the events are as they were recorded before 0008
+    await migrate.upgrade(world.engine, world.host)
+
+    after = {
+        name: await seen(p)
+        for name, p in (
+            ("hannut", editor("64034")),
+            ("andenne", editor("92003")),
+            ("hannut-portal", publisher("64034")),
+            ("andenne-portal", publisher("92003")),
+        )
+    }
+    assert after == before
+    async with world.sessionmaker() as session:
+        gone = (
+            await session.execute(select(m.EventRecord).where(m.EventRecord.object_id == 999_999))
+        ).scalar_one()
+        assert gone.scoped and gone.scope_stakeholder_id is None
+
+
+def relay_id(type_name: str, key: int) -> str:
+    import base64
+
+    return base64.b64encode(f"{type_name}:{key}".encode()).decode()

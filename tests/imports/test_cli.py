@@ -170,6 +170,27 @@ async def test_stakeholders_contacts_and_a_pst(world: Any, cli: Any, tmp_path: P
         )
     assert bakery.needs == ["training", "visibility"] and bakery.description == {"nl": "Bakkerij"}
     assert sorted(c.given_name for c in contacts) == ["Jean", "Marie"]
+    # The import's events carry each contact's organisation and its communes (Hannut).
+    async with world.sessionmaker() as session:
+        events = (
+            await session.execute(
+                select(m.EventRecord).where(
+                    m.EventRecord.object_type == "Contact",
+                    m.EventRecord.object_id.in_([c.id for c in contacts]),
+                )
+            )
+        ).scalars()
+        scopes = [(e.type, e.scoped, e.scope_stakeholder_id) for e in events]
+        communes = set(
+            (
+                await session.execute(
+                    select(m.event_scope_commune.c.nis_code)
+                    .join(m.EventRecord, m.EventRecord.id == m.event_scope_commune.c.event_log_id)
+                    .where(m.EventRecord.object_id.in_([c.id for c in contacts]))
+                )
+            ).scalars()
+        )
+    assert scopes == [("contact.created", True, bakery.id)] * 2 and communes == {"64034"}
 
     plan = tmp_path / "pst.csv"
     plan.write_text(

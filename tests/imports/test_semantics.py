@@ -138,3 +138,31 @@ async def test_events_only_for_what_was_committed(world: Any, monkeypatch: Any) 
     await _import(world, text, host=world.host)
     assert emitted == []  # nothing changed, nothing to tell
     assert await count(world, m.EventRecord) == logged + 2
+
+
+async def test_an_import_records_columns_and_links_in_one_version_step(world: Any) -> None:
+    """The import shares the mutations' record: a row changing a column and a link at once is
+    one version step, and its audit entry names both, each with its before and after."""
+    _, numbers = await territory(world)
+    await _import(world, HEADER + f"L1;Vergers;vert;64034;{numbers[0]};;100\n")
+    project = await _project(world, "L1")
+    changed = await _import(
+        world, HEADER + f"L1;Vergers partagés;vert;64034, 92003;{numbers[0]};;100\n"
+    )
+    assert changed.updated == 1
+    assert (await _project(world, "L1")).version == 2
+    async with world.sessionmaker() as session:
+        communes = dict((await session.execute(select(m.Commune.nis_code, m.Commune.id))).all())
+        entry = (
+            await session.execute(
+                select(m.AuditEntry)
+                .where(m.AuditEntry.object_type == "Project", m.AuditEntry.object_id == project.id)
+                .order_by(m.AuditEntry.id.desc())
+                .limit(1)
+            )
+        ).scalar_one()
+    assert set(entry.changes) == {"title", "communes"}
+    assert entry.changes["communes"] == {
+        "before": [communes["64034"]],
+        "after": sorted([communes["64034"], communes["92003"]]),
+    }

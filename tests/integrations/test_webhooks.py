@@ -150,6 +150,73 @@ async def test_a_rolled_back_change_emits_nothing(
     assert len(await hooks.deliveries()) == 1
 
 
+async def test_a_city_systems_update_names_every_changed_field_and_a_resend_nothing(
+    hooks: Any, gql_as: Any, receiver: Any, worker: Any, kit: Any
+) -> None:
+    """An update that also carries the city's externalReference: the webhook names the real
+    changes too, for a project and for an organisation; the same record sent again is
+    delivered to nobody."""
+    await kit.subscribe(gql_as, receiver.url, ["project.updated", "stakeholder.updated"])
+    project = await kit.create_project(gql_as, hooks, "Cantine locale")
+    client = kit.integrator("projects:write", "stakeholders:write")
+    update = {
+        "id": project["id"],
+        "version": 1,
+        "status": "IN_PROGRESS",
+        "title": {"fr": "Cantine locale et durable"},
+        "sdgs": [2, 12],
+        "externalReference": {"source": "pst-hannut", "id": "CL-1"},
+    }
+    for version in (1, 2):  # the second time, nothing changes
+        sent = (
+            await gql_as(
+                kit.UPDATE_PROJECT, {"input": {**update, "version": version}}, principal=client
+            )
+        )["data"]["updateProject"]
+        assert sent["errors"] == [] and sent["project"]["version"] == 2
+    created = (
+        await gql_as(
+            """mutation($input: CreateStakeholderInput!) { createStakeholder(input: $input) {
+              stakeholder { id } errors { message } } }""",
+            {
+                "input": {
+                    "kind": "ENTERPRISE",
+                    "name": "Ferme",
+                    "communes": [await kit.hannut(hooks)],
+                }
+            },
+            principal=client,
+        )
+    )["data"]["createStakeholder"]
+    organisation = {
+        "id": created["stakeholder"]["id"],
+        "name": "Ferme du Chêne",
+        "needs": ["FUNDING"],
+        "externalReference": {"source": "crm-hannut", "id": "F-9"},
+    }
+    for version in (1, 2):
+        changed = (
+            await gql_as(
+                """mutation($input: UpdateStakeholderInput!) { updateStakeholder(input: $input) {
+                  stakeholder { version } errors { message } } }""",
+                {"input": {**organisation, "version": version}},
+                principal=client,
+            )
+        )["data"]["updateStakeholder"]
+        assert changed["errors"] == [] and changed["stakeholder"]["version"] == 2
+    await kit.wait_for(lambda: _all_status(hooks, "succeeded", 2))
+    await _settle(hooks)
+    bodies = sorted(
+        (json.loads(request.body) for request in receiver.requests),
+        key=lambda body: body["data"]["sequence"],
+    )
+    assert [(b["type"], b["data"]["changed"]) for b in bodies] == [
+        ("project.updated", ["external_id", "external_source", "sdgs", "status", "title"]),
+        ("stakeholder.updated", ["external_id", "external_source", "name", "needs"]),
+    ]
+    assert len(await hooks.deliveries()) == 2
+
+
 async def _settle(world: Any) -> None:
     """Let the worker relay once more (nothing else should come)."""
     import asyncio

@@ -188,3 +188,78 @@ async def test_export_then_erase_a_person(
     assert "marie.dubois" not in repr([e.changes for e in entries])
     again = (await run(export, principal=admin))["data"]["exportPersonData"]
     assert again["contacts"] == []
+
+
+async def test_a_person_by_account_what_they_did_and_their_own_export(
+    world: Any, run: Any, principals: dict[str, Principal]
+) -> None:
+    """By account (a token's subject), the export lists what the person did as the audit trail
+    records it (never the values); a signed-in person gets their own; nobody else's."""
+    editor = principals["hannut_editor"]
+    async with world.sessionmaker() as session:
+        stakeholder = (await session.execute(select(m.Stakeholder).limit(1))).scalar_one()
+    created = await run(
+        """mutation($input: CreateContactInput!) { createContact(input: $input) {
+          contact { id } errors { code message } } }""",
+        {
+            "input": {
+                "stakeholder": gid("Stakeholder", stakeholder.id),
+                "givenName": "Paul",
+                "familyName": "Martin",
+                "email": "paul.martin@example.org",
+            }
+        },
+        principal=principals["admin"],
+    )
+    contact = created["data"]["createContact"]["contact"]["id"]
+    renamed = await run(
+        """mutation($input: UpdateStakeholderInput!) { updateStakeholder(input: $input) {
+          errors { code } } }""",
+        {
+            "input": {
+                "id": gid("Stakeholder", stakeholder.id),
+                "version": stakeholder.version,
+                "website": "https://example.org/nouveau",
+            }
+        },
+        principal=editor,
+    )
+    assert renamed["data"]["updateStakeholder"]["errors"] == []
+    export = """query($email: String, $subject: String) {
+      exportPersonData(email: $email, subject: $subject) { contacts actions plugins } }"""
+    by_account = (await run(export, {"subject": editor.subject}, principal=principals["admin"]))[
+        "data"
+    ]["exportPersonData"]
+    assert by_account["contacts"] == []
+    assert [(a["action"], a["object"]) for a in by_account["actions"]] == [
+        ("updated", gid("Stakeholder", stakeholder.id))
+    ]
+    assert "nouveau" not in str(by_account["actions"])  # what, not the values
+    both = (
+        await run(
+            export,
+            {"subject": editor.subject, "email": "paul.martin@example.org"},
+            principal=principals["admin"],
+        )
+    )["data"]["exportPersonData"]
+    assert [c["id"] for c in both["contacts"]] == [contact] and len(both["actions"]) == 1
+
+    mine = await run("{ myPersonalData { contacts actions } }", principal=editor)
+    assert mine["data"]["myPersonalData"] == {
+        "contacts": [],
+        "actions": by_account["actions"],
+    }
+    client = await run("{ myPersonalData { actions } }", principal=principals["integrator_rw"])
+    assert client["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    erase = """mutation($input: ErasePersonInput!) { erasePerson(input: $input) {
+      erasedContacts errors { code field message } } }"""
+    nothing = (await run(erase, {"input": {"subject": "nobody"}}, principal=principals["admin"]))[
+        "data"
+    ]["erasePerson"]
+    assert [(e["code"], e["field"]) for e in nothing["errors"]] == [("NOT_FOUND", "subject")]
+    blank = (await run(erase, {"input": {"email": "  "}}, principal=principals["admin"]))["data"][
+        "erasePerson"
+    ]
+    assert blank["errors"][0]["code"] == "REQUIRED"
+    assert "email or subject" in blank["errors"][0]["message"]

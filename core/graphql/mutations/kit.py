@@ -22,10 +22,11 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from bocage.core import tracking
 from bocage.core.auth import policy
 from bocage.core.db import PERSONAL, utcnow
-from bocage.core.events import announce, event_for, record_event
-from bocage.core.hookspecs import Permission
+from bocage.core.events import announce, event_for, graphql_type_of, record_event
+from bocage.core.hookspecs import EventScope, Permission
 from bocage.core.models import AuditEntry, IdempotencyKey
 from bocage.core.settings import LANGUAGES
 
@@ -138,24 +139,37 @@ IGNORED = {"created_at", "updated_at", "version", "search_text"}
 
 
 def column_changes(row: Any, *, created: bool = False) -> dict[str, dict[str, Any]]:
-    """Before/after of the columns of ``row`` changed in this session; every set column of a
-    row just ``created``."""
+    """Before/after of every field of ``row`` this transaction changed, however many flushes
+    it took, links recorded with :func:`record_link` included (see :mod:`bocage.core.tracking`);
+    for a row just ``created``, every column it was given (and its recorded links)."""
     state = inspect(row)
     changes: dict[str, dict[str, Any]] = {}
-    for attribute in state.mapper.column_attrs:
-        if attribute.key in IGNORED or attribute.key == "id":
-            continue
-        history = state.attrs[attribute.key].history
-        if created or state.pending or state.transient:
+    if created or state.pending or state.transient:
+        columns = set()
+        for attribute in state.mapper.column_attrs:
+            columns.add(attribute.key)
+            if attribute.key in IGNORED or attribute.key == "id":
+                continue
             value = getattr(row, attribute.key)
             if value not in (None, [], {}):
                 changes[attribute.key] = {"before": None, "after": _json_safe(value)}
-        elif history.has_changes():
-            before = history.deleted[0] if history.deleted else None
-            after = history.added[0] if history.added else None
-            if before != after:
-                changes[attribute.key] = {"before": _json_safe(before), "after": _json_safe(after)}
+        for key, (before, after) in tracking.changes_of(row).items():
+            if key not in columns:  # a link, recorded once the row was inserted
+                changes[key] = {"before": _json_safe(before), "after": _json_safe(after)}
+        return changes
+    for key, (before, after) in tracking.changes_of(row).items():
+        if key not in IGNORED and key != "id":
+            changes[key] = {"before": _json_safe(before), "after": _json_safe(after)}
     return changes
+
+
+def record_link(row: Any, field: str, before: Iterable[Any], after: Iterable[Any]) -> bool:
+    """Record that the links ``field`` of ``row`` (rows of another table: a project's communes,
+    its stakeholders with their roles...) went from ``before`` to ``after``; both are compared
+    and stored sorted, so the order a client sends them in is no change. Return whether they
+    differ: only then replace them. A change makes :func:`column_changes` list the field, and
+    steps the row's version once for the whole mutation."""
+    return tracking.record_link(row, field, sorted(_json_safe(before)), sorted(_json_safe(after)))
 
 
 def personal_keys(model: Any) -> set[str]:
@@ -176,6 +190,15 @@ class Change:
     #: What a change-feed reader or webhook subscriber needs to learn of it; by default none,
     #: or the mutation's own permission when the row holds personal data.
     permission: str | None = None
+    #: Where the row belongs, when not every holder of ``permission`` may read it (the core
+    #: finds its own rows' scope; see ``EventScope``).
+    scope: EventScope | None = None
+
+    @property
+    def is_noop(self) -> bool:
+        """An update that changed no field (the values sent were those the object had): it
+        is not audited and raises no event."""
+        return self.action == "updated" and not self.changes
 
 
 def audit_values(principal: Principal, change: Change) -> dict[str, Any]:
@@ -184,7 +207,7 @@ def audit_values(principal: Principal, change: Change) -> dict[str, Any]:
         "subject": principal.subject,
         "client_id": principal.client_id,
         "action": change.action,
-        "object_type": type(change.row).__name__,
+        "object_type": graphql_type_of(type(change.row)),
         "object_id": change.row.id,
         "changes": change.changes,
     }
@@ -253,13 +276,15 @@ async def mutate(
                         return Outcome(row=existing)
                 done = await change(session, principal)
                 await session.flush()
-                audit(session, principal, done)
-                await record_event(
-                    session,
-                    event_for(done.row, done.action, changed=sorted(done.changes)),
-                    permission=done.permission
-                    or (permission.code if personal_keys(type(done.row)) else None),
-                )
+                if not done.is_noop:
+                    audit(session, principal, done)
+                    await record_event(
+                        session,
+                        event_for(done.row, done.action, changed=sorted(done.changes)),
+                        permission=done.permission
+                        or (permission.code if personal_keys(type(done.row)) else None),
+                        scope=done.scope,
+                    )
                 if key is not None:
                     session.add(
                         IdempotencyKey(
@@ -267,7 +292,7 @@ async def mutate(
                             key=key,
                             operation=operation,
                             request_hash=digest,
-                            object_type=model.__name__,
+                            object_type=graphql_type_of(model),
                             object_id=done.row.id,
                         )
                     )

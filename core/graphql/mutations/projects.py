@@ -29,6 +29,7 @@ from bocage.core.graphql.mutations.kit import (
     key_of,
     load_live,
     mutate,
+    record_link,
     require_ids,
     translations,
 )
@@ -163,20 +164,29 @@ async def _current_communes(session: Any, project_id: int) -> set[str]:
     return set(rows.scalars())
 
 
+async def _linked(session: Any, column: Any, project_id: int, *more: Any) -> list[Any]:
+    """The current links of a project in ``column``'s table (with ``more`` columns: tuples)."""
+    rows = await session.execute(
+        select(column, *more).where(column.table.c.project_id == project_id)
+    )
+    if more:
+        return [[key, getattr(value, "value", value)] for key, value in rows.all()]
+    return list(rows.scalars())
+
+
 async def _set_links(
-    session: Any, project: m.Project, data: Any, commune_ids: list[int] | None
-) -> dict[str, Any]:
-    """Replace communes, stakeholders and PST actions given in ``data``; return the audit lines."""
-    changes: dict[str, Any] = {}
+    session: Any, project: m.Project, data: Any, commune_ids: list[int] | None, *, creating: bool
+) -> None:
+    """Replace the communes, stakeholders and PST actions given in ``data`` that differ from
+    the project's, recording each change (:func:`record_link`) for the audit and the event."""
+    link = m.project_commune
     if commune_ids is not None:
-        await session.execute(
-            delete(m.project_commune).where(m.project_commune.c.project_id == project.id)
-        )
-        await session.execute(
-            insert(m.project_commune),
-            [{"project_id": project.id, "commune_id": c} for c in commune_ids],
-        )
-        changes["communes"] = {"after": sorted(commune_ids)}
+        current = [] if creating else await _linked(session, link.c.commune_id, project.id)
+        if record_link(project, "communes", current, set(commune_ids)):
+            await session.execute(delete(link).where(link.c.project_id == project.id))
+            await session.execute(
+                insert(link), [{"project_id": project.id, "commune_id": c} for c in commune_ids]
+            )
     if given(data.stakeholders) and data.stakeholders is not None:
         pairs = []
         for item in data.stakeholders:
@@ -200,16 +210,21 @@ async def _set_links(
             .all()
         )
         require_ids([k for k, _ in pairs], found, "stakeholders", "stakeholders")
-        await session.execute(
-            delete(m.ProjectStakeholder).where(m.ProjectStakeholder.project_id == project.id)
+        roles = m.ProjectStakeholder.__table__.c
+        wanted = {(key, role.value) for key, role in pairs}
+        current = (
+            [] if creating else await _linked(session, roles.stakeholder_id, project.id, roles.role)
         )
-        for key, role in dict.fromkeys(pairs):
-            session.add(
-                m.ProjectStakeholder(
-                    project_id=project.id, stakeholder_id=key, role=m.StakeholderRole(role.value)
-                )
+        if record_link(project, "stakeholders", current, [list(pair) for pair in wanted]):
+            await session.execute(
+                delete(m.ProjectStakeholder).where(m.ProjectStakeholder.project_id == project.id)
             )
-        changes["stakeholders"] = {"after": sorted([k, r.value] for k, r in pairs)}
+            for key, role in sorted(wanted):
+                session.add(
+                    m.ProjectStakeholder(
+                        project_id=project.id, stakeholder_id=key, role=m.StakeholderRole(role)
+                    )
+                )
     if given(data.pst_actions) and data.pst_actions is not None:
         keys = _ids(data.pst_actions, PstAction, "pstActions")
         rows = await session.execute(
@@ -227,26 +242,17 @@ async def _set_links(
         )
         plan_communes = dict(rows.all())
         require_ids(keys, plan_communes, "PST actions", "pstActions")
-        project_communes = set(
-            (
-                await session.execute(
-                    select(m.project_commune.c.commune_id).where(
-                        m.project_commune.c.project_id == project.id
-                    )
-                )
-            ).scalars()
-        )
+        project_communes = set(await _linked(session, link.c.commune_id, project.id))
         rules.check_actions_in_communes(plan_communes.values(), project_communes)
-        await session.execute(
-            delete(m.project_pst_action).where(m.project_pst_action.c.project_id == project.id)
-        )
-        if keys:
-            await session.execute(
-                insert(m.project_pst_action),
-                [{"project_id": project.id, "pst_action_id": k} for k in set(keys)],
-            )
-        changes["pst_actions"] = {"after": sorted(set(keys))}
-    return changes
+        actions = m.project_pst_action
+        current = [] if creating else await _linked(session, actions.c.pst_action_id, project.id)
+        if record_link(project, "pst_actions", current, set(keys)):
+            await session.execute(delete(actions).where(actions.c.project_id == project.id))
+            if keys:
+                await session.execute(
+                    insert(actions),
+                    [{"project_id": project.id, "pst_action_id": k} for k in set(keys)],
+                )
 
 
 async def _resolve_communes(
@@ -299,9 +305,8 @@ async def new_project(session: Any, principal: Any, input: CreateProjectInput) -
     await set_external_reference(session, project, input.external_reference, "Project")
     session.add(project)
     await session.flush()
-    changes = column_changes(project, created=True)
-    changes.update(await _set_links(session, project, input, commune_ids))
-    return Change(row=project, action="created", changes=changes)
+    await _set_links(session, project, input, commune_ids, creating=True)
+    return Change(row=project, action="created", changes=column_changes(project, created=True))
 
 
 # -- the mutations ----------------------------------------------------------------------------
@@ -375,11 +380,8 @@ class ProjectMutations:
             commune_ids = None
             if given(input.communes):
                 commune_ids, _ = await _resolve_communes(session, principal, input.communes or [])
-            changes = column_changes(project)
-            changes.update(await _set_links(session, project, input, commune_ids))
-            if changes and not column_changes(project):
-                project.updated_at = dt.datetime.now(dt.UTC)  # links changed: bump for syncing
-            return Change(row=project, action="updated", changes=changes)
+            await _set_links(session, project, input, commune_ids, creating=False)
+            return Change(row=project, action="updated", changes=column_changes(project))
 
         return _payload(
             await mutate(

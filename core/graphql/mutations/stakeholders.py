@@ -28,6 +28,7 @@ from bocage.core.graphql.mutations.kit import (
     key_of,
     load_live,
     mutate,
+    record_link,
     require_ids,
 )
 from bocage.core.graphql.personal import CONTACTS_READ, Contact
@@ -189,11 +190,28 @@ def _contact_payload(outcome: Any) -> ContactPayload:
     )
 
 
-async def _replace_communes(session: Any, stakeholder_id: int, keys: list[int]) -> None:
+async def _replace_communes(
+    session: Any, stakeholder: m.Stakeholder, keys: list[int], *, creating: bool
+) -> None:
+    """Link ``stakeholder`` to the communes ``keys`` if it is not already, recording the
+    change (:func:`record_link`)."""
     link = m.stakeholder_commune
-    await session.execute(delete(link).where(link.c.stakeholder_id == stakeholder_id))
+    current = (
+        []
+        if creating
+        else (
+            await session.execute(
+                select(link.c.commune_id).where(link.c.stakeholder_id == stakeholder.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not record_link(stakeholder, "communes", current, keys):
+        return
+    await session.execute(delete(link).where(link.c.stakeholder_id == stakeholder.id))
     await session.execute(
-        insert(link), [{"stakeholder_id": stakeholder_id, "commune_id": k} for k in keys]
+        insert(link), [{"stakeholder_id": stakeholder.id, "commune_id": k} for k in keys]
     )
 
 
@@ -226,10 +244,12 @@ class StakeholderMutations:
             )
             session.add(stakeholder)
             await session.flush()
-            changes = column_changes(stakeholder, created=True)
-            await _replace_communes(session, stakeholder.id, keys)
-            changes["communes"] = {"after": keys}
-            return Change(row=stakeholder, action="created", changes=changes)
+            await _replace_communes(session, stakeholder, keys, creating=True)
+            return Change(
+                row=stakeholder,
+                action="created",
+                changes=column_changes(stakeholder, created=True),
+            )
 
         return _stakeholder_payload(
             await mutate(
@@ -275,13 +295,11 @@ class StakeholderMutations:
             await set_external_reference(
                 session, stakeholder, input.external_reference, "Stakeholder"
             )
-            changes = column_changes(stakeholder)
             if given(input.communes):
                 keys, codes = await _communes(session, input.communes or [])
                 rules.authorise_stakeholder(principal, stakeholder.id, codes, "communes")
-                await _replace_communes(session, stakeholder.id, keys)
-                changes["communes"] = {"after": keys}
-            return Change(row=stakeholder, action="updated", changes=changes)
+                await _replace_communes(session, stakeholder, keys, creating=False)
+            return Change(row=stakeholder, action="updated", changes=column_changes(stakeholder))
 
         return _stakeholder_payload(
             await mutate(

@@ -13,6 +13,21 @@ from bocage.core.app import create_app
 from bocage.core.host import PluginHost
 
 
+class As:
+    """The app's authenticator, answering with whoever the test says."""
+
+    def __init__(self, principal: Any = None) -> None:
+        self.principal = principal
+
+    async def authenticate(self, request: Any) -> Any:
+        from bocage.core.api import ANONYMOUS
+
+        return self.principal or ANONYMOUS
+
+    async def aclose(self) -> None:
+        return None
+
+
 @asynccontextmanager
 async def serve(settings: Any, *extra: tuple[str, object]) -> AsyncIterator[httpx.AsyncClient]:
     """A client of an app whose host also registers the ``extra`` plugins."""

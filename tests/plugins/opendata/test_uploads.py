@@ -19,7 +19,7 @@ from rdflib import namespace as ns
 
 from bocage.core.api import Principal, PrincipalKind, Role
 
-from .conftest import serve
+from .conftest import As, serve
 from .shacl import SHAPES, results, shape_files
 
 UPLOADS = "/api/opendata/uploads/{}"
@@ -72,21 +72,6 @@ GOOD = (
     "Piscine,11,2025-01-20,5.0702,50.6751\r\n"
 )
 WRONG_CELL = GOOD.replace("Gare,50,", "Gare,cinquante,")
-
-
-class As:
-    """The app's authenticator, answering with whoever the test says."""
-
-    def __init__(self) -> None:
-        self.principal: Principal | None = None
-
-    async def authenticate(self, request: Any) -> Any:
-        from bocage.core.api import ANONYMOUS
-
-        return self.principal or ANONYMOUS
-
-    async def aclose(self) -> None:
-        return None
 
 
 @pytest.fixture
@@ -734,6 +719,43 @@ async def test_writes_reach_the_change_feed(uploads: tuple[httpx.AsyncClient, As
     assert published["objectType"] == "OpendataDataset"
     assert published["data"]["title"]["fr"] == "Bornes de recharge"
     assert published["data"]["version"] == 1
+
+
+def _publisher(name: str, *communes: str) -> Principal:
+    return Principal(
+        kind=PrincipalKind.CLIENT,
+        subject=name,
+        client_id=name,
+        roles=frozenset({Role.INTEGRATOR}),
+        scopes=frozenset({"opendata:publish"}),
+        communes=frozenset(communes),
+    )
+
+
+async def test_draft_events_reach_only_who_may_manage_the_dataset(
+    uploads: tuple[httpx.AsyncClient, As],
+) -> None:
+    """A draft's events follow who may manage the draft: a publisher limited to Andenne does
+    not learn of Hannut's drafts, nor one limited to a commune of the GAL's own."""
+    client, who = uploads
+    who.principal = ADMIN
+    start = (await client.get("/api/changes", params={"limit": "1000"})).json()["cursor"]
+    assert (await client.put(UPLOADS.format("hannut-draft"), json=METADATA)).status_code == 201
+    gal_wide = {k: v for k, v in METADATA.items() if k != "commune"}
+    assert (await client.put(UPLOADS.format("gal-draft"), json=gal_wide)).status_code == 201
+    both = [("dataset.created", "hannut-draft"), ("dataset.created", "gal-draft")]
+    expected = {
+        "admin": (ADMIN, both),
+        "unrestricted": (PUBLISHER_CLIENT, both),
+        "hannut": (_publisher("hannut-portal", "64034"), both[:1]),
+        "andenne": (_publisher("andenne-portal", "92003"), []),
+        "anonymous": (None, []),
+    }
+    seen = {}
+    for name, (principal, _) in expected.items():
+        who.principal = principal
+        seen[name] = await feed(client, start)
+    assert seen == {name: events for name, (_, events) in expected.items()}
 
 
 async def test_event_types_are_offered_to_webhook_subscribers(

@@ -224,7 +224,8 @@ async def test_closed_and_private_surveys_take_no_answers(run: Any, sv: Any) -> 
 
 
 async def test_editing_answered_questions_makes_a_new_version(run: Any, sv: Any) -> None:
-    survey = await sv.create()
+    # Attributed: an open anonymous survey gets a new version at every edit (test_anonymity).
+    survey = await sv.create(anonymous=False)
     update = """
     mutation($input: UpdateSurveyInput!) {
       updateSurvey(input: $input) {

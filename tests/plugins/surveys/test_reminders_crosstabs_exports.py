@@ -38,7 +38,7 @@ async def test_reminders_list_who_has_not_answered(run: Any, sv: Any, world: Any
             .scalars()
             .all()
         )
-    survey = await sv.create()
+    survey = await sv.create(anonymous=False)  # an anonymous one never tells (test_anonymity)
     invited = await run(
         sv.INVITE,
         {

@@ -12,16 +12,21 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from strawberry import relay
 from strawberry.types import Info
 
 from bocage.core.api import (
+    Change,
     DomainEvent,
     Permission,
     PluginSettings,
     RestRoute,
+    RowType,
     SeedOptions,
+    column_changes,
     cost,
     hookimpl,
+    mutate,
     request_sessionmaker,
 )
 from bocage_testplugin.models import Note
@@ -33,10 +38,21 @@ class TestpluginSettings(PluginSettings):
     greeting: str = Field("bonjour", description="What the notes route says first.")
 
 
+NOTES_WRITE = Permission("testplugin:write", "Write the test plugin's notes.")
+
+
 @strawberry.type(description="A note of the test plugin.")
-class TestpluginNote:
-    id: int
+class TestpluginNote(RowType, relay.Node):
+    model = Note
+    row: strawberry.Private[Note]
+    id: relay.NodeID[int]
     text: str
+
+
+@strawberry.type(description="The new note, or why it was not written.")
+class TestpluginNotePayload:
+    note: TestpluginNote | None
+    errors: list[str]
 
 
 @strawberry.type
@@ -44,7 +60,7 @@ class Query:
     @strawberry.field(description="Every note of the test plugin.", metadata=cost(1, items=20))
     async def testplugin_notes(self, info: Info) -> list[TestpluginNote]:
         rows = (await info.context.execute(select(Note).order_by(Note.id))).scalars()
-        return [TestpluginNote(id=row.id, text=row.text) for row in rows]
+        return [TestpluginNote.from_row(row) for row in rows]
 
 
 @strawberry.type
@@ -52,6 +68,24 @@ class Mutation:
     @strawberry.mutation(description="Echo a text back (proves the mutation hook).")
     def testplugin_echo(self, text: str) -> str:
         return text
+
+    @strawberry.mutation(
+        description="Write a note (proves the write kit: audit, event).", metadata=cost(10)
+    )
+    async def testplugin_add_note(self, info: Info, text: str) -> TestpluginNotePayload:
+        async def change(session, principal):  # type: ignore[no-untyped-def]
+            note = Note(text=text)
+            session.add(note)
+            await session.flush()
+            return Change(row=note, action="created", changes=column_changes(note, created=True))
+
+        outcome = await mutate(
+            info, permission=NOTES_WRITE, operation="testpluginAddNote", change=change, model=Note
+        )
+        return TestpluginNotePayload(
+            note=TestpluginNote.from_row(outcome.row) if outcome.row else None,
+            errors=[error.message for error in outcome.errors or []],
+        )
 
 
 @strawberry.type
@@ -79,7 +113,7 @@ def bocage_settings() -> type[PluginSettings]:
 
 @hookimpl
 def bocage_permissions() -> list[Permission]:
-    return [Permission("testplugin:read", "Read the test plugin's notes.")]
+    return [Permission("testplugin:read", "Read the test plugin's notes."), NOTES_WRITE]
 
 
 @hookimpl
