@@ -209,6 +209,7 @@ def start_schemathesis(
     phases: Sequence[str] = ("examples", "coverage", "fuzzing", "stateful"),
     workers: int = 1,
     config: Path | None = None,
+    slow: float = 1.0,
     extra: Sequence[str] = (),
 ) -> Running:
     """Start ``st run`` on one surface (``rest`` or ``graphql``) as one identity."""
@@ -261,6 +262,7 @@ def start_schemathesis(
                 **os.environ,
                 "SCHEMATHESIS_HOOKS": str(HOOKS),
                 "BOCAGE_FUZZ_LOG": str(log),
+                "BOCAGE_FUZZ_SLOW": str(slow),
                 "NO_COLOR": "1",
                 "COLUMNS": "120",
             },
@@ -418,7 +420,7 @@ def fuzz_config(
 
 def reproduction(response: dict[str, Any], identity: str) -> str:
     """The curl command of a logged response, with the identity's token as ``$TOKEN``."""
-    curl = str(response["curl"])
+    curl = str(response.get("curl", f"{response['method']} {response['url']}"))
     arguments = IDENTITIES.get(identity)
     if arguments is None:
         return curl

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -29,6 +30,9 @@ from fuzzing import (
     mint_tokens,
     reproduction,
     run_schemathesis,
+)
+from fuzzing import (
+    workdir as new_workdir,
 )
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -84,9 +88,7 @@ def main() -> int:
     parser.add_argument("--max-rounds", type=int, default=20)
     args = parser.parse_args()
 
-    import tempfile
-
-    workdir = Path(tempfile.mkdtemp(prefix="bocage-fuzz-"))
+    workdir = new_workdir()
     started = time.monotonic()
     log(f"demo database ({args.engine}) in {workdir}")
     url = asyncio.run(demo_database(args.engine, workdir, args.pg_url))
@@ -113,6 +115,7 @@ def main() -> int:
                         workdir=workdir,
                         phases=PHASES,
                         config=config,
+                        slow=args.slow,
                     )
                     outcomes.append(outcome)
                     log(
@@ -184,7 +187,8 @@ def report(outcomes: list[Outcome], slow: float, seconds: float) -> int:
     uncoded: Counter[str] = Counter()
     for outcome in outcomes:
         for response in outcome.responses:
-            uncoded.update(response.get("uncoded", []))
+            # by kind: what the client sent (quoted) left out
+            uncoded.update(re.sub(r'"[^"]*"', '"…"', m) for m in response.get("uncoded", []))
     for message, count in uncoded.most_common(20):
         log(f"{count:6d}  {message}")
     return 1 if errors else 0
