@@ -1,5 +1,5 @@
-"""Protective ASGI middleware: authentication for the rate limiter, rate limiting, CSRF-safe
-content types, request body size.
+"""Protective ASGI middleware: authentication for the rate limiter, rate limiting, NUL
+characters in URLs, CSRF-safe content types, request body size.
 
 Each answers a refused request itself with the JSON error shape of
 :func:`bocage.core.http.error_response`; :func:`protective_middleware` lists them in order.
@@ -119,6 +119,28 @@ class RateLimit:
     def _period(self) -> str:
         unit = self.item.GRANULARITY.name
         return unit if self.item.multiples == 1 else f"{self.item.multiples} {unit}s"
+
+
+class NulInUrl:
+    """A URL whose path or query holds a NUL character (``%00``) is refused with ``400``: no
+    parameter may hold one (PostgreSQL can neither store nor compare it), so every route is
+    spared from checking."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
+        ):
+            response = error_response(
+                400,
+                "bad_request",
+                "The URL holds a NUL character (%00), which no parameter may contain: remove it.",
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class GraphQLContentType:
@@ -271,6 +293,7 @@ def protective_middleware(
         item = parse(settings.rate_limit)
         storage = storage or limits_storage(settings)
         middleware.append(Middleware(RateLimit, item=item, storage=storage))
+    middleware.append(Middleware(NulInUrl))
     middleware.append(Middleware(GraphQLContentType))
     middleware.append(
         Middleware(

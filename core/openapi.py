@@ -85,7 +85,21 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
                     }
                 },
             },
-            "responses": {"200": _json("A GraphQL response.", {"type": "object"})},
+            "responses": {
+                "200": _json("A GraphQL response.", {"type": "object"}),
+                "400": _json(
+                    "A request that is not a GraphQL request: not JSON, no `query`, an unknown "
+                    "`operationName`...",
+                    {"$ref": "#/components/schemas/Error"},
+                ),
+                "413": _json(
+                    "A body over `BOCAGE_MAX_BODY_BYTES`.", {"$ref": "#/components/schemas/Error"}
+                ),
+                "415": _json(
+                    "A body that is not `application/json`.",
+                    {"$ref": "#/components/schemas/Error"},
+                ),
+            },
         },
         "get": {
             "operationId": "graphqlGet",
@@ -94,7 +108,13 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
             "parameters": [
                 {"name": "query", "in": "query", "required": False, "schema": {"type": "string"}}
             ],
-            "responses": {"200": {"description": "GraphiQL (HTML) or a GraphQL response."}},
+            "responses": {
+                "200": {"description": "GraphiQL (HTML) or a GraphQL response."},
+                "400": _json(
+                    "No `query`, or a mutation (send those with POST).",
+                    {"$ref": "#/components/schemas/Error"},
+                ),
+            },
         },
     },
     "/openapi.json": {
@@ -189,6 +209,36 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
 }
 
 
+#: What the protective middleware may answer on any route (bocage.core.middleware).
+MIDDLEWARE_RESPONSES: dict[str, dict[str, Any]] = {
+    "400": _json(
+        "A parameter to fix; a NUL character (%00) in the URL, on any route.",
+        {"$ref": "#/components/schemas/Error"},
+    ),
+    "429": {
+        "description": "Too many requests from this client (`BOCAGE_RATE_LIMIT`): retry after "
+        "`Retry-After` seconds.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    },
+}
+
+
+def _with_middleware_responses(path: str, item: dict[str, Any]) -> dict[str, Any]:
+    """``item`` with the middleware's answers added to each operation that lacks them."""
+    from bocage.core.middleware import UNLIMITED_PATHS
+
+    added = {}
+    for method, operation in item.items():
+        responses = dict(operation.get("responses", {}))
+        for status, response in MIDDLEWARE_RESPONSES.items():
+            if status == "429" and path in UNLIMITED_PATHS:
+                continue
+            responses.setdefault(status, response)
+        added[method] = {**operation, "responses": dict(sorted(responses.items()))}
+    return added
+
+
 def openapi_document(host: PluginHost) -> dict[str, Any]:
     from bocage.core.imports.rest import OPENAPI as IMPORT_PATHS
     from bocage.core.imports.rest import REPORT_SCHEMA
@@ -196,6 +246,7 @@ def openapi_document(host: PluginHost) -> dict[str, Any]:
     paths = {**CORE_PATHS, **IMPORT_PATHS}
     for _plugin, route in host.routes():
         paths.update(route.openapi)
+    paths = {path: _with_middleware_responses(path, item) for path, item in paths.items()}
     return {
         "openapi": "3.1.0",
         "info": {

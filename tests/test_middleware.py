@@ -229,3 +229,25 @@ def test_an_unusable_rate_limit_storage_fails_at_startup(
     )
     with pytest.raises(SettingsError, match="BOCAGE_RATE_LIMIT_STORAGE='nowhere://'"):
         create_app(settings)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/opendata/datasets/a%00b",
+        "/api/opendata/datasets/projects/records?title_fr=a%00b",
+        "/api/opendata/uploads/a%00b",
+        "/api/workshops/communes/64%0034/calendar.ics",
+        "/api/workshops/series/a%00b/calendar.ics",
+        "/api/workshops/territories/a%00b/calendar.ics",
+        "/api/changes?types=a%00b",
+        "/graphql?query=%7B__typename%7D%00",
+    ],
+)
+async def test_a_nul_character_in_the_url_is_refused(client: httpx.AsyncClient, url: str) -> None:
+    """No parameter may hold NUL: PostgreSQL cannot store or compare it (it was a 500 there,
+    and a 404 or a 200 on SQLite)."""
+    response = await client.get(url)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "bad_request"
+    assert "NUL" in response.json()["error"]["message"]
