@@ -60,7 +60,9 @@ EMBEDDING_IPV4 = tuple(
     )
 )
 NOT_PUBLIC = "not a public address"
-UNUSABLE_HOST = "the URL's host could not be used"
+#: A host that does not resolve gets the same answer as one that resolves to a private
+#: address: telling them apart would tell a subscriber which internal names exist.
+UNUSABLE_HOST = NOT_PUBLIC
 
 
 def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
