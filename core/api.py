@@ -87,7 +87,7 @@ from bocage.core.models import (
     project_pst_action,
     stakeholder_commune,
 )
-from bocage.core.settings import PluginSettings
+from bocage.core.settings import LIMIT, PluginSettings
 from bocage.core.spreadsheets import (
     CsvDialect,
     CsvWriter,
@@ -253,6 +253,7 @@ __all__ = [
     "PersonIdentity",
     "PluginError",
     "PluginSettings",
+    "LIMIT",
     "RestRoute",
     "RowType",
     "SeedOptions",

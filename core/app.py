@@ -19,7 +19,8 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from bocage.core import http, migrate
 from bocage.core.auth.keys import KeyStore
-from bocage.core.auth.server import jwks_endpoint, token_endpoint
+from bocage.core.auth.server import TokenEndpoint, jwks_endpoint
+from bocage.core.auth.throttle import FailureThrottle
 from bocage.core.auth.tokens import (
     AuthenticationError,
     Authenticator,
@@ -34,7 +35,7 @@ from bocage.core.hookspecs import RestRoute
 from bocage.core.host import PluginHost
 from bocage.core.imports.rest import import_route
 from bocage.core.jobs import job_kinds
-from bocage.core.middleware import protective_middleware
+from bocage.core.middleware import limits_storage, protective_middleware
 from bocage.core.openapi import openapi_document
 from bocage.core.settings import Settings, load_settings
 from bocage.core.webhooks import event_types
@@ -101,6 +102,15 @@ def create_app(
     keys = KeyStore(session_factory, settings)
     authenticator = Authenticator(settings, keys)
     graphql = GraphQLView(schema, host=host, sessionmaker=session_factory)
+    # Request counts and failed client authentications, in one storage (Redis: shared).
+    counted = [
+        settings.rate_limit,
+        settings.auth_failure_limit,
+        settings.auth_failure_address_limit,
+        settings.auth_failure_client_limit,
+    ]
+    storage = limits_storage(settings) if any(rate != "off" for rate in counted) else None
+    token_endpoint = TokenEndpoint(settings, FailureThrottle(settings, storage))
 
     async def openapi_json(request: Request) -> JSONResponse:
         return JSONResponse(openapi)
@@ -140,7 +150,7 @@ def create_app(
         Route("/healthz", http.healthz, methods=["GET"], name="healthz"),
         Route("/readyz", http.readyz, methods=["GET"], name="readyz"),
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
-        Route("/oauth/token", token_endpoint, methods=["POST"], name="oauth_token"),
+        Route("/oauth/token", token_endpoint.handle, methods=["POST"], name="oauth_token"),
         Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"], name="jwks"),
         *(spec.route for spec in rest_routes),
     ]
@@ -165,7 +175,7 @@ def create_app(
                 max_age=600,
             ),
             # Inside CORS, so that browsers can read the refusals.
-            *protective_middleware(settings, rest_routes),
+            *protective_middleware(settings, rest_routes, storage),
         ],
         exception_handlers={
             HTTPException: http.http_error,

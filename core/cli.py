@@ -281,6 +281,7 @@ def seed_demo(rt: Runtime, scale: float) -> None:
 
     async def go() -> None:
         async with rt.connected() as engine:
+            await _migrated(rt, engine)
             with _progress() as progress:
                 await seed_all(engine, rt.host, scale=scale, progress=reporter(progress))
 

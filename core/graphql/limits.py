@@ -74,6 +74,7 @@ class LimitCode(enum.StrEnum):
     QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
     RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
     OPERATION_NAME_REQUIRED = "OPERATION_NAME_REQUIRED"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
     INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
     TIMEOUT = "TIMEOUT"
 
@@ -172,6 +173,13 @@ class QueryLimits(SchemaExtension):
         yield
 
     def check(self, document: Any, context: Any) -> GraphQLError | None:
+        if _holds_nul(context.query) or _holds_nul(context.variables):
+            # PostgreSQL can neither store nor compare it; no text of Bocage's holds one.
+            return GraphQLError(
+                "A string of the query or of its variables holds the NUL character (\\u0000): "
+                "remove it.",
+                extensions={"code": str(LimitCode.BAD_USER_INPUT)},
+            )
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         # What the client sent: strawberry's ``operation_name`` falls back to the first's.
         name = context._provided_operation_name
@@ -243,6 +251,17 @@ class QueryLimits(SchemaExtension):
                 maxNodes=s.graphql_max_nodes,
             )
         return None
+
+
+def _holds_nul(value: Any) -> bool:
+    """``value`` (a query text or variables) holds a NUL character, or a GraphQL escape of one."""
+    if isinstance(value, str):
+        return "\x00" in value or "\\u0000" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _limit_error(
@@ -389,6 +408,10 @@ class LimitErrors(SchemaExtension):
                 error = _with_code(error, LimitCode.GRAPHQL_PARSE_FAILED)
         elif id(error) in self._validation_errors and not (error.extensions or {}).get("code"):
             error = _with_code(error, LimitCode.GRAPHQL_VALIDATION_FAILED)
+        elif not (error.extensions or {}).get("code"):
+            # What is left is the request's own mistake: a variable's value, an argument a
+            # scalar refuses (errors Bocage raises carry their code).
+            error = _with_code(error, LimitCode.BAD_USER_INPUT)
         if hide_suggestions and " Did you mean " in error.message:
             error = GraphQLError(
                 _SUGGESTION.sub("", error.message),

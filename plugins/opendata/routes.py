@@ -477,7 +477,37 @@ UNPUBLISHABLE = {
     "the missing or invalid properties.",
     "content": ERROR,
 }
-RDF_CONTENT = {media: {"schema": {"type": "string"}} for _, media, _ in SERIALISATIONS.values()}
+#: What rdflib writes: expanded JSON-LD, one node object per subject, properties by full IRI.
+JSON_LD_SCHEMA: dict[str, Any] = {
+    "description": "JSON-LD 1.1 in expanded form (no `@context`): an array of node objects.",
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "@id": {"type": "string"},
+            "@type": {"type": "array", "items": {"type": "string"}},
+        },
+        "additionalProperties": {"type": "array"},
+    },
+}
+RDF_CONTENT = {
+    media: {"schema": JSON_LD_SCHEMA if name == "jsonld" else {"type": "string"}}
+    for name, (_, media, _) in SERIALISATIONS.items()
+}
+#: The export formats' bodies; the others are text or binary files.
+EXPORT_SCHEMAS: dict[str, dict[str, Any]] = {
+    "json": {"type": "array", "items": {"type": "object"}},
+    "geojson": {
+        "type": "object",
+        "required": ["type", "features"],
+        "properties": {
+            "type": {"const": "FeatureCollection"},
+            "features": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "xlsx": {"type": "string", "format": "binary"},
+    "parquet": {"type": "string", "format": "binary"},
+}
 FILTERS = {
     "name": "filters",
     "in": "query",
@@ -639,7 +669,10 @@ OPENAPI: dict[str, dict[str, Any]] = {
             "200": {
                 "description": "The file.",
                 "content": {
-                    **{f.media_type: {"schema": {"type": "string"}} for f in FORMATS.values()},
+                    **{
+                        f.media_type: {"schema": EXPORT_SCHEMAS.get(name, {"type": "string"})}
+                        for name, f in FORMATS.items()
+                    },
                     "application/gzip": {"schema": {"type": "string", "format": "binary"}},
                 },
             },
@@ -659,6 +692,7 @@ CATALOG_PARAMS = [
         {"type": "string", "format": "date-time"},
     ),
 ]
+UNKNOWN_EXTENSION = {"description": "No such serialisation.", "content": ERROR}
 CATALOG_RESPONSES = {
     "200": {"description": "A DCAT-AP 3 document.", "content": RDF_CONTENT},
     "304": NOT_MODIFIED,
@@ -675,7 +709,7 @@ for suffix, extra_params, operation_id in (
         "The catalogue, its data service and a page of its datasets with their distributions, "
         "in Turtle, RDF/XML or JSON-LD (by `Accept` or by extension), paged with Hydra.",
         parameters=[*extra_params, *CATALOG_PARAMS, *CONDITIONAL],
-        responses=CATALOG_RESPONSES,
+        responses={**CATALOG_RESPONSES, **({"404": UNKNOWN_EXTENSION} if extra_params else {})},
     )
 for suffix, extra_params, operation_id in (
     ("", [], "opendataDatasetDcat"),

@@ -282,3 +282,45 @@ def test_measuring_is_linear_in_the_document() -> None:
     assert time.perf_counter() - started < 1.0
     assert measure.fields == 10**15  # saturated: 2**201 is far above any limit
     assert measure.depth == 1
+
+
+# -- found by fuzzing: NUL characters, errors without a code -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": '{ territory(slug: "a\\u0000") { slug } }'},
+        {
+            "query": "query($s: String!) { territory(slug: $s) { slug } }",
+            "variables": {"s": "a\x00"},
+        },
+        {
+            "query": "query($f: ProjectFilter) { projects(filter: $f) { totalCount } }",
+            "variables": {"f": {"search": "\x00école"}},
+        },
+    ],
+)
+async def test_nul_characters_are_refused_before_the_database(
+    client: httpx.AsyncClient, body: dict[str, Any]
+) -> None:
+    """PostgreSQL refuses NUL in a text: it was an unexpected error there."""
+    response = await client.post("/graphql", json=body)
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "NUL character" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": '{ node(id: "") { id } }'},
+        {"query": "query($i: ID!) { node(id: $i) { id } }", "variables": {"i": ""}},
+        {"query": "query($i: ID!) { node(id: $i) { id } }"},  # a required variable missing
+    ],
+)
+async def test_request_mistakes_carry_a_code(
+    client: httpx.AsyncClient, body: dict[str, Any]
+) -> None:
+    [error] = (await client.post("/graphql", json=body)).json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", error
