@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from bocage.core.errors import BocageStartupError
 
@@ -438,7 +438,9 @@ def documents_list(rt: Runtime, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table("hash", "name", "kind", "bytes", "source", "created")
+    table = Table(
+        Column("hash", no_wrap=True, min_width=64), "name", "kind", "bytes", "source", "created"
+    )
     for row in rows:
         table.add_row(
             row["hash"],
@@ -448,7 +450,8 @@ def documents_list(rt: Runtime, as_json: bool) -> None:
             row["source"] or "",
             row["created_at"][:19],
         )
-    Console().print(table)
+    # The full hash is what `bocage documents remove` takes: never cut it.
+    Console(width=max(Console().width, 160)).print(table)
 
 
 @documents.command("remove")

@@ -271,7 +271,7 @@ class DocumentStore:
             return  # it would evict every other document, then itself
         try:
             async with context.sessionmaker() as session, session.begin():
-                await session.execute(
+                inserted = await session.execute(
                     _insert_ignoring_duplicates(session).values(
                         hash=digest,
                         document=text,
@@ -284,7 +284,8 @@ class DocumentStore:
         except SQLAlchemyError:
             logger.warning("could not store persisted document %s", digest, exc_info=True)
             return
-        self.cache.put(digest, StoredDocument(text=text, trusted=False, size=size))
+        if inserted.rowcount == 1:  # else another worker or an operator stored it: read it
+            self.cache.put(digest, StoredDocument(text=text, trusted=False, size=size))
 
 
 def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
@@ -468,6 +469,7 @@ async def register_trusted(session: AsyncSession, candidates: Sequence[Candidate
         digest = candidate.hash
         name = _operation_names(parse(candidate.text, no_location=True))
         existing = await session.get(PersistedDocument, digest)
+        new.append(existing is None or not existing.trusted)
         if existing is None:
             session.add(
                 PersistedDocument(
@@ -485,7 +487,6 @@ async def register_trusted(session: AsyncSession, candidates: Sequence[Candidate
                 .where(PersistedDocument.hash == digest)
                 .values(trusted=True, name=name, source=candidate.source[:300])
             )
-        new.append(existing is None or not existing.trusted)
     return new
 
 

@@ -452,6 +452,7 @@ def test_register_from_every_format_refusing_bad_documents(
     codegen.write_text(json.dumps({sha256(CODEGEN_GOOD): CODEGEN_GOOD}))
     registered = cli("documents", "register", str(apollo), str(codegen), str(plain), env=env)
     assert registered.returncode == 0, registered.stdout + registered.stderr
+    assert "already registered" not in registered.stdout
     for text in (APOLLO_GOOD, CODEGEN_GOOD, plain.read_text()):
         assert sha256(text) in registered.stdout
     rows = json.loads(cli("documents", "list", "--json", env=env).stdout)
@@ -494,3 +495,17 @@ async def test_registered_by_the_cli_runs_in_strict_mode(
     async with serve(graphql_trusted_documents="strict") as client:
         hit = await get(client, {"extensions": extension(APOLLO_GOOD)})
         assert hit.json()["data"]["plugins"][0]["name"] == "core"
+
+
+async def test_a_removed_document_stops_once_the_workers_cache_expires(serve: Serve) -> None:
+    from sqlalchemy import delete
+
+    from bocage.core.models.persisted import PersistedDocument
+
+    for ttl, still_runs in ((60, True), (0, False)):
+        async with serve(graphql_documents_cache_ttl=ttl) as client:
+            await post(client, {"query": PLUGINS, "extensions": extension(PLUGINS)})
+            async with client.app.state.sessionmaker() as session, session.begin():  # type: ignore[attr-defined]
+                await session.execute(delete(PersistedDocument))
+            again = await post(client, {"extensions": extension(PLUGINS)})
+            assert ("errors" not in again.json()) is still_runs, again.json()
