@@ -192,13 +192,24 @@ class QueryLimits(SchemaExtension):
         operation = _operation(document.definitions, name)
         if operation is None:  # strawberry answers it (unknown operation)
             return None
+        return self.check_operation(context.schema._schema, document, operation, context.variables)
+
+    def check_operation(
+        self,
+        schema: GraphQLSchema,
+        document: Any,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any] | None,
+    ) -> GraphQLError | None:
+        """The refusal of ``operation`` with ``variables`` (absent ones count their default
+        page size), or None: also for documents checked before they are stored."""
         measurer = Measurer(
-            context.schema._schema,
+            schema,
             default_page=self.settings.page_size_default,
             max_page=self.settings.page_size_max,
             cost_of=_cost_or_one,
         )
-        return self.refusal(measurer.measure(document, operation, context.variables), operation)
+        return self.refusal(measurer.measure(document, operation, variables), operation)
 
     def refusal(self, measure: Measure, operation: OperationDefinitionNode) -> GraphQLError | None:
         """The error of the first limit ``measure`` exceeds, cheapest to fix first."""
@@ -432,13 +443,8 @@ def _operation(definitions: Any, name: str | None) -> OperationDefinitionNode | 
     return next((o for o in operations if o.name and o.name.value == name), None)
 
 
-def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """The limits' extension factories, for ``strawberry.Schema(extensions=...)``.
-
-    Validation rules are made once here, not per request, so that the validation cache (keyed
-    by the rule classes) keeps hitting. Order matters: the token limit stops the parser, then
-    :class:`QueryLimits` measures, then :class:`Validation` validates what passed.
-    """
+def validation_rules(settings: Settings) -> list[type[ValidationRule]]:
+    """The validation rules added to graphql-core's (introspection off in production)."""
     rules: list[type[ValidationRule]] = []
     if not settings.graphql_introspection_enabled:
         rules.append(
@@ -448,6 +454,17 @@ def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
                 "the schema is published as openapi/schema.graphql in Bocage's repository.",
             )
         )
+    return rules
+
+
+def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """The limits' extension factories, for ``strawberry.Schema(extensions=...)``.
+
+    Validation rules are made once here, not per request, so that the validation cache (keyed
+    by the rule classes) keeps hitting. Order matters: the token limit stops the parser, then
+    :class:`QueryLimits` measures, then :class:`Validation` validates what passed.
+    """
+    rules = validation_rules(settings)
     hide_suggestions = settings.environment == "production"
     return [
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),

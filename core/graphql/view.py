@@ -21,6 +21,7 @@ from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.i18n import parse_accept_language
 from bocage.core.graphql.limits import bounded_json, run_with_timeout
+from bocage.core.graphql.persisted import http_status
 from bocage.core.http import error_response
 
 if TYPE_CHECKING:
@@ -279,6 +280,22 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             context = getattr(request.state, "bocage_context", None)
             if context is not None:
                 await context.close()
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """A GET without ``query`` is GraphiQL for a browser, unless it is a persisted query
+        (``?extensions=...``: a browser's fetch accepts ``*/*`` too)."""
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:  # type: ignore[override]
+        # A persisted query refused: its status (400 for a protocol error), and never cached,
+        # since the same request may succeed once its document is registered.
+        status = http_status(response_data) if isinstance(response_data, dict) else None
+        if status is not None:
+            sub_response.status_code = status
+            sub_response.headers["cache-control"] = "no-store"
+        return super().create_response(response_data, sub_response)
 
     def encode_json(self, data: object) -> bytes:
         return bounded_json(data, self.host.settings.graphql_max_response_bytes)
