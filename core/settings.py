@@ -152,6 +152,7 @@ class Settings(BaseSettings):
         256,
         ge=0,
         description="Compiled statements kept per worker, by document, variables and language.",
+        json_schema_extra=LIMIT,
     )
     # -- persisted queries and trusted documents (bocage.core.graphql.persisted) -----------
     graphql_trusted_documents: Literal["off", "except-authenticated", "strict"] = Field(
@@ -166,29 +167,34 @@ class Settings(BaseSettings):
         description="Most documents automatic persisted queries keep in the database (all "
         "workers together); beyond, the oldest are forgotten. 0: no automatic persisted "
         "queries (clients are told PersistedQueryNotSupported).",
+        json_schema_extra=LIMIT,
     )
     graphql_apq_max_bytes: int = Field(
         20_000_000,
         ge=1,
         description="Most bytes of documents automatic persisted queries keep in the database; "
         "beyond, the oldest are forgotten.",
+        json_schema_extra=LIMIT,
     )
     graphql_documents_cache_size: int = Field(
         1000,
         ge=0,
         description="Persisted documents each worker keeps in memory (0: read the database "
         "every time).",
+        json_schema_extra=LIMIT,
     )
     graphql_documents_cache_bytes: int = Field(
         10_000_000,
         ge=0,
         description="Bytes of persisted documents each worker keeps in memory.",
+        json_schema_extra=LIMIT,
     )
     graphql_documents_cache_ttl: float = Field(
         60.0,
         ge=0,
         description="Seconds a worker keeps a persisted document in memory before reading it "
         "again (a removed document stops running on every worker within this time).",
+        json_schema_extra=LIMIT,
     )
     graphql_timeout_seconds: float = Field(
         10.0,
