@@ -7,16 +7,18 @@ on that server and dropped at the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -179,6 +181,72 @@ def count_statements(app: Any) -> Callable[[], StatementCounter]:
     return lambda: StatementCounter(app.state.engine)
 
 
+# -- both read paths, side by side (the read compiler's differential tests) -------------------
+
+
+class ReadPaths:
+    """One database served by two apps: the read compiler's, and the resolvers' alone (neither
+    checks the other). ``post`` sends the same document to both, as anonymous or with a token
+    of ``roles``, and returns both bodies and the number of statements the compiled one ran."""
+
+    def __init__(self, apps: dict[str, tuple[Any, httpx.AsyncClient]]) -> None:
+        self.apps = apps
+
+    async def _token(self, app: Any, roles: Sequence[Any], scopes: Sequence[str]) -> str:
+        issued = await app.state.issuer.issue(
+            subject="read-paths", roles=list(roles), scopes=list(scopes)
+        )
+        return f"Bearer {issued.access_token}"
+
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        roles: Sequence[Any] = (),
+        scopes: Sequence[str] = (),
+        **headers: str,
+    ) -> tuple[bytes, bytes, int]:
+        bodies: dict[str, bytes] = {}
+        statements = 0
+        for path, (app, client) in self.apps.items():
+            sent = dict(headers)
+            if roles or scopes:
+                sent["authorization"] = await self._token(app, roles, scopes)
+            with StatementCounter(app.state.engine) as counter:
+                response = await client.post(
+                    "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
+                )
+            assert response.status_code == 200, response.text
+            bodies[path] = response.content
+            if path == "compiled":
+                statements = counter.count
+        return bodies["compiled"], bodies["resolvers"], statements
+
+
+@pytest.fixture
+def read_paths() -> Callable[[str], contextlib.AbstractAsyncContextManager[ReadPaths]]:
+    """``async with read_paths(url) as paths``: see :class:`ReadPaths`."""
+
+    @contextlib.asynccontextmanager
+    async def serve(url: str) -> AsyncIterator[ReadPaths]:
+        async with contextlib.AsyncExitStack() as stack:
+            apps = {}
+            for path, compiled in (("compiled", True), ("resolvers", False)):
+                app = create_app(
+                    settings_for(url, graphql_compile=compiled, graphql_compile_check=False)
+                )
+                await stack.enter_async_context(app.router.lifespan_context(app))
+                transport = httpx.ASGITransport(app=app)
+                client = await stack.enter_async_context(
+                    httpx.AsyncClient(transport=transport, base_url="http://bocage.test")
+                )
+                apps[path] = (app, client)
+            yield ReadPaths(apps)
+
+    return serve
+
+
 # -- the test plugin, pip-installed into a folder of its own -----------------------------------
 
 
@@ -311,6 +379,8 @@ def run(world: World) -> Callable[..., Awaitable[dict[str, Any]]]:
             sessionmaker=world.sessionmaker,
             language="fr",
             principal=principal,
+            # As the HTTP view: compiled root fields, checked against the resolvers.
+            compile_reads=world.settings.graphql_compile,
         )
         try:
             result = await world.schema.execute(
@@ -318,7 +388,8 @@ def run(world: World) -> Callable[..., Awaitable[dict[str, Any]]]:
             )
         finally:
             await context.close()
-        body: dict[str, Any] = {"data": result.data}
+        # Compiled root fields are JSON fragments: read the answer as a client would.
+        body: dict[str, Any] = {"data": orjson.loads(orjson.dumps(result.data))}
         if result.errors:
             body["errors"] = [
                 {"message": e.message, "extensions": e.extensions} for e in result.errors
