@@ -278,10 +278,13 @@ class JsonSQL:
         convert: Callable[[ColumnElement[Any]], ColumnElement[Any]],
     ) -> ColumnElement[Any]:
         """A stored JSON list (JSON or JSONB) of scalars, each item (PostgreSQL: as text)
-        converted by ``convert``, in its order; ``[]`` when the column is null."""
+        converted by ``convert``, in its order; ``[]`` when the column holds no list (SQL
+        NULL, JSON null: Python's ``value or []``)."""
         if self.pg:
+            stored = cast(column, JSONB)
+            array = case((func.jsonb_typeof(stored) == "array", stored), else_=null())
             items = (
-                func.jsonb_array_elements_text(cast(column, JSONB))
+                func.jsonb_array_elements_text(array)
                 .table_valued("value", with_ordinality="position")
                 .render_derived()
             )
@@ -290,7 +293,8 @@ class JsonSQL:
                 .select_from(items)
                 .scalar_subquery()
             )
-        items = func.json_each(column).table_valued("value", "key")
+        array = case((func.json_type(column) == "array", column), else_=null())
+        items = func.json_each(array).table_valued("value", "key")
         ordered = select(items.c.value).order_by(items.c.key).subquery()
         return func.json(
             select(func.json_group_array(convert(ordered.c.value)))
