@@ -252,7 +252,7 @@ async def test_registrations_and_attendance_stay_with_the_resolvers(
     caplog.set_level(logging.DEBUG, logger="bocage.graphql.compiler")
     async with read_paths(world.settings.database_url) as paths:
         for field in ("registrations { status }", "attendance { registered }"):
-            query = "{ workshopsEvents(first: 3) { nodes { title %s } } }" % field
+            query = f"{{ workshopsEvents(first: 3) {{ nodes {{ title {field} }} }} }}"
             compiled, resolved, _ = await paths.post(query)
             assert compiled == resolved and b'"FORBIDDEN"' in compiled and b"@" not in compiled
             compiled, resolved, _ = await paths.post(query, **ORGANISE)
@@ -272,3 +272,22 @@ async def test_refused_arguments_get_the_resolvers_errors(world: Any, read_paths
             compiled, resolved, _ = await paths.post(query)
             assert compiled == resolved, query
             assert b'"errors"' in compiled, query
+
+
+async def test_lists_stored_as_json_null_read_as_empty(
+    world: Any, read_paths: Any, events: dict[str, Any]
+) -> None:
+    """A JSON list column holding JSON null (a row written with None) reads as ``[]`` on both
+    paths, as the resolvers' ``or []`` does."""
+    from sqlalchemy import update
+
+    from bocage.plugins.workshops.models import Event
+
+    async with world.sessionmaker() as session, session.begin():
+        await session.execute(update(Event).values(audiences=None, partner_ids=None))
+    query = "{ workshopsEvents(first: 3) { nodes { audiences partners } } }"
+    async with read_paths(world.settings.database_url) as paths:
+        compiled, resolved, statements = await paths.post(query)
+    assert compiled == resolved and statements == 1
+    nodes = orjson.loads(compiled)["data"]["workshopsEvents"]["nodes"]
+    assert nodes and all(n == {"audiences": [], "partners": []} for n in nodes)
