@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import enum
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -50,8 +51,10 @@ def _b64url(text: str | None) -> str | None:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
+@functools.lru_cache(maxsize=8192)
 def _local_iso(text: str | None, zone: str) -> str | None:
-    """``isoformat()`` of a stored UTC timestamp in the time zone ``zone``."""
+    """``isoformat()`` of a stored UTC timestamp in the time zone ``zone`` (remembered: the
+    same rows are read again and again, and a conversion costs more than the query's row)."""
     if text is None:
         return None
     moment = dt.datetime.fromisoformat(text)
