@@ -88,6 +88,12 @@ def _seats_left(b: Build, level: Level, selection: Selection) -> Any:
     )
 
 
+def _agenda_rows(parents: Any) -> Any:
+    """The agenda items of the events whose keys ``parents`` selects."""
+    item = select(AgendaItem, AgendaItem.event_id.label(PARENT))
+    return item.where(AgendaItem.event_id.in_(parents))
+
+
 def _public_only(b: Build, statement: Any) -> Any:
     """Speakers with a public profile, all of them for organisers (as the resolvers)."""
     return statement if organises(b.context) else statement.where(Speaker.public.is_(True))
@@ -156,11 +162,7 @@ def compiled_reads() -> CompiledReads:
                         )
                     ),
                     "agenda": ToMany(
-                        "WorkshopsAgendaItem",
-                        lambda parents: select(AgendaItem, AgendaItem.event_id.label(PARENT)).where(
-                            AgendaItem.event_id.in_(parents)
-                        ),
-                        lambda s: [s.c.starts_at, s.c.id],
+                        "WorkshopsAgendaItem", _agenda_rows, lambda s: [s.c.starts_at, s.c.id]
                     ),
                     "speakers": Custom(_speakers),
                     "confirmedCount": Custom(lambda b, level, s: _confirmed(b, level)),
