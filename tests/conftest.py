@@ -247,6 +247,51 @@ def read_paths() -> Callable[[str], contextlib.AbstractAsyncContextManager[ReadP
     return serve
 
 
+def _generated_documents(roots: Sequence[str], examples: int) -> list[str]:
+    """Documents selecting from ``roots``, generated from the committed schema
+    (hypothesis-graphql, derandomised: the same documents at every run)."""
+    import datetime as dt
+
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hypothesis_settings
+    from hypothesis import strategies as st
+    from hypothesis_graphql import nodes, queries
+
+    moments = st.datetimes(
+        min_value=dt.datetime(2000, 1, 1),
+        max_value=dt.datetime(2100, 1, 1),
+        timezones=st.just(dt.UTC),
+    )
+    scalars = {
+        "DateTime": moments.map(lambda m: nodes.String(m.isoformat())),
+        "Date": st.dates().map(lambda d: nodes.String(d.isoformat())),
+        "Decimal": st.decimals(allow_nan=False, allow_infinity=False, places=2).map(
+            lambda d: nodes.String(str(d))
+        ),
+    }
+    sdl = (ROOT / "openapi" / "schema.graphql").read_text()
+    documents: list[str] = []
+
+    @hypothesis_settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(queries(sdl, fields=list(roots), custom_scalars=scalars, allow_x00=False))
+    def collect(document: str) -> None:
+        documents.append(document)
+
+    collect()
+    return documents
+
+
+@pytest.fixture
+def generated_documents() -> Callable[[Sequence[str], int], list[str]]:
+    """``generated_documents(roots, examples)``: see :func:`_generated_documents`."""
+    return _generated_documents
+
+
 # -- the test plugin, pip-installed into a folder of its own -----------------------------------
 
 

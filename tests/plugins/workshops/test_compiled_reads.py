@@ -291,3 +291,20 @@ async def test_lists_stored_as_json_null_read_as_empty(
     assert compiled == resolved and statements == 1
     nodes = orjson.loads(compiled)["data"]["workshopsEvents"]["nodes"]
     assert nodes and all(n == {"audiences": [], "partners": []} for n in nodes)
+
+
+async def test_generated_selections_agree(
+    world: Any, read_paths: Any, events: dict[str, Any], generated_documents: Any
+) -> None:
+    """Selections generated from the public schema (hypothesis-graphql) give the same bytes
+    on both paths, for the public and for organisers."""
+    documents = generated_documents(["workshopsEvents", "workshopsEvent"], 60)
+    compiled_roots = 0
+    async with read_paths(world.settings.database_url) as paths:
+        for number, document in enumerate(documents):
+            compiled, resolved, statements = await paths.post(
+                document, **CALLERS[("anonymous", "organiser")[number % 2]]
+            )
+            assert compiled == resolved, document
+            compiled_roots += statements == 1
+    assert compiled_roots > len(documents) // 4, "too few generated documents compiled"
