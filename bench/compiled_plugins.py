@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import statistics
 import tempfile
@@ -138,9 +139,28 @@ async def fill(url: str, events: int) -> None:
     await engine.dispose()
 
 
+class Counter:
+    """The statements an engine runs while active."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine, self.count = engine.sync_engine, 0
+
+    def _seen(self, *_args: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> Counter:
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
 async def measure(url: str, requests: int) -> None:
-    for name, query in QUERIES.items():
-        figures = {}
+    """Both apps live at once, their requests interleaved (so that a busy machine slows both
+    alike)."""
+    async with contextlib.AsyncExitStack() as stack:
+        clients = {}
         for path, compiled in (("compiled", True), ("resolvers", False)):
             settings = load_settings(
                 database_url=url,
@@ -149,40 +169,33 @@ async def measure(url: str, requests: int) -> None:
                 rate_limit="off",
             )
             app = create_app(settings)
-            statements = 0
-
-            def count(*_args: Any) -> None:
-                nonlocal statements
-                statements += 1
-
-            async with app.router.lifespan_context(app):
-                transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://b") as client:
-                    body = {"query": query}
-                    for _ in range(20):  # warm-up: statement cache, pools, parser cache
-                        response = await client.post("/graphql", json=body)
-                        assert response.status_code == 200 and b'"errors"' not in response.content
-                    answer = response.content
-                    timings = []
-                    event.listen(app.state.engine.sync_engine, "before_cursor_execute", count)
-                    for _ in range(requests):
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            transport = httpx.ASGITransport(app=app)
+            client = httpx.AsyncClient(transport=transport, base_url="http://b")
+            clients[path] = (app, await stack.enter_async_context(client))
+        for name, query in QUERIES.items():
+            body = {"query": query}
+            answers, timings, statements = {}, {p: [] for p in clients}, dict.fromkeys(clients, 0)
+            for path, (_app, client) in clients.items():
+                for _ in range(20):  # warm-up: statement cache, pools, parser cache
+                    response = await client.post("/graphql", json=body)
+                    assert response.status_code == 200 and b'"errors"' not in response.content
+                answers[path] = response.content
+            for _ in range(requests):
+                for path, (app, client) in clients.items():
+                    with Counter(app.state.engine) as counter:
                         started = time.perf_counter()
-                        response = await client.post("/graphql", json=body)
-                        timings.append((time.perf_counter() - started) * 1000)
-                    event.remove(app.state.engine.sync_engine, "before_cursor_execute", count)
-            figures[path] = (
-                statistics.mean(timings),
-                statistics.median(timings),
-                statements / requests,
-                answer,
-            )
-        same = figures["compiled"][3] == figures["resolvers"][3]
-        print(f"  {name}: {len(figures['compiled'][3])} bytes, same answer: {same}")
-        for path, (mean, median, per_request, _) in figures.items():
-            print(
-                f"    {path:9} {mean:6.2f} ms/request (median {median:6.2f}), "
-                f"{per_request:.0f} statements"
-            )
+                        await client.post("/graphql", json=body)
+                        timings[path].append((time.perf_counter() - started) * 1000)
+                    statements[path] += counter.count
+            same = answers["compiled"] == answers["resolvers"]
+            print(f"  {name}: {len(answers['compiled'])} bytes, same answer: {same}")
+            for path, values in timings.items():
+                print(
+                    f"    {path:9} {statistics.mean(values):6.2f} ms/request "
+                    f"(median {statistics.median(values):6.2f}), "
+                    f"{statements[path] / requests:.0f} statements"
+                )
 
 
 async def pg_admin(url: str, *statements: str) -> None:
