@@ -55,6 +55,8 @@ from bocage.core.graphql.pagination import (
     Ordering,
     PageInfo,
     SortKey,
+    load_date,
+    load_datetime,
     paginate,
 )
 from bocage.core.hookspecs import (
@@ -260,6 +262,8 @@ __all__ = [
     "Seeder",
     "SoftDeletable",
     "SortKey",
+    "load_date",
+    "load_datetime",
     "Timestamped",
     "Translations",
     "cost",

@@ -34,13 +34,15 @@ class FieldSpec(Protocol):
 
 @dataclass(frozen=True)
 class Column:
-    """A column of the row. ``kind``: ``plain`` (string, integer), ``date``, ``datetime``,
-    ``decimal`` (its ``scale``), ``json`` (a stored JSON list), ``bool`` or ``enum``."""
+    """A column of the row. ``kind``: ``plain`` (string, integer), ``date``, ``datetime``
+    (UTC, or in the time zone ``zone``, e.g. ``Europe/Brussels``), ``decimal`` (its
+    ``scale``), ``json`` (a stored JSON list), ``bool`` or ``enum``."""
 
     name: str
     kind: str = "plain"
     scale: int = 0
     enum: type[enum.Enum] | None = None
+    zone: str | None = None
 
     def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
         column = level.rows.c[self.name]
@@ -49,7 +51,7 @@ class Column:
             case "date":
                 return j.date(column)
             case "datetime":
-                return j.datetime(column)
+                return j.local_datetime(column, self.zone) if self.zone else j.datetime(column)
             case "decimal":
                 return j.decimal(column, self.scale)
             case "json":
