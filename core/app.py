@@ -26,6 +26,7 @@ from bocage.core.auth.tokens import (
     TokenIssuer,
     authentication_error,
 )
+from bocage.core.cache_control import HttpCaching, public_caching
 from bocage.core.db import create_engine, sessionmaker
 from bocage.core.errors import PluginError
 from bocage.core.graphql.schema import build_schema
@@ -103,7 +104,7 @@ def create_app(
     graphql = GraphQLView(schema, host=host, sessionmaker=session_factory)
 
     async def openapi_json(request: Request) -> JSONResponse:
-        return JSONResponse(openapi)
+        return JSONResponse(openapi, headers=public_caching(request))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -128,6 +129,7 @@ def create_app(
                 worker.stop()
                 await worker_task
             await app.state.authenticator.aclose()
+            await graphql.response_cache.close()
             await engine.dispose()
 
     # Routes described by RestRoute (their OpenAPI, their own body limit): the core's, then
@@ -164,6 +166,9 @@ def create_app(
                 expose_headers=EXPOSED_HEADERS,
                 max_age=600,
             ),
+            # Cache-Control, Vary, ETag and 304 of every answer; inside CORS, which adds
+            # Origin to Vary, and outside the refusals, which are never kept.
+            Middleware(HttpCaching),
             # Inside CORS, so that browsers can read the refusals.
             *protective_middleware(settings, rest_routes),
         ],
@@ -183,6 +188,7 @@ def create_app(
     app.state.issuer = TokenIssuer(settings, keys)
     app.state.schema = schema
     app.state.openapi = openapi
+    app.state.response_cache = graphql.response_cache
     return app
 
 
