@@ -11,6 +11,13 @@ from typing import TYPE_CHECKING, Any
 from bocage.core.auth.policy import can, commune_scope, may_touch_communes
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
 from bocage.core.auth.tokens import AuthenticationError, request_principal
+from bocage.core.cache_control import (
+    conditional_get,
+    etag_matches,
+    not_modified,
+    private_caching,
+    public_caching,
+)
 from bocage.core.cancellation import Cancellation, ClientDisconnected, cancel_on_disconnect
 from bocage.core.db import Base, SoftDeletable, Timestamped, Versioned, personal
 from bocage.core.errors import PluginError
@@ -272,6 +279,12 @@ __all__ = [
     "row_key",
     "node_key",
     "error_response",
+    # HTTP caching of REST answers (bocage.core.cache_control): public or private, validators
+    "conditional_get",
+    "etag_matches",
+    "not_modified",
+    "private_caching",
+    "public_caching",
     "announce",
     "event_for",
     "record_event",

@@ -27,6 +27,7 @@ from bocage.core.auth.tokens import (
     TokenIssuer,
     authentication_error,
 )
+from bocage.core.cache_control import HttpCaching, public_caching
 from bocage.core.db import create_engine, sessionmaker
 from bocage.core.errors import PluginError
 from bocage.core.graphql.schema import build_schema
@@ -113,7 +114,7 @@ def create_app(
     token_endpoint = TokenEndpoint(settings, FailureThrottle(settings, storage))
 
     async def openapi_json(request: Request) -> JSONResponse:
-        return JSONResponse(openapi)
+        return JSONResponse(openapi, headers=public_caching(request))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -138,6 +139,7 @@ def create_app(
                 worker.stop()
                 await worker_task
             await app.state.authenticator.aclose()
+            await graphql.response_cache.close()
             await engine.dispose()
 
     # Routes described by RestRoute (their OpenAPI, their own body limit): the core's, then
@@ -174,6 +176,9 @@ def create_app(
                 expose_headers=EXPOSED_HEADERS,
                 max_age=600,
             ),
+            # Cache-Control, Vary, ETag and 304 of every answer; inside CORS, which adds
+            # Origin to Vary, and outside the refusals, which are never kept.
+            Middleware(HttpCaching),
             # Inside CORS, so that browsers can read the refusals.
             *protective_middleware(settings, rest_routes, storage),
         ],
@@ -193,6 +198,7 @@ def create_app(
     app.state.issuer = TokenIssuer(settings, keys)
     app.state.schema = schema
     app.state.openapi = openapi
+    app.state.response_cache = graphql.response_cache
     return app
 
 

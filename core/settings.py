@@ -196,6 +196,38 @@ class Settings(BaseSettings):
         "again (a removed document stops running on every worker within this time).",
         json_schema_extra=LIMIT,
     )
+    # -- HTTP caching of public reads (bocage.core.cache_control, ...graphql.response_cache) --
+    http_cache_max_age: int = Field(
+        60,
+        ge=0,
+        description="`max-age` in seconds of the public answers to anonymous GET requests "
+        "(GraphQL and REST): how long browsers and shared caches may reuse them unasked; also "
+        "the longest an answer stays in the in-process response cache.",
+    )
+    http_cache_stale_while_revalidate: int = Field(
+        60,
+        ge=0,
+        description="`stale-while-revalidate` in seconds of the public answers: how long after "
+        "`max-age` a cache may still answer with its copy while it asks for a fresh one.",
+    )
+    graphql_response_cache_entries: int = Field(
+        1000,
+        ge=0,
+        description="Answers to anonymous GET /graphql queries each worker keeps in memory "
+        "(0: none); any committed domain event invalidates them on every worker.",
+    )
+    graphql_response_cache_bytes: int = Field(
+        50_000_000,
+        ge=0,
+        description="Bytes the in-process response cache may hold per worker (each answer "
+        "counts its body and its query string); least recently used answers go first.",
+    )
+    graphql_response_cache_entry_bytes: int = Field(
+        1_000_000,
+        ge=0,
+        description="Largest answer (body and query string, in bytes) the in-process response "
+        "cache keeps; larger ones are still public for HTTP caches.",
+    )
     graphql_timeout_seconds: float = Field(
         10.0,
         gt=0,

@@ -22,6 +22,7 @@ from bocage.core.graphql.context import Context
 from bocage.core.graphql.i18n import parse_accept_language
 from bocage.core.graphql.limits import bounded_json, run_with_timeout
 from bocage.core.graphql.persisted import http_status
+from bocage.core.graphql.response_cache import RESULT, ResponseCache
 from bocage.core.http import error_response
 
 if TYPE_CHECKING:
@@ -135,6 +136,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         )
         self.host = host
         self.sessionmaker = sessionmaker
+        self.response_cache = ResponseCache(settings, sessionmaker.kw["bind"])
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -263,8 +265,20 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             )
         return parsed
 
+    async def process_result(self, request: Any, result: Any) -> Any:
+        setattr(request.state, RESULT, result)  # for the response cache
+        return await super().process_result(request, result)
+
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         try:
+            if request.scope["type"] == "http" and not self.should_render_graphql_ide(
+                self.request_adapter_class(request)
+            ):
+                # Anonymous GET answers: from the cache, or kept in it (response_cache.py).
+                run = super().run
+                return await self.response_cache.serve(
+                    request, lambda: run(request, *args, **kwargs)
+                )
             return await super().run(request, *args, **kwargs)
         except AuthenticationError as error:
             # A bad token is an HTTP 401 (RFC 6750), not a GraphQL error.
