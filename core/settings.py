@@ -215,18 +215,21 @@ class Settings(BaseSettings):
         ge=0,
         description="Answers to anonymous GET /graphql queries each worker keeps in memory "
         "(0: none); any committed domain event invalidates them on every worker.",
+        json_schema_extra=LIMIT,
     )
     graphql_response_cache_bytes: int = Field(
         50_000_000,
         ge=0,
         description="Bytes the in-process response cache may hold per worker (each answer "
         "counts its body and its query string); least recently used answers go first.",
+        json_schema_extra=LIMIT,
     )
     graphql_response_cache_entry_bytes: int = Field(
         1_000_000,
         ge=0,
         description="Largest answer (body and query string, in bytes) the in-process response "
         "cache keeps; larger ones are still public for HTTP caches.",
+        json_schema_extra=LIMIT,
     )
     graphql_timeout_seconds: float = Field(
         10.0,

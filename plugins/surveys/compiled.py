@@ -195,5 +195,5 @@ def compiled_reads() -> CompiledReads:
                 },
             ),
         ],
-        roots={"surveys": RootList("Survey", surveys_source, per_principal=True)},
+        roots={"surveys": RootList("Survey", surveys_source)},
     )

@@ -195,7 +195,7 @@ def compiled_reads() -> CompiledReads:
             ),
         ],
         roots={
-            "workshopsEvents": RootList("WorkshopsEvent", events_source, per_principal=True),
-            "workshopsEvent": RootOne("WorkshopsEvent", event_source, per_principal=True),
+            "workshopsEvents": RootList("WorkshopsEvent", events_source),
+            "workshopsEvent": RootOne("WorkshopsEvent", event_source),
         },
     )

@@ -165,14 +165,11 @@ class TypeSpec:
 class RootList:
     """A root field returning a connection: ``source(context, **arguments)`` gives the
     filtered ``select(Model)`` and its :class:`Ordering`, as the resolver builds them
-    (``first`` and ``after`` are the compiler's).
-
-    ``per_principal``: the rows depend on who asks (drafts shown to their managers...), so
-    compiled statements are kept per caller."""
+    (``first`` and ``after`` are the compiler's). Statements are kept per caller, so the
+    rows may depend on who asks (drafts shown to their managers...)."""
 
     target: str
     source: Callable[..., tuple[Select[Any], Ordering]]
-    per_principal: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,7 +179,6 @@ class RootOne:
 
     target: str
     source: Callable[..., Select[Any]]
-    per_principal: bool = False
 
 
 @dataclass(frozen=True)
