@@ -36,7 +36,7 @@ from bocage.core.hookspecs import RestRoute
 from bocage.core.host import PluginHost
 from bocage.core.imports.rest import import_route
 from bocage.core.jobs import job_kinds
-from bocage.core.middleware import limits_storage, protective_middleware
+from bocage.core.middleware import limits_storage, protective_middleware, request_counts
 from bocage.core.openapi import openapi_document
 from bocage.core.settings import Settings, load_settings
 from bocage.core.webhooks import event_types
@@ -102,7 +102,6 @@ def create_app(
     session_factory = sessionmaker(engine)
     keys = KeyStore(session_factory, settings)
     authenticator = Authenticator(settings, keys)
-    graphql = GraphQLView(schema, host=host, sessionmaker=session_factory)
     # Request counts and failed client authentications, in one storage (Redis: shared).
     counted = [
         settings.rate_limit,
@@ -112,6 +111,9 @@ def create_app(
     ]
     storage = limits_storage(settings) if any(rate != "off" for rate in counted) else None
     token_endpoint = TokenEndpoint(settings, FailureThrottle(settings, storage))
+    # The rate limit counts HTTP requests and the operations WebSockets start alike.
+    counts = request_counts(settings, storage)
+    graphql = GraphQLView(schema, host=host, sessionmaker=session_factory, request_counts=counts)
 
     async def openapi_json(request: Request) -> JSONResponse:
         return JSONResponse(openapi, headers=public_caching(request))
@@ -180,7 +182,7 @@ def create_app(
             # Origin to Vary, and outside the refusals, which are never kept.
             Middleware(HttpCaching),
             # Inside CORS, so that browsers can read the refusals.
-            *protective_middleware(settings, rest_routes, storage),
+            *protective_middleware(settings, rest_routes, storage, counts),
         ],
         exception_handlers={
             HTTPException: http.http_error,

@@ -152,6 +152,8 @@ def serve(rt: Runtime, host: str, port: int, workers: int, reload: bool, demo: b
         workers=workers,
         reload=reload,
         log_level=rt.settings.log_level,
+        # A WebSocket message is bounded like a request body.
+        ws_max_size=rt.settings.max_body_bytes,
     )
 
 

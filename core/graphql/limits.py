@@ -38,6 +38,7 @@ from graphql import (
     GraphQLSchema,
     GraphQLSyntaxError,
     OperationDefinitionNode,
+    OperationType,
     ValidationContext,
     ValidationRule,
     get_named_type,
@@ -75,6 +76,7 @@ class LimitCode(enum.StrEnum):
     RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
     OPERATION_NAME_REQUIRED = "OPERATION_NAME_REQUIRED"
     BAD_USER_INPUT = "BAD_USER_INPUT"
+    OPERATION_NOT_ALLOWED = "OPERATION_NOT_ALLOWED"
     INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
     TIMEOUT = "TIMEOUT"
 
@@ -192,6 +194,14 @@ class QueryLimits(SchemaExtension):
         operation = _operation(document.definitions, name)
         if operation is None:  # strawberry answers it (unknown operation)
             return None
+        if _over_websocket(context) and operation.operation is not OperationType.SUBSCRIPTION:
+            # Queries and mutations go over HTTP, where the body limit, the time limit and the
+            # response cache apply.
+            return GraphQLError(
+                "Over WebSocket only subscriptions run: send queries and mutations to "
+                "POST /graphql.",
+                extensions={"code": str(LimitCode.OPERATION_NOT_ALLOWED)},
+            )
         return self.check_operation(context.schema._schema, document, operation, context.variables)
 
     def check_operation(
@@ -262,6 +272,12 @@ class QueryLimits(SchemaExtension):
                 maxNodes=s.graphql_max_nodes,
             )
         return None
+
+
+def _over_websocket(context: Any) -> bool:
+    request = getattr(context.context, "request", None)
+    scope = getattr(request, "scope", None) or {}
+    return scope.get("type") == "websocket"
 
 
 def _holds_nul(value: Any) -> bool:

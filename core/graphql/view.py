@@ -14,6 +14,10 @@ from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
@@ -24,6 +28,7 @@ from bocage.core.graphql.limits import bounded_json, run_with_timeout
 from bocage.core.graphql.persisted import http_status
 from bocage.core.graphql.response_cache import RESULT, ResponseCache
 from bocage.core.http import error_response
+from bocage.core.middleware import RequestCounts
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -112,10 +117,39 @@ def _refusal(error: HTTPException) -> TransportError:
     return TransportError(error.status_code, code, message)
 
 
+class CountedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws whose ``subscribe`` messages count against the caller's rate limit
+    as HTTP requests do: one WebSocket cannot start operations without bound."""
+
+    async def handle_subscribe(self, message: Any) -> None:
+        counts: RequestCounts | None = getattr(self.view, "request_counts", None)
+        if counts is not None:
+            refused = await counts.refusal(self.websocket.ws.scope)  # type: ignore[attr-defined]
+            if refused is not None:
+                await self.send_message(
+                    {
+                        "id": message["id"],
+                        "type": "error",
+                        "payload": [
+                            {
+                                "message": refused.message,
+                                "extensions": {
+                                    "code": "RATE_LIMITED",
+                                    "retryAfter": refused.retry_after,
+                                },
+                            }
+                        ],
+                    }
+                )
+                return
+        await super().handle_subscribe(message)
+
+
 class GraphQLView(GraphQL):  # type: ignore[type-arg]
     """Strawberry's ASGI view with a per-request :class:`Context`, closed after the request."""
 
     websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
+    graphql_transport_ws_handler_class = CountedTransportWSHandler  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -123,6 +157,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         *,
         host: PluginHost,
         sessionmaker: async_sessionmaker[AsyncSession],
+        request_counts: RequestCounts | None = None,
         **kwargs: Any,
     ) -> None:
         settings = host.settings
@@ -132,10 +167,13 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             # Pages on these origins may open WebSockets (they authenticate with the token in
             # connection_init, never with cookies).
             allowed_origins=settings.cors_origins,
+            # graphql-transport-ws only: its operations count against the rate limit.
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
             **kwargs,
         )
         self.host = host
         self.sessionmaker = sessionmaker
+        self.request_counts = request_counts
         self.response_cache = ResponseCache(settings, sessionmaker.kw["bind"])
 
     async def get_context(
