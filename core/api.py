@@ -11,10 +11,32 @@ from typing import TYPE_CHECKING, Any
 from bocage.core.auth.policy import can, commune_scope, may_touch_communes
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
 from bocage.core.auth.tokens import AuthenticationError, request_principal
+from bocage.core.cache_control import (
+    conditional_get,
+    etag_matches,
+    not_modified,
+    private_caching,
+    public_caching,
+)
 from bocage.core.cancellation import Cancellation, ClientDisconnected, cancel_on_disconnect
 from bocage.core.db import Base, SoftDeletable, Timestamped, Versioned, personal
 from bocage.core.errors import PluginError
 from bocage.core.events import announce, event_for, record_event
+from bocage.core.graphql.compiler.build import PARENT, Build, Level, Selection
+from bocage.core.graphql.compiler.spec import (
+    Column,
+    CompiledReads,
+    Custom,
+    NodeId,
+    Page,
+    RootList,
+    RootOne,
+    Text,
+    ToMany,
+    ToOne,
+    TypeSpec,
+)
+from bocage.core.graphql.compiler.spec import Translations as TranslationsSpec
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.errors import BadInput, BocageError, NotFound
 from bocage.core.graphql.i18n import Language, Translations, translated
@@ -40,6 +62,8 @@ from bocage.core.graphql.pagination import (
     Ordering,
     PageInfo,
     SortKey,
+    load_date,
+    load_datetime,
     paginate,
 )
 from bocage.core.hookspecs import (
@@ -172,6 +196,22 @@ def spreadsheet_limits(request: Request) -> SpreadsheetLimits:
 
 
 __all__ = [
+    "PARENT",
+    "Build",
+    "Column",
+    "CompiledReads",
+    "Custom",
+    "Level",
+    "NodeId",
+    "Page",
+    "RootList",
+    "RootOne",
+    "Selection",
+    "Text",
+    "ToMany",
+    "ToOne",
+    "TranslationsSpec",
+    "TypeSpec",
     "Commune",
     "Project",
     "Stakeholder",
@@ -229,6 +269,8 @@ __all__ = [
     "Seeder",
     "SoftDeletable",
     "SortKey",
+    "load_date",
+    "load_datetime",
     "Timestamped",
     "Translations",
     "cost",
@@ -237,6 +279,12 @@ __all__ = [
     "row_key",
     "node_key",
     "error_response",
+    # HTTP caching of REST answers (bocage.core.cache_control): public or private, validators
+    "conditional_get",
+    "etag_matches",
+    "not_modified",
+    "private_caching",
+    "public_caching",
     "announce",
     "event_for",
     "record_event",

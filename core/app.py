@@ -27,14 +27,16 @@ from bocage.core.auth.tokens import (
     TokenIssuer,
     authentication_error,
 )
+from bocage.core.cache_control import HttpCaching, public_caching
 from bocage.core.db import create_engine, sessionmaker
 from bocage.core.errors import PluginError
-from bocage.core.graphql.schema import GraphQLView, build_schema
+from bocage.core.graphql.schema import build_schema
+from bocage.core.graphql.view import GraphQLView
 from bocage.core.hookspecs import RestRoute
 from bocage.core.host import PluginHost
 from bocage.core.imports.rest import import_route
 from bocage.core.jobs import job_kinds
-from bocage.core.middleware import limits_storage, protective_middleware
+from bocage.core.middleware import limits_storage, protective_middleware, request_counts
 from bocage.core.openapi import openapi_document
 from bocage.core.settings import Settings, load_settings
 from bocage.core.webhooks import event_types
@@ -100,7 +102,6 @@ def create_app(
     session_factory = sessionmaker(engine)
     keys = KeyStore(session_factory, settings)
     authenticator = Authenticator(settings, keys)
-    graphql = GraphQLView(schema, host=host, sessionmaker=session_factory)
     # Request counts and failed client authentications, in one storage (Redis: shared).
     counted = [
         settings.rate_limit,
@@ -110,9 +111,12 @@ def create_app(
     ]
     storage = limits_storage(settings) if any(rate != "off" for rate in counted) else None
     token_endpoint = TokenEndpoint(settings, FailureThrottle(settings, storage))
+    # The rate limit counts HTTP requests and the operations WebSockets start alike.
+    counts = request_counts(settings, storage)
+    graphql = GraphQLView(schema, host=host, sessionmaker=session_factory, request_counts=counts)
 
     async def openapi_json(request: Request) -> JSONResponse:
-        return JSONResponse(openapi)
+        return JSONResponse(openapi, headers=public_caching(request))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -137,6 +141,7 @@ def create_app(
                 worker.stop()
                 await worker_task
             await app.state.authenticator.aclose()
+            await graphql.response_cache.close()
             await engine.dispose()
 
     # Routes described by RestRoute (their OpenAPI, their own body limit): the core's, then
@@ -173,8 +178,11 @@ def create_app(
                 expose_headers=EXPOSED_HEADERS,
                 max_age=600,
             ),
+            # Cache-Control, Vary, ETag and 304 of every answer; inside CORS, which adds
+            # Origin to Vary, and outside the refusals, which are never kept.
+            Middleware(HttpCaching),
             # Inside CORS, so that browsers can read the refusals.
-            *protective_middleware(settings, rest_routes, storage),
+            *protective_middleware(settings, rest_routes, storage, counts),
         ],
         exception_handlers={
             HTTPException: http.http_error,
@@ -192,6 +200,7 @@ def create_app(
     app.state.issuer = TokenIssuer(settings, keys)
     app.state.schema = schema
     app.state.openapi = openapi
+    app.state.response_cache = graphql.response_cache
     return app
 
 

@@ -26,6 +26,13 @@ def bocage_graphql_query() -> Sequence[type]:
 
 
 @hookimpl
+def bocage_compiled_reads() -> object:
+    from bocage.core.graphql.compiler.core_types import compiled_reads
+
+    return compiled_reads()
+
+
+@hookimpl
 def bocage_routes() -> Sequence[RestRoute]:
     from bocage.core.changes_http import route
 

@@ -292,6 +292,21 @@ def bocage_graphql_subscription() -> Sequence[type]:
     return ()
 
 
+@hookspec
+def bocage_compiled_reads() -> Any:
+    """Return a ``CompiledReads`` (``bocage.core.api``): the plugin's GraphQL types and root
+    query fields that the read compiler answers with one SQL statement per root field
+    (``TypeSpec`` declarations of how each field is read, ``RootList``/``RootOne`` sources
+    that apply the same filters and visibility as the resolvers), or None.
+
+    Called once when the schema is built. A type or root field declared by two plugins stops
+    startup. Every declaration must give what the field's resolver gives: the test suite runs
+    both paths on every query (``BOCAGE_GRAPHQL_COMPILE_CHECK``) and fails when they differ.
+    A field left undeclared is answered by its resolver, with the whole root field it is under.
+    """
+    return None
+
+
 # --------------------------------------------------------------------------------------------
 # HTTP
 # --------------------------------------------------------------------------------------------

@@ -69,43 +69,47 @@ def limits_storage(settings: Settings) -> Storage:
         ) from None
 
 
-class RateLimit:
-    """At most ``rate`` requests per client (see :func:`client_key`), else ``429`` with
-    ``Retry-After``. Counts live in ``storage`` (a sliding window counter): in memory they
-    are per worker; a Redis storage shares them between workers and servers."""
+@dataclass(frozen=True)
+class Refusal:
+    """A request over the rate: what to answer (the message and ``Retry-After``)."""
+
+    message: str
+    retry_after: int
+
+
+class RequestCounts:
+    """At most ``item`` requests per client (see :func:`client_key`), and one address at most
+    :data:`ADDRESS_CEILING` clients' worth. Counts live in ``storage`` (a sliding window
+    counter): in memory they are per worker; a Redis storage shares them between workers and
+    servers. Used for HTTP requests (:class:`RateLimit`) and for the operations a WebSocket
+    starts (the GraphQL view)."""
 
     #: How many clients' worth of requests one address may send in all (several clients or
     #: people may share an address, e.g. behind a NAT).
     ADDRESS_CEILING = 10
 
-    def __init__(self, app: ASGIApp, *, item: RateLimitItem, storage: Storage) -> None:
-        self.app = app
+    def __init__(self, item: RateLimitItem, storage: Storage) -> None:
         self.item = item
         self.address_item = type(item)(item.amount * self.ADDRESS_CEILING, item.multiples)
         self.limiter = SlidingWindowCounterRateLimiter(storage)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
-            await self.app(scope, receive, send)
-            return
-        refused = await self._refusal(scope, client_key(scope))
-        if refused is None:
-            await self.app(scope, receive, send)
-            return
-        item, key = refused
+    async def refusal(self, scope: Scope) -> Refusal | None:
+        """Count one request of ``scope``'s caller; its refusal when over a limit."""
+        key = client_key(scope)
+        exhausted = await self._exhausted(scope, key)
+        if exhausted is None:
+            return None
+        item, key = exhausted
         stats = await self.limiter.get_window_stats(item, key)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-        response = error_response(
-            429,
-            "rate_limited",
-            f"Too many requests: the limit is {item.amount} per {self._period()} per "
-            f"{'address' if key.startswith('address:') else 'client'}. Retry after "
-            f"{retry_after} s, or spread your requests.",
-            **{"Retry-After": str(retry_after)},
+        who = "address" if key.startswith("address:") else "client"
+        return Refusal(
+            f"Too many requests: the limit is {item.amount} per {self._period()} per {who}. "
+            f"Retry after {retry_after} s, or spread your requests.",
+            retry_after,
         )
-        await response(scope, receive, send)
 
-    async def _refusal(self, scope: Scope, key: str) -> tuple[RateLimitItem, str] | None:
+    async def _exhausted(self, scope: Scope, key: str) -> tuple[RateLimitItem, str] | None:
         """The exhausted limit and its key, or None when the request may pass."""
         if not key.startswith("ip:"):
             client = scope.get("client")
@@ -119,6 +123,35 @@ class RateLimit:
     def _period(self) -> str:
         unit = self.item.GRANULARITY.name
         return unit if self.item.multiples == 1 else f"{self.item.multiples} {unit}s"
+
+
+def request_counts(settings: Settings, storage: Storage | None = None) -> RequestCounts | None:
+    """The counts of ``BOCAGE_RATE_LIMIT`` (None when it is ``off``)."""
+    if settings.rate_limit == "off":
+        return None
+    return RequestCounts(parse(settings.rate_limit), storage or limits_storage(settings))
+
+
+class RateLimit:
+    """An HTTP request over its caller's rate (see :class:`RequestCounts`) gets ``429`` with
+    ``Retry-After``."""
+
+    def __init__(self, app: ASGIApp, *, counts: RequestCounts) -> None:
+        self.app = app
+        self.counts = counts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        refused = await self.counts.refusal(scope)
+        if refused is None:
+            await self.app(scope, receive, send)
+            return
+        response = error_response(
+            429, "rate_limited", refused.message, **{"Retry-After": str(refused.retry_after)}
+        )
+        await response(scope, receive, send)
 
 
 class NulInUrl:
@@ -280,19 +313,21 @@ def body_limits(routes: Sequence[RestRoute]) -> list[tuple[BaseRoute, BodyLimit]
 
 
 def protective_middleware(
-    settings: Settings, routes: Sequence[RestRoute] = (), storage: Storage | None = None
+    settings: Settings,
+    routes: Sequence[RestRoute] = (),
+    storage: Storage | None = None,
+    counts: RequestCounts | None = None,
 ) -> list[Middleware]:
     """The middleware of :func:`bocage.core.app.create_app`, after CORS (so that refusals
     carry CORS headers and browsers can read them): cheapest refusal first. ``routes``: the
     app's REST routes, whose ``max_body_bytes`` replace ``BOCAGE_MAX_BODY_BYTES``;
-    ``storage``: the counts' (default: from ``BOCAGE_RATE_LIMIT_STORAGE``)."""
+    ``counts``: the rate limit's (default: made from the settings and ``storage``)."""
     middleware = []
-    if settings.rate_limit != "off":
+    counts = counts or request_counts(settings, storage)
+    if counts is not None:
         # The caller first (a signature check; cheap), so that it is counted per client.
         middleware.append(Middleware(Authentication, skip=UNLIMITED_PATHS))
-        item = parse(settings.rate_limit)
-        storage = storage or limits_storage(settings)
-        middleware.append(Middleware(RateLimit, item=item, storage=storage))
+        middleware.append(Middleware(RateLimit, counts=counts))
     middleware.append(Middleware(NulInUrl))
     middleware.append(Middleware(GraphQLContentType))
     middleware.append(

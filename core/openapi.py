@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bocage.core import __version__
+from bocage.core.cache_control import IF_NONE_MATCH, NOT_MODIFIED, conditional_get
 
 if TYPE_CHECKING:
     from bocage.core.host import PluginHost
@@ -106,10 +107,16 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
             "summary": "GraphiQL in a browser, or a query in the `query` parameter.",
             "tags": ["graphql"],
             "parameters": [
-                {"name": "query", "in": "query", "required": False, "schema": {"type": "string"}}
+                {"name": "query", "in": "query", "required": False, "schema": {"type": "string"}},
+                IF_NONE_MATCH,
             ],
             "responses": {
-                "200": {"description": "GraphiQL (HTML) or a GraphQL response."},
+                "200": {
+                    "description": "GraphiQL (HTML) or a GraphQL response. An anonymous "
+                    "caller's answer without errors (or with its own input errors only) is "
+                    "public: ETag, Cache-Control: public (see docs/caching.md)."
+                },
+                "304": NOT_MODIFIED,
                 "400": _json(
                     "No `query`, or a mutation (send those with POST).",
                     {"$ref": "#/components/schemas/Error"},
@@ -207,6 +214,10 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
         }
     },
 }
+
+# Public answers: HttpCaching answers If-None-Match with 304.
+for _path in ("/openapi.json", "/.well-known/jwks.json"):
+    CORE_PATHS[_path] = conditional_get(CORE_PATHS[_path])
 
 
 #: What the protective middleware may answer on any route (bocage.core.middleware).

@@ -138,6 +138,99 @@ class Settings(BaseSettings):
         "RESPONSE_TOO_LARGE.",
         json_schema_extra=LIMIT,
     )
+    graphql_compile: bool = Field(
+        True,
+        description="Answer the public lists and objects of queries with one SQL statement per "
+        "root field that builds the JSON (the read compiler); off: every field by its resolver.",
+    )
+    graphql_compile_check: bool = Field(
+        False,
+        description="Debugging aid: answer compiled root fields by their resolvers as well and "
+        "fail the query when the two answers differ (the test suite runs so).",
+    )
+    graphql_compile_cache_size: int = Field(
+        256,
+        ge=0,
+        description="Compiled statements kept per worker, by document, variables and language.",
+        json_schema_extra=LIMIT,
+    )
+    # -- persisted queries and trusted documents (bocage.core.graphql.persisted) -----------
+    graphql_trusted_documents: Literal["off", "except-authenticated", "strict"] = Field(
+        "off",
+        description="Which GraphQL documents run: 'off': any document; 'except-authenticated': "
+        "anonymous callers only documents registered with `bocage documents register`, callers "
+        "with a token any; 'strict': registered documents only, for every caller.",
+    )
+    graphql_apq_max_documents: int = Field(
+        10_000,
+        ge=0,
+        description="Most documents automatic persisted queries keep in the database (all "
+        "workers together); beyond, the oldest are forgotten. 0: no automatic persisted "
+        "queries (clients are told PersistedQueryNotSupported).",
+        json_schema_extra=LIMIT,
+    )
+    graphql_apq_max_bytes: int = Field(
+        20_000_000,
+        ge=1,
+        description="Most bytes of documents automatic persisted queries keep in the database; "
+        "beyond, the oldest are forgotten.",
+        json_schema_extra=LIMIT,
+    )
+    graphql_documents_cache_size: int = Field(
+        1000,
+        ge=0,
+        description="Persisted documents each worker keeps in memory (0: read the database "
+        "every time).",
+        json_schema_extra=LIMIT,
+    )
+    graphql_documents_cache_bytes: int = Field(
+        10_000_000,
+        ge=0,
+        description="Bytes of persisted documents each worker keeps in memory.",
+        json_schema_extra=LIMIT,
+    )
+    graphql_documents_cache_ttl: float = Field(
+        60.0,
+        ge=0,
+        description="Seconds a worker keeps a persisted document in memory before reading it "
+        "again (a removed document stops running on every worker within this time).",
+        json_schema_extra=LIMIT,
+    )
+    # -- HTTP caching of public reads (bocage.core.cache_control, ...graphql.response_cache) --
+    http_cache_max_age: int = Field(
+        60,
+        ge=0,
+        description="`max-age` in seconds of the public answers to anonymous GET requests "
+        "(GraphQL and REST): how long browsers and shared caches may reuse them unasked; also "
+        "the longest an answer stays in the in-process response cache.",
+    )
+    http_cache_stale_while_revalidate: int = Field(
+        60,
+        ge=0,
+        description="`stale-while-revalidate` in seconds of the public answers: how long after "
+        "`max-age` a cache may still answer with its copy while it asks for a fresh one.",
+    )
+    graphql_response_cache_entries: int = Field(
+        1000,
+        ge=0,
+        description="Answers to anonymous GET /graphql queries each worker keeps in memory "
+        "(0: none); any committed domain event invalidates them on every worker.",
+        json_schema_extra=LIMIT,
+    )
+    graphql_response_cache_bytes: int = Field(
+        50_000_000,
+        ge=0,
+        description="Bytes the in-process response cache may hold per worker (each answer "
+        "counts its body and its query string); least recently used answers go first.",
+        json_schema_extra=LIMIT,
+    )
+    graphql_response_cache_entry_bytes: int = Field(
+        1_000_000,
+        ge=0,
+        description="Largest answer (body and query string, in bytes) the in-process response "
+        "cache keeps; larger ones are still public for HTTP caches.",
+        json_schema_extra=LIMIT,
+    )
     graphql_timeout_seconds: float = Field(
         10.0,
         gt=0,

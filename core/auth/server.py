@@ -58,6 +58,7 @@ from starlette.responses import JSONResponse
 from bocage.core.auth.clients import get_client
 from bocage.core.auth.principal import Role
 from bocage.core.auth.secrets import dummy_hash, verify_secret
+from bocage.core.cache_control import public_caching
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -385,9 +386,10 @@ async def jwks_endpoint(request: Request) -> JSONResponse:
     keys = request.app.state.keys
     await keys.signer()  # the first key is created on first need, publishing included
     document = await keys.jwks()
+    # Verifiers keep the keys as long as rotation allows, not for the data's max-age.
     max_age = max(0, min(300, keys.settings.auth_key_cache_ttl))
     return JSONResponse(
         document,
         media_type="application/jwk-set+json",
-        headers={"Cache-Control": f"public, max-age={max_age}"},
+        headers=public_caching(request, max_age=max_age),
     )

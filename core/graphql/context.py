@@ -38,6 +38,8 @@ class Context:
     request: Request | None = None
     #: Who is calling (set from the bearer token; anonymous without one).
     principal: Principal = ANONYMOUS
+    #: Answer compilable root fields of queries in SQL (the read compiler).
+    compile_reads: bool = False
     #: A WebSocket's ``connection_init`` payload (graphql-transport-ws), set by strawberry.
     connection_params: dict[str, Any] | None = None
     _session: AsyncSession | None = None

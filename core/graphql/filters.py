@@ -7,7 +7,7 @@ import enum
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from sqlalchemy import ColumnElement, Select, exists, func, literal, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, exists, false, func, literal, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 
 from bocage.core import models as m
@@ -160,7 +160,7 @@ def filter_projects(
             commune_cond.append(
                 link.c.commune_id.in_(select(m.Commune.id).where(m.Commune.nis_code.in_(codes)))
             )
-        statement = statement.where(exists().where(condition, or_(*commune_cond)))
+        statement = statement.where(exists().where(condition, or_(false(), *commune_cond)))
     if _given(f.status):
         statement = statement.where(P.status.in_(f.status))
     if _given(f.focus):

@@ -38,6 +38,7 @@ from graphql import (
     GraphQLSchema,
     GraphQLSyntaxError,
     OperationDefinitionNode,
+    OperationType,
     ValidationContext,
     ValidationRule,
     get_named_type,
@@ -75,6 +76,7 @@ class LimitCode(enum.StrEnum):
     RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
     OPERATION_NAME_REQUIRED = "OPERATION_NAME_REQUIRED"
     BAD_USER_INPUT = "BAD_USER_INPUT"
+    OPERATION_NOT_ALLOWED = "OPERATION_NOT_ALLOWED"
     INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
     TIMEOUT = "TIMEOUT"
 
@@ -192,13 +194,32 @@ class QueryLimits(SchemaExtension):
         operation = _operation(document.definitions, name)
         if operation is None:  # strawberry answers it (unknown operation)
             return None
+        if _over_websocket(context) and operation.operation is not OperationType.SUBSCRIPTION:
+            # Queries and mutations go over HTTP, where the body limit, the time limit and the
+            # response cache apply.
+            return GraphQLError(
+                "Over WebSocket only subscriptions run: send queries and mutations to "
+                "POST /graphql.",
+                extensions={"code": str(LimitCode.OPERATION_NOT_ALLOWED)},
+            )
+        return self.check_operation(context.schema._schema, document, operation, context.variables)
+
+    def check_operation(
+        self,
+        schema: GraphQLSchema,
+        document: Any,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any] | None,
+    ) -> GraphQLError | None:
+        """The refusal of ``operation`` with ``variables`` (absent ones count their default
+        page size), or None: also for documents checked before they are stored."""
         measurer = Measurer(
-            context.schema._schema,
+            schema,
             default_page=self.settings.page_size_default,
             max_page=self.settings.page_size_max,
             cost_of=_cost_or_one,
         )
-        return self.refusal(measurer.measure(document, operation, context.variables), operation)
+        return self.refusal(measurer.measure(document, operation, variables), operation)
 
     def refusal(self, measure: Measure, operation: OperationDefinitionNode) -> GraphQLError | None:
         """The error of the first limit ``measure`` exceeds, cheapest to fix first."""
@@ -251,6 +272,12 @@ class QueryLimits(SchemaExtension):
                 maxNodes=s.graphql_max_nodes,
             )
         return None
+
+
+def _over_websocket(context: Any) -> bool:
+    request = getattr(context.context, "request", None)
+    scope = getattr(request, "scope", None) or {}
+    return scope.get("type") == "websocket"
 
 
 def _holds_nul(value: Any) -> bool:
@@ -432,13 +459,8 @@ def _operation(definitions: Any, name: str | None) -> OperationDefinitionNode | 
     return next((o for o in operations if o.name and o.name.value == name), None)
 
 
-def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """The limits' extension factories, for ``strawberry.Schema(extensions=...)``.
-
-    Validation rules are made once here, not per request, so that the validation cache (keyed
-    by the rule classes) keeps hitting. Order matters: the token limit stops the parser, then
-    :class:`QueryLimits` measures, then :class:`Validation` validates what passed.
-    """
+def validation_rules(settings: Settings) -> list[type[ValidationRule]]:
+    """The validation rules added to graphql-core's (introspection off in production)."""
     rules: list[type[ValidationRule]] = []
     if not settings.graphql_introspection_enabled:
         rules.append(
@@ -448,6 +470,17 @@ def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
                 "the schema is published as openapi/schema.graphql in Bocage's repository.",
             )
         )
+    return rules
+
+
+def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """The limits' extension factories, for ``strawberry.Schema(extensions=...)``.
+
+    Validation rules are made once here, not per request, so that the validation cache (keyed
+    by the rule classes) keeps hitting. Order matters: the token limit stops the parser, then
+    :class:`QueryLimits` measures, then :class:`Validation` validates what passed.
+    """
+    rules = validation_rules(settings)
     hide_suggestions = settings.environment == "production"
     return [
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),

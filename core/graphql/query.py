@@ -6,7 +6,7 @@ import inspect
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from strawberry import relay
 from strawberry.extensions import FieldExtension
 from strawberry.relay.types import GlobalIDValueError
@@ -27,9 +27,9 @@ from bocage.core.graphql.filters import (
     stakeholder_ordering,
     territory_ordering,
 )
-from bocage.core.graphql.i18n import Language, request_language
+from bocage.core.graphql.i18n import Language
 from bocage.core.graphql.limits import cost
-from bocage.core.graphql.pagination import Connection, paginate
+from bocage.core.graphql.pagination import Connection, Ordering, paginate
 from bocage.core.graphql.types import Commune, Project, Stakeholder, Territory
 
 
@@ -77,28 +77,62 @@ def node_query() -> type:
     return NodeQuery
 
 
+# -- what each root field reads: shared by its resolver and the read compiler ------------------
+
+
+def territories_source(context: Any) -> tuple[Select[Any], Ordering]:
+    return select(m.Territory).where(m.Territory.deleted_at.is_(None)), territory_ordering()
+
+
+def territory_source(context: Any, slug: str) -> Select[Any]:
+    return select(m.Territory).where(m.Territory.slug == slug, m.Territory.deleted_at.is_(None))
+
+
+def communes_source(
+    context: Any, filter: CommuneFilter | None = None
+) -> tuple[Select[Any], Ordering]:
+    return filter_communes(context, select(m.Commune), filter), commune_ordering()
+
+
+def commune_source(context: Any, nis_code: str) -> Select[Any]:
+    return select(m.Commune).where(
+        m.Commune.nis_code == nis_code.strip(), m.Commune.deleted_at.is_(None)
+    )
+
+
+def stakeholders_source(
+    context: Any, filter: StakeholderFilter | None = None
+) -> tuple[Select[Any], Ordering]:
+    return filter_stakeholders(context, select(m.Stakeholder), filter), stakeholder_ordering()
+
+
+def projects_source(
+    context: Any,
+    filter: ProjectFilter | None = None,
+    order_by: ProjectOrder | None = None,
+    lang: Language | None = None,
+) -> tuple[Select[Any], Ordering]:
+    language = lang.value if lang is not None else context.language
+    statement = filter_projects(context, select(m.Project), filter)
+    return statement, project_ordering(order_by, language)
+
+
 @strawberry.type
 class CoreQuery:
     @strawberry.field(description="The GALs.", metadata=cost(1))
     async def territories(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Territory]:
-        statement = select(m.Territory).where(m.Territory.deleted_at.is_(None))
+        statement, ordering = territories_source(info.context)
         return await paginate(
-            info.context,
-            statement,
-            territory_ordering(),
-            first=first,
-            after=after,
-            to_node=Territory.from_row,
+            info.context, statement, ordering, first=first, after=after, to_node=Territory.from_row
         )
 
     @strawberry.field(description="A GAL by its slug.", metadata=cost(1))
     async def territory(self, info: Info, slug: str) -> Territory | None:
-        statement = select(m.Territory).where(
-            m.Territory.slug == slug, m.Territory.deleted_at.is_(None)
-        )
-        row = (await info.context.execute(statement)).scalar_one_or_none()
+        row = (
+            await info.context.execute(territory_source(info.context, slug))
+        ).scalar_one_or_none()
         return Territory.from_row(row) if row else None
 
     @strawberry.field(description="Communes, by NIS code.", metadata=cost(1))
@@ -109,23 +143,16 @@ class CoreQuery:
         after: str | None = None,
         filter: CommuneFilter | None = None,
     ) -> Connection[Commune]:
-        statement = filter_communes(info.context, select(m.Commune), filter)
+        statement, ordering = communes_source(info.context, filter)
         return await paginate(
-            info.context,
-            statement,
-            commune_ordering(),
-            first=first,
-            after=after,
-            to_node=Commune.from_row,
+            info.context, statement, ordering, first=first, after=after, to_node=Commune.from_row
         )
 
     @strawberry.field(
         description="A commune by its NIS (REFNIS) code, e.g. 64034 for Hannut.", metadata=cost(1)
     )
     async def commune(self, info: Info, nis_code: str) -> Commune | None:
-        statement = select(m.Commune).where(
-            m.Commune.nis_code == nis_code.strip(), m.Commune.deleted_at.is_(None)
-        )
+        statement = commune_source(info.context, nis_code)
         row = (await info.context.execute(statement)).scalar_one_or_none()
         return Commune.from_row(row) if row else None
 
@@ -137,11 +164,11 @@ class CoreQuery:
         after: str | None = None,
         filter: StakeholderFilter | None = None,
     ) -> Connection[Stakeholder]:
-        statement = filter_stakeholders(info.context, select(m.Stakeholder), filter)
+        statement, ordering = stakeholders_source(info.context, filter)
         return await paginate(
             info.context,
             statement,
-            stakeholder_ordering(),
+            ordering,
             first=first,
             after=after,
             to_node=Stakeholder.from_row,
@@ -161,8 +188,7 @@ class CoreQuery:
             Language | None, strawberry.argument(description="Language that TITLE ordering uses.")
         ] = None,
     ) -> Connection[Project]:
-        statement = filter_projects(info.context, select(m.Project), filter)
-        ordering = project_ordering(order_by, request_language(info, lang))
+        statement, ordering = projects_source(info.context, filter, order_by, lang)
         return await paginate(
             info.context, statement, ordering, first=first, after=after, to_node=Project.from_row
         )

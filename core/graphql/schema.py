@@ -1,48 +1,31 @@
-"""Assembles the GraphQL schema from the core's and the plugins' contributions, and serves it."""
+"""Assembles the GraphQL schema from the core's and the plugins' contributions (served by
+:mod:`bocage.core.graphql.view`)."""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any
 
-import orjson
 import strawberry
-from cross_web import HTTPException
 from graphql import GraphQLError
-from starlette.websockets import WebSocketDisconnect
-from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import (
-    ConnectionRejectionError,
     DuplicatedTypeName,
-    MissingQueryError,
 )
 from strawberry.extensions import MaskErrors, ParserCache
-from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types.graphql import OperationType
-from strawberry.types.unset import UNSET
 
-from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.errors import PluginError
 from bocage.core.events import graphql_type_of
-from bocage.core.graphql.context import Context
-from bocage.core.graphql.i18n import parse_accept_language
+from bocage.core.graphql.compiler.execute import REGISTRY, CompilingExecutionContext
+from bocage.core.graphql.compiler.spec import Registry
 from bocage.core.graphql.limits import (
-    bounded_json,
     limit_extensions,
     log_unexpected_errors,
-    run_with_timeout,
 )
 from bocage.core.graphql.mutations.kit import Invalid
-from bocage.core.http import error_response
+from bocage.core.graphql.persisted import DocumentStore, PersistedQueries
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-    from starlette.requests import Request
-    from starlette.responses import Response
-    from starlette.websockets import WebSocket
-
     from bocage.core.host import PluginHost
 
 logger = logging.getLogger("bocage.graphql")
@@ -100,6 +83,7 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
     if roots["Query"] is None:  # pragma: no cover - the core always contributes queries
         raise PluginError("no query fields: the core plugin is missing")
     types = [t for _, t in host.contributions("bocage_graphql_types")]
+    documents = DocumentStore(host.settings)
     try:
         schema = Schema(
             query=roots["Query"],
@@ -111,11 +95,16 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
                 # Front-ends send the same few documents again and again: parse each once
                 # (a bounded LRU cache shared across requests).
                 lambda: ParserCache(maxsize=256),
+                # Automatic persisted queries and trusted documents; before the limits (see
+                # PersistedQueries).
+                lambda: PersistedQueries(documents),
                 # Tokens, depth, aliases, size, cost, introspection, then the validation;
                 # after MaskErrors (see LimitErrors).
                 *limit_extensions(host.settings),
             ],
             config=StrawberryConfig(auto_camel_case=True),
+            # Root fields of queries that the read compiler declares are answered in SQL.
+            execution_context_class=CompilingExecutionContext,
         )
     except DuplicatedTypeName as error:
         first = getattr(error.first_cls, "__module__", "?")
@@ -125,6 +114,11 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
             "across plugins: prefix yours with the plugin's name"
         ) from None
     _check_row_type_names(schema)
+    registry = Registry.of(
+        [(plugin, part) for plugin, part in host.collect("bocage_compiled_reads") if part]
+    )
+    registry.max_statements = host.settings.graphql_compile_cache_size
+    setattr(schema, REGISTRY, registry)
     return schema
 
 
@@ -143,252 +137,3 @@ def _check_row_type_names(schema: strawberry.Schema) -> None:
                 f"{model.__name__}, which the audit trail and the events name "
                 f"{graphql_type_of(model)!r}: set __graphql_type__ = {name!r} on the model"
             )
-
-
-class TextWebSocketAdapter(ASGIWebSocketAdapter):
-    """Sends text frames: graphql-transport-ws clients (graphql-ws) refuse binary ones, which
-    strawberry would send for the bytes ``encode_json`` returns. A result larger than
-    ``BOCAGE_GRAPHQL_MAX_RESPONSE_BYTES`` is replaced by the error, as over HTTP."""
-
-    async def send_json(self, message: Any) -> None:
-        if isinstance(message, dict) and message.get("type") == "next":
-            limit = self.view.host.settings.graphql_max_response_bytes
-            payload = bounded_json(message.get("payload"), limit)
-            text = orjson.dumps({**message, "payload": orjson.Fragment(payload)}).decode()
-        else:
-            text = orjson.dumps(message).decode()
-        try:
-            await self.ws.send_text(text)
-        except WebSocketDisconnect as exc:
-            raise WebSocketDisconnected from exc
-
-
-class TransportError(Exception):
-    """A request /graphql cannot take as sent: an HTTP 4xx with the JSON error shape."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-    def response(self) -> Response:
-        return error_response(self.status, self.code, self.message)
-
-
-#: strawberry's own refusals (``HTTPException`` with a plain-text reason), by reason: the code
-#: and message of the JSON error answered instead.
-_STRAWBERRY_REFUSALS = {
-    "Unable to parse request body as JSON": (
-        "invalid_json",
-        "The body is not valid JSON: send a JSON object (UTF-8, nested at most 1024 deep) "
-        'such as {"query": "{ communes { totalCount } }"}.',
-    ),
-    "Batching is not enabled": (
-        "batching_not_supported",
-        "Send one operation per request: a JSON object, not a list.",
-    ),
-    "No GraphQL query found in the request": (
-        "missing_query",
-        'The request has no "query": send {"query": "<GraphQL document>"}.',
-    ),
-    "Unsupported content type": (
-        "unsupported_media_type",
-        "POST /graphql takes a JSON body with 'Content-Type: application/json'.",
-    ),
-    "GraphQL only supports GET and POST requests.": (
-        "method_not_allowed",
-        "/graphql takes GET (queries) and POST (queries and mutations).",
-    ),
-    "Not Found": ("not_found", "GraphiQL is disabled on this server (BOCAGE_GRAPHIQL)."),
-    "The GraphQL operation's `query` must be a string or null, if provided.": (
-        "invalid_request",
-        'The "query" member must be a string: the GraphQL document.',
-    ),
-    "The GraphQL operation's `variables` must be an object or null, if provided.": (
-        "invalid_request",
-        'The "variables" member must be a JSON object (or null), by variable name.',
-    ),
-    "The GraphQL operation's `extensions` must be an object or null, if provided.": (
-        "invalid_request",
-        'The "extensions" member must be a JSON object (or null).',
-    ),
-}
-
-
-def _refusal(error: HTTPException) -> TransportError:
-    code, message = _STRAWBERRY_REFUSALS.get(error.reason, ("bad_request", error.reason))
-    return TransportError(error.status_code, code, message)
-
-
-class GraphQLView(GraphQL):  # type: ignore[type-arg]
-    """Strawberry's ASGI view with a per-request :class:`Context`, closed after the request."""
-
-    websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
-
-    def __init__(
-        self,
-        schema: strawberry.Schema,
-        *,
-        host: PluginHost,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        **kwargs: Any,
-    ) -> None:
-        settings = host.settings
-        super().__init__(
-            schema,
-            graphql_ide="graphiql" if settings.graphiql_enabled else None,
-            # Pages on these origins may open WebSockets (they authenticate with the token in
-            # connection_init, never with cookies).
-            allowed_origins=settings.cors_origins,
-            **kwargs,
-        )
-        self.host = host
-        self.sessionmaker = sessionmaker
-
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:  # type: ignore[override]
-        settings = self.host.settings
-        language = parse_accept_language(request.headers.get("accept-language"))
-        principal = await request_principal(request)  # AuthenticationError: 401 in run()
-        context = Context(
-            settings=settings,
-            host=self.host,
-            sessionmaker=self.sessionmaker,
-            language=language or settings.default_language,
-            request=request,  # type: ignore[arg-type]
-            principal=principal,
-        )
-        request.state.bocage_context = context
-        return context
-
-    async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
-        """graphql-transport-ws ``connection_init``: browsers cannot set headers on a
-        WebSocket, so the payload may carry the bearer token, as ``{"authorization": "Bearer
-        <token>"}`` or ``{"token": "<token>"}``. It is checked exactly like the Authorization
-        header; an invalid one closes the connection with 4403 (Forbidden)."""
-        params = context.connection_params or {}
-        header = params.get("authorization", params.get("Authorization"))
-        token = params.get("token")
-        if header is None and token is None:
-            return UNSET  # the upgrade request's Authorization header, if any, stands
-        if header is None:
-            header = f"Bearer {token}" if isinstance(token, str) else None
-        if not isinstance(header, str):
-            raise ConnectionRejectionError
-        request = context.request
-        assert request is not None
-        try:
-            principal = await request.app.state.authenticator.authorization(header)
-        except AuthenticationError:
-            raise ConnectionRejectionError from None
-        context.principal = principal
-        request.state.bocage_principal = principal
-        return UNSET
-
-    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
-        seconds = self.host.settings.graphql_timeout_seconds
-        return await run_with_timeout(super().execute_operation(*args, **kwargs), seconds)
-
-    async def execute_single(  # type: ignore[override]
-        self,
-        request: Any,
-        request_adapter: Any,
-        sub_response: Any,
-        context: Context,
-        root_value: Any,
-        request_data: Any,
-    ) -> Any:
-        """strawberry's, without subscriptions (they are served over WebSocket; over plain
-        HTTP their event stream would be executed as a query) and with JSON refusals."""
-        method = request_adapter.method
-        allowed = OperationType.from_http(method) - {OperationType.SUBSCRIPTION}
-        try:
-            return await self.schema.execute(
-                request_data.query,
-                root_value=root_value,
-                variable_values=request_data.variables,
-                context_value=context,
-                operation_name=request_data.operation_name,
-                allowed_operation_types=allowed,
-                operation_extensions=request_data.extensions,
-            )
-        except CannotGetOperationTypeError as error:
-            if error.operation_name is None:
-                message = (
-                    "The document has several operations (or none): name the one to run "
-                    "with operationName."
-                )
-            else:
-                message = (
-                    f"The document has no operation named {error.operation_name!r}: send "
-                    "the name of one of its operations in operationName."
-                )
-            raise TransportError(400, "unknown_operation", message) from None
-        except InvalidOperationTypeError as error:
-            if error.operation_type is OperationType.SUBSCRIPTION:
-                message = (
-                    "Subscriptions are served over WebSocket on /graphql "
-                    "(graphql-transport-ws), not over HTTP."
-                )
-            else:
-                message = "mutations are not allowed when using GET: send them with POST."
-            raise TransportError(400, "operation_not_allowed", message) from None
-        except MissingQueryError:
-            raise _refusal(HTTPException(400, "No GraphQL query found in the request")) from None
-
-    def decode_json(self, data: str | bytes) -> object:
-        """orjson: invalid UTF-8 and JSON nested over 1024 deep are ``JSONDecodeError``."""
-        return orjson.loads(data)
-
-    def parse_query_params(self, params: Any) -> dict[str, Any]:
-        """A GET's parameters; ``variables`` and ``extensions`` are JSON objects."""
-        parsed = dict(params)
-        for name in ("variables", "extensions"):
-            if parsed.get(name):
-                try:
-                    value = orjson.loads(parsed[name])
-                except orjson.JSONDecodeError:
-                    value = None
-                if not isinstance(value, dict):
-                    raise TransportError(
-                        400,
-                        "invalid_request",
-                        f"The {name!r} parameter must be a JSON object (URL-encoded), "
-                        f'such as {name}={{"first":10}}.',
-                    )
-                parsed[name] = value
-        return parsed
-
-    def parse_json(self, data: str | bytes) -> Any:
-        """A POST's body: a JSON object (a list is a batch, refused with its own message)."""
-        parsed = super().parse_json(data)
-        if not isinstance(parsed, dict | list):
-            raise TransportError(
-                400,
-                "invalid_request",
-                'The body must be a JSON object such as {"query": "{ communes { totalCount } }"}.',
-            )
-        return parsed
-
-    async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await super().run(request, *args, **kwargs)
-        except AuthenticationError as error:
-            # A bad token is an HTTP 401 (RFC 6750), not a GraphQL error.
-            if request.scope["type"] == "websocket":
-                await request.close(code=4401, reason="invalid token")
-                return None
-            return error.response()
-        except TransportError as error:
-            return error.response()
-        except HTTPException as error:
-            return _refusal(error).response()
-        finally:
-            context = getattr(request.state, "bocage_context", None)
-            if context is not None:
-                await context.close()
-
-    def encode_json(self, data: object) -> bytes:
-        return bounded_json(data, self.host.settings.graphql_max_response_bytes)

@@ -145,6 +145,7 @@ class Commune(RowType, Timestamps, relay.Node):
             m.StrategicPlan.commune_id,
             self.id,
             m.StrategicPlan.start_year.desc(),
+            m.StrategicPlan.id.desc(),
         )
 
     @strawberry.field(
@@ -298,6 +299,7 @@ class Project(RowType, Timestamps, ExternallyReferenced, relay.Node):
             "stakeholder_id",
             link.c.role,
             m.Stakeholder.name,
+            m.Stakeholder.id,
             extra=("role",),
         ).load(self.id)
         order = list(m.StakeholderRole)
@@ -320,6 +322,7 @@ class Project(RowType, Timestamps, ExternallyReferenced, relay.Node):
             "project_id",
             "pst_action_id",
             m.PstAction.code,
+            m.PstAction.id,
         ).load(self.id)
         return [PstAction.from_row(r) for r in rows]
 
@@ -354,6 +357,7 @@ class StrategicPlan(RowType, Timestamps, ExternallyReferenced, relay.Node):
             self.id,
             m.StrategicObjective.position,
             m.StrategicObjective.code,
+            m.StrategicObjective.id,
         )
 
 
@@ -381,6 +385,7 @@ class StrategicObjective(RowType, Timestamps, ExternallyReferenced, relay.Node):
             self.id,
             m.OperationalObjective.position,
             m.OperationalObjective.code,
+            m.OperationalObjective.id,
         )
 
 
@@ -406,6 +411,7 @@ class OperationalObjective(RowType, Timestamps, ExternallyReferenced, relay.Node
             self.id,
             m.PstAction.position,
             m.PstAction.code,
+            m.PstAction.id,
         )
 
 

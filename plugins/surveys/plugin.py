@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from bocage.core.api import (
     LIMIT,
+    CompiledReads,
     JobKind,
     Permission,
     PersonalData,
@@ -96,6 +97,14 @@ def bocage_migration_locations() -> list[Path]:
 @hookimpl
 def bocage_graphql_query() -> list[type]:
     return [SurveyQuery]
+
+
+@hookimpl
+def bocage_compiled_reads() -> CompiledReads:
+    """The public surveys list, answered in SQL (see compiled.py)."""
+    from bocage.plugins.surveys.compiled import compiled_reads
+
+    return compiled_reads()
 
 
 @hookimpl

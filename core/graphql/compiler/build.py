@@ -1,0 +1,508 @@
+"""From a root field's selection to one SQL statement whose single value is its JSON answer.
+
+:class:`Build` walks the selection the way graphql-core's executor would (fragments, inline
+fragments, ``@skip``/``@include``, aliases, merged fields), converts arguments the way
+strawberry does before calling a resolver, and asks each field's spec
+(:mod:`bocage.core.graphql.compiler.spec`) for its SQL.
+
+The statement is built by sets, not by rows: each place of the answer where rows are listed
+(the root page, a project's communes, a commune's page of projects...) is one CTE of rows
+labelled with their parent's key (``q_parent``) and their position (``q_rank``), read for all
+parents at once, as the resolvers' DataLoaders do; the JSON of a level is aggregated per
+parent and joined to the level above. So the statement's nesting does not grow with the
+depth of the query (SQLite's parser refuses more than about 15 nested expressions), and each
+level is one join, whatever the page size.
+
+Anything it cannot express raises :class:`NotCompilable` (the resolver path answers the root
+field instead); an argument the resolver would refuse raises :class:`Fallback` (the resolver
+path answers it, with its typed error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLIncludeDirective,
+    GraphQLObjectType,
+    GraphQLSkipDirective,
+    InlineFragmentNode,
+    SelectionSetNode,
+    get_named_type,
+)
+from graphql.execution.values import get_argument_values, get_directive_values
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+)
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
+
+from bocage.core.graphql.compiler.sqljson import JsonSQL, cat
+from bocage.core.graphql.errors import BadInput
+from bocage.core.graphql.pagination import Ordering, load_date, load_datetime, page_size
+
+if TYPE_CHECKING:
+    from bocage.core.graphql.compiler.spec import Page, Registry, RootList, RootOne, ToMany
+    from bocage.core.graphql.context import Context
+
+#: Columns the compiler adds to the rows of a level.
+PARENT, RANK, FETCHED = "q_parent", "q_rank", "q_fetched"
+
+
+class NotCompilable(Exception):
+    """The selection holds a field no spec declares: the resolver path answers it."""
+
+
+class Fallback(Exception):
+    """An argument the resolver refuses: let it answer, with its error."""
+
+
+@dataclass
+class Selection:
+    """One field of a selection set, merged across fragments, with converted arguments."""
+
+    key: str
+    name: str
+    nodes: list[FieldNode]
+    args: dict[str, Any]
+    definition: GraphQLField | None
+
+
+@dataclass
+class Level:
+    """Where the fields of one row are computed: its rows, and the per-parent aggregates of
+    its relations joined to them (``joins``), filled while its fields are built."""
+
+    rows: FromClause
+    joins: list[tuple[FromClause, ColumnElement[bool]]] = field(default_factory=list)
+
+    def join(self, aggregate: FromClause) -> FromClause:
+        self.joins.append((aggregate, aggregate.c[PARENT] == self.rows.c.id))
+        return aggregate
+
+    def source(self) -> FromClause:
+        source: Any = self.rows
+        for aggregate, condition in self.joins:
+            source = source.outerjoin(aggregate, condition)
+        return source
+
+
+class Build:
+    """Builds the SQL of root fields for one request (its variables, language, dialect)."""
+
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        schema: Any,
+        context: Context,
+        fragments: dict[str, Any],
+        variable_values: Any,
+    ) -> None:
+        self.registry = registry
+        self.schema = schema
+        self.graphql_schema = schema._schema
+        self.context = context
+        self.fragments = fragments
+        self.variable_values = variable_values
+        self.json = JsonSQL(context.dialect)
+        self.language = context.language
+        self._names = 0
+
+    def name(self, prefix: str) -> str:
+        self._names += 1
+        return f"{prefix}{self._names}"
+
+    # -- selections ----------------------------------------------------------------------
+
+    def selections(self, type_: GraphQLObjectType, nodes: Sequence[FieldNode]) -> list[Selection]:
+        """The fields selected on an object of ``type_`` under ``nodes`` (merged by key)."""
+        grouped: dict[str, list[FieldNode]] = {}
+        for node in nodes:
+            self._collect(type_, node.selection_set, grouped, set())
+        result = []
+        for key, field_nodes in grouped.items():
+            name = field_nodes[0].name.value
+            definition = type_.fields.get(name)
+            args = self.arguments(definition, field_nodes[0]) if definition else {}
+            result.append(Selection(key, name, field_nodes, args, definition))
+        return result
+
+    def _collect(
+        self,
+        type_: GraphQLObjectType,
+        selection_set: SelectionSetNode | None,
+        grouped: dict[str, list[FieldNode]],
+        visited: set[str],
+    ) -> None:
+        if selection_set is None:
+            return
+        for selection in selection_set.selections:
+            if not self._included(selection):
+                continue
+            if isinstance(selection, FieldNode):
+                key = selection.alias.value if selection.alias else selection.name.value
+                grouped.setdefault(key, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                if self._applies(selection.type_condition, type_):
+                    self._collect(type_, selection.selection_set, grouped, visited)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if name in visited or fragment is None:
+                    continue
+                visited.add(name)
+                if self._applies(fragment.type_condition, type_):
+                    self._collect(type_, fragment.selection_set, grouped, visited)
+
+    def _applies(self, condition: Any, type_: GraphQLObjectType) -> bool:
+        if condition is None:
+            return True
+        target = self.graphql_schema.get_type(condition.name.value)
+        if target is type_:
+            return True
+        if target is None:
+            return False
+        # An interface or union the object type belongs to.
+        return bool(self.graphql_schema.is_sub_type(target, type_))
+
+    def _included(self, node: Any) -> bool:
+        skip = get_directive_values(GraphQLSkipDirective, node, self.variable_values)
+        if skip is not None and skip.get("if") is True:
+            return False
+        include = get_directive_values(GraphQLIncludeDirective, node, self.variable_values)
+        return not (include is not None and include.get("if") is False)
+
+    def arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
+        """The field's arguments as its resolver gets them (strawberry's conversion)."""
+        if not definition.args:
+            return {}
+        raw = get_argument_values(definition, node, self.variable_values)
+        field_ = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if field_ is None:
+            return raw
+        return convert_arguments(
+            raw,
+            field_.arguments,
+            scalar_registry=self.schema.schema_converter.scalar_registry,
+            config=self.schema.config,
+        )
+
+    def object_type(self, selection: Selection) -> GraphQLObjectType:
+        assert selection.definition is not None
+        named = get_named_type(selection.definition.type)
+        if not isinstance(named, GraphQLObjectType):
+            raise NotCompilable(f"{selection.name} returns an abstract type")
+        return named
+
+    # -- objects -------------------------------------------------------------------------
+
+    def object_of(
+        self,
+        selection: Selection,
+        value_of: Callable[[str, Selection], ColumnElement[Any]],
+        type_name: str | None = None,
+    ) -> ColumnElement[Any]:
+        """The JSON object of ``selection``'s fields, each computed by ``value_of``."""
+        type_ = self.object_type(selection)
+        pairs = []
+        for sub in self.selections(type_, selection.nodes):
+            if sub.name == "__typename":
+                pairs.append((sub.key, literal(type_name or type_.name, String)))
+            elif sub.definition is None:
+                raise NotCompilable(f"unknown field {sub.name}")
+            else:
+                pairs.append((sub.key, value_of(sub.name, sub)))
+        if len(pairs) > self.json.MAX_KEYS:
+            raise NotCompilable("too many keys in one object")
+        return self.json.obj(pairs)
+
+    def node(self, type_name: str, level: Level, selection: Selection) -> ColumnElement[Any]:
+        """The JSON object of a row of the compilable type ``type_name`` at ``level``."""
+        spec = self.registry.types.get(type_name)
+        if spec is None:
+            raise NotCompilable(f"type {type_name}")
+
+        def value(name: str, sub: Selection) -> ColumnElement[Any]:
+            field_spec = spec.fields.get(name)
+            if field_spec is None:
+                raise NotCompilable(f"{type_name}.{name}")
+            return field_spec.sql(self, level, sub)
+
+        return self.object_of(selection, value, type_name)
+
+    # -- levels --------------------------------------------------------------------------
+
+    def rows_of(self, statement: Select[Any], *extra: Any) -> Select[Any]:
+        """``statement`` (a ``select(Model, ...)``) without deferred columns (search text)
+        and with ``extra`` columns."""
+        keep = [c for c in statement.selected_columns if c.key != "search_text"]
+        return statement.with_only_columns(*keep, *extra)
+
+    def parents(self, level: Level) -> Select[Any]:
+        """The distinct keys of a level's rows (what a relation below it is read for)."""
+        return select(level.rows.c.id).distinct()
+
+    def many(self, spec: ToMany, level: Level, selection: Selection) -> ColumnElement[Any]:
+        """A list (or its first item) of ``spec.target`` rows of each row of ``level``."""
+        relation = spec.rows(self.parents(level))
+        columns: Any = type("Columns", (), {"c": relation.selected_columns})
+        ranked = self.rows_of(
+            relation,
+            func.row_number()
+            .over(partition_by=relation.selected_columns[PARENT], order_by=spec.order(columns))
+            .label(RANK),
+        )
+        rows = ranked.cte(self.name("rows"))
+        child = Level(rows)
+        value = self.node(spec.target, child, selection)
+        if spec.first_only:
+            first = select(rows.c[PARENT], value.label("j")).select_from(child.source())
+            aggregate = level.join(first.where(rows.c[RANK] == 1).subquery(self.name("one")))
+            return self.json.embed(aggregate.c.j)
+        items = {"j": ("array", value, rows.c[RANK], None)}
+        aggregate = level.join(
+            self.json.per_parent(child.source(), rows.c[PARENT], items, self.name("list"))
+        )
+        return func.coalesce(self.json.embed(aggregate.c.j), self.json.empty_array())
+
+    def one(self, target: str, foreign_key: str, level: Level, selection: Selection) -> Any:
+        """The live row of ``target`` whose key is the ``foreign_key`` of each row."""
+        model = self.registry.types[target].model
+        table = model.__table__
+        links = (
+            select(level.rows.c.id, level.rows.c[foreign_key]).distinct().subquery(self.name("to"))
+        )
+        conditions = [table.c.id == links.c[foreign_key]]
+        if "deleted_at" in table.c:
+            conditions.append(table.c.deleted_at.is_(None))
+        statement = self.rows_of(
+            select(model).join(links, and_(*conditions)), links.c.id.label(PARENT)
+        )
+        rows = statement.cte(self.name("rows"))
+        child = Level(rows)
+        value = self.node(target, child, selection)
+        one = select(rows.c[PARENT], value.label("j")).select_from(child.source())
+        aggregate = level.join(one.subquery(self.name("one")))
+        return self.json.embed(aggregate.c.j)
+
+    # -- pages ---------------------------------------------------------------------------
+
+    def page(
+        self,
+        selection: Selection,
+        target: str,
+        base: Select[Any],
+        ordering: Ordering,
+        parent: ColumnElement[Any] | None,
+        level: Level,
+    ) -> ColumnElement[Any]:
+        """The JSON of a connection over ``base`` (a filtered ``select(Model)``) in
+        ``ordering``, for every row of ``level`` at once (``parent``: the column of ``base``
+        holding its parent's key; None under the root): what ``paginate`` and
+        ``paginate_nested`` answer."""
+        try:
+            size = page_size(self.context, selection.args.get("first"))
+            after = selection.args.get("after")
+            after_values = ordering.decode(after) if after is not None else None
+        except BadInput as error:
+            raise Fallback(str(error)) from None
+        rows = self._page_rows(base, ordering, parent, size, after_values)
+        child = Level(rows)
+        cursor = self.cursor(rows, ordering)
+        rank, fetched = rows.c[RANK], rows.c[FETCHED]
+        on_page = rank <= size
+        last = self.json.least(fetched, literal(size))
+        type_ = self.object_type(selection)
+        aggregates: dict[str, tuple[str, Any, Any, Any]] = {}
+        wanted: list[tuple[Selection, str]] = []
+        counted = False
+        for sub in self.selections(type_, selection.nodes):
+            if sub.name == "__typename":
+                wanted.append((sub, "__typename"))
+            elif sub.name in ("edges", "nodes"):
+                if sub.name == "edges":
+                    item = self._edge(sub, target, child, cursor)
+                else:
+                    item = self.node(target, child, sub)
+                column = self.name("items")
+                aggregates[column] = ("array", item, rank, on_page)
+                wanted.append((sub, column))
+            elif sub.name == "pageInfo":
+                aggregates["fetched"] = ("max", fetched, None, None)
+                aggregates["first_cursor"] = ("max", case((rank == 1, cursor)), None, on_page)
+                aggregates["last_cursor"] = ("max", case((rank == last, cursor)), None, on_page)
+                wanted.append((sub, "pageInfo"))
+            elif sub.name == "totalCount":
+                counted = True
+                wanted.append((sub, "totalCount"))
+            else:
+                raise NotCompilable(f"{type_.name}.{sub.name}")
+        aggregate = None
+        if aggregates:
+            per_parent = self.json.per_parent(
+                child.source(), rows.c[PARENT], aggregates, self.name("agg")
+            )
+            aggregate = level.join(per_parent)
+        total = level.join(self._totals(base, parent)) if counted else None
+        pairs: list[tuple[str, ColumnElement[Any]]] = []
+        for sub, what in wanted:
+            if what == "__typename":
+                pairs.append((sub.key, literal(type_.name, String)))
+            elif what == "totalCount":
+                assert total is not None
+                pairs.append((sub.key, func.coalesce(total.c.n, 0)))
+            elif what == "pageInfo":
+                assert aggregate is not None
+                pairs.append((sub.key, self._page_info(sub, aggregate, size, after)))
+            else:
+                assert aggregate is not None
+                items = self.json.embed(aggregate.c[what])
+                pairs.append((sub.key, func.coalesce(items, self.json.empty_array())))
+        if len(pairs) > self.json.MAX_KEYS:
+            raise NotCompilable("too many keys in one object")
+        return self.json.obj(pairs)
+
+    def _page_rows(
+        self,
+        base: Select[Any],
+        ordering: Ordering,
+        parent: ColumnElement[Any] | None,
+        size: int,
+        after_values: list[Any] | None,
+    ) -> FromClause:
+        """The rows of the pages: at most ``size + 1`` per parent, with their sort keys,
+        rank and the number fetched (the extra one says there is a next page)."""
+        keys = [key.expression.label(f"page_key_{i}") for i, key in enumerate(ordering.keys)]
+        candidates = base.where(ordering.after(after_values)) if after_values else base
+        if parent is None:
+            # One list: the database stops at the limit (an index in the ordering helps).
+            limited = self.rows_of(candidates, *keys, literal_column("0").label(PARENT))
+            limited = limited.order_by(*ordering.order_by()).limit(size + 1)
+            inner = limited.subquery(self.name("limited"))
+        else:
+            rank = func.row_number().over(partition_by=parent, order_by=ordering.order_by())
+            ranked = self.rows_of(candidates, *keys, parent.label(PARENT), rank.label("q_pos"))
+            window = ranked.subquery(self.name("ranked"))
+            inner = select(window).where(window.c.q_pos <= size + 1).subquery(self.name("kept"))
+        sort = [
+            inner.c[f"page_key_{i}"].desc() if key.descending else inner.c[f"page_key_{i}"].asc()
+            for i, key in enumerate(ordering.keys)
+        ]
+        partition = inner.c[PARENT]
+        columns = [c for c in inner.c if c.key != "q_pos"]
+        numbered = select(
+            *columns,
+            func.row_number().over(partition_by=partition, order_by=sort).label(RANK),
+            func.count().over(partition_by=partition).label(FETCHED),
+        )
+        return numbered.cte(self.name("page"))
+
+    def _edge(
+        self, selection: Selection, target: str, level: Level, cursor: ColumnElement[Any]
+    ) -> ColumnElement[Any]:
+        edge_type = self.object_type(selection)
+
+        def value(name: str, sub: Selection) -> ColumnElement[Any]:
+            if name == "cursor":
+                return cursor
+            if name == "node":
+                return self.node(target, level, sub)
+            raise NotCompilable(f"{edge_type.name}.{name}")
+
+        return self.object_of(selection, value)
+
+    def _totals(self, base: Select[Any], parent: ColumnElement[Any] | None) -> FromClause:
+        """``totalCount`` of each parent's list (as ``paginate``'s count)."""
+        label = (parent if parent is not None else literal_column("0")).label(PARENT)
+        # Keep the FROM of ``base`` even when no filter names its table (a bare
+        # ``select(Model)`` would otherwise count one row).
+        every = base.order_by(None).with_only_columns(label, maintain_column_froms=True)
+        every = every.subquery(self.name("every"))
+        counts = select(every.c[PARENT], func.count().label("n")).group_by(every.c[PARENT])
+        return counts.subquery(self.name("total"))
+
+    def _page_info(
+        self, selection: Selection, aggregate: FromClause, size: int, after: str | None
+    ) -> ColumnElement[Any]:
+        fetched = func.coalesce(aggregate.c.fetched, 0)
+
+        def info(name: str, _sub: Selection) -> ColumnElement[Any]:
+            match name:
+                case "hasNextPage":
+                    return self.json.boolean(fetched > size)
+                case "hasPreviousPage":
+                    return self.json.constant(after is not None)
+                case "startCursor":
+                    return aggregate.c.first_cursor
+                case "endCursor":
+                    return aggregate.c.last_cursor
+            raise NotCompilable(f"PageInfo.{name}")
+
+        return self.object_of(selection, info)
+
+    def cursor(self, rows: FromClause, ordering: Ordering) -> ColumnElement[Any]:
+        """``Ordering.encode`` of a row's sort keys: base64url of their JSON array."""
+        parts: list[Any] = ["["]
+        for i, key in enumerate(ordering.keys):
+            column = rows.c[f"page_key_{i}"]
+            if key.load is load_datetime:
+                text = self.json.json_string(self.json.datetime(column))
+            elif key.load is load_date:
+                text = self.json.json_string(self.json.date(column))
+            elif key.load is int:
+                text = cast(column, String)
+            else:
+                text = self.json.json_string(column)
+            parts += [text, ","] if i < len(ordering.keys) - 1 else [text]
+        parts.append("]")
+        return self.json.b64url(cat(*parts))
+
+    def nested_page(self, spec: Page, level: Level, selection: Selection) -> ColumnElement[Any]:
+        nested = spec.nested
+        base = nested.statement.where(nested.parent.in_(self.parents(level)))
+        return self.page(selection, spec.target, base, nested.ordering, nested.parent, level)
+
+    # -- roots ---------------------------------------------------------------------------
+
+    def root(self, spec: RootList | RootOne, selection: Selection) -> Select[Any]:
+        """The statement answering the root field: one row, one text column of JSON."""
+        from bocage.core.graphql.compiler.spec import RootList
+
+        top = select(literal_column("0").label("id")).cte(self.name("root"))
+        level = Level(top)
+        try:
+            if isinstance(spec, RootList):
+                arguments = {k: v for k, v in selection.args.items() if k not in ("first", "after")}
+                base, ordering = spec.source(self.context, **arguments)
+                value = self.page(selection, spec.target, base, ordering, None, level)
+            else:
+                statement = spec.source(self.context, **selection.args)
+                one_row = self.rows_of(statement.limit(1), literal_column("0").label(PARENT))
+                rows = one_row.cte(self.name("rows"))
+                child = Level(rows)
+                one = select(rows.c[PARENT], self.node(spec.target, child, selection).label("j"))
+                aggregate = level.join(one.select_from(child.source()).subquery(self.name("one")))
+                value = self.json.embed(aggregate.c.j)
+        except BadInput as error:
+            raise Fallback(str(error)) from None
+        statement = select(value).select_from(level.source())
+        if self.json.pg:
+            return select(cast(statement.scalar_subquery(), Text))
+        return statement

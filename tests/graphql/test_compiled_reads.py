@@ -1,0 +1,320 @@
+"""The read compiler answers exactly what the resolvers answer (issue 12).
+
+Each document runs through both paths, on the engine under test, and the two answers must be
+the same bytes; a compiled root field costs one SQL statement. The rest of the suite checks
+every query it sends the same way (``BOCAGE_GRAPHQL_COMPILE_CHECK`` is on in its settings).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import event
+
+from bocage.core.app import create_app
+from bocage.core.settings import Settings
+
+DOCUMENTS = {
+    "readme": """{
+      communes(first: 5) { edges { node { name nisCode
+        projects(first: 3) { totalCount edges { node { title status focus } } } } } }
+      projects(first: 10, filter: { focus: DIGITAL, search: "ecole" }) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { id title(lang: NL) titleTranslations { fr nl }
+          communes { name } stakeholders { role stakeholder { name kind } }
+          pstActions { code title } indicators { name latestValue { measuredOn value } } } } }
+    }""",
+    "bench": """{ projects(first: 50) { edges { node { id title status
+        communes { name } stakeholders { stakeholder { name } } } } } }""",
+    "every project field": """{ projects(first: 20, filter: {search: "air"}) {
+        totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { cursor node { __typename id version createdAt updatedAt status focus themes
+          sdgs startDate endDate budget title summary(lang: NL) description(lang: DE)
+          summaryTranslations { fr nl de en } externalReference { source id }
+          territory { slug } indicators { id version name unit baseline target
+            values { measuredOn value note } latestValue { value } } } } } }""",
+    "commune page": """query($nis: String!) { commune(nisCode: $nis) {
+        id name(lang: NL) province region areaKm2 population provinceNisCode
+        territory { slug name communes { nisCode } }
+        strategicPlan { title startYear endYear adoptedOn
+          strategicObjectives { code title plan { startYear }
+            operationalObjectives { code title strategicObjective { code }
+              actions { code title budget operationalObjective { code }
+                projects(first: 2) { totalCount edges { node { title } } } } } } }
+        strategicPlans { startYear }
+        projects(first: 5) { totalCount pageInfo { hasNextPage endCursor }
+          edges { cursor node { title(lang: NL) indicators { name values { value } } } } }
+        stakeholders(first: 3) { edges { node { name communes { nisCode } } } } } }""",
+    "stakeholders": """{ stakeholders(first: 30, filter: {kind: [ENTERPRISE, ASSOCIATION]}) {
+        totalCount edges { cursor node { __typename id name kind needs website
+          enterpriseNumber description descriptionTranslations { fr }
+          externalReference { id } communes { nisCode }
+          projects(first: 2) { pageInfo { hasNextPage startCursor } nodes { id } } } } } }""",
+    "fragments and directives": """query($withCommunes: Boolean!, $skipTitle: Boolean!) {
+        list: projects(first: 7, orderBy: {field: TITLE, direction: ASC}, lang: NL) {
+          ...Page
+        }
+      }
+      fragment Page on ProjectConnection { edges { ... on ProjectEdge { cursor node {
+        ...Project t2: title @skip(if: $skipTitle) } } } __typename }
+      fragment Project on Project { id name: title
+        communes @include(if: $withCommunes) { ... on Commune { nisCode } } }""",
+    "orderings": """{
+      a: projects(first: 4, orderBy: {field: START_DATE}) { edges { cursor node { startDate } } }
+      b: projects(first: 4, orderBy: {field: UPDATED_AT, direction: ASC}) { edges { cursor } }
+      c: projects(first: 4, orderBy: {field: CREATED_AT, direction: ASC}) { pageInfo { endCursor } }
+      d: projects(first: 0) { totalCount pageInfo { hasNextPage startCursor endCursor }
+        edges { cursor } }
+    }""",
+    "territories": """{ territories { edges { node { slug website name(lang: EN)
+        nameTranslations { fr nl de en } descriptionTranslations { fr }
+        communes { nisCode name } } } }
+      territory(slug: "gal-hesbaye-meuse") { slug communes { nisCode } }
+      nope: territory(slug: "nope") { slug } }""",
+    "filters": """query($sdg: Int, $since: DateTime) {
+      a: projects(filter: {status: [IDEA, PLANNED], theme: "numerique"}) { totalCount }
+      b: projects(filter: {sdg: $sdg, updatedSince: $since}) { totalCount edges { node { id } } }
+      c: communes(filter: {nisCodes: ["64034", "92003"]}) { edges { node { nisCode } } }
+      d: stakeholders(filter: {communeNisCode: "64034", need: TRAINING}) { totalCount }
+    }""",
+}
+
+VARIABLES: dict[str, dict[str, Any]] = {
+    "commune page": {"nis": "64034"},
+    "fragments and directives": {"withCommunes": True, "skipTitle": False},
+    "filters": {"sdg": 11, "since": "2020-01-01T00:00:00Z"},
+}
+
+Serve = Callable[..., contextlib.AbstractAsyncContextManager[tuple[httpx.AsyncClient, Any]]]
+
+
+@pytest.fixture(scope="module")
+def paths() -> dict[str, dict[str, Any]]:
+    return {
+        "compiled": {"graphql_compile": True, "graphql_compile_check": False},
+        "resolvers": {"graphql_compile": False, "graphql_compile_check": False},
+    }
+
+
+@contextlib.asynccontextmanager
+async def _app(
+    url: str, make_settings: Callable[..., Settings], **overrides: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    app = create_app(make_settings(url, **overrides))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bocage.test") as c:
+            yield c, app
+
+
+async def _post(
+    client: httpx.AsyncClient, app: Any, body: dict[str, Any], **headers: str
+) -> tuple[bytes, int]:
+    statements: list[str] = []
+    engine = app.state.engine.sync_engine
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = await client.post("/graphql", json=body, headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200, response.text
+    return response.content, len(statements)
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+async def test_both_paths_give_the_same_bytes(
+    name: str, demo_database_url: str, make_settings: Any, paths: dict[str, dict[str, Any]]
+) -> None:
+    body = {"query": DOCUMENTS[name], "variables": VARIABLES.get(name, {})}
+    answers = {}
+    for path, overrides in paths.items():
+        async with _app(demo_database_url, make_settings, **overrides) as (client, app):
+            answers[path] = await _post(client, app, body)
+    (compiled, statements), (resolved, _) = answers["compiled"], answers["resolvers"]
+    assert b'"errors"' not in resolved, resolved[:500]
+    assert compiled == resolved
+    # Every root field of these documents is compiled: one statement each.
+    assert statements == len(_root_fields(name)), (name, statements)
+
+
+def _root_fields(name: str) -> list[str]:
+    from graphql import OperationDefinitionNode, parse
+
+    document = parse(DOCUMENTS[name])
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    return [s.name.value for s in operation.selection_set.selections]  # type: ignore[attr-defined]
+
+
+async def test_next_pages_and_languages(
+    demo_database_url: str, make_settings: Any, paths: dict[str, dict[str, Any]]
+) -> None:
+    """Cursors of one path page the other; Accept-Language picks the texts."""
+    query = """query($after: String, $first: Int) { projects(first: $first, after: $after) {
+        pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { title } } }
+      communes(first: 2) { edges { node { name projects(first: 2, after: $after) {
+        totalCount edges { node { title } } } } } } }"""
+    async with (
+        _app(demo_database_url, make_settings, **paths["compiled"]) as (compiled, capp),
+        _app(demo_database_url, make_settings, **paths["resolvers"]) as (resolvers, rapp),
+    ):
+        after = None
+        for _page in range(3):
+            body = {"query": query, "variables": {"after": after, "first": 7}}
+            for language in ("nl", "de;q=0.5, en", "xx"):
+                one, _ = await _post(compiled, capp, body, **{"accept-language": language})
+                other, _ = await _post(resolvers, rapp, body, **{"accept-language": language})
+                assert one == other
+            import orjson
+
+            after = orjson.loads(one)["data"]["projects"]["pageInfo"]["endCursor"]
+            assert after
+
+
+async def test_refused_arguments_get_the_resolvers_errors(
+    demo_database_url: str, make_settings: Any, paths: dict[str, dict[str, Any]]
+) -> None:
+    for query in (
+        "{ projects(first: 1000) { totalCount } }",
+        '{ projects(after: "not a cursor") { totalCount } }',
+        "{ communes { edges { node { projects(first: -1) { totalCount } } } } }",
+        "{ projects(filter: {sdg: 40}) { totalCount } }",
+        '{ projects(filter: {communes: ["nope"]}) { totalCount } }',
+        '{ projects(filter: {updatedSince: "2020-01-01T00:00:00"}) { totalCount } }',
+    ):
+        answers = []
+        for overrides in paths.values():
+            async with _app(demo_database_url, make_settings, **overrides) as (client, app):
+                answers.append((await _post(client, app, {"query": query}))[0])
+        assert answers[0] == answers[1], query
+        assert b'"BAD_USER_INPUT"' in answers[0], answers[0]
+
+
+async def test_personal_data_stays_with_the_resolvers(
+    demo_database_url: str,
+    make_settings: Any,
+    paths: dict[str, dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Contacts are not compiled: the root field holding them is answered by resolvers,
+    which refuse anonymous callers."""
+    query = "{ stakeholders(first: 2) { edges { node { name contacts { email } } } } }"
+    caplog.set_level(logging.DEBUG, logger="bocage.graphql.compiler")
+    async with _app(demo_database_url, make_settings, **paths["compiled"]) as (client, app):
+        body, _ = await _post(client, app, {"query": query})
+    assert b'"FORBIDDEN"' in body and b"@" not in body
+    assert "stakeholders answered by resolvers: Stakeholder.contacts" in caplog.text
+
+
+async def test_the_check_catches_a_compiled_answer_that_differs(
+    demo_database_url: str, make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``BOCAGE_GRAPHQL_COMPILE_CHECK`` fails the query when the paths disagree (here a spec
+    reading the wrong column)."""
+    import dataclasses
+
+    from bocage.core.graphql.compiler import core_types
+    from bocage.core.graphql.compiler.spec import Column
+
+    declared = core_types.compiled_reads()
+    types = []
+    for spec in declared.types:
+        if spec.name == "Commune":
+            fields = {**spec.fields, "nisCode": Column("province_nis_code")}
+            spec = dataclasses.replace(spec, fields=fields)
+        types.append(spec)
+    wrong = dataclasses.replace(declared, types=types)
+    monkeypatch.setattr(core_types, "compiled_reads", lambda: wrong)
+    settings = {"graphql_compile": True, "graphql_compile_check": True}
+    async with _app(demo_database_url, make_settings, **settings) as (client, app):
+        body, _ = await _post(client, app, {"query": "{ communes { edges { node { nisCode } } } }"})
+    assert b"COMPILED_READ_MISMATCH" in body
+
+
+# -- generated selections ----------------------------------------------------------------------
+
+ROOTS = ["projects", "communes", "stakeholders", "territories", "commune", "territory"]
+
+
+def _custom_scalars() -> dict[str, Any]:
+    from hypothesis_graphql import nodes
+
+    moments = st.datetimes(
+        min_value=dt.datetime(2000, 1, 1),
+        max_value=dt.datetime(2030, 1, 1),
+        timezones=st.just(dt.UTC),
+    )
+    return {
+        "DateTime": moments.map(lambda m: nodes.String(m.isoformat())),
+        "Date": st.dates().map(lambda d: nodes.String(d.isoformat())),
+        "Decimal": st.decimals(allow_nan=False, allow_infinity=False, places=2).map(
+            lambda d: nodes.String(str(d))
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def schema_sdl() -> str:
+    from pathlib import Path
+
+    return (Path(__file__).parents[2] / "openapi" / "schema.graphql").read_text()
+
+
+async def test_generated_selections_agree(
+    demo_database_url: str, make_settings: Any, schema_sdl: str
+) -> None:
+    """Selections generated from the public schema (hypothesis-graphql), as anonymous, give
+    the same bytes on both paths."""
+    from hypothesis_graphql import queries
+
+    async with (
+        _app(
+            demo_database_url, make_settings, graphql_compile=True, graphql_compile_check=False
+        ) as (compiled, capp),
+        _app(
+            demo_database_url, make_settings, graphql_compile=False, graphql_compile_check=False
+        ) as (resolvers, rapp),
+    ):
+        documents: list[str] = []
+
+        @settings(
+            max_examples=60,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(queries(schema_sdl, fields=ROOTS, custom_scalars=_custom_scalars(), allow_x00=False))
+        def collect(document: str) -> None:
+            documents.append(document)
+
+        collect()
+        compiled_roots = 0
+        for document in documents:
+            one, statements = await _post(compiled, capp, {"query": document})
+            other, _ = await _post(resolvers, rapp, {"query": document})
+            assert one == other, document
+            compiled_roots += statements == 1
+        assert compiled_roots > len(documents) // 4, "too few generated documents compiled"
+
+
+def test_bocage_compiled_reads_declared_twice_stops_startup() -> None:
+    from bocage.core.errors import PluginError
+    from bocage.core.graphql.compiler.core_types import compiled_reads
+    from bocage.core.graphql.compiler.spec import Registry
+
+    core = compiled_reads()
+    with pytest.raises(PluginError, match="type Territory is declared by both 'core' and 'copy'"):
+        Registry.of([("core", core), ("copy", core)])
+    with pytest.raises(PluginError, match="returned 'nope', not a CompiledReads"):
+        Registry.of([("odd", "nope")])  # type: ignore[list-item]
