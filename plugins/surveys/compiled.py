@@ -67,9 +67,8 @@ def _questions_version(b: Build, level: Level, selection: Selection) -> Any:
         select(sm.QuestionSet.survey_id.label(PARENT), func.max(sm.QuestionSet.number).label("n"))
         .where(sm.QuestionSet.survey_id.in_(b.parents(level)))
         .group_by(sm.QuestionSet.survey_id)
-        .subquery(b.name("versions"))
     )
-    level.join(versions)
+    versions = level.join(b.aggregate(versions, "versions"))
     return func.coalesce(versions.c.n, 0)
 
 

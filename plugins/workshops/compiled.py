@@ -67,9 +67,8 @@ def _count(status: RegistrationStatus) -> Any:
                 Registration.status == status.value,
             )
             .group_by(Registration.event_id)
-            .subquery(b.name("registrations"))
         )
-        level.join(counts)
+        counts = level.join(b.aggregate(counts, "registrations"))
         return func.coalesce(counts.c.n, 0)
 
     return compute
