@@ -42,7 +42,10 @@ def _texts(name: str, column: str, *, required: bool = False) -> dict[str, Any]:
 
 def _strings(column: str) -> Custom:
     """A stored JSON list of strings (``[]`` when null)."""
-    return Custom(lambda b, level, s: b.json.list_of(level.rows.c[column], lambda item: item))
+    return Custom(
+        lambda b, level, s: b.json.list_of(level.rows.c[column], lambda item: item),
+        columns=(column,),
+    )
 
 
 def _latest_sets(parents: Any) -> Any:
@@ -146,7 +149,7 @@ def _options(column: str) -> Custom:
 
         return b.json.list_of(level.rows.c[column], option)
 
-    return Custom(compute)
+    return Custom(compute, columns=(column,))
 
 
 def compiled_reads() -> CompiledReads:
@@ -169,8 +172,8 @@ def compiled_reads() -> CompiledReads:
                     "closesOn": Column("closes_on", "date"),
                     **_texts("title", "title", required=True),
                     **_texts("intro", "intro"),
-                    "questionsVersion": Custom(_questions_version),
-                    "questions": Custom(_questions),
+                    "questionsVersion": Custom(_questions_version, columns=("id",)),
+                    "questions": Custom(_questions, columns=("id",)),
                 },
             ),
             TypeSpec(
@@ -190,7 +193,7 @@ def compiled_reads() -> CompiledReads:
                     **_texts("help", "help"),
                     "options": _options("options"),
                     "rows": _options("rows"),
-                    "showIf": Custom(_show_if),
+                    "showIf": Custom(_show_if, columns=("show_if",)),
                 },
             ),
         ],

@@ -265,11 +265,35 @@ class Build:
 
     # -- levels --------------------------------------------------------------------------
 
-    def rows_of(self, statement: Select[Any], *extra: Any) -> Select[Any]:
-        """``statement`` (a ``select(Model, ...)``) without deferred columns (search text)
-        and with ``extra`` columns."""
-        keep = [c for c in statement.selected_columns if c.key != "search_text"]
+    def rows_of(
+        self, statement: Select[Any], *extra: Any, reads: frozenset[str] | None = None
+    ) -> Select[Any]:
+        """``statement`` (a ``select(Model, ...)``) with the columns the fields read (all but
+        the search text when ``reads`` is None) and ``extra`` columns."""
+        if reads is None:
+            keep = [c for c in statement.selected_columns if c.key != "search_text"]
+        else:
+            keep = [c for c in statement.selected_columns if c.key in reads]
         return statement.with_only_columns(*keep, *extra)
+
+    def reads(self, type_name: str, selections: Sequence[Selection]) -> frozenset[str] | None:
+        """The columns the fields ``selections`` select on rows of ``type_name`` read (with
+        ``id`` and the relation's own columns), or None when one may read any."""
+        spec = self.registry.types.get(type_name)
+        if spec is None:
+            return None
+        needed = {"id", PARENT, RANK, "link_role"}
+        for selection in selections:
+            type_ = self.object_type(selection)
+            for sub in self.selections(type_, selection.nodes):
+                if sub.name == "__typename":
+                    continue
+                field_spec = spec.fields.get(sub.name)
+                reads = field_spec.reads() if field_spec is not None else None
+                if reads is None:
+                    return None
+                needed |= reads
+        return frozenset(needed)
 
     def parents(self, level: Level) -> Select[Any]:
         """The keys a relation below ``level`` is read for: the row's own (``LATERAL``), or
@@ -300,6 +324,7 @@ class Build:
             func.row_number()
             .over(partition_by=relation.selected_columns[PARENT], order_by=spec.order(columns))
             .label(RANK),
+            reads=self.reads(spec.target, [selection]),
         )
         rows = self.rows(ranked, "rows")
         child = self.level(rows)
@@ -323,6 +348,7 @@ class Build:
             statement = self.rows_of(
                 select(model).where(table.c.id == parent.c[foreign_key], *alive),
                 parent.c.id.label(PARENT),
+                reads=self.reads(target, [selection]),
             ).correlate(parent)
         else:
             links = (
@@ -333,6 +359,7 @@ class Build:
             statement = self.rows_of(
                 select(model).join(links, and_(table.c.id == links.c[foreign_key], *alive)),
                 links.c.id.label(PARENT),
+                reads=self.reads(target, [selection]),
             )
         rows = self.rows(statement, "rows")
         child = self.level(rows)
@@ -362,7 +389,8 @@ class Build:
             after_values = ordering.decode(after) if after is not None else None
         except BadInput as error:
             raise Fallback(str(error)) from None
-        rows = self._page_rows(base, ordering, parent, size, after_values, level)
+        reads = self.reads(target, self._page_nodes(selection))
+        rows = self._page_rows(base, ordering, parent, size, after_values, level, reads)
         child = self.level(rows)
         cursor = self.cursor(rows, ordering)
         rank, fetched = rows.c[RANK], rows.c[FETCHED]
@@ -416,6 +444,17 @@ class Build:
             raise NotCompilable("too many keys in one object")
         return self.json.obj(pairs)
 
+    def _page_nodes(self, selection: Selection) -> list[Selection]:
+        """The selections of a connection's nodes (under ``edges`` and ``nodes``)."""
+        nodes = []
+        for sub in self.selections(self.object_type(selection), selection.nodes):
+            if sub.name == "nodes":
+                nodes.append(sub)
+            elif sub.name == "edges":
+                edges = self.selections(self.object_type(sub), sub.nodes)
+                nodes.extend(edge for edge in edges if edge.name == "node")
+        return nodes
+
     def _page_rows(
         self,
         base: Select[Any],
@@ -424,6 +463,7 @@ class Build:
         size: int,
         after_values: list[Any] | None,
         level: Level,
+        reads: frozenset[str] | None,
     ) -> FromClause:
         """The rows of the pages: at most ``size + 1`` per parent, with their sort keys,
         rank and the number fetched (the extra one says there is a next page)."""
@@ -433,12 +473,14 @@ class Build:
             # One list (the root's, or one parent's in its LATERAL): the database stops at
             # the limit (an index in the ordering helps).
             label = literal_column("0") if parent is None else parent
-            limited = self.rows_of(candidates, *keys, label.label(PARENT))
+            limited = self.rows_of(candidates, *keys, label.label(PARENT), reads=reads)
             limited = limited.order_by(*ordering.order_by()).limit(size + 1)
             inner = limited.subquery(self.name("limited"))
         else:
             rank = func.row_number().over(partition_by=parent, order_by=ordering.order_by())
-            ranked = self.rows_of(candidates, *keys, parent.label(PARENT), rank.label("q_pos"))
+            ranked = self.rows_of(
+                candidates, *keys, parent.label(PARENT), rank.label("q_pos"), reads=reads
+            )
             window = ranked.subquery(self.name("ranked"))
             inner = select(window).where(window.c.q_pos <= size + 1).subquery(self.name("kept"))
         sort = [
@@ -534,7 +576,11 @@ class Build:
                 value = self.page(selection, spec.target, base, ordering, None, level)
             else:
                 statement = spec.source(self.context, **selection.args)
-                one_row = self.rows_of(statement.limit(1), literal_column("0").label(PARENT))
+                one_row = self.rows_of(
+                    statement.limit(1),
+                    literal_column("0").label(PARENT),
+                    reads=self.reads(spec.target, [selection]),
+                )
                 rows = self.rows(one_row, "rows")
                 child = self.level(rows)
                 one = select(rows.c[PARENT], self.node(spec.target, child, selection).label("j"))
