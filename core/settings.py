@@ -131,6 +131,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Compiled statements kept per worker, by document, variables and language.",
     )
+    graphql_limits_cache_size: int = Field(
+        256,
+        ge=0,
+        description="Measures of GraphQL documents (depth, aliases, fields, cost, answer size) "
+        "kept per worker, by document, operation and variables; 0 measures every request.",
+    )
     graphql_timeout_seconds: float = Field(
         10.0, gt=0, description="A GraphQL query running longer is stopped (error TIMEOUT)."
     )
