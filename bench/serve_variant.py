@@ -5,7 +5,7 @@
     .venv/bin/python bench/serve_variant.py --port 8002 --no-pre-ping --autocommit-reads
     .venv/bin/python bench/serve_variant.py --port 8002 --cprofile /tmp/bocage.prof
 
-``--cprofile``: SIGUSR1 starts profiling the event loop's thread (cProfile, CPU time),
+``--cprofile``: SIGUSR1 starts profiling the event loop's thread (cProfile, that thread's CPU time),
 SIGUSR2 stops it and writes the statistics (pstats) to the file.
 
 The database must be migrated already (``bench/run.py`` runs the migrations); settings come
@@ -74,7 +74,7 @@ def main() -> None:
     if args.no_pre_ping or args.autocommit_reads:
         patch_engine(pre_ping=not args.no_pre_ping, autocommit=args.autocommit_reads)
     if args.cprofile:
-        profiler = cProfile.Profile(time.process_time)
+        profiler = cProfile.Profile(time.thread_time)
 
         def start(*_: Any) -> None:
             profiler.enable()
