@@ -23,6 +23,8 @@ from typing import Any
 
 import uvicorn
 
+from bocage.core.settings import load_settings
+
 
 def patch_engine(*, pre_ping: bool, autocommit: bool) -> None:
     """Change how ``bocage.core.app`` makes its engine and sessions (measurement only: an
@@ -96,6 +98,8 @@ def main() -> None:
         loop=args.loop,
         http=args.http,
         log_level="warning",
+        # As `bocage serve`: a WebSocket message is bounded like a request body.
+        ws_max_size=load_settings().max_body_bytes,
     )
 
 

@@ -11,6 +11,13 @@ from typing import TYPE_CHECKING, Any
 from bocage.core.auth.policy import can, commune_scope, may_touch_communes
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
 from bocage.core.auth.tokens import AuthenticationError, request_principal
+from bocage.core.cache_control import (
+    conditional_get,
+    etag_matches,
+    not_modified,
+    private_caching,
+    public_caching,
+)
 from bocage.core.cancellation import Cancellation, ClientDisconnected, cancel_on_disconnect
 from bocage.core.db import Base, SoftDeletable, Timestamped, Versioned, personal
 from bocage.core.errors import PluginError
@@ -55,6 +62,8 @@ from bocage.core.graphql.pagination import (
     Ordering,
     PageInfo,
     SortKey,
+    load_date,
+    load_datetime,
     paginate,
 )
 from bocage.core.hookspecs import (
@@ -87,7 +96,7 @@ from bocage.core.models import (
     project_pst_action,
     stakeholder_commune,
 )
-from bocage.core.settings import PluginSettings
+from bocage.core.settings import LIMIT, PluginSettings
 from bocage.core.spreadsheets import (
     CsvDialect,
     CsvWriter,
@@ -253,12 +262,15 @@ __all__ = [
     "PersonIdentity",
     "PluginError",
     "PluginSettings",
+    "LIMIT",
     "RestRoute",
     "RowType",
     "SeedOptions",
     "Seeder",
     "SoftDeletable",
     "SortKey",
+    "load_date",
+    "load_datetime",
     "Timestamped",
     "Translations",
     "cost",
@@ -267,6 +279,12 @@ __all__ = [
     "row_key",
     "node_key",
     "error_response",
+    # HTTP caching of REST answers (bocage.core.cache_control): public or private, validators
+    "conditional_get",
+    "etag_matches",
+    "not_modified",
+    "private_caching",
+    "public_caching",
     "announce",
     "event_for",
     "record_event",

@@ -19,13 +19,15 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from bocage.core import http, migrate
 from bocage.core.auth.keys import KeyStore
-from bocage.core.auth.server import jwks_endpoint, token_endpoint
+from bocage.core.auth.server import TokenEndpoint, jwks_endpoint
+from bocage.core.auth.throttle import FailureThrottle
 from bocage.core.auth.tokens import (
     AuthenticationError,
     Authenticator,
     TokenIssuer,
     authentication_error,
 )
+from bocage.core.cache_control import HttpCaching, public_caching
 from bocage.core.db import create_engine, sessionmaker
 from bocage.core.errors import PluginError
 from bocage.core.graphql.schema import build_schema
@@ -34,7 +36,7 @@ from bocage.core.hookspecs import RestRoute
 from bocage.core.host import PluginHost
 from bocage.core.imports.rest import import_route
 from bocage.core.jobs import job_kinds
-from bocage.core.middleware import protective_middleware
+from bocage.core.middleware import limits_storage, protective_middleware, request_counts
 from bocage.core.openapi import openapi_document
 from bocage.core.settings import Settings, load_settings
 from bocage.core.webhooks import event_types
@@ -100,10 +102,21 @@ def create_app(
     session_factory = sessionmaker(engine)
     keys = KeyStore(session_factory, settings)
     authenticator = Authenticator(settings, keys)
-    graphql = GraphQLView(schema, host=host, sessionmaker=session_factory)
+    # Request counts and failed client authentications, in one storage (Redis: shared).
+    counted = [
+        settings.rate_limit,
+        settings.auth_failure_limit,
+        settings.auth_failure_address_limit,
+        settings.auth_failure_client_limit,
+    ]
+    storage = limits_storage(settings) if any(rate != "off" for rate in counted) else None
+    token_endpoint = TokenEndpoint(settings, FailureThrottle(settings, storage))
+    # The rate limit counts HTTP requests and the operations WebSockets start alike.
+    counts = request_counts(settings, storage)
+    graphql = GraphQLView(schema, host=host, sessionmaker=session_factory, request_counts=counts)
 
     async def openapi_json(request: Request) -> JSONResponse:
-        return JSONResponse(openapi)
+        return JSONResponse(openapi, headers=public_caching(request))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -128,6 +141,7 @@ def create_app(
                 worker.stop()
                 await worker_task
             await app.state.authenticator.aclose()
+            await graphql.response_cache.close()
             await engine.dispose()
 
     # Routes described by RestRoute (their OpenAPI, their own body limit): the core's, then
@@ -140,7 +154,7 @@ def create_app(
         Route("/healthz", http.healthz, methods=["GET"], name="healthz"),
         Route("/readyz", http.readyz, methods=["GET"], name="readyz"),
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
-        Route("/oauth/token", token_endpoint, methods=["POST"], name="oauth_token"),
+        Route("/oauth/token", token_endpoint.handle, methods=["POST"], name="oauth_token"),
         Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"], name="jwks"),
         *(spec.route for spec in rest_routes),
     ]
@@ -164,8 +178,11 @@ def create_app(
                 expose_headers=EXPOSED_HEADERS,
                 max_age=600,
             ),
+            # Cache-Control, Vary, ETag and 304 of every answer; inside CORS, which adds
+            # Origin to Vary, and outside the refusals, which are never kept.
+            Middleware(HttpCaching),
             # Inside CORS, so that browsers can read the refusals.
-            *protective_middleware(settings, rest_routes),
+            *protective_middleware(settings, rest_routes, storage, counts),
         ],
         exception_handlers={
             HTTPException: http.http_error,
@@ -183,6 +200,7 @@ def create_app(
     app.state.issuer = TokenIssuer(settings, keys)
     app.state.schema = schema
     app.state.openapi = openapi
+    app.state.response_cache = graphql.response_cache
     return app
 
 

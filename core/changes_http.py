@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bocage.core.auth.tokens import AuthenticationError, request_principal
+from bocage.core.cache_control import conditional_get, public_caching
 from bocage.core.graphql.changes import feed_ordering, feed_statement, is_removal
 from bocage.core.graphql.errors import BadInput
 from bocage.core.hookspecs import RestRoute
@@ -76,7 +77,10 @@ async def changes(request: Request) -> JSONResponse:
             "items": [event_json(r) for r in page],
             "cursor": cursor,
             "hasMore": len(records) > limit,
-        }
+        },
+        # The public events, the same for every anonymous caller; a signed-in caller's feed
+        # is its own (HttpCaching makes it private).
+        headers=public_caching(request),
     )
 
 
@@ -160,6 +164,9 @@ OPENAPI = {
         }
     }
 }
+
+# Anonymous callers' pages are public: HttpCaching answers If-None-Match with 304.
+OPENAPI["/api/changes"] = conditional_get(OPENAPI["/api/changes"])
 
 
 def route() -> RestRoute:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from bocage.core.errors import BocageStartupError
 
@@ -152,6 +152,8 @@ def serve(rt: Runtime, host: str, port: int, workers: int, reload: bool, demo: b
         workers=workers,
         reload=reload,
         log_level=rt.settings.log_level,
+        # A WebSocket message is bounded like a request body.
+        ws_max_size=rt.settings.max_body_bytes,
     )
 
 
@@ -281,6 +283,7 @@ def seed_demo(rt: Runtime, scale: float) -> None:
 
     async def go() -> None:
         async with rt.connected() as engine:
+            await _migrated(rt, engine)
             with _progress() as progress:
                 await seed_all(engine, rt.host, scale=scale, progress=reporter(progress))
 
@@ -352,6 +355,129 @@ def schema_export(rt: Runtime, out: Path) -> None:
 
     for path in write_schema_files(rt.host, out):
         click.echo(path)
+
+
+# -- persisted documents --------------------------------------------------------------------
+
+
+@main.group()
+def documents() -> None:
+    """Persisted GraphQL documents: register a front-end's documents as trusted."""
+
+
+@documents.command("register")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--dry-run", is_flag=True, help="Check the documents; register nothing.")
+@pass_runtime
+def documents_register(rt: Runtime, files: tuple[Path, ...], dry_run: bool) -> None:
+    """Register the documents of FILES (Apollo's persisted query manifest, GraphQL Codegen's
+    persisted-documents.json, or .graphql files), all or none: each is checked against the
+    schema and the limits first.
+
+    With BOCAGE_GRAPHQL_TRUSTED_DOCUMENTS set, only registered documents run."""
+    from rich.markup import escape
+
+    from bocage.core.db import sessionmaker
+    from bocage.core.graphql.manifests import ManifestError, read_documents
+    from bocage.core.graphql.persisted import check_candidates, register_trusted
+    from bocage.core.graphql.schema import build_schema
+
+    try:
+        candidates = [c for path in files for c in read_documents(path)]
+    except ManifestError as error:
+        raise click.ClickException(str(error)) from None
+    schema = build_schema(rt.host)._schema
+    problems = check_candidates(schema, rt.settings, candidates)
+    if problems:
+        for problem in problems:
+            console.print(f"[red]refused[/red] {escape(problem)}", highlight=False, soft_wrap=True)
+        console.print(f"{len(problems)} document(s) refused: nothing registered")
+        sys.exit(1)
+    if dry_run:
+        console.print(f"{len(candidates)} document(s) may be registered")
+        return
+
+    async def go() -> list[bool]:
+        async with rt.connected() as engine:
+            await _migrated(rt, engine)
+            async with sessionmaker(engine)() as session, session.begin():
+                return await register_trusted(session, candidates)
+
+    new = run(go())
+    for candidate, is_new in zip(candidates, new, strict=True):
+        status = "registered" if is_new else "already registered"
+        click.echo(f"{candidate.hash}  {candidate.source}  {status}")
+    console.print(f"{sum(new)} document(s) registered, {len(new) - sum(new)} already registered")
+
+
+@documents.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (with the text).")
+@pass_runtime
+def documents_list(rt: Runtime, as_json: bool) -> None:
+    """Registered (trusted) documents, then those automatic persisted queries stored."""
+    from bocage.core.db import sessionmaker
+    from bocage.core.graphql.persisted import list_documents
+
+    async def go() -> list[Any]:
+        async with rt.connected() as engine:
+            await _migrated(rt, engine)
+            async with sessionmaker(engine)() as session:
+                return await list_documents(session)
+
+    rows = [
+        {
+            "hash": d.hash,
+            "name": d.name,
+            "trusted": d.trusted,
+            "size": d.size,
+            "source": d.source,
+            "created_at": d.created_at.isoformat(),
+            "document": d.document,
+        }
+        for d in run(go())
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(
+        Column("hash", no_wrap=True, min_width=64), "name", "kind", "bytes", "source", "created"
+    )
+    for row in rows:
+        table.add_row(
+            row["hash"],
+            row["name"] or "",
+            "registered" if row["trusted"] else "automatic",
+            str(row["size"]),
+            row["source"] or "",
+            row["created_at"][:19],
+        )
+    # The full hash is what `bocage documents remove` takes: never cut it.
+    Console(width=max(Console().width, 160)).print(table)
+
+
+@documents.command("remove")
+@click.argument("hashes", nargs=-1, required=True)
+@pass_runtime
+def documents_remove(rt: Runtime, hashes: tuple[str, ...]) -> None:
+    """Remove the documents of HASHES. Workers that hold one in memory run it for at most
+    BOCAGE_GRAPHQL_DOCUMENTS_CACHE_TTL seconds more."""
+    from bocage.core.db import sessionmaker
+    from bocage.core.graphql.persisted import remove_documents
+
+    async def go() -> list[str]:
+        async with rt.connected() as engine:
+            await _migrated(rt, engine)
+            async with sessionmaker(engine)() as session, session.begin():
+                return await remove_documents(session, hashes)
+
+    missing = run(go())
+    if missing:
+        raise click.ClickException(
+            f"no document {', '.join(missing)} (see `bocage documents list`): nothing removed"
+        )
+    click.echo(f"removed {len(hashes)} document(s)")
 
 
 # -- authentication: keys, clients, development tokens --------------------------------------

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, bindparam, exists, insert, or_, select, text, true
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, text, true
 from strawberry import relay
 
 from bocage.core.auth import policy
@@ -37,7 +37,7 @@ from bocage.core.models import (
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
     from bocage.core.auth.principal import Principal
     from bocage.core.host import PluginHost
@@ -294,6 +294,17 @@ async def _lock_log(session: AsyncSession) -> None:
     if session.get_bind().dialect.name == "postgresql":
         # Ids are drawn after the lock and the lock is held until commit: ids commit in order.
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOG_LOCK})
+
+
+#: The event log's highest id (an index's last key).
+_LAST_EVENT = select(func.max(EventRecord.id))
+
+
+async def last_event_id(connection: AsyncConnection) -> int:
+    """The id of the last committed event (0 before the first). Ids commit in order (see
+    :func:`_lock_log`), so when it has not moved, no event has committed since: readers that
+    keep answers compare it to learn, on every worker, that something changed."""
+    return int((await connection.execute(_LAST_EVENT)).scalar() or 0)
 
 
 def committed_events(session: AsyncSession) -> list[DomainEvent]:

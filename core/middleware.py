@@ -1,4 +1,5 @@
-"""Protective ASGI middleware: rate limiting, CSRF-safe content types, request body size.
+"""Protective ASGI middleware: authentication for the rate limiter, rate limiting, NUL
+characters in URLs, CSRF-safe content types, request body size.
 
 Each answers a refused request itself with the JSON error shape of
 :func:`bocage.core.http.error_response`; :func:`protective_middleware` lists them in order.
@@ -6,7 +7,6 @@ Each answers a refused request itself with the JSON error shape of
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from collections.abc import Sequence
@@ -21,6 +21,7 @@ from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
 from starlette.routing import Match
 
+from bocage.core.auth.tokens import PRINCIPAL_STATE, Authentication
 from bocage.core.errors import SettingsError
 from bocage.core.http import error_response
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+    from bocage.core.auth.principal import Principal
     from bocage.core.hookspecs import RestRoute
     from bocage.core.settings import Settings
 
@@ -42,57 +44,72 @@ GRAPHQL_CONTENT_TYPES = frozenset({"application/json"})
 
 
 def client_key(scope: Scope) -> str:
-    """Whom a request counts against: the authenticated caller if an earlier layer set one in
-    the request state, else its bearer credential (hashed), else its IP address."""
-    principal = scope.get("state", {}).get("principal")
-    subject = getattr(principal, "subject", None) or getattr(principal, "client_id", None)
-    if subject:
-        return f"principal:{subject}"
-    authorization = Headers(scope=scope).get("authorization")
-    if authorization:
-        return "credential:" + hashlib.sha256(authorization.encode()).hexdigest()[:32]
+    """Whom a request counts against: the client (client id) or person (subject) of a valid
+    bearer token, as :class:`~bocage.core.auth.tokens.Authentication` left it in the request
+    state, so that every token of a client shares one count; else (no token, or one that is
+    not valid) the IP address."""
+    principal: Principal | None = scope.get("state", {}).get(PRINCIPAL_STATE)
+    if principal is not None and not principal.is_anonymous:
+        if principal.client_id:
+            return f"client:{principal.client_id}"
+        if principal.subject:
+            return f"person:{principal.subject}"
     client = scope.get("client")
     return f"ip:{client[0] if client else 'unknown'}"
 
 
-class RateLimit:
-    """At most ``rate`` requests per client (see :func:`client_key`), else ``429`` with
-    ``Retry-After``. Counts live in ``storage`` (a sliding window counter): in memory they
-    are per worker; a Redis storage shares them between workers and servers."""
+def limits_storage(settings: Settings) -> Storage:
+    """The storage of ``BOCAGE_RATE_LIMIT_STORAGE``, shared by the rate limit and the failure
+    throttle of the token endpoint; :class:`SettingsError` if it cannot be used."""
+    try:
+        return storage_from_string(f"async+{settings.rate_limit_storage}")
+    except Exception as error:  # a missing driver or a malformed URL: fail at startup
+        raise SettingsError(
+            f"BOCAGE_RATE_LIMIT_STORAGE={settings.rate_limit_storage!r} cannot be used: {error}"
+        ) from None
 
-    #: How many clients' worth of requests one address may send in all. Credentials are not
-    #: checked yet at this layer, so without this ceiling a caller inventing a new bearer
-    #: token for each request would get a fresh count each time.
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request over the rate: what to answer (the message and ``Retry-After``)."""
+
+    message: str
+    retry_after: int
+
+
+class RequestCounts:
+    """At most ``item`` requests per client (see :func:`client_key`), and one address at most
+    :data:`ADDRESS_CEILING` clients' worth. Counts live in ``storage`` (a sliding window
+    counter): in memory they are per worker; a Redis storage shares them between workers and
+    servers. Used for HTTP requests (:class:`RateLimit`) and for the operations a WebSocket
+    starts (the GraphQL view)."""
+
+    #: How many clients' worth of requests one address may send in all (several clients or
+    #: people may share an address, e.g. behind a NAT).
     ADDRESS_CEILING = 10
 
-    def __init__(self, app: ASGIApp, *, item: RateLimitItem, storage: Storage) -> None:
-        self.app = app
+    def __init__(self, item: RateLimitItem, storage: Storage) -> None:
         self.item = item
         self.address_item = type(item)(item.amount * self.ADDRESS_CEILING, item.multiples)
         self.limiter = SlidingWindowCounterRateLimiter(storage)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
-            await self.app(scope, receive, send)
-            return
-        refused = await self._refusal(scope, client_key(scope))
-        if refused is None:
-            await self.app(scope, receive, send)
-            return
-        item, key = refused
+    async def refusal(self, scope: Scope) -> Refusal | None:
+        """Count one request of ``scope``'s caller; its refusal when over a limit."""
+        key = client_key(scope)
+        exhausted = await self._exhausted(scope, key)
+        if exhausted is None:
+            return None
+        item, key = exhausted
         stats = await self.limiter.get_window_stats(item, key)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-        response = error_response(
-            429,
-            "rate_limited",
-            f"Too many requests: the limit is {item.amount} per {self._period()} per "
-            f"{'address' if key.startswith('address:') else 'client'}. Retry after "
-            f"{retry_after} s, or spread your requests.",
-            **{"Retry-After": str(retry_after)},
+        who = "address" if key.startswith("address:") else "client"
+        return Refusal(
+            f"Too many requests: the limit is {item.amount} per {self._period()} per {who}. "
+            f"Retry after {retry_after} s, or spread your requests.",
+            retry_after,
         )
-        await response(scope, receive, send)
 
-    async def _refusal(self, scope: Scope, key: str) -> tuple[RateLimitItem, str] | None:
+    async def _exhausted(self, scope: Scope, key: str) -> tuple[RateLimitItem, str] | None:
         """The exhausted limit and its key, or None when the request may pass."""
         if not key.startswith("ip:"):
             client = scope.get("client")
@@ -106,6 +123,57 @@ class RateLimit:
     def _period(self) -> str:
         unit = self.item.GRANULARITY.name
         return unit if self.item.multiples == 1 else f"{self.item.multiples} {unit}s"
+
+
+def request_counts(settings: Settings, storage: Storage | None = None) -> RequestCounts | None:
+    """The counts of ``BOCAGE_RATE_LIMIT`` (None when it is ``off``)."""
+    if settings.rate_limit == "off":
+        return None
+    return RequestCounts(parse(settings.rate_limit), storage or limits_storage(settings))
+
+
+class RateLimit:
+    """An HTTP request over its caller's rate (see :class:`RequestCounts`) gets ``429`` with
+    ``Retry-After``."""
+
+    def __init__(self, app: ASGIApp, *, counts: RequestCounts) -> None:
+        self.app = app
+        self.counts = counts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        refused = await self.counts.refusal(scope)
+        if refused is None:
+            await self.app(scope, receive, send)
+            return
+        response = error_response(
+            429, "rate_limited", refused.message, **{"Retry-After": str(refused.retry_after)}
+        )
+        await response(scope, receive, send)
+
+
+class NulInUrl:
+    """A URL whose path or query holds a NUL character (``%00``) is refused with ``400``: no
+    parameter may hold one (PostgreSQL can neither store nor compare it), so every route is
+    spared from checking."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
+        ):
+            response = error_response(
+                400,
+                "bad_request",
+                "The URL holds a NUL character (%00), which no parameter may contain: remove it.",
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class GraphQLContentType:
@@ -244,20 +312,23 @@ def body_limits(routes: Sequence[RestRoute]) -> list[tuple[BaseRoute, BodyLimit]
     ]
 
 
-def protective_middleware(settings: Settings, routes: Sequence[RestRoute] = ()) -> list[Middleware]:
+def protective_middleware(
+    settings: Settings,
+    routes: Sequence[RestRoute] = (),
+    storage: Storage | None = None,
+    counts: RequestCounts | None = None,
+) -> list[Middleware]:
     """The middleware of :func:`bocage.core.app.create_app`, after CORS (so that refusals
     carry CORS headers and browsers can read them): cheapest refusal first. ``routes``: the
-    app's REST routes, whose ``max_body_bytes`` replace ``BOCAGE_MAX_BODY_BYTES``."""
+    app's REST routes, whose ``max_body_bytes`` replace ``BOCAGE_MAX_BODY_BYTES``;
+    ``counts``: the rate limit's (default: made from the settings and ``storage``)."""
     middleware = []
-    if settings.rate_limit != "off":
-        try:
-            storage = storage_from_string(f"async+{settings.rate_limit_storage}")
-        except Exception as error:  # a missing driver or a malformed URL: fail at startup
-            raise SettingsError(
-                f"BOCAGE_RATE_LIMIT_STORAGE={settings.rate_limit_storage!r} cannot be used: {error}"
-            ) from None
-        item = parse(settings.rate_limit)
-        middleware.append(Middleware(RateLimit, item=item, storage=storage))
+    counts = counts or request_counts(settings, storage)
+    if counts is not None:
+        # The caller first (a signature check; cheap), so that it is counted per client.
+        middleware.append(Middleware(Authentication, skip=UNLIMITED_PATHS))
+        middleware.append(Middleware(RateLimit, counts=counts))
+    middleware.append(Middleware(NulInUrl))
     middleware.append(Middleware(GraphQLContentType))
     middleware.append(
         Middleware(

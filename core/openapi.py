@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bocage.core import __version__
+from bocage.core.cache_control import IF_NONE_MATCH, NOT_MODIFIED, conditional_get
 
 if TYPE_CHECKING:
     from bocage.core.host import PluginHost
@@ -85,16 +86,42 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
                     }
                 },
             },
-            "responses": {"200": _json("A GraphQL response.", {"type": "object"})},
+            "responses": {
+                "200": _json("A GraphQL response.", {"type": "object"}),
+                "400": _json(
+                    "A request that is not a GraphQL request: not JSON, no `query`, an unknown "
+                    "`operationName`...",
+                    {"$ref": "#/components/schemas/Error"},
+                ),
+                "413": _json(
+                    "A body over `BOCAGE_MAX_BODY_BYTES`.", {"$ref": "#/components/schemas/Error"}
+                ),
+                "415": _json(
+                    "A body that is not `application/json`.",
+                    {"$ref": "#/components/schemas/Error"},
+                ),
+            },
         },
         "get": {
             "operationId": "graphqlGet",
             "summary": "GraphiQL in a browser, or a query in the `query` parameter.",
             "tags": ["graphql"],
             "parameters": [
-                {"name": "query", "in": "query", "required": False, "schema": {"type": "string"}}
+                {"name": "query", "in": "query", "required": False, "schema": {"type": "string"}},
+                IF_NONE_MATCH,
             ],
-            "responses": {"200": {"description": "GraphiQL (HTML) or a GraphQL response."}},
+            "responses": {
+                "200": {
+                    "description": "GraphiQL (HTML) or a GraphQL response. An anonymous "
+                    "caller's answer without errors (or with its own input errors only) is "
+                    "public: ETag, Cache-Control: public (see docs/caching.md)."
+                },
+                "304": NOT_MODIFIED,
+                "400": _json(
+                    "No `query`, or a mutation (send those with POST).",
+                    {"$ref": "#/components/schemas/Error"},
+                ),
+            },
         },
     },
     "/openapi.json": {
@@ -110,7 +137,8 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
             "operationId": "oauthToken",
             "summary": "OAuth2 token endpoint: client-credentials grant (RFC 6749 §4.4).",
             "description": "Authenticate the client with HTTP Basic (client_secret_basic) or "
-            "with client_id and client_secret in the body (client_secret_post). The access "
+            "with client_id and client_secret in the body (client_secret_post), not both; "
+            "send each parameter once, at most BOCAGE_AUTH_TOKEN_MAX_FIELDS of them. The access "
             "token is a short-lived JWT signed with a key published at /.well-known/jwks.json.",
             "tags": ["auth"],
             "requestBody": {
@@ -145,6 +173,20 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
                     "invalid_client: unknown client, wrong secret or revoked client.",
                     {"$ref": "#/components/schemas/OAuthError"},
                 ),
+                "429": {
+                    **_json(
+                        "too_many_requests: too many failed authentications of this client id "
+                        "or from this address lately (BOCAGE_AUTH_FAILURE_*_LIMIT); retry after "
+                        "Retry-After seconds.",
+                        {"$ref": "#/components/schemas/OAuthError"},
+                    ),
+                    "headers": {
+                        "Retry-After": {
+                            "description": "Seconds to wait.",
+                            "schema": {"type": "integer"},
+                        }
+                    },
+                },
             },
         }
     },
@@ -173,6 +215,40 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
     },
 }
 
+# Public answers: HttpCaching answers If-None-Match with 304.
+for _path in ("/openapi.json", "/.well-known/jwks.json"):
+    CORE_PATHS[_path] = conditional_get(CORE_PATHS[_path])
+
+
+#: What the protective middleware may answer on any route (bocage.core.middleware).
+MIDDLEWARE_RESPONSES: dict[str, dict[str, Any]] = {
+    "400": _json(
+        "A parameter to fix; a NUL character (%00) in the URL, on any route.",
+        {"$ref": "#/components/schemas/Error"},
+    ),
+    "429": {
+        "description": "Too many requests from this client (`BOCAGE_RATE_LIMIT`): retry after "
+        "`Retry-After` seconds.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    },
+}
+
+
+def _with_middleware_responses(path: str, item: dict[str, Any]) -> dict[str, Any]:
+    """``item`` with the middleware's answers added to each operation that lacks them."""
+    from bocage.core.middleware import UNLIMITED_PATHS
+
+    added = {}
+    for method, operation in item.items():
+        responses = dict(operation.get("responses", {}))
+        for status, response in MIDDLEWARE_RESPONSES.items():
+            if status == "429" and path in UNLIMITED_PATHS:
+                continue
+            responses.setdefault(status, response)
+        added[method] = {**operation, "responses": dict(sorted(responses.items()))}
+    return added
+
 
 def openapi_document(host: PluginHost) -> dict[str, Any]:
     from bocage.core.imports.rest import OPENAPI as IMPORT_PATHS
@@ -181,6 +257,7 @@ def openapi_document(host: PluginHost) -> dict[str, Any]:
     paths = {**CORE_PATHS, **IMPORT_PATHS}
     for _plugin, route in host.routes():
         paths.update(route.openapi)
+    paths = {path: _with_middleware_responses(path, item) for path, item in paths.items()}
     return {
         "openapi": "3.1.0",
         "info": {

@@ -22,6 +22,11 @@ ENV_PREFIX = "BOCAGE_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///bocage.db"
 
 
+#: Marks a setting that bounds what a request, a client or the server may use (size, count,
+#: time, rate): docs/limits.md lists each one with its default (a test checks).
+LIMIT: dict[str, Any] = {"limit": True}
+
+
 def _split_list(value: Any) -> Any:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
@@ -61,7 +66,10 @@ class Settings(BaseSettings):
         20, ge=1, description="Items per page of a connection when `first` is not given."
     )
     page_size_max: int = Field(
-        100, ge=1, description="Largest `first` a client may ask for on a connection."
+        100,
+        ge=1,
+        description="Largest `first` a client may ask for on a connection.",
+        json_schema_extra=LIMIT,
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"],
@@ -72,7 +80,10 @@ class Settings(BaseSettings):
         description="Comma-separated names of installed plugins to leave out.",
     )
     db_pool_size: int = Field(
-        10, ge=1, description="Connections kept open per worker (PostgreSQL only)."
+        10,
+        ge=1,
+        description="Connections kept open per worker (PostgreSQL only).",
+        json_schema_extra=LIMIT,
     )
     sql_echo: bool = Field(False, description="Log every SQL statement (for debugging).")
     log_level: Literal["debug", "info", "warning", "error"] = Field(
@@ -81,40 +92,51 @@ class Settings(BaseSettings):
 
     # -- protective limits (bocage.core.graphql.limits, bocage.core.middleware) -------------
     graphql_max_depth: int = Field(
-        12, ge=1, description="Deepest nesting of fields a GraphQL query may have."
+        12,
+        ge=1,
+        description="Deepest nesting of fields a GraphQL query may have.",
+        json_schema_extra=LIMIT,
     )
     graphql_max_aliases: int = Field(
-        30, ge=1, description="Most aliases (`a: field`) a GraphQL document may use."
+        30,
+        ge=1,
+        description="Most aliases (`a: field`) a GraphQL document may use.",
+        json_schema_extra=LIMIT,
     )
     graphql_max_tokens: int = Field(
         3000,
         ge=1,
         description="Most tokens (names, values, punctuation) a GraphQL document "
         "may have; longer ones are refused before parsing ends.",
+        json_schema_extra=LIMIT,
     )
     graphql_max_cost: int = Field(
         5000,
         ge=1,
         description="Highest cost of a GraphQL query: each field's cost times the items of the "
         "lists around it (`first`, else the default page size).",
+        json_schema_extra=LIMIT,
     )
     graphql_max_fields: int = Field(
         2000,
         ge=1,
         description="Most fields a GraphQL query may select once its fragments are expanded "
         "(a fragment spread twice counts twice).",
+        json_schema_extra=LIMIT,
     )
     graphql_max_nodes: int = Field(
         50_000,
         ge=1,
         description="Most values the answer to a GraphQL query may hold: each field, times the "
         "items of the lists around it (`first`, else the default page size).",
+        json_schema_extra=LIMIT,
     )
     graphql_max_response_bytes: int = Field(
         5_000_000,
         ge=1,
         description="Largest GraphQL answer in bytes; a larger one is replaced by the error "
         "RESPONSE_TOO_LARGE.",
+        json_schema_extra=LIMIT,
     )
     graphql_compile: bool = Field(
         True,
@@ -130,27 +152,113 @@ class Settings(BaseSettings):
         256,
         ge=0,
         description="Compiled statements kept per worker, by document, variables and language.",
+        json_schema_extra=LIMIT,
+    )
+    # -- persisted queries and trusted documents (bocage.core.graphql.persisted) -----------
+    graphql_trusted_documents: Literal["off", "except-authenticated", "strict"] = Field(
+        "off",
+        description="Which GraphQL documents run: 'off': any document; 'except-authenticated': "
+        "anonymous callers only documents registered with `bocage documents register`, callers "
+        "with a token any; 'strict': registered documents only, for every caller.",
+    )
+    graphql_apq_max_documents: int = Field(
+        10_000,
+        ge=0,
+        description="Most documents automatic persisted queries keep in the database (all "
+        "workers together); beyond, the oldest are forgotten. 0: no automatic persisted "
+        "queries (clients are told PersistedQueryNotSupported).",
+        json_schema_extra=LIMIT,
+    )
+    graphql_apq_max_bytes: int = Field(
+        20_000_000,
+        ge=1,
+        description="Most bytes of documents automatic persisted queries keep in the database; "
+        "beyond, the oldest are forgotten.",
+        json_schema_extra=LIMIT,
+    )
+    graphql_documents_cache_size: int = Field(
+        1000,
+        ge=0,
+        description="Persisted documents each worker keeps in memory (0: read the database "
+        "every time).",
+        json_schema_extra=LIMIT,
+    )
+    graphql_documents_cache_bytes: int = Field(
+        10_000_000,
+        ge=0,
+        description="Bytes of persisted documents each worker keeps in memory.",
+        json_schema_extra=LIMIT,
+    )
+    graphql_documents_cache_ttl: float = Field(
+        60.0,
+        ge=0,
+        description="Seconds a worker keeps a persisted document in memory before reading it "
+        "again (a removed document stops running on every worker within this time).",
+        json_schema_extra=LIMIT,
+    )
+    # -- HTTP caching of public reads (bocage.core.cache_control, ...graphql.response_cache) --
+    http_cache_max_age: int = Field(
+        60,
+        ge=0,
+        description="`max-age` in seconds of the public answers to anonymous GET requests "
+        "(GraphQL and REST): how long browsers and shared caches may reuse them unasked; also "
+        "the longest an answer stays in the in-process response cache.",
+    )
+    http_cache_stale_while_revalidate: int = Field(
+        60,
+        ge=0,
+        description="`stale-while-revalidate` in seconds of the public answers: how long after "
+        "`max-age` a cache may still answer with its copy while it asks for a fresh one.",
+    )
+    graphql_response_cache_entries: int = Field(
+        1000,
+        ge=0,
+        description="Answers to anonymous GET /graphql queries each worker keeps in memory "
+        "(0: none); any committed domain event invalidates them on every worker.",
+        json_schema_extra=LIMIT,
+    )
+    graphql_response_cache_bytes: int = Field(
+        50_000_000,
+        ge=0,
+        description="Bytes the in-process response cache may hold per worker (each answer "
+        "counts its body and its query string); least recently used answers go first.",
+        json_schema_extra=LIMIT,
+    )
+    graphql_response_cache_entry_bytes: int = Field(
+        1_000_000,
+        ge=0,
+        description="Largest answer (body and query string, in bytes) the in-process response "
+        "cache keeps; larger ones are still public for HTTP caches.",
+        json_schema_extra=LIMIT,
     )
     graphql_limits_cache_size: int = Field(
         256,
         ge=0,
         description="Measures of GraphQL documents (depth, aliases, fields, cost, answer size) "
         "kept per worker, by document, operation and variables; 0 measures every request.",
+        json_schema_extra=LIMIT,
     )
     graphql_timeout_seconds: float = Field(
-        10.0, gt=0, description="A GraphQL query running longer is stopped (error TIMEOUT)."
+        10.0,
+        gt=0,
+        description="A GraphQL query running longer is stopped (error TIMEOUT).",
+        json_schema_extra=LIMIT,
     )
     graphql_introspection: bool | None = Field(
         None,
         description="Answer introspection queries (default: on except in production).",
     )
     max_body_bytes: int = Field(
-        100_000, ge=1, description="Largest request body in bytes; larger ones get a 413."
+        100_000,
+        ge=1,
+        description="Largest request body in bytes; larger ones get a 413.",
+        json_schema_extra=LIMIT,
     )
     import_max_bytes: int = Field(
         20_000_000,
         ge=1,
         description="Largest spreadsheet in bytes that POST /api/import/{kind} accepts.",
+        json_schema_extra=LIMIT,
     )
     # -- spreadsheet files read (bocage.core.spreadsheets): open-data uploads, the import -----
     spreadsheet_max_columns: int = Field(
@@ -158,46 +266,55 @@ class Settings(BaseSettings):
         ge=1,
         description="Most columns a row of an uploaded or imported spreadsheet may have (422 "
         "above); checked on the first line before any parser reads the file.",
+        json_schema_extra=LIMIT,
     )
     spreadsheet_max_cells: int = Field(
         5_000_000,
         ge=1,
         description="Most cells an uploaded or imported spreadsheet may hold, header included "
         "(413 above); for XLSX, each sheet's rows times its columns, as readers fill them in.",
+        json_schema_extra=LIMIT,
     )
     spreadsheet_max_cell_chars: int = Field(
         32_767,
         ge=1,
         description="Longest cell, in characters, of an uploaded or imported spreadsheet (422 "
         "above; 32,767 is Excel's own limit).",
+        json_schema_extra=LIMIT,
     )
     spreadsheet_max_uncompressed_bytes: int = Field(
         200_000_000,
         ge=1,
         description="Largest size an XLSX file (a ZIP archive) may expand to, from the sizes its "
         "members declare, checked before anything is extracted (413 above).",
+        json_schema_extra=LIMIT,
     )
     spreadsheet_max_compression_ratio: float = Field(
         100.0,
         gt=0,
         description="Most times an XLSX file may expand (its members' sizes over the file's): "
         "ordinary workbooks expand 5 to 25 times, zip bombs a thousand (413 above).",
+        json_schema_extra=LIMIT,
     )
     spreadsheet_max_zip_members: int = Field(
         1000,
         ge=1,
         description="Most files (members) an XLSX archive may hold, counted before it is opened "
         "(422 above).",
+        json_schema_extra=LIMIT,
     )
     rate_limit: str = Field(
         "300/minute",
-        description="Requests allowed per client (bearer token, else IP) and per worker, e.g. "
-        "'300/minute' or '20/second'; 'off' disables the limit.",
+        description="Requests allowed per client (the client id or person of a valid bearer "
+        "token, else the IP address) and per worker, e.g. '300/minute' or '20/second'; 'off' "
+        "disables the limit.",
+        json_schema_extra=LIMIT,
     )
     rate_limit_storage: str = Field(
         "memory://",
-        description="Where request counts are kept: memory:// (per worker) or redis://host:port "
-        "(shared by every worker; needs `pip install limits[async-redis]`).",
+        description="Where request counts and failed client authentications are kept: memory:// "
+        "(per worker) or redis://host:port (shared by every worker; needs "
+        "`pip install limits[async-redis]`).",
     )
 
     # -- authentication (bocage.core.auth) ---------------------------------------------------
@@ -210,7 +327,11 @@ class Settings(BaseSettings):
         description="`aud` of the built-in server's tokens (and the audience it accepts).",
     )
     auth_token_ttl: int = Field(
-        900, ge=60, le=86400, description="Lifetime in seconds of the built-in server's tokens."
+        900,
+        ge=60,
+        le=86400,
+        description="Lifetime in seconds of the built-in server's tokens.",
+        json_schema_extra=LIMIT,
     )
     auth_leeway: int = Field(
         30, ge=0, le=300, description="Clock skew in seconds tolerated on `exp`, `nbf` and `iat`."
@@ -223,6 +344,48 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds each worker keeps the built-in signing keys before reading them "
         "again from the database (a rotation reaches every worker within this time).",
+        json_schema_extra=LIMIT,
+    )
+    auth_client_cache_ttl: int = Field(
+        30,
+        ge=0,
+        description="Seconds each worker trusts its record that a client is active: the tokens "
+        "of a revoked client are refused within this time (0: check every request).",
+        json_schema_extra=LIMIT,
+    )
+    auth_token_max_fields: int = Field(
+        20,
+        ge=4,
+        description="Most form fields a POST /oauth/token body may have (the grant needs at most "
+        "4); more, or a repeated one, is an invalid_request.",
+        json_schema_extra=LIMIT,
+    )
+    auth_failure_limit: str = Field(
+        "10/minute",
+        description="Failed client authentications at /oauth/token allowed per client id from "
+        "one address; beyond, 429 with Retry-After, even for the right secret. 'off' disables it.",
+        json_schema_extra=LIMIT,
+    )
+    auth_failure_address_limit: str = Field(
+        "30/minute",
+        description="Failed client authentications allowed per address, all client ids together "
+        "('off' disables it).",
+        json_schema_extra=LIMIT,
+    )
+    auth_failure_client_limit: str = Field(
+        "100/minute",
+        description="Failed client authentications allowed per client id, all addresses "
+        "together; an address the client got a token from in the last 2 x BOCAGE_AUTH_TOKEN_TTL "
+        "is exempt ('off' disables it).",
+        json_schema_extra=LIMIT,
+    )
+    auth_hash_concurrency: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Client secrets checked at once per worker, in threads of their own (scrypt: "
+        "~16 MiB and tens of ms each); further token requests wait their turn.",
+        json_schema_extra=LIMIT,
     )
     oidc_issuer: str | None = Field(
         None,
@@ -250,6 +413,7 @@ class Settings(BaseSettings):
         ge=0,
         description="Shortest time in seconds between two fetches of the provider's keys "
         "(a token with an unknown `kid` triggers one).",
+        json_schema_extra=LIMIT,
     )
     oidc_roles_claim: str = Field(
         "roles",
@@ -275,7 +439,9 @@ class Settings(BaseSettings):
         description="Run the job worker inside `bocage serve` ('auto': on SQLite only; on "
         "PostgreSQL run `bocage worker` next to the server).",
     )
-    jobs_concurrency: int = Field(4, ge=1, le=100, description="Jobs a worker runs at once.")
+    jobs_concurrency: int = Field(
+        4, ge=1, le=100, description="Jobs a worker runs at once.", json_schema_extra=LIMIT
+    )
     jobs_poll_interval: float = Field(
         1.0, gt=0, description="Seconds an idle worker waits before looking for due jobs again."
     )
@@ -284,9 +450,13 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds a job may run; after that (or when its worker died) another worker "
         "takes it again.",
+        json_schema_extra=LIMIT,
     )
     jobs_max_attempts: int = Field(
-        5, ge=1, description="Attempts of a job (of a kind that sets none) before it is dead."
+        5,
+        ge=1,
+        description="Attempts of a job (of a kind that sets none) before it is dead.",
+        json_schema_extra=LIMIT,
     )
     jobs_retry_base_seconds: float = Field(
         30.0,
@@ -295,13 +465,17 @@ class Settings(BaseSettings):
         "backoff, with jitter).",
     )
     jobs_retry_max_seconds: float = Field(
-        3600.0, ge=0, description="Longest delay between two attempts of a job."
+        3600.0,
+        ge=0,
+        description="Longest delay between two attempts of a job.",
+        json_schema_extra=LIMIT,
     )
     jobs_retention_days: int = Field(
         14,
         ge=1,
         description="Days succeeded jobs and finished webhook deliveries (with their attempts) "
         "are kept; dead jobs stay until replayed.",
+        json_schema_extra=LIMIT,
     )
     webhooks_max_attempts: int = Field(
         10,
@@ -309,9 +483,13 @@ class Settings(BaseSettings):
         le=30,
         description="Attempts of a webhook delivery before it fails (with the default delays: "
         "about 4 hours of retries).",
+        json_schema_extra=LIMIT,
     )
     webhooks_timeout_seconds: float = Field(
-        10.0, gt=0, description="Timeout of one webhook request (connect, send, read)."
+        10.0,
+        gt=0,
+        description="Timeout of one webhook request (connect, send, read).",
+        json_schema_extra=LIMIT,
     )
     webhooks_allow_private_targets: bool = Field(
         False,
@@ -335,7 +513,9 @@ class Settings(BaseSettings):
     )
     smtp_username: str | None = Field(None, description="SMTP login (unset: no login).")
     smtp_password: str | None = Field(None, description="SMTP password.")
-    smtp_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of an SMTP session.")
+    smtp_timeout_seconds: float = Field(
+        30.0, gt=0, description="Timeout of an SMTP session.", json_schema_extra=LIMIT
+    )
     mail_from: str = Field(
         "Bocage <noreply@localhost>",
         description="`From` of the e-mails sent, e.g. 'GAL Condroz <noreply@gal.be>'.",
@@ -407,7 +587,12 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("rate_limit")
+    @field_validator(
+        "rate_limit",
+        "auth_failure_limit",
+        "auth_failure_address_limit",
+        "auth_failure_client_limit",
+    )
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         value = value.strip()

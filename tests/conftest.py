@@ -7,16 +7,18 @@ on that server and dropped at the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -179,6 +181,117 @@ def count_statements(app: Any) -> Callable[[], StatementCounter]:
     return lambda: StatementCounter(app.state.engine)
 
 
+# -- both read paths, side by side (the read compiler's differential tests) -------------------
+
+
+class ReadPaths:
+    """One database served by two apps: the read compiler's, and the resolvers' alone (neither
+    checks the other). ``post`` sends the same document to both, as anonymous or with a token
+    of ``roles``, and returns both bodies and the number of statements the compiled one ran."""
+
+    def __init__(self, apps: dict[str, tuple[Any, httpx.AsyncClient]]) -> None:
+        self.apps = apps
+
+    async def _token(self, app: Any, roles: Sequence[Any], scopes: Sequence[str]) -> str:
+        issued = await app.state.issuer.issue(
+            subject="read-paths", roles=list(roles), scopes=list(scopes)
+        )
+        return f"Bearer {issued.access_token}"
+
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        roles: Sequence[Any] = (),
+        scopes: Sequence[str] = (),
+        **headers: str,
+    ) -> tuple[bytes, bytes, int]:
+        bodies: dict[str, bytes] = {}
+        statements = 0
+        for path, (app, client) in self.apps.items():
+            sent = dict(headers)
+            if roles or scopes:
+                sent["authorization"] = await self._token(app, roles, scopes)
+            with StatementCounter(app.state.engine) as counter:
+                response = await client.post(
+                    "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
+                )
+            assert response.status_code == 200, response.text
+            bodies[path] = response.content
+            if path == "compiled":
+                statements = counter.count
+        return bodies["compiled"], bodies["resolvers"], statements
+
+
+@pytest.fixture
+def read_paths() -> Callable[[str], contextlib.AbstractAsyncContextManager[ReadPaths]]:
+    """``async with read_paths(url) as paths``: see :class:`ReadPaths`."""
+
+    @contextlib.asynccontextmanager
+    async def serve(url: str) -> AsyncIterator[ReadPaths]:
+        async with contextlib.AsyncExitStack() as stack:
+            apps = {}
+            for path, compiled in (("compiled", True), ("resolvers", False)):
+                app = create_app(
+                    settings_for(url, graphql_compile=compiled, graphql_compile_check=False)
+                )
+                await stack.enter_async_context(app.router.lifespan_context(app))
+                transport = httpx.ASGITransport(app=app)
+                client = await stack.enter_async_context(
+                    httpx.AsyncClient(transport=transport, base_url="http://bocage.test")
+                )
+                apps[path] = (app, client)
+            yield ReadPaths(apps)
+
+    return serve
+
+
+def _generated_documents(roots: Sequence[str], examples: int) -> list[str]:
+    """Documents selecting from ``roots``, generated from the committed schema
+    (hypothesis-graphql, derandomised: the same documents at every run)."""
+    import datetime as dt
+
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hypothesis_settings
+    from hypothesis import strategies as st
+    from hypothesis_graphql import nodes, queries
+
+    moments = st.datetimes(
+        min_value=dt.datetime(2000, 1, 1),
+        max_value=dt.datetime(2100, 1, 1),
+        timezones=st.just(dt.UTC),
+    )
+    scalars = {
+        "DateTime": moments.map(lambda m: nodes.String(m.isoformat())),
+        "Date": st.dates().map(lambda d: nodes.String(d.isoformat())),
+        "Decimal": st.decimals(allow_nan=False, allow_infinity=False, places=2).map(
+            lambda d: nodes.String(str(d))
+        ),
+    }
+    sdl = (ROOT / "openapi" / "schema.graphql").read_text()
+    documents: list[str] = []
+
+    @hypothesis_settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(queries(sdl, fields=list(roots), custom_scalars=scalars, allow_x00=False))
+    def collect(document: str) -> None:
+        documents.append(document)
+
+    collect()
+    return documents
+
+
+@pytest.fixture
+def generated_documents() -> Callable[[Sequence[str], int], list[str]]:
+    """``generated_documents(roots, examples)``: see :func:`_generated_documents`."""
+    return _generated_documents
+
+
 # -- the test plugin, pip-installed into a folder of its own -----------------------------------
 
 
@@ -311,6 +424,8 @@ def run(world: World) -> Callable[..., Awaitable[dict[str, Any]]]:
             sessionmaker=world.sessionmaker,
             language="fr",
             principal=principal,
+            # As the HTTP view: compiled root fields, checked against the resolvers.
+            compile_reads=world.settings.graphql_compile,
         )
         try:
             result = await world.schema.execute(
@@ -318,7 +433,8 @@ def run(world: World) -> Callable[..., Awaitable[dict[str, Any]]]:
             )
         finally:
             await context.close()
-        body: dict[str, Any] = {"data": result.data}
+        # Compiled root fields are JSON fragments: read the answer as a client would.
+        body: dict[str, Any] = {"data": orjson.loads(orjson.dumps(result.data))}
         if result.errors:
             body["errors"] = [
                 {"message": e.message, "extensions": e.extensions} for e in result.errors

@@ -72,6 +72,15 @@ def test_seed_demo_refuses_to_duplicate(cli: Any, empty_database_url: str) -> No
     assert "already" in second.stderr
 
 
+def test_seed_demo_migrates_a_new_database_first(cli: Any, empty_database_url: str) -> None:
+    """As `serve` and `token` do (it was a traceback: no such table)."""
+    env = {"BOCAGE_DATABASE_URL": empty_database_url}
+    done = cli("seed", "demo", "--scale", "0.1", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "demo data loaded" in done.stdout + done.stderr
+
+
 def test_territory_create_from_nis_codes(cli: Any, empty_database_url: str) -> None:
     env = {"BOCAGE_DATABASE_URL": empty_database_url}
     assert cli("db", "upgrade", env=env).returncode == 0

@@ -37,6 +37,41 @@ def test_every_setting_is_documented_in_the_readme() -> None:
         assert field.description
 
 
+def _shown(default: Any) -> str:
+    """A default as the docs write it: ``true``, ``10`` for 10.0."""
+    if isinstance(default, bool):
+        return str(default).lower()
+    if isinstance(default, float) and default.is_integer():
+        return str(int(default))
+    return str(default)
+
+
+def test_every_limit_is_in_the_limits_table(make_settings: Any) -> None:
+    """docs/limits.md lists every setting marked ``LIMIT`` (core and bundled plugins), with
+    its default; and nothing it lists as a setting is unknown."""
+    limits = (ROOT / "docs" / "limits.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(BOCAGE_[A-Z0-9_]+)` \| `([^`]*)` \|", limits, re.MULTILINE))
+    models = [("BOCAGE_", Settings)] + [
+        (f"BOCAGE_{plugin.upper()}_", model)
+        for plugin, model in _bundled_host(make_settings).collect("bocage_settings")
+        if model is not None
+    ]
+    marked = {}
+    known = set()
+    for prefix, model in models:
+        for name, field in model.model_fields.items():
+            variable = f"{prefix}{name.upper()}"
+            known.add(variable)
+            if (field.json_schema_extra or {}).get("limit"):  # type: ignore[union-attr]
+                marked[variable] = _shown(field.default)
+    assert marked, "no setting is marked LIMIT"
+    for variable, default in marked.items():
+        assert variable in rows, f"{variable} is missing from docs/limits.md's table"
+        assert rows[variable] == default, f"{variable}: the table says {rows[variable]!r}"
+    assert set(rows) <= known, f"unknown settings in the table: {set(rows) - known}"
+    assert set(rows) == set(marked), f"not marked LIMIT: {set(rows) - set(marked)}"
+
+
 def test_committed_graphql_sdl_matches_the_served_schema(make_settings: Any) -> None:
     committed = (ROOT / "openapi" / "schema.graphql").read_text(encoding="utf-8")
     assert committed == sdl_text(_bundled_host(make_settings)), (

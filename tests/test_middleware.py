@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from bocage.core.app import create_app
+from bocage.core.auth.principal import Role
 from bocage.core.errors import SettingsError
 from bocage.core.settings import Settings, load_settings
 
@@ -32,6 +33,7 @@ def serve(demo_database_url: str, make_settings: Callable[..., Settings]) -> Ser
                     httpx.AsyncClient(transport=transport, base_url="http://bocage.test")
                 )
 
+            client.app = app  # type: ignore[attr-defined]
             yield client
 
     return run
@@ -122,6 +124,12 @@ async def test_a_post_without_content_type_is_refused(client: httpx.AsyncClient)
 # -- rate limit --------------------------------------------------------------------------------
 
 
+async def bearer(client: Any, subject: str) -> dict[str, str]:
+    """The Authorization header of a new, valid token for the person ``subject``."""
+    issued = await client.app.state.issuer.issue(subject=subject, roles=[Role.COMMUNE_EDITOR])
+    return {"authorization": f"Bearer {issued.access_token}"}
+
+
 async def test_rate_limit_per_client(serve: Serve) -> None:
     async with serve(rate_limit="3/day") as client:
         alice, bob = await client("192.0.2.10"), await client("192.0.2.20")
@@ -131,24 +139,65 @@ async def test_rate_limit_per_client(serve: Serve) -> None:
         message = assert_json_error(response, 429, "rate_limited")
         assert "3 per day" in message and "Retry after" in message
         assert int(response.headers["retry-after"]) >= 1
-        # Another address, or the same one with a credential, has a count of its own.
+        # Another address, or the same one with a valid token, has a count of its own.
         assert (await bob.get("/openapi.json")).status_code == 200
-        token = {"authorization": "Bearer integrator-token"}
+        token = await bearer(client, "ana@hannut.be")
         assert (await alice.get("/openapi.json", headers=token)).status_code == 200
         # Health probes are never limited.
         assert (await alice.get("/healthz")).status_code == 200
 
 
-async def test_inventing_credentials_does_not_escape_the_address_ceiling(serve: Serve) -> None:
+async def test_every_token_of_a_person_shares_one_count(serve: Serve) -> None:
+    async with serve(rate_limit="3/day") as client:
+        http = await client("192.0.2.11")
+        for _ in range(3):
+            headers = await bearer(client, "ana@hannut.be")  # a new token each time
+            assert (await http.get("/openapi.json", headers=headers)).status_code == 200
+        headers = await bearer(client, "ana@hannut.be")
+        message = assert_json_error(
+            await http.get("/openapi.json", headers=headers), 429, "rate_limited"
+        )
+        assert "per client" in message
+        other = await bearer(client, "bert@hannut.be")
+        assert (await http.get("/openapi.json", headers=other)).status_code == 200
+
+
+async def test_an_invalid_token_counts_against_the_address(serve: Serve) -> None:
     async with serve(rate_limit="2/day") as client:
         mallory = await client("192.0.2.30")
+        for _ in range(2):
+            assert (await mallory.get("/openapi.json")).status_code == 200
+        for made_up in ("Bearer made-up", "Bearer a.b.c", "Basic abc"):
+            response = await mallory.get("/openapi.json", headers={"authorization": made_up})
+            assert_json_error(response, 429, "rate_limited")
+
+
+async def test_many_clients_of_one_address_reach_its_ceiling(serve: Serve) -> None:
+    async with serve(rate_limit="2/day") as client:
+        office = await client("192.0.2.31")
         ceiling = 2 * 10  # RateLimit.ADDRESS_CEILING clients' worth
         for n in range(ceiling):
-            headers = {"authorization": f"Bearer made-up-{n}"}
-            assert (await mallory.get("/openapi.json", headers=headers)).status_code == 200
-        response = await mallory.get("/openapi.json", headers={"authorization": "Bearer new"})
+            headers = await bearer(client, f"person{n // 2}@hannut.be")
+            assert (await office.get("/openapi.json", headers=headers)).status_code == 200
+        headers = await bearer(client, "newcomer@hannut.be")
+        response = await office.get("/openapi.json", headers=headers)
         message = assert_json_error(response, 429, "rate_limited")
         assert "20 per day per address" in message
+
+
+async def test_an_invalid_token_is_still_a_401_where_a_caller_is_needed(serve: Serve) -> None:
+    async with serve(rate_limit="100/day") as client:
+        http = await client("192.0.2.32")
+        response = await http.post(
+            "/graphql",
+            json={"query": "{ __typename }"},
+            headers={"authorization": "Bearer made-up"},
+        )
+        assert_json_error(response, 401, "invalid_token")
+        ok = await http.post(
+            "/graphql", json={"query": "{ __typename }"}, headers=await bearer(client, "ana")
+        )
+        assert ok.status_code == 200, ok.text
 
 
 async def test_rate_limit_can_be_turned_off(serve: Serve) -> None:
@@ -180,3 +229,25 @@ def test_an_unusable_rate_limit_storage_fails_at_startup(
     )
     with pytest.raises(SettingsError, match="BOCAGE_RATE_LIMIT_STORAGE='nowhere://'"):
         create_app(settings)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/opendata/datasets/a%00b",
+        "/api/opendata/datasets/projects/records?title_fr=a%00b",
+        "/api/opendata/uploads/a%00b",
+        "/api/workshops/communes/64%0034/calendar.ics",
+        "/api/workshops/series/a%00b/calendar.ics",
+        "/api/workshops/territories/a%00b/calendar.ics",
+        "/api/changes?types=a%00b",
+        "/graphql?query=%7B__typename%7D%00",
+    ],
+)
+async def test_a_nul_character_in_the_url_is_refused(client: httpx.AsyncClient, url: str) -> None:
+    """No parameter may hold NUL: PostgreSQL cannot store or compare it (it was a 500 there,
+    and a 404 or a 200 on SQLite)."""
+    response = await client.get(url)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "bad_request"
+    assert "NUL" in response.json()["error"]["message"]

@@ -97,6 +97,63 @@ async def test_type_field_route_settings_and_seed_are_served(
     assert "testplugin:read" in [p.code for p in app.state.host.permissions()]
 
 
+async def test_a_plugins_root_list_is_compiled_through_the_hook(
+    empty_database_url: str, make_settings: Any, read_paths: Any
+) -> None:
+    """``bocage_compiled_reads`` of a third-party plugin: its page of notes is answered in one
+    statement, byte for byte as its resolvers answer it, and falls back to them for what it
+    does not declare."""
+    from sqlalchemy import insert, select
+
+    from bocage.core.models import Commune
+    from bocage.core.seed import seed_all
+
+    app = create_app(make_settings(empty_database_url))
+    async with app.router.lifespan_context(app):
+        await seed_all(app.state.engine, app.state.host, scale=0.05)
+        async with app.state.engine.begin() as connection:
+            commune = (await connection.execute(select(Commune.id).limit(1))).scalar_one()
+            table = _note_table()
+            await connection.execute(
+                insert(table),
+                [
+                    {"text": f"note {n} 100%", "commune_id": commune if n % 2 else None}
+                    for n in range(7)
+                ],
+            )
+    query = """query($after: String, $containing: String) {
+        testpluginNotePage(first: 3, after: $after, containing: $containing) {
+          totalCount pageInfo { hasNextPage endCursor }
+          edges { cursor node { __typename id text commune } } } }"""
+    async with read_paths(empty_database_url) as paths:
+        after, pages = None, 0
+        while True:
+            compiled, resolved, statements = await paths.post(query, {"after": after})
+            assert compiled == resolved and statements == 1
+            pages += 1
+            page = json.loads(compiled)["data"]["testpluginNotePage"]
+            assert page["totalCount"] == 8
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert pages == 3
+        compiled, resolved, statements = await paths.post(query, {"containing": "0 100%"})
+        assert compiled == resolved and statements == 1
+        found = json.loads(compiled)["data"]["testpluginNotePage"]["edges"]
+        assert [e["node"]["text"] for e in found] == ["note 0 100%"]
+        assert found[0]["node"]["commune"] is None
+        compiled, resolved, statements = await paths.post(
+            "{ testpluginNotePage { edges { node { text } } } testpluginNotes { id } }"
+        )
+        assert compiled == resolved and statements == 2  # testpluginNotes: its resolver
+
+
+def _note_table() -> Any:
+    from bocage_testplugin.models import Note
+
+    return Note.__table__
+
+
 async def test_mutation_and_subscription_fields_are_merged(make_settings: Any) -> None:
     from bocage.core.graphql.schema import build_schema
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import secrets as _secrets
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,7 +17,9 @@ from bocage.core.auth.secrets import hash_secret, new_secret
 from bocage.core.db import utcnow
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bocage.core.settings import Settings
 
 
 class UnknownScope(ValueError):
@@ -93,3 +97,48 @@ async def revoke_client(
     client.revoked_at = now or utcnow()
     await session.flush()
     return True
+
+
+class ActiveClients:
+    """Whether a client id is active (exists, not revoked), as this worker last read it.
+
+    Each answer is kept ``BOCAGE_AUTH_CLIENT_CACHE_TTL`` seconds, so a revocation reaches
+    every worker within that time, at the cost of one small query per client and period.
+    Only client ids of validly signed tokens are asked about, so the cache holds at most one
+    entry per client that exists."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.clock = clock
+        self._known: dict[str, tuple[bool, float]] = {}
+        self._lock = asyncio.Lock()
+
+    def _cached(self, client_id: str) -> bool | None:
+        entry = self._known.get(client_id)
+        if entry is None or self.clock() - entry[1] >= self.settings.auth_client_cache_ttl:
+            return None
+        return entry[0]
+
+    async def is_active(self, client_id: str) -> bool:
+        active = self._cached(client_id)
+        if active is not None:
+            return active
+        async with self._lock:  # one query per expiry, not one per waiting request
+            active = self._cached(client_id)
+            if active is None:
+                async with self.sessionmaker() as session:
+                    found = await session.scalar(
+                        select(OAuthClient.id).where(
+                            OAuthClient.client_id == client_id, OAuthClient.revoked_at.is_(None)
+                        )
+                    )
+                active = found is not None
+                self._known[client_id] = (active, self.clock())
+        return active

@@ -7,28 +7,36 @@ Built on authlib's RFC 6749 server classes (:class:`AuthorizationServer`,
 Async design: authlib's server code is synchronous, and the database is asynchronous. So the
 endpoint works in two phases:
 
-1. *async, on the event loop*: read the form, find the client ids the request names (HTTP
-   Basic and/or ``client_id`` in the body), load those clients from the database through the
-   app's async sessionmaker, and load the current signing key (creating it on first need);
-2. *sync, in a worker thread* (``anyio.to_thread``): a per-request
-   :class:`BocageAuthorizationServer` that holds only that preloaded, plain data runs
-   authlib's flow (client authentication, grant and scope checks, token generation and
-   signing, error responses). It never touches the database; the thread keeps the scrypt
-   secret check and the signature off the event loop.
+1. *async, on the event loop*: read the form once and parse it with a bounded number of
+   fields (``BOCAGE_AUTH_TOKEN_MAX_FIELDS``; repeated parameters, more than one way of
+   authenticating and text that is not UTF-8 are an ``invalid_request``), find the client id
+   the request names (HTTP Basic or ``client_id`` in the body), refuse it with 429 if its
+   recent failures are too many (:mod:`bocage.core.auth.throttle`), load the client from the
+   database through the app's async sessionmaker, and load the current signing key (creating
+   it on first need);
+2. *sync, in a worker thread*: a per-request :class:`BocageAuthorizationServer` that holds
+   only that preloaded, plain data runs authlib's flow (client authentication, grant and
+   scope checks, token generation and signing, error responses). It never touches the
+   database. The threads come from a limiter of their own, ``BOCAGE_AUTH_HASH_CONCURRENCY``
+   wide (not anyio's shared pool), so that a flood of secrets to check (scrypt: tens of ms
+   and ~16 MiB each) neither starves the event loop of CPU nor takes the threads other work
+   needs: the flood waits its turn.
 
 An unknown or revoked client is answered exactly like a wrong secret (``invalid_client``,
 401), after a hash check of the same cost, so the endpoint does not reveal which client ids
-exist. Tokens are self-contained JWTs (nothing is stored); revoking a client stops new tokens,
-and those already issued expire within ``BOCAGE_AUTH_TOKEN_TTL``.
+exist. Error descriptions are fixed texts: nothing of the request is quoted back. Tokens are
+self-contained JWTs (nothing is stored); the tokens of a revoked client are refused by
+:class:`~bocage.core.auth.tokens.Authenticator` within ``BOCAGE_AUTH_CLIENT_CACHE_TTL``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+import anyio
 import anyio.to_thread
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
@@ -39,6 +47,7 @@ from authlib.oauth2.rfc6749 import (
 )
 from authlib.oauth2.rfc6749.errors import (
     InsecureTransportError,
+    InvalidClientError,
     InvalidRequestError,
     InvalidScopeError,
     OAuth2Error,
@@ -49,18 +58,34 @@ from starlette.responses import JSONResponse
 from bocage.core.auth.clients import get_client
 from bocage.core.auth.principal import Role
 from bocage.core.auth.secrets import dummy_hash, verify_secret
+from bocage.core.cache_control import public_caching
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
     from bocage.core.auth.keys import Signer
     from bocage.core.auth.models import OAuthClient
+    from bocage.core.auth.throttle import FailureThrottle
     from bocage.core.auth.tokens import TokenIssuer
+    from bocage.core.settings import Settings
 
 logger = logging.getLogger("bocage.auth")
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 FORM = "application/x-www-form-urlencoded"
+#: The parameters of the grant; a repeated one is named in the error, any other is not.
+PARAMETERS = frozenset({"grant_type", "scope", "client_id", "client_secret"})
+
+#: ``error_description`` of each error authlib raises, whatever authlib's own text: fixed
+#: texts, so that no part of the request (grant type, scopes, client id) is ever quoted back.
+DESCRIPTIONS = {
+    "invalid_client": "Client authentication failed: send the client id and secret of an "
+    "active client, with HTTP Basic or as client_id and client_secret in the body.",
+    "unsupported_grant_type": "The only grant type is client_credentials.",
+    "invalid_scope": "The request asks for scopes the client was not granted: ask for some "
+    "of its scopes (`bocage clients list` shows them), or for none to get them all.",
+    "unauthorized_client": "The client may not use this grant type.",
+}
 
 
 class Client(ClientMixin):
@@ -102,6 +127,24 @@ class Client(ClientMixin):
 
     def check_grant_type(self, grant_type: str) -> bool:
         return grant_type == "client_credentials"
+
+
+class TooManyFailures(OAuth2Error):
+    """429: too many failed authentications of these credentials lately (see
+    :mod:`bocage.core.auth.throttle`)."""
+
+    error = "too_many_requests"
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            description=f"Too many failed client authentications. Retry after {retry_after} s, "
+            "with the right client id and secret."
+        )
+        self.retry_after = retry_after
+
+    def get_headers(self) -> list[tuple[str, str]]:
+        return [*super().get_headers(), ("Retry-After", str(self.retry_after))]
 
 
 class UnknownClient(Client):
@@ -155,9 +198,8 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     def validate_requested_scope(self) -> None:
         """The requested scopes must all be the client's (no escalation)."""
         requested = set(scope_to_list(self.request.payload.scope) or [])
-        extra = sorted(requested - set(self.client.scopes))
-        if extra:
-            raise InvalidScopeError(description=f"The client may not request: {' '.join(extra)}.")
+        if requested - set(self.client.scopes):
+            raise InvalidScopeError(description=DESCRIPTIONS["invalid_scope"])
 
 
 class BocageAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
@@ -170,6 +212,9 @@ class BocageAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         self.issuer = issuer
         self.register_grant(ClientCredentialsGrant)
         self.register_token_generator("default", self._generate_token)
+        #: The outcome of client authentication, for the failure throttle.
+        self.client_failed = False
+        self.issued_to: str | None = None
 
     def query_client(self, client_id: str) -> Client:
         return self.clients.get(client_id) or UnknownClient(client_id)
@@ -189,8 +234,12 @@ class BocageAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         return JSONResponse(body, status_code=status, headers=dict(headers))
 
     def handle_error_response(self, request: OAuth2Request, error: OAuth2Error) -> JSONResponse:
-        if not error.description:
-            error.description = error.get_error_description()
+        if isinstance(error, InvalidClientError):
+            self.client_failed = True
+        # invalid_request texts are authlib's or ours, and fixed; the others may quote input.
+        error.description = DESCRIPTIONS.get(error.error) or (
+            error.description or error.get_error_description()
+        )
         return super().handle_error_response(request, error)  # type: ignore[no-any-return]
 
     def _generate_token(
@@ -210,6 +259,7 @@ class BocageAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             communes=client.communes,
             scopes=scopes,
         )
+        self.issued_to = client.client_id
         return {
             "access_token": self.issuer.sign(self.signer, claims),
             "token_type": "Bearer",
@@ -223,50 +273,112 @@ def _error(error: OAuth2Error) -> JSONResponse:
     return JSONResponse(body, status_code=status_code, headers=dict(headers))
 
 
-async def token_endpoint(request: Request) -> JSONResponse:
-    """``POST /oauth/token``: the client-credentials grant (RFC 6749 §4.4)."""
-    state = request.app.state
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != FORM:
-        return _error(InvalidRequestError(description=f"Send the parameters as {FORM}."))
+def parse_form(body: bytes, max_fields: int) -> list[tuple[str, str]]:
+    """The pairs of an ``application/x-www-form-urlencoded`` body, at most ``max_fields``
+    of them, each parameter once; :class:`InvalidRequestError` otherwise."""
     try:
-        pairs = parse_qsl((await request.body()).decode(), keep_blank_values=True)
-    except UnicodeDecodeError:
-        return _error(InvalidRequestError(description="The body is not UTF-8."))
-    repeated = sorted({key for key, _ in pairs if sum(1 for k, _ in pairs if k == key) > 1})
-    if repeated:
-        return _error(
-            InvalidRequestError(description=f"Repeated parameter: {', '.join(repeated)}.")
+        pairs = parse_qsl(
+            body.decode(),
+            keep_blank_values=True,
+            max_num_fields=max_fields,  # counted before splitting: linear in the body
+            errors="strict",
         )
+    except UnicodeDecodeError:
+        raise InvalidRequestError(
+            description="The body is not UTF-8 (percent-encoded bytes included)."
+        ) from None
+    except ValueError:
+        raise InvalidRequestError(
+            description=f"Send at most {max_fields} form parameters; the grant needs "
+            "grant_type, scope, client_id and client_secret at most."
+        ) from None
+    repeated = sorted(key for key, count in Counter(key for key, _ in pairs).items() if count > 1)
+    if repeated:
+        ours = [key for key in repeated if key in PARAMETERS]
+        raise InvalidRequestError(
+            description=f"Repeated parameter: {', '.join(ours)}; send each parameter once."
+            if ours
+            else "A parameter is repeated; send each parameter once."
+        )
+    return pairs
 
-    # Phase 1 (async): load what authlib will need.
-    basic_id, _ = extract_basic_authorization(request.headers)
-    wanted = {value for key, value in pairs if key == "client_id" and value}
-    if basic_id:
-        wanted.add(basic_id)
-    clients: dict[str, Client] = {}
-    if wanted:
-        async with state.sessionmaker() as session:
-            for client_id in wanted:
-                row = await get_client(session, client_id)
-                if row is not None:
-                    clients[client_id] = Client.from_row(row)
-    signer = await state.keys.signer()
 
-    # Phase 2 (sync, in a thread): authlib's flow on the preloaded data.
-    uri = str(request.url)
-    if state.settings.environment != "production" and request.url.scheme == "http":
-        uri = str(request.url.replace(scheme="https"))  # plain HTTP is fine in development
-    server = BocageAuthorizationServer(clients, signer, state.issuer)
+def _client_ids(request: Request, pairs: list[tuple[str, str]]) -> list[str]:
+    """The client id the request authenticates as (HTTP Basic, or ``client_id`` of the
+    body); :class:`InvalidRequestError` for malformed or doubled credentials."""
     try:
-        oauth_request = StarletteOAuth2Request(request, pairs, uri=uri)
-    except InsecureTransportError as error:
-        error.description = "Call the token endpoint over HTTPS."
-        return _error(error)
-    response: JSONResponse = await anyio.to_thread.run_sync(
-        server.create_token_response, oauth_request
-    )
-    return response
+        basic_id, basic_secret = extract_basic_authorization(request.headers)
+    except UnicodeDecodeError:  # authlib decodes the Basic credentials as strict UTF-8
+        raise InvalidRequestError(description="The HTTP Basic credentials are not UTF-8.") from None
+    form = dict(pairs)
+    if basic_id is not None and "client_secret" in form:
+        # RFC 6749 §2.3: one authentication method per request (and one secret to check).
+        raise InvalidRequestError(
+            description="Authenticate once: with HTTP Basic or with client_secret in the "
+            "body, not both."
+        )
+    if basic_id is not None:
+        return [basic_id]
+    return [form["client_id"]] if form.get("client_id") else []
+
+
+class TokenEndpoint:
+    """``POST /oauth/token``: the client-credentials grant (RFC 6749 §4.4); one per app."""
+
+    def __init__(self, settings: Settings, throttle: FailureThrottle) -> None:
+        self.settings = settings
+        self.throttle = throttle
+        #: The threads authlib's flow (and so the secret check) runs in: its own, few.
+        self.limiter = anyio.CapacityLimiter(settings.auth_hash_concurrency)
+        dummy_hash()  # made now (once per process), not during the first unknown client's check
+
+    async def handle(self, request: Request) -> JSONResponse:
+        """The Starlette endpoint."""
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != FORM:
+            return _error(InvalidRequestError(description=f"Send the parameters as {FORM}."))
+        try:
+            pairs = parse_form(await request.body(), self.settings.auth_token_max_fields)
+            client_ids = _client_ids(request, pairs)
+        except InvalidRequestError as error:
+            return _error(error)
+        address = request.client.host if request.client else "unknown"
+        async with self.throttle.attempt(client_ids, address) as attempt:
+            if attempt.retry_after is not None:
+                return _error(TooManyFailures(attempt.retry_after))
+            response, server = await self._respond(request, pairs, client_ids)
+            attempt.failed = server.client_failed
+            attempt.issued_to = server.issued_to
+        return response
+
+    async def _respond(
+        self, request: Request, pairs: list[tuple[str, str]], client_ids: list[str]
+    ) -> tuple[JSONResponse, BocageAuthorizationServer]:
+        state = request.app.state
+        # Phase 1 (async): load what authlib will need.
+        clients: dict[str, Client] = {}
+        if client_ids:
+            async with state.sessionmaker() as session:
+                for client_id in client_ids:
+                    row = await get_client(session, client_id)
+                    if row is not None:
+                        clients[client_id] = Client.from_row(row)
+        signer = await state.keys.signer()
+
+        # Phase 2 (sync, in one of our threads): authlib's flow on the preloaded data.
+        uri = str(request.url)
+        if self.settings.environment != "production" and request.url.scheme == "http":
+            uri = str(request.url.replace(scheme="https"))  # plain HTTP is fine in development
+        server = BocageAuthorizationServer(clients, signer, state.issuer)
+        try:
+            oauth_request = StarletteOAuth2Request(request, pairs, uri=uri)
+        except InsecureTransportError as error:
+            error.description = "Call the token endpoint over HTTPS."
+            return _error(error), server
+        response: JSONResponse = await anyio.to_thread.run_sync(
+            server.create_token_response, oauth_request, limiter=self.limiter
+        )
+        return response, server
 
 
 async def jwks_endpoint(request: Request) -> JSONResponse:
@@ -274,9 +386,10 @@ async def jwks_endpoint(request: Request) -> JSONResponse:
     keys = request.app.state.keys
     await keys.signer()  # the first key is created on first need, publishing included
     document = await keys.jwks()
+    # Verifiers keep the keys as long as rotation allows, not for the data's max-age.
     max_age = max(0, min(300, keys.settings.auth_key_cache_ttl))
     return JSONResponse(
         document,
         media_type="application/jwk-set+json",
-        headers={"Cache-Control": f"public, max-age={max_age}"},
+        headers=public_caching(request, max_age=max_age),
     )

@@ -7,8 +7,14 @@ database, see :mod:`bocage.core.auth.keys`), ``BOCAGE_OIDC_ISSUER`` for the exte
 (keys from its JWKS, see :mod:`bocage.core.auth.oidc`). Then, with joserfc: the ``alg`` must be
 one of that source's asymmetric algorithms (never ``none``, never HMAC), the key is the one
 named by ``kid``, the signature must verify, and ``iss``, ``aud``, ``exp`` and ``nbf`` are
-checked with ``BOCAGE_AUTH_LEEWAY`` seconds of clock skew. Anything wrong raises
+checked with ``BOCAGE_AUTH_LEEWAY`` seconds of clock skew; a built-in token of a client that
+has been revoked is refused (:class:`~bocage.core.auth.clients.ActiveClients`: within
+``BOCAGE_AUTH_CLIENT_CACHE_TTL`` seconds of the revocation). Anything wrong raises
 :class:`AuthenticationError`, which every endpoint answers with HTTP 401 (RFC 6750).
+
+:class:`Authentication` (middleware) authenticates each HTTP request once, before the rate
+limiter, which then counts the request against its client or person
+(:func:`bocage.core.middleware.client_key`); :func:`request_principal` reads the result.
 
 :class:`TokenIssuer` mints the built-in issuer's tokens (token endpoint, ``bocage token``).
 """
@@ -26,8 +32,10 @@ import httpx
 from joserfc import jws
 from joserfc import jwt as jose_jwt
 from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
+from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
+from bocage.core.auth.clients import ActiveClients
 from bocage.core.auth.keys import KeyStore, Signer
 from bocage.core.auth.oidc import RemoteKeySet
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
@@ -36,10 +44,16 @@ from bocage.core.http import error_response
 if TYPE_CHECKING:
     from joserfc.jwk import Key
     from starlette.requests import HTTPConnection, Request
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
     from bocage.core.settings import Settings
 
 Clock = Callable[[], float]
+
+#: Keys of the request state (``scope["state"]``) where :class:`Authentication` leaves the
+#: caller, or the reason its token was refused.
+PRINCIPAL_STATE = "bocage_principal"
+ERROR_STATE = "bocage_authentication_error"
 
 
 class AuthenticationError(Exception):
@@ -78,12 +92,41 @@ async def authentication_error(request: Request, exc: Exception) -> JSONResponse
 
 
 async def request_principal(request: HTTPConnection) -> Principal:
-    """The caller of ``request`` (authenticated once per request, then kept on its state)."""
-    principal = getattr(request.state, "bocage_principal", None)
+    """The caller of ``request`` (authenticated once per request, then kept on its state);
+    :class:`AuthenticationError` if its token is not valid."""
+    state = request.scope.setdefault("state", {})
+    principal: Principal | None = state.get(PRINCIPAL_STATE)
     if principal is None:
+        if (message := state.get(ERROR_STATE)) is not None:
+            raise AuthenticationError(message)
         principal = await request.app.state.authenticator.authenticate(request)
-        request.state.bocage_principal = principal
+        state[PRINCIPAL_STATE] = principal
     return principal
+
+
+class Authentication:
+    """Authenticates each HTTP request that carries an Authorization header, before the rate
+    limiter (which counts requests per client or person, see
+    :func:`bocage.core.middleware.client_key`). It refuses nothing itself: it leaves the
+    principal, or the reason the token is not valid, in the request state for
+    :func:`request_principal`, so that only the routes that need a caller answer 401."""
+
+    def __init__(self, app: ASGIApp, *, skip: frozenset[str] = frozenset()) -> None:
+        self.app = app
+        self.skip = skip
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in self.skip:
+            header = Headers(scope=scope).get("authorization")
+            if header is not None:
+                # The app's authenticator, read per request (tests replace it).
+                authenticator: Authenticator = scope["app"].state.authenticator
+                state = scope.setdefault("state", {})
+                try:
+                    state[PRINCIPAL_STATE] = await authenticator.authorization(header)
+                except AuthenticationError as error:
+                    state[ERROR_STATE] = error.message
+        await self.app(scope, receive, send)
 
 
 # -- claims -> principal ------------------------------------------------------------------------
@@ -178,11 +221,13 @@ class Authenticator:
         keys: KeyStore,
         *,
         http_client: httpx.AsyncClient | None = None,
+        clients: ActiveClients | None = None,
         clock: Clock = time.time,
     ) -> None:
         self.settings = settings
         self.keys = keys
         self.clock = clock
+        self.clients = clients or ActiveClients(keys.sessionmaker, settings, clock=clock)
         self.builtin = _Source(
             "built-in issuer", settings.auth_issuer, settings.auth_audience, BUILTIN_MAPPING
         )
@@ -278,7 +323,14 @@ class Authenticator:
                 "iat": "The token was issued in the future.",
             }.get(error.claim, f"The token's '{error.claim}' claim is invalid.")
             raise AuthenticationError(reason) from None
-        return source.mapping.principal(claims)
+        principal = source.mapping.principal(claims)
+        if (
+            source is self.builtin
+            and principal.client_id is not None
+            and not await self.clients.is_active(principal.client_id)
+        ):
+            raise AuthenticationError("The token's client has been revoked.")
+        return principal
 
     async def _key(self, source: _Source, kid: str) -> tuple[Key | None, tuple[str, ...]]:
         if source is self.builtin:

@@ -39,6 +39,7 @@ from graphql import (
     GraphQLSchema,
     GraphQLSyntaxError,
     OperationDefinitionNode,
+    OperationType,
     ValidationContext,
     ValidationRule,
     get_named_type,
@@ -75,6 +76,8 @@ class LimitCode(enum.StrEnum):
     QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
     RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
     OPERATION_NAME_REQUIRED = "OPERATION_NAME_REQUIRED"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    OPERATION_NOT_ALLOWED = "OPERATION_NOT_ALLOWED"
     INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
     TIMEOUT = "TIMEOUT"
 
@@ -209,6 +212,13 @@ class QueryLimits(SchemaExtension):
         yield
 
     def check(self, document: Any, context: Any) -> GraphQLError | None:
+        if _holds_nul(context.query) or _holds_nul(context.variables):
+            # PostgreSQL can neither store nor compare it; no text of Bocage's holds one.
+            return GraphQLError(
+                "A string of the query or of its variables holds the NUL character (\\u0000): "
+                "remove it.",
+                extensions={"code": str(LimitCode.BAD_USER_INPUT)},
+            )
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         # What the client sent: strawberry's ``operation_name`` falls back to the first's.
         name = context._provided_operation_name
@@ -221,18 +231,48 @@ class QueryLimits(SchemaExtension):
         operation = _operation(document.definitions, name)
         if operation is None:  # strawberry answers it (unknown operation)
             return None
-
-        def measure() -> Measure:
-            measurer = Measurer(
-                context.schema._schema,
-                default_page=self.settings.page_size_default,
-                max_page=self.settings.page_size_max,
-                cost_of=_cost_or_one,
+        if _over_websocket(context) and operation.operation is not OperationType.SUBSCRIPTION:
+            # Queries and mutations go over HTTP, where the body limit, the time limit and the
+            # response cache apply.
+            return GraphQLError(
+                "Over WebSocket only subscriptions run: send queries and mutations to "
+                "POST /graphql.",
+                extensions={"code": str(LimitCode.OPERATION_NOT_ALLOWED)},
             )
-            return measurer.measure(document, operation, context.variables)
-
-        found = self.cache.measure(context.query, name, context.variables, measure)
+        schema, variables = context.schema._schema, context.variables
+        found = self.cache.measure(
+            context.query,
+            name,
+            variables,
+            lambda: self.measure(schema, document, operation, variables),
+        )
         return self.refusal(found, operation)
+
+    def measure(
+        self,
+        schema: GraphQLSchema,
+        document: Any,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any] | None,
+    ) -> Measure:
+        measurer = Measurer(
+            schema,
+            default_page=self.settings.page_size_default,
+            max_page=self.settings.page_size_max,
+            cost_of=_cost_or_one,
+        )
+        return measurer.measure(document, operation, variables)
+
+    def check_operation(
+        self,
+        schema: GraphQLSchema,
+        document: Any,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any] | None,
+    ) -> GraphQLError | None:
+        """The refusal of ``operation`` with ``variables`` (absent ones count their default
+        page size), or None: also for documents checked before they are stored."""
+        return self.refusal(self.measure(schema, document, operation, variables), operation)
 
     def refusal(self, measure: Measure, operation: OperationDefinitionNode) -> GraphQLError | None:
         """The error of the first limit ``measure`` exceeds, cheapest to fix first."""
@@ -285,6 +325,23 @@ class QueryLimits(SchemaExtension):
                 maxNodes=s.graphql_max_nodes,
             )
         return None
+
+
+def _over_websocket(context: Any) -> bool:
+    request = getattr(context.context, "request", None)
+    scope = getattr(request, "scope", None) or {}
+    return scope.get("type") == "websocket"
+
+
+def _holds_nul(value: Any) -> bool:
+    """``value`` (a query text or variables) holds a NUL character, or a GraphQL escape of one."""
+    if isinstance(value, str):
+        return "\x00" in value or "\\u0000" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _limit_error(
@@ -431,6 +488,10 @@ class LimitErrors(SchemaExtension):
                 error = _with_code(error, LimitCode.GRAPHQL_PARSE_FAILED)
         elif id(error) in self._validation_errors and not (error.extensions or {}).get("code"):
             error = _with_code(error, LimitCode.GRAPHQL_VALIDATION_FAILED)
+        elif not (error.extensions or {}).get("code"):
+            # What is left is the request's own mistake: a variable's value, an argument a
+            # scalar refuses (errors Bocage raises carry their code).
+            error = _with_code(error, LimitCode.BAD_USER_INPUT)
         if hide_suggestions and " Did you mean " in error.message:
             error = GraphQLError(
                 _SUGGESTION.sub("", error.message),
@@ -451,13 +512,8 @@ def _operation(definitions: Any, name: str | None) -> OperationDefinitionNode | 
     return next((o for o in operations if o.name and o.name.value == name), None)
 
 
-def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """The limits' extension factories, for ``strawberry.Schema(extensions=...)``.
-
-    Validation rules are made once here, not per request, so that the validation cache (keyed
-    by the rule classes) keeps hitting. Order matters: the token limit stops the parser, then
-    :class:`QueryLimits` measures, then :class:`Validation` validates what passed.
-    """
+def validation_rules(settings: Settings) -> list[type[ValidationRule]]:
+    """The validation rules added to graphql-core's (introspection off in production)."""
     rules: list[type[ValidationRule]] = []
     if not settings.graphql_introspection_enabled:
         rules.append(
@@ -467,6 +523,17 @@ def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
                 "the schema is published as openapi/schema.graphql in Bocage's repository.",
             )
         )
+    return rules
+
+
+def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """The limits' extension factories, for ``strawberry.Schema(extensions=...)``.
+
+    Validation rules are made once here, not per request, so that the validation cache (keyed
+    by the rule classes) keeps hitting. Order matters: the token limit stops the parser, then
+    :class:`QueryLimits` measures, then :class:`Validation` validates what passed.
+    """
+    rules = validation_rules(settings)
     hide_suggestions = settings.environment == "production"
     measures = MeasureCache(settings.graphql_limits_cache_size)
     return [

@@ -23,6 +23,7 @@ from bocage.core.graphql.limits import (
     log_unexpected_errors,
 )
 from bocage.core.graphql.mutations.kit import Invalid
+from bocage.core.graphql.persisted import DocumentStore, PersistedQueries
 
 if TYPE_CHECKING:
     from bocage.core.host import PluginHost
@@ -82,6 +83,7 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
     if roots["Query"] is None:  # pragma: no cover - the core always contributes queries
         raise PluginError("no query fields: the core plugin is missing")
     types = [t for _, t in host.contributions("bocage_graphql_types")]
+    documents = DocumentStore(host.settings)
     try:
         schema = Schema(
             query=roots["Query"],
@@ -93,6 +95,9 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
                 # Front-ends send the same few documents again and again: parse each once
                 # (a bounded LRU cache shared across requests).
                 lambda: ParserCache(maxsize=256),
+                # Automatic persisted queries and trusted documents; before the limits (see
+                # PersistedQueries).
+                lambda: PersistedQueries(documents),
                 # Tokens, depth, aliases, size, cost, introspection, then the validation;
                 # after MaskErrors (see LimitErrors).
                 *limit_extensions(host.settings),

@@ -14,6 +14,10 @@ from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
@@ -21,7 +25,10 @@ from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.i18n import parse_accept_language
 from bocage.core.graphql.limits import bounded_json, run_with_timeout
+from bocage.core.graphql.persisted import http_status
+from bocage.core.graphql.response_cache import RESULT, ResponseCache
 from bocage.core.http import error_response
+from bocage.core.middleware import RequestCounts
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -110,10 +117,39 @@ def _refusal(error: HTTPException) -> TransportError:
     return TransportError(error.status_code, code, message)
 
 
+class CountedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws whose ``subscribe`` messages count against the caller's rate limit
+    as HTTP requests do: one WebSocket cannot start operations without bound."""
+
+    async def handle_subscribe(self, message: Any) -> None:
+        counts: RequestCounts | None = getattr(self.view, "request_counts", None)
+        if counts is not None:
+            refused = await counts.refusal(self.websocket.ws.scope)  # type: ignore[attr-defined]
+            if refused is not None:
+                await self.send_message(
+                    {
+                        "id": message["id"],
+                        "type": "error",
+                        "payload": [
+                            {
+                                "message": refused.message,
+                                "extensions": {
+                                    "code": "RATE_LIMITED",
+                                    "retryAfter": refused.retry_after,
+                                },
+                            }
+                        ],
+                    }
+                )
+                return
+        await super().handle_subscribe(message)
+
+
 class GraphQLView(GraphQL):  # type: ignore[type-arg]
     """Strawberry's ASGI view with a per-request :class:`Context`, closed after the request."""
 
     websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
+    graphql_transport_ws_handler_class = CountedTransportWSHandler  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -121,6 +157,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         *,
         host: PluginHost,
         sessionmaker: async_sessionmaker[AsyncSession],
+        request_counts: RequestCounts | None = None,
         **kwargs: Any,
     ) -> None:
         settings = host.settings
@@ -130,10 +167,14 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             # Pages on these origins may open WebSockets (they authenticate with the token in
             # connection_init, never with cookies).
             allowed_origins=settings.cors_origins,
+            # graphql-transport-ws only: its operations count against the rate limit.
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
             **kwargs,
         )
         self.host = host
         self.sessionmaker = sessionmaker
+        self.request_counts = request_counts
+        self.response_cache = ResponseCache(settings, sessionmaker.kw["bind"])
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -262,8 +303,20 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             )
         return parsed
 
+    async def process_result(self, request: Any, result: Any) -> Any:
+        setattr(request.state, RESULT, result)  # for the response cache
+        return await super().process_result(request, result)
+
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         try:
+            if request.scope["type"] == "http" and not self.should_render_graphql_ide(
+                self.request_adapter_class(request)
+            ):
+                # Anonymous GET answers: from the cache, or kept in it (response_cache.py).
+                run = super().run
+                return await self.response_cache.serve(
+                    request, lambda: run(request, *args, **kwargs)
+                )
             return await super().run(request, *args, **kwargs)
         except AuthenticationError as error:
             # A bad token is an HTTP 401 (RFC 6750), not a GraphQL error.
@@ -279,6 +332,22 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             context = getattr(request.state, "bocage_context", None)
             if context is not None:
                 await context.close()
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """A GET without ``query`` is GraphiQL for a browser, unless it is a persisted query
+        (``?extensions=...``: a browser's fetch accepts ``*/*`` too)."""
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:  # type: ignore[override]
+        # A persisted query refused: its status (400 for a protocol error), and never cached,
+        # since the same request may succeed once its document is registered.
+        status = http_status(response_data) if isinstance(response_data, dict) else None
+        if status is not None:
+            sub_response.status_code = status
+            sub_response.headers["cache-control"] = "no-store"
+        return super().create_response(response_data, sub_response)
 
     def encode_json(self, data: object) -> bytes:
         return bounded_json(data, self.host.settings.graphql_max_response_bytes)

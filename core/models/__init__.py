@@ -18,6 +18,7 @@ from bocage.core.models.jobs import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from bocage.core.models.persisted import PersistedDocument
 from bocage.core.models.projects import (
     Indicator,
     IndicatorValue,
@@ -45,6 +46,7 @@ __all__ = [
     "event_scope_commune",
     "Job",
     "JobCursor",
+    "PersistedDocument",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",

@@ -1,5 +1,9 @@
 """Where webhooks may go: public addresses only (SSRF protection).
 
+Every address a host resolves to must be global, and no IPv6 form that carries an IPv4 address
+(mapped, 6to4, Teredo, NAT64...) is accepted. A refusal says only ``not a public address``:
+which address, or the resolver's error, would tell how internal names resolve.
+
 A URL is checked when a subscription is saved and again before every attempt, on the
 addresses its host resolves to then; the request is sent to the address checked (the host name
 still goes in ``Host`` and in TLS's SNI and certificate check), so a DNS answer that changes
@@ -44,24 +48,60 @@ class Target:
         return host if self.port == default else f"{host}:{self.port}"
 
 
-def refusal(address: IPAddress) -> str | None:
-    """Why webhooks must not go to ``address`` (``None``: a public address)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    checks = (
-        ("is_loopback", "a loopback address"),
-        ("is_unspecified", "an unspecified address"),
-        ("is_link_local", "a link-local address"),
-        ("is_multicast", "a multicast address"),
-        ("is_reserved", "a reserved address"),
-        ("is_private", "a private address"),
+#: IPv6 prefixes whose addresses carry an IPv4 address and reach it through a translator or
+#: relay (the ``ipaddress`` module knows IPv4-mapped, 6to4 and Teredo by itself).
+EMBEDDING_IPV4 = tuple(
+    ipaddress.IPv6Network(prefix)
+    for prefix in (
+        "64:ff9b::/96",  # NAT64, well-known prefix (RFC 6052)
+        "64:ff9b:1::/48",  # NAT64, local use (RFC 8215)
+        "::ffff:0:0:0/96",  # IPv4-translated, SIIT (RFC 2765)
+        "::/96",  # IPv4-compatible (deprecated, RFC 4291)
     )
-    for attribute, why in checks:
-        if getattr(address, attribute):
-            return why
-    if not address.is_global:
-        return "not a public address"
-    return None
+)
+NOT_PUBLIC = "not a public address"
+#: A host that does not resolve gets the same answer as one that resolves to a private
+#: address: telling them apart would tell a subscriber which internal names exist.
+UNUSABLE_HOST = NOT_PUBLIC
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries (none for a plain IPv6 address)."""
+    if address.ipv4_mapped is not None:
+        return [address.ipv4_mapped]
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address.teredo is not None:
+        return list(address.teredo)  # the relay server and the client
+    if any(address in network for network in EMBEDDING_IPV4):
+        return [ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)]
+    return []
+
+
+def _global(address: IPAddress) -> bool:
+    # ``is_global`` alone is not enough on every Python: 3.11 calls some reserved and
+    # multicast addresses global.
+    return address.is_global and not (
+        address.is_loopback
+        or address.is_unspecified
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_private
+        or (isinstance(address, ipaddress.IPv6Address) and address.is_site_local)
+    )
+
+
+def is_public(address: IPAddress) -> bool:
+    """Whether webhooks may go to ``address``: a global address that carries no IPv4 address.
+
+    An IPv6 form that carries one (IPv4-mapped, 6to4, Teredo, NAT64, SIIT, IPv4-compatible)
+    is refused whatever the IPv4 inside: a translator or relay would take the request on to
+    it, and whether it is public there depends on a network we do not see.
+    """
+    if isinstance(address, ipaddress.IPv6Address) and embedded_ipv4(address):
+        return False
+    return _global(address)
 
 
 def parse(url: str, *, allow_private: bool) -> tuple[str, str, int, str]:
@@ -87,6 +127,23 @@ def parse(url: str, *, allow_private: bool) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port, path
 
 
+async def _lookup(host: str, port: int) -> list[IPAddress]:
+    """The addresses ``host`` resolves to, or :class:`UnsafeTarget` saying only that it could
+    not be used (the resolver's answer would tell how internal names resolve)."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):  # UnicodeError: a name IDNA cannot encode
+        raise UnsafeTarget(UNUSABLE_HOST) from None
+    addresses: list[IPAddress] = []
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if address not in addresses:
+            addresses.append(address)
+    if not addresses:
+        raise UnsafeTarget(UNUSABLE_HOST)
+    return addresses
+
+
 async def resolve(url: str, *, allow_private: bool) -> Target:
     """Check ``url`` and the addresses its host resolves to; the first acceptable address.
 
@@ -97,25 +154,8 @@ async def resolve(url: str, *, allow_private: bool) -> Target:
     try:
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as error:
-            raise UnsafeTarget(f"cannot resolve {host}: {error.strerror or error}") from None
-        addresses = []
-        for info in infos:
-            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-            if address not in addresses:
-                addresses.append(address)
-        if not addresses:
-            raise UnsafeTarget(f"{host} resolves to no address") from None
-    if not allow_private:
-        for address in addresses:
-            why = refusal(address)
-            if why is not None:
-                raise UnsafeTarget(
-                    f"{host} resolves to {address}, {why}: webhooks only go to public addresses"
-                    if str(address) != host
-                    else f"{host} is {why}: webhooks only go to public addresses"
-                )
+        addresses = await _lookup(host, port)
+    if not allow_private and not all(is_public(address) for address in addresses):
+        # Which address, or why, would tell how internal names resolve.
+        raise UnsafeTarget(NOT_PUBLIC)
     return Target(url=url, scheme=scheme, host=host, port=port, path=path, address=addresses[0])

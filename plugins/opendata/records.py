@@ -10,23 +10,38 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Enum,
+    Float,
+    Integer,
+    Numeric,
+    SmallInteger,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+)
 
 from bocage.plugins.opendata.datasets import Dataset, DatasetField, FieldType
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Select
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from sqlalchemy.types import TypeEngine
 
 #: Query parameters that are not field filters.
 RESERVED = frozenset({"fields", "order", "limit", "cursor", "count", "dialect"})
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "contains", "in")
 MAX_LIMIT = 1000
+NOT_A_CURSOR = "cursor: not a cursor this API returned"
 
 
 class BadQuery(ValueError):
@@ -54,9 +69,58 @@ def convert(dataset_field: DatasetField, raw: Any) -> Any:
         if kind is FieldType.DATETIME:
             value = dt.datetime.fromisoformat(str(raw))
             return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    except (ValueError, InvalidOperation):
+    except (ValueError, TypeError, InvalidOperation):
         raise BadQuery(f"{dataset_field.name}: {raw!r} is not a valid {kind.value}") from None
     return str(raw)
+
+
+def _integer_range(column_type: TypeEngine[Any]) -> tuple[int, int]:
+    """The integers a column of ``column_type`` holds (PostgreSQL's sizes: the narrower)."""
+    bits = 64
+    if isinstance(column_type, SmallInteger):
+        bits = 16
+    elif isinstance(column_type, BigInteger):
+        bits = 64
+    elif isinstance(column_type, Integer):
+        bits = 32
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+def _number_limit(column_type: TypeEngine[Any]) -> Decimal:
+    """The magnitude a number compared with a column of ``column_type`` stays under."""
+    if isinstance(column_type, Float):
+        return Decimal(sys.float_info.max)
+    if isinstance(column_type, Numeric) and column_type.precision is not None:
+        return Decimal(10) ** (column_type.precision - (column_type.scale or 0))
+    return Decimal(10) ** 131072  # PostgreSQL's numeric: 131,072 digits before the point
+
+
+def check(
+    dataset_field: DatasetField, value: Any, column_type: TypeEngine[Any], raw: Any = None
+) -> Any:
+    """``value`` if a column of ``column_type`` can be compared with it, else
+    :class:`BadQuery`: an enumeration's other values, numbers beyond the column's range and
+    dates that leave years 1-9999 in UTC would fail in the database (or differ by engine)."""
+    name = dataset_field.name
+    if value is None:
+        return None
+    if isinstance(column_type, Enum) and column_type.enums and value not in column_type.enums:
+        raise BadQuery(f"{name}: {value!r} is not one of {', '.join(column_type.enums)}")
+    if isinstance(value, int) and not isinstance(value, bool):
+        low, high = _integer_range(column_type)
+        if not low <= value <= high:
+            raise BadQuery(f"{name}: {value} is out of range ({low} to {high})")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise BadQuery(f"{name}: {raw if raw is not None else value!r} is not a finite number")
+        if abs(value) >= _number_limit(column_type):
+            raise BadQuery(f"{name}: {value} is out of range")
+    if isinstance(value, dt.datetime):
+        try:
+            value = value.astimezone(dt.UTC)
+        except OverflowError:
+            raise BadQuery(f"{name}: {raw!r} is out of range (years 1 to 9999 in UTC)") from None
+    return value
 
 
 def to_json(value: Any) -> Any:
@@ -105,10 +169,16 @@ class RecordQuery:
                 raise BadQuery(f"{name}: unknown operator (use {', '.join(OPERATORS)})")
             if operator == "contains" and dataset_field.type is not FieldType.STRING:
                 raise BadQuery(f"{name}: 'contains' applies to text fields only")
+            column_type = query.column_type(field_name)
             if operator == "in":
-                converted: Any = [convert(dataset_field, v) for v in value.split(",")]
+                converted: Any = [
+                    check(dataset_field, convert(dataset_field, v), column_type, v)
+                    for v in value.split(",")
+                ]
+            elif operator == "contains":
+                converted = value
             else:
-                converted = value if operator == "contains" else convert(dataset_field, value)
+                converted = check(dataset_field, convert(dataset_field, value), column_type, value)
             query.filters.append((field_name, operator, converted))
         if "fields" in single:
             wanted = [n.strip() for n in single["fields"].split(",") if n.strip()]
@@ -133,6 +203,10 @@ class RecordQuery:
             query.cursor = decode_cursor(single["cursor"])
         query.count = single.get("count", "false").lower() in ("true", "1")
         return query
+
+    def column_type(self, name: str) -> TypeEngine[Any]:
+        """The SQL type of the dataset's column ``name``."""
+        return self.dataset.query.selected_columns[name].type
 
     # -- SQL ------------------------------------------------------------------------------------
 
@@ -213,12 +287,17 @@ class RecordQuery:
         names = [self.dataset.key] if order_field is None else [order_field, self.dataset.key]
         if len(values) != len(names):
             raise BadQuery("cursor: it belongs to another ordering; start again without it")
-        fields = [self.dataset.field(name) for name in names]
-        return [
-            None if value is None else convert(f, value)
-            for f, value in zip(fields, values, strict=True)
-            if f is not None
-        ]
+        loaded = []
+        for name, value in zip(names, values, strict=True):
+            dataset_field = self.dataset.field(name)
+            if dataset_field is None or (value is None and name == self.dataset.key):
+                raise BadQuery(NOT_A_CURSOR)
+            try:
+                converted = convert(dataset_field, value)
+                loaded.append(check(dataset_field, converted, self.column_type(name)))
+            except BadQuery:
+                raise BadQuery(NOT_A_CURSOR) from None
+        return loaded
 
     def output(self, row: Mapping[str, Any]) -> dict[str, Any]:
         return {name: to_json(row[name]) for name in self.fields}
@@ -234,9 +313,9 @@ def decode_cursor(cursor: str) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError):
-        raise BadQuery("cursor: not a cursor this API returned") from None
+        raise BadQuery(NOT_A_CURSOR) from None
     if not isinstance(values, list):
-        raise BadQuery("cursor: not a cursor this API returned")
+        raise BadQuery(NOT_A_CURSOR)
     return values
 
 

@@ -15,7 +15,14 @@ import anyio
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from bocage.core.api import error_response, request_sessionmaker
+from bocage.core.api import (
+    conditional_get,
+    error_response,
+    etag_matches,
+    not_modified,
+    public_caching,
+    request_sessionmaker,
+)
 from bocage.plugins.opendata.datasets import Dataset, first_issued
 from bocage.plugins.opendata.dcat import BY_EXTENSION, SERIALISATIONS, DcatDocument, Page, negotiate
 from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, export, formats_of, gzipped
@@ -109,8 +116,8 @@ def _etag(*parts: object) -> str:
     return f'W/"{digest}"'
 
 
-def _validators(etag: str, modified: dt.datetime | None) -> dict[str, str]:
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
+def _validators(request: Request, etag: str, modified: dt.datetime | None) -> dict[str, str]:
+    headers = {"ETag": etag, **public_caching(request)}
     if modified is not None:
         headers["Last-Modified"] = email.utils.format_datetime(modified.astimezone(dt.UTC), True)
     return headers
@@ -120,10 +127,7 @@ def _not_modified(request: Request, headers: dict[str, str]) -> Response | None:
     """``304`` when the client's copy is current (``If-None-Match`` wins over the date)."""
     match = request.headers.get("if-none-match")
     if match is not None:
-        tags = {t.strip().removeprefix("W/") for t in match.split(",")}
-        if "*" in tags or headers["ETag"].removeprefix("W/") in tags:
-            return Response(status_code=304, headers=headers)
-        return None
+        return not_modified(headers) if etag_matches(match, headers["ETag"]) else None
     since = request.headers.get("if-modified-since")
     if since and "Last-Modified" in headers:
         try:
@@ -132,7 +136,7 @@ def _not_modified(request: Request, headers: dict[str, str]) -> Response | None:
             return None
         server = email.utils.parsedate_to_datetime(headers["Last-Modified"])
         if client.tzinfo and server <= client:
-            return Response(status_code=304, headers=headers)
+            return not_modified(headers)
     return None
 
 
@@ -208,7 +212,8 @@ async def list_datasets(request: Request) -> Response:
             "count": len(found.datasets),
             "items": [_summary(request, cat, d) for d in found.datasets],
             "facets": found.facets,
-        }
+        },
+        headers=public_caching(request),
     )
 
 
@@ -221,7 +226,7 @@ async def dataset_metadata(request: Request) -> Response:
         modified = await _modified(session, dataset)
         total = await _total(session, dataset)
         dataset = await _covered(session, dataset)
-    headers = _validators(_etag(dataset.identifier, modified, total, "meta"), modified)
+    headers = _validators(request, _etag(dataset.identifier, modified, total, "meta"), modified)
     if (cached := _not_modified(request, headers)) is not None:
         return cached
     body = _summary(request, cat, dataset)
@@ -255,7 +260,7 @@ async def dataset_quality(request: Request) -> Response:
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, found)
         found = await _covered(session, found)
-    headers = _validators(_etag(found.identifier, modified, "quality"), modified)
+    headers = _validators(request, _etag(found.identifier, modified, "quality"), modified)
     if (cached := _not_modified(request, headers)) is not None:
         return cached
     body = await anyio.to_thread.run_sync(
@@ -271,7 +276,7 @@ async def dataset_schema(request: Request) -> Response:
     return JSONResponse(
         table_schema(found),
         media_type="application/schema+json",
-        headers={"Cache-Control": "public, max-age=60"},
+        headers=public_caching(request),
     )
 
 
@@ -288,6 +293,7 @@ async def dataset_records(request: Request) -> Response:
             modified = await _modified(session, dataset)
             total = await _total(session, dataset)
             headers = _validators(
+                request,
                 _etag(dataset.identifier, modified, total, "records", _query_key(request)),
                 modified,
             )
@@ -332,7 +338,9 @@ async def dataset_export(request: Request) -> Response:
         modified = await _modified(session, dataset)
         total = await _total(session, dataset)
     headers = _validators(
-        _etag(dataset.identifier, modified, total, requested, _query_key(request)), modified
+        request,
+        _etag(dataset.identifier, modified, total, requested, _query_key(request)),
+        modified,
     )
     if (cached := _not_modified(request, headers)) is not None:
         return cached
@@ -368,8 +376,11 @@ def _serialisation(request: Request) -> str | Response:
     return name
 
 
+#: DCAT documents are negotiated: their answers, 304 included, vary on Accept.
+NEGOTIATED = {"Vary": "Accept"}
+
+
 def _rdf(document: DcatDocument, name: str, headers: dict[str, str]) -> Response:
-    headers = {**headers, "Vary": "Accept"}
     return Response(document.serialise(name), media_type=SERIALISATIONS[name][1], headers=headers)
 
 
@@ -407,8 +418,9 @@ async def catalog_document(request: Request) -> Response:
     shown = datasets[(page_number - 1) * size : page_number * size]
     latest = max((m for m in modified.values() if m is not None), default=None)
     headers = _validators(
-        _etag("catalog", name, sorted(modified.items()), _query_key(request)), latest
+        request, _etag("catalog", name, sorted(modified.items()), _query_key(request)), latest
     )
+    headers.update(NEGOTIATED)
     if (cached := _not_modified(request, headers)) is not None:
         return cached
     async with request_sessionmaker(request)() as session:
@@ -429,7 +441,8 @@ async def dataset_document(request: Request) -> Response:
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, dataset)
         dataset = await _covered(session, dataset)
-    headers = _validators(_etag(dataset.identifier, modified, "dcat", name), modified)
+    headers = _validators(request, _etag(dataset.identifier, modified, "dcat", name), modified)
+    headers.update(NEGOTIATED)
     if (cached := _not_modified(request, headers)) is not None:
         return cached
     document = DcatDocument(_base_url(request, cat), cat)
@@ -477,7 +490,37 @@ UNPUBLISHABLE = {
     "the missing or invalid properties.",
     "content": ERROR,
 }
-RDF_CONTENT = {media: {"schema": {"type": "string"}} for _, media, _ in SERIALISATIONS.values()}
+#: What rdflib writes: expanded JSON-LD, one node object per subject, properties by full IRI.
+JSON_LD_SCHEMA: dict[str, Any] = {
+    "description": "JSON-LD 1.1 in expanded form (no `@context`): an array of node objects.",
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "@id": {"type": "string"},
+            "@type": {"type": "array", "items": {"type": "string"}},
+        },
+        "additionalProperties": {"type": "array"},
+    },
+}
+RDF_CONTENT = {
+    media: {"schema": JSON_LD_SCHEMA if name == "jsonld" else {"type": "string"}}
+    for name, (_, media, _) in SERIALISATIONS.items()
+}
+#: The export formats' bodies; the others are text or binary files.
+EXPORT_SCHEMAS: dict[str, dict[str, Any]] = {
+    "json": {"type": "array", "items": {"type": "object"}},
+    "geojson": {
+        "type": "object",
+        "required": ["type", "features"],
+        "properties": {
+            "type": {"const": "FeatureCollection"},
+            "features": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "xlsx": {"type": "string", "format": "binary"},
+    "parquet": {"type": "string", "format": "binary"},
+}
 FILTERS = {
     "name": "filters",
     "in": "query",
@@ -639,7 +682,10 @@ OPENAPI: dict[str, dict[str, Any]] = {
             "200": {
                 "description": "The file.",
                 "content": {
-                    **{f.media_type: {"schema": {"type": "string"}} for f in FORMATS.values()},
+                    **{
+                        f.media_type: {"schema": EXPORT_SCHEMAS.get(name, {"type": "string"})}
+                        for name, f in FORMATS.items()
+                    },
                     "application/gzip": {"schema": {"type": "string", "format": "binary"}},
                 },
             },
@@ -659,6 +705,7 @@ CATALOG_PARAMS = [
         {"type": "string", "format": "date-time"},
     ),
 ]
+UNKNOWN_EXTENSION = {"description": "No such serialisation.", "content": ERROR}
 CATALOG_RESPONSES = {
     "200": {"description": "A DCAT-AP 3 document.", "content": RDF_CONTENT},
     "304": NOT_MODIFIED,
@@ -675,7 +722,7 @@ for suffix, extra_params, operation_id in (
         "The catalogue, its data service and a page of its datasets with their distributions, "
         "in Turtle, RDF/XML or JSON-LD (by `Accept` or by extension), paged with Hydra.",
         parameters=[*extra_params, *CATALOG_PARAMS, *CONDITIONAL],
-        responses=CATALOG_RESPONSES,
+        responses={**CATALOG_RESPONSES, **({"404": UNKNOWN_EXTENSION} if extra_params else {})},
     )
 for suffix, extra_params, operation_id in (
     ("", [], "opendataDatasetDcat"),
@@ -722,6 +769,9 @@ OPENAPI[f"{PREFIX}/datasets/{{identifier}}/schema.json"] = _operation(
     },
 )
 ROUTES.append(("opendata-schema", f"{PREFIX}/datasets/{{identifier}}/schema.json", dataset_schema))
+# Public answers with no ETag of their own: HttpCaching gives them one and answers 304.
+for _path in (f"{PREFIX}/datasets", f"{PREFIX}/datasets/{{identifier}}/schema.json"):
+    OPENAPI[_path] = conditional_get(OPENAPI[_path])
 OPENAPI[f"{PREFIX}/datasets/{{identifier}}/quality"] = _operation(
     "opendataQuality",
     "A dataset's quality report.",

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from bocage.core.api import PluginSettings
+from bocage.core.api import LIMIT, PluginSettings
 
 #: The variable of ``max_upload_bytes``, quoted in a ``413``.
 MAX_UPLOAD_SETTING = "BOCAGE_OPENDATA_MAX_UPLOAD_BYTES"
@@ -37,16 +37,25 @@ class OpendataSettings(PluginSettings):
         "opendata@example.org", description="The catalogue's contact point (dcat:contactPoint)."
     )
     page_size: int = Field(
-        100, ge=1, le=1000, description="Default records per page (`limit` caps at 1000)."
+        100,
+        ge=1,
+        le=1000,
+        description="Default records per page (`limit` caps at 1000).",
+        json_schema_extra=LIMIT,
     )
     catalog_page_size: int = Field(
-        50, ge=1, le=500, description="Datasets per page of the DCAT catalogue (Hydra paging)."
+        50,
+        ge=1,
+        le=500,
+        description="Datasets per page of the DCAT catalogue (Hydra paging).",
+        json_schema_extra=LIMIT,
     )
     max_upload_bytes: int = Field(
         50_000_000,
         ge=1,
         description="Largest CSV or XLSX file a commune may upload (bytes; 413 above), "
         "instead of the core's BOCAGE_MAX_BODY_BYTES for the upload route.",
+        json_schema_extra=LIMIT,
     )
     shapes_dir: str = Field(
         "",

@@ -31,6 +31,9 @@ from bocage.core.api import (
     cancel_on_disconnect,
     check_spreadsheet,
     error_response,
+    etag_matches,
+    not_modified,
+    public_caching,
     request_principal,
     request_sessionmaker,
     spreadsheet_limits,
@@ -522,13 +525,12 @@ async def version_file(request: Request) -> Response:
     etag = f'"{row.sha256}"'
     headers = {
         "ETag": etag,
-        "Cache-Control": "public, max-age=31536000, immutable",
+        **public_caching(request, immutable=True),  # content-addressed
         "Content-Disposition": f'attachment; filename="{identifier}-v{number}.{extension}"',
         "Digest": f"sha-256={_b64(row.sha256)}",
     }
-    match = request.headers.get("if-none-match", "")
-    if etag in {t.strip().removeprefix("W/") for t in match.split(",")}:
-        return Response(status_code=304, headers=headers)
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return not_modified(headers)
     return Response(row.content, media_type=MEDIA_TYPES[row.file_format], headers=headers)
 
 

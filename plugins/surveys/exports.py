@@ -18,6 +18,7 @@ from bocage.core.api import (
     RestRoute,
     can,
     error_response,
+    private_caching,
     request_principal,
     request_sessionmaker,
     xlsx_append,
@@ -214,8 +215,8 @@ async def export(request: Request, what: str, format_: str) -> Response:
         media_type=MEDIA_TYPES[format_],
         headers={
             "Content-Disposition": f'attachment; filename="survey-{survey_id}-{what}.{format_}"',
-            # Personal data: never kept by a shared cache.
-            "Cache-Control": "private, no-store",
+            # Personal data: never kept by a cache.
+            **private_caching(),
         },
     )
 

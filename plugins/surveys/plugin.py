@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 
 from bocage.core.api import (
+    LIMIT,
+    CompiledReads,
     JobKind,
     Permission,
     PersonalData,
@@ -27,6 +29,7 @@ class SurveysSettings(PluginSettings):
         5,
         ge=1,
         description="Public results withhold any count under this many respondents (k).",
+        json_schema_extra=LIMIT,
     )
     anonymous_batch_size: int = Field(
         5,
@@ -34,6 +37,7 @@ class SurveysSettings(PluginSettings):
         description="Anonymous responses wait in a holding pool until at least this many can "
         "be stored together, shuffled (k): closing included, fewer are never shown, and a "
         "batch needs this many through sealed (e-mailed) invitations, or none of them.",
+        json_schema_extra=LIMIT,
     )
     pool_sweep_minutes: float = Field(
         10,
@@ -50,6 +54,7 @@ class SurveysSettings(PluginSettings):
         72,
         ge=0,
         description="Minimum time between two reminder e-mails to the same invitee.",
+        json_schema_extra=LIMIT,
     )
 
     @field_validator("answer_url")
@@ -92,6 +97,14 @@ def bocage_migration_locations() -> list[Path]:
 @hookimpl
 def bocage_graphql_query() -> list[type]:
     return [SurveyQuery]
+
+
+@hookimpl
+def bocage_compiled_reads() -> CompiledReads:
+    """The public surveys list, answered in SQL (see compiled.py)."""
+    from bocage.plugins.surveys.compiled import compiled_reads
+
+    return compiled_reads()
 
 
 @hookimpl

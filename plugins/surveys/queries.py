@@ -36,13 +36,14 @@ from bocage.plugins.surveys.types import (
     SurveySegment,
     SurveyStatus,
     is_manager,
+    manages,
     require_manager,
     results_of,
 )
 
 # -- queries ----------------------------------------------------------------------------------
 
-NEWEST_FIRST = Ordering((SortKey(sm.Survey.id, descending=True),))
+NEWEST_FIRST = Ordering((SortKey(sm.Survey.id, descending=True, load=int),))
 #: Responses by their random key: an order that says nothing about when they came.
 BY_KEY = Ordering((SortKey(sm.Response.id, descending=False),))
 
@@ -65,6 +66,32 @@ async def visible_survey(info: Info[Any, Any], id: str) -> sm.Survey:
     if row is None or (row.status == sm.SurveyStatus.DRAFT.value and not is_manager(info)):
         raise NotFound("no survey with this ID")
     return row
+
+
+def surveys_source(
+    context: Any,
+    status: sm.SurveyStatus | None = None,
+    audience_kind: str | None = None,
+    commune: str | None = None,
+) -> tuple[Any, Ordering]:
+    """``surveys``: what the resolver pages and the read compiler reads (drafts for survey
+    managers only), newest first."""
+    query = select(sm.Survey)
+    if status is not None:
+        query = query.where(sm.Survey.status == status.value)
+    if audience_kind is not None:
+        if audience_kind not in sm.STAKEHOLDER_KINDS:
+            raise BadInput(
+                f"audienceKind: one of {', '.join(sm.STAKEHOLDER_KINDS)}", field="audienceKind"
+            )
+        query = query.where(_audience_includes(sm.Survey.audience_kinds, audience_kind))
+    if commune is not None:
+        if not (len(commune) == 5 and commune.isdigit()):
+            raise BadInput("commune: a NIS code (5 digits, e.g. 64034)", field="commune")
+        query = query.where(_audience_includes(sm.Survey.audience_communes, commune))
+    if not manages(context):
+        query = query.where(sm.Survey.status != sm.SurveyStatus.DRAFT.value)
+    return query, NEWEST_FIRST
 
 
 @strawberry.type
@@ -92,23 +119,11 @@ class SurveyQuery:
             ),
         ] = None,
     ) -> Connection[Survey]:
-        query = select(sm.Survey)
-        if status is not None:
-            query = query.where(sm.Survey.status == status.value)
-        if audience_kind is not None:
-            if audience_kind not in sm.STAKEHOLDER_KINDS:
-                raise BadInput(
-                    f"audienceKind: one of {', '.join(sm.STAKEHOLDER_KINDS)}", field="audienceKind"
-                )
-            query = query.where(_audience_includes(sm.Survey.audience_kinds, audience_kind))
-        if commune is not None:
-            if not (len(commune) == 5 and commune.isdigit()):
-                raise BadInput("commune: a NIS code (5 digits, e.g. 64034)", field="commune")
-            query = query.where(_audience_includes(sm.Survey.audience_communes, commune))
-        if not is_manager(info):
-            query = query.where(sm.Survey.status != sm.SurveyStatus.DRAFT.value)
+        query, ordering = surveys_source(
+            info.context, status=status, audience_kind=audience_kind, commune=commune
+        )
         return await paginate(
-            info.context, query, NEWEST_FIRST, first=first, after=after, to_node=Survey.from_row
+            info.context, query, ordering, first=first, after=after, to_node=Survey.from_row
         )
 
     @strawberry.field(description="A survey by ID.", metadata=cost(1))

@@ -60,9 +60,14 @@ def require_manager(info: Info[Any, Any]) -> None:
         raise Forbidden(f"this needs the {SURVEYS_MANAGE.code} permission")
 
 
-def is_manager(info: Info[Any, Any]) -> bool:
-    principal = info.context.principal
+def manages(context: Any) -> bool:
+    """Whether the request's caller has ``surveys:manage`` (sees drafts, counts, links)."""
+    principal = context.principal
     return not principal.is_anonymous and can(principal, SURVEYS_MANAGE.code)
+
+
+def is_manager(info: Info[Any, Any]) -> bool:
+    return manages(info.context)
 
 
 # -- the definition -----------------------------------------------------------------------------
@@ -216,7 +221,7 @@ class Survey:
         rows = await info.context.execute(
             select(sm.Question)
             .where(sm.Question.question_set_id == found.id)
-            .order_by(sm.Question.position)
+            .order_by(sm.Question.position, sm.Question.id)
         )
         return [SurveyQuestion.from_row(row) for row in rows.scalars()]
 

@@ -34,6 +34,7 @@ from bocage.core.api import (
     column_changes,
     commune_scope,
     cost,
+    load_datetime,
     may_touch_communes,
     mutate,
     node_key,
@@ -95,9 +96,14 @@ class Forbidden(BocageError):
     code = "FORBIDDEN"  # type: ignore[assignment]
 
 
-def is_organiser(info: Info[Any, Any]) -> bool:
-    principal = info.context.principal
+def organises(context: Any) -> bool:
+    """Whether the request's caller has ``workshops:organise`` (sees drafts, private speakers)."""
+    principal = context.principal
     return not principal.is_anonymous and can(principal, WORKSHOPS_ORGANISE.code)
+
+
+def is_organiser(info: Info[Any, Any]) -> bool:
+    return organises(info.context)
 
 
 PUBLIC_STATUSES = (EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value)
@@ -445,10 +451,55 @@ class WorkshopsEvent(_RowType, relay.Node):
 
 ORDER = Ordering(
     (
-        SortKey(Event.starts_at, False, dt.datetime.fromisoformat),
+        SortKey(Event.starts_at, False, load_datetime),
         SortKey(Event.id, False, int),
     )
 )
+
+
+# -- what each public root field reads: shared by its resolver and the read compiler ------------
+
+
+def _seen_by(context: Any, statement: Any) -> Any:
+    """Live events; drafts only for organisers (the visibility of ``visible``)."""
+    statement = statement.where(Event.deleted_at.is_(None))
+    if not organises(context):
+        statement = statement.where(Event.status.in_(PUBLIC_STATUSES))
+    return statement
+
+
+def events_source(
+    context: Any,
+    commune: str | None = None,
+    series: str | None = None,
+    kind: EventKind | None = None,
+    starts_after: dt.datetime | None = None,
+    starts_before: dt.datetime | None = None,
+) -> tuple[Any, Ordering]:
+    """``workshopsEvents``: the events the caller may see, filtered, in time order."""
+    statement = _seen_by(context, select(Event))
+    if commune is not None:
+        statement = statement.join(store.COMMUNE, store.COMMUNE.c.id == Event.commune_id)
+        statement = statement.where(store.COMMUNE.c.nis_code == commune)
+    if series is not None:
+        statement = statement.where(Event.series == series)
+    if kind is not None:
+        statement = statement.where(Event.kind == kind.value)
+    if starts_after is not None:
+        statement = statement.where(Event.starts_at >= store.to_utc(starts_after))
+    if starts_before is not None:
+        statement = statement.where(Event.starts_at < store.to_utc(starts_before))
+    return statement, ORDER
+
+
+def event_source(context: Any, id: str) -> Any:
+    """``workshopsEvent``: the event of this ID if the caller may see it (an ID of another
+    type is NOT_FOUND)."""
+    try:
+        key = node_key(id, "WorkshopsEvent", "id")
+    except Invalid as error:
+        raise NotFound(error.message, field="id") from None
+    return _seen_by(context, select(Event).where(Event.id == key))
 
 
 @strawberry.type(
@@ -479,24 +530,18 @@ class WorkshopsQuery:
         starts_after: dt.datetime | None = None,
         starts_before: dt.datetime | None = None,
     ) -> Connection[WorkshopsEvent]:
-        statement = select(Event).where(Event.deleted_at.is_(None))
-        if not is_organiser(info):
-            statement = statement.where(Event.status.in_(PUBLIC_STATUSES))
-        if commune is not None:
-            statement = statement.join(store.COMMUNE, store.COMMUNE.c.id == Event.commune_id)
-            statement = statement.where(store.COMMUNE.c.nis_code == commune)
-        if series is not None:
-            statement = statement.where(Event.series == series)
-        if kind is not None:
-            statement = statement.where(Event.kind == kind.value)
-        if starts_after is not None:
-            statement = statement.where(Event.starts_at >= store.to_utc(starts_after))
-        if starts_before is not None:
-            statement = statement.where(Event.starts_at < store.to_utc(starts_before))
+        statement, ordering = events_source(
+            info.context,
+            commune=commune,
+            series=series,
+            kind=kind,
+            starts_after=starts_after,
+            starts_before=starts_before,
+        )
         return await paginate(
             info.context,
             statement,
-            ORDER,
+            ordering,
             first=first,
             after=after,
             to_node=WorkshopsEvent.from_row,
@@ -531,13 +576,9 @@ class WorkshopsQuery:
 
     @strawberry.field(description="One event by its ID.", metadata=cost(1))
     async def workshops_event(self, info: Info, id: strawberry.ID) -> WorkshopsEvent | None:
-        try:
-            key = node_key(id, "WorkshopsEvent", "id")
-        except Invalid as error:
-            raise NotFound(error.message, field="id") from None
-        rows = await info.context.execute(select(Event).where(Event.id == key))
+        rows = await info.context.execute(event_source(info.context, id))
         row = rows.scalar_one_or_none()
-        return WorkshopsEvent.from_row(row) if visible(info, row) else None
+        return WorkshopsEvent.from_row(row) if row is not None else None
 
     @strawberry.field(
         description="Your registration, by the secret token you received when registering.",

@@ -14,7 +14,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bocage.core.api import RestRoute, error_response, request_sessionmaker
+from bocage.core.api import (
+    RestRoute,
+    conditional_get,
+    error_response,
+    public_caching,
+    request_sessionmaker,
+)
 from bocage.plugins.workshops import store
 from bocage.plugins.workshops.models import Event, EventStatus
 
@@ -79,13 +85,13 @@ def _lang(request: Request) -> str:
     return lang if lang in LANGUAGES else "fr"
 
 
-def _response(body: bytes, filename: str) -> Response:
+def _response(request: Request, body: bytes, filename: str) -> Response:
     return Response(
         body,
         media_type=MEDIA_TYPE,
         headers={
             "Content-Disposition": f'inline; filename="{filename}"',
-            "Cache-Control": "public, max-age=300",
+            **public_caching(request),
         },
     )
 
@@ -121,7 +127,7 @@ async def territory_feed(request: Request) -> Response:
             ).scalars()
         )
     body = calendar(events, f"Bocage — {slug}", _lang(request), str(request.base_url))
-    return _response(body, f"{slug}.ics")
+    return _response(request, body, f"{slug}.ics")
 
 
 async def commune_feed(request: Request) -> Response:
@@ -140,7 +146,7 @@ async def commune_feed(request: Request) -> Response:
             (await session.execute(_public().where(Event.commune_id == commune))).scalars()
         )
     body = calendar(events, f"Bocage — {nis_code}", _lang(request), str(request.base_url))
-    return _response(body, f"commune-{nis_code}.ics")
+    return _response(request, body, f"commune-{nis_code}.ics")
 
 
 async def series_feed(request: Request) -> Response:
@@ -150,7 +156,7 @@ async def series_feed(request: Request) -> Response:
     if not events:
         return error_response(404, "not_found", f"no published event in the series {series!r}")
     body = calendar(events, f"Bocage — {series}", _lang(request), str(request.base_url))
-    return _response(body, "series.ics")
+    return _response(request, body, "series.ics")
 
 
 async def event_file(request: Request) -> Response:
@@ -160,7 +166,7 @@ async def event_file(request: Request) -> Response:
     if event is None:
         return error_response(404, "not_found", f"no published event {key}")
     body = calendar([event], _text(event.title, "fr") or "", _lang(request), str(request.base_url))
-    return _response(body, f"event-{key}.ics")
+    return _response(request, body, f"event-{key}.ics")
 
 
 LANG = {
@@ -173,7 +179,7 @@ LANG = {
 
 
 def _operation(operation_id: str, summary: str, parameter: dict[str, Any]) -> dict[str, Any]:
-    return {
+    path_item = {
         "get": {
             "operationId": operation_id,
             "summary": summary,
@@ -191,6 +197,7 @@ def _operation(operation_id: str, summary: str, parameter: dict[str, Any]) -> di
             },
         }
     }
+    return conditional_get(path_item)  # public: HttpCaching answers If-None-Match with 304
 
 
 ROUTES = [

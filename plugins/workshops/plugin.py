@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bocage.core.api import (
+    CompiledReads,
     Permission,
     PersonalData,
     PluginSettings,
@@ -103,6 +104,14 @@ def bocage_graphql_types() -> list[type]:
 @hookimpl
 def bocage_graphql_query() -> list[type]:
     return [graphql.WorkshopsQuery, cards_graphql.CardWorkshopQuery]
+
+
+@hookimpl
+def bocage_compiled_reads() -> CompiledReads:
+    """The public events list, answered in SQL (see compiled.py)."""
+    from bocage.plugins.workshops.compiled import compiled_reads
+
+    return compiled_reads()
 
 
 @hookimpl

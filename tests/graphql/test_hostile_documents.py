@@ -282,3 +282,96 @@ def test_measuring_is_linear_in_the_document() -> None:
     assert time.perf_counter() - started < 1.0
     assert measure.fields == 10**15  # saturated: 2**201 is far above any limit
     assert measure.depth == 1
+
+
+# -- found by fuzzing: NUL characters, errors without a code -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": '{ territory(slug: "a\\u0000") { slug } }'},
+        {
+            "query": "query($s: String!) { territory(slug: $s) { slug } }",
+            "variables": {"s": "a\x00"},
+        },
+        {
+            "query": "query($f: ProjectFilter) { projects(filter: $f) { totalCount } }",
+            "variables": {"f": {"search": "\x00école"}},
+        },
+    ],
+)
+async def test_nul_characters_are_refused_before_the_database(
+    client: httpx.AsyncClient, body: dict[str, Any]
+) -> None:
+    """PostgreSQL refuses NUL in a text: it was an unexpected error there."""
+    response = await client.post("/graphql", json=body)
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "NUL character" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": '{ node(id: "") { id } }'},
+        {"query": "query($i: ID!) { node(id: $i) { id } }", "variables": {"i": ""}},
+        {"query": "query($i: ID!) { node(id: $i) { id } }"},  # a required variable missing
+    ],
+)
+async def test_request_mistakes_carry_a_code(
+    client: httpx.AsyncClient, body: dict[str, Any]
+) -> None:
+    [error] = (await client.post("/graphql", json=body)).json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+
+
+# -- WebSockets: subscriptions only, counted by the rate limit --------------------------------
+
+
+def _socket(client: Any) -> Any:
+    ws = client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"])
+    return ws
+
+
+def test_only_subscriptions_run_over_a_websocket(
+    demo_database_url: str, make_settings: Any
+) -> None:
+    app = create_app(make_settings(demo_database_url))
+    with TestClient(app) as client, _socket(client) as ws:
+        ws.send_json({"type": "connection_init", "payload": {}})
+        assert ws.receive_json() == {"type": "connection_ack"}
+        for query in ("{ projects { totalCount } }", "mutation { __typename }"):
+            ws.send_json({"id": query, "type": "subscribe", "payload": {"query": query}})
+            message = ws.receive_json()
+            assert message["type"] == "error", message
+            assert message["payload"][0]["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
+
+
+def test_operations_over_a_websocket_count_against_the_rate_limit(
+    demo_database_url: str, make_settings: Any
+) -> None:
+    """Each `subscribe` counts as a request: with 3/minute, three operations pass, the fourth
+    is refused (RATE_LIMITED) and the socket stays open."""
+    app = create_app(make_settings(demo_database_url, rate_limit="3/minute"))
+    subscription = (
+        'subscription { workshopsCardWorkshopLive(workshop: "V29ya3Nob3A6MQ==") { type } }'
+    )
+    with TestClient(app) as client, _socket(client) as ws:
+        ws.send_json({"type": "connection_init", "payload": {}})
+        assert ws.receive_json() == {"type": "connection_ack"}
+        codes = []
+        for i in range(4):
+            ws.send_json({"id": str(i), "type": "subscribe", "payload": {"query": subscription}})
+            message = ws.receive_json()
+            while message["type"] == "complete":  # of the previous operation
+                message = ws.receive_json()
+            payload = message["payload"]
+            errors = payload if isinstance(payload, list) else payload["errors"]
+            codes.append(errors[0]["extensions"]["code"])
+        ws.send_json({"type": "ping"})
+        while (message := ws.receive_json())["type"] == "complete":
+            pass
+        assert message == {"type": "pong"}
+    # The workshop does not exist: the operations that ran answer NOT_FOUND.
+    assert codes == ["NOT_FOUND"] * 3 + ["RATE_LIMITED"], codes

@@ -56,7 +56,9 @@ async def test_a_million_columns_are_refused_at_once(opened: Any, hostile: Any) 
         elapsed = time.perf_counter() - started
         error = refused(response, 422, "BOCAGE_SPREADSHEET_MAX_COLUMNS")
         assert error["limit"] == 1000
-        assert elapsed < 1.0, elapsed  # measured: about 0.02 s
+        # Measured: about 0.02 s (bench/hostile_uploads.py); the bound only catches a parse of
+        # the whole file, on a loaded machine (a 10 MB body through the test transport).
+        assert elapsed < 10.0, elapsed
 
 
 async def test_a_zip_bomb_is_refused_before_it_is_expanded(opened: Any, hostile: Any) -> None:
@@ -67,7 +69,7 @@ async def test_a_zip_bomb_is_refused_before_it_is_expanded(opened: Any, hostile:
         )
         elapsed = time.perf_counter() - started
         refused(response, 413, "BOCAGE_SPREADSHEET_MAX_COMPRESSION_RATIO")
-        assert elapsed < 1.0, elapsed
+        assert elapsed < 10.0, elapsed
 
 
 async def test_the_same_bounds_as_uploads(world: Any, opened: Any, hostile: Any) -> None:

@@ -431,7 +431,10 @@ class Build:
     def _totals(self, base: Select[Any], parent: ColumnElement[Any] | None) -> FromClause:
         """``totalCount`` of each parent's list (as ``paginate``'s count)."""
         label = (parent if parent is not None else literal_column("0")).label(PARENT)
-        every = base.order_by(None).with_only_columns(label).subquery(self.name("every"))
+        # Keep the FROM of ``base`` even when no filter names its table (a bare
+        # ``select(Model)`` would otherwise count one row).
+        every = base.order_by(None).with_only_columns(label, maintain_column_froms=True)
+        every = every.subquery(self.name("every"))
         counts = select(every.c[PARENT], func.count().label("n")).group_by(every.c[PARENT])
         return counts.subquery(self.name("total"))
 

@@ -77,7 +77,7 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         name = nodes[0].name.value
         if registry is None or name not in registry.roots:
             return None
-        key = self._cache_key(nodes, registry.roots[name].per_principal)
+        key = self._cache_key(nodes)
         cached = registry.statements.get(key, MISSING)
         if cached is not MISSING:
             registry.statements.move_to_end(key)
@@ -96,10 +96,11 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         while len(registry.statements) > registry.max_statements:
             registry.statements.popitem(last=False)
 
-    def _cache_key(self, nodes: list[Any], per_principal: bool) -> tuple[Any, ...]:
+    def _cache_key(self, nodes: list[Any]) -> tuple[Any, ...]:
         """What the statement depends on: the document, the operation and the field's
-        response key, the variables' values, the language, the dialect, and for the roots
-        whose rows depend on who asks, the caller."""
+        response key, the variables' values, the language, the dialect and the caller (a
+        declaration may read the principal: its rows are never served to another caller;
+        anonymous callers, who send most reads, share one)."""
         context = self.context_value
         document = nodes[0].loc.source.body if nodes[0].loc else id(self.operation)
         operation = self.operation.name.value if self.operation.name else None
@@ -110,7 +111,6 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
         except TypeError:  # keys that are not strings: never cached twice the same way
             values = repr(id(self)).encode()
-        caller = context.principal if per_principal else None
         return (
             document,
             operation,
@@ -118,7 +118,7 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             values,
             context.language,
             context.dialect,
-            caller,
+            context.principal,
         )
 
     def _build(
@@ -163,8 +163,7 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             logger.debug("compiled read failed", exc_info=True)
             registry = getattr(self.schema._strawberry_schema, REGISTRY)  # type: ignore[attr-defined]
             nodes = [d.node for d in field[2]]
-            root = registry.roots[nodes[0].name.value]
-            self._remember(registry, self._cache_key(nodes, root.per_principal), None)
+            self._remember(registry, self._cache_key(nodes), None)
             await self.context_value.forget_loaded()
             return await self._resolve(*field)
         fragment = compiled_fragment(text, normalise=context.dialect == "postgresql")

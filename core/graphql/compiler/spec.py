@@ -34,13 +34,15 @@ class FieldSpec(Protocol):
 
 @dataclass(frozen=True)
 class Column:
-    """A column of the row. ``kind``: ``plain`` (string, integer), ``date``, ``datetime``,
-    ``decimal`` (its ``scale``), ``json`` (a stored JSON list), ``bool`` or ``enum``."""
+    """A column of the row. ``kind``: ``plain`` (string, integer), ``date``, ``datetime``
+    (UTC, or in the time zone ``zone``, e.g. ``Europe/Brussels``), ``decimal`` (its
+    ``scale``), ``json`` (a stored JSON list), ``bool`` or ``enum``."""
 
     name: str
     kind: str = "plain"
     scale: int = 0
     enum: type[enum.Enum] | None = None
+    zone: str | None = None
 
     def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
         column = level.rows.c[self.name]
@@ -49,7 +51,7 @@ class Column:
             case "date":
                 return j.date(column)
             case "datetime":
-                return j.datetime(column)
+                return j.local_datetime(column, self.zone) if self.zone else j.datetime(column)
             case "decimal":
                 return j.decimal(column, self.scale)
             case "json":
@@ -163,14 +165,11 @@ class TypeSpec:
 class RootList:
     """A root field returning a connection: ``source(context, **arguments)`` gives the
     filtered ``select(Model)`` and its :class:`Ordering`, as the resolver builds them
-    (``first`` and ``after`` are the compiler's).
-
-    ``per_principal``: the rows depend on who asks (drafts shown to their managers...), so
-    compiled statements are kept per caller."""
+    (``first`` and ``after`` are the compiler's). Statements are kept per caller, so the
+    rows may depend on who asks (drafts shown to their managers...)."""
 
     target: str
     source: Callable[..., tuple[Select[Any], Ordering]]
-    per_principal: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,7 +179,6 @@ class RootOne:
 
     target: str
     source: Callable[..., Select[Any]]
-    per_principal: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,12 @@ SQLite has no base64: :func:`register_sqlite_functions` adds ``bocage_b64`` and
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import enum
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Boolean,
@@ -23,6 +26,7 @@ from sqlalchemy import (
     String,
     case,
     cast,
+    extract,
     func,
     literal,
     literal_column,
@@ -30,7 +34,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 
 from bocage.core.settings import LANGUAGES
 
@@ -47,10 +51,23 @@ def _b64url(text: str | None) -> str | None:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
+@functools.lru_cache(maxsize=8192)
+def _local_iso(text: str | None, zone: str) -> str | None:
+    """``isoformat()`` of a stored UTC timestamp in the time zone ``zone`` (remembered: the
+    same rows are read again and again, and a conversion costs more than the query's row)."""
+    if text is None:
+        return None
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(ZoneInfo(zone)).isoformat()
+
+
 def register_sqlite_functions(dbapi_connection: Any) -> None:
     """The functions the compiled reads use on SQLite (deterministic: usable in indexes)."""
     dbapi_connection.create_function("bocage_b64", 1, _b64, deterministic=True)
     dbapi_connection.create_function("bocage_b64url", 1, _b64url, deterministic=True)
+    dbapi_connection.create_function("bocage_local_iso", 2, _local_iso, deterministic=True)
 
 
 def cat(*parts: Any) -> ColumnElement[Any]:
@@ -205,6 +222,34 @@ class JsonSQL:
             ),
         )
 
+    def local_datetime(self, column: ColumnElement[Any], zone: str) -> ColumnElement[Any]:
+        """``datetime.astimezone(ZoneInfo(zone)).isoformat()`` of a UTC timestamp: the wall
+        time in ``zone`` and its offset then (``2026-04-13T14:13:04+02:00``). PostgreSQL reads
+        its own time zone database, SQLite calls Python's (``bocage_local_iso``)."""
+        if not self.pg:
+            return func.bocage_local_iso(column, literal(zone, String))
+        local = column.op("AT TIME ZONE")(literal(zone))
+        utc = column.op("AT TIME ZONE")(literal("UTC"))
+        offset = cast(extract("epoch", local - utc), Integer)
+        size = cast(func.abs(offset), Integer)
+        micro = func.mod(cast(func.date_part("microseconds", column), Integer), 1_000_000)
+
+        def two(value: Any) -> ColumnElement[Any]:
+            return func.lpad(cast(value, String), 2, "0")
+
+        return case(
+            (column.is_(None), null()),
+            else_=cat(
+                func.to_char(local, 'YYYY-MM-DD"T"HH24:MI:SS'),
+                case((micro == 0, ""), else_=cat(".", func.to_char(local, "US"))),
+                case((offset < 0, "-"), else_="+"),
+                two(func.div(size, 3600)),
+                ":",
+                two(func.div(func.mod(size, 3600), 60)),
+                case((func.mod(size, 60) == 0, ""), else_=cat(":", two(func.mod(size, 60)))),
+            ),
+        )
+
     def decimal(self, column: ColumnElement[Any], scale: int) -> ColumnElement[Any]:
         """``str(Decimal)`` of a ``Numeric(p, scale)`` column."""
         if self.pg:
@@ -228,24 +273,36 @@ class JsonSQL:
         self, column: ColumnElement[Any], enum_class: type[enum.Enum]
     ) -> ColumnElement[Any]:
         """A stored JSON list of enum values, as the GraphQL enum's names, in its order."""
+        return self.list_of(column, lambda item: self.enum_name(item, enum_class))
+
+    def list_of(
+        self,
+        column: ColumnElement[Any],
+        convert: Callable[[ColumnElement[Any]], ColumnElement[Any]],
+    ) -> ColumnElement[Any]:
+        """A stored JSON list (JSON or JSONB) of scalars, each item (PostgreSQL: as text)
+        converted by ``convert``, in its order; ``[]`` when the column holds no list (SQL
+        NULL, JSON null: Python's ``value or []``)."""
         if self.pg:
+            stored = cast(column, JSONB)
+            array = case((func.jsonb_typeof(stored) == "array", stored), else_=null())
             items = (
-                func.jsonb_array_elements_text(column)
+                func.jsonb_array_elements_text(array)
                 .table_valued("value", with_ordinality="position")
                 .render_derived()
             )
-            value = self.enum_name(items.c.value, enum_class)
             return (
-                select(self.array(value, order_by=[items.c.position]))
+                select(self.array(convert(items.c.value), order_by=[items.c.position]))
                 .select_from(items)
                 .scalar_subquery()
             )
-        items = func.json_each(column).table_valued("value", "key")
-        value = self.enum_name(items.c.value, enum_class)
+        array = case((func.json_type(column) == "array", column), else_=null())
+        items = func.json_each(array).table_valued("value", "key")
         ordered = select(items.c.value).order_by(items.c.key).subquery()
-        value = self.enum_name(ordered.c.value, enum_class)
         return func.json(
-            select(func.json_group_array(value)).select_from(ordered).scalar_subquery()
+            select(func.json_group_array(convert(ordered.c.value)))
+            .select_from(ordered)
+            .scalar_subquery()
         )
 
     # -- multilingual texts -------------------------------------------------------------
@@ -260,10 +317,10 @@ class JsonSQL:
     ) -> ColumnElement[Any]:
         """``pick(values, lang)``: the text in ``lang``, else the first of fr, nl, de, en."""
         order = [lang, *(other for other in LANGUAGES if other != lang)]
-        texts = [self.text_in(column, language) for language in order]
+        candidates = [self.text_in(column, language) for language in order]
         if required:
-            texts.append(literal(""))
-        return func.coalesce(*texts)
+            candidates.append(literal(""))
+        return func.coalesce(*candidates)
 
     # -- base64 --------------------------------------------------------------------------
 

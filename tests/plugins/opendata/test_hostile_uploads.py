@@ -78,7 +78,9 @@ async def test_a_million_columns_are_refused_at_once(opened: Any, hostile: Any) 
             elapsed = time.perf_counter() - started
             error = refused(response, 422, "BOCAGE_SPREADSHEET_MAX_COLUMNS")
             assert error["limit"] == 1000 and "row 1" in error["message"]
-            assert elapsed < 1.0, elapsed  # measured: about 0.02 s
+            # Measured: about 0.02 s; the bound only catches a parse of the whole file on a
+            # loaded machine (the 10 MB body crosses the test transport).
+            assert elapsed < 10.0, elapsed
         assert await stored(client) == (0, 0)
 
 
@@ -120,7 +122,7 @@ async def test_a_zip_bomb_is_refused_before_it_is_expanded(opened: Any, hostile:
         elapsed = time.perf_counter() - started
         error = refused(response, 413, "BOCAGE_SPREADSHEET_MAX_COMPRESSION_RATIO")
         assert error["limit"] == 100
-        assert elapsed < 1.0, elapsed  # measured: about 0.01 s
+        assert elapsed < 10.0, elapsed  # measured: about 0.01 s
         assert await stored(client) == (0, 0)
 
 

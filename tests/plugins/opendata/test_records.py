@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 from typing import Any
 
 import httpx
@@ -113,6 +115,69 @@ async def test_mistakes_are_named(
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "bad_query"
     assert fragment in response.json()["error"]["message"]
+
+
+def _cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("dataset", "params", "fragment"),
+    [
+        # values the column cannot hold: refused, not sent to the database (a 500 on
+        # PostgreSQL, some on SQLite too)
+        ("projects", {"status": "zzz"}, "status: 'zzz' is not one of idea, planned"),
+        ("projects", {"status__in": "idea,zzz"}, "status: 'zzz' is not one of"),
+        ("projects", {"status__gt": "zzz"}, "status: 'zzz' is not one of"),
+        ("projects", {"id": "2147483648"}, "id: 2147483648 is out of range"),
+        ("projects", {"id": "-9223372036854775809"}, "out of range"),
+        ("projects", {"id__in": "1,99999999999999999999"}, "out of range"),
+        ("communes", {"population__gt": "99999999999999999999"}, "out of range"),
+        ("projects", {"budget": "1000000000000"}, "budget: 1000000000000 is out of range"),
+        ("projects", {"budget__gt": "1e400"}, "out of range"),
+        ("projects", {"budget": "Infinity"}, "budget: 'Infinity' is not a finite number"),
+        ("projects", {"budget": "NaN"}, "not a finite number"),
+        ("indicator-values", {"value": "1e999"}, "value: 1E+999 is out of range"),
+        ("projects", {"updated_at__gt": "0001-01-01T00:00:00+14:00"}, "out of range"),
+        ("projects", {"updated_at__lt": "9999-12-31T23:59:59-14:00"}, "out of range"),
+        # cursors are the API's own, but a client can send anything
+        ("projects", {"cursor": _cursor([99999999999999999999])}, "cursor: not a cursor"),
+        ("projects", {"cursor": _cursor([None])}, "cursor: not a cursor"),
+        ("projects", {"cursor": _cursor([{}])}, "cursor: not a cursor"),
+        ("projects", {"cursor": _cursor([[]])}, "cursor: not a cursor"),
+        ("projects", {"order": "status", "cursor": _cursor(["zzz", 1])}, "cursor: not a"),
+        ("projects", {"order": "budget", "cursor": _cursor([True, 1])}, "cursor: not a"),
+    ],
+)
+async def test_values_out_of_a_fields_range_are_named(
+    client: httpx.AsyncClient, dataset: str, params: dict[str, str], fragment: str
+) -> None:
+    for path in (RECORDS.format(dataset), f"/api/opendata/datasets/{dataset}/export.csv"):
+        if "cursor" in params and "export" in path:
+            continue  # exports take no cursor
+        response = await client.get(path, params=params)
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] == "bad_query"
+        assert fragment in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"id": "2147483647"},
+        {"id__lt": "-2147483648"},
+        {"budget": "999999999999.99"},
+        {"budget__gt": "-999999999999.99"},
+        {"status__in": "idea,abandoned"},
+        {"updated_at__gt": "0001-01-01T00:00:00+00:00"},
+        {"updated_at__lt": "9999-12-31T23:59:59+00:00"},
+    ],
+)
+async def test_values_at_the_edge_of_a_fields_range_are_accepted(
+    client: httpx.AsyncClient, params: dict[str, str]
+) -> None:
+    response = await client.get(RECORDS.format("projects"), params=params)
+    assert response.status_code == 200, response.text
 
 
 async def test_unknown_dataset(client: httpx.AsyncClient) -> None:

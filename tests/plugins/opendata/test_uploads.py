@@ -198,7 +198,10 @@ async def test_a_commune_uploads_validates_and_publishes(
     assert version["byteSize"] == len(GOOD.encode())
     download = await client.get(version["url"])
     assert download.status_code == 200 and download.content == GOOD.encode()
-    assert "immutable" in download.headers["cache-control"]
+    assert download.headers["cache-control"] == "public, max-age=31536000, immutable"
+    # What a signed-in caller downloads is kept by no cache (bocage.core.cache_control).
+    signed_in = await client.get(version["url"], headers={"Authorization": "Bearer any"})
+    assert signed_in.headers["cache-control"] == "private, no-store"
     again = await client.get(version["url"], headers={"If-None-Match": download.headers["etag"]})
     assert again.status_code == 304
     wrong_hash = version["url"].replace(version["sha256"], "0" * 64)

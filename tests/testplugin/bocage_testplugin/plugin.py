@@ -17,16 +17,25 @@ from strawberry.types import Info
 
 from bocage.core.api import (
     Change,
+    Column,
+    CompiledReads,
+    Connection,
     DomainEvent,
+    NodeId,
+    Ordering,
     Permission,
     PluginSettings,
     RestRoute,
+    RootList,
     RowType,
     SeedOptions,
+    SortKey,
+    TypeSpec,
     column_changes,
     cost,
     hookimpl,
     mutate,
+    paginate,
     request_sessionmaker,
 )
 from bocage_testplugin.models import Note
@@ -48,6 +57,23 @@ class TestpluginNote(RowType, relay.Node):
     id: relay.NodeID[int]
     text: str
 
+    @strawberry.field(description="The note's commune (a Commune ID), if any.")
+    def commune(self) -> strawberry.ID | None:
+        if self.row.commune_id is None:
+            return None
+        return strawberry.ID(relay.to_base64("Commune", self.row.commune_id))
+
+
+NEWEST_FIRST = Ordering((SortKey(Note.id, descending=True, load=int),))
+
+
+def notes_source(context: object, containing: str | None = None) -> tuple[object, Ordering]:
+    """What ``testpluginNotePage`` pages: shared by its resolver and the read compiler."""
+    statement = select(Note)
+    if containing is not None:
+        statement = statement.where(Note.text.contains(containing, autoescape=True))
+    return statement, NEWEST_FIRST
+
 
 @strawberry.type(description="The new note, or why it was not written.")
 class TestpluginNotePayload:
@@ -61,6 +87,27 @@ class Query:
     async def testplugin_notes(self, info: Info) -> list[TestpluginNote]:
         rows = (await info.context.execute(select(Note).order_by(Note.id))).scalars()
         return [TestpluginNote.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="The notes, newest first, a page at a time (compiled to SQL).",
+        metadata=cost(1),
+    )
+    async def testplugin_note_page(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        containing: str | None = None,
+    ) -> Connection[TestpluginNote]:
+        statement, ordering = notes_source(info.context, containing)
+        return await paginate(
+            info.context,
+            statement,  # type: ignore[arg-type]
+            ordering,
+            first=first,
+            after=after,
+            to_node=TestpluginNote.from_row,
+        )
 
 
 @strawberry.type
@@ -129,6 +176,25 @@ def bocage_graphql_types() -> list[type]:
 @hookimpl
 def bocage_graphql_query() -> list[type]:
     return [Query]
+
+
+@hookimpl
+def bocage_compiled_reads() -> CompiledReads:
+    """The notes' page, answered in one SQL statement (proves the read compiler's hook)."""
+    return CompiledReads(
+        types=[
+            TypeSpec(
+                "TestpluginNote",
+                Note,
+                {
+                    "id": NodeId("TestpluginNote"),
+                    "text": Column("text"),
+                    "commune": NodeId("Commune", key="commune_id"),
+                },
+            )
+        ],
+        roots={"testpluginNotePage": RootList("TestpluginNote", notes_source)},
+    )
 
 
 @hookimpl

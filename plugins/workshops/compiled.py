@@ -1,0 +1,201 @@
+"""The public events list, declared for the read compiler (``bocage_compiled_reads``).
+
+An agenda front-end reads ``workshopsEvents`` (and ``workshopsEvent``): each declaration gives
+what the resolver of :mod:`bocage.plugins.workshops.graphql` gives, in the same formats (times
+in Europe/Brussels, enums by name, IDs in base64), and the rows the caller may see: drafts and
+private speakers only for organisers, so both roots keep their statements per caller.
+
+Left to the resolvers (the whole root field then): ``registrations`` and ``attendance``
+(organisers only), and ``WorkshopsTicket`` (a registration's holder).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, and_, case, func, literal, null, select
+
+from bocage.core.api import (
+    PARENT,
+    Build,
+    Column,
+    CompiledReads,
+    Custom,
+    Level,
+    NodeId,
+    RootList,
+    RootOne,
+    Selection,
+    Text,
+    ToMany,
+    TranslationsSpec,
+    TypeSpec,
+)
+from bocage.plugins.workshops.graphql import event_source, events_source, organises
+from bocage.plugins.workshops.models import (
+    AgendaItem,
+    Audience,
+    Event,
+    EventKind,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    Speaker,
+)
+from bocage.plugins.workshops.store import BRUSSELS
+
+ZONE = BRUSSELS.key
+
+
+def _texts(name: str, column: str, *, required: bool = False) -> dict[str, Any]:
+    return {name: Text(column, required), f"{name}Translations": TranslationsSpec(column)}
+
+
+def _local(column: str) -> Column:
+    return Column(column, "datetime", zone=ZONE)
+
+
+def _count(status: RegistrationStatus) -> Any:
+    """The number of the event's registrations in ``status``: one grouped read for every
+    event of the level, joined to them."""
+
+    def compute(b: Build, level: Level) -> Any:
+        counts = (
+            select(Registration.event_id.label(PARENT), func.count().label("n"))
+            .where(
+                Registration.event_id.in_(b.parents(level)),
+                Registration.status == status.value,
+            )
+            .group_by(Registration.event_id)
+            .subquery(b.name("registrations"))
+        )
+        level.join(counts)
+        return func.coalesce(counts.c.n, 0)
+
+    return compute
+
+
+_confirmed = _count(RegistrationStatus.CONFIRMED)
+_waitlisted = _count(RegistrationStatus.WAITLISTED)
+
+
+def _seats_left(b: Build, level: Level, selection: Selection) -> Any:
+    capacity, confirmed = level.rows.c.capacity, _confirmed(b, level)
+    return case(
+        (capacity.is_(None), null()),
+        (confirmed >= capacity, 0),
+        else_=capacity - confirmed,
+    )
+
+
+def _agenda_rows(parents: Any) -> Any:
+    """The agenda items of the events whose keys ``parents`` selects."""
+    item = select(AgendaItem, AgendaItem.event_id.label(PARENT))
+    return item.where(AgendaItem.event_id.in_(parents))
+
+
+def _public_only(b: Build, statement: Any) -> Any:
+    """Speakers with a public profile, all of them for organisers (as the resolvers)."""
+    return statement if organises(b.context) else statement.where(Speaker.public.is_(True))
+
+
+def _speakers(b: Build, level: Level, selection: Selection) -> Any:
+    def rows(parents: Any) -> Any:
+        statement = select(Speaker, Speaker.event_id.label(PARENT))
+        return _public_only(b, statement.where(Speaker.event_id.in_(parents)))
+
+    listed = ToMany("WorkshopsSpeaker", rows, lambda s: [s.c.position, s.c.id])
+    return listed.sql(b, level, selection)
+
+
+def _speaker_of_item(b: Build, level: Level, selection: Selection) -> Any:
+    """An agenda item's speaker: one of its event's speakers, if the caller may see it."""
+    item = AgendaItem.__table__.alias("item")
+
+    def rows(parents: Any) -> Any:
+        statement = (
+            select(Speaker, item.c.id.label(PARENT))
+            .join(
+                item,
+                and_(item.c.speaker_id == Speaker.id, item.c.event_id == Speaker.event_id),
+            )
+            .where(item.c.id.in_(parents))
+        )
+        return _public_only(b, statement)
+
+    one = ToMany("WorkshopsSpeaker", rows, lambda s: [s.c.id], first_only=True)
+    return one.sql(b, level, selection)
+
+
+def compiled_reads() -> CompiledReads:
+    """The plugin's ``bocage_compiled_reads``."""
+    return CompiledReads(
+        types=[
+            TypeSpec(
+                "WorkshopsEvent",
+                Event,
+                {
+                    "id": NodeId("WorkshopsEvent"),
+                    "version": Column("version"),
+                    "sequence": Column("sequence"),
+                    "uid": Column("uid"),
+                    "capacity": Column("capacity"),
+                    "series": Column("series"),
+                    "address": Column("address"),
+                    "onlineUrl": Column("online_url"),
+                    **_texts("title", "title", required=True),
+                    **_texts("description", "description"),
+                    "kind": Column("kind", "enum", enum=EventKind),
+                    "status": Column("status", "enum", enum=EventStatus),
+                    "startsAt": _local("starts_at"),
+                    "endsAt": _local("ends_at"),
+                    "timeZone": Custom(lambda b, level, s: literal(ZONE, String)),
+                    "audiences": Custom(
+                        lambda b, level, s: b.json.enum_list(level.rows.c.audiences, Audience)
+                    ),
+                    "commune": NodeId("Commune", key="commune_id"),
+                    "organiser": NodeId("Stakeholder", key="organiser_id"),
+                    "partners": Custom(
+                        lambda b, level, s: b.json.list_of(
+                            level.rows.c.partner_ids,
+                            lambda key: b.json.global_id("Stakeholder", key),
+                        )
+                    ),
+                    "agenda": ToMany(
+                        "WorkshopsAgendaItem", _agenda_rows, lambda s: [s.c.starts_at, s.c.id]
+                    ),
+                    "speakers": Custom(_speakers),
+                    "confirmedCount": Custom(lambda b, level, s: _confirmed(b, level)),
+                    "waitlistCount": Custom(lambda b, level, s: _waitlisted(b, level)),
+                    "seatsLeft": Custom(_seats_left),
+                },
+            ),
+            TypeSpec(
+                "WorkshopsAgendaItem",
+                AgendaItem,
+                {
+                    "id": NodeId("WorkshopsAgendaItem"),
+                    **_texts("title", "title", required=True),
+                    "startsAt": _local("starts_at"),
+                    "endsAt": _local("ends_at"),
+                    "speaker": Custom(_speaker_of_item),
+                },
+            ),
+            TypeSpec(
+                "WorkshopsSpeaker",
+                Speaker,
+                {
+                    "id": NodeId("WorkshopsSpeaker"),
+                    "name": Column("name"),
+                    "organisation": Column("organisation"),
+                    "public": Column("public", "bool"),
+                    **_texts("role", "role"),
+                    "stakeholder": NodeId("Stakeholder", key="stakeholder_id"),
+                },
+            ),
+        ],
+        roots={
+            "workshopsEvents": RootList("WorkshopsEvent", events_source),
+            "workshopsEvent": RootOne("WorkshopsEvent", event_source),
+        },
+    )
