@@ -231,6 +231,13 @@ class Settings(BaseSettings):
         "cache keeps; larger ones are still public for HTTP caches.",
         json_schema_extra=LIMIT,
     )
+    graphql_limits_cache_size: int = Field(
+        256,
+        ge=0,
+        description="Measures of GraphQL documents (depth, aliases, fields, cost, answer size) "
+        "kept per worker, by document, operation and variables; 0 measures every request.",
+        json_schema_extra=LIMIT,
+    )
     graphql_timeout_seconds: float = Field(
         10.0,
         gt=0,

@@ -22,6 +22,7 @@ import enum
 import logging
 import re
 import traceback
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -153,17 +154,53 @@ def _cost_or_one(field: GraphQLField) -> Cost:
 # -- the limits on an operation's shape --------------------------------------------------------
 
 
+class MeasureCache:
+    """The measures of the documents front-ends send again and again: a measure depends only
+    on the document, the operation, the variables and the schema, so it is kept, by the first
+    three, in an LRU of ``size`` entries (``BOCAGE_GRAPHQL_LIMITS_CACHE_SIZE``; 0 keeps none)
+    shared by the requests of a schema."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._measures: OrderedDict[tuple[str, str | None, bytes], Measure] = OrderedDict()
+
+    def measure(
+        self,
+        document: str | None,
+        operation: str | None,
+        variables: Mapping[str, Any] | None,
+        measure: Callable[[], Measure],
+    ) -> Measure:
+        if self.size == 0 or document is None:
+            return measure()
+        try:
+            values = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # not JSON (a caller in Python): not kept
+            return measure()
+        key = (document, operation, values)
+        found = self._measures.get(key)
+        if found is not None:
+            self._measures.move_to_end(key)
+            return found
+        found = self._measures[key] = measure()
+        while len(self._measures) > self.size:
+            self._measures.popitem(last=False)
+        return found
+
+
 class QueryLimits(SchemaExtension):
     """Measures the operation (:mod:`bocage.core.graphql.measure`: one pass, each fragment
     once) and refuses it over a limit, before any validation rule walks the document.
 
     Depth, aliases, expanded fields, cost and the values the answer may hold. A refusal is
     set as the validation's errors, so that the validation (whose overlapping-fields rule can
-    be costly) is skipped: :class:`Validation` runs only when these pass.
+    be costly) is skipped: :class:`Validation` runs only when these pass. Measures are kept
+    in ``cache`` (a document sent again with the same variables is not measured again).
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, cache: MeasureCache | None = None) -> None:
         self.settings = settings
+        self.cache = cache or MeasureCache(0)
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -202,7 +239,29 @@ class QueryLimits(SchemaExtension):
                 "POST /graphql.",
                 extensions={"code": str(LimitCode.OPERATION_NOT_ALLOWED)},
             )
-        return self.check_operation(context.schema._schema, document, operation, context.variables)
+        schema, variables = context.schema._schema, context.variables
+        found = self.cache.measure(
+            context.query,
+            name,
+            variables,
+            lambda: self.measure(schema, document, operation, variables),
+        )
+        return self.refusal(found, operation)
+
+    def measure(
+        self,
+        schema: GraphQLSchema,
+        document: Any,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any] | None,
+    ) -> Measure:
+        measurer = Measurer(
+            schema,
+            default_page=self.settings.page_size_default,
+            max_page=self.settings.page_size_max,
+            cost_of=_cost_or_one,
+        )
+        return measurer.measure(document, operation, variables)
 
     def check_operation(
         self,
@@ -213,13 +272,7 @@ class QueryLimits(SchemaExtension):
     ) -> GraphQLError | None:
         """The refusal of ``operation`` with ``variables`` (absent ones count their default
         page size), or None: also for documents checked before they are stored."""
-        measurer = Measurer(
-            schema,
-            default_page=self.settings.page_size_default,
-            max_page=self.settings.page_size_max,
-            cost_of=_cost_or_one,
-        )
-        return self.refusal(measurer.measure(document, operation, variables), operation)
+        return self.refusal(self.measure(schema, document, operation, variables), operation)
 
     def refusal(self, measure: Measure, operation: OperationDefinitionNode) -> GraphQLError | None:
         """The error of the first limit ``measure`` exceeds, cheapest to fix first."""
@@ -482,10 +535,11 @@ def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """
     rules = validation_rules(settings)
     hide_suggestions = settings.environment == "production"
+    measures = MeasureCache(settings.graphql_limits_cache_size)
     return [
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: AddValidationRules(rules),
-        lambda: QueryLimits(settings),
+        lambda: QueryLimits(settings, measures),
         # Front-ends send the same few documents again and again: validate each once (a
         # bounded LRU cache shared across requests).
         lambda: Validation(maxsize=256),

@@ -293,3 +293,64 @@ async def test_mutations_are_refused_over_get(client: httpx.AsyncClient) -> None
 def test_limits_must_be_positive(name: str, value: Any) -> None:
     with pytest.raises(SettingsError, match=f"BOCAGE_{name.upper()}: Input should be greater"):
         load_settings(**{name: value})
+
+
+# -- the measure of a document is kept --------------------------------------------------------
+
+
+@pytest.fixture
+def measures(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The operations the limits measured, in order (one entry per measure)."""
+    from bocage.core.graphql.measure import Measurer
+
+    measured: list[str] = []
+    original = Measurer.measure
+
+    def counting(self: Measurer, document: Any, operation: Any, variables: Any) -> Any:
+        measured.append(operation.name.value if operation.name else "anonymous")
+        return original(self, document, operation, variables)
+
+    monkeypatch.setattr(Measurer, "measure", counting)
+    return measured
+
+
+async def test_a_document_is_measured_once_per_variables(serve: Serve, measures: list[str]) -> None:
+    """Front-ends send the same documents again and again: their limits are measured once
+    for the same variables, refused or not, and again for other variables."""
+    async with serve(graphql_max_cost=6) as client:
+        for _ in range(3):
+            assert len((await post(client, COSTS_N_PLUS_1, n=5))["data"]["communes"]["edges"]) == 5
+        assert len(measures) == 1
+        for _ in range(2):
+            error = only_error(await post(client, COSTS_N_PLUS_1, n=6))
+            assert error["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 7, "maxCost": 6}
+        assert len(measures) == 2
+        named = "query Two($n: Int) { a: communes(first: $n) { totalCount } }"
+        await post(client, named, n=1)
+        await post(client, named, n=1)
+    assert measures == ["anonymous", "anonymous", "Two"]
+
+
+async def test_limits_cache_size(serve: Serve, measures: list[str]) -> None:
+    """BOCAGE_GRAPHQL_LIMITS_CACHE_SIZE documents are kept: two alternating documents are
+    measured once each with 2, every time with 1; 0 keeps none."""
+    one, two = "query One { plugins { name } }", "query Two { communes { totalCount } }"
+    async with serve(graphql_limits_cache_size=2) as client:
+        for query in (one, two, one, two):
+            assert "errors" not in await post(client, query)
+    assert measures == ["One", "Two"]
+    measures.clear()
+    async with serve(graphql_limits_cache_size=1) as client:
+        for query in (one, two, one, two):
+            assert "errors" not in await post(client, query)
+    assert measures == ["One", "Two", "One", "Two"]
+    measures.clear()
+    async with serve(graphql_limits_cache_size=0) as client:
+        for query in (one, one):
+            assert "errors" not in await post(client, query)
+    assert measures == ["One", "One"]
+
+
+def test_limits_cache_size_is_not_negative() -> None:
+    with pytest.raises(SettingsError, match="BOCAGE_GRAPHQL_LIMITS_CACHE_SIZE: Input should be"):
+        load_settings(graphql_limits_cache_size=-1)
