@@ -42,7 +42,10 @@ def _texts(name: str, column: str, *, required: bool = False) -> dict[str, Any]:
 
 def _strings(column: str) -> Custom:
     """A stored JSON list of strings (``[]`` when null)."""
-    return Custom(lambda b, level, s: b.json.list_of(level.rows.c[column], lambda item: item))
+    return Custom(
+        lambda b, level, s: b.json.list_of(level.rows.c[column], lambda item: item),
+        columns=(column,),
+    )
 
 
 def _latest_sets(parents: Any) -> Any:
@@ -67,9 +70,8 @@ def _questions_version(b: Build, level: Level, selection: Selection) -> Any:
         select(sm.QuestionSet.survey_id.label(PARENT), func.max(sm.QuestionSet.number).label("n"))
         .where(sm.QuestionSet.survey_id.in_(b.parents(level)))
         .group_by(sm.QuestionSet.survey_id)
-        .subquery(b.name("versions"))
     )
-    level.join(versions)
+    versions = level.join(b.aggregate(versions, "versions"))
     return func.coalesce(versions.c.n, 0)
 
 
@@ -147,7 +149,7 @@ def _options(column: str) -> Custom:
 
         return b.json.list_of(level.rows.c[column], option)
 
-    return Custom(compute)
+    return Custom(compute, columns=(column,))
 
 
 def compiled_reads() -> CompiledReads:
@@ -170,8 +172,8 @@ def compiled_reads() -> CompiledReads:
                     "closesOn": Column("closes_on", "date"),
                     **_texts("title", "title", required=True),
                     **_texts("intro", "intro"),
-                    "questionsVersion": Custom(_questions_version),
-                    "questions": Custom(_questions),
+                    "questionsVersion": Custom(_questions_version, columns=("id",)),
+                    "questions": Custom(_questions, columns=("id",)),
                 },
             ),
             TypeSpec(
@@ -191,7 +193,7 @@ def compiled_reads() -> CompiledReads:
                     **_texts("help", "help"),
                     "options": _options("options"),
                     "rows": _options("rows"),
-                    "showIf": Custom(_show_if),
+                    "showIf": Custom(_show_if, columns=("show_if",)),
                 },
             ),
         ],

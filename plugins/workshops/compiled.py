@@ -67,9 +67,8 @@ def _count(status: RegistrationStatus) -> Any:
                 Registration.status == status.value,
             )
             .group_by(Registration.event_id)
-            .subquery(b.name("registrations"))
         )
-        level.join(counts)
+        counts = level.join(b.aggregate(counts, "registrations"))
         return func.coalesce(counts.c.n, 0)
 
     return compute
@@ -149,9 +148,10 @@ def compiled_reads() -> CompiledReads:
                     "status": Column("status", "enum", enum=EventStatus),
                     "startsAt": _local("starts_at"),
                     "endsAt": _local("ends_at"),
-                    "timeZone": Custom(lambda b, level, s: literal(ZONE, String)),
+                    "timeZone": Custom(lambda b, level, s: literal(ZONE, String), columns=()),
                     "audiences": Custom(
-                        lambda b, level, s: b.json.enum_list(level.rows.c.audiences, Audience)
+                        lambda b, level, s: b.json.enum_list(level.rows.c.audiences, Audience),
+                        columns=("audiences",),
                     ),
                     "commune": NodeId("Commune", key="commune_id"),
                     "organiser": NodeId("Stakeholder", key="organiser_id"),
@@ -159,15 +159,20 @@ def compiled_reads() -> CompiledReads:
                         lambda b, level, s: b.json.list_of(
                             level.rows.c.partner_ids,
                             lambda key: b.json.global_id("Stakeholder", key),
-                        )
+                        ),
+                        columns=("partner_ids",),
                     ),
                     "agenda": ToMany(
                         "WorkshopsAgendaItem", _agenda_rows, lambda s: [s.c.starts_at, s.c.id]
                     ),
-                    "speakers": Custom(_speakers),
-                    "confirmedCount": Custom(lambda b, level, s: _confirmed(b, level)),
-                    "waitlistCount": Custom(lambda b, level, s: _waitlisted(b, level)),
-                    "seatsLeft": Custom(_seats_left),
+                    "speakers": Custom(_speakers, columns=("id",)),
+                    "confirmedCount": Custom(
+                        lambda b, level, s: _confirmed(b, level), columns=("id",)
+                    ),
+                    "waitlistCount": Custom(
+                        lambda b, level, s: _waitlisted(b, level), columns=("id",)
+                    ),
+                    "seatsLeft": Custom(_seats_left, columns=("id", "capacity")),
                 },
             ),
             TypeSpec(
@@ -178,7 +183,7 @@ def compiled_reads() -> CompiledReads:
                     **_texts("title", "title", required=True),
                     "startsAt": _local("starts_at"),
                     "endsAt": _local("ends_at"),
-                    "speaker": Custom(_speaker_of_item),
+                    "speaker": Custom(_speaker_of_item, columns=("id",)),
                 },
             ),
             TypeSpec(

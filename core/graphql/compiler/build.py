@@ -5,13 +5,17 @@ fragments, ``@skip``/``@include``, aliases, merged fields), converts arguments t
 strawberry does before calling a resolver, and asks each field's spec
 (:mod:`bocage.core.graphql.compiler.spec`) for its SQL.
 
-The statement is built by sets, not by rows: each place of the answer where rows are listed
-(the root page, a project's communes, a commune's page of projects...) is one CTE of rows
-labelled with their parent's key (``q_parent``) and their position (``q_rank``), read for all
-parents at once, as the resolvers' DataLoaders do; the JSON of a level is aggregated per
-parent and joined to the level above. So the statement's nesting does not grow with the
-depth of the query (SQLite's parser refuses more than about 15 nested expressions), and each
-level is one join, whatever the page size.
+Each place of the answer where rows are listed (the root page, a project's communes, a
+commune's page of projects...) is a level of rows labelled with their parent's key
+(``q_parent``) and their position (``q_rank``); the JSON of a level is aggregated per parent
+and joined to the level above (:class:`Level`). Two plans, one per engine:
+
+- PostgreSQL: each relation is a ``LATERAL`` subquery read for each row of the level above,
+  through the foreign key's index, as PostGraphile plans it (read for all parents at once,
+  the planner misjudged the number of parents and scanned whole tables);
+- SQLite: each level is one CTE read for all parents at once, as the resolvers' DataLoaders
+  do, so that the statement's nesting does not grow with the depth of the query (SQLite's
+  parser refuses more than about 15 nested expressions).
 
 Anything it cannot express raises :class:`NotCompilable` (the resolver path answers the root
 field instead); an argument the resolver would refuse raises :class:`Fallback` (the resolver
@@ -49,6 +53,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    true,
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
@@ -87,13 +92,20 @@ class Selection:
 @dataclass
 class Level:
     """Where the fields of one row are computed: its rows, and the per-parent aggregates of
-    its relations joined to them (``joins``), filled while its fields are built."""
+    its relations joined to them (``joins``), filled while its fields are built.
+
+    ``lateral``: each aggregate is a ``LATERAL`` subquery read for the row it is joined to
+    (PostgreSQL); else a subquery grouped by ``q_parent``, joined on it (SQLite)."""
 
     rows: FromClause
+    lateral: bool = False
     joins: list[tuple[FromClause, ColumnElement[bool]]] = field(default_factory=list)
 
     def join(self, aggregate: FromClause) -> FromClause:
-        self.joins.append((aggregate, aggregate.c[PARENT] == self.rows.c.id))
+        """Join ``aggregate`` (made by :meth:`Build.aggregate`) to the rows; use the
+        returned clause's columns."""
+        condition = true() if self.lateral else aggregate.c[PARENT] == self.rows.c.id
+        self.joins.append((aggregate, condition))
         return aggregate
 
     def source(self) -> FromClause:
@@ -123,6 +135,10 @@ class Build:
         self.variable_values = variable_values
         self.json = JsonSQL(context.dialect)
         self.language = context.language
+        #: PostgreSQL plans a relation best per parent row, through the foreign key's index
+        #: (``LATERAL``), as PostGraphile does; SQLite reads each level once for all parents
+        #: (its parser refuses the nesting per row would take).
+        self.lateral = self.json.pg
         self._names = 0
 
     def name(self, prefix: str) -> str:
@@ -249,15 +265,55 @@ class Build:
 
     # -- levels --------------------------------------------------------------------------
 
-    def rows_of(self, statement: Select[Any], *extra: Any) -> Select[Any]:
-        """``statement`` (a ``select(Model, ...)``) without deferred columns (search text)
-        and with ``extra`` columns."""
-        keep = [c for c in statement.selected_columns if c.key != "search_text"]
+    def rows_of(
+        self, statement: Select[Any], *extra: Any, reads: frozenset[str] | None = None
+    ) -> Select[Any]:
+        """``statement`` (a ``select(Model, ...)``) with the columns the fields read (all but
+        the search text when ``reads`` is None) and ``extra`` columns."""
+        if reads is None:
+            keep = [c for c in statement.selected_columns if c.key != "search_text"]
+        else:
+            keep = [c for c in statement.selected_columns if c.key in reads]
         return statement.with_only_columns(*keep, *extra)
 
+    def reads(self, type_name: str, selections: Sequence[Selection]) -> frozenset[str] | None:
+        """The columns the fields ``selections`` select on rows of ``type_name`` read (with
+        ``id`` and the relation's own columns), or None when one may read any."""
+        spec = self.registry.types.get(type_name)
+        if spec is None:
+            return None
+        needed = {"id", PARENT, RANK, "link_role"}
+        for selection in selections:
+            type_ = self.object_type(selection)
+            for sub in self.selections(type_, selection.nodes):
+                if sub.name == "__typename":
+                    continue
+                field_spec = spec.fields.get(sub.name)
+                reads = field_spec.reads() if field_spec is not None else None
+                if reads is None:
+                    return None
+                needed |= reads
+        return frozenset(needed)
+
     def parents(self, level: Level) -> Select[Any]:
-        """The distinct keys of a level's rows (what a relation below it is read for)."""
+        """The keys a relation below ``level`` is read for: the row's own (``LATERAL``), or
+        the distinct keys of the level's rows."""
+        if level.lateral:
+            return select(level.rows.c.id).correlate(level.rows)
         return select(level.rows.c.id).distinct()
+
+    def level(self, rows: FromClause) -> Level:
+        return Level(rows, self.lateral)
+
+    def rows(self, statement: Select[Any], prefix: str) -> FromClause:
+        """The rows of a level: a subquery inside its parent's ``LATERAL``, or a CTE."""
+        name = self.name(prefix)
+        return statement.subquery(name) if self.lateral else statement.cte(name)
+
+    def aggregate(self, statement: Select[Any], prefix: str) -> FromClause:
+        """A per-parent aggregate to :meth:`Level.join`: ``LATERAL``, or a subquery."""
+        name = self.name(prefix)
+        return statement.lateral(name) if self.lateral else statement.subquery(name)
 
     def many(self, spec: ToMany, level: Level, selection: Selection) -> ColumnElement[Any]:
         """A list (or its first item) of ``spec.target`` rows of each row of ``level``."""
@@ -268,38 +324,48 @@ class Build:
             func.row_number()
             .over(partition_by=relation.selected_columns[PARENT], order_by=spec.order(columns))
             .label(RANK),
+            reads=self.reads(spec.target, [selection]),
         )
-        rows = ranked.cte(self.name("rows"))
-        child = Level(rows)
+        rows = self.rows(ranked, "rows")
+        child = self.level(rows)
         value = self.node(spec.target, child, selection)
         if spec.first_only:
             first = select(rows.c[PARENT], value.label("j")).select_from(child.source())
-            aggregate = level.join(first.where(rows.c[RANK] == 1).subquery(self.name("one")))
+            aggregate = level.join(self.aggregate(first.where(rows.c[RANK] == 1), "one"))
             return self.json.embed(aggregate.c.j)
         items = {"j": ("array", value, rows.c[RANK], None)}
-        aggregate = level.join(
-            self.json.per_parent(child.source(), rows.c[PARENT], items, self.name("list"))
-        )
+        per_parent = self.json.per_parent(child.source(), rows.c[PARENT], items)
+        aggregate = level.join(self.aggregate(per_parent, "list"))
         return func.coalesce(self.json.embed(aggregate.c.j), self.json.empty_array())
 
     def one(self, target: str, foreign_key: str, level: Level, selection: Selection) -> Any:
         """The live row of ``target`` whose key is the ``foreign_key`` of each row."""
         model = self.registry.types[target].model
         table = model.__table__
-        links = (
-            select(level.rows.c.id, level.rows.c[foreign_key]).distinct().subquery(self.name("to"))
-        )
-        conditions = [table.c.id == links.c[foreign_key]]
-        if "deleted_at" in table.c:
-            conditions.append(table.c.deleted_at.is_(None))
-        statement = self.rows_of(
-            select(model).join(links, and_(*conditions)), links.c.id.label(PARENT)
-        )
-        rows = statement.cte(self.name("rows"))
-        child = Level(rows)
+        alive = [table.c.deleted_at.is_(None)] if "deleted_at" in table.c else []
+        if level.lateral:
+            parent = level.rows
+            statement = self.rows_of(
+                select(model).where(table.c.id == parent.c[foreign_key], *alive),
+                parent.c.id.label(PARENT),
+                reads=self.reads(target, [selection]),
+            ).correlate(parent)
+        else:
+            links = (
+                select(level.rows.c.id, level.rows.c[foreign_key])
+                .distinct()
+                .subquery(self.name("to"))
+            )
+            statement = self.rows_of(
+                select(model).join(links, and_(table.c.id == links.c[foreign_key], *alive)),
+                links.c.id.label(PARENT),
+                reads=self.reads(target, [selection]),
+            )
+        rows = self.rows(statement, "rows")
+        child = self.level(rows)
         value = self.node(target, child, selection)
         one = select(rows.c[PARENT], value.label("j")).select_from(child.source())
-        aggregate = level.join(one.subquery(self.name("one")))
+        aggregate = level.join(self.aggregate(one, "one"))
         return self.json.embed(aggregate.c.j)
 
     # -- pages ---------------------------------------------------------------------------
@@ -323,8 +389,9 @@ class Build:
             after_values = ordering.decode(after) if after is not None else None
         except BadInput as error:
             raise Fallback(str(error)) from None
-        rows = self._page_rows(base, ordering, parent, size, after_values)
-        child = Level(rows)
+        reads = self.reads(target, self._page_nodes(selection))
+        rows = self._page_rows(base, ordering, parent, size, after_values, level, reads)
+        child = self.level(rows)
         cursor = self.cursor(rows, ordering)
         rank, fetched = rows.c[RANK], rows.c[FETCHED]
         on_page = rank <= size
@@ -356,10 +423,8 @@ class Build:
                 raise NotCompilable(f"{type_.name}.{sub.name}")
         aggregate = None
         if aggregates:
-            per_parent = self.json.per_parent(
-                child.source(), rows.c[PARENT], aggregates, self.name("agg")
-            )
-            aggregate = level.join(per_parent)
+            per_parent = self.json.per_parent(child.source(), rows.c[PARENT], aggregates)
+            aggregate = level.join(self.aggregate(per_parent, "agg"))
         total = level.join(self._totals(base, parent)) if counted else None
         pairs: list[tuple[str, ColumnElement[Any]]] = []
         for sub, what in wanted:
@@ -379,6 +444,17 @@ class Build:
             raise NotCompilable("too many keys in one object")
         return self.json.obj(pairs)
 
+    def _page_nodes(self, selection: Selection) -> list[Selection]:
+        """The selections of a connection's nodes (under ``edges`` and ``nodes``)."""
+        nodes = []
+        for sub in self.selections(self.object_type(selection), selection.nodes):
+            if sub.name == "nodes":
+                nodes.append(sub)
+            elif sub.name == "edges":
+                edges = self.selections(self.object_type(sub), sub.nodes)
+                nodes.extend(edge for edge in edges if edge.name == "node")
+        return nodes
+
     def _page_rows(
         self,
         base: Select[Any],
@@ -386,19 +462,25 @@ class Build:
         parent: ColumnElement[Any] | None,
         size: int,
         after_values: list[Any] | None,
+        level: Level,
+        reads: frozenset[str] | None,
     ) -> FromClause:
         """The rows of the pages: at most ``size + 1`` per parent, with their sort keys,
         rank and the number fetched (the extra one says there is a next page)."""
         keys = [key.expression.label(f"page_key_{i}") for i, key in enumerate(ordering.keys)]
         candidates = base.where(ordering.after(after_values)) if after_values else base
-        if parent is None:
-            # One list: the database stops at the limit (an index in the ordering helps).
-            limited = self.rows_of(candidates, *keys, literal_column("0").label(PARENT))
+        if parent is None or level.lateral:
+            # One list (the root's, or one parent's in its LATERAL): the database stops at
+            # the limit (an index in the ordering helps).
+            label = literal_column("0") if parent is None else parent
+            limited = self.rows_of(candidates, *keys, label.label(PARENT), reads=reads)
             limited = limited.order_by(*ordering.order_by()).limit(size + 1)
             inner = limited.subquery(self.name("limited"))
         else:
             rank = func.row_number().over(partition_by=parent, order_by=ordering.order_by())
-            ranked = self.rows_of(candidates, *keys, parent.label(PARENT), rank.label("q_pos"))
+            ranked = self.rows_of(
+                candidates, *keys, parent.label(PARENT), rank.label("q_pos"), reads=reads
+            )
             window = ranked.subquery(self.name("ranked"))
             inner = select(window).where(window.c.q_pos <= size + 1).subquery(self.name("kept"))
         sort = [
@@ -412,7 +494,7 @@ class Build:
             func.row_number().over(partition_by=partition, order_by=sort).label(RANK),
             func.count().over(partition_by=partition).label(FETCHED),
         )
-        return numbered.cte(self.name("page"))
+        return self.rows(numbered, "page")
 
     def _edge(
         self, selection: Selection, target: str, level: Level, cursor: ColumnElement[Any]
@@ -436,7 +518,7 @@ class Build:
         every = base.order_by(None).with_only_columns(label, maintain_column_froms=True)
         every = every.subquery(self.name("every"))
         counts = select(every.c[PARENT], func.count().label("n")).group_by(every.c[PARENT])
-        return counts.subquery(self.name("total"))
+        return self.aggregate(counts, "total")
 
     def _page_info(
         self, selection: Selection, aggregate: FromClause, size: int, after: str | None
@@ -486,7 +568,7 @@ class Build:
         from bocage.core.graphql.compiler.spec import RootList
 
         top = select(literal_column("0").label("id")).cte(self.name("root"))
-        level = Level(top)
+        level = self.level(top)
         try:
             if isinstance(spec, RootList):
                 arguments = {k: v for k, v in selection.args.items() if k not in ("first", "after")}
@@ -494,11 +576,15 @@ class Build:
                 value = self.page(selection, spec.target, base, ordering, None, level)
             else:
                 statement = spec.source(self.context, **selection.args)
-                one_row = self.rows_of(statement.limit(1), literal_column("0").label(PARENT))
-                rows = one_row.cte(self.name("rows"))
-                child = Level(rows)
+                one_row = self.rows_of(
+                    statement.limit(1),
+                    literal_column("0").label(PARENT),
+                    reads=self.reads(spec.target, [selection]),
+                )
+                rows = self.rows(one_row, "rows")
+                child = self.level(rows)
                 one = select(rows.c[PARENT], self.node(spec.target, child, selection).label("j"))
-                aggregate = level.join(one.select_from(child.source()).subquery(self.name("one")))
+                aggregate = level.join(self.aggregate(one.select_from(child.source()), "one"))
                 value = self.json.embed(aggregate.c.j)
         except BadInput as error:
             raise Fallback(str(error)) from None

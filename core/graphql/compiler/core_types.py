@@ -57,7 +57,7 @@ def _texts(name: str, column: str, *, required: bool = False) -> dict[str, Any]:
     return {name: Text(column, required), f"{name}Translations": Translations(column)}
 
 
-EXTERNAL = {"externalReference": Custom(_external)}
+EXTERNAL = {"externalReference": Custom(_external, columns=("external_source", "external_id"))}
 
 
 def _alive(model: Any) -> Any:
@@ -183,7 +183,7 @@ def compiled_reads() -> CompiledReads:
                 "name": Column("name"),
                 "website": Column("website"),
                 "enterpriseNumber": Column("enterprise_number"),
-                "needs": Custom(_needs),
+                "needs": Custom(_needs, columns=("needs",)),
                 **_texts("description", "description"),
                 "communes": ToMany(
                     "Commune",

@@ -27,9 +27,12 @@ if TYPE_CHECKING:
 
 
 class FieldSpec(Protocol):
-    """Computes the JSON value of one field of a row."""
+    """Computes the JSON value of one field of a row, from the columns it ``reads`` (None:
+    it may read any; the rows of its level then keep every column)."""
 
     def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]: ...
+
+    def reads(self) -> frozenset[str] | None: ...
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class Column:
     scale: int = 0
     enum: type[enum.Enum] | None = None
     zone: str | None = None
+
+    def reads(self) -> frozenset[str] | None:
+        return frozenset({self.name})
 
     def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
         column = level.rows.c[self.name]
@@ -71,6 +77,9 @@ class NodeId:
     type_name: str
     key: str = "id"
 
+    def reads(self) -> frozenset[str] | None:
+        return frozenset({self.key})
+
     def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
         return b.json.global_id(self.type_name, level.rows.c[self.key])
 
@@ -83,6 +92,9 @@ class Text:
     column: str
     required: bool = False
 
+    def reads(self) -> frozenset[str] | None:
+        return frozenset({self.column})
+
     def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
         lang = selection.args.get("lang")
         language = lang.value if lang is not None else b.language
@@ -94,6 +106,9 @@ class Translations:
     """A multilingual text in every language (a ``Translations`` object)."""
 
     column: str
+
+    def reads(self) -> frozenset[str] | None:
+        return frozenset({self.column})
 
     def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
         column = level.rows.c[self.column]
@@ -108,6 +123,9 @@ class ToOne:
 
     target: str
     foreign_key: str
+
+    def reads(self) -> frozenset[str] | None:
+        return frozenset({"id", self.foreign_key})
 
     def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
         return b.one(self.target, self.foreign_key, level, selection)
@@ -127,6 +145,9 @@ class ToMany:
     #: Keep only the first (``latestValue``-like fields): an object or null, not a list.
     first_only: bool = False
 
+    def reads(self) -> frozenset[str] | None:
+        return frozenset({"id"})
+
     def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
         return b.many(self, level, selection)
 
@@ -138,15 +159,23 @@ class Page:
     target: str
     nested: NestedList
 
+    def reads(self) -> frozenset[str] | None:
+        return frozenset({"id"})
+
     def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
         return b.nested_page(self, level, selection)
 
 
 @dataclass(frozen=True)
 class Custom:
-    """Anything else, computed by ``compute(build, level, selection)``."""
+    """Anything else, computed by ``compute(build, level, selection)``; ``columns``: the
+    columns of the level's rows it reads (None: any, so the rows keep every column)."""
 
     compute: Callable[[Build, Level, Selection], ColumnElement[Any]]
+    columns: tuple[str, ...] | None = None
+
+    def reads(self) -> frozenset[str] | None:
+        return None if self.columns is None else frozenset(self.columns)
 
     def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
         return self.compute(b, level, selection)

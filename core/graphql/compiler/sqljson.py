@@ -143,13 +143,12 @@ class JsonSQL:
         source: Any,
         parent: ColumnElement[Any],
         aggregates: dict[str, tuple[str, Any, Any, Any]],
-        name: str,
     ) -> Any:
-        """One row per ``parent`` of ``source``, a column per aggregate: ``(kind, value,
-        order, where)`` with ``kind`` ``array`` (the JSON array of ``value`` in ``order``) or
-        ``max``. PostgreSQL groups (ordered aggregates); SQLite before 3.44 has no ordered
-        aggregates, but its aggregate window functions take an order: one row per parent is
-        kept of the window's."""
+        """A ``select`` of one row per ``parent`` of ``source``, a column per aggregate:
+        ``(kind, value, order, where)`` with ``kind`` ``array`` (the JSON array of ``value``
+        in ``order``) or ``max``. PostgreSQL groups (ordered aggregates); SQLite before 3.44
+        has no ordered aggregates, but its aggregate window functions take an order: one row
+        per parent is kept of the window's."""
         if self.pg:
             columns = [parent.label("q_parent")]
             for column, (kind, value, order, where) in aggregates.items():
@@ -160,7 +159,7 @@ class JsonSQL:
                 if where is not None:
                     aggregated = aggregated.filter(where)
                 columns.append(aggregated.label(column))
-            return select(*columns).select_from(source).group_by(parent).subquery(name)
+            return select(*columns).select_from(source).group_by(parent)
         every = (None, None)
         columns = [
             parent.label("q_parent"),
@@ -175,9 +174,9 @@ class JsonSQL:
             else:
                 windowed = function.over(partition_by=parent)
             columns.append(windowed.label(column))
-        windows = select(*columns).select_from(source).subquery(f"{name}_w")
+        windows = select(*columns).select_from(source).subquery()
         kept = [c for c in windows.c if c.key != "q_first"]
-        return select(*kept).where(windows.c.q_first == 1).subquery(name)
+        return select(*kept).where(windows.c.q_first == 1)
 
     def boolean(self, condition: ColumnElement[bool]) -> ColumnElement[Any]:
         if self.pg:
