@@ -27,17 +27,6 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-def _reads(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
-    """The engine of ``sessionmaker`` in autocommit, for a request's reads: no ``BEGIN`` and
-    ``ROLLBACK`` around them (on PostgreSQL, in READ COMMITTED, each statement reads its own
-    snapshot inside a transaction too). Writes open their own transaction (``mutate``)."""
-    reads = getattr(sessionmaker, "_bocage_reads", None)
-    if reads is None:
-        reads = sessionmaker.kw["bind"].execution_options(isolation_level="AUTOCOMMIT")
-        sessionmaker._bocage_reads = reads  # type: ignore[attr-defined]
-    return reads
-
-
 @dataclass
 class Context:
     """What every resolver gets as ``info.context``."""
@@ -74,7 +63,7 @@ class Context:
                 # session now would leak it.
                 raise RuntimeError("the request is over: no more statements")
             if self._session is None:
-                self._session = self.sessionmaker(bind=_reads(self.sessionmaker))
+                self._session = self.sessionmaker()
             return await self._session.execute(statement)
 
     def loader(
