@@ -403,6 +403,8 @@ async def bearer(app: Any, principal: Principal) -> str | None:
     """The ``Authorization`` header of ``principal`` on ``app`` (None for the anonymous)."""
     if principal.is_anonymous:
         return None
+    if principal.client_id is not None:
+        await _register_client(app, principal)
     issued = await app.state.issuer.issue(
         subject=principal.subject or "test",
         roles=principal.roles,
@@ -412,6 +414,29 @@ async def bearer(app: Any, principal: Principal) -> str | None:
         client_id=principal.client_id,
     )
     return f"Bearer {issued.access_token}"
+
+
+async def _register_client(app: Any, principal: Principal) -> None:
+    """Make ``principal``'s OAuth2 client exist (the API refuses tokens of unknown clients)."""
+    from sqlalchemy import select
+
+    from bocage.core.auth.models import OAuthClient
+    from bocage.core.auth.secrets import hash_secret, new_secret
+
+    async with app.state.sessionmaker() as session, session.begin():
+        found = await session.execute(
+            select(OAuthClient.client_id).where(OAuthClient.client_id == principal.client_id)
+        )
+        if found.first() is None:
+            session.add(
+                OAuthClient(
+                    client_id=principal.client_id,
+                    name=f"test client {principal.client_id}",
+                    secret_hash=hash_secret(new_secret()),
+                    scopes=sorted(principal.scopes),
+                    communes=sorted(principal.communes),
+                )
+            )
 
 
 # -- HTTP: an app, a client, GraphQL --------------------------------------------------------------
