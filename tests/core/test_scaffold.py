@@ -112,3 +112,19 @@ def test_the_generated_package_passes_its_tests_in_a_fresh_venv(tmp_path: Path) 
         assert f"bocage database engine: {engine}" in output
         summary = output.strip().splitlines()[-1]
         assert re.fullmatch(r"=* ?\d+ passed in .*", summary), f"{engine}: {summary}"
+
+
+def test_the_dataset_is_written_once_the_contract_has_its_types(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bocage.core import api
+    from bocage.plugins.opendata import datasets
+
+    for name in ("Dataset", "DatasetField", "FieldType", "Theme"):
+        monkeypatch.setattr(api, name, getattr(datasets, name), raising=False)
+    generate("markets", tmp_path / "with")
+    plugin = (tmp_path / "with" / "bocage_markets" / "plugin.py").read_text()
+    assert "def bocage_datasets()" in plugin and "from bocage.core.api import Dataset" in plugin
+    tests = (tmp_path / "with" / "tests" / "test_markets.py").read_text()
+    assert "async def test_the_dataset_is_in_the_catalogue(" in tests
+    test_generated_code_is_lint_clean_and_formatted(tmp_path / "with")
