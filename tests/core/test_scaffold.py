@@ -128,3 +128,18 @@ def test_the_dataset_is_written_once_the_contract_has_its_types(
     tests = (tmp_path / "with" / "tests" / "test_markets.py").read_text()
     assert "async def test_the_dataset_is_in_the_catalogue(" in tests
     test_generated_code_is_lint_clean_and_formatted(tmp_path / "with")
+
+
+def test_the_contract_version_is_declared_once_the_contract_has_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bocage.core import api
+
+    generate("markets", tmp_path / "without")
+    plugin = (tmp_path / "without" / "bocage_markets" / "plugin.py").read_text()
+    assert "BOCAGE_CONTRACT" not in plugin
+    monkeypatch.setattr(api, "CONTRACT_VERSION", "1.0", raising=False)
+    generate("markets", tmp_path / "with")
+    plugin = (tmp_path / "with" / "bocage_markets" / "plugin.py").read_text()
+    assert 'BOCAGE_CONTRACT = "1.0"' in plugin
+    test_generated_code_is_lint_clean_and_formatted(tmp_path / "with")
