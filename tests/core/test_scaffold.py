@@ -100,7 +100,13 @@ def test_the_generated_package_passes_its_tests_in_a_fresh_venv(tmp_path: Path) 
         engines["postgresql"] = {**env, "BOCAGE_TEST_DATABASE_URL": server}
     for engine, engine_env in engines.items():
         done = subprocess.run(
-            [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            [
+                python,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+            ],  # not -q: the header names the engine
             cwd=package,
             env=engine_env,
             capture_output=True,
