@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
@@ -173,7 +174,9 @@ def _payload(outcome: Any, commune: Any = None) -> PermissionGrantPayload:
     if outcome.errors:
         return PermissionGrantPayload(
             errors=[
-                PermissionGrantError(field=e.field, code=PermissionErrorCode[e.code.name], message=e.message)
+                PermissionGrantError(
+                    field=e.field, code=PermissionErrorCode[e.code.name], message=e.message
+                )
                 for e in outcome.errors
             ]
         )
@@ -190,12 +193,15 @@ def _payload(outcome: Any, commune: Any = None) -> PermissionGrantPayload:
     return PermissionGrantPayload(grant=PermissionGrant(grant=grant, row=commune))
 
 
-def _described(row: GrantRow, commune: Any) -> dict[str, Any]:
-    return {
+def _changes(row: GrantRow, commune: Any, side: str) -> dict[str, dict[str, Any]]:
+    """The audit entry's changes of a grant made (``side`` "after") or revoked ("before")."""
+    values = {
         "role": row.role,
         "permission": row.permission,
         "commune": commune.nis_code if commune is not None else None,
     }
+    other = "before" if side == "after" else "after"
+    return {key: {side: value, other: None} for key, value in values.items()}
 
 
 def _forget_grants(info: Info[Any, Any]) -> None:
@@ -251,9 +257,33 @@ class PermissionQuery:
                 )
             }
         return [
-            PermissionGrant(grant=grant, row=communes.get(grant.commune or ""))
-            for grant in found
+            PermissionGrant(grant=grant, row=communes.get(grant.commune or "")) for grant in found
         ]
+
+
+async def _run(
+    info: Info[Any, Any],
+    value: PermissionGrantInput,
+    operation: str,
+    act: Callable[[Any, Any, rules.Role, Any, list[GrantRow]], Awaitable[Change]],
+) -> PermissionGrantPayload:
+    """``await act(session, principal, role, commune, existing grants)`` in :func:`mutate`'s
+    transaction, on a checked role and commune; this worker's grants are read again after."""
+    target: dict[str, Any] = {}
+
+    async def change(session: Any, principal: Any) -> Change:
+        role, commune = await _target(session, info, value)
+        target["commune"] = commune
+        key = commune.id if commune is not None else None
+        existing = await rules.find_grants(session, role, value.permission, key)
+        return await act(session, principal, role, commune, existing)
+
+    outcome = await mutate(
+        info, permission=PERMISSIONS_MANAGE, operation=operation, change=change, model=GrantRow
+    )
+    if not outcome.errors:
+        _forget_grants(info)
+    return _payload(outcome, target.get("commune"))
 
 
 @strawberry.type
@@ -266,14 +296,9 @@ class PermissionMutations:
     async def grant_permission(
         self, info: Info[Any, Any], input: PermissionGrantInput
     ) -> PermissionGrantPayload:
-        commune: Any = None
-
-        async def change(session: Any, principal: Any) -> Change:
-            nonlocal commune
-            role, commune = await _target(session, info, input)
-            existing = await rules.find_grants(
-                session, role, input.permission, commune.id if commune is not None else None
-            )
+        async def grant(
+            session: Any, principal: Any, role: rules.Role, commune: Any, existing: list[GrantRow]
+        ) -> Change:
             if existing:  # an update that changes nothing: no audit entry, no event
                 return Change(existing[0], "updated", {})
             row = GrantRow(
@@ -283,23 +308,9 @@ class PermissionMutations:
                 granted_by=principal.subject or principal.client_id,
             )
             session.add(row)
-            return Change(
-                row,
-                "granted",
-                {key: {"before": None, "after": v} for key, v in _described(row, commune).items()},
-                permission=GRANTS_READERS,
-            )
+            return Change(row, "granted", _changes(row, commune, "after"), GRANTS_READERS)
 
-        outcome = await mutate(
-            info,
-            permission=PERMISSIONS_MANAGE,
-            operation="grantPermission",
-            change=change,
-            model=GrantRow,
-        )
-        if not outcome.errors:
-            _forget_grants(info)
-        return _payload(outcome, commune)
+        return await _run(info, input, "grantPermission", grant)
 
     @strawberry.mutation(
         metadata=cost(WRITE_COST),
@@ -309,40 +320,23 @@ class PermissionMutations:
     async def revoke_permission(
         self, info: Info[Any, Any], input: PermissionGrantInput
     ) -> PermissionGrantPayload:
-        commune: Any = None
+        configured = rules.setting_grants(info.context.settings.role_permissions)
 
-        async def change(session: Any, principal: Any) -> Change:
-            nonlocal commune
-            role, commune = await _target(session, info, input)
-            existing = await rules.find_grants(
-                session, role, input.permission, commune.id if commune is not None else None
-            )
+        async def revoke(
+            session: Any, principal: Any, role: rules.Role, commune: Any, existing: list[GrantRow]
+        ) -> Change:
             if not existing:
-                configured = rules.Grant(
-                    role, input.permission, commune.nis_code if commune is not None else None
-                )
+                nis = commune.nis_code if commune is not None else None
                 where = (
                     f"is granted by {rules.SETTING}: remove it there"
-                    if configured in rules.setting_grants(info.context.settings.role_permissions)
+                    if rules.Grant(role, input.permission, nis) in configured
                     else "was not granted (the permissionGrants query lists the grants)"
                 )
                 raise Invalid(Code.NOT_FOUND, f"{input.permission} {where}", "permission")
-            for row in existing:
+            for row in existing:  # two administrators may have granted it at once
                 await session.delete(row)
             return Change(
-                existing[0],
-                "revoked",
-                {key: {"before": v, "after": None} for key, v in _described(existing[0], commune).items()},
-                permission=GRANTS_READERS,
+                existing[0], "revoked", _changes(existing[0], commune, "before"), GRANTS_READERS
             )
 
-        outcome = await mutate(
-            info,
-            permission=PERMISSIONS_MANAGE,
-            operation="revokePermission",
-            change=change,
-            model=GrantRow,
-        )
-        if not outcome.errors:
-            _forget_grants(info)
-        return _payload(outcome, commune)
+        return await _run(info, input, "revokePermission", revoke)

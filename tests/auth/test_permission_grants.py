@@ -171,36 +171,45 @@ async def test_a_grant_for_one_commune_does_not_reach_another(api: Api) -> None:
 
     # A grant everywhere and one in Hannut are two grants: revoking one leaves the other.
     everywhere = {"role": "commune_editor", "permission": "workshops:organise"}
-    assert (await api.gql(admin, REVOKE, input=everywhere))["data"]["revokePermission"][
-        "errors"
-    ][0]["code"] == "NOT_FOUND"
+    assert (await api.gql(admin, REVOKE, input=everywhere))["data"]["revokePermission"]["errors"][
+        0
+    ]["code"] == "NOT_FOUND"
     assert (await api.gql(admin, REVOKE, input=grant))["data"]["revokePermission"]["errors"] == []
     assert _code(await api.create_event(both, HANNUT)) == (None, "FORBIDDEN")
 
 
+EDITOR, MEMBER, ORGANISE, SURVEYS = (
+    "commune_editor",
+    "stakeholder_member",
+    "workshops:organise",
+    "surveys:manage",
+)
+
+
 @pytest.mark.parametrize(
-    ("grant", "field", "says"),
+    ("role", "permission", "commune", "field", "code", "says"),
     [
-        ({"role": "commune_editor", "permission": "workshops:manage"}, "permission", "unknown"),
-        ({"role": "mayor", "permission": "surveys:manage"}, "role", "commune_editor"),
-        ({"role": "integrator", "permission": "surveys:manage"}, "role", "--scope"),
-        ({"role": "territory_admin", "permission": "surveys:manage"}, "role", "every"),
+        (EDITOR, "workshops:manage", None, "permission", "INVALID", "unknown permission"),
+        ("mayor", SURVEYS, None, "role", "INVALID", "grant to one of commune_editor"),
+        ("integrator", SURVEYS, None, "role", "INVALID", "--scope"),
+        ("territory_admin", SURVEYS, None, "role", "INVALID", "every permission"),
         # surveys:manage protects no commune's objects: granted to a role as a whole.
-        ({"role": "commune_editor", "permission": "surveys:manage", "commune": HANNUT}, "commune", "without"),
-        ({"role": "stakeholder_member", "permission": "workshops:organise", "commune": HANNUT}, "commune", "per-commune"),
-        ({"role": "commune_editor", "permission": "workshops:organise", "commune": "Q29tbXVuZTo5OTk5OTk="}, "commune", "no Commune"),
+        (EDITOR, SURVEYS, HANNUT, "commune", "INVALID", "grant it without a commune"),
+        (MEMBER, ORGANISE, HANNUT, "commune", "INVALID", "not a per-commune role"),
+        (EDITOR, ORGANISE, "Q29tbXVuZTo5OTk5OTk=", "commune", "NOT_FOUND", "no Commune"),
     ],
 )
 async def test_grants_that_cannot_be_made_say_what_to_fix(
-    api: Api, grant: dict[str, str], field: str, says: str
+    api: Api, role: str, permission: str, commune: str | None, field: str, code: str, says: str
 ) -> None:
     admin = await api.token(Role.TERRITORY_ADMIN)
-    if grant.get("commune") == HANNUT:
-        grant = {**grant, "commune": await api.commune(HANNUT)}
+    grant = {"role": role, "permission": permission}
+    if commune is not None:
+        grant["commune"] = await api.commune(HANNUT) if commune == HANNUT else commune
     payload = (await api.gql(admin, GRANT, input=grant))["data"]["grantPermission"]
     assert payload["grant"] is None
     error = payload["errors"][0]
-    assert (error["field"], error["code"]) == (field, "NOT_FOUND" if says == "no Commune" else "INVALID")
+    assert (error["field"], error["code"]) == (field, code)
     assert says in error["message"]
 
 
@@ -272,11 +281,14 @@ def test_the_setting_is_checked_at_startup(make_settings: Any, tmp_path: Any) ->
     with pytest.raises(SettingsError, match="is not JSON"):
         make_settings(url, role_permissions="commune_editor=surveys:manage")
     unknown = make_settings(url, role_permissions='{"commune_editor": ["surveys:mange"]}')
-    with pytest.raises(SettingsError, match="BOCAGE_ROLE_PERMISSIONS: commune_editor: .*'surveys:mange'"):
+    with pytest.raises(
+        SettingsError, match="BOCAGE_ROLE_PERMISSIONS: commune_editor: .*'surveys:mange'"
+    ):
         create_app(unknown)
     not_per_commune = make_settings(
         url,
-        role_permissions='{"commune_editor": [{"permission": "surveys:manage", "communes": ["64034"]}]}',
+        role_permissions='{"commune_editor": '
+        '[{"permission": "surveys:manage", "communes": ["64034"]}]}',
     )
     with pytest.raises(SettingsError, match="surveys:manage is not checked per commune"):
         create_app(not_per_commune)
