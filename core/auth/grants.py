@@ -234,11 +234,12 @@ class RoleGrants:
     The setting's grants never change; the stored ones are read again after
     ``BOCAGE_AUTH_GRANTS_CACHE_TTL`` seconds (one small query per worker and period), so that
     a grant or a revocation reaches every worker within that time, and at once on the worker
-    that made it (:meth:`forget`)."""
+    that made it (:meth:`forget`). Without a ``sessionmaker`` (an authenticator that has no
+    database, in tests), the setting's grants only."""
 
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        sessionmaker: async_sessionmaker[AsyncSession] | None,
         settings: Settings,
         *,
         clock: Callable[[], float] = time.time,
@@ -264,6 +265,8 @@ class RoleGrants:
 
     async def grants(self) -> list[Grant]:
         """Every grant, the setting's first."""
+        if self.sessionmaker is None:
+            return self.configured
         stored = self._cached()
         if stored is None:
             async with self._lock:  # one query per expiry, not one per waiting request
