@@ -257,11 +257,16 @@ def plugins_list(rt: Runtime, as_json: bool) -> None:
             )
         )
         return
-    table = Table("name", "version", "module", "status")
+    from bocage.core.hookspecs import CONTRACT_VERSION
+
+    table = Table("name", "version", "module", "contract", "status")
     for p in enabled:
-        table.add_row(p.name, p.version, p.module, "enabled")
+        contract = (
+            f"provides {CONTRACT_VERSION}" if p.name == "core" else p.requires or "undeclared"
+        )
+        table.add_row(p.name, p.version, p.module, contract, "enabled")
     for name in disabled:
-        table.add_row(name, "", "", "disabled (BOCAGE_DISABLED_PLUGINS)")
+        table.add_row(name, "", "", "", "disabled (BOCAGE_DISABLED_PLUGINS)")
     Console().print(table)
 
 

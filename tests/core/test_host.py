@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -364,3 +365,38 @@ def test_a_well_formed_plugin_branch_passes(make_settings: Any, tmp_path: Any) -
     )
     _migration(folder, "a2", revision="agenda_0002", down_revision="agenda_0001")
     assert _with_migrations(make_settings, folder).migration_locations()["agenda"] == folder
+
+
+class ThingSpecs:
+    """Hooks a plugin declares for the others (``bocage_hookspecs``)."""
+
+    @hookspecs.hookspec
+    def bocage_things(self) -> Sequence[str]:
+        """Return the names of things."""
+        return ()
+
+
+def test_plugins_declare_hooks_for_each_other(make_settings: Any) -> None:
+    provider = plugin(bocage_hookspecs=lambda: [ThingSpecs])
+    host = make_host(
+        make_settings, ("provider", provider), ("user", plugin(bocage_things=lambda: ["a"]))
+    )
+    assert host.contributions("bocage_things") == [("user", "a")]
+    with pytest.raises(PluginError, match=r"'bad': bocage_things returned item 0 is 1 \(a int\)"):
+        make_host(make_settings, ("provider", provider), ("bad", plugin(bocage_things=lambda: [1])))
+
+
+def test_a_startup_check_of_a_plugin_stops_startup(make_settings: Any) -> None:
+    seen: list[PluginHost] = []
+
+    def check(host: PluginHost) -> None:
+        seen.append(host)
+        if "rival" in host.infos:
+            raise PluginError("plugin 'rival' clashes with 'checker': disable one of them")
+
+    host = make_host(make_settings, ("checker", plugin(bocage_startup_check=check)))
+    assert seen == [host]  # called once, with the host, its plugins' settings ready
+    with pytest.raises(PluginError, match="'rival' clashes with 'checker'"):
+        make_host(
+            make_settings, ("checker", plugin(bocage_startup_check=check)), ("rival", plugin())
+        )
