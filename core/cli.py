@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
@@ -77,7 +78,8 @@ class BocageGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BocageStartupError as error:
-            console.print(f"[red]error:[/red] {error}")
+            # One line, however long, and the message as it is (no markup read in it).
+            console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
             sys.exit(2)
 
 
