@@ -346,6 +346,14 @@ async def test_a_plugin_uninstalled_while_its_tables_remain_is_named(
             assert "DELETE FROM alembic_version WHERE version_num IN ('gone_0001')" in message
     finally:
         await engine.dispose()
+    app = create_app(make_settings(empty_database_url, auto_migrate=False))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            ready = await client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["database"] == "ok"  # reachable: the log says which plugin's tables
+    assert "uninstalled plugin" in ready.json()["detail"]
 
 
 async def test_a_migration_failing_half_way_leaves_the_database_as_it_was(
