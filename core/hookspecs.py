@@ -76,10 +76,15 @@ class RestRoute:
 
 @dataclass(frozen=True)
 class Permission:
-    """A permission a plugin declares: ``code`` such as ``workshops:manage``."""
+    """A permission a plugin declares: ``code`` such as ``workshops:manage``.
+
+    ``per_commune``: the plugin checks it against the communes of the objects it protects
+    (``may_touch_communes(principal, nis_codes, code)``), so an administrator may grant it to
+    commune editors for some communes only; otherwise it is granted to a role as a whole."""
 
     code: str
     description: str
+    per_commune: bool = False
 
 
 @dataclass(frozen=True)
@@ -255,7 +260,10 @@ def bocage_settings() -> type[PluginSettings] | None:
 def bocage_permissions() -> Sequence[Permission]:
     """Return the permissions the plugin declares (codes must be unique across plugins).
 
-    Called once at startup; the identity layer grants them to roles.
+    Called once at startup. Administrators grant them to roles (commune editors, stakeholder
+    members) with the ``BOCAGE_ROLE_PERMISSIONS`` setting or the ``grantPermission``
+    mutation; a permission declared ``per_commune`` may be granted for some communes only.
+    Integrator clients hold the ones given to them as scopes.
     """
     return ()
 
