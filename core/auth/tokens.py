@@ -36,6 +36,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
 from bocage.core.auth.clients import ActiveClients
+from bocage.core.auth.grants import RoleGrants
 from bocage.core.auth.keys import KeyStore, Signer
 from bocage.core.auth.oidc import RemoteKeySet
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
@@ -228,6 +229,8 @@ class Authenticator:
         self.keys = keys
         self.clock = clock
         self.clients = clients or ActiveClients(keys.sessionmaker, settings, clock=clock)
+        #: The permissions granted to roles, added to each principal of those roles.
+        self.grants = RoleGrants(keys.sessionmaker, settings, clock=clock)
         self.builtin = _Source(
             "built-in issuer", settings.auth_issuer, settings.auth_audience, BUILTIN_MAPPING
         )
@@ -330,7 +333,7 @@ class Authenticator:
             and not await self.clients.is_active(principal.client_id)
         ):
             raise AuthenticationError("The token's client has been revoked.")
-        return principal
+        return await self.grants.apply(principal)
 
     async def _key(self, source: _Source, kid: str) -> tuple[Key | None, tuple[str, ...]]:
         if source is self.builtin:

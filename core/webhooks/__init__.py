@@ -65,6 +65,14 @@ def core_event_types() -> list[WebhookEventType]:
             "personal_data:manage",
         )
     )
+    types += [
+        WebhookEventType(
+            f"permissiongrant.{action}",
+            f"A permission was {action} to a role (grantPermission, revokePermission).",
+            "audit:read",
+        )
+        for action in ("granted", "revoked")
+    ]
     return types
 
 
