@@ -86,10 +86,11 @@ def placeholders(name: str) -> dict[str, str]:
     }
     values["event_type"] = f"{values['event_prefix']}.created"
     version = getattr(api, "CONTRACT_VERSION", None)
-    if version is not None:
+    if version is not None:  # written for this contract, trusting its later minor versions
+        major = int(str(version).split(".")[0])
         values["contract"] = (
-            "\n#: The version of Bocage's plugin contract this plugin was written against.\n"
-            f'BOCAGE_CONTRACT = "{version}"\n'
+            "\n#: The plugin contract versions this plugin supports (docs/compatibility.md).\n"
+            f'BOCAGE_REQUIRES = ">={version},<{major + 1}"\n'
         )
     # The dataset needs the open-data types in the contract (bocage.core.api).
     if all(hasattr(api, n) for n in ("Dataset", "DatasetField", "FieldType", "Theme")):

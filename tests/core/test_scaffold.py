@@ -136,16 +136,13 @@ def test_the_dataset_is_written_once_the_contract_has_its_types(
     test_generated_code_is_lint_clean_and_formatted(tmp_path / "with")
 
 
-def test_the_contract_version_is_declared_once_the_contract_has_one(
+def test_the_contract_versions_supported_are_declared(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bocage.core import api
 
-    generate("markets", tmp_path / "without")
-    plugin = (tmp_path / "without" / "bocage_markets" / "plugin.py").read_text()
-    assert "BOCAGE_CONTRACT" not in plugin
-    monkeypatch.setattr(api, "CONTRACT_VERSION", "1.0", raising=False)
-    generate("markets", tmp_path / "with")
-    plugin = (tmp_path / "with" / "bocage_markets" / "plugin.py").read_text()
-    assert 'BOCAGE_CONTRACT = "1.0"' in plugin
-    test_generated_code_is_lint_clean_and_formatted(tmp_path / "with")
+    monkeypatch.setattr(api, "CONTRACT_VERSION", "2.3")
+    generate("markets", tmp_path / "markets")
+    plugin = (tmp_path / "markets" / "bocage_markets" / "plugin.py").read_text()
+    assert 'BOCAGE_REQUIRES = ">=2.3,<3"' in plugin
+    test_generated_code_is_lint_clean_and_formatted(tmp_path / "markets")
