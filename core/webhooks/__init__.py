@@ -58,6 +58,19 @@ def core_event_types() -> list[WebhookEventType]:
         WebhookEventType(f"contact.{action}", f"A contact person was {action}.", "contacts:read")
         for action in _ACTIONS
     ]
+    types += [
+        WebhookEventType(
+            f"webhooksubscription.{action}",
+            f"One of your webhook subscriptions was {what} (administrators: anyone's).",
+            WEBHOOKS_MANAGE.code,
+        )
+        for action, what in (
+            ("created", "created"),
+            ("updated", "changed, paused or resumed"),
+            ("secret_rotated", "given a new signing secret"),
+            ("deleted", "deleted"),
+        )
+    ]
     types.append(
         WebhookEventType(
             "contact.erased",
