@@ -74,7 +74,17 @@ def core_event_types() -> list[WebhookEventType]:
     types.append(
         WebhookEventType(
             "contact.erased",
-            "A person's contact data was erased (GDPR).",
+            "A person's contact data was erased (GDPR): one event per contact, to those who "
+            "reach the contact's organisation or communes.",
+            "personal_data:manage",
+        )
+    )
+    types.append(
+        WebhookEventType(
+            "person.erased",
+            "A person was erased (GDPR), by e-mail address or account: territory-wide "
+            "(administrators, integrators restricted to no commune); it never carries the "
+            "address or the name.",
             "personal_data:manage",
         )
     )
