@@ -87,6 +87,19 @@ def _require(info: Info[Any, Any], permission: Permission) -> None:
         raise Forbidden(f"this needs the {permission.code} permission")
 
 
+def territory_wide_refusal(principal: Any) -> str | None:
+    """Why ``principal`` may not export or erase a person although it holds
+    ``personal_data:manage``: a person's data spans communes, so the permission must be
+    granted for the whole territory (administrators, integrators restricted to no commune),
+    not for some communes or organisations. ``None`` when it may."""
+    if policy.commune_scope(principal) is None:
+        return None
+    return (
+        f"{PERSONAL_DATA_MANAGE.code} must be granted for the whole territory: a person's data "
+        "spans communes, and yours is limited to some communes or organisations"
+    )
+
+
 class Person:
     """The object of an erasure: its audit entry and its ``person.erased`` event read
     ``Person``/0 and keep only what was erased (contact IDs, counts), never the e-mail address
@@ -273,13 +286,16 @@ class PrivacyQuery:
 
     @strawberry.field(
         description="All data about a person, by e-mail address, by account (`subject`: a "
-        "token's sub) or both (permission personal_data:manage).",
+        "token's sub) or both (permission personal_data:manage, granted for the whole "
+        "territory: a person's data spans communes).",
         metadata=cost(5),
     )
     async def export_person_data(
         self, info: Info, email: str | None = None, subject: str | None = None
     ) -> PersonData:
         _require(info, PERSONAL_DATA_MANAGE)
+        if (refusal := territory_wide_refusal(info.context.principal)) is not None:
+            raise Forbidden(refusal)
         try:
             person = person_identity(email, subject)
         except Invalid as error:
@@ -308,13 +324,16 @@ class PrivacyMutations:
         metadata=cost(WRITE_COST),
         description="Erase a person, by e-mail address, account or both: their contacts are "
         "anonymised and archived, every plugin's records about them erased, the audit trail "
-        "keeps the changes without the personal values (permission personal_data:manage).",
+        "keeps the changes without the personal values (permission personal_data:manage, "
+        "granted for the whole territory).",
     )
     async def erase_person(self, info: Info, input: ErasePersonInput) -> ErasePersonPayload:
         erased: list[int] = []
         records: dict[str, int] = {}
 
         async def change(session: Any, principal: Any) -> Change:
+            if (refusal := territory_wide_refusal(principal)) is not None:
+                raise Invalid(Code.FORBIDDEN, refusal)
             person = person_identity(input.email, input.subject)
             contacts = await _contacts_by_email(session, person.email)
             for part in _personal_data_parts(info.context):

@@ -147,3 +147,34 @@ async def test_erasing_only_plugin_records_tells_the_territory_without_the_addre
     assert (await run(FEED, principal=integrator("crm-hannut", (HANNUT,))))["data"]["changes"][
         "edges"
     ] == []
+
+
+async def test_a_persons_data_needs_the_permission_on_the_whole_territory(
+    run: Any, world: Any
+) -> None:
+    """A person's data spans communes: exporting or erasing it with ``personal_data:manage``
+    granted for one commune only is FORBIDDEN, and nothing is erased."""
+    in_hannut = await contact_in(run, world, HANNUT)
+    await contact_in(run, world, ANDENNE)
+    export = """query($email: String!) { exportPersonData(email: $email) { contacts } }"""
+    erase = """mutation($email: String!) { erasePerson(input: {email: $email}) {
+      erasedContacts errors { field code message } } }"""
+    hannut_only = integrator("crm-hannut", (HANNUT,))
+
+    refused = await run(export, {"email": EMAIL}, principal=hannut_only)
+    assert refused["data"] is None, refused
+    [error] = refused["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN", error
+    assert "territory" in error["message"], error
+    payload = (await run(erase, {"email": EMAIL}, principal=hannut_only))["data"]["erasePerson"]
+    assert payload["erasedContacts"] == 0
+    assert [e["code"] for e in payload["errors"]] == ["FORBIDDEN"], payload
+    assert "territory" in payload["errors"][0]["message"]
+
+    # Nothing was erased; the same scope granted territory-wide may.
+    everywhere = integrator("crm-all")
+    exported = await run(export, {"email": EMAIL}, principal=everywhere)
+    contacts = exported["data"]["exportPersonData"]["contacts"]
+    assert in_hannut in {c["id"] for c in contacts} and len(contacts) == 2
+    done = (await run(erase, {"email": EMAIL}, principal=everywhere))["data"]["erasePerson"]
+    assert (done["erasedContacts"], done["errors"]) == (2, [])
