@@ -67,6 +67,7 @@ from bocage.core.graphql.pagination import (
     paginate,
 )
 from bocage.core.hookspecs import (
+    CONTRACT_VERSION,
     DomainEvent,
     EventScope,
     JobContext,
@@ -197,6 +198,7 @@ def spreadsheet_limits(request: Request) -> SpreadsheetLimits:
 
 
 __all__ = [
+    "CONTRACT_VERSION",
     "PARENT",
     "Build",
     "Column",
