@@ -168,9 +168,7 @@ def revoked(settings: Any, *, before_an_event: bool) -> None:
         assert_closed(ws, 4403, "client revoked", within=5)
 
 
-async def test_a_subscription_closes_when_its_token_expires(
-    world: Any, make_settings: Any
-) -> None:
+async def test_a_subscription_closes_when_its_token_expires(world: Any, make_settings: Any) -> None:
     settings = make_settings(
         world.settings.database_url, auth_leeway=0, graphql_ws_recheck_seconds=3600
     )

@@ -578,8 +578,7 @@ async def test_subscription_changes_are_in_the_change_feed_of_their_owner_only(
     async def seen(principal: Any = None) -> list[tuple[str, str]]:
         result = await gql_as(feed, principal=principal) if principal else await gql_as(feed)
         return sorted(
-            (e["node"]["type"], e["node"]["data"]["id"])
-            for e in result["data"]["changes"]["edges"]
+            (e["node"]["type"], e["node"]["data"]["id"]) for e in result["data"]["changes"]["edges"]
         )
 
     assert await seen() == []
