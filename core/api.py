@@ -97,6 +97,7 @@ from bocage.core.models import (
     project_pst_action,
     stakeholder_commune,
 )
+from bocage.core.nul import nul_at, nul_message
 from bocage.core.settings import LIMIT, PluginSettings
 from bocage.core.spreadsheets import (
     CsvDialect,
@@ -281,6 +282,9 @@ __all__ = [
     "row_key",
     "node_key",
     "error_response",
+    # the NUL character in what a client sends (bocage.core.nul): where it is, the message
+    "nul_at",
+    "nul_message",
     # HTTP caching of REST answers (bocage.core.cache_control): public or private, validators
     "conditional_get",
     "etag_matches",

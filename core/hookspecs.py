@@ -112,10 +112,15 @@ class EventScope:
     commune. Without a scope, the permission alone decides (rows every holder may read); an
     event without a permission is public, whatever its scope. The core records the scope of
     its own rows itself (a contact: its organisation and that organisation's communes).
+
+    ``owner`` (``client:<id>`` or ``subject:<sub>``, see ``policy.owner_key``) is for a row that
+    belongs to one client or person, such as a webhook subscription: only that owner and
+    administrators learn of the event (among the holders of the permission), never the public.
     """
 
     stakeholder: int | None = None
     communes: frozenset[str] = frozenset()
+    owner: str | None = None
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,15 @@ class Settings(BaseSettings):
         "RESPONSE_TOO_LARGE.",
         json_schema_extra=LIMIT,
     )
+    graphql_ws_recheck_seconds: int = Field(
+        60,
+        ge=1,
+        le=3600,
+        description="Seconds between two checks of the token an open WebSocket was "
+        "authenticated with: a subscription closes at the latest this long after its client "
+        "is revoked (4403), and when its token expires (4401), with or without an event.",
+        json_schema_extra=LIMIT,
+    )
     graphql_compile: bool = Field(
         True,
         description="Answer the public lists and objects of queries with one SQL statement per "

@@ -85,6 +85,9 @@ class Reach:
     #: A row is reached when all its communes (at least one) are among these NIS codes;
     #: ``None``: every row (administrators, integrators restricted to no commune).
     communes: frozenset[str] | None = frozenset()
+    #: The owners (:func:`owner_key`) whose own rows it reaches, such as their webhook
+    #: subscriptions: its own; ``None``: every owner's (administrators).
+    owners: frozenset[str] | None = frozenset()
 
     def covers(self, stakeholder_id: int | None, nis_codes: Iterable[str]) -> bool:
         """Whether a row of this organisation in these communes is reached."""
@@ -99,6 +102,7 @@ class Reach:
         return {
             "stakeholders": sorted(self.stakeholders),
             "communes": None if self.communes is None else sorted(self.communes),
+            "owners": None if self.owners is None else sorted(self.owners),
         }
 
     @classmethod
@@ -107,9 +111,11 @@ class Reach:
         if not isinstance(value, dict):
             return cls()
         communes = value.get("communes", [])
+        owners = value.get("owners", [])
         return cls(
             stakeholders=frozenset(int(s) for s in value.get("stakeholders") or []),
             communes=None if communes is None else frozenset(str(c) for c in communes),
+            owners=None if owners is None else frozenset(str(o) for o in owners),
         )
 
 
@@ -117,11 +123,26 @@ def reach(principal: Principal) -> Reach:
     """The rows of organisations and communes ``principal`` reaches (for any permission it
     holds): its own organisations, and the communes of commune editors and integrators."""
     if principal.is_admin:
-        return Reach(communes=None)
+        return Reach(communes=None, owners=None)
     communes: frozenset[str] | None = frozenset()
     if Role.COMMUNE_EDITOR in principal.roles or Role.INTEGRATOR in principal.roles:
         communes = commune_scope(principal)
-    return Reach(stakeholders=principal.stakeholders, communes=communes)
+    owner = owner_key(principal.client_id, principal.subject)
+    return Reach(
+        stakeholders=principal.stakeholders,
+        communes=communes,
+        owners=frozenset({owner}) if owner is not None else frozenset(),
+    )
+
+
+def owner_key(client_id: str | None, subject: str | None) -> str | None:
+    """Who owns a row made by a caller: its client (``client:<id>``: every token of the
+    client) or else the person (``subject:<sub>``); ``None`` for the anonymous."""
+    if client_id:
+        return f"client:{client_id}"
+    if subject:
+        return f"subject:{subject}"
+    return None
 
 
 def may_touch_stakeholder(
