@@ -1,9 +1,9 @@
 """The public events list, declared for the read compiler (``bocage_compiled_reads``).
 
 An agenda front-end reads ``workshopsEvents`` (and ``workshopsEvent``): each declaration gives
-what the resolver of :mod:`bocage.plugins.workshops.graphql` gives, in the same formats (times
-in Europe/Brussels, enums by name, IDs in base64), and the rows the caller may see: drafts and
-private speakers only for organisers, so both roots keep their statements per caller.
+what the resolvers of :mod:`bocage.plugins.workshops.graphql.events` give, in the same formats
+(times in Europe/Brussels, enums by name, IDs in base64), and the rows the caller may see:
+drafts and private speakers only for organisers, so both roots keep their statements per caller.
 
 Left to the resolvers (the whole root field then): ``registrations`` and ``attendance``
 (organisers only), and ``WorkshopsTicket`` (a registration's holder).
@@ -31,7 +31,8 @@ from bocage.core.api import (
     TranslationsSpec,
     TypeSpec,
 )
-from bocage.plugins.workshops.graphql import event_source, events_source, organises
+from bocage.plugins.workshops.graphql.common import organises
+from bocage.plugins.workshops.graphql.event_queries import event_source, events_source
 from bocage.plugins.workshops.models import (
     AgendaItem,
     Audience,

@@ -1,0 +1,89 @@
+"""What the workshops plugin's GraphQL modules share: the error type and its codes, who
+counts as an organiser, global IDs, texts checked on input."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from bocage.core.api import (
+    BocageError,
+    Code,
+    Invalid,
+    TranslationsInput,
+    can,
+)
+from bocage.plugins.workshops import notify
+from bocage.plugins.workshops.game import Refusal
+from bocage.plugins.workshops.permissions import WORKSHOPS_ORGANISE
+
+WRITE_COST = 10
+
+WorkshopsErrorCode = strawberry.enum(
+    enum.Enum(  # type: ignore[misc]
+        "WorkshopsErrorCode",
+        {member.name: member.value for member in (*Code, *Refusal)},
+    ),
+    description="Why a workshops mutation failed: the core's codes, and the challenge-card "
+    "workshop's WRONG_PHASE (not in this phase), NOT_PARTICIPANT (join first), LIMIT_REACHED "
+    "(too many cards or selections), OWN_CARD (never one's own card), NOT_HELD (a card you or "
+    "your group do not hold, or not on the table).",
+)
+
+
+class Forbidden(BocageError):
+    # The plugin API exports no Forbidden error; its code is the core's FORBIDDEN.
+    code = "FORBIDDEN"  # type: ignore[assignment]
+
+
+def organises(context: Any) -> bool:
+    """Whether the request's caller has ``workshops:organise`` (sees drafts, private speakers)."""
+    principal = context.principal
+    return not principal.is_anonymous and can(principal, WORKSHOPS_ORGANISE.code)
+
+
+def is_organiser(info: Info[Any, Any]) -> bool:
+    return organises(info.context)
+
+
+def gid(type_name: str, key: int | None) -> strawberry.ID | None:
+    return None if key is None else strawberry.ID(relay.to_base64(type_name, key))
+
+
+@strawberry.type(name="WorkshopsError", description="A problem with a workshops mutation's input.")
+class WorkshopsError:
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+    code: WorkshopsErrorCode
+    message: str = strawberry.field(description="What is wrong and what to do.")
+
+
+def error_list(errors: list[Invalid] | None) -> list[WorkshopsError]:
+    return [
+        WorkshopsError(field=e.field, code=WorkshopsErrorCode[e.code.name], message=e.message)
+        for e in errors or []
+    ]
+
+
+def is_given(value: Any) -> bool:
+    return value is not strawberry.UNSET
+
+
+def checked_texts(
+    value: TranslationsInput | None, field: str, *, required: bool, limit: int
+) -> Any:
+    texts = value.as_dict() if value is not None else {}
+    if required and not texts:
+        raise Invalid(Code.REQUIRED, f"{field} needs a text in fr, nl, de or en", field)
+    for lang, text in texts.items():
+        if len(text) > limit:
+            raise Invalid(Code.INVALID, f"{field}.{lang} is longer than {limit}", field)
+    return texts
+
+
+def links_of(info: Info[Any, Any]) -> notify.Links:
+    settings = info.context.host.plugin_settings("workshops")
+    return notify.links_for(settings, info.context.request)
