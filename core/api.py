@@ -66,6 +66,12 @@ from bocage.core.graphql.pagination import (
     load_datetime,
     paginate,
 )
+
+# The core's GraphQL types, for plugin fields that return them (models keep the plain names).
+from bocage.core.graphql.types import Commune as CommuneType
+from bocage.core.graphql.types import Project as ProjectType
+from bocage.core.graphql.types import Stakeholder as StakeholderType
+from bocage.core.graphql.types import Territory as TerritoryType
 from bocage.core.hookspecs import (
     DomainEvent,
     EventScope,
@@ -216,6 +222,10 @@ __all__ = [
     "Project",
     "Stakeholder",
     "Territory",
+    "CommuneType",
+    "ProjectType",
+    "StakeholderType",
+    "TerritoryType",
     "Indicator",
     "IndicatorValue",
     "PstAction",

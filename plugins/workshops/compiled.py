@@ -6,7 +6,9 @@ what the resolvers of :mod:`bocage.plugins.workshops.graphql.events` give, in th
 drafts and private speakers only for organisers, so both roots keep their statements per caller.
 
 Left to the resolvers (the whole root field then): ``registrations`` and ``attendance``
-(organisers only), and ``WorkshopsTicket`` (a registration's holder).
+(organisers only), ``WorkshopsTicket`` (a registration's holder), and ``partnerOrganisations``
+(keys kept in a JSON list, which the compiler does not join; the deprecated ``partners`` IDs
+are compiled).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bocage.core.api import (
     Selection,
     Text,
     ToMany,
+    ToOne,
     TranslationsSpec,
     TypeSpec,
 )
@@ -156,6 +159,8 @@ def compiled_reads() -> CompiledReads:
                     ),
                     "commune": NodeId("Commune", key="commune_id"),
                     "organiser": NodeId("Stakeholder", key="organiser_id"),
+                    "venueCommune": ToOne("Commune", "commune_id"),
+                    "organisedBy": ToOne("Stakeholder", "organiser_id"),
                     "partners": Custom(
                         lambda b, level, s: b.json.list_of(
                             level.rows.c.partner_ids,
@@ -197,6 +202,7 @@ def compiled_reads() -> CompiledReads:
                     "public": Column("public", "bool"),
                     **_texts("role", "role"),
                     "stakeholder": NodeId("Stakeholder", key="stakeholder_id"),
+                    "affiliation": ToOne("Stakeholder", "stakeholder_id"),
                 },
             ),
         ],

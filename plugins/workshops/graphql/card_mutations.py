@@ -15,8 +15,10 @@ from bocage.core.api import (
     Code,
     DomainEvent,
     Invalid,
+    ProjectType,
     announce,
     cost,
+    load_one,
     node_key,
     record_event,
 )
@@ -50,6 +52,7 @@ from bocage.plugins.workshops.graphql.common import (
     checked_texts,
     error_list,
     gid,
+    moved,
 )
 from bocage.plugins.workshops.models import (
     Card,
@@ -77,11 +80,18 @@ class WorkshopsCardWorkshopPayload:
         default=None, description="The challenge changed (merge, promotion)."
     )
     project: strawberry.ID | None = strawberry.field(
-        default=None, description="The core project made (promotion), a Project ID."
+        default=None,
+        description="The core project made (promotion), a Project ID.",
+        deprecation_reason=moved("createdProject"),
     )
     participant: WorkshopsParticipant | None = strawberry.field(
         default=None, description="Your participation (join)."
     )
+    project_key: strawberry.Private[int | None] = None
+
+    @strawberry.field(description="The core project made (promotion).", metadata=cost(1))
+    async def created_project(self, info: Info) -> ProjectType | None:
+        return await load_one(info, ProjectType, self.project_key)
 
 
 Action = Callable[[Any, CardWorkshop, game.Actor], Awaitable[game.Done]]
@@ -133,6 +143,7 @@ async def act(
         payload.participant = WorkshopsParticipant(row=done.row)
     if "project" in done.data:
         payload.project = gid("Project", done.data["project"])
+        payload.project_key = done.data["project"]
     return payload
 
 

@@ -19,12 +19,16 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from bocage.core.api import (
+    CommuneType,
+    ProjectType,
     cost,
+    load_one,
 )
 from bocage.plugins.workshops import game, store
 from bocage.plugins.workshops.graphql.common import (
     Forbidden,
     gid,
+    moved,
 )
 from bocage.plugins.workshops.models import (
     Card,
@@ -136,9 +140,16 @@ class WorkshopsParticipant:
     def alias(self) -> str:
         return self.row.alias
 
-    @strawberry.field(description="Their commune (a Commune ID), if given.")
+    @strawberry.field(
+        description="Their commune (a Commune ID), if given.",
+        deprecation_reason=moved("homeCommune"),
+    )
     def commune(self) -> strawberry.ID | None:
         return gid("Commune", self.row.commune_id)
+
+    @strawberry.field(description="Their commune, if given.", metadata=cost(1))
+    async def home_commune(self, info: Info) -> CommuneType | None:
+        return await load_one(info, CommuneType, self.row.commune_id)
 
     @strawberry.field(description="Their group in round 3 (1, 2...), once formed.")
     def group(self) -> int | None:
@@ -220,13 +231,27 @@ class WorkshopsInventoryEntry:
     def text(self) -> str:
         return self.row.text
 
-    @strawberry.field(description="The commune (a Commune ID).")
+    @strawberry.field(
+        description="The commune (a Commune ID).",
+        deprecation_reason=moved("ownerCommune"),
+    )
     def commune(self) -> strawberry.ID | None:
         return gid("Commune", self.row.commune_id)
 
-    @strawberry.field(description="The core project it is linked to or became (a Project ID).")
+    @strawberry.field(description="The commune whose action it is.", metadata=cost(1))
+    async def owner_commune(self, info: Info) -> CommuneType | None:
+        return await load_one(info, CommuneType, self.row.commune_id)
+
+    @strawberry.field(
+        description="The core project it is linked to or became (a Project ID).",
+        deprecation_reason=moved("linkedProject"),
+    )
     def project(self) -> strawberry.ID | None:
         return gid("Project", self.row.project_id)
+
+    @strawberry.field(description="The core project it is linked to or became.", metadata=cost(1))
+    async def linked_project(self, info: Info) -> ProjectType | None:
+        return await load_one(info, ProjectType, self.row.project_id)
 
 
 @strawberry.type(
@@ -268,9 +293,16 @@ class WorkshopsChallenge:
     def workshop(self) -> strawberry.ID:
         return gid("WorkshopsCardWorkshop", self.row.workshop_id)  # type: ignore[return-value]
 
-    @strawberry.field(description="The core project it was promoted to (a Project ID).")
+    @strawberry.field(
+        description="The core project it was promoted to (a Project ID).",
+        deprecation_reason=moved("promotedProject"),
+    )
     def project(self) -> strawberry.ID | None:
         return gid("Project", self.row.project_id)
+
+    @strawberry.field(description="The core project it was promoted to.", metadata=cost(1))
+    async def promoted_project(self, info: Info) -> ProjectType | None:
+        return await load_one(info, ProjectType, self.row.project_id)
 
 
 @strawberry.type(name="WorkshopsHistoryEntry", description="One action in a workshop's life.")

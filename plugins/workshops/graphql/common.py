@@ -50,6 +50,23 @@ def is_organiser(info: Info[Any, Any]) -> bool:
     return organises(info.context)
 
 
+def moved(field: str, *, many: bool = False) -> str:
+    """The deprecation of a field that gave a core object's ID: ``field`` gives the object.
+
+    Changing a field's type breaks the clients that select it; adding the object field and
+    deprecating the ID one for a release lets them move at their pace (GitHub and Saleor evolve
+    their schemas so)."""
+    what = (
+        "the objects (`{0} {{ id }}` are these IDs)"
+        if many
+        else "the object (`{0} {{ id }}` is this ID)"
+    )
+    return (
+        f"Use `{field}`: it gives {what.format(field)}; "
+        "this field will be removed in a later release."
+    )
+
+
 def gid(type_name: str, key: int | None) -> strawberry.ID | None:
     return None if key is None else strawberry.ID(relay.to_base64(type_name, key))
 

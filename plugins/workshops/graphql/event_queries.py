@@ -8,15 +8,19 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import select
+from strawberry import relay
 from strawberry.types import Info
 
 from bocage.core.api import (
+    BadInput,
+    CommuneType,
     Connection,
     Invalid,
     NotFound,
     Ordering,
     SortKey,
     cost,
+    decode_id,
     load_datetime,
     node_key,
     paginate,
@@ -65,6 +69,27 @@ def _seen_by(context: Any, statement: Any) -> Any:
     return statement
 
 
+def _in_commune(commune: str) -> Any:
+    """The events in ``commune``: a Commune ID (what ``venueCommune { id }`` hands out) or a
+    NIS code. The ID of another type is refused (``organisedBy { id }`` passed by mistake);
+    any other text is taken as a NIS code, matching nothing when no commune has it (as the
+    core's NIS filters)."""
+    try:
+        found = relay.GlobalID.from_id(commune)
+    except Exception:  # not a global ID (a NIS code has no ':' once decoded)
+        found = None
+    if found is None or found.type_name == "":
+        nis = select(store.COMMUNE.c.id).where(store.COMMUNE.c.nis_code == commune)
+        return Event.commune_id.in_(nis.scalar_subquery())
+    try:
+        key = decode_id(commune, CommuneType, "commune")
+    except BadInput as error:
+        raise BadInput(
+            f"commune: {error.message}, or its NIS code (e.g. 64034)", field="commune"
+        ) from None
+    return Event.commune_id == key
+
+
 def events_source(
     context: Any,
     commune: str | None = None,
@@ -76,8 +101,7 @@ def events_source(
     """``workshopsEvents``: the events the caller may see, filtered, in time order."""
     statement = _seen_by(context, select(Event))
     if commune is not None:
-        statement = statement.join(store.COMMUNE, store.COMMUNE.c.id == Event.commune_id)
-        statement = statement.where(store.COMMUNE.c.nis_code == commune)
+        statement = statement.where(_in_commune(commune))
     if series is not None:
         statement = statement.where(Event.series == series)
     if kind is not None:
@@ -113,7 +137,8 @@ class WorkshopsTicket:
 class WorkshopsQuery:
     @strawberry.field(
         description="Events in time order: published and cancelled ones (drafts too for "
-        "organisers), filtered by commune (NIS code), series, kind, and a time window.",
+        "organisers), filtered by commune (a Commune ID or its NIS code), series, kind, and a "
+        "time window.",
         metadata=cost(1, items="first"),
     )
     async def workshops_events(

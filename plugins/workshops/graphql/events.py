@@ -7,6 +7,7 @@ the speakers who opted in to a public profile; drafts and private speakers need
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
@@ -17,16 +18,20 @@ from sqlalchemy import func, select
 from strawberry import relay
 from strawberry.types import Info
 
-from bocage.core.api import RowType as _RowType
 from bocage.core.api import (
+    CommuneType,
+    StakeholderType,
     cost,
+    load_one,
     translated,
 )
+from bocage.core.api import RowType as _RowType
 from bocage.plugins.workshops import store
 from bocage.plugins.workshops.graphql.common import (
     Forbidden,
     gid,
     is_organiser,
+    moved,
 )
 from bocage.plugins.workshops.graphql.enums import (
     WorkshopsAudience,
@@ -102,9 +107,16 @@ class WorkshopsSpeaker:
     def id(self) -> strawberry.ID:
         return gid("WorkshopsSpeaker", self.row.id)  # type: ignore[return-value]
 
-    @strawberry.field(description="The speaker's organisation in Bocage (a Stakeholder ID).")
+    @strawberry.field(
+        description="The speaker's organisation in Bocage (a Stakeholder ID).",
+        deprecation_reason=moved("affiliation"),
+    )
     def stakeholder(self) -> strawberry.ID | None:
         return gid("Stakeholder", self.row.stakeholder_id)
+
+    @strawberry.field(description="The speaker's organisation in Bocage.", metadata=cost(1))
+    async def affiliation(self, info: Info) -> StakeholderType | None:
+        return await load_one(info, StakeholderType, self.row.stakeholder_id)
 
     @classmethod
     def from_row(cls, row: Speaker) -> WorkshopsSpeaker:
@@ -180,17 +192,45 @@ class WorkshopsEvent(_RowType, relay.Node):
     def audiences(self) -> list[WorkshopsAudience]:  # type: ignore[valid-type]
         return [Audience(a) for a in self.row.audiences or []]
 
-    @strawberry.field(description="Where it takes place (a Commune ID), if in a commune.")
+    @strawberry.field(
+        description="Where it takes place (a Commune ID), if in a commune.",
+        deprecation_reason=moved("venueCommune"),
+    )
     def commune(self) -> strawberry.ID | None:
         return gid("Commune", self.row.commune_id)
 
-    @strawberry.field(description="Who organises it (a Stakeholder ID).")
+    @strawberry.field(
+        description="Who organises it (a Stakeholder ID).",
+        deprecation_reason=moved("organisedBy"),
+    )
     def organiser(self) -> strawberry.ID | None:
         return gid("Stakeholder", self.row.organiser_id)
 
-    @strawberry.field(description="Partner organisations (Stakeholder IDs), besides the organiser.")
+    @strawberry.field(
+        description="Partner organisations (Stakeholder IDs), besides the organiser.",
+        deprecation_reason=moved("partnerOrganisations", many=True),
+    )
     def partners(self) -> list[strawberry.ID]:
         return [gid("Stakeholder", key) for key in self.row.partner_ids or []]  # type: ignore[misc]
+
+    @strawberry.field(
+        description="The commune where it takes place, if in a commune.", metadata=cost(1)
+    )
+    async def venue_commune(self, info: Info) -> CommuneType | None:
+        return await load_one(info, CommuneType, self.row.commune_id)
+
+    @strawberry.field(description="The organisation that organises it.", metadata=cost(1))
+    async def organised_by(self, info: Info) -> StakeholderType | None:
+        return await load_one(info, StakeholderType, self.row.organiser_id)
+
+    @strawberry.field(
+        description="Partner organisations, besides the organiser (archived ones left out).",
+        metadata=cost(1, items=3),
+    )
+    async def partner_organisations(self, info: Info) -> list[StakeholderType]:
+        keys = self.row.partner_ids or []
+        found = await asyncio.gather(*(load_one(info, StakeholderType, k) for k in keys))
+        return [node for node in found if node is not None]
 
     @strawberry.field(
         description="Confirmed registrations and check-ins by commune and by audience "

@@ -13,12 +13,15 @@ from sqlalchemy import func, select
 from strawberry.types import Info
 
 from bocage.core.api import (
+    CommuneType,
     Language,
     cost,
+    load_one,
 )
 from bocage.plugins.workshops import store
 from bocage.plugins.workshops.graphql.common import (
     gid,
+    moved,
 )
 from bocage.plugins.workshops.graphql.enums import (
     WorkshopsRegistrationStatus,
@@ -62,9 +65,16 @@ class WorkshopsRegistration:
     def signed_in(self) -> bool:
         return self.row.registrant_subject is not None
 
-    @strawberry.field(description="The attendee's commune (a Commune ID), if given.")
+    @strawberry.field(
+        description="The attendee's commune (a Commune ID), if given.",
+        deprecation_reason=moved("homeCommune"),
+    )
     def commune(self) -> strawberry.ID | None:
         return gid("Commune", self.row.commune_id)
+
+    @strawberry.field(description="The attendee's commune, if given.", metadata=cost(1))
+    async def home_commune(self, info: Info) -> CommuneType | None:
+        return await load_one(info, CommuneType, self.row.commune_id)
 
     @strawberry.field(description="When the registration was made.")
     def created_at(self) -> dt.datetime:
@@ -98,14 +108,21 @@ class WorkshopsRegistration:
     description="Confirmed registrations and check-ins of one commune or one audience.",
 )
 class WorkshopsAttendanceCount:
+    commune_key: strawberry.Private[int | None] = None
     commune: strawberry.ID | None = strawberry.field(
-        default=None, description="The commune (a Commune ID); null: not given."
+        default=None,
+        description="The commune (a Commune ID); null: not given.",
+        deprecation_reason=moved("homeCommune"),
     )
     audience: WorkshopsAudience | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="The audience; null: not given."
     )
     registered: int = strawberry.field(default=0, description="Confirmed registrations.")
     checked_in: int = strawberry.field(default=0, description="Of which checked in at the door.")
+
+    @strawberry.field(description="The attendees' commune; null: not given.", metadata=cost(1))
+    async def home_commune(self, info: Info) -> CommuneType | None:
+        return await load_one(info, CommuneType, self.commune_key)
 
 
 @strawberry.type(
@@ -158,7 +175,9 @@ async def attendance(info: Info[Any, Any], where: list[Any]) -> WorkshopsAttenda
         registered=sum(v[0] for v in communes.values()),
         checked_in=sum(v[1] for v in communes.values()),
         by_commune=[
-            WorkshopsAttendanceCount(commune=gid("Commune", key), registered=v[0], checked_in=v[1])
+            WorkshopsAttendanceCount(
+                commune_key=key, commune=gid("Commune", key), registered=v[0], checked_in=v[1]
+            )
             for key, v in sorted(communes.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
         ],
         by_audience=[
