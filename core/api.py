@@ -83,6 +83,7 @@ from bocage.core.hookspecs import (
     RestRoute,
     Seeder,
     SeedOptions,
+    SeedRefused,
     WebhookEventType,
     hookimpl,
 )
@@ -90,18 +91,31 @@ from bocage.core.http import error_response
 from bocage.core.jobs import enqueue_job
 from bocage.core.mail import Attachment as EmailAttachment
 from bocage.core.mail import enqueue_email
+
+# The core's rows: plugins reference and read them; seeders (the demo plugin) write them too.
 from bocage.core.models import (
     Commune,
+    Contact,
     Indicator,
     IndicatorValue,
+    OperationalObjective,
     Project,
+    ProjectFocus,
+    ProjectStakeholder,
+    ProjectStatus,
     PstAction,
     Stakeholder,
+    StakeholderKind,
+    StakeholderNeed,
+    StakeholderRole,
+    StrategicObjective,
+    StrategicPlan,
     Territory,
     project_commune,
     project_pst_action,
     stakeholder_commune,
 )
+from bocage.core.reference import setup_territory
 from bocage.core.settings import LIMIT, PluginSettings
 from bocage.core.spreadsheets import (
     CsvDialect,
@@ -232,6 +246,19 @@ __all__ = [
     "project_commune",
     "project_pst_action",
     "stakeholder_commune",
+    # demo data (seeders): the rest of the core's rows, and a territory from Statbel's communes
+    "Contact",
+    "OperationalObjective",
+    "ProjectFocus",
+    "ProjectStakeholder",
+    "ProjectStatus",
+    "StakeholderKind",
+    "StakeholderNeed",
+    "StakeholderRole",
+    "StrategicObjective",
+    "StrategicPlan",
+    "setup_territory",
+    "SeedRefused",
     "ANONYMOUS",
     "AuthenticationError",
     "request_principal",
