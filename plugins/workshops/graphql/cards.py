@@ -22,13 +22,12 @@ from bocage.core.api import (
     CommuneType,
     ProjectType,
     cost,
-    load_one,
 )
 from bocage.plugins.workshops import game, store
 from bocage.plugins.workshops.graphql.common import (
     Forbidden,
+    core_link,
     gid,
-    moved,
 )
 from bocage.plugins.workshops.models import (
     Card,
@@ -140,16 +139,13 @@ class WorkshopsParticipant:
     def alias(self) -> str:
         return self.row.alias
 
-    @strawberry.field(
-        description="Their commune (a Commune ID), if given.",
-        deprecation_reason=moved("homeCommune"),
+    commune, home_commune = core_link(
+        CommuneType,
+        "commune_id",
+        now="homeCommune",
+        id_description="Their commune (a Commune ID), if given.",
+        description="Their commune, if given.",
     )
-    def commune(self) -> strawberry.ID | None:
-        return gid("Commune", self.row.commune_id)
-
-    @strawberry.field(description="Their commune, if given.", metadata=cost(1))
-    async def home_commune(self, info: Info) -> CommuneType | None:
-        return await load_one(info, CommuneType, self.row.commune_id)
 
     @strawberry.field(description="Their group in round 3 (1, 2...), once formed.")
     def group(self) -> int | None:
@@ -231,27 +227,21 @@ class WorkshopsInventoryEntry:
     def text(self) -> str:
         return self.row.text
 
-    @strawberry.field(
-        description="The commune (a Commune ID).",
-        deprecation_reason=moved("ownerCommune"),
+    commune, owner_commune = core_link(
+        CommuneType,
+        "commune_id",
+        now="ownerCommune",
+        id_description="The commune (a Commune ID).",
+        description="The commune whose action it is.",
     )
-    def commune(self) -> strawberry.ID | None:
-        return gid("Commune", self.row.commune_id)
 
-    @strawberry.field(description="The commune whose action it is.", metadata=cost(1))
-    async def owner_commune(self, info: Info) -> CommuneType | None:
-        return await load_one(info, CommuneType, self.row.commune_id)
-
-    @strawberry.field(
-        description="The core project it is linked to or became (a Project ID).",
-        deprecation_reason=moved("linkedProject"),
+    project, linked_project = core_link(
+        ProjectType,
+        "project_id",
+        now="linkedProject",
+        id_description="The core project it is linked to or became (a Project ID).",
+        description="The core project it is linked to or became.",
     )
-    def project(self) -> strawberry.ID | None:
-        return gid("Project", self.row.project_id)
-
-    @strawberry.field(description="The core project it is linked to or became.", metadata=cost(1))
-    async def linked_project(self, info: Info) -> ProjectType | None:
-        return await load_one(info, ProjectType, self.row.project_id)
 
 
 @strawberry.type(
@@ -293,16 +283,13 @@ class WorkshopsChallenge:
     def workshop(self) -> strawberry.ID:
         return gid("WorkshopsCardWorkshop", self.row.workshop_id)  # type: ignore[return-value]
 
-    @strawberry.field(
-        description="The core project it was promoted to (a Project ID).",
-        deprecation_reason=moved("promotedProject"),
+    project, promoted_project = core_link(
+        ProjectType,
+        "project_id",
+        now="promotedProject",
+        id_description="The core project it was promoted to (a Project ID).",
+        description="The core project it was promoted to.",
     )
-    def project(self) -> strawberry.ID | None:
-        return gid("Project", self.row.project_id)
-
-    @strawberry.field(description="The core project it was promoted to.", metadata=cost(1))
-    async def promoted_project(self, info: Info) -> ProjectType | None:
-        return await load_one(info, ProjectType, self.row.project_id)
 
 
 @strawberry.type(name="WorkshopsHistoryEntry", description="One action in a workshop's life.")

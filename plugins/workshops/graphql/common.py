@@ -1,5 +1,5 @@
 """What the workshops plugin's GraphQL modules share: the error type and its codes, who
-counts as an organiser, global IDs, texts checked on input."""
+counts as an organiser, global IDs and links to core objects, texts checked on input."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from bocage.core.api import (
     Invalid,
     TranslationsInput,
     can,
+    cost,
+    load_one,
 )
 from bocage.plugins.workshops import notify
 from bocage.plugins.workshops.game import Refusal
@@ -64,6 +66,28 @@ def moved(field: str, *, many: bool = False) -> str:
     return (
         f"Use `{field}`: it gives {what.format(field)}; "
         "this field will be removed in a later release."
+    )
+
+
+def core_link(
+    node_type: Any, column: str, *, now: str, id_description: str, description: str
+) -> tuple[Any, Any]:
+    """Two fields for a row's link to a core object (``node_type``, e.g. ``CommuneType``, by
+    the key in ``row.<column>``): its global ID, deprecated, and the object, named ``now``."""
+    type_name = node_type.__name__
+
+    def linked_id(root: Any) -> strawberry.ID | None:
+        return gid(type_name, getattr(root.row, column))
+
+    async def linked(root: Any, info: Info[Any, Any]) -> Any:
+        return await load_one(info, node_type, getattr(root.row, column))
+
+    linked.__annotations__ = {"root": Any, "info": Info[Any, Any], "return": node_type | None}
+    return (
+        strawberry.field(
+            resolver=linked_id, description=id_description, deprecation_reason=moved(now)
+        ),
+        strawberry.field(resolver=linked, description=description, metadata=cost(1)),
     )
 
 

@@ -29,6 +29,7 @@ from bocage.core.api import RowType as _RowType
 from bocage.plugins.workshops import store
 from bocage.plugins.workshops.graphql.common import (
     Forbidden,
+    core_link,
     gid,
     is_organiser,
     moved,
@@ -107,16 +108,13 @@ class WorkshopsSpeaker:
     def id(self) -> strawberry.ID:
         return gid("WorkshopsSpeaker", self.row.id)  # type: ignore[return-value]
 
-    @strawberry.field(
-        description="The speaker's organisation in Bocage (a Stakeholder ID).",
-        deprecation_reason=moved("affiliation"),
+    stakeholder, affiliation = core_link(
+        StakeholderType,
+        "stakeholder_id",
+        now="affiliation",
+        id_description="The speaker's organisation in Bocage (a Stakeholder ID).",
+        description="The speaker's organisation in Bocage.",
     )
-    def stakeholder(self) -> strawberry.ID | None:
-        return gid("Stakeholder", self.row.stakeholder_id)
-
-    @strawberry.field(description="The speaker's organisation in Bocage.", metadata=cost(1))
-    async def affiliation(self, info: Info) -> StakeholderType | None:
-        return await load_one(info, StakeholderType, self.row.stakeholder_id)
 
     @classmethod
     def from_row(cls, row: Speaker) -> WorkshopsSpeaker:
@@ -192,19 +190,20 @@ class WorkshopsEvent(_RowType, relay.Node):
     def audiences(self) -> list[WorkshopsAudience]:  # type: ignore[valid-type]
         return [Audience(a) for a in self.row.audiences or []]
 
-    @strawberry.field(
-        description="Where it takes place (a Commune ID), if in a commune.",
-        deprecation_reason=moved("venueCommune"),
+    commune, venue_commune = core_link(
+        CommuneType,
+        "commune_id",
+        now="venueCommune",
+        id_description="Where it takes place (a Commune ID), if in a commune.",
+        description="The commune where it takes place, if in a commune.",
     )
-    def commune(self) -> strawberry.ID | None:
-        return gid("Commune", self.row.commune_id)
-
-    @strawberry.field(
-        description="Who organises it (a Stakeholder ID).",
-        deprecation_reason=moved("organisedBy"),
+    organiser, organised_by = core_link(
+        StakeholderType,
+        "organiser_id",
+        now="organisedBy",
+        id_description="Who organises it (a Stakeholder ID).",
+        description="The organisation that organises it.",
     )
-    def organiser(self) -> strawberry.ID | None:
-        return gid("Stakeholder", self.row.organiser_id)
 
     @strawberry.field(
         description="Partner organisations (Stakeholder IDs), besides the organiser.",
@@ -212,16 +211,6 @@ class WorkshopsEvent(_RowType, relay.Node):
     )
     def partners(self) -> list[strawberry.ID]:
         return [gid("Stakeholder", key) for key in self.row.partner_ids or []]  # type: ignore[misc]
-
-    @strawberry.field(
-        description="The commune where it takes place, if in a commune.", metadata=cost(1)
-    )
-    async def venue_commune(self, info: Info) -> CommuneType | None:
-        return await load_one(info, CommuneType, self.row.commune_id)
-
-    @strawberry.field(description="The organisation that organises it.", metadata=cost(1))
-    async def organised_by(self, info: Info) -> StakeholderType | None:
-        return await load_one(info, StakeholderType, self.row.organiser_id)
 
     @strawberry.field(
         description="Partner organisations, besides the organiser (archived ones left out).",

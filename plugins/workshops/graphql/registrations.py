@@ -20,6 +20,7 @@ from bocage.core.api import (
 )
 from bocage.plugins.workshops import store
 from bocage.plugins.workshops.graphql.common import (
+    core_link,
     gid,
     moved,
 )
@@ -65,16 +66,13 @@ class WorkshopsRegistration:
     def signed_in(self) -> bool:
         return self.row.registrant_subject is not None
 
-    @strawberry.field(
-        description="The attendee's commune (a Commune ID), if given.",
-        deprecation_reason=moved("homeCommune"),
+    commune, home_commune = core_link(
+        CommuneType,
+        "commune_id",
+        now="homeCommune",
+        id_description="The attendee's commune (a Commune ID), if given.",
+        description="The attendee's commune, if given.",
     )
-    def commune(self) -> strawberry.ID | None:
-        return gid("Commune", self.row.commune_id)
-
-    @strawberry.field(description="The attendee's commune, if given.", metadata=cost(1))
-    async def home_commune(self, info: Info) -> CommuneType | None:
-        return await load_one(info, CommuneType, self.row.commune_id)
 
     @strawberry.field(description="When the registration was made.")
     def created_at(self) -> dt.datetime:
