@@ -74,7 +74,7 @@ class DemoDataExists(SeedRefused):
 
 
 async def seed_demo(session: AsyncSession, options: SeedOptions) -> None:
-    """Write the core's demo data in ``session`` (flushed, not committed).
+    """Write the demo GAL (rows of the core's tables) in ``session`` (flushed, not committed).
 
     Raises :class:`DemoDataExists` if the demo territory is already there.
     """
