@@ -73,6 +73,7 @@ from bocage.core.graphql.types import Project as ProjectType
 from bocage.core.graphql.types import Stakeholder as StakeholderType
 from bocage.core.graphql.types import Territory as TerritoryType
 from bocage.core.hookspecs import (
+    CONTRACT_VERSION,
     DomainEvent,
     EventScope,
     JobContext,
@@ -216,6 +217,7 @@ def spreadsheet_limits(request: Request) -> SpreadsheetLimits:
 
 
 __all__ = [
+    "CONTRACT_VERSION",
     "PARENT",
     "Build",
     "Column",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from bocage.core.api import Seeder, hookimpl
 
+#: The versions of the plugin contract this plugin supports (docs/compatibility.md).
+BOCAGE_REQUIRES = ">=1.0,<2"
+
 
 # tryfirst: the other plugins' demo data refers to this territory, its communes and projects.
 @hookimpl(tryfirst=True)
