@@ -19,9 +19,28 @@ from bocage.core.cache_control import (
     public_caching,
 )
 from bocage.core.cancellation import Cancellation, ClientDisconnected, cancel_on_disconnect
-from bocage.core.db import Base, SoftDeletable, Timestamped, Versioned, personal
+from bocage.core.datasets import (
+    AccessRights,
+    Dataset,
+    DatasetField,
+    FieldType,
+    Frequency,
+    Licence,
+    Publisher,
+    Snapshot,
+    Theme,
+)
+from bocage.core.db import (
+    Base,
+    SoftDeletable,
+    Timestamped,
+    Versioned,
+    as_utc,
+    personal,
+    utcnow,
+)
 from bocage.core.errors import PluginError
-from bocage.core.events import announce, event_for, record_event
+from bocage.core.events import announce, event_for, global_id, record_event
 from bocage.core.graphql.compiler.build import PARENT, Build, Level, Selection
 from bocage.core.graphql.compiler.spec import (
     Column,
@@ -40,6 +59,7 @@ from bocage.core.graphql.compiler.spec import Translations as TranslationsSpec
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.errors import BadInput, BocageError, NotFound
 from bocage.core.graphql.i18n import Language, Translations, translated
+from bocage.core.graphql.i18n import pick as pick_text
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.mutations.kit import (
     Change,
@@ -48,6 +68,7 @@ from bocage.core.graphql.mutations.kit import (
     Outcome,
     TranslationsInput,
     archive,
+    check_texts,
     check_version,
     column_changes,
     error_codes,
@@ -55,6 +76,7 @@ from bocage.core.graphql.mutations.kit import (
     node_key,
     record_link,
 )
+from bocage.core.graphql.mutations.kit import translations as input_texts
 from bocage.core.graphql.nodes import RowType, decode_id, load_children, load_one, row_key
 from bocage.core.graphql.pagination import (
     Connection,
@@ -66,6 +88,10 @@ from bocage.core.graphql.pagination import (
     load_datetime,
     paginate,
 )
+from bocage.core.graphql.types import Commune as CommuneType
+from bocage.core.graphql.types import Project as ProjectType
+from bocage.core.graphql.types import Stakeholder as StakeholderType
+from bocage.core.graphql.types import Territory as TerritoryType
 from bocage.core.hookspecs import (
     DomainEvent,
     EventScope,
@@ -80,6 +106,8 @@ from bocage.core.hookspecs import (
     WebhookEventType,
     hookimpl,
 )
+from bocage.core.host import PluginInfo
+from bocage.core.host_protocol import Host, host_of
 from bocage.core.http import error_response
 from bocage.core.jobs import enqueue_job
 from bocage.core.mail import Attachment as EmailAttachment
@@ -96,7 +124,7 @@ from bocage.core.models import (
     project_pst_action,
     stakeholder_commune,
 )
-from bocage.core.settings import LIMIT, PluginSettings
+from bocage.core.settings import LANGUAGES, LIMIT, PluginSettings, Settings
 from bocage.core.spreadsheets import (
     CsvDialect,
     CsvWriter,
@@ -196,6 +224,34 @@ def spreadsheet_limits(request: Request) -> SpreadsheetLimits:
 
 
 __all__ = [
+    # the application as a plugin sees it (bocage.core.host_protocol)
+    "Host",
+    "PluginInfo",
+    "Settings",
+    "host_of",
+    # the open-data catalogue's datasets (bocage_datasets), whoever publishes them
+    "AccessRights",
+    "Dataset",
+    "DatasetField",
+    "FieldType",
+    "Frequency",
+    "Licence",
+    "Publisher",
+    "Snapshot",
+    "Theme",
+    # the core's GraphQL types, for a plugin's field that returns one (load_one(info, T, key))
+    "CommuneType",
+    "ProjectType",
+    "StakeholderType",
+    "TerritoryType",
+    # small helpers: time, global IDs, multilingual texts
+    "LANGUAGES",
+    "as_utc",
+    "check_texts",
+    "global_id",
+    "input_texts",
+    "pick_text",
+    "utcnow",
     "PARENT",
     "Build",
     "Column",

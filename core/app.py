@@ -100,6 +100,7 @@ def create_app(
     job_kinds(host)  # a job kind or webhook event type declared twice stops startup here
     event_types(host)
     session_factory = sessionmaker(engine)
+    host.bind(session_factory)
     keys = KeyStore(session_factory, settings)
     authenticator = Authenticator(settings, keys)
     # Request counts and failed client authentications, in one storage (Redis: shared).
