@@ -19,6 +19,7 @@ from bocage.core.cache_control import (
     public_caching,
 )
 from bocage.core.cancellation import Cancellation, ClientDisconnected, cancel_on_disconnect
+from bocage.core.datasets import IDENTIFIER as DATASET_IDENTIFIER
 from bocage.core.datasets import (
     AccessRights,
     Dataset,
@@ -231,6 +232,7 @@ __all__ = [
     "host_of",
     # the open-data catalogue's datasets (bocage_datasets), whoever publishes them
     "AccessRights",
+    "DATASET_IDENTIFIER",
     "Dataset",
     "DatasetField",
     "FieldType",

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 #: Languages of the territory's texts, in the order DCAT documents list them.
 LANGUAGES: tuple[str, ...] = CORE_LANGUAGES
 
+#: What a dataset's identifier looks like (``survey-results``).
 IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 
 

@@ -124,7 +124,8 @@ async def test_a_plugins_root_list_is_compiled_through_the_hook(
     query = """query($after: String, $containing: String) {
         testpluginNotePage(first: 3, after: $after, containing: $containing) {
           totalCount pageInfo { hasNextPage endCursor }
-          edges { cursor node { __typename id text commune } } } }"""
+          edges { cursor node { __typename id text commune place { __typename id nisCode } } }
+        } }"""
     async with read_paths(empty_database_url) as paths:
         after, pages = None, 0
         while True:
@@ -141,7 +142,13 @@ async def test_a_plugins_root_list_is_compiled_through_the_hook(
         assert compiled == resolved and statements == 1
         found = json.loads(compiled)["data"]["testpluginNotePage"]["edges"]
         assert [e["node"]["text"] for e in found] == ["note 0 100%"]
-        assert found[0]["node"]["commune"] is None
+        assert found[0]["node"]["commune"] is None and found[0]["node"]["place"] is None
+        compiled, resolved, statements = await paths.post(query, {"containing": "1 100%"})
+        assert compiled == resolved and statements == 1
+        node = json.loads(compiled)["data"]["testpluginNotePage"]["edges"][0]["node"]
+        # A plugin's field returns the core's Commune (bocage.core.api.CommuneType).
+        assert node["place"]["__typename"] == "Commune"
+        assert node["place"]["id"] == node["commune"] and len(node["place"]["nisCode"]) == 5
         compiled, resolved, statements = await paths.post(
             "{ testpluginNotePage { edges { node { text } } } testpluginNotes { id } }"
         )

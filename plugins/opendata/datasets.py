@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from bocage.core.api import DATASET_IDENTIFIER as IDENTIFIER
 from bocage.core.api import (
     LANGUAGES,
     AccessRights,
@@ -26,6 +27,7 @@ from bocage.core.api import (
 )
 
 __all__ = [
+    "IDENTIFIER",
     "LANGUAGES",
     "LICENCE_LABELS",
     "THEME_LABELS",

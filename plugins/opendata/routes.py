@@ -19,6 +19,7 @@ from bocage.core.api import (
     conditional_get,
     error_response,
     etag_matches,
+    host_of,
     not_modified,
     public_caching,
     request_sessionmaker,
@@ -42,7 +43,7 @@ PREFIX = "/api/opendata"
 
 
 def _catalogue(request: Request) -> Catalogue:
-    return catalogue(request.app.state.host)
+    return catalogue(host_of(request))
 
 
 def _base_url(request: Request, cat: Catalogue) -> str:

@@ -32,6 +32,7 @@ from bocage.core.api import (
     check_spreadsheet,
     error_response,
     etag_matches,
+    host_of,
     not_modified,
     public_caching,
     request_principal,
@@ -178,7 +179,7 @@ async def put_upload(request: Request) -> Response:
         schema = check_schema(body["schema"]) if body.get("schema") is not None else None
     except UploadError as error:
         return _invalid(error)
-    if identifier in catalogue(request.app.state.host).owners:
+    if identifier in catalogue(host_of(request)).owners:
         return error_response(
             409, "conflict", f"{identifier!r} is the identifier of a contributed dataset"
         )
@@ -249,7 +250,7 @@ async def _save_upload(
             await events.record(session, events.CREATED, upload)
         elif (upload.commune_nis, upload.meta, upload.table_schema) != before:
             await events.record(session, events.changed(upload), upload)  # not when unchanged
-    announce(request.app.state.host, session)
+    announce(host_of(request), session)
     return JSONResponse(body_out, status_code=201 if created else 200)
 
 
@@ -304,7 +305,7 @@ async def delete_upload(request: Request) -> Response:
         await session.execute(delete(UploadVersion).where(UploadVersion.dataset_id == upload.id))
         await events.record(session, events.DELETED, upload)
         await session.delete(upload)
-    announce(request.app.state.host, session)
+    announce(host_of(request), session)
     return Response(status_code=204)
 
 
@@ -430,7 +431,7 @@ async def _store_version(
         await events.record(
             session, events.changed(upload), upload, version=number, rows=checked.row_count
         )
-    announce(request.app.state.host, session)
+    announce(host_of(request), session)
     return JSONResponse(
         {**described, "report": checked.report(), "version": number}, status_code=201
     )
@@ -444,7 +445,7 @@ async def _problems(
     problems = upload_problems(upload, dataset)
     if problems or dataset is None:
         return problems
-    cat = catalogue(request.app.state.host)
+    cat = catalogue(host_of(request))
     return await anyio.to_thread.run_sync(
         shacl_problems, cat, cat.settings.base_url or str(request.base_url), dataset
     )
@@ -496,7 +497,7 @@ async def publish(request: Request) -> Response:
                 upload,
                 version=upload.current_version,
             )
-    announce(request.app.state.host, session)
+    announce(host_of(request), session)
     return JSONResponse(body)
 
 

@@ -18,6 +18,7 @@ from bocage.core.api import (
     RestRoute,
     can,
     error_response,
+    host_of,
     private_caching,
     request_principal,
     request_sessionmaker,
@@ -184,7 +185,7 @@ async def export(request: Request, what: str, format_: str) -> Response:
     if refused is not None:
         return refused
     survey_id = request.path_params["survey_id"]
-    settings = request.app.state.host.plugin_settings("surveys")
+    settings = host_of(request).plugin_settings("surveys")
     async with request_sessionmaker(request)() as session:
         survey = (
             await session.execute(select(sm.Survey).where(sm.Survey.id == survey_id))
