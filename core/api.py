@@ -55,6 +55,7 @@ from bocage.core.graphql.compiler.spec import (
     ToMany,
     ToOne,
     TypeSpec,
+    translated_spec,
 )
 from bocage.core.graphql.compiler.spec import Translations as TranslationsSpec
 from bocage.core.graphql.context import Context
@@ -269,6 +270,7 @@ __all__ = [
     "ToMany",
     "ToOne",
     "TranslationsSpec",
+    "translated_spec",
     "TypeSpec",
     "Commune",
     "Project",

@@ -7,7 +7,6 @@ write is one transaction, and a refused upload stores nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import tempfile
 from pathlib import Path
@@ -38,6 +37,7 @@ from bocage.core.api import (
     request_principal,
     request_sessionmaker,
     spreadsheet_limits,
+    utcnow,
 )
 from bocage.plugins.opendata import events
 from bocage.plugins.opendata.models import UploadedDataset, UploadRow, UploadVersion
@@ -424,7 +424,7 @@ async def _store_version(
             limits=limits,
             cancellation=cancellation,
         )
-        upload.updated_at = dt.datetime.now(dt.UTC)
+        upload.updated_at = utcnow()
         await session.flush()
         described = await _describe(session, request, upload)
         number = version.number
@@ -484,10 +484,10 @@ async def publish(request: Request) -> Response:
                 return _not_publishable(upload.identifier, problems)
         was_published = upload.published_at is not None
         if publishing and not was_published:
-            upload.published_at = dt.datetime.now(dt.UTC)
+            upload.published_at = utcnow()
         elif not publishing:
             upload.published_at = None
-        upload.updated_at = dt.datetime.now(dt.UTC)
+        upload.updated_at = utcnow()
         await session.flush()
         body = await _describe(session, request, upload)
         if publishing != was_published:  # publishing twice (or withdrawing twice) says nothing

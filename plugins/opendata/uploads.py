@@ -32,6 +32,7 @@ from bocage.core.api import (
     check_spreadsheet,
     read_csv,
     stakeholder_commune,
+    utcnow,
 )
 from bocage.plugins.opendata.datasets import (
     IDENTIFIER,
@@ -492,7 +493,7 @@ async def add_version(
         table_schema=checked.schema,
         row_count=0,
         uploaded_by=uploaded_by,
-        created_at=dt.datetime.now(dt.UTC),
+        created_at=utcnow(),
     )
     session.add(version)
     await session.flush()

@@ -29,6 +29,7 @@ from bocage.core.api import (
     TranslationsInput,
     announce,
     cost,
+    input_texts,
     node_key,
     record_event,
 )
@@ -38,7 +39,6 @@ from bocage.plugins.workshops.graphql import (
     Forbidden,
     WorkshopsError,
     _errors,
-    _texts,
     gid,
 )
 from bocage.plugins.workshops.models import (
@@ -951,7 +951,7 @@ class CardWorkshopMutation:
                     if event is None or event.deleted_at is not None:
                         raise Invalid(Code.NOT_FOUND, "no such event", "event")
                 workshop = CardWorkshop(
-                    title=_texts(input.title, "title", required=True, limit=300),
+                    title=input_texts(input.title, "title", required=True, max_length=300),
                     event_id=event_id,
                     phase=Phase.SETUP.value,
                     durations=_durations(input.durations, game.DURATIONS),
@@ -1264,7 +1264,7 @@ class CardWorkshopMutation:
                 Challenge, node_key(input.challenge, "WorkshopsChallenge", "challenge")
             )
             event = await session.get(Event, workshop.event_id) if workshop.event_id else None
-            title = _texts(input.title, "title", required=False, limit=300) or None
+            title = input_texts(input.title, "title", required=False, max_length=300) or None
             return await game.promote(
                 session,
                 workshop,

@@ -34,6 +34,8 @@ from bocage.core.api import (
     column_changes,
     commune_scope,
     cost,
+    global_id,
+    input_texts,
     load_datetime,
     may_touch_communes,
     mutate,
@@ -116,7 +118,7 @@ def visible(info: Info[Any, Any], event: Event | None) -> bool:
 
 
 def gid(type_name: str, key: int | None) -> strawberry.ID | None:
-    return None if key is None else strawberry.ID(relay.to_base64(type_name, key))
+    return None if key is None else strawberry.ID(global_id(type_name, key))
 
 
 # -- the types ----------------------------------------------------------------------------------
@@ -751,16 +753,6 @@ def _given(value: Any) -> bool:
     return value is not strawberry.UNSET
 
 
-def _texts(value: TranslationsInput | None, field: str, *, required: bool, limit: int) -> Any:
-    texts = value.as_dict() if value is not None else {}
-    if required and not texts:
-        raise Invalid(Code.REQUIRED, f"{field} needs a text in fr, nl, de or en", field)
-    for lang, text in texts.items():
-        if len(text) > limit:
-            raise Invalid(Code.INVALID, f"{field}.{lang} is longer than {limit}", field)
-    return texts
-
-
 async def _apply(session: Any, principal: Any, event: Event, data: Any, creating: bool) -> None:
     """Copy the given fields of ``data`` onto ``event``, checking each."""
 
@@ -772,9 +764,11 @@ async def _apply(session: Any, principal: Any, event: Event, data: Any, creating
             raise Invalid(Code.REQUIRED, "kind cannot be null", "kind")
         event.kind = data.kind.value
     if given("title"):
-        event.title = _texts(data.title, "title", required=True, limit=300)
+        event.title = input_texts(data.title, "title", required=True, max_length=300)
     if given("description"):
-        event.description = _texts(data.description, "description", required=False, limit=20000)
+        event.description = input_texts(
+            data.description, "description", required=False, max_length=20000
+        )
     for name in ("starts_at", "ends_at"):
         if given(name):
             value = getattr(data, name)
@@ -1051,7 +1045,7 @@ class WorkshopsMutation:
             speaker = Speaker(
                 event_id=event.id,
                 name=name,
-                role=_texts(input.role, "role", required=False, limit=300),
+                role=input_texts(input.role, "role", required=False, max_length=300),
                 organisation=(input.organisation or "").strip() or None,
                 stakeholder_id=stakeholder,
                 public=input.public,
@@ -1085,7 +1079,7 @@ class WorkshopsMutation:
                 event_id=event.id,
                 starts_at=starts,
                 ends_at=ends,
-                title=_texts(input.title, "title", required=True, limit=300),
+                title=input_texts(input.title, "title", required=True, max_length=300),
                 speaker_id=speaker,
             )
             session.add(item)

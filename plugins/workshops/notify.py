@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
-from bocage.core.api import EmailAttachment, enqueue_email
+from bocage.core.api import EmailAttachment, enqueue_email, pick_text
 from bocage.plugins.workshops import store
 from bocage.plugins.workshops.models import Event, Registration, RegistrationStatus
 
@@ -154,8 +154,7 @@ def language(registration: Registration) -> str:
 
 
 def _title(event: Event, lang: str) -> str:
-    titles = event.title or {}
-    return titles.get(lang) or titles.get("fr") or next(iter(titles.values()), "")
+    return pick_text(event.title, lang) or ""
 
 
 def _when(event: Event, t: dict[str, str]) -> str:

@@ -16,9 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import false, func, or_, select
-from strawberry import relay
 
-from bocage.core.api import PersonalData, PersonIdentity
+from bocage.core.api import PersonalData, PersonIdentity, global_id
 from bocage.plugins.workshops import notify, store
 from bocage.plugins.workshops.models import (
     Card,
@@ -42,7 +41,7 @@ def _links() -> notify.Links:
 
 
 def _gid(type_name: str, key: int | None) -> str | None:
-    return relay.to_base64(type_name, key) if key is not None else None
+    return global_id(type_name, key) if key is not None else None
 
 
 # -- registrations ------------------------------------------------------------------------------
