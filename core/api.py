@@ -6,7 +6,7 @@ Everything else in ``bocage.core`` is private and may change without notice. See
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bocage.core.auth.policy import can, commune_scope, may_touch_communes
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
@@ -215,7 +215,7 @@ async def create_project(
 
 def request_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     """The application's session factory, for REST handlers: ``async with f() as session``."""
-    factory: Any = request.app.state.sessionmaker
+    factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     return factory
 
 

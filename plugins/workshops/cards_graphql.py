@@ -32,6 +32,7 @@ from bocage.core.api import (
     input_texts,
     node_key,
     record_event,
+    utcnow,
 )
 from bocage.plugins.workshops import game, live, store
 from bocage.plugins.workshops.graphql import (
@@ -495,7 +496,7 @@ class WorkshopsCardWorkshop:
         ends = game.aware(self.row.phase_ends_at)
         if ends is None:
             return None
-        return max(0, int((ends - game.utcnow()).total_seconds()))
+        return max(0, int((ends - utcnow()).total_seconds()))
 
     @strawberry.field(
         description="The minutes of each phase (the facilitator may change them).",
@@ -716,7 +717,7 @@ async def act(
             who = await game.actor(session, principal, workshop)
             done = await action(session, workshop, who)
             game.record(session, workshop, who, done)
-            workshop.updated_at = game.utcnow()
+            workshop.updated_at = utcnow()
             await session.flush()
             await _record(session, workshop, done.action, done.data)
             pending = await live.stage(session, done.messages)

@@ -42,6 +42,7 @@ from bocage.core.api import (
     node_key,
     paginate,
     translated,
+    utcnow,
 )
 from bocage.core.api import RowType as _RowType
 from bocage.plugins.workshops import notify, store
@@ -1194,7 +1195,7 @@ class WorkshopsMutation:
                 raise Invalid(Code.INVALID, f"this registration is {registration.status}", "code")
             if registration.checked_in_at is not None:
                 raise Invalid(Code.DUPLICATE, "already checked in", "code")
-            registration.checked_in_at = store.utcnow()
+            registration.checked_in_at = utcnow()
             # Recorded for organisers whoever checks in (registrations are personal data).
             return Change(
                 row=registration,

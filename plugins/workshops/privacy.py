@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import false, func, or_, select
 
-from bocage.core.api import PersonalData, PersonIdentity, global_id
+from bocage.core.api import PersonalData, PersonIdentity, as_utc, global_id, utcnow
 from bocage.plugins.workshops import notify, store
 from bocage.plugins.workshops.models import (
     Card,
@@ -90,11 +90,11 @@ async def erase_registrations(session: Any, person: PersonIdentity) -> int:
             )
         ).scalars()
     )
-    now = store.utcnow()
+    now = utcnow()
     for registration in found:
         if registration.status in ACTIVE:
             event = await store.lock_event(session, registration.event_id)
-            if event is not None and store.aware(event.starts_at) > now:
+            if event is not None and as_utc(event.starts_at) > now:
                 registration.status = RegistrationStatus.CANCELLED.value
                 registration.cancelled_at = now
                 await session.flush()
