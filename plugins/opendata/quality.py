@@ -9,8 +9,7 @@ from typing import Any
 
 from rdflib.namespace import DCAT, DCTERMS
 
-from bocage.core.api import utcnow
-from bocage.plugins.opendata.datasets import LANGUAGES, Dataset, Frequency
+from bocage.core.api import LANGUAGES, Dataset, Frequency, utcnow
 from bocage.plugins.opendata.dcat import DcatDocument
 from bocage.plugins.opendata.registry import Catalogue
 from bocage.plugins.opendata.validation import curie, shacl_results, shapes_dir

@@ -7,9 +7,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
-from bocage.core.api import Host, PluginError
+from bocage.core.api import Dataset, Host, PluginError, Publisher
 from bocage.plugins.opendata.core_datasets import core_datasets
-from bocage.plugins.opendata.datasets import Dataset, Publisher
 
 if TYPE_CHECKING:
     from bocage.plugins.opendata.settings import OpendataSettings

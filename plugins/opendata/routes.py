@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from bocage.core.api import (
+    Dataset,
     conditional_get,
     error_response,
     etag_matches,
@@ -24,7 +25,7 @@ from bocage.core.api import (
     public_caching,
     request_sessionmaker,
 )
-from bocage.plugins.opendata.datasets import Dataset, first_issued
+from bocage.plugins.opendata.datasets import first_issued
 from bocage.plugins.opendata.dcat import BY_EXTENSION, SERIALISATIONS, DcatDocument, Page, negotiate
 from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, export, formats_of, gzipped
 from bocage.plugins.opendata.records import BadQuery, RecordQuery, iterate, read_page, to_json

@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
     from starlette.requests import Request
 
-    from bocage.plugins.opendata.datasets import Dataset
+    from bocage.core.api import Dataset
 
 PREFIX = "/api/opendata"
 
