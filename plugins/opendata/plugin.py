@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from bocage.core.api import Permission, PluginSettings, RestRoute, WebhookEventType, hookimpl
+from bocage.core.api import Host, Permission, PluginSettings, RestRoute, WebhookEventType, hookimpl
 from bocage.plugins.opendata.permissions import OPENDATA_PUBLISH
 from bocage.plugins.opendata.routes import routes
 from bocage.plugins.opendata.settings import MAX_UPLOAD_SETTING, OpendataSettings
@@ -19,7 +18,7 @@ def bocage_settings() -> type[PluginSettings]:
 
 
 @hookimpl
-def bocage_routes(host: Any) -> list[RestRoute]:
+def bocage_routes(host: Host) -> list[RestRoute]:
     # Files are larger than the core's body limit (sized for GraphQL): the upload route has
     # its own, BOCAGE_OPENDATA_MAX_UPLOAD_BYTES.
     upload_limit = host.plugin_settings("opendata").max_upload_bytes
