@@ -95,6 +95,7 @@ from bocage.core.graphql.types import Project as ProjectType
 from bocage.core.graphql.types import Stakeholder as StakeholderType
 from bocage.core.graphql.types import Territory as TerritoryType
 from bocage.core.hookspecs import (
+    CONTRACT_VERSION,
     DomainEvent,
     EventScope,
     JobContext,
@@ -226,6 +227,7 @@ def spreadsheet_limits(request: Request) -> SpreadsheetLimits:
 
 
 __all__ = [
+    "CONTRACT_VERSION",
     # the application as a plugin sees it (bocage.core.host_protocol)
     "Host",
     "PluginInfo",

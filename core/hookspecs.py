@@ -8,7 +8,13 @@ A plugin is a module or object with functions named like the specs below, decora
 
 Hooks return data; the core assembles the application from it (schema, routes, migrations,
 CLI). Each spec says when it is called, what it gets and what it returns. A plugin implements
-only the hooks it needs; a misspelled hook name makes startup fail.
+only the hooks it needs; a misspelled hook name makes startup fail, and so does a value of
+another type than the spec's return annotation (checked each time the host calls the hook).
+
+A plugin module also says which versions of this contract it supports, as a
+``packaging`` specifier (see ``docs/compatibility.md``)::
+
+    BOCAGE_REQUIRES = ">=1.0,<2"
 """
 
 from __future__ import annotations
@@ -28,10 +34,19 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from bocage.core.datasets import Dataset
+    from bocage.core.graphql.compiler.spec import CompiledReads
     from bocage.core.host_protocol import Host
     from bocage.core.settings import PluginSettings, Settings
 
 PROJECT_NAME = "bocage"
+
+#: The version of the plugin contract (``bocage.core.api``, these hooks, the settings' names):
+#: a minor step only adds, a major step may break (``docs/compatibility.md``). A plugin
+#: declares the versions it supports in its module's ``BOCAGE_REQUIRES`` (``">=1.0,<2"``).
+CONTRACT_VERSION = "1.0"
+
+#: The module attribute holding a plugin's specifier of the contract versions it supports.
+REQUIRES_ATTRIBUTE = "BOCAGE_REQUIRES"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
@@ -206,6 +221,31 @@ class WebhookEventType:
 
 
 @hookspec
+def bocage_hookspecs() -> Sequence[object]:
+    """Return the modules (or classes) of hook specifications the plugin declares for the
+    other plugins, as ``pluggy``'s ``add_hookspecs`` takes them.
+
+    Called once at startup, before the host looks for implementations of unknown hooks, so
+    that the others' implementations of these hooks are checked against them. The specs of an
+    installed but disabled plugin are read too: optional implementations of its hooks are then
+    not taken for misspelled ones (they are simply never called).
+    """
+    return ()
+
+
+@hookspec
+def bocage_startup_check(host: Host) -> None:
+    """Check, at startup, what only the plugin can check across plugins, and raise
+    ``PluginError`` naming the plugin at fault and what to change.
+
+    Called once, after every plugin is registered, its settings are validated and the other
+    checks passed (``host.plugin_settings(...)`` works). The open-data plugin refuses two
+    plugins publishing one dataset identifier here, rather than at the catalogue's first
+    request.
+    """
+
+
+@hookspec
 def bocage_settings() -> type[PluginSettings] | None:
     """Return the plugin's settings model, a subclass of ``PluginSettings``.
 
@@ -297,7 +337,7 @@ def bocage_graphql_subscription() -> Sequence[type]:
 
 
 @hookspec
-def bocage_compiled_reads() -> Any:
+def bocage_compiled_reads() -> CompiledReads | None:
     """Return a ``CompiledReads`` (``bocage.core.api``): the plugin's GraphQL types and root
     query fields that the read compiler answers with one SQL statement per root field
     (``TypeSpec`` declarations of how each field is read, ``RootList``/``RootOne`` sources
@@ -322,9 +362,10 @@ def bocage_datasets() -> Sequence[Dataset]:
 
     Each :class:`~bocage.core.api.Dataset` is a SQLAlchemy ``select`` whose labelled columns
     are the dataset's fields, plus its DCAT-AP metadata; it is re-run on every request, so it
-    stays current with the data. Identifiers must be unique across plugins. Called once per
-    application by the plugin that publishes them (the bundled ``opendata``), through
-    ``host.datasets()``; without such a plugin, never called.
+    stays current with the data. Identifiers must be unique across plugins. Called at startup
+    (what it returns is checked then) and by the plugin that publishes the datasets (the
+    bundled ``opendata``, through ``host.datasets()``, which builds its catalogue at startup);
+    without such a plugin, nothing publishes them.
     """
     return ()
 

@@ -11,6 +11,9 @@ from bocage.plugins.opendata.routes import routes
 from bocage.plugins.opendata.settings import MAX_UPLOAD_SETTING, OpendataSettings
 from bocage.plugins.opendata.upload_routes import UPLOAD_LIMITED
 
+#: The versions of the plugin contract this plugin supports (docs/compatibility.md).
+BOCAGE_REQUIRES = ">=1.0,<2"
+
 
 @hookimpl
 def bocage_settings() -> type[PluginSettings]:
@@ -56,3 +59,12 @@ def bocage_permissions() -> Sequence[Permission]:
 @hookimpl
 def bocage_migration_locations() -> list[Path]:
     return [Path(__file__).parent / "migrations"]
+
+
+@hookimpl
+def bocage_startup_check(host: Host) -> None:
+    """Build the catalogue now: two plugins publishing one identifier stop startup, rather
+    than the catalogue's first request."""
+    from bocage.plugins.opendata.registry import catalogue
+
+    catalogue(host)

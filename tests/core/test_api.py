@@ -90,15 +90,16 @@ def test_a_host_without_a_database_says_so(make_settings: Any) -> None:
         host.session()
 
 
-def test_a_dataset_of_the_wrong_type_is_refused(make_settings: Any) -> None:
+def test_a_dataset_of_the_wrong_type_is_refused_at_startup(make_settings: Any) -> None:
+    """The core declares ``bocage_datasets``: what it returns is checked like any hook's."""
+
     class Wrong:
         @api.hookimpl
         def bocage_datasets(self) -> list[object]:
             return ["not a dataset"]
 
-    host = PluginHost(make_settings("sqlite+aiosqlite:///:memory:"), extra=[("wrong", Wrong())])
-    with pytest.raises(api.PluginError, match="plugin 'wrong': bocage_datasets returned"):
-        host.datasets()
+    with pytest.raises(api.PluginError, match="plugin 'wrong': bocage_datasets returned item 0"):
+        PluginHost(make_settings("sqlite+aiosqlite:///:memory:"), extra=[("wrong", Wrong())])
 
 
 async def test_a_plugin_uses_the_host_for_a_session_a_job_and_its_events(world: Any) -> None:
