@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import click
+import pluggy
 import strawberry
 from pydantic import Field
 from sqlalchemy import select
@@ -265,3 +266,16 @@ async def seed(session, options: SeedOptions) -> None:  # type: ignore[no-untype
 @hookimpl
 def bocage_seed():  # type: ignore[no-untyped-def]
     return seed
+
+
+class TestpluginSpecs:
+    """A hook the test plugin declares for the others (proves ``bocage_hookspecs``)."""
+
+    @pluggy.HookspecMarker("bocage")
+    def bocage_testplugin_colours(self) -> list[str]:  # type: ignore[empty-body]
+        """Return colour names for the test plugin's notes."""
+
+
+@hookimpl
+def bocage_hookspecs() -> list[object]:
+    return [TestpluginSpecs]
