@@ -127,6 +127,7 @@ from bocage.core.models import (
     project_pst_action,
     stakeholder_commune,
 )
+from bocage.core.nul import nul_at, nul_message
 from bocage.core.settings import LANGUAGES, LIMIT, PluginSettings, Settings
 from bocage.core.spreadsheets import (
     CsvDialect,
@@ -341,6 +342,9 @@ __all__ = [
     "row_key",
     "node_key",
     "error_response",
+    # the NUL character in what a client sends (bocage.core.nul): where it is, the message
+    "nul_at",
+    "nul_message",
     # HTTP caching of REST answers (bocage.core.cache_control): public or private, validators
     "conditional_get",
     "etag_matches",

@@ -80,10 +80,15 @@ class RestRoute:
 
 @dataclass(frozen=True)
 class Permission:
-    """A permission a plugin declares: ``code`` such as ``workshops:manage``."""
+    """A permission a plugin declares: ``code`` such as ``workshops:manage``.
+
+    ``per_commune``: the plugin checks it against the communes of the objects it protects
+    (``may_touch_communes(principal, nis_codes, code)``), so an administrator may grant it to
+    commune editors for some communes only; otherwise it is granted to a role as a whole."""
 
     code: str
     description: str
+    per_commune: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,10 +116,15 @@ class EventScope:
     commune. Without a scope, the permission alone decides (rows every holder may read); an
     event without a permission is public, whatever its scope. The core records the scope of
     its own rows itself (a contact: its organisation and that organisation's communes).
+
+    ``owner`` (``client:<id>`` or ``subject:<sub>``, see ``policy.owner_key``) is for a row that
+    belongs to one client or person, such as a webhook subscription: only that owner and
+    administrators learn of the event (among the holders of the permission), never the public.
     """
 
     stakeholder: int | None = None
     communes: frozenset[str] = frozenset()
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -259,7 +269,10 @@ def bocage_settings() -> type[PluginSettings] | None:
 def bocage_permissions() -> Sequence[Permission]:
     """Return the permissions the plugin declares (codes must be unique across plugins).
 
-    Called once at startup; the identity layer grants them to roles.
+    Called once at startup. Administrators grant them to roles (commune editors, stakeholder
+    members) with the ``BOCAGE_ROLE_PERMISSIONS`` setting or the ``grantPermission``
+    mutation; a permission declared ``per_commune`` may be granted for some communes only.
+    Integrator clients hold the ones given to them as scopes.
     """
     return ()
 
