@@ -201,6 +201,7 @@ def create_app(
     app.state.schema = schema
     app.state.openapi = openapi
     app.state.response_cache = graphql.response_cache
+    app.state.fast_path = graphql.fast_path
     return app
 
 

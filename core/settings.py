@@ -151,8 +151,15 @@ class Settings(BaseSettings):
     graphql_compile_cache_size: int = Field(
         256,
         ge=0,
-        description="Compiled statements kept per worker, by document, variables and language.",
+        description="Compiled statements kept per worker, by document, variables and language; "
+        "as many fast-path plans (BOCAGE_GRAPHQL_FAST_PATH) besides.",
         json_schema_extra=LIMIT,
+    )
+    graphql_fast_path: bool = Field(
+        True,
+        description="Answer a query whose every root field was compiled on an earlier request "
+        "with the same document, variables, language and caller by its statements alone, "
+        "without parsing, validating and executing it again (same answer, less CPU).",
     )
     # -- persisted queries and trusted documents (bocage.core.graphql.persisted) -----------
     graphql_trusted_documents: Literal["off", "except-authenticated", "strict"] = Field(

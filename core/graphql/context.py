@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
     from starlette.requests import Request
 
+    from bocage.core.graphql.compiler.execute import CompiledRoots
     from bocage.core.host import PluginHost
     from bocage.core.settings import Settings
 
@@ -40,6 +41,9 @@ class Context:
     principal: Principal = ANONYMOUS
     #: Answer compilable root fields of queries in SQL (the read compiler).
     compile_reads: bool = False
+    #: Set by the HTTP view on a request the fast path may learn from: which root fields the
+    #: read compiler answered (``fast_path.py``).
+    compiled_roots: CompiledRoots | None = None
     #: A WebSocket's ``connection_init`` payload (graphql-transport-ws), set by strawberry.
     connection_params: dict[str, Any] | None = None
     _session: AsyncSession | None = None

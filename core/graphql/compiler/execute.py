@@ -11,6 +11,7 @@ answers that root field as before.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,16 @@ def compiled_fragment(text: str | None, *, normalise: bool) -> orjson.Fragment:
     return orjson.Fragment(text.encode())
 
 
+@dataclasses.dataclass
+class CompiledRoots:
+    """What one execution learnt of its root fields, for the fast path (``fast_path.py``):
+    the statement that answered each response key, and whether every root field was so
+    answered (none by a resolver, none after a failed statement)."""
+
+    statements: dict[str, Any] = dataclasses.field(default_factory=dict)
+    complete: bool = True
+
+
 class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """strawberry's executor, answering compilable root fields of queries in SQL."""
 
@@ -57,10 +68,16 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         path: Any,
         *args: Any,
     ) -> Any:
-        if path.prev is None and self._compiling(parent_type):
-            statement = self._compile(parent_type, field_details_list)
-            if statement is not None:
-                return self._run(statement, parent_type, source, field_details_list, path, *args)
+        if path.prev is None:
+            if self._compiling(parent_type):
+                statement = self._compile(parent_type, field_details_list)
+                if statement is not None:
+                    return self._run(
+                        statement, parent_type, source, field_details_list, path, *args
+                    )
+            roots = getattr(self.context_value, "compiled_roots", None)
+            if roots is not None:
+                roots.complete = False  # a root field the resolvers answer
         return super().execute_field(parent_type, source, field_details_list, path, *args)
 
     def _compiling(self, parent_type: GraphQLObjectType) -> bool:
@@ -165,10 +182,14 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             nodes = [d.node for d in field[2]]
             self._remember(registry, self._cache_key(nodes), None)
             await self.context_value.forget_loaded()
+            if context.compiled_roots is not None:
+                context.compiled_roots.complete = False
             return await self._resolve(*field)
         fragment = compiled_fragment(text, normalise=context.dialect == "postgresql")
         if context.settings.graphql_compile_check:
             await self._check(fragment, field)
+        if context.compiled_roots is not None:
+            context.compiled_roots.statements[field[3].key] = statement
         return fragment
 
     async def _resolve(self, *field: Any) -> Any:
