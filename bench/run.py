@@ -72,6 +72,7 @@ VARIANTS = {
     "asyncio-h11": ({}, ["--loop", "asyncio", "--http", "h11"]),
     "no-gc-freeze": ({}, ["--no-gc-freeze"]),
     "no-limits-cache": ({"BOCAGE_GRAPHQL_LIMITS_CACHE_SIZE": "0"}, []),
+    "no-fast-path": ({"BOCAGE_GRAPHQL_FAST_PATH": "0"}, []),
     "no-pre-ping": ({}, ["--no-pre-ping"]),
     "one-statement": ({}, ["--no-pre-ping", "--autocommit-reads"]),
 }
@@ -1480,6 +1481,9 @@ PROFILE_FUNCTIONS = [
     ("  GraphQLView.run (strawberry's view)", "core/graphql/view.py", "run"),
     ("    get_context (principal, Context)", "core/graphql/view.py", "get_context"),
     ("    parse the body (orjson)", "core/graphql/view.py", "parse_json"),
+    ("    fast path: read the request", "core/graphql/fast_path.py", "candidate"),
+    ("    fast path: run the statements", "core/graphql/view.py", "_execute"),
+    ("    fast path: write the answer", "core/graphql/view.py", "create_response"),
     ("    Schema.execute (strawberry)", "strawberry/schema/schema.py", "execute"),
     ("      parse (ParserCache)", "strawberry/extensions/parser_cache.py", "on_parse"),
     ("      QueryLimits: measure the document", "core/graphql/measure.py", "measure"),
