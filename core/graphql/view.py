@@ -34,7 +34,7 @@ from bocage.core.http import error_response
 from bocage.core.middleware import RequestCounts
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.websockets import WebSocket
@@ -165,6 +165,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         host: PluginHost,
         sessionmaker: async_sessionmaker[AsyncSession],
         request_counts: RequestCounts | None = None,
+        read_engine: AsyncEngine | None = None,
         **kwargs: Any,
     ) -> None:
         settings = host.settings
@@ -187,6 +188,8 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             if settings.graphql_compile and settings.graphql_fast_path
             else None
         )
+        #: Where the fast path runs its statements (``create_read_engine``), else the main one.
+        self.read_engine = read_engine or sessionmaker.kw["bind"]
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -375,7 +378,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         data = {}
         for name, statement in plan.roots:
             try:
-                text = (await context.execute(statement)).scalar_one()
+                text = (await context.read(statement, self.read_engine)).scalar_one()
             except Exception as error:
                 logger.warning(
                     "fast path: the statement of %s failed (%s): answered by the normal path",

@@ -119,16 +119,19 @@ async def _post(
     client: httpx.AsyncClient, app: Any, body: dict[str, Any], **headers: str
 ) -> tuple[bytes, int]:
     statements: list[str] = []
-    engine = app.state.engine.sync_engine
+    # The fast path reads on its own engine on PostgreSQL (create_read_engine).
+    engines = {app.state.engine.sync_engine, app.state.read_engine.sync_engine}
 
     def count(*args: Any) -> None:
         statements.append(args[2])
 
-    event.listen(engine, "before_cursor_execute", count)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
     try:
         response = await client.post("/graphql", json=body, headers=headers)
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 200, response.text
     return response.content, len(statements)
 
