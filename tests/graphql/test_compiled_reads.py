@@ -381,6 +381,33 @@ async def test_a_failing_fast_statement_is_answered_by_the_normal_path(
     assert "fast path: the statement of communes failed" in caplog.text
 
 
+async def test_the_fast_path_survives_dropped_connections(
+    demo_database_url: str, make_settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL (the fast path's engine pings no connection): after the database dropped
+    its connection, the request whose statement fails is answered by the normal path, and
+    the next by the fast path again."""
+    if not demo_database_url.startswith("postgresql"):
+        pytest.skip("the fast path has an engine of its own on PostgreSQL only")
+    from sqlalchemy import text
+
+    body = {"query": "{ communes(first: 2) { edges { node { nisCode } } } }"}
+    settings = {"graphql_compile": True, "graphql_compile_check": False}
+    async with _app(demo_database_url, make_settings, **settings) as (client, app):
+        normal, _ = await _post(client, app, body)
+        fast, _ = await _post(client, app, body)
+        async with app.state.read_engine.connect() as connection:  # the pooled one
+            pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        async with app.state.engine.connect() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        after, _ = await _post(client, app, body)
+        assert "fast path: the statement of communes failed" in caplog.text
+        again, statements = await _post(client, app, body)
+        assert len(app.state.fast_path.plans) == 1
+    assert normal == fast == after == again
+    assert statements == 1
+
+
 async def test_the_check_covers_the_fast_path(demo_database_url: str, make_settings: Any) -> None:
     """``BOCAGE_GRAPHQL_COMPILE_CHECK``: a fast-path answer unlike the normal path's (here a
     plan swapped for another document's) is refused."""
