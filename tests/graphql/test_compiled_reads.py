@@ -245,6 +245,28 @@ async def test_the_check_catches_a_compiled_answer_that_differs(
     assert b"COMPILED_READ_MISMATCH" in body
 
 
+async def test_a_statement_too_nested_for_sqlite_is_built_again_with_windows(
+    demo_database_url: str, make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Correlated subqueries at every level overflow SQLite's parser stack on the commune
+    page: the statement is built again with aggregate windows, answers the resolvers' bytes,
+    and is kept (the next request sends it alone)."""
+    from bocage.core.graphql.compiler import build
+
+    monkeypatch.setattr(build, "CORRELATED_DEPTH", 99)
+    body = {"query": DOCUMENTS["commune page"], "variables": VARIABLES["commune page"]}
+    settings = {"graphql_compile": True, "graphql_compile_check": False, "graphql_fast_path": False}
+    async with _app(demo_database_url, make_settings, **settings) as (client, app):
+        first, tried = await _post(client, app, body)
+        second, statements = await _post(client, app, body)
+    async with _app(demo_database_url, make_settings, graphql_compile=False) as (client, app):
+        resolved, _ = await _post(client, app, body)
+    assert first == second == resolved
+    assert statements == 1
+    sqlite = demo_database_url.startswith("sqlite")
+    assert tried == (2 if sqlite else 1)  # the refused statement, then the one with windows
+
+
 # -- the fast path (core/graphql/fast_path.py) -------------------------------------------------
 
 

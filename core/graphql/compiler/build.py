@@ -15,10 +15,10 @@ and joined to the level above (:class:`Level`). Two plans, one per engine:
   the planner misjudged the number of parents and scanned whole tables);
 - SQLite: each level is one CTE read for all parents at once, as the resolvers' DataLoaders
   do, so that the statement's nesting does not grow with the depth of the query (SQLite's
-  parser refuses more than about 15 nested expressions). The lists of the first two levels
-  (the root's page, and the relations of its rows) are aggregated for each parent in a
-  correlated subquery; deeper ones in aggregate windows, which nest less
-  (:meth:`Build.per_parent`).
+  parser refuses more than about 15 nested expressions). The root's list is aggregated in
+  a correlated subquery, deeper ones in aggregate windows, which nest less
+  (:meth:`Build.per_parent`); a statement SQLite's parser still refuses is built again
+  with windows only (``compiler/execute.py``).
 
 Anything it cannot express raises :class:`NotCompilable` (the resolver path answers the root
 field instead); an argument the resolver would refuse raises :class:`Fallback` (the resolver
@@ -69,9 +69,11 @@ if TYPE_CHECKING:
     from bocage.core.graphql.compiler.spec import Page, Registry, RootList, RootOne, ToMany
     from bocage.core.graphql.context import Context
 
-#: SQLite: levels above this depth aggregate their relations in correlated subqueries, deeper
-#: ones in aggregate windows (see ``Build.per_parent``).
-CORRELATED_DEPTH = 2
+#: SQLite: levels above this depth aggregate their lists in correlated subqueries, deeper ones
+#: in aggregate windows (see ``Build.per_parent``): 1, the root's list only (the one whose
+#: window copies cost most: a page of 50 objects copied into each of its 50 rows); deeper
+#: correlated levels overflowed SQLite's parser stack on the test suite's documents.
+CORRELATED_DEPTH = 1
 
 #: Columns the compiler adds to the rows of a level.
 PARENT, RANK, FETCHED = "q_parent", "q_rank", "q_fetched"
@@ -151,8 +153,11 @@ class Build:
         context: Context,
         fragments: dict[str, Any],
         variable_values: Any,
+        correlated_depth: int | None = None,
     ) -> None:
         self.registry = registry
+        #: SQLite: levels above it aggregate in correlated subqueries (0: none does).
+        self.correlated_depth = CORRELATED_DEPTH if correlated_depth is None else correlated_depth
         self.schema = schema
         self.graphql_schema = schema._schema
         self.context = context
@@ -362,7 +367,7 @@ class Build:
         the order of a subquery's ``ORDER BY``), as a hand-written statement does; its
         aggregate windows, tried first, cost twice as much (each row of a window holds a copy
         of the whole array)."""
-        if self.json.pg or level.depth >= CORRELATED_DEPTH:
+        if self.json.pg or level.depth >= self.correlated_depth:
             grouped = self.json.per_parent(source, parent, aggregates)
             return level.join(self.aggregate(grouped, prefix))
         mine = parent == level.rows.c.id

@@ -145,6 +145,7 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         parent_type: GraphQLObjectType,
         nodes: list[Any],
         name: str,
+        **options: Any,
     ) -> Any:
         build = Build(
             registry=registry,
@@ -152,6 +153,7 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             context=self.context_value,
             fragments=self.fragment_definitions,
             variable_values=self.variable_values,
+            **options,
         )
         definition = parent_type.fields[name]
         key = nodes[0].alias.value if nodes[0].alias else name
@@ -166,7 +168,16 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
     async def _run(self, statement: Any, *field: Any) -> Any:
         context = self.context_value
         try:
-            result = await context.execute(statement)
+            try:
+                result = await context.execute(statement)
+            except Exception as error:
+                nested = self._less_nested(error, field)
+                if nested is None:
+                    raise
+                await context.forget_loaded()
+                statement = nested
+                result = await context.execute(statement)
+                self._remember(self._registry(), self._cache_key(_nodes(field)), statement)
             text = result.scalar_one()
         except Exception as error:
             # A statement the database refuses (SQLite's parser caps the nesting of
@@ -178,9 +189,7 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 type(error).__name__,
             )
             logger.debug("compiled read failed", exc_info=True)
-            registry = getattr(self.schema._strawberry_schema, REGISTRY)  # type: ignore[attr-defined]
-            nodes = [d.node for d in field[2]]
-            self._remember(registry, self._cache_key(nodes), None)
+            self._remember(self._registry(), self._cache_key(_nodes(field)), None)
             await self.context_value.forget_loaded()
             if context.compiled_roots is not None:
                 context.compiled_roots.complete = False
@@ -191,6 +200,29 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if context.compiled_roots is not None:
             context.compiled_roots.statements[field[3].key] = statement
         return fragment
+
+    def _registry(self) -> Registry:
+        return getattr(self.schema._strawberry_schema, REGISTRY)  # type: ignore[attr-defined,no-any-return]
+
+    def _less_nested(self, error: Exception, field: tuple[Any, ...]) -> Any:
+        """SQLite's parser refused the statement as too nested: the statement built with
+        aggregate windows only (which nest less), or None for another error."""
+        if "parser stack overflow" not in str(error) or self.context_value.dialect != "sqlite":
+            return None
+        nodes = _nodes(field)
+        name = nodes[0].name.value
+        try:
+            return self._build(
+                self._registry(),
+                self.schema._strawberry_schema,  # type: ignore[attr-defined]
+                field[0],
+                nodes,
+                name,
+                correlated_depth=0,
+            )
+        except Exception:
+            logger.debug("compiling %s again failed", name, exc_info=True)
+            return None
 
     async def _resolve(self, *field: Any) -> Any:
         completed = super().execute_field(*field)
@@ -213,3 +245,8 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 f"the compiled read of {name} differs from the resolvers' answer",
                 extensions={"code": "COMPILED_READ_MISMATCH"},
             )
+
+
+def _nodes(field: tuple[Any, ...]) -> list[Any]:
+    """The field nodes of a root field's ``execute_field`` arguments."""
+    return [details.node for details in field[2]]
