@@ -136,14 +136,17 @@ def create_read_engine(settings: Settings) -> AsyncEngine | None:
     under READ COMMITTED each statement reads its own snapshot anyway) and are not pinged on
     checkout, so a read is one round trip instead of six. A connection the database dropped
     fails its statement, which the normal path then answers (on the main engine, pinged), and
-    the pool forgets its other connections. Its own pool, of ``BOCAGE_DB_POOL_SIZE`` too.
-    SQLite: None (the main engine's connections open no transaction to read)."""
+    the pool forgets its other connections. Its own pool of ``BOCAGE_DB_POOL_SIZE``
+    connections, without overflow: more concurrent reads wait for one (as an asyncpg pool
+    does) rather than open and close connections, each a backend to start. SQLite: None (the
+    main engine's connections open no transaction to read)."""
     if settings.is_sqlite:
         return None
     return create_async_engine(
         settings.database_url,
         **_options(settings),
         pool_size=settings.db_pool_size,
+        max_overflow=0,
         isolation_level="AUTOCOMMIT",
     )
 

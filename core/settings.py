@@ -82,7 +82,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         10,
         ge=1,
-        description="Connections kept open per worker (PostgreSQL only).",
+        description="Connections kept open per worker (PostgreSQL only), in each of its two "
+        "pools: one for writes and resolvers (up to 10 more when busy), one for the GraphQL "
+        "fast path's reads (BOCAGE_GRAPHQL_FAST_PATH; no more).",
         json_schema_extra=LIMIT,
     )
     sql_echo: bool = Field(False, description="Log every SQL statement (for debugging).")
