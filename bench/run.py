@@ -822,9 +822,11 @@ async def count_statements(
         sql_seconds += time.perf_counter() - started_at.pop()
 
     found: dict[str, dict[str, Any]] = {}
-    sync_engine = app.state.engine.sync_engine
-    event.listen(sync_engine, "before_cursor_execute", before)
-    event.listen(sync_engine, "after_cursor_execute", after)
+    # The fast path reads on an engine of its own on PostgreSQL (create_read_engine).
+    engines = {app.state.engine.sync_engine, app.state.read_engine.sync_engine}
+    for sync_engine in engines:
+        event.listen(sync_engine, "before_cursor_execute", before)
+        event.listen(sync_engine, "after_cursor_execute", after)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
@@ -865,8 +867,9 @@ async def count_statements(
                         "sql_ms": statistics.median(sql_ms),
                     }
     finally:
-        event.remove(sync_engine, "before_cursor_execute", before)
-        event.remove(sync_engine, "after_cursor_execute", after)
+        for sync_engine in engines:
+            event.remove(sync_engine, "before_cursor_execute", before)
+            event.remove(sync_engine, "after_cursor_execute", after)
     return found
 
 
