@@ -430,6 +430,38 @@ async def test_the_fast_path_survives_dropped_connections(
     assert statements == 1
 
 
+async def test_the_fast_path_keeps_to_trusted_documents(world: Any, make_settings: Any) -> None:
+    """Where only registered documents run, the fast path answers a document while the
+    document store trusts it, and refuses it as the normal path does once it is removed."""
+    from bocage.core.graphql.persisted import (
+        Candidate,
+        register_trusted,
+        remove_documents,
+        sha256,
+    )
+
+    query = "{ communes(first: 2) { edges { node { nisCode } } } }"
+    settings = {
+        "graphql_compile": True,
+        "graphql_compile_check": False,
+        "graphql_trusted_documents": "strict",
+        "graphql_documents_cache_size": 0,  # each lookup reads the database
+    }
+    async with _app(world.settings.database_url, make_settings, **settings) as (client, app):
+        refused = (await client.post("/graphql", json={"query": query})).content
+        async with app.state.sessionmaker() as session, session.begin():
+            await register_trusted(session, [Candidate(query, "test")])
+        first, _ = await _post(client, app, {"query": query})
+        fast, _ = await _post(client, app, {"query": query})
+        assert len(app.state.fast_path.plans) == 1
+        async with app.state.sessionmaker() as session, session.begin():
+            assert await remove_documents(session, [sha256(query)]) == []
+        again = (await client.post("/graphql", json={"query": query})).content
+    assert b"DOCUMENT_NOT_REGISTERED" in refused
+    assert first == fast and b'"errors"' not in fast
+    assert again == refused
+
+
 async def test_the_check_covers_the_fast_path(demo_database_url: str, make_settings: Any) -> None:
     """``BOCAGE_GRAPHQL_COMPILE_CHECK``: a fast-path answer unlike the normal path's (here a
     plan swapped for another document's) is refused."""
