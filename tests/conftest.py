@@ -155,21 +155,24 @@ def gql(client: httpx.AsyncClient) -> GraphQL:
 
 
 class StatementCounter:
-    """Counts the SQL statements an engine executes while active."""
+    """Counts the SQL statements engines execute while active (an app's: its engine and the
+    GraphQL fast path's, which is another on PostgreSQL)."""
 
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine.sync_engine
+    def __init__(self, *engines: Any) -> None:
+        self.engines = list(dict.fromkeys(engine.sync_engine for engine in engines))
         self.statements: list[str] = []
 
     def _count(self, *args: Any) -> None:
         self.statements.append(args[2])
 
     def __enter__(self) -> StatementCounter:
-        event.listen(self.engine, "before_cursor_execute", self._count)
+        for engine in self.engines:
+            event.listen(engine, "before_cursor_execute", self._count)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._count)
+        for engine in self.engines:
+            event.remove(engine, "before_cursor_execute", self._count)
 
     @property
     def count(self) -> int:
@@ -178,7 +181,7 @@ class StatementCounter:
 
 @pytest.fixture
 def count_statements(app: Any) -> Callable[[], StatementCounter]:
-    return lambda: StatementCounter(app.state.engine)
+    return lambda: StatementCounter(app.state.engine, app.state.read_engine)
 
 
 # -- both read paths, side by side (the read compiler's differential tests) -------------------
@@ -213,7 +216,7 @@ class ReadPaths:
             sent = dict(headers)
             if roles or scopes:
                 sent["authorization"] = await self._token(app, roles, scopes)
-            with StatementCounter(app.state.engine) as counter:
+            with StatementCounter(app.state.engine, app.state.read_engine) as counter:
                 response = await client.post(
                     "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
                 )
