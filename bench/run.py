@@ -72,6 +72,7 @@ VARIANTS = {
     "asyncio-h11": ({}, ["--loop", "asyncio", "--http", "h11"]),
     "no-gc-freeze": ({}, ["--no-gc-freeze"]),
     "no-limits-cache": ({"BOCAGE_GRAPHQL_LIMITS_CACHE_SIZE": "0"}, []),
+    "no-fast-path": ({"BOCAGE_GRAPHQL_FAST_PATH": "0"}, []),
     "no-pre-ping": ({}, ["--no-pre-ping"]),
     "one-statement": ({}, ["--no-pre-ping", "--autocommit-reads"]),
 }
@@ -821,9 +822,11 @@ async def count_statements(
         sql_seconds += time.perf_counter() - started_at.pop()
 
     found: dict[str, dict[str, Any]] = {}
-    sync_engine = app.state.engine.sync_engine
-    event.listen(sync_engine, "before_cursor_execute", before)
-    event.listen(sync_engine, "after_cursor_execute", after)
+    # The fast path reads on an engine of its own on PostgreSQL (create_read_engine).
+    engines = {app.state.engine.sync_engine, app.state.read_engine.sync_engine}
+    for sync_engine in engines:
+        event.listen(sync_engine, "before_cursor_execute", before)
+        event.listen(sync_engine, "after_cursor_execute", after)
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
@@ -864,8 +867,9 @@ async def count_statements(
                         "sql_ms": statistics.median(sql_ms),
                     }
     finally:
-        event.remove(sync_engine, "before_cursor_execute", before)
-        event.remove(sync_engine, "after_cursor_execute", after)
+        for sync_engine in engines:
+            event.remove(sync_engine, "before_cursor_execute", before)
+            event.remove(sync_engine, "after_cursor_execute", after)
     return found
 
 
@@ -1480,6 +1484,9 @@ PROFILE_FUNCTIONS = [
     ("  GraphQLView.run (strawberry's view)", "core/graphql/view.py", "run"),
     ("    get_context (principal, Context)", "core/graphql/view.py", "get_context"),
     ("    parse the body (orjson)", "core/graphql/view.py", "parse_json"),
+    ("    fast path: read the request", "core/graphql/fast_path.py", "candidate"),
+    ("    fast path: run the statements", "core/graphql/view.py", "_execute"),
+    ("    fast path: write the answer", "core/graphql/view.py", "create_response"),
     ("    Schema.execute (strawberry)", "strawberry/schema/schema.py", "execute"),
     ("      parse (ParserCache)", "strawberry/extensions/parser_cache.py", "on_parse"),
     ("      QueryLimits: measure the document", "core/graphql/measure.py", "measure"),

@@ -29,7 +29,7 @@ from bocage.core.auth.tokens import (
     authentication_error,
 )
 from bocage.core.cache_control import HttpCaching, public_caching
-from bocage.core.db import create_engine, sessionmaker
+from bocage.core.db import create_engine, create_read_engine, sessionmaker
 from bocage.core.errors import PluginError, SettingsError
 from bocage.core.graphql.schema import build_schema
 from bocage.core.graphql.view import GraphQLView
@@ -119,7 +119,15 @@ def create_app(
     token_endpoint = TokenEndpoint(settings, FailureThrottle(settings, storage))
     # The rate limit counts HTTP requests and the operations WebSockets start alike.
     counts = request_counts(settings, storage)
-    graphql = GraphQLView(schema, host=host, sessionmaker=session_factory, request_counts=counts)
+    fast_reads = settings.graphql_compile and settings.graphql_fast_path
+    read_engine = create_read_engine(settings) if fast_reads else None
+    graphql = GraphQLView(
+        schema,
+        host=host,
+        sessionmaker=session_factory,
+        request_counts=counts,
+        read_engine=read_engine,
+    )
 
     async def openapi_json(request: Request) -> JSONResponse:
         return JSONResponse(openapi, headers=public_caching(request))
@@ -148,6 +156,8 @@ def create_app(
                 await worker_task
             await app.state.authenticator.aclose()
             await graphql.response_cache.close()
+            if read_engine is not None:
+                await read_engine.dispose()
             await engine.dispose()
 
     # Routes described by RestRoute (their OpenAPI, their own body limit): the core's, then
@@ -207,6 +217,8 @@ def create_app(
     app.state.schema = schema
     app.state.openapi = openapi
     app.state.response_cache = graphql.response_cache
+    app.state.fast_path = graphql.fast_path
+    app.state.read_engine = graphql.read_engine
     return app
 
 

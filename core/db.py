@@ -120,11 +120,7 @@ def personal(*args: Any, **kwargs: Any) -> Any:
 
 def create_engine(settings: Settings) -> AsyncEngine:
     """The async engine for ``settings.database_url``, tuned per dialect."""
-    kwargs: dict[str, Any] = {
-        "echo": settings.sql_echo,
-        "json_serializer": lambda value: orjson.dumps(value).decode(),
-        "json_deserializer": orjson.loads,
-    }
+    kwargs = _options(settings)
     if settings.is_sqlite:
         kwargs["connect_args"] = {"timeout": 30}
     else:
@@ -133,6 +129,35 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _options(settings: Settings) -> dict[str, Any]:
+    return {
+        "echo": settings.sql_echo,
+        "json_serializer": lambda value: orjson.dumps(value).decode(),
+        "json_deserializer": orjson.loads,
+    }
+
+
+def create_read_engine(settings: Settings) -> AsyncEngine | None:
+    """PostgreSQL: the engine of the GraphQL fast path's reads (``core/graphql/fast_path.py``):
+    its connections read in autocommit (no ``BEGIN`` and ``ROLLBACK`` around a statement:
+    under READ COMMITTED each statement reads its own snapshot anyway) and are not pinged on
+    checkout, so a read is one round trip instead of six. A connection the database dropped
+    fails its statement, which the normal path then answers (on the main engine, pinged), and
+    the pool forgets its other connections. Its own pool of ``BOCAGE_DB_POOL_SIZE``
+    connections, without overflow: more concurrent reads wait for one (as an asyncpg pool
+    does) rather than open and close connections, each a backend to start. SQLite: None (the
+    main engine's connections open no transaction to read)."""
+    if settings.is_sqlite:
+        return None
+    return create_async_engine(
+        settings.database_url,
+        **_options(settings),
+        pool_size=settings.db_pool_size,
+        max_overflow=0,
+        isolation_level="AUTOCOMMIT",
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -82,7 +82,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         10,
         ge=1,
-        description="Connections kept open per worker (PostgreSQL only).",
+        description="Connections kept open per worker (PostgreSQL only), in each of its two "
+        "pools: one for writes and resolvers (up to 10 more when busy), one for the GraphQL "
+        "fast path's reads (BOCAGE_GRAPHQL_FAST_PATH; no more).",
         json_schema_extra=LIMIT,
     )
     sql_echo: bool = Field(False, description="Log every SQL statement (for debugging).")
@@ -160,8 +162,15 @@ class Settings(BaseSettings):
     graphql_compile_cache_size: int = Field(
         256,
         ge=0,
-        description="Compiled statements kept per worker, by document, variables and language.",
+        description="Compiled statements kept per worker, by document, variables and language; "
+        "as many fast-path plans (BOCAGE_GRAPHQL_FAST_PATH) besides.",
         json_schema_extra=LIMIT,
+    )
+    graphql_fast_path: bool = Field(
+        True,
+        description="Answer a query whose every root field was compiled on an earlier request "
+        "with the same document, variables, language and caller by its statements alone, "
+        "without parsing, validating and executing it again (same answer, less CPU).",
     )
     # -- persisted queries and trusted documents (bocage.core.graphql.persisted) -----------
     graphql_trusted_documents: Literal["off", "except-authenticated", "strict"] = Field(

@@ -554,10 +554,12 @@ def bocage_token(bocage_app: Any) -> Callable[[Principal], Awaitable[str | None]
 
 
 class StatementCounter:
-    """Counts the SQL statements an engine executes while active (``with``)."""
+    """Counts the SQL statements engines execute while active (``with``): pass an app's
+    ``state.engine`` and ``state.read_engine`` (the GraphQL fast path's, another engine on
+    PostgreSQL) to count everything the app sends."""
 
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine.sync_engine
+    def __init__(self, *engines: Any) -> None:
+        self.engines = list(dict.fromkeys(engine.sync_engine for engine in engines))
         self.statements: list[str] = []
 
     def _count(self, *args: Any) -> None:
@@ -566,13 +568,15 @@ class StatementCounter:
     def __enter__(self) -> StatementCounter:
         from sqlalchemy import event
 
-        event.listen(self.engine, "before_cursor_execute", self._count)
+        for engine in self.engines:
+            event.listen(engine, "before_cursor_execute", self._count)
         return self
 
     def __exit__(self, *exc: object) -> None:
         from sqlalchemy import event
 
-        event.remove(self.engine, "before_cursor_execute", self._count)
+        for engine in self.engines:
+            event.remove(engine, "before_cursor_execute", self._count)
 
     @property
     def count(self) -> int:
@@ -605,7 +609,7 @@ class ReadPaths:
                     subject="read-paths", roles=list(roles), scopes=list(scopes)
                 )
                 sent["authorization"] = f"Bearer {issued.access_token}"
-            with StatementCounter(app.state.engine) as counter:
+            with StatementCounter(app.state.engine, app.state.read_engine) as counter:
                 response = await client.post(
                     "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
                 )

@@ -17,9 +17,15 @@ from bocage.core.auth.principal import ANONYMOUS, Principal
 if TYPE_CHECKING:
     from sqlalchemy import Executable
     from sqlalchemy.engine import Result
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import (
+        AsyncConnection,
+        AsyncEngine,
+        AsyncSession,
+        async_sessionmaker,
+    )
     from starlette.requests import Request
 
+    from bocage.core.graphql.compiler.execute import CompiledRoots
     from bocage.core.host_protocol import Host
     from bocage.core.settings import Settings
 
@@ -41,9 +47,13 @@ class Context:
     principal: Principal = ANONYMOUS
     #: Answer compilable root fields of queries in SQL (the read compiler).
     compile_reads: bool = False
+    #: Set by the HTTP view on a request the fast path may learn from: which root fields the
+    #: read compiler answered (``fast_path.py``).
+    compiled_roots: CompiledRoots | None = None
     #: A WebSocket's ``connection_init`` payload (graphql-transport-ws), set by strawberry.
     connection_params: dict[str, Any] | None = None
     _session: AsyncSession | None = None
+    _connection: AsyncConnection | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
     _closed: bool = False
@@ -66,6 +76,16 @@ class Context:
             if self._session is None:
                 self._session = self.sessionmaker()
             return await self._session.execute(statement)
+
+    async def read(self, statement: Executable, engine: AsyncEngine) -> Result[Any]:
+        """Run a read-only statement on a connection of ``engine``, kept for the request,
+        without the ORM session (the fast path's statements, ``fast_path.py``)."""
+        async with self._lock:
+            if self._closed:
+                raise RuntimeError("the request is over: no more statements")
+            if self._connection is None:
+                self._connection = await engine.connect()
+            return await self._connection.execute(statement)
 
     def loader(
         self, key: Hashable, load: Callable[[Sequence[K]], Awaitable[Sequence[V]]]
@@ -92,3 +112,6 @@ class Context:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            await connection.close()

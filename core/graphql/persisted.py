@@ -64,6 +64,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("bocage.graphql")
 
+#: Attribute of the strawberry schema holding its :class:`DocumentStore`.
+DOCUMENTS = "bocage_documents"
+
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
 

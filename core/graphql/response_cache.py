@@ -16,7 +16,8 @@ in increasing order (:func:`bocage.core.events.last_event_id`). An answer is kep
 log's last id read *before* it was computed, and served only while a read of that id made
 *after* the request arrived still finds it: a write committed by any worker, before the read
 was sent, is seen. The check is one indexed statement on a connection the worker keeps for
-it, shared by every request that arrives while the previous check runs (:class:`EventLogMark`).
+it, shared by every request that arrives while the previous check runs (:class:`EventLogMark`);
+on an SQLite file, none while ``PRAGMA data_version`` says no other connection committed.
 PostgreSQL's NOTIFY, which the live workshops use, would tell other workers later, not before
 their next request: it cannot give this guarantee.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -79,16 +81,60 @@ def only_user_errors(body: bytes, had_errors: bool) -> bool:
     return all((e.get("extensions") or {}).get("code") in USER_INPUT_CODES for e in errors)
 
 
+class SqliteCommits:
+    """SQLite: whether another connection (of any process) committed to the database file
+    since the last look, from ``PRAGMA data_version`` on a connection of this thread (a few
+    microseconds, where a statement through aiosqlite's thread costs a hand-off each way)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._connection: sqlite3.Connection | None = None
+
+    @classmethod
+    def of(cls, engine: AsyncEngine) -> SqliteCommits | None:
+        """For an engine on an SQLite file; None otherwise (an in-memory database is seen
+        by its own connections only)."""
+        url = engine.url
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        if "mode=memory" in str(url.query):
+            return None
+        return cls(url.database)
+
+    def version(self) -> int | None:
+        """A value that changes when another connection commits; None when unknown."""
+        try:
+            if self._connection is None:
+                # timeout 0: never wait in the event loop; a locked file answers None.
+                self._connection = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+            return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            self.close()
+            return None
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+
 class EventLogMark:
     """The event log's last id, read after the caller asked: :meth:`read` waits for a read
     that starts after it was called. Callers that arrive while a read runs share the next one,
-    so a burst of cached answers costs one statement per round trip, not one per request."""
+    so a burst of cached answers costs one statement per round trip, not one per request.
+
+    On an SQLite file, a read first asks :class:`SqliteCommits`: when nothing was committed
+    since the last statement was sent, its answer stands (no commit since, so no event) and no
+    statement is sent."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._connection: AsyncConnection | None = None
         self._next: asyncio.Future[int] | None = None  # the round new callers join
         self._running: asyncio.Task[None] | None = None
+        self._commits = SqliteCommits.of(engine)
+        #: The commits' version read before the last statement, and that statement's answer.
+        self._known: tuple[int, int] | None = None
 
     async def read(self) -> int:
         future = self._next
@@ -124,6 +170,16 @@ class EventLogMark:
             self._start()
 
     async def _query(self) -> int:
+        # Read before the statement: a commit between the two changes the next version.
+        version = self._commits.version() if self._commits is not None else None
+        known = self._known
+        if version is not None and known is not None and known[0] == version:
+            return known[1]
+        value = await self._last_event_id()
+        self._known = (version, value) if version is not None else None
+        return value
+
+    async def _last_event_id(self) -> int:
         if self._connection is None:
             connection = await self.engine.connect()
             # Outside a transaction: each read sees the last commit (SQLite's WAL snapshot too).
@@ -136,6 +192,9 @@ class EventLogMark:
             raise
 
     async def close(self) -> None:
+        if self._commits is not None:
+            self._commits.close()
+        self._known = None
         connection, self._connection = self._connection, None
         if connection is not None:
             try:

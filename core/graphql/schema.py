@@ -24,7 +24,7 @@ from bocage.core.graphql.limits import (
     log_unexpected_errors,
 )
 from bocage.core.graphql.mutations.kit import Invalid
-from bocage.core.graphql.persisted import DocumentStore, PersistedQueries
+from bocage.core.graphql.persisted import DOCUMENTS, DocumentStore, PersistedQueries
 
 if TYPE_CHECKING:
     from bocage.core.host import PluginHost
@@ -125,6 +125,7 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
     )
     registry.max_statements = host.settings.graphql_compile_cache_size
     setattr(schema, REGISTRY, registry)
+    setattr(schema, DOCUMENTS, documents)
     return schema
 
 

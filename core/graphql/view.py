@@ -20,6 +20,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
+from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
@@ -30,16 +31,18 @@ from bocage.core.auth.tokens import (
     TokenEnded,
     request_principal,
 )
+from bocage.core.graphql.compiler.execute import CompiledRoots, compiled_fragment
 from bocage.core.graphql.context import Context
+from bocage.core.graphql.fast_path import FastPath, Plan, candidate
 from bocage.core.graphql.i18n import parse_accept_language
 from bocage.core.graphql.limits import bounded_json, run_with_timeout
-from bocage.core.graphql.persisted import http_status
+from bocage.core.graphql.persisted import DOCUMENTS, DocumentStore, http_status, sha256
 from bocage.core.graphql.response_cache import RESULT, ResponseCache
 from bocage.core.http import error_response
 from bocage.core.middleware import RequestCounts
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.websockets import WebSocket
@@ -47,6 +50,10 @@ if TYPE_CHECKING:
     from bocage.core.host import PluginHost
 
 logger = logging.getLogger("bocage.graphql")
+
+#: Where the view notes the fast path's key of a request the normal path answers, so that
+#: :meth:`GraphQLView.process_result` learns its plan.
+FAST_PATH_KEY = "bocage_fast_path_key"
 
 
 class TextWebSocketAdapter(ASGIWebSocketAdapter):
@@ -256,6 +263,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         host: PluginHost,
         sessionmaker: async_sessionmaker[AsyncSession],
         request_counts: RequestCounts | None = None,
+        read_engine: AsyncEngine | None = None,
         **kwargs: Any,
     ) -> None:
         settings = host.settings
@@ -273,6 +281,13 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         self.sessionmaker = sessionmaker
         self.request_counts = request_counts
         self.response_cache = ResponseCache(settings, sessionmaker.kw["bind"])
+        self.fast_path = (
+            FastPath(settings.graphql_compile_cache_size)
+            if settings.graphql_compile and settings.graphql_fast_path
+            else None
+        )
+        #: Where the fast path runs its statements (``create_read_engine``), else the main one.
+        self.read_engine = read_engine or sessionmaker.kw["bind"]
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -407,7 +422,96 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
 
     async def process_result(self, request: Any, result: Any) -> Any:
         setattr(request.state, RESULT, result)  # for the response cache
+        key = getattr(request.state, FAST_PATH_KEY, None)
+        context = getattr(request.state, "bocage_context", None)
+        if key is not None and self.fast_path is not None and context is not None:
+            if context.compiled_roots is not None:
+                self.fast_path.learn(key, context.compiled_roots, result)
         return await super().process_result(request, result)
+
+    # -- the fast path (fast_path.py) ----------------------------------------------------------
+
+    async def answer(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """An HTTP request's answer: by the fast path when it has the request's plan, else by
+        the normal path (which may learn one)."""
+        fast = self.fast_path
+        found = None
+        if fast is not None and not args and not kwargs:
+            if self._get_stream_transport_from_headers(request.headers) is None:
+                found = await candidate(request)
+        if fast is None or found is None:
+            return await super().run(request, *args, **kwargs)  # type: ignore[no-any-return]
+        context = await self.get_context(request, None)  # type: ignore[arg-type]
+        key = fast.key(found, context)
+        plan = fast.plan(key)
+        if plan is None or not await self._may_run(found.query, context):
+            context.compiled_roots = CompiledRoots()
+            setattr(request.state, FAST_PATH_KEY, key)
+            return await super().run(request, context=context)  # type: ignore[no-any-return]
+        seconds = self.host.settings.graphql_timeout_seconds
+        result = await run_with_timeout(self._execute(plan, context), seconds)
+        if result is None:  # a statement failed: the normal path answers, and may learn again
+            fast.forget(key)
+            await context.forget_loaded()
+            context.compiled_roots = CompiledRoots()
+            setattr(request.state, FAST_PATH_KEY, key)
+            return await super().run(request, context=context)  # type: ignore[no-any-return]
+        response = self.create_response(
+            await self.process_result(request, result), await self.get_sub_response(request)
+        )
+        if self.host.settings.graphql_compile_check:
+            await context.close()
+            return await self._checked(request, response)
+        return response
+
+    async def _may_run(self, query: str, context: Context) -> bool:
+        """Whether trusted documents let the caller run ``query``, as
+        :class:`~bocage.core.graphql.persisted.PersistedQueries` decides it."""
+        store: DocumentStore | None = getattr(self.schema, DOCUMENTS, None)
+        if store is None or store.may_send_any(context.principal):
+            return True
+        found = await store.lookup(context, sha256(query))
+        return found is not None and found.trusted
+
+    async def _execute(self, plan: Plan, context: Context) -> ExecutionResult | None:
+        """The plan's answer, as the normal path's executor makes it; None when a statement
+        fails (logged as the executor logs it, without the message, which may quote values)."""
+        normalise = context.dialect == "postgresql"
+        data = {}
+        for name, statement in plan.roots:
+            try:
+                text = (await context.read(statement, self.read_engine)).scalar_one()
+            except Exception as error:
+                logger.warning(
+                    "fast path: the statement of %s failed (%s): answered by the normal path",
+                    name,
+                    type(error).__name__,
+                )
+                return None
+            data[name] = compiled_fragment(text, normalise=normalise)
+        return ExecutionResult(data=data, errors=None)
+
+    async def _checked(self, request: Request, fast: Response) -> Response:
+        """``BOCAGE_GRAPHQL_COMPILE_CHECK``: the normal path answers too, and the fast
+        path's answer stands only when it is the same bytes."""
+        normal = await super().run(request)
+        if bytes(normal.body) == bytes(fast.body) and normal.status_code == fast.status_code:
+            return fast
+        logger.error(
+            "the fast path's answer differs from the normal path's\nfast: %s\nnormal: %s",
+            bytes(fast.body)[:2000],
+            bytes(normal.body)[:2000],
+        )
+        mismatch = {
+            "data": None,
+            "errors": [
+                {
+                    "message": "the fast path's answer differs from the normal path's",
+                    "extensions": {"code": "COMPILED_READ_MISMATCH"},
+                }
+            ],
+        }
+        return self.create_response(mismatch, await self.get_sub_response(request))
 
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -415,9 +519,8 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                 self.request_adapter_class(request)
             ):
                 # Anonymous GET answers: from the cache, or kept in it (response_cache.py).
-                run = super().run
                 return await self.response_cache.serve(
-                    request, lambda: run(request, *args, **kwargs)
+                    request, lambda: self.answer(request, *args, **kwargs)
                 )
             return await super().run(request, *args, **kwargs)
         except AuthenticationError as error:

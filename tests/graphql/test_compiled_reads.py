@@ -119,16 +119,19 @@ async def _post(
     client: httpx.AsyncClient, app: Any, body: dict[str, Any], **headers: str
 ) -> tuple[bytes, int]:
     statements: list[str] = []
-    engine = app.state.engine.sync_engine
+    # The fast path reads on its own engine on PostgreSQL (create_read_engine).
+    engines = {app.state.engine.sync_engine, app.state.read_engine.sync_engine}
 
     def count(*args: Any) -> None:
         statements.append(args[2])
 
-    event.listen(engine, "before_cursor_execute", count)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
     try:
         response = await client.post("/graphql", json=body, headers=headers)
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 200, response.text
     return response.content, len(statements)
 
@@ -239,6 +242,241 @@ async def test_the_check_catches_a_compiled_answer_that_differs(
     settings = {"graphql_compile": True, "graphql_compile_check": True}
     async with _app(demo_database_url, make_settings, **settings) as (client, app):
         body, _ = await _post(client, app, {"query": "{ communes { edges { node { nisCode } } } }"})
+    assert b"COMPILED_READ_MISMATCH" in body
+
+
+async def test_a_statement_too_nested_for_sqlite_is_built_again_with_windows(
+    demo_database_url: str, make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Correlated subqueries at every level overflow SQLite's parser stack on the commune
+    page: the statement is built again with aggregate windows, answers the resolvers' bytes,
+    and is kept (the next request sends it alone)."""
+    from bocage.core.graphql.compiler import build
+
+    monkeypatch.setattr(build, "CORRELATED_DEPTH", 99)
+    body = {"query": DOCUMENTS["commune page"], "variables": VARIABLES["commune page"]}
+    settings = {"graphql_compile": True, "graphql_compile_check": False, "graphql_fast_path": False}
+    async with _app(demo_database_url, make_settings, **settings) as (client, app):
+        first, tried = await _post(client, app, body)
+        second, statements = await _post(client, app, body)
+    async with _app(demo_database_url, make_settings, graphql_compile=False) as (client, app):
+        resolved, _ = await _post(client, app, body)
+    assert first == second == resolved
+    assert statements == 1
+    sqlite = demo_database_url.startswith("sqlite")
+    assert tried == (2 if sqlite else 1)  # the refused statement, then the one with windows
+
+
+# -- the fast path (core/graphql/fast_path.py) -------------------------------------------------
+
+
+@contextlib.contextmanager
+def _executions(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Counts the operations strawberry executes: the fast path executes none."""
+    from bocage.core.graphql.schema import Schema
+
+    calls: list[int] = []
+    execute = Schema.execute
+
+    async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return await execute(self, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Schema, "execute", counted)
+        yield calls
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+async def test_the_fast_path_gives_the_normal_paths_bytes(
+    name: str, demo_database_url: str, make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document sent again is answered by its statements alone: the same bytes as the
+    first (normal) answer and as the resolvers', one statement per root field."""
+    body = {"query": DOCUMENTS[name], "variables": VARIABLES.get(name, {})}
+    settings = {"graphql_compile": True, "graphql_compile_check": False}
+    async with _app(demo_database_url, make_settings, **settings) as (client, app):
+        with _executions(monkeypatch) as executions:
+            normal, _ = await _post(client, app, body)
+            fast, statements = await _post(client, app, body)
+            again, _ = await _post(client, app, body)
+        assert len(app.state.fast_path.plans) == 1
+    async with _app(demo_database_url, make_settings, graphql_compile=False) as (client, app):
+        resolved, _ = await _post(client, app, body)
+    assert executions == [1], "the second and third requests took the fast path"
+    assert fast == normal == again == resolved
+    assert statements == len(_root_fields(name)), (name, statements)
+
+
+async def test_the_fast_path_is_kept_per_language_caller_and_variables(
+    demo_database_url: str, make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another language, another caller, other variables, GET or POST: each its own plan,
+    learnt by the normal path; the same request again is fast and answers the same."""
+    query = """query($first: Int) { communes(first: $first) { edges { node { name } } } }"""
+    settings = {"graphql_compile": True, "graphql_compile_check": False}
+    async with _app(demo_database_url, make_settings, **settings) as (client, app):
+        token = await _token(app)
+        requests = [
+            ({"first": 3}, {}),
+            ({"first": 3}, {"accept-language": "nl"}),
+            ({"first": 4}, {}),
+            ({"first": 3}, {"authorization": f"Bearer {token}"}),
+        ]
+        with _executions(monkeypatch) as executions:
+            first = [
+                (await _post(client, app, {"query": query, "variables": v}, **h))[0]
+                for v, h in requests
+            ]
+            assert len(executions) == len(requests)
+            second = [
+                (await _post(client, app, {"query": query, "variables": v}, **h))[0]
+                for v, h in requests
+            ]
+            assert len(executions) == len(requests)
+            # Over GET, authenticated (not the response cache's): the same plan, the same bytes.
+            params = {"query": query, "variables": '{"first": 4}'}
+            headers = {"authorization": f"Bearer {token}"}
+            got = [await client.get("/graphql", params=params, headers=headers) for _ in "ab"]
+            assert len(executions) == len(requests) + 1
+        assert len(app.state.fast_path.plans) == len(requests) + 1  # one plan each
+        assert first == second
+        assert got[0].content == got[1].content
+        assert got[0].headers["cache-control"] == got[1].headers["cache-control"]
+
+
+async def _token(app: Any) -> str:
+    from bocage.core.auth.principal import Role
+
+    issued = await app.state.issuer.issue(subject="fast-path", roles=[Role.TERRITORY_ADMIN])
+    return str(issued.access_token)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": "{ stakeholders(first: 2) { edges { node { name contacts { email } } } } }"},
+        {"query": "{ __typename communes(first: 1) { totalCount } }"},
+        {"query": "{ communes(first: 1) { totalCount } }", "extensions": {"x": 1}},
+        {"query": "{ communes(first: 1) { totalCount } nope }"},
+        {
+            "query": "query A { communes(first: 1) { totalCount } } query B { territories "
+            "{ totalCount } }"
+        },
+    ],
+    ids=["personal", "typename", "extensions", "invalid", "no operation name"],
+)
+async def test_what_the_fast_path_does_not_take(
+    body: dict[str, Any],
+    demo_database_url: str,
+    make_settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A root field the resolvers answer, an answer with errors, persisted-query extensions:
+    every request goes through the normal path, and answers the same each time."""
+    settings = {"graphql_compile": True, "graphql_compile_check": False}
+    async with _app(demo_database_url, make_settings, **settings) as (client, app):
+        with _executions(monkeypatch) as executions:
+            answers = [(await client.post("/graphql", json=body)).content for _ in "ab"]
+        assert len(executions) == 2
+        assert not app.state.fast_path.plans
+    assert answers[0] == answers[1]
+
+
+async def test_a_failing_fast_statement_is_answered_by_the_normal_path(
+    demo_database_url: str, make_settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy import text
+
+    from bocage.core.graphql.fast_path import Plan
+
+    body = {"query": "{ communes(first: 2) { edges { node { nisCode } } } }"}
+    settings = {"graphql_compile": True, "graphql_compile_check": False}
+    async with _app(demo_database_url, make_settings, **settings) as (client, app):
+        normal, _ = await _post(client, app, body)
+        plans = app.state.fast_path.plans
+        (key,) = plans
+        plans[key] = Plan((("communes", text("SELECT nope FROM nowhere")),))
+        again, _ = await _post(client, app, body)
+        assert plans[key].roots[0][1] is not None and "nowhere" not in str(plans[key].roots[0][1])
+    assert again == normal
+    assert "fast path: the statement of communes failed" in caplog.text
+
+
+async def test_the_fast_path_survives_dropped_connections(
+    demo_database_url: str, make_settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL (the fast path's engine pings no connection): after the database dropped
+    its connection, the request whose statement fails is answered by the normal path, and
+    the next by the fast path again."""
+    if not demo_database_url.startswith("postgresql"):
+        pytest.skip("the fast path has an engine of its own on PostgreSQL only")
+    from sqlalchemy import text
+
+    body = {"query": "{ communes(first: 2) { edges { node { nisCode } } } }"}
+    settings = {"graphql_compile": True, "graphql_compile_check": False}
+    async with _app(demo_database_url, make_settings, **settings) as (client, app):
+        normal, _ = await _post(client, app, body)
+        fast, _ = await _post(client, app, body)
+        async with app.state.read_engine.connect() as connection:  # the pooled one
+            pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        async with app.state.engine.connect() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        after, _ = await _post(client, app, body)
+        assert "fast path: the statement of communes failed" in caplog.text
+        again, statements = await _post(client, app, body)
+        assert len(app.state.fast_path.plans) == 1
+    assert normal == fast == after == again
+    assert statements == 1
+
+
+async def test_the_fast_path_keeps_to_trusted_documents(world: Any, make_settings: Any) -> None:
+    """Where only registered documents run, the fast path answers a document while the
+    document store trusts it, and refuses it as the normal path does once it is removed."""
+    from bocage.core.graphql.persisted import (
+        Candidate,
+        register_trusted,
+        remove_documents,
+        sha256,
+    )
+
+    query = "{ communes(first: 2) { edges { node { nisCode } } } }"
+    settings = {
+        "graphql_compile": True,
+        "graphql_compile_check": False,
+        "graphql_trusted_documents": "strict",
+        "graphql_documents_cache_size": 0,  # each lookup reads the database
+    }
+    async with _app(world.settings.database_url, make_settings, **settings) as (client, app):
+        refused = (await client.post("/graphql", json={"query": query})).content
+        async with app.state.sessionmaker() as session, session.begin():
+            await register_trusted(session, [Candidate(query, "test")])
+        first, _ = await _post(client, app, {"query": query})
+        fast, _ = await _post(client, app, {"query": query})
+        assert len(app.state.fast_path.plans) == 1
+        async with app.state.sessionmaker() as session, session.begin():
+            assert await remove_documents(session, [sha256(query)]) == []
+        again = (await client.post("/graphql", json={"query": query})).content
+    assert b"DOCUMENT_NOT_REGISTERED" in refused
+    assert first == fast and b'"errors"' not in fast
+    assert again == refused
+
+
+async def test_the_check_covers_the_fast_path(demo_database_url: str, make_settings: Any) -> None:
+    """``BOCAGE_GRAPHQL_COMPILE_CHECK``: a fast-path answer unlike the normal path's (here a
+    plan swapped for another document's) is refused."""
+    one = {"query": "{ communes(first: 2) { edges { node { nisCode } } } }"}
+    other = {"query": "{ communes(first: 3) { edges { node { nisCode } } } }"}
+    settings = {"graphql_compile": True, "graphql_compile_check": True}
+    async with _app(demo_database_url, make_settings, **settings) as (client, app):
+        normal, _ = await _post(client, app, one)
+        checked, _ = await _post(client, app, one)  # fast, and checked: the same
+        assert checked == normal
+        await _post(client, app, other)
+        plans = app.state.fast_path.plans
+        first, second = plans
+        plans[first] = plans[second]
+        body, _ = await _post(client, app, one)
     assert b"COMPILED_READ_MISMATCH" in body
 
 

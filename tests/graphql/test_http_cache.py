@@ -74,6 +74,10 @@ executed = Statements
 
 
 def only_the_check(counter: Statements) -> bool:
+    """The statements of a cached answer: the event log's check; none on an SQLite file,
+    where ``PRAGMA data_version`` (on a connection of its own) says nothing was committed."""
+    if counter.engine.dialect.name == "sqlite":
+        return counter.statements == []
     return len(counter.statements) == 1 and "event_log" in counter.statements[0]
 
 
@@ -400,4 +404,7 @@ async def test_concurrent_cached_reads_share_one_check(serve: Serve) -> None:
             answers = await asyncio.gather(*(get(client, COMMUNES) for _ in range(20)))
     assert {a.status_code for a in answers} == {200}
     assert all("event_log" in s for s in counter.statements)
-    assert 1 <= len(counter.statements) < 20
+    if counter.engine.dialect.name == "sqlite":
+        assert counter.statements == []  # nothing committed: PRAGMA data_version says so
+    else:
+        assert 1 <= len(counter.statements) < 20

@@ -15,7 +15,10 @@ and joined to the level above (:class:`Level`). Two plans, one per engine:
   the planner misjudged the number of parents and scanned whole tables);
 - SQLite: each level is one CTE read for all parents at once, as the resolvers' DataLoaders
   do, so that the statement's nesting does not grow with the depth of the query (SQLite's
-  parser refuses more than about 15 nested expressions).
+  parser refuses more than about 15 nested expressions). The root's list is aggregated in
+  a correlated subquery, deeper ones in aggregate windows, which nest less
+  (:meth:`Build.per_parent`); a statement SQLite's parser still refuses is built again
+  with windows only (``compiler/execute.py``).
 
 Anything it cannot express raises :class:`NotCompilable` (the resolver path answers the root
 field instead); an argument the resolver would refuse raises :class:`Fallback` (the resolver
@@ -66,6 +69,12 @@ if TYPE_CHECKING:
     from bocage.core.graphql.compiler.spec import Page, Registry, RootList, RootOne, ToMany
     from bocage.core.graphql.context import Context
 
+#: SQLite: levels above this depth aggregate their lists in correlated subqueries, deeper ones
+#: in aggregate windows (see ``Build.per_parent``): 1, the root's list only (the one whose
+#: window copies cost most: a page of 50 objects copied into each of its 50 rows); deeper
+#: correlated levels overflowed SQLite's parser stack on the test suite's documents.
+CORRELATED_DEPTH = 1
+
 #: Columns the compiler adds to the rows of a level.
 PARENT, RANK, FETCHED = "q_parent", "q_rank", "q_fetched"
 
@@ -99,6 +108,8 @@ class Level:
 
     rows: FromClause
     lateral: bool = False
+    #: 0 for the root's, 1 for the rows of a root field, and so on.
+    depth: int = 0
     joins: list[tuple[FromClause, ColumnElement[bool]]] = field(default_factory=list)
 
     def join(self, aggregate: FromClause) -> FromClause:
@@ -115,6 +126,22 @@ class Level:
         return source
 
 
+class Correlated:
+    """Per-parent aggregates that are expressions of the level's row (SQLite's correlated
+    subqueries), used like a joined aggregate's columns: ``c.name`` or ``c[name]``."""
+
+    def __init__(self, columns: dict[str, Any]) -> None:
+        self.c = _Columns(columns)
+
+
+class _Columns(dict[str, Any]):
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 class Build:
     """Builds the SQL of root fields for one request (its variables, language, dialect)."""
 
@@ -126,8 +153,11 @@ class Build:
         context: Context,
         fragments: dict[str, Any],
         variable_values: Any,
+        correlated_depth: int | None = None,
     ) -> None:
         self.registry = registry
+        #: SQLite: levels above it aggregate in correlated subqueries (0: none does).
+        self.correlated_depth = CORRELATED_DEPTH if correlated_depth is None else correlated_depth
         self.schema = schema
         self.graphql_schema = schema._schema
         self.context = context
@@ -277,6 +307,8 @@ class Build:
         return statement.with_only_columns(*keep, *extra)
 
     def reads(self, type_name: str, selections: Sequence[Selection]) -> frozenset[str] | None:
+        from bocage.core.graphql.compiler.spec import Embed
+
         """The columns the fields ``selections`` select on rows of ``type_name`` read (with
         ``id`` and the relation's own columns), or None when one may read any."""
         spec = self.registry.types.get(type_name)
@@ -289,7 +321,10 @@ class Build:
                 if sub.name == "__typename":
                     continue
                 field_spec = spec.fields.get(sub.name)
-                reads = field_spec.reads() if field_spec is not None else None
+                if isinstance(field_spec, Embed):
+                    reads = self.reads(field_spec.type_name, [sub])
+                else:
+                    reads = field_spec.reads() if field_spec is not None else None
                 if reads is None:
                     return None
                 needed |= reads
@@ -302,8 +337,8 @@ class Build:
             return select(level.rows.c.id).correlate(level.rows)
         return select(level.rows.c.id).distinct()
 
-    def level(self, rows: FromClause) -> Level:
-        return Level(rows, self.lateral)
+    def level(self, rows: FromClause, parent: Level | None = None) -> Level:
+        return Level(rows, self.lateral, 0 if parent is None else parent.depth + 1)
 
     def rows(self, statement: Select[Any], prefix: str) -> FromClause:
         """The rows of a level: a subquery inside its parent's ``LATERAL``, or a CTE."""
@@ -314,6 +349,50 @@ class Build:
         """A per-parent aggregate to :meth:`Level.join`: ``LATERAL``, or a subquery."""
         name = self.name(prefix)
         return statement.lateral(name) if self.lateral else statement.subquery(name)
+
+    def per_parent(
+        self,
+        level: Level,
+        source: Any,
+        parent: ColumnElement[Any],
+        aggregates: dict[str, tuple[str, Any, Any, Any]],
+        prefix: str,
+    ) -> Any:
+        """Aggregates of the rows of ``source`` for each row of ``level`` (``parent``: their
+        column holding its key), as columns of the returned clause's ``c``: ``(kind, value,
+        order, where)`` with ``kind`` ``array`` (the JSON array of ``value`` in ``order``) or
+        ``max``. PostgreSQL: one grouped row per parent (ordered aggregates), joined to the
+        level. SQLite (no ordered aggregates before 3.44): one correlated scalar subquery per
+        aggregate, over the rows of that parent in order (its aggregates read their input in
+        the order of a subquery's ``ORDER BY``), as a hand-written statement does; its
+        aggregate windows, tried first, cost twice as much (each row of a window holds a copy
+        of the whole array)."""
+        if self.json.pg or level.depth >= self.correlated_depth:
+            grouped = self.json.per_parent(source, parent, aggregates)
+            return level.join(self.aggregate(grouped, prefix))
+        mine = parent == level.rows.c.id
+        columns: dict[str, Any] = {}
+        for column, (kind, value, order, where) in aggregates.items():
+            conditions = [mine] if where is None else [mine, where]
+            if kind == "array":
+                ordered = (
+                    select(value.label("v"))
+                    .select_from(source)
+                    .where(*conditions)
+                    .order_by(order)
+                    .correlate(level.rows)
+                    .subquery(self.name(prefix))
+                )
+                aggregated = select(func.json_group_array(func.json(ordered.c.v)))
+            else:
+                aggregated = (
+                    select(func.max(value))
+                    .select_from(source)
+                    .where(*conditions)
+                    .correlate(level.rows)
+                )
+            columns[column] = aggregated.scalar_subquery()
+        return Correlated(columns)
 
     def many(self, spec: ToMany, level: Level, selection: Selection) -> ColumnElement[Any]:
         """A list (or its first item) of ``spec.target`` rows of each row of ``level``."""
@@ -327,15 +406,14 @@ class Build:
             reads=self.reads(spec.target, [selection]),
         )
         rows = self.rows(ranked, "rows")
-        child = self.level(rows)
+        child = self.level(rows, level)
         value = self.node(spec.target, child, selection)
         if spec.first_only:
             first = select(rows.c[PARENT], value.label("j")).select_from(child.source())
             aggregate = level.join(self.aggregate(first.where(rows.c[RANK] == 1), "one"))
             return self.json.embed(aggregate.c.j)
         items = {"j": ("array", value, rows.c[RANK], None)}
-        per_parent = self.json.per_parent(child.source(), rows.c[PARENT], items)
-        aggregate = level.join(self.aggregate(per_parent, "list"))
+        aggregate = self.per_parent(level, child.source(), rows.c[PARENT], items, "list")
         return func.coalesce(self.json.embed(aggregate.c.j), self.json.empty_array())
 
     def one(self, target: str, foreign_key: str, level: Level, selection: Selection) -> Any:
@@ -362,7 +440,7 @@ class Build:
                 reads=self.reads(target, [selection]),
             )
         rows = self.rows(statement, "rows")
-        child = self.level(rows)
+        child = self.level(rows, level)
         value = self.node(target, child, selection)
         one = select(rows.c[PARENT], value.label("j")).select_from(child.source())
         aggregate = level.join(self.aggregate(one, "one"))
@@ -391,7 +469,7 @@ class Build:
             raise Fallback(str(error)) from None
         reads = self.reads(target, self._page_nodes(selection))
         rows = self._page_rows(base, ordering, parent, size, after_values, level, reads)
-        child = self.level(rows)
+        child = self.level(rows, level)
         cursor = self.cursor(rows, ordering)
         rank, fetched = rows.c[RANK], rows.c[FETCHED]
         on_page = rank <= size
@@ -423,8 +501,7 @@ class Build:
                 raise NotCompilable(f"{type_.name}.{sub.name}")
         aggregate = None
         if aggregates:
-            per_parent = self.json.per_parent(child.source(), rows.c[PARENT], aggregates)
-            aggregate = level.join(self.aggregate(per_parent, "agg"))
+            aggregate = self.per_parent(level, child.source(), rows.c[PARENT], aggregates, "agg")
         total = level.join(self._totals(base, parent)) if counted else None
         pairs: list[tuple[str, ColumnElement[Any]]] = []
         for sub, what in wanted:
@@ -582,7 +659,7 @@ class Build:
                     reads=self.reads(spec.target, [selection]),
                 )
                 rows = self.rows(one_row, "rows")
-                child = self.level(rows)
+                child = self.level(rows, level)
                 one = select(rows.c[PARENT], self.node(spec.target, child, selection).label("j"))
                 aggregate = level.join(self.aggregate(one.select_from(child.source()), "one"))
                 value = self.json.embed(aggregate.c.j)

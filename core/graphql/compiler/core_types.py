@@ -18,6 +18,7 @@ from bocage.core.graphql.compiler.spec import (
     Column,
     CompiledReads,
     Custom,
+    Embed,
     NodeId,
     Page,
     Registry,
@@ -109,10 +110,6 @@ def _project_stakeholder_order(source: Any) -> list[Any]:
     return [position, source.c.name, source.c.id]
 
 
-def _stakeholder_of_link(b: Build, level: Level, selection: Selection) -> Any:
-    return b.node("Stakeholder", level, selection)
-
-
 def _strategic_plans() -> ToMany:
     return ToMany(
         "StrategicPlan",
@@ -193,7 +190,7 @@ def compiled_reads() -> CompiledReads:
             None,
             {
                 "role": Column("link_role", "enum", enum=m.StakeholderRole),
-                "stakeholder": Custom(_stakeholder_of_link),
+                "stakeholder": Embed("Stakeholder"),
             },
         ),
         TypeSpec(

@@ -11,6 +11,7 @@ answers that root field as before.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,16 @@ def compiled_fragment(text: str | None, *, normalise: bool) -> orjson.Fragment:
     return orjson.Fragment(text.encode())
 
 
+@dataclasses.dataclass
+class CompiledRoots:
+    """What one execution learnt of its root fields, for the fast path (``fast_path.py``):
+    the statement that answered each response key, and whether every root field was so
+    answered (none by a resolver, none after a failed statement)."""
+
+    statements: dict[str, Any] = dataclasses.field(default_factory=dict)
+    complete: bool = True
+
+
 class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """strawberry's executor, answering compilable root fields of queries in SQL."""
 
@@ -57,10 +68,16 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         path: Any,
         *args: Any,
     ) -> Any:
-        if path.prev is None and self._compiling(parent_type):
-            statement = self._compile(parent_type, field_details_list)
-            if statement is not None:
-                return self._run(statement, parent_type, source, field_details_list, path, *args)
+        if path.prev is None:
+            if self._compiling(parent_type):
+                statement = self._compile(parent_type, field_details_list)
+                if statement is not None:
+                    return self._run(
+                        statement, parent_type, source, field_details_list, path, *args
+                    )
+            roots = getattr(self.context_value, "compiled_roots", None)
+            if roots is not None:
+                roots.complete = False  # a root field the resolvers answer
         return super().execute_field(parent_type, source, field_details_list, path, *args)
 
     def _compiling(self, parent_type: GraphQLObjectType) -> bool:
@@ -128,6 +145,7 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         parent_type: GraphQLObjectType,
         nodes: list[Any],
         name: str,
+        **options: Any,
     ) -> Any:
         build = Build(
             registry=registry,
@@ -135,6 +153,7 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             context=self.context_value,
             fragments=self.fragment_definitions,
             variable_values=self.variable_values,
+            **options,
         )
         definition = parent_type.fields[name]
         key = nodes[0].alias.value if nodes[0].alias else name
@@ -149,7 +168,16 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
     async def _run(self, statement: Any, *field: Any) -> Any:
         context = self.context_value
         try:
-            result = await context.execute(statement)
+            try:
+                result = await context.execute(statement)
+            except Exception as error:
+                nested = self._less_nested(error, field)
+                if nested is None:
+                    raise
+                await context.forget_loaded()
+                statement = nested
+                result = await context.execute(statement)
+                self._remember(self._registry(), self._cache_key(_nodes(field)), statement)
             text = result.scalar_one()
         except Exception as error:
             # A statement the database refuses (SQLite's parser caps the nesting of
@@ -161,15 +189,40 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 type(error).__name__,
             )
             logger.debug("compiled read failed", exc_info=True)
-            registry = getattr(self.schema._strawberry_schema, REGISTRY)  # type: ignore[attr-defined]
-            nodes = [d.node for d in field[2]]
-            self._remember(registry, self._cache_key(nodes), None)
+            self._remember(self._registry(), self._cache_key(_nodes(field)), None)
             await self.context_value.forget_loaded()
+            if context.compiled_roots is not None:
+                context.compiled_roots.complete = False
             return await self._resolve(*field)
         fragment = compiled_fragment(text, normalise=context.dialect == "postgresql")
         if context.settings.graphql_compile_check:
             await self._check(fragment, field)
+        if context.compiled_roots is not None:
+            context.compiled_roots.statements[field[3].key] = statement
         return fragment
+
+    def _registry(self) -> Registry:
+        return getattr(self.schema._strawberry_schema, REGISTRY)  # type: ignore[attr-defined,no-any-return]
+
+    def _less_nested(self, error: Exception, field: tuple[Any, ...]) -> Any:
+        """SQLite's parser refused the statement as too nested: the statement built with
+        aggregate windows only (which nest less), or None for another error."""
+        if "parser stack overflow" not in str(error) or self.context_value.dialect != "sqlite":
+            return None
+        nodes = _nodes(field)
+        name = nodes[0].name.value
+        try:
+            return self._build(
+                self._registry(),
+                self.schema._strawberry_schema,  # type: ignore[attr-defined]
+                field[0],
+                nodes,
+                name,
+                correlated_depth=0,
+            )
+        except Exception:
+            logger.debug("compiling %s again failed", name, exc_info=True)
+            return None
 
     async def _resolve(self, *field: Any) -> Any:
         completed = super().execute_field(*field)
@@ -192,3 +245,8 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 f"the compiled read of {name} differs from the resolvers' answer",
                 extensions={"code": "COMPILED_READ_MISMATCH"},
             )
+
+
+def _nodes(field: tuple[Any, ...]) -> list[Any]:
+    """The field nodes of a root field's ``execute_field`` arguments."""
+    return [details.node for details in field[2]]

@@ -188,6 +188,21 @@ class Custom:
 
 
 @dataclass(frozen=True)
+class Embed:
+    """The same row shown as another compilable type (a link's object, such as
+    ``ProjectStakeholder.stakeholder``): the row keeps the columns that type's selected
+    fields read."""
+
+    type_name: str
+
+    def reads(self) -> frozenset[str] | None:
+        return None  # known from the selection: Build.reads asks the embedded type's fields
+
+    def sql(self, b: Build, level: Level, selection: Selection) -> ColumnElement[Any]:
+        return b.node(self.type_name, level, selection)
+
+
+@dataclass(frozen=True)
 class TypeSpec:
     """A compilable GraphQL object type: its table (``model``) and its fields' specs."""
 

@@ -148,7 +148,8 @@ class JsonSQL:
         ``(kind, value, order, where)`` with ``kind`` ``array`` (the JSON array of ``value``
         in ``order``) or ``max``. PostgreSQL groups (ordered aggregates); SQLite before 3.44
         has no ordered aggregates, but its aggregate window functions take an order: one row
-        per parent is kept of the window's."""
+        per parent is kept of the window's (``Build.per_parent`` uses them below its first
+        levels)."""
         if self.pg:
             columns = [parent.label("q_parent")]
             for column, (kind, value, order, where) in aggregates.items():
