@@ -272,6 +272,31 @@ def plugins_list(rt: Runtime, as_json: bool) -> None:
     Console().print(table)
 
 
+@plugins.command("new")
+@click.argument("name")
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the package (default: ./bocage-NAME); new or empty.",
+)
+def plugins_new(name: str, directory: Path | None) -> None:
+    """Write a new plugin package NAME: a table and its migration branch, a GraphQL type with a
+    connection, a mutation and its permission, a REST route, a setting, demo data, a dataset,
+    a webhook event type, and tests on the test kit (see docs/plugin-tutorial.md)."""
+    from bocage.core.scaffold import ScaffoldError, generate
+
+    target = directory or Path(f"bocage-{name.replace('_', '-')}")
+    try:
+        written = generate(name, target)
+    except ScaffoldError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"wrote {len(written)} files in {target}")
+    click.echo(
+        f"next: cd {target} && python3 -m venv .venv && .venv/bin/pip install -e '.[test]' "
+        "&& .venv/bin/pytest"
+    )
+
+
 # -- seed -----------------------------------------------------------------------------------
 
 

@@ -1,121 +1,93 @@
-"""Shared fixtures: a database per test session on the engine under test, an app, a client.
+"""The suite's own fixtures. Most come from Bocage's test kit (``bocage.core.testing``, loaded
+through its ``pytest11`` entry point, as in any plugin package's tests): this suite is its
+first user. The names tests have always used are kept here as thin aliases of the kit's
+``bocage_*`` fixtures; what only this suite needs (the demo app shared by read tests, the test
+plugin, the CLI, hostile files, generated documents) is defined below.
 
 The engine is SQLite unless ``BOCAGE_TEST_DATABASE_URL`` names a PostgreSQL server
-(``postgresql+asyncpg://user@host:port/db``), in which case each fresh database is created
-on that server and dropped at the end.
+(``postgresql+asyncpg://user@host:port/db``): see the kit.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import pytest
-from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from bocage.core import migrate
 from bocage.core.app import create_app
-from bocage.core.db import create_engine
-from bocage.core.host import PluginHost
-from bocage.core.seed import seed_all
-from bocage.core.settings import Settings, load_settings
+from bocage.core.settings import Settings
+from bocage.core.testing import Databases, GraphQL, ReadPaths, Run, World, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("BOCAGE_TEST_DATABASE_URL")
-ENGINE = "postgresql" if PG_URL else "sqlite"
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    return f"bocage database engine: {ENGINE}" + (f" ({PG_URL})" if PG_URL else "")
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.hasplugin("bocage"):
+        raise pytest.UsageError(
+            "the test kit (bocage.core.testing) is not loaded: reinstall the package so that its "
+            "pytest11 entry point exists (pip install -e '.[test]'), and do not pass -p no:bocage"
+        )
 
 
-class Databases:
-    """Creates empty databases on the engine under test and drops them afterwards."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.created: list[str] = []
-
-    async def new(self) -> str:
-        if not PG_URL:
-            return f"sqlite+aiosqlite:///{self.tmp / f'{uuid.uuid4().hex}.db'}"
-        name = f"bocage_test_{uuid.uuid4().hex[:12]}"
-        admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        await admin.dispose()
-        self.created.append(name)
-        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-
-    async def clone(self, url: str) -> str:
-        """A new database holding a copy of ``url`` (whose connections must all be closed)."""
-        if not PG_URL:
-            source = Path(make_url(url).database or "")
-            target = self.tmp / f"{uuid.uuid4().hex}.db"
-            shutil.copyfile(source, target)
-            return f"sqlite+aiosqlite:///{target}"
-        name = f"bocage_test_{uuid.uuid4().hex[:12]}"
-        template = make_url(url).database
-        admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        await admin.dispose()
-        self.created.append(name)
-        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-
-    async def drop_all(self) -> None:
-        if not PG_URL or not self.created:
-            return
-        admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        async with admin.connect() as connection:
-            for name in self.created:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+# -- the kit's fixtures under the names the suite's tests use ---------------------------------
 
 
 @pytest.fixture(scope="session")
-async def databases(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Databases]:
-    dbs = Databases(tmp_path_factory.mktemp("db"))
-    yield dbs
-    await dbs.drop_all()
+def databases(bocage_databases: Databases) -> Databases:
+    return bocage_databases
 
 
 @pytest.fixture
-async def empty_database_url(databases: Databases) -> str:
+def empty_database_url(bocage_empty_database_url: str) -> str:
     """A new, empty database (not migrated)."""
-    return await databases.new()
-
-
-def settings_for(url: str, **overrides: Any) -> Settings:
-    # The suite sends far more than a client's share of requests: limits are tested apart.
-    overrides.setdefault("rate_limit", "off")
-    # Every query the suite sends is answered by both read paths, which must agree.
-    overrides.setdefault("graphql_compile_check", True)
-    return load_settings(database_url=url, **overrides)
+    return bocage_empty_database_url
 
 
 @pytest.fixture(scope="session")
-async def demo_database_url(databases: Databases) -> str:
+def demo_database_url(bocage_demo_database_url: str) -> str:
     """A database migrated and loaded with the demo data, shared by read-only tests."""
-    url = await databases.new()
-    settings = settings_for(url)
-    host = PluginHost(settings)
-    engine = create_engine(settings)
-    await migrate.upgrade(engine, host)
-    await seed_all(engine, host)
-    await engine.dispose()
-    return url
+    return bocage_demo_database_url
+
+
+@pytest.fixture(scope="session")
+def small_demo_url(bocage_small_demo_url: str) -> str:
+    """A migrated database with a small demo GAL, copied for every test that writes."""
+    return bocage_small_demo_url
+
+
+@pytest.fixture
+def make_settings() -> Callable[..., Settings]:
+    return settings_for
+
+
+@pytest.fixture
+def world(bocage_world: World) -> World:
+    """A fresh copy of the small demo database, with its settings, host, schema and engine."""
+    return bocage_world
+
+
+@pytest.fixture
+def run(bocage_run: Run) -> Run:
+    """Execute a GraphQL document on ``world`` as ``principal`` (anonymous by default)."""
+    return bocage_run
+
+
+@pytest.fixture
+def read_paths(
+    bocage_read_paths: Callable[[str], contextlib.AbstractAsyncContextManager[ReadPaths]],
+) -> Callable[[str], contextlib.AbstractAsyncContextManager[ReadPaths]]:
+    """``async with read_paths(url) as paths``: both read paths over one database."""
+    return bocage_read_paths
+
+
+# -- the demo app shared by read-only tests ------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -132,122 +104,23 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-GraphQL = Callable[..., Awaitable[dict[str, Any]]]
+GraphQLBody = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture
-def gql(client: httpx.AsyncClient) -> GraphQL:
-    """POST a GraphQL document; return the JSON body (``data`` and maybe ``errors``)."""
-
-    async def run(
-        query: str, variables: dict[str, Any] | None = None, **headers: str
-    ) -> dict[str, Any]:
-        response = await client.post(
-            "/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={k.replace("_", "-"): v for k, v in headers.items()},
-        )
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    return run
-
-
-class StatementCounter:
-    """Counts the SQL statements engines execute while active (an app's: its engine and the
-    GraphQL fast path's, which is another on PostgreSQL)."""
-
-    def __init__(self, *engines: Any) -> None:
-        self.engines = list(dict.fromkeys(engine.sync_engine for engine in engines))
-        self.statements: list[str] = []
-
-    def _count(self, *args: Any) -> None:
-        self.statements.append(args[2])
-
-    def __enter__(self) -> StatementCounter:
-        for engine in self.engines:
-            event.listen(engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for engine in self.engines:
-            event.remove(engine, "before_cursor_execute", self._count)
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-
-@pytest.fixture
-def count_statements(app: Any) -> Callable[[], StatementCounter]:
-    return lambda: StatementCounter(app.state.engine, app.state.read_engine)
-
-
-# -- both read paths, side by side (the read compiler's differential tests) -------------------
-
-
-class ReadPaths:
-    """One database served by two apps: the read compiler's, and the resolvers' alone (neither
-    checks the other). ``post`` sends the same document to both, as anonymous or with a token
-    of ``roles``, and returns both bodies and the number of statements the compiled one ran."""
-
-    def __init__(self, apps: dict[str, tuple[Any, httpx.AsyncClient]]) -> None:
-        self.apps = apps
-
-    async def _token(self, app: Any, roles: Sequence[Any], scopes: Sequence[str]) -> str:
-        issued = await app.state.issuer.issue(
-            subject="read-paths", roles=list(roles), scopes=list(scopes)
-        )
-        return f"Bearer {issued.access_token}"
+def gql(client: httpx.AsyncClient) -> GraphQLBody:
+    """POST a GraphQL document; return the JSON body (``data`` and maybe ``errors``);
+    keyword arguments are headers (``accept_language="nl"``)."""
+    kit = GraphQL(client)
 
     async def post(
-        self,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        *,
-        roles: Sequence[Any] = (),
-        scopes: Sequence[str] = (),
-        **headers: str,
-    ) -> tuple[bytes, bytes, int]:
-        bodies: dict[str, bytes] = {}
-        statements = 0
-        for path, (app, client) in self.apps.items():
-            sent = dict(headers)
-            if roles or scopes:
-                sent["authorization"] = await self._token(app, roles, scopes)
-            with StatementCounter(app.state.engine, app.state.read_engine) as counter:
-                response = await client.post(
-                    "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
-                )
-            assert response.status_code == 200, response.text
-            bodies[path] = response.content
-            if path == "compiled":
-                statements = counter.count
-        return bodies["compiled"], bodies["resolvers"], statements
+        query: str, variables: dict[str, Any] | None = None, **headers: str
+    ) -> dict[str, Any]:
+        return await kit.body(
+            query, variables, headers={k.replace("_", "-"): v for k, v in headers.items()}
+        )
 
-
-@pytest.fixture
-def read_paths() -> Callable[[str], contextlib.AbstractAsyncContextManager[ReadPaths]]:
-    """``async with read_paths(url) as paths``: see :class:`ReadPaths`."""
-
-    @contextlib.asynccontextmanager
-    async def serve(url: str) -> AsyncIterator[ReadPaths]:
-        async with contextlib.AsyncExitStack() as stack:
-            apps = {}
-            for path, compiled in (("compiled", True), ("resolvers", False)):
-                app = create_app(
-                    settings_for(url, graphql_compile=compiled, graphql_compile_check=False)
-                )
-                await stack.enter_async_context(app.router.lifespan_context(app))
-                transport = httpx.ASGITransport(app=app)
-                client = await stack.enter_async_context(
-                    httpx.AsyncClient(transport=transport, base_url="http://bocage.test")
-                )
-                apps[path] = (app, client)
-            yield ReadPaths(apps)
-
-    return serve
+    return post
 
 
 def _generated_documents(roots: Sequence[str], examples: int) -> list[str]:
@@ -351,11 +224,6 @@ def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run_cli
 
 
-@pytest.fixture
-def make_settings() -> Callable[..., Settings]:
-    return settings_for
-
-
 @pytest.fixture(scope="session")
 def hostile() -> Any:
     """Builders of hostile spreadsheets: ``tests/hostile_files.py``."""
@@ -368,128 +236,3 @@ def hostile() -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-# -- a writable demo world, and GraphQL run as a given principal --------------------------------
-
-
-@pytest.fixture(scope="session")
-async def small_demo_url(databases: Databases) -> str:
-    """A migrated database with a small demo GAL (every enabled plugin's demo data too),
-    copied for every test that writes."""
-    url = await databases.new()
-    settings = settings_for(url)
-    host = PluginHost(settings)
-    engine = create_engine(settings)
-    await migrate.upgrade(engine, host)
-    await seed_all(engine, host, scale=0.2)
-    await engine.dispose()
-    return url
-
-
-class World:
-    """A fresh copy of the small demo database, with its settings, host, schema and engine."""
-
-    settings: Settings
-    host: PluginHost
-    engine: Any
-    schema: Any
-    sessionmaker: Any
-
-
-@pytest.fixture
-async def world(databases: Databases, small_demo_url: str) -> AsyncIterator[World]:
-    from bocage.core.db import sessionmaker
-    from bocage.core.graphql.schema import build_schema
-
-    w = World()
-    w.settings = settings_for(await databases.clone(small_demo_url))
-    w.host = PluginHost(w.settings)
-    w.engine = create_engine(w.settings)
-    w.schema = build_schema(w.host)
-    w.sessionmaker = sessionmaker(w.engine)
-    yield w
-    await w.engine.dispose()
-
-
-@pytest.fixture
-def run(world: World) -> Callable[..., Awaitable[dict[str, Any]]]:
-    """Execute a GraphQL document on ``world`` as ``principal`` (anonymous by default)."""
-    from bocage.core.auth.principal import ANONYMOUS, Principal
-    from bocage.core.graphql.context import Context
-
-    async def execute(
-        query: str, variables: dict[str, Any] | None = None, *, principal: Principal = ANONYMOUS
-    ) -> dict[str, Any]:
-        context = Context(
-            settings=world.settings,
-            host=world.host,
-            sessionmaker=world.sessionmaker,
-            language="fr",
-            principal=principal,
-            # As the HTTP view: compiled root fields, checked against the resolvers.
-            compile_reads=world.settings.graphql_compile,
-        )
-        try:
-            result = await world.schema.execute(
-                query, variable_values=variables, context_value=context
-            )
-        finally:
-            await context.close()
-        # Compiled root fields are JSON fragments: read the answer as a client would.
-        body: dict[str, Any] = {"data": orjson.loads(orjson.dumps(result.data))}
-        if result.errors:
-            body["errors"] = [
-                {"message": e.message, "extensions": e.extensions} for e in result.errors
-            ]
-        return body
-
-    return execute
-
-
-class SmtpSink:
-    """A local SMTP server (aiosmtpd) that keeps what it receives; never a real server."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-        self.port = 0
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    @property
-    def settings(self) -> dict[str, Any]:
-        """The Settings fields that send mail to this sink."""
-        return {
-            "smtp_host": "127.0.0.1",
-            "smtp_port": self.port,
-            "smtp_tls": "none",
-            "mail_from": "GAL Condroz <noreply@gal-condroz.be>",
-        }
-
-    def messages(self) -> list[Any]:
-        """The received messages, parsed (``email.message.EmailMessage``)."""
-        import email
-        import email.policy
-
-        return [
-            email.message_from_bytes(e.content, policy=email.policy.default) for e in self.envelopes
-        ]
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[SmtpSink, int]]:
-    """``(sink, port)``: an SMTP server on loopback for the test's duration."""
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    sink = SmtpSink()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sink.port = int(sock.getsockname()[1])
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    yield sink, sink.port
-    controller.stop()

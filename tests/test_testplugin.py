@@ -1,7 +1,8 @@
 """A third-party plugin, pip-installed, extends every layer; disabling it removes it from all.
 
 The plugin lives in tests/testplugin and is installed with pip into a private folder, then
-found through the ``bocage`` entry-point group like any plugin.
+found through the ``bocage`` entry-point group like any plugin. Its tests use the test kit's
+fixtures (``bocage_*``), as a plugin package's own tests do.
 """
 
 from __future__ import annotations
@@ -25,16 +26,18 @@ from bocage.core.host import PluginHost
 pytestmark = pytest.mark.usefixtures("with_testplugin")
 
 
-async def table_names(url: str, make_settings: Any) -> set[str]:
-    engine = create_engine(make_settings(url))
+async def table_names(url: str, bocage_make_settings: Any) -> set[str]:
+    engine = create_engine(bocage_make_settings(url))
     async with engine.connect() as connection:
         names = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
     await engine.dispose()
     return names
 
 
-def test_entry_point_discovery(cli: Any, empty_database_url: str) -> None:
-    result = cli("plugins", "list", "--json", env={"BOCAGE_DATABASE_URL": empty_database_url})
+def test_entry_point_discovery(cli: Any, bocage_empty_database_url: str) -> None:
+    result = cli(
+        "plugins", "list", "--json", env={"BOCAGE_DATABASE_URL": bocage_empty_database_url}
+    )
     assert result.returncode == 0, result.stderr
     listed = json.loads(result.stdout)
     names = {p["name"]: p for p in listed["enabled"]}
@@ -43,32 +46,34 @@ def test_entry_point_discovery(cli: Any, empty_database_url: str) -> None:
 
 
 async def test_db_upgrade_applies_the_plugin_branch(
-    cli: Any, empty_database_url: str, make_settings: Any
+    cli: Any, bocage_empty_database_url: str, bocage_make_settings: Any
 ) -> None:
-    env = {"BOCAGE_DATABASE_URL": empty_database_url}
+    env = {"BOCAGE_DATABASE_URL": bocage_empty_database_url}
     result = cli("db", "upgrade", env=env)
     assert result.returncode == 0, result.stderr
     assert "testplugin: tp_0001" in result.stdout
-    assert {"testplugin_note", "project"} <= await table_names(empty_database_url, make_settings)
+    assert {"testplugin_note", "project"} <= await table_names(
+        bocage_empty_database_url, bocage_make_settings
+    )
     current = cli("db", "current", env=env)
     assert current.returncode == 0 and ": pending" not in current.stdout
 
 
 async def test_plugin_branch_downgrades_alone(
-    cli: Any, empty_database_url: str, make_settings: Any
+    cli: Any, bocage_empty_database_url: str, bocage_make_settings: Any
 ) -> None:
-    env = {"BOCAGE_DATABASE_URL": empty_database_url}
+    env = {"BOCAGE_DATABASE_URL": bocage_empty_database_url}
     assert cli("db", "upgrade", env=env).returncode == 0
     result = cli("db", "downgrade", "testplugin@base", env=env)
     assert result.returncode == 0, result.stderr
-    tables = await table_names(empty_database_url, make_settings)
+    tables = await table_names(bocage_empty_database_url, bocage_make_settings)
     assert "testplugin_note" not in tables and "project" in tables
 
 
 async def test_type_field_route_settings_and_seed_are_served(
-    empty_database_url: str, make_settings: Any
+    bocage_empty_database_url: str, bocage_make_settings: Any
 ) -> None:
-    settings = make_settings(empty_database_url)
+    settings = bocage_make_settings(bocage_empty_database_url)
     app = create_app(settings)
     assert "testplugin" in [p.name for p in app.state.host.plugins]
     async with app.router.lifespan_context(app):  # auto-migrates, both branches
@@ -98,7 +103,7 @@ async def test_type_field_route_settings_and_seed_are_served(
 
 
 async def test_a_plugins_root_list_is_compiled_through_the_hook(
-    empty_database_url: str, make_settings: Any, read_paths: Any
+    bocage_empty_database_url: str, bocage_make_settings: Any, bocage_read_paths: Any
 ) -> None:
     """``bocage_compiled_reads`` of a third-party plugin: its page of notes is answered in one
     statement, byte for byte as its resolvers answer it, and falls back to them for what it
@@ -108,7 +113,7 @@ async def test_a_plugins_root_list_is_compiled_through_the_hook(
     from bocage.core.models import Commune
     from bocage.core.seed import seed_all
 
-    app = create_app(make_settings(empty_database_url))
+    app = create_app(bocage_make_settings(bocage_empty_database_url))
     async with app.router.lifespan_context(app):
         await seed_all(app.state.engine, app.state.host, scale=0.05)
         async with app.state.engine.begin() as connection:
@@ -126,7 +131,7 @@ async def test_a_plugins_root_list_is_compiled_through_the_hook(
           totalCount pageInfo { hasNextPage endCursor }
           edges { cursor node { __typename id text commune place { __typename id nisCode } } }
         } }"""
-    async with read_paths(empty_database_url) as paths:
+    async with bocage_read_paths(bocage_empty_database_url) as paths:
         after, pages = None, 0
         while True:
             compiled, resolved, statements = await paths.post(query, {"after": after})
@@ -161,10 +166,10 @@ def _note_table() -> Any:
     return Note.__table__
 
 
-async def test_mutation_and_subscription_fields_are_merged(make_settings: Any) -> None:
+async def test_mutation_and_subscription_fields_are_merged(bocage_make_settings: Any) -> None:
     from bocage.core.graphql.schema import build_schema
 
-    schema = build_schema(PluginHost(make_settings("sqlite+aiosqlite:///:memory:")))
+    schema = build_schema(PluginHost(bocage_make_settings("sqlite+aiosqlite:///:memory:")))
     result = await schema.execute('mutation { testpluginEcho(text: "salut") }')
     assert result.errors is None and result.data == {"testpluginEcho": "salut"}
     stream = await schema.subscribe("subscription { testpluginCountdown(start: 2) }")
@@ -217,28 +222,31 @@ async def test_a_plugins_objects_are_found_in_the_audit_trail_by_their_global_id
 
 
 def test_plugin_settings_come_from_its_environment_variables(
-    make_settings: Any, monkeypatch: pytest.MonkeyPatch
+    bocage_make_settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BOCAGE_TESTPLUGIN_GREETING", "goeiedag")
-    host = PluginHost(make_settings("sqlite+aiosqlite:///:memory:"))
+    host = PluginHost(bocage_make_settings("sqlite+aiosqlite:///:memory:"))
     assert host.plugin_settings("testplugin").greeting == "goeiedag"
 
 
-def test_plugin_cli_command(cli: Any, empty_database_url: str) -> None:
-    result = cli("testplugin-hello", env={"BOCAGE_DATABASE_URL": empty_database_url})
+def test_plugin_cli_command(cli: Any, bocage_empty_database_url: str) -> None:
+    result = cli("testplugin-hello", env={"BOCAGE_DATABASE_URL": bocage_empty_database_url})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "hello from testplugin"
 
 
 async def test_disabling_the_plugin_removes_type_route_and_migration(
-    cli: Any, empty_database_url: str, make_settings: Any
+    cli: Any, bocage_empty_database_url: str, bocage_make_settings: Any
 ) -> None:
-    env = {"BOCAGE_DATABASE_URL": empty_database_url, "BOCAGE_DISABLED_PLUGINS": "testplugin"}
+    env = {
+        "BOCAGE_DATABASE_URL": bocage_empty_database_url,
+        "BOCAGE_DISABLED_PLUGINS": "testplugin",
+    }
     assert cli("db", "upgrade", env=env).returncode == 0
-    tables = await table_names(empty_database_url, make_settings)
+    tables = await table_names(bocage_empty_database_url, bocage_make_settings)
     assert "project" in tables and "testplugin_note" not in tables
 
-    settings = make_settings(empty_database_url, disabled_plugins=["testplugin"])
+    settings = bocage_make_settings(bocage_empty_database_url, disabled_plugins=["testplugin"])
     host = PluginHost(settings)
     assert "testplugin" not in sdl_text(host).lower()
     assert "/api/testplugin" not in openapi_text(host)
@@ -259,9 +267,9 @@ async def test_disabling_the_plugin_removes_type_route_and_migration(
 
 
 async def test_a_database_that_had_the_plugin_still_works_once_it_is_disabled(
-    cli: Any, empty_database_url: str
+    cli: Any, bocage_empty_database_url: str
 ) -> None:
-    env = {"BOCAGE_DATABASE_URL": empty_database_url}
+    env = {"BOCAGE_DATABASE_URL": bocage_empty_database_url}
     assert cli("db", "upgrade", env=env).returncode == 0
     disabled = {**env, "BOCAGE_DISABLED_PLUGINS": "testplugin"}
     current = cli("db", "current", env=disabled)
@@ -274,11 +282,11 @@ def test_the_installed_plugin_is_a_real_distribution(with_testplugin: Path) -> N
 
 
 def test_an_uninstalled_plugin_whose_tables_remain_is_named_in_one_line(
-    cli: Any, empty_database_url: str
+    cli: Any, bocage_empty_database_url: str
 ) -> None:
     """Uninstalled after ``db upgrade``: its revision is unknown, and the CLI says whose it
     is and what to do, in one line rather than alembic's traceback."""
-    env = {"BOCAGE_DATABASE_URL": empty_database_url}
+    env = {"BOCAGE_DATABASE_URL": bocage_empty_database_url}
     assert cli("db", "upgrade", env=env).returncode == 0
     gone = cli("db", "upgrade", env={**env, "PYTHONPATH": ""})  # the plugin is not found
     assert gone.returncode == 2, gone.stderr
@@ -290,7 +298,7 @@ def test_an_uninstalled_plugin_whose_tables_remain_is_named_in_one_line(
     assert "testplugin_note" in line and "bocage db downgrade testplugin@base" in line
 
 
-def test_an_optional_hook_of_a_disabled_plugin_is_accepted(make_settings: Any) -> None:
+def test_an_optional_hook_of_a_disabled_plugin_is_accepted(bocage_make_settings: Any) -> None:
     """The test plugin, disabled, still declares ``bocage_testplugin_colours``
     (``bocage_hookspecs``): an optional implementation is accepted and never called, a name no
     installed plugin declares is refused as a misspelling."""
@@ -298,13 +306,13 @@ def test_an_optional_hook_of_a_disabled_plugin_is_accepted(make_settings: Any) -
 
     from bocage.core.api import PluginError, hookimpl
 
-    settings = make_settings("sqlite+aiosqlite:///:memory:", disabled_plugins=["testplugin"])
+    settings = bocage_make_settings("sqlite+aiosqlite:///:memory:", disabled_plugins=["testplugin"])
     user = SimpleNamespace(bocage_testplugin_colours=hookimpl(optionalhook=True)(lambda: [1]))
     host = PluginHost(settings, extra=[("user", user)])
     assert "user" in host.infos and "testplugin" not in host.infos
     typo = SimpleNamespace(bocage_testplugin_colors=hookimpl(optionalhook=True)(lambda: []))
     with pytest.raises(PluginError, match="did you mean bocage_testplugin_colours"):
         PluginHost(settings, extra=[("typo", typo)])
-    enabled = make_settings("sqlite+aiosqlite:///:memory:")
+    enabled = bocage_make_settings("sqlite+aiosqlite:///:memory:")
     with pytest.raises(PluginError, match="'user': bocage_testplugin_colours returned item 0"):
         PluginHost(enabled, extra=[("user", user)])

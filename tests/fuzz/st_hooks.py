@@ -141,6 +141,6 @@ def after_call(context: Any, case: Any, response: Any) -> None:
         )[:3]
     if response.status_code >= 500 or entry.get("internal") or response.elapsed > SLOW:
         entry["curl"] = case.as_curl_command(headers=dict(request.headers))
-        entry["body"] = response.text[:500]
+        entry["body"] = response.content[:500].decode("utf-8", "replace")  # xlsx, parquet: bytes
     with _LOCK, open(_LOG, "a", encoding="utf-8") as log:
         log.write(json.dumps(entry) + "\n")

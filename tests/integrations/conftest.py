@@ -1,5 +1,5 @@
-"""A webhook receiver on loopback (a real uvicorn server), a demo world whose settings allow
-it, a worker running in the test's event loop, and GraphQL as a given principal."""
+"""The kit's webhook receiver, a demo world whose settings allow it, a worker running in the
+test's event loop, and GraphQL as a given principal."""
 
 from __future__ import annotations
 
@@ -7,20 +7,15 @@ import asyncio
 import base64
 import contextlib
 import datetime as dt
-import socket
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import func, select, text, update
 
 from bocage.core import models as m
-from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
-from bocage.core.db import create_engine, sessionmaker
-from bocage.core.host import PluginHost
+from bocage.core.auth.principal import Principal
+from bocage.core.testing import Principals, WebhookReceiver, World, runner, wait_for
 
 #: Fast retries and polling, loopback allowed: what every test here runs with.
 FAST = {
@@ -40,121 +35,24 @@ def gid(type_name: str, key: int) -> str:
 
 
 def admin() -> Principal:
-    return Principal(
-        kind=PrincipalKind.PERSON, subject="gal-admin", roles=frozenset({Role.TERRITORY_ADMIN})
-    )
+    return Principals().admin
 
 
 def integrator(*scopes: str, client_id: str = "crm") -> Principal:
-    return Principal(
-        kind=PrincipalKind.CLIENT,
-        subject=client_id,
-        client_id=client_id,
-        roles=frozenset({Role.INTEGRATOR}),
-        scopes=frozenset(scopes),
-    )
-
-
-async def wait_for(
-    predicate: Callable[[], Awaitable[bool]] | Callable[[], bool], timeout: float = 20.0
-) -> None:
-    """Poll ``predicate`` until it holds; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await asyncio.sleep(0.05)
-
-
-# -- the receiver ---------------------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    headers: dict[str, str]
-    body: bytes
-    query: str = ""
-
-
-@dataclass
-class Receiver:
-    """An HTTP endpoint that records every request; ``answer(request)`` picks the status."""
-
-    url: str = ""
-    requests: list[Received] = field(default_factory=list)
-    answer: Callable[[Received], int] = lambda request: 200
-    delay: float = 0.0
-
-    def ids(self) -> list[str]:
-        return [r.headers["webhook-id"] for r in self.requests]
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            while (message := await receive())["type"] != "lifespan.shutdown":
-                await send({"type": message["type"] + ".complete"})
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-        body = b""
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                # The sender died mid-body (the fault test kills a worker): a request that
-                # never arrived whole is not one a receiver processes, nor records.
-                return
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        request = Received(headers=headers, body=body, query=scope["query_string"].decode())
-        self.requests.append(request)
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        status = self.answer(request)
-        extra = [(b"location", b"https://elsewhere.example/")] if 300 <= status < 400 else []
-        text = f"answered {status}".encode()
-        length = str(len(text)).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"text/plain"), (b"content-length", length), *extra],
-            }
-        )
-        await send({"type": "http.response.body", "body": text})
+    return Principals().integrator(*scopes, client_id=client_id)
 
 
 @pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    app = Receiver()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    await wait_for(lambda: server.started, 10)
-    app.url = f"http://127.0.0.1:{port}/hooks/bocage"
-    yield app
-    server.should_exit = True
-    await task
-    sock.close()
+def receiver(bocage_webhooks: WebhookReceiver) -> WebhookReceiver:
+    """The kit's webhook receiver on loopback."""
+    return bocage_webhooks
 
 
 # -- the world ------------------------------------------------------------------------------
 
 
-class HookWorld:
-    url: str
-    settings: Any
-    host: PluginHost
-    engine: Any
-    schema: Any
-    sessionmaker: Any
+class HookWorld(World):
+    """The kit's world, with what the webhook and job tests look at."""
 
     async def deliveries(self) -> list[m.WebhookDelivery]:
         async with self.sessionmaker() as session:
@@ -240,16 +138,8 @@ async def make_world(
     extra: tuple[Any, ...] = (),
     **over: Any,
 ) -> HookWorld:
-    from bocage.core.graphql.schema import build_schema
-
-    w = HookWorld()
-    w.url = await databases.clone(small_demo_url)
-    w.settings = make_settings(w.url, **{**FAST, **over})
-    w.host = PluginHost(w.settings, extra=extra)
-    w.engine = create_engine(w.settings)
-    w.schema = build_schema(w.host)
-    w.sessionmaker = sessionmaker(w.engine)
-    return w
+    url = await databases.clone(small_demo_url)
+    return HookWorld.open(url, make_settings(url, **{**FAST, **over}), extra)
 
 
 @pytest.fixture
@@ -259,35 +149,6 @@ async def hooks(
     w = await make_world(databases, small_demo_url, make_settings)
     yield w
     await w.engine.dispose()
-
-
-def runner(world: HookWorld) -> Run:
-    from bocage.core.graphql.context import Context
-
-    async def execute(
-        query: str, variables: dict[str, Any] | None = None, *, principal: Principal = ANONYMOUS
-    ) -> dict[str, Any]:
-        context = Context(
-            settings=world.settings,
-            host=world.host,
-            sessionmaker=world.sessionmaker,
-            language="fr",
-            principal=principal,
-        )
-        try:
-            result = await world.schema.execute(
-                query, variable_values=variables, context_value=context
-            )
-        finally:
-            await context.close()
-        body: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            body["errors"] = [
-                {"message": e.message, "extensions": e.extensions} for e in result.errors
-            ]
-        return body
-
-    return execute
 
 
 @pytest.fixture

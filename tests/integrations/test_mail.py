@@ -19,9 +19,9 @@ def _free_port() -> int:
 
 
 async def test_an_email_enqueued_with_a_change_is_sent_after_commit(
-    databases: Any, small_demo_url: str, make_settings: Any, kit: Any, smtp: Any
+    databases: Any, small_demo_url: str, make_settings: Any, kit: Any, bocage_smtp: Any
 ) -> None:
-    sink, port = smtp
+    sink = bocage_smtp
     world = await kit.make_world(databases, small_demo_url, make_settings, **sink.settings)
     try:
         async with world.sessionmaker() as session, session.begin():
@@ -78,9 +78,9 @@ async def test_an_email_enqueued_with_a_change_is_sent_after_commit(
 
 
 async def test_an_unreachable_server_is_retried_then_the_job_is_dead(
-    databases: Any, small_demo_url: str, make_settings: Any, kit: Any, smtp: Any
+    databases: Any, small_demo_url: str, make_settings: Any, kit: Any, bocage_smtp: Any
 ) -> None:
-    sink, _port = smtp
+    sink = bocage_smtp
     unreachable = {**sink.settings, "smtp_port": _free_port()}  # nothing listens there
     world = await kit.make_world(
         databases, small_demo_url, make_settings, jobs_max_attempts=2, **unreachable

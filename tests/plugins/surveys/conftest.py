@@ -8,27 +8,15 @@ from typing import Any
 
 import pytest
 
-from bocage.core.auth.principal import Principal, PrincipalKind, Role
+from bocage.core.testing import Principals
 
 Run = Callable[..., Awaitable[dict[str, Any]]]
 
 
-ADMIN = Principal(
-    kind=PrincipalKind.PERSON, subject="gal-staff", roles=frozenset({Role.TERRITORY_ADMIN})
-)
-MANAGER_CLIENT = Principal(
-    kind=PrincipalKind.CLIENT,
-    subject="client-surveys",
-    client_id="client-surveys",
-    roles=frozenset({Role.INTEGRATOR}),
-    scopes=frozenset({"surveys:manage"}),
-)
-EDITOR = Principal(
-    kind=PrincipalKind.PERSON,
-    subject="editor",
-    roles=frozenset({Role.COMMUNE_EDITOR}),
-    communes=frozenset({"64034"}),
-)
+principals = Principals()
+ADMIN = principals.admin
+MANAGER_CLIENT = principals.integrator("surveys:manage", client_id="client-surveys")
+EDITOR = principals.editor("64034", subject="editor")
 
 
 def label(text: str) -> dict[str, str]:
@@ -200,12 +188,6 @@ def sv(run: Run, world: Any) -> Any:
                 moved += await pool.flush(session, survey_id, minimum=0)
         return moved
 
-    async def drain() -> None:
-        """Run the job worker until nothing is due (e-mails, the pool's and closing jobs)."""
-        from bocage.core.jobs.worker import Worker
-
-        await Worker(world.settings, world.host, world.engine).run(burst=True)
-
     async def due_now(kind: str) -> None:
         """Make the waiting jobs of ``kind`` due now (as if their time had come)."""
         import datetime as dt
@@ -237,7 +219,7 @@ def sv(run: Run, world: Any) -> Any:
             return await list_jobs(session, kind=kind, newest_first=False)
 
     return SimpleNamespace(
-        drain=drain,
+        drain=world.drain_jobs,
         due_now=due_now,
         jobs=jobs,
         ADMIN=ADMIN,

@@ -478,12 +478,12 @@ def test_what_makes_a_batch() -> None:
 
 
 async def test_closing_after_each_submission_links_no_answer(
-    run: Any, sv: Any, world: Any, smtp: Any
+    run: Any, sv: Any, world: Any, bocage_smtp: Any
 ) -> None:
     """Attack: after each invitee answers, close the survey (which used to move the holding
     pool whatever its size), read the responses, reopen. Every new response was then one
     invitee's, and the manager knew whose from the order they answered in."""
-    sink, _ = smtp
+    sink = bocage_smtp
     world.settings = world.settings.model_copy(update=sink.settings)
     survey = await sv.create(anonymous=True, public=False)
     people = await _people(world, K)
@@ -545,12 +545,12 @@ async def test_a_remainder_under_k_is_withheld_at_close_and_joins_a_later_batch(
 
 
 async def test_managers_never_see_who_answered_an_anonymous_survey(
-    run: Any, sv: Any, world: Any, smtp: Any
+    run: Any, sv: Any, world: Any, bocage_smtp: Any
 ) -> None:
     """Attack: read each invitation's status (or filter them by `pending`), or ask the
     respondents' own API about a token the manager was given, before and after responses
     come in: whoever changed answered, and the next batch holds their answer."""
-    sink, _ = smtp
+    sink = bocage_smtp
     world.settings = world.settings.model_copy(update=sink.settings)
     survey = await sv.create(anonymous=True, public=False)
     people = await _people(world, 3)
@@ -717,14 +717,16 @@ async def _answer_segmented(run: Any, sv: Any, survey: dict[str, Any], members: 
     assert body["data"]["submitSurveyResponse"]["submitted"], body
 
 
-async def test_reminders_do_not_tell_who_answered(run: Any, sv: Any, world: Any, smtp: Any) -> None:
+async def test_reminders_do_not_tell_who_answered(
+    run: Any, sv: Any, world: Any, bocage_smtp: Any
+) -> None:
     """Attack: remind one invitee by name (refused if they had answered), compare what each
     reminder run says and records (how many were reminded, refusals for reminding too soon,
     `remindedAt`, the audit trail). Reminders still reach only those who have not answered:
     the system knows, the manager does not."""
     from bocage.core.models import AuditEntry
 
-    sink, _ = smtp
+    sink = bocage_smtp
     world.settings = world.settings.model_copy(update=sink.settings)
     survey = await sv.create(anonymous=True, public=False)
     people = await _people(world, 3)
@@ -867,14 +869,14 @@ async def test_exports_never_single_out_a_response(
 
 
 async def test_n_minus_one_with_self_made_invitations_isolates_nobody(
-    run: Any, sv: Any, world: Any, smtp: Any
+    run: Any, sv: Any, world: Any, bocage_smtp: Any
 ) -> None:
     """Attack (n-1): invite one victim by e-mail, make k-1 invitations of one's own (tokens
     handed to the manager) or use the public link, answer k-1 times, and wait for the batch
     the victim completes: every response in it but one is the manager's. Responses through
     tokens the manager has seen (and the public link) complete no batch of e-mailed
     invitees': the victim's answer waits for k invitees whose link only they received."""
-    sink, _ = smtp
+    sink = bocage_smtp
     world.settings = world.settings.model_copy(update=sink.settings)
     survey = await sv.create(anonymous=True, public=True)
     victims = await _people(world, K)
@@ -916,12 +918,12 @@ async def test_n_minus_one_with_self_made_invitations_isolates_nobody(
 
 
 async def test_a_reminder_seals_a_handed_out_invitation(
-    run: Any, sv: Any, world: Any, smtp: Any
+    run: Any, sv: Any, world: Any, bocage_smtp: Any
 ) -> None:
     """A contact's token handed to the manager (`sendEmail: false`) may be answered by the
     manager, so its responses complete no batch of sealed ones; a reminder e-mails a fresh
     link only the invitee holds (the old one stops working), and the invitation is sealed."""
-    sink, _ = smtp
+    sink = bocage_smtp
     world.settings = world.settings.model_copy(update=sink.settings)
     survey = await sv.create(anonymous=True, public=False)
     people = await _people(world, K)

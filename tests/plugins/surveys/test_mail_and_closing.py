@@ -69,9 +69,9 @@ def _body(message: Any) -> str:
 
 
 async def test_invitations_and_reminders_are_emailed_in_the_invitees_language(
-    run: Any, sv: Any, world: Any, smtp: Any
+    run: Any, sv: Any, world: Any, bocage_smtp: Any
 ) -> None:
-    sink, _port = smtp
+    sink = bocage_smtp
     world.settings = world.settings.model_copy(update=sink.settings)
     survey = await sv.create(anonymous=False, public=False)
     (ann, ann_mail), (bob, bob_mail), (cid, cid_mail) = await _contacts(world, "association", 3)
@@ -427,12 +427,12 @@ async def test_every_event_is_declared_and_recorded_with_its_permission(
 
 
 async def test_an_invitation_that_fails_after_its_email_was_queued_sends_nothing(
-    run: Any, sv: Any, world: Any, smtp: Any, monkeypatch: Any
+    run: Any, sv: Any, world: Any, bocage_smtp: Any, monkeypatch: Any
 ) -> None:
     """The e-mail is queued in the mutation's transaction: a failure after it rolls it back."""
     from bocage.plugins.surveys import mutations
 
-    sink, _port = smtp
+    sink = bocage_smtp
     world.settings = world.settings.model_copy(update=sink.settings)
     survey = await sv.create(anonymous=False, public=False)
     (ann, _a), (bob, _b) = await _contacts(world, "association", 2)

@@ -1,54 +1,33 @@
-"""Fixtures of the workshops tests: a fresh copy of a small demo database per test, GraphQL run
-as a given principal, and an HTTP client on an app over that copy."""
+"""Fixtures of the workshops tests, on the test kit (``bocage.core.testing``): a fresh copy of a
+small demo database per test, GraphQL run as a given principal, an HTTP client on an app over
+that copy, and the documents and principals the tests share."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 
-from bocage.core.app import create_app
-from bocage.core.auth.principal import Principal, PrincipalKind, Role
+from bocage.core.testing import Principals
 
 Run = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture
-async def http(world: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(world.settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bocage.test") as c:
-            yield c
+def http(bocage_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The kit's client of an app over ``world``'s database."""
+    return bocage_client
 
 
-ORGANISER = Principal(
-    kind=PrincipalKind.PERSON, subject="gal-staff", roles=frozenset({Role.TERRITORY_ADMIN})
-)
-ORGANISER_CLIENT = Principal(
-    kind=PrincipalKind.CLIENT,
-    subject="client-agenda",
-    client_id="client-agenda",
-    roles=frozenset({Role.INTEGRATOR}),
-    scopes=frozenset({"workshops:organise"}),
-)
-DOOR = Principal(
-    kind=PrincipalKind.CLIENT,
-    subject="client-door",
-    client_id="client-door",
-    roles=frozenset({Role.INTEGRATOR}),
-    scopes=frozenset({"workshops:check_in"}),
-)
-EDITOR = Principal(
-    kind=PrincipalKind.PERSON,
-    subject="editor",
-    roles=frozenset({Role.COMMUNE_EDITOR}),
-    communes=frozenset({"64034"}),
-)
-PERSON = Principal(kind=PrincipalKind.PERSON, subject="citizen-1")
+principals = Principals()
+ORGANISER = principals.admin
+ORGANISER_CLIENT = principals.integrator("workshops:organise", client_id="client-agenda")
+DOOR = principals.integrator("workshops:check_in", client_id="client-door")
+EDITOR = principals.editor("64034", subject="editor")
+PERSON = principals.person("citizen-1")
 
 CREATE = """
 mutation($input: CreateWorkshopsEventInput!) {

@@ -27,13 +27,13 @@ CANCEL_PAGE = "https://www.gal-condroz.be/ateliers/annuler?t={token}"
 
 @pytest.fixture
 async def mail(
-    databases: Any, small_demo_url: str, make_settings: Any, smtp: Any, monkeypatch: Any
+    databases: Any, small_demo_url: str, make_settings: Any, bocage_smtp: Any, monkeypatch: Any
 ) -> AsyncIterator[Any]:
     """A demo world whose e-mails go to the SMTP sink, GraphQL on it, and a worker to start."""
     from bocage.core.graphql.context import Context
     from bocage.core.graphql.schema import build_schema
 
-    sink, _port = smtp
+    sink = bocage_smtp
     monkeypatch.setenv("BOCAGE_WORKSHOPS_BASE_URL", BASE)
     monkeypatch.setenv("BOCAGE_WORKSHOPS_CANCEL_URL", CANCEL_PAGE)
     settings = make_settings(
