@@ -168,3 +168,26 @@ def test_the_core_graphql_types_are_exported() -> None:
         exported = getattr(api, f"{name}Type")
         assert exported.__strawberry_definition__.name == name
         assert exported.model is getattr(api, name)  # its rows: the model of the same name
+
+
+def test_the_import_contract_forbids_every_core_module_but_the_contract() -> None:
+    """``lint-imports`` (``[tool.importlinter]``) forbids plugins every module of the core but
+    the contract (their tests may use the kit, which is not in a plugin's package): a module
+    added to the core is added there too."""
+    import tomllib
+
+    import bocage.core
+
+    core = Path(bocage.core.__file__).parent
+    config = tomllib.loads((core.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    (contract,) = [
+        c
+        for c in config["tool"]["importlinter"]["contracts"]
+        if c["type"] == "forbidden" and c["source_modules"] == ["bocage.plugins"]
+    ]
+    modules = {
+        f"bocage.core.{p.stem if p.suffix == '.py' else p.name}"
+        for p in core.iterdir()
+        if not p.name.startswith("__") and (p.suffix == ".py" or (p / "__init__.py").exists())
+    }
+    assert set(contract["forbidden_modules"]) == modules - {"bocage.core.api"}
