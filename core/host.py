@@ -45,9 +45,9 @@ class PluginHost:
         self.disabled: dict[str, importlib.metadata.EntryPoint] = {}
         self._plugin_settings: dict[str, PluginSettings] = {}
 
-        from bocage.core import domain
+        from bocage.core import plugin as core_plugin
 
-        self._register(CORE_PLUGIN, domain, __version__)
+        self._register(CORE_PLUGIN, core_plugin, __version__)
         self._load_entry_points()
         for name, plugin in extra:
             self._register(name, plugin, "0")

@@ -27,10 +27,10 @@ from bocage.core.api import (
     Invalid,
     NotFound,
     TranslationsInput,
-    announce,
     cost,
     node_key,
     record_event,
+    unit_of_work,
 )
 from bocage.plugins.workshops import game, live, store
 from bocage.plugins.workshops.graphql import (
@@ -708,7 +708,8 @@ async def act(
     if principal.is_anonymous:
         return _failed([Invalid(Code.UNAUTHENTICATED, "sign in: send a Bearer token")])
     try:
-        async with info.context.sessionmaker() as session, session.begin():
+        async with unit_of_work(info) as work:
+            session = work.session
             key = await locate(session)
             workshop = await game.lock(session, key)
             if workshop is None:
@@ -720,11 +721,9 @@ async def act(
             await session.flush()
             await _record(session, workshop, done.action, done.data)
             pending = await live.stage(session, done.messages)
+            work.after_commit(lambda: live.deliver(info.context.sessionmaker.kw["bind"], pending))
     except Invalid as error:
         return _failed([error])
-    await info.context.forget_loaded()
-    live.deliver(info.context.sessionmaker.kw["bind"], pending)
-    announce(info.context.host, session)
     payload = WorkshopsCardWorkshopPayload(workshop=WorkshopsCardWorkshop(row=workshop), errors=[])
     if isinstance(done.row, Challenge):
         payload.challenge = WorkshopsChallenge(row=done.row)
@@ -943,7 +942,8 @@ class CardWorkshopMutation:
                 [Invalid(Code.FORBIDDEN, f"this needs {game.WORKSHOPS_FACILITATE.code}")]
             )
         try:
-            async with info.context.sessionmaker() as session, session.begin():
+            async with unit_of_work(info) as work:
+                session = work.session
                 event_id = None
                 if input.event is not None:
                     event_id = node_key(input.event, "WorkshopsEvent", "event")
@@ -967,7 +967,6 @@ class CardWorkshopMutation:
                 await _record(session, workshop, "created", {})
         except Invalid as error:
             return _failed([error])
-        announce(info.context.host, session)
         return WorkshopsCardWorkshopPayload(workshop=WorkshopsCardWorkshop(row=workshop), errors=[])
 
     @strawberry.mutation(

@@ -29,8 +29,8 @@ from bocage.core.api import (
     Ordering,
     SortKey,
     TranslationsInput,
-    announce,
     can,
+    check_version,
     column_changes,
     commune_scope,
     cost,
@@ -40,6 +40,7 @@ from bocage.core.api import (
     node_key,
     paginate,
     translated,
+    unit_of_work,
 )
 from bocage.core.api import RowType as _RowType
 from bocage.plugins.workshops import notify, store
@@ -880,8 +881,7 @@ async def _status(
 ) -> WorkshopsEventPayload:
     async def change(session: Any, principal: Any) -> Change:
         event = await _event_for_change(session, principal, input.id)
-        if event.version != input.version:
-            raise Invalid(Code.CONFLICT, f"version {input.version} is stale", "version")
+        check_version(event, input.version)
         if EventStatus(event.status) not in allowed:
             raise Invalid(Code.INVALID, f"a {event.status} event cannot become {to.value}", "id")
         was_public = event.status == EventStatus.PUBLISHED.value
@@ -964,12 +964,7 @@ class WorkshopsMutation:
     ) -> WorkshopsEventPayload:
         async def change(session: Any, principal: Any) -> Change:
             event = await _event_for_change(session, principal, input.id)
-            if event.version != input.version:
-                raise Invalid(
-                    Code.CONFLICT,
-                    f"version {input.version} is stale: the event is at {event.version}",
-                    "version",
-                )
+            check_version(event, input.version)
             if _given(input.capacity):
                 # More seats move the waiting list up: count them under the event's lock.
                 event = await store.lock_event(session, event.id) or event
@@ -1105,7 +1100,8 @@ class WorkshopsMutation:
         principal = info.context.principal
         try:
             event_id = node_key(input.event, "WorkshopsEvent", "event")
-            async with info.context.sessionmaker() as session, session.begin():
+            async with unit_of_work(info) as work:
+                session = work.session
                 commune = None
                 if input.commune is not None:
                     found = await store.commune_by_id(
@@ -1137,7 +1133,6 @@ class WorkshopsMutation:
                 )
         except Invalid as error:
             return WorkshopsRegistrationPayload(registration=None, errors=_errors([error]))
-        announce(info.context.host, session)
         return WorkshopsRegistrationPayload(
             registration=WorkshopsRegistration.from_row(done.registration),
             errors=[],
@@ -1153,7 +1148,8 @@ class WorkshopsMutation:
         self, info: Info, input: CancelWorkshopsRegistrationInput
     ) -> WorkshopsRegistrationPayload:
         try:
-            async with info.context.sessionmaker() as session, session.begin():
+            async with unit_of_work(info) as work:
+                session = work.session
                 done = await store.cancel(session, input.token)
                 await _record(session, "registration.cancelled", done.registration)
                 for promoted in done.promoted:
@@ -1164,7 +1160,6 @@ class WorkshopsMutation:
                 await notify.promoted(session, links, done.promoted, event)
         except Invalid as error:
             return WorkshopsRegistrationPayload(registration=None, errors=_errors([error]))
-        announce(info.context.host, session)
         return WorkshopsRegistrationPayload(
             registration=WorkshopsRegistration.from_row(done.registration), errors=[]
         )
