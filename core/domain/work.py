@@ -151,7 +151,11 @@ class UnitOfWork:
             raise RuntimeError("this unit of work is already open")
         self._callbacks, self._discard, self.committed = [], False, False
         session = self.sessionmaker()
-        await session.begin()
+        try:
+            await session.begin()
+        except BaseException:
+            await session.close()
+            raise
         self._session = session
         return self
 

@@ -138,14 +138,10 @@ def _ids(values: list[Any], type_: type, field: str) -> list[int]:
     return [key_of(value, type_, field)[1] for value in values]
 
 
-_current_communes = projects.current_communes
-_resolve_communes = projects.resolve_communes
-
-
 async def _set_links(
-    session: Any, project: m.Project, data: Any, commune_ids: list[int] | None, *, creating: bool
+    session: Any, project: m.Project, data: UpdateProjectInput, commune_ids: list[int] | None
 ) -> None:
-    """Replace the links given in ``data`` (an input: unset or null leaves them as they are)."""
+    """Replace the links an update gives (unset or null leaves them as they are)."""
     stakeholders = data.stakeholders if given(data.stakeholders) else None
     pst_actions = data.pst_actions if given(data.pst_actions) else None
     await projects.set_links(
@@ -156,7 +152,7 @@ async def _set_links(
         if stakeholders is None
         else [(item.stakeholder, item.role.value) for item in stakeholders],
         pst_actions=pst_actions,
-        creating=creating,
+        creating=False,
     )
 
 
@@ -238,7 +234,7 @@ def _indicator_payload(outcome: Any) -> IndicatorPayload:
 async def _project_for_change(session: Any, principal: Any, raw_id: Any, version: int) -> m.Project:
     key = _ids([raw_id], Project, "id")[0]
     project = await load_live(session, m.Project, key)
-    rules.authorise_project(principal, await _current_communes(session, project.id), "id")
+    rules.authorise_project(principal, await projects.current_communes(session, project.id), "id")
     check_version(project, version)
     return project
 
@@ -282,8 +278,10 @@ class ProjectMutations:
             await set_external_reference(session, project, input.external_reference, "Project")
             commune_ids = None
             if given(input.communes):
-                commune_ids, _ = await _resolve_communes(session, principal, input.communes or [])
-            await _set_links(session, project, input, commune_ids, creating=False)
+                commune_ids, _ = await projects.resolve_communes(
+                    session, principal, input.communes or []
+                )
+            await _set_links(session, project, input, commune_ids)
             return Change(row=project, action="updated", changes=column_changes(project))
 
         return _payload(
@@ -323,7 +321,7 @@ class ProjectMutations:
             key = _ids([input.project], Project, "project")[0]
             project = await load_live(session, m.Project, key, "project")
             rules.authorise_project(
-                principal, await _current_communes(session, project.id), "project"
+                principal, await projects.current_communes(session, project.id), "project"
             )
             name = translations(input.name, "name", required=True, max_length=300)
             indicator = m.Indicator(
@@ -360,7 +358,9 @@ class ProjectMutations:
             key = _ids([input.indicator], Indicator, "indicator")[0]
             indicator = await load_live(session, m.Indicator, key, "indicator")
             rules.authorise_project(
-                principal, await _current_communes(session, indicator.project_id), "indicator"
+                principal,
+                await projects.current_communes(session, indicator.project_id),
+                "indicator",
             )
             if input.note is not None and len(input.note) > 500:
                 raise Invalid(Code.INVALID, "note is longer than 500 characters", "note")
