@@ -16,18 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 
+from bocage.core.domain import ids
 from bocage.core.domain.changes import (
-    IGNORED,
     Change,
     archive,
-    audit,
-    audit_values,
     check_version,
     column_changes,
     load_live,
     personal_keys,
     record_link,
-    request_hash,
     require_ids,
 )
 from bocage.core.domain.errors import Code, Invalid
@@ -46,7 +43,6 @@ if TYPE_CHECKING:
     from bocage.core.graphql.context import Context
 
 __all__ = [
-    "IGNORED",
     "WRITE_COST",
     "Change",
     "Code",
@@ -54,9 +50,6 @@ __all__ = [
     "Outcome",
     "TranslationsInput",
     "archive",
-    "audit",
-    "audit_values",
-    "check_texts",
     "check_version",
     "column_changes",
     "error_codes",
@@ -67,7 +60,6 @@ __all__ = [
     "node_key",
     "personal_keys",
     "record_link",
-    "request_hash",
     "require_ids",
     "translations",
     "unit_of_work",
@@ -146,35 +138,12 @@ async def mutate(
 def key_of(value: Any, types: type | tuple[type, ...], field: str) -> tuple[type, int]:
     """The node type and database key of a global ID of one of ``types``, or :class:`Invalid`
     naming ``field`` (mutations report bad IDs in their payload, not as GraphQL errors)."""
-    from strawberry import relay
-
-    from bocage.core.graphql.nodes import decode_id
-
-    candidates = types if isinstance(types, tuple) else (types,)
-    try:
-        global_id = relay.GlobalID.from_id(str(value))
-        type_ = next(t for t in candidates if t.__name__ == global_id.type_name)
-        return type_, decode_id(str(value), type_, field)
-    except Exception:
-        names = " or ".join(t.__name__ for t in candidates)
-        raise Invalid(
-            Code.INVALID, f"{field}: {value!r} is not the ID of a {names}", field
-        ) from None
+    candidates = {t.__name__: t for t in (types if isinstance(types, tuple) else (types,))}
+    type_name, key = ids.key_of(value, tuple(candidates), field)
+    return candidates[type_name], key
 
 
 def node_key(value: Any, type_name: str, field: str) -> int:
     """The database key of a global ID of the GraphQL type ``type_name`` (a plugin's
     ``WorkshopsEvent``...), or :class:`Invalid` naming ``field``."""
-    from strawberry import relay
-
-    from bocage.core.graphql.nodes import row_key
-
-    try:
-        global_id = relay.GlobalID.from_id(str(value))
-        if global_id.type_name != type_name:
-            raise ValueError(global_id.type_name)
-        return row_key(global_id.node_id)
-    except Exception:
-        raise Invalid(
-            Code.INVALID, f"{field}: {value!r} is not the ID of a {type_name}", field
-        ) from None
+    return ids.key_of(value, type_name, field)[1]
