@@ -16,6 +16,7 @@ T = TypeVar("T", bound="RowType")
 
 __all__ = ["RowType", "decode_id", "load_children", "load_one", "row_key"]
 
+
 class RowType:
     """A strawberry type that wraps a row: plain fields are copied, resolvers read ``row``.
 
