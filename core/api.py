@@ -63,6 +63,7 @@ from bocage.core.graphql.pagination import (
     paginate,
 )
 from bocage.core.hookspecs import (
+    CONTRACT_VERSION,
     DomainEvent,
     EventScope,
     JobContext,
@@ -92,6 +93,7 @@ from bocage.core.models import (
     project_pst_action,
     stakeholder_commune,
 )
+from bocage.core.nul import nul_at, nul_message
 from bocage.core.settings import LIMIT, PluginSettings
 from bocage.core.spreadsheets import (
     CsvDialect,
@@ -201,6 +203,7 @@ def spreadsheet_limits(request: Request) -> SpreadsheetLimits:
 
 
 __all__ = [
+    "CONTRACT_VERSION",
     "PARENT",
     "Build",
     "Column",
@@ -292,6 +295,9 @@ __all__ = [
     "row_key",
     "node_key",
     "error_response",
+    # the NUL character in what a client sends (bocage.core.nul): where it is, the message
+    "nul_at",
+    "nul_message",
     # HTTP caching of REST answers (bocage.core.cache_control): public or private, validators
     "conditional_get",
     "etag_matches",

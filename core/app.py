@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from bocage.core import http, migrate
+from bocage.core.auth.grants import check_setting
 from bocage.core.auth.keys import KeyStore
 from bocage.core.auth.server import TokenEndpoint, jwks_endpoint
 from bocage.core.auth.throttle import FailureThrottle
@@ -29,7 +30,7 @@ from bocage.core.auth.tokens import (
 )
 from bocage.core.cache_control import HttpCaching, public_caching
 from bocage.core.db import create_engine, sessionmaker
-from bocage.core.errors import PluginError
+from bocage.core.errors import PluginError, SettingsError
 from bocage.core.graphql.schema import build_schema
 from bocage.core.graphql.view import GraphQLView
 from bocage.core.hookspecs import RestRoute
@@ -99,6 +100,10 @@ def create_app(
     openapi = openapi_document(host)
     job_kinds(host)  # a job kind or webhook event type declared twice stops startup here
     event_types(host)
+    try:  # permissions granted by configuration must exist once the plugins are loaded
+        check_setting(settings, host.permissions())
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
     session_factory = sessionmaker(engine)
     keys = KeyStore(session_factory, settings)
     authenticator = Authenticator(settings, keys)

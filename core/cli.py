@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
@@ -77,7 +78,8 @@ class BocageGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BocageStartupError as error:
-            console.print(f"[red]error:[/red] {error}")
+            # One line, however long, and the message as it is (no markup read in it).
+            console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
             sys.exit(2)
 
 
@@ -257,11 +259,16 @@ def plugins_list(rt: Runtime, as_json: bool) -> None:
             )
         )
         return
-    table = Table("name", "version", "module", "status")
+    from bocage.core.hookspecs import CONTRACT_VERSION
+
+    table = Table("name", "version", "module", "contract", "status")
     for p in enabled:
-        table.add_row(p.name, p.version, p.module, "enabled")
+        contract = (
+            f"provides {CONTRACT_VERSION}" if p.name == "core" else p.requires or "undeclared"
+        )
+        table.add_row(p.name, p.version, p.module, contract, "enabled")
     for name in disabled:
-        table.add_row(name, "", "", "disabled (BOCAGE_DISABLED_PLUGINS)")
+        table.add_row(name, "", "", "", "disabled (BOCAGE_DISABLED_PLUGINS)")
     Console().print(table)
 
 

@@ -107,6 +107,7 @@ async def record_event(
         permission=permission,
         scoped=scope is not None,
         scope_stakeholder_id=scope.stakeholder if scope is not None else None,
+        scope_owner=scope.owner if scope is not None else None,
     )
     session.add(record)
     await session.flush()
@@ -147,6 +148,7 @@ async def record_events(
                 "occurred_at": utcnow(),
                 "scoped": scope is not None,
                 "scope_stakeholder_id": scope.stakeholder if scope is not None else None,
+                "scope_owner": scope.owner if scope is not None else None,
             }
         )
     await session.execute(insert(EventRecord), rows)
@@ -265,20 +267,27 @@ class Reader:
 def visible_to(reader: Reader) -> ColumnElement[bool]:
     """The condition on :class:`EventRecord` of the events ``reader`` may learn of: public
     ones, and those whose permission it holds about rows it reaches (the rule of
-    :meth:`policy.Reach.covers`, applied to the scope recorded with the event)."""
-    public = EventRecord.permission.is_(None)
+    :meth:`policy.Reach.covers`, applied to the scope recorded with the event). An event
+    about a row with an owner (``EventScope.owner``) is never public and reaches only that
+    owner and administrators (``Reach.owners``)."""
+    public = and_(EventRecord.permission.is_(None), EventRecord.scope_owner.is_(None))
     if not reader.permissions:
         return public
-    return or_(
-        public,
-        and_(EventRecord.permission.in_(sorted(reader.permissions)), _reached(reader.reach)),
-    )
+    held = [EventRecord.permission.in_(sorted(reader.permissions)), _reached(reader.reach)]
+    owners = reader.reach.owners
+    if owners is not None:
+        held.append(
+            or_(EventRecord.scope_owner.is_(None), EventRecord.scope_owner.in_(sorted(owners)))
+        )
+    return or_(public, and_(*held))
 
 
 def _reached(reach: policy.Reach) -> ColumnElement[bool]:
     if reach.communes is None:
         return true()
     alternatives: list[ColumnElement[bool]] = [EventRecord.scoped.is_(False)]
+    if reach.owners:  # its own rows, wherever they are
+        alternatives.append(EventRecord.scope_owner.in_(sorted(reach.owners)))
     if reach.stakeholders:
         alternatives.append(EventRecord.scope_stakeholder_id.in_(sorted(reach.stakeholders)))
     if reach.communes:

@@ -8,7 +8,13 @@ A plugin is a module or object with functions named like the specs below, decora
 
 Hooks return data; the core assembles the application from it (schema, routes, migrations,
 CLI). Each spec says when it is called, what it gets and what it returns. A plugin implements
-only the hooks it needs; a misspelled hook name makes startup fail.
+only the hooks it needs; a misspelled hook name makes startup fail, and so does a value of
+another type than the spec's return annotation (checked each time the host calls the hook).
+
+A plugin module also says which versions of this contract it supports, as a
+``packaging`` specifier (see ``docs/compatibility.md``)::
+
+    BOCAGE_REQUIRES = ">=1.0,<2"
 """
 
 from __future__ import annotations
@@ -25,9 +31,18 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
     from starlette.routing import BaseRoute
 
+    from bocage.core.graphql.compiler.spec import CompiledReads
     from bocage.core.settings import PluginSettings
 
 PROJECT_NAME = "bocage"
+
+#: The version of the plugin contract (``bocage.core.api``, these hooks, the settings' names):
+#: a minor step only adds, a major step may break (``docs/compatibility.md``). A plugin
+#: declares the versions it supports in its module's ``BOCAGE_REQUIRES`` (``">=1.0,<2"``).
+CONTRACT_VERSION = "1.0"
+
+#: The module attribute holding a plugin's specifier of the contract versions it supports.
+REQUIRES_ATTRIBUTE = "BOCAGE_REQUIRES"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
@@ -61,10 +76,15 @@ class RestRoute:
 
 @dataclass(frozen=True)
 class Permission:
-    """A permission a plugin declares: ``code`` such as ``workshops:manage``."""
+    """A permission a plugin declares: ``code`` such as ``workshops:manage``.
+
+    ``per_commune``: the plugin checks it against the communes of the objects it protects
+    (``may_touch_communes(principal, nis_codes, code)``), so an administrator may grant it to
+    commune editors for some communes only; otherwise it is granted to a role as a whole."""
 
     code: str
     description: str
+    per_commune: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,10 +112,15 @@ class EventScope:
     commune. Without a scope, the permission alone decides (rows every holder may read); an
     event without a permission is public, whatever its scope. The core records the scope of
     its own rows itself (a contact: its organisation and that organisation's communes).
+
+    ``owner`` (``client:<id>`` or ``subject:<sub>``, see ``policy.owner_key``) is for a row that
+    belongs to one client or person, such as a webhook subscription: only that owner and
+    administrators learn of the event (among the holders of the permission), never the public.
     """
 
     stakeholder: int | None = None
     communes: frozenset[str] = frozenset()
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +227,31 @@ class WebhookEventType:
 
 
 @hookspec
+def bocage_hookspecs() -> Sequence[object]:
+    """Return the modules (or classes) of hook specifications the plugin declares for the
+    other plugins, as ``pluggy``'s ``add_hookspecs`` takes them.
+
+    Called once at startup, before the host looks for implementations of unknown hooks, so
+    that the others' implementations of these hooks are checked against them. The specs of an
+    installed but disabled plugin are read too: optional implementations of its hooks are then
+    not taken for misspelled ones (they are simply never called).
+    """
+    return ()
+
+
+@hookspec
+def bocage_startup_check(host: Any) -> None:
+    """Check, at startup, what only the plugin can check across plugins, and raise
+    ``PluginError`` naming the plugin at fault and what to change.
+
+    Called once, after every plugin is registered, its settings are validated and the other
+    checks passed (``host.plugin_settings(...)`` works). The open-data plugin refuses two
+    plugins publishing one dataset identifier here, rather than at the catalogue's first
+    request.
+    """
+
+
+@hookspec
 def bocage_settings() -> type[PluginSettings] | None:
     """Return the plugin's settings model, a subclass of ``PluginSettings``.
 
@@ -215,7 +265,10 @@ def bocage_settings() -> type[PluginSettings] | None:
 def bocage_permissions() -> Sequence[Permission]:
     """Return the permissions the plugin declares (codes must be unique across plugins).
 
-    Called once at startup; the identity layer grants them to roles.
+    Called once at startup. Administrators grant them to roles (commune editors, stakeholder
+    members) with the ``BOCAGE_ROLE_PERMISSIONS`` setting or the ``grantPermission``
+    mutation; a permission declared ``per_commune`` may be granted for some communes only.
+    Integrator clients hold the ones given to them as scopes.
     """
     return ()
 
@@ -293,7 +346,7 @@ def bocage_graphql_subscription() -> Sequence[type]:
 
 
 @hookspec
-def bocage_compiled_reads() -> Any:
+def bocage_compiled_reads() -> CompiledReads | None:
     """Return a ``CompiledReads`` (``bocage.core.api``): the plugin's GraphQL types and root
     query fields that the read compiler answers with one SQL statement per root field
     (``TypeSpec`` declarations of how each field is read, ``RootList``/``RootOne`` sources

@@ -2,21 +2,28 @@
 
 Plugins come from the ``bocage`` entry-point group, bundled and third-party alike; any of them
 can be left out with ``BOCAGE_DISABLED_PLUGINS``. Everything a plugin could get wrong is
-checked here, at startup, with a message that says how to fix it.
+checked here, at startup, with a message that says how to fix it (``docs/plugins.md``, "Rules
+the host enforces at startup"): the contract versions it supports, its hooks' names,
+arguments and return values, its settings, its migrations' branch, and what plugins check
+of each other (``bocage_startup_check``).
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib.metadata
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from bocage.core import __version__, hookspecs
 from bocage.core.errors import PluginError, SettingsError
+from bocage.core.hook_types import mismatch, return_type
 from bocage.core.settings import PluginSettings, load_plugin_settings
 
 if TYPE_CHECKING:
@@ -26,12 +33,19 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "bocage"
 CORE_PLUGIN = "core"
 
+#: Hooks not called at load to check what they return: they act rather than give data.
+ACTING_HOOKS = frozenset({"bocage_on_event", "bocage_startup_check"})
+
+logger = logging.getLogger("bocage.plugins")
+
 
 @dataclass(frozen=True)
 class PluginInfo:
     name: str
     version: str
     module: str
+    #: The contract versions the plugin declares it supports (``None``: it does not say).
+    requires: str | None = None
 
 
 class PluginHost:
@@ -61,6 +75,7 @@ class PluginHost:
                 f"two plugins are named {name!r} ({self.infos[name].module} and "
                 f"{getattr(plugin, '__name__', plugin)}); uninstall one of them"
             )
+        requires = None if name == CORE_PLUGIN else self._supported_contract(name, plugin, version)
         try:
             self.pm.register(plugin, name=name)
         except pluggy.PluginValidationError as error:
@@ -69,7 +84,45 @@ class PluginHost:
                 "See bocage.core.hookspecs for each hook's arguments"
             ) from None
         module = getattr(plugin, "__name__", type(plugin).__name__)
-        self.infos[name] = PluginInfo(name=name, version=version, module=module)
+        self.infos[name] = PluginInfo(name=name, version=version, module=module, requires=requires)
+
+    @staticmethod
+    def _supported_contract(name: str, plugin: object, version: str) -> str | None:
+        """The plugin's ``BOCAGE_REQUIRES``; refuses a plugin that does not support this
+        contract. One that declares nothing is loaded with a warning (docs/compatibility.md)."""
+        declared = getattr(plugin, hookspecs.REQUIRES_ATTRIBUTE, None)
+        module = getattr(plugin, "__name__", type(plugin).__name__)
+        running = hookspecs.CONTRACT_VERSION
+        if declared is None:
+            major = running.split(".")[0]
+            logger.warning(
+                "plugin %r (%s %s) does not say which versions of the plugin contract it "
+                'supports; it is loaded as if it supported %s. Add %s = ">=%s,<%d" to %s',
+                name,
+                module,
+                version,
+                running,
+                hookspecs.REQUIRES_ATTRIBUTE,
+                running,
+                int(major) + 1,
+                module,
+            )
+            return None
+        try:
+            specifier = SpecifierSet(str(declared))
+        except InvalidSpecifier:
+            raise PluginError(
+                f"plugin {name!r}: {hookspecs.REQUIRES_ATTRIBUTE} = {declared!r} in {module} is "
+                f'not a version specifier; write one such as ">={running},<2"'
+            ) from None
+        if not specifier.contains(running, prereleases=True):
+            raise PluginError(
+                f"plugin {name!r} ({module} {version}) supports the plugin contract "
+                f"{specifier}, but this Bocage ({__version__}) provides contract {running}: "
+                f"install a version of the plugin that supports {running}, or disable it "
+                f"with BOCAGE_DISABLED_PLUGINS={name}"
+            )
+        return str(specifier)
 
     def _load_entry_points(self) -> None:
         disabled = set(self.settings.disabled_plugins)
@@ -100,23 +153,94 @@ class PluginHost:
             )
 
     def _check(self) -> None:
+        self._add_plugin_hookspecs()
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as error:
-            known = ", ".join(hookspecs.HOOK_NAMES)
             raise PluginError(
-                f"plugin {error.plugin!r} does not honour the contract: {error}. "
-                f"Known hooks: {known}"
+                f"plugin {self.pm.get_name(error.plugin)!r} does not honour the contract: {error}. "
+                f"Known hooks: {', '.join(self._hook_names())}"
             ) from None
+        self._refuse_unknown_optional_hooks()
         for name, model in self.collect("bocage_settings"):
-            if model is None:
-                continue
-            if not (isinstance(model, type) and issubclass(model, PluginSettings)):
-                raise PluginError(
-                    f"plugin {name!r}: bocage_settings must return a PluginSettings subclass"
-                )
-            self._plugin_settings[name] = load_plugin_settings(name, model)
+            if model is not None:
+                self._plugin_settings[name] = load_plugin_settings(name, model)
         self._unique("bocage_permissions", lambda p: p.code, "permission code")
+        self._check_returns()
+        from bocage.core.migrate import check_branches
+
+        check_branches(self)
+        self.collect("bocage_startup_check", host=self)
+
+    def _add_plugin_hookspecs(self) -> None:
+        """The hooks plugins declare for each other (``bocage_hookspecs``)."""
+        for name, specs in self.collect("bocage_hookspecs"):
+            for spec in specs or ():
+                if all(self._has_spec(hook) for hook in _spec_names(spec)):
+                    continue  # declared already (a plugin's module may add it itself)
+                try:
+                    self.pm.add_hookspecs(spec)
+                except ValueError as error:
+                    raise PluginError(f"plugin {name!r}: bocage_hookspecs: {error}") from None
+                except pluggy.PluginValidationError as error:
+                    raise PluginError(
+                        f"plugin {self.pm.get_name(error.plugin)!r} does not honour a hook "
+                        f"that {name!r} declares: {error}"
+                    ) from None
+
+    def _has_spec(self, hook_name: str) -> bool:
+        caller = getattr(self.pm.hook, hook_name, None)
+        return caller is not None and caller.spec is not None
+
+    def _hook_names(self) -> list[str]:
+        return sorted(
+            name
+            for name, caller in vars(self.pm.hook).items()
+            if isinstance(caller, pluggy.HookCaller) and caller.spec is not None
+        )
+
+    def _refuse_unknown_optional_hooks(self) -> None:
+        """``check_pending`` lets an implementation marked ``optionalhook=True`` through when no
+        spec declares it: the hook of a plugin that may be disabled. One that no installed
+        plugin declares at all is a misspelling, silently never called: refused."""
+        known = set(self._hook_names())
+        of_disabled = self._disabled_hook_names()
+        for hook_name, caller in vars(self.pm.hook).items():
+            if not isinstance(caller, pluggy.HookCaller) or caller.spec is not None:
+                continue
+            impls = caller.get_hookimpls()
+            if not impls or hook_name in of_disabled:
+                continue
+            close = difflib.get_close_matches(hook_name, known | of_disabled, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise PluginError(
+                f"plugin {impls[0].plugin_name!r} implements {hook_name}, which neither the "
+                f"core nor any installed plugin declares: {hint}Fix its name; for a hook of "
+                "another plugin, depend on that plugin so that it is installed (it may stay "
+                f"disabled). Known hooks: {', '.join(sorted(known))}"
+            )
+
+    def _disabled_hook_names(self) -> set[str]:
+        """The hooks installed but disabled plugins declare (``bocage_hookspecs``)."""
+        names: set[str] = set()
+        for entry_point in self.disabled.values():
+            try:
+                declare = getattr(entry_point.load(), "bocage_hookspecs", None)
+                specs = (declare() if callable(declare) else None) or ()
+            except Exception:  # a broken disabled plugin must not stop the others
+                continue
+            for spec in specs:
+                names.update(_spec_names(spec))
+        return names
+
+    def _check_returns(self) -> None:
+        """Call every hook that gives data once, so that what it returns is checked now
+        (``collect`` checks each value against the spec) rather than at first use."""
+        for hook_name in self._hook_names():
+            spec = getattr(self.pm.hook, hook_name).spec
+            if hook_name in ACTING_HOOKS or set(spec.argnames) - {"host"}:
+                continue
+            self.collect(hook_name, host=self)
 
     # -- collecting contributions --------------------------------------------------------------
 
@@ -126,11 +250,20 @@ class PluginHost:
         Unlike a plain hook call, this keeps who returned what, for error messages.
         """
         caller = getattr(self.pm.hook, hook_name)
+        expected = return_type(caller.spec.function) if caller.spec is not None else None
         results = []
         for impl in caller.get_hookimpls():  # registration order
             # As pluggy does: an implementation takes only the arguments it names.
             given = {name: kwargs[name] for name in impl.argnames if name in kwargs}
-            results.append((impl.plugin_name, impl.function(**given)))
+            result = impl.function(**given)
+            problem = mismatch(expected, result) if caller.spec is not None else None
+            if problem:
+                declared = caller.spec.function.__annotations__.get("return")
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r}: {hook_name} returned {problem}; it must "
+                    f"return {declared} (see its specification in bocage.core.hookspecs)"
+                )
+            results.append((impl.plugin_name, result))
         return results
 
     def contributions(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
@@ -206,3 +339,9 @@ class PluginHost:
     @property
     def plugins(self) -> list[PluginInfo]:
         return list(self.infos.values())
+
+
+def _spec_names(spec: object) -> list[str]:
+    """The hooks a module or class of hook specifications declares."""
+    marker = f"{hookspecs.PROJECT_NAME}_spec"
+    return [name for name in dir(spec) if hasattr(getattr(spec, name, None), marker)]

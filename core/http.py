@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from bocage.core import migrate
+from bocage.core.errors import PluginError
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -72,6 +73,16 @@ async def readyz(request: Request) -> JSONResponse:
     state = request.app.state
     try:
         current = await migrate.state(state.engine, state.host)
+    except PluginError as error:  # reachable, but at a revision no installed plugin provides
+        logger.warning("readiness check failed: %s", error)
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "database": "ok",
+                "detail": "the database is at a revision of an uninstalled plugin: see the log",
+            },
+            status_code=503,
+        )
     except Exception as error:  # any failure to reach the database means "not ready"
         logger.warning("readiness check failed: %r", error)
         return JSONResponse(

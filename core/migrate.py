@@ -4,10 +4,18 @@ The core's revisions live in ``bocage.migrations.versions`` (branch label ``core
 plugin's folder comes from its ``bocage_migration_locations`` hook and forms a branch labelled
 with the plugin's name. ``upgrade()`` goes to all heads, so installing a plugin and running
 ``bocage db upgrade`` creates its tables.
+
+Startup checks each plugin's revisions (``check_branches``): its own branch, labelled with
+its name, and ``depends_on`` naming revisions that exist. Before migrating or reading the
+state, a database at a revision no installed plugin provides (a plugin uninstalled while its
+tables remain) is refused with what to do. On SQLite the migrations run in one transaction
+too (``BEGIN`` is issued by hand: the driver would run DDL outside any), so that a revision
+that fails half-way leaves the database as it was, as on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +25,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 
 import bocage.migrations
+from bocage.core.errors import PluginError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -50,6 +60,13 @@ async def _run(engine: AsyncEngine, host: PluginHost, fn: Any, *args: Any, **kw:
         return fn(config, *args, **kw)
 
     async with engine.begin() as connection:
+        await _refuse_unknown_revisions(connection, host)
+        if connection.dialect.name == "sqlite":
+            # pysqlite runs DDL outside any transaction unless one is begun explicitly: without
+            # it, a revision failing half-way keeps the tables it created and blocks every
+            # later upgrade. SQLite's DDL is transactional: the commit or rollback of this
+            # block then covers the whole upgrade.
+            await connection.exec_driver_sql("BEGIN")
         return await connection.run_sync(run)
 
 
@@ -103,6 +120,7 @@ async def state(engine: AsyncEngine, host: PluginHost) -> MigrationState:
         return frozenset(MigrationContext.configure(connection).get_current_heads())
 
     async with engine.connect() as connection:
+        await _refuse_unknown_revisions(connection, host)
         current = await connection.run_sync(read)
     applied: set[str] = set()
     for revision in current:
@@ -159,3 +177,159 @@ def new_revision(host: PluginHost, message: str, branch: str = CORE_BRANCH) -> s
     rev = command.revision(config, **kwargs)
     assert rev is not None and not isinstance(rev, list)
     return str(rev.path)
+
+
+# -- what startup checks ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Revision:
+    """What a revision file declares, read without alembic (whose revision map fails with a
+    bare ``KeyError`` on an unknown ``depends_on``)."""
+
+    file: str
+    revision: str
+    down: tuple[str, ...]
+    labels: tuple[str, ...]
+    depends_on: tuple[str, ...]
+
+
+_read: dict[tuple[str, int], _Revision | None] = {}
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _revisions_in(folder: Path) -> list[_Revision]:
+    found = []
+    for path in sorted(folder.glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        key = (str(path), path.stat().st_mtime_ns)
+        if key not in _read:
+            spec = importlib.util.spec_from_file_location(f"_bocage_revision_{path.stem}", path)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            revision = getattr(module, "revision", None)
+            _read[key] = (
+                _Revision(
+                    file=path.name,
+                    revision=revision,
+                    down=_tuple(getattr(module, "down_revision", None)),
+                    labels=_tuple(getattr(module, "branch_labels", None)),
+                    depends_on=_tuple(getattr(module, "depends_on", None)),
+                )
+                if isinstance(revision, str)
+                else None
+            )
+        if (read := _read[key]) is not None:
+            found.append(read)
+    return found
+
+
+def _branches(host: PluginHost) -> dict[str, list[_Revision]]:
+    """The revisions of the core and of every installed plugin (enabled or not), by branch."""
+    folders: dict[str, list[Path]] = {CORE_BRANCH: [CORE_VERSIONS]}
+    for plugin, folder in [
+        *host.disabled_migration_locations().items(),
+        *host.migration_locations().items(),
+    ]:
+        folders.setdefault(plugin, []).append(folder)
+    return {
+        branch: [rev for folder in paths for rev in _revisions_in(folder)]
+        for branch, paths in folders.items()
+    }
+
+
+def check_branches(host: PluginHost) -> None:
+    """Refuse a plugin whose revisions do not form its own branch, labelled with its name, or
+    whose ``depends_on`` names a revision that does not exist."""
+    revisions = _branches(host)
+    owner: dict[str, str] = {}
+    for branch, revs in revisions.items():
+        for rev in revs:
+            if rev.revision in owner:
+                raise PluginError(
+                    f"plugin {branch!r}: migration {rev.file} has the revision id "
+                    f"{rev.revision!r} of a revision of {owner[rev.revision]!r}; revision ids "
+                    f"must be unique: prefix yours with the plugin's name ({branch}_0001)"
+                )
+            owner[rev.revision] = branch
+    core_head = max((r.revision for r in revisions[CORE_BRANCH]), default="0001_core")
+    for branch, revs in revisions.items():
+        if branch == CORE_BRANCH:
+            continue
+        for rev in revs:
+            where = f"plugin {branch!r}: migration {rev.file} (revision {rev.revision!r})"
+            if not rev.down and branch not in rev.labels:
+                raise PluginError(
+                    f"{where} starts a branch without the plugin's label: set branch_labels = "
+                    f"({branch!r},) in its first revision"
+                )
+            foreign = [d for d in rev.down if owner.get(d) != branch]
+            if foreign:
+                whose = owner.get(foreign[0])
+                raise PluginError(
+                    f"{where} has down_revision = {foreign[0]!r}, "
+                    + (f"a revision of {whose!r}: " if whose else "which does not exist: ")
+                    + "a plugin's revisions form their own branch; its first revision has "
+                    f"down_revision = None, branch_labels = ({branch!r},) and depends_on the "
+                    f"core revision it needs (e.g. {core_head!r})"
+                )
+            other = [label for label in rev.labels if label != branch]
+            if other:
+                raise PluginError(
+                    f"{where} labels its branch {other[0]!r}: a plugin's branch is labelled "
+                    f"with the plugin's name, branch_labels = ({branch!r},)"
+                )
+            for dependency in rev.depends_on:
+                if dependency not in owner and dependency not in revisions:
+                    raise PluginError(
+                        f"{where} has depends_on = {dependency!r}, which is no revision of the "
+                        f"core or of an installed plugin: name the revision your tables need "
+                        f"(the core's latest is {core_head!r})"
+                    )
+
+
+async def _refuse_unknown_revisions(connection: Any, host: PluginHost) -> None:
+    """A database at a revision nothing installed provides: a plugin was uninstalled while
+    its tables remain. Alembic would fail with a bare traceback; say what to do instead."""
+
+    def read(sync: Connection) -> frozenset[str]:
+        return frozenset(MigrationContext.configure(sync).get_current_heads())
+
+    known = {rev.revision for revs in _branches(host).values() for rev in revs}
+    unknown = sorted(await connection.run_sync(read) - known)
+    if not unknown:
+        return
+    tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    import bocage.core.models  # noqa: F401 - the core's tables, to tell them from a plugin's
+    from bocage.core.db import Base
+
+    installed = {CORE_BRANCH, *host.infos, *host.disabled}
+    # Not a plugin's: the core's and alembic's tables, those they derive (full-text search's
+    # ``project_fts...``), SQLite's and procrastinate's own.
+    known_prefixes = tuple(f"{name}_" for name in Base.metadata.tables)
+    left = sorted(
+        name
+        for name in tables - set(Base.metadata.tables)
+        if name.split("_")[0] not in installed
+        and name != "alembic_version"
+        and not name.startswith(("sqlite_", "procrastinate_", *known_prefixes))
+    )
+    prefixes = sorted({name.split("_")[0] for name in left})
+    plugin = prefixes[0] if len(prefixes) == 1 else "<plugin>"
+    revisions = ", ".join(repr(r) for r in unknown)
+    listed = ", ".join(left) if left else "none found by name"
+    raise PluginError(
+        f"the database is at revision {revisions}, which neither the core nor any installed "
+        f"plugin provides: plugin {plugin!r} was uninstalled while its tables remain (tables "
+        f"no installed plugin declares: {listed}). Reinstall it, then keep it (disable it with "
+        f"BOCAGE_DISABLED_PLUGINS={plugin} if you wish) or remove its tables with `bocage db "
+        f"downgrade {plugin}@base` before uninstalling it again; or drop those tables and "
+        f"`DELETE FROM alembic_version WHERE version_num IN ({revisions})`"
+    )

@@ -17,12 +17,21 @@ from bocage.core.hookspecs import (
 @hookimpl
 def bocage_graphql_query() -> Sequence[type]:
     from bocage.core.graphql.changes import ChangesQuery
+    from bocage.core.graphql.permissions import PermissionQuery
     from bocage.core.graphql.privacy import PrivacyQuery
     from bocage.core.graphql.query import CoreQuery, node_query
     from bocage.core.jobs.graphql import JobQuery
     from bocage.core.webhooks.graphql import WebhookQuery
 
-    return [CoreQuery, PrivacyQuery, ChangesQuery, WebhookQuery, JobQuery, node_query()]
+    return [
+        CoreQuery,
+        PrivacyQuery,
+        ChangesQuery,
+        WebhookQuery,
+        JobQuery,
+        PermissionQuery,
+        node_query(),
+    ]
 
 
 @hookimpl
@@ -44,6 +53,7 @@ def bocage_graphql_mutation() -> Sequence[type]:
     from bocage.core.graphql.mutations.projects import ProjectMutations
     from bocage.core.graphql.mutations.stakeholders import StakeholderMutations
     from bocage.core.graphql.mutations.territory import TerritoryMutations
+    from bocage.core.graphql.permissions import PermissionMutations
     from bocage.core.graphql.privacy import PrivacyMutations
     from bocage.core.jobs.graphql import JobMutations
     from bocage.core.webhooks.graphql import WebhookMutations
@@ -55,6 +65,7 @@ def bocage_graphql_mutation() -> Sequence[type]:
         PrivacyMutations,
         WebhookMutations,
         JobMutations,
+        PermissionMutations,
     ]
 
 

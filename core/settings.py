@@ -138,6 +138,15 @@ class Settings(BaseSettings):
         "RESPONSE_TOO_LARGE.",
         json_schema_extra=LIMIT,
     )
+    graphql_ws_recheck_seconds: int = Field(
+        60,
+        ge=1,
+        le=3600,
+        description="Seconds between two checks of the token an open WebSocket was "
+        "authenticated with: a subscription closes at the latest this long after its client "
+        "is revoked (4403), and when its token expires (4401), with or without an event.",
+        json_schema_extra=LIMIT,
+    )
     graphql_compile: bool = Field(
         True,
         description="Answer the public lists and objects of queries with one SQL statement per "
@@ -353,6 +362,22 @@ class Settings(BaseSettings):
         "of a revoked client are refused within this time (0: check every request).",
         json_schema_extra=LIMIT,
     )
+    auth_grants_cache_ttl: int = Field(
+        30,
+        ge=0,
+        description="Seconds each worker keeps the permissions administrators granted to roles "
+        "before reading them again: a grant or revocation reaches the other workers within this "
+        "time (0: read them for every request of a commune editor or stakeholder member).",
+        json_schema_extra=LIMIT,
+    )
+    role_permissions: Annotated[dict[str, list[str | dict[str, Any]]], NoDecode] = Field(
+        default_factory=dict,
+        description="Permissions granted to roles by configuration, as JSON: "
+        '{"commune_editor": ["workshops:organise", {"permission": "workshops:facilitate", '
+        '"communes": ["64034"]}], "stakeholder_member": ["workshops:check_in"]}. Roles: '
+        "commune_editor (per commune with `communes`, for permissions declared per commune) "
+        "and stakeholder_member; an unknown role or permission stops startup.",
+    )
     auth_token_max_fields: int = Field(
         20,
         ge=4,
@@ -537,6 +562,13 @@ class Settings(BaseSettings):
             if not value:
                 raise ValueError("name at least one algorithm")
         return value
+
+    @field_validator("role_permissions", mode="before")
+    @classmethod
+    def _role_permissions(cls, value: Any) -> Any:
+        from bocage.core.auth.grants import parse_setting
+
+        return parse_setting(value)
 
     @field_validator("oidc_role_map", mode="before")
     @classmethod

@@ -17,6 +17,9 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    # SQLite's DDL is transactional too: bocage.core.migrate begins the transaction by hand
+    # (the driver would not), and the whole upgrade commits or rolls back as one.
+    transactional_ddl=True,
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -264,3 +264,20 @@ async def test_a_database_that_had_the_plugin_still_works_once_it_is_disabled(
 
 def test_the_installed_plugin_is_a_real_distribution(with_testplugin: Path) -> None:
     assert list(with_testplugin.glob("bocage_testplugin-1.2.3.dist-info/entry_points.txt"))
+
+
+def test_an_uninstalled_plugin_whose_tables_remain_is_named_in_one_line(
+    cli: Any, empty_database_url: str
+) -> None:
+    """Uninstalled after ``db upgrade``: its revision is unknown, and the CLI says whose it
+    is and what to do, in one line rather than alembic's traceback."""
+    env = {"BOCAGE_DATABASE_URL": empty_database_url}
+    assert cli("db", "upgrade", env=env).returncode == 0
+    gone = cli("db", "upgrade", env={**env, "PYTHONPATH": ""})  # the plugin is not found
+    assert gone.returncode == 2, gone.stderr
+    assert "Traceback" not in gone.stderr
+    # After alembic's INFO lines (``main`` logs its steps), one line says it all.
+    line = gone.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: the database is at revision 'tp_0001'")
+    assert "plugin 'testplugin' was uninstalled while its tables remain" in line
+    assert "testplugin_note" in line and "bocage db downgrade testplugin@base" in line

@@ -1,11 +1,12 @@
-"""Tables of the built-in OAuth2 server: its signing keys and its clients."""
+"""Tables of the built-in OAuth2 server (its signing keys and its clients) and the permissions
+administrators grant to roles."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bocage.core.db import Base, JSONType, utcnow
@@ -47,3 +48,25 @@ class OAuthClient(Base):
     communes: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class PermissionGrant(Base):
+    """A permission an administrator granted to a role (``grantPermission``): to every
+    principal of the role, or, with a commune, to commune editors for that commune's objects
+    only. Grants of the ``BOCAGE_ROLE_PERMISSIONS`` setting are not stored."""
+
+    __tablename__ = "permission_grant"
+    __table_args__ = (Index("ix_permission_grant_role", "role", "permission"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: A :class:`bocage.core.auth.principal.Role` value that takes grants.
+    role: Mapped[str] = mapped_column(String(40))
+    #: The code of a declared permission, e.g. ``workshops:organise``.
+    permission: Mapped[str] = mapped_column(String(100))
+    #: Only for this commune's objects; ``None``: wherever the role reaches.
+    commune_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commune.id", ondelete="CASCADE"), default=None
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Who granted it (the administrator's ``sub``).
+    granted_by: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from bocage.core.auth.principal import Principal, Role
 
-#: Permission codes each role holds. Administrators hold every permission; integrator clients
-#: hold exactly the scopes of their token.
+#: Permission codes each role holds whatever the configuration. Administrators hold every
+#: permission; integrator clients hold exactly the scopes of their token; the operator grants
+#: further permissions to roles (``Principal.grants``, see :mod:`bocage.core.auth.grants`).
 ROLE_GRANTS: dict[Role, frozenset[str]] = {
     Role.COMMUNE_EDITOR: frozenset(
         {"projects:write", "stakeholders:write", "contacts:read", "contacts:write", "pst:write"}
@@ -18,17 +19,40 @@ ROLE_GRANTS: dict[Role, frozenset[str]] = {
 }
 
 
+def _wholly(principal: Principal, permission: str) -> bool:
+    """Whether ``principal`` holds ``permission`` wherever its roles reach: as an
+    administrator, by its scopes, by its role, or by a grant that names no commune."""
+    return (
+        principal.is_admin
+        or (Role.INTEGRATOR in principal.roles and principal.has_scope(permission))
+        or any(permission in ROLE_GRANTS.get(role, frozenset()) for role in principal.roles)
+        or (permission, None) in principal.grants
+    )
+
+
+def _granted_communes(principal: Principal, permission: str) -> frozenset[str]:
+    """The communes (NIS codes) of ``principal`` where a per-commune grant gives it
+    ``permission``: a grant for a commune that is not the principal's gives nothing."""
+    return frozenset(
+        nis
+        for code, nis in principal.grants
+        if code == permission and nis is not None and nis in principal.communes
+    )
+
+
 def can(principal: Principal, permission: str) -> bool:
-    """Whether ``principal`` holds ``permission`` at all (rows are checked separately)."""
-    if principal.is_admin:
-        return True
-    if Role.INTEGRATOR in principal.roles and principal.has_scope(permission):
-        return True
-    return any(permission in ROLE_GRANTS.get(role, frozenset()) for role in principal.roles)
+    """Whether ``principal`` holds ``permission`` at all: everywhere, or in at least one of
+    its communes (rows are checked separately, with :func:`may_touch_communes`)."""
+    return _wholly(principal, permission) or bool(_granted_communes(principal, permission))
 
 
-def commune_scope(principal: Principal) -> frozenset[str] | None:
-    """NIS codes the principal is limited to, or ``None`` for every commune."""
+def commune_scope(principal: Principal, permission: str | None = None) -> frozenset[str] | None:
+    """NIS codes the principal is limited to, or ``None`` for every commune.
+
+    With a ``permission``: the communes where it holds that permission; a commune editor
+    granted it for some communes only is limited to those (none if it does not hold it)."""
+    if permission is not None and not _wholly(principal, permission):
+        return _granted_communes(principal, permission)
     if principal.is_admin:
         return None
     if Role.INTEGRATOR in principal.roles and not principal.communes:
@@ -36,11 +60,14 @@ def commune_scope(principal: Principal) -> frozenset[str] | None:
     return principal.communes
 
 
-def may_touch_communes(principal: Principal, nis_codes: Iterable[str]) -> bool:
+def may_touch_communes(
+    principal: Principal, nis_codes: Iterable[str], permission: str | None = None
+) -> bool:
     """An object in these communes may be changed: all of them must be within the principal's
-    communes (a Hannut editor cannot touch a project Hannut shares with Andenne)."""
+    communes (a Hannut editor cannot touch a project Hannut shares with Andenne), and, with a
+    ``permission``, within the communes where it holds that permission."""
     codes = set(nis_codes)
-    scope = commune_scope(principal)
+    scope = commune_scope(principal, permission)
     if scope is None:
         return True
     return bool(codes) and codes <= scope
@@ -58,6 +85,9 @@ class Reach:
     #: A row is reached when all its communes (at least one) are among these NIS codes;
     #: ``None``: every row (administrators, integrators restricted to no commune).
     communes: frozenset[str] | None = frozenset()
+    #: The owners (:func:`owner_key`) whose own rows it reaches, such as their webhook
+    #: subscriptions: its own; ``None``: every owner's (administrators).
+    owners: frozenset[str] | None = frozenset()
 
     def covers(self, stakeholder_id: int | None, nis_codes: Iterable[str]) -> bool:
         """Whether a row of this organisation in these communes is reached."""
@@ -72,6 +102,7 @@ class Reach:
         return {
             "stakeholders": sorted(self.stakeholders),
             "communes": None if self.communes is None else sorted(self.communes),
+            "owners": None if self.owners is None else sorted(self.owners),
         }
 
     @classmethod
@@ -80,9 +111,11 @@ class Reach:
         if not isinstance(value, dict):
             return cls()
         communes = value.get("communes", [])
+        owners = value.get("owners", [])
         return cls(
             stakeholders=frozenset(int(s) for s in value.get("stakeholders") or []),
             communes=None if communes is None else frozenset(str(c) for c in communes),
+            owners=None if owners is None else frozenset(str(o) for o in owners),
         )
 
 
@@ -90,11 +123,26 @@ def reach(principal: Principal) -> Reach:
     """The rows of organisations and communes ``principal`` reaches (for any permission it
     holds): its own organisations, and the communes of commune editors and integrators."""
     if principal.is_admin:
-        return Reach(communes=None)
+        return Reach(communes=None, owners=None)
     communes: frozenset[str] | None = frozenset()
     if Role.COMMUNE_EDITOR in principal.roles or Role.INTEGRATOR in principal.roles:
         communes = commune_scope(principal)
-    return Reach(stakeholders=principal.stakeholders, communes=communes)
+    owner = owner_key(principal.client_id, principal.subject)
+    return Reach(
+        stakeholders=principal.stakeholders,
+        communes=communes,
+        owners=frozenset({owner}) if owner is not None else frozenset(),
+    )
+
+
+def owner_key(client_id: str | None, subject: str | None) -> str | None:
+    """Who owns a row made by a caller: its client (``client:<id>``: every token of the
+    client) or else the person (``subject:<sub>``); ``None`` for the anonymous."""
+    if client_id:
+        return f"client:{client_id}"
+    if subject:
+        return f"subject:{subject}"
+    return None
 
 
 def may_touch_stakeholder(

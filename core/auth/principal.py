@@ -2,7 +2,8 @@
 
 Roles (named constants) say what kind of caller it is; ``communes`` and ``stakeholders`` say
 which rows a commune editor or a stakeholder member may touch; ``scopes`` say what an
-integrator client may do. :func:`Principal.can` is the one place where this is decided.
+integrator client may do; ``grants`` what the operator granted to its roles.
+:func:`bocage.core.auth.policy.can` is the one place where this is decided.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ class Principal:
     stakeholders: frozenset[int] = frozenset()
     #: OAuth2 scopes, e.g. ``projects:write``.
     scopes: frozenset[str] = field(default_factory=frozenset)
+    #: Permissions the operator granted to its roles (``BOCAGE_ROLE_PERMISSIONS``,
+    #: ``grantPermission``), as ``(code, NIS code)`` pairs: ``None`` wherever the role reaches,
+    #: a NIS code for that commune only (see :mod:`bocage.core.auth.grants`).
+    grants: frozenset[tuple[str, str | None]] = field(default_factory=frozenset)
 
     @property
     def is_anonymous(self) -> bool:

@@ -59,6 +59,7 @@ from bocage.core.auth.clients import get_client
 from bocage.core.auth.principal import Role
 from bocage.core.auth.secrets import dummy_hash, verify_secret
 from bocage.core.cache_control import public_caching
+from bocage.core.nul import NUL, nul_at, nul_message
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -292,6 +293,11 @@ def parse_form(body: bytes, max_fields: int) -> list[tuple[str, str]]:
             description=f"Send at most {max_fields} form parameters; the grant needs "
             "grant_type, scope, client_id and client_secret at most."
         ) from None
+    if (where := nul_at(dict(pairs))) is not None:
+        # PostgreSQL can neither store nor compare it: the client lookup would fail.
+        # (authlib refuses a backslash in a description: a NUL in a name is shown as NUL)
+        name = where.replace("\\u0000", "NUL")
+        raise InvalidRequestError(description=nul_message(f"The parameter {name}"))
     repeated = sorted(key for key, count in Counter(key for key, _ in pairs).items() if count > 1)
     if repeated:
         ours = [key for key in repeated if key in PARAMETERS]
@@ -310,6 +316,8 @@ def _client_ids(request: Request, pairs: list[tuple[str, str]]) -> list[str]:
         basic_id, basic_secret = extract_basic_authorization(request.headers)
     except UnicodeDecodeError:  # authlib decodes the Basic credentials as strict UTF-8
         raise InvalidRequestError(description="The HTTP Basic credentials are not UTF-8.") from None
+    if NUL in (basic_id or "") + (basic_secret or ""):
+        raise InvalidRequestError(description=nul_message("The HTTP Basic credentials"))
     form = dict(pairs)
     if basic_id is not None and "client_secret" in form:
         # RFC 6749 §2.3: one authentication method per request (and one secret to check).

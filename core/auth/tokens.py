@@ -21,6 +21,7 @@ limiter, which then counts the request against its client or person
 
 from __future__ import annotations
 
+import enum
 import json
 import time
 import uuid
@@ -36,6 +37,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
 from bocage.core.auth.clients import ActiveClients
+from bocage.core.auth.grants import RoleGrants
 from bocage.core.auth.keys import KeyStore, Signer
 from bocage.core.auth.oidc import RemoteKeySet
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
@@ -204,6 +206,33 @@ BUILTIN_MAPPING = ClaimsMapping(
 # -- the authenticator --------------------------------------------------------------------------
 
 
+class TokenEnded(enum.Enum):
+    """Why a token a connection was opened with no longer stands: the WebSocket close code
+    and reason it ends with."""
+
+    EXPIRED = (4401, "token expired")
+    REVOKED = (4403, "client revoked")
+
+    @property
+    def code(self) -> int:
+        return int(self.value[0])
+
+    @property
+    def reason(self) -> str:
+        return str(self.value[1])
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A verified token as a long-lived connection (a WebSocket) keeps it: its principal, when
+    it expires (Unix seconds, leeway included; ``None``: anonymous) and the built-in issuer's
+    client whose revocation ends it (:meth:`Authenticator.ended`)."""
+
+    principal: Principal
+    expires_at: float | None = None
+    client_id: str | None = None
+
+
 @dataclass(frozen=True)
 class _Source:
     name: str
@@ -228,6 +257,8 @@ class Authenticator:
         self.keys = keys
         self.clock = clock
         self.clients = clients or ActiveClients(keys.sessionmaker, settings, clock=clock)
+        #: The permissions granted to roles, added to each principal of those roles.
+        self.grants = RoleGrants(keys.sessionmaker, settings, clock=clock)
         self.builtin = _Source(
             "built-in issuer", settings.auth_issuer, settings.auth_audience, BUILTIN_MAPPING
         )
@@ -259,17 +290,45 @@ class Authenticator:
     async def authorization(self, header: str | None) -> Principal:
         """The principal of an Authorization value (``Bearer <token>``): ``ANONYMOUS`` for
         ``None``, :class:`AuthenticationError` for anything else that is not a valid token.
-        Also used for the ``authorization`` of a WebSocket's ``connection_init`` payload."""
+        A WebSocket keeps its :meth:`credential` instead, to check it again later."""
+        return (await self.credential(header)).principal
+
+    async def credential(self, header: str | None) -> Credential:
+        """:meth:`authorization`, with what a long-lived connection must check again later:
+        when the token expires and which client's revocation ends it (see :meth:`ended`)."""
         if header is None:
-            return ANONYMOUS
+            return Credential(ANONYMOUS)
         scheme, _, token = header.strip().partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise AuthenticationError("The Authorization header must be 'Bearer <access token>'.")
-        return await self.verify(token)
+        principal, claims, source = await self._verify(token)
+        exp = claims.get("exp")
+        return Credential(
+            principal,
+            expires_at=float(exp) + self.settings.auth_leeway
+            if isinstance(exp, int | float)
+            else None,
+            client_id=principal.client_id if source is self.builtin else None,
+        )
+
+    async def ended(self, credential: Credential) -> TokenEnded | None:
+        """Why ``credential`` no longer stands (its token expired, its client was revoked:
+        within ``BOCAGE_AUTH_CLIENT_CACHE_TTL``), or ``None`` while it does."""
+        if credential.expires_at is not None and self.clock() >= credential.expires_at:
+            return TokenEnded.EXPIRED
+        if credential.client_id is not None and not await self.clients.is_active(
+            credential.client_id
+        ):
+            return TokenEnded.REVOKED
+        return None
 
     async def verify(self, token: str) -> Principal:
         """The principal of a valid ``token``; :class:`AuthenticationError` otherwise."""
+        principal, _claims, _source = await self._verify(token)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, dict[str, Any], _Source]:
         try:
             signed = jws.extract_compact(token.encode())
             header = signed.headers()
@@ -330,7 +389,7 @@ class Authenticator:
             and not await self.clients.is_active(principal.client_id)
         ):
             raise AuthenticationError("The token's client has been revoked.")
-        return principal
+        return await self.grants.apply(principal), claims, source
 
     async def _key(self, source: _Source, kid: str) -> tuple[Key | None, tuple[str, ...]]:
         if source is self.builtin:

@@ -58,6 +58,7 @@ from strawberry.types import ExecutionResult
 from bocage.core.domain.errors import Invalid
 from bocage.core.graphql.errors import from_invalid
 from bocage.core.graphql.measure import Measure, Measurer
+from bocage.core.nul import NUL, nul_at, nul_message
 
 if TYPE_CHECKING:
     from bocage.core.settings import Settings
@@ -212,12 +213,11 @@ class QueryLimits(SchemaExtension):
         yield
 
     def check(self, document: Any, context: Any) -> GraphQLError | None:
-        if _holds_nul(context.query) or _holds_nul(context.variables):
+        where = _nul_in(context.query, context.variables)
+        if where is not None:
             # PostgreSQL can neither store nor compare it; no text of Bocage's holds one.
             return GraphQLError(
-                "A string of the query or of its variables holds the NUL character (\\u0000): "
-                "remove it.",
-                extensions={"code": str(LimitCode.BAD_USER_INPUT)},
+                nul_message(where), extensions={"code": str(LimitCode.BAD_USER_INPUT)}
             )
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         # What the client sent: strawberry's ``operation_name`` falls back to the first's.
@@ -333,15 +333,13 @@ def _over_websocket(context: Any) -> bool:
     return scope.get("type") == "websocket"
 
 
-def _holds_nul(value: Any) -> bool:
-    """``value`` (a query text or variables) holds a NUL character, or a GraphQL escape of one."""
-    if isinstance(value, str):
-        return "\x00" in value or "\\u0000" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(item) for item in value)
-    return False
+def _nul_in(query: str | None, variables: dict[str, Any] | None) -> str | None:
+    """What of the operation holds a NUL character (the query text, raw or as a GraphQL
+    escape, or a variable: ``variable $input.title.fr``), or ``None``."""
+    if query is not None and (NUL in query or "\\u0000" in query):
+        return "A string of the query"
+    where = nul_at(variables or {})
+    return None if where is None else f"The variable ${where}"
 
 
 def _limit_error(

@@ -22,7 +22,7 @@ from bocage.core import models as m
 from bocage.core.auth import policy
 from bocage.core.auth.principal import PrincipalKind
 from bocage.core.db import utcnow
-from bocage.core.events import graphql_type_of
+from bocage.core.events import event_for, graphql_type_of, record_event
 from bocage.core.graphql.errors import BadInput
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.mutations.kit import (
@@ -30,6 +30,7 @@ from bocage.core.graphql.mutations.kit import (
     Change,
     Code,
     Invalid,
+    audit,
     error_codes,
     mutate,
     personal_keys,
@@ -37,7 +38,7 @@ from bocage.core.graphql.mutations.kit import (
 from bocage.core.graphql.nodes import row_key
 from bocage.core.graphql.pagination import Connection, Ordering, SortKey, load_datetime, paginate
 from bocage.core.graphql.personal import Forbidden
-from bocage.core.hookspecs import Permission, PersonalData, PersonIdentity
+from bocage.core.hookspecs import EventScope, Permission, PersonalData, PersonIdentity
 
 #: Read the audit trail (who changed what, when).
 AUDIT_READ = Permission("audit:read", "Read the audit trail.")
@@ -86,11 +87,30 @@ def _require(info: Info[Any, Any], permission: Permission) -> None:
         raise Forbidden(f"this needs the {permission.code} permission")
 
 
+def territory_wide_refusal(principal: Any) -> str | None:
+    """Why ``principal`` may not export or erase a person although it holds
+    ``personal_data:manage``: a person's data spans communes, so the permission must be
+    granted for the whole territory (administrators, integrators restricted to no commune),
+    not for some communes or organisations. ``None`` when it may."""
+    if policy.commune_scope(principal) is None:
+        return None
+    return (
+        f"{PERSONAL_DATA_MANAGE.code} must be granted for the whole territory: a person's data "
+        "spans communes, and yours is limited to some communes or organisations"
+    )
+
+
 class Person:
-    """The object of an erasure that found no contact, only plugin records: its audit entry
-    reads ``Person``/0 and keeps only the counts, never the e-mail address."""
+    """The object of an erasure: its audit entry and its ``person.erased`` event read
+    ``Person``/0 and keep only what was erased (contact IDs, counts), never the e-mail address
+    or the name."""
 
     id = 0
+
+
+#: The scope of a person's erasure event: no organisation, no commune, so only readers of the
+#: whole territory (administrators, integrators restricted to no commune) learn of it.
+TERRITORY = EventScope()
 
 
 @strawberry.type(description="Everything Bocage holds about a person.")
@@ -266,13 +286,16 @@ class PrivacyQuery:
 
     @strawberry.field(
         description="All data about a person, by e-mail address, by account (`subject`: a "
-        "token's sub) or both (permission personal_data:manage).",
+        "token's sub) or both (permission personal_data:manage, granted for the whole "
+        "territory: a person's data spans communes).",
         metadata=cost(5),
     )
     async def export_person_data(
         self, info: Info, email: str | None = None, subject: str | None = None
     ) -> PersonData:
         _require(info, PERSONAL_DATA_MANAGE)
+        if (refusal := territory_wide_refusal(info.context.principal)) is not None:
+            raise Forbidden(refusal)
         try:
             person = person_identity(email, subject)
         except Invalid as error:
@@ -301,27 +324,22 @@ class PrivacyMutations:
         metadata=cost(WRITE_COST),
         description="Erase a person, by e-mail address, account or both: their contacts are "
         "anonymised and archived, every plugin's records about them erased, the audit trail "
-        "keeps the changes without the personal values (permission personal_data:manage).",
+        "keeps the changes without the personal values (permission personal_data:manage, "
+        "granted for the whole territory).",
     )
     async def erase_person(self, info: Info, input: ErasePersonInput) -> ErasePersonPayload:
         erased: list[int] = []
         records: dict[str, int] = {}
 
         async def change(session: Any, principal: Any) -> Change:
+            if (refusal := territory_wide_refusal(principal)) is not None:
+                raise Invalid(Code.FORBIDDEN, refusal)
             person = person_identity(input.email, input.subject)
             contacts = await _contacts_by_email(session, person.email)
             for part in _personal_data_parts(info.context):
                 if count := await part.erase(session, person):
                     records[part.name] = count
-            if not contacts:
-                if any(records.values()):
-                    # Nothing in the core: the audit entry is about the erasure request itself.
-                    return Change(
-                        row=Person(),
-                        action="erased",
-                        changes={"records": {"after": records}},
-                        permission=PERSONAL_DATA_MANAGE.code,
-                    )
+            if not contacts and not any(records.values()):
                 raise Invalid(
                     Code.NOT_FOUND,
                     "no contact or record has this e-mail address or account",
@@ -349,10 +367,32 @@ class PrivacyMutations:
                     for field, values in entry.changes.items()
                 }
                 entry.personal_data_erased = True
+            await session.flush()
+            # Each contact's erasure is its own event, with the contact's scope (its
+            # organisation and communes): who may read that contact learns of it.
+            for contact in contacts:
+                done = Change(
+                    row=contact,
+                    action="erased",
+                    changes={key: {"before": ERASED, "after": ERASED} for key in sorted(keys)},
+                )
+                audit(session, principal, done)
+                await record_event(
+                    session,
+                    event_for(contact, "erased", changed=sorted(done.changes)),
+                    permission=PERSONAL_DATA_MANAGE.code,
+                )
+            # The person's: territory-wide (a person's data spans communes), and about
+            # ``Person``/0 with counts only, never their address or name.
             return Change(
-                row=contacts[0],
+                row=Person(),
                 action="erased",
-                changes={"contacts": {"after": sorted(erased)}},
+                changes={
+                    "contacts": {"after": sorted(erased)},
+                    "records": {"after": records},
+                },
+                permission=PERSONAL_DATA_MANAGE.code,
+                scope=TERRITORY,
             )
 
         outcome = await mutate(

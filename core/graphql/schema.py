@@ -20,6 +20,7 @@ from bocage.core.events import graphql_type_of
 from bocage.core.graphql.compiler.execute import REGISTRY, CompilingExecutionContext
 from bocage.core.graphql.compiler.spec import Registry
 from bocage.core.graphql.limits import (
+    fields_without_cost,
     limit_extensions,
     log_unexpected_errors,
 )
@@ -37,10 +38,13 @@ ROOTS = {
 }
 
 
-def _merge_root(host: PluginHost, name: str, hook: str) -> type | None:
-    """One root type whose fields are every contribution's, refusing duplicate field names."""
+def _merge_root(
+    host: PluginHost, name: str, hook: str, owners: dict[str, str] | None = None
+) -> type | None:
+    """One root type whose fields are every contribution's, refusing duplicate field names
+    (``owners``, filled here: each field's plugin)."""
     parts = host.contributions(hook)
-    owners: dict[str, str] = {}
+    owners = {} if owners is None else owners
     for plugin, part in parts:
         definition = getattr(part, "__strawberry_definition__", None)
         if definition is None:
@@ -79,7 +83,8 @@ class Schema(strawberry.Schema):
 
 def build_schema(host: PluginHost) -> strawberry.Schema:
     """The schema of the core and every enabled plugin. Fails with a clear message on clashes."""
-    roots = {name: _merge_root(host, name, hook) for name, hook in ROOTS.items()}
+    owners: dict[str, dict[str, str]] = {name: {} for name in ROOTS}
+    roots = {name: _merge_root(host, name, hook, owners[name]) for name, hook in ROOTS.items()}
     if roots["Query"] is None:  # pragma: no cover - the core always contributes queries
         raise PluginError("no query fields: the core plugin is missing")
     types = [t for _, t in host.contributions("bocage_graphql_types")]
@@ -114,12 +119,46 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
             "across plugins: prefix yours with the plugin's name"
         ) from None
     _check_row_type_names(schema)
+    _check_costs(schema, host, owners)
     registry = Registry.of(
         [(plugin, part) for plugin, part in host.collect("bocage_compiled_reads") if part]
     )
     registry.max_statements = host.settings.graphql_compile_cache_size
     setattr(schema, REGISTRY, registry)
     return schema
+
+
+def _check_costs(
+    schema: strawberry.Schema, host: PluginHost, root_owners: dict[str, dict[str, str]]
+) -> None:
+    """Every field that does work declares its cost (``cost(...)``), or the cost limit could
+    not bound a query: the first one that does not stops startup, naming its plugin."""
+    missing = fields_without_cost(schema._schema)
+    if not missing:
+        return
+    type_name, field_name = missing[0].split(".", 1)
+    field = schema._schema.type_map[type_name].fields[field_name]  # type: ignore[union-attr]
+    definition = (field.extensions or {}).get("strawberry-definition")
+    python_name = getattr(definition, "python_name", field_name)
+    plugin = root_owners.get(type_name, {}).get(python_name)
+    if plugin is None:
+        resolver = getattr(definition, "base_resolver", None)
+        origin = getattr(resolver, "wrapped_func", None) or getattr(definition, "origin", None)
+        plugin = _plugin_of(host, getattr(origin, "__module__", "") or "")
+    also = f" (and {len(missing) - 1} more: {', '.join(missing[1:4])})" if missing[1:] else ""
+    raise PluginError(
+        f"plugin {plugin!r}: GraphQL field {missing[0]}{also} declares no cost: add "
+        "metadata=cost(...) to its strawberry.field (docs/plugins.md, 'Query cost')"
+    )
+
+
+def _plugin_of(host: PluginHost, module: str) -> str:
+    """The plugin whose package holds ``module`` (the module's name when none does)."""
+    for info in host.plugins:
+        package = info.module.rpartition(".")[0] or info.module
+        if package and (module == package or module.startswith(package + ".")):
+            return info.name
+    return module or "?"
 
 
 def _check_row_type_names(schema: strawberry.Schema) -> None:

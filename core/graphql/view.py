@@ -3,7 +3,9 @@ context, Bocage's JSON refusals, limits on time and on the size of answers."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -21,7 +23,13 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
-from bocage.core.auth.tokens import AuthenticationError, request_principal
+from bocage.core.auth.tokens import (
+    PRINCIPAL_STATE,
+    AuthenticationError,
+    Credential,
+    TokenEnded,
+    request_principal,
+)
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.i18n import parse_accept_language
 from bocage.core.graphql.limits import bounded_json, run_with_timeout
@@ -117,11 +125,26 @@ def _refusal(error: HTTPException) -> TransportError:
     return TransportError(error.status_code, code, message)
 
 
+#: Where a WebSocket keeps the :class:`Credential` it was authenticated with (request state).
+CREDENTIAL = "bocage_credential"
+
+
 class CountedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws whose ``subscribe`` messages count against the caller's rate limit
-    as HTTP requests do: one WebSocket cannot start operations without bound."""
+    as HTTP requests do: one WebSocket cannot start operations without bound.
+
+    A connection lives no longer than the token it was authenticated with (the upgrade's
+    Authorization header or ``connection_init``'s payload): once the token has expired it
+    closes with 4401 ("token expired"), once its OAuth client is revoked with 4403 ("client
+    revoked"). The token is checked before each event is sent, before each ``subscribe``, and
+    on a timer: every ``BOCAGE_GRAPHQL_WS_RECHECK_SECONDS``, or at its expiry when sooner."""
+
+    watch: asyncio.Task[None] | None = None
+    ended: TokenEnded | None = None
 
     async def handle_subscribe(self, message: Any) -> None:
+        if await self.end_if_token_ended():
+            return
         counts: RequestCounts | None = getattr(self.view, "request_counts", None)
         if counts is not None:
             refused = await counts.refusal(self.websocket.ws.scope)  # type: ignore[attr-defined]
@@ -143,6 +166,81 @@ class CountedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 )
                 return
         await super().handle_subscribe(message)
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and self.watch is None and self._credential():
+            self.watch = asyncio.create_task(self._watch())
+            self.watch.add_done_callback(self._task_done)
+
+    async def send_message(self, message: Any) -> None:
+        if self.ended is not None:
+            return  # closed: what the operations still yield goes nowhere
+        if message.get("type") == "next" and await self.end_if_token_ended():
+            return
+        await super().send_message(message)
+
+    async def shutdown(self) -> None:
+        if self.watch is not None:
+            self.watch.cancel()
+            with suppress(asyncio.CancelledError):
+                await self.watch
+        await super().shutdown()
+
+    def _credential(self) -> Credential | None:
+        """The connection's credential, when it can end (a token, not the anonymous)."""
+        request = self.context.request
+        credential: Credential | None = getattr(request.state, CREDENTIAL, None)
+        if credential is None or (credential.expires_at is None and credential.client_id is None):
+            return None
+        return credential
+
+    async def end_if_token_ended(self) -> bool:
+        """Close the connection (and stop its operations) if its token no longer stands."""
+        if self.ended is not None:
+            return True
+        credential = self._credential()
+        if credential is None:
+            return False
+        ended = await self.context.request.app.state.authenticator.ended(credential)
+        if ended is None:
+            return False
+        self.ended = ended
+        with suppress(WebSocketDisconnected, RuntimeError):  # the client may be gone already
+            await self.websocket.close(code=ended.code, reason=ended.reason)
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+        return True
+
+    async def _watch(self) -> None:
+        """Check the token every ``BOCAGE_GRAPHQL_WS_RECHECK_SECONDS``, and at its expiry."""
+        authenticator = self.context.request.app.state.authenticator
+        every = self.view.host.settings.graphql_ws_recheck_seconds
+        try:
+            while (credential := self._credential()) is not None:
+                delay = float(every)
+                if credential.expires_at is not None:
+                    delay = min(delay, max(credential.expires_at - authenticator.clock(), 0.0))
+                await asyncio.sleep(delay + 0.01)
+                if await self.end_if_token_ended():
+                    return
+        except Exception as error:  # noqa: BLE001 - logged like strawberry's own tasks
+            await self.handle_task_exception(error)
+
+
+async def _websocket_principal(websocket: Any, header: str | None) -> Any:
+    """The principal of a WebSocket's Authorization ``header``; its :class:`Credential` is
+    kept on the connection (:data:`CREDENTIAL`) for :class:`CountedTransportWSHandler` to
+    check again. :class:`AuthenticationError` for an invalid token."""
+    authenticator = websocket.app.state.authenticator
+    if not hasattr(authenticator, "credential"):  # a stand-in (tests): nothing to check again
+        if header is not None and header != websocket.headers.get("authorization"):
+            return await authenticator.authorization(header)
+        return await request_principal(websocket)
+    credential = await authenticator.credential(header)
+    setattr(websocket.state, CREDENTIAL, credential)
+    setattr(websocket.state, PRINCIPAL_STATE, credential.principal)
+    return credential.principal
 
 
 class GraphQLView(GraphQL):  # type: ignore[type-arg]
@@ -181,7 +279,11 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
     ) -> Context:  # type: ignore[override]
         settings = self.host.settings
         language = parse_accept_language(request.headers.get("accept-language"))
-        principal = await request_principal(request)  # AuthenticationError: 401 in run()
+        if request.scope["type"] == "websocket":
+            # The upgrade's Authorization header, kept to be checked again while it is open.
+            principal = await _websocket_principal(request, request.headers.get("authorization"))
+        else:
+            principal = await request_principal(request)  # AuthenticationError: 401 in run()
         context = Context(
             settings=settings,
             host=self.host,
@@ -211,7 +313,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         request = context.request
         assert request is not None
         try:
-            principal = await request.app.state.authenticator.authorization(header)
+            principal = await _websocket_principal(request, header)
         except AuthenticationError:
             raise ConnectionRejectionError from None
         context.principal = principal

@@ -16,7 +16,8 @@ from bocage.core.http import error_response
 from bocage.core.imports.mapping import MappingError, parse_map_options
 from bocage.core.imports.runner import ImportRefused, authorise, kinds, run_import
 from bocage.core.imports.sources import SourceError
-from bocage.core.spreadsheets import SpreadsheetLimitError, SpreadsheetLimits
+from bocage.core.nul import nul_at, nul_message
+from bocage.core.spreadsheets import SpreadsheetError, SpreadsheetLimitError, SpreadsheetLimits
 
 if TYPE_CHECKING:
     from bocage.core.settings import Settings
@@ -66,7 +67,7 @@ async def import_endpoint(request: Request) -> JSONResponse:
         return error_response(refused.status, refused.code, refused.message)
     except SpreadsheetLimitError as error:
         return JSONResponse(error.body(), status_code=error.status)
-    except (SourceError, MappingError) as error:
+    except (SourceError, SpreadsheetError, MappingError) as error:
         return error_response(400, "invalid_file", str(error))
     except ClientDisconnected as gone:
         return error_response(499, "client_disconnected", str(gone))
@@ -106,6 +107,8 @@ async def _upload(request: Request) -> tuple[bytes, dict[str, str]]:
             isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
         ):
             raise MappingError("the 'mapping' field must be a JSON object of strings")
+        if (where := nul_at(mapping, "mapping")) is not None:
+            raise MappingError(nul_message(where))
     return data, mapping
 
 

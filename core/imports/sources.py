@@ -65,8 +65,6 @@ def read_sheet(
 
 def _csv(data: bytes, limits: SpreadsheetLimits, cancellation: Cancellation | None) -> Sheet:
     dialect = csvfiles.detect(data, limits)
-    if dialect.encoding != "utf-16" and b"\x00" in data:
-        raise SourceError("this is not a text CSV file: send UTF-8 CSV or XLSX")
     rows = csvfiles.read_csv(data, dialect, limits, cancellation)
     found = next(((n, c) for n, c in rows if not is_blank(c)), None)
     if found is None:

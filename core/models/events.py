@@ -58,6 +58,9 @@ class EventRecord(Base):
     scoped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: The organisation of the row (a contact's), whose members reach it.
     scope_stakeholder_id: Mapped[int | None]
+    #: The one client or person the row belongs to (``client:<id>``, ``subject:<sub>``; see
+    #: ``policy.owner_key``): only it and administrators learn of the event.
+    scope_owner: Mapped[str | None] = mapped_column(String(200))
 
 
 #: The communes (NIS codes) of a scoped event's row: a reader limited to communes learns of the

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+from bocage.core.nul import NUL, nul_message
+
 if TYPE_CHECKING:
     from bocage.core.cancellation import Cancellation
     from bocage.core.settings import Settings
@@ -98,7 +100,12 @@ class RowCounter:
         self.cells += len(cells) or 1  # an empty row costs as much as a cell
         if self.cells > limits.max_cells:
             raise too_many_cells(limits, f"the file reaches {self.cells} cells at row {number}")
-        longest = max((len(c) for c in cells if isinstance(c, str)), default=0)
+        longest = 0
+        for column, cell in enumerate(cells, start=1):
+            if isinstance(cell, str):
+                longest = max(longest, len(cell))
+                if NUL in cell:  # PostgreSQL can neither store nor compare it
+                    raise SpreadsheetError(nul_message(f"row {number}, column {column}"))
         if longest > limits.max_cell_chars:
             raise cell_too_long(limits, f"row {number} has a cell of {longest} characters")
         self.rows += 1

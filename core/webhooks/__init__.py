@@ -58,13 +58,44 @@ def core_event_types() -> list[WebhookEventType]:
         WebhookEventType(f"contact.{action}", f"A contact person was {action}.", "contacts:read")
         for action in _ACTIONS
     ]
+    types += [
+        WebhookEventType(
+            f"webhooksubscription.{action}",
+            f"One of your webhook subscriptions was {what} (administrators: anyone's).",
+            WEBHOOKS_MANAGE.code,
+        )
+        for action, what in (
+            ("created", "created"),
+            ("updated", "changed, paused or resumed"),
+            ("secret_rotated", "given a new signing secret"),
+            ("deleted", "deleted"),
+        )
+    ]
     types.append(
         WebhookEventType(
             "contact.erased",
-            "A person's contact data was erased (GDPR).",
+            "A person's contact data was erased (GDPR): one event per contact, to those who "
+            "reach the contact's organisation or communes.",
             "personal_data:manage",
         )
     )
+    types.append(
+        WebhookEventType(
+            "person.erased",
+            "A person was erased (GDPR), by e-mail address or account: territory-wide "
+            "(administrators, integrators restricted to no commune); it never carries the "
+            "address or the name.",
+            "personal_data:manage",
+        )
+    )
+    types += [
+        WebhookEventType(
+            f"permissiongrant.{action}",
+            f"A permission was {action} to a role (grantPermission, revokePermission).",
+            "audit:read",
+        )
+        for action in ("granted", "revoked")
+    ]
     return types
 
 

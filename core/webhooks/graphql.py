@@ -30,6 +30,7 @@ from bocage.core.graphql.mutations.kit import (
     mutate,
 )
 from bocage.core.graphql.pagination import Connection, Ordering, SortKey, paginate
+from bocage.core.hookspecs import EventScope
 from bocage.core.jobs import enqueue_job
 from bocage.core.webhooks import WEBHOOKS_MANAGE, event_types, new_secret
 from bocage.core.webhooks.relay import DELIVER
@@ -415,6 +416,20 @@ def _public_changes(row: m.WebhookSubscription, fields: list[str]) -> dict[str, 
     return {f: {"after": HIDDEN if "secret" in f else getattr(row, f)} for f in fields}
 
 
+def _change(row: m.WebhookSubscription, action: str, changes: dict[str, Any]) -> Change:
+    """A change to a subscription: its event reaches webhook managers who own it, and
+    administrators (which endpoints a client has is its own business)."""
+    owner = policy.owner_key(row.owner_client_id, row.owner_subject)
+    return Change(
+        row=row,
+        action=action,
+        changes=changes,
+        permission=WEBHOOKS_MANAGE.code,
+        # No owner (none should lack one): an owner no reader has, for administrators only.
+        scope=EventScope(owner=owner or "unknown:"),
+    )
+
+
 async def _change_subscription(
     info: Info, operation: str, change: Any, secret: str | None = None
 ) -> WebhookSubscriptionPayload:
@@ -460,9 +475,7 @@ class WebhookMutations:
             session.add(row)
             await session.flush()
             changes = _public_changes(row, ["url", "event_types", "description", "secret"])
-            return Change(
-                row=row, action="created", changes=changes, permission=WEBHOOKS_MANAGE.code
-            )
+            return _change(row, "created", changes)
 
         return await _change_subscription(info, "createWebhookSubscription", change, secret=secret)
 
@@ -494,12 +507,7 @@ class WebhookMutations:
             # What the subscriber may read as it is now.
             _keep_reader(info, principal, row)
             row.updated_at = utcnow()
-            return Change(
-                row=row,
-                action="updated",
-                changes=_public_changes(row, changed),
-                permission=WEBHOOKS_MANAGE.code,
-            )
+            return _change(row, "updated", _public_changes(row, changed))
 
         return await _change_subscription(info, "updateWebhookSubscription", change)
 
@@ -531,12 +539,7 @@ class WebhookMutations:
             row.previous_secret_expires_at = utcnow() + dt.timedelta(seconds=grace)
             row.secret = secret
             row.updated_at = utcnow()
-            return Change(
-                row=row,
-                action="secret_rotated",
-                changes=_public_changes(row, ["secret"]),
-                permission=WEBHOOKS_MANAGE.code,
-            )
+            return _change(row, "secret_rotated", _public_changes(row, ["secret"]))
 
         return await _change_subscription(info, "rotateWebhookSecret", change, secret=secret)
 
@@ -551,7 +554,7 @@ class WebhookMutations:
             row = await _load_owned(session, principal, id)
             await session.delete(row)
             await session.flush()
-            return Change(row=row, action="deleted", changes={}, permission=WEBHOOKS_MANAGE.code)
+            return _change(row, "deleted", {})
 
         outcome = await mutate(
             info,

@@ -1,9 +1,9 @@
 """The hook the open-data plugin declares for the core and other plugins.
 
-It is added to the host's plugin manager with ``pm.add_hookspecs`` when the catalogue is first
-built (see :mod:`bocage.plugins.opendata.registry`). Implementations are therefore marked
-``@hookimpl(optionalhook=True)``: with the open-data plugin disabled or uninstalled, the host's
-``check_pending()`` does not flag them as unknown hooks, and they are simply never called.
+It is added to the host's plugin manager at startup (the plugin's ``bocage_hookspecs``).
+Implementations are marked ``@hookimpl(optionalhook=True)``: with the open-data plugin
+disabled, the host knows the hook (it reads a disabled plugin's specs) and simply never calls
+them; a misspelled name is refused at startup.
 """
 
 from __future__ import annotations

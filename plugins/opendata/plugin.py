@@ -12,6 +12,9 @@ from bocage.plugins.opendata.routes import routes
 from bocage.plugins.opendata.settings import MAX_UPLOAD_SETTING, OpendataSettings
 from bocage.plugins.opendata.upload_routes import UPLOAD_LIMITED
 
+#: The versions of the plugin contract this plugin supports (docs/compatibility.md).
+BOCAGE_REQUIRES = ">=1.0,<2"
+
 
 @hookimpl
 def bocage_settings() -> type[PluginSettings]:
@@ -57,3 +60,20 @@ def bocage_permissions() -> Sequence[Permission]:
 @hookimpl
 def bocage_migration_locations() -> list[Path]:
     return [Path(__file__).parent / "migrations"]
+
+
+@hookimpl
+def bocage_hookspecs() -> list[object]:
+    """``bocage_datasets``, through which every plugin publishes datasets."""
+    from bocage.plugins.opendata import hookspecs
+
+    return [hookspecs]
+
+
+@hookimpl
+def bocage_startup_check(host: Any) -> None:
+    """Build the catalogue now: two plugins publishing one identifier stop startup, rather
+    than the catalogue's first request."""
+    from bocage.plugins.opendata.registry import catalogue
+
+    catalogue(host)

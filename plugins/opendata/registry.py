@@ -52,7 +52,7 @@ def add_hookspecs(pm: Any) -> None:
 
 def catalogue(host: Any) -> Catalogue:
     """The host's catalogue: the core's datasets (built here from its contract) and those of
-    ``bocage_datasets``, collected on first use.
+    ``bocage_datasets``, collected at startup (``bocage_startup_check``).
 
     Two plugins publishing the same identifier stop it with a :class:`PluginError`; a dataset
     whose metadata would not conform to DCAT-AP is left out and its problems kept in
@@ -71,7 +71,8 @@ def catalogue(host: Any) -> Catalogue:
         if dataset.identifier in result.owners:
             raise PluginError(
                 f"dataset {dataset.identifier!r} is published by both "
-                f"{result.owners[dataset.identifier]!r} and {plugin!r}; rename one of them"
+                f"{result.owners[dataset.identifier]!r} and {plugin!r}; rename one of them, "
+                "or disable one plugin with BOCAGE_DISABLED_PLUGINS"
             )
         result.owners[dataset.identifier] = plugin
         problems = dataset.problems()

@@ -32,6 +32,8 @@ from bocage.core.api import (
     error_response,
     etag_matches,
     not_modified,
+    nul_at,
+    nul_message,
     public_caching,
     request_principal,
     request_sessionmaker,
@@ -157,9 +159,13 @@ async def _describe(
 
 async def _json_body(request: Request) -> Any:
     try:
-        return orjson.loads(await request.body())
+        body = orjson.loads(await request.body())
     except orjson.JSONDecodeError:
         raise UploadError("body", "a JSON object") from None
+    where = nul_at(body)
+    if where is not None:  # PostgreSQL would refuse it: a 400 naming it, not a 500
+        raise UploadError(where, nul_message(where))
+    return body
 
 
 # -- handlers --------------------------------------------------------------------------------

@@ -23,6 +23,9 @@ from bocage.plugins.surveys.mutations import SurveyMutation
 from bocage.plugins.surveys.permissions import SURVEYS_MANAGE
 from bocage.plugins.surveys.queries import SurveyQuery
 
+#: The versions of the plugin contract this plugin supports (docs/compatibility.md).
+BOCAGE_REQUIRES = ">=1.0,<2"
+
 
 class SurveysSettings(PluginSettings):
     min_cell_size: int = Field(

@@ -831,14 +831,15 @@ async def _apply(session: Any, principal: Any, event: Event, data: Any, creating
 
 
 async def _authorise(session: Any, principal: Any, event: Event) -> None:
-    """A caller limited to some communes may only organise events in them."""
-    if commune_scope(principal) is None:
+    """A caller limited to some communes (its own, or those it was granted the permission
+    for) may only organise events in them."""
+    if commune_scope(principal, WORKSHOPS_ORGANISE.code) is None:
         return
     codes = set()
     if event.commune_id is not None:
         found = await store.commune_by_id(session, event.commune_id)
         codes = {found.nis_code} if found else set()
-    if not may_touch_communes(principal, codes):
+    if not may_touch_communes(principal, codes, WORKSHOPS_ORGANISE.code):
         raise Invalid(Code.FORBIDDEN, "you may only organise events in your communes", "commune")
 
 

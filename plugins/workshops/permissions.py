@@ -5,11 +5,13 @@ from __future__ import annotations
 from bocage.core.api import Permission
 
 #: Create, change, publish and cancel events, their agenda and speakers; see the registrations
-#: of events (without the attendees' personal data in GraphQL) and check people in.
+#: of events (without the attendees' personal data in GraphQL) and check people in. Checked
+#: against the event's commune, so it may be granted to commune editors per commune.
 WORKSHOPS_ORGANISE = Permission(
     "workshops:organise",
     "Create, change, publish and cancel events, their agendas and speakers; see their "
     "registrations and check attendees in.",
+    per_commune=True,
 )
 
 #: Check attendees in at the door with their check-in code (and nothing else).

@@ -22,6 +22,9 @@ from bocage.plugins.workshops.permissions import (
     WORKSHOPS_ORGANISE,
 )
 
+#: The versions of the plugin contract this plugin supports (docs/compatibility.md).
+BOCAGE_REQUIRES = ">=1.0,<2"
+
 ORGANISE = WORKSHOPS_ORGANISE.code
 FACILITATE = WORKSHOPS_FACILITATE.code
 

@@ -6,12 +6,14 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import inspect
 
 import bocage.core.models  # noqa: F401 - registers the core tables
 from bocage.core import migrate
 from bocage.core.app import create_app
 from bocage.core.db import Base, create_engine
+from bocage.core.errors import PluginError
 from bocage.core.host import PluginHost
 
 
@@ -295,3 +297,90 @@ def relay_id(type_name: str, key: int) -> str:
     import base64
 
     return base64.b64encode(f"{type_name}:{key}".encode()).decode()
+
+
+# -- plugins that left or fail -------------------------------------------------------------------
+
+
+def _plugin_with_migration(folder: Any, name: str, upgrade_body: str) -> tuple[str, object]:
+    """A plugin whose branch has one revision, ``<name>_0001``, doing ``upgrade_body``."""
+    from types import SimpleNamespace
+
+    from bocage.core.api import hookimpl
+
+    folder.mkdir(parents=True)
+    (folder / f"{name}_0001.py").write_text(
+        "import sqlalchemy as sa\n"
+        "from alembic import op\n\n"
+        f"revision = '{name}_0001'\n"
+        "down_revision = None\n"
+        f"branch_labels = ('{name}',)\n"
+        "depends_on = '0001_core'\n\n\n"
+        f"def upgrade():\n{upgrade_body}\n\n"
+        f"def downgrade():\n    op.drop_table('{name}_thing')\n",
+        encoding="utf-8",
+    )
+    return name, SimpleNamespace(bocage_migration_locations=hookimpl(lambda: [folder]))
+
+
+CREATE_THING = "    op.create_table('{}_thing', sa.Column('id', sa.Integer, primary_key=True))"
+
+
+async def test_a_plugin_uninstalled_while_its_tables_remain_is_named(
+    empty_database_url: str, make_settings: Any, tmp_path: Any
+) -> None:
+    settings = make_settings(empty_database_url)
+    gone = _plugin_with_migration(tmp_path / "gone", "gone", CREATE_THING.format("gone"))
+    engine = create_engine(settings)
+    try:
+        await migrate.upgrade(engine, PluginHost(settings, extra=[gone]))
+        without = PluginHost(settings)  # the plugin is uninstalled: its revision is unknown
+        for attempt in (migrate.upgrade, migrate.state):
+            with pytest.raises(PluginError) as error:
+                await attempt(engine, without)
+            message = str(error.value)
+            assert "revision 'gone_0001', which neither the core nor any installed" in message
+            assert "plugin 'gone' was uninstalled while its tables remain" in message
+            assert "tables no installed plugin declares: gone_thing" in message
+            assert "`bocage db downgrade gone@base`" in message
+            assert "DELETE FROM alembic_version WHERE version_num IN ('gone_0001')" in message
+    finally:
+        await engine.dispose()
+    app = create_app(make_settings(empty_database_url, auto_migrate=False))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            ready = await client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["database"] == "ok"  # reachable: the log says which plugin's tables
+    assert "uninstalled plugin" in ready.json()["detail"]
+
+
+async def test_a_migration_failing_half_way_leaves_the_database_as_it_was(
+    empty_database_url: str, make_settings: Any, tmp_path: Any
+) -> None:
+    """On SQLite too: DDL runs in the upgrade's transaction, so the table the revision made
+    before failing goes with it, and the next upgrade is not blocked by it."""
+    settings = make_settings(empty_database_url)
+    failing = _plugin_with_migration(
+        tmp_path / "v1",
+        "halfway",
+        CREATE_THING.format("halfway") + "\n    raise RuntimeError('the second step fails')",
+    )
+    engine = create_engine(settings)
+    try:
+        await migrate.upgrade(engine, PluginHost(settings))
+        before = await _tables(engine)
+        heads = (await migrate.state(engine, PluginHost(settings))).current
+        with pytest.raises(RuntimeError, match="the second step fails"):
+            await migrate.upgrade(engine, PluginHost(settings, extra=[failing]))
+        assert await _tables(engine) == before  # no halfway_thing left behind
+        assert (await migrate.state(engine, PluginHost(settings))).current == heads
+
+        fixed = _plugin_with_migration(tmp_path / "v2", "halfway", CREATE_THING.format("halfway"))
+        host = PluginHost(settings, extra=[fixed])
+        await migrate.upgrade(engine, host)  # the fixed release applies cleanly
+        assert "halfway_thing" in await _tables(engine)
+        assert (await migrate.state(engine, host)).at_head
+    finally:
+        await engine.dispose()

@@ -97,11 +97,13 @@ def principals(org_a: int, org_b: int) -> dict[str, Principal]:
 PUBLIC = ["stakeholder.created", "stakeholder.created", "project.created", "project.updated"]
 CONTACT = ["contact.created", "contact.updated", "contact.archived"]
 ERASED = ["contact.erased"]
+#: The person's erasure: territory-wide, so not for readers restricted to communes.
+PERSON = ["person.erased"]
 
 #: What each principal must see of the scenario, in order (written out, not computed).
 EXPECTED: dict[str, list[str]] = {
     "anonymous": PUBLIC,
-    "admin": PUBLIC + CONTACT + ERASED,
+    "admin": PUBLIC + CONTACT + ERASED + PERSON,
     "hannut_editor": PUBLIC + CONTACT,
     "andenne_editor": PUBLIC,
     "member_a": PUBLIC + CONTACT,
@@ -136,7 +138,7 @@ async def ok(run: Any, document: str, variables: dict[str, Any], field: str) -> 
 
 
 async def scenario(run: Any, sessionmaker: Any) -> Scenario:
-    """The events of the matrix, in the order of ``PUBLIC + CONTACT + ERASED``."""
+    """The events of the matrix, in the order of ``PUBLIC + CONTACT + ERASED + PERSON``."""
     hannut = await commune_id(sessionmaker, HANNUT)
     orgs = []
     for name in ("Organisation A", "Organisation B"):
@@ -366,6 +368,7 @@ TYPES = [
     "contact.updated",
     "contact.archived",
     "contact.erased",
+    "person.erased",
 ]
 SUBSCRIBE = """mutation($input: CreateWebhookSubscriptionInput!) {
   createWebhookSubscription(input: $input) {
@@ -373,7 +376,7 @@ SUBSCRIBE = """mutation($input: CreateWebhookSubscriptionInput!) {
 
 
 def _needs(event_type: str) -> str | None:
-    if event_type == "contact.erased":
+    if event_type in ("contact.erased", "person.erased"):
         return "personal_data:manage"
     return "contacts:read" if event_type.startswith("contact.") else None
 

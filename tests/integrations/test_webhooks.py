@@ -538,3 +538,99 @@ async def test_subscriptions_are_private_to_their_owner_and_secrets_never_logged
         logged = [str(changes) for changes in audit]
     assert logged and all("whsec_" not in line for line in logged)
     assert sub["secret"] not in str(logged)
+
+
+async def _lifecycle(gql_as: Any, kit: Any, url: str) -> tuple[str, str]:
+    """The CRM subscribes; the agenda's system subscribes, rotates its secret and leaves; an
+    administrator pauses the CRM's subscription: the IDs of the agenda's and the CRM's."""
+    agenda = kit.integrator("webhooks:manage", client_id="agenda")
+    crm = kit.integrator("webhooks:manage", client_id="crm")
+    # (made first: SQLite gives a deleted row's key to the next one)
+    mine = await kit.subscribe(gql_as, url + "?x=2", ["project.created"], crm)
+    theirs = await kit.subscribe(gql_as, url + "?x=1", ["project.created"], agenda)
+    their_id = theirs["subscription"]["id"]
+    rotate = "mutation($id: ID!) { rotateWebhookSecret(id: $id) { errors { code } } }"
+    rotated = await gql_as(rotate, {"id": their_id}, principal=agenda)
+    assert rotated["data"]["rotateWebhookSecret"]["errors"] == []
+    delete = "mutation($id: ID!) { deleteWebhookSubscription(id: $id) { errors { code } } }"
+    deleted = await gql_as(delete, {"id": their_id}, principal=agenda)
+    assert deleted["data"]["deleteWebhookSubscription"]["errors"] == []
+    paused = await gql_as(
+        kit.UPDATE_SUBSCRIPTION,
+        {"input": {"id": mine["subscription"]["id"], "active": False}},
+        principal=kit.admin(),
+    )
+    assert paused["data"]["updateWebhookSubscription"]["errors"] == []
+    return their_id, mine["subscription"]["id"]
+
+
+async def test_subscription_changes_are_in_the_change_feed_of_their_owner_only(
+    gql_as: Any, kit: Any
+) -> None:
+    """Which endpoints a client has is its business: the change feed shows a subscription's
+    lifecycle to its owner and administrators, not to another client, nor to the public."""
+    their_id, my_id = await _lifecycle(gql_as, kit, "https://93.184.216.34/hook")
+    feed = """{ changes(first: 50, types: [
+        "webhooksubscription.created", "webhooksubscription.updated",
+        "webhooksubscription.secret_rotated", "webhooksubscription.deleted"]) {
+      edges { node { type data } } } }"""
+
+    async def seen(principal: Any = None) -> list[tuple[str, str]]:
+        result = await gql_as(feed, principal=principal) if principal else await gql_as(feed)
+        return sorted(
+            (e["node"]["type"], e["node"]["data"]["id"]) for e in result["data"]["changes"]["edges"]
+        )
+
+    assert await seen() == []
+    agenda = kit.integrator("webhooks:manage", client_id="agenda")
+    crm = kit.integrator("webhooks:manage", client_id="crm")
+    assert [t for t, i in await seen(agenda) if i == their_id] == [
+        "webhooksubscription.created",
+        "webhooksubscription.deleted",
+        "webhooksubscription.secret_rotated",
+    ]
+    assert {i for _, i in await seen(agenda)} == {their_id}
+    assert await seen(crm) == [
+        ("webhooksubscription.created", my_id),
+        ("webhooksubscription.updated", my_id),
+    ]
+    assert len(await seen(kit.admin())) == 5
+
+
+async def test_subscription_changes_reach_only_their_owners_and_administrators_webhooks(
+    hooks: Any, gql_as: Any, receiver: Any, worker: Any, kit: Any
+) -> None:
+    """Subscribers may listen to subscriptions' lifecycle (an administrator paused my
+    endpoint): they hear of their own, administrators of every one."""
+    lifecycle = [
+        "webhooksubscription.created",
+        "webhooksubscription.deleted",
+        "webhooksubscription.secret_rotated",
+        "webhooksubscription.updated",
+    ]
+    crm = kit.integrator("webhooks:manage", client_id="crm")
+    listening = await kit.subscribe(gql_as, receiver.url + "?who=crm", lifecycle, principal=crm)
+    await kit.subscribe(gql_as, receiver.url + "?who=admin", lifecycle)
+    their_id, my_id = await _lifecycle(gql_as, kit, receiver.url)
+    await kit.wait_for(lambda: len(receiver.requests) >= 6)
+    await _relayed(hooks)
+    received = sorted(
+        (r.query, json.loads(r.body)["type"], json.loads(r.body)["data"]["id"])
+        for r in receiver.requests
+    )
+    crm_listening = listening["subscription"]["id"]
+    crm_heard = {(t, i) for q, t, i in received if q == "who=crm"}
+    # (a subscription may hear of its own creation: it is made in the same instant)
+    assert crm_heard - {("webhooksubscription.created", crm_listening)} == {
+        ("webhooksubscription.created", my_id),
+        ("webhooksubscription.updated", my_id),
+    }, received
+    admin_heard = {(t, i) for q, t, i in received if q == "who=admin"}
+    assert {
+        ("webhooksubscription.created", their_id),
+        ("webhooksubscription.secret_rotated", their_id),
+        ("webhooksubscription.deleted", their_id),
+        ("webhooksubscription.created", my_id),
+        ("webhooksubscription.updated", my_id),
+    } <= admin_heard, received
+    assert ("webhooksubscription.created", crm_listening) not in admin_heard  # made before

@@ -91,12 +91,12 @@ def test_a_misspelled_hook_still_stops_startup(make_settings: Any) -> None:
 
 
 def test_two_plugins_cannot_publish_one_identifier(make_settings: Any) -> None:
-    host = PluginHost(
-        make_settings("sqlite+aiosqlite:///:memory:"),
-        extra=[("twin", Publishes(one_row("projects")))],
-    )
+    """Refused at startup (``bocage_startup_check``), not by the catalogue's first request."""
     with pytest.raises(PluginError, match="'projects' is published by both 'core' and 'twin'"):
-        catalogue(host)
+        PluginHost(
+            make_settings("sqlite+aiosqlite:///:memory:"),
+            extra=[("twin", Publishes(one_row("projects")))],
+        )
 
 
 async def test_a_dataset_that_would_not_conform_is_not_published(serve_demo: Any) -> None:

@@ -40,6 +40,9 @@ from bocage.core.api import (
 )
 from bocage_testplugin.models import Note
 
+#: The versions of the plugin contract this plugin supports (docs/compatibility.md).
+BOCAGE_REQUIRES = ">=1.0,<2"
+
 EVENTS: list[DomainEvent] = []
 
 
