@@ -62,6 +62,12 @@ from bocage.core.graphql.pagination import (
     load_datetime,
     paginate,
 )
+
+# The core's GraphQL types, for plugin fields that return them (models keep the plain names).
+from bocage.core.graphql.types import Commune as CommuneType
+from bocage.core.graphql.types import Project as ProjectType
+from bocage.core.graphql.types import Stakeholder as StakeholderType
+from bocage.core.graphql.types import Territory as TerritoryType
 from bocage.core.hookspecs import (
     CONTRACT_VERSION,
     DomainEvent,
@@ -74,6 +80,7 @@ from bocage.core.hookspecs import (
     RestRoute,
     Seeder,
     SeedOptions,
+    SeedRefused,
     WebhookEventType,
     hookimpl,
 )
@@ -81,19 +88,32 @@ from bocage.core.http import error_response
 from bocage.core.jobs import enqueue_job
 from bocage.core.mail import Attachment as EmailAttachment
 from bocage.core.mail import enqueue_email
+
+# The core's rows: plugins reference and read them; seeders (the demo plugin) write them too.
 from bocage.core.models import (
     Commune,
+    Contact,
     Indicator,
     IndicatorValue,
+    OperationalObjective,
     Project,
+    ProjectFocus,
+    ProjectStakeholder,
+    ProjectStatus,
     PstAction,
     Stakeholder,
+    StakeholderKind,
+    StakeholderNeed,
+    StakeholderRole,
+    StrategicObjective,
+    StrategicPlan,
     Territory,
     project_commune,
     project_pst_action,
     stakeholder_commune,
 )
 from bocage.core.nul import nul_at, nul_message
+from bocage.core.reference import setup_territory
 from bocage.core.settings import LIMIT, PluginSettings
 from bocage.core.spreadsheets import (
     CsvDialect,
@@ -224,12 +244,29 @@ __all__ = [
     "Project",
     "Stakeholder",
     "Territory",
+    "CommuneType",
+    "ProjectType",
+    "StakeholderType",
+    "TerritoryType",
     "Indicator",
     "IndicatorValue",
     "PstAction",
     "project_commune",
     "project_pst_action",
     "stakeholder_commune",
+    # demo data (seeders): the rest of the core's rows, and a territory from Statbel's communes
+    "Contact",
+    "OperationalObjective",
+    "ProjectFocus",
+    "ProjectStakeholder",
+    "ProjectStatus",
+    "StakeholderKind",
+    "StakeholderNeed",
+    "StakeholderRole",
+    "StrategicObjective",
+    "StrategicPlan",
+    "setup_territory",
+    "SeedRefused",
     "ANONYMOUS",
     "AuthenticationError",
     "request_principal",

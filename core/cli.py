@@ -285,7 +285,7 @@ def seed() -> None:
 @pass_runtime
 def seed_demo(rt: Runtime, scale: float) -> None:
     """Load the demo GAL (real communes of Hesbaye and Meuse, generated projects)."""
-    from bocage.core.demo import DemoDataExists
+    from bocage.core.hookspecs import SeedRefused
     from bocage.core.seed import seed_all
 
     async def go() -> None:
@@ -296,7 +296,7 @@ def seed_demo(rt: Runtime, scale: float) -> None:
 
     try:
         run(go())
-    except DemoDataExists as error:
+    except SeedRefused as error:
         raise click.ClickException(str(error)) from None
     console.print("demo data loaded")
 

@@ -169,6 +169,11 @@ class PersonalData:
 Seeder = Callable[["AsyncSession", SeedOptions], Awaitable[None]]
 
 
+class SeedRefused(RuntimeError):
+    """Raised by a :data:`Seeder` that will not write (its data is already there, say): the
+    command line prints the message and stops, nothing of that seeder is written."""
+
+
 @dataclass(frozen=True)
 class JobContext:
     """What a job's handler gets besides its payload.
@@ -294,8 +299,12 @@ def bocage_migration_locations() -> Sequence[str | Path]:
 def bocage_seed() -> Seeder | None:
     """Return an async function that writes the plugin's demo data.
 
-    Called by ``bocage seed demo`` (and ``bocage serve --demo`` on an empty database) after the
-    core's demo data exists, in one transaction per plugin.
+    Called by ``bocage seed demo`` (and ``bocage serve --demo`` on an empty database), in one
+    transaction per plugin, in the order plugins are registered; a seeder whose data the others
+    build on marks its implementation ``@hookimpl(tryfirst=True)`` and runs before them (the
+    bundled ``demo`` plugin does: its territory, communes, stakeholders and projects are what
+    the other plugins' demo data refers to). A seeder that will not write raises
+    :class:`SeedRefused` with what to do.
     """
 
 

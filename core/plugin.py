@@ -8,7 +8,6 @@ from bocage.core.hookspecs import (
     JobKind,
     Permission,
     RestRoute,
-    Seeder,
     WebhookEventType,
     hookimpl,
 )
@@ -101,10 +100,3 @@ def bocage_webhook_events() -> Sequence[WebhookEventType]:
     from bocage.core.webhooks import core_event_types
 
     return core_event_types()
-
-
-@hookimpl
-def bocage_seed() -> Seeder:
-    from bocage.core.demo import seed_demo
-
-    return seed_demo

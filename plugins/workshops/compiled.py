@@ -1,12 +1,14 @@
 """The public events list, declared for the read compiler (``bocage_compiled_reads``).
 
 An agenda front-end reads ``workshopsEvents`` (and ``workshopsEvent``): each declaration gives
-what the resolver of :mod:`bocage.plugins.workshops.graphql` gives, in the same formats (times
-in Europe/Brussels, enums by name, IDs in base64), and the rows the caller may see: drafts and
-private speakers only for organisers, so both roots keep their statements per caller.
+what the resolvers of :mod:`bocage.plugins.workshops.graphql.events` give, in the same formats
+(times in Europe/Brussels, enums by name, IDs in base64), and the rows the caller may see:
+drafts and private speakers only for organisers, so both roots keep their statements per caller.
 
 Left to the resolvers (the whole root field then): ``registrations`` and ``attendance``
-(organisers only), and ``WorkshopsTicket`` (a registration's holder).
+(organisers only), ``WorkshopsTicket`` (a registration's holder), and ``partnerOrganisations``
+(keys kept in a JSON list, which the compiler does not join; the deprecated ``partners`` IDs
+are compiled).
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from bocage.core.api import (
     Selection,
     Text,
     ToMany,
+    ToOne,
     TranslationsSpec,
     TypeSpec,
 )
-from bocage.plugins.workshops.graphql import event_source, events_source, organises
+from bocage.plugins.workshops.graphql.common import organises
+from bocage.plugins.workshops.graphql.event_queries import event_source, events_source
 from bocage.plugins.workshops.models import (
     AgendaItem,
     Audience,
@@ -155,6 +159,8 @@ def compiled_reads() -> CompiledReads:
                     ),
                     "commune": NodeId("Commune", key="commune_id"),
                     "organiser": NodeId("Stakeholder", key="organiser_id"),
+                    "venueCommune": ToOne("Commune", "commune_id"),
+                    "organisedBy": ToOne("Stakeholder", "organiser_id"),
                     "partners": Custom(
                         lambda b, level, s: b.json.list_of(
                             level.rows.c.partner_ids,
@@ -196,6 +202,7 @@ def compiled_reads() -> CompiledReads:
                     "public": Column("public", "bool"),
                     **_texts("role", "role"),
                     "stakeholder": NodeId("Stakeholder", key="stakeholder_id"),
+                    "affiliation": ToOne("Stakeholder", "stakeholder_id"),
                 },
             ),
         ],

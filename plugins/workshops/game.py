@@ -1,6 +1,6 @@
 """The rules of the challenge-card workshop: phases, who may act in which, and what each action
-changes. GraphQL (``cards_graphql``) calls these inside one transaction per action, with the
-workshop's row locked, so two participants writing at once never pass a limit together.
+changes. GraphQL (``graphql.card_mutations``) calls these inside one transaction per action,
+with the workshop's row locked, so two participants writing at once never pass a limit together.
 
 Every refusal is an :class:`~bocage.core.api.Invalid` with a code of :class:`Refusal` (or the
 core's codes) and a message saying what to do.

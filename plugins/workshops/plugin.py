@@ -15,7 +15,16 @@ from bocage.core.api import (
     WebhookEventType,
     hookimpl,
 )
-from bocage.plugins.workshops import cards_graphql, graphql
+from bocage.plugins.workshops.graphql import (
+    card_live,
+    card_mutations,
+    card_queries,
+    event_mutations,
+    event_queries,
+    events,
+    registration_mutations,
+    registrations,
+)
 from bocage.plugins.workshops.permissions import (
     ALL,
     WORKSHOPS_FACILITATE,
@@ -101,12 +110,12 @@ def bocage_migration_locations() -> list[Path]:
 
 @hookimpl
 def bocage_graphql_types() -> list[type]:
-    return [graphql.WorkshopsEvent, graphql.WorkshopsRegistration]
+    return [events.WorkshopsEvent, registrations.WorkshopsRegistration]
 
 
 @hookimpl
 def bocage_graphql_query() -> list[type]:
-    return [graphql.WorkshopsQuery, cards_graphql.CardWorkshopQuery]
+    return [event_queries.WorkshopsQuery, card_queries.CardWorkshopQuery]
 
 
 @hookimpl
@@ -119,12 +128,17 @@ def bocage_compiled_reads() -> CompiledReads:
 
 @hookimpl
 def bocage_graphql_mutation() -> list[type]:
-    return [graphql.WorkshopsMutation, cards_graphql.CardWorkshopMutation]
+    # The schema lists the parts' fields last part first (the committed SDL keeps its order).
+    return [
+        registration_mutations.WorkshopsRegistrationMutation,
+        event_mutations.WorkshopsEventMutation,
+        card_mutations.CardWorkshopMutation,
+    ]
 
 
 @hookimpl
 def bocage_graphql_subscription() -> list[type]:
-    return [cards_graphql.CardWorkshopSubscription]
+    return [card_live.CardWorkshopSubscription]
 
 
 @hookimpl

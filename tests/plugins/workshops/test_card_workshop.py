@@ -48,11 +48,12 @@ query($id: ID!) {
   workshopsCardWorkshop(id: $id) {
     id phase maxCards cardsPerHand selectionSize phaseEndsAt
     durations { inventory inventoryPerCommune writing exchange selection conclusion }
-    me { id alias group }
+    me { id alias group commune homeCommune { id } }
     participantCount
     cards { id colour axis text mine heldByMe onTable holder author }
-    inventory { id text commune project }
-    challenges { id text colour position groups cards project workshop }
+    inventory { id text commune project ownerCommune { id } linkedProject { id } }
+    challenges { id text colour position groups cards project workshop
+      promotedProject { id } }
   }
 }"""
 
@@ -151,6 +152,7 @@ async def test_a_full_workshop_of_12_participants_in_3_groups(run: Any, world: A
     view = await game.view()
     entries = view["inventory"]
     assert [e["commune"] for e in entries] == room  # each participant's own commune
+    assert [e["ownerCommune"]["id"] for e in entries] == room
     turned = await game.ok(
         "link",
         {"entry": entries[0]["id"], "status": "in_progress", "focus": "BLUE"},
@@ -162,6 +164,8 @@ async def test_a_full_workshop_of_12_participants_in_3_groups(run: Any, world: A
         "link", {"entry": entries[0]["id"], "project": turned["project"]}, FACILITATOR, "DUPLICATE"
     )
     await game.ok("link", {"entry": entries[1]["id"], "project": turned["project"]}, FACILITATOR)
+    linked = (await game.view())["inventory"][:2]
+    assert [e["linkedProject"] for e in linked] == [{"id": turned["project"]}] * 2
     await game.refused(
         "link",
         {"entry": entries[2]["id"], "status": "idea", "focus": "BLUE"},
@@ -193,6 +197,7 @@ async def test_a_full_workshop_of_12_participants_in_3_groups(run: Any, world: A
     assert "5" in sixth["message"]
     await game.refused("write", write, OUTSIDER, "NOT_PARTICIPANT")
     me11 = (await game.view(PEOPLE[11]))["me"]
+    assert me11["commune"] and me11["homeCommune"] == {"id": me11["commune"]}
     paper = [
         {"participant": me11["id"], "colour": "GREEN", "axis": "COMMUNE_PRIORITY", "text": f"P{n}"}
         for n in range(5)
@@ -353,9 +358,12 @@ async def test_a_full_workshop_of_12_participants_in_3_groups(run: Any, world: A
         "promote",
         {"challenge": top["id"]},
         FACILITATOR,
-        "project challenge { id project cards workshop }",
+        "project createdProject { id } challenge { id project promotedProject { id } cards "
+        "workshop }",
     )
     assert promoted["challenge"]["project"] == promoted["project"]
+    assert promoted["createdProject"] == {"id": promoted["project"]}
+    assert promoted["challenge"]["promotedProject"] == {"id": promoted["project"]}
     assert promoted["challenge"]["workshop"] == game.id
     await game.refused("promote", {"challenge": top["id"]}, FACILITATOR, "DUPLICATE")
     project = await run(

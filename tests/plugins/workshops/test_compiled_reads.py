@@ -20,9 +20,12 @@ EVENT_FIELDS = """id version sequence uid capacity series address onlineUrl
   title titleTranslations { fr nl de en } description(lang: NL)
   descriptionTranslations { fr nl } kind status startsAt endsAt timeZone audiences
   commune organiser partners confirmedCount waitlistCount seatsLeft
+  venueCommune { id nisCode name(lang: NL) territory { slug } }
+  organisedBy { id name kind communes { nisCode } }
   agenda { id title(lang: DE) titleTranslations { fr } startsAt endsAt
-    speaker { id name organisation public role roleTranslations { fr nl } stakeholder } }
-  speakers { id name organisation public role(lang: NL) stakeholder }"""
+    speaker { id name organisation public role roleTranslations { fr nl } stakeholder
+      affiliation { id name } } }
+  speakers { id name organisation public role(lang: NL) stakeholder affiliation { name } }"""
 
 DOCUMENTS = {
     "agenda": """{ workshopsEvents(first: 20) { edges { node {
@@ -259,6 +262,61 @@ async def test_registrations_and_attendance_stay_with_the_resolvers(
             assert compiled == resolved and b'"errors"' not in compiled
     assert "workshopsEvents answered by resolvers: WorkshopsEvent.registrations" in caplog.text
     assert "workshopsEvents answered by resolvers: WorkshopsEvent.attendance" in caplog.text
+
+
+async def test_the_objects_are_the_ids_they_replace(
+    world: Any, read_paths: Any, events: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """``venueCommune``, ``organisedBy``, ``partnerOrganisations`` and a speaker's
+    ``affiliation`` are the objects whose IDs the deprecated fields give; the partners' list is
+    left to the resolvers (the root field then), the others compile."""
+    caplog.set_level(logging.DEBUG, logger="bocage.graphql.compiler")
+    query = """query($id: ID!) { workshopsEvent(id: $id) {
+        commune organiser partners speakers { stakeholder affiliation { id } }
+        venueCommune { id nisCode } organisedBy { id } %s } }"""
+    async with read_paths(world.settings.database_url) as paths:
+        compiled, resolved, statements = await paths.post(query % "", {"id": events["summer"]})
+        assert compiled == resolved and statements == 1
+        compiled, resolved, _ = await paths.post(
+            query % "partnerOrganisations { id name }", {"id": events["summer"]}
+        )
+        assert compiled == resolved
+    event = orjson.loads(compiled)["data"]["workshopsEvent"]
+    assert event["venueCommune"] == {"id": event["commune"], "nisCode": "64034"}
+    assert event["organisedBy"] == {"id": event["organiser"]}
+    assert [p["id"] for p in event["partnerOrganisations"]] == event["partners"]
+    assert all(p["name"] for p in event["partnerOrganisations"])
+    assert event["speakers"][0]["affiliation"] == {"id": event["speakers"][0]["stakeholder"]}
+    assert "answered by resolvers: WorkshopsEvent.partnerOrganisations" in caplog.text
+
+
+async def test_the_commune_filter_takes_what_the_schema_hands_out(
+    world: Any, read_paths: Any, events: dict[str, Any]
+) -> None:
+    """``workshopsEvents(commune:)`` takes a Commune ID (what ``venueCommune { id }`` and the
+    deprecated ``commune`` give) as well as a NIS code: passing ``event.commune`` used to
+    answer nothing, silently. The ID of another object is refused with what to pass."""
+    query = """query($commune: String) { workshopsEvents(commune: $commune, first: 20) {
+        totalCount nodes { id venueCommune { id } } } }"""
+    async with read_paths(world.settings.database_url) as paths:
+        compiled, resolved, _ = await paths.post(
+            "query($id: ID!) { workshopsEvent(id: $id) { commune } }", {"id": events["summer"]}
+        )
+        hannut = orjson.loads(compiled)["data"]["workshopsEvent"]["commune"]
+        answers = {}
+        for value in (hannut, "64034", "99999", "Hannut"):
+            compiled, resolved, statements = await paths.post(query, {"commune": value})
+            assert compiled == resolved and statements == 1
+            answers[value] = orjson.loads(compiled)["data"]["workshopsEvents"]
+        assert answers[hannut] == answers["64034"]
+        assert answers[hannut]["totalCount"] >= 1
+        assert {n["venueCommune"]["id"] for n in answers[hannut]["nodes"]} == {hannut}
+        assert answers["99999"]["totalCount"] == answers["Hannut"]["totalCount"] == 0
+        compiled, resolved, _ = await paths.post(query, {"commune": events["summer"]})
+        assert compiled == resolved
+        error = orjson.loads(compiled)["errors"][0]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "commune"}, error
+        assert "not of a Commune, or its NIS code" in error["message"], error
 
 
 async def test_refused_arguments_get_the_resolvers_errors(world: Any, read_paths: Any) -> None:

@@ -37,7 +37,7 @@ query($id: ID!) {
   workshopsEvent(id: $id) {
     attendance {
       events registered checkedIn
-      byCommune { commune registered checkedIn }
+      byCommune { commune homeCommune { id } registered checkedIn }
       byAudience { audience registered checkedIn }
     }
   }
@@ -70,9 +70,22 @@ async def test_attendance_by_commune_and_audience(run: Any, ws: Any) -> None:
             {"input": {"event": event["id"], "code": done["checkInCode"]}},
             principal=ws.DOOR,
         )
+    people = await run(
+        "query($id: ID!) { workshopsEvent(id: $id) { registrations { commune "
+        "homeCommune { id } } } }",
+        {"id": event["id"]},
+        principal=ws.ORGANISER,
+    )
+    seen_people = people["data"]["workshopsEvent"]["registrations"]
+    assert [r["commune"] for r in seen_people] == [hannut, hannut, andenne, None, andenne]
+    assert [r["homeCommune"] for r in seen_people] == [
+        {"id": r["commune"]} if r["commune"] else None for r in seen_people
+    ]
     body = await run(ATTENDANCE, {"id": event["id"]}, principal=ws.ORGANISER)
     seen = body["data"]["workshopsEvent"]["attendance"]
     assert (seen["events"], seen["registered"], seen["checkedIn"]) == (1, 4, 2)
+    for count in seen["byCommune"]:  # the object whose ID the deprecated field gives
+        assert (count["homeCommune"] or {}).get("id") == count["commune"]
     assert {(c["commune"], c["registered"], c["checkedIn"]) for c in seen["byCommune"]} == {
         (hannut, 2, 2),
         (andenne, 1, 0),

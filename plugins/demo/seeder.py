@@ -1,7 +1,6 @@
 """Seeding the demo data: :func:`seed_demo` writes the territory, its stakeholders and their
-contacts, the communes' PSTs and the projects, drawing from the content modules
-(:mod:`~bocage.core.demo.organisations`, :mod:`~bocage.core.demo.pst`,
-:mod:`~bocage.core.demo.projects`) with one ``random.Random(2020)``.
+contacts, the communes' PSTs and the projects, drawing from the content files
+(:mod:`~bocage.plugins.demo.content`) with one ``random.Random(2020)``.
 """
 
 from __future__ import annotations
@@ -18,10 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 
-from bocage.core.demo import organisations, projects, pst
-from bocage.core.demo.organisations import Organisation, T
-from bocage.core.demo.projects import IndicatorTemplate, ProjectTemplate
-from bocage.core.models import (
+from bocage.core.api import (
     Commune,
     Contact,
     Indicator,
@@ -31,6 +27,7 @@ from bocage.core.models import (
     ProjectStakeholder,
     ProjectStatus,
     PstAction,
+    SeedRefused,
     Stakeholder,
     StakeholderKind,
     StakeholderNeed,
@@ -40,14 +37,16 @@ from bocage.core.models import (
     Territory,
     project_commune,
     project_pst_action,
+    setup_territory,
     stakeholder_commune,
 )
-from bocage.core.reference import setup_territory
+from bocage.plugins.demo import content
+from bocage.plugins.demo.content import IndicatorTemplate, Organisation, ProjectTemplate, T
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from bocage.core.hookspecs import SeedOptions
+    from bocage.core.api import SeedOptions
 
 TERRITORY_SLUG = "gal-hesbaye-meuse"
 #: Hannut, Wasseiges, Braives, Burdinne, Héron, Andenne, Fernelmont, Eghezée.
@@ -70,20 +69,12 @@ _COMMUNE_WEIGHTS = {
 }  # fmt: skip
 
 
-class DemoDataExists(RuntimeError):
+class DemoDataExists(SeedRefused):
     """The demo territory is already in the database: seeding again would duplicate it."""
 
 
-async def database_is_empty(session: AsyncSession) -> bool:
-    """Whether the database holds no territory and no project (archived ones included)."""
-    for model in (Territory, Project):
-        if await session.scalar(select(model.id).limit(1)) is not None:
-            return False
-    return True
-
-
 async def seed_demo(session: AsyncSession, options: SeedOptions) -> None:
-    """Write the core's demo data in ``session`` (flushed, not committed).
+    """Write the demo GAL (rows of the core's tables) in ``session`` (flushed, not committed).
 
     Raises :class:`DemoDataExists` if the demo territory is already there.
     """
@@ -188,9 +179,9 @@ class _DemoSeeder:
         territory = await setup_territory(
             self.session,
             slug=TERRITORY_SLUG,
-            name=organisations.TERRITORY_NAME,
+            name=content.TERRITORY_NAME,
             nis_codes=list(COMMUNE_NIS_CODES),
-            description=organisations.TERRITORY_DESCRIPTION,
+            description=content.TERRITORY_DESCRIPTION,
         )
         territory.website = f"https://{TERRITORY_SLUG}.example.org"
         self.territory = territory
@@ -307,7 +298,7 @@ class _DemoSeeder:
             self.draft(
                 StakeholderKind.COMMUNE_ADMINISTRATION,
                 f"Administration communale {_de(place.fr)}",
-                place.fill_all(organisations.ADMINISTRATION),
+                place.fill_all(content.ADMINISTRATION),
                 [place],
                 self.needs((StakeholderNeed.DIGITAL_TOOLS, StakeholderNeed.TRAINING)),
                 number=False,
@@ -315,7 +306,7 @@ class _DemoSeeder:
                 created=(dt.date(2020, 1, 6), dt.date(2020, 3, 31)),
             )
 
-        public_bodies = organisations.PUBLIC_BODIES[: self.count(PUBLIC_BODIES)]
+        public_bodies = content.PUBLIC_BODIES[: self.count(PUBLIC_BODIES)]
         for name, description, codes, numbered in public_bodies:
             places = [self.by_code[code] for code in codes]
             self.draft(
@@ -328,9 +319,7 @@ class _DemoSeeder:
                 website=0.8,
             )
 
-        pairs = [
-            (sector, where) for sector in organisations.SECTORS for where in organisations.PLACES
-        ]
+        pairs = [(sector, where) for sector in content.SECTORS for where in content.PLACES]
         rng.shuffle(pairs)
         for i in range(self.count(ENTERPRISES)):
             sector, where = pairs[i % len(pairs)]
@@ -357,11 +346,11 @@ class _DemoSeeder:
             )
 
         self.draft_organisations(
-            StakeholderKind.ASSOCIATION, organisations.ASSOCIATIONS, ASSOCIATIONS, 0.5
+            StakeholderKind.ASSOCIATION, content.ASSOCIATIONS, ASSOCIATIONS, 0.5
         )
         self.draft_organisations(
             StakeholderKind.CITIZEN_INITIATIVE,
-            organisations.CITIZEN_INITIATIVES,
+            content.CITIZEN_INITIATIVES,
             CITIZEN_INITIATIVES,
             0.2,
         )
@@ -416,18 +405,16 @@ class _DemoSeeder:
         contacts: list[Contact] = []
         for draft in self.stakeholders:
             kind = draft.row.kind
-            titles = list(organisations.JOB_TITLES[kind])
+            titles = list(content.JOB_TITLES[kind])
             count = 3 if kind is StakeholderKind.COMMUNE_ADMINISTRATION else rng.randint(1, 2)
             chosen = [titles[0], *rng.sample(titles[1:], min(count - 1, len(titles) - 1))]
-            is_andenne = draft.codes == {organisations.SMART_CITY_MANAGER_COMMUNE}
+            is_andenne = draft.codes == {content.SMART_CITY_MANAGER_COMMUNE}
             if kind is StakeholderKind.COMMUNE_ADMINISTRATION and is_andenne:
                 chosen.append(("Smart city manager", "Smart city manager"))
             for masculine, feminine in chosen:
                 female = rng.random() < 0.5
-                given = rng.choice(
-                    organisations.GIVEN_NAMES_F if female else organisations.GIVEN_NAMES_M
-                )
-                family = rng.choice(organisations.FAMILY_NAMES)
+                given = rng.choice(content.GIVEN_NAMES_F if female else content.GIVEN_NAMES_M)
+                family = rng.choice(content.FAMILY_NAMES)
                 created_at = draft.row.created_at + dt.timedelta(days=rng.randint(0, 400))
                 created_at = min(created_at, dt.datetime.combine(REFERENCE_DAY, dt.time(), dt.UTC))
                 contacts.append(
@@ -483,10 +470,10 @@ class _DemoSeeder:
 
         strategic: list[tuple[_Place, str, StrategicObjective, tuple, dt.datetime]] = []
         for place, plan, created_at in plans:
-            others = [key for key in pst.THEMES if key != "administration"]
+            others = [key for key in content.THEMES if key != "administration"]
             themes = ["administration", *rng.sample(others, rng.randint(2, 3))]
             for i, theme in enumerate(themes, start=1):
-                title, operational = pst.THEMES[theme]
+                title, operational = content.THEMES[theme]
                 row = StrategicObjective(
                     plan_id=plan.id, code=f"OS{i}", title={"fr": title}, position=i,
                     created_at=created_at, updated_at=created_at,
@@ -531,7 +518,7 @@ class _DemoSeeder:
     @staticmethod
     def action_budget(title: str) -> tuple[int, int]:
         """Works and equipment cost more than plans, trainings and events."""
-        if title.startswith(pst.WORKS):
+        if title.startswith(content.WORKS):
             return 40_000, 650_000
         return 2_500, 90_000
 
@@ -600,11 +587,11 @@ class _DemoSeeder:
         rng = self.rng
         place = self.weighted_place()
         # Each commune goes through every kind of project before it repeats one.
-        uses = self.template_uses.setdefault(place.commune.nis_code, [0] * len(projects.TEMPLATES))
+        uses = self.template_uses.setdefault(place.commune.nis_code, [0] * len(content.TEMPLATES))
         fewest = min(uses)
         index = rng.choice([i for i, n in enumerate(uses) if n == fewest])
         uses[index] += 1
-        template = projects.TEMPLATES[index]
+        template = content.TEMPLATES[index]
         places = [place]
         for _ in range(rng.choices((0, 1, 2), (65, 25, 10))[0]):
             places.append(self.weighted_place(exclude=places))
@@ -814,7 +801,7 @@ class _DemoSeeder:
                 value = self.measure(
                     spec, float(baseline) + (float(target) - float(baseline)) * progress * noise
                 )
-                note = rng.choice(projects.VALUE_NOTES) if rng.random() < 0.3 else None
+                note = rng.choice(content.VALUE_NOTES) if rng.random() < 0.3 else None
             recorded = dt.datetime.combine(day, dt.time(9), dt.UTC) + dt.timedelta(
                 days=rng.randint(0, 10), minutes=rng.randint(0, 540)
             )

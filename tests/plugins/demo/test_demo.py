@@ -1,4 +1,4 @@
-"""The core's demo data, seeded into a fresh database on the engine under test."""
+"""The demo plugin's data, seeded into a fresh database on the engine under test."""
 
 from __future__ import annotations
 
@@ -9,13 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bocage.core.db import Base, create_engine, sessionmaker
-from bocage.core.demo import (
-    TERRITORY_SLUG,
-    DemoDataExists,
-    database_is_empty,
-    seed_demo,
-)
-from bocage.core.hookspecs import SeedOptions
+from bocage.core.hookspecs import SeedOptions, SeedRefused
 from bocage.core.models import (
     Commune,
     Contact,
@@ -32,7 +26,9 @@ from bocage.core.models import (
     StrategicPlan,
     Territory,
 )
+from bocage.core.seed import database_is_empty
 from bocage.core.settings import load_settings
+from bocage.plugins.demo.seeder import TERRITORY_SLUG, DemoDataExists, seed_demo
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -107,8 +103,9 @@ async def test_scale_one(empty_database_url: str) -> None:
             emails = await session.scalars(select(Contact.email).where(Contact.email.is_not(None)))
             assert all(email.endswith("@example.org") for email in emails)
 
-            with pytest.raises(DemoDataExists, match=TERRITORY_SLUG):
+            with pytest.raises(DemoDataExists, match=TERRITORY_SLUG) as refused:
                 await seed_demo(session, SeedOptions())
+            assert isinstance(refused.value, SeedRefused)  # the CLI's message, not a traceback
     finally:
         await engine.dispose()
 
@@ -127,3 +124,27 @@ async def test_deterministic_and_scaled(databases: Any) -> None:
         finally:
             await engine.dispose()
     assert snapshots[0] == snapshots[1]
+
+
+def test_the_demo_plugin_imports_only_the_contract() -> None:
+    """A bundled plugin reaches nothing a third-party plugin could not: ``bocage.core.api``,
+    and its own modules."""
+    import ast
+    from pathlib import Path
+
+    import bocage.plugins.demo as demo
+
+    folder = Path(demo.__file__).parent
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                if name.startswith("bocage"):
+                    assert name == "bocage.core.api" or name.startswith("bocage.plugins.demo"), (
+                        f"{path.name} imports {name}"
+                    )

@@ -1,0 +1,130 @@
+"""What the workshops plugin's GraphQL modules share: the error type and its codes, who
+counts as an organiser, global IDs and links to core objects, texts checked on input."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from bocage.core.api import (
+    BocageError,
+    Code,
+    Invalid,
+    TranslationsInput,
+    can,
+    cost,
+    load_one,
+)
+from bocage.plugins.workshops import notify
+from bocage.plugins.workshops.game import Refusal
+from bocage.plugins.workshops.permissions import WORKSHOPS_ORGANISE
+
+WRITE_COST = 10
+
+WorkshopsErrorCode = strawberry.enum(
+    enum.Enum(  # type: ignore[misc]
+        "WorkshopsErrorCode",
+        {member.name: member.value for member in (*Code, *Refusal)},
+    ),
+    description="Why a workshops mutation failed: the core's codes, and the challenge-card "
+    "workshop's WRONG_PHASE (not in this phase), NOT_PARTICIPANT (join first), LIMIT_REACHED "
+    "(too many cards or selections), OWN_CARD (never one's own card), NOT_HELD (a card you or "
+    "your group do not hold, or not on the table).",
+)
+
+
+class Forbidden(BocageError):
+    # The plugin API exports no Forbidden error; its code is the core's FORBIDDEN.
+    code = "FORBIDDEN"  # type: ignore[assignment]
+
+
+def organises(context: Any) -> bool:
+    """Whether the request's caller has ``workshops:organise`` (sees drafts, private speakers)."""
+    principal = context.principal
+    return not principal.is_anonymous and can(principal, WORKSHOPS_ORGANISE.code)
+
+
+def is_organiser(info: Info[Any, Any]) -> bool:
+    return organises(info.context)
+
+
+def moved(field: str, *, many: bool = False) -> str:
+    """The deprecation of a field that gave a core object's ID: ``field`` gives the object.
+
+    Changing a field's type breaks the clients that select it; adding the object field and
+    deprecating the ID one for a release lets them move at their pace (GitHub and Saleor evolve
+    their schemas so)."""
+    what = (
+        "the objects (`{0} {{ id }}` are these IDs)"
+        if many
+        else "the object (`{0} {{ id }}` is this ID)"
+    )
+    return (
+        f"Use `{field}`: it gives {what.format(field)}; "
+        "this field will be removed in a later release."
+    )
+
+
+def core_link(
+    node_type: Any, column: str, *, now: str, id_description: str, description: str
+) -> tuple[Any, Any]:
+    """Two fields for a row's link to a core object (``node_type``, e.g. ``CommuneType``, by
+    the key in ``row.<column>``): its global ID, deprecated, and the object, named ``now``."""
+    type_name = node_type.__name__
+
+    def linked_id(root: Any) -> strawberry.ID | None:
+        return gid(type_name, getattr(root.row, column))
+
+    async def linked(root: Any, info: Info[Any, Any]) -> Any:
+        return await load_one(info, node_type, getattr(root.row, column))
+
+    linked.__annotations__ = {"root": Any, "info": Info[Any, Any], "return": node_type | None}
+    return (
+        strawberry.field(
+            resolver=linked_id, description=id_description, deprecation_reason=moved(now)
+        ),
+        strawberry.field(resolver=linked, description=description, metadata=cost(1)),
+    )
+
+
+def gid(type_name: str, key: int | None) -> strawberry.ID | None:
+    return None if key is None else strawberry.ID(relay.to_base64(type_name, key))
+
+
+@strawberry.type(name="WorkshopsError", description="A problem with a workshops mutation's input.")
+class WorkshopsError:
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+    code: WorkshopsErrorCode
+    message: str = strawberry.field(description="What is wrong and what to do.")
+
+
+def error_list(errors: list[Invalid] | None) -> list[WorkshopsError]:
+    return [
+        WorkshopsError(field=e.field, code=WorkshopsErrorCode[e.code.name], message=e.message)
+        for e in errors or []
+    ]
+
+
+def is_given(value: Any) -> bool:
+    return value is not strawberry.UNSET
+
+
+def checked_texts(
+    value: TranslationsInput | None, field: str, *, required: bool, limit: int
+) -> Any:
+    texts = value.as_dict() if value is not None else {}
+    if required and not texts:
+        raise Invalid(Code.REQUIRED, f"{field} needs a text in fr, nl, de or en", field)
+    for lang, text in texts.items():
+        if len(text) > limit:
+            raise Invalid(Code.INVALID, f"{field}.{lang} is longer than {limit}", field)
+    return texts
+
+
+def links_of(info: Info[Any, Any]) -> notify.Links:
+    settings = info.context.host.plugin_settings("workshops")
+    return notify.links_for(settings, info.context.request)

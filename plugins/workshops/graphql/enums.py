@@ -1,0 +1,29 @@
+"""The enums of events and registrations, as GraphQL shows them."""
+
+from __future__ import annotations
+
+import strawberry
+
+from bocage.plugins.workshops.models import Audience, EventKind, EventStatus, RegistrationStatus
+
+WorkshopsEventKind = strawberry.enum(
+    EventKind,
+    name="WorkshopsEventKind",
+    description="What kind of event: a lunch talk (Midi du Smart), a training, a business "
+    "breakfast (petit déj' rural), an exchange evening, a commune visit, a workshop.",
+)
+WorkshopsEventStatus = strawberry.enum(
+    EventStatus,
+    name="WorkshopsEventStatus",
+    description="Drafts are seen by organisers only; cancelled events stay visible.",
+)
+WorkshopsAudience = strawberry.enum(
+    Audience,
+    name="WorkshopsAudience",
+    description="Who an event is for: communes, enterprises, associations & citizen initiatives.",
+)
+WorkshopsRegistrationStatus = strawberry.enum(
+    RegistrationStatus,
+    name="WorkshopsRegistrationStatus",
+    description="A seat, a place on the waiting list (promoted in order), or cancelled.",
+)

@@ -1,0 +1,384 @@
+"""The events' mutations: create, change, publish, cancel, speakers and agenda (permission
+``workshops:organise``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from sqlalchemy import func, select
+from strawberry.types import Info
+
+from bocage.core.api import (
+    Change,
+    Code,
+    Invalid,
+    check_version,
+    column_changes,
+    commune_scope,
+    cost,
+    may_touch_communes,
+    mutate,
+    node_key,
+)
+from bocage.plugins.workshops import notify, store
+from bocage.plugins.workshops.graphql.common import (
+    WRITE_COST,
+    WorkshopsError,
+    checked_texts,
+    error_list,
+    is_given,
+    links_of,
+)
+from bocage.plugins.workshops.graphql.event_inputs import (
+    AddWorkshopsAgendaItemInput,
+    AddWorkshopsSpeakerInput,
+    CreateWorkshopsEventInput,
+    UpdateWorkshopsEventInput,
+    WorkshopsEventVersionInput,
+)
+from bocage.plugins.workshops.graphql.events import (
+    WorkshopsEvent,
+)
+from bocage.plugins.workshops.graphql.registrations import (
+    record_registration,
+)
+from bocage.plugins.workshops.models import (
+    AgendaItem,
+    Event,
+    EventStatus,
+    Speaker,
+)
+from bocage.plugins.workshops.permissions import WORKSHOPS_ORGANISE
+
+
+@strawberry.type(name="WorkshopsEventPayload", description="The event, or what went wrong.")
+class WorkshopsEventPayload:
+    event: WorkshopsEvent | None
+    errors: list[WorkshopsError]
+
+
+async def _apply(session: Any, principal: Any, event: Event, data: Any, creating: bool) -> None:
+    """Copy the given fields of ``data`` onto ``event``, checking each."""
+
+    def given(name: str) -> bool:
+        return creating or is_given(getattr(data, name))
+
+    if given("kind"):
+        if data.kind is None:
+            raise Invalid(Code.REQUIRED, "kind cannot be null", "kind")
+        event.kind = data.kind.value
+    if given("title"):
+        event.title = checked_texts(data.title, "title", required=True, limit=300)
+    if given("description"):
+        event.description = checked_texts(
+            data.description, "description", required=False, limit=20000
+        )
+    for name in ("starts_at", "ends_at"):
+        if given(name):
+            value = getattr(data, name)
+            if value is None:
+                raise Invalid(Code.REQUIRED, f"{name} cannot be null", name)
+            setattr(event, name, store.to_utc(value))
+    if event.ends_at <= event.starts_at:
+        raise Invalid(Code.INVALID, "endsAt must be after startsAt", "endsAt")
+    for name, limit in (("address", 300), ("online_url", 500), ("series", 120)):
+        if given(name):
+            value = getattr(data, name)
+            value = value.strip() if value else None
+            if value and len(value) > limit:
+                raise Invalid(Code.INVALID, f"{name} is longer than {limit}", name)
+            if name == "online_url" and value and not value.startswith(("https://", "http://")):
+                raise Invalid(Code.INVALID, "onlineUrl must be an http(s) URL", "onlineUrl")
+            setattr(event, name, value or None)
+    if given("audiences"):
+        event.audiences = sorted({a.value for a in data.audiences or []})
+    if given("capacity"):
+        if data.capacity is not None and data.capacity < 0:
+            raise Invalid(Code.INVALID, "capacity cannot be negative", "capacity")
+        event.capacity = data.capacity
+    if given("partners"):
+        partners = []
+        for raw in data.partners or []:
+            key = node_key(raw, "Stakeholder", "partners")
+            if not await store.stakeholder_exists(session, key):
+                raise Invalid(Code.NOT_FOUND, f"partners: no stakeholder {raw}", "partners")
+            partners.append(key)
+        event.partner_ids = sorted(set(partners))
+    if given("organiser"):
+        organiser = None
+        if data.organiser is not None:
+            organiser = node_key(data.organiser, "Stakeholder", "organiser")
+            if not await store.stakeholder_exists(session, organiser):
+                raise Invalid(Code.NOT_FOUND, "no such stakeholder", "organiser")
+        event.organiser_id = organiser
+    if given("commune"):
+        commune = None
+        if data.commune is not None:
+            found = await store.commune_by_id(session, node_key(data.commune, "Commune", "commune"))
+            if found is None:
+                raise Invalid(Code.NOT_FOUND, "no such commune", "commune")
+            commune = found.id
+            event.territory_id = found.territory_id or event.territory_id
+        event.commune_id = commune
+    if event.territory_id is None:
+        event.territory_id = await store.default_territory(session)
+    if not event.address and not event.online_url and event.commune_id is None:
+        raise Invalid(Code.REQUIRED, "give a place (address, commune) or an onlineUrl", "address")
+    await _authorise(session, principal, event)
+
+
+async def _authorise(session: Any, principal: Any, event: Event) -> None:
+    """A caller limited to some communes (its own, or those it was granted the permission
+    for) may only organise events in them."""
+    if commune_scope(principal, WORKSHOPS_ORGANISE.code) is None:
+        return
+    codes = set()
+    if event.commune_id is not None:
+        found = await store.commune_by_id(session, event.commune_id)
+        codes = {found.nis_code} if found else set()
+    if not may_touch_communes(principal, codes, WORKSHOPS_ORGANISE.code):
+        raise Invalid(Code.FORBIDDEN, "you may only organise events in your communes", "commune")
+
+
+async def _event_for_change(session: Any, principal: Any, raw: Any, field: str = "id") -> Event:
+    event = await session.get(Event, node_key(raw, "WorkshopsEvent", field))
+    if event is None or event.deleted_at is not None:
+        raise Invalid(Code.NOT_FOUND, "no event with this ID", field)
+    await _authorise(session, principal, event)
+    return event
+
+
+def _event_payload(outcome: Any) -> WorkshopsEventPayload:
+    row = outcome.row
+    return WorkshopsEventPayload(
+        event=WorkshopsEvent.from_row(row) if row is not None else None,
+        errors=error_list(outcome.errors),
+    )
+
+
+def _draft_permission(event: Event) -> str | None:
+    """Events about drafts are for organisers; about published events, public."""
+    return WORKSHOPS_ORGANISE.code if event.status == EventStatus.DRAFT.value else None
+
+
+def _bump(event: Event) -> None:
+    event.sequence = (event.sequence or 0) + 1
+
+
+async def _status(
+    info: Info[Any, Any],
+    input: WorkshopsEventVersionInput,
+    to: EventStatus,
+    allowed: tuple[EventStatus, ...],
+    operation: str,
+) -> WorkshopsEventPayload:
+    async def change(session: Any, principal: Any) -> Change:
+        event = await _event_for_change(session, principal, input.id)
+        check_version(event, input.version)
+        if EventStatus(event.status) not in allowed:
+            raise Invalid(Code.INVALID, f"a {event.status} event cannot become {to.value}", "id")
+        was_public = event.status == EventStatus.PUBLISHED.value
+        # Publishing is public news; cancelling a draft stays among organisers.
+        permission = _draft_permission(event) if to == EventStatus.CANCELLED else None
+        event.status = to.value
+        _bump(event)
+        if to == EventStatus.CANCELLED and was_public:
+            await notify.event_cancelled(session, links_of(info), event)
+        return Change(
+            row=event, action=to.value, changes=column_changes(event), permission=permission
+        )
+
+    return _event_payload(
+        await mutate(
+            info, permission=WORKSHOPS_ORGANISE, operation=operation, change=change, model=Event
+        )
+    )
+
+
+async def _sub_change(
+    info: Info[Any, Any], raw_event: Any, operation: str, build: Any
+) -> WorkshopsEventPayload:
+    """Add something to an event: bumps its SEQUENCE (calendar clients see a change)."""
+
+    async def change(session: Any, principal: Any) -> Change:
+        event = await _event_for_change(session, principal, raw_event, "event")
+        changes = await build(session, event)
+        _bump(event)
+        return Change(
+            row=event, action="updated", changes=changes, permission=_draft_permission(event)
+        )
+
+    return _event_payload(
+        await mutate(
+            info, permission=WORKSHOPS_ORGANISE, operation=operation, change=change, model=Event
+        )
+    )
+
+
+@strawberry.type
+class WorkshopsEventMutation:
+    @strawberry.mutation(
+        description="Create an event, as a draft (permission workshops:organise).",
+        metadata=cost(WRITE_COST),
+    )
+    async def create_workshops_event(
+        self, info: Info, input: CreateWorkshopsEventInput
+    ) -> WorkshopsEventPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            event = Event(uid=store.new_uid(), sequence=0, status=EventStatus.DRAFT.value)
+            await _apply(session, principal, event, input, creating=True)
+            session.add(event)
+            await session.flush()
+            return Change(
+                row=event,
+                action="created",
+                changes=column_changes(event, created=True),
+                permission=WORKSHOPS_ORGANISE.code,  # a draft: organisers only
+            )
+
+        return _event_payload(
+            await mutate(
+                info,
+                permission=WORKSHOPS_ORGANISE,
+                operation="createWorkshopsEvent",
+                change=change,
+                model=Event,
+                idempotency_key=input.idempotency_key,
+                request=strawberry.asdict(input),
+            )
+        )
+
+    @strawberry.mutation(
+        description="Change an event; bumps its SEQUENCE (permission workshops:organise).",
+        metadata=cost(WRITE_COST),
+    )
+    async def update_workshops_event(
+        self, info: Info, input: UpdateWorkshopsEventInput
+    ) -> WorkshopsEventPayload:
+        async def change(session: Any, principal: Any) -> Change:
+            event = await _event_for_change(session, principal, input.id)
+            check_version(event, input.version)
+            if is_given(input.capacity):
+                # More seats move the waiting list up: count them under the event's lock.
+                event = await store.lock_event(session, event.id) or event
+            before = notify.noticed(event)
+            await _apply(session, principal, event, input, creating=False)
+            changes = column_changes(event)
+            if changes:
+                _bump(event)
+            links = links_of(info)
+            if event.status == EventStatus.PUBLISHED.value and notify.noticed(event) != before:
+                await notify.event_changed(session, links, event)
+            if "capacity" in changes:
+                moved = await store.promote(session, event)
+                for promoted in moved:
+                    await record_registration(session, "registration.promoted", promoted)
+                await notify.promoted(session, links, moved, event)
+            return Change(
+                row=event, action="updated", changes=changes, permission=_draft_permission(event)
+            )
+
+        return _event_payload(
+            await mutate(
+                info,
+                permission=WORKSHOPS_ORGANISE,
+                operation="updateWorkshopsEvent",
+                change=change,
+                model=Event,
+            )
+        )
+
+    @strawberry.mutation(
+        description="Publish a draft event (permission workshops:organise).",
+        metadata=cost(WRITE_COST),
+    )
+    async def publish_workshops_event(
+        self, info: Info, input: WorkshopsEventVersionInput
+    ) -> WorkshopsEventPayload:
+        return await _status(
+            info, input, EventStatus.PUBLISHED, (EventStatus.DRAFT,), "publishWorkshopsEvent"
+        )
+
+    @strawberry.mutation(
+        description="Cancel an event: it stays listed, as cancelled, and calendar clients see "
+        "STATUS:CANCELLED (permission workshops:organise).",
+        metadata=cost(WRITE_COST),
+    )
+    async def cancel_workshops_event(
+        self, info: Info, input: WorkshopsEventVersionInput
+    ) -> WorkshopsEventPayload:
+        return await _status(
+            info,
+            input,
+            EventStatus.CANCELLED,
+            (EventStatus.DRAFT, EventStatus.PUBLISHED),
+            "cancelWorkshopsEvent",
+        )
+
+    @strawberry.mutation(
+        description="Add a speaker to an event (permission workshops:organise).",
+        metadata=cost(WRITE_COST),
+    )
+    async def add_workshops_speaker(
+        self, info: Info, input: AddWorkshopsSpeakerInput
+    ) -> WorkshopsEventPayload:
+        async def build(session: Any, event: Event) -> dict[str, Any]:
+            name = input.name.strip()
+            if not name or len(name) > 200:
+                raise Invalid(Code.INVALID, "name must be 1 to 200 characters", "name")
+            stakeholder = None
+            if input.stakeholder is not None:
+                stakeholder = node_key(input.stakeholder, "Stakeholder", "stakeholder")
+                if not await store.stakeholder_exists(session, stakeholder):
+                    raise Invalid(Code.NOT_FOUND, "no such stakeholder", "stakeholder")
+            position = (
+                await session.execute(
+                    select(func.count()).select_from(Speaker).where(Speaker.event_id == event.id)
+                )
+            ).scalar_one()
+            speaker = Speaker(
+                event_id=event.id,
+                name=name,
+                role=checked_texts(input.role, "role", required=False, limit=300),
+                organisation=(input.organisation or "").strip() or None,
+                stakeholder_id=stakeholder,
+                public=input.public,
+                position=position,
+            )
+            session.add(speaker)
+            await session.flush()
+            return {"speakers": {"after": speaker.id}}
+
+        return await _sub_change(info, input.event, "addWorkshopsSpeaker", build)
+
+    @strawberry.mutation(
+        description="Add an item to an event's agenda (permission workshops:organise).",
+        metadata=cost(WRITE_COST),
+    )
+    async def add_workshops_agenda_item(
+        self, info: Info, input: AddWorkshopsAgendaItemInput
+    ) -> WorkshopsEventPayload:
+        async def build(session: Any, event: Event) -> dict[str, Any]:
+            speaker = None
+            if input.speaker is not None:
+                speaker = node_key(input.speaker, "WorkshopsSpeaker", "speaker")
+                row = await session.get(Speaker, speaker)
+                if row is None or row.event_id != event.id:
+                    raise Invalid(Code.NOT_FOUND, "no such speaker at this event", "speaker")
+            starts = store.to_utc(input.starts_at)
+            ends = store.to_utc(input.ends_at) if input.ends_at else None
+            if ends is not None and ends < starts:
+                raise Invalid(Code.INVALID, "endsAt is before startsAt", "endsAt")
+            item = AgendaItem(
+                event_id=event.id,
+                starts_at=starts,
+                ends_at=ends,
+                title=checked_texts(input.title, "title", required=True, limit=300),
+                speaker_id=speaker,
+            )
+            session.add(item)
+            await session.flush()
+            return {"agenda": {"after": item.id}}
+
+        return await _sub_change(info, input.event, "addWorkshopsAgendaItem", build)

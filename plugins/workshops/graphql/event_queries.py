@@ -1,0 +1,223 @@
+"""The events' and registrations' root query fields, and what each public root field reads
+(shared by its resolver and the read compiler, see compiled.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.types import Info
+
+from bocage.core.api import (
+    BadInput,
+    CommuneType,
+    Connection,
+    Invalid,
+    NotFound,
+    Ordering,
+    SortKey,
+    cost,
+    decode_id,
+    load_datetime,
+    node_key,
+    paginate,
+)
+from bocage.plugins.workshops import store
+from bocage.plugins.workshops.graphql.common import (
+    Forbidden,
+    is_organiser,
+    organises,
+)
+from bocage.plugins.workshops.graphql.enums import WorkshopsEventKind
+from bocage.plugins.workshops.graphql.events import (
+    PUBLIC_STATUSES,
+    WorkshopsEvent,
+)
+from bocage.plugins.workshops.graphql.registrations import (
+    WorkshopsAttendance,
+    WorkshopsRegistration,
+    attendance,
+)
+from bocage.plugins.workshops.models import (
+    Event,
+    EventKind,
+    Registration,
+)
+from bocage.plugins.workshops.permissions import WORKSHOPS_ORGANISE
+
+# -- queries ------------------------------------------------------------------------------------
+
+ORDER = Ordering(
+    (
+        SortKey(Event.starts_at, False, load_datetime),
+        SortKey(Event.id, False, int),
+    )
+)
+
+
+# -- what each public root field reads: shared by its resolver and the read compiler ------------
+
+
+def _seen_by(context: Any, statement: Any) -> Any:
+    """Live events; drafts only for organisers (the visibility of ``visible``)."""
+    statement = statement.where(Event.deleted_at.is_(None))
+    if not organises(context):
+        statement = statement.where(Event.status.in_(PUBLIC_STATUSES))
+    return statement
+
+
+def _in_commune(commune: str) -> Any:
+    """The events in ``commune``: a Commune ID (what ``venueCommune { id }`` hands out) or a
+    NIS code. The ID of another type is refused (``organisedBy { id }`` passed by mistake);
+    any other text is taken as a NIS code, matching nothing when no commune has it (as the
+    core's NIS filters)."""
+    try:
+        found = relay.GlobalID.from_id(commune)
+    except Exception:  # not a global ID (a NIS code has no ':' once decoded)
+        found = None
+    if found is None or found.type_name == "":
+        nis = select(store.COMMUNE.c.id).where(store.COMMUNE.c.nis_code == commune)
+        return Event.commune_id.in_(nis.scalar_subquery())
+    try:
+        key = decode_id(commune, CommuneType, "commune")
+    except BadInput as error:
+        raise BadInput(
+            f"commune: {error.message}, or its NIS code (e.g. 64034)", field="commune"
+        ) from None
+    return Event.commune_id == key
+
+
+def events_source(
+    context: Any,
+    commune: str | None = None,
+    series: str | None = None,
+    kind: EventKind | None = None,
+    starts_after: dt.datetime | None = None,
+    starts_before: dt.datetime | None = None,
+) -> tuple[Any, Ordering]:
+    """``workshopsEvents``: the events the caller may see, filtered, in time order."""
+    statement = _seen_by(context, select(Event))
+    if commune is not None:
+        statement = statement.where(_in_commune(commune))
+    if series is not None:
+        statement = statement.where(Event.series == series)
+    if kind is not None:
+        statement = statement.where(Event.kind == kind.value)
+    if starts_after is not None:
+        statement = statement.where(Event.starts_at >= store.to_utc(starts_after))
+    if starts_before is not None:
+        statement = statement.where(Event.starts_at < store.to_utc(starts_before))
+    return statement, ORDER
+
+
+def event_source(context: Any, id: str) -> Any:
+    """``workshopsEvent``: the event of this ID if the caller may see it (an ID of another
+    type is NOT_FOUND)."""
+    try:
+        key = node_key(id, "WorkshopsEvent", "id")
+    except Invalid as error:
+        raise NotFound(error.message, field="id") from None
+    return _seen_by(context, select(Event).where(Event.id == key))
+
+
+@strawberry.type(
+    name="WorkshopsTicket",
+    description="What the holder of a cancellation token sees of their registration.",
+)
+class WorkshopsTicket:
+    registration: WorkshopsRegistration
+    check_in_code: str = strawberry.field(description="Show it at the door (fit for a QR code).")
+    event: WorkshopsEvent
+
+
+@strawberry.type
+class WorkshopsQuery:
+    @strawberry.field(
+        description="Events in time order: published and cancelled ones (drafts too for "
+        "organisers), filtered by commune (a Commune ID or its NIS code), series, kind, and a "
+        "time window.",
+        metadata=cost(1, items="first"),
+    )
+    async def workshops_events(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        commune: str | None = None,
+        series: str | None = None,
+        kind: WorkshopsEventKind | None = None,  # type: ignore[valid-type]
+        starts_after: dt.datetime | None = None,
+        starts_before: dt.datetime | None = None,
+    ) -> Connection[WorkshopsEvent]:
+        statement, ordering = events_source(
+            info.context,
+            commune=commune,
+            series=series,
+            kind=kind,
+            starts_after=starts_after,
+            starts_before=starts_before,
+        )
+        return await paginate(
+            info.context,
+            statement,
+            ordering,
+            first=first,
+            after=after,
+            to_node=WorkshopsEvent.from_row,
+        )
+
+    @strawberry.field(
+        description="Attendance over events (permission workshops:organise): confirmed "
+        "registrations and check-ins by commune and audience, for a series and/or a time "
+        "window.",
+        metadata=cost(1),
+    )
+    async def workshops_attendance(
+        self,
+        info: Info,
+        series: str | None = None,
+        kind: WorkshopsEventKind | None = None,  # type: ignore[valid-type]
+        starts_after: dt.datetime | None = None,
+        starts_before: dt.datetime | None = None,
+    ) -> WorkshopsAttendance:
+        if not is_organiser(info):
+            raise Forbidden(f"this needs the {WORKSHOPS_ORGANISE.code} permission")
+        where: list[Any] = []
+        if series is not None:
+            where.append(Event.series == series)
+        if kind is not None:
+            where.append(Event.kind == kind.value)
+        if starts_after is not None:
+            where.append(Event.starts_at >= store.to_utc(starts_after))
+        if starts_before is not None:
+            where.append(Event.starts_at < store.to_utc(starts_before))
+        return await attendance(info, where)
+
+    @strawberry.field(description="One event by its ID.", metadata=cost(1))
+    async def workshops_event(self, info: Info, id: strawberry.ID) -> WorkshopsEvent | None:
+        rows = await info.context.execute(event_source(info.context, id))
+        row = rows.scalar_one_or_none()
+        return WorkshopsEvent.from_row(row) if row is not None else None
+
+    @strawberry.field(
+        description="Your registration, by the secret token you received when registering.",
+        metadata=cost(1),
+    )
+    async def workshops_ticket(self, info: Info, token: str) -> WorkshopsTicket | None:
+        rows = await info.context.execute(
+            select(Registration, Event)
+            .join(Event, Event.id == Registration.event_id)
+            .where(Registration.cancel_token_hash == store.token_hash(token.strip()))
+        )
+        found = rows.first()
+        if found is None:
+            return None
+        registration, event = found
+        return WorkshopsTicket(
+            registration=WorkshopsRegistration.from_row(registration),
+            check_in_code=registration.check_in_code,
+            event=WorkshopsEvent.from_row(event),
+        )
