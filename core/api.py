@@ -6,7 +6,7 @@ Everything else in ``bocage.core`` is private and may change without notice. See
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bocage.core.auth.policy import can, commune_scope, may_touch_communes
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
@@ -19,12 +19,33 @@ from bocage.core.cache_control import (
     public_caching,
 )
 from bocage.core.cancellation import Cancellation, ClientDisconnected, cancel_on_disconnect
-from bocage.core.db import Base, SoftDeletable, Timestamped, Versioned, personal
+from bocage.core.datasets import IDENTIFIER as DATASET_IDENTIFIER
+from bocage.core.datasets import (
+    AccessRights,
+    Dataset,
+    DatasetField,
+    FieldType,
+    Frequency,
+    Licence,
+    Publisher,
+    Snapshot,
+    Theme,
+)
+from bocage.core.db import (
+    Base,
+    SoftDeletable,
+    Timestamped,
+    Versioned,
+    as_utc,
+    personal,
+    utcnow,
+)
 from bocage.core.domain.changes import Change, archive, check_version, column_changes, record_link
 from bocage.core.domain.errors import Code, Invalid
+from bocage.core.domain.rules import check_texts
 from bocage.core.domain.work import AfterCommit, EventSink, Outcome, UnitOfWork, record_change
 from bocage.core.errors import PluginError
-from bocage.core.events import announce, event_for, record_event
+from bocage.core.events import announce, event_for, global_id, record_event
 from bocage.core.graphql.compiler.build import PARENT, Build, Level, Selection
 from bocage.core.graphql.compiler.spec import (
     Column,
@@ -38,11 +59,13 @@ from bocage.core.graphql.compiler.spec import (
     ToMany,
     ToOne,
     TypeSpec,
+    translated_spec,
 )
 from bocage.core.graphql.compiler.spec import Translations as TranslationsSpec
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.errors import BadInput, BocageError, NotFound
 from bocage.core.graphql.i18n import Language, Translations, translated
+from bocage.core.graphql.i18n import pick as pick_text
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.mutations.kit import (
     TranslationsInput,
@@ -51,6 +74,7 @@ from bocage.core.graphql.mutations.kit import (
     node_key,
     unit_of_work,
 )
+from bocage.core.graphql.mutations.kit import translations as input_texts
 from bocage.core.graphql.nodes import RowType, decode_id, load_children, load_one, row_key
 from bocage.core.graphql.pagination import (
     Connection,
@@ -84,6 +108,8 @@ from bocage.core.hookspecs import (
     WebhookEventType,
     hookimpl,
 )
+from bocage.core.host import PluginInfo
+from bocage.core.host_protocol import Host, host_of
 from bocage.core.http import error_response
 from bocage.core.jobs import enqueue_job
 from bocage.core.mail import Attachment as EmailAttachment
@@ -114,7 +140,7 @@ from bocage.core.models import (
 )
 from bocage.core.nul import nul_at, nul_message
 from bocage.core.reference import setup_territory
-from bocage.core.settings import LIMIT, PluginSettings
+from bocage.core.settings import LANGUAGES, LIMIT, PluginSettings, Settings
 from bocage.core.spreadsheets import (
     CsvDialect,
     CsvWriter,
@@ -206,7 +232,7 @@ def _texts(values: dict[str, str] | None) -> dict[str, str]:
 
 def request_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     """The application's session factory, for REST handlers: ``async with f() as session``."""
-    factory: Any = request.app.state.sessionmaker
+    factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     return factory
 
 
@@ -224,6 +250,35 @@ def spreadsheet_limits(request: Request) -> SpreadsheetLimits:
 
 __all__ = [
     "CONTRACT_VERSION",
+    # the application as a plugin sees it (bocage.core.host_protocol)
+    "Host",
+    "PluginInfo",
+    "Settings",
+    "host_of",
+    # the open-data catalogue's datasets (bocage_datasets), whoever publishes them
+    "AccessRights",
+    "DATASET_IDENTIFIER",
+    "Dataset",
+    "DatasetField",
+    "FieldType",
+    "Frequency",
+    "Licence",
+    "Publisher",
+    "Snapshot",
+    "Theme",
+    # the core's GraphQL types, for a plugin's field that returns one (load_one(info, T, key))
+    "CommuneType",
+    "ProjectType",
+    "StakeholderType",
+    "TerritoryType",
+    # small helpers: time, global IDs, multilingual texts
+    "LANGUAGES",
+    "as_utc",
+    "check_texts",
+    "global_id",
+    "input_texts",
+    "pick_text",
+    "utcnow",
     "PARENT",
     "Build",
     "Column",
@@ -239,6 +294,7 @@ __all__ = [
     "ToMany",
     "ToOne",
     "TranslationsSpec",
+    "translated_spec",
     "TypeSpec",
     "Commune",
     "Project",

@@ -105,6 +105,7 @@ def create_app(
     except ValueError as error:
         raise SettingsError(str(error)) from None
     session_factory = sessionmaker(engine)
+    host.bind(session_factory)
     keys = KeyStore(session_factory, settings)
     authenticator = Authenticator(settings, keys)
     # Request counts and failed client authentications, in one storage (Redis: shared).

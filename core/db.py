@@ -36,7 +36,16 @@ PERSONAL = "personal"
 
 
 def utcnow() -> dt.datetime:
+    """Now, time-zone aware, in UTC: what every timestamp column stores."""
     return dt.datetime.now(dt.UTC)
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """``value`` in UTC, time-zone aware; a naive one is taken as UTC already (what SQLite
+    gives back from a column that is not ``UTCDateTime``)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
     from bocage.core.auth.principal import Principal
-    from bocage.core.host import PluginHost
+    from bocage.core.host_protocol import Host
 
 #: Key of the PostgreSQL transaction lock that orders the event log's writers.
 _LOG_LOCK = 0x626F63616765  # "bocage"
@@ -49,8 +49,9 @@ _LOG_LOCK = 0x626F63616765  # "bocage"
 _PENDING = "bocage.pending_events"
 
 
-def global_id(object_type: str, object_id: int) -> str:
-    """The Relay global ID of a row (the GraphQL type is named after the model)."""
+def global_id(object_type: str, object_id: int | str) -> str:
+    """The Relay global ID of the row ``object_id`` shown as the GraphQL type ``object_type``
+    (``global_id("Commune", 12)``); read one back with ``decode_id`` or ``node_key``."""
     return _encode(object_type, object_id)
 
 
@@ -259,7 +260,7 @@ class Reader:
     reach: policy.Reach
 
     @classmethod
-    def of(cls, host: PluginHost, principal: Principal) -> Reader:
+    def of(cls, host: Host, principal: Principal) -> Reader:
         granted = frozenset(p.code for p in host.permissions() if policy.can(principal, p.code))
         return cls(permissions=granted, reach=policy.reach(principal))
 
@@ -324,7 +325,7 @@ def committed_events(session: AsyncSession) -> list[DomainEvent]:
     return session.info.pop(_PENDING, [])
 
 
-def announce(host: PluginHost, session: AsyncSession) -> None:
-    """Hand the events ``session`` committed to every plugin's ``bocage_on_event``."""
-    for event in committed_events(session):
-        host.emit(event)
+def announce(host: Host, session: AsyncSession) -> None:
+    """Hand the events ``session`` committed to every plugin's ``bocage_on_event`` (the same
+    as ``host.announce(session)``); call it after the commit."""
+    host.announce(session)

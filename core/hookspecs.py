@@ -27,12 +27,16 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import click
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
     from starlette.routing import BaseRoute
 
+    from bocage.core.datasets import Dataset
     from bocage.core.graphql.compiler.spec import CompiledReads
-    from bocage.core.settings import PluginSettings
+    from bocage.core.host_protocol import Host
+    from bocage.core.settings import PluginSettings, Settings
 
 PROJECT_NAME = "bocage"
 
@@ -132,7 +136,7 @@ class SeedOptions:
     progress: Callable[[str, int, int], None] = lambda description, done, total: None
     #: The plugin host: ``options.host.plugin_settings("<plugin>")`` is a plugin's validated
     #: settings (``None`` only when a seeder is called by hand).
-    host: Any = None
+    host: Host | None = None
 
 
 @dataclass(frozen=True)
@@ -187,10 +191,10 @@ class JobContext:
     kind: str
     attempt: int
     max_attempts: int
-    next_attempt_at: Any
-    settings: Any
-    host: Any
-    sessionmaker: Any
+    next_attempt_at: dt.datetime | None
+    settings: Settings
+    host: Host
+    sessionmaker: async_sessionmaker[AsyncSession]
 
 
 #: An async function ``handler(context, payload)``; raising makes the attempt fail (retried).
@@ -245,7 +249,7 @@ def bocage_hookspecs() -> Sequence[object]:
 
 
 @hookspec
-def bocage_startup_check(host: Any) -> None:
+def bocage_startup_check(host: Host) -> None:
     """Check, at startup, what only the plugin can check across plugins, and raise
     ``PluginError`` naming the plugin at fault and what to change.
 
@@ -370,18 +374,37 @@ def bocage_compiled_reads() -> CompiledReads | None:
 
 
 # --------------------------------------------------------------------------------------------
+# Open data: called when the catalogue is first needed
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def bocage_datasets() -> Sequence[Dataset]:
+    """Return the datasets the plugin publishes in the open-data catalogue.
+
+    Each :class:`~bocage.core.api.Dataset` is a SQLAlchemy ``select`` whose labelled columns
+    are the dataset's fields, plus its DCAT-AP metadata; it is re-run on every request, so it
+    stays current with the data. Identifiers must be unique across plugins. Called at startup
+    (what it returns is checked then) and by the plugin that publishes the datasets (the
+    bundled ``opendata``, through ``host.datasets()``, which builds its catalogue at startup);
+    without such a plugin, nothing publishes them.
+    """
+    return ()
+
+
+# --------------------------------------------------------------------------------------------
 # HTTP
 # --------------------------------------------------------------------------------------------
 
 
 @hookspec
-def bocage_routes(host: Any) -> Sequence[RestRoute]:
+def bocage_routes(host: Host) -> Sequence[RestRoute]:
     """Return the plugin's REST routes, each with its OpenAPI description.
 
     Called once when the app is built. Paths should live under ``/api/<plugin>/``; a route name
-    or path already taken stops startup. ``host`` (optional: name it to receive it) gives the
-    plugin's validated settings, ``host.plugin_settings("<plugin>")``, e.g. for a route's
-    ``max_body_bytes``.
+    or path already taken stops startup. ``host`` (optional: name it to receive it) is the
+    :class:`~bocage.core.api.Host`, e.g. ``host.plugin_settings("<plugin>")`` for a route's
+    ``max_body_bytes``; handlers get it with ``host_of(request)``.
     """
     return ()
 

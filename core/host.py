@@ -27,7 +27,12 @@ from bocage.core.hook_types import mismatch, return_type
 from bocage.core.settings import PluginSettings, load_plugin_settings
 
 if TYPE_CHECKING:
-    from bocage.core.hookspecs import DomainEvent, Permission, RestRoute
+    import datetime as dt
+
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bocage.core.datasets import Dataset
+    from bocage.core.hookspecs import DomainEvent, Permission, RestRoute, WebhookEventType
     from bocage.core.settings import Settings
 
 ENTRY_POINT_GROUP = "bocage"
@@ -49,7 +54,11 @@ class PluginInfo:
 
 
 class PluginHost:
-    """Owns the pluggy manager, the plugins' settings and their collected contributions."""
+    """Owns the pluggy manager, the plugins' settings and their collected contributions.
+
+    It satisfies the contract's :class:`~bocage.core.host_protocol.Host`, what plugins see of
+    it; the rest (the manager, ``collect``, ``routes``...) is the core's.
+    """
 
     def __init__(self, settings: Settings, *, extra: Sequence[tuple[str, object]] = ()) -> None:
         self.settings = settings
@@ -58,6 +67,7 @@ class PluginHost:
         self.infos: dict[str, PluginInfo] = {}
         self.disabled: dict[str, importlib.metadata.EntryPoint] = {}
         self._plugin_settings: dict[str, PluginSettings] = {}
+        self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
         from bocage.core import plugin as core_plugin
 
@@ -320,6 +330,66 @@ class PluginHost:
             for location in (hook() if hook else None) or ():
                 locations[name] = Path(location)
         return locations
+
+    def datasets(self) -> list[tuple[str, Dataset]]:
+        """``[(plugin, dataset)]`` of every ``bocage_datasets`` implementation (each checked
+        to be a ``Dataset``, as every hook's values are)."""
+        return self.contributions("bocage_datasets")
+
+    def event_types(self) -> dict[str, WebhookEventType]:
+        """Every event type webhook subscribers may receive, by name."""
+        from bocage.core.webhooks import event_types
+
+        return event_types(self)
+
+    # -- the database, events and jobs, for plugins ----------------------------------------------
+
+    def bind(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        """Give the host the application's database (``create_app`` and workers do)."""
+        self._sessionmaker = sessionmaker
+
+    @property
+    def bound(self) -> bool:
+        return self._sessionmaker is not None
+
+    def session(self) -> AsyncSession:
+        """A new session on the application's database (an async context manager)."""
+        if self._sessionmaker is None:
+            raise PluginError(
+                "the plugin host has no database yet: sessions exist once the application "
+                "(create_app) or a worker is built"
+            )
+        return self._sessionmaker()
+
+    def announce(self, session: AsyncSession) -> None:
+        """Hand the events ``session`` committed to every plugin's ``bocage_on_event``."""
+        from bocage.core.events import committed_events
+
+        for event in committed_events(session):
+            self.emit(event)
+
+    async def enqueue_job(
+        self,
+        session: AsyncSession,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        run_at: dt.datetime | None = None,
+        max_attempts: int | None = None,
+        unless_queued: bool = False,
+    ) -> int:
+        """Add a job of ``kind`` to ``session``'s transaction; returns its id."""
+        from bocage.core.jobs import enqueue_job
+
+        job = await enqueue_job(
+            session,
+            kind,
+            payload,
+            run_at=run_at,
+            max_attempts=max_attempts,
+            unless_queued=unless_queued,
+        )
+        return int(job.id)
 
     def emit(self, event: DomainEvent) -> list[Exception]:
         """Hand ``event`` to every plugin; failures are returned (and logged), never raised."""

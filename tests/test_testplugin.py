@@ -124,7 +124,8 @@ async def test_a_plugins_root_list_is_compiled_through_the_hook(
     query = """query($after: String, $containing: String) {
         testpluginNotePage(first: 3, after: $after, containing: $containing) {
           totalCount pageInfo { hasNextPage endCursor }
-          edges { cursor node { __typename id text commune } } } }"""
+          edges { cursor node { __typename id text commune place { __typename id nisCode } } }
+        } }"""
     async with read_paths(empty_database_url) as paths:
         after, pages = None, 0
         while True:
@@ -141,7 +142,13 @@ async def test_a_plugins_root_list_is_compiled_through_the_hook(
         assert compiled == resolved and statements == 1
         found = json.loads(compiled)["data"]["testpluginNotePage"]["edges"]
         assert [e["node"]["text"] for e in found] == ["note 0 100%"]
-        assert found[0]["node"]["commune"] is None
+        assert found[0]["node"]["commune"] is None and found[0]["node"]["place"] is None
+        compiled, resolved, statements = await paths.post(query, {"containing": "1 100%"})
+        assert compiled == resolved and statements == 1
+        node = json.loads(compiled)["data"]["testpluginNotePage"]["edges"][0]["node"]
+        # A plugin's field returns the core's Commune (bocage.core.api.CommuneType).
+        assert node["place"]["__typename"] == "Commune"
+        assert node["place"]["id"] == node["commune"] and len(node["place"]["nisCode"]) == 5
         compiled, resolved, statements = await paths.post(
             "{ testpluginNotePage { edges { node { text } } } testpluginNotes { id } }"
         )
@@ -281,3 +288,23 @@ def test_an_uninstalled_plugin_whose_tables_remain_is_named_in_one_line(
     assert line.startswith("error: the database is at revision 'tp_0001'")
     assert "plugin 'testplugin' was uninstalled while its tables remain" in line
     assert "testplugin_note" in line and "bocage db downgrade testplugin@base" in line
+
+
+def test_an_optional_hook_of_a_disabled_plugin_is_accepted(make_settings: Any) -> None:
+    """The test plugin, disabled, still declares ``bocage_testplugin_colours``
+    (``bocage_hookspecs``): an optional implementation is accepted and never called, a name no
+    installed plugin declares is refused as a misspelling."""
+    from types import SimpleNamespace
+
+    from bocage.core.api import PluginError, hookimpl
+
+    settings = make_settings("sqlite+aiosqlite:///:memory:", disabled_plugins=["testplugin"])
+    user = SimpleNamespace(bocage_testplugin_colours=hookimpl(optionalhook=True)(lambda: [1]))
+    host = PluginHost(settings, extra=[("user", user)])
+    assert "user" in host.infos and "testplugin" not in host.infos
+    typo = SimpleNamespace(bocage_testplugin_colors=hookimpl(optionalhook=True)(lambda: []))
+    with pytest.raises(PluginError, match="did you mean bocage_testplugin_colours"):
+        PluginHost(settings, extra=[("typo", typo)])
+    enabled = make_settings("sqlite+aiosqlite:///:memory:")
+    with pytest.raises(PluginError, match="'user': bocage_testplugin_colours returned item 0"):
+        PluginHost(enabled, extra=[("user", user)])

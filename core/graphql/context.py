@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
     from starlette.requests import Request
 
-    from bocage.core.host import PluginHost
+    from bocage.core.host_protocol import Host
     from bocage.core.settings import Settings
 
 K = TypeVar("K", bound=Hashable)
@@ -32,7 +32,8 @@ class Context:
     """What every resolver gets as ``info.context``."""
 
     settings: Settings
-    host: PluginHost
+    #: What plugins may ask of the application (``bocage.core.api.Host``).
+    host: Host
     sessionmaker: async_sessionmaker[AsyncSession]
     language: str
     request: Request | None = None

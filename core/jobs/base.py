@@ -40,6 +40,8 @@ class BaseWorker:
         self.settings = settings
         self.host = host
         self.sessionmaker = sessionmaker(engine)
+        if not host.bound:  # a worker of its own (`bocage worker`): plugins' sessions are ours
+            host.bind(self.sessionmaker)
         self.kinds = job_kinds(host)
         self.concurrency = concurrency or settings.jobs_concurrency
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:120]

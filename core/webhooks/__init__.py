@@ -25,7 +25,7 @@ from bocage.core.errors import PluginError
 from bocage.core.hookspecs import Permission, WebhookEventType
 
 if TYPE_CHECKING:
-    from bocage.core.host import PluginHost
+    from bocage.core.host_protocol import Host
 
 SECRET_PREFIX = "whsec_"
 
@@ -99,7 +99,7 @@ def core_event_types() -> list[WebhookEventType]:
     return types
 
 
-def event_types(host: PluginHost) -> dict[str, WebhookEventType]:
+def event_types(host: Host) -> dict[str, WebhookEventType]:
     """Every event type subscribers may receive, by name; a type declared twice stops startup."""
     found: dict[str, WebhookEventType] = {}
     owners: dict[str, str] = {}

@@ -15,21 +15,19 @@ from sqlalchemy import func, select
 
 from bocage.core.api import (
     Commune,
+    Dataset,
+    DatasetField,
+    FieldType,
+    Frequency,
     Indicator,
     IndicatorValue,
     Project,
     PstAction,
     Stakeholder,
+    Theme,
     project_commune,
     project_pst_action,
     stakeholder_commune,
-)
-from bocage.plugins.opendata.datasets import (
-    Dataset,
-    DatasetField,
-    FieldType,
-    Frequency,
-    Theme,
 )
 
 

@@ -15,10 +15,8 @@ from typing import TYPE_CHECKING
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
-from bocage.plugins.opendata.datasets import (
+from bocage.core.api import (
     LANGUAGES,
-    LICENCE_LABELS,
-    THEME_LABELS,
     AccessRights,
     Dataset,
     Frequency,
@@ -27,6 +25,7 @@ from bocage.plugins.opendata.datasets import (
     Snapshot,
     Theme,
 )
+from bocage.plugins.opendata.datasets import LICENCE_LABELS, THEME_LABELS
 
 if TYPE_CHECKING:
     from bocage.plugins.opendata.registry import Catalogue

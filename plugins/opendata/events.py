@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from strawberry import relay
-
-from bocage.core.api import DomainEvent, EventScope, WebhookEventType, record_event
+from bocage.core.api import DomainEvent, EventScope, WebhookEventType, global_id, record_event
 from bocage.plugins.opendata.permissions import OPENDATA_PUBLISH
 
 if TYPE_CHECKING:
@@ -60,7 +58,7 @@ _RESTRICTED = {t.type: t.permission for t in EVENT_TYPES}
 async def record(session: AsyncSession, type_: str, upload: UploadedDataset, **data: Any) -> None:
     """Record ``type_`` about ``upload`` in ``session``'s transaction (call it last in the
     transaction: on PostgreSQL the event log stays locked until the commit)."""
-    subject = relay.to_base64(OBJECT_TYPE, upload.id)
+    subject = global_id(OBJECT_TYPE, upload.id)
     await record_event(
         session,
         DomainEvent(

@@ -21,8 +21,7 @@ from typing import Any
 import anyio
 import orjson
 
-from bocage.core.api import CsvWriter, xlsx_append
-from bocage.plugins.opendata.datasets import Dataset, DatasetField, FieldType
+from bocage.core.api import CsvWriter, Dataset, DatasetField, FieldType, xlsx_append
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from bocage.core.api import cost, translated
-from bocage.plugins.opendata.datasets import Dataset, first_issued
+from bocage.core.api import Dataset, cost, translated
+from bocage.plugins.opendata.datasets import first_issued
 from bocage.plugins.opendata.exports import formats_of
 from bocage.plugins.opendata.registry import Catalogue, catalogue
 from bocage.plugins.opendata.search import Criteria, published, search

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from bocage.core.api import Permission, PluginSettings, RestRoute, WebhookEventType, hookimpl
+from bocage.core.api import Host, Permission, PluginSettings, RestRoute, WebhookEventType, hookimpl
 from bocage.plugins.opendata.permissions import OPENDATA_PUBLISH
 from bocage.plugins.opendata.routes import routes
 from bocage.plugins.opendata.settings import MAX_UPLOAD_SETTING, OpendataSettings
@@ -22,7 +21,7 @@ def bocage_settings() -> type[PluginSettings]:
 
 
 @hookimpl
-def bocage_routes(host: Any) -> list[RestRoute]:
+def bocage_routes(host: Host) -> list[RestRoute]:
     # Files are larger than the core's body limit (sized for GraphQL): the upload route has
     # its own, BOCAGE_OPENDATA_MAX_UPLOAD_BYTES.
     upload_limit = host.plugin_settings("opendata").max_upload_bytes
@@ -63,15 +62,7 @@ def bocage_migration_locations() -> list[Path]:
 
 
 @hookimpl
-def bocage_hookspecs() -> list[object]:
-    """``bocage_datasets``, through which every plugin publishes datasets."""
-    from bocage.plugins.opendata import hookspecs
-
-    return [hookspecs]
-
-
-@hookimpl
-def bocage_startup_check(host: Any) -> None:
+def bocage_startup_check(host: Host) -> None:
     """Build the catalogue now: two plugins publishing one identifier stop startup, rather
     than the catalogue's first request."""
     from bocage.plugins.opendata.registry import catalogue

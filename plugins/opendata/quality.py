@@ -9,7 +9,7 @@ from typing import Any
 
 from rdflib.namespace import DCAT, DCTERMS
 
-from bocage.plugins.opendata.datasets import LANGUAGES, Dataset, Frequency
+from bocage.core.api import LANGUAGES, Dataset, Frequency, utcnow
 from bocage.plugins.opendata.dcat import DcatDocument
 from bocage.plugins.opendata.registry import Catalogue
 from bocage.plugins.opendata.validation import curie, shacl_results, shapes_dir
@@ -60,7 +60,7 @@ def report(
         "violations": [_result(graph, r) for r in found if r[0] == "Violation"],
         "warnings": [_result(graph, r) for r in found if r[0] == "Warning"],
     }
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or utcnow()
     limit = MAX_AGE.get(dataset.frequency)
     stale = None
     if limit is not None and modified is not None:

@@ -30,7 +30,7 @@ from sqlalchemy import (
     select,
 )
 
-from bocage.plugins.opendata.datasets import Dataset, DatasetField, FieldType
+from bocage.core.api import Dataset, DatasetField, FieldType
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Select

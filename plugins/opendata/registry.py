@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 import weakref
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
-from bocage.core.api import PluginError
-from bocage.plugins.opendata import hookspecs
+from bocage.core.api import Dataset, Host, PluginError, Publisher
 from bocage.plugins.opendata.core_datasets import core_datasets
-from bocage.plugins.opendata.datasets import Dataset, Publisher
 
 if TYPE_CHECKING:
     from bocage.plugins.opendata.settings import OpendataSettings
@@ -40,17 +38,10 @@ class Catalogue:
         return dataset.publisher or self.publisher
 
 
-_catalogues: weakref.WeakKeyDictionary[Any, Catalogue] = weakref.WeakKeyDictionary()
+_catalogues: weakref.WeakKeyDictionary[Host, Catalogue] = weakref.WeakKeyDictionary()
 
 
-def add_hookspecs(pm: Any) -> None:
-    """Declare ``bocage_datasets`` on the host's manager (once); validates the implementations."""
-    caller = getattr(pm.hook, "bocage_datasets", None)
-    if caller is None or caller.spec is None:
-        pm.add_hookspecs(hookspecs)
-
-
-def catalogue(host: Any) -> Catalogue:
+def catalogue(host: Host) -> Catalogue:
     """The host's catalogue: the core's datasets (built here from its contract) and those of
     ``bocage_datasets``, collected at startup (``bocage_startup_check``).
 
@@ -61,13 +52,10 @@ def catalogue(host: Any) -> Catalogue:
     found = _catalogues.get(host)
     if found is not None:
         return found
-    add_hookspecs(host.pm)
-    result = Catalogue(settings=host.plugin_settings(PLUGIN))
+    result = Catalogue(settings=cast("OpendataSettings", host.plugin_settings(PLUGIN)))
     contributed = [("core", d) for d in core_datasets()]
-    contributed += list(host.contributions("bocage_datasets"))
+    contributed += host.datasets()  # checks each is a Dataset
     for plugin, dataset in contributed:
-        if not isinstance(dataset, Dataset):
-            raise PluginError(f"plugin {plugin!r}: bocage_datasets must return Dataset items")
         if dataset.identifier in result.owners:
             raise PluginError(
                 f"dataset {dataset.identifier!r} is published by both "

@@ -16,14 +16,16 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from bocage.core.api import (
+    Dataset,
     conditional_get,
     error_response,
     etag_matches,
+    host_of,
     not_modified,
     public_caching,
     request_sessionmaker,
 )
-from bocage.plugins.opendata.datasets import Dataset, first_issued
+from bocage.plugins.opendata.datasets import first_issued
 from bocage.plugins.opendata.dcat import BY_EXTENSION, SERIALISATIONS, DcatDocument, Page, negotiate
 from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, export, formats_of, gzipped
 from bocage.plugins.opendata.records import BadQuery, RecordQuery, iterate, read_page, to_json
@@ -42,7 +44,7 @@ PREFIX = "/api/opendata"
 
 
 def _catalogue(request: Request) -> Catalogue:
-    return catalogue(request.app.state.host)
+    return catalogue(host_of(request))
 
 
 def _base_url(request: Request, cat: Catalogue) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bocage.plugins.opendata.datasets import Dataset
+from bocage.core.api import Dataset
 from bocage.plugins.opendata.exports import formats_of
 from bocage.plugins.opendata.registry import Catalogue
 from bocage.plugins.opendata.uploads import load_datasets

@@ -7,7 +7,6 @@ write is one transaction, and a refused upload stores nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import tempfile
 from pathlib import Path
@@ -31,6 +30,7 @@ from bocage.core.api import (
     check_spreadsheet,
     error_response,
     etag_matches,
+    host_of,
     not_modified,
     nul_at,
     nul_message,
@@ -39,6 +39,7 @@ from bocage.core.api import (
     request_sessionmaker,
     request_unit_of_work,
     spreadsheet_limits,
+    utcnow,
 )
 from bocage.plugins.opendata import events
 from bocage.plugins.opendata.models import UploadedDataset, UploadRow, UploadVersion
@@ -64,7 +65,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
     from starlette.requests import Request
 
-    from bocage.plugins.opendata.datasets import Dataset
+    from bocage.core.api import Dataset
 
 PREFIX = "/api/opendata"
 
@@ -184,7 +185,7 @@ async def put_upload(request: Request) -> Response:
         schema = check_schema(body["schema"]) if body.get("schema") is not None else None
     except UploadError as error:
         return _invalid(error)
-    if identifier in catalogue(request.app.state.host).owners:
+    if identifier in catalogue(host_of(request)).owners:
         return error_response(
             409, "conflict", f"{identifier!r} is the identifier of a contributed dataset"
         )
@@ -430,7 +431,7 @@ async def _store_version(
             limits=limits,
             cancellation=cancellation,
         )
-        upload.updated_at = dt.datetime.now(dt.UTC)
+        upload.updated_at = utcnow()
         await session.flush()
         described = await _describe(session, request, upload)
         number = version.number
@@ -450,7 +451,7 @@ async def _problems(
     problems = upload_problems(upload, dataset)
     if problems or dataset is None:
         return problems
-    cat = catalogue(request.app.state.host)
+    cat = catalogue(host_of(request))
     return await anyio.to_thread.run_sync(
         shacl_problems, cat, cat.settings.base_url or str(request.base_url), dataset
     )
@@ -490,10 +491,10 @@ async def publish(request: Request) -> Response:
                 return _not_publishable(upload.identifier, problems)
         was_published = upload.published_at is not None
         if publishing and not was_published:
-            upload.published_at = dt.datetime.now(dt.UTC)
+            upload.published_at = utcnow()
         elif not publishing:
             upload.published_at = None
-        upload.updated_at = dt.datetime.now(dt.UTC)
+        upload.updated_at = utcnow()
         await session.flush()
         body = await _describe(session, request, upload)
         if publishing != was_published:  # publishing twice (or withdrawing twice) says nothing

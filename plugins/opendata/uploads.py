@@ -23,20 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Date, DateTime, TypeDecorator, cast, func, select, type_coerce
 
+from bocage.core.api import DATASET_IDENTIFIER as IDENTIFIER
 from bocage.core.api import (
-    Commune,
-    CsvDialect,
-    SpreadsheetError,
-    SpreadsheetLimits,
-    Stakeholder,
-    check_spreadsheet,
-    read_csv,
-    stakeholder_commune,
-)
-from bocage.plugins.opendata.datasets import (
-    IDENTIFIER,
     LANGUAGES,
     AccessRights,
+    Commune,
+    CsvDialect,
     Dataset,
     DatasetField,
     FieldType,
@@ -44,7 +36,14 @@ from bocage.plugins.opendata.datasets import (
     Licence,
     Publisher,
     Snapshot,
+    SpreadsheetError,
+    SpreadsheetLimits,
+    Stakeholder,
     Theme,
+    check_spreadsheet,
+    read_csv,
+    stakeholder_commune,
+    utcnow,
 )
 from bocage.plugins.opendata.models import UploadedDataset, UploadRow, UploadVersion
 
@@ -492,7 +491,7 @@ async def add_version(
         table_schema=checked.schema,
         row_count=0,
         uploaded_by=uploaded_by,
-        created_at=dt.datetime.now(dt.UTC),
+        created_at=utcnow(),
     )
     session.add(version)
     await session.flush()

@@ -16,7 +16,7 @@ from rdflib.namespace import RDF
 from bocage.plugins.opendata.dcat import DcatDocument
 
 if TYPE_CHECKING:
-    from bocage.plugins.opendata.datasets import Dataset
+    from bocage.core.api import Dataset
     from bocage.plugins.opendata.registry import Catalogue
 
 SH = Namespace("http://www.w3.org/ns/shacl#")

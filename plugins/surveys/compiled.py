@@ -26,18 +26,13 @@ from bocage.core.api import (
     NodeId,
     RootList,
     Selection,
-    Text,
     ToMany,
-    TranslationsSpec,
     TypeSpec,
+    translated_spec,
 )
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys.definition import ConditionOperator
 from bocage.plugins.surveys.queries import surveys_source
-
-
-def _texts(name: str, column: str, *, required: bool = False) -> dict[str, Any]:
-    return {name: Text(column, required), f"{name}Translations": TranslationsSpec(column)}
 
 
 def _strings(column: str) -> Custom:
@@ -170,8 +165,8 @@ def compiled_reads() -> CompiledReads:
                     "audienceCommunes": _strings("audience_communes"),
                     "opensOn": Column("opens_on", "date"),
                     "closesOn": Column("closes_on", "date"),
-                    **_texts("title", "title", required=True),
-                    **_texts("intro", "intro"),
+                    **translated_spec("title", "title", required=True),
+                    **translated_spec("intro", "intro"),
                     "questionsVersion": Custom(_questions_version, columns=("id",)),
                     "questions": Custom(_questions, columns=("id",)),
                 },
@@ -189,8 +184,8 @@ def compiled_reads() -> CompiledReads:
                     "maxSelected": Column("max_selected"),
                     "maxLength": Column("max_length"),
                     "segment": Column("segment", "enum", enum=sm.Segment),
-                    **_texts("title", "title", required=True),
-                    **_texts("help", "help"),
+                    **translated_spec("title", "title", required=True),
+                    **translated_spec("help", "help"),
                     "options": _options("options"),
                     "rows": _options("rows"),
                     "showIf": Custom(_show_if, columns=("show_if",)),

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from strawberry import relay
 
 from bocage.core.api import (
     AuthenticationError,
@@ -18,6 +17,8 @@ from bocage.core.api import (
     RestRoute,
     can,
     error_response,
+    global_id,
+    host_of,
     private_caching,
     request_principal,
     request_sessionmaker,
@@ -157,7 +158,7 @@ async def response_table(session: Any, survey: sm.Survey) -> tuple[list[str], li
         line: list[Any] = [response_id, day.isoformat(), number]
         if not survey.anonymous:
             stakeholder = who.get(response_id)
-            line.append(relay.to_base64("Stakeholder", stakeholder) if stakeholder else None)
+            line.append(global_id("Stakeholder", stakeholder) if stakeholder else None)
         line += [_value(given[k]) if k in given else None for k in keys]
         lines.append(line)
     return header + keys, lines
@@ -184,7 +185,7 @@ async def export(request: Request, what: str, format_: str) -> Response:
     if refused is not None:
         return refused
     survey_id = request.path_params["survey_id"]
-    settings = request.app.state.host.plugin_settings("surveys")
+    settings = host_of(request).plugin_settings("surveys")
     async with request_sessionmaker(request)() as session:
         survey = (
             await session.execute(select(sm.Survey).where(sm.Survey.id == survey_id))

@@ -22,6 +22,7 @@ from bocage.core.api import (
     enqueue_job,
     event_for,
     record_event,
+    utcnow,
 )
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import pool, publication, store
@@ -135,7 +136,7 @@ async def close_due(context: JobContext, payload: dict[str, Any]) -> None:
             # rather than succeed and leave the survey open for good (a minute from now at
             # the earliest, should the clocks disagree for a while).
             assert survey is not None and survey.closes_on is not None
-            retry = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+            retry = utcnow() + dt.timedelta(minutes=1)
             await enqueue_job(
                 session,
                 CLOSE_DUE,

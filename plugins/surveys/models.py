@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bocage.core.api import Base, Timestamped, Versioned, personal
+from bocage.core.api import Base, Timestamped, Versioned, personal, utcnow
 
 #: JSON on every engine (lists and small objects; never queried inside).
 Json = JSON()
@@ -133,10 +133,6 @@ class Question(Base):
     segment: Mapped[str | None] = mapped_column(String(20), default=None)
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class Invitation(Base):
     """A personal invitation. Only a hash of its token is kept, and no time of submission
     (it could be matched with the order in which responses were stored)."""
@@ -157,7 +153,7 @@ class Invitation(Base):
     #: The answers saved so far, until submitted (then cleared).
     draft_answers: Mapped[dict[str, Any] | None] = personal(Json, default=None)
     submitted: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: The invitee's language for e-mails (``fr``, ``nl``, ``de``, ``en``), when known.
     language: Mapped[str | None] = mapped_column(String(5), default=None)
     #: Its current token was only ever e-mailed to the invitee: no survey manager saw it, so
@@ -175,7 +171,7 @@ class Reminder(Base):
     invitation_id: Mapped[int] = mapped_column(
         ForeignKey("surveys_invitation.id", ondelete="CASCADE"), index=True
     )
-    sent_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class PendingResponse(Base):

@@ -9,7 +9,6 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import column, func, select, table, update
-from strawberry import relay
 from strawberry.types import Info
 
 from bocage.core.api import (
@@ -21,8 +20,11 @@ from bocage.core.api import (
     check_version,
     column_changes,
     cost,
+    global_id,
+    input_texts,
     mutate,
     node_key,
+    utcnow,
 )
 from bocage.plugins.surveys import lifecycle, pool, publication, store
 from bocage.plugins.surveys import mail as survey_mail
@@ -64,7 +66,7 @@ CONTACT = table(
 
 
 def _gid(type_name: str, key: int | None) -> strawberry.ID | None:
-    return strawberry.ID(relay.to_base64(type_name, key)) if key is not None else None
+    return strawberry.ID(global_id(type_name, key)) if key is not None else None
 
 
 #: The core's organisations and where they act, read through the contract.
@@ -212,12 +214,7 @@ def _specs(questions: list[SurveyQuestionInput]) -> list[QuestionSpec]:
 
 
 def _title(value: TranslationsInput | None, field: str, *, required: bool) -> dict[str, str]:
-    texts = value.as_dict() if value is not None else {}
-    if required and not texts:
-        raise Invalid(Code.REQUIRED, f"{field} needs a text in at least one language", field)
-    if any(len(t) > 2000 for t in texts.values()):
-        raise Invalid(Code.INVALID, f"{field} is longer than 2000 characters", field)
-    return texts
+    return input_texts(value, field, required=required, max_length=2000)
 
 
 async def _survey_for_change(session: Any, raw_id: str, version: int) -> sm.Survey:
@@ -442,7 +439,7 @@ class SurveyMutation:
                 changes["questions"] = {
                     "after": {"version": number, "keys": [s.key for s in specs]}
                 }
-                survey.updated_at = dt.datetime.now(dt.UTC)
+                survey.updated_at = utcnow()
                 current: list[Any] = specs
             else:
                 question_set = await store.current_set(session, survey.id)
@@ -723,7 +720,7 @@ class SurveyMutation:
                     )
                 ).all()
             )
-            now = dt.datetime.now(dt.UTC)
+            now = utcnow()
             due, waiting = [], []
             for invitation, address, name in pending:
                 previous = last.get(invitation.id)

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from bocage.core.api import (
     LIMIT,
     CompiledReads,
+    Dataset,
     JobKind,
     Permission,
     PersonalData,
@@ -137,10 +138,10 @@ def bocage_personal_data() -> PersonalData:
     return PART
 
 
-@hookimpl(optionalhook=True)
-def bocage_datasets() -> list[object]:
+@hookimpl
+def bocage_datasets() -> list[Dataset]:
     """The suppressed results of closed surveys, in the open-data catalogue (only called when
-    the open-data plugin is loaded)."""
+    a plugin publishing datasets, the bundled open-data one, is loaded)."""
     from bocage.plugins.surveys.publication import survey_datasets
 
     return list(survey_datasets())

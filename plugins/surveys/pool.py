@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select, text
 
-from bocage.core.api import JobKind, UnitOfWork, enqueue_job
+from bocage.core.api import JobKind, UnitOfWork, enqueue_job, utcnow
 from bocage.plugins.surveys import models as sm
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ async def schedule_sweep(session: Any, survey: sm.Survey, minutes: float) -> Non
             session,
             FLUSH,
             {"survey": survey.id},
-            run_at=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=minutes),
+            run_at=utcnow() + dt.timedelta(minutes=minutes),
             unless_queued=True,
         )
 

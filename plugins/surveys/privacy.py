@@ -17,9 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import column, delete, func, select, table, update
-from strawberry import relay
 
-from bocage.core.api import PersonalData, PersonIdentity
+from bocage.core.api import PersonalData, PersonIdentity, global_id
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import store
 
@@ -65,10 +64,10 @@ async def export(session: Any, person: PersonIdentity) -> list[dict[str, Any]]:
         reminders.setdefault(invitation_id, []).append(sent_at.isoformat())
     return [
         {
-            "survey": relay.to_base64("Survey", survey.id),
+            "survey": global_id("Survey", survey.id),
             "surveyTitle": survey.title,
             "anonymous": survey.anonymous,
-            "contact": relay.to_base64("Contact", invitation.contact_id),
+            "contact": global_id("Contact", invitation.contact_id),
             "invitedAt": invitation.created_at.isoformat(),
             "reminded": reminders.get(invitation.id, []),
             "submitted": invitation.submitted,

@@ -11,16 +11,14 @@ afterwards nothing in the database orders or dates them beyond the day.
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
+from bocage.core.api import Dataset, DatasetField, FieldType, Theme
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import results as res
 from bocage.plugins.surveys import store
-
-if TYPE_CHECKING:
-    from bocage.plugins.opendata.datasets import Dataset
 
 #: The columns of an answer row, copied as they are when responses are reshuffled.
 ANSWER_COLUMNS = ("question_id", "row_key", "choice", "number", "day", "free_text")
@@ -117,8 +115,6 @@ async def unpublish(session: Any, survey_id: int) -> None:
 
 def survey_datasets() -> list[Dataset]:
     """The ``survey-results`` dataset of the open-data catalogue."""
-    from bocage.plugins.opendata.datasets import Dataset, DatasetField, FieldType, Theme
-
     p = sm.PublishedCell
     s, i, n, b, d = (
         FieldType.STRING,

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import String, cast, or_, select
-from strawberry import relay
 from strawberry.types import Info
 
 from bocage.core.api import (
@@ -18,6 +17,7 @@ from bocage.core.api import (
     SortKey,
     cost,
     decode_id,
+    global_id,
     paginate,
 )
 from bocage.plugins.surveys import models as sm
@@ -330,14 +330,12 @@ class SurveyQuery:
         return [
             SurveyInvitationStatus(
                 stakeholder=(
-                    strawberry.ID(relay.to_base64("Stakeholder", row.stakeholder_id))
+                    strawberry.ID(global_id("Stakeholder", row.stakeholder_id))
                     if row.stakeholder_id
                     else None
                 ),
                 contact=(
-                    strawberry.ID(relay.to_base64("Contact", row.contact_id))
-                    if row.contact_id
-                    else None
+                    strawberry.ID(global_id("Contact", row.contact_id)) if row.contact_id else None
                 ),
                 # Who answered an anonymous survey (a draft is cleared when submitted) would
                 # say whose answers the next batch holds.

@@ -241,6 +241,8 @@ async def seed(session: Any, options: SeedOptions) -> None:
     # Closed as the closing mutation does: storage order erased, results published.
     needs.opens_on, needs.closes_on = dt.date(2020, 2, 10), dt.date(2020, 3, 13)
     needs.status = sm.SurveyStatus.CLOSED.value
+    if options.host is None:
+        raise RuntimeError("the surveys seeder reads its settings: pass SeedOptions(host=...)")
     settings = options.host.plugin_settings("surveys")
     await pool.flush(session, needs.id, minimum=settings.anonymous_batch_size)
     await publication.reshuffle(session, needs.id)

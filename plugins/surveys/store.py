@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, exists, func, insert, select, update
 
-from bocage.core.api import Code, Invalid
+from bocage.core.api import Code, Invalid, utcnow
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import pool
 from bocage.plugins.surveys.definition import (
@@ -20,7 +20,7 @@ from bocage.plugins.surveys.definition import (
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    return utcnow().date()
 
 
 def token_hash(token: str) -> str:

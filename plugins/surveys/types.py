@@ -10,10 +10,9 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import select
-from strawberry import relay
 from strawberry.types import Info
 
-from bocage.core.api import BocageError, Invalid, can, cost, error_codes, translated
+from bocage.core.api import BocageError, Invalid, can, cost, error_codes, global_id, translated
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import results as res
 from bocage.plugins.surveys import store
@@ -197,7 +196,7 @@ class Survey:
 
     @strawberry.field(description="Global ID of the survey.")
     def id(self) -> strawberry.ID:
-        return strawberry.ID(relay.to_base64("Survey", self.row.id))
+        return strawberry.ID(global_id("Survey", self.row.id))
 
     @strawberry.field(
         description="The key of the public link (survey managers only; null for others).",
@@ -550,7 +549,7 @@ class SurveyResponse:
             return [found.get(i) for i in ids]
 
         key = await info.context.loader("surveys:attribution", load).load(self.row.id)
-        return strawberry.ID(relay.to_base64("Stakeholder", key)) if key else None
+        return strawberry.ID(global_id("Stakeholder", key)) if key else None
 
     @classmethod
     def from_row(cls, row: sm.Response) -> SurveyResponse:

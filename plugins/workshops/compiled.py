@@ -28,11 +28,10 @@ from bocage.core.api import (
     RootList,
     RootOne,
     Selection,
-    Text,
     ToMany,
     ToOne,
-    TranslationsSpec,
     TypeSpec,
+    translated_spec,
 )
 from bocage.plugins.workshops.graphql.common import organises
 from bocage.plugins.workshops.graphql.event_queries import event_source, events_source
@@ -49,10 +48,6 @@ from bocage.plugins.workshops.models import (
 from bocage.plugins.workshops.store import BRUSSELS
 
 ZONE = BRUSSELS.key
-
-
-def _texts(name: str, column: str, *, required: bool = False) -> dict[str, Any]:
-    return {name: Text(column, required), f"{name}Translations": TranslationsSpec(column)}
 
 
 def _local(column: str) -> Column:
@@ -146,8 +141,8 @@ def compiled_reads() -> CompiledReads:
                     "series": Column("series"),
                     "address": Column("address"),
                     "onlineUrl": Column("online_url"),
-                    **_texts("title", "title", required=True),
-                    **_texts("description", "description"),
+                    **translated_spec("title", "title", required=True),
+                    **translated_spec("description", "description"),
                     "kind": Column("kind", "enum", enum=EventKind),
                     "status": Column("status", "enum", enum=EventStatus),
                     "startsAt": _local("starts_at"),
@@ -186,7 +181,7 @@ def compiled_reads() -> CompiledReads:
                 AgendaItem,
                 {
                     "id": NodeId("WorkshopsAgendaItem"),
-                    **_texts("title", "title", required=True),
+                    **translated_spec("title", "title", required=True),
                     "startsAt": _local("starts_at"),
                     "endsAt": _local("ends_at"),
                     "speaker": Custom(_speaker_of_item, columns=("id",)),
@@ -200,7 +195,7 @@ def compiled_reads() -> CompiledReads:
                     "name": Column("name"),
                     "organisation": Column("organisation"),
                     "public": Column("public", "bool"),
-                    **_texts("role", "role"),
+                    **translated_spec("role", "role"),
                     "stakeholder": NodeId("Stakeholder", key="stakeholder_id"),
                     "affiliation": ToOne("Stakeholder", "stakeholder_id"),
                 },

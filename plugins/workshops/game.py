@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 
-from bocage.core.api import Code, Invalid, Principal, can, create_project
+from bocage.core.api import Code, Invalid, Principal, as_utc, can, create_project, global_id, utcnow
 from bocage.plugins.workshops import deal as dealing
 from bocage.plugins.workshops.models import (
     Card,
@@ -64,15 +64,9 @@ def refuse(code: Refusal | Code, message: str, field: str | None = None) -> Inva
     return error
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def aware(value: dt.datetime | None) -> dt.datetime | None:
     """SQLite gives naive datetimes back: they are UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
+    return None if value is None else as_utc(value)
 
 
 def require_phase(workshop: CardWorkshop, *phases: Phase, doing: str) -> None:
@@ -648,9 +642,8 @@ FOCUS = {CardColour.GREEN.value: "collaboration", CardColour.BLUE.value: "digita
 
 
 def _commune_gid(key: int) -> str:
-    from strawberry import relay
 
-    return relay.to_base64("Commune", key)
+    return global_id("Commune", key)
 
 
 async def promote(

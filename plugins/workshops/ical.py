@@ -5,7 +5,6 @@ times are given in Europe/Brussels with its ``VTIMEZONE``."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import icalendar
@@ -15,26 +14,20 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bocage.core.api import (
+    LANGUAGES,
     RestRoute,
     conditional_get,
     error_response,
+    pick_text,
     public_caching,
     request_sessionmaker,
+    utcnow,
 )
 from bocage.plugins.workshops import store
 from bocage.plugins.workshops.models import Event, EventStatus
 
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 PUBLIC = (EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value)
-LANGUAGES = ("fr", "nl", "de", "en")
-
-
-def _text(values: dict[str, str] | None, lang: str) -> str | None:
-    values = values or {}
-    for candidate in (lang, *LANGUAGES):
-        if values.get(candidate):
-            return values[candidate]
-    return None
 
 
 def to_vevent(event: Event, lang: str, base_url: str) -> icalendar.Event:
@@ -42,14 +35,14 @@ def to_vevent(event: Event, lang: str, base_url: str) -> icalendar.Event:
     vevent.add("uid", event.uid)
     vevent.add("sequence", event.sequence)
     # A change not yet flushed (an e-mail's attachment) has no new updated_at yet.
-    stamp = event.updated_at or dt.datetime.now(dt.UTC)
+    stamp = event.updated_at or utcnow()
     vevent.add("dtstamp", stamp)
     vevent.add("last-modified", stamp)
     vevent.add("created", event.created_at or stamp)
     vevent.add("dtstart", store.to_local(event.starts_at))
     vevent.add("dtend", store.to_local(event.ends_at))
-    vevent.add("summary", _text(event.title, lang) or "")
-    description = _text(event.description, lang)
+    vevent.add("summary", pick_text(event.title, lang) or "")
+    description = pick_text(event.description, lang)
     if description:
         vevent.add("description", description)
     if event.address:
@@ -165,7 +158,9 @@ async def event_file(request: Request) -> Response:
         event = (await session.execute(_public().where(Event.id == key))).scalar_one_or_none()
     if event is None:
         return error_response(404, "not_found", f"no published event {key}")
-    body = calendar([event], _text(event.title, "fr") or "", _lang(request), str(request.base_url))
+    body = calendar(
+        [event], pick_text(event.title, "fr") or "", _lang(request), str(request.base_url)
+    )
     return _response(request, body, f"event-{key}.ics")
 
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
-from bocage.core.api import EmailAttachment, enqueue_email
+from bocage.core.api import EmailAttachment, as_utc, enqueue_email, pick_text
 from bocage.plugins.workshops import store
 from bocage.plugins.workshops.models import Event, Registration, RegistrationStatus
 
@@ -154,13 +154,12 @@ def language(registration: Registration) -> str:
 
 
 def _title(event: Event, lang: str) -> str:
-    titles = event.title or {}
-    return titles.get(lang) or titles.get("fr") or next(iter(titles.values()), "")
+    return pick_text(event.title, lang) or ""
 
 
 def _when(event: Event, t: dict[str, str]) -> str:
-    starts = store.to_local(store.aware(event.starts_at))
-    ends = store.to_local(store.aware(event.ends_at))
+    starts = store.to_local(as_utc(event.starts_at))
+    ends = store.to_local(as_utc(event.ends_at))
 
     def day(value: dt.datetime) -> str:
         return value.strftime("%d/%m/%Y")
@@ -307,8 +306,8 @@ async def event_changed(session: Any, links: Links, event: Event) -> None:
 def noticed(event: Event) -> tuple[Any, ...]:
     """What registrants are told about when it changes (times compared in UTC)."""
     return (
-        store.aware(event.starts_at),
-        store.aware(event.ends_at),
+        as_utc(event.starts_at),
+        as_utc(event.ends_at),
         event.address,
         event.online_url,
         event.commune_id,

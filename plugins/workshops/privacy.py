@@ -16,9 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import false, func, or_, select
-from strawberry import relay
 
-from bocage.core.api import PersonalData, PersonIdentity
+from bocage.core.api import PersonalData, PersonIdentity, as_utc, global_id, utcnow
 from bocage.plugins.workshops import notify, store
 from bocage.plugins.workshops.models import (
     Card,
@@ -42,7 +41,7 @@ def _links() -> notify.Links:
 
 
 def _gid(type_name: str, key: int | None) -> str | None:
-    return relay.to_base64(type_name, key) if key is not None else None
+    return global_id(type_name, key) if key is not None else None
 
 
 # -- registrations ------------------------------------------------------------------------------
@@ -91,11 +90,11 @@ async def erase_registrations(session: Any, person: PersonIdentity) -> int:
             )
         ).scalars()
     )
-    now = store.utcnow()
+    now = utcnow()
     for registration in found:
         if registration.status in ACTIVE:
             event = await store.lock_event(session, registration.event_id)
-            if event is not None and store.aware(event.starts_at) > now:
+            if event is not None and as_utc(event.starts_at) > now:
                 registration.status = RegistrationStatus.CANCELLED.value
                 registration.cancelled_at = now
                 await session.flush()

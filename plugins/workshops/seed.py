@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bocage.core.api import SeedOptions
+from bocage.core.api import SeedOptions, global_id
 from bocage.plugins.workshops import store
 from bocage.plugins.workshops.models import (
     AgendaItem,
@@ -361,6 +361,5 @@ async def seed_card_workshop(session: Any, territory: int | None, where: dict[st
 
 
 def relay_id(type_name: str, key: int) -> str:
-    from strawberry import relay
 
-    return relay.to_base64(type_name, key)
+    return global_id(type_name, key)

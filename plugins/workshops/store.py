@@ -19,7 +19,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from strawberry import relay
 
 from bocage.core.api import (
     Code,
@@ -29,7 +28,9 @@ from bocage.core.api import (
     Project,
     Stakeholder,
     Territory,
+    global_id,
     record_event,
+    utcnow,
 )
 from bocage.plugins.workshops.models import Event, EventStatus, Registration, RegistrationStatus
 from bocage.plugins.workshops.permissions import WORKSHOPS_ORGANISE
@@ -46,20 +47,11 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def to_utc(value: dt.datetime) -> dt.datetime:
     """An aware UTC datetime; a naive one is a wall-clock time in Europe/Brussels."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=BRUSSELS)
     return value.astimezone(dt.UTC)
-
-
-def aware(value: dt.datetime) -> dt.datetime:
-    """SQLite gives naive datetimes back: they are UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def to_local(value: dt.datetime) -> dt.datetime:
@@ -300,9 +292,9 @@ async def record(session: Any, type_: str, registration: Registration) -> None:
         session,
         DomainEvent(
             type=type_,
-            subject=relay.to_base64("WorkshopsRegistration", registration.id),
+            subject=global_id("WorkshopsRegistration", registration.id),
             data={
-                "event": relay.to_base64("WorkshopsEvent", registration.event_id),
+                "event": global_id("WorkshopsEvent", registration.event_id),
                 "status": registration.status,
             },
         ),

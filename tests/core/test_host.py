@@ -256,11 +256,12 @@ def test_a_misspelled_optional_hook_fails_at_startup(make_settings: Any) -> None
     assert "did you mean bocage_datasets?" in str(error.value)
 
 
-def test_an_optional_hook_of_a_disabled_plugin_is_accepted(make_settings: Any) -> None:
-    """The open-data plugin, disabled, still declares ``bocage_datasets`` (never called)."""
+def test_datasets_are_checked_without_the_open_data_plugin(make_settings: Any) -> None:
+    """``bocage_datasets`` is the core's: what it returns is checked with the open-data
+    plugin disabled too (a hook of a disabled plugin: tests/test_testplugin.py)."""
     publisher = SimpleNamespace(bocage_datasets=hookimpl(optionalhook=True)(lambda: [1]))
-    host = make_host(make_settings, ("publisher", publisher), disabled_plugins=["opendata"])
-    assert "publisher" in host.infos
+    with pytest.raises(PluginError, match="'publisher': bocage_datasets returned item 0 is 1"):
+        make_host(make_settings, ("publisher", publisher), disabled_plugins=["opendata"])
 
 
 def test_a_hook_returning_the_wrong_type_fails_at_startup(make_settings: Any) -> None:

@@ -23,11 +23,10 @@ from bocage.core.graphql.compiler.spec import (
     Registry,
     RootList,
     RootOne,
-    Text,
     ToMany,
     ToOne,
-    Translations,
     TypeSpec,
+    translated_spec,
 )
 
 
@@ -51,10 +50,6 @@ def _common(type_name: str) -> dict[str, Any]:
         "createdAt": Column("created_at", "datetime"),
         "updatedAt": Column("updated_at", "datetime"),
     }
-
-
-def _texts(name: str, column: str, *, required: bool = False) -> dict[str, Any]:
-    return {name: Text(column, required), f"{name}Translations": Translations(column)}
 
 
 EXTERNAL = {"externalReference": Custom(_external, columns=("external_source", "external_id"))}
@@ -142,8 +137,8 @@ def compiled_reads() -> CompiledReads:
                 **_common("Territory"),
                 "slug": Column("slug"),
                 "website": Column("website"),
-                **_texts("name", "name", required=True),
-                **_texts("description", "description"),
+                **translated_spec("name", "name", required=True),
+                **translated_spec("description", "description"),
                 "communes": ToMany(
                     "Commune", _children(m.Commune, "territory_id"), _by("nis_code")
                 ),
@@ -158,9 +153,9 @@ def compiled_reads() -> CompiledReads:
                 "provinceNisCode": Column("province_nis_code"),
                 "population": Column("population"),
                 "areaKm2": Column("area_km2", "decimal", scale=2),
-                **_texts("name", "name", required=True),
-                **_texts("province", "province"),
-                **_texts("region", "region"),
+                **translated_spec("name", "name", required=True),
+                **translated_spec("province", "province"),
+                **translated_spec("region", "region"),
                 "territory": ToOne("Territory", "territory_id"),
                 "projects": Page("Project", types.COMMUNE_PROJECTS),
                 "stakeholders": Page("Stakeholder", types.COMMUNE_STAKEHOLDERS),
@@ -184,7 +179,7 @@ def compiled_reads() -> CompiledReads:
                 "website": Column("website"),
                 "enterpriseNumber": Column("enterprise_number"),
                 "needs": Custom(_needs, columns=("needs",)),
-                **_texts("description", "description"),
+                **translated_spec("description", "description"),
                 "communes": ToMany(
                     "Commune",
                     _linked(m.Commune, m.stakeholder_commune, "stakeholder_id", "commune_id"),
@@ -218,7 +213,7 @@ def compiled_reads() -> CompiledReads:
                 "unit": Column("unit"),
                 "baseline": Column("baseline", "decimal", scale=4),
                 "target": Column("target", "decimal", scale=4),
-                **_texts("name", "name", required=True),
+                **translated_spec("name", "name", required=True),
                 "values": ToMany(
                     "IndicatorValue",
                     _values,
@@ -245,9 +240,9 @@ def compiled_reads() -> CompiledReads:
                 "startDate": Column("start_date", "date"),
                 "endDate": Column("end_date", "date"),
                 "budget": Column("budget", "decimal", scale=2),
-                **_texts("title", "title", required=True),
-                **_texts("summary", "summary"),
-                **_texts("description", "description"),
+                **translated_spec("title", "title", required=True),
+                **translated_spec("summary", "summary"),
+                **translated_spec("description", "description"),
                 "communes": ToMany(
                     "Commune",
                     _linked(m.Commune, m.project_commune, "project_id", "commune_id"),
@@ -274,7 +269,7 @@ def compiled_reads() -> CompiledReads:
                 "startYear": Column("start_year"),
                 "endYear": Column("end_year"),
                 "adoptedOn": Column("adopted_on", "date"),
-                **_texts("title", "title", required=True),
+                **translated_spec("title", "title", required=True),
                 "commune": ToOne("Commune", "commune_id"),
                 "strategicObjectives": ToMany(
                     "StrategicObjective",
@@ -290,7 +285,7 @@ def compiled_reads() -> CompiledReads:
                 **_common("StrategicObjective"),
                 **EXTERNAL,
                 "code": Column("code"),
-                **_texts("title", "title", required=True),
+                **translated_spec("title", "title", required=True),
                 "plan": ToOne("StrategicPlan", "plan_id"),
                 "operationalObjectives": ToMany(
                     "OperationalObjective",
@@ -306,7 +301,7 @@ def compiled_reads() -> CompiledReads:
                 **_common("OperationalObjective"),
                 **EXTERNAL,
                 "code": Column("code"),
-                **_texts("title", "title", required=True),
+                **translated_spec("title", "title", required=True),
                 "strategicObjective": ToOne("StrategicObjective", "strategic_objective_id"),
                 "actions": ToMany(
                     "PstAction",
@@ -323,7 +318,7 @@ def compiled_reads() -> CompiledReads:
                 **EXTERNAL,
                 "code": Column("code"),
                 "budget": Column("budget", "decimal", scale=2),
-                **_texts("title", "title", required=True),
+                **translated_spec("title", "title", required=True),
                 "operationalObjective": ToOne("OperationalObjective", "operational_objective_id"),
                 "projects": Page("Project", types.ACTION_PROJECTS),
             },

@@ -117,6 +117,12 @@ class Translations:
         )
 
 
+def translated_spec(name: str, column: str, *, required: bool = False) -> dict[str, Any]:
+    """The two fields ``translated(name, ...)`` gives a type, read from the JSON ``column``:
+    ``name`` (:class:`Text`) and ``<name>Translations`` (:class:`Translations`)."""
+    return {name: Text(column, required), f"{name}Translations": Translations(column)}
+
+
 @dataclass(frozen=True)
 class ToOne:
     """The live row of ``target`` whose ``id`` is the row's ``foreign_key`` (or null)."""

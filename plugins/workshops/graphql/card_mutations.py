@@ -17,10 +17,12 @@ from bocage.core.api import (
     Invalid,
     ProjectType,
     cost,
+    input_texts,
     load_one,
     node_key,
     record_event,
     unit_of_work,
+    utcnow,
 )
 from bocage.plugins.workshops import game, live, store
 from bocage.plugins.workshops.graphql.card_inputs import (
@@ -49,7 +51,6 @@ from bocage.plugins.workshops.graphql.cards import (
 from bocage.plugins.workshops.graphql.common import (
     WRITE_COST,
     WorkshopsError,
-    checked_texts,
     error_list,
     gid,
     moved,
@@ -128,7 +129,7 @@ async def act(
             who = await game.actor(session, principal, workshop)
             done = await action(session, workshop, who)
             game.record(session, workshop, who, done)
-            workshop.updated_at = game.utcnow()
+            workshop.updated_at = utcnow()
             await session.flush()
             await _record(session, workshop, done.action, done.data)
             pending = await live.stage(session, done.messages)
@@ -207,7 +208,7 @@ class CardWorkshopMutation:
                     if event is None or event.deleted_at is not None:
                         raise Invalid(Code.NOT_FOUND, "no such event", "event")
                 workshop = CardWorkshop(
-                    title=checked_texts(input.title, "title", required=True, limit=300),
+                    title=input_texts(input.title, "title", required=True, max_length=300),
                     event_id=event_id,
                     phase=Phase.SETUP.value,
                     durations=_durations(input.durations, game.DURATIONS),
@@ -519,7 +520,7 @@ class CardWorkshopMutation:
                 Challenge, node_key(input.challenge, "WorkshopsChallenge", "challenge")
             )
             event = await session.get(Event, workshop.event_id) if workshop.event_id else None
-            title = checked_texts(input.title, "title", required=False, limit=300) or None
+            title = input_texts(input.title, "title", required=False, max_length=300) or None
             return await game.promote(
                 session,
                 workshop,

@@ -22,6 +22,7 @@ from bocage.core.api import (
     CommuneType,
     ProjectType,
     cost,
+    utcnow,
 )
 from bocage.plugins.workshops import game, store
 from bocage.plugins.workshops.graphql.common import (
@@ -470,7 +471,7 @@ class WorkshopsCardWorkshop:
         ends = game.aware(self.row.phase_ends_at)
         if ends is None:
             return None
-        return max(0, int((ends - game.utcnow()).total_seconds()))
+        return max(0, int((ends - utcnow()).total_seconds()))
 
     @strawberry.field(
         description="The minutes of each phase (the facilitator may change them).",

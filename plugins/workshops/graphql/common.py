@@ -7,16 +7,15 @@ import enum
 from typing import Any
 
 import strawberry
-from strawberry import relay
 from strawberry.types import Info
 
 from bocage.core.api import (
     BocageError,
     Code,
     Invalid,
-    TranslationsInput,
     can,
     cost,
+    global_id,
     load_one,
 )
 from bocage.plugins.workshops import notify
@@ -92,7 +91,7 @@ def core_link(
 
 
 def gid(type_name: str, key: int | None) -> strawberry.ID | None:
-    return None if key is None else strawberry.ID(relay.to_base64(type_name, key))
+    return None if key is None else strawberry.ID(global_id(type_name, key))
 
 
 @strawberry.type(name="WorkshopsError", description="A problem with a workshops mutation's input.")
@@ -111,18 +110,6 @@ def error_list(errors: list[Invalid] | None) -> list[WorkshopsError]:
 
 def is_given(value: Any) -> bool:
     return value is not strawberry.UNSET
-
-
-def checked_texts(
-    value: TranslationsInput | None, field: str, *, required: bool, limit: int
-) -> Any:
-    texts = value.as_dict() if value is not None else {}
-    if required and not texts:
-        raise Invalid(Code.REQUIRED, f"{field} needs a text in fr, nl, de or en", field)
-    for lang, text in texts.items():
-        if len(text) > limit:
-            raise Invalid(Code.INVALID, f"{field}.{lang} is longer than {limit}", field)
-    return texts
 
 
 def links_of(info: Info[Any, Any]) -> notify.Links:

@@ -17,6 +17,7 @@ from bocage.core.api import (
     column_changes,
     commune_scope,
     cost,
+    input_texts,
     may_touch_communes,
     mutate,
     node_key,
@@ -25,7 +26,6 @@ from bocage.plugins.workshops import notify, store
 from bocage.plugins.workshops.graphql.common import (
     WRITE_COST,
     WorkshopsError,
-    checked_texts,
     error_list,
     is_given,
     links_of,
@@ -69,10 +69,10 @@ async def _apply(session: Any, principal: Any, event: Event, data: Any, creating
             raise Invalid(Code.REQUIRED, "kind cannot be null", "kind")
         event.kind = data.kind.value
     if given("title"):
-        event.title = checked_texts(data.title, "title", required=True, limit=300)
+        event.title = input_texts(data.title, "title", required=True, max_length=300)
     if given("description"):
-        event.description = checked_texts(
-            data.description, "description", required=False, limit=20000
+        event.description = input_texts(
+            data.description, "description", required=False, max_length=20000
         )
     for name in ("starts_at", "ends_at"):
         if given(name):
@@ -340,7 +340,7 @@ class WorkshopsEventMutation:
             speaker = Speaker(
                 event_id=event.id,
                 name=name,
-                role=checked_texts(input.role, "role", required=False, limit=300),
+                role=input_texts(input.role, "role", required=False, max_length=300),
                 organisation=(input.organisation or "").strip() or None,
                 stakeholder_id=stakeholder,
                 public=input.public,
@@ -374,7 +374,7 @@ class WorkshopsEventMutation:
                 event_id=event.id,
                 starts_at=starts,
                 ends_at=ends,
-                title=checked_texts(input.title, "title", required=True, limit=300),
+                title=input_texts(input.title, "title", required=True, max_length=300),
                 speaker_id=speaker,
             )
             session.add(item)

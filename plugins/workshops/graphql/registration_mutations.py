@@ -18,6 +18,7 @@ from bocage.core.api import (
     mutate,
     node_key,
     unit_of_work,
+    utcnow,
 )
 from bocage.plugins.workshops import notify, store
 from bocage.plugins.workshops.graphql.common import (
@@ -165,7 +166,7 @@ class WorkshopsRegistrationMutation:
                 raise Invalid(Code.INVALID, f"this registration is {registration.status}", "code")
             if registration.checked_in_at is not None:
                 raise Invalid(Code.DUPLICATE, "already checked in", "code")
-            registration.checked_in_at = store.utcnow()
+            registration.checked_in_at = utcnow()
             # Recorded for organisers whoever checks in (registrations are personal data).
             return Change(
                 row=registration,

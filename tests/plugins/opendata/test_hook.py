@@ -1,5 +1,5 @@
-"""The ``bocage_datasets`` hook: declared by the plugin, implemented by the core (optionally),
-checked when the catalogue is built."""
+"""The ``bocage_datasets`` hook: declared by the core (its types in the contract), consumed by
+the open-data plugin through the host, checked when the catalogue is built."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import literal, select
 
-from bocage.core.api import PluginError, hookimpl
+from bocage.core.api import Dataset, DatasetField, FieldType, PluginError, Theme, hookimpl
 from bocage.core.host import PluginHost
-from bocage.plugins.opendata.datasets import Dataset, DatasetField, FieldType, Theme
 from bocage.plugins.opendata.registry import catalogue
 
 CORE_DATASETS = {"communes", "projects", "stakeholders", "indicator-values"}

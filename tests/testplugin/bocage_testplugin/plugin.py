@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import click
+import pluggy
 import strawberry
 from pydantic import Field
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from strawberry.types import Info
 from bocage.core.api import (
     Change,
     Column,
+    CommuneType,
     CompiledReads,
     Connection,
     DomainEvent,
@@ -30,10 +32,14 @@ from bocage.core.api import (
     RowType,
     SeedOptions,
     SortKey,
+    ToOne,
     TypeSpec,
     column_changes,
     cost,
+    global_id,
     hookimpl,
+    host_of,
+    load_one,
     mutate,
     paginate,
     request_sessionmaker,
@@ -64,7 +70,14 @@ class TestpluginNote(RowType, relay.Node):
     def commune(self) -> strawberry.ID | None:
         if self.row.commune_id is None:
             return None
-        return strawberry.ID(relay.to_base64("Commune", self.row.commune_id))
+        return strawberry.ID(global_id("Commune", self.row.commune_id))
+
+    @strawberry.field(
+        description="The note's commune, the core's object (proves a plugin links to it).",
+        metadata=cost(1),
+    )
+    async def place(self, info: Info) -> CommuneType | None:
+        return await load_one(info, CommuneType, self.row.commune_id)
 
 
 NEWEST_FIRST = Ordering((SortKey(Note.id, descending=True, load=int),))
@@ -152,7 +165,7 @@ async def list_notes(request: Request) -> JSONResponse:
     async with request_sessionmaker(request)() as session:
         rows = (await session.execute(select(Note).order_by(Note.id))).scalars()
         notes = [{"id": row.id, "text": row.text} for row in rows]
-    settings = request.app.state.host.plugin_settings("testplugin")
+    settings = host_of(request).plugin_settings("testplugin")
     return JSONResponse({"greeting": settings.greeting, "notes": notes})
 
 
@@ -193,6 +206,7 @@ def bocage_compiled_reads() -> CompiledReads:
                     "id": NodeId("TestpluginNote"),
                     "text": Column("text"),
                     "commune": NodeId("Commune", key="commune_id"),
+                    "place": ToOne("Commune", "commune_id"),
                 },
             )
         ],
@@ -252,3 +266,16 @@ async def seed(session, options: SeedOptions) -> None:  # type: ignore[no-untype
 @hookimpl
 def bocage_seed():  # type: ignore[no-untyped-def]
     return seed
+
+
+class TestpluginSpecs:
+    """A hook the test plugin declares for the others (proves ``bocage_hookspecs``)."""
+
+    @pluggy.HookspecMarker("bocage")
+    def bocage_testplugin_colours(self) -> list[str]:  # type: ignore[empty-body]
+        """Return colour names for the test plugin's notes."""
+
+
+@hookimpl
+def bocage_hookspecs() -> list[object]:
+    return [TestpluginSpecs]
