@@ -45,7 +45,13 @@ from bocage.core.auth import policy
 from bocage.core.auth.principal import ANONYMOUS
 from bocage.core.domain.changes import Change, audit, audit_values, personal_keys, request_hash
 from bocage.core.domain.errors import Code, Invalid
-from bocage.core.events import announce, event_for, graphql_type_of, record_event, record_events
+from bocage.core.events import (
+    committed_events,
+    event_for,
+    graphql_type_of,
+    record_event,
+    record_events,
+)
 from bocage.core.models import AuditEntry, IdempotencyKey
 
 if TYPE_CHECKING:
@@ -180,7 +186,8 @@ class UnitOfWork:
                 if inspect.isawaitable(result):
                     await result
             if self.events is not None:
-                announce(self.events, session)  # type: ignore[arg-type]  # needs only emit()
+                for event in committed_events(session):
+                    self.events.emit(event)
 
     def roll_back(self) -> None:
         """Write nothing: the block ends with a rollback instead of a commit (a dry run)."""
