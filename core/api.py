@@ -40,6 +40,10 @@ from bocage.core.db import (
     personal,
     utcnow,
 )
+from bocage.core.domain.changes import Change, archive, check_version, column_changes, record_link
+from bocage.core.domain.errors import Code, Invalid
+from bocage.core.domain.rules import check_texts
+from bocage.core.domain.work import AfterCommit, EventSink, Outcome, UnitOfWork, record_change
 from bocage.core.errors import PluginError
 from bocage.core.events import announce, event_for, global_id, record_event
 from bocage.core.graphql.compiler.build import PARENT, Build, Level, Selection
@@ -65,19 +69,11 @@ from bocage.core.graphql.i18n import Language, Translations, translated
 from bocage.core.graphql.i18n import pick as pick_text
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.mutations.kit import (
-    Change,
-    Code,
-    Invalid,
-    Outcome,
     TranslationsInput,
-    archive,
-    check_texts,
-    check_version,
-    column_changes,
     error_codes,
     mutate,
     node_key,
-    record_link,
+    unit_of_work,
 )
 from bocage.core.graphql.mutations.kit import translations as input_texts
 from bocage.core.graphql.nodes import RowType, decode_id, load_children, load_one, row_key
@@ -182,16 +178,13 @@ async def create_project(
     (green) or ``digital`` (blue); ``status`` a project status (``idea``, ``in_progress``...).
 
     Raises :class:`Invalid` (fields named as in ``createProject``'s input) for anything the
-    caller can fix. The ``project.created`` event is recorded in your transaction: call
-    :func:`announce` after it commits so plugins hear of it.
+    caller can fix. The audit entry and the ``project.created`` event are recorded in your
+    transaction (:func:`record_change`): open it as a :class:`UnitOfWork` (``work.session``)
+    and plugins hear of the event once it commits.
     """
-    from bocage.core.graphql.enums import ProjectFocus, ProjectStatus
-    from bocage.core.graphql.mutations.kit import audit
-    from bocage.core.graphql.mutations.projects import (
-        PROJECTS_WRITE,
-        CreateProjectInput,
-        new_project,
-    )
+    from bocage.core.domain import projects
+    from bocage.core.domain.permissions import PROJECTS_WRITE
+    from bocage.core.models import ProjectFocus, ProjectStatus
 
     if principal.is_anonymous:
         raise Invalid(Code.UNAUTHENTICATED, "sign in: send an Authorization: Bearer token")
@@ -211,31 +204,43 @@ async def create_project(
         raise Invalid(
             Code.INVALID, f"status {status!r} is not a project status", "status"
         ) from None
-
-    def texts(values: dict[str, str] | None) -> TranslationsInput | None:
-        return TranslationsInput(**values) if values else None
-
-    data = CreateProjectInput(
-        title=texts(title),  # type: ignore[arg-type]
+    new = projects.NewProject(
+        title=_texts(title),
         focus=focus_value,
-        communes=list(communes),  # type: ignore[arg-type]  # global IDs, as strings
+        communes=list(communes),
         status=status_value,
-        summary=texts(summary),
-        description=texts(description),
+        summary=_texts(summary) or None,
+        description=_texts(description) or None,
         themes=list(themes or []),
     )
-    done = await new_project(session, principal, data)
-    audit(session, principal, done)
-    await record_event(session, event_for(done.row, "created", changed=sorted(done.changes)))
+    done = await projects.create_project(session, principal, new)
+    await record_change(session, principal, done, permission=PROJECTS_WRITE)
     await session.flush()
     project: Project = done.row
     return project
+
+
+def _texts(values: dict[str, str] | None) -> dict[str, str]:
+    """A multilingual text as a client sends it: languages of the territory, blanks dropped."""
+    from bocage.core.settings import LANGUAGES
+
+    given = values or {}
+    for lang in given:
+        if lang not in LANGUAGES:
+            raise TypeError(f"unexpected language {lang!r}: use {', '.join(LANGUAGES)}")
+    return {lang: text.strip() for lang in LANGUAGES if (text := given.get(lang)) and text.strip()}
 
 
 def request_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     """The application's session factory, for REST handlers: ``async with f() as session``."""
     factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     return factory
+
+
+def request_unit_of_work(request: Request, principal: Principal) -> UnitOfWork:
+    """The unit of work of a REST request made by ``principal``: the application's session
+    factory, and the plugins hear of its events once it commits."""
+    return UnitOfWork(request_sessionmaker(request), principal, events=request.app.state.host)
 
 
 def spreadsheet_limits(request: Request) -> SpreadsheetLimits:
@@ -343,6 +348,14 @@ __all__ = [
     "load_one",
     "may_touch_communes",
     "mutate",
+    # the unit of work (bocage.core.domain.work): one transaction with its permission check,
+    # idempotency key, audit entry, events and after-commit callbacks, from any caller
+    "AfterCommit",
+    "EventSink",
+    "UnitOfWork",
+    "record_change",
+    "request_unit_of_work",
+    "unit_of_work",
     "BadInput",
     "Base",
     "BocageError",

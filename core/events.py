@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, text, true
-from strawberry import relay
 
 from bocage.core.auth import policy
 from bocage.core.db import utcnow
+from bocage.core.domain.ids import global_id as _encode
+from bocage.core.domain.ids import parse_global_id
 from bocage.core.hookspecs import DomainEvent, EventScope
 from bocage.core.models import (
     Commune,
@@ -51,7 +52,7 @@ _PENDING = "bocage.pending_events"
 def global_id(object_type: str, object_id: int | str) -> str:
     """The Relay global ID of the row ``object_id`` shown as the GraphQL type ``object_type``
     (``global_id("Commune", 12)``); read one back with ``decode_id`` or ``node_key``."""
-    return relay.to_base64(object_type, object_id)
+    return _encode(object_type, object_id)
 
 
 def graphql_type_of(model: type[Any]) -> str:
@@ -90,8 +91,8 @@ async def record_event(
     """
     if object_type is None:
         try:
-            decoded = relay.GlobalID.from_id(event.subject)
-            object_type, object_id = decoded.type_name, int(decoded.node_id)
+            object_type, key = parse_global_id(event.subject)
+            object_id = int(key)
         except Exception:
             object_type, object_id = None, None
     if scope is None and object_type is not None and object_id is not None:
@@ -123,10 +124,10 @@ async def record_events(
     their scope as with :func:`record_event`."""
     if not events:
         return
-    decoded = [relay.GlobalID.from_id(event.subject) for event, _ in events]
+    decoded = [_object_of(event) for event, _ in events]
     wanted: dict[str, list[int]] = defaultdict(list)
-    for key in decoded:
-        wanted[key.type_name].append(int(key.node_id))
+    for object_type, object_id in decoded:
+        wanted[object_type].append(object_id)
     scopes = {
         (object_type, object_id): scope
         for object_type, ids in wanted.items()
@@ -135,13 +136,13 @@ async def record_events(
     await _lock_log(session)
     rows = []
     for (event, permission), key in zip(events, decoded, strict=True):
-        scope = scopes.get((key.type_name, int(key.node_id)))
+        scope = scopes.get(key)
         rows.append(
             {
                 "event_id": str(uuid.uuid4()),
                 "type": event.type,
-                "object_type": key.type_name,
-                "object_id": int(key.node_id),
+                "object_type": key[0],
+                "object_id": key[1],
                 "subject": event.subject,
                 "data": event.data,
                 "permission": permission,
@@ -154,12 +155,14 @@ async def record_events(
     await session.execute(insert(EventRecord), rows)
     await _write_communes(
         session,
-        [
-            (row["event_id"], scopes.get((key.type_name, int(key.node_id))))
-            for row, key in zip(rows, decoded, strict=True)
-        ],
+        [(row["event_id"], scopes.get(key)) for row, key in zip(rows, decoded, strict=True)],
     )
     session.info.setdefault(_PENDING, []).extend(event for event, _ in events)
+
+
+def _object_of(event: DomainEvent) -> tuple[str, int]:
+    object_type, key = parse_global_id(event.subject)
+    return object_type, int(key)
 
 
 async def _write_communes(

@@ -69,9 +69,9 @@ class PluginHost:
         self._plugin_settings: dict[str, PluginSettings] = {}
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
-        from bocage.core import domain
+        from bocage.core import plugin as core_plugin
 
-        self._register(CORE_PLUGIN, domain, __version__)
+        self._register(CORE_PLUGIN, core_plugin, __version__)
         self._load_entry_points()
         for name, plugin in extra:
             self._register(name, plugin, "0")

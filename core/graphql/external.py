@@ -10,15 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
-from strawberry import relay
 
+from bocage.core.domain import external
 from bocage.core.graphql.errors import BadInput
 from bocage.core.graphql.limits import cost
-from bocage.core.graphql.mutations.kit import Code, Invalid, given
-
-SOURCE_LENGTH = 100
-ID_LENGTH = 200
+from bocage.core.graphql.mutations.kit import Invalid, given
 
 
 @strawberry.type(description="The key of an object in another system.")
@@ -48,53 +44,18 @@ class ExternallyReferenced:
         return ExternalReference(source=row.external_source, id=row.external_id)
 
 
-def _clean(value: str, name: str, limit: int) -> str:
-    text = value.strip()
-    if not text:
-        raise Invalid(
-            Code.REQUIRED, f"externalReference.{name} cannot be empty", "externalReference"
-        )
-    if len(text) > limit:
-        raise Invalid(
-            Code.INVALID,
-            f"externalReference.{name} is longer than {limit} characters",
-            "externalReference",
-        )
-    return text
-
-
 def reference_key(ref: ExternalReferenceInput) -> tuple[str, str]:
     """The cleaned ``(source, id)`` of ``ref``, or :class:`Invalid` saying what to fix."""
-    return _clean(ref.source, "source", SOURCE_LENGTH), _clean(ref.id, "id", ID_LENGTH)
+    return external.reference_key(ref.source, ref.id)
 
 
 async def set_external_reference(session: Any, row: Any, ref: Any, type_name: str) -> None:
     """Apply an ``externalReference`` input to ``row`` (unset: unchanged; null: cleared);
     refuse a key another object of the same kind (archived ones included) already has."""
-    if not given(ref):
-        return
-    if ref is None:
-        row.external_source = row.external_id = None
-        return
-    source, key = reference_key(ref)
-    model = type(row)
-    holder = (
-        await session.execute(
-            select(model.id, model.deleted_at).where(
-                model.external_source == source, model.external_id == key
-            )
+    if given(ref):
+        await external.set_reference(
+            session, row, None if ref is None else (ref.source, ref.id), type_name
         )
-    ).first()
-    if holder is not None and holder.id != row.id:
-        archived = " (archived)" if holder.deleted_at is not None else ""
-        raise Invalid(
-            Code.DUPLICATE,
-            f"externalReference {source}/{key} already belongs to {type_name} "
-            f"{relay.GlobalID(type_name, str(holder.id))}{archived}: give another id, or change "
-            "that object instead",
-            "externalReference",
-        )
-    row.external_source, row.external_id = source, key
 
 
 def external_reference_filter(model: Any, ref: Any) -> list[Any]:

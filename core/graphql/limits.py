@@ -55,9 +55,9 @@ from strawberry.extensions import (
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionResult
 
+from bocage.core.domain.errors import Invalid
 from bocage.core.graphql.errors import from_invalid
 from bocage.core.graphql.measure import Measure, Measurer
-from bocage.core.graphql.mutations.kit import Invalid
 from bocage.core.nul import NUL, nul_at, nul_message
 
 if TYPE_CHECKING:

@@ -8,23 +8,13 @@ from typing import Any, ClassVar, TypeVar
 from strawberry import relay
 from strawberry.types import Info
 
+from bocage.core.domain.ids import row_key
 from bocage.core.graphql.errors import BadInput
 from bocage.core.graphql.loaders import by_id, children
 
 T = TypeVar("T", bound="RowType")
 
-#: The largest key of a table's integer primary key (PostgreSQL ``integer``).
-MAX_ROW_KEY = 2**31 - 1
-
-
-def row_key(text: str) -> int:
-    """The database key written in a global ID's node part: a whole number from 1 to
-    :data:`MAX_ROW_KEY` (a larger one names no row, and would overflow the database's
-    parameter); ``ValueError`` otherwise."""
-    key = int(text)
-    if not 1 <= key <= MAX_ROW_KEY:
-        raise ValueError(f"{text!r} is out of range")
-    return key
+__all__ = ["RowType", "decode_id", "load_children", "load_one", "row_key"]
 
 
 class RowType:

@@ -11,15 +11,12 @@ from strawberry.types import Info
 
 from bocage.core import models as m
 from bocage.core.auth import policy
+from bocage.core.domain.permissions import CONTACTS_READ
 from bocage.core.graphql.errors import BocageError, ErrorCode
 from bocage.core.graphql.external import ExternallyReferenced
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.loaders import by_id, linked
 from bocage.core.graphql.nodes import RowType, row_key
-from bocage.core.hookspecs import Permission
-
-#: Read the contacts (people) of organisations: personal data.
-CONTACTS_READ = Permission("contacts:read", "Read contacts (personal data) of organisations.")
 
 
 class Forbidden(BocageError):

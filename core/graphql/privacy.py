@@ -22,7 +22,8 @@ from bocage.core import models as m
 from bocage.core.auth import policy
 from bocage.core.auth.principal import PrincipalKind
 from bocage.core.db import utcnow
-from bocage.core.events import event_for, graphql_type_of, record_event
+from bocage.core.domain.work import record_change
+from bocage.core.events import graphql_type_of
 from bocage.core.graphql.errors import BadInput
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.mutations.kit import (
@@ -30,7 +31,6 @@ from bocage.core.graphql.mutations.kit import (
     Change,
     Code,
     Invalid,
-    audit,
     error_codes,
     mutate,
     personal_keys,
@@ -376,12 +376,7 @@ class PrivacyMutations:
                     action="erased",
                     changes={key: {"before": ERASED, "after": ERASED} for key in sorted(keys)},
                 )
-                audit(session, principal, done)
-                await record_event(
-                    session,
-                    event_for(contact, "erased", changed=sorted(done.changes)),
-                    permission=PERSONAL_DATA_MANAGE.code,
-                )
+                await record_change(session, principal, done, permission=PERSONAL_DATA_MANAGE)
             # The person's: territory-wide (a person's data spans communes), and about
             # ``Person``/0 with counts only, never their address or name.
             return Change(

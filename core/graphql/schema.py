@@ -14,6 +14,7 @@ from strawberry.exceptions import (
 from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.schema.config import StrawberryConfig
 
+from bocage.core.domain.errors import Invalid
 from bocage.core.errors import PluginError
 from bocage.core.events import graphql_type_of
 from bocage.core.graphql.compiler.execute import REGISTRY, CompilingExecutionContext
@@ -23,7 +24,6 @@ from bocage.core.graphql.limits import (
     limit_extensions,
     log_unexpected_errors,
 )
-from bocage.core.graphql.mutations.kit import Invalid
 from bocage.core.graphql.persisted import DOCUMENTS, DocumentStore, PersistedQueries
 
 if TYPE_CHECKING:

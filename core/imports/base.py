@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import insert, select
 from sqlalchemy import inspect as sa_inspect
 
-from bocage.core.graphql.mutations.kit import Code, Invalid
+from bocage.core.domain.errors import Code, Invalid
 from bocage.core.imports.cells import CellError, fold
 from bocage.core.imports.report import RowError
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select
 
 from bocage.core import models as m
-from bocage.core.graphql.mutations import rules
-from bocage.core.graphql.mutations.kit import Invalid
+from bocage.core.domain import rules
+from bocage.core.domain.errors import Invalid
 from bocage.core.imports.base import chunks
 from bocage.core.imports.cells import code, fold
 

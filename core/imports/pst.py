@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from bocage.core import models as m
-from bocage.core.graphql.mutations import rules
-from bocage.core.graphql.mutations.kit import Code, Invalid, column_changes
+from bocage.core.domain import rules
+from bocage.core.domain.changes import column_changes
+from bocage.core.domain.errors import Code, Invalid
 from bocage.core.graphql.mutations.territory import PST_WRITE
 from bocage.core.imports import cells
 from bocage.core.imports.base import Context, Kind, Row, insert_new

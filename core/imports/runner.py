@@ -9,14 +9,15 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import anyio
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bocage.core import models as m
 from bocage.core.auth import policy
-from bocage.core.events import announce, event_for, record_events
-from bocage.core.graphql.mutations.kit import Change, Code, audit_values, personal_keys
-from bocage.core.graphql.personal import CONTACTS_READ
+from bocage.core.domain.changes import Change
+from bocage.core.domain.errors import Code
+from bocage.core.domain.permissions import CONTACTS_READ
+from bocage.core.domain.work import UnitOfWork
 from bocage.core.imports.base import Context, Kind, Row
 from bocage.core.imports.mapping import Column, map_columns
 from bocage.core.imports.report import Report, RowError
@@ -122,7 +123,8 @@ async def run_import(
     report_progress("reading", len(rows), len(rows))
 
     changed: list[tuple[Any, str, dict[str, Any]]] = []
-    async with sessionmaker() as session, session.begin():
+    async with UnitOfWork(sessionmaker, principal, events=host) as work:
+        session = work.session
         if commune is not None:
             context.commune = await _commune(session, commune)
         missing = kind.missing_columns({c.key for c in columns}, context)
@@ -146,21 +148,12 @@ async def run_import(
                 report_progress("writing", 0, len(plans))
                 changed = await kind.write(session, plans, context)
                 await session.flush()
-                entries = [
-                    audit_values(principal, Change(row=row, action=action, changes=changes))
-                    for row, action, changes in changed
-                ]
-                if entries:
-                    await session.execute(insert(m.AuditEntry), entries)
-                await record_events(
-                    session,
+                await work.record_all(
                     [
-                        (
-                            event_for(row, action, changed=sorted(changes)),
-                            CONTACTS_READ.code if personal_keys(type(row)) else None,
-                        )
+                        Change(row=row, action=action, changes=changes)
                         for row, action, changes in changed
                     ],
+                    permission=CONTACTS_READ,
                 )
                 report_progress("writing", len(plans), len(plans))
                 stop()  # the last moment: leaving the block commits
@@ -181,13 +174,11 @@ async def run_import(
                 report.updated = len(changed) - report.created
                 report.unchanged = context.unchanged
         if report.errors or dry_run:
-            await session.rollback()
+            work.roll_back()
         else:
-            report.committed = True  # on leaving the block
+            report.committed = True  # on leaving the block, which announces its events
     report.errors = _collapse_missing_columns(report.errors, report, sheet_data.header_row)
     report.errors.sort(key=lambda e: e.row)
-    if report.committed and host is not None:
-        announce(host, session)
     report.seconds = time.perf_counter() - started
     return report
 

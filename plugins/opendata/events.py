@@ -1,5 +1,5 @@
 """The events of uploaded datasets, recorded in the transaction of each write: the change feed
-and webhook subscribers see them, and plugins hear of them after the commit (``announce``).
+and webhook subscribers see them, and plugins hear of them once the unit of work commits.
 
 What concerns a draft (created, edited, a file uploaded, deleted) is known only to those who
 may manage that dataset (``opendata:publish`` in its commune: the event's scope is the dataset's

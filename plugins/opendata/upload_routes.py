@@ -26,7 +26,6 @@ from bocage.core.api import (
     Principal,
     SpreadsheetError,
     SpreadsheetLimitError,
-    announce,
     cancel_on_disconnect,
     check_spreadsheet,
     error_response,
@@ -38,6 +37,7 @@ from bocage.core.api import (
     public_caching,
     request_principal,
     request_sessionmaker,
+    request_unit_of_work,
     spreadsheet_limits,
     utcnow,
 )
@@ -213,7 +213,8 @@ async def _save_upload(
     schema: dict[str, Any] | None,
     commune: Any,
 ) -> Response:
-    async with request_sessionmaker(request)() as session, session.begin():
+    async with request_unit_of_work(request, principal) as work:
+        session = work.session
         upload = (
             await session.execute(
                 select(UploadedDataset).where(UploadedDataset.identifier == identifier)
@@ -256,7 +257,6 @@ async def _save_upload(
             await events.record(session, events.CREATED, upload)
         elif (upload.commune_nis, upload.meta, upload.table_schema) != before:
             await events.record(session, events.changed(upload), upload)  # not when unchanged
-    announce(host_of(request), session)
     return JSONResponse(body_out, status_code=201 if created else 200)
 
 
@@ -298,7 +298,8 @@ async def delete_upload(request: Request) -> Response:
     principal = await _principal(request)
     if isinstance(principal, Response):
         return principal
-    async with request_sessionmaker(request)() as session, session.begin():
+    async with request_unit_of_work(request, principal) as work:
+        session = work.session
         upload = await _upload(session, request, principal)
         if isinstance(upload, Response):
             return upload
@@ -311,7 +312,6 @@ async def delete_upload(request: Request) -> Response:
         await session.execute(delete(UploadVersion).where(UploadVersion.dataset_id == upload.id))
         await events.record(session, events.DELETED, upload)
         await session.delete(upload)
-    announce(host_of(request), session)
     return Response(status_code=204)
 
 
@@ -413,7 +413,8 @@ async def _store_version(
                 "message": f"{checked.error_count} error(s); first: {first['message']}",
             }
         return JSONResponse(body, status_code=status)
-    async with request_sessionmaker(request)() as session, session.begin():
+    async with request_unit_of_work(request, principal) as work:
+        session = work.session
         upload = await _upload(session, request, principal)
         if isinstance(upload, Response):
             return upload
@@ -437,7 +438,6 @@ async def _store_version(
         await events.record(
             session, events.changed(upload), upload, version=number, rows=checked.row_count
         )
-    announce(host_of(request), session)
     return JSONResponse(
         {**described, "report": checked.report(), "version": number}, status_code=201
     )
@@ -477,7 +477,8 @@ async def publish(request: Request) -> Response:
     if isinstance(principal, Response):
         return principal
     publishing = request.url.path.endswith("/publish")
-    async with request_sessionmaker(request)() as session, session.begin():
+    async with request_unit_of_work(request, principal) as work:
+        session = work.session
         upload = await _upload(session, request, principal)
         if isinstance(upload, Response):
             return upload
@@ -503,7 +504,6 @@ async def publish(request: Request) -> Response:
                 upload,
                 version=upload.current_version,
             )
-    announce(host_of(request), session)
     return JSONResponse(body)
 
 

@@ -1,6 +1,6 @@
-"""Answering a survey: anonymous callers are welcome, so these mutations open their own
-transaction instead of ``mutate`` (which refuses them) and write no audit entry, which would
-tie an anonymous response to a time.
+"""Answering a survey: anonymous callers are welcome, so these mutations open the unit of work
+themselves instead of ``mutate`` (which refuses them), ask no permission and write no audit
+entry, which would tie an anonymous response to a time.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import strawberry
 from sqlalchemy import update
 from strawberry.types import Info
 
-from bocage.core.api import Code, Invalid, cost
+from bocage.core.api import Code, Invalid, cost, unit_of_work
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import store
 from bocage.plugins.surveys.definition import AnswerValue, QuestionSpec, check_answers
@@ -30,7 +30,8 @@ class SurveyAnsweringMutation:
     ) -> SurveyResponsePayload:
         values = [a.value() for a in input.answers]
         try:
-            async with info.context.sessionmaker() as session, session.begin():
+            async with unit_of_work(info) as work:
+                session = work.session
                 survey, invitation = await store.answering_target(
                     session, token=input.token, public_key=None
                 )
@@ -82,7 +83,8 @@ class SurveyAnsweringMutation:
         self, info: Info, input: SubmitSurveyResponseInput
     ) -> SurveyResponsePayload:
         try:
-            async with info.context.sessionmaker() as session, session.begin():
+            async with unit_of_work(info) as work:
+                session = work.session
                 survey, invitation = await store.answering_target(
                     session, token=input.token, public_key=input.public_key
                 )

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from bocage.core.api import (
     DomainEvent,
     JobKind,
+    UnitOfWork,
     WebhookEventType,
-    announce,
     enqueue_job,
     event_for,
     record_event,
@@ -128,35 +128,34 @@ async def close_due(context: JobContext, payload: dict[str, Any]) -> None:
     """Close the survey if it is still open and its closing date (the one the job was
     scheduled for) has passed; otherwise do nothing."""
     settings = context.host.plugin_settings("surveys")
-    async with context.sessionmaker() as session:
-        async with session.begin():
-            survey = await session.get(sm.Survey, int(payload["survey"]))
-            if early(survey, payload["closes_on"]):
-                # The worker's clock is behind the scheduler's: try again at the closing time
-                # rather than succeed and leave the survey open for good (a minute from now at
-                # the earliest, should the clocks disagree for a while).
-                assert survey is not None and survey.closes_on is not None
-                retry = utcnow() + dt.timedelta(minutes=1)
-                await enqueue_job(
-                    session,
-                    CLOSE_DUE,
-                    dict(payload),
-                    run_at=max(close_time(survey.closes_on), retry),
-                )
-                return
-            if survey is None or not is_due(survey, payload["closes_on"]):
-                return
-            await store.lock_survey(session, survey.id)
-            await session.refresh(survey)
-            if not is_due(survey, payload["closes_on"]):  # closed meanwhile by hand
-                return
-            survey.status = sm.SurveyStatus.CLOSED.value
-            await session.flush()
-            # The same events in the same order as closing by hand (whose ``survey.closed``
-            # the write kit records last).
-            await on_close(session, survey, settings)
-            await record(session, event_for(survey, "closed", changed=["status"], automatic=True))
-        announce(context.host, session)
+    async with UnitOfWork(context.sessionmaker, events=context.host) as work:
+        session = work.session
+        survey = await session.get(sm.Survey, int(payload["survey"]))
+        if early(survey, payload["closes_on"]):
+            # The worker's clock is behind the scheduler's: try again at the closing time
+            # rather than succeed and leave the survey open for good (a minute from now at
+            # the earliest, should the clocks disagree for a while).
+            assert survey is not None and survey.closes_on is not None
+            retry = utcnow() + dt.timedelta(minutes=1)
+            await enqueue_job(
+                session,
+                CLOSE_DUE,
+                dict(payload),
+                run_at=max(close_time(survey.closes_on), retry),
+            )
+            return
+        if survey is None or not is_due(survey, payload["closes_on"]):
+            return
+        await store.lock_survey(session, survey.id)
+        await session.refresh(survey)
+        if not is_due(survey, payload["closes_on"]):  # closed meanwhile by hand
+            return
+        survey.status = sm.SurveyStatus.CLOSED.value
+        await session.flush()
+        # The same events in the same order as closing by hand (whose ``survey.closed``
+        # the write kit records last).
+        await on_close(session, survey, settings)
+        await record(session, event_for(survey, "closed", changed=["status"], automatic=True))
 
 
 def job_kinds() -> list[JobKind]:

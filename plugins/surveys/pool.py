@@ -32,13 +32,14 @@ What makes a batch (:func:`releasable`), the one rule every move obeys, closing 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select, text
 
-from bocage.core.api import JobKind, enqueue_job, utcnow
+from bocage.core.api import JobKind, UnitOfWork, enqueue_job, utcnow
 from bocage.plugins.surveys import models as sm
 
 if TYPE_CHECKING:
@@ -172,16 +173,16 @@ async def flush_job(context: JobContext, payload: dict[str, Any]) -> None:
     """The sweep: move what makes batches of k in a survey's pool, then, while the survey is
     open, schedule the next sweep; a closed (or deleted) survey's sweep stops."""
     settings = context.host.plugin_settings("surveys")
-    async with context.sessionmaker() as session, session.begin():
+    async with UnitOfWork(context.sessionmaker, events=context.host) as work:
+        session = work.session
         survey = await session.get(sm.Survey, int(payload["survey"]))
         if survey is None:
             return
         moved = await flush(session, survey.id, minimum=settings.anonymous_batch_size)
         await session.refresh(survey)
         await schedule_sweep(session, survey, settings.pool_sweep_minutes)
-        engine = session.bind
-    if moved:
-        await vacuum_pool(engine)
+        if moved:
+            work.after_commit(functools.partial(vacuum_pool, session.bind))
 
 
 async def vacuum_pool(engine: Any) -> None:

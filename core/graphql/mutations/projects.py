@@ -7,14 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
-from sqlalchemy import delete, insert, select
 from strawberry.types import Info
 
 from bocage.core import models as m
+from bocage.core.domain import projects, rules
+from bocage.core.domain.permissions import PROJECTS_WRITE
 from bocage.core.graphql.enums import ProjectFocus, ProjectStatus, StakeholderRole
 from bocage.core.graphql.external import ExternalReferenceInput, set_external_reference
 from bocage.core.graphql.limits import cost
-from bocage.core.graphql.mutations import rules
 from bocage.core.graphql.mutations.kit import (
     WRITE_COST,
     Change,
@@ -29,17 +29,9 @@ from bocage.core.graphql.mutations.kit import (
     key_of,
     load_live,
     mutate,
-    record_link,
-    require_ids,
     translations,
 )
-from bocage.core.graphql.types import Commune, Indicator, Project, PstAction, Stakeholder, Territory
-from bocage.core.hookspecs import Permission
-
-#: Create, change and archive projects, their indicators and measurements.
-PROJECTS_WRITE = Permission(
-    "projects:write", "Create, change and archive projects and their indicators."
-)
+from bocage.core.graphql.types import Indicator, Project
 
 ProjectErrorCode = error_codes("ProjectErrorCode", "Why a project mutation failed.")
 
@@ -146,124 +138,22 @@ def _ids(values: list[Any], type_: type, field: str) -> list[int]:
     return [key_of(value, type_, field)[1] for value in values]
 
 
-async def _commune_codes(session: Any, ids: list[int]) -> dict[int, str]:
-    rows = await session.execute(
-        select(m.Commune.id, m.Commune.nis_code).where(
-            m.Commune.id.in_(ids), m.Commune.deleted_at.is_(None)
-        )
-    )
-    return dict(rows.all())
-
-
-async def _current_communes(session: Any, project_id: int) -> set[str]:
-    rows = await session.execute(
-        select(m.Commune.nis_code)
-        .join(m.project_commune, m.project_commune.c.commune_id == m.Commune.id)
-        .where(m.project_commune.c.project_id == project_id)
-    )
-    return set(rows.scalars())
-
-
-async def _linked(session: Any, column: Any, project_id: int, *more: Any) -> list[Any]:
-    """The current links of a project in ``column``'s table (with ``more`` columns: tuples)."""
-    rows = await session.execute(
-        select(column, *more).where(column.table.c.project_id == project_id)
-    )
-    if more:
-        return [[key, getattr(value, "value", value)] for key, value in rows.all()]
-    return list(rows.scalars())
-
-
 async def _set_links(
-    session: Any, project: m.Project, data: Any, commune_ids: list[int] | None, *, creating: bool
+    session: Any, project: m.Project, data: UpdateProjectInput, commune_ids: list[int] | None
 ) -> None:
-    """Replace the communes, stakeholders and PST actions given in ``data`` that differ from
-    the project's, recording each change (:func:`record_link`) for the audit and the event."""
-    link = m.project_commune
-    if commune_ids is not None:
-        current = [] if creating else await _linked(session, link.c.commune_id, project.id)
-        if record_link(project, "communes", current, set(commune_ids)):
-            await session.execute(delete(link).where(link.c.project_id == project.id))
-            await session.execute(
-                insert(link), [{"project_id": project.id, "commune_id": c} for c in commune_ids]
-            )
-    if given(data.stakeholders) and data.stakeholders is not None:
-        pairs = []
-        for item in data.stakeholders:
-            key = _ids(
-                [item.stakeholder],
-                Stakeholder,
-                "stakeholders",
-            )[0]
-            pairs.append((key, item.role))
-        rules.check_project_roles(role.value for _, role in pairs)
-        found = (
-            (
-                await session.execute(
-                    select(m.Stakeholder.id).where(
-                        m.Stakeholder.id.in_([k for k, _ in pairs]),
-                        m.Stakeholder.deleted_at.is_(None),
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-        require_ids([k for k, _ in pairs], found, "stakeholders", "stakeholders")
-        roles = m.ProjectStakeholder.__table__.c
-        wanted = {(key, role.value) for key, role in pairs}
-        current = (
-            [] if creating else await _linked(session, roles.stakeholder_id, project.id, roles.role)
-        )
-        if record_link(project, "stakeholders", current, [list(pair) for pair in wanted]):
-            await session.execute(
-                delete(m.ProjectStakeholder).where(m.ProjectStakeholder.project_id == project.id)
-            )
-            for key, role in sorted(wanted):
-                session.add(
-                    m.ProjectStakeholder(
-                        project_id=project.id, stakeholder_id=key, role=m.StakeholderRole(role)
-                    )
-                )
-    if given(data.pst_actions) and data.pst_actions is not None:
-        keys = _ids(data.pst_actions, PstAction, "pstActions")
-        rows = await session.execute(
-            select(m.PstAction.id, m.StrategicPlan.commune_id)
-            .join(
-                m.OperationalObjective,
-                m.OperationalObjective.id == m.PstAction.operational_objective_id,
-            )
-            .join(
-                m.StrategicObjective,
-                m.StrategicObjective.id == m.OperationalObjective.strategic_objective_id,
-            )
-            .join(m.StrategicPlan, m.StrategicPlan.id == m.StrategicObjective.plan_id)
-            .where(m.PstAction.id.in_(keys), m.PstAction.deleted_at.is_(None))
-        )
-        plan_communes = dict(rows.all())
-        require_ids(keys, plan_communes, "PST actions", "pstActions")
-        project_communes = set(await _linked(session, link.c.commune_id, project.id))
-        rules.check_actions_in_communes(plan_communes.values(), project_communes)
-        actions = m.project_pst_action
-        current = [] if creating else await _linked(session, actions.c.pst_action_id, project.id)
-        if record_link(project, "pst_actions", current, set(keys)):
-            await session.execute(delete(actions).where(actions.c.project_id == project.id))
-            if keys:
-                await session.execute(
-                    insert(actions),
-                    [{"project_id": project.id, "pst_action_id": k} for k in set(keys)],
-                )
-
-
-async def _resolve_communes(
-    session: Any, principal: Any, ids: list[Any]
-) -> tuple[list[int], set[str]]:
-    rules.require_project_communes(ids)
-    keys = sorted(set(_ids(ids, Commune, "communes")))
-    codes = await _commune_codes(session, keys)
-    require_ids(keys, codes, "communes", "communes")
-    rules.authorise_project(principal, set(codes.values()))
-    return keys, set(codes.values())
+    """Replace the links an update gives (unset or null leaves them as they are)."""
+    stakeholders = data.stakeholders if given(data.stakeholders) else None
+    pst_actions = data.pst_actions if given(data.pst_actions) else None
+    await projects.set_links(
+        session,
+        project,
+        communes=commune_ids,
+        stakeholders=None
+        if stakeholders is None
+        else [(item.stakeholder, item.role.value) for item in stakeholders],
+        pst_actions=pst_actions,
+        creating=False,
+    )
 
 
 def _scalars(data: Any, *, creating: bool) -> dict[str, Any]:
@@ -292,21 +182,30 @@ def _scalars(data: Any, *, creating: bool) -> dict[str, Any]:
 
 
 async def new_project(session: Any, principal: Any, input: CreateProjectInput) -> Change:
-    """Validate ``input`` and add the project in ``session`` (no permission check, no audit:
-    ``createProject`` runs it inside ``mutate``, ``core.api.create_project`` for plugins)."""
-    values = _scalars(input, creating=True)
-    rules.check_project_values(values)
-    commune_ids, _codes = await _resolve_communes(session, principal, input.communes)
-    territory_id = None
-    if input.territory is not None:
-        territory_id = _ids([input.territory], Territory, "territory")[0]
-        await load_live(session, m.Territory, territory_id, "territory")
-    project = m.Project(territory_id=territory_id, **values)
-    await set_external_reference(session, project, input.external_reference, "Project")
-    session.add(project)
-    await session.flush()
-    await _set_links(session, project, input, commune_ids, creating=True)
-    return Change(row=project, action="created", changes=column_changes(project, created=True))
+    """Add the project ``input`` describes in ``session`` (see :func:`projects.create_project`;
+    ``createProject`` runs it inside ``mutate``)."""
+    reference = input.external_reference
+    return await projects.create_project(
+        session,
+        principal,
+        projects.NewProject(
+            title=input.title.as_dict() if input.title else {},
+            focus=m.ProjectFocus(input.focus.value),
+            communes=list(input.communes),
+            status=m.ProjectStatus(input.status.value),
+            summary=input.summary.as_dict() if input.summary else None,
+            description=input.description.as_dict() if input.description else None,
+            themes=list(input.themes),
+            sdgs=list(input.sdgs),
+            start_date=input.start_date,
+            end_date=input.end_date,
+            budget=input.budget,
+            stakeholders=[(item.stakeholder, item.role.value) for item in input.stakeholders],
+            pst_actions=list(input.pst_actions),
+            territory=input.territory,
+            external_reference=None if reference is None else (reference.source, reference.id),
+        ),
+    )
 
 
 # -- the mutations ----------------------------------------------------------------------------
@@ -335,7 +234,7 @@ def _indicator_payload(outcome: Any) -> IndicatorPayload:
 async def _project_for_change(session: Any, principal: Any, raw_id: Any, version: int) -> m.Project:
     key = _ids([raw_id], Project, "id")[0]
     project = await load_live(session, m.Project, key)
-    rules.authorise_project(principal, await _current_communes(session, project.id), "id")
+    rules.authorise_project(principal, await projects.current_communes(session, project.id), "id")
     check_version(project, version)
     return project
 
@@ -379,8 +278,10 @@ class ProjectMutations:
             await set_external_reference(session, project, input.external_reference, "Project")
             commune_ids = None
             if given(input.communes):
-                commune_ids, _ = await _resolve_communes(session, principal, input.communes or [])
-            await _set_links(session, project, input, commune_ids, creating=False)
+                commune_ids, _ = await projects.resolve_communes(
+                    session, principal, input.communes or []
+                )
+            await _set_links(session, project, input, commune_ids)
             return Change(row=project, action="updated", changes=column_changes(project))
 
         return _payload(
@@ -420,7 +321,7 @@ class ProjectMutations:
             key = _ids([input.project], Project, "project")[0]
             project = await load_live(session, m.Project, key, "project")
             rules.authorise_project(
-                principal, await _current_communes(session, project.id), "project"
+                principal, await projects.current_communes(session, project.id), "project"
             )
             name = translations(input.name, "name", required=True, max_length=300)
             indicator = m.Indicator(
@@ -457,7 +358,9 @@ class ProjectMutations:
             key = _ids([input.indicator], Indicator, "indicator")[0]
             indicator = await load_live(session, m.Indicator, key, "indicator")
             rules.authorise_project(
-                principal, await _current_communes(session, indicator.project_id), "indicator"
+                principal,
+                await projects.current_communes(session, indicator.project_id),
+                "indicator",
             )
             if input.note is not None and len(input.note) > 500:
                 raise Invalid(Code.INVALID, "note is longer than 500 characters", "note")

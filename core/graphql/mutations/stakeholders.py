@@ -10,10 +10,11 @@ from sqlalchemy import delete, insert, select
 from strawberry.types import Info
 
 from bocage.core import models as m
+from bocage.core.domain import rules
+from bocage.core.domain.permissions import CONTACTS_WRITE, STAKEHOLDERS_WRITE
 from bocage.core.graphql.enums import StakeholderKind, StakeholderNeed
 from bocage.core.graphql.external import ExternalReferenceInput, set_external_reference
 from bocage.core.graphql.limits import cost
-from bocage.core.graphql.mutations import rules
 from bocage.core.graphql.mutations.kit import (
     WRITE_COST,
     Change,
@@ -33,14 +34,6 @@ from bocage.core.graphql.mutations.kit import (
 )
 from bocage.core.graphql.personal import CONTACTS_READ, Contact
 from bocage.core.graphql.types import Commune, Stakeholder
-from bocage.core.hookspecs import Permission
-
-#: Create, change and archive organisations.
-STAKEHOLDERS_WRITE = Permission("stakeholders:write", "Create, change and archive organisations.")
-#: Create, change and archive contacts (personal data).
-CONTACTS_WRITE = Permission(
-    "contacts:write", "Create, change and archive contacts (personal data)."
-)
 
 StakeholderErrorCode = error_codes("StakeholderErrorCode", "Why a stakeholder mutation failed.")
 

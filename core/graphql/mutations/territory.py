@@ -11,8 +11,8 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from bocage.core import models as m
+from bocage.core.domain import rules
 from bocage.core.graphql.limits import cost
-from bocage.core.graphql.mutations import rules
 from bocage.core.graphql.mutations.kit import (
     WRITE_COST,
     Change,

@@ -16,12 +16,12 @@ from bocage.core.api import (
     DomainEvent,
     Invalid,
     ProjectType,
-    announce,
     cost,
     input_texts,
     load_one,
     node_key,
     record_event,
+    unit_of_work,
     utcnow,
 )
 from bocage.plugins.workshops import game, live, store
@@ -120,7 +120,8 @@ async def act(
     if principal.is_anonymous:
         return _failed([Invalid(Code.UNAUTHENTICATED, "sign in: send a Bearer token")])
     try:
-        async with info.context.sessionmaker() as session, session.begin():
+        async with unit_of_work(info) as work:
+            session = work.session
             key = await locate(session)
             workshop = await game.lock(session, key)
             if workshop is None:
@@ -132,11 +133,9 @@ async def act(
             await session.flush()
             await _record(session, workshop, done.action, done.data)
             pending = await live.stage(session, done.messages)
+            work.after_commit(lambda: live.deliver(info.context.sessionmaker.kw["bind"], pending))
     except Invalid as error:
         return _failed([error])
-    await info.context.forget_loaded()
-    live.deliver(info.context.sessionmaker.kw["bind"], pending)
-    announce(info.context.host, session)
     payload = WorkshopsCardWorkshopPayload(workshop=WorkshopsCardWorkshop(row=workshop), errors=[])
     if isinstance(done.row, Challenge):
         payload.challenge = WorkshopsChallenge(row=done.row)
@@ -200,7 +199,8 @@ class CardWorkshopMutation:
                 [Invalid(Code.FORBIDDEN, f"this needs {game.WORKSHOPS_FACILITATE.code}")]
             )
         try:
-            async with info.context.sessionmaker() as session, session.begin():
+            async with unit_of_work(info) as work:
+                session = work.session
                 event_id = None
                 if input.event is not None:
                     event_id = node_key(input.event, "WorkshopsEvent", "event")
@@ -224,7 +224,6 @@ class CardWorkshopMutation:
                 await _record(session, workshop, "created", {})
         except Invalid as error:
             return _failed([error])
-        announce(info.context.host, session)
         return WorkshopsCardWorkshopPayload(workshop=WorkshopsCardWorkshop(row=workshop), errors=[])
 
     @strawberry.mutation(

@@ -13,6 +13,7 @@ from bocage.core.api import (
     Change,
     Code,
     Invalid,
+    check_version,
     column_changes,
     commune_scope,
     cost,
@@ -174,8 +175,7 @@ async def _status(
 ) -> WorkshopsEventPayload:
     async def change(session: Any, principal: Any) -> Change:
         event = await _event_for_change(session, principal, input.id)
-        if event.version != input.version:
-            raise Invalid(Code.CONFLICT, f"version {input.version} is stale", "version")
+        check_version(event, input.version)
         if EventStatus(event.status) not in allowed:
             raise Invalid(Code.INVALID, f"a {event.status} event cannot become {to.value}", "id")
         was_public = event.status == EventStatus.PUBLISHED.value
@@ -258,12 +258,7 @@ class WorkshopsEventMutation:
     ) -> WorkshopsEventPayload:
         async def change(session: Any, principal: Any) -> Change:
             event = await _event_for_change(session, principal, input.id)
-            if event.version != input.version:
-                raise Invalid(
-                    Code.CONFLICT,
-                    f"version {input.version} is stale: the event is at {event.version}",
-                    "version",
-                )
+            check_version(event, input.version)
             if is_given(input.capacity):
                 # More seats move the waiting list up: count them under the event's lock.
                 event = await store.lock_event(session, event.id) or event

@@ -13,11 +13,11 @@ from bocage.core.api import (
     Change,
     Code,
     Invalid,
-    announce,
     can,
     cost,
     mutate,
     node_key,
+    unit_of_work,
     utcnow,
 )
 from bocage.plugins.workshops import notify, store
@@ -71,7 +71,8 @@ class WorkshopsRegistrationMutation:
         principal = info.context.principal
         try:
             event_id = node_key(input.event, "WorkshopsEvent", "event")
-            async with info.context.sessionmaker() as session, session.begin():
+            async with unit_of_work(info) as work:
+                session = work.session
                 commune = None
                 if input.commune is not None:
                     found = await store.commune_by_id(
@@ -103,7 +104,6 @@ class WorkshopsRegistrationMutation:
                 )
         except Invalid as error:
             return WorkshopsRegistrationPayload(registration=None, errors=error_list([error]))
-        announce(info.context.host, session)
         return WorkshopsRegistrationPayload(
             registration=WorkshopsRegistration.from_row(done.registration),
             errors=[],
@@ -119,7 +119,8 @@ class WorkshopsRegistrationMutation:
         self, info: Info, input: CancelWorkshopsRegistrationInput
     ) -> WorkshopsRegistrationPayload:
         try:
-            async with info.context.sessionmaker() as session, session.begin():
+            async with unit_of_work(info) as work:
+                session = work.session
                 done = await store.cancel(session, input.token)
                 await record_registration(session, "registration.cancelled", done.registration)
                 for promoted in done.promoted:
@@ -130,7 +131,6 @@ class WorkshopsRegistrationMutation:
                 await notify.promoted(session, links, done.promoted, event)
         except Invalid as error:
             return WorkshopsRegistrationPayload(registration=None, errors=error_list([error]))
-        announce(info.context.host, session)
         return WorkshopsRegistrationPayload(
             registration=WorkshopsRegistration.from_row(done.registration), errors=[]
         )

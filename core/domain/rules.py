@@ -1,5 +1,5 @@
-"""The rules every write of the core domain obeys, whoever writes: the GraphQL mutations and
-the spreadsheet import (:mod:`bocage.core.imports`) call the same functions.
+"""The rules every write of the core domain obeys, whoever writes: the GraphQL mutations,
+the spreadsheet import (:mod:`bocage.core.imports`) and plugins call the same functions.
 
 Each rule takes plain values and returns the normalised value, or raises :class:`Invalid`
 naming the input field at fault (GraphQL's camelCase name) and saying what to fix.
@@ -12,8 +12,30 @@ from decimal import Decimal
 from typing import Any
 
 from bocage.core.auth import policy
-from bocage.core.graphql.mutations.kit import Code, Invalid, check_texts
+from bocage.core.domain.errors import Code, Invalid
 from bocage.core.models.enums import StakeholderRole
+
+
+def check_texts(
+    texts: dict[str, str], field: str, *, required: bool, max_length: int
+) -> dict[str, str]:
+    """A multilingual text (``{lang: text}``, blanks already dropped): present if
+    ``required``, no language longer than ``max_length``."""
+    if required and not texts:
+        raise Invalid(
+            Code.REQUIRED,
+            f"{field} needs a text in at least one language (fr, nl, de or en)",
+            field,
+        )
+    for lang, text in texts.items():
+        if len(text) > max_length:
+            raise Invalid(
+                Code.INVALID,
+                f"{field}.{lang} is {len(text)} characters long; the maximum is {max_length}",
+                field,
+            )
+    return texts
+
 
 # -- projects ---------------------------------------------------------------------------------
 
