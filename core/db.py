@@ -17,6 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from bocage.core import tracking as _tracking  # noqa: F401 - its session listeners version rows
+from bocage.core.sqlite_functions import register_sqlite_functions
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -161,8 +162,6 @@ def create_read_engine(settings: Settings) -> AsyncEngine | None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    from bocage.core.graphql.compiler.sqljson import register_sqlite_functions
-
     register_sqlite_functions(dbapi_connection)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

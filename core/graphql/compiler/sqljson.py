@@ -5,19 +5,16 @@ the resolver path serialises for the same field: strings as strings, ``Decimal``
 with the column's scale, timestamps in ISO 8601 UTC with microseconds only when not zero,
 enums by name, booleans as ``true``/``false``, global IDs and cursors in base64.
 
-SQLite has no base64: :func:`register_sqlite_functions` adds ``bocage_b64`` and
-``bocage_b64url`` to each connection (``bocage.core.db`` does, on connect).
+SQLite has no base64 nor time zones: ``bocage_b64``, ``bocage_b64url`` and
+``bocage_local_iso`` are added to each connection by ``bocage.core.sqlite_functions`` (the
+database's floor, on connect).
 """
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import enum
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Boolean,
@@ -37,37 +34,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 
 from bocage.core.settings import LANGUAGES
-
-
-def _b64(text: str | None) -> str | None:
-    if text is None:
-        return None
-    return base64.b64encode(text.encode()).decode()
-
-
-def _b64url(text: str | None) -> str | None:
-    if text is None:
-        return None
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-@functools.lru_cache(maxsize=8192)
-def _local_iso(text: str | None, zone: str) -> str | None:
-    """``isoformat()`` of a stored UTC timestamp in the time zone ``zone`` (remembered: the
-    same rows are read again and again, and a conversion costs more than the query's row)."""
-    if text is None:
-        return None
-    moment = dt.datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(ZoneInfo(zone)).isoformat()
-
-
-def register_sqlite_functions(dbapi_connection: Any) -> None:
-    """The functions the compiled reads use on SQLite (deterministic: usable in indexes)."""
-    dbapi_connection.create_function("bocage_b64", 1, _b64, deterministic=True)
-    dbapi_connection.create_function("bocage_b64url", 1, _b64url, deterministic=True)
-    dbapi_connection.create_function("bocage_local_iso", 2, _local_iso, deterministic=True)
 
 
 def cat(*parts: Any) -> ColumnElement[Any]:
