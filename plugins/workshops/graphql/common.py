@@ -7,19 +7,24 @@ import enum
 from typing import Any
 
 import strawberry
+from sqlalchemy import select
 from strawberry.types import Info
 
 from bocage.core.api import (
     BocageError,
     Code,
+    Commune,
+    CommuneType,
     Invalid,
     can,
+    commune_scope,
     cost,
     global_id,
     load_one,
 )
 from bocage.plugins.workshops import notify
 from bocage.plugins.workshops.game import Refusal
+from bocage.plugins.workshops.models import Event
 from bocage.plugins.workshops.permissions import WORKSHOPS_ORGANISE
 
 WRITE_COST = 10
@@ -49,6 +54,38 @@ def organises(context: Any) -> bool:
 
 def is_organiser(info: Info[Any, Any]) -> bool:
     return organises(info.context)
+
+
+async def organises_event(info: Info[Any, Any], event: Event) -> bool:
+    """Whether the caller holds ``workshops:organise`` for ``event``'s commune (or everywhere):
+    what its registrations and attendance need, which are personal data. An event without a
+    commune is the territory's: only organisers of every commune see its registrations."""
+    if not organises(info.context):
+        return False
+    scope = commune_scope(info.context.principal, WORKSHOPS_ORGANISE.code)
+    if scope is None:
+        return True
+    if event.commune_id is None:
+        return False
+    commune = await load_one(info, CommuneType, event.commune_id)
+    return commune is not None and commune.nis_code in scope
+
+
+def organised_events(info: Info[Any, Any]) -> list[Any]:
+    """Conditions keeping to the events whose registrations the caller may read (none for an
+    organiser of every commune; see :func:`organises_event`)."""
+    scope = commune_scope(info.context.principal, WORKSHOPS_ORGANISE.code)
+    if scope is None:
+        return []
+    communes = select(Commune.id).where(Commune.nis_code.in_(sorted(scope)))
+    return [Event.commune_id.in_(communes)]
+
+
+def not_organiser_of_event() -> Forbidden:
+    return Forbidden(
+        f"this needs the {WORKSHOPS_ORGANISE.code} permission for the event's commune "
+        "(registrations are personal data: an organiser of other communes cannot read them)"
+    )
 
 
 def moved(field: str, *, many: bool = False) -> str:

@@ -29,6 +29,7 @@ from bocage.plugins.workshops import store
 from bocage.plugins.workshops.graphql.common import (
     Forbidden,
     is_organiser,
+    organised_events,
     organises,
 )
 from bocage.plugins.workshops.graphql.enums import WorkshopsEventKind
@@ -185,7 +186,7 @@ class WorkshopsQuery:
     ) -> WorkshopsAttendance:
         if not is_organiser(info):
             raise Forbidden(f"this needs the {WORKSHOPS_ORGANISE.code} permission")
-        where: list[Any] = []
+        where: list[Any] = organised_events(info)
         if series is not None:
             where.append(Event.series == series)
         if kind is not None:

@@ -33,6 +33,8 @@ from bocage.plugins.workshops.graphql.common import (
     gid,
     is_organiser,
     moved,
+    not_organiser_of_event,
+    organises_event,
 )
 from bocage.plugins.workshops.graphql.enums import (
     WorkshopsAudience,
@@ -229,6 +231,8 @@ class WorkshopsEvent(_RowType, relay.Node):
     async def attendance(self, info: Info) -> WorkshopsAttendance:
         if not is_organiser(info):
             raise Forbidden(f"this needs the {WORKSHOPS_ORGANISE.code} permission")
+        if not await organises_event(info, self.row):
+            raise not_organiser_of_event()
         return await attendance(info, [Event.id == self.row.id])
 
     @strawberry.field(description="The agenda, in time order.", metadata=cost(1, items=10))
@@ -269,6 +273,8 @@ class WorkshopsEvent(_RowType, relay.Node):
     async def registrations(self, info: Info) -> list[WorkshopsRegistration]:
         if not is_organiser(info):
             raise Forbidden(f"this needs the {WORKSHOPS_ORGANISE.code} permission")
+        if not await organises_event(info, self.row):
+            raise not_organiser_of_event()
         rows = await _children(info, Registration, [], Registration.id).load(self.row.id)
         return [WorkshopsRegistration.from_row(r) for r in rows]
 

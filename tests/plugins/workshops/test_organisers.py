@@ -157,3 +157,36 @@ async def test_registrations_in_the_gdpr_export_and_erasure(run: Any, ws: Any) -
     assert ticket["data"]["workshopsTicket"]["registration"]["status"] == "CANCELLED"
     nobody = await run(ERASE, {"input": {"email": "nobody@example.org"}}, principal=DPO)
     assert nobody["data"]["erasePerson"]["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_an_organiser_of_some_communes_sees_only_their_events_registrations(
+    run: Any, ws: Any
+) -> None:
+    """Registrations and attendance are personal data: a client holding workshops:organise
+    for one commune reads them for that commune's events only (before: every event's)."""
+    from bocage.core.testing import Principals
+
+    listed = await run("{ communes(first: 2) { edges { node { id nisCode } } } }")
+    (here_id, here), (_, elsewhere) = [
+        (e["node"]["id"], e["node"]["nisCode"]) for e in listed["data"]["communes"]["edges"]
+    ]
+    principals = Principals()
+    local = principals.integrator("workshops:organise", communes=[here], client_id="local")
+    other = principals.integrator("workshops:organise", communes=[elsewhere], client_id="other")
+    event = await ws.publish(capacity=4, series="Série locale", commune=here_id)
+    done = await run(
+        ws.REGISTER, {"input": {"event": event["id"], "name": "P", "email": "p@example.org"}}
+    )
+    assert done["data"]["registerForWorkshopsEvent"]["errors"] == []
+    seen = await run(ws.REGISTRATIONS, {"id": event["id"]}, principal=local)
+    assert len(seen["data"]["workshopsEvent"]["registrations"]) == 1
+    refused = await run(ws.REGISTRATIONS, {"id": event["id"]}, principal=other)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "the event's commune" in refused["errors"][0]["message"]
+    refused = await run(ATTENDANCE, {"id": event["id"]}, principal=other)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    series = 'query { workshopsAttendance(series: "Série locale") { events registered } }'
+    mine = await run(series, principal=local)
+    assert mine["data"]["workshopsAttendance"] == {"events": 1, "registered": 1}
+    theirs = await run(series, principal=other)
+    assert theirs["data"]["workshopsAttendance"] == {"events": 0, "registered": 0}
