@@ -18,6 +18,15 @@ CONTRACT = (
     "bocage.core.hookspecs",
     "bocage.core.host",
     "bocage.core.host_protocol",
+    "bocage.core.domain",
+    "bocage.core.domain.changes",
+    "bocage.core.domain.errors",
+    "bocage.core.domain.external",
+    "bocage.core.domain.ids",
+    "bocage.core.domain.permissions",
+    "bocage.core.domain.projects",
+    "bocage.core.domain.rules",
+    "bocage.core.domain.work",
 )
 
 
