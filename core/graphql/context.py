@@ -109,9 +109,13 @@ class Context:
             await self._close_session()
 
     async def _close_session(self) -> None:
+        # Shielded: a request cancelled while it closes (a WebSocket whose client left, a
+        # server shutting down) still hands its connection back to the pool, where a close
+        # cut short makes SQLAlchemy terminate the connection in a task that, on SQLite, can
+        # wait forever for aiosqlite's stopped thread (and hang the event loop's shutdown).
         if self._session is not None:
-            await self._session.close()
-            self._session = None
+            session, self._session = self._session, None
+            await asyncio.shield(session.close())
         if self._connection is not None:
             connection, self._connection = self._connection, None
-            await connection.close()
+            await asyncio.shield(connection.close())
