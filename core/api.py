@@ -44,7 +44,7 @@ from bocage.core.domain.changes import Change, archive, check_version, column_ch
 from bocage.core.domain.errors import Code, Invalid
 from bocage.core.domain.rules import check_texts
 from bocage.core.domain.work import AfterCommit, EventSink, Outcome, UnitOfWork, record_change
-from bocage.core.errors import PluginError
+from bocage.core.errors import PluginError, error_response
 from bocage.core.events import announce, event_for, global_id, record_event
 from bocage.core.graphql.compiler.build import PARENT, Build, Level, Selection
 from bocage.core.graphql.compiler.spec import (
@@ -109,9 +109,10 @@ from bocage.core.hookspecs import (
     WebhookEventType,
     hookimpl,
 )
-from bocage.core.host import PluginInfo
-from bocage.core.host_protocol import Host, host_of
-from bocage.core.http import error_response
+from bocage.core.host_protocol import Host, PluginInfo, host_of
+
+# Importing it registers the ``{name:rowkey}`` convertor of REST paths.
+from bocage.core.http import RowKeyConvertor
 from bocage.core.jobs import enqueue_job
 from bocage.core.mail import Attachment as EmailAttachment
 from bocage.core.mail import enqueue_email
@@ -390,6 +391,7 @@ __all__ = [
     "row_key",
     "node_key",
     "error_response",
+    "RowKeyConvertor",
     # the NUL character in what a client sends (bocage.core.nul): where it is, the message
     "nul_at",
     "nul_message",

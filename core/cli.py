@@ -875,7 +875,7 @@ def jobs_replay(rt: Runtime, job_ids: tuple[int, ...]) -> None:
 
 
 def _add_import_command() -> None:
-    from bocage.core.imports.command import import_command
+    from bocage.core.import_command import import_command
 
     main.add_command(import_command)
 

@@ -31,6 +31,7 @@ from bocage.core.auth.tokens import (
     TokenEnded,
     request_principal,
 )
+from bocage.core.errors import error_response
 from bocage.core.graphql.compiler.execute import CompiledRoots, compiled_fragment
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.fast_path import FastPath, Plan, candidate
@@ -38,7 +39,6 @@ from bocage.core.graphql.i18n import parse_accept_language
 from bocage.core.graphql.limits import bounded_json, run_with_timeout
 from bocage.core.graphql.persisted import DOCUMENTS, DocumentStore, http_status, sha256
 from bocage.core.graphql.response_cache import RESULT, ResponseCache
-from bocage.core.http import error_response
 from bocage.core.middleware import RequestCounts
 
 if TYPE_CHECKING:

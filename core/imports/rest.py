@@ -11,8 +11,8 @@ from starlette.routing import Route
 
 from bocage.core.auth.tokens import request_principal
 from bocage.core.cancellation import ClientDisconnected, cancel_on_disconnect
+from bocage.core.errors import error_response
 from bocage.core.hookspecs import RestRoute
-from bocage.core.http import error_response
 from bocage.core.imports.mapping import MappingError, parse_map_options
 from bocage.core.imports.runner import ImportRefused, authorise, kinds, run_import
 from bocage.core.imports.sources import SourceError
