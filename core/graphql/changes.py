@@ -103,7 +103,7 @@ class ChangeEvent:
         metadata=cost(0),
     )
     def data(self) -> JSON:
-        return self.record.data
+        return JSON(self.record.data)
 
     @strawberry.field(
         description="The object as it is now, if it still exists and you may read it.",

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import select
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement, Table
+    from sqlalchemy import Table
+    from sqlalchemy.sql.elements import SQLColumnExpression
     from strawberry.dataloader import DataLoader
 
     from bocage.core.graphql.context import Context
@@ -39,7 +40,7 @@ def by_id(context: Context, model: type[M]) -> DataLoader[int, M | None]:
 
 
 def children(
-    context: Context, model: type[M], foreign_key: ColumnElement[Any], *order: Any
+    context: Context, model: type[M], foreign_key: SQLColumnExpression[Any], *order: Any
 ) -> DataLoader[int, list[M]]:
     """Live rows of ``model`` grouped by ``foreign_key`` (one-to-many)."""
 

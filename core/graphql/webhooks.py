@@ -306,7 +306,7 @@ WebhookDeliveryKey.__name__ = "WebhookDelivery"
 @strawberry.type(description="A problem with a webhook mutation's input.")
 class WebhookError:
     field: str | None
-    code: WebhookErrorCode
+    code: WebhookErrorCode  # type: ignore[valid-type]  # built by error_codes()
     message: str
 
 

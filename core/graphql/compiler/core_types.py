@@ -334,7 +334,7 @@ def compiled_reads() -> CompiledReads:
     return CompiledReads(types=list(r.types.values()), roots=r.roots)
 
 
-def _values(parents: Select[Any]) -> Select[Any]:
+def _values(parents: Select[Any]) -> Select[*tuple[Any, ...]]:
     column = m.IndicatorValue.indicator_id
     return select(m.IndicatorValue, column.label(PARENT)).where(column.in_(parents))
 
