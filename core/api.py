@@ -44,7 +44,7 @@ from bocage.core.domain.changes import Change, archive, check_version, column_ch
 from bocage.core.domain.errors import Code, Invalid
 from bocage.core.domain.rules import check_texts
 from bocage.core.domain.work import AfterCommit, EventSink, Outcome, UnitOfWork, record_change
-from bocage.core.errors import PluginError, error_response
+from bocage.core.errors import PluginError
 from bocage.core.events import announce, event_for, global_id, record_event
 from bocage.core.graphql.compiler.build import PARENT, Build, Level, Selection
 from bocage.core.graphql.compiler.spec import (
@@ -142,6 +142,7 @@ from bocage.core.models import (
 )
 from bocage.core.nul import nul_at, nul_message
 from bocage.core.reference import setup_territory
+from bocage.core.rest_errors import error_response
 from bocage.core.settings import LANGUAGES, LIMIT, PluginSettings, Settings
 from bocage.core.spreadsheets import (
     CsvDialect,

@@ -9,10 +9,10 @@ from starlette.routing import Route
 
 from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.cache_control import conditional_get, public_caching
-from bocage.core.errors import error_response
 from bocage.core.graphql.changes import feed_ordering, feed_statement, is_removal
 from bocage.core.graphql.errors import BadInput
 from bocage.core.hookspecs import RestRoute
+from bocage.core.rest_errors import error_response
 
 if TYPE_CHECKING:
     from starlette.requests import Request

@@ -10,7 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from bocage.core import migrate
-from bocage.core.errors import PluginError, error_response
+from bocage.core.errors import PluginError
+from bocage.core.rest_errors import error_response
 
 if TYPE_CHECKING:
     from starlette.requests import Request

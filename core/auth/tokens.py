@@ -41,7 +41,7 @@ from bocage.core.auth.grants import RoleGrants
 from bocage.core.auth.keys import KeyStore, Signer
 from bocage.core.auth.oidc import RemoteKeySet
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
-from bocage.core.errors import error_response
+from bocage.core.rest_errors import error_response
 
 if TYPE_CHECKING:
     from joserfc.jwk import Key

@@ -31,7 +31,6 @@ from bocage.core.auth.tokens import (
     TokenEnded,
     request_principal,
 )
-from bocage.core.errors import error_response
 from bocage.core.graphql.compiler.execute import CompiledRoots, compiled_fragment
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.fast_path import FastPath, Plan, candidate
@@ -40,6 +39,7 @@ from bocage.core.graphql.limits import bounded_json, run_with_timeout
 from bocage.core.graphql.persisted import DOCUMENTS, DocumentStore, http_status, sha256
 from bocage.core.graphql.response_cache import RESULT, ResponseCache
 from bocage.core.middleware import RequestCounts
+from bocage.core.rest_errors import error_response
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
