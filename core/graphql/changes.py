@@ -42,7 +42,7 @@ def feed_statement(
     *,
     types: list[str] | None = None,
     object_types: list[str] | None = None,
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     statement = select(m.EventRecord).where(visible_to(Reader.of(host, principal)))
     if types:
         statement = statement.where(m.EventRecord.type.in_(types))

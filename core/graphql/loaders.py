@@ -45,7 +45,7 @@ def children(
     """Live rows of ``model`` grouped by ``foreign_key`` (one-to-many)."""
 
     async def load(ids: Sequence[int]) -> list[list[M]]:
-        statement = select(model, foreign_key).where(foreign_key.in_(ids), alive(model))
+        statement: Any = select(model, foreign_key).where(foreign_key.in_(ids), alive(model))
         grouped: dict[int, list[M]] = defaultdict(list)
         for row, parent in await context.execute(statement.order_by(*order)):
             grouped[parent].append(row)
@@ -70,7 +70,7 @@ def linked(
 
     async def load(ids: Sequence[int]) -> list[list[Any]]:
         extras = [link.c[name] for name in extra]
-        statement = (
+        statement: Any = (
             select(model, link.c[source], *extras)
             .join(link, link.c[target] == model.id)  # type: ignore[attr-defined]
             .where(link.c[source].in_(ids), alive(model))

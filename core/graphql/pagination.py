@@ -174,7 +174,7 @@ def _build(
 
 async def paginate(
     context: Context,
-    statement: Select[Any],
+    statement: Select[*tuple[Any, ...]],
     ordering: Ordering,
     *,
     first: int | None,
@@ -204,7 +204,7 @@ class NestedList:
 
     name: str
     entity: Any
-    statement: Select[Any]
+    statement: Select[*tuple[Any, ...]]
     parent: SQLColumnExpression[Any]
     ordering: Ordering
 
@@ -254,7 +254,8 @@ async def paginate_nested(
             .group_by(spec.parent)
             .order_by(None)
         )
-        counts: dict[Any, int] = {pid: n for pid, n in (await context.execute(counted)).all()}
+        rows: Any = (await context.execute(counted)).all()
+        counts: dict[Any, int] = dict(rows)
         return [int(counts.get(pid, 0)) for pid in parent_ids]
 
     pages = context.loader((spec.name, "page", size, after), load_pages)

@@ -241,7 +241,7 @@ def _owned(principal: Any) -> Any:
     return m.WebhookSubscription.owner_subject == principal.subject
 
 
-def _subscriptions(principal: Any) -> Select[Any]:
+def _subscriptions(principal: Any) -> Select[*tuple[Any, ...]]:
     return select(m.WebhookSubscription).where(_owned(principal))
 
 

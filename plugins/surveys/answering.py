@@ -5,6 +5,8 @@ entry, which would tie an anonymous response to a time.
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from sqlalchemy import update
 from strawberry.types import Info
@@ -48,7 +50,7 @@ class SurveyAnsweringMutation:
                     )
                 # Conditional: a submission committed since the invitation was read must not
                 # get this draft (the answers) stuck on the used invitation.
-                saved = await session.execute(
+                saved: Any = await session.execute(
                     update(sm.Invitation)
                     .where(
                         sm.Invitation.id == invitation.id,

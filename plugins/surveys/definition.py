@@ -378,8 +378,8 @@ def check_answers(
             given[answer.question] = answer
     shown = visible_questions(questions, given)
     for q in questions:
-        answer = given.get(q.key)
-        if answer is None or answer.is_empty():
+        reply = given.get(q.key)
+        if reply is None or reply.is_empty():
             if complete and q.required and shown[q.key]:
                 errors.append(Invalid(Code.REQUIRED, f"{_title(q)} needs an answer", q.key))
             continue
@@ -394,7 +394,7 @@ def check_answers(
                 )
             )
             continue
-        problem = _problem(q, answer)
+        problem = _problem(q, reply)
         if problem:
             errors.append(Invalid(Code.INVALID, f"{_title(q)}: {problem}", q.key))
     return errors

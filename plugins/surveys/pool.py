@@ -149,7 +149,8 @@ async def flush(session: Any, survey_id: int, *, minimum: int) -> int:
     order = [rows[m.key] for m in moving]
     secrets.SystemRandom().shuffle(order)
     day = max(row.submitted_on for row in order)
-    responses, answers = [], []
+    responses: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
     for row in order:
         key = sm.random_key()
         responses.append(

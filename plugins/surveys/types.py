@@ -22,27 +22,32 @@ from bocage.plugins.surveys.permissions import SURVEYS_MANAGE
 #: The query cost of a mutation (the core's mutations cost the same).
 WRITE_COST = 10
 
-SurveyStatus = strawberry.enum(
-    sm.SurveyStatus, name="SurveyStatus", description="Where a survey is in its life."
-)
-SurveyQuestionType = strawberry.enum(
+strawberry.enum(sm.SurveyStatus, name="SurveyStatus", description="Where a survey is in its life.")
+strawberry.enum(
     sm.QuestionType,
     name="SurveyQuestionType",
     description="The kind of a question; tells which answer fields and constraints apply.",
 )
 
 
-SurveyConditionOperator = strawberry.enum(
+strawberry.enum(
     ConditionOperator,
     name="SurveyConditionOperator",
     description="How a skip rule compares an earlier answer with its values.",
 )
 
-SurveySegment = strawberry.enum(
+strawberry.enum(
     sm.Segment,
     name="SurveySegment",
     description="An audience segment: results are broken down by it, quotas are set on it.",
 )
+
+# strawberry.enum marks the model enums themselves: the GraphQL enums are those classes (and
+# type checkers know them as classes).
+SurveyStatus = sm.SurveyStatus
+SurveyQuestionType = sm.QuestionType
+SurveyConditionOperator = ConditionOperator
+SurveySegment = sm.Segment
 
 SurveyErrorCode = error_codes("SurveyErrorCode", "Why a survey mutation failed.")
 
@@ -89,7 +94,7 @@ def _options(items: list[dict[str, Any]]) -> list[SurveyOption]:
 @strawberry.type(description="Skip logic: the question is shown only when this holds.")
 class SurveyCondition:
     question: str = strawberry.field(description="The key of the earlier question it reads.")
-    operator: SurveyConditionOperator  # type: ignore[valid-type]
+    operator: SurveyConditionOperator
     values: list[str] = strawberry.field(description="Option values (or one number) compared.")
 
 
@@ -101,7 +106,7 @@ class SurveyQuestion:
     row: strawberry.Private[sm.Question]
     key: str = strawberry.field(description="Stable key, used by answers and skip rules.")
     position: int
-    type: SurveyQuestionType  # type: ignore[valid-type]
+    type: SurveyQuestionType
     required: bool
     allow_other: bool = strawberry.field(description='Offers "other, please specify".')
     min_selected: int | None = strawberry.field(description="Multiple choice, ranking.")
@@ -109,7 +114,7 @@ class SurveyQuestion:
     max_length: int | None = strawberry.field(description="Free text.")
     min_value: float | None = strawberry.field(description="Number.")
     max_value: float | None = strawberry.field(description="Number.")
-    segment: SurveySegment | None = strawberry.field(  # type: ignore[valid-type]
+    segment: SurveySegment | None = strawberry.field(
         description="The answer is the respondent's own segment (anonymous cross-tabulations "
         "and quotas read it)."
     )
@@ -159,7 +164,7 @@ class SurveyQuestion:
 
 @strawberry.type(description="A quota: the segment takes no more responses once full.")
 class SurveyQuota:
-    segment: SurveySegment  # type: ignore[valid-type]
+    segment: SurveySegment
     value: str = strawberry.field(description="The stakeholder kind or the commune's NIS code.")
     limit: int
     full: bool = strawberry.field(
@@ -177,7 +182,7 @@ class SurveyQuota:
 @strawberry.type(description="A survey: its audience, dates and versioned questions.")
 class Survey:
     row: strawberry.Private[sm.Survey]
-    status: SurveyStatus  # type: ignore[valid-type]
+    status: SurveyStatus
     anonymous: bool = strawberry.field(
         description="Responses are stored with no link to who answered."
     )
@@ -418,7 +423,7 @@ class SurveyResultCell:
 @strawberry.type(description="The results of one question.")
 class SurveyQuestionResult:
     key: str
-    type: SurveyQuestionType  # type: ignore[valid-type]
+    type: SurveyQuestionType
     respondents: int | None
     cells: list[SurveyResultCell]
     mean: float | None

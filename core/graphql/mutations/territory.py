@@ -163,7 +163,7 @@ def _authorise_pst(principal: Any, commune: m.Commune, field: str) -> None:
     rules.authorise_pst(principal, commune.nis_code, commune.name, field)
 
 
-def _pst_payload(outcome: Any, type_: type | None) -> PstPayload:
+def _pst_payload(outcome: Any, type_: type[RowType] | None) -> PstPayload:
     payload = PstPayload(errors=_errors(outcome))
     if outcome.row is not None and type_ is not None:
         setattr(payload, PAYLOAD_FIELD[type_], type_.from_row(outcome.row))
@@ -312,7 +312,7 @@ class TerritoryMutations:
         description="Add an objective or action under a PST element (pst:write).",
     )
     async def create_pst_element(self, info: Info, input: CreatePstElementInput) -> PstPayload:
-        created: list[type] = []
+        created: list[type[RowType]] = []
 
         async def change(session: Any, principal: Any) -> Change:
             parent_type, key = key_of(input.parent, tuple(CHILD_OF), "parent")
