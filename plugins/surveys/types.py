@@ -204,10 +204,14 @@ class Survey:
         return strawberry.ID(global_id("Survey", self.row.id))
 
     @strawberry.field(
-        description="The key of the public link (survey managers only; null for others).",
+        description="The key of the public link, to answer with `submitSurveyResponse`: "
+        "anyone's while a public survey is open; survey managers' always; null otherwise.",
     )
     def public_key(self, info: Info) -> str | None:
-        return self.row.public_key if is_manager(info) else None
+        if is_manager(info):
+            return self.row.public_key
+        answerable = self.row.public and self.row.status == sm.SurveyStatus.OPEN.value
+        return self.row.public_key if answerable else None
 
     @strawberry.field(
         description="The questions of a version (default: the current one).",
