@@ -39,7 +39,7 @@ async def answered(run: Any, sv: Any, world: Any) -> dict[str, Any]:
     stakeholder = table("stakeholder", column("id"))
     async with world.sessionmaker() as session:
         keys = (await session.execute(select(stakeholder.c.id).limit(6))).scalars().all()
-    survey = await sv.create(anonymous=False)
+    survey = await sv.create(anonymous=False, public=False)  # by invitation only
     ids = [base64.b64encode(f"Stakeholder:{k}".encode()).decode() for k in keys]
     invited = await run(
         sv.INVITE, {"input": {"survey": survey["id"], "stakeholders": ids}}, principal=sv.ADMIN
