@@ -407,6 +407,8 @@ class IssuedToken:
     access_token: str
     expires_in: int
     claims: dict[str, Any]
+    #: The signing key's ID (the JWT header's ``kid``).
+    kid: str = ""
 
 
 class TokenIssuer:
@@ -459,5 +461,6 @@ class TokenIssuer:
     async def issue(self, **kwargs: Any) -> IssuedToken:
         """Sign a token for the given subject (see :meth:`claims` for the arguments)."""
         claims = self.claims(**kwargs)
-        token = self.sign(await self.keys.signer(), claims)
-        return IssuedToken(token, claims["exp"] - claims["iat"], claims)
+        signer = await self.keys.signer()
+        token = self.sign(signer, claims)
+        return IssuedToken(token, claims["exp"] - claims["iat"], claims, kid=signer.kid)
