@@ -329,6 +329,7 @@ class SurveyQuery:
             reminded.setdefault(invitation_id, []).append(sent_at)
         return [
             SurveyInvitationStatus(
+                stakeholder_key=row.stakeholder_id,
                 stakeholder=(
                     strawberry.ID(global_id("Stakeholder", row.stakeholder_id))
                     if row.stakeholder_id

@@ -12,7 +12,17 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from bocage.core.api import BocageError, Invalid, can, cost, error_codes, global_id, translated
+from bocage.core.api import (
+    BocageError,
+    Invalid,
+    StakeholderType,
+    can,
+    cost,
+    error_codes,
+    global_id,
+    load_one,
+    translated,
+)
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import results as res
 from bocage.plugins.surveys import store
@@ -360,13 +370,23 @@ class SurveyInvitationToken:
         "anonymous and the link was e-mailed: only the invitee holds it then, so nobody else "
         "can answer in their place or ask whether it was used (a sealed invitation)."
     )
-    stakeholder: strawberry.ID | None
+    stakeholder: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The invited organisation (a Stakeholder ID).",
+        deprecation_reason="Use `organisation`: it gives the object (`organisation { id }` is "
+        "this ID); this field will be removed in a later release.",
+    )
     contact: strawberry.ID | None = strawberry.field(
         default=None, description="The invited person, when invited through a contact."
     )
     emailed: bool = strawberry.field(
         default=False, description="The personal link was e-mailed to the contact."
     )
+    stakeholder_key: strawberry.Private[int | None] = None
+
+    @strawberry.field(description="The invited organisation.", metadata=cost(1))
+    async def organisation(self, info: Info) -> StakeholderType | None:
+        return await load_one(info, StakeholderType, self.stakeholder_key)
 
 
 @strawberry.type(description="Who was reminded, or the errors that prevented it.")
@@ -489,7 +509,9 @@ class SurveyCrossTabCell:
 @strawberry.type(description="Where an invitation stands, for reminders (managers only).")
 class SurveyInvitationStatus:
     stakeholder: strawberry.ID | None = strawberry.field(
-        description="The invited organisation, if the invitation names one."
+        description="The invited organisation, if the invitation names one.",
+        deprecation_reason="Use `organisation`: it gives the object (`organisation { id }` is "
+        "this ID); this field will be removed in a later release.",
     )
     contact: strawberry.ID | None = strawberry.field(
         description="The invited person, if invited through a contact (personal data)."
@@ -508,6 +530,13 @@ class SurveyInvitationStatus:
         "survey, every reminder run that named the invitee (or everyone), whether or not they "
         "had answered: the e-mail itself went only to those who had not."
     )
+    stakeholder_key: strawberry.Private[int | None] = None
+
+    @strawberry.field(
+        description="The invited organisation, if the invitation names one.", metadata=cost(1)
+    )
+    async def organisation(self, info: Info) -> StakeholderType | None:
+        return await load_one(info, StakeholderType, self.stakeholder_key)
 
 
 @strawberry.type(
@@ -542,12 +571,7 @@ class SurveyResponse:
         values = await info.context.loader("surveys:answers", load).load(self.row.id)
         return [SurveyAnswer.of(v) for v in values]
 
-    @strawberry.field(
-        description="Who answered: the invited organisation of an attributed response (null "
-        "for anonymous surveys and public-link answers).",
-        metadata=cost(1),
-    )
-    async def stakeholder(self, info: Info) -> strawberry.ID | None:
+    async def _stakeholder_key(self, info: Info) -> int | None:
         async def load(ids: Any) -> list[int | None]:
             rows = await info.context.execute(
                 select(sm.Attribution.response_id, sm.Invitation.stakeholder_id)
@@ -557,8 +581,27 @@ class SurveyResponse:
             found = dict(rows.all())
             return [found.get(i) for i in ids]
 
-        key = await info.context.loader("surveys:attribution", load).load(self.row.id)
+        key: int | None = await info.context.loader("surveys:attribution", load).load(self.row.id)
+        return key
+
+    @strawberry.field(
+        description="Who answered: the invited organisation of an attributed response (null "
+        "for anonymous surveys and public-link answers).",
+        metadata=cost(1),
+        deprecation_reason="Use `organisation`: it gives the object (`organisation { id }` is "
+        "this ID); this field will be removed in a later release.",
+    )
+    async def stakeholder(self, info: Info) -> strawberry.ID | None:
+        key = await self._stakeholder_key(info)
         return strawberry.ID(global_id("Stakeholder", key)) if key else None
+
+    @strawberry.field(
+        description="Who answered: the invited organisation of an attributed response (null "
+        "for anonymous surveys and public-link answers).",
+        metadata=cost(1),
+    )
+    async def organisation(self, info: Info) -> StakeholderType | None:
+        return await load_one(info, StakeholderType, await self._stakeholder_key(info))
 
     @classmethod
     def from_row(cls, row: sm.Response) -> SurveyResponse:

@@ -202,7 +202,9 @@ async def test_skip_logic(run: Any, sv: Any) -> None:
         {"question": "satisfaction", "number": 5},
     ]
     body = await run(sv.SUBMIT, {"input": {"publicKey": key, "answers": other}})
-    assert "précisez quoi dans `other`" in body["data"]["submitSurveyResponse"]["errors"][0]["message"]
+    assert (
+        "précisez quoi dans `other`" in body["data"]["submitSurveyResponse"]["errors"][0]["message"]
+    )
     other[0]["other"] = "coopérative"
     body = await run(sv.SUBMIT, {"input": {"publicKey": key, "answers": other}})
     assert body["data"]["submitSurveyResponse"]["submitted"] is True

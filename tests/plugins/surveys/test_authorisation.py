@@ -22,7 +22,8 @@ INTEGRATOR = Principal(
 RESPONSES = """
 query($s: ID!) {
   surveyResponses(survey: $s, first: 10) {
-    edges { node { id submittedOn questionsVersion stakeholder answers { question text } } }
+    edges { node { id submittedOn questionsVersion stakeholder organisation { id }
+      answers { question text } } }
   }
 }"""
 RESULTS = """
@@ -87,6 +88,7 @@ async def test_only_managers_read_free_text_and_attributed_answers(
         edges = responses["data"]["surveyResponses"]["edges"]
         assert len(edges) == 6
         assert {e["node"]["stakeholder"] for e in edges} == answered["stakeholders"]
+        assert {e["node"]["organisation"]["id"] for e in edges} == answered["stakeholders"]
         written = [
             a["text"]
             for e in edges
