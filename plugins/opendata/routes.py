@@ -28,7 +28,15 @@ from bocage.core.api import (
 from bocage.plugins.opendata.datasets import first_issued
 from bocage.plugins.opendata.dcat import BY_EXTENSION, SERIALISATIONS, DcatDocument, Page, negotiate
 from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, export, formats_of, gzipped
-from bocage.plugins.opendata.records import BadQuery, RecordQuery, iterate, read_page, to_json
+from bocage.plugins.opendata.records import (
+    BadQuery,
+    Bounds,
+    RecordQuery,
+    iterate,
+    read_facets,
+    read_page,
+    to_json,
+)
 from bocage.plugins.opendata.registry import Catalogue, catalogue
 from bocage.plugins.opendata.search import Criteria, published, search
 from bocage.plugins.opendata.uploads import load_datasets
@@ -289,7 +297,11 @@ async def dataset_records(request: Request) -> Response:
     dataset = found
     try:
         query = RecordQuery.parse(
-            dataset, request.query_params.multi_items(), default_limit=cat.settings.page_size
+            dataset,
+            request.query_params.multi_items(),
+            default_limit=cat.settings.page_size,
+            bounds=Bounds.of(cat.settings),
+            page=True,
         )
         async with request_sessionmaker(request)() as session:
             modified = await _modified(session, dataset)
@@ -302,15 +314,26 @@ async def dataset_records(request: Request) -> Response:
             if (cached := _not_modified(request, headers)) is not None:
                 return cached
             records, next_cursor, count = await read_page(session, query)
+            facets = await read_facets(session, query) if query.facets else None
     except BadQuery as error:
-        return error_response(400, "bad_query", str(error))
+        return bad_query(error)
     body: dict[str, Any] = {"items": records, "nextCursor": next_cursor, "next": None}
     if next_cursor is not None:
         body["next"] = str(request.url.include_query_params(cursor=next_cursor))
         headers = {**headers, "Link": f'<{body["next"]}>; rel="next"'}  # RFC 8288
     if count is not None:
         body["count"] = count
+    if facets is not None:
+        body["facets"] = facets
     return JSONResponse(body, headers=headers)
+
+
+def bad_query(error: BadQuery) -> Response:
+    """``400`` naming the parameter; a bound's refusal also gives the bound and its setting."""
+    body: dict[str, Any] = {"code": "bad_query", "message": str(error)}
+    if error.setting is not None:
+        body.update(limit=error.limit, setting=error.setting)
+    return JSONResponse({"error": body}, status_code=400)
 
 
 async def dataset_export(request: Request) -> Response:
