@@ -332,6 +332,7 @@ class RecordQuery:
                 check(dataset_field, convert(dataset_field, v), column_type, v) for v in items
             ]
         elif operator in TEXT_OPERATORS:
+            bounds.check(parameter, len(value), "search_chars", "characters")
             converted = fold_text(value)
         else:
             converted = check(dataset_field, convert(dataset_field, value), column_type, value)
@@ -368,7 +369,8 @@ class RecordQuery:
             bounds.check("facet", len(names), "facets", "facets")
             self.facets = [self._field("facet", n).name for n in names]
         if "facet_size" in single:
-            self.facet_size = _integer("facet_size", single["facet_size"], 1, bounds.facet_values)
+            self.facet_size = _integer("facet_size", single["facet_size"], 1, sys.maxsize)
+            bounds.check("facet_size", self.facet_size, "facet_values", "values per facet")
         if "bbox" in single:
             self.box = self._read_box(single["bbox"])
         if "near" in single:
