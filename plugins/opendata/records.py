@@ -612,8 +612,8 @@ class RecordQuery:
                     raise BadQuery(NOT_A_CURSOR)
                 return number
             name = aggregate.field
-        if isinstance(value, list | dict):
-            raise BadQuery(NOT_A_CURSOR)
+        if isinstance(value, list | dict) or (isinstance(value, str) and "\x00" in value):
+            raise BadQuery(NOT_A_CURSOR)  # a NUL: PostgreSQL cannot compare it
         dataset_field = self._field("cursor", name)
         return check(dataset_field, convert(dataset_field, value), self.column_type(name))
 

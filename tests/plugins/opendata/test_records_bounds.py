@@ -173,6 +173,8 @@ HOSTILE = [
     ),
     ({"order": "status,-budget", "cursor": _cursor(["done", "x", 1])}, "cursor: not a"),
     ({"order": "status,-budget", "cursor": _cursor(["done", 1])}, "cursor: it belongs to"),
+    ({"order": "title_fr", "cursor": _cursor(["a\x00", 1])}, "cursor: not a"),
+    ({"group_by": "communes", "cursor": _cursor(["a\x00"])}, "cursor: not a"),
 ]
 
 

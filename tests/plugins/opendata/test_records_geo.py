@@ -206,3 +206,23 @@ async def test_no_place_filter_without_coordinates(client: httpx.AsyncClient) ->
         response = await client.get("/api/opendata/datasets/projects/records", params=params)
         assert response.status_code == 400
         assert "has no coordinates" in response.json()["error"]["message"]
+
+
+async def test_the_distance_is_bounded_by_a_setting(
+    lieux_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lon0, lat0 = HANNUT
+    async with serve(settings_for(lieux_url)) as client:
+        default = await client.get(RECORDS, params={"near": f"{lon0},{lat0},100000"})
+        assert default.status_code == 200
+        too_far = await client.get(RECORDS, params={"near": f"{lon0},{lat0},100000.5"})
+        assert too_far.status_code == 400
+    monkeypatch.setenv("BOCAGE_OPENDATA_MAX_DISTANCE_METRES", "2000")
+    async with serve(settings_for(lieux_url)) as client:
+        under = await client.get(RECORDS, params={"near": f"{lon0},{lat0},2000"})
+        assert under.status_code == 200, under.text
+        over = await client.get(RECORDS, params={"near": f"{lon0},{lat0},2001"})
+    assert over.status_code == 400
+    error = over.json()["error"]
+    assert error["message"].startswith("near: at most 2000 metres")
+    assert error["setting"] == "BOCAGE_OPENDATA_MAX_DISTANCE_METRES" and error["limit"] == 2000
