@@ -10,6 +10,7 @@ function the plugin registers on the connection it reads with (:func:`prepare`),
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,15 @@ def fold_text(text: str | None) -> str | None:
     if text is None:
         return None
     return text.lower().translate(_TRANSLATION)
+
+
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def terms(text: str) -> list[str]:
+    """The words and ``"quoted phrases"`` of a search, folded, each once."""
+    found = (fold_text(quoted or word) or "" for quoted, word in _TERM.findall(text))
+    return list(dict.fromkeys(term.strip() for term in found if term.strip()))
 
 
 class fold(FunctionElement[str]):  # noqa: N801 - an SQL function, named like SQLAlchemy's

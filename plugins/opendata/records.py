@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from sqlalchemy import (
 
 from bocage.core.api import Dataset, DatasetField, FieldType
 from bocage.plugins.opendata import keyset
-from bocage.plugins.opendata.folding import fold, fold_text, prepare
+from bocage.plugins.opendata.folding import fold, fold_text, prepare, terms
 from bocage.plugins.opendata.geo import Box, Near, parse_numbers
 from bocage.plugins.opendata.keyset import SortKey
 
@@ -87,7 +86,6 @@ MAX_LIMIT = 1000
 DEFAULT_FACET_SIZE = 10
 NOT_A_CURSOR = "cursor: not a cursor this API returned"
 OR_PREFIX = "or."
-_TERM = re.compile(r'"([^"]*)"|(\S+)')
 _INT64 = (-(2**63), 2**63 - 1)
 
 
@@ -378,12 +376,11 @@ class RecordQuery:
 
     def _read_search(self, text: str, bounds: Bounds) -> None:
         bounds.check("q", len(text), "search_chars", "characters")
-        terms = [fold_text(quoted or word) or "" for quoted, word in _TERM.findall(text)]
-        terms = list(dict.fromkeys(t.strip() for t in terms if t.strip()))
-        bounds.check("q", len(terms), "search_terms", "words or quoted phrases")
-        if terms and not self._text_fields():
+        found = terms(text)
+        bounds.check("q", len(found), "search_terms", "words or quoted phrases")
+        if found and not self._text_fields():
             raise BadQuery("q: this dataset has no text field to search")
-        self.search = terms
+        self.search = found
 
     def _text_fields(self) -> list[str]:
         return [f.name for f in self.dataset.fields if f.type is FieldType.STRING]

@@ -550,18 +550,93 @@ FILTERS = {
     "name": "filters",
     "in": "query",
     "required": False,
-    "description": "Field filters: `<field>=value` (equality), `<field>__ne`, `__gt`, `__gte`, "
-    "`__lt`, `__lte` (ranges), `__contains` (text, case-insensitive), `__in=a,b,c`. Values "
-    "are read in the field's type (ISO 8601 dates).",
+    "description": "Field conditions, all of which must hold: `<field>=value` (equality), "
+    "`__ne`, `__gt`, `__gte`, `__lt`, `__lte` (ranges), `__in=a,b,c` (any of the values), "
+    "`__isnull=true|false`, and on text fields, accents and case ignored (`ecole` finds "
+    "`École`): `__contains`, `__startswith`, `__endswith`, `__iexact`. Values are read in the "
+    "field's type (ISO 8601 dates). **OR groups**: conditions whose names start with the same "
+    "`or.<group>.` prefix hold when any of them does (`or.a.status=done&or.a.budget__gt=5000`); "
+    "each group must hold, with the other conditions. At most "
+    "`BOCAGE_OPENDATA_MAX_FILTERS` conditions (30), `BOCAGE_OPENDATA_MAX_FILTER_VALUES` values "
+    "in a list (100), `BOCAGE_OPENDATA_MAX_SEARCH_CHARS` characters in a text value (200).",
     "style": "form",
     "explode": True,
     "schema": {"type": "object", "additionalProperties": {"type": "string"}},
 }
 RECORD_PARAMS = [
     _query("fields", "Comma-separated fields to return (default: all)."),
-    _query("order", "A field to sort by, `-field` for descending (nulls last; ties by key)."),
+    _query(
+        "order",
+        "Sort keys, comma-separated, `-` for descending: `order=-budget,title_fr` (nulls last "
+        "either way; ties by the dataset's key). At most `BOCAGE_OPENDATA_MAX_ORDER_KEYS` (3). "
+        "With `group_by`, the group's fields, `count` and the aggregates (`-sum:budget`).",
+    ),
+    _query(
+        "q",
+        "Full-text search over the text fields, accents and case ignored: every word, or "
+        '`"quoted phrase"`, must appear in one of them (`q=ecole numerique`). At most '
+        "`BOCAGE_OPENDATA_MAX_SEARCH_CHARS` characters (200) and "
+        "`BOCAGE_OPENDATA_MAX_SEARCH_TERMS` words or phrases (10).",
+    ),
+    _query(
+        "bbox",
+        "Datasets with coordinates: the points in a box, `west,south,east,north` in degrees "
+        "(WGS 84), e.g. `5.0,50.6,5.2,50.7`.",
+    ),
+    _query(
+        "near",
+        "Datasets with coordinates: the points within a distance of one, "
+        "`longitude,latitude,metres`, e.g. `5.08,50.67,1500` (at most "
+        "`BOCAGE_OPENDATA_MAX_DISTANCE_METRES`, 100 km).",
+    ),
     FILTERS,
 ]
+GROUP_PARAMS = [
+    _query(
+        "group_by",
+        "Comma-separated fields: one item per group of records with the same values, with "
+        "their `count` and the `aggregate`s (at most `BOCAGE_OPENDATA_MAX_GROUP_BY`, 3). "
+        "Groups are paged by cursor like records, in the group's fields' order unless `order` "
+        "says otherwise.",
+    ),
+    _query(
+        "aggregate",
+        "Comma-separated `sum:<field>`, `avg:<field>` (number fields), `min:<field>`, "
+        "`max:<field>` (not booleans); each group (or, without `group_by`, the one group of "
+        "every matching record) gives them under those names beside `count`. At most "
+        "`BOCAGE_OPENDATA_MAX_AGGREGATES` (10).",
+    ),
+    _query(
+        "facet",
+        "Fields (comma-separated or repeated) whose most frequent values among the matching "
+        "records are counted in `facets` (at most `BOCAGE_OPENDATA_MAX_FACETS`, 5).",
+    ),
+    _query(
+        "facet_size",
+        "Values per facet (default 10, at most `BOCAGE_OPENDATA_MAX_FACET_VALUES`, 100).",
+        {"type": "integer", "minimum": 1},
+    ),
+]
+FACETS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Per `facet` field: its most frequent values (count descending, then "
+    "value), and whether more values exist.",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["values", "more"],
+        "properties": {
+            "values": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["value", "count"],
+                    "properties": {"value": {}, "count": {"type": "integer"}},
+                },
+            },
+            "more": {"type": "boolean"},
+        },
+    },
+}
 DATASET_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["identifier", "title", "description", "theme", "licence", "links"],
@@ -652,16 +727,25 @@ OPENAPI: dict[str, dict[str, Any]] = {
     ),
     f"{PREFIX}/datasets/{{identifier}}/records": _operation(
         "opendataRecords",
-        "A page of a dataset's records.",
-        "Records filtered, ordered and paged by cursor (keyset: no offset limit, each row "
-        "exactly once even while rows are added). Follow `next` (also the `Link` header, "
-        '`rel="next"`) until it is null.',
+        "A page of a dataset's records, or of groups of them.",
+        "Records filtered (field conditions, OR groups, full-text `q`, a box or a distance), "
+        "ordered by several keys and paged by cursor (keyset: no offset limit, each row "
+        "exactly once even while rows are added); or, with `group_by`/`aggregate`, groups "
+        "with their count and aggregates, paged the same way; `facet` adds value counts. "
+        'Follow `next` (also the `Link` header, `rel="next"`) until it is null. A parameter '
+        "to fix, or beyond a bound, is a 400 naming it (a bound's also gives `limit` and "
+        "`setting`).",
         parameters=[
             IDENTIFIER,
             *RECORD_PARAMS,
+            *GROUP_PARAMS,
             _query("limit", "Records per page (1-1000).", {"type": "integer"}),
             _query("cursor", "`nextCursor` of the previous page."),
-            _query("count", "`true` to add the number of matching records.", {"type": "boolean"}),
+            _query(
+                "count",
+                "`true` to add the number of matching records (of groups, when grouped).",
+                {"type": "boolean"},
+            ),
             *CONDITIONAL,
         ],
         responses={
@@ -671,10 +755,20 @@ OPENAPI: dict[str, dict[str, Any]] = {
                     "type": "object",
                     "required": ["items", "nextCursor", "next"],
                     "properties": {
-                        "items": {"type": "array", "items": {"type": "object"}},
+                        "items": {
+                            "type": "array",
+                            "description": "Records (their `fields`), or groups: their "
+                            "`group_by` fields, `count` and each aggregate by name "
+                            "(`sum:budget`).",
+                            "items": {"type": "object"},
+                        },
                         "nextCursor": {"type": ["string", "null"]},
                         "next": {"type": ["string", "null"]},
-                        "count": {"type": "integer"},
+                        "count": {
+                            "type": "integer",
+                            "description": "With `count=true`: matching records (or groups).",
+                        },
+                        "facets": FACETS_SCHEMA,
                     },
                 },
             ),

@@ -240,3 +240,28 @@ async def test_facets_count_nulls_as_a_value(
     ).json()["facets"]["end_date"]
     counts = {item["value"]: item["count"] for item in body["values"]}
     assert counts.get(None) == sum(1 for r in projects if r["end_date"] is None)
+
+
+async def test_the_openapi_document_describes_every_parameter_and_the_answers(
+    client: httpx.AsyncClient,
+) -> None:
+    from jsonschema import Draft202012Validator
+
+    document = (await client.get("/openapi.json")).json()
+    operation = document["paths"]["/api/opendata/datasets/{identifier}/records"]["get"]
+    described = {p["name"]: p for p in operation["parameters"]}
+    for name in ("q", "order", "fields", "group_by", "aggregate", "facet", "facet_size"):
+        assert described[name]["description"], name
+    for name in ("bbox", "near", "limit", "cursor", "count"):
+        assert described[name]["description"], name
+    assert "or.<group>." in described["filters"]["description"]
+    assert "__isnull" in described["filters"]["description"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    validator = Draft202012Validator(schema)
+    for params in (
+        {"facet": "status,focus", "limit": "2"},
+        {"group_by": "status", "aggregate": "avg:budget", "facet": "focus", "count": "true"},
+    ):
+        body = (await client.get(RECORDS.format("projects"), params=params)).json()
+        validator.validate(body)
+        assert body["facets"]
