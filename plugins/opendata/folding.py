@@ -2,10 +2,11 @@
 
 ``fold(text)`` lowers a text and takes the accents off its Latin letters (``École`` ->
 ``ecole``, ``Straße`` -> ``strasse``, ``Œuvre`` -> ``oeuvre``); combining accents (decomposed
-text) are dropped. The table is the plugin's own, so both engines agree letter for letter:
-PostgreSQL runs ``lower``, ``translate`` and ``replace`` (built in, no extension), SQLite a
-function the plugin registers on the connection it reads with (:func:`prepare`), running
-:func:`fold_text` itself.
+text) are dropped. PostgreSQL runs ``lower(unaccent(text))`` (the ``unaccent`` extension the
+core's first migration creates for its text search; a ``translate`` of the same letters took
+20 times longer); SQLite a function the plugin registers on the connection it reads with
+(:func:`prepare`), running :func:`fold_text`, whose table gives every letter of Latin-1 and
+Latin Extended-A the same letters as ``unaccent`` (a test compares them letter by letter).
 """
 
 from __future__ import annotations
@@ -92,12 +93,7 @@ def _fold_sqlite(element: fold, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(fold)
 def _fold_postgresql(element: fold, compiler: SQLCompiler, **kw: Any) -> str:
     (argument,) = element.clauses
-    expression: Any = func.lower(cast(argument, Text))
-    sources = "".join(SINGLE) + COMBINING
-    expression = func.translate(expression, sources, "".join(SINGLE.values()))
-    for letter, pair in DOUBLE.items():
-        expression = func.replace(expression, letter, pair)
-    return compiler.process(expression, **kw)
+    return compiler.process(func.lower(func.unaccent(cast(argument, Text))), **kw)
 
 
 async def prepare(session: AsyncSession) -> None:

@@ -265,3 +265,20 @@ async def test_the_openapi_document_describes_every_parameter_and_the_answers(
         body = (await client.get(RECORDS.format("projects"), params=params)).json()
         validator.validate(body)
         assert body["facets"]
+
+
+async def test_both_engines_fold_every_letter_alike(app: Any) -> None:
+    """PostgreSQL's unaccent and the SQLite function (the plugin's table) give each letter of
+    Latin-1 and Latin Extended-A, and decomposed accents, the same folded text as the query
+    values get in Python."""
+    from sqlalchemy import literal, select
+
+    from bocage.plugins.opendata.folding import DOUBLE, SINGLE, fold, fold_text, prepare
+
+    letters = [*SINGLE, *DOUBLE, "e\u0301", "ÉCOLE", "Straße", "Œuvre", "Ærøskøbing", "Łódź"]
+    async with app.state.sessionmaker() as session:
+        await prepare(session)
+        statement = select(*(fold(literal(text)) for text in letters))
+        folded_by_database = list((await session.execute(statement)).one())
+    assert folded_by_database == [fold_text(text) for text in letters]
+    assert fold_text("Ærøskøbing Łódź ÉCOLE Straße") == "aeroskobing lodz ecole strasse"
