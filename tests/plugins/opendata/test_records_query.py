@@ -175,11 +175,14 @@ async def test_groups_with_aggregates(
     assert first.json()["count"] == len(statuses)
 
 
-@pytest.mark.parametrize("order", ["-count", "-avg:budget,status", "max:end_date", "-focus"])
+@pytest.mark.parametrize(
+    "order", ["-count", "-avg:budget,status", "max:end_date", "-focus", "-max:updated_at"]
+)
 async def test_groups_page_by_cursor_in_any_order(
     client: httpx.AsyncClient, projects: list[dict[str, Any]], order: str
 ) -> None:
-    params = {"group_by": "focus,status", "aggregate": "avg:budget,max:end_date", "order": order}
+    aggregates = "avg:budget,max:end_date,max:updated_at,sum:id"
+    params = {"group_by": "focus,status", "aggregate": aggregates, "order": order}
     everything = (await client.get(RECORDS.format("projects"), params=params)).json()["items"]
     paged = await walk(client, "projects", limit=2, **params)
     assert paged == everything
