@@ -275,20 +275,18 @@ class RecordQuery:
         bounds = bounds or Bounds()
         query = cls(dataset=dataset, fields=[f.name for f in dataset.fields], limit=default_limit)
         single: dict[str, str] = {}
+        facets: list[str] = []  # the one parameter that may be repeated
         conditions = 0
         for name, value in params:
             if name in RESERVED:
-                if name in single and name != "facet":
-                    raise BadQuery(f"{name}: given twice; give it once")
                 if not page and name in PAGE_ONLY:
                     raise BadQuery(f"{name}: applies to records pages, not to exports")
-                single[name] = (
-                    value
-                    if name != "facet"
-                    else ",".join(filter(None, [single.get("facet", ""), value]))
-                )
+                if name == "facet":
+                    facets.append(value)
+                elif name in single:
+                    raise BadQuery(f"{name}: given twice; give it once")
+                single[name] = ",".join(facets) if name == "facet" else value
                 continue
-            group = None
             if name.startswith(OR_PREFIX):
                 group, _, rest = name[len(OR_PREFIX) :].rpartition(".")
                 condition = query._condition(name, rest, value, bounds)
@@ -367,8 +365,12 @@ class RecordQuery:
             bounds.check("facet", len(names), "facets", "facets")
             self.facets = [self._field("facet", n).name for n in names]
         if "facet_size" in single:
-            self.facet_size = _integer("facet_size", single["facet_size"], 1, sys.maxsize)
-            bounds.check("facet_size", self.facet_size, "facet_values", "values per facet")
+            text = single["facet_size"]
+            size = int(text) if text.isdigit() and len(text) < 20 else 0
+            if size < 1:
+                raise BadQuery(f"facet_size: an integer from 1 to {bounds.facet_values}")
+            bounds.check("facet_size", size, "facet_values", "values per facet")
+            self.facet_size = size
         if "bbox" in single:
             self.box = self._read_box(single["bbox"])
         if "near" in single:
