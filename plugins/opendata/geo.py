@@ -4,8 +4,9 @@
 Features orders it); ``near=longitude,latitude,metres`` those within a distance of a point.
 The distance is computed on the plane tangent to the sphere at the midpoint's latitude, whose
 cosine is a second-order series around the point: plain arithmetic, the same on both engines
-(no PostGIS, no SQLite extension), within a metre of the great-circle distance up to the
-bounded radius (``BOCAGE_OPENDATA_MAX_DISTANCE_METRES``, 100 km).
+(no PostGIS, no SQLite extension). At the bounded radius (``BOCAGE_OPENDATA_MAX_DISTANCE_METRES``,
+100 km) it differs from the great-circle distance by at most 2 m around latitude 50° (4 m at
+60°, 9 m at 70°).
 """
 
 from __future__ import annotations
