@@ -532,7 +532,9 @@ class RecordQuery:
             return cast(func.sum(column), BigInteger)
         return getattr(func, aggregate.function)(column)
 
-    def page_statement(self, *, after: list[Any] | None, size: int | None) -> Select[Any]:
+    def page_statement(
+        self, *, after: list[Any] | None, size: int | None
+    ) -> Select[*tuple[Any, ...]]:
         """The filtered rows (or groups) after the cursor values ``after``, in order."""
         keys = self.sort_keys()
         if self.group_by is not None:
@@ -549,7 +551,7 @@ class RecordQuery:
             statement = statement.limit(size)
         return statement
 
-    def count_statement(self) -> Select[Any]:
+    def count_statement(self) -> Select[*tuple[Any, ...]]:
         """The number of matching records (of groups, when grouped)."""
         if self.group_by is not None:
             groups = self._groups(self._columns())
@@ -558,7 +560,7 @@ class RecordQuery:
         filtered = select(columns[self.dataset.key]).where(*self._where(columns)).subquery()
         return select(func.count()).select_from(filtered)
 
-    def facet_statement(self, name: str) -> Select[Any]:
+    def facet_statement(self, name: str) -> Select[*tuple[Any, ...]]:
         """The most frequent values of ``name`` among the matching records (one more than
         ``facet_size``: whether there are more)."""
         columns = self._columns()
