@@ -28,7 +28,15 @@ from bocage.core.api import (
 from bocage.plugins.opendata.datasets import first_issued
 from bocage.plugins.opendata.dcat import BY_EXTENSION, SERIALISATIONS, DcatDocument, Page, negotiate
 from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, export, formats_of, gzipped
-from bocage.plugins.opendata.records import BadQuery, RecordQuery, iterate, read_page, to_json
+from bocage.plugins.opendata.records import (
+    BadQuery,
+    Bounds,
+    RecordQuery,
+    iterate,
+    read_facets,
+    read_page,
+    to_json,
+)
 from bocage.plugins.opendata.registry import Catalogue, catalogue
 from bocage.plugins.opendata.search import Criteria, published, search
 from bocage.plugins.opendata.uploads import load_datasets
@@ -289,7 +297,11 @@ async def dataset_records(request: Request) -> Response:
     dataset = found
     try:
         query = RecordQuery.parse(
-            dataset, request.query_params.multi_items(), default_limit=cat.settings.page_size
+            dataset,
+            request.query_params.multi_items(),
+            default_limit=cat.settings.page_size,
+            bounds=Bounds.of(cat.settings),
+            page=True,
         )
         async with request_sessionmaker(request)() as session:
             modified = await _modified(session, dataset)
@@ -302,15 +314,26 @@ async def dataset_records(request: Request) -> Response:
             if (cached := _not_modified(request, headers)) is not None:
                 return cached
             records, next_cursor, count = await read_page(session, query)
+            facets = await read_facets(session, query) if query.facets else None
     except BadQuery as error:
-        return error_response(400, "bad_query", str(error))
+        return bad_query(error)
     body: dict[str, Any] = {"items": records, "nextCursor": next_cursor, "next": None}
     if next_cursor is not None:
         body["next"] = str(request.url.include_query_params(cursor=next_cursor))
         headers = {**headers, "Link": f'<{body["next"]}>; rel="next"'}  # RFC 8288
     if count is not None:
         body["count"] = count
+    if facets is not None:
+        body["facets"] = facets
     return JSONResponse(body, headers=headers)
+
+
+def bad_query(error: BadQuery) -> Response:
+    """``400`` naming the parameter; a bound's refusal also gives the bound and its setting."""
+    body: dict[str, Any] = {"code": "bad_query", "message": str(error)}
+    if error.setting is not None:
+        body.update(limit=error.limit, setting=error.setting)
+    return JSONResponse({"error": body}, status_code=400)
 
 
 async def dataset_export(request: Request) -> Response:
@@ -527,18 +550,93 @@ FILTERS = {
     "name": "filters",
     "in": "query",
     "required": False,
-    "description": "Field filters: `<field>=value` (equality), `<field>__ne`, `__gt`, `__gte`, "
-    "`__lt`, `__lte` (ranges), `__contains` (text, case-insensitive), `__in=a,b,c`. Values "
-    "are read in the field's type (ISO 8601 dates).",
+    "description": "Field conditions, all of which must hold: `<field>=value` (equality), "
+    "`__ne`, `__gt`, `__gte`, `__lt`, `__lte` (ranges), `__in=a,b,c` (any of the values), "
+    "`__isnull=true|false`, and on text fields, accents and case ignored (`ecole` finds "
+    "`École`): `__contains`, `__startswith`, `__endswith`, `__iexact`. Values are read in the "
+    "field's type (ISO 8601 dates). **OR groups**: conditions whose names start with the same "
+    "`or.<group>.` prefix hold when any of them does (`or.a.status=done&or.a.budget__gt=5000`); "
+    "each group must hold, with the other conditions. At most "
+    "`BOCAGE_OPENDATA_MAX_FILTERS` conditions (30), `BOCAGE_OPENDATA_MAX_FILTER_VALUES` values "
+    "in a list (100), `BOCAGE_OPENDATA_MAX_SEARCH_CHARS` characters in a text value (200).",
     "style": "form",
     "explode": True,
     "schema": {"type": "object", "additionalProperties": {"type": "string"}},
 }
 RECORD_PARAMS = [
     _query("fields", "Comma-separated fields to return (default: all)."),
-    _query("order", "A field to sort by, `-field` for descending (nulls last; ties by key)."),
+    _query(
+        "order",
+        "Sort keys, comma-separated, `-` for descending: `order=-budget,title_fr` (nulls last "
+        "either way; ties by the dataset's key). At most `BOCAGE_OPENDATA_MAX_ORDER_KEYS` (3). "
+        "With `group_by`, the group's fields, `count` and the aggregates (`-sum:budget`).",
+    ),
+    _query(
+        "q",
+        "Full-text search over the text fields, accents and case ignored: every word, or "
+        '`"quoted phrase"`, must appear in one of them (`q=ecole numerique`). At most '
+        "`BOCAGE_OPENDATA_MAX_SEARCH_CHARS` characters (200) and "
+        "`BOCAGE_OPENDATA_MAX_SEARCH_TERMS` words or phrases (10).",
+    ),
+    _query(
+        "bbox",
+        "Datasets with coordinates: the points in a box, `west,south,east,north` in degrees "
+        "(WGS 84), e.g. `5.0,50.6,5.2,50.7`.",
+    ),
+    _query(
+        "near",
+        "Datasets with coordinates: the points within a distance of one, "
+        "`longitude,latitude,metres`, e.g. `5.08,50.67,1500` (at most "
+        "`BOCAGE_OPENDATA_MAX_DISTANCE_METRES`, 100 km).",
+    ),
     FILTERS,
 ]
+GROUP_PARAMS = [
+    _query(
+        "group_by",
+        "Comma-separated fields: one item per group of records with the same values, with "
+        "their `count` and the `aggregate`s (at most `BOCAGE_OPENDATA_MAX_GROUP_BY`, 3). "
+        "Groups are paged by cursor like records, in the group's fields' order unless `order` "
+        "says otherwise.",
+    ),
+    _query(
+        "aggregate",
+        "Comma-separated `sum:<field>`, `avg:<field>` (number fields), `min:<field>`, "
+        "`max:<field>` (not booleans); each group (or, without `group_by`, the one group of "
+        "every matching record) gives them under those names beside `count`. At most "
+        "`BOCAGE_OPENDATA_MAX_AGGREGATES` (10).",
+    ),
+    _query(
+        "facet",
+        "Fields (comma-separated or repeated) whose most frequent values among the matching "
+        "records are counted in `facets` (at most `BOCAGE_OPENDATA_MAX_FACETS`, 5).",
+    ),
+    _query(
+        "facet_size",
+        "Values per facet (default 10, at most `BOCAGE_OPENDATA_MAX_FACET_VALUES`, 100).",
+        {"type": "integer", "minimum": 1},
+    ),
+]
+FACETS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Per `facet` field: its most frequent values (count descending, then "
+    "value), and whether more values exist.",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["values", "more"],
+        "properties": {
+            "values": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["value", "count"],
+                    "properties": {"value": {}, "count": {"type": "integer"}},
+                },
+            },
+            "more": {"type": "boolean"},
+        },
+    },
+}
 DATASET_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["identifier", "title", "description", "theme", "licence", "links"],
@@ -629,16 +727,25 @@ OPENAPI: dict[str, dict[str, Any]] = {
     ),
     f"{PREFIX}/datasets/{{identifier}}/records": _operation(
         "opendataRecords",
-        "A page of a dataset's records.",
-        "Records filtered, ordered and paged by cursor (keyset: no offset limit, each row "
-        "exactly once even while rows are added). Follow `next` (also the `Link` header, "
-        '`rel="next"`) until it is null.',
+        "A page of a dataset's records, or of groups of them.",
+        "Records filtered (field conditions, OR groups, full-text `q`, a box or a distance), "
+        "ordered by several keys and paged by cursor (keyset: no offset limit, each row "
+        "exactly once even while rows are added); or, with `group_by`/`aggregate`, groups "
+        "with their count and aggregates, paged the same way; `facet` adds value counts. "
+        'Follow `next` (also the `Link` header, `rel="next"`) until it is null. A parameter '
+        "to fix, or beyond a bound, is a 400 naming it (a bound's also gives `limit` and "
+        "`setting`).",
         parameters=[
             IDENTIFIER,
             *RECORD_PARAMS,
+            *GROUP_PARAMS,
             _query("limit", "Records per page (1-1000).", {"type": "integer"}),
             _query("cursor", "`nextCursor` of the previous page."),
-            _query("count", "`true` to add the number of matching records.", {"type": "boolean"}),
+            _query(
+                "count",
+                "`true` to add the number of matching records (of groups, when grouped).",
+                {"type": "boolean"},
+            ),
             *CONDITIONAL,
         ],
         responses={
@@ -648,10 +755,20 @@ OPENAPI: dict[str, dict[str, Any]] = {
                     "type": "object",
                     "required": ["items", "nextCursor", "next"],
                     "properties": {
-                        "items": {"type": "array", "items": {"type": "object"}},
+                        "items": {
+                            "type": "array",
+                            "description": "Records (their `fields`), or groups: their "
+                            "`group_by` fields, `count` and each aggregate by name "
+                            "(`sum:budget`).",
+                            "items": {"type": "object"},
+                        },
                         "nextCursor": {"type": ["string", "null"]},
                         "next": {"type": ["string", "null"]},
-                        "count": {"type": "integer"},
+                        "count": {
+                            "type": "integer",
+                            "description": "With `count=true`: matching records (or groups).",
+                        },
+                        "facets": FACETS_SCHEMA,
                     },
                 },
             ),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from bocage.core.api import Dataset
 from bocage.plugins.opendata.exports import formats_of
+from bocage.plugins.opendata.folding import fold_text, terms
 from bocage.plugins.opendata.registry import Catalogue
 from bocage.plugins.opendata.uploads import load_datasets
 
@@ -24,8 +25,9 @@ def keywords(dataset: Dataset) -> Iterable[str]:
 
 @dataclass
 class Criteria:
-    """Text (identifier, titles, descriptions, keywords; case-insensitive) and facet values:
-    within a facet any value matches, across facets all must."""
+    """Text (identifier, titles, descriptions, keywords; every word or "quoted phrase" of it,
+    accents and case ignored) and facet values: within a facet any value matches, across
+    facets all must."""
 
     text: str = ""
     theme: Sequence[str] = ()
@@ -50,14 +52,16 @@ def values(cat: Catalogue, dataset: Dataset) -> dict[str, list[str]]:
 
 
 def search(cat: Catalogue, datasets: Iterable[Dataset], criteria: Criteria) -> Found:
-    text = criteria.text.strip().lower()
+    words = terms(criteria.text)
     selected = []
     for dataset in datasets:
-        haystack = " ".join(
-            [dataset.identifier, *dataset.title.values(), *dataset.description.values()]
-            + list(keywords(dataset))
-        ).lower()
-        if text and text not in haystack:
+        haystack = fold_text(
+            " ".join(
+                [dataset.identifier, *dataset.title.values(), *dataset.description.values()]
+                + list(keywords(dataset))
+            )
+        )
+        if any(word not in (haystack or "") for word in words):
             continue
         own = values(cat, dataset)
         if any(

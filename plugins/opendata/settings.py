@@ -57,6 +57,61 @@ class OpendataSettings(PluginSettings):
         "instead of the core's BOCAGE_MAX_BODY_BYTES for the upload route.",
         json_schema_extra=LIMIT,
     )
+    # -- the records API's bounds (each a 400 naming its parameter and the setting) --------
+    max_filters: int = Field(
+        30,
+        ge=1,
+        description="Field conditions a records query may hold, OR groups included.",
+        json_schema_extra=LIMIT,
+    )
+    max_filter_values: int = Field(
+        100,
+        ge=1,
+        description="Values of one `__in` list of a records query.",
+        json_schema_extra=LIMIT,
+    )
+    max_order_keys: int = Field(
+        3, ge=1, description="Sort keys of a records query (`order=-a,b`).", json_schema_extra=LIMIT
+    )
+    max_search_chars: int = Field(
+        200,
+        ge=1,
+        description="Characters of a records query's full-text search (`q`).",
+        json_schema_extra=LIMIT,
+    )
+    max_search_terms: int = Field(
+        10,
+        ge=1,
+        description="Words or quoted phrases of a records query's full-text search (`q`).",
+        json_schema_extra=LIMIT,
+    )
+    max_group_by: int = Field(
+        3,
+        ge=1,
+        description="Fields a records query may group by (`group_by`).",
+        json_schema_extra=LIMIT,
+    )
+    max_aggregates: int = Field(
+        10,
+        ge=1,
+        description="Aggregates of a grouped records query (`aggregate`).",
+        json_schema_extra=LIMIT,
+    )
+    max_facets: int = Field(
+        5, ge=1, description="Facets of a records query (`facet`).", json_schema_extra=LIMIT
+    )
+    max_facet_values: int = Field(
+        100,
+        ge=1,
+        description="Values a records facet may list (`facet_size`; 10 when not given).",
+        json_schema_extra=LIMIT,
+    )
+    max_distance_metres: int = Field(
+        100_000,
+        ge=1,
+        description="Radius of a records query's distance filter (`near`), in metres.",
+        json_schema_extra=LIMIT,
+    )
     shapes_dir: str = Field(
         "",
         description="Folder of DCAT-AP SHACL shape files (*.ttl) checked when a dataset is "
