@@ -139,7 +139,9 @@ async def _describe(
         **UploadMetadata.of(upload.meta).to_json(),
         "schema": upload.table_schema,
         "published": upload.published_at is not None,
-        "issued": upload.published_at.isoformat() if upload.published_at else None,
+        "issued": issued.isoformat()
+        if (issued := upload.first_published_at or upload.published_at)
+        else None,
         "currentVersion": upload.current_version,
         "versions": [
             {
@@ -452,9 +454,7 @@ async def _problems(
     if problems or dataset is None:
         return problems
     cat = catalogue(host_of(request))
-    return await anyio.to_thread.run_sync(
-        shacl_problems, cat, cat.settings.base_url or str(request.base_url), dataset
-    )
+    return await anyio.to_thread.run_sync(shacl_problems, cat, dataset)
 
 
 def _not_publishable(identifier: str, problems: list[str]) -> Response:
@@ -492,6 +492,7 @@ async def publish(request: Request) -> Response:
         was_published = upload.published_at is not None
         if publishing and not was_published:
             upload.published_at = utcnow()
+            upload.first_published_at = upload.first_published_at or upload.published_at
         elif not publishing:
             upload.published_at = None
         upload.updated_at = utcnow()

@@ -594,7 +594,7 @@ def as_dataset(
         modified=select(UploadedDataset.updated_at).where(UploadedDataset.id == upload.id),
         coordinates=meta.coordinates,
         temporal=meta.temporal,
-        issued=upload.published_at,
+        issued=upload.first_published_at or upload.published_at,
         snapshots=tuple(
             Snapshot(
                 path=snapshot_path(upload.identifier, v),
@@ -608,6 +608,7 @@ def as_dataset(
             for v in versions
         ),
         table_schema=version.table_schema,
+        spatial=(upload.commune_nis,) if upload.commune_nis else (),
     )
 
 

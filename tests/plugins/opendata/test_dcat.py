@@ -16,6 +16,8 @@ from rdflib.namespace import DCTERMS, RDF
 from .shacl import HYDRA_NEXT, results, shape_files
 
 CATALOG = "/api/opendata/catalog"
+#: The base of IRIs when BOCAGE_OPENDATA_BASE_URL is not set (never the request's Host).
+BASE = "http://localhost:8000"
 # A plain Namespace: pytest probes module attributes, which rdflib's closed DCAT warns about.
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DATASETS = ["communes", "projects", "stakeholders", "indicator-values"]
@@ -98,7 +100,7 @@ async def test_each_dataset_conforms_to_every_shape(
 
 async def test_texts_are_language_tagged(client: httpx.AsyncClient) -> None:
     graph = parse(await fetch(client, "/api/opendata/datasets/projects/dcat.ttl"), "turtle")
-    dataset = URIRef("http://bocage.test/api/opendata/datasets/projects")
+    dataset = URIRef(f"{BASE}/api/opendata/datasets/projects")
     titles = {t.language: str(t) for t in graph.objects(dataset, DCTERMS.title)}
     assert titles == {
         "fr": "Projets du territoire",
@@ -146,7 +148,8 @@ async def test_hydra_paging_and_modified_since(
         first = parse(await fetch(client, f"{CATALOG}.ttl"), "turtle")
         assert len(set(first.objects(None, DCAT.dataset))) == 3
         next_page = str(next(first.objects(None, HYDRA_NEXT)))
-        assert next_page.endswith("/api/opendata/catalog.ttl?page=2")
+        last = sorted(set(first.objects(None, DCAT.dataset)))[-1].rsplit("/", 1)[-1]
+        assert next_page == f"{BASE}/api/opendata/catalog.ttl?after={last}"
         second = parse(await fetch(client, next_page), "turtle")
         assert len(set(second.objects(None, DCAT.dataset))) == total - 3
         assert not set(second.objects(None, HYDRA_NEXT))
@@ -156,8 +159,13 @@ async def test_hydra_paging_and_modified_since(
         assert not set(future.objects(None, DCAT.dataset))
         past = parse(await fetch(client, f"{CATALOG}.ttl?modified_since=2000-01-01"), "turtle")
         assert len(set(past.objects(None, DCAT.dataset))) == 3
-        assert str(next(past.objects(None, HYDRA_NEXT))).endswith(
-            "/api/opendata/catalog.ttl?modified_since=2000-01-01&page=2"
+        assert str(next(past.objects(None, HYDRA_NEXT))).startswith(
+            f"{BASE}/api/opendata/catalog.ttl?modified_since=2000-01-01&after="
+        )
+        # old links by position still answer
+        by_position = parse(await fetch(client, f"{CATALOG}.ttl?page=2"), "turtle")
+        assert set(by_position.objects(None, DCAT.dataset)) == set(
+            second.objects(None, DCAT.dataset)
         )
         bad = await client.get(f"{CATALOG}.ttl?modified_since=soon")
         assert bad.status_code == 400
@@ -171,7 +179,7 @@ async def test_temporal_coverage_follows_the_data(client: httpx.AsyncClient) -> 
     ).json()
     days = sorted(r["measured_on"] for r in rows if r["measured_on"])
     graph = parse(await fetch(client, "/api/opendata/datasets/indicator-values/dcat.ttl"), "turtle")
-    dataset = URIRef("http://bocage.test/api/opendata/datasets/indicator-values")
+    dataset = URIRef(f"{BASE}/api/opendata/datasets/indicator-values")
     period = graph.value(dataset, DCTERMS.temporal)
     assert str(graph.value(period, DCAT.startDate)) == days[0]
     assert str(graph.value(period, DCAT.endDate)) == days[-1]
