@@ -339,10 +339,13 @@ class DcatDocument:
         self.add(catalog, DCAT.themeTaxonomy, URIRef(f"{AUTHORITY}data-theme"))
         self.add(URIRef(f"{AUTHORITY}data-theme"), RDF.type, SKOS.ConceptScheme)
         self.add(URIRef(f"{AUTHORITY}data-theme"), DCTERMS.title, Literal("Data theme", lang="en"))
-        if issued is not None:
+        # The catalogue's own dates move when a dataset is published or withdrawn: given on
+        # its first page only, a harvest that spans such a change does not read two of each.
+        first_page = page is None or page.after is None
+        if issued is not None and first_page:
             self.add(catalog, DCTERMS.issued, self.timestamp(issued))
         known = [value for value in modified.values() if value is not None]
-        if known:
+        if known and first_page:
             self.add(catalog, DCTERMS.modified, self.timestamp(max(known)))
         service = self.add_service(datasets)
         self.add(catalog, DCAT.service, service)
