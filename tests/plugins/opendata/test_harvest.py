@@ -156,11 +156,12 @@ async def test_republishing_keeps_the_first_issue_date(
     who.principal = None
     second = (await client.get(dataset)).json()
     assert second["issued"] == first["issued"]
-    assert second["modified"] > first["modified"]
+    assert when(second["modified"]) > when(first["modified"])
     graph = Graph().parse(data=(await client.get(f"{dataset}/dcat.ttl")).text, format="turtle")
     iri = URIRef(f"{BASE}{dataset}")
     issued = graph.value(iri, DCTERMS.issued)
-    assert issued is not None and issued.toPython() < graph.value(iri, DCTERMS.modified).toPython()
+    assert issued is not None
+    assert issued.toPython() == when(first["issued"]).replace(microsecond=0)
 
 
 async def test_a_communes_dataset_names_its_commune(
