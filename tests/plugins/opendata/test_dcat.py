@@ -189,7 +189,11 @@ async def test_temporal_coverage_follows_the_data(client: httpx.AsyncClient) -> 
 
 # -- issue 14: IRIs, identifiers, validators, dereferencing, dates, goals, placeholders --------
 
-RDF_MEDIA = {"text/turtle": "turtle", "application/rdf+xml": "xml", "application/ld+json": "json-ld"}
+RDF_MEDIA = {
+    "text/turtle": "turtle",
+    "application/rdf+xml": "xml",
+    "application/ld+json": "json-ld",
+}
 
 
 async def test_iris_do_not_follow_the_host_header(
@@ -346,9 +350,7 @@ async def test_projects_carry_their_sdg_goals(client: httpx.AsyncClient) -> None
             "/api/opendata/datasets/projects/export.json", params={"fields": "id,sdgs"}
         )
     ).json()
-    exported = {
-        r["id"]: [int(g) for g in r["sdgs"].split(",")] if r["sdgs"] else [] for r in rows
-    }
+    exported = {r["id"]: [int(g) for g in r["sdgs"].split(",")] if r["sdgs"] else [] for r in rows}
     assert exported == goals
     assert any(len(g) > 1 for g in goals.values()) and any(not g for g in goals.values())
     schema = (await client.get("/api/opendata/datasets/projects/schema.json")).json()
