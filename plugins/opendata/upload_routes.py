@@ -574,6 +574,11 @@ UPLOAD_SCHEMA: dict[str, Any] = {
         "frequency": {"type": "string"},
         "temporal": {"type": ["object", "null"]},
         "coordinates": {"type": ["object", "null"]},
+        "spatial": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "NIS codes of the communes covered (empty: its commune).",
+        },
         "schema": {"type": ["object", "null"], "description": "The Table Schema in force."},
         "published": {"type": "boolean"},
         "issued": {"type": ["string", "null"], "format": "date-time"},
@@ -671,7 +676,9 @@ OPENAPI: dict[str, dict[str, Any]] = {
             "`title` (French required), `description`, `keywords`, EU `theme`, `licence` "
             "(default CC_BY_4_0), `accessRights`, `frequency`, `temporal` {start, end}, "
             "`coordinates` {longitude, latitude} (field names), `commune` (NIS code; absent: "
-            "the GAL) and optionally the Table Schema (`schema`) the next upload must follow. "
+            "the GAL), `spatial` (NIS codes of the communes the data covers, its `dct:spatial`; "
+            "absent: its commune, or Wallonia for the GAL's) and optionally the Table Schema "
+            "(`schema`) the next upload must follow. "
             f"Needs `{OPENDATA_PUBLISH.code}`.",
             parameters=[IDENTIFIER],
             requestBody={

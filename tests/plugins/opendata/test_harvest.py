@@ -171,15 +171,25 @@ async def test_a_communes_dataset_names_its_commune(
     who.principal = ADMIN
     await publish(client, "bornes-hannut", commune="64034")
     await publish(client, "sentiers-gal")  # the GAL's own: the whole territory
+    await publish(client, "ravel-est", spatial=["64034", "92003", "64034"])  # declared
+    refused = await client.put(
+        "/api/opendata/uploads/ravel-est", json=metadata("ravel-est", spatial=["99999"])
+    )
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "spatial"
     who.principal = None
+    andenne = URIRef("http://vocab.belgif.be/auth/refnis2025/92003")
     hannut = URIRef("http://vocab.belgif.be/auth/refnis2025/64034")
     wallonia = URIRef("https://sws.geonames.org/3337387/")
-    for identifier, place in (("bornes-hannut", hannut), ("sentiers-gal", wallonia)):
+    for identifier, places in (
+        ("bornes-hannut", [hannut]),
+        ("sentiers-gal", [wallonia]),
+        ("ravel-est", [hannut, andenne]),
+    ):
         path = f"/api/opendata/datasets/{identifier}"
         graph = Graph().parse(data=(await client.get(f"{path}/dcat.ttl")).text, format="turtle")
-        assert set(graph.objects(URIRef(f"{BASE}{path}"), DCTERMS.spatial)) == {place}
-        assert (place, RDF.type, DCTERMS.Location) in graph
-        assert (await client.get(path)).json()["spatial"] == [str(place)]
+        assert set(graph.objects(URIRef(f"{BASE}{path}"), DCTERMS.spatial)) == set(places)
+        assert all((place, RDF.type, DCTERMS.Location) in graph for place in places)
+        assert (await client.get(path)).json()["spatial"] == [str(p) for p in places]
     graph = Graph().parse(
         data=(await client.get("/api/opendata/datasets/bornes-hannut/dcat.ttl")).text,
         format="turtle",
