@@ -4,7 +4,6 @@ streamed exports and DCAT-AP documents, with ``ETag``/``Last-Modified`` and ``30
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import datetime as dt
 import email.utils
 import hashlib
@@ -27,7 +26,7 @@ from bocage.core.api import (
     public_caching,
     request_sessionmaker,
 )
-from bocage.plugins.opendata.datasets import first_issued
+from bocage.plugins.opendata.datasets import covered, first_issued
 from bocage.plugins.opendata.dcat import (
     BY_EXTENSION,
     DISTRIBUTIONS,
@@ -95,31 +94,6 @@ async def _modified(session: AsyncSession, dataset: Dataset) -> dt.datetime | No
     value = (await session.execute(dataset.modified)).scalar()
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return None
-
-
-async def _covered(session: AsyncSession, dataset: Dataset) -> Dataset:
-    """``dataset`` with ``temporal`` read from its ``coverage`` query and ``issued`` from its
-    ``issued_query``, for those it has."""
-    issued = await first_issued(session, dataset)
-    if issued != dataset.issued:
-        dataset = dataclasses.replace(dataset, issued=issued)
-    if dataset.coverage is None:
-        return dataset
-    row = (await session.execute(dataset.coverage)).one_or_none()
-    start, end = (_day(row[0]), _day(row[1])) if row is not None else (None, None)
-    if start is None and end is None:
-        return dataset
-    return dataclasses.replace(dataset, temporal=(start, end))
-
-
-def _day(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value:
-        return dt.date.fromisoformat(value[:10])
     return None
 
 
@@ -224,7 +198,7 @@ async def list_datasets(request: Request) -> Response:
     async with request_sessionmaker(request)() as session:
         every = await published(session, cat)
         # The dates of the list are those of each dataset's own page and DCAT (coverage).
-        every = [await _covered(session, d) for d in every]
+        every = [await covered(session, d) for d in every]
     found = search(
         cat,
         every,
@@ -259,7 +233,7 @@ async def dataset_metadata(request: Request) -> Response:
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, dataset)
         total = await _total(session, dataset)
-        dataset = await _covered(session, dataset)
+        dataset = await covered(session, dataset)
     headers = _validators(
         request,
         _etag(dataset.identifier, modified, total, representation, cat.shown(dataset)),
@@ -301,7 +275,7 @@ async def dataset_quality(request: Request) -> Response:
         return found
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, found)
-        found = await _covered(session, found)
+        found = await covered(session, found)
     headers = _validators(
         request, _etag(found.identifier, modified, "quality", cat.shown(found)), modified, cat
     )
@@ -489,7 +463,7 @@ async def catalog_document(request: Request) -> Response:
     if (cached := _not_modified(request, headers)) is not None:
         return cached
     async with request_sessionmaker(request)() as session:
-        shown = [await _covered(session, d) for d in shown]
+        shown = [await covered(session, d) for d in shown]
     document = DcatDocument(cat)
     document.add_catalog(shown, modified, page, issued=min(first, default=None))
     return _rdf(document, name, headers)
@@ -507,7 +481,7 @@ async def dataset_document(request: Request, negotiated: str | None = None) -> R
     dataset = found
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, dataset)
-        dataset = await _covered(session, dataset)
+        dataset = await covered(session, dataset)
     headers = _validators(
         request,
         _etag(dataset.identifier, modified, "dcat", name, cat.shown(dataset)),

@@ -3,6 +3,7 @@ to every DCAT-AP shape file the plugin ships (zero ``sh:Violation``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -244,7 +245,6 @@ async def test_a_new_publisher_is_never_a_304(
     serve_demo: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Same data, another publisher name and contact: the old validators no longer match."""
-    import datetime as dt
 
     from bocage.plugins.opendata import registry
 
@@ -329,6 +329,26 @@ async def test_the_list_and_the_dataset_agree_on_dates(client: httpx.AsyncClient
             assert item[key] == alone[key], (item["identifier"], key)
     projects = next(i for i in listed if i["identifier"] == "projects")
     assert projects["temporal"] is not None and projects["issued"] is not None
+    graphql = await client.post(
+        "/graphql",
+        json={
+            "query": "{ opendataCatalog { datasets { identifier temporalStart temporalEnd "
+            "issued } } }"
+        },
+    )
+    by_identifier = {i["identifier"]: i for i in listed}
+    for found in graphql.json()["data"]["opendataCatalog"]["datasets"]:
+        item = by_identifier[found["identifier"]]
+        temporal = item["temporal"] or {"start": None, "end": None}
+        assert (found["temporalStart"], found["temporalEnd"]) == (
+            temporal["start"],
+            temporal["end"],
+        ), found["identifier"]
+        assert (found["issued"] is None) == (item["issued"] is None)
+        if found["issued"] is not None:
+            assert dt.datetime.fromisoformat(found["issued"]) == dt.datetime.fromisoformat(
+                item["issued"].replace("Z", "+00:00")
+            )
     assert projects["spatial"] == ["https://sws.geonames.org/3337387/"]
 
 
