@@ -959,24 +959,27 @@ OPENAPI[f"{PREFIX}/datasets/{{identifier}}/quality"] = _operation(
     },
 )
 ROUTES.append(("opendata-quality", f"{PREFIX}/datasets/{{identifier}}/quality", dataset_quality))
-OPENAPI[f"{PREFIX}/datasets/{{identifier}}/distributions/{{format}}"] = _operation(
-    "opendataDistribution",
-    "A distribution's IRI.",
-    "What the dataset's `dcat:distribution` IRIs answer: by `Accept`, the dataset's "
-    "DCAT-AP description (which describes the distribution), or JSON with its download "
-    "and access URLs.",
-    parameters=[
-        IDENTIFIER,
-        _path_param("format", "The distribution's format.", sorted(DISTRIBUTIONS)),
-    ],
-    responses={
-        "200": {
-            "description": "The distribution.",
-            "content": {"application/json": {"schema": {"type": "object"}}, **RDF_CONTENT},
+# The JSON answer has no ETag of its own: HttpCaching gives it one and answers 304.
+OPENAPI[f"{PREFIX}/datasets/{{identifier}}/distributions/{{format}}"] = conditional_get(
+    _operation(
+        "opendataDistribution",
+        "A distribution's IRI.",
+        "What the dataset's `dcat:distribution` IRIs answer: by `Accept`, the dataset's "
+        "DCAT-AP description (which describes the distribution), or JSON with its download "
+        "and access URLs.",
+        parameters=[
+            IDENTIFIER,
+            _path_param("format", "The distribution's format.", sorted(DISTRIBUTIONS)),
+        ],
+        responses={
+            "200": {
+                "description": "The distribution.",
+                "content": {"application/json": {"schema": {"type": "object"}}, **RDF_CONTENT},
+            },
+            "404": UNKNOWN,
+            "422": UNPUBLISHABLE,
         },
-        "404": UNKNOWN,
-        "422": UNPUBLISHABLE,
-    },
+    )
 )
 ROUTES.append(
     (
