@@ -160,6 +160,9 @@ class Dataset:
     snapshots: tuple[Snapshot, ...] = ()
     #: A Frictionless Table Schema beyond names and types (``constraints``...), if any.
     table_schema: Mapping[str, Any] | None = None
+    #: NIS codes of the communes the data covers (``dct:spatial``, REFNIS IRIs); empty: the
+    #: whole territory (Wallonia).
+    spatial: tuple[str, ...] = ()
 
     def field(self, name: str) -> DatasetField | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -192,6 +195,9 @@ class Dataset:
                     FieldType.INTEGER,
                 ):
                     found.append(f"coordinates: {name!r} is not a number field")
+        for code in self.spatial:
+            if not re.fullmatch(r"\d{5}", code):
+                found.append(f"spatial: {code!r} is not a NIS code (five digits, e.g. '64034')")
         columns = set(self.query.selected_columns.keys())
         missing = [f.name for f in self.fields if f.name not in columns]
         if missing:

@@ -25,6 +25,7 @@ VARY = ["accept-language", "authorization", "origin"]
 #: Public data, by route: a URL of the demo data. ``{event}``: a published event's key.
 PUBLIC_ROUTES = {
     "/api/changes": "/api/changes?limit=5",
+    "/api/opendata": "/api/opendata",
     "/api/opendata/catalog": "/api/opendata/catalog",
     "/api/opendata/catalog.{ext}": "/api/opendata/catalog.ttl",
     "/api/opendata/datasets": "/api/opendata/datasets?q=projets",
@@ -33,6 +34,9 @@ PUBLIC_ROUTES = {
     "/api/opendata/datasets/{identifier}/dcat.{ext}": "/api/opendata/datasets/communes/dcat.ttl",
     "/api/opendata/datasets/{identifier}/export.{format}": (
         "/api/opendata/datasets/communes/export.csv"
+    ),
+    "/api/opendata/datasets/{identifier}/distributions/{format}": (
+        "/api/opendata/datasets/communes/distributions/csv"
     ),
     "/api/opendata/datasets/{identifier}/quality": "/api/opendata/datasets/communes/quality",
     "/api/opendata/datasets/{identifier}/records": (

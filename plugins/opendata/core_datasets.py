@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
 
 from bocage.core.api import (
     Commune,
@@ -42,6 +44,35 @@ def _codes(link: Any, link_key: Any, parent_key: Any, column: Any, alive: Any) -
         .select_from(link)
         .where(link_key == parent_key, alive)
         .scalar_subquery()
+    )
+
+
+class SortedCodes(ColumnElement[str]):
+    """The integers of a JSON array column as sorted, comma-separated text (``"3,7,11"``),
+    ``NULL`` for an empty array: the same text on SQLite and PostgreSQL."""
+
+    inherit_cache = True
+    type = String()
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+
+
+@compiles(SortedCodes, "sqlite")
+def _sorted_codes_sqlite(element: SortedCodes, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return (
+        "(SELECT group_concat(value, ',') FROM "
+        f"(SELECT value FROM json_each({column}) ORDER BY CAST(value AS INTEGER)))"
+    )
+
+
+@compiles(SortedCodes, "postgresql")
+def _sorted_codes_postgresql(element: SortedCodes, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return (
+        "(SELECT string_agg(value, ',' ORDER BY CAST(value AS INTEGER)) "
+        f"FROM jsonb_array_elements_text({column}) AS value)"
     )
 
 
@@ -135,6 +166,7 @@ def core_datasets() -> list[Dataset]:
             ("budget", n, "Budget (EUR)"),
             ("communes", s, "Codes INS des communes concernées"),
             ("pst_actions", s, "Codes des actions du PST"),
+            ("sdgs", s, "Objectifs de développement durable (ODD de l'ONU, 1 à 17)"),
             ("updated_at", dt_, "Dernière modification"),
         ),
         query=select(
@@ -156,6 +188,7 @@ def core_datasets() -> list[Dataset]:
                 Commune.deleted_at.is_(None),
             ).label("communes"),
             pst_codes.label("pst_actions"),
+            SortedCodes(Project.sdgs).label("sdgs"),
             Project.updated_at,
         ).where(Project.deleted_at.is_(None)),
         modified=select(func.max(Project.updated_at)),

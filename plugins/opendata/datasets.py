@@ -9,6 +9,7 @@ against the old path ``bocage.plugins.opendata.datasets`` (import them from ``bo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -40,6 +41,7 @@ __all__ = [
     "Publisher",
     "Snapshot",
     "Theme",
+    "covered",
     "first_issued",
 ]
 
@@ -77,3 +79,29 @@ async def first_issued(executor: Any, dataset: Dataset) -> dt.datetime | None:
     if not isinstance(first, dt.datetime):
         return None
     return first if first.tzinfo else first.replace(tzinfo=dt.UTC)
+
+
+async def covered(executor: Any, dataset: Dataset) -> Dataset:
+    """``dataset`` with ``temporal`` read from its ``coverage`` query and ``issued`` from its
+    ``issued_query``, for those it has: what every answer that shows them gives (the list,
+    the dataset, its DCAT, GraphQL), so that they never disagree."""
+    issued = await first_issued(executor, dataset)
+    if issued != dataset.issued:
+        dataset = dataclasses.replace(dataset, issued=issued)
+    if dataset.coverage is None:
+        return dataset
+    row = (await executor.execute(dataset.coverage)).one_or_none()
+    start, end = (_day(row[0]), _day(row[1])) if row is not None else (None, None)
+    if start is None and end is None:
+        return dataset
+    return dataclasses.replace(dataset, temporal=(start, end))
+
+
+def _day(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        return dt.date.fromisoformat(value[:10])
+    return None

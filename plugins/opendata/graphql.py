@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from bocage.core.api import Dataset, cost, translated
-from bocage.plugins.opendata.datasets import first_issued
+from bocage.plugins.opendata.datasets import covered, first_issued
 from bocage.plugins.opendata.exports import formats_of
 from bocage.plugins.opendata.registry import Catalogue, catalogue
 from bocage.plugins.opendata.search import Criteria, published, search
@@ -133,6 +133,8 @@ async def _found(info: Info[Any, Any], criteria: Criteria) -> tuple[Catalogue, A
     cat = catalogue(info.context.host)
     async with info.context.sessionmaker() as session:
         every = await published(session, cat)
+        # The same period and issue date as the REST list, each dataset's page and its DCAT.
+        every = [await covered(session, d) for d in every]
     return cat, search(cat, every, criteria)
 
 

@@ -38,6 +38,8 @@ class UploadedDataset(Base, Timestamped):
     table_schema: Mapped[dict[str, Any] | None] = mapped_column(Json, default=None)
     current_version: Mapped[int | None] = mapped_column(default=None)
     published_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: When it was first published (``dct:issued``): withdrawing and republishing keep it.
+    first_published_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class UploadVersion(Base):

@@ -64,7 +64,15 @@ def bocage_migration_locations() -> list[Path]:
 @hookimpl
 def bocage_startup_check(host: Host) -> None:
     """Build the catalogue now: two plugins publishing one identifier stop startup, rather
-    than the catalogue's first request."""
-    from bocage.plugins.opendata.registry import catalogue
+    than the catalogue's first request. Warn of the placeholder defaults every DCAT document
+    would publish (the quality reports list them too)."""
+    from bocage.plugins.opendata.registry import catalogue, logger
 
-    catalogue(host)
+    found = catalogue(host)
+    placeholders = found.settings.placeholders()
+    if placeholders:
+        logger.warning(
+            "the open-data catalogue publishes placeholders (a publisher, contact or base URL "
+            "that are not yours): set %s",
+            ", ".join(placeholders),
+        )

@@ -1,6 +1,7 @@
 """A dataset's quality report: SHACL violations and warnings of its DCAT-AP document (against
 the built-in DCAT-AP shapes, or ``BOCAGE_OPENDATA_SHAPES_DIR``), the recommended properties
-and translations it lacks, and whether it is stale against the update frequency it declares."""
+and translations it lacks, whether it is stale against the update frequency it declares, and
+the settings still at a placeholder default (publisher, contact, base URL) its document shows."""
 
 from __future__ import annotations
 
@@ -36,13 +37,12 @@ RECOMMENDED = {
 
 def report(
     catalogue: Catalogue,
-    base_url: str,
     dataset: Dataset,
     modified: dt.datetime | None,
     *,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    document = DcatDocument(base_url, catalogue)
+    document = DcatDocument(catalogue)
     document.add_service([dataset])
     iri = document.add_dataset(dataset, modified)
     graph = document.graph
@@ -74,6 +74,8 @@ def report(
         "missingTranslations": translations,
         "fieldsWithoutDescription": missing_fields,
         "shacl": shacl,
+        # Placeholders conform to the shapes but name no real publisher: said here too.
+        "placeholderSettings": catalogue.settings.placeholders(),
         "freshness": {
             "frequency": dataset.frequency.value,
             "modified": modified.astimezone(dt.UTC).isoformat() if modified else None,

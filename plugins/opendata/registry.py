@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
-from bocage.core.api import Dataset, Host, PluginError, Publisher
+from bocage.core.api import Dataset, Host, PluginError, Publisher, utcnow
 from bocage.plugins.opendata.core_datasets import core_datasets
 
 if TYPE_CHECKING:
@@ -26,6 +27,9 @@ class Catalogue:
     datasets: dict[str, Dataset] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
     rejected: dict[str, list[str]] = field(default_factory=dict)
+    #: When these settings took effect (the process started): documents that show the
+    #: publisher, contact or base URL are not older than this (``Last-Modified``).
+    configured_at: dt.datetime = field(default_factory=lambda: utcnow().replace(microsecond=0))
 
     @property
     def publisher(self) -> Publisher:
@@ -36,6 +40,17 @@ class Catalogue:
 
     def publisher_of(self, dataset: Dataset) -> Publisher:
         return dataset.publisher or self.publisher
+
+    def shown(self, dataset: Dataset) -> tuple[object, ...]:
+        """What of the settings and the dataset's publisher its documents show beyond its
+        data: part of their ETags, so that a new publisher or contact is never a ``304``."""
+        publisher = self.publisher_of(dataset)
+        return (
+            self.settings.fingerprint(),
+            sorted(publisher.name.items()),
+            publisher.enterprise_number,
+            dataset.spatial,
+        )
 
 
 _catalogues: weakref.WeakKeyDictionary[Host, Catalogue] = weakref.WeakKeyDictionary()

@@ -3,16 +3,17 @@ streamed exports and DCAT-AP documents, with ``ETag``/``Last-Modified`` and ``30
 
 from __future__ import annotations
 
-import dataclasses
+import bisect
 import datetime as dt
 import email.utils
 import hashlib
+import html
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import anyio
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from bocage.core.api import (
@@ -25,8 +26,19 @@ from bocage.core.api import (
     public_caching,
     request_sessionmaker,
 )
-from bocage.plugins.opendata.datasets import first_issued
-from bocage.plugins.opendata.dcat import BY_EXTENSION, SERIALISATIONS, DcatDocument, Page, negotiate
+from bocage.plugins.opendata.datasets import covered, first_issued
+from bocage.plugins.opendata.dcat import (
+    BY_EXTENSION,
+    DISTRIBUTIONS,
+    REFNIS,
+    SERIALISATIONS,
+    WALLONIA,
+    DcatDocument,
+    Page,
+    dataset_iri,
+    negotiate,
+    negotiate_resource,
+)
 from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, export, formats_of, gzipped
 from bocage.plugins.opendata.records import (
     BadQuery,
@@ -55,8 +67,9 @@ def _catalogue(request: Request) -> Catalogue:
     return catalogue(host_of(request))
 
 
-def _base_url(request: Request, cat: Catalogue) -> str:
-    return (cat.settings.base_url or str(request.base_url)).rstrip("/")
+def _base_url(cat: Catalogue) -> str:
+    """The base of IRIs and links: the setting, never the request's Host (see settings)."""
+    return cat.settings.public_base
 
 
 async def _dataset(request: Request) -> tuple[Catalogue, Dataset | Response]:
@@ -92,31 +105,6 @@ async def _modified(session: AsyncSession, dataset: Dataset) -> dt.datetime | No
     return None
 
 
-async def _covered(session: AsyncSession, dataset: Dataset) -> Dataset:
-    """``dataset`` with ``temporal`` read from its ``coverage`` query and ``issued`` from its
-    ``issued_query``, for those it has."""
-    issued = await first_issued(session, dataset)
-    if issued != dataset.issued:
-        dataset = dataclasses.replace(dataset, issued=issued)
-    if dataset.coverage is None:
-        return dataset
-    row = (await session.execute(dataset.coverage)).one_or_none()
-    start, end = (_day(row[0]), _day(row[1])) if row is not None else (None, None)
-    if start is None and end is None:
-        return dataset
-    return dataclasses.replace(dataset, temporal=(start, end))
-
-
-def _day(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value:
-        return dt.date.fromisoformat(value[:10])
-    return None
-
-
 async def _total(session: AsyncSession, dataset: Dataset) -> int:
     return int((await session.execute(RecordQuery(dataset, []).count_statement())).scalar_one())
 
@@ -126,8 +114,17 @@ def _etag(*parts: object) -> str:
     return f'W/"{digest}"'
 
 
-def _validators(request: Request, etag: str, modified: dt.datetime | None) -> dict[str, str]:
+def _validators(
+    request: Request,
+    etag: str,
+    modified: dt.datetime | None,
+    configured: Catalogue | None = None,
+) -> dict[str, str]:
+    """``ETag`` and ``Last-Modified``; with ``configured``, an answer that shows settings
+    (publisher, contact, base URL) is not older than them."""
     headers = {"ETag": etag, **public_caching(request)}
+    if configured is not None:
+        modified = max(modified or configured.configured_at, configured.configured_at)
     if modified is not None:
         headers["Last-Modified"] = email.utils.format_datetime(modified.astimezone(dt.UTC), True)
     return headers
@@ -155,10 +152,11 @@ def _query_key(request: Request) -> str:
 
 
 def _summary(request: Request, cat: Catalogue, dataset: Dataset) -> dict[str, Any]:
-    base = f"{_base_url(request, cat)}{PREFIX}/datasets/{dataset.identifier}"
+    base = dataset_iri(_base_url(cat), dataset.identifier)
     publisher = cat.publisher_of(dataset)
     return {
         "identifier": dataset.identifier,
+        "iri": base,
         "title": dict(dataset.title),
         "description": dict(dataset.description),
         "keywords": {lang: list(words) for lang, words in dataset.keywords.items()},
@@ -176,11 +174,12 @@ def _summary(request: Request, cat: Catalogue, dataset: Dataset) -> dict[str, An
         if dataset.temporal is None
         else {"start": to_json(dataset.temporal[0]), "end": to_json(dataset.temporal[1])},
         "issued": to_json(dataset.issued),
+        "spatial": [f"{REFNIS}{code}" for code in dataset.spatial] or [str(WALLONIA)],
         "versions": [
             {
                 "version": s.version,
                 "format": s.file_format,
-                "url": _base_url(request, cat) + s.path,
+                "url": _base_url(cat) + s.path,
                 "sha256": s.sha256,
                 "byteSize": s.byte_size,
                 "issued": to_json(s.issued),
@@ -206,6 +205,8 @@ async def list_datasets(request: Request) -> Response:
     params = request.query_params
     async with request_sessionmaker(request)() as session:
         every = await published(session, cat)
+        # The dates of the list are those of each dataset's own page and DCAT (coverage).
+        every = [await covered(session, d) for d in every]
     found = search(
         cat,
         every,
@@ -228,6 +229,11 @@ async def list_datasets(request: Request) -> Response:
 
 
 async def dataset_metadata(request: Request) -> Response:
+    """The dataset's IRI: its DCAT description for an RDF ``Accept``, an HTML page for a
+    browser, JSON metadata otherwise."""
+    representation = negotiate_resource(request.headers.get("accept", ""))
+    if representation in SERIALISATIONS:
+        return await dataset_document(request, representation)
     cat, found = await _dataset(request)
     if isinstance(found, Response):
         return found
@@ -235,10 +241,18 @@ async def dataset_metadata(request: Request) -> Response:
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, dataset)
         total = await _total(session, dataset)
-        dataset = await _covered(session, dataset)
-    headers = _validators(request, _etag(dataset.identifier, modified, total, "meta"), modified)
+        dataset = await covered(session, dataset)
+    headers = _validators(
+        request,
+        _etag(dataset.identifier, modified, total, representation, cat.shown(dataset)),
+        modified,
+        cat,
+    )
+    headers.update(NEGOTIATED)
     if (cached := _not_modified(request, headers)) is not None:
         return cached
+    if representation == "html":
+        return HTMLResponse(landing_page(_summary(request, cat, dataset)), headers=headers)
     body = _summary(request, cat, dataset)
     body["modified"] = to_json(modified)
     body["records"] = total
@@ -269,13 +283,13 @@ async def dataset_quality(request: Request) -> Response:
         return found
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, found)
-        found = await _covered(session, found)
-    headers = _validators(request, _etag(found.identifier, modified, "quality"), modified)
+        found = await covered(session, found)
+    headers = _validators(
+        request, _etag(found.identifier, modified, "quality", cat.shown(found)), modified, cat
+    )
     if (cached := _not_modified(request, headers)) is not None:
         return cached
-    body = await anyio.to_thread.run_sync(
-        lambda: report(cat, _base_url(request, cat), found, modified)
-    )
+    body = await anyio.to_thread.run_sync(lambda: report(cat, found, modified))
     return JSONResponse(body, headers=headers)
 
 
@@ -409,6 +423,29 @@ def _rdf(document: DcatDocument, name: str, headers: dict[str, str]) -> Response
     return Response(document.serialise(name), media_type=SERIALISATIONS[name][1], headers=headers)
 
 
+def _page(
+    datasets: list[Dataset], size: int, url: str, after: str | None, number: int | None
+) -> tuple[list[Dataset], Page]:
+    """The page of ``datasets`` (sorted by identifier) after ``after`` (keyset), or the
+    ``number``-th page (offsets, kept for old links: unstable while datasets change)."""
+    identifiers = [d.identifier for d in datasets]
+    if after is not None:
+        start = bisect.bisect_right(identifiers, after)
+    else:
+        start = ((number or 1) - 1) * size
+    shown = datasets[start : start + size]
+    last_start = (len(datasets) - 1) // size * size if datasets else 0
+    page = Page(
+        size=size,
+        total=len(datasets),
+        url=url,
+        after=after if after is not None else (identifiers[start - 1] if start else None),
+        next_after=shown[-1].identifier if start + size < len(datasets) else None,
+        last_after=identifiers[last_start - 1] if last_start else None,
+    )
+    return shown, page
+
+
 async def catalog_document(request: Request) -> Response:
     name = _serialisation(request)
     if isinstance(name, Response):
@@ -416,12 +453,15 @@ async def catalog_document(request: Request) -> Response:
     cat = _catalogue(request)
     params = request.query_params
     since: dt.datetime | None = None
-    try:
-        page_number = int(params.get("page", "1"))
-        if page_number < 1:
-            raise ValueError(page_number)
-    except ValueError:
-        return error_response(400, "bad_query", "page: an integer from 1")
+    after = params.get("after")
+    number: int | None = None
+    if "page" in params:
+        try:
+            number = int(params["page"])
+            if number < 1:
+                raise ValueError(number)
+        except ValueError:
+            return error_response(400, "bad_query", "page: an integer from 1")
     if "modified_since" in params:
         try:
             since = dt.datetime.fromisoformat(params["modified_since"])
@@ -434,29 +474,28 @@ async def catalog_document(request: Request) -> Response:
         first = [i for d in datasets if (i := await first_issued(session, d)) is not None]
     if since is not None:
         datasets = [d for d in datasets if (m := modified[d.identifier]) is None or m >= since]
-    size = cat.settings.catalog_page_size
-    base = _base_url(request, cat)
+    base = _base_url(cat)
     url = f"{base}{request.url.path}"
     if since is not None:
         url += "?" + urlencode({"modified_since": params["modified_since"]})
-    page = Page(number=page_number, size=size, total=len(datasets), url=url)
-    shown = datasets[(page_number - 1) * size : page_number * size]
+    shown, page = _page(datasets, cat.settings.catalog_page_size, url, after, number)
     latest = max((m for m in modified.values() if m is not None), default=None)
-    headers = _validators(
-        request, _etag("catalog", name, sorted(modified.items()), _query_key(request)), latest
-    )
+    shows = [(d.identifier, modified[d.identifier], cat.shown(d)) for d in datasets]
+    headers = _validators(request, _etag("catalog", name, shows, _query_key(request)), latest, cat)
     headers.update(NEGOTIATED)
     if (cached := _not_modified(request, headers)) is not None:
         return cached
     async with request_sessionmaker(request)() as session:
-        shown = [await _covered(session, d) for d in shown]
-    document = DcatDocument(base, cat)
+        shown = [await covered(session, d) for d in shown]
+    document = DcatDocument(cat)
     document.add_catalog(shown, modified, page, issued=min(first, default=None))
     return _rdf(document, name, headers)
 
 
-async def dataset_document(request: Request) -> Response:
-    name = _serialisation(request)
+async def dataset_document(request: Request, negotiated: str | None = None) -> Response:
+    """The dataset's DCAT-AP description (``negotiated``: the serialisation its IRI's
+    ``Accept`` chose; otherwise by extension or ``Accept``)."""
+    name = negotiated or _serialisation(request)
     if isinstance(name, Response):
         return name
     cat, found = await _dataset(request)
@@ -465,15 +504,104 @@ async def dataset_document(request: Request) -> Response:
     dataset = found
     async with request_sessionmaker(request)() as session:
         modified = await _modified(session, dataset)
-        dataset = await _covered(session, dataset)
-    headers = _validators(request, _etag(dataset.identifier, modified, "dcat", name), modified)
+        dataset = await covered(session, dataset)
+    headers = _validators(
+        request,
+        _etag(dataset.identifier, modified, "dcat", name, cat.shown(dataset)),
+        modified,
+        cat,
+    )
     headers.update(NEGOTIATED)
     if (cached := _not_modified(request, headers)) is not None:
         return cached
-    document = DcatDocument(_base_url(request, cat), cat)
+    document = DcatDocument(cat)
     document.add_service([dataset])
     document.add_dataset(dataset, modified)
     return _rdf(document, name, headers)
+
+
+async def distribution(request: Request) -> Response:
+    """A distribution's IRI: the dataset's DCAT description (which describes it) for an RDF
+    ``Accept``, otherwise JSON with its download and access URLs."""
+    representation = negotiate_resource(request.headers.get("accept", ""))
+    cat, found = await _dataset(request)
+    if isinstance(found, Response):
+        return found
+    offered = [f for f in DISTRIBUTIONS if f != "geojson" or found.coordinates is not None]
+    name = request.path_params["format"]
+    if name not in offered:
+        return error_response(
+            404,
+            "not_found",
+            f"no distribution {name!r} of {found.identifier!r}: {', '.join(offered)}",
+        )
+    if representation in SERIALISATIONS:
+        return await dataset_document(request, representation)
+    iri = dataset_iri(_base_url(cat), found.identifier)
+    file_type, media_type = DISTRIBUTIONS[name]
+    body = {
+        "iri": f"{iri}/distributions/{name}",
+        "dataset": iri,
+        "format": file_type,
+        "mediaType": media_type,
+        "downloadURL": f"{iri}/export.{name}",
+        "accessURL": f"{iri}/records",
+        "dcat": f"{iri}/dcat",
+    }
+    return JSONResponse(body, headers={**public_caching(request), **NEGOTIATED})
+
+
+async def data_service(request: Request) -> Response:
+    """The data service's IRI (its ``dcat:endpointURL``): its DCAT description for an RDF
+    ``Accept``, otherwise JSON links to the catalogue, the datasets and the API's
+    descriptions."""
+    representation = negotiate_resource(request.headers.get("accept", ""))
+    cat = _catalogue(request)
+    base = _base_url(cat)
+    if representation not in SERIALISATIONS:
+        body = {
+            "catalog": f"{base}{PREFIX}/catalog",
+            "datasets": f"{base}{PREFIX}/datasets",
+            "openapi": f"{base}/openapi.json",
+            "graphql": f"{base}/graphql",
+        }
+        return JSONResponse(body, headers={**public_caching(request), **NEGOTIATED})
+    async with request_sessionmaker(request)() as session:
+        datasets = await published(session, cat)
+        modified = {d.identifier: await _modified(session, d) for d in datasets}
+    latest = max((m for m in modified.values() if m is not None), default=None)
+    shows = [(d.identifier, cat.shown(d)) for d in datasets]
+    headers = _validators(request, _etag("service", representation, shows), latest, cat)
+    headers.update(NEGOTIATED)
+    if (cached := _not_modified(request, headers)) is not None:
+        return cached
+    document = DcatDocument(cat)
+    document.add_service(datasets)
+    return _rdf(document, representation, headers)
+
+
+def landing_page(summary: dict[str, Any]) -> str:
+    """A small HTML page of a dataset for browsers: its titles, description and links."""
+    title = summary["title"].get("fr") or next(iter(summary["title"].values()), "")
+    description = summary["description"].get("fr", "")
+    links = summary["links"]
+    items = [
+        ("Enregistrements (JSON)", links["records"]),
+        ("DCAT-AP (Turtle)", f"{links['dcat']}.ttl"),
+        ("Table Schema", links["schema"]),
+        ("Qualité", links["quality"]),
+        *((f"Export {name.upper()}", url) for name, url in sorted(links["exports"].items())),
+    ]
+    listed = "".join(
+        f'<li><a href="{html.escape(url)}">{html.escape(label)}</a></li>' for label, url in items
+    )
+    return (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title>"
+        f'<link rel="alternate" type="text/turtle" href="{html.escape(links["dcat"])}.ttl">'
+        f"</head><body><h1>{html.escape(title)}</h1><p>{html.escape(description)}</p>"
+        f"<ul>{listed}</ul></body></html>"
+    )
 
 
 # -- routes and their OpenAPI descriptions ---------------------------------------------------
@@ -642,6 +770,12 @@ DATASET_SCHEMA: dict[str, Any] = {
     "required": ["identifier", "title", "description", "theme", "licence", "links"],
     "properties": {
         "identifier": {"type": "string"},
+        "iri": {"type": "string", "description": "Its IRI in DCAT (this URL)."},
+        "spatial": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "`dct:spatial`: REFNIS IRIs of its communes, or Wallonia.",
+        },
         "title": {"type": "object", "additionalProperties": {"type": "string"}},
         "description": {"type": "object", "additionalProperties": {"type": "string"}},
         "keywords": {
@@ -714,12 +848,21 @@ OPENAPI: dict[str, dict[str, Any]] = {
     ),
     f"{PREFIX}/datasets/{{identifier}}": _operation(
         "opendataDataset",
-        "A dataset's metadata and Table Schema.",
-        "Metadata, links to records, exports and DCAT, its number of records and its fields "
-        "as a Frictionless Table Schema.",
+        "A dataset's metadata and Table Schema (its IRI, negotiated).",
+        "The dataset's IRI. By `Accept`: its DCAT-AP description (Turtle, RDF/XML, "
+        "JSON-LD), an HTML page (`text/html`), or by default JSON: metadata, links to "
+        "records, exports and DCAT, its number of records and its fields as a Frictionless "
+        "Table Schema.",
         parameters=[IDENTIFIER, *CONDITIONAL],
         responses={
-            "200": _json("The dataset.", DATASET_SCHEMA),
+            "200": {
+                "description": "The dataset.",
+                "content": {
+                    "application/json": {"schema": DATASET_SCHEMA},
+                    "text/html": {"schema": {"type": "string"}},
+                    **RDF_CONTENT,
+                },
+            },
             "304": NOT_MODIFIED,
             "404": UNKNOWN,
             "422": UNPUBLISHABLE,
@@ -817,7 +960,17 @@ OPENAPI: dict[str, dict[str, Any]] = {
 }
 DCAT_EXTENSION = _path_param("ext", "The serialisation: ttl, rdf or jsonld.", sorted(BY_EXTENSION))
 CATALOG_PARAMS = [
-    _query("page", "Page of datasets (Hydra paging, from 1).", {"type": "integer"}),
+    _query(
+        "after",
+        "The page of datasets whose identifier follows this one (keyset paging: what "
+        "`hydra:nextPage` links to; stable while datasets are published or withdrawn).",
+    ),
+    _query(
+        "page",
+        "Page of datasets by position (from 1), for old links: follow `hydra:nextPage` "
+        "instead, positions shift when a dataset is withdrawn.",
+        {"type": "integer"},
+    ),
     _query(
         "modified_since",
         "Only datasets modified since this ISO 8601 date-time (incremental harvesting).",
@@ -923,6 +1076,50 @@ OPENAPI[f"{PREFIX}/datasets/{{identifier}}/quality"] = _operation(
     },
 )
 ROUTES.append(("opendata-quality", f"{PREFIX}/datasets/{{identifier}}/quality", dataset_quality))
+# The JSON answer has no ETag of its own: HttpCaching gives it one and answers 304.
+OPENAPI[f"{PREFIX}/datasets/{{identifier}}/distributions/{{format}}"] = conditional_get(
+    _operation(
+        "opendataDistribution",
+        "A distribution's IRI.",
+        "What the dataset's `dcat:distribution` IRIs answer: by `Accept`, the dataset's "
+        "DCAT-AP description (which describes the distribution), or JSON with its download "
+        "and access URLs.",
+        parameters=[
+            IDENTIFIER,
+            _path_param("format", "The distribution's format.", sorted(DISTRIBUTIONS)),
+        ],
+        responses={
+            "200": {
+                "description": "The distribution.",
+                "content": {"application/json": {"schema": {"type": "object"}}, **RDF_CONTENT},
+            },
+            "404": UNKNOWN,
+            "422": UNPUBLISHABLE,
+        },
+    )
+)
+ROUTES.append(
+    (
+        "opendata-distribution",
+        f"{PREFIX}/datasets/{{identifier}}/distributions/{{format}}",
+        distribution,
+    )
+)
+OPENAPI[PREFIX] = _operation(
+    "opendataService",
+    "The open-data API (the DCAT data service).",
+    "The data service's IRI and `dcat:endpointURL`: by `Accept`, its DCAT-AP description, "
+    "or JSON links to the catalogue, the datasets, the OpenAPI document and GraphQL.",
+    parameters=CONDITIONAL,
+    responses={
+        "200": {
+            "description": "The data service.",
+            "content": {"application/json": {"schema": {"type": "object"}}, **RDF_CONTENT},
+        },
+        "304": NOT_MODIFIED,
+    },
+)
+ROUTES.append(("opendata-service", PREFIX, data_service))
 
 
 def routes() -> list[tuple[str, Route, dict[str, dict[str, Any]]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -11,6 +12,15 @@ from bocage.core.api import LIMIT, PluginSettings
 
 #: The variable of ``max_upload_bytes``, quoted in a ``413``.
 MAX_UPLOAD_SETTING = "BOCAGE_OPENDATA_MAX_UPLOAD_BYTES"
+#: The base of IRIs when ``BOCAGE_OPENDATA_BASE_URL`` is not set: fixed, never the request's
+#: Host (two host names would give every dataset two IRIs, and harvesters two datasets).
+DEFAULT_BASE_URL = "http://localhost:8000"
+#: Defaults that publish a placeholder in every DCAT document: setting -> variable.
+PLACEHOLDERS = {
+    "base_url": "BOCAGE_OPENDATA_BASE_URL",
+    "publisher_enterprise_number": "BOCAGE_OPENDATA_PUBLISHER_ENTERPRISE_NUMBER",
+    "contact_email": "BOCAGE_OPENDATA_CONTACT_EMAIL",
+}
 
 
 class OpendataSettings(PluginSettings):
@@ -22,8 +32,9 @@ class OpendataSettings(PluginSettings):
 
     base_url: str = Field(
         "",
-        description="Public base URL of the API, used in DCAT IRIs (e.g. https://api.gal.be); "
-        "empty: the URL of each request.",
+        description="Public base URL of the API (e.g. https://api.gal.be): the base of every "
+        "DCAT IRI and link, whatever Host a request names; empty: "
+        f"{DEFAULT_BASE_URL} (where `bocage serve` answers), with a warning at startup.",
     )
     publisher_name: str = Field(
         "Groupe d'Action Locale", description="Name of the catalogue's publisher (the GAL)."
@@ -118,6 +129,40 @@ class OpendataSettings(PluginSettings):
         "published (pyshacl; any sh:Violation refuses it) and in quality reports; empty: the "
         "DCAT-AP 3 shapes shipped with the plugin (EU and Belgian federal portal).",
     )
+
+    @property
+    def public_base(self) -> str:
+        """The base of the catalogue's IRIs and links, without a trailing slash."""
+        return (self.base_url or DEFAULT_BASE_URL).rstrip("/")
+
+    def placeholders(self) -> list[str]:
+        """The variables still at a placeholder default that DCAT documents publish."""
+        return [
+            variable
+            for name, variable in PLACEHOLDERS.items()
+            if getattr(self, name) == type(self).model_fields[name].default
+        ]
+
+    def fingerprint(self) -> str:
+        """What of these settings DCAT documents and dataset metadata show (their ETags)."""
+        return "\x1f".join(
+            (
+                self.public_base,
+                self.publisher_name,
+                self.publisher_enterprise_number,
+                self.contact_email,
+            )
+        )
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^/?#\s]+(/[^?#\s]*)?$", value):
+            raise ValueError(
+                f"{value!r}: an absolute http(s) URL with no query or fragment, "
+                "e.g. https://api.gal.be"
+            )
+        return value
 
     @field_validator("shapes_dir")
     @classmethod

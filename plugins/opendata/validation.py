@@ -68,11 +68,11 @@ def violations(data: Graph, shapes_dir: str) -> list[tuple[str, str, str]]:
     ]
 
 
-def shacl_problems(catalogue: Catalogue, base_url: str, dataset: Dataset) -> list[str]:
+def shacl_problems(catalogue: Catalogue, dataset: Dataset) -> list[str]:
     """What the shapes reject in ``dataset``'s DCAT-AP document, by property (CPU-bound: call
     it in a worker thread)."""
     folder = shapes_dir(catalogue)
-    document = DcatDocument(base_url, catalogue)
+    document = DcatDocument(catalogue)
     document.add_service([dataset])
     document.add_dataset(dataset, None)
     return sorted(

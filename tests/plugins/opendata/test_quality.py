@@ -78,7 +78,7 @@ def test_staleness_follows_the_frequency(make_settings: Any) -> None:
     projects = cat.datasets["projects"]  # continuously updated: never stale
     modified = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     later = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
-    assert report(cat, "http://x", communes, modified, now=later)["freshness"]["stale"] is True
+    assert report(cat, communes, modified, now=later)["freshness"]["stale"] is True
     soon = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
-    assert report(cat, "http://x", communes, modified, now=soon)["freshness"]["stale"] is False
-    assert report(cat, "http://x", projects, modified, now=later)["freshness"]["stale"] is None
+    assert report(cat, communes, modified, now=soon)["freshness"]["stale"] is False
+    assert report(cat, projects, modified, now=later)["freshness"]["stale"] is None
