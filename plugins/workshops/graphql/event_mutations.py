@@ -13,6 +13,7 @@ from bocage.core.api import (
     Change,
     Code,
     Invalid,
+    as_utc,
     check_version,
     column_changes,
     commune_scope,
@@ -216,6 +217,53 @@ async def _sub_change(
     )
 
 
+def _hours(event: Event) -> str:
+    starts, ends = store.to_local(as_utc(event.starts_at)), store.to_local(as_utc(event.ends_at))
+    return f"{starts:%Y-%m-%d %H:%M} to {ends:%Y-%m-%d %H:%M} (Europe/Brussels)"
+
+
+def _within_hours(event: Event, starts: Any, ends: Any) -> None:
+    """Refuse an agenda item that does not fit in the event's hours."""
+    event_starts, event_ends = as_utc(event.starts_at), as_utc(event.ends_at)
+    if not event_starts <= starts < event_ends:
+        raise Invalid(
+            Code.INVALID,
+            f"startsAt is outside the event's hours: the event runs from {_hours(event)}; "
+            "give a time within them (or change the event's times first)",
+            "startsAt",
+        )
+    if ends is not None and ends > event_ends:
+        raise Invalid(
+            Code.INVALID,
+            f"endsAt is after the event's end: the event runs from {_hours(event)}; "
+            "give a time within them (or change the event's times first)",
+            "endsAt",
+        )
+
+
+async def _agenda_within_hours(session: Any, event: Event) -> None:
+    """Refuse new times for an event that would leave agenda items outside its hours."""
+    items = (
+        await session.execute(select(AgendaItem).where(AgendaItem.event_id == event.id))
+    ).scalars()
+    starts, ends = as_utc(event.starts_at), as_utc(event.ends_at)
+    outside = [
+        item
+        for item in items
+        if not starts <= as_utc(item.starts_at) < ends
+        or (item.ends_at is not None and as_utc(item.ends_at) > ends)
+    ]
+    if outside:
+        first = store.to_local(as_utc(min(outside, key=lambda i: i.starts_at).starts_at))
+        raise Invalid(
+            Code.INVALID,
+            f"{len(outside)} agenda item(s) (the first at {first:%Y-%m-%d %H:%M}) would fall "
+            f"outside the event's new hours, {_hours(event)}: keep them within, or change the "
+            "event's times so that its agenda fits",
+            "startsAt" if as_utc(outside[0].starts_at) < starts else "endsAt",
+        )
+
+
 @strawberry.type
 class WorkshopsEventMutation:
     @strawberry.mutation(
@@ -265,6 +313,8 @@ class WorkshopsEventMutation:
             before = notify.noticed(event)
             await _apply(session, principal, event, input, creating=False)
             changes = column_changes(event)
+            if "starts_at" in changes or "ends_at" in changes:
+                await _agenda_within_hours(session, event)
             if changes:
                 _bump(event)
             links = links_of(info)
@@ -370,6 +420,7 @@ class WorkshopsEventMutation:
             ends = store.to_utc(input.ends_at) if input.ends_at else None
             if ends is not None and ends < starts:
                 raise Invalid(Code.INVALID, "endsAt is before startsAt", "endsAt")
+            _within_hours(event, starts, ends)
             item = AgendaItem(
                 event_id=event.id,
                 starts_at=starts,
