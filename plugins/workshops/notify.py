@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
-from bocage.core.api import EmailAttachment, as_utc, enqueue_email, pick_text
-from bocage.plugins.workshops import store
+from bocage.core.api import EmailAttachment, as_utc, enqueue_email, global_id, pick_text
+from bocage.plugins.workshops import links, store
 from bocage.plugins.workshops.models import Event, Registration, RegistrationStatus
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -128,7 +128,8 @@ class Links:
     reply_to: str = ""
 
     def calendar(self, event: Event, lang: str) -> str:
-        return f"{self.base_url.rstrip('/')}/api/workshops/events/{event.id}.ics?lang={lang}"
+        path = links.event_path(global_id("WorkshopsEvent", event.id))
+        return f"{self.base_url.rstrip('/')}{path}?lang={lang}"
 
     def cancel(self, token: str) -> str | None:
         if not self.cancel_url:

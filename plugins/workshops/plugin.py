@@ -16,6 +16,7 @@ from bocage.core.api import (
     hookimpl,
 )
 from bocage.plugins.workshops.graphql import (
+    calendars,
     card_live,
     card_mutations,
     card_queries,
@@ -115,7 +116,7 @@ def bocage_graphql_types() -> list[type]:
 
 @hookimpl
 def bocage_graphql_query() -> list[type]:
-    return [event_queries.WorkshopsQuery, card_queries.CardWorkshopQuery]
+    return [event_queries.WorkshopsQuery, card_queries.CardWorkshopQuery, calendars.CalendarQuery]
 
 
 @hookimpl

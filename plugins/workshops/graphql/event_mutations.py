@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import strawberry
@@ -222,9 +223,18 @@ def _hours(event: Event) -> str:
     return f"{starts:%Y-%m-%d %H:%M} to {ends:%Y-%m-%d %H:%M} (Europe/Brussels)"
 
 
+def _span(event: Event) -> tuple[dt.datetime, dt.datetime]:
+    """The event's hours to the minute (an agenda says 09:30 for an event at 09:30:00.25)."""
+    starts = as_utc(event.starts_at).replace(second=0, microsecond=0)
+    ends = as_utc(event.ends_at)
+    if ends.second or ends.microsecond:
+        ends = ends.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    return starts, ends
+
+
 def _within_hours(event: Event, starts: Any, ends: Any) -> None:
     """Refuse an agenda item that does not fit in the event's hours."""
-    event_starts, event_ends = as_utc(event.starts_at), as_utc(event.ends_at)
+    event_starts, event_ends = _span(event)
     if not event_starts <= starts < event_ends:
         raise Invalid(
             Code.INVALID,
@@ -246,7 +256,7 @@ async def _agenda_within_hours(session: Any, event: Event) -> None:
     items = (
         await session.execute(select(AgendaItem).where(AgendaItem.event_id == event.id))
     ).scalars()
-    starts, ends = as_utc(event.starts_at), as_utc(event.ends_at)
+    starts, ends = _span(event)
     outside = [
         item
         for item in items

@@ -22,11 +22,13 @@ from bocage.core.api import (
     CommuneType,
     StakeholderType,
     cost,
+    global_id,
     load_one,
     translated,
 )
 from bocage.core.api import RowType as _RowType
-from bocage.plugins.workshops import store
+from bocage.plugins.workshops import links, store
+from bocage.plugins.workshops.graphql.calendars import WorkshopsCalendar, event_calendars
 from bocage.plugins.workshops.graphql.common import (
     Forbidden,
     core_link,
@@ -222,6 +224,24 @@ class WorkshopsEvent(_RowType, relay.Node):
         keys = self.row.partner_ids or []
         found = await asyncio.gather(*(load_one(info, StakeholderType, k) for k in keys))
         return [node for node in found if node is not None]
+
+    @strawberry.field(
+        description="The event's iCalendar file (.ics) as an absolute URL, for an 'add to my "
+        "calendar' link; null for a draft (the file is public once the event is published)."
+    )
+    def ical_url(self, info: Info) -> str | None:
+        if self.row.status not in PUBLIC_STATUSES:
+            return None
+        path = links.event_path(global_id("WorkshopsEvent", self.row.id))
+        return links.context_base(info.context) + path
+
+    @strawberry.field(
+        description="The calendar feeds that carry the event (its commune's, its territory's, "
+        "its series'), each with its `icalUrl`.",
+        metadata=cost(1, items=3),
+    )
+    async def calendars(self, info: Info) -> list[WorkshopsCalendar]:
+        return await event_calendars(info, self.row)
 
     @strawberry.field(
         description="Confirmed registrations and check-ins by commune and by audience "

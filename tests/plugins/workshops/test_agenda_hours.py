@@ -68,9 +68,7 @@ async def test_an_item_outside_the_events_hours_is_refused(
 async def test_items_at_the_edges_of_the_hours_are_accepted(gql: Any, ws: Any) -> None:
     event = await _event(gql, ws)
     first = await _add(gql, ws, event, startsAt="2099-03-28T09:00:00")
-    last = await _add(
-        gql, ws, event, startsAt="2099-03-28T11:59:00", endsAt="2099-03-28T12:00:00"
-    )
+    last = await _add(gql, ws, event, startsAt="2099-03-28T11:59:00", endsAt="2099-03-28T12:00:00")
     assert first["errors"] == last["errors"] == []
     assert [i["startsAt"] for i in last["event"]["agenda"]] == [
         "2099-03-28T09:00:00+01:00",

@@ -20,7 +20,7 @@ CALLERS = {"anonymous": {}, "organiser": ORGANISE}
 EVENT_FIELDS = """id version sequence uid capacity series address onlineUrl
   title titleTranslations { fr nl de en } description(lang: NL)
   descriptionTranslations { fr nl } kind status startsAt endsAt timeZone audiences
-  commune organiser partners confirmedCount waitlistCount seatsLeft
+  commune organiser partners confirmedCount waitlistCount seatsLeft icalUrl
   venueCommune { id nisCode name(lang: NL) territory { slug } }
   organisedBy { id name kind communes { nisCode } }
   agenda { id title(lang: DE) titleTranslations { fr } startsAt endsAt
