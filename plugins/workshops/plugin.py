@@ -65,6 +65,11 @@ WEBHOOK_EVENTS = [
     WebhookEventType(
         "registration.checked_in", "An attendee was checked in at the door.", ORGANISE
     ),
+    WebhookEventType(
+        "event.attendance_sheet_exported",
+        "An organiser downloaded an event's attendance sheet (data: format, names).",
+        ORGANISE,
+    ),
     *(
         WebhookEventType(f"workshop.{action}", what, FACILITATE)
         for action, what in (
@@ -144,9 +149,9 @@ def bocage_graphql_subscription() -> list[type]:
 
 @hookimpl
 def bocage_routes() -> list[RestRoute]:
-    from bocage.plugins.workshops.ical import ROUTES
+    from bocage.plugins.workshops import attendance_sheet, ical
 
-    return list(ROUTES)
+    return [*ical.ROUTES, *attendance_sheet.ROUTES]
 
 
 @hookimpl

@@ -42,6 +42,7 @@ from bocage.plugins.workshops.graphql.enums import (
     WorkshopsAudience,
     WorkshopsEventKind,
     WorkshopsEventStatus,
+    WorkshopsSheetFormat,
 )
 from bocage.plugins.workshops.graphql.registrations import (
     WorkshopsAttendance,
@@ -242,6 +243,24 @@ class WorkshopsEvent(_RowType, relay.Node):
     )
     async def calendars(self, info: Info) -> list[WorkshopsCalendar]:
         return await event_calendars(info, self.row)
+
+    @strawberry.field(
+        description="The URL of the event's attendance sheet (the names of the people holding "
+        "a seat) as CSV, XLSX or PDF: fetch it with your bearer token. Permission "
+        "workshops:organise for the event's commune; each download is audited.",
+        metadata=cost(1),
+    )
+    async def attendance_sheet_url(
+        self,
+        info: Info,
+        format: WorkshopsSheetFormat = WorkshopsSheetFormat.PDF,  # type: ignore[valid-type]  # noqa: A002
+    ) -> str:
+        if not is_organiser(info):
+            raise Forbidden(f"this needs the {WORKSHOPS_ORGANISE.code} permission")
+        if not await organises_event(info, self.row):
+            raise not_organiser_of_event()
+        path = links.attendance_path(global_id("WorkshopsEvent", self.row.id), format.value)
+        return links.context_base(info.context) + path
 
     @strawberry.field(
         description="Confirmed registrations and check-ins by commune and by audience "
