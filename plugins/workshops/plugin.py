@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bocage.core.api import (
     CompiledReads,
+    JobKind,
     Permission,
     PersonalData,
     PluginSettings,
@@ -97,6 +98,13 @@ def bocage_settings() -> type[PluginSettings]:
     from bocage.plugins.workshops.settings import WorkshopsSettings
 
     return WorkshopsSettings
+
+
+@hookimpl
+def bocage_jobs() -> list[JobKind]:
+    from bocage.plugins.workshops.reminders import JOB
+
+    return [JOB]
 
 
 @hookimpl

@@ -27,6 +27,13 @@ class WorkshopsSettings(PluginSettings):
         "empty: the e-mails give the token itself.",
     )
     reply_to: str = Field("", description="`Reply-To` of the e-mails to registrants (empty: none).")
+    reminder_hours: int = Field(
+        24,
+        ge=0,
+        le=720,
+        description="How many hours before an event its registrants holding a seat get a "
+        "reminder e-mail (once each); 0: no reminders. At most 720 (30 days).",
+    )
 
     @field_validator("base_url", "cancel_url")
     @classmethod

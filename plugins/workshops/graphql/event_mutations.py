@@ -24,7 +24,7 @@ from bocage.core.api import (
     mutate,
     node_key,
 )
-from bocage.plugins.workshops import notify, store
+from bocage.plugins.workshops import notify, reminders, store
 from bocage.plugins.workshops.graphql.common import (
     WRITE_COST,
     WorkshopsError,
@@ -187,6 +187,8 @@ async def _status(
         _bump(event)
         if to == EventStatus.CANCELLED and was_public:
             await notify.event_cancelled(session, links_of(info), event)
+        if to == EventStatus.PUBLISHED:
+            await reminders.schedule(session, _settings(info), event)
         return Change(
             row=event, action=to.value, changes=column_changes(event), permission=permission
         )
@@ -216,6 +218,10 @@ async def _sub_change(
             info, permission=WORKSHOPS_ORGANISE, operation=operation, change=change, model=Event
         )
     )
+
+
+def _settings(info: Info[Any, Any]) -> Any:
+    return info.context.host.plugin_settings("workshops")
 
 
 def _hours(event: Event) -> str:
@@ -330,6 +336,8 @@ class WorkshopsEventMutation:
             links = links_of(info)
             if event.status == EventStatus.PUBLISHED.value and notify.noticed(event) != before:
                 await notify.event_changed(session, links, event)
+            if "starts_at" in changes:
+                await reminders.schedule(session, _settings(info), event)
             if "capacity" in changes:
                 moved = await store.promote(session, event)
                 for promoted in moved:
