@@ -5,8 +5,8 @@ they were checked in, as CSV, XLSX or PDF (with a column to sign).
 Personal data: only for organisers of the event's commune (``workshops:organise`` granted for
 that commune, or everywhere; an event without a commune is the territory's, for organisers of
 every commune), with a bearer token; each download is kept in the audit trail
-(``attendance_sheet_exported`` on the event, with the format and the number of names) and
-raises the ``event.attendance_sheet_exported`` event for organisers. Never cached.
+(``attendance_exported`` on the event, with the format and the number of names) and
+raises the ``event.attendance_exported`` event for organisers. Never cached.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
 }
 
-#: The audit trail's action (and the event's: ``event.attendance_sheet_exported``).
-ACTION = "attendance_sheet_exported"
+#: The audit trail's action (and the event's: ``event.attendance_exported``).
+ACTION = "attendance_exported"
 
 TEXTS: dict[str, dict[str, str]] = {
     "fr": {
@@ -389,7 +389,7 @@ def _route(format_: str) -> RestRoute:
                     "audience, check-in code and arrival time (the PDF adds a column to sign), "
                     "for the desk on the day and LEADER reporting. Personal data: needs a "
                     "bearer token of an organiser of the event's commune; every download is "
-                    "kept in the audit trail (`attendance_sheet_exported`). "
+                    "kept in the audit trail (`attendance_exported`). "
                     "`WorkshopsEvent.attendanceSheetUrl` gives this URL.",
                     "tags": ["workshops"],
                     "parameters": [

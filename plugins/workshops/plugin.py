@@ -67,7 +67,7 @@ WEBHOOK_EVENTS = [
         "registration.checked_in", "An attendee was checked in at the door.", ORGANISE
     ),
     WebhookEventType(
-        "event.attendance_sheet_exported",
+        "event.attendance_exported",
         "An organiser downloaded an event's attendance sheet (data: format, names).",
         ORGANISE,
     ),

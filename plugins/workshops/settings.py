@@ -18,7 +18,8 @@ class WorkshopsSettings(PluginSettings):
     base_url: str = Field(
         "",
         description="Public base URL of the API, for the calendar (.ics) links in e-mails to "
-        "registrants (e.g. https://api.gal.be); empty: the URL of the request.",
+        "registrants and the URLs GraphQL gives (icalUrl, attendanceSheetUrl), e.g. "
+        "https://api.gal.be; empty: the URL of the request.",
     )
     cancel_url: str = Field(
         "",

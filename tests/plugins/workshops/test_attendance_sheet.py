@@ -174,7 +174,7 @@ async def test_every_download_is_audited(
     entries = [
         e["node"]
         for e in trail["auditTrail"]["edges"]
-        if e["node"]["action"] == "attendance_sheet_exported"
+        if e["node"]["action"] == "attendance_exported"
     ]
     assert len(entries) == 2  # the refused download read nothing
     assert {e["subject"] for e in entries} == {"client-hannut"}
