@@ -30,6 +30,7 @@ from bocage.plugins.workshops import store
 from bocage.plugins.workshops.graphql.common import (
     Forbidden,
     is_organiser,
+    links_of,
     organised_events,
     organises,
 )
@@ -139,6 +140,11 @@ class WorkshopsTicket:
     registration: WorkshopsRegistration
     check_in_code: str = strawberry.field(description="Show it at the door (fit for a QR code).")
     event: WorkshopsEvent
+    cancel_url: str | None = strawberry.field(
+        default=None,
+        description="The GAL site's page that cancels this registration; null when "
+        "BOCAGE_WORKSHOPS_CANCEL_URL is not set.",
+    )
 
 
 @strawberry.type
@@ -228,4 +234,5 @@ class WorkshopsQuery:
             registration=WorkshopsRegistration.from_row(registration),
             check_in_code=registration.check_in_code,
             event=WorkshopsEvent.from_row(event),
+            cancel_url=links_of(info).cancel(token.strip()),
         )

@@ -138,3 +138,52 @@ async def test_the_base_url_setting_wins(
         )
     finally:
         await world.close()
+
+
+REGISTER = """mutation($input: RegisterForWorkshopsEventInput!) {
+  registerForWorkshopsEvent(input: $input) { cancelToken cancelUrl errors { code } } }"""
+TICKET = """query($token: String!) { workshopsTicket(token: $token) { cancelUrl
+  event { icalUrl } } }"""
+
+
+async def _cancel_urls(run: Any, ws: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    created = await run(ws.CREATE, {"input": ws.event_input()}, principal=ws.ORGANISER)
+    event = created["data"]["createWorkshopsEvent"]["event"]
+    published = await run(
+        ws.PUBLISH,
+        {"input": {"id": event["id"], "version": event["version"]}},
+        principal=ws.ORGANISER,
+    )
+    assert published["data"]["publishWorkshopsEvent"]["errors"] == []
+    registered = await run(
+        REGISTER, {"input": {"event": event["id"], "name": "Ann", "email": "ann@example.org"}}
+    )
+    payload = registered["data"]["registerForWorkshopsEvent"]
+    assert payload["errors"] == []
+    ticket = await run(TICKET, {"token": payload["cancelToken"]})
+    return payload, ticket["data"]["workshopsTicket"]
+
+
+async def test_the_cancel_page_is_a_field_when_configured(
+    run: Any,
+    ws: Any,
+    make_settings: Any,
+    databases: Any,
+    small_demo_url: str,
+    monkeypatch: Any,
+) -> None:
+    payload, ticket = await _cancel_urls(run, ws)
+    assert payload["cancelUrl"] is None and ticket["cancelUrl"] is None  # not configured
+    assert ticket["event"]["icalUrl"].endswith(".ics")
+
+    from bocage.core.testing import World, runner
+
+    monkeypatch.setenv("BOCAGE_WORKSHOPS_CANCEL_URL", "https://gal.example/annuler?t={token}")
+    url = await databases.clone(small_demo_url)
+    world = World.open(url, make_settings(url))
+    try:
+        payload, ticket = await _cancel_urls(runner(world), ws)
+    finally:
+        await world.close()
+    expected = f"https://gal.example/annuler?t={quote(payload['cancelToken'], safe='')}"
+    assert payload["cancelUrl"] == ticket["cancelUrl"] == expected
