@@ -85,6 +85,13 @@ def _promote_live(settings: Any, workshop: int, challenge: int, commune: int) ->
         message = ws.receive_json()
         assert message["type"] == "next" and "errors" not in message["payload"], message
         event: dict[str, Any] = message["payload"]["data"]["workshopsCardWorkshopLive"]
+        # Completing unregisters the subscription (on PostgreSQL, it releases the worker's
+        # LISTEN connection before the app stops).
+        ws.send_json({"id": "1", "type": "complete"})
+        deadline = time.monotonic() + 10
+        while live.subscribers(workshop):
+            assert time.monotonic() < deadline, "the subscription never ended"
+            time.sleep(0.01)
         return {"event": event, "project": promoted["data"]["promoteWorkshopsChallenge"]["project"]}
 
 
