@@ -61,9 +61,7 @@ PRIVATE_ROUTES = {
     "/api/surveys/{survey_id}/responses.csv": "/api/surveys/1/responses.csv",
     "/api/workshops/events/{event_id}/attendance.csv": "/api/workshops/events/1/attendance.csv",
     "/api/workshops/events/{event_id}/attendance.pdf": "/api/workshops/events/1/attendance.pdf",
-    "/api/workshops/events/{event_id}/attendance.xlsx": (
-        "/api/workshops/events/1/attendance.xlsx"
-    ),
+    "/api/workshops/events/{event_id}/attendance.xlsx": ("/api/workshops/events/1/attendance.xlsx"),
     "/api/surveys/{survey_id}/responses.xlsx": "/api/surveys/1/responses.xlsx",
     "/api/surveys/{survey_id}/results.csv": "/api/surveys/1/results.csv",
     "/api/surveys/{survey_id}/results.xlsx": "/api/surveys/1/results.xlsx",
