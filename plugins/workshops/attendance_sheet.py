@@ -351,7 +351,7 @@ async def download(request: Request, format_: str) -> Response:
                     "the event's commune (names of registrants are personal data)",
                 )
             sheet = await load(session, event, lang)
-            changes = {
+            changes: dict[str, dict[str, Any]] = {
                 "format": {"before": None, "after": format_},
                 "names": {"before": None, "after": len(sheet.lines)},
             }
