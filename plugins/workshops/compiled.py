@@ -8,7 +8,9 @@ drafts and private speakers only for organisers, so both roots keep their statem
 Left to the resolvers (the whole root field then): ``registrations`` and ``attendance``
 (organisers only), ``WorkshopsTicket`` (a registration's holder), and ``partnerOrganisations``
 (keys kept in a JSON list, which the compiler does not join; the deprecated ``partners`` IDs
-are compiled).
+are compiled), ``calendars`` and ``attendanceSheetUrl``. ``icalUrl`` is compiled; its base URL
+is the request's unless ``BOCAGE_WORKSHOPS_BASE_URL`` is set (set it when the API answers under
+several host names: compiled statements are kept per document and caller).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from bocage.core.api import (
     TypeSpec,
     translated_spec,
 )
+from bocage.plugins.workshops import links
 from bocage.plugins.workshops.graphql.common import organises
 from bocage.plugins.workshops.graphql.event_queries import event_source, events_source
 from bocage.plugins.workshops.models import (
@@ -125,6 +128,18 @@ def _speaker_of_item(b: Build, level: Level, selection: Selection) -> Any:
     return one.sql(b, level, selection)
 
 
+def _ical_url(b: Build, level: Level, selection: Selection) -> Any:
+    """``links.event_path`` in SQL: the global ID, percent-encoded as ``quote(safe="")``
+    does (base64 holds no other character it encodes); null for a draft."""
+    encoded = b.json.global_id("WorkshopsEvent", level.rows.c.id)
+    for character, escape in (("/", "%2F"), ("+", "%2B"), ("=", "%3D")):
+        encoded = func.replace(encoded, character, escape, type_=String)
+    prefix = links.context_base(b.context) + links.PREFIX + "/events/"
+    url = literal(prefix, String) + encoded + literal(".ics", String)
+    public = (EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value)
+    return case((level.rows.c.status.in_(public), url), else_=null())
+
+
 def compiled_reads() -> CompiledReads:
     """The plugin's ``bocage_compiled_reads``."""
     return CompiledReads(
@@ -174,6 +189,7 @@ def compiled_reads() -> CompiledReads:
                         lambda b, level, s: _waitlisted(b, level), columns=("id",)
                     ),
                     "seatsLeft": Custom(_seats_left, columns=("id", "capacity")),
+                    "icalUrl": Custom(_ical_url, columns=("id", "status")),
                 },
             ),
             TypeSpec(

@@ -15,12 +15,15 @@ from starlette.routing import Route
 
 from bocage.core.api import (
     LANGUAGES,
+    Invalid,
     RestRoute,
     conditional_get,
     error_response,
+    node_key,
     pick_text,
     public_caching,
     request_sessionmaker,
+    row_key,
     utcnow,
 )
 from bocage.plugins.workshops import store
@@ -152,12 +155,35 @@ async def series_feed(request: Request) -> Response:
     return _response(request, body, "series.ics")
 
 
+def event_key(raw: str) -> int | None:
+    """The database key of an event named in a path: its global ID as GraphQL gives it
+    (``WorkshopsEvent.id``, percent-encoded or not) or its database key (older links); None
+    for anything else (a 404)."""
+    if raw.isdigit():
+        try:
+            return row_key(raw)
+        except ValueError:
+            return None
+    try:
+        return node_key(raw, "WorkshopsEvent", "event_id")
+    except Invalid:
+        return None
+
+
 async def event_file(request: Request) -> Response:
-    key = request.path_params["event_id"]
+    raw = request.path_params["event_id"]
+    key = event_key(raw)
+    if key is None:
+        return error_response(
+            404,
+            "not_found",
+            f"no event {raw!r}: give the event's ID as GraphQL gives it (WorkshopsEvent.id, "
+            "or its icalUrl) or its database key",
+        )
     async with request_sessionmaker(request)() as session:
         event = (await session.execute(_public().where(Event.id == key))).scalar_one_or_none()
     if event is None:
-        return error_response(404, "not_found", f"no published event {key}")
+        return error_response(404, "not_found", f"no published event {raw!r}")
     body = calendar(
         [event], pick_text(event.title, "fr") or "", _lang(request), str(request.base_url)
     )
@@ -253,7 +279,8 @@ ROUTES = [
     ),
     RestRoute(
         name="workshops-event-calendar",
-        route=Route("/api/workshops/events/{event_id:rowkey}.ics", event_file, methods=["GET"]),
+        # ``path``: a Relay ID may hold a "/" (sent as %2F, which the server decodes).
+        route=Route("/api/workshops/events/{event_id:path}.ics", event_file, methods=["GET"]),
         openapi={
             "/api/workshops/events/{event_id}.ics": _operation(
                 "workshopsEventCalendar",
@@ -262,8 +289,10 @@ ROUTES = [
                     "name": "event_id",
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "integer"},
-                    "description": "The event's database key.",
+                    "schema": {"type": "string"},
+                    "description": "The event's ID as GraphQL gives it (`WorkshopsEvent.id`, "
+                    "percent-encoded; `WorkshopsEvent.icalUrl` is this URL), or its database "
+                    "key (older links).",
                 },
             )
         },

@@ -143,6 +143,8 @@ class Registration(Base, Timestamped):
     checked_in_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     promoted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: When the reminder before the event was sent (it is sent once).
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     def __repr__(self) -> str:  # never print personal data
         return f"<Registration {self.id} {self.status}>"

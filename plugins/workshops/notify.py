@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
-from bocage.core.api import EmailAttachment, as_utc, enqueue_email, pick_text
-from bocage.plugins.workshops import store
+from bocage.core.api import EmailAttachment, as_utc, enqueue_email, global_id, pick_text
+from bocage.plugins.workshops import links, store
 from bocage.plugins.workshops.models import Event, Registration, RegistrationStatus
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -35,6 +35,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "cancelled": "Votre inscription à « {title} » est annulée. Merci de nous avoir prévenus.",
         "event_cancelled_subject": "Annulé : {title}",
         "event_cancelled": "Nous sommes désolés : « {title} » est annulé.",
+        "reminder_subject": "Rappel : {title}",
+        "reminder": "Petit rappel : vous êtes inscrit·e à « {title} ». Nous nous réjouissons "
+        "de vous y voir.",
         "event_changed_subject": "Changement de date ou de lieu : {title}",
         "event_changed": "« {title} » change de date, d'heure ou de lieu. Voici ce qui vaut "
         "désormais.",
@@ -66,6 +69,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "verwittigen.",
         "event_cancelled_subject": "Geannuleerd: {title}",
         "event_cancelled": "Het spijt ons: \u201c{title}\u201d is geannuleerd.",
+        "reminder_subject": "Herinnering: {title}",
+        "reminder": "Een herinnering: u bent ingeschreven voor \u201c{title}\u201d. We kijken "
+        "ernaar uit u te zien.",
         "event_changed_subject": "Nieuwe datum of plaats: {title}",
         "event_changed": "\u201c{title}\u201d verandert van datum, uur of plaats. Dit geldt "
         "voortaan.",
@@ -97,6 +103,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "letting us know.",
         "event_cancelled_subject": "Cancelled: {title}",
         "event_cancelled": "We are sorry: \u201c{title}\u201d is cancelled.",
+        "reminder_subject": "Reminder: {title}",
+        "reminder": "A reminder: you are registered for \u201c{title}\u201d. We look forward "
+        "to seeing you.",
         "event_changed_subject": "New date or place: {title}",
         "event_changed": "\u201c{title}\u201d changes its date, time or place. Here is what "
         "holds now.",
@@ -128,7 +137,8 @@ class Links:
     reply_to: str = ""
 
     def calendar(self, event: Event, lang: str) -> str:
-        return f"{self.base_url.rstrip('/')}/api/workshops/events/{event.id}.ics?lang={lang}"
+        path = links.event_path(global_id("WorkshopsEvent", event.id))
+        return f"{self.base_url.rstrip('/')}{path}?lang={lang}"
 
     def cancel(self, token: str) -> str | None:
         if not self.cancel_url:
@@ -275,6 +285,11 @@ async def promoted(
     """A seat for each of ``registrations``, in the order they moved up."""
     for registration in registrations:
         await _send(session, links, registration, event, "promoted")
+
+
+async def reminder(session: Any, links: Links, registration: Registration, event: Event) -> None:
+    """Before the event (see reminders.py): when, where, the check-in code."""
+    await _send(session, links, registration, event, "reminder")
 
 
 async def cancelled(session: Any, links: Links, registration: Registration, event: Event) -> None:

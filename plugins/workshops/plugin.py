@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bocage.core.api import (
     CompiledReads,
+    JobKind,
     Permission,
     PersonalData,
     PluginSettings,
@@ -16,6 +17,7 @@ from bocage.core.api import (
     hookimpl,
 )
 from bocage.plugins.workshops.graphql import (
+    calendars,
     card_live,
     card_mutations,
     card_queries,
@@ -64,6 +66,11 @@ WEBHOOK_EVENTS = [
     WebhookEventType(
         "registration.checked_in", "An attendee was checked in at the door.", ORGANISE
     ),
+    WebhookEventType(
+        "event.attendance_exported",
+        "An organiser downloaded an event's attendance sheet (data: format, names).",
+        ORGANISE,
+    ),
     *(
         WebhookEventType(f"workshop.{action}", what, FACILITATE)
         for action, what in (
@@ -94,6 +101,13 @@ def bocage_settings() -> type[PluginSettings]:
 
 
 @hookimpl
+def bocage_jobs() -> list[JobKind]:
+    from bocage.plugins.workshops.reminders import JOB
+
+    return [JOB]
+
+
+@hookimpl
 def bocage_webhook_events() -> list[WebhookEventType]:
     return list(WEBHOOK_EVENTS)
 
@@ -115,7 +129,7 @@ def bocage_graphql_types() -> list[type]:
 
 @hookimpl
 def bocage_graphql_query() -> list[type]:
-    return [event_queries.WorkshopsQuery, card_queries.CardWorkshopQuery]
+    return [event_queries.WorkshopsQuery, card_queries.CardWorkshopQuery, calendars.CalendarQuery]
 
 
 @hookimpl
@@ -143,9 +157,9 @@ def bocage_graphql_subscription() -> list[type]:
 
 @hookimpl
 def bocage_routes() -> list[RestRoute]:
-    from bocage.plugins.workshops.ical import ROUTES
+    from bocage.plugins.workshops import attendance_sheet, ical
 
-    return list(ROUTES)
+    return [*ical.ROUTES, *attendance_sheet.ROUTES]
 
 
 @hookimpl

@@ -18,7 +18,8 @@ class WorkshopsSettings(PluginSettings):
     base_url: str = Field(
         "",
         description="Public base URL of the API, for the calendar (.ics) links in e-mails to "
-        "registrants (e.g. https://api.gal.be); empty: the URL of the request.",
+        "registrants and the URLs GraphQL gives (icalUrl, attendanceSheetUrl), e.g. "
+        "https://api.gal.be; empty: the URL of the request.",
     )
     cancel_url: str = Field(
         "",
@@ -27,6 +28,13 @@ class WorkshopsSettings(PluginSettings):
         "empty: the e-mails give the token itself.",
     )
     reply_to: str = Field("", description="`Reply-To` of the e-mails to registrants (empty: none).")
+    reminder_hours: int = Field(
+        24,
+        ge=0,
+        le=720,
+        description="How many hours before an event its registrants holding a seat get a "
+        "reminder e-mail (once each); 0: no reminders. At most 720 (30 days).",
+    )
 
     @field_validator("base_url", "cancel_url")
     @classmethod

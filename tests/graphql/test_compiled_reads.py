@@ -537,13 +537,17 @@ async def test_generated_selections_agree(
             documents.append(document)
 
         collect()
-        compiled_roots = 0
+        compiled_roots = answered = 0
         for document in documents:
             one, statements = await _post(compiled, capp, {"query": document})
             other, _ = await _post(resolvers, rapp, {"query": document})
             assert one == other, document
             compiled_roots += statements == 1
-        assert compiled_roots > len(documents) // 4, "too few generated documents compiled"
+            # A refused argument (first: -5, after: "") is refused before any statement, on
+            # both paths alike: only answered documents say how many compile. (How many are
+            # refused moves with any change to the schema, which reshuffles the examples.)
+            answered += b'"errors"' not in one
+        assert compiled_roots > answered // 4, "too few generated documents compiled"
 
 
 def test_bocage_compiled_reads_declared_twice_stops_startup() -> None:

@@ -43,6 +43,10 @@ class CreateWorkshopsCardWorkshopInput:
 @strawberry.input(description="Change a workshop's settings (only before they are used).")
 class UpdateWorkshopsCardWorkshopInput:
     workshop: strawberry.ID
+    version: int = strawberry.field(
+        description="The workshop's version you read (`version`): a stale one is refused "
+        "with CONFLICT, so that two facilitators do not overwrite each other's settings."
+    )
     durations: WorkshopsPhaseDurationsInput | None = strawberry.field(
         default=None,
         description="Minutes per phase; changing the current phase's moves its end.",

@@ -14,6 +14,8 @@ from strawberry.types import Info
 from bocage.core.api import (
     Invalid,
     NotFound,
+    Project,
+    ProjectType,
     cost,
     node_key,
 )
@@ -27,6 +29,7 @@ from bocage.plugins.workshops.graphql.cards import (
 )
 from bocage.plugins.workshops.graphql.common import (
     gid,
+    moved,
 )
 from bocage.plugins.workshops.models import (
     CardAxis,
@@ -93,8 +96,27 @@ class WorkshopsLiveEvent:
         default_factory=list, description="The group's selection (WorkshopsCard IDs), ranked."
     )
     challenge: strawberry.ID | None = strawberry.field(default=None)
-    project: strawberry.ID | None = strawberry.field(default=None)
+    project: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The project a challenge became (a Project ID).",
+        deprecation_reason=moved("promotedProject"),
+    )
     text: str | None = strawberry.field(default=None, description="An inventory entry's text.")
+    project_key: strawberry.Private[int | None] = None
+
+    @strawberry.field(
+        description="The project a challenge became (CHALLENGE_PROMOTED), if not archived.",
+        metadata=cost(1),
+    )
+    async def promoted_project(self, info: Info) -> ProjectType | None:
+        if self.project_key is None:
+            return None
+        # Its own short session: a subscription's context lives as long as the connection.
+        async with info.context.sessionmaker() as session:
+            row = await session.get(Project, self.project_key)
+        if row is None or row.deleted_at is not None:
+            return None
+        return ProjectType.from_row(row)
 
 
 def _live_card(data: dict[str, Any], me: int | None) -> WorkshopsLiveCard:
@@ -125,6 +147,7 @@ def to_live(message: dict[str, Any], me: int | None) -> WorkshopsLiveEvent:
         challenge=gid("WorkshopsChallenge", message.get("challenge")),
         project=gid("Project", message.get("project")),
         text=message.get("text"),
+        project_key=message.get("project"),
     )
 
 

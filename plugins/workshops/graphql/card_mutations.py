@@ -16,6 +16,7 @@ from bocage.core.api import (
     DomainEvent,
     Invalid,
     ProjectType,
+    check_version,
     cost,
     input_texts,
     load_one,
@@ -236,6 +237,7 @@ class CardWorkshopMutation:
     ) -> WorkshopsCardWorkshopPayload:
         async def action(session: Any, workshop: CardWorkshop, who: game.Actor) -> game.Done:
             who.need_facilitator()
+            check_version(workshop, input.version)
             phase = PHASE_INDEX[workshop.phase]
             changes: dict[str, Any] = {}
             for name, field, until, low, high in (

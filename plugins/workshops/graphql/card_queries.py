@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
 from bocage.core.api import (
+    BadInput,
     Invalid,
     NotFound,
+    Project,
     cost,
     node_key,
 )
@@ -19,9 +23,23 @@ from bocage.plugins.workshops.graphql.cards import (
 from bocage.plugins.workshops.models import (
     CardWorkshop,
     Challenge,
+    Event,
 )
 
 # -- queries ------------------------------------------------------------------------------------
+
+
+async def _known(info: Info[Any, Any], value: str, type_name: str, model: Any, field: str) -> int:
+    """The key of the ``type_name`` ID a filter was given; BAD_USER_INPUT for an ill-formed
+    ID, the ID of another type or of no object (never an empty list that hides the mistake)."""
+    try:
+        key = node_key(value, type_name, field)
+    except Invalid as error:
+        raise BadInput(error.message, field=field) from None
+    found = await info.context.execute(select(model.id).where(model.id == key))
+    if found.first() is None:
+        raise BadInput(f"{field}: no {type_name} has the ID {value!r}", field=field)
+    return key
 
 
 @strawberry.type
@@ -48,10 +66,7 @@ class CardWorkshopQuery:
     ) -> list[WorkshopsCardWorkshop]:
         statement = select(CardWorkshop).order_by(CardWorkshop.id.desc()).limit(100)
         if event is not None:
-            try:
-                key = node_key(event, "WorkshopsEvent", "event")
-            except Invalid as error:
-                raise NotFound(error.message, field="event") from None
+            key = await _known(info, event, "WorkshopsEvent", Event, "event")
             statement = statement.where(CardWorkshop.event_id == key)
         rows = (await info.context.execute(statement)).scalars()
         return [WorkshopsCardWorkshop(row=r) for r in rows]
@@ -63,10 +78,7 @@ class CardWorkshopQuery:
     async def workshops_challenges_of_project(
         self, info: Info, project: strawberry.ID
     ) -> list[WorkshopsChallenge]:
-        try:
-            key = node_key(project, "Project", "project")
-        except Invalid as error:
-            raise NotFound(error.message, field="project") from None
+        key = await _known(info, project, "Project", Project, "project")
         rows = await info.context.execute(
             select(Challenge).where(Challenge.project_id == key).order_by(Challenge.id)
         )

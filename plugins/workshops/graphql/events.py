@@ -22,11 +22,13 @@ from bocage.core.api import (
     CommuneType,
     StakeholderType,
     cost,
+    global_id,
     load_one,
     translated,
 )
 from bocage.core.api import RowType as _RowType
-from bocage.plugins.workshops import store
+from bocage.plugins.workshops import links, store
+from bocage.plugins.workshops.graphql.calendars import WorkshopsCalendar, event_calendars
 from bocage.plugins.workshops.graphql.common import (
     Forbidden,
     core_link,
@@ -40,6 +42,7 @@ from bocage.plugins.workshops.graphql.enums import (
     WorkshopsAudience,
     WorkshopsEventKind,
     WorkshopsEventStatus,
+    WorkshopsSheetFormat,
 )
 from bocage.plugins.workshops.graphql.registrations import (
     WorkshopsAttendance,
@@ -222,6 +225,42 @@ class WorkshopsEvent(_RowType, relay.Node):
         keys = self.row.partner_ids or []
         found = await asyncio.gather(*(load_one(info, StakeholderType, k) for k in keys))
         return [node for node in found if node is not None]
+
+    @strawberry.field(
+        description="The event's iCalendar file (.ics) as an absolute URL, for an 'add to my "
+        "calendar' link; null for a draft (the file is public once the event is published)."
+    )
+    def ical_url(self, info: Info) -> str | None:
+        if self.row.status not in PUBLIC_STATUSES:
+            return None
+        path = links.event_path(global_id("WorkshopsEvent", self.row.id))
+        return links.context_base(info.context) + path
+
+    @strawberry.field(
+        description="The calendar feeds that carry the event (its commune's, its territory's, "
+        "its series'), each with its `icalUrl`.",
+        metadata=cost(1, items=3),
+    )
+    async def calendars(self, info: Info) -> list[WorkshopsCalendar]:
+        return await event_calendars(info, self.row)
+
+    @strawberry.field(
+        description="The URL of the event's attendance sheet (the names of the people holding "
+        "a seat) as CSV, XLSX or PDF: fetch it with your bearer token. Permission "
+        "workshops:organise for the event's commune; each download is audited.",
+        metadata=cost(1),
+    )
+    async def attendance_sheet_url(
+        self,
+        info: Info,
+        format: WorkshopsSheetFormat = WorkshopsSheetFormat.PDF,  # type: ignore[valid-type]  # noqa: A002
+    ) -> str:
+        if not is_organiser(info):
+            raise Forbidden(f"this needs the {WORKSHOPS_ORGANISE.code} permission")
+        if not await organises_event(info, self.row):
+            raise not_organiser_of_event()
+        path = links.attendance_path(global_id("WorkshopsEvent", self.row.id), format.value)
+        return links.context_base(info.context) + path
 
     @strawberry.field(
         description="Confirmed registrations and check-ins by commune and by audience "

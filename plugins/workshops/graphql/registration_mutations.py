@@ -56,6 +56,11 @@ class WorkshopsRegistrationPayload:
     check_in_code: str | None = strawberry.field(
         default=None, description="Show it at the door (fit for a QR code)."
     )
+    cancel_url: str | None = strawberry.field(
+        default=None,
+        description="Secret too: the GAL site's page that cancels this registration (the "
+        "link of the confirmation e-mail); null when BOCAGE_WORKSHOPS_CANCEL_URL is not set.",
+    )
 
 
 @strawberry.type
@@ -109,6 +114,7 @@ class WorkshopsRegistrationMutation:
             errors=[],
             cancel_token=done.cancel_token,
             check_in_code=done.registration.check_in_code,
+            cancel_url=links_of(info).cancel(done.cancel_token),
         )
 
     @strawberry.mutation(

@@ -46,7 +46,7 @@ FIELDS = {
 VIEW = """
 query($id: ID!) {
   workshopsCardWorkshop(id: $id) {
-    id phase maxCards cardsPerHand selectionSize phaseEndsAt
+    id version phase maxCards cardsPerHand selectionSize phaseEndsAt
     durations { inventory inventoryPerCommune writing exchange selection conclusion }
     me { id alias group commune homeCommune { id } }
     participantCount
@@ -219,9 +219,15 @@ async def test_a_full_workshop_of_12_participants_in_3_groups(run: Any, world: A
     participant_ids = {(await game.view(p))["me"]["id"]: p.subject for p in PEOPLE}
 
     # The settings the exchange uses cannot change once it started; durations can.
+    version = (await game.view(FACILITATOR))["version"]
     updated = await game.ok(
         "update",
-        {"workshop": game.id, "cardsPerHand": 3, "durations": {"exchange": 6}},
+        {
+            "workshop": game.id,
+            "version": version,
+            "cardsPerHand": 3,
+            "durations": {"exchange": 6},
+        },
         FACILITATOR,
     )
     assert updated["workshop"]["version"] > created["workshop"]["version"]
@@ -232,7 +238,14 @@ async def test_a_full_workshop_of_12_participants_in_3_groups(run: Any, world: A
     assert 5 * 60 < exchange["workshop"]["secondsLeft"] <= 6 * 60  # the changed time box
     await game.refused("write", write, PEOPLE[0], "WRONG_PHASE")
     await game.refused(
-        "update", {"workshop": game.id, "cardsPerHand": 4}, FACILITATOR, "WRONG_PHASE"
+        "update",
+        {
+            "workshop": game.id,
+            "version": (await game.view(FACILITATOR))["version"],
+            "cardsPerHand": 4,
+        },
+        FACILITATOR,
+        "WRONG_PHASE",
     )
     cards = (await game.view(FACILITATOR))["cards"]
     held = [c for c in cards if c["holder"]]

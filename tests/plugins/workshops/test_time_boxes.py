@@ -15,7 +15,7 @@ from bocage.core.auth.principal import Principal, PrincipalKind, Role
 BOSS = Principal(kind=PrincipalKind.PERSON, subject="boss", roles=frozenset({Role.TERRITORY_ADMIN}))
 
 READ = """query($id: ID!) { workshopsCardWorkshop(id: $id) {
-  phase phaseStartedAt phaseEndsAt phaseMinutes secondsLeft
+  version phase phaseStartedAt phaseEndsAt phaseMinutes secondsLeft
   phases { phase plannedMinutes startedAt endsAt endedAt current } } }"""
 
 
@@ -99,7 +99,7 @@ async def test_each_phase_shows_its_planned_duration_start_and_end(run: Any, wor
         run,
         "updateWorkshopsCardWorkshop",
         "UpdateWorkshopsCardWorkshopInput",
-        {"workshop": workshop, "durations": {"writing": 15}},
+        {"workshop": workshop, "version": seen["version"], "durations": {"writing": 15}},
         BOSS,
     )
     later = (await run(READ, {"id": workshop}))["data"]["workshopsCardWorkshop"]
