@@ -126,7 +126,7 @@ def graphql_error_response(
         orjson.dumps({"errors": [error]}),
         status_code=status,
         media_type=media_type or APPLICATION_JSON,
-        headers={"Cache-Control": "no-store", **headers},
+        headers=headers or None,
     )
 
 

@@ -270,8 +270,8 @@ async def test_development_keeps_introspection(gql: Any) -> None:
 
 async def test_mutations_are_refused_over_get(client: httpx.AsyncClient) -> None:
     response = await client.get("/graphql", params={"query": "mutation { __typename }"})
-    assert response.status_code == 400
-    assert "mutations are not allowed when using GET" in response.text
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert "Mutations are not allowed over GET" in response.text
     response = await client.get("/graphql", params={"query": "{ __typename }"})
     assert response.status_code == 200
 
