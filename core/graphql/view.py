@@ -636,10 +636,12 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         if status is not None:
             sub_response.status_code = status
             sub_response.headers["cache-control"] = "no-store"
-        elif isinstance(response_data, dict) and "data" not in response_data:
-            # A request error (nothing executed): application/json answers it with 200, the
-            # spec's own media type with 400 (GraphQL-over-HTTP, "Status Codes").
-            sub_response.status_code = 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
+        if isinstance(response_data, dict) and "data" not in response_data:
+            # A request error (nothing executed): application/json answers it with 200 (or
+            # the persisted query's status), the spec's own media type with a 4xx
+            # (GraphQL-over-HTTP, "Status Codes"; Apollo Client and urql read its body).
+            if media_type == GRAPHQL_RESPONSE_JSON:
+                sub_response.status_code = max(status or 400, 400)
         response = super().create_response(response_data, sub_response)
         response.headers["content-type"] = media_type
         # The answer depends on Accept: a shared cache must not give one client's to another.
