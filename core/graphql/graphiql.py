@@ -1,6 +1,6 @@
 """GraphiQL, served with its scripts and styles from Bocage itself so that it works without
 internet (a commune's intranet, a train): React, GraphiQL and its explorer plugin are
-vendored in ``graphiql/`` with their licences (see ``graphiql/README.md``).
+vendored in ``graphiql_assets/`` with their licences (see its ``README.md``).
 ``BOCAGE_GRAPHIQL_CDN`` loads the same files from unpkg.com instead; the Subresource Integrity
 hashes hold for both, since the bytes are the same.
 """
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from bocage.core.settings import Settings
 
 #: Where the vendored files are (package data).
-ASSETS_DIR = Path(__file__).with_name("graphiql")
+ASSETS_DIR = Path(__file__).with_name("graphiql_assets")
 
 #: Where they are served.
 ASSETS_PATH = "/graphiql"
