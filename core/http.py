@@ -7,10 +7,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import orjson
-
 from starlette.convertors import Convertor, register_url_convertor
-from starlette.exceptions import HTTPException
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
 from bocage.core import migrate

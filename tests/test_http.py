@@ -64,7 +64,9 @@ async def test_cors_preflight_allows_trace_context_headers(client: Any) -> None:
         },
     )
     assert response.status_code == 200, response.text
-    allowed = {h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")}
+    allowed = {
+        h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")
+    }
     assert {"traceparent", "tracestate", "authorization", "content-type"} <= allowed
 
 

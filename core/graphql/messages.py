@@ -41,7 +41,11 @@ def explain(error: GraphQLError) -> GraphQLError:
     """``error`` with a message that says what to send, when it is about a variable's value
     or the document's syntax; otherwise ``error`` itself."""
     code = (error.extensions or {}).get("code")
-    if code == "GRAPHQL_PARSE_FAILED" and error.locations and "Fix the document" not in error.message:
+    if (
+        code == "GRAPHQL_PARSE_FAILED"
+        and error.locations
+        and "Fix the document" not in error.message
+    ):
         where = error.locations[0]
         return _rewritten(
             error,
@@ -64,8 +68,7 @@ def explain(error: GraphQLError) -> GraphQLError:
     if null := _NULL.match(detail):
         return _rewritten(
             error,
-            f"Variable {where} must not be null (type {null['type']}): send a value of that "
-            "type.",
+            f"Variable {where} must not be null (type {null['type']}): send a value of that type.",
         )
     return _rewritten(
         error,

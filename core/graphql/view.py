@@ -40,12 +40,12 @@ from bocage.core.auth.tokens import (
 from bocage.core.graphql.compiler.execute import CompiledRoots, compiled_fragment
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.fast_path import FastPath, Plan, candidate
+from bocage.core.graphql.graphiql import graphiql_page
 from bocage.core.graphql.i18n import parse_accept_language
 from bocage.core.graphql.limits import bounded_json, run_with_timeout
+from bocage.core.graphql.messages import explain
 from bocage.core.graphql.persisted import DOCUMENTS, DocumentStore, http_status, sha256
 from bocage.core.graphql.response_cache import RESULT, ResponseCache
-from bocage.core.graphql.graphiql import graphiql_page
-from bocage.core.graphql.messages import explain
 from bocage.core.http import (
     APPLICATION_JSON,
     GRAPHQL_RESPONSE_JSON,

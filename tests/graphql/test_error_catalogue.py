@@ -95,7 +95,14 @@ MISTAKES = [
         body=[q(COMMUNES), q(COMMUNES)],
     ),
     Mistake("transport", "no query", 400, "MISSING_QUERY", '{"query": ', body={}),
-    Mistake("transport", "query not a string", 400, "INVALID_REQUEST", "must be a string", body=q(5)),  # type: ignore[arg-type]
+    Mistake(
+        "transport",
+        "query not a string",
+        400,
+        "INVALID_REQUEST",
+        "must be a string",
+        body={"query": 5},
+    ),
     Mistake(
         "transport",
         "variables not an object",

@@ -104,15 +104,18 @@ async def test_cached_get_answers_keep_their_media_type(client: httpx.AsyncClien
 
 def _audit_package() -> Path:
     """A folder with graphql-http installed (npm), kept between runs."""
-    cache = Path(
-        os.environ.get("BOCAGE_TEST_NPM_CACHE", Path.home() / ".cache" / "bocage-tests")
-    ) / "graphql-http-audit"
+    cache = (
+        Path(os.environ.get("BOCAGE_TEST_NPM_CACHE", Path.home() / ".cache" / "bocage-tests"))
+        / "graphql-http-audit"
+    )
     cache.mkdir(parents=True, exist_ok=True)
     manifest = (AUDIT / "package.json").read_text()
     installed = cache / "package.json"
-    if not installed.exists() or installed.read_text() != manifest or not (
-        cache / "node_modules" / "graphql-http"
-    ).is_dir():
+    if (
+        not installed.exists()
+        or installed.read_text() != manifest
+        or not (cache / "node_modules" / "graphql-http").is_dir()
+    ):
         installed.write_text(manifest)
         subprocess.run(
             ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
