@@ -163,13 +163,20 @@ def _request_error(code: str, message: str) -> ExecutionResult:
     return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code})])
 
 
+#: Codes of errors without a path that end an operation once it has started.
+_DURING_EXECUTION = frozenset({"TIMEOUT"})
+
+
 def _not_executed(result: ExecutionResult) -> bool:
     """Whether ``result`` is a request error: it has errors and execution never started
-    (no data, and no error of a field, which would have a path)."""
+    (no data, and no error of a field, which would have a path, nor a timeout)."""
     return (
         result.data is None
         and bool(result.errors)
-        and all(error.path is None for error in result.errors)
+        and all(
+            error.path is None and (error.extensions or {}).get("code") not in _DURING_EXECUTION
+            for error in result.errors
+        )
     )
 
 

@@ -147,3 +147,35 @@ def test_the_graphql_over_http_audit_passes_without_a_warning(live_server: str) 
         if r["status"] != "ok"
     ]
     assert not not_ok, "\n".join(not_ok)
+
+
+async def test_a_timeout_has_data_null_and_200_under_the_spec_media_type(
+    demo_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Execution started: ``data`` is present (null), so the spec wants a 2xx."""
+    import asyncio
+
+    from bocage.core.app import create_app
+    from bocage.core.graphql.context import Context
+    from bocage.core.testing import settings_for
+
+    execute = Context.execute
+
+    async def slow(self: Context, statement: Any) -> Any:
+        result = await execute(self, statement)
+        await asyncio.sleep(0.3)
+        return result
+
+    monkeypatch.setattr(Context, "execute", slow)
+    app = create_app(settings_for(demo_database_url, graphql_timeout_seconds=0.1))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bocage.test") as c:
+            response = await c.post(
+                "/graphql",
+                json={"query": '{ commune(nisCode: "64034") { name } }'},
+                headers={"accept": SPEC},
+            )
+    assert response.status_code == 200
+    assert response.json()["data"] is None
+    assert response.json()["errors"][0]["extensions"]["code"] == "TIMEOUT"
