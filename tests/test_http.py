@@ -52,17 +52,22 @@ async def test_cors_preflight_from_another_communes_front_end(client: Any) -> No
 TRACE_HEADERS = "content-type, traceparent, tracestate"
 
 
-async def test_cors_preflight_allows_trace_context_headers(client: Any) -> None:
-    """A front-end instrumented with OpenTelemetry sends traceparent and tracestate; the
-    preflight must allow them (it refused traceparent before BOCAGE_CORS_ALLOW_HEADERS)."""
-    response = await client.options(
+async def preflight(client: httpx.AsyncClient, requested: str) -> httpx.Response:
+    """A browser's CORS preflight for a POST to /graphql sending ``requested`` headers."""
+    return await client.options(
         "/graphql",
         headers={
             "Origin": "https://www.hannut.be",
             "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": TRACE_HEADERS,
+            "Access-Control-Request-Headers": requested,
         },
     )
+
+
+async def test_cors_preflight_allows_trace_context_headers(client: Any) -> None:
+    """A front-end instrumented with OpenTelemetry sends traceparent and tracestate; the
+    preflight must allow them (it refused traceparent before BOCAGE_CORS_ALLOW_HEADERS)."""
+    response = await preflight(client, TRACE_HEADERS)
     assert response.status_code == 200, response.text
     allowed = {
         h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")
@@ -85,14 +90,7 @@ async def test_cors_allowed_headers_follow_the_setting(
     app = create_app(settings_for(demo_database_url, cors_allow_headers=setting))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bocage.test") as client:
-        response = await client.options(
-            "/graphql",
-            headers={
-                "Origin": "https://www.hannut.be",
-                "Access-Control-Request-Method": "POST",
-                "Access-Control-Request-Headers": requested,
-            },
-        )
+        response = await preflight(client, requested)
     assert response.status_code == status, response.text
 
 

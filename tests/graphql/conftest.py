@@ -3,14 +3,17 @@ talks to it over loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import uvicorn
 
 from bocage.core.app import create_app
+from bocage.core.graphql.context import Context
 from bocage.core.testing import settings_for
 
 
@@ -35,3 +38,16 @@ def live_server(demo_database_url: str) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@pytest.fixture
+def slow_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every statement takes 0.3 s more, after it has run (the session holds a connection)."""
+    execute = Context.execute
+
+    async def slow(self: Context, statement: Any) -> Any:
+        result = await execute(self, statement)
+        await asyncio.sleep(0.3)
+        return result
+
+    monkeypatch.setattr(Context, "execute", slow)

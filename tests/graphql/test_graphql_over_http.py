@@ -149,24 +149,14 @@ def test_the_graphql_over_http_audit_passes_without_a_warning(live_server: str) 
     assert not not_ok, "\n".join(not_ok)
 
 
+@pytest.mark.usefixtures("slow_database")
 async def test_a_timeout_has_data_null_and_200_under_the_spec_media_type(
-    demo_database_url: str, monkeypatch: pytest.MonkeyPatch
+    demo_database_url: str,
 ) -> None:
     """Execution started: ``data`` is present (null), so the spec wants a 2xx."""
-    import asyncio
-
     from bocage.core.app import create_app
-    from bocage.core.graphql.context import Context
     from bocage.core.testing import settings_for
 
-    execute = Context.execute
-
-    async def slow(self: Context, statement: Any) -> Any:
-        result = await execute(self, statement)
-        await asyncio.sleep(0.3)
-        return result
-
-    monkeypatch.setattr(Context, "execute", slow)
     app = create_app(settings_for(demo_database_url, graphql_timeout_seconds=0.1))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
