@@ -116,7 +116,7 @@ def graphql_error_response(
     *,
     media_type: str | None = APPLICATION_JSON,
     extensions: dict[str, Any] | None = None,
-    **headers: str,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """A /graphql refusal in the GraphQL shape: ``{"errors": [{"message", "extensions":
     {"code"}}]}`` (no ``data``: nothing was executed), as ``media_type``."""
@@ -125,7 +125,7 @@ def graphql_error_response(
         orjson.dumps({"errors": [error]}),
         status_code=status,
         media_type=media_type or APPLICATION_JSON,
-        headers=headers or None,
+        headers=headers,
     )
 
 
@@ -136,7 +136,7 @@ def refusal_response(
     message: str,
     *,
     extensions: dict[str, Any] | None = None,
-    **headers: str,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """A refusal by middleware, in the shape of the path it refuses: GraphQL's for /graphql
     (the code in capitals, the media type the request accepts), REST's elsewhere."""
@@ -148,10 +148,10 @@ def refusal_response(
             message,
             media_type=negotiate_graphql(accept),
             extensions=extensions,
-            **headers,
+            headers=headers,
         )
     body = {"error": {"code": code, "message": message, **(extensions or {})}}
-    return JSONResponse(body, status_code=status, headers=headers or None)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -149,7 +149,11 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         response = refusal_response(
-            scope, 429, "rate_limited", refused.message, **{"Retry-After": str(refused.retry_after)}
+            scope,
+            429,
+            "rate_limited",
+            refused.message,
+            headers={"Retry-After": str(refused.retry_after)},
         )
         await response(scope, receive, send)
 
@@ -292,7 +296,7 @@ class BodySizeLimit:
             "payload_too_large",
             f"The request body is larger than {limit.max_bytes} bytes ({limit.setting}), {advice}.",
             extensions={"limit": limit.max_bytes, "setting": limit.setting},
-            Connection="close",
+            headers={"Connection": "close"},
         )
         await response(scope, receive, send)
 

@@ -46,11 +46,11 @@ def explain(error: GraphQLError) -> GraphQLError:
         and error.locations
         and "Fix the document" not in error.message
     ):
-        where = error.locations[0]
+        location = error.locations[0]
         return _rewritten(
             error,
-            f"{error.message} Fix the document's syntax at line {where.line}, column "
-            f"{where.column}.",
+            f"{error.message} Fix the document's syntax at line {location.line}, column "
+            f"{location.column}.",
         )
     found = _VARIABLE.match(error.message)
     if found is None:

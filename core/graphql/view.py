@@ -102,7 +102,7 @@ class TransportError(Exception):
 
     def response(self) -> Response:
         return graphql_error_response(
-            self.status, self.code, self.message, media_type=MEDIA_TYPE.get(), **self.headers
+            self.status, self.code, self.message, media_type=MEDIA_TYPE.get(), headers=self.headers
         )
 
 
