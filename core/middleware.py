@@ -2,7 +2,7 @@
 characters in URLs, CSRF-safe content types, request body size.
 
 Each answers a refused request itself with the JSON error shape of its path
-(:func:`bocage.core.http.refusal_response`: GraphQL's on /graphql, REST's elsewhere);
+(:func:`bocage.core.rest_errors.refusal_response`: GraphQL's on /graphql, REST's elsewhere);
 :func:`protective_middleware` lists them in order.
 """
 
@@ -23,7 +23,7 @@ from starlette.routing import Match
 
 from bocage.core.auth.tokens import PRINCIPAL_STATE, Authentication
 from bocage.core.errors import SettingsError
-from bocage.core.http import refusal_response
+from bocage.core.rest_errors import refusal_response
 
 if TYPE_CHECKING:
     from limits.aio.storage import Storage

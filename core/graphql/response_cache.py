@@ -39,7 +39,7 @@ from starlette.responses import Response
 from bocage.core.cache_control import is_anonymous, public_cache_control, strong_etag
 from bocage.core.events import last_event_id
 from bocage.core.graphql.i18n import parse_accept_language
-from bocage.core.http import APPLICATION_JSON, negotiate_graphql
+from bocage.core.rest_errors import APPLICATION_JSON, negotiate_graphql
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine

@@ -46,13 +46,13 @@ from bocage.core.graphql.limits import bounded_json, run_with_timeout
 from bocage.core.graphql.messages import explain
 from bocage.core.graphql.persisted import DOCUMENTS, DocumentStore, http_status, sha256
 from bocage.core.graphql.response_cache import RESULT, ResponseCache
-from bocage.core.http import (
+from bocage.core.middleware import RequestCounts
+from bocage.core.rest_errors import (
     APPLICATION_JSON,
     GRAPHQL_RESPONSE_JSON,
     graphql_error_response,
     negotiate_graphql,
 )
-from bocage.core.middleware import RequestCounts
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker

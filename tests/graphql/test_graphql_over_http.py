@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bocage.core.http import negotiate_graphql
+from bocage.core.rest_errors import negotiate_graphql
 
 AUDIT = Path(__file__).with_name("http_audit")
 SPEC = "application/graphql-response+json"
