@@ -31,6 +31,7 @@ from bocage.core.auth.tokens import (
 from bocage.core.cache_control import HttpCaching, public_caching
 from bocage.core.db import create_engine, create_read_engine, sessionmaker
 from bocage.core.errors import PluginError, SettingsError
+from bocage.core.graphql.graphiql import graphiql_asset
 from bocage.core.graphql.schema import build_schema
 from bocage.core.graphql.view import GraphQLView
 from bocage.core.hookspecs import RestRoute
@@ -55,6 +56,7 @@ RESERVED_PATHS = {
     "/healthz",
     "/readyz",
     "/openapi.json",
+    "/graphiql/{name}",
     "/oauth/token",
     "/.well-known/jwks.json",
     "/api/import/{kind}",
@@ -170,6 +172,8 @@ def create_app(
         Route("/healthz", http.healthz, methods=["GET"], name="healthz"),
         Route("/readyz", http.readyz, methods=["GET"], name="readyz"),
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
+        # GraphiQL's scripts and styles, so that it works without internet.
+        Route("/graphiql/{name}", graphiql_asset, methods=["GET"], name="graphiql_asset"),
         Route("/oauth/token", token_endpoint.handle, methods=["POST"], name="oauth_token"),
         Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"], name="jwks"),
         *(spec.route for spec in rest_routes),
@@ -181,14 +185,9 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-                # Conditional requests (ETag, Last-Modified) need a preflight from a browser.
-                allow_headers=[
-                    "Authorization",
-                    "Content-Type",
-                    "Accept-Language",
-                    "If-None-Match",
-                    "If-Modified-Since",
-                ],
+                # BOCAGE_CORS_ALLOW_HEADERS: conditional requests (ETag, Last-Modified) and
+                # tracing headers need a preflight from a browser.
+                allow_headers=settings.cors_allow_headers,
                 # Otherwise hidden from scripts of other origins: validators to send back,
                 # paging links, a download's file name.
                 expose_headers=EXPOSED_HEADERS,

@@ -1,4 +1,5 @@
-"""The host's own HTTP endpoints and JSON error responses."""
+"""The host's own HTTP endpoints and JSON error responses (REST's shape, and GraphQL's for
+/graphql: see docs/errors.md)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from bocage.core.rest_errors import error_response
 
 if TYPE_CHECKING:
     from starlette.requests import Request
+
+#: Where the GraphQL endpoint is served (HTTP and WebSocket).
+GRAPHQL_PATH = "/graphql"
 
 
 class RowKeyConvertor(Convertor[int]):

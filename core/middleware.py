@@ -1,8 +1,9 @@
 """Protective ASGI middleware: authentication for the rate limiter, rate limiting, NUL
 characters in URLs, CSRF-safe content types, request body size.
 
-Each answers a refused request itself with the JSON error shape of
-:func:`bocage.core.rest_errors.error_response`; :func:`protective_middleware` lists them in order.
+Each answers a refused request itself with the JSON error shape of its path
+(:func:`bocage.core.rest_errors.refusal_response`: GraphQL's on /graphql, REST's elsewhere);
+:func:`protective_middleware` lists them in order.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
-from starlette.responses import JSONResponse
 from starlette.routing import Match
 
 from bocage.core.auth.tokens import PRINCIPAL_STATE, Authentication
 from bocage.core.errors import SettingsError
-from bocage.core.rest_errors import error_response
+from bocage.core.rest_errors import refusal_response
 
 if TYPE_CHECKING:
     from limits.aio.storage import Storage
@@ -148,8 +148,12 @@ class RateLimit:
         if refused is None:
             await self.app(scope, receive, send)
             return
-        response = error_response(
-            429, "rate_limited", refused.message, **{"Retry-After": str(refused.retry_after)}
+        response = refusal_response(
+            scope,
+            429,
+            "rate_limited",
+            refused.message,
+            headers={"Retry-After": str(refused.retry_after)},
         )
         await response(scope, receive, send)
 
@@ -166,7 +170,8 @@ class NulInUrl:
         if scope["type"] == "http" and (
             "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
         ):
-            response = error_response(
+            response = refusal_response(
+                scope,
                 400,
                 "bad_request",
                 "The URL holds a NUL character (%00), which no parameter may contain: remove it.",
@@ -189,7 +194,8 @@ class GraphQLContentType:
             raw = Headers(scope=scope).get("content-type", "")
             media_type = raw.split(";", 1)[0].strip().lower()
             if media_type not in GRAPHQL_CONTENT_TYPES:
-                response = error_response(
+                response = refusal_response(
+                    scope,
                     415,
                     "unsupported_media_type",
                     f"POST {self.path} takes a JSON body with the header "
@@ -284,17 +290,12 @@ class BodySizeLimit:
                 f"the limit of {scope['method']} {scope['path']}: send a smaller file (or "
                 f"split the file into several), or ask the operator to raise {limit.setting}"
             )
-        response = JSONResponse(
-            {
-                "error": {
-                    "code": "payload_too_large",
-                    "message": f"The request body is larger than {limit.max_bytes} bytes "
-                    f"({limit.setting}), {advice}.",
-                    "limit": limit.max_bytes,
-                    "setting": limit.setting,
-                }
-            },
-            status_code=413,
+        response = refusal_response(
+            scope,
+            413,
+            "payload_too_large",
+            f"The request body is larger than {limit.max_bytes} bytes ({limit.setting}), {advice}.",
+            extensions={"limit": limit.max_bytes, "setting": limit.setting},
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)

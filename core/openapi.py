@@ -40,6 +40,58 @@ def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+#: What /graphql refuses with (docs/errors.md): the GraphQL error shape, without ``data``.
+GRAPHQL_ERRORS_SCHEMA = {
+    "type": "object",
+    "required": ["errors"],
+    "properties": {
+        "errors": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["message", "extensions"],
+                "properties": {
+                    "message": {"type": "string"},
+                    "extensions": {
+                        "type": "object",
+                        "required": ["code"],
+                        "properties": {"code": {"type": "string"}},
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+def _graphql(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A /graphql answer, in either media type of the GraphQL-over-HTTP spec (by Accept)."""
+    schema = schema or {"$ref": "#/components/schemas/GraphQLErrors"}
+    return {
+        "description": description,
+        "content": {
+            "application/json": {"schema": schema},
+            "application/graphql-response+json": {"schema": schema},
+        },
+    }
+
+
+#: The refusals /graphql answers to GET and POST alike (docs/errors.md).
+_GRAPHQL_REFUSALS = {
+    "400": _graphql(
+        "A request that is not a GraphQL request (not JSON, no `query`, a batch...); as "
+        "`application/graphql-response+json`, also a document that does not parse or "
+        "validate, or variables that do not fit."
+    ),
+    "401": _graphql("A bearer token that is not valid (`INVALID_TOKEN`)."),
+    "405": _graphql("A method other than GET and POST, or a mutation over GET (see `Allow`)."),
+    "406": _graphql("An Accept header that refuses both JSON media types."),
+    "413": _graphql("A body over `BOCAGE_MAX_BODY_BYTES`."),
+    "429": _graphql("Over `BOCAGE_RATE_LIMIT` (see `Retry-After`)."),
+}
+
+
 CORE_PATHS: dict[str, dict[str, Any]] = {
     "/healthz": {
         "get": {
@@ -87,19 +139,9 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
                 },
             },
             "responses": {
-                "200": _json("A GraphQL response.", {"type": "object"}),
-                "400": _json(
-                    "A request that is not a GraphQL request: not JSON, no `query`, an unknown "
-                    "`operationName`...",
-                    {"$ref": "#/components/schemas/Error"},
-                ),
-                "413": _json(
-                    "A body over `BOCAGE_MAX_BODY_BYTES`.", {"$ref": "#/components/schemas/Error"}
-                ),
-                "415": _json(
-                    "A body that is not `application/json`.",
-                    {"$ref": "#/components/schemas/Error"},
-                ),
+                "200": _graphql("A GraphQL response.", {"type": "object"}),
+                **_GRAPHQL_REFUSALS,
+                "415": _graphql("A body that is not `application/json`."),
             },
         },
         "get": {
@@ -117,10 +159,7 @@ CORE_PATHS: dict[str, dict[str, Any]] = {
                     "public: ETag, Cache-Control: public (see docs/caching.md)."
                 },
                 "304": NOT_MODIFIED,
-                "400": _json(
-                    "No `query`, or a mutation (send those with POST).",
-                    {"$ref": "#/components/schemas/Error"},
-                ),
+                **_GRAPHQL_REFUSALS,
             },
         },
     },
@@ -271,6 +310,7 @@ def openapi_document(host: PluginHost) -> dict[str, Any]:
         "components": {
             "schemas": {
                 "Error": ERROR_SCHEMA,
+                "GraphQLErrors": GRAPHQL_ERRORS_SCHEMA,
                 "ImportReport": REPORT_SCHEMA,
                 "OAuthToken": {
                     "type": "object",

@@ -33,6 +33,19 @@ def _split_list(value: Any) -> Any:
     return value
 
 
+#: Request headers browser pages of other origins may send by default: what the API reads
+#: (the token, JSON, the language, conditional requests) and W3C Trace Context's headers.
+DEFAULT_CORS_ALLOW_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Accept-Language",
+    "If-None-Match",
+    "If-Modified-Since",
+    "traceparent",
+    "tracestate",
+)
+
+
 class Settings(BaseSettings):
     """The host's settings. Each field is read from ``BOCAGE_<FIELD NAME IN CAPITALS>``."""
 
@@ -57,6 +70,11 @@ class Settings(BaseSettings):
         None,
         description="Serve GraphiQL to browsers at /graphql (default: on except in production).",
     )
+    graphiql_cdn: bool = Field(
+        False,
+        description="Load GraphiQL's scripts and styles from unpkg.com instead of from Bocage "
+        "itself (/graphiql/...; they are bundled, so GraphiQL works offline).",
+    )
     default_language: Language = Field(
         "fr",
         description="Language of multilingual fields when neither the query nor "
@@ -74,6 +92,12 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"],
         description="Comma-separated origins allowed to call the API from a browser ('*' for any).",
+    )
+    cors_allow_headers: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_CORS_ALLOW_HEADERS),
+        description="Comma-separated request headers a browser page of another origin may "
+        "send (CORS preflight); the default adds W3C Trace Context's traceparent and "
+        "tracestate to what the API reads.",
     )
     disabled_plugins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -610,7 +634,7 @@ class Settings(BaseSettings):
                 raise ValueError("BOCAGE_OIDC_ISSUER must differ from BOCAGE_AUTH_ISSUER")
         return self
 
-    @field_validator("cors_origins", "disabled_plugins", mode="before")
+    @field_validator("cors_origins", "cors_allow_headers", "disabled_plugins", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         return _split_list(value)

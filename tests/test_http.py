@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+import pytest
+
+from bocage.core.app import create_app
+from bocage.core.testing import settings_for
+
 
 async def test_health_and_readiness(client: Any) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
@@ -41,6 +47,58 @@ async def test_cors_preflight_from_another_communes_front_end(client: Any) -> No
         "/graphql", json={"query": "{ plugins { name } }"}, headers={"Origin": "https://x.be"}
     )
     assert simple.headers["access-control-allow-origin"] == "*"
+
+
+TRACE_HEADERS = "content-type, traceparent, tracestate"
+
+
+async def preflight(client: httpx.AsyncClient, requested: str) -> httpx.Response:
+    """A browser's CORS preflight for a POST to /graphql sending ``requested`` headers."""
+    return await client.options(
+        "/graphql",
+        headers={
+            "Origin": "https://www.hannut.be",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": requested,
+        },
+    )
+
+
+async def test_cors_preflight_allows_trace_context_headers(client: Any) -> None:
+    """A front-end instrumented with OpenTelemetry sends traceparent and tracestate; the
+    preflight must allow them (it refused traceparent before BOCAGE_CORS_ALLOW_HEADERS)."""
+    response = await preflight(client, TRACE_HEADERS)
+    assert response.status_code == 200, response.text
+    allowed = {
+        h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")
+    }
+    assert {"traceparent", "tracestate", "authorization", "content-type"} <= allowed
+
+
+@pytest.mark.parametrize(
+    ("setting", "requested", "status"),
+    [
+        ("Authorization,Content-Type,baggage", "content-type, baggage", 200),
+        ("Authorization,Content-Type,baggage", "content-type, traceparent", 400),
+        ("Authorization,Content-Type", "content-type, authorization", 200),
+        ("Authorization,Content-Type", TRACE_HEADERS, 400),
+    ],
+)
+async def test_cors_allowed_headers_follow_the_setting(
+    demo_database_url: str, setting: str, requested: str, status: int
+) -> None:
+    app = create_app(settings_for(demo_database_url, cors_allow_headers=setting))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bocage.test") as client:
+        response = await preflight(client, requested)
+    assert response.status_code == status, response.text
+
+
+def test_cors_allowed_headers_setting_is_comma_separated() -> None:
+    settings = settings_for("sqlite+aiosqlite:///:memory:", cors_allow_headers=" a, b ,c")
+    assert settings.cors_allow_headers == ["a", "b", "c"]
+    default = settings_for("sqlite+aiosqlite:///:memory:").cors_allow_headers
+    assert {"traceparent", "tracestate", "Authorization"} <= set(default)
 
 
 async def test_graphiql_in_a_browser(client: Any) -> None:

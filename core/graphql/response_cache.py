@@ -39,6 +39,7 @@ from starlette.responses import Response
 from bocage.core.cache_control import is_anonymous, public_cache_control, strong_etag
 from bocage.core.events import last_event_id
 from bocage.core.graphql.i18n import parse_accept_language
+from bocage.core.rest_errors import APPLICATION_JSON, negotiate_graphql
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -224,7 +225,7 @@ class ResponseCache:
         self.default_language = settings.default_language
         self.enabled = self.max_entries > 0 and self.max_bytes > 0 and self.max_age > 0
         self.mark = EventLogMark(engine)
-        self.entries: OrderedDict[tuple[str, bytes, str], Entry] = OrderedDict()
+        self.entries: OrderedDict[tuple[str, bytes, str, str], Entry] = OrderedDict()
         self.size = 0
         self.seen = -1  # the last event id read: a newer one empties the cache
         self.clock: Callable[[], float] = time.monotonic
@@ -232,7 +233,7 @@ class ResponseCache:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def key(self, request: Request) -> tuple[str, bytes, str] | None:
+    def key(self, request: Request) -> tuple[str, bytes, str, str] | None:
         """What determines the answer to an anonymous GET; ``None`` for other requests."""
         headers = request.headers
         if request.scope["method"] != "GET" or not is_anonymous(headers):
@@ -242,6 +243,8 @@ class ResponseCache:
             headers.get("host", ""),
             request.scope["query_string"],
             language or self.default_language,
+            # The media type asked for: its status codes differ (GraphQL over HTTP).
+            negotiate_graphql(headers.get("accept")) or APPLICATION_JSON,
         )
 
     async def serve(self, request: Request, run: Callable[[], Awaitable[Any]]) -> Any:
@@ -255,7 +258,7 @@ class ResponseCache:
             if entry is not None:
                 if entry.mark == mark and self.clock() - entry.born < self.max_age:
                     self.entries.move_to_end(key)
-                    return self._response(entry.body, entry.etag)
+                    return self._response(entry.body, entry.etag, key[3])
                 self._drop(key)
         response = await run()
         result = getattr(request.state, RESULT, None)
@@ -283,14 +286,14 @@ class ResponseCache:
             self.size = 0
         return mark
 
-    def _response(self, body: bytes, etag: str) -> Response:
+    def _response(self, body: bytes, etag: str, media_type: str) -> Response:
         return Response(
             body,
-            media_type="application/json",
-            headers={"ETag": etag, "Cache-Control": self.cache_control},
+            media_type=media_type,
+            headers={"ETag": etag, "Cache-Control": self.cache_control, "Vary": "Accept"},
         )
 
-    def _keep(self, key: tuple[str, bytes, str], entry: Entry) -> None:
+    def _keep(self, key: tuple[str, bytes, str, str], entry: Entry) -> None:
         if entry.mark != self.seen or entry.size > min(self.max_entry_bytes, self.max_bytes):
             return  # computed before a write another request has seen since; or too large
         self._drop(key)
@@ -299,7 +302,7 @@ class ResponseCache:
         while len(self.entries) > self.max_entries or self.size > self.max_bytes:
             self._drop(next(iter(self.entries)))
 
-    def _drop(self, key: tuple[str, bytes, str]) -> None:
+    def _drop(self, key: tuple[str, bytes, str, str]) -> None:
         entry = self.entries.pop(key, None)
         if entry is not None:
             self.size -= entry.size

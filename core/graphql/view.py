@@ -1,16 +1,22 @@
 """Serves the GraphQL schema over HTTP and WebSocket: strawberry's ASGI view with a per-request
-context, Bocage's JSON refusals, limits on time and on the size of answers."""
+context, limits on time and on the size of answers, and the GraphQL-over-HTTP spec: the
+``application/graphql-response+json`` media type for clients that ask for it (request errors
+are then 400s without ``data``), ``application/json`` for the others, and every refusal in
+the GraphQL error shape with a code (docs/errors.md)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from contextlib import suppress
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import strawberry
 from cross_web import HTTPException
+from graphql import GraphQLError
+from starlette.responses import Response
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
@@ -34,17 +40,23 @@ from bocage.core.auth.tokens import (
 from bocage.core.graphql.compiler.execute import CompiledRoots, compiled_fragment
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.fast_path import FastPath, Plan, candidate
+from bocage.core.graphql.graphiql import graphiql_page
 from bocage.core.graphql.i18n import parse_accept_language
 from bocage.core.graphql.limits import bounded_json, run_with_timeout
+from bocage.core.graphql.messages import explain
 from bocage.core.graphql.persisted import DOCUMENTS, DocumentStore, http_status, sha256
 from bocage.core.graphql.response_cache import RESULT, ResponseCache
 from bocage.core.middleware import RequestCounts
-from bocage.core.rest_errors import error_response
+from bocage.core.rest_errors import (
+    APPLICATION_JSON,
+    GRAPHQL_RESPONSE_JSON,
+    graphql_error_response,
+    negotiate_graphql,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
     from starlette.requests import Request
-    from starlette.responses import Response
     from starlette.websockets import WebSocket
 
     from bocage.core.host import PluginHost
@@ -54,6 +66,9 @@ logger = logging.getLogger("bocage.graphql")
 #: Where the view notes the fast path's key of a request the normal path answers, so that
 #: :meth:`GraphQLView.process_result` learns its plan.
 FAST_PATH_KEY = "bocage_fast_path_key"
+
+#: The media type of the answer to the HTTP request being served (content negotiation).
+MEDIA_TYPE: ContextVar[str] = ContextVar("bocage_graphql_media_type", default=APPLICATION_JSON)
 
 
 class TextWebSocketAdapter(ASGIWebSocketAdapter):
@@ -75,61 +90,94 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
 
 
 class TransportError(Exception):
-    """A request /graphql cannot take as sent: an HTTP 4xx with the JSON error shape."""
+    """A request /graphql cannot take as sent: an HTTP 4xx with the GraphQL error shape
+    (``{"errors": [{"message", "extensions": {"code"}}]}``, no ``data``)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, **headers: str) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
 
     def response(self) -> Response:
-        return error_response(self.status, self.code, self.message)
+        return graphql_error_response(
+            self.status, self.code, self.message, media_type=MEDIA_TYPE.get(), headers=self.headers
+        )
 
 
 #: strawberry's own refusals (``HTTPException`` with a plain-text reason), by reason: the code
 #: and message of the JSON error answered instead.
 _STRAWBERRY_REFUSALS = {
     "Unable to parse request body as JSON": (
-        "invalid_json",
+        "INVALID_JSON",
         "The body is not valid JSON: send a JSON object (UTF-8, nested at most 1024 deep) "
         'such as {"query": "{ communes { totalCount } }"}.',
     ),
     "Batching is not enabled": (
-        "batching_not_supported",
+        "BATCHING_NOT_SUPPORTED",
         "Send one operation per request: a JSON object, not a list.",
     ),
     "No GraphQL query found in the request": (
-        "missing_query",
+        "MISSING_QUERY",
         'The request has no "query": send {"query": "<GraphQL document>"}.',
     ),
     "Unsupported content type": (
-        "unsupported_media_type",
-        "POST /graphql takes a JSON body with 'Content-Type: application/json'.",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "POST /graphql takes a JSON body: send it with 'Content-Type: application/json'.",
     ),
     "GraphQL only supports GET and POST requests.": (
-        "method_not_allowed",
-        "/graphql takes GET (queries) and POST (queries and mutations).",
+        "METHOD_NOT_ALLOWED",
+        "/graphql takes GET (queries) and POST (queries and mutations): send the request "
+        "with one of them.",
     ),
-    "Not Found": ("not_found", "GraphiQL is disabled on this server (BOCAGE_GRAPHIQL)."),
+    "Not Found": (
+        "NOT_FOUND",
+        "GraphiQL is disabled on this server (BOCAGE_GRAPHIQL): send a query, as ?query=... "
+        "or in a POST.",
+    ),
     "The GraphQL operation's `query` must be a string or null, if provided.": (
-        "invalid_request",
+        "INVALID_REQUEST",
         'The "query" member must be a string: the GraphQL document.',
     ),
     "The GraphQL operation's `variables` must be an object or null, if provided.": (
-        "invalid_request",
+        "INVALID_REQUEST",
         'The "variables" member must be a JSON object (or null), by variable name.',
     ),
     "The GraphQL operation's `extensions` must be an object or null, if provided.": (
-        "invalid_request",
+        "INVALID_REQUEST",
         'The "extensions" member must be a JSON object (or null).',
     ),
 }
 
 
 def _refusal(error: HTTPException) -> TransportError:
-    code, message = _STRAWBERRY_REFUSALS.get(error.reason, ("bad_request", error.reason))
-    return TransportError(error.status_code, code, message)
+    code, message = _STRAWBERRY_REFUSALS.get(error.reason, ("BAD_REQUEST", error.reason))
+    headers = {"Allow": "GET, POST"} if error.status_code == 405 else {}
+    return TransportError(error.status_code, code, message, **headers)
+
+
+def _request_error(code: str, message: str) -> ExecutionResult:
+    """A GraphQL request error (nothing executed): 200 as ``application/json``, 400 as
+    ``application/graphql-response+json`` (:meth:`GraphQLView.create_response`)."""
+    return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code})])
+
+
+#: Codes of errors without a path that end an operation once it has started.
+_DURING_EXECUTION = frozenset({"TIMEOUT"})
+
+
+def _not_executed(result: ExecutionResult) -> bool:
+    """Whether ``result`` is a request error: it has errors and execution never started
+    (no data, and no error of a field, which would have a path, nor a timeout)."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(
+            error.path is None and (error.extensions or {}).get("code") not in _DURING_EXECUTION
+            for error in result.errors
+        )
+    )
 
 
 #: Where a WebSocket keeps the :class:`Credential` it was authenticated with (request state).
@@ -364,25 +412,33 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             )
         except CannotGetOperationTypeError as error:
             if error.operation_name is None:
-                message = (
-                    "The document has several operations (or none): name the one to run "
-                    "with operationName."
+                return _request_error(
+                    "OPERATION_NAME_REQUIRED",
+                    "The document has several operations (or none): name the one to run in "
+                    '"operationName", or send a document with exactly one operation.',
                 )
-            else:
-                message = (
-                    f"The document has no operation named {error.operation_name!r}: send "
-                    "the name of one of its operations in operationName."
-                )
-            raise TransportError(400, "unknown_operation", message) from None
+            return _request_error(
+                "UNKNOWN_OPERATION",
+                f"The document has no operation named {error.operation_name!r}: send the "
+                'name of one of its operations in "operationName" (or leave it out when '
+                "the document has only one).",
+            )
         except InvalidOperationTypeError as error:
             if error.operation_type is OperationType.SUBSCRIPTION:
-                message = (
+                raise TransportError(
+                    400,
+                    "OPERATION_NOT_ALLOWED",
                     "Subscriptions are served over WebSocket on /graphql "
-                    "(graphql-transport-ws), not over HTTP."
-                )
-            else:
-                message = "mutations are not allowed when using GET: send them with POST."
-            raise TransportError(400, "operation_not_allowed", message) from None
+                    "(graphql-transport-ws), not over HTTP: open a WebSocket.",
+                ) from None
+            # The GraphQL-over-HTTP spec: a mutation over GET is 405, and Allow says what to use.
+            raise TransportError(
+                405,
+                "OPERATION_NOT_ALLOWED",
+                "Mutations are not allowed over GET (it must not change anything): send "
+                "this request with POST and 'Content-Type: application/json'.",
+                Allow="POST",
+            ) from None
         except MissingQueryError:
             raise _refusal(HTTPException(400, "No GraphQL query found in the request")) from None
 
@@ -402,7 +458,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                 if not isinstance(value, dict):
                     raise TransportError(
                         400,
-                        "invalid_request",
+                        "INVALID_REQUEST",
                         f"The {name!r} parameter must be a JSON object (URL-encoded), "
                         f'such as {name}={{"first":10}}.',
                     )
@@ -415,8 +471,15 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         if not isinstance(parsed, dict | list):
             raise TransportError(
                 400,
-                "invalid_request",
+                "INVALID_REQUEST",
                 'The body must be a JSON object such as {"query": "{ communes { totalCount } }"}.',
+            )
+        if isinstance(parsed, dict) and not isinstance(parsed.get("operationName"), str | None):
+            raise TransportError(
+                400,
+                "INVALID_REQUEST",
+                'The "operationName" member must be a string (the name of an operation of the '
+                "document) or null.",
             )
         return parsed
 
@@ -427,7 +490,14 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         if key is not None and self.fast_path is not None and context is not None:
             if context.compiled_roots is not None:
                 self.fast_path.learn(key, context.compiled_roots, result)
-        return await super().process_result(request, result)
+        if result.errors:
+            result.errors = [explain(error) for error in result.errors]
+        processed = await super().process_result(request, result)
+        if _not_executed(result):
+            # "If an error was raised before execution begins, the data entry should not be
+            # present in the result" (GraphQL spec, Response).
+            processed.pop("data", None)
+        return processed
 
     # -- the fast path (fast_path.py) ----------------------------------------------------------
 
@@ -514,6 +584,19 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         return self.create_response(mismatch, await self.get_sub_response(request))
 
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.scope["type"] == "http":
+            media_type = negotiate_graphql(request.headers.get("accept"))
+            MEDIA_TYPE.set(media_type or APPLICATION_JSON)
+            if media_type is None and not self.should_render_graphql_ide(
+                self.request_adapter_class(request)
+            ):
+                return TransportError(
+                    406,
+                    "NOT_ACCEPTABLE",
+                    f"/graphql answers {GRAPHQL_RESPONSE_JSON} or {APPLICATION_JSON}, which "
+                    f"the Accept header ({request.headers.get('accept')!r}) refuses: accept "
+                    "one of them (or send no Accept header).",
+                ).response()
         try:
             if request.scope["type"] == "http" and not self.should_render_graphql_ide(
                 self.request_adapter_class(request)
@@ -528,7 +611,10 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             if request.scope["type"] == "websocket":
                 await request.close(code=4401, reason="invalid token")
                 return None
-            return error.response()
+            challenge = error.response().headers["www-authenticate"]
+            return TransportError(
+                401, "INVALID_TOKEN", error.message, **{"WWW-Authenticate": challenge}
+            ).response()
         except TransportError as error:
             return error.response()
         except HTTPException as error:
@@ -545,14 +631,29 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             request
         )
 
+    async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
+        """GraphiQL, its assets served by Bocage itself (or a CDN: ``BOCAGE_GRAPHIQL_CDN``)."""
+        return Response(graphiql_page(self.host.settings), media_type="text/html")
+
     def create_response(self, response_data: Any, sub_response: Response) -> Response:  # type: ignore[override]
+        media_type = MEDIA_TYPE.get()
         # A persisted query refused: its status (400 for a protocol error), and never cached,
         # since the same request may succeed once its document is registered.
         status = http_status(response_data) if isinstance(response_data, dict) else None
         if status is not None:
             sub_response.status_code = status
             sub_response.headers["cache-control"] = "no-store"
-        return super().create_response(response_data, sub_response)
+        if isinstance(response_data, dict) and "data" not in response_data:
+            # A request error (nothing executed): application/json answers it with 200 (or
+            # the persisted query's status), the spec's own media type with a 4xx
+            # (GraphQL-over-HTTP, "Status Codes"; Apollo Client and urql read its body).
+            if media_type == GRAPHQL_RESPONSE_JSON:
+                sub_response.status_code = max(status or 400, 400)
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = media_type
+        # The answer depends on Accept: a shared cache must not give one client's to another.
+        response.headers.append("Vary", "Accept")
+        return response
 
     def encode_json(self, data: object) -> bytes:
         return bounded_json(data, self.host.settings.graphql_max_response_bytes)

@@ -9,6 +9,7 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -182,21 +183,19 @@ JSON = {"content-type": "application/json"}
 @pytest.mark.parametrize(
     ("body", "code"),
     [
-        (b'{"query": "{ __typename \xff }"}', "invalid_json"),  # not UTF-8
-        (b"\xff\xfe{}", "invalid_json"),
-        (b"[" * 10_000 + b"]" * 10_000, "invalid_json"),  # nested 10,000 deep
+        (b'{"query": "{ __typename \xff }"}', "INVALID_JSON"),  # not UTF-8
+        (b"\xff\xfe{}", "INVALID_JSON"),
+        (b"[" * 10_000 + b"]" * 10_000, "INVALID_JSON"),  # nested 10,000 deep
         (
             b'{"query": "{ __typename }", "variables": ' + b'{"a": ' * 5_000 + b"1" + b"}" * 5_001,
-            "invalid_json",
+            "INVALID_JSON",
         ),
-        (b'"a string"', "invalid_request"),
-        (b"42", "invalid_request"),
-        (b"[]", "batching_not_supported"),
-        (b'{"query": 5}', "invalid_request"),
-        (b'{"query": "{ __typename }", "variables": "x"}', "invalid_request"),
-        (b"{}", "missing_query"),
-        (b'{"query": "query A { __typename }", "operationName": "B"}', "unknown_operation"),
-        (b'{"query": "fragment F on Query { __typename }"}', "unknown_operation"),
+        (b'"a string"', "INVALID_REQUEST"),
+        (b"42", "INVALID_REQUEST"),
+        (b"[]", "BATCHING_NOT_SUPPORTED"),
+        (b'{"query": 5}', "INVALID_REQUEST"),
+        (b'{"query": "{ __typename }", "variables": "x"}', "INVALID_REQUEST"),
+        (b"{}", "MISSING_QUERY"),
     ],
 )
 async def test_malformed_bodies_are_4xx_json(
@@ -205,8 +204,30 @@ async def test_malformed_bodies_are_4xx_json(
     response = await client.post("/graphql", content=body, headers=JSON)
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == "application/json"
-    error = response.json()["error"]
-    assert error["code"] == code and error["message"]
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == code and error["message"]
+    assert "data" not in response.json()
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'{"query": "query A { __typename }", "operationName": "B"}', "UNKNOWN_OPERATION"),
+        (b'{"query": "fragment F on Query { __typename }"}', "OPERATION_NAME_REQUIRED"),
+    ],
+)
+async def test_operations_that_cannot_be_chosen_are_request_errors(
+    client: httpx.AsyncClient, body: bytes, code: str
+) -> None:
+    """GraphQL request errors: 200 as application/json, 400 as the spec's own media type."""
+    response = await client.post("/graphql", content=body, headers=JSON)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"errors": [{"message": ANY, "extensions": {"code": code}}]}
+    spec = await client.post(
+        "/graphql", content=body, headers={**JSON, "accept": "application/graphql-response+json"}
+    )
+    assert spec.status_code == 400
+    assert spec.headers["content-type"] == "application/graphql-response+json"
 
 
 async def test_bad_get_parameters_are_4xx_json(client: httpx.AsyncClient) -> None:
@@ -217,7 +238,7 @@ async def test_bad_get_parameters_are_4xx_json(client: httpx.AsyncClient) -> Non
     ):
         response = await client.get("/graphql", params=params)
         assert response.status_code == 400, response.text
-        assert response.json()["error"]["code"] == "invalid_request"
+        assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_REQUEST"
 
 
 async def test_several_operations_need_a_name(client: httpx.AsyncClient) -> None:
@@ -239,8 +260,8 @@ async def test_subscriptions_over_http_are_refused(client: httpx.AsyncClient, me
     else:
         response = await client.get("/graphql", params={"query": SUBSCRIPTION})
     assert response.status_code == 400
-    error = response.json()["error"]
-    assert error["code"] == "operation_not_allowed"
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
     assert "WebSocket" in error["message"]
 
 

@@ -3,7 +3,6 @@ passing and just over refused with a code and a message saying what to do."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -15,7 +14,6 @@ import strawberry
 
 from bocage.core.app import create_app
 from bocage.core.errors import SettingsError
-from bocage.core.graphql.context import Context
 from bocage.core.graphql.limits import cost, fields_without_cost
 from bocage.core.settings import Settings, load_settings
 
@@ -184,19 +182,6 @@ def test_a_field_without_a_cost_is_found() -> None:
 # -- timeout -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def slow_database(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every statement takes 0.3 s more, after it has run (the session holds a connection)."""
-    execute = Context.execute
-
-    async def slow(self: Context, statement: Any) -> Any:
-        result = await execute(self, statement)
-        await asyncio.sleep(0.3)
-        return result
-
-    monkeypatch.setattr(Context, "execute", slow)
-
-
 @pytest.mark.usefixtures("slow_database")
 async def test_timeout(serve: Serve) -> None:
     query = '{ commune(nisCode: "64034") { name } }'
@@ -270,8 +255,8 @@ async def test_development_keeps_introspection(gql: Any) -> None:
 
 async def test_mutations_are_refused_over_get(client: httpx.AsyncClient) -> None:
     response = await client.get("/graphql", params={"query": "mutation { __typename }"})
-    assert response.status_code == 400
-    assert "mutations are not allowed when using GET" in response.text
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert "Mutations are not allowed over GET" in response.text
     response = await client.get("/graphql", params={"query": "{ __typename }"})
     assert response.status_code == 200
 

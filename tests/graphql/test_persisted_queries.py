@@ -180,8 +180,8 @@ async def test_malformed_extension_is_a_typed_400(serve: Serve, persisted: Any, 
 async def test_a_mutation_over_get_is_neither_run_nor_stored(serve: Serve) -> None:
     async with serve() as client:
         response = await get(client, {"query": MUTATION, "extensions": extension(MUTATION)})
-        assert response.status_code == 400
-        assert response.json()["error"]["code"] == "operation_not_allowed"
+        assert response.status_code == 405
+        assert only_error(response)["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
         assert await stored(client) == {}
         miss = await get(client, {"extensions": extension(MUTATION)})
         assert only_error(miss)["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
@@ -192,8 +192,8 @@ async def test_a_mutation_over_get_is_neither_run_nor_stored(serve: Serve) -> No
         )
         assert "errors" not in ran.json(), ran.json()
         refused = await get(client, {"extensions": extension(MUTATION)}, authorization=token_)
-        assert refused.status_code == 400
-        assert refused.json()["error"]["code"] == "operation_not_allowed"
+        assert refused.status_code == 405
+        assert only_error(refused)["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
 
 
 async def test_documents_are_checked_by_the_limits_before_they_are_stored(serve: Serve) -> None:

@@ -105,4 +105,4 @@ async def test_commune_editor_token_and_anonymous_caller(
         headers={"Authorization": f"Bearer {issued.access_token[:-4]}AAAA"},
     )
     assert bad.status_code == 401
-    assert bad.json()["error"]["code"] == "invalid_token"
+    assert bad.json()["errors"][0]["extensions"]["code"] == "INVALID_TOKEN"

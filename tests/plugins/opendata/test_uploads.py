@@ -553,7 +553,7 @@ async def test_a_300_kb_file_is_accepted_with_the_default_limits(
         headers={"Content-Type": "application/json"},
     )
     assert graphql.status_code == 413
-    assert graphql.json()["error"]["setting"] == "BOCAGE_MAX_BODY_BYTES"
+    assert graphql.json()["errors"][0]["extensions"]["setting"] == "BOCAGE_MAX_BODY_BYTES"
 
 
 async def test_files_above_the_limit_are_refused(
