@@ -95,11 +95,11 @@ def core_findings(settings: Settings) -> Iterator[DeployFinding]:
         )
     else:
         url = make_url(settings.database_url)
-        yield from _secret("BOCAGE_DATABASE_URL", url.password, "database password")  # type: ignore[arg-type]
+        yield from _secret("BOCAGE_DATABASE_URL", url.password, "database password")
     yield from _secret("BOCAGE_SMTP_PASSWORD", settings.smtp_password, "SMTP password")
     if settings.rate_limit_storage.startswith(("redis://", "rediss://")):
         password = make_url(settings.rate_limit_storage).password
-        yield from _secret("BOCAGE_RATE_LIMIT_STORAGE", password, "Redis password")  # type: ignore[arg-type]
+        yield from _secret("BOCAGE_RATE_LIMIT_STORAGE", password, "Redis password")
     if settings.webhooks_allow_private_targets:
         yield DeployFinding(
             "core.webhooks_private_targets",

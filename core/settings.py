@@ -559,9 +559,9 @@ class Settings(BaseSettings):
         description="Worker processes of `bocage serve` when --workers is not given (about one "
         "per core on PostgreSQL; SQLite takes one writer at a time: keep 1).",
     )
-    shutdown_timeout_seconds: float = Field(
-        30.0,
-        gt=0,
+    shutdown_timeout_seconds: int = Field(
+        30,
+        ge=1,
         description="On SIGTERM, seconds `bocage serve` lets requests in flight finish before "
         "cutting them (new connections are refused at once; subscriptions are closed with "
         "1012).",

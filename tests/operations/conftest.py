@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -19,25 +19,9 @@ BOCAGE = str(Path(sys.executable).with_name("bocage"))
 
 
 @pytest.fixture(scope="session")
-def opsplugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``pip install`` tests/operations/opsplugin (a slow job) into a private folder."""
-    target = tmp_path_factory.mktemp("opsplugin-site")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(HERE / "opsplugin"),
-        ],
-        check=True,
-    )
-    return target
+def opsplugin_dir(pip_target: Callable[[Path], Path]) -> Path:
+    """tests/operations/opsplugin (a slow job), installed into a private folder."""
+    return pip_target(HERE / "opsplugin")
 
 
 @pytest.fixture

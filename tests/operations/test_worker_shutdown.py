@@ -59,9 +59,7 @@ async def test_within_the_timeout_completes_beyond_it_is_handed_back(
                 await enqueue_job(session, "ops.gated", {"name": name})
         worker = Worker(settings, host, engine, concurrency=2)
         running = asyncio.create_task(worker.run())
-        await asyncio.wait_for(
-            asyncio.gather(started["under"].wait(), started["over"].wait()), 60
-        )
+        await asyncio.wait_for(asyncio.gather(started["under"].wait(), started["over"].wait()), 60)
 
         worker.stop()
         release["under"].set()  # ends within the timeout; "over" outlasts it
