@@ -167,3 +167,45 @@ async def test_sigterm_under_load_loses_no_request_and_no_job(
         "start 1\nstart 1\ndone\n",
         "start 1\nstart 1\ndone\n",
     ]
+
+
+async def test_a_request_outlasting_the_shutdown_timeout_is_cut(
+    processes: Any, port: int, empty_database_url: str
+) -> None:
+    """BOCAGE_SHUTDOWN_TIMEOUT_SECONDS bounds the wait: a request still in flight when it ends
+    is cut (here the server would otherwise wait for ever), one ending within it answered."""
+    env = {
+        "BOCAGE_DATABASE_URL": empty_database_url,
+        "BOCAGE_SHUTDOWN_TIMEOUT_SECONDS": "2",
+        "BOCAGE_JOBS_IN_PROCESS": "off",
+    }
+    server = processes.serve(port, env)
+    limits = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=120
+    ) as client:
+        within, beyond = asyncio.Event(), asyncio.Event()
+        started = [asyncio.Event(), asyncio.Event()]
+        requests = [
+            asyncio.create_task(
+                client.post(
+                    "/graphql",
+                    content=_slow_body(event, gate),
+                    headers={"content-type": "application/json"},
+                )
+            )
+            for event, gate in zip(started, (within, beyond), strict=True)
+        ]
+        await asyncio.gather(*(event.wait() for event in started))
+        await asyncio.sleep(0.5)  # the server has read their headers
+        server.send_signal(15)
+        await _wait_for(lambda: _refused(port), "new connections to be refused")
+        within.set()  # this one ends now; the other sends the rest once the server is gone
+        answered = await requests[0]
+        status = await asyncio.to_thread(server.wait, 60)
+        beyond.set()
+        cut = (await asyncio.gather(requests[1], return_exceptions=True))[0]
+    assert isinstance(answered, httpx.Response) and answered.status_code == 200
+    assert isinstance(cut, httpx.TransportError), cut
+    assert status in (0, -15)
+    assert "timeout graceful shutdown exceeded" in processes.log(server)
