@@ -38,6 +38,18 @@ async def _slow_body(started: asyncio.Event, release: asyncio.Event) -> AsyncIte
         yield chunk
 
 
+def _post_slow(
+    client: httpx.AsyncClient, started: asyncio.Event, release: asyncio.Event
+) -> asyncio.Task[httpx.Response]:
+    return asyncio.create_task(
+        client.post(
+            "/graphql",
+            content=_slow_body(started, release),
+            headers={"content-type": "application/json"},
+        )
+    )
+
+
 async def _enqueue(url: str, markers: list[Path], gate: Path) -> None:
     settings = settings_for(url)
     engine = create_engine(settings)
@@ -113,16 +125,7 @@ async def test_sigterm_under_load_loses_no_request_and_no_job(
         # Requests in flight: accepted, their bodies still arriving when SIGTERM comes.
         release = asyncio.Event()
         started = [asyncio.Event() for _ in range(10)]
-        slow = [
-            asyncio.create_task(
-                client.post(
-                    "/graphql",
-                    content=_slow_body(event, release),
-                    headers={"content-type": "application/json"},
-                )
-            )
-            for event in started
-        ]
+        slow = [_post_slow(client, event, release) for event in started]
         await asyncio.gather(*(event.wait() for event in started))
         await asyncio.sleep(0.5)  # the server has read their headers
 
@@ -187,13 +190,7 @@ async def test_a_request_outlasting_the_shutdown_timeout_is_cut(
         within, beyond = asyncio.Event(), asyncio.Event()
         started = [asyncio.Event(), asyncio.Event()]
         requests = [
-            asyncio.create_task(
-                client.post(
-                    "/graphql",
-                    content=_slow_body(event, gate),
-                    headers={"content-type": "application/json"},
-                )
-            )
+            _post_slow(client, event, gate)
             for event, gate in zip(started, (within, beyond), strict=True)
         ]
         await asyncio.gather(*(event.wait() for event in started))
