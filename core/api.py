@@ -95,6 +95,7 @@ from bocage.core.graphql.types import Stakeholder as StakeholderType
 from bocage.core.graphql.types import Territory as TerritoryType
 from bocage.core.hookspecs import (
     CONTRACT_VERSION,
+    DeployFinding,
     DomainEvent,
     EventScope,
     JobContext,
@@ -376,6 +377,7 @@ __all__ = [
     "PluginError",
     "PluginSettings",
     "LIMIT",
+    "DeployFinding",
     "RestRoute",
     "RowType",
     "SeedOptions",

@@ -121,15 +121,32 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to bind.")
-@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+@click.option(
+    "--workers", default=None, type=int, help="Worker processes (default: BOCAGE_WORKERS)."
+)
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
 @click.option("--demo", is_flag=True, help="Load the demo data first if the database is empty.")
+@click.option(
+    "--migrate/--no-migrate",
+    default=None,
+    help="Apply pending migrations first (default: BOCAGE_AUTO_MIGRATE, on except in "
+    "production). Without, a database not at head stops the server.",
+)
 @pass_runtime
-def serve(rt: Runtime, host: str, port: int, workers: int, reload: bool, demo: bool) -> None:
-    """Run the API server (uvicorn). Migrates the database first unless BOCAGE_AUTO_MIGRATE=0."""
+def serve(
+    rt: Runtime,
+    host: str,
+    port: int,
+    workers: int | None,
+    reload: bool,
+    demo: bool,
+    migrate: bool | None,
+) -> None:
+    """Run the API server (uvicorn). On SIGTERM it stops accepting connections, lets the
+    requests in flight finish (BOCAGE_SHUTDOWN_TIMEOUT_SECONDS), closes subscriptions with
+    1012 and hands unfinished in-process jobs back to the queue."""
     import uvicorn
 
-    from bocage.core import migrate
     from bocage.core.app import create_app
     from bocage.core.seed import seed_if_empty
 
@@ -137,8 +154,7 @@ def serve(rt: Runtime, host: str, port: int, workers: int, reload: bool, demo: b
 
     async def prepare() -> None:
         async with rt.connected() as engine:
-            if rt.settings.auto_migrate:
-                await migrate.upgrade(engine, rt.host)
+            await _migrated(rt, engine, migrate)
             if demo:
                 with _progress() as progress:
                     seeded = await seed_if_empty(engine, rt.host, progress=reporter(progress))
@@ -151,11 +167,13 @@ def serve(rt: Runtime, host: str, port: int, workers: int, reload: bool, demo: b
         factory=True,
         host=host,
         port=port,
-        workers=workers,
+        workers=workers or rt.settings.workers,
         reload=reload,
         log_level=rt.settings.log_level,
         # A WebSocket message is bounded like a request body.
         ws_max_size=rt.settings.max_body_bytes,
+        timeout_graceful_shutdown=rt.settings.shutdown_timeout_seconds,
+        forwarded_allow_ips=rt.settings.forwarded_allow_ips,
     )
 
 
@@ -231,6 +249,72 @@ def db_revision(rt: Runtime, message: str, branch: str) -> None:
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--branch") from None
     click.echo(path)
+
+
+# -- operations: backup, restore, deployment check -------------------------------------------
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@pass_runtime
+def backup(rt: Runtime, file: Path) -> None:
+    """Write a consistent snapshot of the database to FILE while the server runs (SQLite's
+    online backup; pg_dump -Fc on PostgreSQL, which must be installed)."""
+    from bocage.core.backup import BackupError
+    from bocage.core.backup import backup as make_backup
+
+    try:
+        make_backup(rt.settings.database_url, file)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    console.print(f"backup written to {file} ({file.stat().st_size} bytes)")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the content of a database holding rows.")
+@pass_runtime
+def restore(rt: Runtime, file: Path, force: bool) -> None:
+    """Bring back the backup FILE made by `bocage backup` (stop servers and workers first).
+    A database holding rows is refused unless --force."""
+    from bocage.core.backup import BackupError
+    from bocage.core.backup import restore as bring_back
+
+    try:
+        bring_back(rt.settings.database_url, file, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    console.print(f"restored {file}; then run `bocage db upgrade` if it is an older release's")
+
+
+@main.command()
+@click.option(
+    "--deploy", is_flag=True, help="Also list what is unsafe or unfinished for production."
+)
+@pass_runtime
+def check(rt: Runtime, deploy: bool) -> None:
+    """Check the settings and plugins (as at startup); with --deploy, list what must change
+    before going to production (exit status 1 if an error is found). Silence a finding you
+    accept with BOCAGE_DEPLOY_CHECKS_SILENCED=<id>."""
+    from bocage.core.app import create_app
+
+    create_app(rt.settings, host=rt.host)  # the startup checks: errors exit with status 2
+    if not deploy:
+        click.echo("no problem found at startup (add --deploy for production checks)")
+        return
+    from bocage.core.deploy_check import deploy_findings
+
+    findings = deploy_findings(rt.settings, rt.host)
+    for finding in findings:
+        click.echo(f"{finding.level} {finding.id}: {finding.message}")
+    errors = sum(finding.level == "error" for finding in findings)
+    click.echo(
+        f"{errors} error(s), {len(findings) - errors} warning(s)"
+        if findings
+        else "ready for production: nothing to fix"
+    )
+    if errors:
+        sys.exit(1)
 
 
 # -- plugins --------------------------------------------------------------------------------
@@ -515,12 +599,23 @@ def documents_remove(rt: Runtime, hashes: tuple[str, ...]) -> None:
 # -- authentication: keys, clients, development tokens --------------------------------------
 
 
-async def _migrated(rt: Runtime, engine: Any) -> None:
-    """Bring the database to head first (unless BOCAGE_AUTO_MIGRATE=0), as `serve` does."""
+async def _migrated(rt: Runtime, engine: Any, apply: bool | None = None) -> None:
+    """Bring the database to head first if ``apply`` (default: BOCAGE_AUTO_MIGRATE, on except
+    in production); otherwise refuse a database with pending revisions, naming the command
+    that applies them."""
     from bocage.core import migrate
 
-    if rt.settings.auto_migrate:
+    if rt.settings.auto_migrate if apply is None else apply:
         await migrate.upgrade(engine, rt.host)
+        return
+    state = await migrate.state(engine, rt.host)
+    if not state.at_head:
+        pending = "; ".join(migrate.describe(rt.host, state.pending))
+        raise BocageStartupError(
+            f"the database is not up to date ({len(state.pending)} pending revision(s): "
+            f"{pending}): run `bocage db upgrade` first (once, from one machine), or start "
+            "with `bocage serve --migrate` / BOCAGE_AUTO_MIGRATE=1"
+        )
 
 
 @main.group()

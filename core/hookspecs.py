@@ -230,6 +230,21 @@ class WebhookEventType:
     permission: str | None = None
 
 
+@dataclass(frozen=True)
+class DeployFinding:
+    """Something unsafe or unfinished for production, reported by ``bocage check --deploy``.
+
+    ``id`` is ``<plugin>.<name>`` (``opendata.placeholder_publisher``), the name an operator
+    puts in ``BOCAGE_DEPLOY_CHECKS_SILENCED`` to leave it out; ``message`` says what is wrong
+    and which setting fixes it. ``level`` ``"error"`` must be fixed (the command exits 1);
+    ``"warning"`` is worth a look.
+    """
+
+    id: str
+    message: str
+    level: str = "error"
+
+
 # --------------------------------------------------------------------------------------------
 # Configuration: called once, when the plugin manager loads the plugins
 # --------------------------------------------------------------------------------------------
@@ -441,6 +456,19 @@ def bocage_webhook_events() -> Sequence[WebhookEventType]:
 
     Called when subscriptions are created or changed and when the event types are listed.
     Types must be unique across plugins; events are raised with ``record_event``.
+    """
+    return ()
+
+
+@hookspec
+def bocage_deploy_checks(host: Host) -> Sequence[DeployFinding]:
+    """Return what is unsafe or unfinished for production in the plugin's configuration.
+
+    Called by ``bocage check --deploy`` only (never at startup: a development setup may be
+    incomplete), after the settings are validated: read yours with
+    ``host.plugin_settings(<plugin>)``. Return one ``DeployFinding`` per problem, an empty
+    sequence when all is well. The open-data plugin reports the placeholder publisher and
+    contact of its catalogue here.
     """
     return ()
 

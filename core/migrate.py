@@ -8,9 +8,10 @@ with the plugin's name. ``upgrade()`` goes to all heads, so installing a plugin 
 Startup checks each plugin's revisions (``check_branches``): its own branch, labelled with
 its name, and ``depends_on`` naming revisions that exist. Before migrating or reading the
 state, a database at a revision no installed plugin provides (a plugin uninstalled while its
-tables remain) is refused with what to do. On SQLite the migrations run in one transaction
-too (``BEGIN`` is issued by hand: the driver would run DDL outside any), so that a revision
-that fails half-way leaves the database as it was, as on PostgreSQL.
+tables remain) is refused with what to do. Upgrades and downgrades hold the database's
+migration lock (``_lock``: an advisory lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), and
+run in one transaction on both engines, so that a revision that fails half-way leaves the
+database as it was.
 """
 
 from __future__ import annotations
@@ -60,14 +61,28 @@ async def _run(engine: AsyncEngine, host: PluginHost, fn: Any, *args: Any, **kw:
         return fn(config, *args, **kw)
 
     async with engine.begin() as connection:
+        await _lock(connection)
         await _refuse_unknown_revisions(connection, host)
-        if connection.dialect.name == "sqlite":
-            # pysqlite runs DDL outside any transaction unless one is begun explicitly: without
-            # it, a revision failing half-way keeps the tables it created and blocks every
-            # later upgrade. SQLite's DDL is transactional: the commit or rollback of this
-            # block then covers the whole upgrade.
-            await connection.exec_driver_sql("BEGIN")
         return await connection.run_sync(run)
+
+
+#: Key of the PostgreSQL advisory lock that migrations hold (any 64-bit number of our own).
+MIGRATION_LOCK_KEY = 0x626F63616765  # "bocage"
+
+
+async def _lock(connection: Any) -> None:
+    """Take the database's migration lock for the transaction: two ``bocage db upgrade`` (or
+    two servers migrating on start) never migrate at once; the second waits, then finds the
+    revisions applied and has nothing to do.
+
+    PostgreSQL: a transaction-level advisory lock, released by the commit or rollback.
+    SQLite: ``BEGIN IMMEDIATE`` takes the write lock now (the other waits up to the driver's
+    busy timeout, 30 s). pysqlite would otherwise run DDL outside any transaction: with it, a
+    revision failing half-way leaves the database as it was, as on PostgreSQL."""
+    if connection.dialect.name == "postgresql":
+        await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
+    elif connection.dialect.name == "sqlite":
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def enabled_branches(host: PluginHost) -> list[str]:

@@ -58,9 +58,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the database. The default is an SQLite file in the "
         "working directory; for production use postgresql+asyncpg://user:pass@host/db.",
     )
-    auto_migrate: bool = Field(
-        True,
-        description="Create the database and apply pending migrations when the server starts.",
+    auto_migrate: bool | None = Field(
+        None,
+        description="Create the database and apply pending migrations when the server (or a "
+        "command) starts (default: on except with BOCAGE_ENVIRONMENT=production, where "
+        "`bocage db upgrade` migrates and a server on an out-of-date database refuses to start).",
     )
     environment: Literal["development", "production"] = Field(
         "development",
@@ -574,6 +576,40 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(
         30.0, gt=0, description="Timeout of an SMTP session.", json_schema_extra=LIMIT
     )
+    # -- operations: shutdown, proxies, the deployment check (docs/deploy.md) ---------------
+    workers: int = Field(
+        1,
+        ge=1,
+        description="Worker processes of `bocage serve` when --workers is not given (about one "
+        "per core on PostgreSQL; SQLite takes one writer at a time: keep 1).",
+    )
+    shutdown_timeout_seconds: int = Field(
+        30,
+        ge=1,
+        description="On SIGTERM, seconds `bocage serve` lets requests in flight finish before "
+        "cutting them (new connections are refused at once; subscriptions are closed with "
+        "1012).",
+        json_schema_extra=LIMIT,
+    )
+    jobs_shutdown_timeout_seconds: float = Field(
+        20.0,
+        ge=0,
+        description="On SIGTERM, seconds a job worker lets its running jobs finish; those still "
+        "running then are cancelled and handed back to the queue, due at once, with their "
+        "attempt not counted.",
+        json_schema_extra=LIMIT,
+    )
+    forwarded_allow_ips: str | None = Field(
+        None,
+        description="Comma-separated addresses of the reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto `bocage serve` trusts ('*': any; unset: uvicorn's "
+        "FORWARDED_ALLOW_IPS, else 127.0.0.1 only).",
+    )
+    deploy_checks_silenced: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated ids of `bocage check --deploy` findings to leave out "
+        "(e.g. core.cors_any for a deliberately public API).",
+    )
     mail_from: str = Field(
         "Bocage <noreply@localhost>",
         description="`From` of the e-mails sent, e.g. 'GAL Condroz <noreply@gal.be>'.",
@@ -634,7 +670,13 @@ class Settings(BaseSettings):
                 raise ValueError("BOCAGE_OIDC_ISSUER must differ from BOCAGE_AUTH_ISSUER")
         return self
 
-    @field_validator("cors_origins", "cors_allow_headers", "disabled_plugins", mode="before")
+    @field_validator(
+        "cors_origins",
+        "cors_allow_headers",
+        "disabled_plugins",
+        "deploy_checks_silenced",
+        mode="before",
+    )
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         return _split_list(value)
@@ -675,6 +717,12 @@ class Settings(BaseSettings):
         if amount < 1:
             raise ValueError("the rate must allow at least 1 request, or be 'off'")
         return value
+
+    @model_validator(mode="after")
+    def _auto_migrate(self) -> Settings:
+        if self.auto_migrate is None:
+            self.auto_migrate = self.environment != "production"
+        return self
 
     @model_validator(mode="after")
     def _page_sizes(self) -> Settings:

@@ -172,25 +172,36 @@ def generated_documents() -> Callable[[Sequence[str], int], list[str]]:
 
 
 @pytest.fixture(scope="session")
-def testplugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def pip_target(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
+    """``pip_target(package_folder)``: ``pip install`` it into a private folder (not the
+    environment), whose path is returned: put it on ``PYTHONPATH`` to load the plugin."""
+
+    def install(package: Path) -> Path:
+        target = tmp_path_factory.mktemp(f"{package.name}-site")
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "--target",
+                str(target),
+                str(package),
+            ],
+            check=True,
+        )
+        return target
+
+    return install
+
+
+@pytest.fixture(scope="session")
+def testplugin_dir(pip_target: Callable[[Path], Path]) -> Path:
     """``pip install`` tests/testplugin into a private folder (not the environment)."""
-    target = tmp_path_factory.mktemp("testplugin-site")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(ROOT / "tests" / "testplugin"),
-        ],
-        check=True,
-    )
-    return target
+    return pip_target(ROOT / "tests" / "testplugin")
 
 
 @pytest.fixture

@@ -49,7 +49,8 @@ class BaseWorker:
         self._next_prune = 0.0
 
     def stop(self) -> None:
-        """Claim nothing more; :meth:`run` returns once the running jobs end."""
+        """Claim nothing more; :meth:`run` returns once the running jobs end, or after
+        BOCAGE_JOBS_SHUTDOWN_TIMEOUT_SECONDS, handing those still running back to the queue."""
         self._stopping.set()
 
     async def relay(self) -> int:

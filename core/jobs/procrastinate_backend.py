@@ -402,6 +402,8 @@ class ProcrastinateWorker(BaseWorker):
             install_signal_handlers=False,
             update_heartbeat_interval=max(self.stalled_after / 4, 0.2),
             stalled_worker_timeout=self.stalled_after,
+            # Then the jobs still running are cancelled: ``execute`` hands them back.
+            shutdown_graceful_timeout=self.settings.jobs_shutdown_timeout_seconds,
         )
         _redact_procrastinate_logs()
         return worker
@@ -566,6 +568,15 @@ class ProcrastinateWorker(BaseWorker):
                 kind.handler(context, args.get("payload") or {}),
                 timeout=self.settings.jobs_lease_seconds,
             )
+        except asyncio.CancelledError:
+            if not self._stopping.is_set():
+                raise  # aborted on request: procrastinate marks it so
+            # Cut by the shutdown: hand it back, due now, this attempt not counted
+            # (procrastinate's retry adds one to `attempts`, `attempts_base` takes it off).
+            base = int(args.get("attempts_base") or 0) + 1
+            await self._note(job.id, {"attempts_base": base})
+            logger.warning("job %s (%s) unfinished at shutdown: handed back", job.id, name)
+            raise _AttemptFailed("unfinished at shutdown: handed back", utcnow()) from None
         except Exception as error:
             message = f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
             if last:

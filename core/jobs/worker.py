@@ -66,7 +66,7 @@ class Worker(BaseWorker):
         concurrency: int | None = None,
     ) -> None:
         super().__init__(settings, host, engine, concurrency=concurrency)
-        self._running: set[asyncio.Task[None]] = set()
+        self._running: dict[asyncio.Task[None], Claimed] = {}
 
     async def run(self, *, burst: bool = False) -> None:
         logger.info("worker %s started (%d at once)", self.name, self.concurrency)
@@ -83,8 +83,8 @@ class Worker(BaseWorker):
                     relayed, claimed = 0, []
                 for job in claimed:
                     task = asyncio.ensure_future(self.execute(job))
-                    self._running.add(task)
-                    task.add_done_callback(self._running.discard)
+                    self._running[task] = job
+                    task.add_done_callback(self._forget)
                 if burst and not relayed and not claimed and not self._running:
                     break
                 if relayed or (claimed and len(self._running) < self.concurrency):
@@ -96,12 +96,50 @@ class Worker(BaseWorker):
                 )
         finally:
             stop_waiter.cancel()
-            if self._running:
-                await asyncio.gather(*self._running, return_exceptions=True)
+            await self._wind_down()
             from bocage.core.webhooks.delivery import close_clients
 
             await close_clients()
             logger.info("worker %s stopped", self.name)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._running.pop(task, None)
+
+    async def _wind_down(self) -> None:
+        """Let the running jobs finish for BOCAGE_JOBS_SHUTDOWN_TIMEOUT_SECONDS, then cancel
+        the others and hand them back to the queue (due now, their attempt not counted), so
+        that another worker runs them: a SIGTERM loses no job."""
+        if not self._running:
+            return
+        await asyncio.wait(set(self._running), timeout=self.settings.jobs_shutdown_timeout_seconds)
+        unfinished = dict(self._running)
+        for task in unfinished:
+            task.cancel()
+        await asyncio.gather(*unfinished, return_exceptions=True)
+        for job in unfinished.values():
+            await self.hand_back(job)
+
+    async def hand_back(self, job: Claimed) -> None:
+        """Queue ``job`` again as it was before this worker claimed it."""
+        statement = (
+            update(Job)
+            .where(Job.id == job.id, Job.locked_by == self.name, Job.attempts == job.attempts)
+            .values(
+                status="queued",
+                attempts=Job.attempts - 1,
+                run_at=utcnow(),
+                locked_until=None,
+                locked_by=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                await session.execute(statement)
+        except Exception:  # its lease ends anyway: another worker takes it then
+            logger.exception("could not hand job %s back to the queue", job.id)
+            return
+        logger.warning("job %s (%s) unfinished at shutdown: handed back", job.id, job.kind)
 
     async def prune_jobs(
         self, session: AsyncSession, cutoff: dt.datetime, personal: list[str]

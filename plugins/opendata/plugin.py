@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from bocage.core.api import Host, Permission, PluginSettings, RestRoute, WebhookEventType, hookimpl
+from bocage.core.api import (
+    DeployFinding,
+    Host,
+    Permission,
+    PluginSettings,
+    RestRoute,
+    WebhookEventType,
+    hookimpl,
+)
 from bocage.plugins.opendata.permissions import OPENDATA_PUBLISH
 from bocage.plugins.opendata.routes import routes
 from bocage.plugins.opendata.settings import MAX_UPLOAD_SETTING, OpendataSettings
@@ -76,3 +84,11 @@ def bocage_startup_check(host: Host) -> None:
             "that are not yours): set %s",
             ", ".join(placeholders),
         )
+
+
+@hookimpl
+def bocage_deploy_checks(host: Host) -> Sequence[DeployFinding]:
+    """The catalogue's placeholders (publisher, contact) and its public base URL."""
+    from bocage.plugins.opendata.settings import deploy_findings
+
+    return deploy_findings(host.plugin_settings("opendata"))

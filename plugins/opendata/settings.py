@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from bocage.core.api import LIMIT, PluginSettings
+from bocage.core.api import LIMIT, DeployFinding, PluginSettings
 
 #: The variable of ``max_upload_bytes``, quoted in a ``413``.
 MAX_UPLOAD_SETTING = "BOCAGE_OPENDATA_MAX_UPLOAD_BYTES"
@@ -172,3 +172,46 @@ class OpendataSettings(PluginSettings):
                 f"no SHACL shape file (*.ttl) in {value!r}; leave it empty for the built-in shapes"
             )
         return value
+
+
+#: Placeholder values of the settings that name the publisher and its contact point.
+#: What `bocage check --deploy` reports still at a placeholder, and how to fix it.
+DEPLOY_PLACEHOLDERS = {
+    "publisher_name": "BOCAGE_OPENDATA_PUBLISHER_NAME (the GAL's name as harvesters show it)",
+    "publisher_enterprise_number": "BOCAGE_OPENDATA_PUBLISHER_ENTERPRISE_NUMBER (its BCE/KBO "
+    "number)",
+    "contact_email": "BOCAGE_OPENDATA_CONTACT_EMAIL (an address someone reads)",
+}
+
+
+def deploy_findings(settings: OpendataSettings) -> list[DeployFinding]:
+    """What ``bocage check --deploy`` reports about the catalogue's settings."""
+    found = [
+        DeployFinding(
+            f"opendata.placeholder_{name}",
+            f"the catalogue's {name.replace('_', ' ')} is the placeholder "
+            f"{getattr(settings, name)!r}: set {fix}; harvesters (data.gov.be, "
+            "data.europa.eu) publish it",
+        )
+        for name, fix in DEPLOY_PLACEHOLDERS.items()
+        if getattr(settings, name) == OpendataSettings.model_fields[name].default
+        or str(getattr(settings, name)).endswith(("@example.org", "@example.com"))
+    ]
+    if not settings.base_url:
+        found.append(
+            DeployFinding(
+                "opendata.base_url",
+                "BOCAGE_OPENDATA_BASE_URL is unset: the catalogue's IRIs take the host of each "
+                "request, so they change with the proxy and the address used; set the public "
+                "URL, e.g. https://api.gal.be",
+            )
+        )
+    elif not settings.base_url.startswith("https://"):
+        found.append(
+            DeployFinding(
+                "opendata.base_url_http",
+                f"BOCAGE_OPENDATA_BASE_URL is {settings.base_url!r}: serve it over https://",
+                level="warning",
+            )
+        )
+    return found
