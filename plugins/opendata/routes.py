@@ -27,8 +27,8 @@ from bocage.core.api import (
 )
 from bocage.plugins.opendata.datasets import first_issued
 from bocage.plugins.opendata.dcat import BY_EXTENSION, SERIALISATIONS, DcatDocument, Page, negotiate
-from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, export, formats_of, gzipped
-from bocage.plugins.opendata.records import BadQuery, RecordQuery, iterate, read_page, to_json
+from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, formats_of, gzipped, stream
+from bocage.plugins.opendata.records import BadQuery, RecordQuery, read_page, to_json
 from bocage.plugins.opendata.registry import Catalogue, catalogue
 from bocage.plugins.opendata.search import Criteria, published, search
 from bocage.plugins.opendata.uploads import load_datasets
@@ -347,13 +347,12 @@ async def dataset_export(request: Request) -> Response:
     if (cached := _not_modified(request, headers)) is not None:
         return cached
     export_format = FORMATS[name]
-    chunks = export(
+    chunks = stream(
         name,
-        query.fields,
-        iterate(request_sessionmaker(request), query),
+        query,
+        request_sessionmaker(request),
         title=dataset.identifier,
         excel_fr=dialect == "excel-fr",
-        dataset=dataset,
     )
     filename = f"{dataset.identifier}.{export_format.extension}"
     media_type = export_format.media_type
