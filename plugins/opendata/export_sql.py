@@ -209,6 +209,35 @@ def _pg_cell(kind: Kind, value: Any, aware: bool) -> Any:
     return _pg_text(value)
 
 
+class CrLf:
+    """PostgreSQL ends CSV rows with ``\\n``; Python's writer (and RFC 4180) with ``\\r\\n``.
+    A line feed inside a quoted cell stays as it is: a row's end is a line feed after an even
+    number of quotes (a quote in a cell is doubled). Bytes come in pieces of any size: the
+    piece after the last line feed waits for the next."""
+
+    def __init__(self) -> None:
+        self.inside = False
+        self.tail = b""
+
+    def convert(self, data: bytes) -> bytes:
+        data = self.tail + data
+        cut = data.rfind(b"\n") + 1
+        body, self.tail = data[:cut], data[cut:]
+        if not self.inside and b'"' not in body:  # the usual piece: no quoted cell at all
+            return body.replace(b"\n", b"\r\n")
+        lines = body.split(b"\n")[:-1]
+        odd = [line.count(b'"') & 1 for line in lines]
+        if not self.inside and not any(odd):
+            return body.replace(b"\n", b"\r\n")
+        out = []
+        inside = self.inside
+        for line, flip in zip(lines, odd, strict=True):
+            inside ^= bool(flip)
+            out += (line, b"\n" if inside else b"\r\n")
+        self.inside = inside
+        return b"".join(out)
+
+
 async def copy_csv(
     sessionmaker: async_sessionmaker[AsyncSession], plan: Plan, header: bytes
 ) -> AsyncIterator[bytes]:
@@ -227,9 +256,10 @@ async def copy_csv(
         driver = (await connection.get_raw_connection()).driver_connection
         queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=4)
         pending = bytearray()
+        lines = CrLf()
 
         async def output(data: bytes) -> None:
-            pending.extend(data)
+            pending.extend(lines.convert(data))
             if len(pending) >= COPY_CHUNK:
                 await queue.put(bytes(pending))
                 pending.clear()
