@@ -329,9 +329,19 @@ def json_lines(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[byte
     ]
 
 
-async def rows_to_ndjson(names: Sequence[str], rows: Rows) -> AsyncIterator[bytes]:
+#: Rows serialised between two awaits: JSON is written on the event loop (orjson's buffers
+#: freed in worker threads stay with those threads' malloc arenas: memory would grow).
+JSON_SLICE = 5000
+
+
+async def _json_slices(names: Sequence[str], rows: Rows) -> AsyncIterator[list[bytes]]:
     async for batch in rows:
-        lines = await anyio.to_thread.run_sync(json_lines, names, batch)
+        for start in range(0, len(batch), JSON_SLICE):
+            yield json_lines(names, batch[start : start + JSON_SLICE])
+
+
+async def rows_to_ndjson(names: Sequence[str], rows: Rows) -> AsyncIterator[bytes]:
+    async for lines in _json_slices(names, rows):
         if lines:
             yield b"\n".join(lines) + b"\n"
 
@@ -339,8 +349,7 @@ async def rows_to_ndjson(names: Sequence[str], rows: Rows) -> AsyncIterator[byte
 async def rows_to_json(names: Sequence[str], rows: Rows) -> AsyncIterator[bytes]:
     yield b"["
     first = True
-    async for batch in rows:
-        lines = await anyio.to_thread.run_sync(json_lines, names, batch)
+    async for lines in _json_slices(names, rows):
         if lines:
             yield (b"\n" if first else b",\n") + b",\n".join(lines)
             first = False
@@ -354,7 +363,7 @@ async def rows_to_csv(header: bytes, rows: Rows) -> AsyncIterator[bytes]:
 
 
 async def rows_to_parquet(
-    fields: list[DatasetField], rows: Rows, *, row_group: int = 100_000
+    fields: list[DatasetField], rows: Rows, *, row_group: int = 64_000
 ) -> AsyncIterator[bytes]:
     """Parquet from Arrow record batches, one row group per ``row_group`` rows or so; each
     batch of rows becomes columnar as it arrives, so only Arrow's compact arrays wait."""
