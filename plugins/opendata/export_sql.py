@@ -20,6 +20,7 @@ import csv
 import enum
 import io
 from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from bocage.plugins.opendata.records import RecordQuery
 
 #: Rows read at a time (one round trip, one chunk of output).
-BATCH = 20_000
+BATCH = 10_000
 #: Bytes gathered from ``COPY`` before they are handed on.
 COPY_CHUNK = 256 * 1024
 
@@ -139,6 +140,14 @@ class Plan:
         return self.statement(cells)
 
     # -- CSV cells written by the database -------------------------------------------------
+
+    def csv_line_statement(self) -> Select[Any]:
+        """SQLite: each row as one CSV line (without its end), built by the database."""
+        line: Any = None
+        for kind, column in zip(self.kinds, self.columns, strict=True):
+            cell = type_coerce(func.coalesce(_sqlite_line_cell(kind, column), ""), Text())
+            line = cell if line is None else line + "," + cell
+        return self.statement([type_coerce(line, NullType()).label("line")])
 
     def csv_statement(self) -> Select[Any]:
         cell = _pg_cell if self.dialect == "postgresql" else _sqlite_cell
@@ -315,11 +324,61 @@ def _sqlite_cell(kind: Kind, value: Any, aware: bool) -> Any:
     return value  # integers, floats and ISO dates as stored
 
 
+#: SQLite's ``printf`` is not correctly rounded: Python writes floats (``repr``).
+SQLITE_FLOAT = "bocage_float"
+SQLITE_DECIMAL = "bocage_decimal"
+
+
+def _float_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _decimal_text(value: Any, scale: int) -> str | None:
+    """A number read as a Decimal of ``scale`` digits (SQLAlchemy's SQLite processor) then
+    written as :func:`bocage.plugins.opendata.records.to_json` writes it."""
+    if value is None:
+        return None
+    number = Decimal(f"%.{scale}f" % value)
+    if number == number.to_integral_value():
+        return str(int(number))
+    return repr(float(number))
+
+
+def _sqlite_quoted(text: Any) -> Any:
+    """Python's CSV quoting: a cell with a comma, a quote or a line end is quoted."""
+    special = or_(*(func.instr(text, c) > 0 for c in ('"', ",", "\r", "\n")))
+    return case((special, '"' + func.replace(text, '"', '""') + '"'), else_=text)
+
+
+def _sqlite_line_cell(kind: Kind, value: Any) -> Any:
+    if kind is Kind.INTEGER:
+        return cast(value, Text)
+    if kind is Kind.FLOAT:
+        return getattr(func, SQLITE_FLOAT)(value)
+    if kind is Kind.DECIMAL:
+        scale = getattr(value.type, "scale", None)
+        return getattr(func, SQLITE_DECIMAL)(value, 10 if scale is None else scale)
+    if kind is Kind.TEXT:
+        return _sqlite_quoted(_sqlite_cell(kind, value, False))
+    return _sqlite_cell(kind, value, False)
+
+
 async def sqlite_functions(session: AsyncSession) -> None:
-    """Register :data:`SQLITE_GUARD` on the session's SQLite connection."""
+    """Register the SQL functions of the SQLite paths on the session's connection."""
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
     await driver.create_function(SQLITE_GUARD, 1, csv_cell, deterministic=True)
+    await driver.create_function(SQLITE_FLOAT, 1, _float_text, deterministic=True)
+    await driver.create_function(SQLITE_DECIMAL, 2, _decimal_text, deterministic=True)
+
+
+def csv_lines(rows: Sequence[Sequence[Any]]) -> bytes:
+    """Lines the database wrote, with Python's line ends."""
+    if not rows:
+        return b""
+    return ("\r\n".join([row[0] for row in rows]) + "\r\n").encode("utf-8")
 
 
 def csv_rows(rows: Sequence[Sequence[Any]]) -> bytes:

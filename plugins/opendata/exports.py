@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 import zlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -356,10 +356,12 @@ async def rows_to_json(names: Sequence[str], rows: Rows) -> AsyncIterator[bytes]
     yield b"\n]\n"
 
 
-async def rows_to_csv(header: bytes, rows: Rows) -> AsyncIterator[bytes]:
+async def rows_to_csv(
+    header: bytes, rows: Rows, write: Callable[[Sequence[Sequence[Any]]], bytes]
+) -> AsyncIterator[bytes]:
     yield header
     async for batch in rows:
-        yield await anyio.to_thread.run_sync(export_sql.csv_rows, batch)
+        yield write(batch)
 
 
 async def rows_to_parquet(
@@ -436,11 +438,14 @@ async def stream(
     elif format_name == "csv" and dialect == "postgresql" and len(query.fields) > 1:
         # one field: Python writes an empty cell as "", PostgreSQL as nothing
         chunks = export_sql.copy_csv(sessionmaker, plan, _header(query.fields))
+    elif format_name == "csv" and dialect == "sqlite" and len(query.fields) > 1:
+        rows = export_sql.batches(sessionmaker, plan.csv_line_statement(), sqlite_guard=True)
+        chunks = rows_to_csv(_header(query.fields), rows, export_sql.csv_lines)
     elif format_name == "csv":
         rows = export_sql.batches(
             sessionmaker, plan.csv_statement(), sqlite_guard=dialect == "sqlite"
         )
-        chunks = rows_to_csv(_header(query.fields), rows)
+        chunks = rows_to_csv(_header(query.fields), rows, export_sql.csv_rows)
     elif format_name == "parquet":
         typed = [f for name in query.fields if (f := dataset.field(name)) is not None]
         chunks = rows_to_parquet(typed, export_sql.batches(sessionmaker, plan.typed(floats=True)))
