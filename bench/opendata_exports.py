@@ -281,7 +281,7 @@ def fetch(port: int, export_format: str) -> tuple[float, float, int]:
     started = time.perf_counter()
     with httpx.Client(timeout=None) as client, client.stream("GET", url) as response:
         response.raise_for_status()
-        for chunk in response.iter_raw(1 << 20):
+        for chunk in response.iter_raw():  # as received: the first byte is the first byte
             if first is None:
                 first = time.perf_counter() - started
             size += len(chunk)

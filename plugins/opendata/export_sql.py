@@ -53,8 +53,8 @@ if TYPE_CHECKING:
 
     from bocage.plugins.opendata.records import RecordQuery
 
-#: Rows read at a time (one round trip, one chunk of output).
-BATCH = 10_000
+#: Rows read at a time (one round trip, one chunk of output): memory holds one batch.
+BATCH = 5000
 #: Bytes gathered from ``COPY`` before they are handed on.
 COPY_CHUNK = 256 * 1024
 
@@ -137,6 +137,34 @@ class Plan:
             if floats and kind is Kind.DECIMAL:
                 column = cast(column, Float)
             cells.append(column.label(name))
+        return self.statement(cells)
+
+    def raw(self) -> Select[Any]:
+        """The fields with no conversion in Python (a TypeDecorator costs a call a value):
+        times as ISO 8601 UTC text with ``Z`` on SQLite (aware datetimes on PostgreSQL),
+        SQLite's dates as ISO text and booleans as 0 or 1, decimals as floats. What JSON
+        writes as is, and what Arrow converts in C++ (:func:`arrow_batch`)."""
+        cells = []
+        for column, kind, name in zip(self.columns, self.kinds, self.query.fields, strict=True):
+            cell: Any = column
+            if kind is Kind.DECIMAL:
+                cell = cast(column, Float)
+            elif kind is Kind.DATETIME and self.dialect == "sqlite":
+                cell = _sqlite_cell(kind, column, True)
+            cells.append(type_coerce(cell, NullType()).label(name))
+        return self.statement(cells)
+
+    def json(self) -> Select[Any]:
+        """The fields for orjson: as :meth:`raw` for times and SQLite's dates, as the database
+        types them otherwise (decimals stay decimals, SQLite's booleans become booleans)."""
+        cells = []
+        for column, kind, name in zip(self.columns, self.kinds, self.query.fields, strict=True):
+            cell: Any = column
+            if kind is Kind.DATETIME and self.dialect == "sqlite":
+                cell = type_coerce(_sqlite_cell(kind, column, True), NullType())
+            elif kind is Kind.DATETIME or (kind is Kind.DATE and self.dialect == "sqlite"):
+                cell = type_coerce(column, NullType())
+            cells.append(cell.label(name))
         return self.statement(cells)
 
     # -- CSV cells written by the database -------------------------------------------------

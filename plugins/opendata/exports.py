@@ -209,6 +209,15 @@ def _arrow_value(kind: FieldType, value: Any) -> Any:
     return value
 
 
+def _arrow_array(values: Sequence[Any], arrow_type: Any) -> Any:
+    """A column of raw values (:meth:`export_sql.Plan.raw`) as ``arrow_type``: ISO dates and
+    times, 0 and 1, integers in a float column are converted by Arrow (C++)."""
+    import pyarrow as pa
+
+    array = pa.array(values)
+    return array if array.type == arrow_type else array.cast(arrow_type)
+
+
 class _Drain(io.RawIOBase):
     """A write-only file whose bytes are taken out after each row group (Parquet only ever
     appends: its footer comes last), so that nothing accumulates."""
@@ -365,7 +374,7 @@ async def rows_to_csv(
 
 
 async def rows_to_parquet(
-    fields: list[DatasetField], rows: Rows, *, row_group: int = 64_000
+    fields: list[DatasetField], rows: Rows, *, row_group: int = 32_000
 ) -> AsyncIterator[bytes]:
     """Parquet from Arrow record batches, one row group per ``row_group`` rows or so; each
     batch of rows becomes columnar as it arrives, so only Arrow's compact arrays wait."""
@@ -380,7 +389,7 @@ async def rows_to_parquet(
 
     def columnar(batch: Sequence[Sequence[Any]]) -> Any:
         columns = list(zip(*batch, strict=True)) if batch else [() for _ in fields]
-        arrays = [pa.array(c, type=t) for c, t in zip(columns, schema.types, strict=True)]
+        arrays = [_arrow_array(c, t) for c, t in zip(columns, schema.types, strict=True)]
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
     def flush() -> None:
@@ -448,12 +457,12 @@ async def stream(
         chunks = rows_to_csv(_header(query.fields), rows, export_sql.csv_rows)
     elif format_name == "parquet":
         typed = [f for name in query.fields if (f := dataset.field(name)) is not None]
-        chunks = rows_to_parquet(typed, export_sql.batches(sessionmaker, plan.typed(floats=True)))
+        chunks = rows_to_parquet(typed, export_sql.batches(sessionmaker, plan.raw()))
     elif format_name == "xlsx":
         rows = export_sql.batches(sessionmaker, plan.typed())
         chunks = stream_xlsx(query.fields, rows, title=title)
     else:
         writer = rows_to_ndjson if format_name == "ndjson" else rows_to_json
-        chunks = writer(query.fields, export_sql.batches(sessionmaker, plan.typed()))
+        chunks = writer(query.fields, export_sql.batches(sessionmaker, plan.json()))
     async for chunk in chunks:
         yield chunk
