@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import enum
 import io
 from collections.abc import AsyncIterator, Sequence
@@ -44,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import NullType
 
-from bocage.core.api import FieldType, csv_cell
+from bocage.core.api import CsvWriter, FieldType, csv_cell
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Select
@@ -420,9 +419,10 @@ def csv_lines(rows: Sequence[Sequence[Any]]) -> bytes:
 
 
 def csv_rows(rows: Sequence[Sequence[Any]]) -> bytes:
-    """Rows of ready cells as CSV (Python's quoting, ``\\r\\n``)."""
+    """Rows of cells the database guarded as CSV (Python's quoting, ``\\r\\n``); the core's
+    writer applies its rule again, which leaves a guarded cell as it is."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    CsvWriter(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue().encode("utf-8")
 
 

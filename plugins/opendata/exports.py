@@ -16,7 +16,6 @@ as the formula ``="92138,92035"``, which Excel and LibreOffice show as that text
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import os
@@ -81,7 +80,20 @@ _CONVERTED = frozenset(
 )
 
 
-def excel_fr_text(value: str) -> str:
+class TextFormula:
+    """A text written as the formula ``="..."`` in the ``excel-fr`` CSV. It is built here, not
+    typed by anyone: :class:`CsvWriter`, which guards strings, writes it as it is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return '="' + self.text.replace('"', '""') + '"'
+
+
+def excel_fr_cell(value: str) -> str | TextFormula:
     """A text cell of the ``excel-fr`` CSV: the core's rule first (a formula-like text gets a
     quote), then a text a spreadsheet would convert is written ``="..."`` so that it stays
     that text (``92138,92035`` would become the number 92138.92035)."""
@@ -89,14 +101,19 @@ def excel_fr_text(value: str) -> str:
     if guarded is not value:
         return str(guarded)
     if _NUMBER_LIKE.fullmatch(value) or value.strip().lower() in _CONVERTED:
-        return '="' + value.replace('"', '""') + '"'
+        return TextFormula(value)
     return value
 
 
+def excel_fr_text(value: str) -> str:
+    """The text of :func:`excel_fr_cell`."""
+    return str(excel_fr_cell(value))
+
+
 def _excel_fr(value: Any) -> Any:
-    """French Excel reads ``3,5`` as a number and ``3.5`` as text; see :func:`excel_fr_text`."""
+    """French Excel reads ``3,5`` as a number and ``3.5`` as text; see :func:`excel_fr_cell`."""
     if isinstance(value, str):
-        return excel_fr_text(value)
+        return excel_fr_cell(value)
     if isinstance(value, float | Decimal):
         return str(value).replace(".", ",")
     return value
@@ -108,17 +125,12 @@ async def write_csv(fields: list[str], batches: Batches, *, excel_fr: bool) -> A
     writer.writerow(fields)
     prefix = "\ufeff" if excel_fr else ""
     yield (prefix + buffer.getvalue()).encode("utf-8")
-    # excel-fr cells are already guarded (excel_fr_text): a plain writer keeps "=..." as is
-    plain = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     async for batch in batches:
         buffer.seek(0)
         buffer.truncate()
         for record in batch:
             values = [record[name] for name in fields]
-            if excel_fr:
-                plain.writerow([_excel_fr(v) for v in values])
-            else:
-                writer.writerow(values)
+            writer.writerow([_excel_fr(v) for v in values] if excel_fr else values)
         yield buffer.getvalue().encode("utf-8")
 
 
