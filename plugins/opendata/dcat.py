@@ -28,6 +28,7 @@ from bocage.core.api import (
     Theme,
 )
 from bocage.plugins.opendata.datasets import LICENCE_LABELS, THEME_LABELS
+from bocage.plugins.opendata.uploads import snapshot_schema_path
 
 if TYPE_CHECKING:
     from bocage.plugins.opendata.registry import Catalogue
@@ -432,7 +433,7 @@ class DcatDocument:
         schema = self.resource(f"{iri}/schema.json", DCTERMS.Standard)
         self.add(schema, DCTERMS.title, Literal(f"Table Schema: {dataset.identifier}", lang="en"))
         for snapshot in dataset.snapshots:
-            self.add(iri, DCAT.distribution, self.add_snapshot(dataset, snapshot, schema))
+            self.add(iri, DCAT.distribution, self.add_snapshot(dataset, snapshot))
         landing = self.resource(str(iri), FOAF.Document, RDFS.Resource)
         self.add(iri, DCAT.landingPage, landing)
         for name, (file_type, media_type) in DISTRIBUTIONS.items():
@@ -483,7 +484,7 @@ class DcatDocument:
             self.add(distribution, DCTERMS.conformsTo, schema)
         return iri
 
-    def add_snapshot(self, dataset: Dataset, snapshot: Snapshot, schema: URIRef) -> URIRef:
+    def add_snapshot(self, dataset: Dataset, snapshot: Snapshot) -> URIRef:
         """An immutable file of one version, with its checksum and byte size."""
         url = f"{self.base}{snapshot.path}"
         distribution = URIRef(url)
@@ -514,7 +515,9 @@ class DcatDocument:
         self.add(SHA256, RDF.type, SPDX.ChecksumAlgorithm)
         self.add(checksum, SPDX.checksumValue, Literal(snapshot.sha256, datatype=XSD.hexBinary))
         self.add(distribution, DCTERMS.issued, self.timestamp(snapshot.issued))
-        self.add(distribution, DCTERMS.conformsTo, schema)
+        # The version's own Table Schema (its dialect and types), beside the file.
+        own_schema = f"{self.base}{snapshot_schema_path(snapshot.path)}"
+        self.add(distribution, DCTERMS.conformsTo, self.resource(own_schema, DCTERMS.Standard))
         self.add(
             distribution,
             DCATAP.availability,

@@ -1,9 +1,17 @@
-"""Streamed exports: each writer turns batches of records into bytes as they come, so memory
+"""Streamed exports: each writer turns batches of rows into bytes as they come, so memory
 stays flat whatever the dataset's size.
+
+:func:`stream` picks the fastest way for the engine and the format (:mod:`.export_sql`):
+``COPY`` for CSV on PostgreSQL, cells formatted in SQL on SQLite, typed rows read in large
+batches without the ORM for NDJSON, JSON, Parquet (Arrow record batches) and XLSX (a ZIP
+streamed as it is written, :mod:`.xlsx_stream`). GeoJSON, the ``excel-fr`` CSV and datasets
+with columns of other types go through :func:`export` and the records' keyset walk.
 
 CSV and XLSX cells follow the core's one rule (``CsvWriter``, ``xlsx_append``): a text a
 spreadsheet would evaluate gets a quote in CSV, every string is a text cell in XLSX. JSON,
-NDJSON, GeoJSON and Parquet carry values exactly.
+NDJSON, GeoJSON and Parquet carry values exactly. The ``excel-fr`` CSV also writes a text
+that a spreadsheet would read as a number or a date (``92138,92035``, ``01/02``, ``007``)
+as the formula ``="92138,92035"``, which Excel and LibreOffice show as that text.
 """
 
 from __future__ import annotations
@@ -11,17 +19,25 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import tempfile
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import orjson
 
-from bocage.core.api import CsvWriter, Dataset, DatasetField, FieldType, xlsx_append
+from bocage.core.api import CsvWriter, Dataset, DatasetField, FieldType, csv_cell, xlsx_append
+from bocage.plugins.opendata import export_sql
+from bocage.plugins.opendata.xlsx_stream import stream_xlsx
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bocage.plugins.opendata.records import RecordQuery
 
 
 @dataclass(frozen=True)
@@ -53,8 +69,51 @@ def formats_of(dataset: Dataset) -> list[str]:
 Batches = AsyncIterator[list[dict[str, Any]]]
 
 
+#: A text that a spreadsheet in a French (or English) locale would read as a number, a
+#: date, a time, a percentage or an amount rather than as text: digits with separators,
+#: signs, an exponent, currency or percent signs, and nothing else.
+_NUMBER_LIKE = re.compile(r"[\s\d.,;:/'+\-−()%€$£eE]*\d[\s\d.,;:/'+\-−()%€$£eE]*")
+#: Words a spreadsheet reads as booleans or error values (English and French).
+_CONVERTED = frozenset(
+    {"true", "false", "vrai", "faux", "#n/a", "#div/0!", "#value!", "#valeur!", "#ref!"}
+    | {"#name?", "#nom?", "#num!", "#nombre!", "#null!", "#nul!"}
+)
+
+
+class TextFormula:
+    """A text written as the formula ``="..."`` in the ``excel-fr`` CSV. It is built here, not
+    typed by anyone: :class:`CsvWriter`, which guards strings, writes it as it is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return '="' + self.text.replace('"', '""') + '"'
+
+
+def excel_fr_cell(value: str) -> str | TextFormula:
+    """A text cell of the ``excel-fr`` CSV: the core's rule first (a formula-like text gets a
+    quote), then a text a spreadsheet would convert is written ``="..."`` so that it stays
+    that text (``92138,92035`` would become the number 92138.92035)."""
+    guarded = csv_cell(value)
+    if guarded is not value:
+        return str(guarded)
+    if _NUMBER_LIKE.fullmatch(value) or value.strip().lower() in _CONVERTED:
+        return TextFormula(value)
+    return value
+
+
+def excel_fr_text(value: str) -> str:
+    """The text of :func:`excel_fr_cell`."""
+    return str(excel_fr_cell(value))
+
+
 def _excel_fr(value: Any) -> Any:
-    """French Excel reads ``3,5`` as a number and ``3.5`` as text."""
+    """French Excel reads ``3,5`` as a number and ``3.5`` as text; see :func:`excel_fr_cell`."""
+    if isinstance(value, str):
+        return excel_fr_cell(value)
     if isinstance(value, float | Decimal):
         return str(value).replace(".", ",")
     return value
@@ -162,6 +221,15 @@ def _arrow_value(kind: FieldType, value: Any) -> Any:
     return value
 
 
+def _arrow_array(values: Sequence[Any], arrow_type: Any) -> Any:
+    """A column of raw values (:meth:`export_sql.Plan.raw`) as ``arrow_type``: ISO dates and
+    times, 0 and 1, integers in a float column are converted by Arrow (C++)."""
+    import pyarrow as pa
+
+    array = pa.array(values)
+    return array if array.type == arrow_type else array.cast(arrow_type)
+
+
 class _Drain(io.RawIOBase):
     """A write-only file whose bytes are taken out after each row group (Parquet only ever
     appends: its footer comes last), so that nothing accumulates."""
@@ -258,3 +326,155 @@ def export(
     if format_name == "ndjson":
         return write_ndjson(fields, batches)
     return write_xlsx(fields, batches, title=title)
+
+
+# -- the fast paths (export_sql) --------------------------------------------------------------
+
+Rows = AsyncIterator[Sequence[Sequence[Any]]]
+_JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+
+
+def _json_default(value: Any) -> Any:
+    """Decimals as :func:`bocage.plugins.opendata.records.to_json` writes them."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(type(value).__name__)
+
+
+def json_lines(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[bytes]:
+    """Each row as a JSON object, as :func:`write_json` writes a record."""
+    dumps = orjson.dumps
+    return [
+        dumps(dict(zip(names, row, strict=True)), default=_json_default, option=_JSON_OPTIONS)
+        for row in rows
+    ]
+
+
+#: Rows serialised between two awaits: JSON is written on the event loop (orjson's buffers
+#: freed in worker threads stay with those threads' malloc arenas: memory would grow).
+JSON_SLICE = 5000
+
+
+async def _json_slices(names: Sequence[str], rows: Rows) -> AsyncIterator[list[bytes]]:
+    async for batch in rows:
+        for start in range(0, len(batch), JSON_SLICE):
+            yield json_lines(names, batch[start : start + JSON_SLICE])
+
+
+async def rows_to_ndjson(names: Sequence[str], rows: Rows) -> AsyncIterator[bytes]:
+    async for lines in _json_slices(names, rows):
+        if lines:
+            yield b"\n".join(lines) + b"\n"
+
+
+async def rows_to_json(names: Sequence[str], rows: Rows) -> AsyncIterator[bytes]:
+    yield b"["
+    first = True
+    async for lines in _json_slices(names, rows):
+        if lines:
+            yield (b"\n" if first else b",\n") + b",\n".join(lines)
+            first = False
+    yield b"\n]\n"
+
+
+async def rows_to_csv(
+    header: bytes, rows: Rows, write: Callable[[Sequence[Sequence[Any]]], bytes]
+) -> AsyncIterator[bytes]:
+    yield header
+    async for batch in rows:
+        yield write(batch)
+
+
+async def rows_to_parquet(
+    fields: list[DatasetField], rows: Rows, *, row_group: int = 32_000
+) -> AsyncIterator[bytes]:
+    """Parquet from Arrow record batches, one row group per ``row_group`` rows or so; each
+    batch of rows becomes columnar as it arrives, so only Arrow's compact arrays wait."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([pa.field(f.name, _arrow_type(f.type)) for f in fields])
+    drain = _Drain()
+    writer = pq.ParquetWriter(pa.PythonFile(drain, mode="w"), schema, compression="zstd")
+    waiting: list[Any] = []
+    pending = 0
+
+    def columnar(batch: Sequence[Sequence[Any]]) -> Any:
+        columns = list(zip(*batch, strict=True)) if batch else [() for _ in fields]
+        arrays = [_arrow_array(c, t) for c, t in zip(columns, schema.types, strict=True)]
+        return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+    def flush() -> None:
+        writer.write_table(pa.Table.from_batches(waiting, schema=schema), row_group_size=pending)
+        waiting.clear()
+
+    try:
+        async for batch in rows:
+            waiting.append(await anyio.to_thread.run_sync(columnar, batch))
+            pending += len(batch)
+            if pending >= row_group:
+                await anyio.to_thread.run_sync(flush)
+                pending = 0
+                yield drain.take()
+        if pending:
+            await anyio.to_thread.run_sync(flush)
+    finally:
+        writer.close()
+    yield drain.take()
+
+
+def _header(fields: Sequence[str]) -> bytes:
+    buffer = io.StringIO()
+    CsvWriter(buffer, lineterminator="\r\n").writerow(fields)
+    return buffer.getvalue().encode("utf-8")
+
+
+async def stream(
+    format_name: str,
+    query: RecordQuery,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    title: str,
+    excel_fr: bool = False,
+) -> AsyncIterator[bytes]:
+    """The bytes of the export of ``query`` in ``format_name``, by the fastest path the
+    engine and the dataset's column types allow (the same bytes as :func:`export`'s for CSV,
+    JSON and NDJSON; the same values for Parquet and XLSX)."""
+    from bocage.plugins.opendata.records import iterate
+
+    dataset = query.dataset
+    async with sessionmaker() as session:
+        dialect = session.bind.dialect.name
+    plan = export_sql.Plan(query, dialect)
+    fast = plan.supported and format_name in ("csv", "ndjson", "json", "parquet", "xlsx")
+    if excel_fr or not fast:
+        chunks = export(
+            format_name,
+            query.fields,
+            iterate(sessionmaker, query),
+            title=title,
+            excel_fr=excel_fr,
+            dataset=dataset,
+        )
+    elif format_name == "csv" and dialect == "postgresql" and len(query.fields) > 1:
+        # one field: Python writes an empty cell as "", PostgreSQL as nothing
+        chunks = export_sql.copy_csv(sessionmaker, plan, _header(query.fields))
+    elif format_name == "csv" and dialect == "sqlite" and len(query.fields) > 1:
+        rows = export_sql.batches(sessionmaker, plan.csv_line_statement(), sqlite_guard=True)
+        chunks = rows_to_csv(_header(query.fields), rows, export_sql.csv_lines)
+    elif format_name == "csv":
+        rows = export_sql.batches(
+            sessionmaker, plan.csv_statement(), sqlite_guard=dialect == "sqlite"
+        )
+        chunks = rows_to_csv(_header(query.fields), rows, export_sql.csv_rows)
+    elif format_name == "parquet":
+        typed = [f for name in query.fields if (f := dataset.field(name)) is not None]
+        chunks = rows_to_parquet(typed, export_sql.batches(sessionmaker, plan.raw()))
+    elif format_name == "xlsx":
+        rows = export_sql.batches(sessionmaker, plan.typed())
+        chunks = stream_xlsx(query.fields, rows, title=title)
+    else:
+        writer = rows_to_ndjson if format_name == "ndjson" else rows_to_json
+        chunks = writer(query.fields, export_sql.batches(sessionmaker, plan.json()))
+    async for chunk in chunks:
+        yield chunk

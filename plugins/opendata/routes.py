@@ -39,12 +39,11 @@ from bocage.plugins.opendata.dcat import (
     negotiate,
     negotiate_resource,
 )
-from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, export, formats_of, gzipped
+from bocage.plugins.opendata.exports import FORMATS, GEOGRAPHIC, formats_of, gzipped, stream
 from bocage.plugins.opendata.records import (
     BadQuery,
     Bounds,
     RecordQuery,
-    iterate,
     read_facets,
     read_page,
     to_json,
@@ -368,7 +367,9 @@ async def dataset_export(request: Request) -> Response:
     if dialect not in ("", "excel-fr"):
         return error_response(400, "bad_query", "dialect: 'excel-fr' or nothing")
     try:
-        query = RecordQuery.parse(dataset, request.query_params.multi_items())
+        query = RecordQuery.parse(
+            dataset, request.query_params.multi_items(), bounds=Bounds.of(cat.settings)
+        )
     except BadQuery as error:
         return error_response(400, "bad_query", str(error))
     if name in GEOGRAPHIC and dataset.coordinates is not None:
@@ -384,13 +385,12 @@ async def dataset_export(request: Request) -> Response:
     if (cached := _not_modified(request, headers)) is not None:
         return cached
     export_format = FORMATS[name]
-    chunks = export(
+    chunks = stream(
         name,
-        query.fields,
-        iterate(request_sessionmaker(request), query),
+        query,
+        request_sessionmaker(request),
         title=dataset.identifier,
         excel_fr=dialect == "excel-fr",
-        dataset=dataset,
     )
     filename = f"{dataset.identifier}.{export_format.extension}"
     media_type = export_format.media_type

@@ -53,6 +53,8 @@ from bocage.plugins.opendata.uploads import (
     check_identifier,
     check_schema,
     file_format_of,
+    file_resource,
+    file_schema,
     load_datasets,
     read_table,
     snapshot_path,
@@ -526,6 +528,8 @@ async def version_file(request: Request) -> Response:
                 )
             )
         ).scalar_one_or_none()
+    if row is not None and name in VERSION_DESCRIPTORS:
+        return await _version_descriptor(request, row, name)
     if row is None or row.sha256 != digest or row.file_format != extension:
         return error_response(
             404, "not_found", f"no published version {number} of {identifier!r} with that hash"
@@ -540,6 +544,29 @@ async def version_file(request: Request) -> Response:
     if etag_matches(request.headers.get("if-none-match"), etag):
         return not_modified(headers)
     return Response(row.content, media_type=MEDIA_TYPES[row.file_format], headers=headers)
+
+
+#: Beside a version's file: its Table Schema and its Frictionless Data Resource (D1).
+VERSION_DESCRIPTORS = ("schema.json", "resource.json")
+
+
+async def _version_descriptor(request: Request, version: UploadVersion, name: str) -> Response:
+    """The Table Schema (``schema.json``) or the Data Resource (``resource.json``) of a
+    version's file: what the file, as uploaded, conforms to."""
+    import anyio
+
+    etag = f'"{version.sha256}-{name}"'
+    headers = {"ETag": etag, **public_caching(request)}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return not_modified(headers)
+    if name == "schema.json":
+        return JSONResponse(
+            file_schema(version), media_type="application/schema+json", headers=headers
+        )
+    base = str(request.url).rsplit("/", 1)[0]
+    url = f"{base}/{version.sha256}.{version.file_format}"
+    body = await anyio.to_thread.run_sync(file_resource, version, url)
+    return JSONResponse(body, headers=headers)
 
 
 def _b64(hex_digest: str) -> str:
@@ -828,7 +855,10 @@ OPENAPI[f"{PREFIX}/datasets/{{identifier}}/versions/{{number}}/{{file}}"] = {
         "A version's file, as uploaded (immutable).",
         "The file of a published dataset's version at a URL that contains its SHA-256 "
         "(`<sha256>.<csv|xlsx>`): it never changes, is cached for a year, and the DCAT "
-        "distribution gives its checksum and byte size.",
+        "distribution gives its checksum and byte size. Beside it, `schema.json` is the "
+        "Table Schema the file conforms to as uploaded (its fields, decimal commas, date "
+        "formats, true and false values; no `_row`) and `resource.json` its Frictionless "
+        "Data Resource (that schema, the CSV encoding and delimiter, hash and size).",
         parameters=[
             IDENTIFIER,
             {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}},
@@ -837,15 +867,19 @@ OPENAPI[f"{PREFIX}/datasets/{{identifier}}/versions/{{number}}/{{file}}"] = {
                 "in": "path",
                 "required": True,
                 "schema": {"type": "string"},
-                "description": "`<sha256>.<format>`.",
+                "description": "`<sha256>.<format>`, `schema.json` or `resource.json`.",
             },
         ],
         responses={
             "200": {
-                "description": "The file.",
+                "description": "The file, or its Table Schema or Data Resource.",
                 "content": {
-                    m: {"schema": {"type": "string", "format": "binary"}}
-                    for m in MEDIA_TYPES.values()
+                    **{
+                        m: {"schema": {"type": "string", "format": "binary"}}
+                        for m in MEDIA_TYPES.values()
+                    },
+                    "application/schema+json": {"schema": {"type": "object"}},
+                    "application/json": {"schema": {"type": "object"}},
                 },
             },
             "304": {"description": "Not modified (ETag)."},

@@ -631,6 +631,42 @@ def as_dataset(
     )
 
 
+def file_schema(version: UploadVersion) -> dict[str, Any]:
+    """The Table Schema a version's file conforms to, as it was uploaded: its own fields (no
+    :data:`ROW`, which only the catalogue's records and exports carry), each with how its cells
+    are written (``decimalChar``, ``groupChar``, ``format``, ``trueValues``...)."""
+    return {"fields": [dict(item) for item in version.table_schema["fields"]]}
+
+
+def file_resource(version: UploadVersion, url: str) -> dict[str, Any]:
+    """The Frictionless Data Resource of a version's file at ``url``: its format, hash and
+    size, its :func:`file_schema`, and for a CSV file the encoding and delimiter it was read
+    with (detected again from its bytes: the same detection as at upload; the file never
+    changes). Validating the file with it (``frictionless validate``) finds no error."""
+    resource: dict[str, Any] = {
+        "name": f"version-{version.number}",
+        "path": url,
+        "format": version.file_format,
+        "mediatype": MEDIA_TYPES[version.file_format],
+        "hash": f"sha256:{version.sha256}",
+        "bytes": version.byte_size,
+        "schema": file_schema(version),
+    }
+    if version.file_format == "csv":
+        with _as_file(version.content, "csv") as path:
+            dialect = check_spreadsheet(path, "csv", SpreadsheetLimits.of())
+        assert dialect is not None
+        resource["encoding"] = dialect.encoding
+        resource["dialect"] = {"delimiter": dialect.delimiter}
+    return resource
+
+
+def snapshot_schema_path(snapshot_path: str) -> str:
+    """The URL path of the Table Schema of the file at ``snapshot_path`` (its version's
+    ``schema.json``, beside it): what its DCAT distribution conforms to."""
+    return snapshot_path.rsplit("/", 1)[0] + "/schema.json"
+
+
 def snapshot_path(identifier: str, version: UploadVersion) -> str:
     """The immutable URL path of a version's file, named by its content hash."""
     return (

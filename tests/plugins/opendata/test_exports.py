@@ -217,3 +217,39 @@ def test_coordinates_must_be_number_fields() -> None:
     from .test_hook import one_row
 
     assert any("coordinates" in p for p in one_row("x", coordinates=("id", "nope")).problems())
+
+
+async def test_excel_fr_keeps_number_like_texts_as_text(client: httpx.AsyncClient) -> None:
+    """D2: a list of NIS codes such as ``92138,92035`` would be the number 92138.92035 in a
+    French spreadsheet; the excel-fr CSV writes it ``="92138,92035"`` (a text to Excel and
+    LibreOffice; ``bench/excel_fr_libreoffice.py`` checks every dataset in LibreOffice)."""
+    rows = (await client.get(EXPORT.format("projects", "json"))).json()
+    listed = next(r["communes"] for r in rows if r["communes"] and "," in r["communes"])
+    response = await client.get(EXPORT.format("projects", "csv"), params={"dialect": "excel-fr"})
+    escaped = '"=""' + listed + '"""'
+    assert f";{escaped};".encode() in response.content
+    plain = (await client.get(EXPORT.format("projects", "csv"))).content
+    assert f',"{listed}",'.encode() in plain  # the plain CSV carries the value as it is
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ("92138,92035", '="92138,92035"'),
+        ("007", '="007"'),
+        ("01/02/2024", '="01/02/2024"'),
+        ("3,5 %", '="3,5 %"'),
+        ("1e5", '="1e5"'),
+        ("vrai", '="vrai"'),
+        ("#N/A", '="#N/A"'),
+        ("1 000,50 €", '="1 000,50 €"'),
+        ("=1+1", "'=1+1"),  # the formula rule comes first
+        ("Hannut", "Hannut"),
+        ("Rue 12", "Rue 12"),
+        ("", ""),
+    ],
+)
+def test_excel_fr_text_cells(text: str, cell: str) -> None:
+    from bocage.plugins.opendata.exports import excel_fr_text
+
+    assert excel_fr_text(text) == cell

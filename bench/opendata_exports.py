@@ -1,0 +1,374 @@
+"""Open-data exports against the database's own floor, on the same rows in the same run
+(issue 14). A script that prints figures, not a test.
+
+    .venv/bin/python bench/opendata_exports.py [--rows 1000000] [--engines sqlite,postgresql]
+        [--formats csv,ndjson,parquet,xlsx]
+
+For each engine it fills a table ``bench_rows`` (integer key, text, float, date, boolean,
+UTC timestamp) with ``--rows`` rows, starts ``bocage``'s app with a plugin that publishes the
+table as the dataset ``bench-rows`` under uvicorn (one worker, loopback, a process of its
+own), and for each format:
+
+- the **floor**: CSV by ``COPY (...) TO STDOUT`` (asyncpg, PostgreSQL) or by the ``sqlite3``
+  command-line shell in ``.mode csv`` (SQLite); Parquet and NDJSON by DuckDB writing the same
+  rows (loaded into DuckDB first; only the write is timed: DuckDB's SQLite and PostgreSQL
+  scanners are extensions it downloads, which this machine may not do). ``pip install
+  '.[bench]'`` for DuckDB; XLSX has no floor.
+- **Bocage**: ``GET /api/opendata/datasets/bench-rows/export.<format>`` streamed by httpx;
+  rows/s, the ratio to the floor, the time to the first byte, and the server's peak RSS
+  during the export against its RSS at rest (``VmHWM`` reset through ``/proc/<pid>/clear_refs``
+  before each export; sampled ``VmRSS`` when that is refused).
+
+Targets (issue 14): CSV >= 50 % of the floor, Parquet and NDJSON >= 33 % of DuckDB, peak RSS
+within 50 MiB of rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Date, Float, Integer, MetaData, String, Table, select
+
+from bocage.core.db import UTCDateTime
+
+metadata = MetaData()
+rows_table = Table(
+    "bench_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100)),
+    Column("value", Float),
+    Column("day", Date),
+    Column("flag", Boolean),
+    Column("at", UTCDateTime),
+)
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_BENCH = "bocage_bench_exports"
+COLUMNS = "id, name, value, day, flag, at"
+
+
+class Bench:
+    """The plugin that publishes ``bench_rows`` (loaded by the server process)."""
+
+    BOCAGE_REQUIRES = ">=1.0,<2"
+
+    from bocage.core.api import hookimpl
+
+    @hookimpl(optionalhook=True)
+    def bocage_datasets(self):  # type: ignore[no-untyped-def]
+        from bocage.core.api import Dataset, DatasetField, FieldType, Theme
+
+        return [
+            Dataset(
+                identifier="bench-rows",
+                title={"fr": "Banc d'essai"},
+                description={"fr": "Lignes générées."},
+                theme=Theme.TECH,
+                fields=(
+                    DatasetField("id", FieldType.INTEGER),
+                    DatasetField("name", FieldType.STRING),
+                    DatasetField("value", FieldType.NUMBER),
+                    DatasetField("day", FieldType.DATE),
+                    DatasetField("flag", FieldType.BOOLEAN),
+                    DatasetField("at", FieldType.DATETIME),
+                ),
+                query=select(rows_table),
+            )
+        ]
+
+
+# -- the data ------------------------------------------------------------------------------
+
+
+def generated(offset: int, stop: int) -> list[dict[str, Any]]:
+    start = dt.date(2020, 1, 1)
+    moment = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    return [
+        {
+            "id": i + 1,
+            "name": f'ligne {i} é, "{i % 13}"' if i % 50 == 0 else f"ligne {i} é",
+            "value": i / 7,
+            "day": start + dt.timedelta(days=i % 2000),
+            "flag": i % 3 == 0,
+            "at": moment + dt.timedelta(seconds=i * 37, microseconds=(i % 4) * 250_000),
+        }
+        for i in range(offset, stop)
+    ]
+
+
+def fill(url: str, count: int) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        for offset in range(0, count, 50_000):
+            connection.execute(rows_table.insert(), generated(offset, min(count, offset + 50_000)))
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE bench_rows")
+    engine.dispose()
+
+
+def create_pg_database() -> str:
+    from sqlalchemy import create_engine
+
+    admin = create_engine(PG_ADMIN.replace("postgresql:", "postgresql+psycopg:"))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_BENCH}")
+        connection.exec_driver_sql(f"CREATE DATABASE {PG_BENCH}")
+    admin.dispose()
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH}"
+
+
+# -- the floors ----------------------------------------------------------------------------
+
+
+async def pg_copy_floor() -> tuple[float, int]:
+    import asyncpg
+
+    connection = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:5432/{PG_BENCH}")
+    size = 0
+
+    async def count(data: bytes) -> None:
+        nonlocal size
+        size += len(data)
+
+    started = time.perf_counter()
+    await connection.copy_from_query(
+        f"SELECT {COLUMNS} FROM bench_rows ORDER BY id", output=count, format="csv", header=True
+    )
+    elapsed = time.perf_counter() - started
+    await connection.close()
+    return elapsed, size
+
+
+def sqlite_cli_floor(path: str) -> tuple[float, int]:
+    script = f".headers on\n.mode csv\nSELECT {COLUMNS} FROM bench_rows ORDER BY id;\n"
+    started = time.perf_counter()
+    done = subprocess.run(["sqlite3", path], input=script.encode(), capture_output=True, check=True)
+    return time.perf_counter() - started, len(done.stdout)
+
+
+def duckdb_floors(url: str, folder: str) -> dict[str, float]:
+    """DuckDB writing the rows as Parquet and as NDJSON (the rows loaded first, not timed)."""
+    try:
+        import duckdb
+    except ImportError:
+        return {}
+    import pyarrow as pa
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(rows_table).order_by(rows_table.c.id)).all()
+    engine.dispose()
+    columns = list(zip(*rows, strict=True))
+    del rows
+    arrow_rows = pa.table(
+        {
+            "id": pa.array(columns[0], pa.int64()),
+            "name": pa.array(columns[1], pa.string()),
+            "value": pa.array(columns[2], pa.float64()),
+            "day": pa.array(columns[3], pa.date32()),
+            "flag": pa.array(columns[4], pa.bool_()),
+            "at": pa.array(columns[5], pa.timestamp("us", tz="UTC")),
+        }
+    )
+    del columns
+    database = duckdb.connect()
+    database.register("arrow_rows", arrow_rows)
+    database.execute("CREATE TABLE bench_rows AS SELECT * FROM arrow_rows")
+    database.unregister("arrow_rows")
+    del arrow_rows
+    found = {}
+    for name, options in (
+        ("parquet", "FORMAT parquet, COMPRESSION zstd"),
+        ("ndjson", "FORMAT json"),
+    ):
+        target = Path(folder) / f"floor.{name}"
+        started = time.perf_counter()
+        database.execute(f"COPY (SELECT * FROM bench_rows ORDER BY id) TO '{target}' ({options})")
+        found[name] = time.perf_counter() - started
+        target.unlink()
+    database.close()
+    return found
+
+
+# -- the server ----------------------------------------------------------------------------
+
+
+def serve(url: str, port: int) -> None:
+    """The server process: Bocage's app with the bench plugin, under uvicorn."""
+    import uvicorn
+
+    from bocage.core.app import create_app
+    from bocage.core.host import PluginHost
+    from bocage.core.settings import load_settings
+
+    settings = load_settings(database_url=url, auto_migrate=False, rate_limit="off")
+    app = create_app(settings, host=PluginHost(settings, extra=[("bench", Bench())]))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _status(pid: int, key: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) // 1024  # MiB
+    return 0
+
+
+class Peak:
+    """The server's peak RSS during a block: ``VmHWM`` after a reset, else samples."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.sampled = 0
+        self.running = False
+
+    def __enter__(self) -> Peak:
+        try:
+            Path(f"/proc/{self.pid}/clear_refs").write_text("5")
+            self.reset = True
+        except OSError:
+            self.reset = False
+        self.running = True
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+        return self
+
+    def sample(self) -> None:
+        while self.running:
+            self.sampled = max(self.sampled, _status(self.pid, "VmRSS"))
+            time.sleep(0.02)
+
+    def __exit__(self, *exc: object) -> None:
+        self.running = False
+        self.thread.join()
+
+    @property
+    def peak(self) -> int:
+        return max(self.sampled, _status(self.pid, "VmHWM") if self.reset else 0)
+
+
+def fetch(port: int, export_format: str) -> tuple[float, float, int]:
+    """(seconds to the first byte, seconds in all, bytes) of one export over HTTP."""
+    import httpx
+
+    url = f"http://127.0.0.1:{port}/api/opendata/datasets/bench-rows/export.{export_format}"
+    size = 0
+    first = None
+    started = time.perf_counter()
+    with httpx.Client(timeout=None) as client, client.stream("GET", url) as response:
+        response.raise_for_status()
+        for chunk in response.iter_raw():  # as received: the first byte is the first byte
+            if first is None:
+                first = time.perf_counter() - started
+            size += len(chunk)
+    return first or 0.0, time.perf_counter() - started, size
+
+
+def run_engine(engine: str, count: int, formats: list[str], folder: str) -> None:
+    if engine == "sqlite":
+        path = str(Path(folder) / "bench.db")
+        sync_url, url = f"sqlite:///{path}", f"sqlite+aiosqlite:///{path}"
+    else:
+        sync_url = create_pg_database()
+        url = sync_url.replace("+psycopg", "+asyncpg")
+    started = time.perf_counter()
+    fill(sync_url, count)
+    print(f"\n## {engine}: {count:,} rows (filled in {time.perf_counter() - started:.0f} s)")
+
+    floors: dict[str, float] = {}
+    if "csv" in formats:
+        if engine == "sqlite":
+            floors["csv"], size = sqlite_cli_floor(path)
+            print(
+                f"floor csv     sqlite3 CLI .mode csv: {floors['csv']:.2f} s, {size / 1e6:.0f} MB"
+            )
+        else:
+            floors["csv"], size = asyncio.run(pg_copy_floor())
+            print(f"floor csv     COPY TO STDOUT: {floors['csv']:.2f} s, {size / 1e6:.0f} MB")
+    if {"parquet", "ndjson"} & set(formats):
+        duck = duckdb_floors(sync_url, folder)
+        for name, seconds in duck.items():
+            floors[name] = seconds
+            print(f"floor {name:8}DuckDB COPY TO (write only): {seconds:.2f} s")
+        if not duck:
+            print("floor parquet/ndjson: DuckDB is not installed (pip install '.[bench]')")
+
+    print(
+        f"{'format':8} {'rows/s':>10} {'floor rows/s':>13} {'ratio':>6} {'first byte':>11} "
+        f"{'MB':>6} {'RSS at rest':>11} {'peak RSS':>9} {'over rest':>9}"
+    )
+    for name in formats:
+        with running(url) as (pid, port):
+            fetch(port, f"{name}?id=1")  # warm: imports, the catalogue, the first sessions
+            rest = _status(pid, "VmRSS")
+            with Peak(pid) as peak:
+                first, seconds, size = fetch(port, name)
+            top = peak.peak
+        floor = floors.get(name)
+        ratio = f"{floor / seconds:6.0%}" if floor else "     -"
+        floor_rate = f"{count / floor:13,.0f}" if floor else f"{'-':>13}"
+        print(
+            f"{name:8} {count / seconds:10,.0f} {floor_rate} {ratio} {first:10.3f}s "
+            f"{size / 1e6:6.0f} {rest:7} MiB {top:5} MiB {top - rest:5} MiB"
+        )
+
+
+@contextlib.contextmanager
+def running(url: str) -> Iterator[tuple[int, int]]:
+    """A fresh server process (each format's peak RSS is its own): its pid and port."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, __file__, "serve", url, str(port)],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        for _ in range(300):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
+                break
+            time.sleep(0.1)
+        yield server.pid, port
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["serve"]:
+        serve(sys.argv[2], int(sys.argv[3]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--formats", default="csv,ndjson,parquet,xlsx")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        for engine in args.engines.split(","):
+            run_engine(engine, args.rows, args.formats.split(","), folder)
+
+
+if __name__ == "__main__":
+    main()

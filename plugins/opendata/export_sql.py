@@ -1,0 +1,441 @@
+"""Exports at the database's speed: rows read in large batches without the ORM, and, for CSV,
+each cell written by the database itself.
+
+PostgreSQL writes CSV with ``COPY (query) TO STDOUT``; each cell is formatted in SQL exactly as
+the Python writer formats it (:func:`bocage.plugins.opendata.records.to_json` values through
+the core's :class:`CsvWriter`: ``True``/``False``, Python's float notation, ISO 8601 dates and
+``Z`` times, a quote in front of formula-like text), so both give the same bytes. SQLite's cells
+are formatted in SQL too, and the rows joined by :mod:`csv` in a worker thread. NDJSON, JSON,
+Parquet and XLSX read typed rows in batches of :data:`BATCH`.
+
+A dataset with a column whose type is not one of :class:`Kind` is exported by the generic
+path (:func:`bocage.plugins.opendata.records.iterate`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import io
+from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    type_coerce,
+)
+from sqlalchemy.types import NullType
+
+from bocage.core.api import CsvWriter, FieldType, csv_cell
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement, Select
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from sqlalchemy.types import TypeEngine
+
+    from bocage.plugins.opendata.records import RecordQuery
+
+#: Rows read at a time (one round trip, one chunk of output): memory holds one batch.
+BATCH = 5000
+#: Bytes gathered from ``COPY`` before they are handed on.
+COPY_CHUNK = 256 * 1024
+
+#: Characters after which a spreadsheet evaluates a cell (``bocage.core`` spreadsheets rule).
+_TRIGGERS = "=+@\t\r＝＋－＠-"  # "-" last: it stays literal in a regex character class
+#: What ``str.lstrip()`` removes (``str.isspace``), up to U+3000 as the core's rule looks.
+_SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+_NUMBER = r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+class Kind(enum.Enum):
+    """How a column's values are written."""
+
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    DECIMAL = "decimal"  # read as Decimal: an integer when integral, else a float
+    FLOAT = "float"
+    DATE = "date"
+    DATETIME = "datetime"
+    TEXT = "text"
+
+
+def kind_of(sql_type: TypeEngine[Any], declared: FieldType) -> Kind | None:
+    """The :class:`Kind` of a column of ``sql_type`` (``declared`` for an untyped expression),
+    or ``None`` when the fast path does not know it."""
+    if isinstance(sql_type, TypeDecorator):
+        sql_type = sql_type.impl_instance
+    if isinstance(sql_type, Boolean):
+        return Kind.BOOLEAN
+    if isinstance(sql_type, Integer):
+        return Kind.INTEGER
+    if isinstance(sql_type, Float) or (isinstance(sql_type, Numeric) and not sql_type.asdecimal):
+        return Kind.FLOAT
+    if isinstance(sql_type, Numeric):
+        return Kind.DECIMAL
+    if isinstance(sql_type, DateTime):
+        return Kind.DATETIME
+    if isinstance(sql_type, Date):
+        return Kind.DATE
+    if isinstance(sql_type, String):  # Unicode, Text and Enum too
+        return Kind.TEXT
+    if isinstance(sql_type, NullType) and declared is FieldType.DATETIME:
+        return Kind.DATETIME  # an upload's timestamp on PostgreSQL: UTC without a zone
+    return None
+
+
+def _aware(sql_type: TypeEngine[Any]) -> bool:
+    if isinstance(sql_type, TypeDecorator):
+        sql_type = sql_type.impl_instance
+    return isinstance(sql_type, DateTime) and bool(sql_type.timezone)
+
+
+class Plan:
+    """The statement of a query's rows (its filters, its order) and each field's kind."""
+
+    def __init__(self, query: RecordQuery, dialect: str) -> None:
+        self.query = query
+        self.dialect = dialect
+        self.base = query.page_statement(after=None, size=None)
+        self.columns = [self.base.selected_columns[name] for name in query.fields]
+        self.kinds = [
+            kind_of(query.column_type(f.name), f.type)
+            for f in (query.dataset.field(n) for n in query.fields)
+            if f is not None
+        ]
+
+    @property
+    def supported(self) -> bool:
+        return None not in self.kinds and len(self.kinds) == len(self.columns)
+
+    def statement(self, cells: Sequence[ColumnElement[Any]]) -> Select[Any]:
+        return self.base.with_only_columns(*cells, maintain_column_froms=True)
+
+    # -- typed rows (NDJSON, JSON, Parquet, XLSX) ------------------------------------------
+
+    def typed(self, *, floats: bool = False) -> Select[Any]:
+        """The fields as the database types them; ``floats``: decimals as floats (Arrow)."""
+        cells = []
+        for column, kind, name in zip(self.columns, self.kinds, self.query.fields, strict=True):
+            if floats and kind is Kind.DECIMAL:
+                column = cast(column, Float)
+            cells.append(column.label(name))
+        return self.statement(cells)
+
+    def raw(self) -> Select[Any]:
+        """The fields with no conversion in Python (a TypeDecorator costs a call a value):
+        times as ISO 8601 UTC text with ``Z`` on SQLite (aware datetimes on PostgreSQL),
+        SQLite's dates as ISO text and booleans as 0 or 1, decimals as floats. What JSON
+        writes as is, and what Arrow converts in C++ (:func:`arrow_batch`)."""
+        cells = []
+        for column, kind, name in zip(self.columns, self.kinds, self.query.fields, strict=True):
+            cell: Any = column
+            if kind is Kind.DECIMAL:
+                cell = cast(column, Float)
+            elif kind is Kind.DATETIME and self.dialect == "sqlite":
+                cell = _sqlite_cell(kind, column, True)
+            cells.append(type_coerce(cell, NullType()).label(name))
+        return self.statement(cells)
+
+    def json(self) -> Select[Any]:
+        """The fields for orjson: as :meth:`raw` for times and SQLite's dates, as the database
+        types them otherwise (decimals stay decimals, SQLite's booleans become booleans)."""
+        cells = []
+        for column, kind, name in zip(self.columns, self.kinds, self.query.fields, strict=True):
+            cell: Any = column
+            if kind is Kind.DATETIME and self.dialect == "sqlite":
+                cell = type_coerce(_sqlite_cell(kind, column, True), NullType())
+            elif kind is Kind.DATETIME or (kind is Kind.DATE and self.dialect == "sqlite"):
+                cell = type_coerce(column, NullType())
+            cells.append(cell.label(name))
+        return self.statement(cells)
+
+    # -- CSV cells written by the database -------------------------------------------------
+
+    def csv_line_statement(self) -> Select[Any]:
+        """SQLite: each row as one CSV line (without its end), built by the database."""
+        line: Any = None
+        for kind, column in zip(self.kinds, self.columns, strict=True):
+            cell = type_coerce(func.coalesce(_sqlite_line_cell(kind, column), ""), Text())
+            line = cell if line is None else line + "," + cell
+        return self.statement([type_coerce(line, NullType()).label("line")])
+
+    def csv_statement(self) -> Select[Any]:
+        cell = _pg_cell if self.dialect == "postgresql" else _sqlite_cell
+        cells = [
+            type_coerce(cell(kind, column, _aware(column.type)), NullType()).label(f"c{i}")
+            for i, (kind, column) in enumerate(zip(self.kinds, self.columns, strict=True))
+        ]
+        return self.statement(cells)
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------
+
+
+def _pg_float(value: Any) -> Any:
+    """Python's ``repr`` of a float: ``3.0``, ``86.5``, ``1e-05``, ``1e+16``, ``nan``, ``inf``.
+    PostgreSQL's shortest notation has the same digits but writes integral values ``3``;
+    a fraction between 1e15 and 1e16 (which Python writes without an exponent) keeps
+    PostgreSQL's exponent: the same number, in other words."""
+    nan = literal_column("'NaN'::float8")
+    infinity = literal_column("'Infinity'::float8")
+    return case(
+        (value == nan, "nan"),
+        (value == infinity, "inf"),
+        (value == -infinity, "-inf"),
+        (
+            and_(value == func.trunc(value), func.abs(value) < 1e16),
+            cast(cast(value, BigInteger), Text) + ".0",
+        ),
+        else_=cast(value, Text),
+    )
+
+
+def _pg_text(value: Any) -> Any:
+    """The core's CSV cell rule (:func:`bocage.core.api.csv_cell`) in SQL; an empty text
+    is left unquoted, as Python's writer does."""
+    text = cast(value, Text)
+    suspect = text.regexp_match(f"^[{_SPACES}{_TRIGGERS}]")
+    formula = or_(
+        text.regexp_match("^[\t\r]"),
+        and_(text.regexp_match(f"^[{_SPACES}]*[{_TRIGGERS}]"), ~text.regexp_match(_NUMBER)),
+    )
+    guarded = case((and_(suspect, formula), literal_column("''''") + text), else_=text)
+    return func.nullif(guarded, "")
+
+
+def _pg_cell(kind: Kind, value: Any, aware: bool) -> Any:
+    if kind is Kind.INTEGER:
+        return value
+    if kind is Kind.BOOLEAN:
+        return case((value.is_(True), "True"), (value.is_(False), "False"))
+    if kind is Kind.FLOAT:
+        return _pg_float(value)
+    if kind is Kind.DECIMAL:
+        return case(
+            (value == func.trunc(value), cast(func.trunc(value), Text)),
+            else_=_pg_float(cast(value, Float)),
+        )
+    if kind is Kind.DATE:
+        return func.to_char(value, "YYYY-MM-DD")
+    if kind is Kind.DATETIME:
+        utc = func.timezone("UTC", value) if aware else value
+        micro = func.to_char(utc, "US")
+        return (
+            func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS')
+            + case((micro != "000000", "." + micro), else_="")
+            + "Z"
+        )
+    return _pg_text(value)
+
+
+class CrLf:
+    """PostgreSQL ends CSV rows with ``\\n``; Python's writer (and RFC 4180) with ``\\r\\n``.
+    A line feed inside a quoted cell stays as it is: a row's end is a line feed after an even
+    number of quotes (a quote in a cell is doubled). Bytes come in pieces of any size: the
+    piece after the last line feed waits for the next."""
+
+    def __init__(self) -> None:
+        self.inside = False
+        self.tail = b""
+
+    def convert(self, data: bytes) -> bytes:
+        data = self.tail + data
+        cut = data.rfind(b"\n") + 1
+        body, self.tail = data[:cut], data[cut:]
+        if not self.inside and b'"' not in body:  # the usual piece: no quoted cell at all
+            return body.replace(b"\n", b"\r\n")
+        lines = body.split(b"\n")[:-1]
+        odd = [line.count(b'"') & 1 for line in lines]
+        if not self.inside and not any(odd):
+            return body.replace(b"\n", b"\r\n")
+        out = []
+        inside = self.inside
+        for line, flip in zip(lines, odd, strict=True):
+            inside ^= bool(flip)
+            out += (line, b"\n" if inside else b"\r\n")
+        self.inside = inside
+        return b"".join(out)
+
+
+async def copy_csv(
+    sessionmaker: async_sessionmaker[AsyncSession], plan: Plan, header: bytes
+) -> AsyncIterator[bytes]:
+    """CSV written by PostgreSQL (``COPY (query) TO STDOUT``) after ``header``, handed on in
+    chunks of :data:`COPY_CHUNK`; a bounded queue holds the database back while the client
+    reads slowly (memory stays flat)."""
+    yield header
+    async with sessionmaker() as session:
+        connection = await session.connection()
+        await connection.exec_driver_sql("SET LOCAL extra_float_digits = 1")
+        sql = str(
+            plan.csv_statement().compile(
+                dialect=connection.dialect, compile_kwargs={"literal_binds": True}
+            )
+        )
+        driver = (await connection.get_raw_connection()).driver_connection
+        queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=4)
+        pending = bytearray()
+        lines = CrLf()
+
+        async def output(data: bytes) -> None:
+            pending.extend(lines.convert(data))
+            if len(pending) >= COPY_CHUNK:
+                await queue.put(bytes(pending))
+                pending.clear()
+
+        async def run() -> None:
+            try:
+                await driver.copy_from_query(sql, output=output, format="csv")
+                if pending:
+                    await queue.put(bytes(pending))
+            finally:
+                await queue.put(None)
+
+        task = asyncio.ensure_future(run())
+        finished = False
+        try:
+            while (chunk := await queue.get()) is not None:
+                yield chunk
+            await task  # its error, if any
+            finished = True
+        finally:
+            if not finished:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+                await connection.invalidate()  # a COPY left half-read: not for reuse
+
+
+# -- SQLite --------------------------------------------------------------------------------
+
+#: The SQL function SQLite calls for a text whose first character may start a formula.
+SQLITE_GUARD = "bocage_csv_cell"
+
+
+def _sqlite_cell(kind: Kind, value: Any, aware: bool) -> Any:
+    if kind is Kind.BOOLEAN:
+        return case((value.is_(True), "True"), (value.is_(False), "False"))
+    if kind is Kind.DECIMAL:
+        scale = getattr(value.type, "scale", None)
+        return case(
+            (value == cast(value, Integer), cast(value, Integer)),
+            else_=func.round(value, 10 if scale is None else scale),
+        )
+    if kind is Kind.DATETIME:  # stored as "YYYY-MM-DD HH:MM:SS.ffffff" in UTC
+        fraction = func.substr(value, 21, 6)
+        return (
+            func.replace(func.substr(value, 1, 19), " ", "T")
+            + case((and_(fraction != "", fraction != "000000"), "." + fraction), else_="")
+            + "Z"
+        )
+    if kind is Kind.TEXT:
+        suspect = func.substr(value, 1, 1).in_(list(_SPACES + _TRIGGERS))
+        return case((suspect, getattr(func, SQLITE_GUARD)(value)), else_=value)
+    return value  # integers, floats and ISO dates as stored
+
+
+#: SQLite's ``printf`` is not correctly rounded: Python writes floats (``repr``).
+SQLITE_FLOAT = "bocage_float"
+SQLITE_DECIMAL = "bocage_decimal"
+
+
+def _float_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _decimal_text(value: Any, scale: int) -> str | None:
+    """A number read as a Decimal of ``scale`` digits (SQLAlchemy's SQLite processor) then
+    written as :func:`bocage.plugins.opendata.records.to_json` writes it."""
+    if value is None:
+        return None
+    number = Decimal(f"%.{scale}f" % value)
+    if number == number.to_integral_value():
+        return str(int(number))
+    return repr(float(number))
+
+
+#: SQLite: a text as a CSV cell, quoted (one call is cheaper than the same in SQL).
+SQLITE_TEXT = "bocage_csv_text"
+
+
+def _text_cell(value: Any) -> str | None:
+    """Python's CSV cell of a text: the core's formula rule, then quoted if it holds a
+    comma, a quote or a line end."""
+    if value is None:
+        return None
+    value = str(csv_cell(value))
+    if '"' in value or "," in value or "\r" in value or "\n" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _sqlite_line_cell(kind: Kind, value: Any) -> Any:
+    if kind is Kind.INTEGER:
+        return cast(value, Text)
+    if kind is Kind.FLOAT:
+        return getattr(func, SQLITE_FLOAT)(value)
+    if kind is Kind.DECIMAL:
+        scale = getattr(value.type, "scale", None)
+        return getattr(func, SQLITE_DECIMAL)(value, 10 if scale is None else scale)
+    if kind is Kind.TEXT:
+        return getattr(func, SQLITE_TEXT)(value)
+    return _sqlite_cell(kind, value, False)
+
+
+async def sqlite_functions(session: AsyncSession) -> None:
+    """Register the SQL functions of the SQLite paths on the session's connection."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    await driver.create_function(SQLITE_GUARD, 1, csv_cell, deterministic=True)
+    await driver.create_function(SQLITE_FLOAT, 1, _float_text, deterministic=True)
+    await driver.create_function(SQLITE_TEXT, 1, _text_cell, deterministic=True)
+    await driver.create_function(SQLITE_DECIMAL, 2, _decimal_text, deterministic=True)
+
+
+def csv_lines(rows: Sequence[Sequence[Any]]) -> bytes:
+    """Lines the database wrote, with Python's line ends."""
+    if not rows:
+        return b""
+    return ("\r\n".join([row[0] for row in rows]) + "\r\n").encode("utf-8")
+
+
+def csv_rows(rows: Sequence[Sequence[Any]]) -> bytes:
+    """Rows of cells the database guarded as CSV (Python's quoting, ``\\r\\n``); the core's
+    writer applies its rule again, which leaves a guarded cell as it is."""
+    buffer = io.StringIO()
+    CsvWriter(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+async def batches(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    statement: Select[Any],
+    *,
+    sqlite_guard: bool = False,
+) -> AsyncIterator[list[Sequence[Any]]]:
+    """The rows of ``statement`` in batches of :data:`BATCH`, from one server-side cursor."""
+    async with sessionmaker() as session:
+        if sqlite_guard:
+            await sqlite_functions(session)
+        result = await session.stream(statement.execution_options(yield_per=BATCH))
+        async for partition in result.partitions(BATCH):
+            yield partition
