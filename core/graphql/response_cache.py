@@ -67,6 +67,9 @@ USER_INPUT_CODES = frozenset(
 
 #: Where the view notes, for :meth:`ResponseCache.serve`, that a GraphQL result was answered.
 RESULT = "bocage_graphql_result"
+#: Where :meth:`ResponseCache.serve` notes whether it answered from the cache (``hit``) or
+#: not (``miss``), for the metrics (``bocage.core.observability``).
+LOOKUP = "bocage_response_cache"
 
 
 def only_user_errors(body: bytes, had_errors: bool) -> bool:
@@ -255,8 +258,10 @@ class ResponseCache:
             if entry is not None:
                 if entry.mark == mark and self.clock() - entry.born < self.max_age:
                     self.entries.move_to_end(key)
+                    setattr(request.state, LOOKUP, "hit")
                     return self._response(entry.body, entry.etag)
                 self._drop(key)
+            setattr(request.state, LOOKUP, "miss")
         response = await run()
         result = getattr(request.state, RESULT, None)
         if result is None or not isinstance(response, Response) or response.status_code != 200:
