@@ -68,6 +68,11 @@ def operation_name(method: str, query_string: bytes, body: bytes) -> str:
     return found.group(2) if found else ANONYMOUS
 
 
+def route_of(scope: Scope) -> str:
+    """The template of the route that served the request (``unmatched`` for none)."""
+    return getattr(scope.get("route"), "path", None) or "unmatched"
+
+
 def principal_kind(scope: Scope) -> tuple[str, Any]:
     """The kind of caller (``anonymous``, ``person``, ``client``; ``unverified`` for a token
     no route checked) and the principal, when a route or middleware authenticated it."""
@@ -113,13 +118,22 @@ class RequestObserver:
                 body.extend(message.get("body", b""))
             return message
 
+        operation: str | None = None
+
         async def sending(message: Message) -> None:
-            nonlocal status
+            nonlocal status, operation
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", ()))
                 headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
+                # The request has been read whole and answered: what it ran is known, and
+                # the trace's span still open (it ends with the answer's last bytes).
+                if graphql:
+                    operation = operation_name(
+                        scope["method"], scope.get("query_string", b""), bytes(body)
+                    )
+                tracing.annotate_request(scope["method"], route_of(scope), operation)
             await send(message)
 
         try:
@@ -127,7 +141,11 @@ class RequestObserver:
         finally:
             duration = time.perf_counter() - started
             try:
-                self._record(scope, status, duration, bytes(body) if graphql else None)
+                if graphql and operation is None:  # no answer started: read it now
+                    operation = operation_name(
+                        scope["method"], scope.get("query_string", b""), bytes(body)
+                    )
+                self._record(scope, status, duration, operation)
             finally:
                 REQUEST_ID.reset(token)
 
@@ -141,14 +159,14 @@ class RequestObserver:
                 break
         return uuid.uuid4().hex
 
-    def _record(self, scope: Scope, status: int, duration: float, body: bytes | None) -> None:
+    def _record(self, scope: Scope, status: int, duration: float, sent: str | None) -> None:
+        """``sent``: the GraphQL operation's name as sent (None: not a GraphQL request)."""
         method = scope["method"]
-        route_object = scope.get("route")
-        route = getattr(route_object, "path", None) or "unmatched"
+        route = route_of(scope)
         state = scope.get("state") or {}
         operation = None
-        if body is not None:
-            operation, outcome = self._graphql(scope, state, status, body)
+        if sent is not None:
+            operation, outcome = self._graphql(state, status, sent)
         metrics = self.metrics
         if metrics is not None:
             metrics.http_requests.labels(method, route, str(status)).inc()
@@ -159,7 +177,6 @@ class RequestObserver:
                 lookup = state.get(LOOKUP)
                 if lookup is not None:
                     metrics.response_cache.labels(lookup).inc()
-        tracing.annotate_request(method, route, operation)
         kind, principal = principal_kind(scope)
         fields: dict[str, Any] = {
             "request_id": state.get(REQUEST_ID_STATE),
@@ -188,9 +205,7 @@ class RequestObserver:
             extra={"bocage": fields},
         )
 
-    def _graphql(
-        self, scope: Scope, state: dict[str, Any], status: int, body: bytes
-    ) -> tuple[str, str]:
+    def _graphql(self, state: dict[str, Any], status: int, name: str) -> tuple[str, str]:
         """The operation's label and the request's outcome."""
         result = state.get(RESULT)
         if status >= 500:
@@ -201,7 +216,6 @@ class RequestObserver:
             outcome = "graphql_error"
         else:
             outcome = "ok"
-        name = operation_name(scope["method"], scope.get("query_string", b""), body)
         if self.metrics is None:  # no series to bound: only a well-formed name is logged
             return (name if NAME.fullmatch(name) else UNKNOWN), outcome
         # A name takes a slot once a request of it was executed (refused ones never are).

@@ -33,6 +33,8 @@ logger = logging.getLogger("bocage.observability")
 #: Span attributes of the caller's address the ASGI instrumentation records: blanked unless
 #: ``BOCAGE_LOG_PERSONAL_DATA`` (an IP address is personal data).
 ADDRESS_ATTRIBUTES = ("client.address", "client.port", "net.peer.ip", "net.peer.port")
+#: Span attributes that hold the URL with its query string: the query is cut off likewise.
+URL_ATTRIBUTES = ("http.target", "http.url", "url.full")
 
 _provider: TracerProvider | None = None
 _engines: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -97,17 +99,33 @@ def middleware(settings: Settings) -> list[Middleware]:
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
     from starlette.middleware import Middleware
 
-    def without_address(span: Any, scope: dict[str, Any]) -> None:
-        if span.is_recording() and not settings.log_personal_data:
-            for name in ADDRESS_ATTRIBUTES:
+    def private(span: Any, scope: dict[str, Any]) -> None:
+        """Blank what may be personal: the caller's address and the query string (a GET's
+        GraphQL variables), unless ``BOCAGE_LOG_PERSONAL_DATA``."""
+        if not span.is_recording() or settings.log_personal_data:
+            return
+        recorded = getattr(span, "attributes", None) or {}
+        for name in ADDRESS_ATTRIBUTES:
+            if name in recorded:
                 span.set_attribute(name, "")
+        for name in URL_ATTRIBUTES:
+            if isinstance(recorded.get(name), str) and "?" in recorded[name]:
+                span.set_attribute(name, recorded[name].split("?", 1)[0])
+        if "url.query" in recorded:
+            span.set_attribute("url.query", "")
+
+    def method_only(scope: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The span's first name; :func:`annotate_request` adds the route template (a raw
+        path could hold an id or a token and makes names without bound)."""
+        return str(scope.get("method") or scope["type"]), {}
 
     return [
         Middleware(
             OpenTelemetryMiddleware,
             tracer_provider=_provider,
             exclude_spans=["receive", "send"],
-            server_request_hook=without_address,
+            server_request_hook=private,
+            default_span_details=method_only,
         )
     ]
 

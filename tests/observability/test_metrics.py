@@ -150,3 +150,155 @@ async def test_metrics_on_a_port_of_their_own(bocage_world: Any) -> None:
         assert response.status_code == 200
         found = samples(response.text)
         assert value(found, "bocage_graphql_requests_total", operation="OnPort", outcome="ok") == 1
+
+
+SUBSCRIBE = """mutation($input: CreateWebhookSubscriptionInput!) {
+  createWebhookSubscription(input: $input) { secret errors { code message } } }"""
+CREATE_PROJECT = """mutation($input: CreateProjectInput!) { createProject(input: $input) {
+  project { id } errors { code message } } }"""
+
+
+async def hannut(world: Any) -> str:
+    import base64
+
+    from sqlalchemy import select
+
+    from bocage.core.models import Commune
+
+    async with world.sessionmaker() as session:
+        key = (
+            await session.execute(select(Commune.id).where(Commune.nis_code == "64034"))
+        ).scalar_one()
+    return base64.b64encode(f"Commune:{key}".encode()).decode()
+
+
+async def test_job_queue_and_webhook_series(
+    bocage_world: Any, bocage_webhooks: Any, bocage_principals: Any
+) -> None:
+    """A change to a subscriber that answers 500: its delivery waits in the queue (depth, age,
+    lag), then fails (attempts, dead job, failed delivery)."""
+    from bocage.core.jobs.worker import Worker
+    from bocage.core.testing import GraphQL
+
+    settings = settings_for(
+        bocage_world.url,
+        metrics_enabled=True,
+        metrics_token=TOKEN,
+        webhooks_allow_private_targets=True,
+        webhooks_max_attempts=1,
+        jobs_poll_interval=0.05,
+    )
+    app = create_app(settings)
+    bocage_webhooks.answer = lambda request: 500
+    admin = bocage_principals.admin
+    async with serve(app) as client:
+        gql = GraphQL(client, app)
+        subscribed = await gql(
+            SUBSCRIBE,
+            {"input": {"url": bocage_webhooks.url, "eventTypes": ["project.created"]}},
+            principal=admin,
+        )
+        assert subscribed["createWebhookSubscription"]["errors"] == []
+        created = await gql(
+            CREATE_PROJECT,
+            {
+                "input": {
+                    "title": {"fr": "Compteurs"},
+                    "focus": "DIGITAL",
+                    "communes": [await hannut(bocage_world)],
+                }
+            },
+            principal=admin,
+        )
+        assert created["createProject"]["errors"] == []
+        worker = Worker(settings, app.state.host, app.state.engine)
+        while await worker.relay():  # the event becomes a delivery job, not run yet
+            pass
+        waiting = await scrape(client)
+        assert value(waiting, "bocage_jobs_queued", kind="webhook.deliver") == 1
+        assert value(waiting, "bocage_jobs", status="queued") == 1
+        assert value(waiting, "bocage_jobs_oldest_due_age_seconds") > 0
+        assert value(waiting, "bocage_webhook_deliveries", status="pending") == 1
+        assert value(waiting, "bocage_webhook_delivery_lag_seconds") > 0
+
+        await worker.run(burst=True)
+        assert len(bocage_webhooks.requests) == 1
+        failed = await scrape(client)
+        attempts = "bocage_webhook_delivery_attempts_total"
+        assert value(failed, attempts, outcome="failed") == 1
+        assert value(failed, attempts, outcome="succeeded") is None
+        assert value(failed, "bocage_webhook_delivery_duration_seconds_count") == 1
+        assert value(failed, "bocage_webhook_deliveries", status="failed") == 1
+        assert value(failed, "bocage_webhook_deliveries", status="pending") == 0
+        assert value(failed, "bocage_webhook_delivery_lag_seconds") == 0
+        assert value(failed, "bocage_jobs", status="dead") == 1
+        assert value(failed, "bocage_jobs_queued", kind="webhook.deliver") == 0
+        assert value(failed, "bocage_jobs_oldest_due_age_seconds") == 0
+
+
+LIVE = """subscription($w: ID!) { workshopsCardWorkshopLive(workshop: $w) { type phase } }"""
+NEW_WORKSHOP = """mutation($i: CreateWorkshopsCardWorkshopInput!) {
+  createWorkshopsCardWorkshop(input: $i) { workshop { id } errors { code message } } }"""
+
+
+def _live_subscriptions(settings: Any) -> list[tuple[float | None, float | None]]:
+    """Open a WebSocket, run a subscription, complete it, close: the two gauges each time."""
+    import functools
+    import time
+    import warnings
+
+    from bocage.core.auth.principal import Role
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*httpx2.*")
+        from starlette.testclient import TestClient
+
+    seen: list[tuple[float | None, float | None]] = []
+    with TestClient(create_app(settings)) as client:
+
+        def gauges() -> tuple[float | None, float | None]:
+            found = samples(client.get("/metrics", headers=SCRAPER).text)
+            return (
+                value(found, "bocage_graphql_websocket_connections"),
+                value(found, "bocage_graphql_subscriptions_active"),
+            )
+
+        def wait(expected: tuple[float, float]) -> None:
+            deadline = time.monotonic() + 10
+            while gauges() != expected:
+                assert time.monotonic() < deadline, (gauges(), expected)
+                time.sleep(0.02)
+            seen.append(expected)
+
+        issue = functools.partial(
+            client.app.state.issuer.issue, subject="boss", roles=(Role.TERRITORY_ADMIN,)
+        )
+        token = client.portal.call(issue).access_token
+        created = client.post(
+            "/graphql",
+            json={"query": NEW_WORKSHOP, "variables": {"i": {"title": {"fr": "Direct"}}}},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()["data"]["createWorkshopsCardWorkshop"]
+        workshop = created["workshop"]["id"]
+        seen.append(gauges())
+        with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json({"type": "connection_init", "payload": {}})
+            assert ws.receive_json() == {"type": "connection_ack"}
+            wait((1, 0))
+            payload = {"query": LIVE, "variables": {"w": workshop}}
+            ws.send_json({"id": "1", "type": "subscribe", "payload": payload})
+            wait((1, 1))
+            ws.send_json({"id": "1", "type": "complete"})
+            wait((1, 0))
+            ws.send_json({"id": "2", "type": "subscribe", "payload": payload})
+            wait((1, 1))
+        wait((0, 0))  # the connection's end ends its subscriptions
+    return seen
+
+
+async def test_websocket_connections_and_subscriptions(bocage_world: Any) -> None:
+    import asyncio
+
+    settings = settings_for(bocage_world.url, metrics_enabled=True, metrics_token=TOKEN)
+    seen = await asyncio.to_thread(_live_subscriptions, settings)
+    assert seen == [(0, 0), (1, 0), (1, 1), (1, 0), (1, 1), (0, 0)]
