@@ -92,6 +92,7 @@ class Metrics:
         self.sessionmaker = sessionmaker
         self.registry = CollectorRegistry(auto_describe=True)
         self.operations = OperationNames(settings.metrics_max_operations)
+        self._queued_kinds: set[str] = set()
         r = self.registry
         self.http_requests = Counter(
             "bocage_http_requests",
@@ -127,19 +128,17 @@ class Metrics:
             ["result"],
             registry=r,
         )
-        live = {"multiprocess_mode": "livesum"}
-        latest = {"multiprocess_mode": "mostrecent"}
         self.websockets = Gauge(
             "bocage_graphql_websocket_connections",
             "Open GraphQL WebSocket connections.",
             registry=r,
-            **live,
+            multiprocess_mode="livesum",
         )
         self.subscriptions = Gauge(
             "bocage_graphql_subscriptions_active",
             "GraphQL subscriptions running over WebSockets.",
             registry=r,
-            **live,
+            multiprocess_mode="livesum",
         )
         self.pool_checked_out = Gauge(
             "bocage_db_pool_checked_out",
@@ -147,41 +146,41 @@ class Metrics:
             "fast path's reads).",
             ["engine"],
             registry=r,
-            **live,
+            multiprocess_mode="livesum",
         )
         self.pool_size = Gauge(
             "bocage_db_pool_size",
             "Connections the engine's pool keeps open at most without overflow, by engine.",
             ["engine"],
             registry=r,
-            **live,
+            multiprocess_mode="livesum",
         )
         self.pool_overflow = Gauge(
             "bocage_db_pool_overflow",
             "Connections opened beyond the pool's size (negative: unused room), by engine.",
             ["engine"],
             registry=r,
-            **live,
+            multiprocess_mode="livesum",
         )
         self.jobs = Gauge(
             "bocage_jobs",
             "Background jobs in the queue, by status (queued, running, succeeded, dead).",
             ["status"],
             registry=r,
-            **latest,
+            multiprocess_mode="mostrecent",
         )
         self.jobs_queued = Gauge(
             "bocage_jobs_queued",
             "Jobs waiting to run (the queue's depth), by kind.",
             ["kind"],
             registry=r,
-            **latest,
+            multiprocess_mode="mostrecent",
         )
         self.jobs_oldest_due = Gauge(
             "bocage_jobs_oldest_due_age_seconds",
             "Seconds the oldest due job has waited for a worker (0: none waits).",
             registry=r,
-            **latest,
+            multiprocess_mode="mostrecent",
         )
         self.webhook_deliveries = Gauge(
             "bocage_webhook_deliveries",
@@ -189,14 +188,14 @@ class Metrics:
             "succeeded, failed, cancelled).",
             ["status"],
             registry=r,
-            **latest,
+            multiprocess_mode="mostrecent",
         )
         self.webhook_lag = Gauge(
             "bocage_webhook_delivery_lag_seconds",
             "Seconds since the oldest event still waiting to reach a subscriber occurred "
             "(0: none waits).",
             registry=r,
-            **latest,
+            multiprocess_mode="mostrecent",
         )
         self.webhook_attempts = Counter(
             "bocage_webhook_delivery_attempts",
@@ -259,10 +258,11 @@ class Metrics:
                     .group_by(Job.kind)
                 )
             ).all()
-        for sample in self.jobs_queued.collect()[0].samples:  # kinds no longer queued: 0
-            self.jobs_queued.labels(sample.labels["kind"]).set(0)
+        for kind in self._queued_kinds:  # kinds no longer queued: 0
+            self.jobs_queued.labels(kind).set(0)
         oldest: dt.datetime | None = None
         for kind, count, due in rows:
+            self._queued_kinds.add(kind)
             self.jobs_queued.labels(kind).set(count)
             if due is not None:
                 due = as_utc(due)

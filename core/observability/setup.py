@@ -35,6 +35,45 @@ METRICS_PATH = "/metrics"
 REFRESH_SECONDS = 15.0
 
 
+def tracing_middleware(settings: Settings) -> list[Middleware]:
+    """OpenTelemetry's ASGI middleware (a server span per request, no span for each message
+    sent or received), or nothing with tracing off."""
+    provider = tracing.provider()
+    if provider is None:
+        return []
+    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+    def private(span: Any, scope: dict[str, Any]) -> None:
+        """Blank what may be personal: the caller's address and the query string (a GET's
+        GraphQL variables), unless ``BOCAGE_LOG_PERSONAL_DATA``."""
+        if not span.is_recording() or settings.log_personal_data:
+            return
+        recorded = getattr(span, "attributes", None) or {}
+        for name in tracing.ADDRESS_ATTRIBUTES:
+            if name in recorded:
+                span.set_attribute(name, "")
+        for name in tracing.URL_ATTRIBUTES:
+            if isinstance(recorded.get(name), str) and "?" in recorded[name]:
+                span.set_attribute(name, recorded[name].split("?", 1)[0])
+        if "url.query" in recorded:
+            span.set_attribute("url.query", "")
+
+    def method_only(scope: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The span's first name; :func:`tracing.annotate_request` adds the route template (a raw
+        path could hold an id or a token and makes names without bound)."""
+        return str(scope.get("method") or scope["type"]), {}
+
+    return [
+        Middleware(
+            OpenTelemetryMiddleware,
+            tracer_provider=provider,
+            exclude_spans=["receive", "send"],
+            server_request_hook=private,
+            default_span_details=method_only,
+        )
+    ]
+
+
 class Observability:
     """The metrics, tracing and request logging of one app (``create_app``)."""
 
@@ -57,7 +96,7 @@ class Observability:
     def middleware(self) -> list[Middleware]:
         """Outermost first: the trace's server span, then the request id, metrics and log."""
         return [
-            *tracing.middleware(self.settings),
+            *tracing_middleware(self.settings),
             Middleware(RequestObserver, settings=self.settings, metrics=self.metrics),
         ]
 

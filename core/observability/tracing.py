@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter
     from sqlalchemy.ext.asyncio import AsyncEngine
-    from starlette.middleware import Middleware
 
     from bocage.core.settings import Settings
 
@@ -89,45 +88,6 @@ def shutdown() -> None:
 
 
 # -- instrumentation ----------------------------------------------------------------------------
-
-
-def middleware(settings: Settings) -> list[Middleware]:
-    """OpenTelemetry's ASGI middleware (a server span per request, no span for each message
-    sent or received), or nothing with tracing off."""
-    if _provider is None:
-        return []
-    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
-    from starlette.middleware import Middleware
-
-    def private(span: Any, scope: dict[str, Any]) -> None:
-        """Blank what may be personal: the caller's address and the query string (a GET's
-        GraphQL variables), unless ``BOCAGE_LOG_PERSONAL_DATA``."""
-        if not span.is_recording() or settings.log_personal_data:
-            return
-        recorded = getattr(span, "attributes", None) or {}
-        for name in ADDRESS_ATTRIBUTES:
-            if name in recorded:
-                span.set_attribute(name, "")
-        for name in URL_ATTRIBUTES:
-            if isinstance(recorded.get(name), str) and "?" in recorded[name]:
-                span.set_attribute(name, recorded[name].split("?", 1)[0])
-        if "url.query" in recorded:
-            span.set_attribute("url.query", "")
-
-    def method_only(scope: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """The span's first name; :func:`annotate_request` adds the route template (a raw
-        path could hold an id or a token and makes names without bound)."""
-        return str(scope.get("method") or scope["type"]), {}
-
-    return [
-        Middleware(
-            OpenTelemetryMiddleware,
-            tracer_provider=_provider,
-            exclude_spans=["receive", "send"],
-            server_request_hook=private,
-            default_span_details=method_only,
-        )
-    ]
 
 
 def instrument_engine(engine: AsyncEngine | None) -> None:

@@ -302,3 +302,32 @@ async def test_websocket_connections_and_subscriptions(bocage_world: Any) -> Non
     settings = settings_for(bocage_world.url, metrics_enabled=True, metrics_token=TOKEN)
     seen = await asyncio.to_thread(_live_subscriptions, settings)
     assert seen == [(0, 0), (1, 0), (1, 1), (1, 0), (1, 1), (0, 0)]
+
+
+def test_every_series_is_documented(bocage_world: Any) -> None:
+    """docs/observability.md lists each series with its labels."""
+    import re
+    from pathlib import Path
+
+    from bocage.core.observability.metrics import Metrics
+
+    docs = (Path(__file__).parents[2] / "docs" / "observability.md").read_text()
+    rows = {
+        name: {label.strip(" `") for label in labels.split(",") if label.strip()}
+        for name, labels in re.findall(r"^\| `(bocage_\w+)` \| \w+ \|([^|]*)\|", docs, re.M)
+    }
+    settings = settings_for(bocage_world.url, metrics_enabled=True, metrics_token=TOKEN)
+    metrics = Metrics(settings, {}, bocage_world.sessionmaker)
+    for family in metrics.registry.collect():
+        name = family.name + ("_total" if family.type == "counter" else "")
+        assert name in rows, f"{name} is not in docs/observability.md"
+        labels = set(getattr(metrics, _attribute(metrics, family.name))._labelnames)
+        assert rows.pop(name) == labels, name
+    assert not rows, f"documented but gone: {sorted(rows)}"
+
+
+def _attribute(metrics: Any, name: str) -> str:
+    for attribute, item in vars(metrics).items():
+        if getattr(item, "_name", None) == name:
+            return attribute
+    raise AssertionError(name)
