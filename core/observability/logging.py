@@ -86,6 +86,18 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
+class TextFormatter(logging.Formatter):
+    """:data:`TEXT_FORMAT`, with ``-`` for the request id outside a request."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = "-"
+        return super().format(record)
+
+
 def json_wanted(settings: Settings, stream: TextIO) -> bool:
     """``BOCAGE_LOG_FORMAT``: ``auto`` is JSON unless ``stream`` is a terminal."""
     if settings.log_format == "auto":
@@ -105,7 +117,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> loggi
     if json_wanted(settings, stream):
         handler.setFormatter(JsonFormatter(personal_data=settings.log_personal_data))
     else:
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+        handler.setFormatter(TextFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

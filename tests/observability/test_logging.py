@@ -73,9 +73,9 @@ async def test_json_lines_without_personal_values(
         )
         assert got.status_code == 200
         # An administrator adds a contact with that address (personal data).
-        stakeholder = (
-            await gql("{ stakeholders(first: 1) { nodes { id } } }")
-        )["stakeholders"]["nodes"][0]["id"]
+        stakeholder = (await gql("{ stakeholders(first: 1) { nodes { id } } }"))["stakeholders"][
+            "nodes"
+        ][0]["id"]
         added = await gql(
             CONTACT,
             {
@@ -130,9 +130,7 @@ async def test_personal_data_only_when_a_setting_says_so(
     buffer = captured(settings)
     app = create_app(settings, host=bocage_world.host)
     async with serve(app) as client:
-        await GraphQL(client, app).body(
-            "{ plugins { name } }", principal=bocage_principals.admin
-        )
+        await GraphQL(client, app).body("{ plugins { name } }", principal=bocage_principals.admin)
     [line] = [r for r in lines(buffer) if r["logger"] == "bocage.access"]
     assert line["client_address"] == "127.0.0.1"
     assert line["subject"] == "gal-admin"
@@ -153,7 +151,7 @@ def test_formats(bocage_world: Any, captured: Any) -> None:
     assert json.loads(emitted("json"))["message"] == "worker w1 started"
     assert json.loads(emitted("auto"))["level"] == "warning"  # a pipe, a file: JSON
     for line in (emitted("text"), emitted("auto", Terminal())):
-        assert line.endswith("WARNING bocage.test [None] worker w1 started")
+        assert line.endswith("WARNING bocage.test [-] worker w1 started")
 
 
 def test_exceptions_without_their_message(captured: Any, bocage_world: Any) -> None:
