@@ -177,6 +177,20 @@ class RequestObserver:
                 lookup = state.get(LOOKUP)
                 if lookup is not None:
                     metrics.response_cache.labels(lookup).inc()
+        if access_logger.isEnabledFor(logging.INFO):
+            self._log(scope, state, status, duration, route, operation)
+
+    def _log(
+        self,
+        scope: Scope,
+        state: dict[str, Any],
+        status: int,
+        duration: float,
+        route: str,
+        operation: str | None,
+    ) -> None:
+        """The request's access line (see :mod:`bocage.core.observability.logging`)."""
+        method = scope["method"]
         kind, principal = principal_kind(scope)
         fields: dict[str, Any] = {
             "request_id": state.get(REQUEST_ID_STATE),
