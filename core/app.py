@@ -37,6 +37,7 @@ from bocage.core.hookspecs import RestRoute
 from bocage.core.host import PluginHost
 from bocage.core.imports.rest import import_route
 from bocage.core.jobs import job_kinds
+from bocage.core.jobs.gauges import read as queue_gauges
 from bocage.core.middleware import limits_storage, protective_middleware, request_counts
 from bocage.core.observability.logging import configure_logging
 from bocage.core.observability.setup import METRICS_PATH, Observability
@@ -139,7 +140,9 @@ def create_app(
         read_engine=read_engine,
     )
     # Metrics, traces (the engines' SQL statements among them) and the request log.
-    observability = Observability(settings, {"main": engine, "read": read_engine}, session_factory)
+    observability = Observability(
+        settings, {"main": engine, "read": read_engine}, session_factory, queue_gauges
+    )
 
     async def openapi_json(request: Request) -> JSONResponse:
         return JSONResponse(openapi, headers=public_caching(request))

@@ -36,7 +36,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.responses import Response
 
-from bocage.core.cache_control import is_anonymous, public_cache_control, strong_etag
+from bocage.core.cache_control import (
+    LOOKUP,
+    RESULT,
+    is_anonymous,
+    public_cache_control,
+    strong_etag,
+)
 from bocage.core.events import last_event_id
 from bocage.core.graphql.i18n import parse_accept_language
 
@@ -64,12 +70,6 @@ USER_INPUT_CODES = frozenset(
         "INTROSPECTION_DISABLED",
     }
 )
-
-#: Where the view notes, for :meth:`ResponseCache.serve`, that a GraphQL result was answered.
-RESULT = "bocage_graphql_result"
-#: Where :meth:`ResponseCache.serve` notes whether it answered from the cache (``hit``) or
-#: not (``miss``), for the metrics (``bocage.core.observability``).
-LOOKUP = "bocage_response_cache"
 
 
 def only_user_errors(body: bytes, had_errors: bool) -> bool:

@@ -11,11 +11,11 @@ mode) and every worker answers with the sum of all; otherwise each answers for i
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import re
 import threading
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
@@ -26,10 +26,6 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from sqlalchemy import func, select, text
-
-from bocage.core.db import as_utc, utcnow
-from bocage.core.models import Job, WebhookDelivery
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -37,6 +33,10 @@ if TYPE_CHECKING:
     from bocage.core.settings import Settings
 
 logger = logging.getLogger("bocage.observability")
+
+#: Reads the gauges of the database into the metrics (``bocage.core.jobs.gauges.read``,
+#: given by the app: the queue's tables are above this module).
+Gauges = Callable[["Metrics", "AsyncSession"], Awaitable[None]]
 
 #: Seconds: request durations are counted in these buckets (a few ms to the GraphQL timeout).
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -86,13 +86,15 @@ class Metrics:
         settings: Settings,
         engines: dict[str, AsyncEngine],
         sessionmaker: async_sessionmaker[AsyncSession],
+        gauges: Gauges | None = None,
     ) -> None:
         self.settings = settings
         self.engines = engines
         self.sessionmaker = sessionmaker
+        self.gauges = gauges
         self.registry = CollectorRegistry(auto_describe=True)
         self.operations = OperationNames(settings.metrics_max_operations)
-        self._queued_kinds: set[str] = set()
+        self.queued_kinds: set[str] = set()
         r = self.registry
         self.http_requests = Counter(
             "bocage_http_requests",
@@ -228,66 +230,16 @@ class Metrics:
                 self.pool_overflow.labels(name).set(pool.overflow())
 
     async def refresh(self) -> None:
-        """Read the gauges of the pools, the job queue and the webhook deliveries."""
+        """Read the gauges of the pools, and (``gauges``) those of the database."""
         self.refresh_pools()
+        if self.gauges is None:
+            return
         try:
             async with self.sessionmaker() as session:
-                await self._refresh_jobs(session)
-                await self._refresh_webhooks(session)
+                await self.gauges(self, session)
         except Exception:  # the database is away: the scrape still answers
             logger.warning("metrics: cannot read the job queue", exc_info=True)
             self.scrape_errors.inc()
-
-    async def _refresh_jobs(self, session: AsyncSession) -> None:
-        from bocage.core.jobs import job_counts, on_procrastinate
-
-        for status, count in (await job_counts(session)).items():
-            self.jobs.labels(status).set(count)
-        now = utcnow()
-        if on_procrastinate(session):
-            rows = (await session.execute(_PROCRASTINATE_QUEUED)).all()
-        else:
-            rows = (
-                await session.execute(
-                    select(
-                        Job.kind,
-                        func.count(),
-                        func.min(Job.run_at).filter(Job.run_at <= now),
-                    )
-                    .where(Job.status == "queued")
-                    .group_by(Job.kind)
-                )
-            ).all()
-        for kind in self._queued_kinds:  # kinds no longer queued: 0
-            self.jobs_queued.labels(kind).set(0)
-        oldest: dt.datetime | None = None
-        for kind, count, due in rows:
-            self._queued_kinds.add(kind)
-            self.jobs_queued.labels(kind).set(count)
-            if due is not None:
-                due = as_utc(due)
-                oldest = due if oldest is None else min(oldest, due)
-        self.jobs_oldest_due.set(max((now - oldest).total_seconds(), 0.0) if oldest else 0.0)
-
-    async def _refresh_webhooks(self, session: AsyncSession) -> None:
-        from bocage.core.models import EventRecord
-
-        counts = dict.fromkeys(("pending", "succeeded", "failed", "cancelled"), 0)
-        rows = await session.execute(
-            select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)
-        )
-        counts.update({status: count for status, count in rows.all()})
-        for status, count in counts.items():
-            self.webhook_deliveries.labels(status).set(count)
-        oldest = (
-            await session.execute(
-                select(func.min(EventRecord.occurred_at))
-                .join(WebhookDelivery, WebhookDelivery.event_log_id == EventRecord.id)
-                .where(WebhookDelivery.status == "pending")
-            )
-        ).scalar_one_or_none()
-        lag = (utcnow() - as_utc(oldest)).total_seconds() if oldest is not None else 0.0
-        self.webhook_lag.set(max(lag, 0.0))
 
     # -- exposition -----------------------------------------------------------------------------
 
@@ -301,16 +253,6 @@ class Metrics:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=directory)
         return generate_latest(registry), CONTENT_TYPE_LATEST
-
-
-#: Jobs waiting on procrastinate, by task: their number and the oldest due time.
-_PROCRASTINATE_QUEUED = text(
-    """SELECT job.task_name, count(*),
-        min(coalesce(job.scheduled_at, (SELECT min(event.at) FROM procrastinate_events event
-            WHERE event.job_id = job.id AND event.type = 'deferred')))
-        FILTER (WHERE job.scheduled_at IS NULL OR job.scheduled_at <= now())
-    FROM procrastinate_jobs job WHERE job.status = 'todo' GROUP BY job.task_name"""
-)
 
 
 #: The metrics of the running app (the last one built): what code without a request at hand

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 import orjson
 
 from bocage.core.auth.tokens import PRINCIPAL_STATE
-from bocage.core.graphql.response_cache import LOOKUP, RESULT
+from bocage.core.cache_control import LOOKUP, RESULT
 from bocage.core.observability import tracing
 from bocage.core.observability.logging import REQUEST_ID
 from bocage.core.observability.metrics import ANONYMOUS, NAME, PERSISTED, UNKNOWN

@@ -15,11 +15,11 @@ from starlette.middleware import Middleware
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bocage.core.http import error_response
 from bocage.core.observability import metrics as metrics_module
 from bocage.core.observability import tracing
-from bocage.core.observability.metrics import Metrics, multiprocess_dir
+from bocage.core.observability.metrics import Gauges, Metrics, multiprocess_dir
 from bocage.core.observability.middleware import RequestObserver
+from bocage.core.rest_errors import error_response
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -82,7 +82,9 @@ class Observability:
         settings: Settings,
         engines: dict[str, AsyncEngine | None],
         sessionmaker: async_sessionmaker[AsyncSession],
+        gauges: Gauges | None = None,
     ) -> None:
+        """``gauges``: reads the database's gauges (the job queue's), at each scrape."""
         self.settings = settings
         tracing.configure(settings)
         for engine in engines.values():
@@ -90,7 +92,7 @@ class Observability:
         self.metrics: Metrics | None = None
         if settings.metrics_enabled:
             used = {name: engine for name, engine in engines.items() if engine is not None}
-            self.metrics = Metrics(settings, used, sessionmaker)
+            self.metrics = Metrics(settings, used, sessionmaker, gauges)
         metrics_module.install(self.metrics)
 
     def middleware(self) -> list[Middleware]:
