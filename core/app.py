@@ -38,7 +38,10 @@ from bocage.core.hookspecs import RestRoute
 from bocage.core.host import PluginHost
 from bocage.core.imports.rest import import_route
 from bocage.core.jobs import job_kinds
+from bocage.core.jobs.gauges import read as queue_gauges
 from bocage.core.middleware import limits_storage, protective_middleware, request_counts
+from bocage.core.observability.logging import configure_logging
+from bocage.core.observability.setup import METRICS_PATH, Observability
 from bocage.core.openapi import openapi_document
 from bocage.core.settings import Settings, load_settings
 from bocage.core.webhooks import event_types
@@ -49,7 +52,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger("bocage")
 
 #: Response headers a browser script of another origin may read (CORS).
-EXPOSED_HEADERS = ["ETag", "Last-Modified", "Link", "Content-Disposition", "Retry-After"]
+EXPOSED_HEADERS = [
+    "ETag",
+    "Last-Modified",
+    "Link",
+    "Content-Disposition",
+    "Retry-After",
+    "X-Request-ID",
+]
 
 RESERVED_PATHS = {
     "/graphql",
@@ -60,6 +70,7 @@ RESERVED_PATHS = {
     "/oauth/token",
     "/.well-known/jwks.json",
     "/api/import/{kind}",
+    METRICS_PATH,
 }
 
 
@@ -130,6 +141,10 @@ def create_app(
         request_counts=counts,
         read_engine=read_engine,
     )
+    # Metrics, traces (the engines' SQL statements among them) and the request log.
+    observability = Observability(
+        settings, {"main": engine, "read": read_engine}, session_factory, queue_gauges
+    )
 
     async def openapi_json(request: Request) -> JSONResponse:
         return JSONResponse(openapi, headers=public_caching(request))
@@ -151,7 +166,8 @@ def create_app(
             worker = Worker(settings, host, engine)
             worker_task = asyncio.create_task(worker.run())
         try:
-            yield
+            async with observability.running():
+                yield
         finally:
             if worker_task is not None:
                 worker.stop()
@@ -177,10 +193,13 @@ def create_app(
         Route("/oauth/token", token_endpoint.handle, methods=["POST"], name="oauth_token"),
         Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"], name="jwks"),
         *(spec.route for spec in rest_routes),
+        *observability.routes(),
     ]
     app = Starlette(
         routes=routes,
         middleware=[
+            # Outermost: the trace's span, the request id, metrics and log see every answer.
+            *observability.middleware(),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
@@ -218,10 +237,12 @@ def create_app(
     app.state.response_cache = graphql.response_cache
     app.state.fast_path = graphql.fast_path
     app.state.read_engine = graphql.read_engine
+    app.state.observability = observability
     return app
 
 
 def app_factory() -> Starlette:
     """Entry point for ``uvicorn --factory bocage.core.app:app_factory``."""
     settings = load_settings()
+    configure_logging(settings)
     return create_app(settings, run_worker=settings.jobs_run_in_process)

@@ -43,6 +43,14 @@ VARY = ("Accept-Language", "Authorization")
 IMMUTABLE_MAX_AGE = 31_536_000
 
 
+#: Where the GraphQL view notes that a GraphQL result was answered (the response cache and the
+#: metrics read it in the request's state).
+RESULT = "bocage_graphql_result"
+#: Where the response cache notes whether it answered from its entries (``hit``) or not
+#: (``miss``), for the metrics (``bocage.core.observability``).
+LOOKUP = "bocage_response_cache"
+
+
 def public_cache_control(
     settings: Settings, *, max_age: int | None = None, immutable: bool = False
 ) -> str:

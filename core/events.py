@@ -35,6 +35,7 @@ from bocage.core.models import (
     project_commune,
     stakeholder_commune,
 )
+from bocage.core.observability import tracing
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -109,6 +110,7 @@ async def record_event(
         scoped=scope is not None,
         scope_stakeholder_id=scope.stakeholder if scope is not None else None,
         scope_owner=scope.owner if scope is not None else None,
+        trace_context=tracing.carrier(),
     )
     session.add(record)
     await session.flush()

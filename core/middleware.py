@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from bocage.core.hookspecs import RestRoute
     from bocage.core.settings import Settings
 
-#: Probes of orchestrators and load balancers are never rate limited.
-UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})
+#: Probes of orchestrators and load balancers, and metric scrapers, are never rate limited.
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 #: What a POST to /graphql may be sent as. A cross-site HTML form can only send
 #: ``application/x-www-form-urlencoded``, ``multipart/form-data`` or ``text/plain``

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bocage.core.errors import SettingsError
@@ -615,6 +615,69 @@ class Settings(BaseSettings):
         description="`From` of the e-mails sent, e.g. 'GAL Condroz <noreply@gal.be>'.",
     )
 
+    # -- observability (bocage.core.observability): metrics, traces, logs ----------------------
+    metrics_enabled: bool = Field(
+        False,
+        description="Expose Prometheus metrics (docs/observability.md lists every series): at "
+        "GET /metrics behind BOCAGE_METRICS_TOKEN, or on BOCAGE_METRICS_PORT; one of the two "
+        "is required.",
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token a scraper must send to GET /metrics ('Authorization: Bearer "
+        "<token>'); unset: /metrics is not served on the API's port.",
+    )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Serve the metrics on this separate port (at any path, without a token) "
+        "instead of /metrics: keep it off the public network.",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description="Interface of BOCAGE_METRICS_PORT (0.0.0.0: every interface, for a scraper "
+        "on another machine or container).",
+    )
+    metrics_max_operations: int = Field(
+        200,
+        ge=1,
+        description="Distinct GraphQL operation names a worker labels its metrics with; later "
+        "names are counted under 'other' (so that clients cannot grow the series without bound).",
+        json_schema_extra=LIMIT,
+    )
+    tracing_enabled: bool = Field(
+        False,
+        description="Send OpenTelemetry traces (HTTP requests, SQL statements, webhook "
+        "requests, jobs) over OTLP/HTTP.",
+    )
+    tracing_otlp_endpoint: str | None = Field(
+        None,
+        description="OTLP/HTTP URL the traces are sent to, e.g. http://collector:4318/v1/traces "
+        "(unset: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT, else "
+        "http://localhost:4318/v1/traces).",
+    )
+    tracing_service_name: str = Field(
+        "bocage", min_length=1, description="`service.name` of the traces' resource."
+    )
+    tracing_sample_ratio: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Share of new traces recorded (0 to 1); a request that arrives with a "
+        "sampled `traceparent` is always recorded.",
+    )
+    log_format: Literal["auto", "text", "json"] = Field(
+        "auto",
+        description="Logs of `bocage serve`: 'json' (one JSON object per line), 'text', or "
+        "'auto': text on a terminal, JSON otherwise (a container, systemd, a file).",
+    )
+    log_personal_data: bool = Field(
+        False,
+        description="Add the caller's IP address, person (`sub`) or client id to the access log "
+        "lines; off: only the kind of caller (anonymous, person, client).",
+    )
+
     @field_validator("oidc_algorithms", mode="before")
     @classmethod
     def _asymmetric_algorithms(cls, value: Any) -> Any:
@@ -722,6 +785,15 @@ class Settings(BaseSettings):
     def _auto_migrate(self) -> Settings:
         if self.auto_migrate is None:
             self.auto_migrate = self.environment != "production"
+        return self
+
+    @model_validator(mode="after")
+    def _metrics_protected(self) -> Settings:
+        if self.metrics_enabled and self.metrics_token is None and self.metrics_port is None:
+            raise ValueError(
+                "BOCAGE_METRICS_ENABLED needs BOCAGE_METRICS_TOKEN (a bearer token for GET "
+                "/metrics) or BOCAGE_METRICS_PORT (a port of their own): metrics are never public"
+            )
         return self
 
     @model_validator(mode="after")

@@ -36,7 +36,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.responses import Response
 
-from bocage.core.cache_control import is_anonymous, public_cache_control, strong_etag
+from bocage.core.cache_control import (
+    LOOKUP,
+    RESULT,
+    is_anonymous,
+    public_cache_control,
+    strong_etag,
+)
 from bocage.core.events import last_event_id
 from bocage.core.graphql.i18n import parse_accept_language
 from bocage.core.rest_errors import APPLICATION_JSON, negotiate_graphql
@@ -65,9 +71,6 @@ USER_INPUT_CODES = frozenset(
         "INTROSPECTION_DISABLED",
     }
 )
-
-#: Where the view notes, for :meth:`ResponseCache.serve`, that a GraphQL result was answered.
-RESULT = "bocage_graphql_result"
 
 
 def only_user_errors(body: bytes, had_errors: bool) -> bool:
@@ -258,8 +261,10 @@ class ResponseCache:
             if entry is not None:
                 if entry.mark == mark and self.clock() - entry.born < self.max_age:
                     self.entries.move_to_end(key)
+                    setattr(request.state, LOOKUP, "hit")
                     return self._response(entry.body, entry.etag, key[3])
                 self._drop(key)
+            setattr(request.state, LOOKUP, "miss")
         response = await run()
         result = getattr(request.state, RESULT, None)
         if result is None or not isinstance(response, Response) or response.status_code != 200:

@@ -25,6 +25,7 @@ from bocage.core.db import utcnow
 from bocage.core.errors import PluginError
 from bocage.core.hookspecs import JobKind
 from bocage.core.models import Job
+from bocage.core.observability import tracing
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,6 +68,7 @@ async def enqueue_job(
     run_at: dt.datetime | None = None,
     max_attempts: int | None = None,
     unless_queued: bool = False,
+    trace: dict[str, str] | None = None,
 ) -> Job:
     """Add a job of ``kind`` to ``session``'s transaction: it exists only if the transaction
     commits. ``payload`` must be JSON-serialisable; ``run_at`` delays it. ``unless_queued``:
@@ -75,7 +77,11 @@ async def enqueue_job(
     may still both add one, so its handler must tolerate running twice, as every handler must).
 
     Its ``id`` is the queue's: on PostgreSQL procrastinate's job id, the ``Job`` returned being
-    a detached copy (the row is procrastinate's)."""
+    a detached copy (the row is procrastinate's).
+
+    ``trace``: the W3C trace context the job's run continues (default: the current one, when
+    tracing is on), kept with the job."""
+    trace = trace or tracing.carrier()
     if unless_queued:
         for waiting in await list_jobs(session, status="queued", kind=kind, limit=1000):
             if waiting.payload == payload:
@@ -84,7 +90,7 @@ async def enqueue_job(
         from bocage.core.jobs import procrastinate_backend
 
         job_id = await procrastinate_backend.enqueue(
-            session, kind, payload, run_at=run_at, max_attempts=max_attempts
+            session, kind, payload, run_at=run_at, max_attempts=max_attempts, trace=trace
         )
         return Job(
             id=job_id,
@@ -102,6 +108,7 @@ async def enqueue_job(
         attempts=0,
         max_attempts=max_attempts,
         run_at=run_at or utcnow(),
+        trace_context=trace,
     )
     session.add(job)
     await session.flush()

@@ -17,6 +17,7 @@ from sqlalchemy import delete
 from bocage.core.db import sessionmaker, utcnow
 from bocage.core.jobs import job_kinds
 from bocage.core.models import WebhookDelivery
+from bocage.core.observability.metrics import observe_worker
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -40,6 +41,7 @@ class BaseWorker:
         self.settings = settings
         self.host = host
         self.sessionmaker = sessionmaker(engine)
+        observe_worker(settings, engine, self.sessionmaker)
         if not host.bound:  # a worker of its own (`bocage worker`): plugins' sessions are ours
             host.bind(self.sessionmaker)
         self.kinds = job_kinds(host)

@@ -48,6 +48,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_colu
 from bocage.core.db import utcnow
 from bocage.core.hookspecs import JobContext
 from bocage.core.jobs.base import BaseWorker
+from bocage.core.observability import tracing
 
 if TYPE_CHECKING:
     from procrastinate import App
@@ -195,9 +196,13 @@ async def enqueue(
     *,
     run_at: dt.datetime | None,
     max_attempts: int | None,
+    trace: dict[str, str] | None = None,
 ) -> int:
-    """Defer a job on ``session``'s connection; its id."""
-    args = {"payload": payload, "max_attempts": max_attempts}
+    """Defer a job on ``session``'s connection; its id. ``trace``: the W3C trace context its
+    run continues (kept in ``args``)."""
+    args: dict[str, Any] = {"payload": payload, "max_attempts": max_attempts}
+    if trace:
+        args["trace"] = trace
     result = await session.execute(
         _DEFER, {"queue": QUEUE, "task": kind, "args": args, "scheduled_at": run_at}
     )
@@ -564,10 +569,11 @@ class ProcrastinateWorker(BaseWorker):
                 raise UnknownJobKind(
                     f"no enabled plugin runs jobs of kind {name!r} (see `bocage plugins list`)"
                 )
-            await asyncio.wait_for(
-                kind.handler(context, args.get("payload") or {}),
-                timeout=self.settings.jobs_lease_seconds,
-            )
+            with tracing.job_span(name, job.id, attempt, args.get("trace")):
+                await asyncio.wait_for(
+                    kind.handler(context, args.get("payload") or {}),
+                    timeout=self.settings.jobs_lease_seconds,
+                )
         except asyncio.CancelledError:
             if not self._stopping.is_set():
                 raise  # aborted on request: procrastinate marks it so

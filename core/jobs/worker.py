@@ -21,6 +21,7 @@ from bocage.core.hookspecs import JobContext
 from bocage.core.jobs import UnknownJobKind, backoff
 from bocage.core.jobs.base import BaseWorker
 from bocage.core.models import Job
+from bocage.core.observability import tracing
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -41,6 +42,7 @@ class Claimed:
     payload: dict[str, Any]
     attempts: int
     max_attempts: int | None
+    trace: dict[str, str] | None = None
 
 
 class Worker(BaseWorker):
@@ -180,7 +182,9 @@ class Worker(BaseWorker):
                 locked_until=now + dt.timedelta(seconds=self.settings.jobs_lease_seconds),
                 locked_by=self.name,
             )
-            .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
+            .returning(
+                Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts, Job.trace_context
+            )
             .execution_options(synchronize_session=False)
         )
         async with self.sessionmaker() as session, session.begin():
@@ -210,9 +214,10 @@ class Worker(BaseWorker):
                 raise UnknownJobKind(
                     f"no enabled plugin runs jobs of kind {job.kind!r} (see `bocage plugins list`)"
                 )
-            await asyncio.wait_for(
-                kind.handler(context, job.payload), timeout=self.settings.jobs_lease_seconds
-            )
+            with tracing.job_span(job.kind, job.id, job.attempts, job.trace):
+                await asyncio.wait_for(
+                    kind.handler(context, job.payload), timeout=self.settings.jobs_lease_seconds
+                )
         except Exception as error:
             message = f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
             if last:

@@ -61,6 +61,9 @@ class EventRecord(Base):
     #: The one client or person the row belongs to (``client:<id>``, ``subject:<sub>``; see
     #: ``policy.owner_key``): only it and administrators learn of the event.
     scope_owner: Mapped[str | None] = mapped_column(String(200))
+    #: The W3C trace context of the request that recorded it, when traced: the webhook
+    #: deliveries of the event continue that trace.
+    trace_context: Mapped[dict[str, str] | None] = mapped_column(JSONType)
 
 
 #: The communes (NIS codes) of a scoped event's row: a reader limited to communes learns of the

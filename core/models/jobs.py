@@ -45,6 +45,9 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]
+    #: The W3C trace context (``traceparent``...) of the code that enqueued it, when traced:
+    #: the job's span continues that trace.
+    trace_context: Mapped[dict[str, str] | None] = mapped_column(JSONType)
 
 
 class JobCursor(Base):

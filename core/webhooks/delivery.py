@@ -20,6 +20,8 @@ import orjson
 from bocage.core.db import utcnow
 from bocage.core.hookspecs import JobContext, JobKind
 from bocage.core.models import EventRecord, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from bocage.core.observability import tracing
+from bocage.core.observability.metrics import webhook_attempt
 from bocage.core.webhooks import signature_header
 from bocage.core.webhooks.relay import DELIVER
 from bocage.core.webhooks.targets import UnsafeTarget, resolve
@@ -67,10 +69,12 @@ def _client() -> httpx.AsyncClient:
     if client is None or client.is_closed:
         # No keep-alive: connections are made to checked addresses, and one kept open for a
         # host must never carry another host's request (same address, other TLS name).
-        client = httpx.AsyncClient(
-            follow_redirects=False,
-            trust_env=False,
-            limits=httpx.Limits(max_keepalive_connections=0),
+        client = tracing.instrument_client(  # traceparent in the headers, when traced
+            httpx.AsyncClient(
+                follow_redirects=False,
+                trust_env=False,
+                limits=httpx.Limits(max_keepalive_connections=0),
+            )
         )
         _CLIENTS[loop] = client
     return client
@@ -145,7 +149,9 @@ async def deliver(context: JobContext, payload: dict[str, Any]) -> None:
         error = f"timed out after {settings.webhooks_timeout_seconds:g} s"
     except httpx.HTTPError as failure:
         error = f"{type(failure).__name__}: {failure}"[:1000]
-    latency = round((time.perf_counter() - started) * 1000)
+    elapsed = time.perf_counter() - started
+    latency = round(elapsed * 1000)
+    webhook_attempt(error is None, elapsed)
     if error is None:
         status = "succeeded"
     else:

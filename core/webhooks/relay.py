@@ -101,7 +101,11 @@ async def relay_events(session: AsyncSession, *, max_attempts: int, batch: int =
             session.add(delivery)
             await session.flush()
             job = await enqueue_job(
-                session, DELIVER, {"delivery": delivery.id}, max_attempts=max_attempts
+                session,
+                DELIVER,
+                {"delivery": delivery.id},
+                max_attempts=max_attempts,
+                trace=event.trace_context,  # the delivery continues the change's trace
             )
             delivery.job_id = job.id
     cursor.position = events[-1].id
