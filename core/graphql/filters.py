@@ -306,7 +306,9 @@ def project_ordering(
 def stakeholder_ordering(order: StakeholderOrder | None = None, score: Any = None) -> Ordering:
     """``order``, else the most relevant first when there is a search, else by name."""
     if order is None and score is not None:
-        order = StakeholderOrder(StakeholderOrderField.RELEVANCE, OrderDirection.DESC)
+        order = StakeholderOrder(
+            field=StakeholderOrderField.RELEVANCE, direction=OrderDirection.DESC
+        )
     order = order or StakeholderOrder()
     desc = order.direction is OrderDirection.DESC
     S = m.Stakeholder
