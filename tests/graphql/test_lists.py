@@ -135,11 +135,10 @@ async def test_nested_lists_of_many_parents_and_after_with_before_agree(
                 operationalObjectives { actions { code projects(last: 1) {
                   totalCount nodes { title } } } } } } } }""",
             """query($after: String, $before: String) {
-              between: projects(after: $after, before: $before) { %s }
-              firstOfThem: projects(first: 2, after: $after, before: $before) { %s }
-              lastOfThem: projects(last: 2, after: $after, before: $before) { %s }
-              none: projects(last: 0) { %s } }"""
-            % (PAGE, PAGE, PAGE, PAGE),
+              between: projects(after: $after, before: $before) { PAGE }
+              firstOfThem: projects(first: 2, after: $after, before: $before) { PAGE }
+              lastOfThem: projects(last: 2, after: $after, before: $before) { PAGE }
+              none: projects(last: 0) { PAGE } }""".replace("PAGE", PAGE),
         ]
         variables = {"after": cursors[1], "before": cursors[7]}
         for document in documents:
