@@ -109,9 +109,10 @@ from bocage.core.hookspecs import (
     WebhookEventType,
     hookimpl,
 )
-from bocage.core.host import PluginInfo
-from bocage.core.host_protocol import Host, host_of
-from bocage.core.http import error_response
+from bocage.core.host_protocol import Host, PluginInfo, host_of
+
+# Importing it registers the ``{name:rowkey}`` convertor of REST paths.
+from bocage.core.http import RowKeyConvertor
 from bocage.core.jobs import enqueue_job
 from bocage.core.mail import Attachment as EmailAttachment
 from bocage.core.mail import enqueue_email
@@ -141,6 +142,7 @@ from bocage.core.models import (
 )
 from bocage.core.nul import nul_at, nul_message
 from bocage.core.reference import setup_territory
+from bocage.core.rest_errors import error_response
 from bocage.core.settings import LANGUAGES, LIMIT, PluginSettings, Settings
 from bocage.core.spreadsheets import (
     CsvDialect,
@@ -390,6 +392,7 @@ __all__ = [
     "row_key",
     "node_key",
     "error_response",
+    "RowKeyConvertor",
     # the NUL character in what a client sends (bocage.core.nul): where it is, the message
     "nul_at",
     "nul_message",

@@ -12,7 +12,7 @@ from bocage.core.cache_control import conditional_get, public_caching
 from bocage.core.graphql.changes import feed_ordering, feed_statement, is_removal
 from bocage.core.graphql.errors import BadInput
 from bocage.core.hookspecs import RestRoute
-from bocage.core.http import error_response
+from bocage.core.rest_errors import error_response
 
 if TYPE_CHECKING:
     from starlette.requests import Request

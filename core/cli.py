@@ -705,6 +705,12 @@ def clients_revoke(rt: Runtime, client_id: str) -> None:
     help="Lifetime in seconds (default: BOCAGE_AUTH_TOKEN_TTL).",
 )
 @click.option("--force", is_flag=True, help="Run even with BOCAGE_ENVIRONMENT=production.")
+@click.option(
+    "--create",
+    is_flag=True,
+    help="Set up the database (and a signing key) if it has never been: by default a "
+    "database that is not Bocage's is refused, since no server uses it.",
+)
 @pass_runtime
 def token(
     rt: Runtime,
@@ -714,12 +720,18 @@ def token(
     subject: str,
     ttl: int | None,
     force: bool,
+    create: bool,
 ) -> None:
-    """Print a development token for a person, signed by the built-in issuer."""
+    """Print a development token for a person, signed by the built-in issuer.
+
+    The token is signed with a key stored in the database of BOCAGE_DATABASE_URL: only a
+    server on that same database accepts it. Which database and key were used is printed on
+    standard error."""
     from bocage.core.auth.keys import KeyStore
     from bocage.core.auth.principal import Role
     from bocage.core.auth.tokens import TokenIssuer
-    from bocage.core.db import sessionmaker
+    from bocage.core.db import database_label, sessionmaker
+    from bocage.core.migrate import is_set_up
 
     if rt.settings.environment == "production" and not force:
         raise click.ClickException(
@@ -727,8 +739,17 @@ def token(
             "really mean it)"
         )
 
-    async def go() -> str:
+    where = database_label(rt.settings.database_url)
+
+    async def go() -> tuple[str, str]:
         async with rt.connected() as engine:
+            if not create and not await is_set_up(engine):
+                raise click.ClickException(
+                    f"{where} is not a Bocage database (no server has run on it), so no server "
+                    "would accept a token signed there. Run `bocage token` where the server "
+                    "runs, with its BOCAGE_DATABASE_URL (a relative SQLite path is read from "
+                    "the current folder), or pass --create to set this database up."
+                )
             await _migrated(rt, engine)
             store = KeyStore(sessionmaker(engine), rt.settings)
             issued = await TokenIssuer(rt.settings, store).issue(
@@ -738,9 +759,11 @@ def token(
                 stakeholders=stakeholders,
                 ttl=ttl,
             )
-            return issued.access_token
+            return issued.access_token, issued.kid
 
-    click.echo(run(go()))
+    access_token, kid = run(go())
+    click.echo(access_token)
+    click.echo(f"signed with key {kid} of {where}: servers on this database accept it", err=True)
 
 
 # -- background jobs ------------------------------------------------------------------------
@@ -875,7 +898,7 @@ def jobs_replay(rt: Runtime, job_ids: tuple[int, ...]) -> None:
 
 
 def _add_import_command() -> None:
-    from bocage.core.imports.command import import_command
+    from bocage.core.import_command import import_command
 
     main.add_command(import_command)
 

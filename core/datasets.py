@@ -134,14 +134,14 @@ class Dataset:
     description: Mapping[str, str]
     theme: Theme
     fields: tuple[DatasetField, ...]
-    query: Select[Any]
+    query: Select[*tuple[Any, ...]]
     key: str = "id"
     keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     licence: Licence = Licence.CC_BY_4_0
     access_rights: AccessRights = AccessRights.PUBLIC
     frequency: Frequency = Frequency.UPDATE_CONT
     publisher: Publisher | None = None
-    modified: Select[Any] | None = None
+    modified: Select[*tuple[Any, ...]] | None = None
     #: ``(longitude field, latitude field)`` (WGS 84 degrees, number fields): the dataset is
     #: also offered as GeoJSON, each record a point.
     coordinates: tuple[str, str] | None = None
@@ -149,13 +149,13 @@ class Dataset:
     temporal: tuple[dt.date | None, dt.date | None] | None = None
     #: A ``select`` of two dates, the first and last the data covers (e.g.
     #: ``select(func.min(Thing.day), func.max(Thing.day))``): ``dct:temporal`` kept current.
-    coverage: Select[Any] | None = None
+    coverage: Select[*tuple[Any, ...]] | None = None
     #: When the dataset was first published (``dct:issued``).
     issued: dt.datetime | None = None
     #: A scalar ``select`` of when its data was first published, for a live dataset whose date
     #: is not known in advance (e.g. ``select(func.min(Thing.created_at))``): ``dct:issued``
     #: when ``issued`` is not given.
-    issued_query: Select[Any] | None = None
+    issued_query: Select[*tuple[Any, ...]] | None = None
     #: Immutable files of its versions (uploaded datasets), newest last.
     snapshots: tuple[Snapshot, ...] = ()
     #: A Frictionless Table Schema beyond names and types (``constraints``...), if any.

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import JSON, DateTime, Enum, MetaData, event
+from sqlalchemy import JSON, DateTime, Enum, MetaData, event, make_url
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -183,3 +183,18 @@ def StrEnumType(enum_class: type[Any]) -> Enum:  # noqa: N802 - reads like a typ
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+def database_label(url: str) -> str:
+    """Where a database URL points, said for people: a SQLite file by its absolute path (a
+    relative one is read from the current folder), another database by its URL without the
+    password."""
+    from pathlib import Path
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        name = parsed.database
+        if not name or name == ":memory:":
+            return "an in-memory SQLite database"
+        return f"the SQLite database {Path(name).resolve()}"
+    return f"the database {parsed.render_as_string(hide_password=True)}"

@@ -134,7 +134,7 @@ async def record_events(
         for object_id, scope in (await core_scopes(session, object_type, ids)).items()
     }
     await _lock_log(session)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (event, permission), key in zip(events, decoded, strict=True):
         scope = scopes.get(key)
         rows.append(

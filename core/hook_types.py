@@ -48,7 +48,9 @@ def _type_checking_names(module: types.ModuleType) -> dict[str, Any]:
     names: dict[str, Any] = {}
     for node in tree.body:
         if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
-            imports = [n for n in node.body if isinstance(n, ast.Import | ast.ImportFrom)]
+            imports: list[ast.stmt] = [
+                n for n in node.body if isinstance(n, ast.Import | ast.ImportFrom)
+            ]
             code = compile(ast.Module(body=imports, type_ignores=[]), module.__name__, "exec")
             try:
                 exec(code, names)  # noqa: S102 - the module's own import statements

@@ -14,7 +14,6 @@ import difflib
 import importlib.metadata
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from bocage.core import __version__, hookspecs
 from bocage.core.errors import PluginError, SettingsError
 from bocage.core.hook_types import mismatch, return_type
+from bocage.core.host_protocol import PluginInfo
 from bocage.core.settings import PluginSettings, load_plugin_settings
 
 if TYPE_CHECKING:
@@ -42,15 +42,6 @@ CORE_PLUGIN = "core"
 ACTING_HOOKS = frozenset({"bocage_on_event", "bocage_startup_check"})
 
 logger = logging.getLogger("bocage.plugins")
-
-
-@dataclass(frozen=True)
-class PluginInfo:
-    name: str
-    version: str
-    module: str
-    #: The contract versions the plugin declares it supports (``None``: it does not say).
-    requires: str | None = None
 
 
 class PluginHost:

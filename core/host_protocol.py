@@ -10,6 +10,7 @@ something else asks for it to be added here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -21,8 +22,18 @@ if TYPE_CHECKING:
 
     from bocage.core.datasets import Dataset
     from bocage.core.hookspecs import DomainEvent, Permission, WebhookEventType
-    from bocage.core.host import PluginInfo
     from bocage.core.settings import PluginSettings, Settings
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """A loaded plugin (the core first): its name, version and module."""
+
+    name: str
+    version: str
+    module: str
+    #: The contract versions the plugin declares it supports (``None``: it does not say).
+    requires: str | None = None
 
 
 @runtime_checkable

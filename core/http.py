@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 
 from bocage.core import migrate
 from bocage.core.errors import PluginError
+from bocage.core.rest_errors import error_response
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -36,13 +37,6 @@ class RowKeyConvertor(Convertor[int]):
 register_url_convertor("rowkey", RowKeyConvertor())
 
 logger = logging.getLogger("bocage.http")
-
-
-def error_response(status: int, code: str, message: str, **headers: str) -> JSONResponse:
-    """The one shape of every REST error: ``{"error": {"code", "message"}}``."""
-    return JSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status, headers=headers or None
-    )
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:

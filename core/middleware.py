@@ -2,7 +2,7 @@
 characters in URLs, CSRF-safe content types, request body size.
 
 Each answers a refused request itself with the JSON error shape of
-:func:`bocage.core.http.error_response`; :func:`protective_middleware` lists them in order.
+:func:`bocage.core.rest_errors.error_response`; :func:`protective_middleware` lists them in order.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from starlette.routing import Match
 
 from bocage.core.auth.tokens import PRINCIPAL_STATE, Authentication
 from bocage.core.errors import SettingsError
-from bocage.core.http import error_response
+from bocage.core.rest_errors import error_response
 
 if TYPE_CHECKING:
     from limits.aio.storage import Storage

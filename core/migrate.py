@@ -333,3 +333,18 @@ async def _refuse_unknown_revisions(connection: Any, host: PluginHost) -> None:
         f"downgrade {plugin}@base` before uninstalling it again; or drop those tables and "
         f"`DELETE FROM alembic_version WHERE version_num IN ({revisions})`"
     )
+
+
+async def is_set_up(engine: AsyncEngine) -> bool:
+    """Whether Bocage's migrations have run on the database (a server has used it). A SQLite
+    file that does not exist is not created by asking."""
+    from pathlib import Path
+
+    from sqlalchemy import inspect
+
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        if not Path(url.database).exists():  # type: ignore[arg-type]
+            return False
+    async with engine.connect() as connection:
+        return await connection.run_sync(lambda sync: inspect(sync).has_table("alembic_version"))

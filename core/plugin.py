@@ -16,11 +16,11 @@ from bocage.core.hookspecs import (
 @hookimpl
 def bocage_graphql_query() -> Sequence[type]:
     from bocage.core.graphql.changes import ChangesQuery
+    from bocage.core.graphql.jobs import JobQuery
     from bocage.core.graphql.permissions import PermissionQuery
     from bocage.core.graphql.privacy import PrivacyQuery
     from bocage.core.graphql.query import CoreQuery, node_query
-    from bocage.core.jobs.graphql import JobQuery
-    from bocage.core.webhooks.graphql import WebhookQuery
+    from bocage.core.graphql.webhooks import WebhookQuery
 
     return [
         CoreQuery,
@@ -49,13 +49,13 @@ def bocage_routes() -> Sequence[RestRoute]:
 
 @hookimpl
 def bocage_graphql_mutation() -> Sequence[type]:
+    from bocage.core.graphql.jobs import JobMutations
     from bocage.core.graphql.mutations.projects import ProjectMutations
     from bocage.core.graphql.mutations.stakeholders import StakeholderMutations
     from bocage.core.graphql.mutations.territory import TerritoryMutations
     from bocage.core.graphql.permissions import PermissionMutations
     from bocage.core.graphql.privacy import PrivacyMutations
-    from bocage.core.jobs.graphql import JobMutations
-    from bocage.core.webhooks.graphql import WebhookMutations
+    from bocage.core.graphql.webhooks import WebhookMutations
 
     return [
         TerritoryMutations,

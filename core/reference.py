@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bocage.core.models.territory import Commune, Territory
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,12 +89,17 @@ def municipality(nis_code: str) -> MunicipalityRecord:
     region = get_region(found["region"])
     return MunicipalityRecord(
         nis_code=found["id"],
-        name=dict(found["name"]),
+        name=_texts(found["name"]),
         province_nis_code=province["id"] if province else None,
-        province=dict(province["name"]) if province else {},
-        region=dict(region["name"]) if region else {},
+        province=_texts(province["name"]) if province else {},
+        region=_texts(region["name"]) if region else {},
         region_nis_code=found["region"],
     )
+
+
+def _texts(names: Mapping[str, object]) -> dict[str, str]:
+    """A fresh copy of Statbel's names by language."""
+    return {lang: str(name) for lang, name in names.items()}
 
 
 def walloon_municipalities() -> list[MunicipalityRecord]:
@@ -105,7 +110,7 @@ def walloon_municipalities() -> list[MunicipalityRecord]:
 @cache
 def _codes_in_region(region_nis_code: str) -> tuple[str, ...]:
     return tuple(
-        sorted(m["id"] for m in _current_municipalities() if m["region"] == region_nis_code)
+        sorted(str(m["id"]) for m in _current_municipalities() if m["region"] == region_nis_code)
     )
 
 
@@ -212,16 +217,16 @@ async def setup_territory(
         if commune.nis_code not in codes:
             commune.territory_id = None
     for record in records:
-        commune = communes.get(record.nis_code)
-        if commune is None:
-            commune = Commune(nis_code=record.nis_code)
-            session.add(commune)
-        _assign(commune, "name", record.name)
-        _assign(commune, "province_nis_code", record.province_nis_code)
-        _assign(commune, "province", record.province)
-        _assign(commune, "region", record.region)
-        _assign(commune, "territory_id", territory.id)
-        _assign(commune, "deleted_at", None)
+        row = communes.get(record.nis_code)
+        if row is None:
+            row = Commune(nis_code=record.nis_code)
+            session.add(row)
+        _assign(row, "name", record.name)
+        _assign(row, "province_nis_code", record.province_nis_code)
+        _assign(row, "province", record.province)
+        _assign(row, "region", record.region)
+        _assign(row, "territory_id", territory.id)
+        _assign(row, "deleted_at", None)
     await session.flush()
     return territory
 

@@ -85,7 +85,7 @@ def fts5_query(query: str) -> str | None:
 def matches(dialect: str, table: Any, query: str) -> ColumnElement[bool]:
     """A WHERE clause keeping the rows of ``table`` whose ``search_text`` matches ``query``."""
     if dialect == "postgresql":
-        config = literal_column(f"'{PG_TS_CONFIG}'::regconfig")
+        config: ColumnElement[Any] = literal_column(f"'{PG_TS_CONFIG}'::regconfig")
         return func.to_tsvector(config, table.c.search_text).op("@@")(
             func.websearch_to_tsquery(config, query)
         )
@@ -93,7 +93,7 @@ def matches(dialect: str, table: Any, query: str) -> ColumnElement[bool]:
     if expression is None:
         return table.c.id.is_(None)  # nothing searchable: no row matches
     fts = f"{table.name}_fts"
-    rowids = (
+    rowids: Any = (
         select(literal_column(f"{fts}.rowid")).select_from(text(fts)).where(_match(fts, expression))
     )
     return table.c.id.in_(rowids)

@@ -39,7 +39,7 @@ try:
 
     async_fixture: Any = pytest_asyncio.fixture
 except ImportError:  # bocage without its [test] extra: the kit stays inert until a fixture runs
-    pytest_asyncio = None
+    pytest_asyncio = None  # type: ignore[assignment]  # tested before the first fixture runs
 
     def async_fixture(*args: Any, loop_scope: str | None = None, **kwargs: Any) -> Any:
         return pytest.fixture(*args, **kwargs)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import column, select, table
 
 from bocage.core.auth.models import PermissionGrant
 from bocage.core.auth.principal import Principal, Role
@@ -189,14 +189,16 @@ def check_setting(settings: Settings, declared: Iterable[Permission]) -> None:
 
 # -- the stored grants ---------------------------------------------------------------------------
 
+#: The domain's table of communes, as far as grants need it (its NIS codes): auth sits below the
+#: domain, so it names the table its foreign key already points to instead of importing the model.
+_COMMUNES = table("commune", column("id"), column("nis_code"))
+
 
 async def stored_grants(session: AsyncSession) -> list[Grant]:
     """The administrators' grants, oldest first."""
-    from bocage.core.models import Commune
-
     rows = await session.execute(
-        select(PermissionGrant, Commune.nis_code)
-        .outerjoin(Commune, Commune.id == PermissionGrant.commune_id)
+        select(PermissionGrant, _COMMUNES.c.nis_code)
+        .outerjoin(_COMMUNES, _COMMUNES.c.id == PermissionGrant.commune_id)
         .order_by(PermissionGrant.id)
     )
     return [

@@ -41,7 +41,7 @@ from bocage.core.auth.grants import RoleGrants
 from bocage.core.auth.keys import KeyStore, Signer
 from bocage.core.auth.oidc import RemoteKeySet
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
-from bocage.core.http import error_response
+from bocage.core.rest_errors import error_response
 
 if TYPE_CHECKING:
     from joserfc.jwk import Key
@@ -407,6 +407,8 @@ class IssuedToken:
     access_token: str
     expires_in: int
     claims: dict[str, Any]
+    #: The signing key's ID (the JWT header's ``kid``).
+    kid: str = ""
 
 
 class TokenIssuer:
@@ -459,5 +461,6 @@ class TokenIssuer:
     async def issue(self, **kwargs: Any) -> IssuedToken:
         """Sign a token for the given subject (see :meth:`claims` for the arguments)."""
         claims = self.claims(**kwargs)
-        token = self.sign(await self.keys.signer(), claims)
-        return IssuedToken(token, claims["exp"] - claims["iat"], claims)
+        signer = await self.keys.signer()
+        token = self.sign(signer, claims)
+        return IssuedToken(token, claims["exp"] - claims["iat"], claims, kid=signer.kid)

@@ -147,8 +147,11 @@ def email(value: str | None) -> str | None:
     return value
 
 
-def stakeholder_name(value: str | None) -> str | None:
-    return text(value, "name", 300, required=True)
+def stakeholder_name(value: str | None) -> str:
+    name = text(value, "name", 300, required=True)
+    if name is None:  # required: text() refuses an empty name first
+        raise Invalid(Code.REQUIRED, "name is required", "name")
+    return name
 
 
 def stakeholder_description(texts: Mapping[str, str] | None) -> dict[str, str]:

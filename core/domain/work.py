@@ -67,7 +67,7 @@ class EventSink(Protocol):
     """Who hears of the events a unit of work committed: the plugin host (``emit`` calls
     every plugin's ``bocage_on_event``)."""
 
-    def emit(self, event: DomainEvent) -> None: ...
+    def emit(self, event: DomainEvent) -> object: ...
 
 
 #: A callback run once the unit of work committed (a coroutine function or a plain one).

@@ -42,7 +42,7 @@ def feed_statement(
     *,
     types: list[str] | None = None,
     object_types: list[str] | None = None,
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     statement = select(m.EventRecord).where(visible_to(Reader.of(host, principal)))
     if types:
         statement = statement.where(m.EventRecord.type.in_(types))
@@ -103,7 +103,7 @@ class ChangeEvent:
         metadata=cost(0),
     )
     def data(self) -> JSON:
-        return self.record.data
+        return JSON(self.record.data)
 
     @strawberry.field(
         description="The object as it is now, if it still exists and you may read it.",

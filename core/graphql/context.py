@@ -65,7 +65,7 @@ class Context:
     def dialect(self) -> str:
         return self.sessionmaker.kw["bind"].dialect.name
 
-    async def execute(self, statement: Executable) -> Result[Any]:
+    async def execute(self, statement: Executable) -> Result[*tuple[Any, ...]]:
         """Run a statement on the request's session.
 
         Resolvers run concurrently but a session cannot: the lock serialises them, while the
@@ -80,7 +80,7 @@ class Context:
                 self._session = self.sessionmaker()
             return await self._session.execute(statement)
 
-    async def read(self, statement: Executable, engine: AsyncEngine) -> Result[Any]:
+    async def read(self, statement: Executable, engine: AsyncEngine) -> Result[*tuple[Any, ...]]:
         """Run a read-only statement on a connection of ``engine``, kept for the request,
         without the ORM session (the fast path's statements, ``fast_path.py``)."""
         async with self._lock:

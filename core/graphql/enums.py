@@ -6,14 +6,20 @@ import strawberry
 
 from bocage.core import models as m
 
-ProjectStatus = strawberry.enum(m.ProjectStatus, description="Where a project stands.")
-ProjectFocus = strawberry.enum(
+strawberry.enum(m.ProjectStatus, description="Where a project stands.")
+strawberry.enum(
     m.ProjectFocus,
     description="The GAL's colour code: COLLABORATION (green: collaboration & participation) "
     "or DIGITAL (blue: digital & technology).",
 )
-StakeholderKind = strawberry.enum(m.StakeholderKind, description="What kind of organisation.")
-StakeholderNeed = strawberry.enum(m.StakeholderNeed, description="What an organisation needs.")
-StakeholderRole = strawberry.enum(
-    m.StakeholderRole, description="A stakeholder's part in a project."
-)
+strawberry.enum(m.StakeholderKind, description="What kind of organisation.")
+strawberry.enum(m.StakeholderNeed, description="What an organisation needs.")
+strawberry.enum(m.StakeholderRole, description="A stakeholder's part in a project.")
+
+# strawberry.enum marks the model enums themselves, so the GraphQL enums are those classes (and
+# type checkers know them as classes).
+ProjectStatus = m.ProjectStatus
+ProjectFocus = m.ProjectFocus
+StakeholderKind = m.StakeholderKind
+StakeholderNeed = m.StakeholderNeed
+StakeholderRole = m.StakeholderRole

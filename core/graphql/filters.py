@@ -153,7 +153,7 @@ def _global_id(value: str, model_type: str, field: str) -> int:
     return nodes.decode_id(value, getattr(types, model_type), field)
 
 
-def _common(statement: Select[Any], model: Any, f: Any) -> Select[Any]:
+def _common(statement: Select[*tuple[Any, ...]], model: Any, f: Any) -> Select[*tuple[Any, ...]]:
     """What every list shares: live rows only, and the territory and updatedSince filters."""
     statement = statement.where(model.deleted_at.is_(None))
     if f is None:
@@ -167,8 +167,8 @@ def _common(statement: Select[Any], model: Any, f: Any) -> Select[Any]:
 
 
 def filter_projects(
-    context: Context, statement: Select[Any], f: ProjectFilter | None
-) -> Select[Any]:
+    context: Context, statement: Select[*tuple[Any, ...]], f: ProjectFilter | None
+) -> Select[*tuple[Any, ...]]:
     P = m.Project
     statement = _common(statement, P, f)
     if f is None:
@@ -214,8 +214,8 @@ def filter_projects(
 
 
 def filter_stakeholders(
-    context: Context, statement: Select[Any], f: StakeholderFilter | None
-) -> Select[Any]:
+    context: Context, statement: Select[*tuple[Any, ...]], f: StakeholderFilter | None
+) -> Select[*tuple[Any, ...]]:
     S = m.Stakeholder
     statement = _common(statement, S, f)
     if f is None:
@@ -239,8 +239,8 @@ def filter_stakeholders(
 
 
 def filter_communes(
-    context: Context, statement: Select[Any], f: CommuneFilter | None
-) -> Select[Any]:
+    context: Context, statement: Select[*tuple[Any, ...]], f: CommuneFilter | None
+) -> Select[*tuple[Any, ...]]:
     C = m.Commune
     statement = _common(statement, C, f)
     if f is None:

@@ -29,9 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from graphql import (
-    ExecutionResult as GraphQLExecutionResult,
-)
-from graphql import (
+    ASTValidationRule,
     GraphQLError,
     GraphQLField,
     GraphQLInterfaceType,
@@ -44,6 +42,9 @@ from graphql import (
     ValidationRule,
     get_named_type,
     is_leaf_type,
+)
+from graphql import (
+    ExecutionResult as GraphQLExecutionResult,
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
@@ -129,7 +130,7 @@ def declared_cost(field: GraphQLField) -> Cost | None:
     declared = metadata.get(COST_KEY)
     if declared is not None:
         return declared  # type: ignore[no-any-return]
-    if getattr(definition, "base_resolver", None) is None:
+    if definition is None or getattr(definition, "base_resolver", None) is None:
         return FREE
     if is_leaf_type(get_named_type(field.type)) and not definition.is_async:
         return FREE
@@ -510,9 +511,9 @@ def _operation(definitions: Any, name: str | None) -> OperationDefinitionNode | 
     return next((o for o in operations if o.name and o.name.value == name), None)
 
 
-def validation_rules(settings: Settings) -> list[type[ValidationRule]]:
+def validation_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     """The validation rules added to graphql-core's (introspection off in production)."""
-    rules: list[type[ValidationRule]] = []
+    rules: list[type[ASTValidationRule]] = []
     if not settings.graphql_introspection_enabled:
         rules.append(
             coded_rule(

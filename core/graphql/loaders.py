@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import select
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement, Table
+    from sqlalchemy import Table
+    from sqlalchemy.sql.elements import SQLColumnExpression
     from strawberry.dataloader import DataLoader
 
     from bocage.core.graphql.context import Context
@@ -39,12 +40,12 @@ def by_id(context: Context, model: type[M]) -> DataLoader[int, M | None]:
 
 
 def children(
-    context: Context, model: type[M], foreign_key: ColumnElement[Any], *order: Any
+    context: Context, model: type[M], foreign_key: SQLColumnExpression[Any], *order: Any
 ) -> DataLoader[int, list[M]]:
     """Live rows of ``model`` grouped by ``foreign_key`` (one-to-many)."""
 
     async def load(ids: Sequence[int]) -> list[list[M]]:
-        statement = select(model, foreign_key).where(foreign_key.in_(ids), alive(model))
+        statement: Any = select(model, foreign_key).where(foreign_key.in_(ids), alive(model))
         grouped: dict[int, list[M]] = defaultdict(list)
         for row, parent in await context.execute(statement.order_by(*order)):
             grouped[parent].append(row)
@@ -69,7 +70,7 @@ def linked(
 
     async def load(ids: Sequence[int]) -> list[list[Any]]:
         extras = [link.c[name] for name in extra]
-        statement = (
+        statement: Any = (
             select(model, link.c[source], *extras)
             .join(link, link.c[target] == model.id)  # type: ignore[attr-defined]
             .where(link.c[source].in_(ids), alive(model))

@@ -35,7 +35,7 @@ class RowType:
         }
         if any(f.python_name == "id" for f in definition.fields):
             values["id"] = row.id
-        return cls(row=row, **values)
+        return cls(row=row, **values)  # type: ignore[call-arg]  # strawberry's __init__
 
     @classmethod
     async def resolve_nodes(

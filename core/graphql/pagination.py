@@ -31,6 +31,7 @@ from bocage.core.graphql.limits import cost
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Select
+    from sqlalchemy.sql.elements import SQLColumnExpression
 
     from bocage.core.graphql.context import Context
 
@@ -100,7 +101,7 @@ def _dump(value: Any) -> Any:
 class SortKey:
     """One column of an ordering; ``load`` turns its cursor value back into a Python value."""
 
-    expression: ColumnElement[Any]
+    expression: SQLColumnExpression[Any]
     descending: bool
     load: Callable[[Any], Any] = lambda value: value
 
@@ -259,7 +260,7 @@ def _build(
 
 async def paginate(
     context: Context,
-    statement: Select[Any],
+    statement: Select[*tuple[Any, ...]],
     ordering: Ordering,
     *,
     first: int | None,
@@ -291,8 +292,8 @@ class NestedList:
 
     name: str
     entity: Any
-    statement: Select[Any]
-    parent: ColumnElement[Any]
+    statement: Select[*tuple[Any, ...]]
+    parent: SQLColumnExpression[Any]
     ordering: Ordering
 
 
@@ -340,7 +341,8 @@ async def paginate_nested(
             .group_by(spec.parent)
             .order_by(None)
         )
-        counts = dict((await context.execute(counted)).all())
+        rows: Any = (await context.execute(counted)).all()
+        counts: dict[Any, int] = dict(rows)
         return [int(counts.get(pid, 0)) for pid in parent_ids]
 
     key = (spec.name, "page", page.size, page.backward, after, before)

@@ -130,7 +130,7 @@ class PermissionGrantInput:
 @strawberry.type(description="A problem with a grant or a revocation.")
 class PermissionGrantError:
     field: str | None
-    code: PermissionErrorCode
+    code: PermissionErrorCode  # type: ignore[valid-type]  # built by error_codes()
     message: str
 
 

@@ -70,7 +70,7 @@ class AuditEntry:
             action=row.action,
             object_type=row.object_type,
             object_id=relay.GlobalID(row.object_type, str(row.object_id)),
-            changes=row.changes,
+            changes=JSON(row.changes),
             personal_data_erased=row.personal_data_erased,
         )
 
@@ -161,7 +161,7 @@ PrivacyErrorCode = error_codes("PrivacyErrorCode", "Why a personal-data operatio
 @strawberry.type
 class PrivacyError:
     field: str | None
-    code: PrivacyErrorCode
+    code: PrivacyErrorCode  # type: ignore[valid-type]  # built by error_codes()
     message: str
 
 
@@ -232,10 +232,10 @@ async def _person_data(context: Any, person: PersonIdentity) -> PersonData:
         for part in _personal_data_parts(context):
             plugins[part.name] = await part.export(session, person)
     return PersonData(
-        contacts=[_contact_json(c) for c in contacts],
-        audit_entries=audit_entries,
-        plugins=plugins,
-        actions=actions,
+        contacts=JSON([_contact_json(c) for c in contacts]),
+        audit_entries=JSON(audit_entries),
+        plugins=JSON(plugins),
+        actions=JSON(actions),
     )
 
 
@@ -404,7 +404,7 @@ class PrivacyMutations:
         return ErasePersonPayload(
             erased_contacts=0 if errors else len(erased),
             errors=errors,
-            erased_records={} if errors else records,
+            erased_records=JSON({} if errors else records),
         )
 
 

@@ -82,21 +82,23 @@ def node_query() -> type:
 # -- what each root field reads: shared by its resolver and the read compiler ------------------
 
 
-def territories_source(context: Any, lang: Language | None = None) -> tuple[Select[Any], Ordering]:
+def territories_source(
+    context: Any, lang: Language | None = None
+) -> tuple[Select[*tuple[Any, ...]], Ordering]:
     return select(m.Territory).where(m.Territory.deleted_at.is_(None)), territory_ordering()
 
 
-def territory_source(context: Any, slug: str) -> Select[Any]:
+def territory_source(context: Any, slug: str) -> Select[*tuple[Any, ...]]:
     return select(m.Territory).where(m.Territory.slug == slug, m.Territory.deleted_at.is_(None))
 
 
 def communes_source(
     context: Any, filter: CommuneFilter | None = None, lang: Language | None = None
-) -> tuple[Select[Any], Ordering]:
+) -> tuple[Select[*tuple[Any, ...]], Ordering]:
     return filter_communes(context, select(m.Commune), filter), commune_ordering()
 
 
-def commune_source(context: Any, nis_code: str) -> Select[Any]:
+def commune_source(context: Any, nis_code: str) -> Select[*tuple[Any, ...]]:
     return select(m.Commune).where(
         m.Commune.nis_code == nis_code.strip(), m.Commune.deleted_at.is_(None)
     )
@@ -107,7 +109,7 @@ def stakeholders_source(
     filter: StakeholderFilter | None = None,
     lang: Language | None = None,
     order_by: StakeholderOrder | None = None,
-) -> tuple[Select[Any], Ordering]:
+) -> tuple[Select[*tuple[Any, ...]], Ordering]:
     statement = filter_stakeholders(context, select(m.Stakeholder), filter)
     return statement, stakeholder_ordering(order_by, searched(context, filter))
 
@@ -117,7 +119,7 @@ def projects_source(
     filter: ProjectFilter | None = None,
     order_by: ProjectOrder | None = None,
     lang: Language | None = None,
-) -> tuple[Select[Any], Ordering]:
+) -> tuple[Select[*tuple[Any, ...]], Ordering]:
     language = lang.value if lang is not None else context.language
     statement = filter_projects(context, select(m.Project), filter)
     return statement, project_ordering(order_by, language, searched(context, filter))

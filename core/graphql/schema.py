@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLInterfaceType, GraphQLObjectType
 from strawberry.exceptions import (
     DuplicatedTypeName,
 )
@@ -138,7 +138,9 @@ def _check_costs(
     if not missing:
         return
     type_name, field_name = missing[0].split(".", 1)
-    field = schema._schema.type_map[type_name].fields[field_name]  # type: ignore[union-attr]
+    owner = schema._schema.type_map[type_name]
+    assert isinstance(owner, GraphQLObjectType | GraphQLInterfaceType)  # fields_without_cost's
+    field = owner.fields[field_name]
     definition = (field.extensions or {}).get("strawberry-definition")
     python_name = getattr(definition, "python_name", field_name)
     plugin = root_owners.get(type_name, {}).get(python_name)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from strawberry import relay
 from strawberry.types import Info
 
@@ -317,7 +317,7 @@ class Project(RowType, Timestamps, ExternallyReferenced, relay.Node):
         description="Stakeholders with their roles (lead first).", metadata=cost(1, items=5)
     )
     async def stakeholders(self, info: Info) -> list[ProjectStakeholder]:
-        link = m.ProjectStakeholder.__table__
+        link = cast(Table, m.ProjectStakeholder.__table__)
         rows = await loaders.linked(
             info.context,
             m.Stakeholder,

@@ -38,8 +38,8 @@ from bocage.core.graphql.i18n import parse_accept_language
 from bocage.core.graphql.limits import bounded_json, run_with_timeout
 from bocage.core.graphql.persisted import DOCUMENTS, DocumentStore, http_status, sha256
 from bocage.core.graphql.response_cache import RESULT, ResponseCache
-from bocage.core.http import error_response
 from bocage.core.middleware import RequestCounts
+from bocage.core.rest_errors import error_response
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker

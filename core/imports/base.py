@@ -217,8 +217,8 @@ async def insert_new(session: AsyncSession, model: Any, rows: Sequence[Any]) -> 
             if attr.key != "id" and (value := getattr(row, attr.key)) is not None
         }
         groups.setdefault(tuple(sorted(values)), []).append(values)
-    for values in groups.values():
-        await session.execute(insert(model.__table__), values)
+    for group in groups.values():
+        await session.execute(insert(model.__table__), group)
     by_key = {(row.external_source, row.external_id): row for row in rows}
     sources = {source for source, _ in by_key}
     for source in sources:

@@ -107,17 +107,17 @@ def map_columns(
     for index, header in enumerate(headers):
         if not header:
             continue
-        key = wanted.get(header) or wanted.get(fold(header)) or defaults.get(fold(header))
-        if key is None or key == IGNORE:
+        target = wanted.get(header) or wanted.get(fold(header)) or defaults.get(fold(header))
+        if target is None or target == IGNORE:
             ignored.append(header)
             continue
-        if key in taken:
+        if target in taken:
             raise MappingError(
-                f"columns {taken[key]!r} and {header!r} both fill {key!r}: map one of them to "
-                f"another field, or to {IGNORE!r}"
+                f"columns {taken[target]!r} and {header!r} both fill {target!r}: map one of them "
+                f"to another field, or to {IGNORE!r}"
             )
-        taken[key] = header
-        columns.append(Column(index, header, key))
+        taken[target] = header
+        columns.append(Column(index, header, target))
     return columns, ignored
 
 

@@ -269,6 +269,8 @@ class ProjectKind(Kind):
                 )
             )
             for project in projects.scalars():
+                if project.external_id is None:  # matched by external_id: never
+                    continue
                 if project.deleted_at is None:
                     found[project.external_id] = _Existing(project)
                 else:

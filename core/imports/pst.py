@@ -39,7 +39,7 @@ FIELDS = (
     Field("budget", ("budget action", "montant", "begroting", "budget (eur)")),
 )
 
-LEVELS = (
+LEVELS: tuple[tuple[str, Any, str], ...] = (
     ("os", m.StrategicObjective, "plan_id"),
     ("oo", m.OperationalObjective, "strategic_objective_id"),
     ("action", m.PstAction, "operational_objective_id"),

@@ -12,11 +12,11 @@ from starlette.routing import Route
 from bocage.core.auth.tokens import request_principal
 from bocage.core.cancellation import ClientDisconnected, cancel_on_disconnect
 from bocage.core.hookspecs import RestRoute
-from bocage.core.http import error_response
 from bocage.core.imports.mapping import MappingError, parse_map_options
 from bocage.core.imports.runner import ImportRefused, authorise, kinds, run_import
 from bocage.core.imports.sources import SourceError
 from bocage.core.nul import nul_at, nul_message
+from bocage.core.rest_errors import error_response
 from bocage.core.spreadsheets import SpreadsheetError, SpreadsheetLimitError, SpreadsheetLimits
 
 if TYPE_CHECKING:

@@ -97,7 +97,7 @@ def _xlsx(
                 f"no sheet {name!r} in the workbook; its sheets are: "
                 + ", ".join(repr(s) for s in workbook.sheetnames)
             )
-        worksheet = workbook[name]
+        worksheet: Any = workbook[name]
     else:
         worksheet = workbook.worksheets[0]
     rows = xlsxfiles.xlsx_rows(worksheet.iter_rows(values_only=True), limits, cancellation)

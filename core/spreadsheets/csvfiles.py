@@ -49,7 +49,7 @@ def encoding_of(data: bytes | os.PathLike[str] | str) -> str:
     """The encoding of CSV ``data`` (its bytes, or its path): UTF-16 with a BOM, else UTF-8
     when every byte decodes as UTF-8, else Windows-1252 (French Excel's "CSV")."""
     if isinstance(data, bytes):
-        head, chunks = data[:2], (data,)
+        head, chunks = data[:2], iter((data,))
     else:
         with open(data, "rb") as file:
             head = file.read(2)

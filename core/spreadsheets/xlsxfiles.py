@@ -16,7 +16,7 @@ import re
 import struct
 import zipfile
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 from xml.parsers import expat
 
 from bocage.core.spreadsheets.limits import (
@@ -140,7 +140,7 @@ class _SheetCells:
         self.limits = limits
         self.cells = 0  # of the sheets scanned before this one
 
-    def scan(self, stream: BinaryIO, cancellation: Cancellation | None) -> None:
+    def scan(self, stream: IO[bytes], cancellation: Cancellation | None) -> None:
         limits = self.limits
         parser = expat.ParserCreate(namespace_separator=" ")
         state = {"row": 0, "column": 0, "width": 0, "declared_rows": 0, "text": -1}

@@ -485,32 +485,34 @@ class _DemoSeeder:
         operational_rows: list[tuple[_Place, str, OperationalObjective, tuple, dt.datetime]] = []
         for place, theme, os_row, operational, created_at in strategic:
             chosen = rng.sample(operational, min(len(operational), rng.randint(2, 3)))
-            for j, (title, actions) in enumerate(chosen, start=1):
-                row = OperationalObjective(
+            for j, (title, action_titles) in enumerate(chosen, start=1):
+                oo = OperationalObjective(
                     strategic_objective_id=os_row.id, code=f"OO{os_row.position}.{j}",
                     title={"fr": title}, position=j, created_at=created_at,
                     updated_at=created_at,
                 )  # fmt: skip
-                operational_rows.append((place, theme, row, actions, created_at))
-        self.session.add_all(row for _, _, row, _, _ in operational_rows)
+                operational_rows.append((place, theme, oo, action_titles, created_at))
+        self.session.add_all(oo for _, _, oo, _, _ in operational_rows)
         await self.session.flush()
 
         actions: list[PstAction] = []
         for place, theme, oo_row, titles, created_at in operational_rows:
-            chosen = rng.sample(titles, min(len(titles), rng.randint(2, 4)))
-            for k, title in enumerate(chosen, start=1):
-                budget = self.amount(*self.action_budget(title)) if rng.random() < 0.9 else None
-                row = PstAction(
+            picked = rng.sample(titles, min(len(titles), rng.randint(2, 4)))
+            for k, action_title in enumerate(picked, start=1):
+                budget = (
+                    self.amount(*self.action_budget(action_title)) if rng.random() < 0.9 else None
+                )
+                action = PstAction(
                     operational_objective_id=oo_row.id,
                     code=f"A{oo_row.code[2:]}.{k}",
-                    title={"fr": title},
+                    title={"fr": action_title},
                     budget=budget,
                     position=k,
                     created_at=created_at,
                     updated_at=self.later(created_at),
                 )
-                actions.append(row)
-                self.actions.setdefault(place.commune.nis_code, []).append((theme, row))
+                actions.append(action)
+                self.actions.setdefault(place.commune.nis_code, []).append((theme, action))
         self.session.add_all(actions)
         await self.session.flush()
         self.options.progress("strategic plans", len(self.places), len(self.places))
@@ -564,9 +566,9 @@ class _DemoSeeder:
                 ProjectStakeholder(project_id=project_id, stakeholder_id=who.id, role=role)
                 for who, role in draft.stakeholders
             ]
-            for indicator, values in draft.indicators:
+            for indicator, measured in draft.indicators:
                 indicator.project_id = project_id
-                indicators.append((indicator, values))
+                indicators.append((indicator, measured))
         await self.session.execute(insert(project_commune), communes)
         if actions:
             await self.session.execute(insert(project_pst_action), actions)
@@ -793,6 +795,7 @@ class _DemoSeeder:
         reach = {ProjectStatus.DONE: 1.0, ProjectStatus.ABANDONED: 0.4}.get(status, 0.9)
         rows = []
         for i, day in enumerate(days):
+            note: str | None
             if i == 0 and (len(days) > 1 or status is ProjectStatus.PLANNED):
                 value, note = baseline, "Situation de départ"
             else:

@@ -240,7 +240,9 @@ class RecordQuery:
         key = self.dataset.key
         return self.order if self.order and self.order != key else None
 
-    def page_statement(self, *, after: list[Any] | None, size: int | None) -> Select[Any]:
+    def page_statement(
+        self, *, after: list[Any] | None, size: int | None
+    ) -> Select[*tuple[Any, ...]]:
         """The filtered rows after the cursor values ``after``, in order, ``size`` of them."""
         _, columns = self._columns()
         key = columns[self.dataset.key]
@@ -272,7 +274,7 @@ class RecordQuery:
             statement = statement.limit(size)
         return statement
 
-    def count_statement(self) -> Select[Any]:
+    def count_statement(self) -> Select[*tuple[Any, ...]]:
         _, columns = self._columns()
         filtered = select(columns[self.dataset.key]).where(*self._where(columns)).subquery()
         return select(func.count()).select_from(filtered)

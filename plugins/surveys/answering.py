@@ -5,6 +5,8 @@ entry, which would tie an anonymous response to a time.
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from sqlalchemy import update
 from strawberry.types import Info
@@ -13,6 +15,7 @@ from bocage.core.api import Code, Invalid, cost, unit_of_work
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import store
 from bocage.plugins.surveys.definition import AnswerValue, QuestionSpec, check_answers
+from bocage.plugins.surveys.i18n import translator
 from bocage.plugins.surveys.inputs import SaveSurveyDraftInput, SubmitSurveyResponseInput
 from bocage.plugins.surveys.types import WRITE_COST, SurveyAnswer, SurveyResponsePayload, errors_of
 
@@ -33,7 +36,7 @@ class SurveyAnsweringMutation:
             async with unit_of_work(info) as work:
                 session = work.session
                 survey, invitation = await store.answering_target(
-                    session, token=input.token, public_key=None
+                    session, token=input.token, public_key=None, language=info.context.language
                 )
                 assert invitation is not None
                 question_set = await store.current_set(session, survey.id)
@@ -41,14 +44,16 @@ class SurveyAnsweringMutation:
                 specs = [
                     QuestionSpec.of(q) for q in await store.questions_of(session, question_set.id)
                 ]
-                errors = check_answers(specs, values, complete=False)
+                errors = check_answers(
+                    specs, values, complete=False, language=info.context.language
+                )
                 if errors:
                     return SurveyResponsePayload(
                         submitted=False, answers=[], errors=errors_of(errors)
                     )
                 # Conditional: a submission committed since the invitation was read must not
                 # get this draft (the answers) stuck on the used invitation.
-                saved = await session.execute(
+                saved: Any = await session.execute(
                     update(sm.Invitation)
                     .where(
                         sm.Invitation.id == invitation.id,
@@ -85,16 +90,18 @@ class SurveyAnsweringMutation:
         try:
             async with unit_of_work(info) as work:
                 session = work.session
+                language = info.context.language
+                _ = translator(language)
                 survey, invitation = await store.answering_target(
-                    session, token=input.token, public_key=input.public_key
+                    session, token=input.token, public_key=input.public_key, language=language
                 )
                 if input.answers is not None:
                     values = [a.value() for a in input.answers]
                 elif invitation is not None and invitation.draft_answers:
                     values = [AnswerValue.from_json(a) for a in invitation.draft_answers["answers"]]
                 else:
-                    raise Invalid(Code.REQUIRED, "send the answers", "answers")
-                errors = await store.submit(session, survey, invitation, values)
+                    raise Invalid(Code.REQUIRED, _("send the answers"), "answers")
+                errors = await store.submit(session, survey, invitation, values, language=language)
                 if errors:  # found before anything is written
                     return SurveyResponsePayload(
                         submitted=False, answers=[], errors=errors_of(errors)

@@ -66,8 +66,8 @@ def _questions_version(b: Build, level: Level, selection: Selection) -> Any:
         .where(sm.QuestionSet.survey_id.in_(b.parents(level)))
         .group_by(sm.QuestionSet.survey_id)
     )
-    versions = level.join(b.aggregate(versions, "versions"))
-    return func.coalesce(versions.c.n, 0)
+    latest = level.join(b.aggregate(versions, "versions"))
+    return func.coalesce(latest.c.n, 0)
 
 
 def _questions(b: Build, level: Level, selection: Selection) -> Any:

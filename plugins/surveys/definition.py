@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bocage.core.api import Code, Invalid
+from bocage.plugins.surveys.i18n import Translate, translator
 from bocage.plugins.surveys.models import STAKEHOLDER_KINDS, QuestionType, Segment
 
 #: The option value of "other, please specify".
@@ -356,10 +357,16 @@ def visible_questions(
 
 
 def check_answers(
-    questions: list[QuestionSpec], answers: list[AnswerValue], *, complete: bool
+    questions: list[QuestionSpec],
+    answers: list[AnswerValue],
+    *,
+    complete: bool,
+    language: str | None = None,
 ) -> list[Invalid]:
     """Every problem of ``answers``, each naming its question; ``complete`` also demands the
-    required questions that are shown (a draft may leave them out)."""
+    required questions that are shown (a draft may leave them out). Messages are in
+    ``language`` (the respondent's; English by default)."""
+    _ = translator(language)
     by_key = {q.key: q for q in questions}
     errors: list[Invalid] = []
     given: dict[str, AnswerValue] = {}
@@ -367,45 +374,50 @@ def check_answers(
         if answer.question not in by_key:
             errors.append(
                 Invalid(
-                    Code.NOT_FOUND, f"no question {answer.question!r} in this survey", "answers"
+                    Code.NOT_FOUND,
+                    _("no question {key} in this survey", key=repr(answer.question)),
+                    "answers",
                 )
             )
         elif answer.question in given:
             errors.append(
-                Invalid(Code.DUPLICATE, "answered twice: send one answer", answer.question)
+                Invalid(Code.DUPLICATE, _("answered twice: send one answer"), answer.question)
             )
         else:
             given[answer.question] = answer
     shown = visible_questions(questions, given)
     for q in questions:
-        answer = given.get(q.key)
-        if answer is None or answer.is_empty():
+        reply = given.get(q.key)
+        title = _title(q, _, language)
+        if reply is None or reply.is_empty():
             if complete and q.required and shown[q.key]:
-                errors.append(Invalid(Code.REQUIRED, f"{_title(q)} needs an answer", q.key))
+                message = _("{question} needs an answer", question=title)
+                errors.append(Invalid(Code.REQUIRED, message, q.key))
             continue
         if not shown[q.key]:
             condition = q.show_if or {}
-            errors.append(
-                Invalid(
-                    Code.INVALID,
-                    f"{_title(q)} is skipped given the answer to {condition.get('question')!r}: "
-                    "leave it out",
-                    q.key,
-                )
+            message = _(
+                "{question} is skipped given the answer to {other}: leave it out",
+                question=title,
+                other=repr(condition.get("question")),
             )
+            errors.append(Invalid(Code.INVALID, message, q.key))
             continue
-        problem = _problem(q, answer)
+        problem = _problem(q, reply, _)
         if problem:
-            errors.append(Invalid(Code.INVALID, f"{_title(q)}: {problem}", q.key))
+            message = _("{question}: {problem}", question=title, problem=problem)
+            errors.append(Invalid(Code.INVALID, message, q.key))
     return errors
 
 
-def _title(q: QuestionSpec) -> str:
-    title = next(iter(q.title.values()), "")
-    return f"question {q.key!r} ({title})" if title else f"question {q.key!r}"
+def _title(q: QuestionSpec, _: Translate, language: str | None) -> str:
+    title = q.title.get(language or "") or next(iter(q.title.values()), "")
+    if title:
+        return _("question {key} ({title})", key=repr(q.key), title=title)
+    return _("question {key}", key=repr(q.key))
 
 
-def _only(answer: AnswerValue, *allowed: str) -> str | None:
+def _only(answer: AnswerValue, _: Translate, *allowed: str) -> str | None:
     present = {
         "choices": bool(answer.choices),
         "text": answer.text is not None,
@@ -416,97 +428,131 @@ def _only(answer: AnswerValue, *allowed: str) -> str | None:
     }
     extra = [name for name, used in present.items() if used and name not in allowed]
     if extra:
-        return f"takes {' and '.join(allowed)}, not {', '.join(extra)}"
+        return _("takes {allowed}, not {extra}", allowed=", ".join(allowed), extra=", ".join(extra))
     return None
 
 
-def _problem(q: QuestionSpec, a: AnswerValue) -> str | None:  # noqa: C901 - one branch per type
+def _listed(values: list[str]) -> str:
+    return ", ".join(map(repr, values))
+
+
+def _problem(q: QuestionSpec, a: AnswerValue, _: Translate) -> str | None:  # noqa: C901
     t = q.type
     if t is QuestionType.SINGLE_CHOICE or t is QuestionType.MULTIPLE_CHOICE:
-        if problem := _only(a, "choices", "other"):
+        if problem := _only(a, _, "choices", "other"):
             return problem
         choices = a.choices or []
         allowed = set(q.values) | ({OTHER} if q.allow_other else set())
         unknown = [c for c in choices if c not in allowed]
         if unknown:
-            return (
-                f"{', '.join(map(repr, unknown))} is not an option ({', '.join(sorted(allowed))})"
+            return _(
+                "{values} is not an option ({options})",
+                values=_listed(unknown),
+                options=", ".join(sorted(allowed)),
             )
         if len(set(choices)) != len(choices):
-            return "an option is chosen twice"
+            return _("an option is chosen twice")
         if t is QuestionType.SINGLE_CHOICE and len(choices) != 1:
-            return f"choose exactly one option, not {len(choices)}"
+            return _("choose exactly one option, not {count}", count=len(choices))
         if t is QuestionType.MULTIPLE_CHOICE:
             if q.min_selected is not None and len(choices) < q.min_selected:
-                return f"choose at least {q.min_selected} options, not {len(choices)}"
+                return _(
+                    "choose at least {minimum} options, not {count}",
+                    minimum=q.min_selected,
+                    count=len(choices),
+                )
             if q.max_selected is not None and len(choices) > q.max_selected:
-                return f"choose at most {q.max_selected} options, not {len(choices)}"
+                return _(
+                    "choose at most {maximum} options, not {count}",
+                    maximum=q.max_selected,
+                    count=len(choices),
+                )
         if OTHER in choices and not (a.other or "").strip():
-            return '"other" is chosen: say what in `other`'
+            return _('"other" is chosen: say what in `other`')
         if OTHER not in choices and a.other is not None:
-            return '`other` is given but the "other" option is not chosen'
+            return _('`other` is given but the "other" option is not chosen')
         if a.other is not None and len(a.other) > DEFAULT_MAX_LENGTH:
-            return f"`other` is longer than {DEFAULT_MAX_LENGTH} characters"
+            return _("`other` is longer than {limit} characters", limit=DEFAULT_MAX_LENGTH)
         return None
     if t is QuestionType.FREE_TEXT:
-        if problem := _only(a, "text"):
+        if problem := _only(a, _, "text"):
             return problem
         limit = q.max_length or DEFAULT_MAX_LENGTH
         if len(a.text or "") > limit:
-            return f"the text is {len(a.text or '')} characters long; the maximum is {limit}"
+            return _(
+                "the text is {length} characters long; the maximum is {limit}",
+                length=len(a.text or ""),
+                limit=limit,
+            )
         return None
     if t is QuestionType.NUMBER:
-        if problem := _only(a, "number"):
+        if problem := _only(a, _, "number"):
             return problem
         assert a.number is not None
         if q.min_value is not None and a.number < q.min_value:
-            return f"{a.number:g} is below the minimum {q.min_value:g}"
+            return _(
+                "{number} is below the minimum {minimum}",
+                number=f"{a.number:g}",
+                minimum=f"{q.min_value:g}",
+            )
         if q.max_value is not None and a.number > q.max_value:
-            return f"{a.number:g} is above the maximum {q.max_value:g}"
+            return _(
+                "{number} is above the maximum {maximum}",
+                number=f"{a.number:g}",
+                maximum=f"{q.max_value:g}",
+            )
         return None
     if t is QuestionType.SCALE:
-        if problem := _only(a, "number"):
+        if problem := _only(a, _, "number"):
             return problem
         points = [scale_value(v) for v in q.values]
         if a.number not in points:
-            return (
-                f"{a.number:g} is not a point of the scale ({', '.join(f'{p:g}' for p in points)})"
+            return _(
+                "{number} is not a point of the scale ({points})",
+                number=f"{a.number:g}",
+                points=", ".join(f"{p:g}" for p in points),
             )
         return None
     if t is QuestionType.DATE:
-        return _only(a, "date")
+        return _only(a, _, "date")
     if t is QuestionType.SECTION:
-        return "a section is a heading: it takes no answer"
+        return _("a section is a heading: it takes no answer")
     if t is QuestionType.RANKING:
-        if problem := _only(a, "choices"):
+        if problem := _only(a, _, "choices"):
             return problem
         choices = a.choices or []
         unknown = [c for c in choices if c not in q.values]
         if unknown:
-            return f"{', '.join(map(repr, unknown))} is not an item to rank"
+            return _("{values} is not an item to rank", values=_listed(unknown))
         if len(set(choices)) != len(choices):
-            return "an item is ranked twice"
+            return _("an item is ranked twice")
         if q.max_selected is None and len(choices) != len(q.values):
-            return f"rank all {len(q.values)} items, not {len(choices)}"
+            return _("rank all {total} items, not {count}", total=len(q.values), count=len(choices))
         if q.max_selected is not None and len(choices) > q.max_selected:
-            return f"rank at most {q.max_selected} items"
+            return _("rank at most {maximum} items", maximum=q.max_selected)
         if q.min_selected is not None and len(choices) < q.min_selected:
-            return f"rank at least {q.min_selected} items"
+            return _("rank at least {minimum} items", minimum=q.min_selected)
         return None
     # matrix
-    if problem := _only(a, "cells"):
+    if problem := _only(a, _, "cells"):
         return problem
     cells = a.cells or {}
     rows = [r["value"] for r in q.rows]
     unknown_rows = [r for r in cells if r not in rows]
     if unknown_rows:
-        return f"{', '.join(map(repr, unknown_rows))} is not a row ({', '.join(rows)})"
+        return _(
+            "{values} is not a row ({rows})", values=_listed(unknown_rows), rows=", ".join(rows)
+        )
     bad = [f"{r}={c}" for r, c in cells.items() if c not in q.values]
     if bad:
-        return f"{', '.join(bad)}: the column is not one of {', '.join(q.values)}"
+        return _(
+            "{cells}: the column is not one of {columns}",
+            cells=", ".join(bad),
+            columns=", ".join(q.values),
+        )
     if q.required and len(cells) != len(rows):
         missing = [r for r in rows if r not in cells]
-        return f"answer every row (missing: {', '.join(missing)})"
+        return _("answer every row (missing: {missing})", missing=", ".join(missing))
     return None
 
 

@@ -29,6 +29,7 @@ from bocage.plugins.surveys import results as res
 from bocage.plugins.surveys import store
 from bocage.plugins.surveys.definition import AnswerValue
 from bocage.plugins.surveys.permissions import SURVEYS_MANAGE
+from bocage.plugins.surveys.settings import surveys_settings
 
 HEADER = ["question", "type", "row", "option", "count", "percent", "mean_position",
           "respondents", "mean", "median", "minimum", "maximum"]  # fmt: skip
@@ -185,7 +186,7 @@ async def export(request: Request, what: str, format_: str) -> Response:
     if refused is not None:
         return refused
     survey_id = request.path_params["survey_id"]
-    settings = host_of(request).plugin_settings("surveys")
+    settings = surveys_settings(host_of(request))
     async with request_sessionmaker(request)() as session:
         survey = (
             await session.execute(select(sm.Survey).where(sm.Survey.id == survey_id))

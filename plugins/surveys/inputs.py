@@ -60,14 +60,14 @@ class SurveyOptionInput:
 @strawberry.input(description="Skip logic: show the question only when this holds.")
 class SurveyConditionInput:
     question: str = strawberry.field(description="Key of an earlier question.")
-    operator: SurveyConditionOperator  # type: ignore[valid-type]
+    operator: SurveyConditionOperator
     values: list[str] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(description="A question; which fields apply depends on `type`.")
 class SurveyQuestionInput:
     key: str = strawberry.field(description="Stable key: lowercase letters, digits, _.")
-    type: SurveyQuestionType  # type: ignore[valid-type]
+    type: SurveyQuestionType
     title: TranslationsInput
     required: bool = False
     help: TranslationsInput | None = None
@@ -80,7 +80,7 @@ class SurveyQuestionInput:
     min_value: float | None = None
     max_value: float | None = None
     show_if: SurveyConditionInput | None = None
-    segment: SurveySegment | None = strawberry.field(  # type: ignore[valid-type]
+    segment: SurveySegment | None = strawberry.field(
         default=None,
         description="Declares the answer as the respondent's segment (a single choice among "
         "stakeholder kinds or NIS codes): anonymous surveys are broken down and get quotas "
@@ -117,7 +117,7 @@ class SurveyQuestionInput:
 
 @strawberry.input(description="A quota: the segment takes at most `limit` responses.")
 class SurveyQuotaInput:
-    segment: SurveySegment  # type: ignore[valid-type]
+    segment: SurveySegment
     value: str = strawberry.field(description="A stakeholder kind or a commune's NIS code.")
     limit: int
 

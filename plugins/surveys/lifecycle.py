@@ -27,10 +27,11 @@ from bocage.core.api import (
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import pool, publication, store
 from bocage.plugins.surveys.permissions import SURVEYS_MANAGE
+from bocage.plugins.surveys.settings import surveys_settings
 
 if TYPE_CHECKING:
     from bocage.core.api import JobContext
-    from bocage.plugins.surveys.plugin import SurveysSettings
+    from bocage.plugins.surveys.settings import SurveysSettings
 
 CLOSE_DUE = "surveys.close_due"
 
@@ -127,7 +128,7 @@ def early(survey: sm.Survey | None, scheduled_for: str) -> bool:
 async def close_due(context: JobContext, payload: dict[str, Any]) -> None:
     """Close the survey if it is still open and its closing date (the one the job was
     scheduled for) has passed; otherwise do nothing."""
-    settings = context.host.plugin_settings("surveys")
+    settings = surveys_settings(context.host)
     async with UnitOfWork(context.sessionmaker, events=context.host) as work:
         session = work.session
         survey = await session.get(sm.Survey, int(payload["survey"]))

@@ -616,6 +616,7 @@ class SurveyMutation:
                     SurveyInvitationToken(
                         token=None if invitation.sealed else token,
                         stakeholder=_gid("Stakeholder", stakeholder_id),
+                        stakeholder_key=stakeholder_id,
                         contact=_gid("Contact", contact_id),
                         emailed=sent,
                     )

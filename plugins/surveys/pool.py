@@ -41,6 +41,7 @@ from sqlalchemy import delete, insert, select, text
 
 from bocage.core.api import JobKind, UnitOfWork, enqueue_job, utcnow
 from bocage.plugins.surveys import models as sm
+from bocage.plugins.surveys.settings import surveys_settings
 
 if TYPE_CHECKING:
     from bocage.core.api import JobContext
@@ -148,7 +149,8 @@ async def flush(session: Any, survey_id: int, *, minimum: int) -> int:
     order = [rows[m.key] for m in moving]
     secrets.SystemRandom().shuffle(order)
     day = max(row.submitted_on for row in order)
-    responses, answers = [], []
+    responses: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
     for row in order:
         key = sm.random_key()
         responses.append(
@@ -172,7 +174,7 @@ async def flush(session: Any, survey_id: int, *, minimum: int) -> int:
 async def flush_job(context: JobContext, payload: dict[str, Any]) -> None:
     """The sweep: move what makes batches of k in a survey's pool, then, while the survey is
     open, schedule the next sweep; a closed (or deleted) survey's sweep stops."""
-    settings = context.host.plugin_settings("surveys")
+    settings = surveys_settings(context.host)
     async with UnitOfWork(context.sessionmaker, events=context.host) as work:
         session = work.session
         survey = await session.get(sm.Survey, int(payload["survey"]))

@@ -49,7 +49,8 @@ async def reshuffle(session: Any, survey_id: int) -> int:
     await session.execute(delete(sm.Response).where(sm.Response.survey_id == survey_id))
     order = list(responses)
     secrets.SystemRandom().shuffle(order)
-    new_responses, new_answers = [], []
+    new_responses: list[dict[str, Any]] = []
+    new_answers: list[dict[str, Any]] = []
     for old_id, question_set_id, day in order:
         new_id = sm.random_key()
         new_responses.append(

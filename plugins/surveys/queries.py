@@ -105,7 +105,7 @@ class SurveyQuery:
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        status: SurveyStatus | None = None,  # type: ignore[valid-type]
+        status: SurveyStatus | None = None,
         audience_kind: Annotated[
             str | None,
             strawberry.argument(
@@ -220,7 +220,7 @@ class SurveyQuery:
         id: strawberry.ID,
         question: str,
         by: str | None = None,
-        segment: SurveySegment | None = None,  # type: ignore[valid-type]
+        segment: SurveySegment | None = None,
         public: bool = False,
     ) -> list[SurveyCrossTabCell]:
         survey = await visible_survey(info, id)
@@ -250,7 +250,7 @@ class SurveyQuery:
             groups = res.answer_values(survey.id, by)
             by_options = [o["value"] for o in by_key[by].options]
             by_options += ["other"] if by_key[by].allow_other else []
-        else:
+        elif segment is not None:
             kind = sm.Segment(segment.value)
             declaring = next((q for q in rows if q.segment == kind.value), None)
             groups = res.segment_values(
@@ -329,6 +329,7 @@ class SurveyQuery:
             reminded.setdefault(invitation_id, []).append(sent_at)
         return [
             SurveyInvitationStatus(
+                stakeholder_key=row.stakeholder_id,
                 stakeholder=(
                     strawberry.ID(global_id("Stakeholder", row.stakeholder_id))
                     if row.stakeholder_id

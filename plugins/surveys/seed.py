@@ -14,6 +14,7 @@ from bocage.core.api import SeedOptions
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import pool, publication, store
 from bocage.plugins.surveys.definition import AnswerValue, QuestionSpec, check_questions
+from bocage.plugins.surveys.settings import surveys_settings
 
 T = sm.QuestionType
 
@@ -243,7 +244,7 @@ async def seed(session: Any, options: SeedOptions) -> None:
     needs.status = sm.SurveyStatus.CLOSED.value
     if options.host is None:
         raise RuntimeError("the surveys seeder reads its settings: pass SeedOptions(host=...)")
-    settings = options.host.plugin_settings("surveys")
+    settings = surveys_settings(options.host)
     await pool.flush(session, needs.id, minimum=settings.anonymous_batch_size)
     await publication.reshuffle(session, needs.id)
     await publication.publish(session, needs, settings.min_cell_size)

@@ -17,6 +17,7 @@ from bocage.plugins.surveys.definition import (
     answer_rows,
     check_answers,
 )
+from bocage.plugins.surveys.i18n import translator
 
 
 def today() -> dt.date:
@@ -106,11 +107,13 @@ async def replace_questions(session: Any, survey: sm.Survey, specs: list[Questio
 
 
 async def answering_target(
-    session: Any, *, token: str | None, public_key: str | None
+    session: Any, *, token: str | None, public_key: str | None, language: str | None = None
 ) -> tuple[sm.Survey, sm.Invitation | None]:
-    """The open survey a respondent answers, and their invitation if they used one."""
+    """The open survey a respondent answers, and their invitation if they used one (refusals
+    in the respondent's ``language``)."""
+    _ = translator(language)
     if (token is None) == (public_key is None):
-        raise Invalid(Code.REQUIRED, "give either an invitation token or a public link key")
+        raise Invalid(Code.REQUIRED, _("give either an invitation token or a public link key"))
     invitation = None
     if token is not None:
         invitation = (
@@ -119,7 +122,7 @@ async def answering_target(
             )
         ).scalar_one_or_none()
         if invitation is None:
-            raise Invalid(Code.NOT_FOUND, "this invitation token is unknown", "token")
+            raise Invalid(Code.NOT_FOUND, _("this invitation token is unknown"), "token")
         survey = await session.get(sm.Survey, invitation.survey_id)
     else:
         survey = (
@@ -127,7 +130,7 @@ async def answering_target(
         ).scalar_one_or_none()
         if survey is None or not survey.public:
             raise Invalid(
-                Code.NOT_FOUND, "no survey is open to the public at this link", "publicKey"
+                Code.NOT_FOUND, _("no survey is open to the public at this link"), "publicKey"
             )
     assert survey is not None
     # Hold the survey's row until the response is stored: closing (by hand or at its date)
@@ -145,13 +148,16 @@ async def answering_target(
         or (survey.opens_on is not None and day < survey.opens_on)
         or (survey.closes_on is not None and day > survey.closes_on)
     ):
-        when = f" (open {survey.opens_on or '...'} to {survey.closes_on or '...'})"
-        raise Invalid(
-            Code.INVALID, f"the survey is not open for answers: it is {survey.status}{when}"
+        message = _(
+            "the survey is not open for answers: it is {status} (open {opens} to {closes})",
+            status=survey.status,
+            opens=survey.opens_on or "...",
+            closes=survey.closes_on or "...",
         )
+        raise Invalid(Code.INVALID, message)
     if invitation is not None and invitation.submitted and not editable(survey):
         raise Invalid(
-            Code.DUPLICATE, "a response was already submitted with this invitation", "token"
+            Code.DUPLICATE, _("a response was already submitted with this invitation"), "token"
         )
     return survey, invitation
 
@@ -256,8 +262,9 @@ async def check_quotas(
     answers: list[AnswerValue],
     *,
     replacing: str | None,
+    language: str | None = None,
 ) -> None:
-    """Refuse a response whose segment's quota is full."""
+    """Refuse a response whose segment's quota is full (in the respondent's ``language``)."""
     if not survey.quotas:
         return
     await lock_survey(session, survey.id)
@@ -266,10 +273,17 @@ async def check_quotas(
     for quota, n in zip(survey.quotas, filled, strict=True):
         if quota["value"] in segments.get(quota["segment"], set()) and n >= quota["limit"]:
             declaring = segment_question(questions, quota["segment"])
+            _ = translator(language)
+            message = _(
+                "the quota of {limit} responses for {segment} {value} is full: this survey "
+                "takes no more responses from it",
+                limit=quota["limit"],
+                segment=quota["segment"],
+                value=repr(quota["value"]),
+            )
             raise Invalid(
                 Code.INVALID,
-                f"the quota of {quota['limit']} responses for {quota['segment']} "
-                f"{quota['value']!r} is full: this survey takes no more responses from it",
+                message,
                 declaring.key if declaring is not None and survey.anonymous else "quota",
             )
 
@@ -279,15 +293,18 @@ async def submit(
     survey: sm.Survey,
     invitation: sm.Invitation | None,
     answers: list[AnswerValue],
+    *,
+    language: str | None = None,
 ) -> list[Invalid]:
-    """Validate and store a response; return the problems instead when there are any.
+    """Validate and store a response; return the problems (in the respondent's ``language``)
+    instead when there are any.
 
     An anonymous response goes to the holding pool (moved by the pool's sweep job)."""
     question_set = await current_set(session, survey.id)
     assert question_set is not None
     rows = await questions_of(session, question_set.id)
     specs = [QuestionSpec.of(row) for row in rows]
-    errors = check_answers(specs, answers, complete=True)
+    errors = check_answers(specs, answers, complete=True, language=language)
     if errors:
         return errors
     replacing: str | None = None
@@ -300,7 +317,9 @@ async def submit(
                 )
             )
         ).scalar_one()
-    await check_quotas(session, survey, invitation, rows, answers, replacing=replacing)
+    await check_quotas(
+        session, survey, invitation, rows, answers, replacing=replacing, language=language
+    )
     if replacing is not None:
         assert invitation is not None
         invitation.draft_answers = None

@@ -12,7 +12,17 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from bocage.core.api import BocageError, Invalid, can, cost, error_codes, global_id, translated
+from bocage.core.api import (
+    BocageError,
+    Invalid,
+    StakeholderType,
+    can,
+    cost,
+    error_codes,
+    global_id,
+    load_one,
+    translated,
+)
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import results as res
 from bocage.plugins.surveys import store
@@ -22,27 +32,32 @@ from bocage.plugins.surveys.permissions import SURVEYS_MANAGE
 #: The query cost of a mutation (the core's mutations cost the same).
 WRITE_COST = 10
 
-SurveyStatus = strawberry.enum(
-    sm.SurveyStatus, name="SurveyStatus", description="Where a survey is in its life."
-)
-SurveyQuestionType = strawberry.enum(
+strawberry.enum(sm.SurveyStatus, name="SurveyStatus", description="Where a survey is in its life.")
+strawberry.enum(
     sm.QuestionType,
     name="SurveyQuestionType",
     description="The kind of a question; tells which answer fields and constraints apply.",
 )
 
 
-SurveyConditionOperator = strawberry.enum(
+strawberry.enum(
     ConditionOperator,
     name="SurveyConditionOperator",
     description="How a skip rule compares an earlier answer with its values.",
 )
 
-SurveySegment = strawberry.enum(
+strawberry.enum(
     sm.Segment,
     name="SurveySegment",
     description="An audience segment: results are broken down by it, quotas are set on it.",
 )
+
+# strawberry.enum marks the model enums themselves: the GraphQL enums are those classes (and
+# type checkers know them as classes).
+SurveyStatus = sm.SurveyStatus
+SurveyQuestionType = sm.QuestionType
+SurveyConditionOperator = ConditionOperator
+SurveySegment = sm.Segment
 
 SurveyErrorCode = error_codes("SurveyErrorCode", "Why a survey mutation failed.")
 
@@ -89,7 +104,7 @@ def _options(items: list[dict[str, Any]]) -> list[SurveyOption]:
 @strawberry.type(description="Skip logic: the question is shown only when this holds.")
 class SurveyCondition:
     question: str = strawberry.field(description="The key of the earlier question it reads.")
-    operator: SurveyConditionOperator  # type: ignore[valid-type]
+    operator: SurveyConditionOperator
     values: list[str] = strawberry.field(description="Option values (or one number) compared.")
 
 
@@ -101,7 +116,7 @@ class SurveyQuestion:
     row: strawberry.Private[sm.Question]
     key: str = strawberry.field(description="Stable key, used by answers and skip rules.")
     position: int
-    type: SurveyQuestionType  # type: ignore[valid-type]
+    type: SurveyQuestionType
     required: bool
     allow_other: bool = strawberry.field(description='Offers "other, please specify".')
     min_selected: int | None = strawberry.field(description="Multiple choice, ranking.")
@@ -109,7 +124,7 @@ class SurveyQuestion:
     max_length: int | None = strawberry.field(description="Free text.")
     min_value: float | None = strawberry.field(description="Number.")
     max_value: float | None = strawberry.field(description="Number.")
-    segment: SurveySegment | None = strawberry.field(  # type: ignore[valid-type]
+    segment: SurveySegment | None = strawberry.field(
         description="The answer is the respondent's own segment (anonymous cross-tabulations "
         "and quotas read it)."
     )
@@ -159,7 +174,7 @@ class SurveyQuestion:
 
 @strawberry.type(description="A quota: the segment takes no more responses once full.")
 class SurveyQuota:
-    segment: SurveySegment  # type: ignore[valid-type]
+    segment: SurveySegment
     value: str = strawberry.field(description="The stakeholder kind or the commune's NIS code.")
     limit: int
     full: bool = strawberry.field(
@@ -177,7 +192,7 @@ class SurveyQuota:
 @strawberry.type(description="A survey: its audience, dates and versioned questions.")
 class Survey:
     row: strawberry.Private[sm.Survey]
-    status: SurveyStatus  # type: ignore[valid-type]
+    status: SurveyStatus
     anonymous: bool = strawberry.field(
         description="Responses are stored with no link to who answered."
     )
@@ -199,10 +214,14 @@ class Survey:
         return strawberry.ID(global_id("Survey", self.row.id))
 
     @strawberry.field(
-        description="The key of the public link (survey managers only; null for others).",
+        description="The key of the public link, to answer with `submitSurveyResponse`: "
+        "anyone's while a public survey is open; survey managers' always; null otherwise.",
     )
     def public_key(self, info: Info) -> str | None:
-        return self.row.public_key if is_manager(info) else None
+        if is_manager(info):
+            return self.row.public_key
+        answerable = self.row.public and self.row.status == sm.SurveyStatus.OPEN.value
+        return self.row.public_key if answerable else None
 
     @strawberry.field(
         description="The questions of a version (default: the current one).",
@@ -351,13 +370,23 @@ class SurveyInvitationToken:
         "anonymous and the link was e-mailed: only the invitee holds it then, so nobody else "
         "can answer in their place or ask whether it was used (a sealed invitation)."
     )
-    stakeholder: strawberry.ID | None
+    stakeholder: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The invited organisation (a Stakeholder ID).",
+        deprecation_reason="Use `organisation`: it gives the object (`organisation { id }` is "
+        "this ID); this field will be removed in a later release.",
+    )
     contact: strawberry.ID | None = strawberry.field(
         default=None, description="The invited person, when invited through a contact."
     )
     emailed: bool = strawberry.field(
         default=False, description="The personal link was e-mailed to the contact."
     )
+    stakeholder_key: strawberry.Private[int | None] = None
+
+    @strawberry.field(description="The invited organisation.", metadata=cost(1))
+    async def organisation(self, info: Info) -> StakeholderType | None:
+        return await load_one(info, StakeholderType, self.stakeholder_key)
 
 
 @strawberry.type(description="Who was reminded, or the errors that prevented it.")
@@ -418,7 +447,7 @@ class SurveyResultCell:
 @strawberry.type(description="The results of one question.")
 class SurveyQuestionResult:
     key: str
-    type: SurveyQuestionType  # type: ignore[valid-type]
+    type: SurveyQuestionType
     respondents: int | None
     cells: list[SurveyResultCell]
     mean: float | None
@@ -480,7 +509,9 @@ class SurveyCrossTabCell:
 @strawberry.type(description="Where an invitation stands, for reminders (managers only).")
 class SurveyInvitationStatus:
     stakeholder: strawberry.ID | None = strawberry.field(
-        description="The invited organisation, if the invitation names one."
+        description="The invited organisation, if the invitation names one.",
+        deprecation_reason="Use `organisation`: it gives the object (`organisation { id }` is "
+        "this ID); this field will be removed in a later release.",
     )
     contact: strawberry.ID | None = strawberry.field(
         description="The invited person, if invited through a contact (personal data)."
@@ -499,6 +530,13 @@ class SurveyInvitationStatus:
         "survey, every reminder run that named the invitee (or everyone), whether or not they "
         "had answered: the e-mail itself went only to those who had not."
     )
+    stakeholder_key: strawberry.Private[int | None] = None
+
+    @strawberry.field(
+        description="The invited organisation, if the invitation names one.", metadata=cost(1)
+    )
+    async def organisation(self, info: Info) -> StakeholderType | None:
+        return await load_one(info, StakeholderType, self.stakeholder_key)
 
 
 @strawberry.type(
@@ -533,12 +571,7 @@ class SurveyResponse:
         values = await info.context.loader("surveys:answers", load).load(self.row.id)
         return [SurveyAnswer.of(v) for v in values]
 
-    @strawberry.field(
-        description="Who answered: the invited organisation of an attributed response (null "
-        "for anonymous surveys and public-link answers).",
-        metadata=cost(1),
-    )
-    async def stakeholder(self, info: Info) -> strawberry.ID | None:
+    async def _stakeholder_key(self, info: Info) -> int | None:
         async def load(ids: Any) -> list[int | None]:
             rows = await info.context.execute(
                 select(sm.Attribution.response_id, sm.Invitation.stakeholder_id)
@@ -548,8 +581,27 @@ class SurveyResponse:
             found = dict(rows.all())
             return [found.get(i) for i in ids]
 
-        key = await info.context.loader("surveys:attribution", load).load(self.row.id)
+        key: int | None = await info.context.loader("surveys:attribution", load).load(self.row.id)
+        return key
+
+    @strawberry.field(
+        description="Who answered: the invited organisation of an attributed response (null "
+        "for anonymous surveys and public-link answers).",
+        metadata=cost(1),
+        deprecation_reason="Use `organisation`: it gives the object (`organisation { id }` is "
+        "this ID); this field will be removed in a later release.",
+    )
+    async def stakeholder(self, info: Info) -> strawberry.ID | None:
+        key = await self._stakeholder_key(info)
         return strawberry.ID(global_id("Stakeholder", key)) if key else None
+
+    @strawberry.field(
+        description="Who answered: the invited organisation of an attributed response (null "
+        "for anonymous surveys and public-link answers).",
+        metadata=cost(1),
+    )
+    async def organisation(self, info: Info) -> StakeholderType | None:
+        return await load_one(info, StakeholderType, await self._stakeholder_key(info))
 
     @classmethod
     def from_row(cls, row: sm.Response) -> SurveyResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -69,13 +70,26 @@ async def test_clients_create_list_revoke(
 
 async def test_token_and_keys_rotate(cli: Any, empty_database_url: str, make_settings: Any) -> None:
     env = {"BOCAGE_DATABASE_URL": empty_database_url}
-    minted = cli(
+    args = (
         "token", "--role", "commune_editor", "--commune", "64034", "--stakeholder", "3",
-        "--subject", "ana@hannut.be", "--ttl", "600", env=env,
+        "--subject", "ana@hannut.be", "--ttl", "600",
     )  # fmt: skip
+    # A database no server ever ran on (`bocage token` in another folder, say): refused, it
+    # says which database it read and what to do, and it creates nothing.
+    refused = cli(*args, env=env)
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert "is not a Bocage database" in refused.stderr and "--create" in refused.stderr
+    if empty_database_url.startswith("sqlite"):
+        path = empty_database_url.split("///", 1)[1]
+        assert path in refused.stderr.replace("\n", "")
+        assert not Path(path).exists()
+    minted = cli(*args, "--create", env=env)
     assert minted.returncode == 0, minted.stderr
     token = minted.stdout.strip()
     assert token.count(".") == 2
+    assert "signed with key " in minted.stderr and "servers on this database" in minted.stderr
+    again = cli(*args, env=env)  # set up now: no --create needed
+    assert again.returncode == 0, again.stderr
 
     rotated = cli("keys", "rotate", "--grace", "300", env=env)
     assert rotated.returncode == 0, rotated.stderr

@@ -300,8 +300,8 @@ class Build:
     # -- levels --------------------------------------------------------------------------
 
     def rows_of(
-        self, statement: Select[Any], *extra: Any, reads: frozenset[str] | None = None
-    ) -> Select[Any]:
+        self, statement: Select[*tuple[Any, ...]], *extra: Any, reads: frozenset[str] | None = None
+    ) -> Select[*tuple[Any, ...]]:
         """``statement`` (a ``select(Model, ...)``) with the columns the fields read (all but
         the search text when ``reads`` is None) and ``extra`` columns."""
         if reads is None:
@@ -334,7 +334,7 @@ class Build:
                 needed |= reads
         return frozenset(needed)
 
-    def parents(self, level: Level) -> Select[Any]:
+    def parents(self, level: Level) -> Select[*tuple[Any, ...]]:
         """The keys a relation below ``level`` is read for: the row's own (``LATERAL``), or
         the distinct keys of the level's rows."""
         if level.lateral:
@@ -344,12 +344,12 @@ class Build:
     def level(self, rows: FromClause, parent: Level | None = None) -> Level:
         return Level(rows, self.lateral, 0 if parent is None else parent.depth + 1)
 
-    def rows(self, statement: Select[Any], prefix: str) -> FromClause:
+    def rows(self, statement: Select[*tuple[Any, ...]], prefix: str) -> FromClause:
         """The rows of a level: a subquery inside its parent's ``LATERAL``, or a CTE."""
         name = self.name(prefix)
         return statement.subquery(name) if self.lateral else statement.cte(name)
 
-    def aggregate(self, statement: Select[Any], prefix: str) -> FromClause:
+    def aggregate(self, statement: Select[*tuple[Any, ...]], prefix: str) -> FromClause:
         """A per-parent aggregate to :meth:`Level.join`: ``LATERAL``, or a subquery."""
         name = self.name(prefix)
         return statement.lateral(name) if self.lateral else statement.subquery(name)
@@ -456,7 +456,7 @@ class Build:
         self,
         selection: Selection,
         target: str,
-        base: Select[Any],
+        base: Select[*tuple[Any, ...]],
         ordering: Ordering,
         parent: ColumnElement[Any] | None,
         level: Level,
@@ -491,7 +491,7 @@ class Build:
         self,
         selection: Selection,
         target: str,
-        base: Select[Any],
+        base: Select[*tuple[Any, ...]],
         page: Window,
         parent: ColumnElement[Any] | None,
         level: Level,
@@ -577,7 +577,7 @@ class Build:
 
     def _page_rows(
         self,
-        base: Select[Any],
+        base: Select[*tuple[Any, ...]],
         page: Window,
         parent: ColumnElement[Any] | None,
         level: Level,
@@ -631,7 +631,9 @@ class Build:
 
         return self.object_of(selection, value)
 
-    def _totals(self, base: Select[Any], parent: ColumnElement[Any] | None) -> FromClause:
+    def _totals(
+        self, base: Select[*tuple[Any, ...]], parent: ColumnElement[Any] | None
+    ) -> FromClause:
         """``totalCount`` of each parent's list (as ``paginate``'s count)."""
         label = (parent if parent is not None else literal_column("0")).label(PARENT)
         # Keep the FROM of ``base`` even when no filter names its table (a bare
@@ -691,7 +693,7 @@ class Build:
 
     # -- roots ---------------------------------------------------------------------------
 
-    def root(self, spec: RootList | RootOne, selection: Selection) -> Select[Any]:
+    def root(self, spec: RootList | RootOne, selection: Selection) -> Select[*tuple[Any, ...]]:
         """The statement answering the root field: one row, one text column of JSON."""
         from bocage.core.graphql.compiler.spec import RootList
 

@@ -63,7 +63,7 @@ def _alive(model: Any) -> Any:
 def _linked(model: Any, link: Any, source: str, target: str) -> Any:
     """``rows`` of a many-to-many relation: live ``model`` rows linked to the parents."""
 
-    def rows(parents: Select[Any]) -> Select[Any]:
+    def rows(parents: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
         return (
             select(model, link.c[source].label(PARENT))
             .join(link, link.c[target] == model.id)
@@ -76,7 +76,7 @@ def _linked(model: Any, link: Any, source: str, target: str) -> Any:
 def _children(model: Any, foreign_key: str) -> Any:
     """``rows`` of a one-to-many relation: live ``model`` rows of the parents."""
 
-    def rows(parents: Select[Any]) -> Select[Any]:
+    def rows(parents: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
         column = getattr(model, foreign_key)
         return select(model, column.label(PARENT)).where(column.in_(parents), _alive(model))
 
@@ -93,7 +93,7 @@ def _by(*columns: str, descending: bool = False) -> Any:
 _ROLE_ORDER = list(m.StakeholderRole)
 
 
-def _project_stakeholder_rows(parents: Select[Any]) -> Select[Any]:
+def _project_stakeholder_rows(parents: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
     link = m.ProjectStakeholder.__table__
     return (
         select(m.Stakeholder, link.c.project_id.label(PARENT), link.c.role.label("link_role"))
@@ -334,7 +334,7 @@ def compiled_reads() -> CompiledReads:
     return CompiledReads(types=list(r.types.values()), roots=r.roots)
 
 
-def _values(parents: Select[Any]) -> Select[Any]:
+def _values(parents: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
     column = m.IndicatorValue.indicator_id
     return select(m.IndicatorValue, column.label(PARENT)).where(column.in_(parents))
 

@@ -145,7 +145,7 @@ class ToMany:
     target: str
     #: The target's rows of the parents whose keys ``parents`` selects: ``select(Model,
     #: parent key labelled q_parent, extra columns)``, filtered.
-    rows: Callable[[Select[Any]], Select[Any]]
+    rows: Callable[[Select[*tuple[Any, ...]]], Select[*tuple[Any, ...]]]
     #: Their order within a parent, from the columns of those rows (a unique last key).
     order: Callable[[Any], Sequence[ColumnElement[Any]]]
     #: Keep only the first (``latestValue``-like fields): an object or null, not a list.
@@ -219,7 +219,7 @@ class RootList:
     rows may depend on who asks (drafts shown to their managers...)."""
 
     target: str
-    source: Callable[..., tuple[Select[Any], Ordering]]
+    source: Callable[..., tuple[Select[*tuple[Any, ...]], Ordering]]
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,7 @@ class RootOne:
     the ``select(Model)`` of at most one row."""
 
     target: str
-    source: Callable[..., Select[Any]]
+    source: Callable[..., Select[*tuple[Any, ...]]]
 
 
 @dataclass(frozen=True)

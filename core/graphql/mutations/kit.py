@@ -12,7 +12,7 @@ all succeeded.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
 
@@ -69,11 +69,14 @@ __all__ = [
 #: The query cost of a mutation field: writes are what a caller should batch least.
 WRITE_COST = 10
 
+T = TypeVar("T")
+
 
 def error_codes(name: str, description: str) -> Any:
     """A domain's error-code enum (``ProjectErrorCode``...), registered with strawberry."""
     members = {member.name: member.value for member in Code}
-    return strawberry.enum(enum.Enum(name, members), description=description)  # type: ignore[misc]
+    codes = enum.Enum(name, members)  # type: ignore[misc]  # one enum per domain, same members
+    return strawberry.enum(codes, description=description)
 
 
 @strawberry.input(description="A text in the languages of the territory (at least one).")
@@ -135,7 +138,7 @@ async def mutate(
     )
 
 
-def key_of(value: Any, types: type | tuple[type, ...], field: str) -> tuple[type, int]:
+def key_of(value: Any, types: type[T] | tuple[type[T], ...], field: str) -> tuple[type[T], int]:
     """The node type and database key of a global ID of one of ``types``, or :class:`Invalid`
     naming ``field`` (mutations report bad IDs in their payload, not as GraphQL errors)."""
     candidates = {t.__name__: t for t in (types if isinstance(types, tuple) else (types,))}

@@ -39,7 +39,7 @@ ProjectErrorCode = error_codes("ProjectErrorCode", "Why a project mutation faile
 @strawberry.type(description="A problem with a project mutation's input.")
 class ProjectError:
     field: str | None = strawberry.field(description="The input field at fault, if one is.")
-    code: ProjectErrorCode
+    code: ProjectErrorCode  # type: ignore[valid-type]  # built by error_codes()
     message: str = strawberry.field(description="What is wrong and what to do.")
 
 

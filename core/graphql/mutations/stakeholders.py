@@ -41,7 +41,7 @@ StakeholderErrorCode = error_codes("StakeholderErrorCode", "Why a stakeholder mu
 @strawberry.type(description="A problem with a stakeholder or contact mutation's input.")
 class StakeholderError:
     field: str | None
-    code: StakeholderErrorCode
+    code: StakeholderErrorCode  # type: ignore[valid-type]  # built by error_codes()
     message: str
 
 

@@ -28,6 +28,7 @@ from bocage.core.graphql.mutations.kit import (
     load_live,
     mutate,
 )
+from bocage.core.graphql.nodes import RowType
 from bocage.core.graphql.types import (
     Commune,
     OperationalObjective,
@@ -50,7 +51,7 @@ TerritoryErrorCode = error_codes("TerritoryErrorCode", "Why a commune or PST mut
 @strawberry.type(description="A problem with a commune or PST mutation's input.")
 class TerritoryError:
     field: str | None
-    code: TerritoryErrorCode
+    code: TerritoryErrorCode  # type: ignore[valid-type]  # built by error_codes()
     message: str
 
 
@@ -124,7 +125,7 @@ class UpdatePstElementInput:
 
 
 PST_TYPES = (StrategicPlan, StrategicObjective, OperationalObjective, PstAction)
-CHILD_OF = {
+CHILD_OF: dict[type[RowType], type[RowType]] = {
     StrategicPlan: StrategicObjective,
     StrategicObjective: OperationalObjective,
     OperationalObjective: PstAction,
@@ -149,7 +150,7 @@ def _errors(outcome: Any) -> list[TerritoryError]:
     ]
 
 
-async def _plan_of(session: Any, type_: type, row: Any) -> m.StrategicPlan:
+async def _plan_of(session: Any, type_: type[RowType], row: Any) -> m.StrategicPlan:
     """Walk up the PST to its plan."""
     while type_ is not StrategicPlan:
         parent_type = next(t for t, child in CHILD_OF.items() if child is type_)
@@ -158,7 +159,7 @@ async def _plan_of(session: Any, type_: type, row: Any) -> m.StrategicPlan:
     return row  # type: ignore[no-any-return]
 
 
-async def _commune_of(session: Any, type_: type, row: Any) -> m.Commune:
+async def _commune_of(session: Any, type_: type[RowType], row: Any) -> m.Commune:
     """Walk up the PST to its commune."""
     plan = await _plan_of(session, type_, row)
     return await session.get(m.Commune, plan.commune_id)
@@ -202,7 +203,7 @@ def _authorise_pst(principal: Any, commune: m.Commune, field: str) -> None:
     rules.authorise_pst(principal, commune.nis_code, commune.name, field)
 
 
-def _pst_payload(outcome: Any, type_: type | None) -> PstPayload:
+def _pst_payload(outcome: Any, type_: type[RowType] | None) -> PstPayload:
     payload = PstPayload(errors=_errors(outcome))
     if outcome.row is not None and type_ is not None:
         setattr(payload, PAYLOAD_FIELD[type_], type_.from_row(outcome.row))
@@ -351,7 +352,7 @@ class TerritoryMutations:
         description="Add an objective or action under a PST element (pst:write).",
     )
     async def create_pst_element(self, info: Info, input: CreatePstElementInput) -> PstPayload:
-        created: list[type] = []
+        created: list[type[RowType]] = []
 
         async def change(session: Any, principal: Any) -> Change:
             parent_type, key = key_of(input.parent, tuple(CHILD_OF), "parent")

@@ -107,7 +107,7 @@ mutation($input: SurveyVersionInput!) {
 INVITE = """
 mutation($input: InviteToSurveyInput!) {
   inviteToSurvey(input: $input) {
-    invitations { token stakeholder contact } errors { field code message }
+    invitations { token stakeholder organisation { id } contact } errors { field code message }
   }
 }"""
 SUBMIT = """

@@ -665,7 +665,7 @@ async def test_no_count_moves_with_one_response(run: Any, sv: Any) -> None:
     assert after["public"]["survey"]["quotas"] == [{"full": True, "filled": None}]
     assert after["manager"]["surveyResults"]["respondents"] == K
     refused = await run(sv.SUBMIT, {"input": {"publicKey": survey["publicKey"], "answers": answer}})
-    assert "is full" in refused["data"]["submitSurveyResponse"]["errors"][0]["message"]
+    assert "est atteint" in refused["data"]["submitSurveyResponse"]["errors"][0]["message"]
 
 
 async def test_what_an_edit_does_does_not_tell_whether_anyone_answered(run: Any, sv: Any) -> None:

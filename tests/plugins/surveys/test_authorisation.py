@@ -22,7 +22,8 @@ INTEGRATOR = Principal(
 RESPONSES = """
 query($s: ID!) {
   surveyResponses(survey: $s, first: 10) {
-    edges { node { id submittedOn questionsVersion stakeholder answers { question text } } }
+    edges { node { id submittedOn questionsVersion stakeholder organisation { id }
+      answers { question text } } }
   }
 }"""
 RESULTS = """
@@ -39,7 +40,7 @@ async def answered(run: Any, sv: Any, world: Any) -> dict[str, Any]:
     stakeholder = table("stakeholder", column("id"))
     async with world.sessionmaker() as session:
         keys = (await session.execute(select(stakeholder.c.id).limit(6))).scalars().all()
-    survey = await sv.create(anonymous=False)
+    survey = await sv.create(anonymous=False, public=False)  # by invitation only
     ids = [base64.b64encode(f"Stakeholder:{k}".encode()).decode() for k in keys]
     invited = await run(
         sv.INVITE, {"input": {"survey": survey["id"], "stakeholders": ids}}, principal=sv.ADMIN
@@ -87,6 +88,7 @@ async def test_only_managers_read_free_text_and_attributed_answers(
         edges = responses["data"]["surveyResponses"]["edges"]
         assert len(edges) == 6
         assert {e["node"]["stakeholder"] for e in edges} == answered["stakeholders"]
+        assert {e["node"]["organisation"]["id"] for e in edges} == answered["stakeholders"]
         written = [
             a["text"]
             for e in edges

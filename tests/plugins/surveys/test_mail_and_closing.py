@@ -312,7 +312,9 @@ async def test_a_survey_closes_itself_at_its_closing_date(run: Any, sv: Any, wor
             }
         },
     )
-    assert "not open for answers" in late["data"]["submitSurveyResponse"]["errors"][0]["message"]
+    assert (
+        "pas ouverte aux réponses" in late["data"]["submitSurveyResponse"]["errors"][0]["message"]
+    )
     no_reminder = await run(REMIND, {"input": {"survey": survey["id"]}}, principal=sv.ADMIN)
     assert (
         "not open for answers"

@@ -128,3 +128,28 @@ async def test_surveys_work_without_the_open_data_plugin(
                 assert missing.status_code == 404
     finally:
         await engine.dispose()
+
+
+async def test_an_open_public_survey_hands_anonymous_callers_the_key_to_answer_it(
+    run: Any, sv: Any
+) -> None:
+    """A front-end lists the open surveys anonymously and answers one with the key it was
+    given; a survey by invitation only, or a closed one, hands out no key."""
+    public = await sv.create(public=True)
+    private = await sv.create(public=False)
+    listed = await run("{ surveys(first: 20) { nodes { id publicKey } } }")
+    keys = {node["id"]: node["publicKey"] for node in listed["data"]["surveys"]["nodes"]}
+    assert keys[public["id"]] == public["publicKey"] and keys[public["id"]]
+    assert private["id"] not in keys or keys[private["id"]] is None
+
+    answered = await run(
+        sv.SUBMIT, {"input": {"publicKey": keys[public["id"]], "answers": sv.VALID}}
+    )
+    assert answered["data"]["submitSurveyResponse"] == {"submitted": True, "errors": []}
+
+    closed = await run(
+        sv.CLOSE, {"input": {"id": public["id"], "version": public["version"]}}, principal=sv.ADMIN
+    )
+    assert closed["data"]["closeSurvey"]["errors"] == []
+    one = await run("query($id: ID!) { survey(id: $id) { publicKey } }", {"id": public["id"]})
+    assert one["data"]["survey"]["publicKey"] is None

@@ -114,7 +114,7 @@ async def test_a_submission_racing_the_close_is_refused_not_stranded_in_the_pool
     out = await run(sv.SUBMIT, {"input": {"token": token, "answers": sv.VALID}})
     payload = out["data"]["submitSurveyResponse"]
     assert not payload["submitted"]
-    assert "not open for answers: it is closed" in payload["errors"][0]["message"]
+    assert "pas ouverte aux réponses : elle est closed" in payload["errors"][0]["message"]
     async with world.sessionmaker() as session:
         assert (await session.execute(select(sm.PendingResponse))).scalars().all() == []
     assert not (await _invitation(world, survey)).submitted
@@ -184,7 +184,7 @@ async def test_an_anonymous_quota_fills_by_batches_never_by_one_response(run: An
     third = await run(
         sv.SUBMIT, {"input": {"token": await _token(run, sv, survey), "answers": answer}}
     )
-    assert "is full" in third["data"]["submitSurveyResponse"]["errors"][0]["message"]
+    assert "est atteint" in third["data"]["submitSurveyResponse"]["errors"][0]["message"]
 
 
 async def test_a_close_job_running_before_its_time_is_rescheduled(

@@ -97,6 +97,17 @@ async def test_reminders_list_who_has_not_answered(run: Any, sv: Any, world: Any
     assert {"stakeholder": token["stakeholder"], "contact": token["contact"]} in pending["data"][
         "surveyInvitations"
     ]
+    # The organisation as an object, where the ID field is deprecated.
+    assert token["organisation"] == {"id": token["stakeholder"]}
+    listed = await run(
+        "query($s: ID!) { surveyInvitations(survey: $s, pending: true) { organisation { id } "
+        "contact } }",
+        {"s": survey["id"]},
+        principal=sv.ADMIN,
+    )
+    assert {"organisation": {"id": token["stakeholder"]}, "contact": token["contact"]} in listed[
+        "data"
+    ]["surveyInvitations"]
     wrong = await run(
         sv.INVITE,
         {"input": {"survey": survey["id"], "contacts": [_gid("Contact", 999999)]}},

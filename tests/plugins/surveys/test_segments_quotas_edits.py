@@ -194,7 +194,7 @@ async def test_anonymous_quotas_count_the_declared_segment(run: Any, sv: Any) ->
     refused = await answer("64034")
     assert not refused["submitted"]
     assert refused["errors"][0]["field"] == "commune"
-    assert "quota of 2 responses for commune '64034' is full" in refused["errors"][0]["message"]
+    assert "quota de 2 réponses pour commune '64034' est atteint" in refused["errors"][0]["message"]
     assert (await answer("92003"))["submitted"]  # other segments still answer
     # The anonymous survey is broken down by the declared commune.
     body = await run(
@@ -265,7 +265,7 @@ async def test_attributed_quotas_count_the_invited_organisations(
     assert first["data"]["submitSurveyResponse"]["submitted"]
     second = await run(sv.SUBMIT, {"input": {"token": tokens[1], "answers": answers}})
     error = second["data"]["submitSurveyResponse"]["errors"][0]
-    assert error["field"] == "quota" and "'association' is full" in error["message"]
+    assert error["field"] == "quota" and "'association' est atteint" in error["message"]
     # Refused: nothing was written, the invitation can still answer if the quota grows.
     pending = await run(
         "query($s: ID!) { surveyInvitations(survey: $s, pending: true) { submitted } }",
@@ -322,7 +322,7 @@ async def test_attributed_responses_can_be_edited_until_close(
     )
     assert closed["data"]["closeSurvey"]["errors"] == []
     late = await run(sv.SUBMIT, {"input": {"token": token, "answers": sv.VALID}})
-    assert "not open" in late["data"]["submitSurveyResponse"]["errors"][0]["message"]
+    assert "pas ouverte" in late["data"]["submitSurveyResponse"]["errors"][0]["message"]
 
 
 async def test_concurrent_responses_never_overrun_a_quota(run: Any, sv: Any) -> None:
@@ -346,4 +346,4 @@ async def test_concurrent_responses_never_overrun_a_quota(run: Any, sv: Any) -> 
     assert all("errors" not in body for body in bodies), bodies
     outcomes = [body["data"]["submitSurveyResponse"] for body in bodies]
     assert sum(o["submitted"] for o in outcomes) == 3
-    assert all("is full" in o["errors"][0]["message"] for o in outcomes if not o["submitted"])
+    assert all("est atteint" in o["errors"][0]["message"] for o in outcomes if not o["submitted"])

@@ -241,7 +241,7 @@ def _owned(principal: Any) -> Any:
     return m.WebhookSubscription.owner_subject == principal.subject
 
 
-def _subscriptions(principal: Any) -> Select[Any]:
+def _subscriptions(principal: Any) -> Select[*tuple[Any, ...]]:
     return select(m.WebhookSubscription).where(_owned(principal))
 
 
@@ -306,7 +306,7 @@ WebhookDeliveryKey.__name__ = "WebhookDelivery"
 @strawberry.type(description="A problem with a webhook mutation's input.")
 class WebhookError:
     field: str | None
-    code: WebhookErrorCode
+    code: WebhookErrorCode  # type: ignore[valid-type]  # built by error_codes()
     message: str
 
 

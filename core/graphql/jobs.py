@@ -131,7 +131,7 @@ class JobQuery:
 @strawberry.type(description="A problem with a job mutation.")
 class JobError:
     field: str | None
-    code: JobErrorCode
+    code: JobErrorCode  # type: ignore[valid-type]  # built by error_codes()
     message: str
 
 

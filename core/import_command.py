@@ -108,8 +108,10 @@ def import_command(
     errors = report.errors  # type: ignore[attr-defined]
     if errors:
         table = Table("row", "column", "value", "what to fix", title=f"{len(errors)} errors")
-        for error in errors[:100]:
-            table.add_row(str(error.row), error.column or "", error.value or "", error.message)
+        for problem in errors[:100]:
+            table.add_row(
+                str(problem.row), problem.column or "", problem.value or "", problem.message
+            )
         console.print(table)
         if len(errors) > 100:
             console.print(f"... and {len(errors) - 100} more (use --json for all of them)")
