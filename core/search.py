@@ -109,7 +109,7 @@ def relevance(dialect: str, table: Any, query: str) -> ColumnElement[int]:
     (``ts_rank`` on PostgreSQL, ``-bm25`` on SQLite, in millionths). Meant for the rows
     :func:`matches` keeps."""
     if dialect == "postgresql":
-        config = literal_column(f"'{PG_TS_CONFIG}'::regconfig")
+        config: Any = literal_column(f"'{PG_TS_CONFIG}'::regconfig")
         rank = func.ts_rank(
             func.to_tsvector(config, table.c.search_text),
             func.websearch_to_tsquery(config, query),

@@ -259,10 +259,11 @@ def _id_key(model: Any, descending: bool) -> SortKey:
 def searched(context: Context, f: ProjectFilter | StakeholderFilter | None) -> Any:
     """The relevance of each row to the filter's ``search`` (see ``search.relevance``), or
     None without a search."""
-    if f is None or not _given(f.search) or not f.search.strip():
+    search = f.search if f is not None else None
+    if not isinstance(search, str) or not search.strip():
         return None
     table = (m.Project if isinstance(f, ProjectFilter) else m.Stakeholder).__table__
-    return relevance(context.dialect, table, f.search)
+    return relevance(context.dialect, table, search)
 
 
 def _relevance_key(score: Any, descending: bool) -> SortKey:

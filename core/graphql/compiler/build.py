@@ -587,7 +587,9 @@ class Build:
         in ``page.reading``, with their sort keys, rank and the number fetched (the extra
         one says there are more)."""
         ordering, reading = page.ordering, page.reading
-        keys = [key.expression.label(f"page_key_{i}") for i, key in enumerate(ordering.keys)]
+        keys: list[Any] = [
+            key.expression.label(f"page_key_{i}") for i, key in enumerate(ordering.keys)
+        ]
         candidates = base.where(*page.conditions())
         if parent is None or level.lateral:
             # One list (the root's, or one parent's in its LATERAL): the database stops at

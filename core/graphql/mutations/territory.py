@@ -174,7 +174,7 @@ LEVEL_NAMES = {
 
 
 async def _refuse_taken_code(
-    session: Any, plan_id: int, type_: type, code: str, itself: int | None = None
+    session: Any, plan_id: int, type_: type[RowType], code: str, itself: int | None = None
 ) -> None:
     """A code names one element of its level in a plan (projects and the import find actions
     by it): refuse one that a live element of the level already has (other than ``itself``)."""
