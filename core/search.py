@@ -8,6 +8,10 @@ by the ORM before each write). The migrations index it:
   "écoles" finds "école"; queries use ``websearch_to_tsquery`` ("quoted phrases", -exclusions, or);
 - SQLite: an FTS5 table ``<table>_fts`` (tokenizer ``unicode61 remove_diacritics 2``) kept in
   sync by triggers; every word of the query must match as a prefix, accent-insensitively.
+
+Relevance (:func:`relevance`, the lists' ``RELEVANCE`` order): ``ts_rank`` on PostgreSQL, FTS5's
+``bm25`` on SQLite, as a whole number of millionths (higher: more relevant), so that a
+cursor carries it exactly on both engines; rows closer than that tie, and ties go by ID.
 """
 
 from __future__ import annotations
@@ -16,11 +20,24 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, event, func, inspect, literal_column, select, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    bindparam,
+    cast,
+    event,
+    func,
+    inspect,
+    literal_column,
+    select,
+    text,
+)
 
 #: PostgreSQL text search configuration created by the core migration.
 PG_TS_CONFIG = "bocage_fr"
 SEARCHABLE_TABLES = ("project", "stakeholder")
+#: Relevance is counted in millionths (see :func:`relevance`).
+RELEVANCE_SCALE = 1_000_000
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -77,8 +94,35 @@ def matches(dialect: str, table: Any, query: str) -> ColumnElement[bool]:
         return table.c.id.is_(None)  # nothing searchable: no row matches
     fts = f"{table.name}_fts"
     rowids: Any = (
-        select(literal_column("rowid"))
-        .select_from(text(fts))
-        .where(text(f"{fts} MATCH :fts_query").bindparams(fts_query=expression))
+        select(literal_column(f"{fts}.rowid")).select_from(text(fts)).where(_match(fts, expression))
     )
     return table.c.id.in_(rowids)
+
+
+def _match(fts: str, expression: str) -> ColumnElement[bool]:
+    query = bindparam("fts_query", expression, unique=True)
+    return text(f"{fts} MATCH :fts_query").bindparams(query)  # type: ignore[return-value]
+
+
+def relevance(dialect: str, table: Any, query: str) -> ColumnElement[int]:
+    """How well each row of ``table`` matches ``query``: a whole number, higher is better
+    (``ts_rank`` on PostgreSQL, ``-bm25`` on SQLite, in millionths). Meant for the rows
+    :func:`matches` keeps."""
+    if dialect == "postgresql":
+        config: Any = literal_column(f"'{PG_TS_CONFIG}'::regconfig")
+        rank = func.ts_rank(
+            func.to_tsvector(config, table.c.search_text),
+            func.websearch_to_tsquery(config, query),
+        )
+        return cast(rank * RELEVANCE_SCALE, BigInteger)
+    expression = fts5_query(query)
+    if expression is None:
+        return cast(literal_column("0"), BigInteger)
+    fts = f"{table.name}_fts"
+    score = cast(-func.bm25(literal_column(fts)) * RELEVANCE_SCALE, BigInteger)
+    found = (
+        select(score)
+        .select_from(text(fts))
+        .where(_match(fts, expression), literal_column(f"{fts}.rowid") == table.c.id)
+    )
+    return func.coalesce(found.scalar_subquery(), 0)

@@ -83,12 +83,14 @@ class Settings(BaseSettings):
         "Accept-Language asks for one (fr, nl, de or en).",
     )
     page_size_default: int = Field(
-        20, ge=1, description="Items per page of a connection when `first` is not given."
+        20,
+        ge=1,
+        description="Items per page of a connection when neither `first` nor `last` is given.",
     )
     page_size_max: int = Field(
         100,
         ge=1,
-        description="Largest `first` a client may ask for on a connection.",
+        description="Largest `first` or `last` a client may ask for on a connection.",
         json_schema_extra=LIMIT,
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(

@@ -52,6 +52,9 @@ class Context:
     compiled_roots: CompiledRoots | None = None
     #: A WebSocket's ``connection_init`` payload (graphql-transport-ws), set by strawberry.
     connection_params: dict[str, Any] | None = None
+    #: The ``lang`` of connections, by their path in the response: the language of the
+    #: multilingual fields under them (``i18n.request_language``).
+    path_languages: dict[tuple[Any, ...], str] = field(default_factory=dict)
     _session: AsyncSession | None = None
     _connection: AsyncConnection | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)

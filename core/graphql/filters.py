@@ -15,7 +15,7 @@ from bocage.core.graphql.enums import ProjectFocus, ProjectStatus, StakeholderKi
 from bocage.core.graphql.errors import BadInput
 from bocage.core.graphql.external import ExternalReferenceInput, external_reference_filter
 from bocage.core.graphql.pagination import Ordering, SortKey, load_date, load_datetime
-from bocage.core.search import matches
+from bocage.core.search import matches, relevance
 from bocage.core.settings import LANGUAGES
 
 if TYPE_CHECKING:
@@ -28,18 +28,43 @@ class OrderDirection(enum.Enum):
     DESC = "desc"
 
 
+RELEVANCE_DESCRIPTION = (
+    "How well the item matches `filter.search` (PostgreSQL's ts_rank, SQLite's bm25): the "
+    "default order when a search is given. Needs `filter.search`."
+)
+
+
 @strawberry.enum(description="What to sort projects by (ties are broken by ID).")
 class ProjectOrderField(enum.Enum):
     CREATED_AT = "created_at"
     UPDATED_AT = "updated_at"
     START_DATE = "start_date"
     TITLE = "title"
+    RELEVANCE = strawberry.enum_value("relevance", description=RELEVANCE_DESCRIPTION)
 
 
-@strawberry.input(description="Project ordering; the default is newest first.")
+@strawberry.input(
+    description="Project ordering; the default is newest first, or the most relevant first "
+    "with a `filter.search`."
+)
 class ProjectOrder:
     field: ProjectOrderField = ProjectOrderField.CREATED_AT
     direction: OrderDirection = OrderDirection.DESC
+
+
+@strawberry.enum(description="What to sort organisations by (ties are broken by ID).")
+class StakeholderOrderField(enum.Enum):
+    NAME = "name"
+    RELEVANCE = strawberry.enum_value("relevance", description=RELEVANCE_DESCRIPTION)
+
+
+@strawberry.input(
+    description="Organisation ordering; the default is by name (A to Z), or the most relevant "
+    "first with a `filter.search`."
+)
+class StakeholderOrder:
+    field: StakeholderOrderField = StakeholderOrderField.NAME
+    direction: OrderDirection = OrderDirection.ASC
 
 
 @strawberry.input(description="Project filters; all given conditions must hold.")
@@ -231,7 +256,33 @@ def _id_key(model: Any, descending: bool) -> SortKey:
     return SortKey(model.id, descending, int)
 
 
-def project_ordering(order: ProjectOrder | None = None, lang: str = "fr") -> Ordering:
+def searched(context: Context, f: ProjectFilter | StakeholderFilter | None) -> Any:
+    """The relevance of each row to the filter's ``search`` (see ``search.relevance``), or
+    None without a search."""
+    search = f.search if f is not None else None
+    if not isinstance(search, str) or not search.strip():
+        return None
+    table = (m.Project if isinstance(f, ProjectFilter) else m.Stakeholder).__table__
+    return relevance(context.dialect, table, search)
+
+
+def _relevance_key(score: Any, descending: bool) -> SortKey:
+    if score is None:
+        raise BadInput(
+            "RELEVANCE orders the results of a search: give `filter.search`, or order by "
+            "another field",
+            field="orderBy",
+        )
+    return SortKey(score, descending, int)
+
+
+def project_ordering(
+    order: ProjectOrder | None = None, lang: str = "fr", score: Any = None
+) -> Ordering:
+    """``order``, else the most relevant first when there is a search (``score``: its
+    relevance, see :func:`searched`), else the newest first."""
+    if order is None and score is not None:
+        order = ProjectOrder(field=ProjectOrderField.RELEVANCE)
     order = order or ProjectOrder()
     desc = order.direction is OrderDirection.DESC
     P = m.Project
@@ -248,12 +299,23 @@ def project_ordering(order: ProjectOrder | None = None, lang: str = "fr") -> Ord
                 func.coalesce(*(P.title[lg].as_string() for lg in languages), literal(""))
             )
             key = SortKey(title, desc)
+        case ProjectOrderField.RELEVANCE:
+            key = _relevance_key(score, desc)
     return Ordering((key, _id_key(P, desc)))
 
 
-def stakeholder_ordering() -> Ordering:
+def stakeholder_ordering(order: StakeholderOrder | None = None, score: Any = None) -> Ordering:
+    """``order``, else the most relevant first when there is a search, else by name."""
+    if order is None and score is not None:
+        order = StakeholderOrder(
+            field=StakeholderOrderField.RELEVANCE, direction=OrderDirection.DESC
+        )
+    order = order or StakeholderOrder()
+    desc = order.direction is OrderDirection.DESC
     S = m.Stakeholder
-    return Ordering((SortKey(func.lower(S.name), False), _id_key(S, False)))
+    if order.field is StakeholderOrderField.RELEVANCE:
+        return Ordering((_relevance_key(score, desc), _id_key(S, desc)))
+    return Ordering((SortKey(func.lower(S.name), desc), _id_key(S, desc)))
 
 
 def commune_ordering() -> Ordering:

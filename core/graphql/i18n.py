@@ -1,6 +1,7 @@
 """Multilingual fields: stored as ``{"fr": ..., "nl": ...}``, resolved to one language.
 
-The language is the field's ``lang`` argument, else the request's ``Accept-Language``, else
+The language is the field's ``lang`` argument, else the ``lang`` of the connection the field is
+under (``projects(lang: NL)``: the nearest one), else the request's ``Accept-Language``, else
 ``BOCAGE_DEFAULT_LANGUAGE``; when the text is missing in that language, the first available of
 fr, nl, de, en is returned. ``<field>Translations`` exposes every language.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -71,8 +72,35 @@ def pick(values: Mapping[str, str] | None, lang: str) -> str | None:
     return next((v for v in values.values() if v), None)
 
 
+#: A connection's ``lang`` argument: the language of its nodes' multilingual fields.
+NodesLanguage = Annotated[
+    Language | None,
+    strawberry.argument(
+        description="The language of the multilingual fields of the items and of what is "
+        "under them (a field's own `lang` wins); default: Accept-Language."
+    ),
+]
+
+
 def request_language(info: Info[Any, Any], lang: Language | None) -> str:
-    return lang.value if lang is not None else info.context.language
+    """The field's ``lang``, else the ``lang`` of the nearest connection it is under, else
+    the request's language."""
+    if lang is not None:
+        return lang.value
+    by_path: dict[tuple[Any, ...], str] = getattr(info.context, "path_languages", None) or {}
+    if by_path:
+        keys = tuple(info.path.as_list())
+        for end in range(len(keys) - 1, 0, -1):
+            found = by_path.get(keys[:end])
+            if found is not None:
+                return found
+    return str(info.context.language)
+
+
+def remember_language(info: Info[Any, Any], lang: Language | None) -> None:
+    """A connection's ``lang``: the language of every multilingual field under it."""
+    if lang is not None:
+        info.context.path_languages[tuple(info.path.as_list())] = lang.value
 
 
 def translated(attribute: str, description: str, *, required: bool = False) -> tuple[Any, Any]:

@@ -239,7 +239,10 @@ class _Run:
             return items
         if isinstance(items, str):
             if items in field_.args:
-                return self._count(items, self._argument(node, field_, items))
+                value = self._argument(node, field_, items)
+                if items == "first" and value is None and "last" in field_.args:
+                    value = self._argument(node, field_, "last")  # a page read backwards
+                return self._count(items, value)
             return items
         return DEFAULT_LIST_ITEMS
 
@@ -249,6 +252,8 @@ class _Run:
             value = None
             if enclosing is not None and name in enclosing[1].args:
                 value = self._argument(*enclosing, name)
+                if name == "first" and value is None and "last" in enclosing[1].args:
+                    value = self._argument(*enclosing, "last")  # a page read backwards
             total = _cap(total + coefficient * self._count(name, value))
         return total
 

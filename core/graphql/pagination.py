@@ -3,6 +3,13 @@
 A cursor encodes the sort key of the last row seen, so pages stay stable when rows are added
 before them, and deep pages cost the same as the first one. Nested connections (a commune's
 projects) are loaded for all parents in one statement with a window function.
+
+Both directions, as the Relay cursor connections specification says: ``first``/``after``
+pages forwards, ``last``/``before`` backwards (the rows are read in the reversed order, then
+handed back in the list's order); ``after`` and ``before`` may bound the same page. ``first``
+and ``last`` together are refused. ``pageInfo``: ``hasNextPage`` is true when more rows follow
+the page (forwards: counted; backwards: whenever ``before`` was given, since rows follow it),
+``hasPreviousPage`` likewise.
 """
 
 from __future__ import annotations
@@ -11,9 +18,9 @@ import base64
 import binascii
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 import orjson
 import strawberry
@@ -29,6 +36,19 @@ if TYPE_CHECKING:
     from bocage.core.graphql.context import Context
 
 NodeT = TypeVar("NodeT")
+
+#: The arguments that page a connection backwards (with ``first``/``after`` forwards).
+Last = Annotated[
+    int | None,
+    strawberry.argument(
+        description="The last items of the list (before `before`, if given): pages backwards. "
+        "Not with `first`."
+    ),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(description="Only the items before this cursor (a `startCursor`)."),
+]
 
 
 @strawberry.type(description="Where a page sits in its list (Relay PageInfo).")
@@ -92,6 +112,10 @@ class Ordering:
 
     keys: tuple[SortKey, ...]
 
+    def reversed(self) -> Ordering:
+        """The same keys in the opposite direction (to read a page backwards)."""
+        return Ordering(tuple(replace(k, descending=not k.descending) for k in self.keys))
+
     def order_by(self) -> list[ColumnElement[Any]]:
         return [k.expression.desc() if k.descending else k.expression.asc() for k in self.keys]
 
@@ -108,7 +132,7 @@ class Ordering:
         raw = orjson.dumps([_dump(v) for v in values])
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
-    def decode(self, cursor: str) -> list[Any]:
+    def decode(self, cursor: str, field: str = "after") -> list[Any]:
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
             values = orjson.loads(raw)
@@ -116,10 +140,11 @@ class Ordering:
                 raise ValueError
             return [key.load(value) for key, value in zip(self.keys, values, strict=True)]
         except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+            hint = "`endCursor`" if field == "after" else "`startCursor`"
             raise BadInput(
-                "`after` is not a cursor of this list with this ordering: pass an `endCursor` "
+                f"`{field}` is not a cursor of this list with this ordering: pass a {hint} "
                 "or `cursor` from a previous page of the same query",
-                field="after",
+                field=field,
             ) from None
 
 
@@ -131,17 +156,84 @@ def load_date(value: str) -> dt.date:
     return dt.date.fromisoformat(value)
 
 
-def page_size(context: Context, first: int | None) -> int:
+def page_size(context: Context, first: int | None, name: str = "first") -> int:
     settings = context.settings
     if first is None:
         return settings.page_size_default
     if first < 0 or first > settings.page_size_max:
+        other = "after: <endCursor>" if name == "first" else "before: <startCursor>"
         raise BadInput(
-            f"`first` must be between 0 and {settings.page_size_max}; got {first}. "
-            "Ask for the next page with `after: <endCursor>`",
-            field="first",
+            f"`{name}` must be between 0 and {settings.page_size_max}; got {first}. "
+            f"Ask for the next page with `{other}`",
+            field=name,
         )
     return first
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a connection's ``first``/``after``/``last``/``before`` ask for: ``size`` rows
+    read in ``ordering`` (the list's, or reversed for ``last``) within the cursors."""
+
+    size: int
+    backward: bool
+    #: The list's ordering; the rows are read in :attr:`reading`.
+    ordering: Ordering
+    after: str | None = None
+    before: str | None = None
+    after_values: list[Any] | None = None
+    before_values: list[Any] | None = None
+
+    @property
+    def reading(self) -> Ordering:
+        return self.ordering.reversed() if self.backward else self.ordering
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """The rows strictly between the cursors."""
+        found = []
+        if self.after_values is not None:
+            found.append(self.ordering.after(self.after_values))
+        if self.before_values is not None:
+            found.append(self.ordering.reversed().after(self.before_values))
+        return found
+
+    def page_info(self, fetched: int, edges: Sequence[Edge[Any]]) -> PageInfo:
+        more = fetched > self.size
+        return PageInfo(
+            has_next_page=self.before is not None or (more and not self.backward),
+            has_previous_page=self.after is not None or (more and self.backward),
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        )
+
+
+def window(
+    context: Context,
+    ordering: Ordering,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Window:
+    """The page a connection's arguments ask for, or a BAD_USER_INPUT saying what to fix."""
+    if first is not None and last is not None:
+        raise BadInput(
+            "give `first` (with `after`) to page forwards or `last` (with `before`) to page "
+            "backwards, not both",
+            field="last",
+        )
+    backward = last is not None
+    size = page_size(context, last, "last") if backward else page_size(context, first)
+    return Window(
+        size=size,
+        backward=backward,
+        ordering=ordering,
+        after=after,
+        before=before,
+        after_values=ordering.decode(after, "after") if after is not None else None,
+        before_values=ordering.decode(before, "before") if before is not None else None,
+    )
 
 
 def _sort_columns(ordering: Ordering) -> list[ColumnElement[Any]]:
@@ -150,26 +242,20 @@ def _sort_columns(ordering: Ordering) -> list[ColumnElement[Any]]:
 
 def _build(
     rows: Sequence[Any],
-    size: int,
-    ordering: Ordering,
-    after: str | None,
+    page: Window,
     to_node: Callable[[Any], Any],
     count: Callable[[], Awaitable[int]],
 ) -> Connection[Any]:
+    """The connection of ``rows`` (read in ``page.reading``, one more than the page)."""
+    keys = len(page.ordering.keys)
+    kept = list(rows[: page.size])
+    if page.backward:
+        kept.reverse()
     edges = [
-        Edge(cursor=ordering.encode(list(row[1 : 1 + len(ordering.keys)])), node=to_node(row[0]))
-        for row in rows[:size]
+        Edge(cursor=page.ordering.encode(list(row[1 : 1 + keys])), node=to_node(row[0]))
+        for row in kept
     ]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > size,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        _count=count,
-    )
+    return Connection(edges=edges, page_info=page.page_info(len(rows), edges), _count=count)
 
 
 async def paginate(
@@ -180,19 +266,21 @@ async def paginate(
     first: int | None,
     after: str | None,
     to_node: Callable[[Any], Any],
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[Any]:
     """One page of ``statement`` (a ``select(Model)`` with its filters) in ``ordering``."""
-    size = page_size(context, first)
-    page = statement.add_columns(*_sort_columns(ordering))
-    if after is not None:
-        page = page.where(ordering.after(ordering.decode(after)))
-    rows = (await context.execute(page.order_by(*ordering.order_by()).limit(size + 1))).all()
+    page = window(context, ordering, first=first, after=after, last=last, before=before)
+    reading = page.reading
+    selected = statement.add_columns(*_sort_columns(ordering)).where(*page.conditions())
+    selected = selected.order_by(*reading.order_by()).limit(page.size + 1)
+    rows = (await context.execute(selected)).all()
 
     async def count() -> int:
         total = select(func.count()).select_from(statement.order_by(None).subquery())
         return int((await context.execute(total)).scalar_one())
 
-    return _build(rows, size, ordering, after, to_node, count)
+    return _build(rows, page, to_node, count)
 
 
 @dataclass(frozen=True)
@@ -217,17 +305,16 @@ async def paginate_nested(
     first: int | None,
     after: str | None,
     to_node: Callable[[Any], Any],
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[Any]:
     """One page of ``spec`` for ``parent_id``, batched with every sibling parent's page."""
-    size = page_size(context, first)
     ordering = spec.ordering
-    cursor_values = ordering.decode(after) if after is not None else None
+    page = window(context, ordering, first=first, after=after, last=last, before=before)
 
     async def load_pages(parent_ids: Sequence[Any]) -> list[list[Any]]:
-        inner_statement = spec.statement.where(spec.parent.in_(parent_ids))
-        if cursor_values is not None:
-            inner_statement = inner_statement.where(ordering.after(cursor_values))
-        rank = func.row_number().over(partition_by=spec.parent, order_by=ordering.order_by())
+        inner_statement = spec.statement.where(spec.parent.in_(parent_ids), *page.conditions())
+        rank = func.row_number().over(partition_by=spec.parent, order_by=page.reading.order_by())
         entity = spec.entity
         inner = inner_statement.with_only_columns(
             entity.id.label("page_row_id"),
@@ -239,7 +326,7 @@ async def paginate_nested(
         outer = (
             select(entity, *keys, inner.c.page_parent)
             .join(inner, inner.c.page_row_id == entity.id)
-            .where(inner.c.page_rank <= size + 1)
+            .where(inner.c.page_rank <= page.size + 1)
             .order_by(inner.c.page_parent, inner.c.page_rank)
         )
         grouped: dict[Any, list[Any]] = {pid: [] for pid in parent_ids}
@@ -258,7 +345,7 @@ async def paginate_nested(
         counts: dict[Any, int] = dict(rows)
         return [int(counts.get(pid, 0)) for pid in parent_ids]
 
-    pages = context.loader((spec.name, "page", size, after), load_pages)
-    rows = await pages.load(parent_id)
+    key = (spec.name, "page", page.size, page.backward, after, before)
+    rows = await context.loader(key, load_pages).load(parent_id)
     counter = context.loader((spec.name, "count"), load_counts)
-    return _build(rows, size, ordering, after, to_node, lambda: counter.load(parent_id))
+    return _build(rows, page, to_node, lambda: counter.load(parent_id))

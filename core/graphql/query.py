@@ -19,17 +19,19 @@ from bocage.core.graphql.filters import (
     ProjectFilter,
     ProjectOrder,
     StakeholderFilter,
+    StakeholderOrder,
     commune_ordering,
     filter_communes,
     filter_projects,
     filter_stakeholders,
     project_ordering,
+    searched,
     stakeholder_ordering,
     territory_ordering,
 )
-from bocage.core.graphql.i18n import Language
+from bocage.core.graphql.i18n import Language, NodesLanguage, remember_language
 from bocage.core.graphql.limits import cost
-from bocage.core.graphql.pagination import Connection, Ordering, paginate
+from bocage.core.graphql.pagination import Before, Connection, Last, Ordering, paginate
 from bocage.core.graphql.types import Commune, Project, Stakeholder, Territory
 
 
@@ -80,7 +82,9 @@ def node_query() -> type:
 # -- what each root field reads: shared by its resolver and the read compiler ------------------
 
 
-def territories_source(context: Any) -> tuple[Select[*tuple[Any, ...]], Ordering]:
+def territories_source(
+    context: Any, lang: Language | None = None
+) -> tuple[Select[*tuple[Any, ...]], Ordering]:
     return select(m.Territory).where(m.Territory.deleted_at.is_(None)), territory_ordering()
 
 
@@ -89,7 +93,7 @@ def territory_source(context: Any, slug: str) -> Select[*tuple[Any, ...]]:
 
 
 def communes_source(
-    context: Any, filter: CommuneFilter | None = None
+    context: Any, filter: CommuneFilter | None = None, lang: Language | None = None
 ) -> tuple[Select[*tuple[Any, ...]], Ordering]:
     return filter_communes(context, select(m.Commune), filter), commune_ordering()
 
@@ -101,9 +105,13 @@ def commune_source(context: Any, nis_code: str) -> Select[*tuple[Any, ...]]:
 
 
 def stakeholders_source(
-    context: Any, filter: StakeholderFilter | None = None
+    context: Any,
+    filter: StakeholderFilter | None = None,
+    lang: Language | None = None,
+    order_by: StakeholderOrder | None = None,
 ) -> tuple[Select[*tuple[Any, ...]], Ordering]:
-    return filter_stakeholders(context, select(m.Stakeholder), filter), stakeholder_ordering()
+    statement = filter_stakeholders(context, select(m.Stakeholder), filter)
+    return statement, stakeholder_ordering(order_by, searched(context, filter))
 
 
 def projects_source(
@@ -114,18 +122,32 @@ def projects_source(
 ) -> tuple[Select[*tuple[Any, ...]], Ordering]:
     language = lang.value if lang is not None else context.language
     statement = filter_projects(context, select(m.Project), filter)
-    return statement, project_ordering(order_by, language)
+    return statement, project_ordering(order_by, language, searched(context, filter))
 
 
 @strawberry.type
 class CoreQuery:
     @strawberry.field(description="The GALs.", metadata=cost(1))
     async def territories(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: Last = None,
+        before: Before = None,
+        lang: NodesLanguage = None,
     ) -> Connection[Territory]:
-        statement, ordering = territories_source(info.context)
+        statement, ordering = territories_source(info.context, lang)
+        remember_language(info, lang)
         return await paginate(
-            info.context, statement, ordering, first=first, after=after, to_node=Territory.from_row
+            info.context,
+            statement,
+            ordering,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            to_node=Territory.from_row,
         )
 
     @strawberry.field(description="A GAL by its slug.", metadata=cost(1))
@@ -142,10 +164,21 @@ class CoreQuery:
         first: int | None = None,
         after: str | None = None,
         filter: CommuneFilter | None = None,
+        last: Last = None,
+        before: Before = None,
+        lang: NodesLanguage = None,
     ) -> Connection[Commune]:
-        statement, ordering = communes_source(info.context, filter)
+        statement, ordering = communes_source(info.context, filter, lang)
+        remember_language(info, lang)
         return await paginate(
-            info.context, statement, ordering, first=first, after=after, to_node=Commune.from_row
+            info.context,
+            statement,
+            ordering,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            to_node=Commune.from_row,
         )
 
     @strawberry.field(
@@ -156,26 +189,39 @@ class CoreQuery:
         row = (await info.context.execute(statement)).scalar_one_or_none()
         return Commune.from_row(row) if row else None
 
-    @strawberry.field(description="Organisations of the territory, by name.", metadata=cost(1))
+    @strawberry.field(
+        description="Organisations of the territory, by name unless `orderBy` says otherwise "
+        "(with a `filter.search`: the most relevant first).",
+        metadata=cost(1),
+    )
     async def stakeholders(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
         filter: StakeholderFilter | None = None,
+        last: Last = None,
+        before: Before = None,
+        lang: NodesLanguage = None,
+        order_by: StakeholderOrder | None = None,
     ) -> Connection[Stakeholder]:
-        statement, ordering = stakeholders_source(info.context, filter)
+        statement, ordering = stakeholders_source(info.context, filter, lang, order_by)
+        remember_language(info, lang)
         return await paginate(
             info.context,
             statement,
             ordering,
             first=first,
             after=after,
+            last=last,
+            before=before,
             to_node=Stakeholder.from_row,
         )
 
     @strawberry.field(
-        description="Projects; newest first unless `orderBy` says otherwise.", metadata=cost(1)
+        description="Projects; newest first unless `orderBy` says otherwise (with a "
+        "`filter.search`: the most relevant first).",
+        metadata=cost(1),
     )
     async def projects(
         self,
@@ -185,12 +231,27 @@ class CoreQuery:
         filter: ProjectFilter | None = None,
         order_by: ProjectOrder | None = None,
         lang: Annotated[
-            Language | None, strawberry.argument(description="Language that TITLE ordering uses.")
+            Language | None,
+            strawberry.argument(
+                description="The language of the multilingual fields of the items and of what "
+                "is under them (a field's own `lang` wins), and of TITLE ordering; default: "
+                "Accept-Language."
+            ),
         ] = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Project]:
         statement, ordering = projects_source(info.context, filter, order_by, lang)
+        remember_language(info, lang)
         return await paginate(
-            info.context, statement, ordering, first=first, after=after, to_node=Project.from_row
+            info.context,
+            statement,
+            ordering,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            to_node=Project.from_row,
         )
 
     @strawberry.field(

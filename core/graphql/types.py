@@ -23,10 +23,10 @@ from bocage.core.graphql.enums import (
 )
 from bocage.core.graphql.external import ExternallyReferenced
 from bocage.core.graphql.filters import project_ordering, stakeholder_ordering
-from bocage.core.graphql.i18n import Translations, translated
+from bocage.core.graphql.i18n import NodesLanguage, Translations, remember_language, translated
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.nodes import RowType, load_children, load_one
-from bocage.core.graphql.pagination import Connection, NestedList, paginate_nested
+from bocage.core.graphql.pagination import Before, Connection, Last, NestedList, paginate_nested
 from bocage.core.graphql.personal import Contact, Forbidden, may_read_contacts
 
 
@@ -110,27 +110,45 @@ class Commune(RowType, Timestamps, relay.Node):
         description="Projects the commune takes part in, newest first.", metadata=cost(1)
     )
     async def projects(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: Last = None,
+        before: Before = None,
+        lang: NodesLanguage = None,
     ) -> Connection[Project]:
+        remember_language(info, lang)
         return await paginate_nested(
             info.context,
             COMMUNE_PROJECTS,
             self.id,
             first=first,
             after=after,
+            last=last,
+            before=before,
             to_node=Project.from_row,
         )
 
     @strawberry.field(description="Organisations acting in the commune, by name.", metadata=cost(1))
     async def stakeholders(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: Last = None,
+        before: Before = None,
+        lang: NodesLanguage = None,
     ) -> Connection[Stakeholder]:
+        remember_language(info, lang)
         return await paginate_nested(
             info.context,
             COMMUNE_STAKEHOLDERS,
             self.id,
             first=first,
             after=after,
+            last=last,
+            before=before,
             to_node=Stakeholder.from_row,
         )
 
@@ -187,14 +205,23 @@ class Stakeholder(RowType, Timestamps, ExternallyReferenced, relay.Node):
         description="Projects the organisation takes part in, newest first.", metadata=cost(1)
     )
     async def projects(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: Last = None,
+        before: Before = None,
+        lang: NodesLanguage = None,
     ) -> Connection[Project]:
+        remember_language(info, lang)
         return await paginate_nested(
             info.context,
             STAKEHOLDER_PROJECTS,
             self.id,
             first=first,
             after=after,
+            last=last,
+            before=before,
             to_node=Project.from_row,
         )
 
@@ -433,14 +460,23 @@ class PstAction(RowType, Timestamps, ExternallyReferenced, relay.Node):
         description="Projects carrying out this action, newest first.", metadata=cost(1)
     )
     async def projects(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: Last = None,
+        before: Before = None,
+        lang: NodesLanguage = None,
     ) -> Connection[Project]:
+        remember_language(info, lang)
         return await paginate_nested(
             info.context,
             ACTION_PROJECTS,
             self.id,
             first=first,
             after=after,
+            last=last,
+            before=before,
             to_node=Project.from_row,
         )
 

@@ -37,7 +37,21 @@ NEEDS = cells.vocabulary(
         "funding": ("financement", "financiering", "subsides"),
         "networking": ("réseau", "mise en réseau", "netwerk", "réseautage"),
         "digital_tools": ("outils numériques", "numérique", "digitale tools", "outils"),
-        "volunteers": ("bénévoles", "vrijwilligers", "benevolat"),
+        # "volontaires" is Belgian French for volunteers ("bénévoles" in France).
+        "volunteers": (
+            "volontaires",
+            "volontaire",
+            "volontariat",
+            "bénévoles",
+            "bénévole",
+            "bénévolat",
+            "vrijwilligers",
+            "vrijwilliger",
+            "vrijwilligerswerk",
+            "freiwillige",
+            "ehrenamtliche",
+            "volunteer",
+        ),
     }
 )
 

@@ -527,7 +527,7 @@ async def test_generated_selections_agree(
         documents: list[str] = []
 
         @settings(
-            max_examples=60,
+            max_examples=150,
             deadline=None,
             derandomize=True,
             suppress_health_check=list(HealthCheck),
@@ -542,12 +542,12 @@ async def test_generated_selections_agree(
             one, statements = await _post(compiled, capp, {"query": document})
             other, _ = await _post(resolvers, rapp, {"query": document})
             assert one == other, document
-            compiled_roots += statements == 1
-            # A refused argument (first: -5, after: "") is refused before any statement, on
-            # both paths alike: only answered documents say how many compile. (How many are
-            # refused moves with any change to the schema, which reshuffles the examples.)
-            answered += b'"errors"' not in one
-        assert compiled_roots > answered // 4, "too few generated documents compiled"
+            # Refused arguments (`first` with `last`, an empty cursor...) are the resolvers'
+            # to answer: the compiler is measured on the documents answered without error.
+            if b'"errors"' not in one:
+                answered += 1
+                compiled_roots += statements == 1
+        assert compiled_roots > answered // 2, "too few generated documents compiled"
 
 
 def test_bocage_compiled_reads_declared_twice_stops_startup() -> None:

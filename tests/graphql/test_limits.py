@@ -93,6 +93,26 @@ async def test_page_size_limit(serve: Serve) -> None:
     assert "between 0 and 3" in error["message"] and "after" in error["message"]
 
 
+async def test_page_size_limit_backwards(serve: Serve) -> None:
+    """``last`` has the bound of ``first``: just under it answers, just over is refused."""
+    query = "query($n: Int) { communes(last: $n) { edges { node { id } } } }"
+    async with serve(page_size_max=3, page_size_default=2) as client:
+        assert len((await post(client, query, n=3))["data"]["communes"]["edges"]) == 3
+        body = await post(client, query, n=4)
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "last"}
+    assert "between 0 and 3" in error["message"] and "before" in error["message"]
+
+
+async def test_cost_counts_a_page_read_backwards(serve: Serve) -> None:
+    """``last: n`` costs what ``first: n`` does (not the default page size)."""
+    backwards = "query($n: Int) { communes(last: $n) { edges { node { territory { slug } } } } }"
+    async with serve(graphql_max_cost=6, page_size_default=2) as client:
+        assert len((await post(client, backwards, n=5))["data"]["communes"]["edges"]) == 5
+        error = only_error(await post(client, backwards, n=6))
+    assert error["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 7, "maxCost": 6}
+
+
 # -- cost --------------------------------------------------------------------------------------
 
 # 1 (communes) + n edges x 1 (territory): n + 1

@@ -189,3 +189,46 @@ async def test_the_route_is_in_the_openapi_document(client: httpx.AsyncClient) -
     assert {"200", "400", "401", "403", "413", "422"} <= set(operation["responses"])
     assert "multipart/form-data" in operation["requestBody"]["content"]
     assert document["components"]["schemas"]["ImportReport"]["properties"]["errors"]
+
+
+async def test_belgian_french_volunteers_are_a_need(
+    world: Any, http: tuple[Any, httpx.AsyncClient]
+) -> None:
+    """Regression (issue 15): "volontaires", as Belgian associations write it, was refused
+    as a need; it and its synonyms are the need ``volunteers``."""
+    app, client = http
+    admin = await bearer(app, Role.TERRITORY_ADMIN)
+    data = (
+        "id;Nom;Type;Commune;Besoins\n"
+        "VOL-1;Les Amis du Geer;asbl;64034;Volontaires\n"
+        "VOL-2;Patro de Hannut;asbl;64034;formation, volontariat\n"
+        "VOL-3;Jeugdhuis;vzw;64034;vrijwilliger\n"
+        "VOL-4;Heimatverein;asbl;64034;Freiwillige\n"
+        "VOL-5;Club des aînés;asbl;64034;pas de volontaires\n"
+    )
+    answer = await client.post(
+        "/api/import/stakeholders?source=crm", content=data.encode(), headers=admin
+    )
+    # The one row naming no need of the list is still refused, with the list to choose from.
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
+    assert [(e["row"], e["column"]) for e in body["errors"]] == [(6, "Besoins")], body
+    assert "volunteers" in body["errors"][0]["message"]
+    fixed = data.replace("pas de volontaires", "bénévoles")
+    answer = await client.post(
+        "/api/import/stakeholders?source=crm", content=fixed.encode(), headers=admin
+    )
+    assert answer.json()["created"] == 5 and answer.json()["errors"] == [], answer.text
+    listed = await client.post(
+        "/graphql",
+        json={
+            "query": """{ stakeholders(first: 100, filter: {need: VOLUNTEERS,
+              communeNisCode: "64034"}) { nodes { name needs } } }"""
+        },
+    )
+    needs = {n["name"]: n["needs"] for n in listed.json()["data"]["stakeholders"]["nodes"]}
+    assert {name: needs.get(name) for name in ("Les Amis du Geer", "Patro de Hannut")} == {
+        "Les Amis du Geer": ["VOLUNTEERS"],
+        "Patro de Hannut": ["TRAINING", "VOLUNTEERS"],
+    }
+    assert {"Jeugdhuis", "Heimatverein", "Club des aînés"} <= set(needs)

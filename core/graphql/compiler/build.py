@@ -63,7 +63,8 @@ from strawberry.types.arguments import convert_arguments
 
 from bocage.core.graphql.compiler.sqljson import JsonSQL, cat
 from bocage.core.graphql.errors import BadInput
-from bocage.core.graphql.pagination import Ordering, load_date, load_datetime, page_size
+from bocage.core.graphql.i18n import Language
+from bocage.core.graphql.pagination import Ordering, Window, load_date, load_datetime, window
 
 if TYPE_CHECKING:
     from bocage.core.graphql.compiler.spec import Page, Registry, RootList, RootOne, ToMany
@@ -74,6 +75,9 @@ if TYPE_CHECKING:
 #: window copies cost most: a page of 50 objects copied into each of its 50 rows); deeper
 #: correlated levels overflowed SQLite's parser stack on the test suite's documents.
 CORRELATED_DEPTH = 1
+
+#: The arguments of a connection the compiler reads itself (the others go to its source).
+PAGE_ARGUMENTS = frozenset({"first", "after", "last", "before"})
 
 #: Columns the compiler adds to the rows of a level.
 PARENT, RANK, FETCHED = "q_parent", "q_rank", "q_fetched"
@@ -460,20 +464,49 @@ class Build:
         """The JSON of a connection over ``base`` (a filtered ``select(Model)``) in
         ``ordering``, for every row of ``level`` at once (``parent``: the column of ``base``
         holding its parent's key; None under the root): what ``paginate`` and
-        ``paginate_nested`` answer."""
+        ``paginate_nested`` answer. A page read backwards (``last``) ranks its rows in the
+        reversed order and lists them from the highest rank down. The connection's ``lang``
+        is the language of the texts under it."""
+        args = selection.args
         try:
-            size = page_size(self.context, selection.args.get("first"))
-            after = selection.args.get("after")
-            after_values = ordering.decode(after) if after is not None else None
+            page = window(
+                self.context,
+                ordering,
+                first=args.get("first"),
+                after=args.get("after"),
+                last=args.get("last"),
+                before=args.get("before"),
+            )
         except BadInput as error:
             raise Fallback(str(error)) from None
+        outer_language = self.language
+        if isinstance(args.get("lang"), Language):
+            self.language = args["lang"].value
+        try:
+            return self._page(selection, target, base, page, parent, level)
+        finally:
+            self.language = outer_language
+
+    def _page(
+        self,
+        selection: Selection,
+        target: str,
+        base: Select[*tuple[Any, ...]],
+        page: Window,
+        parent: ColumnElement[Any] | None,
+        level: Level,
+    ) -> ColumnElement[Any]:
+        size = page.size
         reads = self.reads(target, self._page_nodes(selection))
-        rows = self._page_rows(base, ordering, parent, size, after_values, level, reads)
+        rows = self._page_rows(base, page, parent, level, reads)
         child = self.level(rows, level)
-        cursor = self.cursor(rows, ordering)
+        cursor = self.cursor(rows, page.ordering)
         rank, fetched = rows.c[RANK], rows.c[FETCHED]
         on_page = rank <= size
         last = self.json.least(fetched, literal(size))
+        # In the list's order: the first item and the last one of the page.
+        first_rank, last_rank = (last, 1) if page.backward else (1, last)
+        in_order = rank.desc() if page.backward else rank
         type_ = self.object_type(selection)
         aggregates: dict[str, tuple[str, Any, Any, Any]] = {}
         wanted: list[tuple[Selection, str]] = []
@@ -487,12 +520,22 @@ class Build:
                 else:
                     item = self.node(target, child, sub)
                 column = self.name("items")
-                aggregates[column] = ("array", item, rank, on_page)
+                aggregates[column] = ("array", item, in_order, on_page)
                 wanted.append((sub, column))
             elif sub.name == "pageInfo":
                 aggregates["fetched"] = ("max", fetched, None, None)
-                aggregates["first_cursor"] = ("max", case((rank == 1, cursor)), None, on_page)
-                aggregates["last_cursor"] = ("max", case((rank == last, cursor)), None, on_page)
+                aggregates["first_cursor"] = (
+                    "max",
+                    case((rank == first_rank, cursor)),
+                    None,
+                    on_page,
+                )
+                aggregates["last_cursor"] = (
+                    "max",
+                    case((rank == last_rank, cursor)),
+                    None,
+                    on_page,
+                )
                 wanted.append((sub, "pageInfo"))
             elif sub.name == "totalCount":
                 counted = True
@@ -512,7 +555,7 @@ class Build:
                 pairs.append((sub.key, func.coalesce(total.c.n, 0)))
             elif what == "pageInfo":
                 assert aggregate is not None
-                pairs.append((sub.key, self._page_info(sub, aggregate, size, after)))
+                pairs.append((sub.key, self._page_info(sub, aggregate, page)))
             else:
                 assert aggregate is not None
                 items = self.json.embed(aggregate.c[what])
@@ -535,34 +578,37 @@ class Build:
     def _page_rows(
         self,
         base: Select[*tuple[Any, ...]],
-        ordering: Ordering,
+        page: Window,
         parent: ColumnElement[Any] | None,
-        size: int,
-        after_values: list[Any] | None,
         level: Level,
         reads: frozenset[str] | None,
     ) -> FromClause:
-        """The rows of the pages: at most ``size + 1`` per parent, with their sort keys,
-        rank and the number fetched (the extra one says there is a next page)."""
-        keys = [key.expression.label(f"page_key_{i}") for i, key in enumerate(ordering.keys)]
-        candidates = base.where(ordering.after(after_values)) if after_values else base
+        """The rows of the pages: at most ``size + 1`` per parent within the cursors, read
+        in ``page.reading``, with their sort keys, rank and the number fetched (the extra
+        one says there are more)."""
+        ordering, reading = page.ordering, page.reading
+        keys: list[Any] = [
+            key.expression.label(f"page_key_{i}") for i, key in enumerate(ordering.keys)
+        ]
+        candidates = base.where(*page.conditions())
         if parent is None or level.lateral:
             # One list (the root's, or one parent's in its LATERAL): the database stops at
             # the limit (an index in the ordering helps).
             label = literal_column("0") if parent is None else parent
             limited = self.rows_of(candidates, *keys, label.label(PARENT), reads=reads)
-            limited = limited.order_by(*ordering.order_by()).limit(size + 1)
+            limited = limited.order_by(*reading.order_by()).limit(page.size + 1)
             inner = limited.subquery(self.name("limited"))
         else:
-            rank = func.row_number().over(partition_by=parent, order_by=ordering.order_by())
+            rank = func.row_number().over(partition_by=parent, order_by=reading.order_by())
             ranked = self.rows_of(
                 candidates, *keys, parent.label(PARENT), rank.label("q_pos"), reads=reads
             )
-            window = ranked.subquery(self.name("ranked"))
-            inner = select(window).where(window.c.q_pos <= size + 1).subquery(self.name("kept"))
+            windowed = ranked.subquery(self.name("ranked"))
+            kept = select(windowed).where(windowed.c.q_pos <= page.size + 1)
+            inner = kept.subquery(self.name("kept"))
         sort = [
             inner.c[f"page_key_{i}"].desc() if key.descending else inner.c[f"page_key_{i}"].asc()
-            for i, key in enumerate(ordering.keys)
+            for i, key in enumerate(reading.keys)
         ]
         partition = inner.c[PARENT]
         columns = [c for c in inner.c if c.key != "q_pos"]
@@ -600,16 +646,23 @@ class Build:
         return self.aggregate(counts, "total")
 
     def _page_info(
-        self, selection: Selection, aggregate: FromClause, size: int, after: str | None
+        self, selection: Selection, aggregate: FromClause, page: Window
     ) -> ColumnElement[Any]:
-        fetched = func.coalesce(aggregate.c.fetched, 0)
+        """``Window.page_info``: whether more rows were fetched than the page holds, or
+        the cursor given on that side."""
+        more = func.coalesce(aggregate.c.fetched, 0) > page.size
+
+        def side(given: bool, counted: bool) -> ColumnElement[Any]:
+            if given or not counted:
+                return self.json.constant(given)
+            return self.json.boolean(more)
 
         def info(name: str, _sub: Selection) -> ColumnElement[Any]:
             match name:
                 case "hasNextPage":
-                    return self.json.boolean(fetched > size)
+                    return side(page.before is not None, not page.backward)
                 case "hasPreviousPage":
-                    return self.json.constant(after is not None)
+                    return side(page.after is not None, page.backward)
                 case "startCursor":
                     return aggregate.c.first_cursor
                 case "endCursor":
@@ -650,7 +703,7 @@ class Build:
         level = self.level(top)
         try:
             if isinstance(spec, RootList):
-                arguments = {k: v for k, v in selection.args.items() if k not in ("first", "after")}
+                arguments = {k: v for k, v in selection.args.items() if k not in PAGE_ARGUMENTS}
                 base, ordering = spec.source(self.context, **arguments)
                 value = self.page(selection, spec.target, base, ordering, None, level)
             else:

@@ -150,13 +150,53 @@ def _errors(outcome: Any) -> list[TerritoryError]:
     ]
 
 
-async def _commune_of(session: Any, type_: type[RowType], row: Any) -> m.Commune:
-    """Walk up the PST to its commune."""
+async def _plan_of(session: Any, type_: type[RowType], row: Any) -> m.StrategicPlan:
+    """Walk up the PST to its plan."""
     while type_ is not StrategicPlan:
         parent_type = next(t for t, child in CHILD_OF.items() if child is type_)
         row = await session.get(parent_type.model, getattr(row, PARENT_KEY[type_]))
         type_ = parent_type
-    return await session.get(m.Commune, row.commune_id)
+    return row  # type: ignore[no-any-return]
+
+
+async def _commune_of(session: Any, type_: type[RowType], row: Any) -> m.Commune:
+    """Walk up the PST to its commune."""
+    plan = await _plan_of(session, type_, row)
+    return await session.get(m.Commune, plan.commune_id)
+
+
+#: What each level of a PST is called in messages.
+LEVEL_NAMES = {
+    StrategicObjective: "a strategic objective",
+    OperationalObjective: "an operational objective",
+    PstAction: "an action",
+}
+
+
+async def _refuse_taken_code(
+    session: Any, plan_id: int, type_: type[RowType], code: str, itself: int | None = None
+) -> None:
+    """A code names one element of its level in a plan (projects and the import find actions
+    by it): refuse one that a live element of the level already has (other than ``itself``)."""
+    so, oo, action = m.StrategicObjective, m.OperationalObjective, m.PstAction
+    model = type_.model
+    statement = select(model.id).where(model.code == code, model.deleted_at.is_(None))
+    if type_ is not StrategicObjective:
+        if type_ is PstAction:
+            statement = statement.join(oo, oo.id == action.operational_objective_id)
+            statement = statement.where(oo.deleted_at.is_(None))
+        statement = statement.join(so, so.id == oo.strategic_objective_id)
+    statement = statement.where(so.plan_id == plan_id, so.deleted_at.is_(None))
+    if itself is not None:
+        statement = statement.where(model.id != itself)
+    if (await session.execute(statement.limit(1))).first() is not None:
+        what = LEVEL_NAMES[type_]
+        raise Invalid(
+            Code.DUPLICATE,
+            f"the plan already has {what} with code {code!r}: give this one another code "
+            "(codes name an element of the plan, e.g. in an import's pst_actions column)",
+            "code",
+        )
 
 
 def _authorise_pst(principal: Any, commune: m.Commune, field: str) -> None:
@@ -319,9 +359,12 @@ class TerritoryMutations:
             parent = await load_live(session, parent_type.model, key, "parent")
             _authorise_pst(principal, await _commune_of(session, parent_type, parent), "parent")
             child_type = CHILD_OF[parent_type]
+            code = rules.pst_code(input.code)
+            plan = await _plan_of(session, parent_type, parent)
+            await _refuse_taken_code(session, plan.id, child_type, code)
             values: dict[str, Any] = {
                 PARENT_KEY[child_type]: parent.id,
-                "code": rules.pst_code(input.code),
+                "code": code,
                 "position": input.position,
                 "title": rules.pst_title(input.title.as_dict() if input.title else None),
             }
@@ -354,7 +397,11 @@ class TerritoryMutations:
             if given(input.title):
                 row.title = rules.pst_title(input.title.as_dict() if input.title else None)
             if given(input.code) and type_ is not StrategicPlan:
-                row.code = rules.pst_code(input.code or "")
+                code = rules.pst_code(input.code or "")
+                if code != row.code:
+                    plan = await _plan_of(session, type_, row)
+                    await _refuse_taken_code(session, plan.id, type_, code, itself=row.id)
+                row.code = code
             if given(input.position) and type_ is not StrategicPlan:
                 row.position = input.position or 0
             if given(input.budget):
