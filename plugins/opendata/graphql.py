@@ -11,7 +11,8 @@ from strawberry.types import Info
 
 from bocage.core.api import Dataset, cost, translated
 from bocage.plugins.opendata.datasets import covered, first_issued
-from bocage.plugins.opendata.exports import formats_of
+from bocage.plugins.opendata.dcat import dataset_iri
+from bocage.plugins.opendata.exports import FORMATS, formats_of
 from bocage.plugins.opendata.registry import Catalogue, catalogue
 from bocage.plugins.opendata.search import Criteria, published, search
 
@@ -35,6 +36,13 @@ class OpendataVersion:
     issued: str = strawberry.field(description="When it was uploaded (ISO 8601).")
 
 
+@strawberry.type(description="A download of an open dataset in one format.")
+class OpendataDownload:
+    format: str = strawberry.field(description="The export format, e.g. csv, parquet.")
+    media_type: str
+    url: str = strawberry.field(description="Its absolute URL (`.gz` after it: compressed).")
+
+
 @strawberry.type(description="A dataset of the open-data catalogue (DCAT-AP).")
 class OpendataDataset:
     row: strawberry.Private[Dataset]
@@ -55,6 +63,15 @@ class OpendataDataset:
     records_path: str = strawberry.field(description="The REST route of its records.")
     schema_path: str = strawberry.field(description="Its Frictionless Table Schema.")
     quality_path: str = strawberry.field(description="Its quality report.")
+    iri: str = strawberry.field(
+        description="Its stable IRI, also the URL of its description (RDF by content "
+        "negotiation, JSON otherwise); built from BOCAGE_OPENDATA_BASE_URL."
+    )
+    records_url: str = strawberry.field(description="The absolute URL of its records.")
+    schema_url: str = strawberry.field(description="The absolute URL of its Table Schema.")
+    downloads: list[OpendataDownload] = strawberry.field(
+        description="Its exports, one absolute URL per format."
+    )
     title, title_translations = translated("title", "The dataset's title.", required=True)
     description, description_translations = translated("description", "What it holds.")
 
@@ -64,9 +81,10 @@ class OpendataDataset:
         return first.isoformat() if first else None
 
     @classmethod
-    def of(cls, dataset: Dataset, publisher: str) -> OpendataDataset:
+    def of(cls, dataset: Dataset, publisher: str, public_base: str) -> OpendataDataset:
         start, end = dataset.temporal or (None, None)
         base = f"{PREFIX}/{dataset.identifier}"
+        iri = dataset_iri(public_base, dataset.identifier)
         return cls(
             row=dataset,
             identifier=dataset.identifier,
@@ -97,6 +115,15 @@ class OpendataDataset:
             records_path=f"{base}/records",
             schema_path=f"{base}/schema.json",
             quality_path=f"{base}/quality",
+            iri=iri,
+            records_url=f"{iri}/records",
+            schema_url=f"{iri}/schema.json",
+            downloads=[
+                OpendataDownload(
+                    format=name, media_type=FORMATS[name].media_type, url=f"{iri}/export.{name}"
+                )
+                for name in formats_of(dataset)
+            ],
         )
 
 
@@ -139,7 +166,9 @@ async def _found(info: Info[Any, Any], criteria: Criteria) -> tuple[Catalogue, A
 
 
 def _node(cat: Catalogue, dataset: Dataset) -> OpendataDataset:
-    return OpendataDataset.of(dataset, cat.publisher_of(dataset).enterprise_number)
+    return OpendataDataset.of(
+        dataset, cat.publisher_of(dataset).enterprise_number, cat.settings.public_base
+    )
 
 
 @strawberry.type

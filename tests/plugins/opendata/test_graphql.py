@@ -65,3 +65,28 @@ async def test_catalogue_search_with_facets(gql: Any) -> None:
     assert found["datasets"][0]["schemaPath"] == "/api/opendata/datasets/projects/schema.json"
     none = await gql(CATALOG, {"search": "introuvable"})
     assert none["data"]["opendataCatalog"]["count"] == 0
+
+
+LINKS = """
+{ opendataDatasets(search: "projets") {
+    identifier iri recordsUrl schemaUrl downloads { format mediaType url } } }
+"""
+
+
+async def test_a_front_end_gets_the_public_urls_of_a_dataset(gql: Any, client: Any) -> None:
+    """Absolute, stable URLs (from BOCAGE_OPENDATA_BASE_URL), each answering what it says."""
+    body = await gql(LINKS)
+    assert "errors" not in body, body
+    [projects] = [d for d in body["data"]["opendataDatasets"] if d["identifier"] == "projects"]
+    assert projects["iri"] == "http://localhost:8000/api/opendata/datasets/projects"
+    assert projects["recordsUrl"] == projects["iri"] + "/records"
+    downloads = {d["format"]: d for d in projects["downloads"]}
+    assert {"csv", "json", "xlsx", "parquet"} <= set(downloads)
+    path = "http://localhost:8000"
+    for url, kind in (
+        (projects["schemaUrl"], "application/schema+json"),
+        (downloads["csv"]["url"], downloads["csv"]["mediaType"]),
+    ):
+        answer = await client.get(url.removeprefix(path))
+        assert answer.status_code == 200, url
+        assert answer.headers["content-type"].startswith(kind)
