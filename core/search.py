@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     ColumnElement,
     bindparam,
     cast,
@@ -100,7 +101,7 @@ def matches(dialect: str, table: Any, query: str) -> ColumnElement[bool]:
 
 
 def _match(fts: str, expression: str) -> ColumnElement[bool]:
-    query = bindparam("fts_query", expression, unique=True)
+    query: BindParameter[str] = bindparam("fts_query", expression, unique=True)
     return text(f"{fts} MATCH :fts_query").bindparams(query)  # type: ignore[return-value]
 
 

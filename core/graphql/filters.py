@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 import strawberry
 from sqlalchemy import ColumnElement, Select, exists, false, func, literal, or_, select, type_coerce
@@ -129,7 +129,11 @@ class CommuneFilter:
     updated_since: dt.datetime | None = strawberry.UNSET
 
 
-def _given(value: Any) -> bool:
+T = TypeVar("T")
+
+
+def _given(value: T | None) -> TypeGuard[T]:
+    """A filter field the client set (neither null nor left out)."""
     return value is not None and value is not strawberry.UNSET
 
 
@@ -197,10 +201,10 @@ def filter_projects(
             raise BadInput(f"sdg must be between 1 and 17; got {f.sdg}", field="sdg")
         statement = statement.where(json_array_contains(context.dialect, P.sdgs, f.sdg))
     if _given(f.stakeholder):
-        link = m.ProjectStakeholder
+        role = m.ProjectStakeholder
         key = _global_id(f.stakeholder, "Stakeholder", "stakeholder")
         statement = statement.where(
-            exists().where(link.project_id == P.id, link.stakeholder_id == key)
+            exists().where(role.project_id == P.id, role.stakeholder_id == key)
         )
     if _given(f.pst_action):
         link = m.project_pst_action
@@ -224,6 +228,7 @@ def filter_stakeholders(
         statement = statement.where(S.kind.in_(f.kind))
     if _given(f.commune) or _given(f.commune_nis_code):
         link = m.stakeholder_commune
+        commune: ColumnElement[bool]
         if _given(f.commune):
             commune = link.c.commune_id == _global_id(f.commune, "Commune", "commune")
         else:

@@ -27,6 +27,7 @@ path answers it, with its typed error).
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -271,7 +272,7 @@ class Build:
     ) -> ColumnElement[Any]:
         """The JSON object of ``selection``'s fields, each computed by ``value_of``."""
         type_ = self.object_type(selection)
-        pairs = []
+        pairs: list[tuple[str, ColumnElement[Any]]] = []
         for sub in self.selections(type_, selection.nodes):
             if sub.name == "__typename":
                 pairs.append((sub.key, literal(type_name or type_.name, String)))
@@ -640,8 +641,11 @@ class Build:
         label = (parent if parent is not None else literal_column("0")).label(PARENT)
         # Keep the FROM of ``base`` even when no filter names its table (a bare
         # ``select(Model)`` would otherwise count one row).
-        every = base.order_by(None).with_only_columns(label, maintain_column_froms=True)
-        every = every.subquery(self.name("every"))
+        every = (
+            base.order_by(None)
+            .with_only_columns(label, maintain_column_froms=True)
+            .subquery(self.name("every"))
+        )
         counts = select(every.c[PARENT], func.count().label("n")).group_by(every.c[PARENT])
         return self.aggregate(counts, "total")
 
@@ -691,7 +695,9 @@ class Build:
     def nested_page(self, spec: Page, level: Level, selection: Selection) -> ColumnElement[Any]:
         nested = spec.nested
         base = nested.statement.where(nested.parent.in_(self.parents(level)))
-        return self.page(selection, spec.target, base, nested.ordering, nested.parent, level)
+        # Spec columns may be ORM attributes; SQLAlchemy takes them where a column goes.
+        parent = typing.cast("ColumnElement[Any]", nested.parent)
+        return self.page(selection, spec.target, base, nested.ordering, parent, level)
 
     # -- roots ---------------------------------------------------------------------------
 
