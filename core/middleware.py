@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from limits import RateLimitItem, parse
+from limits.aio.storage import Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from starlette.datastructures import Headers
@@ -26,7 +27,6 @@ from bocage.core.errors import SettingsError
 from bocage.core.rest_errors import refusal_response
 
 if TYPE_CHECKING:
-    from limits.aio.storage import Storage
     from starlette.routing import BaseRoute
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -62,11 +62,16 @@ def limits_storage(settings: Settings) -> Storage:
     """The storage of ``BOCAGE_RATE_LIMIT_STORAGE``, shared by the rate limit and the failure
     throttle of the token endpoint; :class:`SettingsError` if it cannot be used."""
     try:
-        return storage_from_string(f"async+{settings.rate_limit_storage}")
+        storage = storage_from_string(f"async+{settings.rate_limit_storage}")
     except Exception as error:  # a missing driver or a malformed URL: fail at startup
         raise SettingsError(
             f"BOCAGE_RATE_LIMIT_STORAGE={settings.rate_limit_storage!r} cannot be used: {error}"
         ) from None
+    if not isinstance(storage, Storage):  # the "async+" scheme makes it an asyncio storage
+        raise SettingsError(
+            f"BOCAGE_RATE_LIMIT_STORAGE={settings.rate_limit_storage!r} gives no asyncio storage"
+        )
+    return storage
 
 
 @dataclass(frozen=True)

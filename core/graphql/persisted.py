@@ -293,11 +293,13 @@ class DocumentStore:
 
 def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
     """``INSERT ... ON CONFLICT DO NOTHING``: two workers may register the same document."""
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(PersistedDocument).on_conflict_do_nothing(index_elements=["hash"])
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(PersistedDocument).on_conflict_do_nothing(index_elements=["hash"])
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(PersistedDocument).on_conflict_do_nothing(index_elements=["hash"])
 
 
 async def _evict(session: AsyncSession, settings: Settings) -> None:

@@ -78,7 +78,7 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
 
     async def send_json(self, message: Any) -> None:
         if isinstance(message, dict) and message.get("type") == "next":
-            limit = self.view.host.settings.graphql_max_response_bytes
+            limit = _view_host(self.view).settings.graphql_max_response_bytes
             payload = bounded_json(message.get("payload"), limit)
             text = orjson.dumps({**message, "payload": orjson.Fragment(payload)}).decode()
         else:
@@ -170,14 +170,19 @@ _DURING_EXECUTION = frozenset({"TIMEOUT"})
 def _not_executed(result: ExecutionResult) -> bool:
     """Whether ``result`` is a request error: it has errors and execution never started
     (no data, and no error of a field, which would have a path, nor a timeout)."""
-    return (
-        result.data is None
-        and bool(result.errors)
-        and all(
-            error.path is None and (error.extensions or {}).get("code") not in _DURING_EXECUTION
-            for error in result.errors
-        )
+    if result.data is not None or not result.errors:
+        return False
+    return all(
+        error.path is None and (error.extensions or {}).get("code") not in _DURING_EXECUTION
+        for error in result.errors
     )
+
+
+def _view_host(view: object) -> PluginHost:
+    """The plugin host of the view serving a WebSocket (strawberry types it as its base)."""
+    if not isinstance(view, GraphQLView):
+        raise TypeError(f"a {type(view).__name__} serves /graphql: only GraphQLView has a host")
+    return view.host
 
 
 #: Where a WebSocket keeps the :class:`Credential` it was authenticated with (request state).
@@ -242,10 +247,17 @@ class CountedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self.watch
         await super().shutdown()
 
+    def _websocket(self) -> Request:
+        """The connection's WebSocket, which :meth:`GraphQLView.get_context` puts in its
+        context."""
+        request = self.context.request
+        if request is None:
+            raise RuntimeError("a WebSocket's context has no request: GraphQLView sets it")
+        return request
+
     def _credential(self) -> Credential | None:
         """The connection's credential, when it can end (a token, not the anonymous)."""
-        request = self.context.request
-        credential: Credential | None = getattr(request.state, CREDENTIAL, None)
+        credential: Credential | None = getattr(self._websocket().state, CREDENTIAL, None)
         if credential is None or (credential.expires_at is None and credential.client_id is None):
             return None
         return credential
@@ -257,7 +269,7 @@ class CountedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         credential = self._credential()
         if credential is None:
             return False
-        ended = await self.context.request.app.state.authenticator.ended(credential)
+        ended = await self._websocket().app.state.authenticator.ended(credential)
         if ended is None:
             return False
         self.ended = ended
@@ -269,8 +281,8 @@ class CountedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def _watch(self) -> None:
         """Check the token every ``BOCAGE_GRAPHQL_WS_RECHECK_SECONDS``, and at its expiry."""
-        authenticator = self.context.request.app.state.authenticator
-        every = self.view.host.settings.graphql_ws_recheck_seconds
+        authenticator = self._websocket().app.state.authenticator
+        every = _view_host(self.view).settings.graphql_ws_recheck_seconds
         try:
             while (credential := self._credential()) is not None:
                 delay = float(every)
@@ -298,11 +310,11 @@ async def _websocket_principal(websocket: Any, header: str | None) -> Any:
     return credential.principal
 
 
-class GraphQLView(GraphQL):  # type: ignore[type-arg]
+class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with a per-request :class:`Context`, closed after the request."""
 
-    websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
-    graphql_transport_ws_handler_class = CountedTransportWSHandler  # type: ignore[assignment]
+    websocket_adapter_class = TextWebSocketAdapter
+    graphql_transport_ws_handler_class = CountedTransportWSHandler
 
     def __init__(
         self,
@@ -339,7 +351,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:  # type: ignore[override]
+    ) -> Context:
         settings = self.host.settings
         language = parse_accept_language(request.headers.get("accept-language"))
         if request.scope["type"] == "websocket":
@@ -359,7 +371,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         request.state.bocage_context = context
         return context
 
-    async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
+    async def on_ws_connect(self, context: Context) -> Any:
         """graphql-transport-ws ``connection_init``: browsers cannot set headers on a
         WebSocket, so the payload may carry the bearer token, as ``{"authorization": "Bearer
         <token>"}`` or ``{"token": "<token>"}``. It is checked exactly like the Authorization
@@ -387,7 +399,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         seconds = self.host.settings.graphql_timeout_seconds
         return await run_with_timeout(super().execute_operation(*args, **kwargs), seconds)
 
-    async def execute_single(  # type: ignore[override]
+    async def execute_single(
         self,
         request: Any,
         request_adapter: Any,
@@ -510,14 +522,14 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             if self._get_stream_transport_from_headers(request.headers) is None:
                 found = await candidate(request)
         if fast is None or found is None:
-            return await super().run(request, *args, **kwargs)  # type: ignore[no-any-return]
+            return await super().run(request, *args, **kwargs)
         context = await self.get_context(request, None)  # type: ignore[arg-type]
         key = fast.key(found, context)
         plan = fast.plan(key)
         if plan is None or not await self._may_run(found.query, context):
             context.compiled_roots = CompiledRoots()
             setattr(request.state, FAST_PATH_KEY, key)
-            return await super().run(request, context=context)  # type: ignore[no-any-return]
+            return await super().run(request, context=context)
         seconds = self.host.settings.graphql_timeout_seconds
         result = await run_with_timeout(self._execute(plan, context), seconds)
         if result is None:  # a statement failed: the normal path answers, and may learn again
@@ -525,7 +537,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             await context.forget_loaded()
             context.compiled_roots = CompiledRoots()
             setattr(request.state, FAST_PATH_KEY, key)
-            return await super().run(request, context=context)  # type: ignore[no-any-return]
+            return await super().run(request, context=context)
         response = self.create_response(
             await self.process_result(request, result), await self.get_sub_response(request)
         )
@@ -631,11 +643,11 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             request
         )
 
-    async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
+    async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL, its assets served by Bocage itself (or a CDN: ``BOCAGE_GRAPHIQL_CDN``)."""
         return Response(graphiql_page(self.host.settings), media_type="text/html")
 
-    def create_response(self, response_data: Any, sub_response: Response) -> Response:  # type: ignore[override]
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
         media_type = MEDIA_TYPE.get()
         # A persisted query refused: its status (400 for a protocol error), and never cached,
         # since the same request may succeed once its document is registered.

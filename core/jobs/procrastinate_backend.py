@@ -272,7 +272,8 @@ def conninfo(settings: Settings) -> str:
         "password": url.password,
         "dbname": url.database,
     }
-    return make_conninfo(**{k: v for k, v in parts.items() if v is not None}, **options)
+    # "" is libpq's empty connection string: every parameter comes from the keywords.
+    return make_conninfo("", **{k: v for k, v in parts.items() if v is not None}, **options)
 
 
 class _Redact(logging.Filter):
@@ -292,12 +293,14 @@ class _Redact(logging.Filter):
             call = job.get("call_string")
             if call:
                 message = message.replace(call, f"{job.get('task_name')}[{job.get('id')}](…)")
-            record.job = {k: v for k, v in job.items() if k not in ("args", "task_kwargs")}
-            record.job["call_string"] = f"{job.get('task_name')}[{job.get('id')}](…)"
-        if isinstance(getattr(record, "jobs", None), list):
+            redacted = {k: v for k, v in job.items() if k not in ("args", "task_kwargs")}
+            redacted["call_string"] = f"{job.get('task_name')}[{job.get('id')}](…)"
+            record.job = redacted
+        jobs = getattr(record, "jobs", None)
+        if isinstance(jobs, list):
             record.jobs = [
                 {k: v for k, v in j.items() if k not in ("args", "task_kwargs", "call_string")}
-                for j in record.jobs
+                for j in jobs
                 if isinstance(j, dict)
             ]
         record.msg, record.args = self._CALL.sub(r"\1(…)", message), None

@@ -46,8 +46,8 @@ from sqlalchemy.types import NullType
 from bocage.core.api import CsvWriter, FieldType, csv_cell
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement, Select
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from sqlalchemy import ColumnClause, ColumnElement, Select
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
     from sqlalchemy.types import TypeEngine
 
     from bocage.plugins.opendata.records import RecordQuery
@@ -124,6 +124,13 @@ class Plan:
     def supported(self) -> bool:
         return None not in self.kinds and len(self.kinds) == len(self.columns)
 
+    def known_kinds(self) -> list[Kind]:
+        """Each field's kind, for the statements only a :attr:`supported` plan builds."""
+        kinds = [kind for kind in self.kinds if kind is not None]
+        if len(kinds) != len(self.columns):
+            raise ValueError("a field has no kind the database can write: check Plan.supported")
+        return kinds
+
     def statement(self, cells: Sequence[ColumnElement[Any]]) -> Select[Any]:
         return self.base.with_only_columns(*cells, maintain_column_froms=True)
 
@@ -171,7 +178,7 @@ class Plan:
     def csv_line_statement(self) -> Select[Any]:
         """SQLite: each row as one CSV line (without its end), built by the database."""
         line: Any = None
-        for kind, column in zip(self.kinds, self.columns, strict=True):
+        for kind, column in zip(self.known_kinds(), self.columns, strict=True):
             cell = type_coerce(func.coalesce(_sqlite_line_cell(kind, column), ""), Text())
             line = cell if line is None else line + "," + cell
         return self.statement([type_coerce(line, NullType()).label("line")])
@@ -180,7 +187,7 @@ class Plan:
         cell = _pg_cell if self.dialect == "postgresql" else _sqlite_cell
         cells = [
             type_coerce(cell(kind, column, _aware(column.type)), NullType()).label(f"c{i}")
-            for i, (kind, column) in enumerate(zip(self.kinds, self.columns, strict=True))
+            for i, (kind, column) in enumerate(zip(self.known_kinds(), self.columns, strict=True))
         ]
         return self.statement(cells)
 
@@ -193,8 +200,8 @@ def _pg_float(value: Any) -> Any:
     PostgreSQL's shortest notation has the same digits but writes integral values ``3``;
     a fraction between 1e15 and 1e16 (which Python writes without an exponent) keeps
     PostgreSQL's exponent: the same number, in other words."""
-    nan = literal_column("'NaN'::float8")
-    infinity = literal_column("'Infinity'::float8")
+    nan: ColumnClause[float] = literal_column("'NaN'::float8")
+    infinity: ColumnClause[float] = literal_column("'Infinity'::float8")
     return case(
         (value == nan, "nan"),
         (value == infinity, "inf"),
@@ -265,7 +272,7 @@ class CrLf:
         odd = [line.count(b'"') & 1 for line in lines]
         if not self.inside and not any(odd):
             return body.replace(b"\n", b"\r\n")
-        out = []
+        out: list[bytes] = []
         inside = self.inside
         for line, flip in zip(lines, odd, strict=True):
             inside ^= bool(flip)
@@ -289,7 +296,7 @@ async def copy_csv(
                 dialect=connection.dialect, compile_kwargs={"literal_binds": True}
             )
         )
-        driver = (await connection.get_raw_connection()).driver_connection
+        driver = await _driver(connection)
         queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=4)
         pending = bytearray()
         lines = CrLf()
@@ -401,10 +408,17 @@ def _sqlite_line_cell(kind: Kind, value: Any) -> Any:
     return _sqlite_cell(kind, value, False)
 
 
+async def _driver(connection: AsyncConnection) -> Any:
+    """The driver's own connection under ``connection`` (asyncpg's, aiosqlite's)."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    if driver is None:
+        raise RuntimeError("the database connection was closed: it has no driver connection")
+    return driver
+
+
 async def sqlite_functions(session: AsyncSession) -> None:
     """Register the SQL functions of the SQLite paths on the session's connection."""
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
+    driver = await _driver(await session.connection())
     await driver.create_function(SQLITE_GUARD, 1, csv_cell, deterministic=True)
     await driver.create_function(SQLITE_FLOAT, 1, _float_text, deterministic=True)
     await driver.create_function(SQLITE_TEXT, 1, _text_cell, deterministic=True)

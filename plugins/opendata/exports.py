@@ -444,7 +444,7 @@ async def stream(
 
     dataset = query.dataset
     async with sessionmaker() as session:
-        dialect = session.bind.dialect.name
+        dialect = session.get_bind().dialect.name
     plan = export_sql.Plan(query, dialect)
     fast = plan.supported and format_name in ("csv", "ndjson", "json", "parquet", "xlsx")
     if excel_fr or not fast:

@@ -16,7 +16,11 @@ from bocage.core.api import (
 )
 from bocage.plugins.opendata.permissions import OPENDATA_PUBLISH
 from bocage.plugins.opendata.routes import routes
-from bocage.plugins.opendata.settings import MAX_UPLOAD_SETTING, OpendataSettings
+from bocage.plugins.opendata.settings import (
+    MAX_UPLOAD_SETTING,
+    OpendataSettings,
+    opendata_settings,
+)
 from bocage.plugins.opendata.upload_routes import UPLOAD_LIMITED
 
 #: The versions of the plugin contract this plugin supports (docs/compatibility.md).
@@ -32,7 +36,7 @@ def bocage_settings() -> type[PluginSettings]:
 def bocage_routes(host: Host) -> list[RestRoute]:
     # Files are larger than the core's body limit (sized for GraphQL): the upload route has
     # its own, BOCAGE_OPENDATA_MAX_UPLOAD_BYTES.
-    upload_limit = host.plugin_settings("opendata").max_upload_bytes
+    upload_limit = opendata_settings(host).max_upload_bytes
     return [
         RestRoute(
             name=name,
@@ -91,4 +95,4 @@ def bocage_deploy_checks(host: Host) -> Sequence[DeployFinding]:
     """The catalogue's placeholders (publisher, contact) and its public base URL."""
     from bocage.plugins.opendata.settings import deploy_findings
 
-    return deploy_findings(host.plugin_settings("opendata"))
+    return deploy_findings(opendata_settings(host))

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import weakref
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from bocage.core.api import Dataset, Host, PluginError, Publisher, utcnow
 from bocage.plugins.opendata.core_datasets import core_datasets
@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     from bocage.plugins.opendata.settings import OpendataSettings
 
 logger = logging.getLogger("bocage.opendata")
-
-PLUGIN = "opendata"
 
 
 @dataclass
@@ -67,7 +65,9 @@ def catalogue(host: Host) -> Catalogue:
     found = _catalogues.get(host)
     if found is not None:
         return found
-    result = Catalogue(settings=cast("OpendataSettings", host.plugin_settings(PLUGIN)))
+    from bocage.plugins.opendata.settings import opendata_settings
+
+    result = Catalogue(settings=opendata_settings(host))
     contributed = [("core", d) for d in core_datasets()]
     contributed += host.datasets()  # checks each is a Dataset
     for plugin, dataset in contributed:

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from bocage.core.api import LIMIT, DeployFinding, PluginSettings
+from bocage.core.api import LIMIT, DeployFinding, Host, PluginSettings
 
 #: The variable of ``max_upload_bytes``, quoted in a ``413``.
 MAX_UPLOAD_SETTING = "BOCAGE_OPENDATA_MAX_UPLOAD_BYTES"
@@ -172,6 +172,14 @@ class OpendataSettings(PluginSettings):
                 f"no SHACL shape file (*.ttl) in {value!r}; leave it empty for the built-in shapes"
             )
         return value
+
+
+def opendata_settings(host: Host) -> OpendataSettings:
+    """The plugin's settings, as the host loaded them from :class:`OpendataSettings`."""
+    settings = host.plugin_settings("opendata")
+    if not isinstance(settings, OpendataSettings):
+        raise TypeError(f"the opendata plugin's settings are a {type(settings).__name__}")
+    return settings
 
 
 #: Placeholder values of the settings that name the publisher and its contact point.

@@ -321,13 +321,18 @@ class RowReader:
         limits: SpreadsheetLimits | None = None,
     ) -> None:
         from frictionless import Resource, Schema
+        from frictionless.resources import TableResource
 
         self.folder = contextlib.ExitStack()
         path = self.folder.enter_context(_as_file(content, file_format))
         self.types = {f["name"]: f["type"] for f in schema["fields"]}
         source = _source(path, file_format, dialect, limits or SpreadsheetLimits.of())
         source.pop("dialect", None)
-        self.resource = Resource(schema=Schema.from_descriptor(dict(schema)), **source)
+        resource = Resource(schema=Schema.from_descriptor(dict(schema)), **source)
+        if not isinstance(resource, TableResource):  # a schema makes frictionless read a table
+            self.folder.close()
+            raise TypeError(f"frictionless reads this {file_format} file as no table")
+        self.resource = resource
         self.resource.open()
         self.rows = iter(self.resource.row_stream)
 
@@ -441,25 +446,25 @@ def read_table(
         resource = Resource(schema=table_schema, **source)
         check = (lambda row: cancellation.check()) if cancellation is not None else None
         report = resource.validate(limit_errors=10_000, on_row=check)
-        errors = []
+        errors: list[dict[str, Any]] = []
         count = 0
         for task in report.tasks:
-            for error in task.errors:
+            for problem in task.errors:
                 count += 1
                 if len(errors) < REPORT_LIMIT:
                     errors.append(
                         {
-                            "row": getattr(error, "row_number", None),
-                            "column": getattr(error, "field_name", None),
-                            "columnNumber": getattr(error, "field_number", None),
-                            "type": error.type,
-                            "message": error.message,
+                            "row": getattr(problem, "row_number", None),
+                            "column": getattr(problem, "field_name", None),
+                            "columnNumber": getattr(problem, "field_number", None),
+                            "type": problem.type,
+                            "message": problem.message,
                         }
                     )
-        for error in report.errors:
+        for problem in report.errors:
             count += 1
             errors.append(
-                {"row": None, "column": None, "type": error.type, "message": error.message}
+                {"row": None, "column": None, "type": problem.type, "message": problem.message}
             )
         return Checked(dict(schema), not count, errors, count, dialect=dialect)
 
@@ -527,7 +532,8 @@ async def add_version(
         while rows := await anyio.to_thread.run_sync(reader.chunk, chunk):
             stop()
             await session.execute(
-                UploadRow.__table__.insert(),
+                # Core's executemany (not the ORM's bulk insert), on the Table of the model.
+                UploadRow.metadata.tables[UploadRow.__tablename__].insert(),
                 [{"version_id": version.id, "row_number": r[ROW], "data": r} for r in rows],
             )
             count += len(rows)
@@ -728,6 +734,8 @@ async def commune_publishers(session: AsyncSession, nis_codes: set[str]) -> dict
     )
     found: dict[str, Publisher] = {}
     for nis, name, number in rows:
+        if number is None:  # the statement keeps only stakeholders with a number
+            continue
         digits = "".join(c for c in number if c.isdigit())
         if nis not in found and ENTERPRISE_NUMBER.match(digits):
             found[nis] = Publisher(name={"fr": name}, enterprise_number=digits)
@@ -748,7 +756,7 @@ async def load_datasets(
     if published_only:
         statement = statement.where(UploadedDataset.published_at.is_not(None))
     uploads = list((await session.execute(statement)).scalars())
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     by_upload: dict[int, list[UploadVersion]] = {u.id: [] for u in uploads}
     if uploads:  # every version of every upload in one statement
         from sqlalchemy.orm import defer

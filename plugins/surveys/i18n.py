@@ -32,7 +32,12 @@ def catalog(language: str) -> dict[str, str]:
         return {}
     with path.open("rb") as file:
         messages = read_po(file, locale=language, domain=DOMAIN)
-    return {m.id: m.string for m in messages if m.id and m.string and not m.fuzzy}
+    # Only singular messages: the plugin has no plural forms (whose id is a tuple).
+    return {
+        m.id: m.string
+        for m in messages
+        if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string and not m.fuzzy
+    }
 
 
 def translator(language: str | None) -> Translate:

@@ -62,7 +62,7 @@ def _count(status: RegistrationStatus) -> Any:
     event of the level, joined to them."""
 
     def compute(b: Build, level: Level) -> Any:
-        counts = (
+        grouped = (
             select(Registration.event_id.label(PARENT), func.count().label("n"))
             .where(
                 Registration.event_id.in_(b.parents(level)),
@@ -70,7 +70,7 @@ def _count(status: RegistrationStatus) -> Any:
             )
             .group_by(Registration.event_id)
         )
-        counts = level.join(b.aggregate(counts, "registrations"))
+        counts = level.join(b.aggregate(grouped, "registrations"))
         return func.coalesce(counts.c.n, 0)
 
     return compute

@@ -95,7 +95,7 @@ def _max_flow(
     flow: dict[tuple[object, object], int] = defaultdict(int)
     while True:
         parent: dict[object, object] = {source: source}
-        queue = deque([source])
+        queue: deque[object] = deque([source])
         while queue and sink not in parent:
             u = queue.popleft()
             for v in edges[u]:
@@ -105,12 +105,12 @@ def _max_flow(
         if sink not in parent:
             break
         # Every augmenting path has a bottleneck of at least 1; push 1 (capacities are small).
-        v = sink
-        while v != source:
-            u = parent[v]
-            flow[(u, v)] += 1
-            flow[(v, u)] -= 1
-            v = u
+        hop: object = sink
+        while hop != source:
+            previous = parent[hop]
+            flow[(previous, hop)] += 1
+            flow[(hop, previous)] -= 1
+            hop = previous
     return {
         (a[1], p[1]): flow[(a, p)]
         for a in authors

@@ -28,8 +28,9 @@ def base_url(settings: Any, request: Any = None) -> str:
 
 def context_base(context: Any) -> str:
     """The public base URL for a GraphQL request's ``context``."""
-    settings = context.host.plugin_settings("workshops")
-    return base_url(settings, getattr(context, "request", None))
+    from bocage.plugins.workshops.settings import workshops_settings
+
+    return base_url(workshops_settings(context.host), getattr(context, "request", None))
 
 
 def segment(value: str) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from bocage.core.api import JobContext, JobKind, UnitOfWork, as_utc, enqueue_job, utcnow
 from bocage.plugins.workshops import notify, store
 from bocage.plugins.workshops.models import Event, EventStatus, Registration, RegistrationStatus
+from bocage.plugins.workshops.settings import workshops_settings
 
 KIND = "workshops.remind"
 
@@ -43,8 +44,7 @@ async def schedule(session: Any, settings: Any, event: Event) -> None:
 
 async def remind(context: JobContext, payload: dict[str, Any]) -> None:
     """The job: e-mail the registrants of the event not reminded yet."""
-    settings = context.host.plugin_settings("workshops")
-    links = notify.links_for(settings)
+    links = notify.links_for(workshops_settings(context.host))
     async with UnitOfWork(context.sessionmaker, events=context.host) as work:
         session = work.session
         event = await store.lock_event(session, int(payload["event"]))

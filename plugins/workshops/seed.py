@@ -292,7 +292,8 @@ async def seed_card_workshop(session: Any, territory: int | None, where: dict[st
     for card in cards:
         card.holder_id = hands.get(card.id)
     groups: dict[int, list[Card]] = {1: [], 2: [], 3: []}
-    number = {p.id: p.group_number for p in people}
+    # Every seeded participant sits in a group (one without would be a KeyError, as before).
+    number = {p.id: p.group_number for p in people if p.group_number is not None}
     for card in cards:
         if card.holder_id is not None:
             groups[number[card.holder_id]].append(card)

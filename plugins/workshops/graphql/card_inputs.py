@@ -78,7 +78,7 @@ class AddWorkshopsParticipantsInput:
 @strawberry.input(description="Move the workshop to its next phase.")
 class AdvanceWorkshopsCardWorkshopInput:
     workshop: strawberry.ID
-    to: WorkshopsPhase = strawberry.field(  # type: ignore[valid-type]
+    to: WorkshopsPhase = strawberry.field(
         description="The phase to move to: the next one (a double click does not skip one)."
     )
 
@@ -101,7 +101,7 @@ class LinkWorkshopsInventoryEntryInput:
     status: str | None = strawberry.field(
         default=None, description="For a new project: done or in_progress."
     )
-    focus: WorkshopsCardColour | None = strawberry.field(  # type: ignore[valid-type]
+    focus: WorkshopsCardColour | None = strawberry.field(
         default=None, description="For a new project: GREEN or BLUE."
     )
 
@@ -109,16 +109,16 @@ class LinkWorkshopsInventoryEntryInput:
 @strawberry.input(description="A challenge card you write (round 1).")
 class WriteWorkshopsCardInput:
     workshop: strawberry.ID
-    colour: WorkshopsCardColour  # type: ignore[valid-type]
-    axis: WorkshopsCardAxis  # type: ignore[valid-type]
+    colour: WorkshopsCardColour
+    axis: WorkshopsCardAxis
     text: str
 
 
 @strawberry.input(description="A paper card typed in by the facilitator.")
 class WorkshopsPaperCardInput:
     participant: strawberry.ID = strawberry.field(description="Its author.")
-    colour: WorkshopsCardColour  # type: ignore[valid-type]
-    axis: WorkshopsCardAxis  # type: ignore[valid-type]
+    colour: WorkshopsCardColour
+    axis: WorkshopsCardAxis
     text: str
 
 

@@ -61,8 +61,8 @@ class LiveType(enum.Enum):
 @strawberry.type(name="WorkshopsLiveCard", description="A card, as a live event carries it.")
 class WorkshopsLiveCard:
     id: strawberry.ID
-    colour: WorkshopsCardColour  # type: ignore[valid-type]
-    axis: WorkshopsCardAxis  # type: ignore[valid-type]
+    colour: WorkshopsCardColour
+    axis: WorkshopsCardAxis
     text: str
     mine: bool = strawberry.field(description="Whether you wrote it.")
 
@@ -75,7 +75,7 @@ class WorkshopsLiveCard:
 class WorkshopsLiveEvent:
     type: LiveType
     workshop: strawberry.ID
-    phase: WorkshopsPhase  # type: ignore[valid-type]
+    phase: WorkshopsPhase
     phase_ends_at: dt.datetime | None = strawberry.field(
         default=None, description="The new end of the time box (phase and settings changes)."
     )

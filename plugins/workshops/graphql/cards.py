@@ -43,24 +43,29 @@ from bocage.plugins.workshops.models import (
     Selection,
 )
 
-WorkshopsPhase = strawberry.enum(
+strawberry.enum(
     Phase,
     name="WorkshopsPhase",
     description="The phases of a challenge-card workshop, in order: SETUP, INVENTORY (what "
     "each commune already does), WRITING (round 1), EXCHANGE (round 2), SELECTION (round 3), "
     "CONCLUSION, CLOSED.",
 )
-WorkshopsCardColour = strawberry.enum(
+strawberry.enum(
     CardColour,
     name="WorkshopsCardColour",
     description="GREEN: collaboration & participation; BLUE: digital & technology.",
 )
-WorkshopsCardAxis = strawberry.enum(
+strawberry.enum(
     CardAxis,
     name="WorkshopsCardAxis",
     description="TERRITORY: sustainable development of the territory; COMMUNE_PRIORITY: a "
     "priority of the commune (its PST).",
 )
+# strawberry.enum marks the model enums themselves: the GraphQL enums are those classes (and
+# type checkers know them as classes).
+WorkshopsPhase = Phase
+WorkshopsCardColour = CardColour
+WorkshopsCardAxis = CardAxis
 
 
 PHASE_INDEX = {phase.value: index for index, phase in enumerate(game.ORDER)}
@@ -168,11 +173,11 @@ class WorkshopsCard:
         return gid("WorkshopsCard", self.row.id)  # type: ignore[return-value]
 
     @strawberry.field(description="GREEN or BLUE.")
-    def colour(self) -> WorkshopsCardColour:  # type: ignore[valid-type]
+    def colour(self) -> WorkshopsCardColour:
         return CardColour(self.row.colour)
 
     @strawberry.field(description="The axis it addresses.")
-    def axis(self) -> WorkshopsCardAxis:  # type: ignore[valid-type]
+    def axis(self) -> WorkshopsCardAxis:
         return CardAxis(self.row.axis)
 
     @strawberry.field(description="The challenge, as written.")
@@ -261,11 +266,11 @@ class WorkshopsChallenge:
         return self.row.text
 
     @strawberry.field(description="GREEN or BLUE.")
-    def colour(self) -> WorkshopsCardColour:  # type: ignore[valid-type]
+    def colour(self) -> WorkshopsCardColour:
         return CardColour(self.row.colour)
 
     @strawberry.field(description="The axis it addresses.")
-    def axis(self) -> WorkshopsCardAxis:  # type: ignore[valid-type]
+    def axis(self) -> WorkshopsCardAxis:
         return CardAxis(self.row.axis)
 
     @strawberry.field(description="Its place in the workshop's list (1 = first).")
@@ -302,7 +307,7 @@ class WorkshopsHistoryEntry:
         return game.aware(self.row.at)  # type: ignore[return-value]
 
     @strawberry.field(description="The phase it happened in.")
-    def phase(self) -> WorkshopsPhase:  # type: ignore[valid-type]
+    def phase(self) -> WorkshopsPhase:
         return Phase(self.row.phase)
 
     @strawberry.field(description="What (joined, cards_written, phase_exchange...).")
@@ -319,7 +324,7 @@ class WorkshopsHistoryEntry:
 
     @strawberry.field(description="The details (IDs of what changed).")
     def data(self) -> JSON:
-        return self.row.data
+        return JSON(self.row.data)
 
 
 @strawberry.type(name="WorkshopsPhaseDurations", description="Minutes of each phase.")
@@ -339,7 +344,7 @@ class WorkshopsPhaseDurations:
     description="One phase of a workshop and its time box, for countdowns and agendas.",
 )
 class WorkshopsPhaseTimeBox:
-    phase: WorkshopsPhase  # type: ignore[valid-type]
+    phase: WorkshopsPhase
     planned_minutes: int | None = strawberry.field(
         description="Its planned duration (the inventory's grows with the communes present); "
         "null for SETUP and CLOSED, which are not time-boxed."
@@ -394,7 +399,7 @@ class WorkshopsCardWorkshop:
         return gid("WorkshopsEvent", self.row.event_id)
 
     @strawberry.field(description="The current phase.")
-    def phase(self) -> WorkshopsPhase:  # type: ignore[valid-type]
+    def phase(self) -> WorkshopsPhase:
         return Phase(self.row.phase)
 
     @strawberry.field(description="When the current phase started.")

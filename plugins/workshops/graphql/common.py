@@ -26,14 +26,16 @@ from bocage.plugins.workshops import notify
 from bocage.plugins.workshops.game import Refusal
 from bocage.plugins.workshops.models import Event
 from bocage.plugins.workshops.permissions import WORKSHOPS_ORGANISE
+from bocage.plugins.workshops.settings import workshops_settings
 
 WRITE_COST = 10
 
+# Built (like the core's error_codes()) from the core's codes and the game's refusals.
+_ERROR_CODES: type[enum.Enum] = enum.Enum(  # type: ignore[misc]  # members from two enums
+    "WorkshopsErrorCode", {member.name: member.value for member in (*Code, *Refusal)}
+)
 WorkshopsErrorCode = strawberry.enum(
-    enum.Enum(  # type: ignore[misc]
-        "WorkshopsErrorCode",
-        {member.name: member.value for member in (*Code, *Refusal)},
-    ),
+    _ERROR_CODES,
     description="Why a workshops mutation failed: the core's codes, and the challenge-card "
     "workshop's WRONG_PHASE (not in this phase), NOT_PARTICIPANT (join first), LIMIT_REACHED "
     "(too many cards or selections), OWN_CARD (never one's own card), NOT_HELD (a card you or "
@@ -134,7 +136,7 @@ def gid(type_name: str, key: int | None) -> strawberry.ID | None:
 @strawberry.type(name="WorkshopsError", description="A problem with a workshops mutation's input.")
 class WorkshopsError:
     field: str | None = strawberry.field(description="The input field at fault, if one is.")
-    code: WorkshopsErrorCode
+    code: WorkshopsErrorCode  # type: ignore[valid-type]  # built from Code and Refusal
     message: str = strawberry.field(description="What is wrong and what to do.")
 
 
@@ -150,5 +152,4 @@ def is_given(value: Any) -> bool:
 
 
 def links_of(info: Info[Any, Any]) -> notify.Links:
-    settings = info.context.host.plugin_settings("workshops")
-    return notify.links_for(settings, info.context.request)
+    return notify.links_for(workshops_settings(info.context.host), info.context.request)

@@ -24,7 +24,7 @@ class PlaceInput:
 
 @strawberry.input(description="A new event (a draft until published).")
 class CreateWorkshopsEventInput:
-    kind: WorkshopsEventKind  # type: ignore[valid-type]
+    kind: WorkshopsEventKind
     title: TranslationsInput
     starts_at: dt.datetime = strawberry.field(
         description="With an offset, or a wall-clock time in Europe/Brussels."
@@ -37,9 +37,7 @@ class CreateWorkshopsEventInput:
     organiser: strawberry.ID | None = strawberry.field(
         default=None, description="A Stakeholder ID."
     )
-    audiences: list[WorkshopsAudience] = strawberry.field(  # type: ignore[valid-type]
-        default_factory=list
-    )
+    audiences: list[WorkshopsAudience] = strawberry.field(default_factory=list)
     partners: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Partner organisations (Stakeholder IDs)."
     )
@@ -52,7 +50,7 @@ class CreateWorkshopsEventInput:
 class UpdateWorkshopsEventInput:
     id: strawberry.ID
     version: int
-    kind: WorkshopsEventKind | None = strawberry.UNSET  # type: ignore[valid-type]
+    kind: WorkshopsEventKind | None = strawberry.UNSET
     title: TranslationsInput | None = strawberry.UNSET
     description: TranslationsInput | None = strawberry.UNSET
     starts_at: dt.datetime | None = strawberry.UNSET
@@ -61,7 +59,7 @@ class UpdateWorkshopsEventInput:
     commune: strawberry.ID | None = strawberry.UNSET
     online_url: str | None = strawberry.UNSET
     organiser: strawberry.ID | None = strawberry.UNSET
-    audiences: list[WorkshopsAudience] | None = strawberry.UNSET  # type: ignore[valid-type]
+    audiences: list[WorkshopsAudience] | None = strawberry.UNSET
     partners: list[strawberry.ID] | None = strawberry.UNSET
     series: str | None = strawberry.UNSET
     capacity: int | None = strawberry.UNSET
@@ -106,7 +104,7 @@ class RegisterForWorkshopsEventInput:
     commune: strawberry.ID | None = strawberry.field(
         default=None, description="The attendee's commune (a Commune ID), for the statistics."
     )
-    audience: WorkshopsAudience | None = None  # type: ignore[valid-type]
+    audience: WorkshopsAudience | None = None
     language: Language | None = strawberry.field(
         default=None,
         description="The language of the e-mails (confirmation, waiting list, changes); "

@@ -52,6 +52,7 @@ from bocage.plugins.workshops.models import (
     Speaker,
 )
 from bocage.plugins.workshops.permissions import WORKSHOPS_ORGANISE
+from bocage.plugins.workshops.settings import WorkshopsSettings, workshops_settings
 
 
 @strawberry.type(name="WorkshopsEventPayload", description="The event, or what went wrong.")
@@ -220,8 +221,8 @@ async def _sub_change(
     )
 
 
-def _settings(info: Info[Any, Any]) -> Any:
-    return info.context.host.plugin_settings("workshops")
+def _settings(info: Info[Any, Any]) -> WorkshopsSettings:
+    return workshops_settings(info.context.host)
 
 
 def _hours(event: Event) -> str:

@@ -162,7 +162,7 @@ class WorkshopsQuery:
         after: str | None = None,
         commune: str | None = None,
         series: str | None = None,
-        kind: WorkshopsEventKind | None = None,  # type: ignore[valid-type]
+        kind: WorkshopsEventKind | None = None,
         starts_after: dt.datetime | None = None,
         starts_before: dt.datetime | None = None,
     ) -> Connection[WorkshopsEvent]:
@@ -193,7 +193,7 @@ class WorkshopsQuery:
         self,
         info: Info,
         series: str | None = None,
-        kind: WorkshopsEventKind | None = None,  # type: ignore[valid-type]
+        kind: WorkshopsEventKind | None = None,
         starts_after: dt.datetime | None = None,
         starts_before: dt.datetime | None = None,
     ) -> WorkshopsAttendance:

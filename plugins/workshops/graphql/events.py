@@ -172,11 +172,11 @@ class WorkshopsEvent(_RowType, relay.Node):
     description, description_translations = translated("description", "The description.")
 
     @strawberry.field(description="The kind of event.")
-    def kind(self) -> WorkshopsEventKind:  # type: ignore[valid-type]
+    def kind(self) -> WorkshopsEventKind:
         return EventKind(self.row.kind)
 
     @strawberry.field(description="Draft, published or cancelled.")
-    def status(self) -> WorkshopsEventStatus:  # type: ignore[valid-type]
+    def status(self) -> WorkshopsEventStatus:
         return EventStatus(self.row.status)
 
     @strawberry.field(description="When it starts, in Europe/Brussels time.")
@@ -192,7 +192,7 @@ class WorkshopsEvent(_RowType, relay.Node):
         return "Europe/Brussels"
 
     @strawberry.field(description="Who it is for.")
-    def audiences(self) -> list[WorkshopsAudience]:  # type: ignore[valid-type]
+    def audiences(self) -> list[WorkshopsAudience]:
         return [Audience(a) for a in self.row.audiences or []]
 
     commune, venue_commune = core_link(
@@ -253,7 +253,7 @@ class WorkshopsEvent(_RowType, relay.Node):
     async def attendance_sheet_url(
         self,
         info: Info,
-        format: WorkshopsSheetFormat = WorkshopsSheetFormat.PDF,  # type: ignore[valid-type]  # noqa: A002
+        format: WorkshopsSheetFormat = WorkshopsSheetFormat.PDF,  # noqa: A002
     ) -> str:
         if not is_organiser(info):
             raise Forbidden(f"this needs the {WORKSHOPS_ORGANISE.code} permission")

@@ -103,7 +103,8 @@ class WorkshopsRegistrationMutation:
                     session,
                     links_of(info),
                     done.registration,
-                    await session.get(Event, done.registration.event_id),
+                    # the event of a registration just made: it exists (get_one raises if not)
+                    await session.get_one(Event, done.registration.event_id),
                     token=done.cancel_token,
                     position=done.position,
                 )
@@ -131,7 +132,7 @@ class WorkshopsRegistrationMutation:
                 await record_registration(session, "registration.cancelled", done.registration)
                 for promoted in done.promoted:
                     await record_registration(session, "registration.promoted", promoted)
-                event = await session.get(Event, done.registration.event_id)
+                event = await session.get_one(Event, done.registration.event_id)
                 links = links_of(info)
                 await notify.cancelled(session, links, done.registration, event)
                 await notify.promoted(session, links, done.promoted, event)

@@ -51,7 +51,7 @@ class WorkshopsRegistration:
         return gid("WorkshopsRegistration", self.row.id)  # type: ignore[return-value]
 
     @strawberry.field(description="Confirmed, waitlisted or cancelled.")
-    def status(self) -> WorkshopsRegistrationStatus:  # type: ignore[valid-type]
+    def status(self) -> WorkshopsRegistrationStatus:
         return RegistrationStatus(self.row.status)
 
     @strawberry.field(description="The language of the e-mails to the attendee.")
@@ -112,7 +112,7 @@ class WorkshopsAttendanceCount:
         description="The commune (a Commune ID); null: not given.",
         deprecation_reason=moved("homeCommune"),
     )
-    audience: WorkshopsAudience | None = strawberry.field(  # type: ignore[valid-type]
+    audience: WorkshopsAudience | None = strawberry.field(
         default=None, description="The audience; null: not given."
     )
     registered: int = strawberry.field(default=0, description="Confirmed registrations.")
