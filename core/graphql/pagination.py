@@ -140,9 +140,9 @@ class Ordering:
                 raise ValueError
             return [key.load(value) for key, value in zip(self.keys, values, strict=True)]
         except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
-            hint = "`endCursor`" if field == "after" else "`startCursor`"
+            hint = "an `endCursor`" if field == "after" else "a `startCursor`"
             raise BadInput(
-                f"`{field}` is not a cursor of this list with this ordering: pass a {hint} "
+                f"`{field}` is not a cursor of this list with this ordering: pass {hint} "
                 "or `cursor` from a previous page of the same query",
                 field=field,
             ) from None
