@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
     from starlette.routing import BaseRoute
 
+    from bocage.core.auth.principal import Principal
     from bocage.core.datasets import Dataset
     from bocage.core.graphql.compiler.spec import CompiledReads
     from bocage.core.host_protocol import Host
@@ -245,6 +246,39 @@ class DeployFinding:
     level: str = "error"
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """A person some object of a plugin gathers (an event's registrant...), as another plugin
+    may write to them: ``email`` (lower-cased), ``name`` and ``language`` (``fr``, ``nl``,
+    ``de``, ``en``) for the message, the organisation they came with (``stakeholder_id``) and
+    the ``subject`` of their account, each when known."""
+
+    email: str | None = None
+    name: str | None = None
+    language: str | None = None
+    stakeholder_id: int | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class RecipientSource:
+    """The people gathered by the objects of one GraphQL type (``type_name``, e.g.
+    ``WorkshopsEvent``), for another plugin to invite (the surveys plugin's ``inviteToSurvey``
+    with ``from``).
+
+    ``permission`` is the code a caller needs to read them (checked by the caller of
+    ``recipients``); ``recipients(session, principal, key)`` returns those of the object whose
+    database key is ``key``, in the caller's transaction, and raises ``Invalid(Code.NOT_FOUND,
+    ...)`` when there is no such object, ``Invalid(Code.FORBIDDEN, ...)`` when ``principal`` may
+    not read this object's people (an organiser of another commune...). They are personal data:
+    the caller never shows them to ``principal``, only uses them.
+    """
+
+    type_name: str
+    permission: str
+    recipients: Callable[[AsyncSession, Principal, int], Awaitable[list[Recipient]]]
+
+
 # --------------------------------------------------------------------------------------------
 # Configuration: called once, when the plugin manager loads the plugins
 # --------------------------------------------------------------------------------------------
@@ -338,6 +372,19 @@ def bocage_personal_data() -> PersonalData | Sequence[PersonalData] | None:
     of :class:`PersonIdentity`, so that a person's export is complete and their erasure leaves
     nothing behind.
     """
+
+
+@hookspec
+def bocage_recipient_sources() -> Sequence[RecipientSource]:
+    """Return the :class:`RecipientSource` of each GraphQL type whose objects gather people
+    other plugins may invite (an event's registrants, a workshop's participants).
+
+    Called when a plugin looks them up (``host.contributions("bocage_recipient_sources")``):
+    the surveys plugin's ``inviteToSurvey(from: ...)`` does, to e-mail invitations to them
+    without importing the plugin that holds them. A type declared by two sources: the first
+    registered wins.
+    """
+    return ()
 
 
 # --------------------------------------------------------------------------------------------

@@ -175,7 +175,8 @@ class SurveyVersionInput:
 
 @strawberry.input(
     description="Whom to invite: organisations, contacts (people: their organisation is "
-    "invited through them) and/or a number of loose tokens."
+    "invited through them), the people an object gathers (`from`) and/or a number of loose "
+    "tokens."
 )
 class InviteToSurveyInput:
     survey: strawberry.ID
@@ -195,6 +196,15 @@ class InviteToSurveyInput:
         default=False,
         description="Invite contacts even if their organisation is outside the survey's "
         "audience (kinds, communes); refused otherwise.",
+    )
+    from_: strawberry.ID | None = strawberry.field(
+        default=None,
+        name="from",
+        description="Also e-mail an invitation to the people an object gathers: the global ID "
+        "of an object of a type some plugin declares recipients for (a WorkshopsEvent: its "
+        "registrants holding a seat). Needs that plugin's permission for this object (an "
+        "organiser of the event's commune); each address is invited once, and the addresses "
+        "are never returned. The survey must be open (sendEmail stays true).",
     )
 
 

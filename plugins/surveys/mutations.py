@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -15,8 +16,11 @@ from bocage.core.api import (
     BadInput,
     Change,
     Code,
+    Host,
     Invalid,
+    RecipientSource,
     TranslationsInput,
+    can,
     check_version,
     column_changes,
     cost,
@@ -67,6 +71,83 @@ CONTACT = table(
 
 def _gid(type_name: str, key: int | None) -> strawberry.ID | None:
     return strawberry.ID(global_id(type_name, key)) if key is not None else None
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One invitation to make: its organisation, contact, and where to e-mail it (with the
+    invitee's name and language), each when known."""
+
+    stakeholder_id: int | None = None
+    contact_id: int | None = None
+    address: str | None = None
+    name: str = ""
+    language: str | None = None
+
+
+async def _targets_from(
+    host: Host,
+    session: Any,
+    principal: Any,
+    value: Any,
+    invited: list[_Target],
+    language: str | None,
+) -> list[_Target]:
+    """The invitations to e-mail to the people the object ``value`` (a global ID) gathers,
+    through the recipient source some plugin declares for its type (hook
+    ``bocage_recipient_sources``): one per address not already among ``invited``."""
+    sources: dict[str, RecipientSource] = {}
+    for _, source in host.contributions("bocage_recipient_sources"):
+        sources.setdefault(source.type_name, source)
+    if not sources:
+        raise Invalid(
+            Code.INVALID, "no plugin declares people to invite from an object: drop `from`", "from"
+        )
+    found: tuple[RecipientSource, int] | None = None
+    for type_name, source in sources.items():
+        try:
+            found = (source, node_key(value, type_name, "from"))
+            break
+        except Invalid:
+            continue
+    if found is None:
+        raise Invalid(
+            Code.INVALID,
+            f"from: {value!r} is not the ID of an object whose people can be invited; pass the "
+            f"`id` of a {' or '.join(sorted(sources))}",
+            "from",
+        )
+    source, key = found
+    if not can(principal, source.permission):
+        raise Invalid(
+            Code.FORBIDDEN,
+            f"inviting the people of a {source.type_name} needs the {source.permission} permission",
+            "from",
+        )
+    seen = {t.address.strip().lower() for t in invited if t.address}
+    targets = []
+    for recipient in await source.recipients(session, principal, key):
+        address = (recipient.email or "").strip()
+        if not address or address.lower() in seen:
+            continue
+        seen.add(address.lower())
+        targets.append(
+            _Target(
+                recipient.stakeholder_id,
+                None,
+                address,
+                recipient.name or "",
+                recipient.language or language,
+            )
+        )
+    if not targets:
+        raise Invalid(
+            Code.INVALID,
+            f"this {source.type_name} gathers nobody with an address who is not already "
+            "invited: nothing to send",
+            "from",
+        )
+    return targets
 
 
 #: The core's organisations and where they act, read through the contract.
@@ -512,9 +593,9 @@ class SurveyMutation:
                 raise Invalid(Code.INVALID, "an archived survey takes no invitations", "survey")
             if not 0 <= input.count <= 10_000:
                 raise Invalid(Code.INVALID, "count must be 0 to 10000", "count")
-            targets: list[tuple[int | None, int | None]] = [(None, None)] * input.count
+            targets = [_Target() for _ in range(input.count)]
             for raw in input.stakeholders:
-                targets.append((node_key(raw, "Stakeholder", "stakeholders"), None))
+                targets.append(_Target(node_key(raw, "Stakeholder", "stakeholders")))
             contacts = [node_key(raw, "Contact", "contacts") for raw in input.contacts]
             language = input.language.value if input.language else None
             people: dict[int, tuple[str | None, str]] = {}
@@ -540,23 +621,29 @@ class SurveyMutation:
                     )
                 if not input.outside_audience:
                     await _check_in_audience(session, survey, contacts, found)
-                if (
-                    input.send_email
-                    and survey.status != sm.SurveyStatus.OPEN.value
-                    and any(people[c][0] for c in contacts)
-                ):
+                targets += [
+                    _Target(found[c], c, people[c][0], people[c][1], language) for c in contacts
+                ]
+            if input.from_ is not None:
+                if not input.send_email:
+                    raise Invalid(
+                        Code.INVALID,
+                        "the people of `from` are invited by e-mail only (their addresses are "
+                        "not shown): send sendEmail: true",
+                        "sendEmail",
+                    )
+                targets += await _targets_from(
+                    info.context.host, session, principal, input.from_, targets, language
+                )
+            if input.send_email and any(t.address for t in targets):
+                if survey.status != sm.SurveyStatus.OPEN.value:
                     raise Invalid(
                         Code.INVALID,
                         f"the survey is {survey.status}: open it before e-mailing invitations "
                         "(or send sendEmail: false and hand the tokens out yourself)",
                         "sendEmail",
                     )
-                if (
-                    input.send_email
-                    and survey.closes_on is not None
-                    and survey.closes_on < store.today()
-                    and any(people[c][0] for c in contacts)
-                ):
+                if survey.closes_on is not None and survey.closes_on < store.today():
                     raise Invalid(
                         Code.INVALID,
                         f"the survey's closing date {survey.closes_on} has passed: the link "
@@ -564,24 +651,23 @@ class SurveyMutation:
                         "sendEmail: false)",
                         "sendEmail",
                     )
-                targets += [(found[c], c) for c in contacts]
             if not targets:
                 raise Invalid(
                     Code.REQUIRED, "invite at least one stakeholder, contact or token", "count"
                 )
             settings = info.context.host.plugin_settings("surveys")
             made = []
-            for stakeholder_id, contact_id in targets:
+            for target in targets:
                 token = secrets.token_urlsafe(24)
                 invitation = sm.Invitation(
                     survey_id=survey.id,
                     token_hash=store.token_hash(token),
-                    stakeholder_id=stakeholder_id,
-                    contact_id=contact_id,
-                    language=language if contact_id is not None else None,
+                    stakeholder_id=target.stakeholder_id,
+                    contact_id=target.contact_id,
+                    language=target.language,
                 )
                 session.add(invitation)
-                made.append((token, invitation))
+                made.append((token, invitation, target))
             try:
                 await session.flush()
             except Exception:
@@ -589,9 +675,9 @@ class SurveyMutation:
                     Code.NOT_FOUND, "a stakeholder in stakeholders does not exist", "stakeholders"
                 ) from None
             emailed = 0
-            for token, invitation in made:
+            for token, invitation, target in made:
                 stakeholder_id, contact_id = invitation.stakeholder_id, invitation.contact_id
-                address, name = people.get(contact_id, (None, "")) if contact_id else (None, "")
+                address, name = target.address, target.name
                 sent = False
                 if address and input.send_email:
                     try:
@@ -599,7 +685,7 @@ class SurveyMutation:
                             session,
                             kind="invite",
                             survey=survey,
-                            language=language,
+                            language=target.language,
                             address=address,
                             name=name,
                             token=token,
@@ -621,10 +707,16 @@ class SurveyMutation:
                         emailed=sent,
                     )
                 )
+            changes: dict[str, Any] = {
+                "invitations": {"after": len(targets)},
+                "emailed": {"after": emailed},
+            }
+            if input.from_ is not None:
+                changes["from"] = {"after": str(input.from_)}
             return Change(
                 row=survey,
                 action="invited",
-                changes={"invitations": {"after": len(targets)}, "emailed": {"after": emailed}},
+                changes=changes,
                 permission=lifecycle.permission_of("survey.invited"),
             )
 

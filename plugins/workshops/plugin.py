@@ -11,6 +11,7 @@ from bocage.core.api import (
     Permission,
     PersonalData,
     PluginSettings,
+    RecipientSource,
     RestRoute,
     Seeder,
     WebhookEventType,
@@ -105,6 +106,13 @@ def bocage_jobs() -> list[JobKind]:
     from bocage.plugins.workshops.reminders import JOB
 
     return [JOB]
+
+
+@hookimpl
+def bocage_recipient_sources() -> list[RecipientSource]:
+    from bocage.plugins.workshops.recipients import SOURCES
+
+    return list(SOURCES)
 
 
 @hookimpl

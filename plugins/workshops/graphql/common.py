@@ -4,6 +4,7 @@ counts as an organiser, global IDs and links to core objects, texts checked on i
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
@@ -64,13 +65,25 @@ async def organises_event(info: Info[Any, Any], event: Event) -> bool:
     commune is the territory's: only organisers of every commune see its registrations."""
     if not organises(info.context):
         return False
-    scope = commune_scope(info.context.principal, WORKSHOPS_ORGANISE.code)
+
+    async def nis_code(commune_id: int) -> str | None:
+        commune = await load_one(info, CommuneType, commune_id)
+        return commune.nis_code if commune is not None else None
+
+    return await organises_in(info.context.principal, event, nis_code)
+
+
+async def organises_in(
+    principal: Any, event: Event, nis_code: Callable[[int], Awaitable[str | None]]
+) -> bool:
+    """Whether ``principal``, an organiser, organises in ``event``'s commune (or everywhere);
+    ``nis_code(commune_id)`` reads a commune's NIS code. See :func:`organises_event`."""
+    scope = commune_scope(principal, WORKSHOPS_ORGANISE.code)
     if scope is None:
         return True
     if event.commune_id is None:
         return False
-    commune = await load_one(info, CommuneType, event.commune_id)
-    return commune is not None and commune.nis_code in scope
+    return await nis_code(event.commune_id) in scope
 
 
 def organised_events(info: Info[Any, Any]) -> list[Any]:
