@@ -35,9 +35,13 @@ class Runtime:
     def __init__(self) -> None:
         from bocage.core.db import create_engine
         from bocage.core.host import PluginHost
+        from bocage.core.observability.logging import configure_logging
         from bocage.core.settings import load_settings
 
         self.settings = load_settings()
+        # Every command logs as `bocage serve` does (BOCAGE_LOG_FORMAT, BOCAGE_LOG_LEVEL), the
+        # plugins' start-up warnings included: one format for a log collector.
+        configure_logging(self.settings)
         self.host = PluginHost(self.settings)
         self._create_engine = create_engine
 
@@ -884,8 +888,6 @@ def worker(rt: Runtime, concurrency: int | None, burst: bool) -> None:
 
     from bocage.core.jobs.worker import Worker
 
-    logging.getLogger("bocage.jobs").setLevel(rt.settings.log_level.upper())
-
     async def go() -> None:
         async with rt.connected() as engine:
             await _migrated(rt, engine)
@@ -893,7 +895,9 @@ def worker(rt: Runtime, concurrency: int | None, burst: bool) -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, running.stop)
-            console.print(f"worker {running.name} running ({running.concurrency} at once)")
+            logging.getLogger("bocage.jobs").info(
+                "worker %s running (%d at once)", running.name, running.concurrency
+            )
             await running.run(burst=burst)
 
     run(go())

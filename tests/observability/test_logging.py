@@ -179,3 +179,15 @@ def test_bocage_serve_configures_the_logs(
     [handler] = logging.getLogger().handlers
     assert isinstance(handler.formatter, JsonFormatter)
     assert logging.getLogger("uvicorn.access").disabled  # its lines hold client addresses
+
+
+def test_bocage_worker_logs_json_lines_too(cli: Any, bocage_world: Any) -> None:
+    """A separate job worker (`bocage worker`) logs as the server does, for one collector."""
+    done = cli(
+        "worker",
+        "--burst",
+        env={"BOCAGE_DATABASE_URL": bocage_world.url, "BOCAGE_LOG_FORMAT": "json"},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    assert any("worker" in line["message"] and line["level"] == "info" for line in lines), lines
