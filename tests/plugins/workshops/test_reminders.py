@@ -92,9 +92,9 @@ async def test_registrants_with_a_seat_are_reminded_once(
 async def test_the_reminder_waits_until_its_time(
     run: Any, ws: Any, bocage_drain_jobs: Any, bocage_smtp: Any
 ) -> None:
-    later = await ws.publish(
-        startsAt=_local(dt.timedelta(days=3)), endsAt=_local(dt.timedelta(days=3, hours=2))
-    )
+    # One reading of the clock: a minute that ends between two readings moved the start.
+    starts_at, ends_at = _local(dt.timedelta(days=3)), _local(dt.timedelta(days=3, hours=2))
+    later = await ws.publish(startsAt=starts_at, endsAt=ends_at)
     await _register(run, ws, later["id"], "Eva", "eva@example.org")
     await bocage_drain_jobs()
     assert _reminders(bocage_smtp) == []  # the confirmation only
@@ -103,7 +103,7 @@ async def test_the_reminder_waits_until_its_time(
     due = dt.datetime.fromisoformat(job["runAt"])
     if due.tzinfo is None:
         due = due.replace(tzinfo=dt.UTC)
-    starts = dt.datetime.fromisoformat(_local(dt.timedelta(days=3))).replace(tzinfo=BRUSSELS)
+    starts = dt.datetime.fromisoformat(starts_at).replace(tzinfo=BRUSSELS)
     assert due == starts - dt.timedelta(hours=24)
 
 
