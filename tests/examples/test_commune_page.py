@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -29,43 +27,8 @@ from bocage.core.testing import Principals, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "examples" / "commune-page"
-CHROMIUM = Path("/usr/bin/chromium")
 ADMIN = Principals().admin
 HANNUT = "64034"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    driver_path = shutil.which("chromedriver")
-    if not CHROMIUM.exists() or driver_path is None:
-        pytest.skip(
-            "headless Chromium is not installed: apt-get install -y chromium chromium-driver"
-        )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="bocage-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(driver_path))
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _thread(name: str, target: Any) -> threading.Thread:

@@ -6,56 +6,15 @@ Needs Debian's ``chromium`` and ``chromium-driver`` (skipped, with the reason, w
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
-import pytest
 
 from bocage.core.graphql.graphiql import ASSETS, ASSETS_DIR, graphiql_page
 from bocage.core.testing import settings_for
 
-CHROMIUM = Path("/usr/bin/chromium")
 QUERY = "{ communes(first: 1) { totalCount } }"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    driver_path = shutil.which("chromedriver")
-    if not CHROMIUM.exists() or driver_path is None:
-        pytest.skip(
-            "headless Chromium is not installed: apt-get install -y chromium chromium-driver"
-        )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="bocage-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        # No network but loopback: a script from a CDN would not load.
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(driver_path))
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _text(browser: Any, selector: str) -> str:
