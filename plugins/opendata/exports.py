@@ -32,7 +32,7 @@ import orjson
 
 from bocage.core.api import CsvWriter, Dataset, DatasetField, FieldType, csv_cell, xlsx_append
 from bocage.plugins.opendata import export_sql
-from bocage.plugins.opendata.xlsx_stream import stream_xlsx
+from bocage.plugins.opendata.xlsx_stream import Drain, stream_xlsx
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -230,31 +230,6 @@ def _arrow_array(values: Sequence[Any], arrow_type: Any) -> Any:
     return array if array.type == arrow_type else array.cast(arrow_type)
 
 
-class _Drain(io.RawIOBase):
-    """A write-only file whose bytes are taken out after each row group (Parquet only ever
-    appends: its footer comes last), so that nothing accumulates."""
-
-    def __init__(self) -> None:
-        self.buffer = bytearray()
-        self.position = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        self.buffer += data
-        self.position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.position
-
-    def take(self) -> bytes:
-        data = bytes(self.buffer)
-        del self.buffer[:]
-        return data
-
-
 async def write_parquet(
     fields: list[DatasetField], batches: Batches, *, row_group: int = 50_000
 ) -> AsyncIterator[bytes]:
@@ -264,7 +239,7 @@ async def write_parquet(
     import pyarrow.parquet as pq
 
     schema = pa.schema([pa.field(f.name, _arrow_type(f.type)) for f in fields])
-    drain = _Drain()
+    drain = Drain()
     writer = pq.ParquetWriter(pa.PythonFile(drain, mode="w"), schema, compression="zstd")
     columns: dict[str, list[Any]] = {f.name: [] for f in fields}
     pending = 0
@@ -394,7 +369,7 @@ async def rows_to_parquet(
     import pyarrow.parquet as pq
 
     schema = pa.schema([pa.field(f.name, _arrow_type(f.type)) for f in fields])
-    drain = _Drain()
+    drain = Drain()
     writer = pq.ParquetWriter(pa.PythonFile(drain, mode="w"), schema, compression="zstd")
     waiting: list[Any] = []
     pending = 0

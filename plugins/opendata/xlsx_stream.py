@@ -139,8 +139,9 @@ def rows_xml(rows: Sequence[Sequence[Any]]) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-class _Drain(io.RawIOBase):
-    """A file that cannot seek, whose bytes are taken out as they are written."""
+class Drain(io.RawIOBase):
+    """A write-only file that cannot seek, whose bytes are taken out as they are written (the
+    XLSX zip here, Parquet row groups in :mod:`.exports`): nothing accumulates."""
 
     def __init__(self) -> None:
         self.buffer = bytearray()
@@ -174,7 +175,7 @@ async def stream_xlsx(
     compressed."""
     import anyio
 
-    drain = _Drain()
+    drain = Drain()
     archive = zipfile.ZipFile(
         drain, mode="w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel
     )
