@@ -682,12 +682,12 @@ class Build:
         ]
         partition = inner.c[PARENT]
         columns = [c for c in inner.c if c.key != "q_pos"]
-        numbered = select(
+        ranks = select(
             *columns,
             func.row_number().over(partition_by=partition, order_by=sort).label(RANK),
             func.count().over(partition_by=partition).label(FETCHED),
         )
-        return self.rows(numbered, "page")
+        return self.rows(ranks, "page")
 
     def _edge(
         self, selection: Selection, target: str, level: Level, cursor: ColumnElement[Any]
