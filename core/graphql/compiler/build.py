@@ -7,18 +7,22 @@ strawberry does before calling a resolver, and asks each field's spec
 
 Each place of the answer where rows are listed (the root page, a project's communes, a
 commune's page of projects...) is a level of rows labelled with their parent's key
-(``q_parent``) and their position (``q_rank``); the JSON of a level is aggregated per parent
-and joined to the level above (:class:`Level`). Two plans, one per engine:
+(``q_parent``) and their sort keys; the JSON of a level is aggregated per parent, in the
+order of those keys, and joined to the level above (:class:`Level`). A page ranks its rows
+and reads one more than it shows (``q_rank``, ``q_fetched``) only when ``pageInfo`` is
+selected; a cursor is computed only where it is selected. Two plans, one per engine:
 
 - PostgreSQL: each relation is a ``LATERAL`` subquery read for each row of the level above,
   through the foreign key's index, as PostGraphile plans it (read for all parents at once,
-  the planner misjudged the number of parents and scanned whole tables);
+  the planner misjudged the number of parents and scanned whole tables), aggregated without
+  ``GROUP BY`` (``json_agg(... ORDER BY ...)``); the statement is sent with its values
+  written in it (:meth:`Build.inlined`: planned once per connection, not at each run);
 - SQLite: each level is one CTE read for all parents at once, as the resolvers' DataLoaders
-  do, so that the statement's nesting does not grow with the depth of the query (SQLite's
-  parser refuses more than about 15 nested expressions). The root's list is aggregated in
-  a correlated subquery, deeper ones in aggregate windows, which nest less
-  (:meth:`Build.per_parent`); a statement SQLite's parser still refuses is built again
-  with windows only (``compiler/execute.py``).
+  do, and each list is aggregated in a correlated subquery over its parent's rows, as a
+  hand-written statement does. SQLite's parser refuses more than about 15 nested
+  expressions: a statement it refuses (checked on an empty in-memory database,
+  :meth:`Build.parses`) is built again with deeper levels in aggregate windows, which nest
+  less (:meth:`Build.per_parent`, ``LESS_NESTED``, ``compiler/execute.py``).
 
 Anything it cannot express raises :class:`NotCompilable` (the resolver path answers the root
 field instead); an argument the resolver would refuse raises :class:`Fallback` (the resolver
@@ -27,6 +31,7 @@ path answers it, with its typed error).
 
 from __future__ import annotations
 
+import sqlite3
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +64,9 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.exc import CompileError
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
@@ -71,17 +79,37 @@ if TYPE_CHECKING:
     from bocage.core.graphql.compiler.spec import Page, Registry, RootList, RootOne, ToMany
     from bocage.core.graphql.context import Context
 
-#: SQLite: levels above this depth aggregate their lists in correlated subqueries, deeper ones
-#: in aggregate windows (see ``Build.per_parent``): 1, the root's list only (the one whose
-#: window copies cost most: a page of 50 objects copied into each of its 50 rows); deeper
-#: correlated levels overflowed SQLite's parser stack on the test suite's documents.
-CORRELATED_DEPTH = 1
+#: SQLite: levels above this depth aggregate their lists in correlated subqueries, as a
+#: hand-written statement does, deeper ones in aggregate windows, which cost more (each row of
+#: a window holds a copy of its parent's whole array) but nest less (see ``Build.per_parent``):
+#: every level first; a statement SQLite's parser refuses as too nested (about 15 nested
+#: expressions) is built again with fewer correlated levels (``LESS_NESTED``, in
+#: ``compiler/execute.py``), once per document: the statement is kept.
+CORRELATED_DEPTH = 1_000
+#: The depths tried, in order, after SQLite's parser refused a statement (0: windows only).
+LESS_NESTED = (3, 1, 0)
 
 #: The arguments of a connection the compiler reads itself (the others go to its source).
 PAGE_ARGUMENTS = frozenset({"first", "after", "last", "before"})
 
 #: Columns the compiler adds to the rows of a level.
 PARENT, RANK, FETCHED = "q_parent", "q_rank", "q_fetched"
+
+
+def _sort_keys(order: Sequence[Any]) -> list[tuple[Any, bool]] | None:
+    """``(expression, descending)`` of each term of an ``ORDER BY`` list, or None when one
+    is more than a plain ascending or descending expression."""
+    keys = []
+    for term in order:
+        if isinstance(term, UnaryExpression) and term.modifier is operators.desc_op:
+            keys.append((term.element, True))
+        elif isinstance(term, UnaryExpression) and term.modifier is operators.asc_op:
+            keys.append((term.element, False))
+        elif isinstance(term, UnaryExpression):
+            return None
+        else:
+            keys.append((term, False))
+    return keys
 
 
 class NotCompilable(Exception):
@@ -365,15 +393,15 @@ class Build:
     ) -> Any:
         """Aggregates of the rows of ``source`` for each row of ``level`` (``parent``: their
         column holding its key), as columns of the returned clause's ``c``: ``(kind, value,
-        order, where)`` with ``kind`` ``array`` (the JSON array of ``value`` in ``order``) or
-        ``max``. PostgreSQL: one grouped row per parent (ordered aggregates), joined to the
-        level. SQLite (no ordered aggregates before 3.44): one correlated scalar subquery per
-        aggregate, over the rows of that parent in order (its aggregates read their input in
-        the order of a subquery's ``ORDER BY``), as a hand-written statement does; its
-        aggregate windows, tried first, cost twice as much (each row of a window holds a copy
-        of the whole array)."""
+        order, where)`` with ``kind`` ``array`` (the JSON array of ``value`` in ``order``, a
+        list of ``ORDER BY`` terms) or ``max``. PostgreSQL: one aggregated row per parent
+        (ordered aggregates), joined to the level. SQLite (no ordered aggregates before
+        3.44): one correlated scalar subquery per aggregate, over the rows of that parent in
+        order (its aggregates read their input in the order of a subquery's ``ORDER BY``),
+        as a hand-written statement does; below ``correlated_depth``, aggregate windows, which
+        cost more (each row of a window holds a copy of the whole array) but nest less."""
         if self.json.pg or level.depth >= self.correlated_depth:
-            grouped = self.json.per_parent(source, parent, aggregates)
+            grouped = self.json.per_parent(source, parent, aggregates, grouped=not level.lateral)
             return level.join(self.aggregate(grouped, prefix))
         mine = parent == level.rows.c.id
         columns: dict[str, Any] = {}
@@ -384,7 +412,7 @@ class Build:
                     select(value.label("v"))
                     .select_from(source)
                     .where(*conditions)
-                    .order_by(order)
+                    .order_by(*order)
                     .correlate(level.rows)
                     .subquery(self.name(prefix))
                 )
@@ -399,17 +427,31 @@ class Build:
             columns[column] = aggregated.scalar_subquery()
         return Correlated(columns)
 
+    def array_of(self, aggregate: Any, column: str) -> ColumnElement[Any]:
+        """The JSON array in ``column`` of a :meth:`per_parent` clause, ``[]`` when the
+        parent has no rows (a correlated ``json_group_array`` already gives ``[]``: one
+        expression less to nest, SQLite's parser caps the nesting)."""
+        items = self.json.embed(aggregate.c[column])
+        if isinstance(aggregate, Correlated):
+            return items
+        return func.coalesce(items, self.json.empty_array())
+
     def many(self, spec: ToMany, level: Level, selection: Selection) -> ColumnElement[Any]:
         """A list (or its first item) of ``spec.target`` rows of each row of ``level``."""
         relation = spec.rows(self.parents(level))
         columns: Any = type("Columns", (), {"c": relation.selected_columns})
-        ranked = self.rows_of(
-            relation,
-            func.row_number()
-            .over(partition_by=relation.selected_columns[PARENT], order_by=spec.order(columns))
-            .label(RANK),
-            reads=self.reads(spec.target, [selection]),
-        )
+        order = spec.order(columns)
+        keys = None if spec.first_only else _sort_keys(order)
+        if keys is None:
+            extra = [
+                func.row_number()
+                .over(partition_by=relation.selected_columns[PARENT], order_by=order)
+                .label(RANK)
+            ]
+        else:
+            # A list is aggregated in the order of its sort keys: no window to rank it.
+            extra = [expression.label(f"q_order_{i}") for i, (expression, _) in enumerate(keys)]
+        ranked = self.rows_of(relation, *extra, reads=self.reads(spec.target, [selection]))
         rows = self.rows(ranked, "rows")
         child = self.level(rows, level)
         value = self.node(spec.target, child, selection)
@@ -417,9 +459,16 @@ class Build:
             first = select(rows.c[PARENT], value.label("j")).select_from(child.source())
             aggregate = level.join(self.aggregate(first.where(rows.c[RANK] == 1), "one"))
             return self.json.embed(aggregate.c.j)
-        items = {"j": ("array", value, rows.c[RANK], None)}
+        if keys is None:
+            in_order: list[Any] = [rows.c[RANK]]
+        else:
+            in_order = [
+                rows.c[f"q_order_{i}"].desc() if descending else rows.c[f"q_order_{i}"].asc()
+                for i, (_, descending) in enumerate(keys)
+            ]
+        items = {"j": ("array", value, in_order, None)}
         aggregate = self.per_parent(level, child.source(), rows.c[PARENT], items, "list")
-        return func.coalesce(self.json.embed(aggregate.c.j), self.json.empty_array())
+        return self.array_of(aggregate, "j")
 
     def one(self, target: str, foreign_key: str, level: Level, selection: Selection) -> Any:
         """The live row of ``target`` whose key is the ``foreign_key`` of each row."""
@@ -498,21 +547,34 @@ class Build:
         level: Level,
     ) -> ColumnElement[Any]:
         size = page.size
+        type_ = self.object_type(selection)
+        subs = self.selections(type_, selection.nodes)
+        # Without pageInfo the page needs neither its extra row nor ranks: the database
+        # reads ``size`` rows, aggregated in the order of their sort keys.
+        numbered = any(sub.name == "pageInfo" for sub in subs)
         reads = self.reads(target, self._page_nodes(selection))
-        rows = self._page_rows(base, page, parent, level, reads)
+        rows = self._page_rows(base, page, parent, level, reads, numbered=numbered)
         child = self.level(rows, level)
         cursor = self.cursor(rows, page.ordering)
-        rank, fetched = rows.c[RANK], rows.c[FETCHED]
-        on_page = rank <= size
-        last = self.json.least(fetched, literal(size))
-        # In the list's order: the first item and the last one of the page.
-        first_rank, last_rank = (last, 1) if page.backward else (1, last)
-        in_order = rank.desc() if page.backward else rank
-        type_ = self.object_type(selection)
+        in_order: list[Any]
+        if numbered:
+            rank, fetched = rows.c[RANK], rows.c[FETCHED]
+            on_page: Any = rank <= size
+            last = self.json.least(fetched, literal(size))
+            # In the list's order: the first item and the last one of the page.
+            first_rank, last_rank = (last, 1) if page.backward else (1, last)
+            in_order = [rank.desc() if page.backward else rank]
+        else:
+            # The list's order is the ordering's (a backward page read reversed, listed back).
+            on_page = None
+            in_order = [
+                rows.c[f"page_key_{i}"].desc() if key.descending else rows.c[f"page_key_{i}"]
+                for i, key in enumerate(page.ordering.keys)
+            ]
         aggregates: dict[str, tuple[str, Any, Any, Any]] = {}
         wanted: list[tuple[Selection, str]] = []
         counted = False
-        for sub in self.selections(type_, selection.nodes):
+        for sub in subs:
             if sub.name == "__typename":
                 wanted.append((sub, "__typename"))
             elif sub.name in ("edges", "nodes"):
@@ -559,8 +621,7 @@ class Build:
                 pairs.append((sub.key, self._page_info(sub, aggregate, page)))
             else:
                 assert aggregate is not None
-                items = self.json.embed(aggregate.c[what])
-                pairs.append((sub.key, func.coalesce(items, self.json.empty_array())))
+                pairs.append((sub.key, self.array_of(aggregate, what)))
         if len(pairs) > self.json.MAX_KEYS:
             raise NotCompilable("too many keys in one object")
         return self.json.obj(pairs)
@@ -583,10 +644,14 @@ class Build:
         parent: ColumnElement[Any] | None,
         level: Level,
         reads: frozenset[str] | None,
+        *,
+        numbered: bool = True,
     ) -> FromClause:
         """The rows of the pages: at most ``size + 1`` per parent within the cursors, read
         in ``page.reading``, with their sort keys, rank and the number fetched (the extra
-        one says there are more)."""
+        one says there are more); ``numbered`` false: at most ``size``, with their sort keys
+        alone."""
+        fetch = page.size + 1 if numbered else page.size
         ordering, reading = page.ordering, page.reading
         keys: list[Any] = [
             key.expression.label(f"page_key_{i}") for i, key in enumerate(ordering.keys)
@@ -597,7 +662,9 @@ class Build:
             # the limit (an index in the ordering helps).
             label = literal_column("0") if parent is None else parent
             limited = self.rows_of(candidates, *keys, label.label(PARENT), reads=reads)
-            limited = limited.order_by(*reading.order_by()).limit(page.size + 1)
+            limited = limited.order_by(*reading.order_by()).limit(fetch)
+            if not numbered:
+                return self.rows(limited, "page")
             inner = limited.subquery(self.name("limited"))
         else:
             rank = func.row_number().over(partition_by=parent, order_by=reading.order_by())
@@ -605,7 +672,9 @@ class Build:
                 candidates, *keys, parent.label(PARENT), rank.label("q_pos"), reads=reads
             )
             windowed = ranked.subquery(self.name("ranked"))
-            kept = select(windowed).where(windowed.c.q_pos <= page.size + 1)
+            kept = select(windowed).where(windowed.c.q_pos <= fetch)
+            if not numbered:
+                return self.rows(kept, "page")
             inner = kept.subquery(self.name("kept"))
         sort = [
             inner.c[f"page_key_{i}"].desc() if key.descending else inner.c[f"page_key_{i}"].asc()
@@ -613,12 +682,12 @@ class Build:
         ]
         partition = inner.c[PARENT]
         columns = [c for c in inner.c if c.key != "q_pos"]
-        numbered = select(
+        ranks = select(
             *columns,
             func.row_number().over(partition_by=partition, order_by=sort).label(RANK),
             func.count().over(partition_by=partition).label(FETCHED),
         )
-        return self.rows(numbered, "page")
+        return self.rows(ranks, "page")
 
     def _edge(
         self, selection: Selection, target: str, level: Level, cursor: ColumnElement[Any]
@@ -646,6 +715,8 @@ class Build:
             .with_only_columns(label, maintain_column_froms=True)
             .subquery(self.name("every"))
         )
+        if self.lateral:  # the rows of one parent
+            return self.aggregate(select(func.count().label("n")).select_from(every), "total")
         counts = select(every.c[PARENT], func.count().label("n")).group_by(every.c[PARENT])
         return self.aggregate(counts, "total")
 
@@ -728,5 +799,35 @@ class Build:
             raise Fallback(str(error)) from None
         statement = select(value).select_from(level.source())
         if self.json.pg:
-            return select(cast(statement.scalar_subquery(), Text))
+            return self.inlined(select(cast(statement.scalar_subquery(), Text)))
         return statement
+
+    def parses(self, statement: Any) -> bool:
+        """SQLite: whether its parser takes ``statement`` (it refuses one nested too deep:
+        "parser stack overflow"), tried on an empty in-memory database, where a statement
+        that parses fails on its first table."""
+        dialect = self.context.sessionmaker.kw["bind"].dialect
+        sql = str(statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True}))
+        connection = sqlite3.connect(":memory:")
+        try:
+            connection.execute(sql)
+        except sqlite3.Error as error:
+            return "parser stack overflow" not in str(error)
+        finally:
+            connection.close()
+        return True
+
+    def inlined(self, statement: Select[*tuple[Any, ...]]) -> Any:
+        """PostgreSQL: ``statement`` with its values written in it (rendered by the engine's
+        dialect, which quotes them), sent without parameters. PostgreSQL plans a prepared
+        statement with parameters again at each execution (custom plans: the compiler's
+        forty-odd constants, the page size), which cost as much as running the statement;
+        one without is planned once per connection. Statements are already built per
+        variables' values (``execute``'s cache key), so this makes no more of them. A value
+        the dialect cannot write keeps its parameter."""
+        dialect = self.context.sessionmaker.kw["bind"].dialect
+        try:
+            compiled = statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        except (CompileError, NotImplementedError):
+            return statement
+        return select(literal_column(f"({compiled})", Text))

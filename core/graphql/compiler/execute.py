@@ -19,7 +19,13 @@ import orjson
 from graphql import GraphQLError, GraphQLObjectType, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from bocage.core.graphql.compiler.build import Build, Fallback, NotCompilable, Selection
+from bocage.core.graphql.compiler.build import (
+    LESS_NESTED,
+    Build,
+    Fallback,
+    NotCompilable,
+    Selection,
+)
 
 if TYPE_CHECKING:
     from bocage.core.graphql.compiler.spec import Registry
@@ -147,20 +153,32 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         name: str,
         **options: Any,
     ) -> Any:
-        build = Build(
-            registry=registry,
-            schema=strawberry_schema,
-            context=self.context_value,
-            fragments=self.fragment_definitions,
-            variable_values=self.variable_values,
-            **options,
-        )
+        def build(**more: Any) -> Build:
+            return Build(
+                registry=registry,
+                schema=strawberry_schema,
+                context=self.context_value,
+                fragments=self.fragment_definitions,
+                variable_values=self.variable_values,
+                **{**options, **more},
+            )
+
         definition = parent_type.fields[name]
         key = nodes[0].alias.value if nodes[0].alias else name
         try:
-            arguments = build.arguments(definition, nodes[0])
+            builder = build()
+            arguments = builder.arguments(definition, nodes[0])
             selection = Selection(key, name, nodes, arguments, definition)
-            return build.root(registry.roots[name], selection)
+            statement = builder.root(registry.roots[name], selection)
+            if builder.json.pg:
+                return statement
+            # SQLite: fewer correlated levels while its parser refuses the nesting.
+            for depth in LESS_NESTED:
+                if depth >= builder.correlated_depth or builder.parses(statement):
+                    break
+                builder = build(correlated_depth=depth)
+                statement = builder.root(registry.roots[name], selection)
+            return statement
         except (NotCompilable, Fallback) as reason:
             logger.debug("root field %s answered by resolvers: %s", name, reason)
             return None
@@ -171,12 +189,7 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             try:
                 result = await context.execute(statement)
             except Exception as error:
-                nested = self._less_nested(error, field)
-                if nested is None:
-                    raise
-                await context.forget_loaded()
-                statement = nested
-                result = await context.execute(statement)
+                statement, result = await self._less_nested(error, field)
                 self._remember(self._registry(), self._cache_key(_nodes(field)), statement)
             text = result.scalar_one()
         except Exception as error:
@@ -204,25 +217,37 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _registry(self) -> Registry:
         return getattr(self.schema._strawberry_schema, REGISTRY)  # type: ignore[attr-defined,no-any-return]
 
-    def _less_nested(self, error: Exception, field: tuple[Any, ...]) -> Any:
+    async def _less_nested(self, error: Exception, field: tuple[Any, ...]) -> Any:
         """SQLite's parser refused the statement as too nested: the statement built with
-        aggregate windows only (which nest less), or None for another error."""
-        if "parser stack overflow" not in str(error) or self.context_value.dialect != "sqlite":
-            return None
+        correlated subqueries on fewer levels (``LESS_NESTED``, aggregate windows below
+        them, which nest less) and its result, from the first the parser accepts; ``error``
+        again for another error."""
+        context = self.context_value
         nodes = _nodes(field)
         name = nodes[0].name.value
-        try:
-            return self._build(
-                self._registry(),
-                self.schema._strawberry_schema,  # type: ignore[attr-defined]
-                field[0],
-                nodes,
-                name,
-                correlated_depth=0,
-            )
-        except Exception:
-            logger.debug("compiling %s again failed", name, exc_info=True)
-            return None
+        for depth in LESS_NESTED:
+            if "parser stack overflow" not in str(error) or context.dialect != "sqlite":
+                raise error
+            try:
+                statement = self._build(
+                    self._registry(),
+                    self.schema._strawberry_schema,  # type: ignore[attr-defined]
+                    field[0],
+                    nodes,
+                    name,
+                    correlated_depth=depth,
+                )
+            except Exception:
+                logger.debug("compiling %s again failed", name, exc_info=True)
+                raise error from None
+            if statement is None:
+                raise error
+            await context.forget_loaded()
+            try:
+                return statement, await context.execute(statement)
+            except Exception as again:
+                error = again
+        raise error
 
     async def _resolve(self, *field: Any) -> Any:
         completed = super().execute_field(*field)

@@ -109,24 +109,30 @@ class JsonSQL:
         source: Any,
         parent: ColumnElement[Any],
         aggregates: dict[str, tuple[str, Any, Any, Any]],
+        *,
+        grouped: bool = True,
     ) -> Any:
         """A ``select`` of one row per ``parent`` of ``source``, a column per aggregate:
         ``(kind, value, order, where)`` with ``kind`` ``array`` (the JSON array of ``value``
-        in ``order``) or ``max``. PostgreSQL groups (ordered aggregates); SQLite before 3.44
+        in ``order``, a list of ``ORDER BY`` terms) or ``max``. PostgreSQL groups (ordered
+        aggregates); SQLite before 3.44
         has no ordered aggregates, but its aggregate window functions take an order: one row
         per parent is kept of the window's (``Build.per_parent`` uses them below its first
-        levels)."""
+        levels). ``grouped`` false (PostgreSQL): ``source`` holds the rows of one parent (a
+        ``LATERAL`` subquery), aggregated without ``GROUP BY`` (one row, its aggregates null
+        when there are none)."""
         if self.pg:
-            columns = [parent.label("q_parent")]
+            columns = [parent.label("q_parent")] if grouped else []
             for column, (kind, value, order, where) in aggregates.items():
                 if kind == "array":
-                    aggregated: Any = func.json_agg(aggregate_order_by(value, order))
+                    aggregated: Any = func.json_agg(aggregate_order_by(value, *order))
                 else:
                     aggregated = func.max(value)
                 if where is not None:
                     aggregated = aggregated.filter(where)
                 columns.append(aggregated.label(column))
-            return select(*columns).select_from(source).group_by(parent)
+            statement = select(*columns).select_from(source)
+            return statement.group_by(parent) if grouped else statement
         every = (None, None)
         columns = [
             parent.label("q_parent"),
