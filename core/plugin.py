@@ -20,6 +20,7 @@ def bocage_graphql_query() -> Sequence[type]:
     from bocage.core.graphql.permissions import PermissionQuery
     from bocage.core.graphql.privacy import PrivacyQuery
     from bocage.core.graphql.query import CoreQuery, node_query
+    from bocage.core.graphql.sdgs import SdgQuery
     from bocage.core.graphql.webhooks import WebhookQuery
 
     return [
@@ -29,6 +30,7 @@ def bocage_graphql_query() -> Sequence[type]:
         WebhookQuery,
         JobQuery,
         PermissionQuery,
+        SdgQuery,
         node_query(),
     ]
 

@@ -26,6 +26,7 @@ CONTRACT = (
     "bocage.core.domain.permissions",
     "bocage.core.domain.projects",
     "bocage.core.domain.rules",
+    "bocage.core.domain.sdgs",
     "bocage.core.domain.work",
 )
 

@@ -33,6 +33,8 @@ class NewProject:
     description: Mapping[str, str] | None = None
     themes: Sequence[str] = ()
     sdgs: Sequence[int] = ()
+    #: Official codes of SDG targets (``"11.3"``); their goals join ``sdgs``.
+    sdg_targets: Sequence[str] = ()
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     budget: Decimal | None = None
@@ -178,7 +180,8 @@ async def create_project(session: Any, principal: Any, new: NewProject) -> Chang
         "status": m.ProjectStatus(new.status),
         "focus": m.ProjectFocus(new.focus),
         "themes": rules.project_themes(new.themes),
-        "sdgs": rules.project_sdgs(new.sdgs),
+        "sdg_targets": (targets := rules.project_sdg_targets(new.sdg_targets)),
+        "sdgs": rules.project_sdgs(new.sdgs, targets),
         "start_date": new.start_date,
         "end_date": new.end_date,
         "budget": None if new.budget is None else rules.money(new.budget, "budget"),

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from bocage.core.auth import policy
+from bocage.core.domain import sdgs as sdg_data
 from bocage.core.domain.errors import Code, Invalid
 from bocage.core.models.enums import StakeholderRole
 
@@ -72,8 +73,17 @@ def project_themes(themes: Iterable[str]) -> list[str]:
     return sorted({theme.strip().lower() for theme in themes})
 
 
-def project_sdgs(sdgs: Iterable[int]) -> list[int]:
-    return sorted(set(sdgs))
+def project_sdgs(sdgs: Iterable[int], targets: Iterable[str] = ()) -> list[int]:
+    """The goals ``sdgs`` and those of the (checked) ``targets``: a target implies its goal."""
+    return sdg_data.project_goals(sdgs, targets)
+
+
+def project_sdg_targets(codes: Iterable[str], field: str = "sdgTargets") -> list[str]:
+    """The official codes of the SDG targets ``codes``, each once, in the official order."""
+    try:
+        return sdg_data.project_targets(codes)
+    except sdg_data.UnknownTarget as error:
+        raise Invalid(Code.INVALID, str(error), field) from None
 
 
 def check_project_values(values: Mapping[str, Any]) -> None:

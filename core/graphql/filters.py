@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, exists, false, func, literal, or_,
 from sqlalchemy.dialects.postgresql import JSONB
 
 from bocage.core import models as m
+from bocage.core.graphql import sdgs
 from bocage.core.graphql.enums import ProjectFocus, ProjectStatus, StakeholderKind, StakeholderNeed
 from bocage.core.graphql.errors import BadInput
 from bocage.core.graphql.external import ExternalReferenceInput, external_reference_filter
@@ -82,6 +83,16 @@ class ProjectFilter:
     focus: ProjectFocus | None = strawberry.UNSET
     theme: str | None = strawberry.UNSET
     sdg: int | None = strawberry.field(default=strawberry.UNSET, description="SDG number 1-17.")
+    sdg_goals: list[int] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Projects serving any of these SDGs (1-17), directly or through one of "
+        "their targets.",
+    )
+    sdg_targets: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Projects serving any of these SDG targets, by official code ('11.3', "
+        "'1.a'; see `sdgGoals`).",
+    )
     stakeholder: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="Projects this stakeholder takes part in."
     )
@@ -200,6 +211,16 @@ def filter_projects(
         if not 1 <= f.sdg <= 17:
             raise BadInput(f"sdg must be between 1 and 17; got {f.sdg}", field="sdg")
         statement = statement.where(json_array_contains(context.dialect, P.sdgs, f.sdg))
+    if _given(f.sdg_goals):
+        numbers = sdgs.goal_numbers(f.sdg_goals, "sdgGoals")
+        statement = statement.where(
+            or_(false(), *(json_array_contains(context.dialect, P.sdgs, n) for n in numbers))
+        )
+    if _given(f.sdg_targets):
+        codes = sdgs.target_codes(f.sdg_targets, "sdgTargets")
+        statement = statement.where(
+            or_(false(), *(json_array_contains(context.dialect, P.sdg_targets, c) for c in codes))
+        )
     if _given(f.stakeholder):
         role = m.ProjectStakeholder
         key = _global_id(f.stakeholder, "Stakeholder", "stakeholder")

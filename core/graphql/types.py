@@ -28,6 +28,7 @@ from bocage.core.graphql.limits import cost
 from bocage.core.graphql.nodes import RowType, load_children, load_one
 from bocage.core.graphql.pagination import Before, Connection, Last, NestedList, paginate_nested
 from bocage.core.graphql.personal import Contact, Forbidden, may_read_contacts
+from bocage.core.graphql.sdgs import Sdg, SdgTarget, goals_of, targets_of
 
 
 def _nested_projects(name: str, link: Any, column: str) -> NestedList:
@@ -293,7 +294,9 @@ class Project(RowType, Timestamps, ExternallyReferenced, relay.Node):
     status: ProjectStatus
     focus: ProjectFocus
     themes: list[str]
-    sdgs: list[int] = strawberry.field(description="UN Sustainable Development Goals (1-17).")
+    sdgs: list[int] = strawberry.field(
+        description="UN Sustainable Development Goals (1-17), with the goal of each target."
+    )
     start_date: dt.date | None
     end_date: dt.date | None
     budget: Decimal | None = strawberry.field(description="Budget in euros.")
@@ -356,6 +359,26 @@ class Project(RowType, Timestamps, ExternallyReferenced, relay.Node):
     @strawberry.field(description="The GAL that carries the project.", metadata=cost(1))
     async def territory(self, info: Info) -> Territory | None:
         return await load_one(info, Territory, self.row.territory_id)
+
+    @strawberry.field(
+        description="Official codes of the UN SDG targets the project serves ('11.3', '1.a'), "
+        "in the official order; each one's goal is in `sdgs`."
+    )
+    def sdg_target_codes(self) -> list[str]:
+        return list(self.row.sdg_targets)
+
+    @strawberry.field(
+        description="The UN SDGs of `sdgs`, with their titles.", metadata=cost(0, items=3)
+    )
+    def sdg_goals(self) -> list[Sdg]:
+        return goals_of(self.row.sdgs)
+
+    @strawberry.field(
+        description="The UN SDG targets of `sdgTargetCodes`, with their titles.",
+        metadata=cost(0, items=3),
+    )
+    def sdg_targets(self) -> list[SdgTarget]:
+        return targets_of(self.row.sdg_targets)
 
 
 @strawberry.type(description="A commune's PST (Programme Stratégique Transversal).")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select
 
 from bocage.core import models as m
-from bocage.core.domain import rules
+from bocage.core.domain import rules, sdgs
 from bocage.core.domain.changes import column_changes
 from bocage.core.domain.errors import Code
 from bocage.core.graphql.mutations.projects import PROJECTS_WRITE
@@ -52,6 +53,10 @@ FIELDS = (
     Field("communes", ("commune", "gemeente", "gemeenten", "code ins", "nis", "code nis")),
     Field("themes", ("thèmes", "thème", "thématiques", "thema", "themas", "theme")),
     Field("sdgs", ("odd", "sdg", "objectifs de développement durable", "sdg's")),
+    Field(
+        "sdg_targets",
+        ("cibles odd", "cibles", "cible odd", "sdg target", "targets", "subdoelen", "unterziele"),
+    ),
     Field("start_date", ("date de début", "début", "debut", "start", "startdatum", "start date")),
     Field("end_date", ("date de fin", "fin", "end", "einddatum", "end date")),
     Field("budget", ("montant", "begroting", "budget (eur)", "budget €")),
@@ -61,7 +66,7 @@ FIELDS = (
     Field("pst_actions", ("actions pst", "action pst", "pst", "pst action", "actions")),
 )
 
-SCALARS = ("status", "focus", "themes", "sdgs", "start_date", "end_date", "budget")
+SCALARS = ("status", "focus", "themes", "sdgs", "sdg_targets", "start_date", "end_date", "budget")
 TEXTS = ("title", "summary", "description")
 
 
@@ -148,10 +153,7 @@ class ProjectKind(Kind):
                 )
         if row.has("themes"):
             values["themes"] = rules.project_themes(cells.items(row.raw("themes")))
-        if row.has("sdgs"):
-            sdgs = row.read("sdgs", lambda v: [_sdg(item) for item in cells.items(v)])
-            if sdgs is not None:
-                values["sdgs"] = rules.project_sdgs(sdgs)
+        values.update(_sdg_values(row, current))
         for name, parser in (
             ("start_date", cells.date),
             ("end_date", cells.date),
@@ -347,6 +349,60 @@ def _territory(commune_ids: list[int], context: Context) -> int | None:
         context.communes.by_id[c].territory_id for c in commune_ids if c in context.communes.by_id
     }
     return territories.pop() if len(territories) == 1 else None
+
+
+#: An SDG target's code in a cell: "11.3", "ODD 1.a", "cible 17.10".
+TARGET_CODE = re.compile(r"(\d{1,2})\s*\.\s*(\d{1,2}|[a-z])\b", re.IGNORECASE)
+
+
+def _sdg_values(row: Row, current: _Existing | None) -> dict[str, Any]:
+    """``sdgs`` and ``sdg_targets`` from the row's SDG columns. The ``sdgs`` column takes goals
+    and target codes ('11; 7.2'), the ``sdg_targets`` column target codes: either replaces the
+    project's targets, and a target's goal joins the goals (the rule of ``updateProject``)."""
+    if not (row.has("sdgs") or row.has("sdg_targets")):
+        return {}
+    goals = row.read("sdgs", _sdg_items)
+    more = row.read("sdg_targets", lambda v: [_target(item) for item in cells.items(_text(v))])
+    if (row.has("sdgs") and goals is None) or (row.has("sdg_targets") and more is None):
+        return {}  # the bad cell is reported
+    numbers = [n for n in goals or [] if isinstance(n, int)]
+    if goals is None:
+        numbers = list(current.project.sdgs) if current else []
+    targets = [*(c for c in goals or [] if isinstance(c, str)), *(more or [])]
+    codes = row.check(["sdg_targets", "sdgs"], rules.project_sdg_targets, targets)
+    return (
+        {} if codes is None else {"sdgs": rules.project_sdgs(numbers, codes), "sdg_targets": codes}
+    )
+
+
+def _text(value: Any) -> Any:
+    """A cell of SDG codes as text; a number cell would turn target 17.10 into 17.1."""
+    if isinstance(value, float) and not value.is_integer():
+        raise cells.CellError(
+            f"{value!r} is a number: format the cell as text so that a target such as 17.10 "
+            "keeps its code"
+        )
+    return value
+
+
+def _sdg_items(value: Any) -> list[int | str]:
+    """Goal numbers and target codes of an ``sdgs`` cell."""
+    return [
+        _target(item) if TARGET_CODE.search(item) else _sdg(item)
+        for item in cells.items(_text(value))
+    ]
+
+
+def _target(value: str) -> str:
+    match = TARGET_CODE.search(value)
+    if match is None:
+        raise cells.CellError(
+            f"{value!r} is not an SDG target: write its official code, e.g. '11.3; 1.a'"
+        )
+    code = f"{int(match.group(1))}.{match.group(2).lower()}"
+    if sdgs.target(code) is None:
+        raise cells.CellError(str(sdgs.UnknownTarget(value)))
+    return code
 
 
 def _sdg(value: str) -> int:

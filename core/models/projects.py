@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bocage.core.db import Base, JSONType, SoftDeletable, StrEnumType, Timestamped, Versioned
@@ -48,7 +48,12 @@ class Project(ExternallyKeyed, Versioned, Timestamped, SoftDeletable, Base):
     status: Mapped[ProjectStatus] = mapped_column(StrEnumType(ProjectStatus), index=True)
     focus: Mapped[ProjectFocus] = mapped_column(StrEnumType(ProjectFocus), index=True)
     themes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: Goal numbers (1-17), with the goal of each target (see ``bocage.core.domain.sdgs``).
     sdgs: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    #: Official codes of SDG targets (``"11.3"``, ``"1.a"``), in the official order.
+    sdg_targets: Mapped[list[str]] = mapped_column(
+        JSONType, default=list, server_default=text("'[]'")
+    )
     start_date: Mapped[dt.date | None] = mapped_column(index=True)
     end_date: Mapped[dt.date | None]
     budget: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))

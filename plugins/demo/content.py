@@ -64,6 +64,8 @@ class ProjectTemplate:
     description: T
     themes: tuple[str, ...]
     sdgs: tuple[int, ...]
+    #: Official codes of SDG targets ('11.3'), each of a goal in ``sdgs``.
+    sdg_targets: tuple[str, ...]
     lead: tuple[StakeholderKind, ...]
     partners: tuple[StakeholderKind, ...]
     budget: tuple[int, int]
@@ -109,6 +111,7 @@ def _template(item: dict[str, Any]) -> ProjectTemplate:
         description=item["description"],
         themes=tuple(item["themes"]),
         sdgs=tuple(item["sdgs"]),
+        sdg_targets=tuple(item.get("sdg_targets", ())),
         lead=_kinds(item["lead"]),
         partners=_kinds(item["partners"]),
         budget=tuple(item["budget"]),  # type: ignore[arg-type]

@@ -615,6 +615,7 @@ class _DemoSeeder:
             focus=template.focus,
             themes=sorted(set(template.themes)),  # as the API stores them
             sdgs=sorted(template.sdgs),
+            sdg_targets=list(template.sdg_targets),
             start_date=start,
             end_date=end,
             budget=budget,

@@ -58,6 +58,35 @@ class SortedCodes(ColumnElement[str]):
         self.column = column
 
 
+class StoredCodes(ColumnElement[str]):
+    """The texts of a JSON array column in their stored order, comma-separated
+    (``"11.3,11.a"``), ``NULL`` for an empty array: the same text on SQLite and PostgreSQL."""
+
+    inherit_cache = True
+    type = String()
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+
+
+@compiles(StoredCodes, "sqlite")
+def _stored_codes_sqlite(element: StoredCodes, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return (
+        "(SELECT group_concat(value, ',') FROM "
+        f"(SELECT value FROM json_each({column}) ORDER BY key))"
+    )
+
+
+@compiles(StoredCodes, "postgresql")
+def _stored_codes_postgresql(element: StoredCodes, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return (
+        "(SELECT string_agg(value, ',' ORDER BY n) "
+        f"FROM jsonb_array_elements_text({column}) WITH ORDINALITY AS item(value, n))"
+    )
+
+
 @compiles(SortedCodes, "sqlite")
 def _sorted_codes_sqlite(element: SortedCodes, compiler: Any, **kw: Any) -> str:
     column = compiler.process(element.column, **kw)
@@ -148,8 +177,10 @@ def core_datasets() -> list[Dataset]:
         },
         description={
             "fr": "Les projets du GAL : statut, axe (collaboration ou numérique), dates, budget, "
-            "communes concernées et actions du PST auxquelles ils contribuent.",
-            "en": "The GAL's projects: status, focus, dates, budget, communes and PST actions.",
+            "communes concernées, actions du PST auxquelles ils contribuent, objectifs et "
+            "cibles de développement durable (ODD) de l'ONU.",
+            "en": "The GAL's projects: status, focus, dates, budget, communes, PST actions, and "
+            "the UN Sustainable Development Goals and targets they serve.",
         },
         keywords={"fr": ("projets", "PST", "smart territoire"), "en": ("projects",)},
         theme=Theme.GOVE,
@@ -167,6 +198,12 @@ def core_datasets() -> list[Dataset]:
             ("communes", s, "Codes INS des communes concernées"),
             ("pst_actions", s, "Codes des actions du PST"),
             ("sdgs", s, "Objectifs de développement durable (ODD de l'ONU, 1 à 17)"),
+            (
+                "sdg_targets",
+                s,
+                "Cibles des ODD (codes officiels de l'ONU, p. ex. 11.3 ou 1.a, dans l'ordre "
+                "officiel) ; l'objectif de chaque cible est dans sdgs",
+            ),
             ("updated_at", dt_, "Dernière modification"),
         ),
         query=select(
@@ -189,6 +226,7 @@ def core_datasets() -> list[Dataset]:
             ).label("communes"),
             pst_codes.label("pst_actions"),
             SortedCodes(Project.sdgs).label("sdgs"),
+            StoredCodes(Project.sdg_targets).label("sdg_targets"),
             Project.updated_at,
         ).where(Project.deleted_at.is_(None)),
         modified=select(func.max(Project.updated_at)),

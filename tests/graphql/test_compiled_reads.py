@@ -85,12 +85,19 @@ DOCUMENTS = {
       c: communes(filter: {nisCodes: ["64034", "92003"]}) { edges { node { nisCode } } }
       d: stakeholders(filter: {communeNisCode: "64034", need: TRAINING}) { totalCount }
     }""",
+    "sdg filters": """query($goals: [Int!], $targets: [String!]) {
+      a: projects(first: 30, filter: {sdgGoals: $goals}) { totalCount
+        nodes { id sdgs sdgTargetCodes } }
+      b: projects(first: 30, filter: {sdgTargets: $targets, sdg: 16}) { totalCount
+        edges { cursor node { sdgTargetCodes communes { nisCode } } } }
+    }""",
 }
 
 VARIABLES: dict[str, dict[str, Any]] = {
     "commune page": {"nis": "64034"},
     "fragments and directives": {"withCommunes": True, "skipTitle": False},
     "filters": {"sdg": 11, "since": "2020-01-01T00:00:00Z"},
+    "sdg filters": {"goals": [7, 16], "targets": ["16.7", "16.10", "4.4"]},
 }
 
 Serve = Callable[..., contextlib.AbstractAsyncContextManager[tuple[httpx.AsyncClient, Any]]]

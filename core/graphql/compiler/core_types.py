@@ -234,6 +234,7 @@ def compiled_reads() -> CompiledReads:
                 "focus": Column("focus", "enum", enum=m.ProjectFocus),
                 "themes": Column("themes", "json"),
                 "sdgs": Column("sdgs", "json"),
+                "sdgTargetCodes": Column("sdg_targets", "json"),
                 "startDate": Column("start_date", "date"),
                 "endDate": Column("end_date", "date"),
                 "budget": Column("budget", "decimal", scale=2),

@@ -71,6 +71,10 @@ class CreateProjectInput:
     description: TranslationsInput | None = None
     themes: list[str] = strawberry.field(default_factory=list)
     sdgs: list[int] = strawberry.field(default_factory=list)
+    sdg_targets: list[str] = strawberry.field(
+        default_factory=list,
+        description="Official codes of UN SDG targets ('11.3', '1.a'); their goals join `sdgs`.",
+    )
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     budget: Decimal | None = None
@@ -98,6 +102,11 @@ class UpdateProjectInput:
     description: TranslationsInput | None = strawberry.UNSET
     themes: list[str] | None = strawberry.UNSET
     sdgs: list[int] | None = strawberry.UNSET
+    sdg_targets: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Official codes of UN SDG targets ('11.3', '1.a'); their goals join `sdgs` "
+        "(a goal stays while one of its targets does).",
+    )
     start_date: dt.date | None = strawberry.UNSET
     end_date: dt.date | None = strawberry.UNSET
     budget: Decimal | None = strawberry.UNSET
@@ -158,11 +167,21 @@ async def _set_links(
 
 def _scalars(data: Any, *, creating: bool) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for name in ("status", "focus", "themes", "sdgs", "start_date", "end_date", "budget"):
+    for name in (
+        "status",
+        "focus",
+        "themes",
+        "sdgs",
+        "sdg_targets",
+        "start_date",
+        "end_date",
+        "budget",
+    ):
         value = getattr(data, name)
         if given(value):
-            if value is None and name in ("status", "focus", "themes", "sdgs"):
-                raise Invalid(Code.REQUIRED, f"{name} cannot be null", name)
+            if value is None and name in ("status", "focus", "themes", "sdgs", "sdg_targets"):
+                field = "sdgTargets" if name == "sdg_targets" else name
+                raise Invalid(Code.REQUIRED, f"{field} cannot be null", field)
             values[name] = value
     if "status" in values:
         values["status"] = m.ProjectStatus(values["status"].value)
@@ -170,8 +189,8 @@ def _scalars(data: Any, *, creating: bool) -> dict[str, Any]:
         values["focus"] = m.ProjectFocus(values["focus"].value)
     if "themes" in values:
         values["themes"] = rules.project_themes(values["themes"])
-    if "sdgs" in values:
-        values["sdgs"] = rules.project_sdgs(values["sdgs"])
+    if "sdg_targets" in values:
+        values["sdg_targets"] = rules.project_sdg_targets(values["sdg_targets"])
     for name, (required, _limit) in rules.PROJECT_TEXTS.items():
         value = getattr(data, name)
         if creating or given(value):
@@ -197,6 +216,7 @@ async def new_project(session: Any, principal: Any, input: CreateProjectInput) -
             description=input.description.as_dict() if input.description else None,
             themes=list(input.themes),
             sdgs=list(input.sdgs),
+            sdg_targets=list(input.sdg_targets),
             start_date=input.start_date,
             end_date=input.end_date,
             budget=input.budget,
@@ -267,6 +287,12 @@ class ProjectMutations:
         async def change(session: Any, principal: Any) -> Change:
             project = await _project_for_change(session, principal, input.id, input.version)
             values = _scalars(input, creating=False)
+            if "sdgs" in values or "sdg_targets" in values:
+                # A target implies its goal: the goals keep those of the targets.
+                values["sdgs"] = rules.project_sdgs(
+                    values.get("sdgs", project.sdgs),
+                    values.get("sdg_targets", project.sdg_targets),
+                )
             merged = {
                 "start_date": project.start_date,
                 "end_date": project.end_date,

@@ -40,6 +40,10 @@ TABLES = [
 
 TIMESTAMPS = ("created_at", "updated_at", "deleted_at")
 
+#: Columns added to the demo after the fingerprints were taken, each checked by its own tests
+#: (``sdg_targets``: tests/graphql/test_sdgs.py).
+ADDED_SINCE = {"project": ("sdg_targets",)}
+
 #: Counts and fingerprints at scale 1, taken with the core's seeder (core/demo/) before the move
 #: (every bundled plugin seeded too: the workshops' promoted challenge is the 321st project).
 BEFORE: dict[str, tuple[int, str]] = {
@@ -81,7 +85,9 @@ async def _fingerprints(engine: Any) -> dict[str, tuple[int, str]]:
             columns = [
                 c
                 for c in table.c
-                if _python_type(c) is not dt.datetime and c.name not in TIMESTAMPS
+                if _python_type(c) is not dt.datetime
+                and c.name not in TIMESTAMPS
+                and c.name not in ADDED_SINCE.get(table.name, ())
             ]
             rows = (await session.execute(select(*columns).order_by(*table.primary_key))).all()
             text = json.dumps(
