@@ -92,10 +92,11 @@ async def _targets_from(
     value: Any,
     invited: list[_Target],
     language: str | None,
-) -> list[_Target]:
+) -> tuple[list[_Target], int]:
     """The invitations to e-mail to the people the object ``value`` (a global ID) gathers,
     through the recipient source some plugin declares for its type (hook
-    ``bocage_recipient_sources``): one per address not already among ``invited``."""
+    ``bocage_recipient_sources``): one per address not already among ``invited``; and how
+    many of them have no address (skipped: counted, never named)."""
     sources: dict[str, RecipientSource] = {}
     for _, source in host.contributions("bocage_recipient_sources"):
         sources.setdefault(source.type_name, source)
@@ -126,9 +127,13 @@ async def _targets_from(
         )
     seen = {t.address.strip().lower() for t in invited if t.address}
     targets = []
+    skipped = 0
     for recipient in await source.recipients(session, principal, key):
         address = (recipient.email or "").strip()
-        if not address or address.lower() in seen:
+        if not address:
+            skipped += 1
+            continue
+        if address.lower() in seen:
             continue
         seen.add(address.lower())
         targets.append(
@@ -141,13 +146,14 @@ async def _targets_from(
             )
         )
     if not targets:
+        without = f" ({skipped} without an e-mail address)" if skipped else ""
         raise Invalid(
             Code.INVALID,
             f"this {source.type_name} gathers nobody with an address who is not already "
-            "invited: nothing to send",
+            f"invited{without}: nothing to send",
             "from",
         )
-    return targets
+    return targets, skipped
 
 
 #: The core's organisations and where they act, read through the contract.
@@ -579,9 +585,12 @@ class SurveyMutation:
         self, info: Info, input: InviteToSurveyInput
     ) -> SurveyInvitationsPayload:
         issued: list[SurveyInvitationToken] = []
+        skipped = 0
 
         async def change(session: Any, principal: Any) -> Change:
+            nonlocal skipped
             issued.clear()
+            skipped = 0
             try:
                 key = survey_key(input.survey, "survey")
             except BadInput as error:
@@ -632,9 +641,10 @@ class SurveyMutation:
                         "not shown): send sendEmail: true",
                         "sendEmail",
                     )
-                targets += await _targets_from(
+                gathered, skipped = await _targets_from(
                     info.context.host, session, principal, input.from_, targets, language
                 )
+                targets += gathered
             if input.send_email and any(t.address for t in targets):
                 if survey.status != sm.SurveyStatus.OPEN.value:
                     raise Invalid(
@@ -713,6 +723,7 @@ class SurveyMutation:
             }
             if input.from_ is not None:
                 changes["from"] = {"after": str(input.from_)}
+                changes["skipped"] = {"after": skipped}
             return Change(
                 row=survey,
                 action="invited",
@@ -728,7 +739,9 @@ class SurveyMutation:
             model=sm.Survey,
         )
         return SurveyInvitationsPayload(
-            invitations=issued if not outcome.errors else [], errors=errors_of(outcome.errors)
+            invitations=issued if not outcome.errors else [],
+            skipped=skipped if not outcome.errors else 0,
+            errors=errors_of(outcome.errors),
         )
 
     @strawberry.mutation(
