@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from sqlalchemy import column, func, select, table, update
+from sqlalchemy import column, select, table
 from strawberry.types import Info
 
 from bocage.core.api import (
@@ -30,7 +30,7 @@ from bocage.core.api import (
     node_key,
     utcnow,
 )
-from bocage.plugins.surveys import lifecycle, pool, publication, store
+from bocage.plugins.surveys import lifecycle, pool, publication, reminders, store
 from bocage.plugins.surveys import mail as survey_mail
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys.definition import QuestionSpec, check_questions
@@ -44,6 +44,7 @@ from bocage.plugins.surveys.inputs import (
 )
 from bocage.plugins.surveys.permissions import SURVEYS_MANAGE
 from bocage.plugins.surveys.queries import survey_key
+from bocage.plugins.surveys.settings import surveys_settings
 from bocage.plugins.surveys.types import (
     WRITE_COST,
     Survey,
@@ -221,19 +222,6 @@ def _check_audience(kinds: list[str] | None, communes: list[str] | None) -> None
         raise Invalid(Code.INVALID, f"{bad} are not NIS codes (5 digits)", "audienceCommunes")
 
 
-async def reissue(session: Any, invitation: sm.Invitation, token_hash: str) -> bool:
-    """Give a reminded invitation its new token unless it was submitted (meanwhile, or
-    before in an anonymous survey): whether it was. The new token goes by e-mail only, so
-    the invitation is sealed from then on (no manager saw it)."""
-    reissued = await session.execute(
-        update(sm.Invitation)
-        .where(sm.Invitation.id == invitation.id, sm.Invitation.submitted.is_(False))
-        .values(token_hash=token_hash, sealed=True)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(reissued.rowcount == 1)
-
-
 #: The latest date a survey may open or close on (a later one is surely a typo, and the
 #: instant after ``dt.date.max`` does not exist).
 LATEST_DATE = dt.date(2999, 12, 31)
@@ -381,8 +369,9 @@ async def _transition(
         if target is sm.SurveyStatus.OPEN:
             await publication.unpublish(session, survey.id)
             await lifecycle.schedule_close(session, survey)
-            minutes = info.context.host.plugin_settings("surveys").pool_sweep_minutes
-            await pool.schedule_sweep(session, survey, minutes)
+            settings = surveys_settings(info.context.host)
+            await reminders.schedule(session, settings, survey)
+            await pool.schedule_sweep(session, survey, settings.pool_sweep_minutes)
         elif was is sm.SurveyStatus.OPEN:
             settings = info.context.host.plugin_settings("surveys")
             changes["published_cells"] = {
@@ -536,6 +525,7 @@ class SurveyMutation:
             if survey.closes_on != old_closes_on:
                 # A new close job for the new date; the old one will find the date moved.
                 await lifecycle.schedule_close(session, survey)
+                await reminders.schedule(session, surveys_settings(info.context.host), survey)
             return Change(
                 row=survey,
                 action="updated",
@@ -774,33 +764,18 @@ class SurveyMutation:
                     f"{survey.closes_on or 'none'}): reminders need it open",
                     "survey",
                 )
+            await store.lock_survey(session, survey.id)  # not twice with the closing's job
             wanted = (
                 None
                 if input.contacts is None
                 else [node_key(raw, "Contact", "contacts") for raw in input.contacts]
             )
-            # An anonymous survey's run reaches every invitee with an address, answered or
-            # not, and says and records the same for each; only the e-mail (sent after the
-            # commit, to the invitee) skips those who answered. Otherwise what a reminder
-            # says, refuses or records would tell the manager who answered.
+            # An anonymous survey's run says, refuses and records the same for every invitee
+            # with an address (see reminders.py).
             anonymous = survey.anonymous
-            query = (
-                select(sm.Invitation, CONTACT.c.email, CONTACT.c.given_name)
-                .join(CONTACT, CONTACT.c.id == sm.Invitation.contact_id)
-                .where(
-                    sm.Invitation.survey_id == survey.id,
-                    CONTACT.c.deleted_at.is_(None),
-                    CONTACT.c.email.is_not(None),
-                )
-                .order_by(sm.Invitation.id)
-            )
-            if not anonymous:
-                query = query.where(sm.Invitation.submitted.is_(False))
+            found = await reminders.pending(session, survey, wanted)
             if wanted is not None:
-                query = query.where(sm.Invitation.contact_id.in_(wanted))
-            pending = (await session.execute(query)).all()
-            if wanted is not None:
-                reachable = {row[0].contact_id for row in pending}
+                reachable = {row[0].contact_id for row in found}
                 for contact in wanted:
                     if contact not in reachable:
                         raise Invalid(
@@ -815,27 +790,9 @@ class SurveyMutation:
                             ),
                             "contacts",
                         )
-            settings = info.context.host.plugin_settings("surveys")
-            interval = dt.timedelta(hours=settings.reminder_interval_hours)
-            last = dict(
-                (
-                    await session.execute(
-                        select(sm.Reminder.invitation_id, func.max(sm.Reminder.sent_at))
-                        .where(sm.Reminder.invitation_id.in_([row[0].id for row in pending]))
-                        .group_by(sm.Reminder.invitation_id)
-                    )
-                ).all()
-            )
+            settings = surveys_settings(info.context.host)
             now = utcnow()
-            due, waiting = [], []
-            for invitation, address, name in pending:
-                previous = last.get(invitation.id)
-                if previous is not None and previous.tzinfo is None:
-                    previous = previous.replace(tzinfo=dt.UTC)
-                if previous is not None and now < previous + interval:
-                    waiting.append((invitation, previous + interval))
-                else:
-                    due.append((invitation, address, name or ""))
+            due, waiting = await reminders.split(session, found, settings, now)
             next_at = min((when for _, when in waiting), default=None)
             if waiting and (wanted is not None or not due):
                 invitation, when = min(waiting, key=lambda w: w[1])
@@ -855,38 +812,7 @@ class SurveyMutation:
                     "answered",
                     "survey",
                 )
-            mailed = 0
-            for invitation, address, name in due:
-                token = secrets.token_urlsafe(24)
-                emailed = False
-                # Conditional: whoever has submitted (since the invitations were read, or at
-                # all in an anonymous survey) gets no fresh link and no e-mail.
-                if await reissue(session, invitation, store.token_hash(token)):
-                    try:
-                        await survey_mail.send(
-                            session,
-                            kind="remind",
-                            survey=survey,
-                            language=invitation.language,
-                            address=address,
-                            name=name,
-                            token=token,
-                            url_template=settings.answer_url,
-                        )
-                        emailed = True
-                    except ValueError:
-                        # A malformed address: nothing sent, the link stays as it was.
-                        await session.execute(
-                            update(sm.Invitation)
-                            .where(sm.Invitation.id == invitation.id)
-                            .values(token_hash=invitation.token_hash, sealed=invitation.sealed)
-                            .execution_options(synchronize_session=False)
-                        )
-                mailed += emailed
-                if emailed or anonymous:
-                    session.add(sm.Reminder(invitation_id=invitation.id, sent_at=now))
-            sent = len(due) if anonymous else mailed
-            await session.flush()
+            sent = await reminders.send(session, survey, due, settings, now)
             result.update(reminded=sent, skipped=len(waiting), next_at=next_at)
             return Change(
                 row=survey,
