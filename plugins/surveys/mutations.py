@@ -764,7 +764,6 @@ class SurveyMutation:
                     f"{survey.closes_on or 'none'}): reminders need it open",
                     "survey",
                 )
-            await store.lock_survey(session, survey.id)  # not twice with the closing's job
             wanted = (
                 None
                 if input.contacts is None

@@ -174,9 +174,9 @@ async def remind_before_close(context: JobContext, payload: dict[str, Any]) -> N
     settings = surveys_settings(context.host)
     async with UnitOfWork(context.sessionmaker, events=context.host) as work:
         session = work.session
-        key = int(payload["survey"])
-        await store.lock_survey(session, key)  # one run at a time, with the manual reminders
-        survey = await session.get(sm.Survey, key)
+        # No lock on the survey: submissions go on while reminders are written, and one
+        # that lands meanwhile makes its reissue a no-op (no fresh link, no e-mail).
+        survey = await session.get(sm.Survey, int(payload["survey"]))
         if (
             survey is None
             or survey.status != sm.SurveyStatus.OPEN.value
