@@ -65,8 +65,13 @@ from bocage.core.graphql.compiler.spec import (
 from bocage.core.graphql.compiler.spec import Translations as TranslationsSpec
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.errors import BadInput, BocageError, NotFound
-from bocage.core.graphql.i18n import Language, Translations, translated
-from bocage.core.graphql.i18n import NodesLanguage, remember_language
+from bocage.core.graphql.i18n import (
+    Language,
+    NodesLanguage,
+    Translations,
+    remember_language,
+    translated,
+)
 from bocage.core.graphql.i18n import pick as pick_text
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.mutations.kit import (
@@ -81,8 +86,8 @@ from bocage.core.graphql.nodes import RowType, decode_id, load_children, load_on
 from bocage.core.graphql.pagination import (
     Before,
     Connection,
-    Last,
     Edge,
+    Last,
     Ordering,
     PageInfo,
     SortKey,
