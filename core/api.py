@@ -65,7 +65,13 @@ from bocage.core.graphql.compiler.spec import (
 from bocage.core.graphql.compiler.spec import Translations as TranslationsSpec
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.errors import BadInput, BocageError, NotFound
-from bocage.core.graphql.i18n import Language, Translations, translated
+from bocage.core.graphql.i18n import (
+    Language,
+    NodesLanguage,
+    Translations,
+    remember_language,
+    translated,
+)
 from bocage.core.graphql.i18n import pick as pick_text
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.mutations.kit import (
@@ -78,8 +84,10 @@ from bocage.core.graphql.mutations.kit import (
 from bocage.core.graphql.mutations.kit import translations as input_texts
 from bocage.core.graphql.nodes import RowType, decode_id, load_children, load_one, row_key
 from bocage.core.graphql.pagination import (
+    Before,
     Connection,
     Edge,
+    Last,
     Ordering,
     PageInfo,
     SortKey,
@@ -438,4 +446,9 @@ __all__ = [
     "Cancellation",
     "ClientDisconnected",
     "cancel_on_disconnect",
+    # a connection's backward paging and its nodes' language (as the core's connections)
+    "Before",
+    "Last",
+    "NodesLanguage",
+    "remember_language",
 ]

@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from bocage.core.api import Dataset, cost, translated
+from bocage.core.api import Dataset, NodesLanguage, cost, remember_language, translated
 from bocage.plugins.opendata.datasets import covered, first_issued
 from bocage.plugins.opendata.dcat import dataset_iri
 from bocage.plugins.opendata.exports import FORMATS, formats_of
@@ -179,8 +179,13 @@ class OpendataQuery:
         metadata=cost(1, items=10),
     )
     async def opendata_datasets(
-        self, info: Info[Any, Any], theme: str | None = None, search: str | None = None
+        self,
+        info: Info[Any, Any],
+        theme: str | None = None,
+        search: str | None = None,
+        lang: NodesLanguage = None,
     ) -> list[OpendataDataset]:
+        remember_language(info, lang)
         cat, found = await _found(info, Criteria(text=search or "", theme=[theme] if theme else []))
         return [_node(cat, d) for d in found.datasets]
 
@@ -194,7 +199,9 @@ class OpendataQuery:
         info: Info[Any, Any],
         search: str | None = None,
         filter: OpendataFilter | None = None,  # noqa: A002 - the API's word
+        lang: NodesLanguage = None,
     ) -> OpendataSearchResult:
+        remember_language(info, lang)
         wanted = filter or OpendataFilter()
         cat, found = await _found(
             info,

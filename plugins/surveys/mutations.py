@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from sqlalchemy import column, func, select, table, update
+from sqlalchemy import column, select, table
 from strawberry.types import Info
 
 from bocage.core.api import (
@@ -30,7 +30,7 @@ from bocage.core.api import (
     node_key,
     utcnow,
 )
-from bocage.plugins.surveys import lifecycle, pool, publication, store
+from bocage.plugins.surveys import lifecycle, pool, publication, reminders, store
 from bocage.plugins.surveys import mail as survey_mail
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys.definition import QuestionSpec, check_questions
@@ -44,6 +44,7 @@ from bocage.plugins.surveys.inputs import (
 )
 from bocage.plugins.surveys.permissions import SURVEYS_MANAGE
 from bocage.plugins.surveys.queries import survey_key
+from bocage.plugins.surveys.settings import surveys_settings
 from bocage.plugins.surveys.types import (
     WRITE_COST,
     Survey,
@@ -92,10 +93,11 @@ async def _targets_from(
     value: Any,
     invited: list[_Target],
     language: str | None,
-) -> list[_Target]:
+) -> tuple[list[_Target], int]:
     """The invitations to e-mail to the people the object ``value`` (a global ID) gathers,
     through the recipient source some plugin declares for its type (hook
-    ``bocage_recipient_sources``): one per address not already among ``invited``."""
+    ``bocage_recipient_sources``): one per address not already among ``invited``; and how
+    many of them have no address (skipped: counted, never named)."""
     sources: dict[str, RecipientSource] = {}
     for _, source in host.contributions("bocage_recipient_sources"):
         sources.setdefault(source.type_name, source)
@@ -126,9 +128,13 @@ async def _targets_from(
         )
     seen = {t.address.strip().lower() for t in invited if t.address}
     targets = []
+    skipped = 0
     for recipient in await source.recipients(session, principal, key):
         address = (recipient.email or "").strip()
-        if not address or address.lower() in seen:
+        if not address:
+            skipped += 1
+            continue
+        if address.lower() in seen:
             continue
         seen.add(address.lower())
         targets.append(
@@ -141,13 +147,14 @@ async def _targets_from(
             )
         )
     if not targets:
+        without = f" ({skipped} without an e-mail address)" if skipped else ""
         raise Invalid(
             Code.INVALID,
             f"this {source.type_name} gathers nobody with an address who is not already "
-            "invited: nothing to send",
+            f"invited{without}: nothing to send",
             "from",
         )
-    return targets
+    return targets, skipped
 
 
 #: The core's organisations and where they act, read through the contract.
@@ -213,19 +220,6 @@ def _check_audience(kinds: list[str] | None, communes: list[str] | None) -> None
     bad = [c for c in communes or [] if not NIS.match(c)]
     if bad:
         raise Invalid(Code.INVALID, f"{bad} are not NIS codes (5 digits)", "audienceCommunes")
-
-
-async def reissue(session: Any, invitation: sm.Invitation, token_hash: str) -> bool:
-    """Give a reminded invitation its new token unless it was submitted (meanwhile, or
-    before in an anonymous survey): whether it was. The new token goes by e-mail only, so
-    the invitation is sealed from then on (no manager saw it)."""
-    reissued = await session.execute(
-        update(sm.Invitation)
-        .where(sm.Invitation.id == invitation.id, sm.Invitation.submitted.is_(False))
-        .values(token_hash=token_hash, sealed=True)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(reissued.rowcount == 1)
 
 
 #: The latest date a survey may open or close on (a later one is surely a typo, and the
@@ -375,8 +369,9 @@ async def _transition(
         if target is sm.SurveyStatus.OPEN:
             await publication.unpublish(session, survey.id)
             await lifecycle.schedule_close(session, survey)
-            minutes = info.context.host.plugin_settings("surveys").pool_sweep_minutes
-            await pool.schedule_sweep(session, survey, minutes)
+            settings = surveys_settings(info.context.host)
+            await reminders.schedule(session, settings, survey)
+            await pool.schedule_sweep(session, survey, settings.pool_sweep_minutes)
         elif was is sm.SurveyStatus.OPEN:
             settings = info.context.host.plugin_settings("surveys")
             changes["published_cells"] = {
@@ -530,6 +525,7 @@ class SurveyMutation:
             if survey.closes_on != old_closes_on:
                 # A new close job for the new date; the old one will find the date moved.
                 await lifecycle.schedule_close(session, survey)
+                await reminders.schedule(session, surveys_settings(info.context.host), survey)
             return Change(
                 row=survey,
                 action="updated",
@@ -579,9 +575,12 @@ class SurveyMutation:
         self, info: Info, input: InviteToSurveyInput
     ) -> SurveyInvitationsPayload:
         issued: list[SurveyInvitationToken] = []
+        skipped = 0
 
         async def change(session: Any, principal: Any) -> Change:
+            nonlocal skipped
             issued.clear()
+            skipped = 0
             try:
                 key = survey_key(input.survey, "survey")
             except BadInput as error:
@@ -632,9 +631,10 @@ class SurveyMutation:
                         "not shown): send sendEmail: true",
                         "sendEmail",
                     )
-                targets += await _targets_from(
+                gathered, skipped = await _targets_from(
                     info.context.host, session, principal, input.from_, targets, language
                 )
+                targets += gathered
             if input.send_email and any(t.address for t in targets):
                 if survey.status != sm.SurveyStatus.OPEN.value:
                     raise Invalid(
@@ -713,6 +713,7 @@ class SurveyMutation:
             }
             if input.from_ is not None:
                 changes["from"] = {"after": str(input.from_)}
+                changes["skipped"] = {"after": skipped}
             return Change(
                 row=survey,
                 action="invited",
@@ -728,7 +729,9 @@ class SurveyMutation:
             model=sm.Survey,
         )
         return SurveyInvitationsPayload(
-            invitations=issued if not outcome.errors else [], errors=errors_of(outcome.errors)
+            invitations=issued if not outcome.errors else [],
+            skipped=skipped if not outcome.errors else 0,
+            errors=errors_of(outcome.errors),
         )
 
     @strawberry.mutation(
@@ -766,28 +769,12 @@ class SurveyMutation:
                 if input.contacts is None
                 else [node_key(raw, "Contact", "contacts") for raw in input.contacts]
             )
-            # An anonymous survey's run reaches every invitee with an address, answered or
-            # not, and says and records the same for each; only the e-mail (sent after the
-            # commit, to the invitee) skips those who answered. Otherwise what a reminder
-            # says, refuses or records would tell the manager who answered.
+            # An anonymous survey's run says, refuses and records the same for every invitee
+            # with an address (see reminders.py).
             anonymous = survey.anonymous
-            query = (
-                select(sm.Invitation, CONTACT.c.email, CONTACT.c.given_name)
-                .join(CONTACT, CONTACT.c.id == sm.Invitation.contact_id)
-                .where(
-                    sm.Invitation.survey_id == survey.id,
-                    CONTACT.c.deleted_at.is_(None),
-                    CONTACT.c.email.is_not(None),
-                )
-                .order_by(sm.Invitation.id)
-            )
-            if not anonymous:
-                query = query.where(sm.Invitation.submitted.is_(False))
+            found = await reminders.pending(session, survey, wanted)
             if wanted is not None:
-                query = query.where(sm.Invitation.contact_id.in_(wanted))
-            pending = (await session.execute(query)).all()
-            if wanted is not None:
-                reachable = {row[0].contact_id for row in pending}
+                reachable = {row[0].contact_id for row in found}
                 for contact in wanted:
                     if contact not in reachable:
                         raise Invalid(
@@ -802,27 +789,9 @@ class SurveyMutation:
                             ),
                             "contacts",
                         )
-            settings = info.context.host.plugin_settings("surveys")
-            interval = dt.timedelta(hours=settings.reminder_interval_hours)
-            last = dict(
-                (
-                    await session.execute(
-                        select(sm.Reminder.invitation_id, func.max(sm.Reminder.sent_at))
-                        .where(sm.Reminder.invitation_id.in_([row[0].id for row in pending]))
-                        .group_by(sm.Reminder.invitation_id)
-                    )
-                ).all()
-            )
+            settings = surveys_settings(info.context.host)
             now = utcnow()
-            due, waiting = [], []
-            for invitation, address, name in pending:
-                previous = last.get(invitation.id)
-                if previous is not None and previous.tzinfo is None:
-                    previous = previous.replace(tzinfo=dt.UTC)
-                if previous is not None and now < previous + interval:
-                    waiting.append((invitation, previous + interval))
-                else:
-                    due.append((invitation, address, name or ""))
+            due, waiting = await reminders.split(session, found, settings, now)
             next_at = min((when for _, when in waiting), default=None)
             if waiting and (wanted is not None or not due):
                 invitation, when = min(waiting, key=lambda w: w[1])
@@ -842,38 +811,7 @@ class SurveyMutation:
                     "answered",
                     "survey",
                 )
-            mailed = 0
-            for invitation, address, name in due:
-                token = secrets.token_urlsafe(24)
-                emailed = False
-                # Conditional: whoever has submitted (since the invitations were read, or at
-                # all in an anonymous survey) gets no fresh link and no e-mail.
-                if await reissue(session, invitation, store.token_hash(token)):
-                    try:
-                        await survey_mail.send(
-                            session,
-                            kind="remind",
-                            survey=survey,
-                            language=invitation.language,
-                            address=address,
-                            name=name,
-                            token=token,
-                            url_template=settings.answer_url,
-                        )
-                        emailed = True
-                    except ValueError:
-                        # A malformed address: nothing sent, the link stays as it was.
-                        await session.execute(
-                            update(sm.Invitation)
-                            .where(sm.Invitation.id == invitation.id)
-                            .values(token_hash=invitation.token_hash, sealed=invitation.sealed)
-                            .execution_options(synchronize_session=False)
-                        )
-                mailed += emailed
-                if emailed or anonymous:
-                    session.add(sm.Reminder(invitation_id=invitation.id, sent_at=now))
-            sent = len(due) if anonymous else mailed
-            await session.flush()
+            sent = await reminders.send(session, survey, due, settings, now)
             result.update(reminded=sent, skipped=len(waiting), next_at=next_at)
             return Change(
                 row=survey,

@@ -38,9 +38,10 @@ def bocage_permissions() -> list[Permission]:
 
 @hookimpl
 def bocage_jobs() -> list[JobKind]:
+    from bocage.plugins.surveys import reminders
     from bocage.plugins.surveys.lifecycle import job_kinds
 
-    return job_kinds()
+    return [*job_kinds(), reminders.JOB]
 
 
 @hookimpl

@@ -11,7 +11,11 @@ from strawberry.types import Info
 
 from bocage.core.api import (
     BadInput,
+    Before,
     Connection,
+    Language,
+    Last,
+    NodesLanguage,
     NotFound,
     Ordering,
     SortKey,
@@ -19,6 +23,7 @@ from bocage.core.api import (
     decode_id,
     global_id,
     paginate,
+    remember_language,
 )
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import results as res
@@ -73,9 +78,11 @@ def surveys_source(
     status: sm.SurveyStatus | None = None,
     audience_kind: str | None = None,
     commune: str | None = None,
+    lang: Language | None = None,
 ) -> tuple[Any, Ordering]:
     """``surveys``: what the resolver pages and the read compiler reads (drafts for survey
-    managers only), newest first."""
+    managers only), newest first (``lang``, the language of the texts under the list, orders
+    nothing)."""
     query = select(sm.Survey)
     if status is not None:
         query = query.where(sm.Survey.status == status.value)
@@ -118,12 +125,23 @@ class SurveyQuery:
                 description="Only surveys for this commune's NIS code (or for every commune)."
             ),
         ] = None,
+        last: Last = None,
+        before: Before = None,
+        lang: NodesLanguage = None,
     ) -> Connection[Survey]:
+        remember_language(info, lang)
         query, ordering = surveys_source(
             info.context, status=status, audience_kind=audience_kind, commune=commune
         )
         return await paginate(
-            info.context, query, ordering, first=first, after=after, to_node=Survey.from_row
+            info.context,
+            query,
+            ordering,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            to_node=Survey.from_row,
         )
 
     @strawberry.field(description="A survey by ID.", metadata=cost(1))
@@ -284,12 +302,27 @@ class SurveyQuery:
         metadata=cost(1),
     )
     async def survey_responses(
-        self, info: Info, survey: strawberry.ID, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        survey: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+        last: Last = None,
+        before: Before = None,
+        lang: NodesLanguage = None,
     ) -> Connection[SurveyResponse]:
         require_manager(info)
+        remember_language(info, lang)
         query = select(sm.Response).where(sm.Response.survey_id == survey_key(survey, "survey"))
         return await paginate(
-            info.context, query, BY_KEY, first=first, after=after, to_node=SurveyResponse.from_row
+            info.context,
+            query,
+            BY_KEY,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            to_node=SurveyResponse.from_row,
         )
 
     @strawberry.field(

@@ -39,6 +39,15 @@ class SurveysSettings(PluginSettings):
         description="Minimum time between two reminder e-mails to the same invitee.",
         json_schema_extra=LIMIT,
     )
+    closing_reminder_hours: int = Field(
+        48,
+        ge=0,
+        le=720,
+        description="How many hours before an open survey closes (the end of its closing "
+        "day, UTC) its invited contacts who have not answered get a reminder e-mail, unless "
+        "reminded within BOCAGE_SURVEYS_REMINDER_INTERVAL_HOURS; 0: none. At most 720 "
+        "(30 days).",
+    )
 
     @field_validator("answer_url")
     @classmethod

@@ -409,6 +409,11 @@ class SurveyRemindersPayload:
 @strawberry.type(description="The new invitations, or the errors that prevented them.")
 class SurveyInvitationsPayload:
     invitations: list[SurveyInvitationToken]
+    skipped: int = strawberry.field(
+        description="How many of the people `from` gathers could not be invited: no e-mail "
+        "address is known for them (a workshop's paper participants, those who did not "
+        "register for its event signed in). Counted, never named."
+    )
     errors: list[SurveyError]
 
 

@@ -14,9 +14,13 @@ from strawberry.types import Info
 
 from bocage.core.api import (
     BadInput,
+    Before,
     CommuneType,
     Connection,
     Invalid,
+    Language,
+    Last,
+    NodesLanguage,
     NotFound,
     Ordering,
     SortKey,
@@ -25,6 +29,7 @@ from bocage.core.api import (
     load_datetime,
     node_key,
     paginate,
+    remember_language,
 )
 from bocage.plugins.workshops import store
 from bocage.plugins.workshops.graphql.common import (
@@ -106,8 +111,10 @@ def events_source(
     kind: EventKind | None = None,
     starts_after: dt.datetime | None = None,
     starts_before: dt.datetime | None = None,
+    lang: Language | None = None,
 ) -> tuple[Any, Ordering]:
-    """``workshopsEvents``: the events the caller may see, filtered, in time order."""
+    """``workshopsEvents``: the events the caller may see, filtered, in time order (``lang``
+    is the language of the texts under the list: the compiler's and the resolvers' business)."""
     statement = _seen_by(context, select(Event))
     if commune is not None:
         statement = statement.where(_in_commune(commune))
@@ -165,7 +172,11 @@ class WorkshopsQuery:
         kind: WorkshopsEventKind | None = None,
         starts_after: dt.datetime | None = None,
         starts_before: dt.datetime | None = None,
+        last: Last = None,
+        before: Before = None,
+        lang: NodesLanguage = None,
     ) -> Connection[WorkshopsEvent]:
+        remember_language(info, lang)
         statement, ordering = events_source(
             info.context,
             commune=commune,
@@ -180,6 +191,8 @@ class WorkshopsQuery:
             ordering,
             first=first,
             after=after,
+            last=last,
+            before=before,
             to_node=WorkshopsEvent.from_row,
         )
 

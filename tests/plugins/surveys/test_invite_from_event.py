@@ -224,3 +224,166 @@ async def test_addresses_are_invited_once_and_sealed_when_anonymous(
     await sv.drain()
     sent = [m["To"].lower() for m in sink.messages()[before:]]
     assert sorted(sent) == sorted([ann_mail.lower(), "dirk@example.org"])
+
+
+CARD_WORKSHOP = """
+mutation($input: CreateWorkshopsCardWorkshopInput!) {
+  createWorkshopsCardWorkshop(input: $input) { workshop { id } errors { field code message } }
+}"""
+JOIN = """
+mutation($input: JoinWorkshopsCardWorkshopInput!) {
+  joinWorkshopsCardWorkshop(input: $input) { errors { field code message } }
+}"""
+PAPER = """
+mutation($input: AddWorkshopsParticipantsInput!) {
+  addWorkshopsParticipants(input: $input) { errors { field code message } }
+}"""
+INVITE_COUNTED = """
+mutation($input: InviteToSurveyInput!) {
+  inviteToSurvey(input: $input) {
+    invitations { token stakeholder contact emailed } skipped errors { field code message }
+  }
+}"""
+
+
+async def _card_workshop(run: Any, admin: Any, event: str | None) -> str:
+    created = await run(
+        CARD_WORKSHOP,
+        {"input": {"title": {"fr": "Défis du territoire"}, "event": event}},
+        principal=admin,
+    )
+    payload = created["data"]["createWorkshopsCardWorkshop"]
+    assert payload["errors"] == [], payload
+    return str(payload["workshop"]["id"])
+
+
+async def test_a_workshops_participants_are_invited_and_those_without_address_counted(
+    run: Any, sv: Any, world: Any, bocage_smtp: Any
+) -> None:
+    """A challenge-card workshop's participants are known by their account: each is reached
+    at the address of their seat at the workshop's event (registered signed in). Paper
+    participants, people who did not register, or registered elsewhere, are counted as
+    skipped, never named."""
+    sink = bocage_smtp
+    world.settings = world.settings.model_copy(update=sink.settings)
+    survey = await sv.create(anonymous=False, public=False)
+    event = await _event_in(run, sv.ADMIN, HANNUT)
+    other_event = await _event_in(run, sv.ADMIN, HANNUT)
+    workshop = await _card_workshop(run, sv.ADMIN, event)
+    people = {name: principals.person(f"subject-{name}") for name in ("ann", "bob", "cat", "dan")}
+    # Ann and Bob registered for the event signed in (Bob in Dutch); Cat registered for
+    # another event only; Dan did not register; two paper participants have no account.
+    for name, language in (("ann", "FR"), ("bob", "NL")):
+        body = await run(
+            REGISTER,
+            {"input": {"event": event, "email": f"{name}@example.org", "language": language}},
+            principal=people[name],
+        )
+        assert body["data"]["registerForWorkshopsEvent"]["errors"] == [], body
+    body = await run(
+        REGISTER,
+        {"input": {"event": other_event, "email": "cat@example.org"}},
+        principal=people["cat"],
+    )
+    assert body["data"]["registerForWorkshopsEvent"]["errors"] == [], body
+    for name, who in people.items():
+        joined = await run(
+            JOIN, {"input": {"workshop": workshop, "alias": name.title()}}, principal=who
+        )
+        assert joined["data"]["joinWorkshopsCardWorkshop"]["errors"] == [], joined
+    paper = await run(
+        PAPER,
+        {"input": {"workshop": workshop, "participants": [{"alias": "Eve"}, {"alias": "Fay"}]}},
+        principal=sv.ADMIN,
+    )
+    assert paper["data"]["addWorkshopsParticipants"]["errors"] == [], paper
+    await sv.drain()
+    before = len(sink.envelopes)
+    invitations_before = await _invitations(world)
+
+    # Participants are personal data: an organiser of another commune, a participant, a
+    # survey manager who organises nothing are refused, and nothing is written or sent.
+    communes = await run("{ communes(first: 5) { edges { node { nisCode } } } }")
+    elsewhere = next(
+        edge["node"]["nisCode"]
+        for edge in communes["data"]["communes"]["edges"]
+        if edge["node"]["nisCode"] != HANNUT
+    )
+    refused_callers = [
+        principals.integrator(
+            "surveys:manage", "workshops:organise", communes=[elsewhere], client_id="elsewhere"
+        ),
+        principals.integrator("surveys:manage", client_id="manager"),
+    ]
+    for caller in refused_callers:
+        refused = await run(
+            INVITE_COUNTED, {"input": {"survey": survey["id"], "from": workshop}}, principal=caller
+        )
+        payload = refused["data"]["inviteToSurvey"]
+        assert (payload["invitations"], payload["skipped"]) == ([], 0)
+        [error] = payload["errors"]
+        assert (error["field"], error["code"]) == ("from", "FORBIDDEN"), error
+        assert "Ann" not in json.dumps(refused) and "@" not in json.dumps(refused)
+    refused = await run(
+        INVITE_COUNTED,
+        {"input": {"survey": survey["id"], "from": workshop}},
+        principal=people["ann"],
+    )
+    assert refused["data"]["inviteToSurvey"]["errors"][0]["code"] == "FORBIDDEN", refused
+    missing = await run(
+        INVITE_COUNTED,
+        {"input": {"survey": survey["id"], "from": _gid("WorkshopsCardWorkshop", 999999)}},
+        principal=sv.ADMIN,
+    )
+    [error] = missing["data"]["inviteToSurvey"]["errors"]
+    assert (error["field"], error["code"]) == ("from", "NOT_FOUND"), error
+    await sv.drain()
+    assert len(sink.envelopes) == before
+    assert await _invitations(world) == invitations_before
+
+    # An organiser of the event's commune: Ann and Bob e-mailed in their language, the four
+    # others counted.
+    invited = await run(
+        INVITE_COUNTED, {"input": {"survey": survey["id"], "from": workshop}}, principal=sv.ADMIN
+    )
+    payload = invited["data"]["inviteToSurvey"]
+    assert payload["errors"] == [], payload
+    assert payload["skipped"] == 4
+    assert [i["emailed"] for i in payload["invitations"]] == [True, True]
+    text = json.dumps(invited)
+    assert "@example.org" not in text and "subject-" not in text and "Eve" not in text
+    assert await _invitations(world) == invitations_before + 2
+    await sv.drain()
+    messages = {m["To"]: m for m in sink.messages()[before:]}
+    assert set(messages) == {"ann@example.org", "bob@example.org"}
+    assert messages["bob@example.org"]["Subject"].startswith("Uw mening telt: ")
+
+
+async def test_a_workshop_without_event_is_for_organisers_of_every_commune(
+    run: Any, sv: Any, world: Any, bocage_smtp: Any
+) -> None:
+    """Its participants have no seat to take an address from: all skipped (an INVALID that
+    says how many), and only an organiser of every commune may ask."""
+    world.settings = world.settings.model_copy(update=bocage_smtp.settings)
+    survey = await sv.create(anonymous=False, public=False)
+    workshop = await _card_workshop(run, sv.ADMIN, None)
+    joined = await run(
+        JOIN, {"input": {"workshop": workshop, "alias": "Gil"}}, principal=principals.person("gil")
+    )
+    assert joined["data"]["joinWorkshopsCardWorkshop"]["errors"] == [], joined
+    hannut_organiser = principals.integrator(
+        "surveys:manage", "workshops:organise", communes=[HANNUT], client_id="hannut"
+    )
+    refused = await run(
+        INVITE_COUNTED,
+        {"input": {"survey": survey["id"], "from": workshop}},
+        principal=hannut_organiser,
+    )
+    [error] = refused["data"]["inviteToSurvey"]["errors"]
+    assert (error["field"], error["code"]) == ("from", "FORBIDDEN"), error
+    nobody = await run(
+        INVITE_COUNTED, {"input": {"survey": survey["id"], "from": workshop}}, principal=sv.ADMIN
+    )
+    [error] = nobody["data"]["inviteToSurvey"]["errors"]
+    assert (error["field"], error["code"]) == ("from", "INVALID"), error
+    assert "1 without an e-mail address" in error["message"]

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bocage.plugins.surveys import models as sm
-from bocage.plugins.surveys import mutations, store
+from bocage.plugins.surveys import reminders as reminding
+from bocage.plugins.surveys import store
 
 UPDATE = """
 mutation($input: UpdateSurveyInput!) {
@@ -242,7 +243,7 @@ async def test_a_reminder_racing_a_submission_skips_who_just_answered(
     )
     token = out["data"]["inviteToSurvey"]["invitations"][0]["token"]
     emails_before = len(await sv.jobs("email"))
-    original = mutations.reissue
+    original = reminding.reissue
     armed = [True]
 
     async def racing(session: Any, invitation: sm.Invitation, token_hash: str) -> bool:
@@ -252,7 +253,7 @@ async def test_a_reminder_racing_a_submission_skips_who_just_answered(
             assert out["data"]["submitSurveyResponse"]["submitted"], out
         return await original(session, invitation, token_hash)
 
-    monkeypatch.setattr(mutations, "reissue", racing)
+    monkeypatch.setattr(reminding, "reissue", racing)
     reminded = await run(
         REMIND,
         {"input": {"survey": survey["id"], "contacts": [_gid("Contact", contact)]}},
