@@ -68,6 +68,8 @@ from bocage.core.graphql.errors import BadInput, BocageError, NotFound
 from bocage.core.graphql.i18n import Language, Translations, translated
 from bocage.core.graphql.i18n import pick as pick_text
 from bocage.core.graphql.limits import cost
+from bocage.core.graphql.media import Media as MediaType
+from bocage.core.graphql.media import MediaRole, media_of
 from bocage.core.graphql.mutations.kit import (
     TranslationsInput,
     error_codes,
@@ -100,6 +102,8 @@ from bocage.core.hookspecs import (
     EventScope,
     JobContext,
     JobKind,
+    MediaOwner,
+    MediaStorage,
     Permission,
     PersonalData,
     PersonIdentity,
@@ -438,4 +442,10 @@ __all__ = [
     "Cancellation",
     "ClientDisconnected",
     "cancel_on_disconnect",
+    # media: what plugins attach them to, where they are kept, and their GraphQL field
+    "MediaOwner",
+    "MediaStorage",
+    "MediaRole",
+    "MediaType",
+    "media_of",
 ]
