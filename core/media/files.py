@@ -256,8 +256,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def safe_filename(name: str | None, extension: str) -> str:
     """A name to download a file as, made from the client's: its last path component only,
-    ASCII letters, digits and ``. _ -`` (others become ``-``), at most 100 characters, with the extension
-    of what the file really is (``../../etc/passwd`` becomes ``passwd.pdf``)."""
+    ASCII letters, digits and ``. _ -`` (others become ``-``), at most 100 characters, with
+    the extension of what the file really is (``../../etc/passwd`` becomes ``passwd.pdf``)."""
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
     stem = base.rsplit(".", 1)[0] if "." in base else base

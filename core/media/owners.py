@@ -4,7 +4,10 @@ public, so are their media."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
+
+from sqlalchemy import select
 
 from bocage.core import models as m
 from bocage.core.domain import rules
@@ -29,8 +32,6 @@ async def _authorise_project(session: AsyncSession, principal: Principal, key: i
 
 async def _authorise_stakeholder(session: AsyncSession, principal: Principal, key: int) -> None:
     await load_live(session, m.Stakeholder, key, FIELD)
-    from sqlalchemy import select
-
     codes = set(
         (
             await session.execute(
@@ -43,9 +44,13 @@ async def _authorise_stakeholder(session: AsyncSession, principal: Principal, ke
     rules.authorise_stakeholder(principal, key, codes, FIELD)
 
 
-def _live(model: type[m.Project] | type[m.Stakeholder]) -> object:
+def _live(
+    model: type[m.Project | m.Stakeholder],
+) -> Callable[[AsyncSession, int], Awaitable[bool]]:
+    """Projects and organisations are public while they are live."""
+
     async def is_public(session: AsyncSession, key: int) -> bool:
-        row = await session.get(model, key)
+        row: m.Project | m.Stakeholder | None = await session.get(model, key)
         return row is not None and row.deleted_at is None
 
     return is_public
@@ -57,13 +62,13 @@ def core_owners() -> list[MediaOwner]:
             "Project",
             PROJECTS_WRITE.code,
             _authorise_project,
-            _live(m.Project),  # type: ignore[arg-type]
+            _live(m.Project),
         ),
         MediaOwner(
             "Stakeholder",
             STAKEHOLDERS_WRITE.code,
             _authorise_stakeholder,
-            _live(m.Stakeholder),  # type: ignore[arg-type]
+            _live(m.Stakeholder),
             roles=("gallery", "document", "logo"),
         ),
     ]

@@ -11,6 +11,7 @@ import httpx
 from PIL import Image
 
 from bocage.core.testing import Principals
+
 from .conftest import Owners, Upload, jpeg, pdf, png
 
 MEDIA = """query($id: ID!) { node(id: $id) { ... on Project { id media {
