@@ -98,6 +98,12 @@ async def may_read(
     return True
 
 
+async def event_permission(session: AsyncSession, owner: MediaOwner, key: int) -> str | None:
+    """What a reader of the change feed needs to learn of a change to the media of the object
+    ``key``: nothing when the object is public, else what editing it needs (a draft event's)."""
+    return None if await owner.is_public(session, key) else owner.permission
+
+
 def _role(owner: MediaOwner, role: str | None, kind: str) -> str:
     role = role or ("document" if kind == "document" else "gallery")
     if role not in owner.roles:
@@ -201,7 +207,7 @@ async def attach(
         name = storage_key(folder, variant.name)
         stored.append(name)
         await storage.put(name, variant.data, variant.content_type)
-    permission = None if await kind.is_public(session, key) else kind.permission
+    permission = await event_permission(session, kind, key)
     if role == "logo":
         for old in previous:
             await _remove(work, storage, old, permission)
@@ -270,12 +276,11 @@ async def update(
     media, owner = await media_for_change(session, work.principal, owners, value, version)
     describe(media, description)
     await session.flush()
-    public = await owner.is_public(session, media.owner_id)
     return Change(
         row=media,
         action="updated",
         changes=column_changes(media),
-        permission=None if public else owner.permission,
+        permission=await event_permission(session, owner, media.owner_id),
     )
 
 
@@ -290,8 +295,8 @@ async def remove(
     are deleted once that committed."""
     session = work.session
     media, owner = await media_for_change(session, work.principal, owners, value, version)
-    public = await owner.is_public(session, media.owner_id)
-    return _removal(work, storage, media, None if public else owner.permission)
+    permission = await event_permission(session, owner, media.owner_id)
+    return _removal(work, storage, media, permission)
 
 
 def _removal(
