@@ -194,12 +194,12 @@ def _image(image: Image.Image, filename: str | None, limits: MediaLimits) -> Pro
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image.seek(0)
             image.load()
-            upright = ImageOps.exif_transpose(image)
+            ImageOps.exif_transpose(image, in_place=True)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, EOFError):
         raise MediaRefused(
             422, "unreadable_image", "the image cannot be decoded (truncated or damaged)"
         ) from None
-    pixels = _pixels_only(upright, encoder)
+    pixels = _pixels_only(image, encoder)
     original = _variant("original", pixels, limits.image_max_side, mime, encoder)
     thumbnail = _variant("thumbnail", pixels, limits.thumbnail_side, mime, encoder)
     return Processed(
@@ -217,13 +217,19 @@ def _pixels_only(image: Image.Image, encoder: str) -> Image.Image:
     elif mode not in ("1", "L", "LA", "RGB", "RGBA"):
         mode = "RGBA" if "A" in mode or "transparency" in image.info else "RGB"
     converted = image.convert(mode) if image.mode != mode else image
-    return Image.frombytes(converted.mode, converted.size, converted.tobytes())
+    clean = Image.new(mode, converted.size)  # a new image: its ``info`` is empty
+    clean.paste(converted)
+    return clean
 
 
 def _variant(name: str, image: Image.Image, side: int, mime: str, encoder: str) -> Variant:
-    scaled = image.copy()
-    if max(scaled.size) > side:
-        scaled.thumbnail((side, side), Image.Resampling.LANCZOS)
+    """``image`` scaled down (never up) to ``side`` pixels at most, encoded."""
+    width, height = image.size
+    scaled = image
+    if max(width, height) > side:
+        ratio = side / max(width, height)
+        size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+        scaled = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
     out = io.BytesIO()
     options: dict[str, object] = {"quality": 85} if encoder in ("JPEG", "WEBP") else {}
     scaled.save(out, format=encoder, **options)
