@@ -3,6 +3,7 @@ public do: checks, thumbnails, stripped metadata, caching headers, permissions."
 
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 from typing import Any
@@ -163,3 +164,34 @@ async def test_a_cc_by_licence_needs_a_credit_and_licences_are_spdx(
     assert bogus.status_code == 422 and bogus.json()["error"]["field"] == "licence"
     public_domain = await upload(admin, owners.hannut_project, png(), licence="CC0-1.0")
     assert public_domain.status_code == 201
+
+
+async def test_a_member_sets_its_organisations_logo_not_anothers(
+    upload: Upload, owners: Owners, bocage_principals: Principals
+) -> None:
+    key = int(base64.b64decode(owners.hannut_stakeholder).decode().split(":")[1])
+    own = await upload(bocage_principals.member(key), owners.hannut_stakeholder, png(), role="logo")
+    assert own.status_code == 201, own.text
+    other = await upload(
+        bocage_principals.member(key + 100_000), owners.hannut_stakeholder, png(), role="logo"
+    )
+    assert other.status_code == 403
+
+
+async def test_a_sideways_photo_is_turned_upright_and_a_gif_keeps_its_first_frame(
+    upload: Upload, owners: Owners, bocage_principals: Principals, bocage_client: httpx.AsyncClient
+) -> None:
+    sideways = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to show
+    Image.new("RGB", (60, 30), (0, 0, 0)).save(sideways, "JPEG", exif=exif)
+    turned = await upload(bocage_principals.admin, owners.hannut_project, sideways.getvalue())
+    assert (turned.json()["width"], turned.json()["height"]) == (30, 60)
+
+    frames = [Image.new("P", (20, 20), colour) for colour in (1, 2, 3)]
+    animated = io.BytesIO()
+    frames[0].save(animated, "GIF", save_all=True, append_images=frames[1:], loop=0)
+    gif = await upload(bocage_principals.admin, owners.hannut_project, animated.getvalue())
+    assert gif.status_code == 201 and gif.json()["contentType"] == "image/png"
+    served = Image.open(io.BytesIO((await bocage_client.get(gif.json()["url"])).content))
+    assert served.format == "PNG" and getattr(served, "n_frames", 1) == 1
