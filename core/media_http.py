@@ -9,10 +9,10 @@ and a ``Content-Disposition`` that downloads documents rather than opening them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -35,6 +35,8 @@ from bocage.core.models import Media
 from bocage.core.rest_errors import error_response
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from starlette.datastructures import FormData
     from starlette.requests import Request
 
@@ -86,7 +88,18 @@ def _text(form: FormData, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def upload(request: Request) -> JSONResponse:
+def upload_endpoint(settings: Settings) -> Callable[[Request], Awaitable[JSONResponse]]:
+    """The upload endpoint: its files are checked in threads of their own, at most
+    ``BOCAGE_MEDIA_PROCESSING_CONCURRENCY`` at once per worker (the rest wait)."""
+    limiter = anyio.CapacityLimiter(settings.media_processing_concurrency)
+
+    async def endpoint(request: Request) -> JSONResponse:
+        return await upload(request, limiter)
+
+    return endpoint
+
+
+async def upload(request: Request, limiter: anyio.CapacityLimiter) -> JSONResponse:
     """Check the file, store its variants and attach it to ``owner``."""
     try:
         principal = await request_principal(request)
@@ -122,7 +135,9 @@ async def upload(request: Request) -> JSONResponse:
         return _refusal(error)
     data = await file.read()
     try:
-        processed = await asyncio.to_thread(process, data, file.filename, MediaLimits.of(settings))
+        processed = await anyio.to_thread.run_sync(
+            process, data, file.filename, MediaLimits.of(settings), limiter=limiter
+        )
     except MediaRefused as refused:
         return JSONResponse(refused.body(), status_code=refused.status)
     description = operations.Description(
@@ -229,7 +244,9 @@ def routes(settings: Settings) -> list[RestRoute]:
     return [
         RestRoute(
             name="media_upload",
-            route=Route(UPLOAD_PATH, upload, methods=["POST"], name="media_upload"),
+            route=Route(
+                UPLOAD_PATH, upload_endpoint(settings), methods=["POST"], name="media_upload"
+            ),
             openapi=UPLOAD_OPENAPI,
             max_body_bytes=largest + MULTIPART_OVERHEAD,
             max_body_setting=setting,

@@ -719,6 +719,15 @@ class Settings(BaseSettings):
         ge=16,
         description="Longest side in pixels of the `thumbnail` variant of an image.",
     )
+    media_processing_concurrency: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Uploaded files checked and re-encoded at once per worker, in threads of "
+        "their own (an image takes up to about 8 bytes per pixel while it is re-encoded); "
+        "further uploads wait their turn.",
+        json_schema_extra=LIMIT,
+    )
     media_max_per_object: int = Field(
         50,
         ge=1,

@@ -110,3 +110,51 @@ def test_a_thumbnail_keeps_the_aspect_ratio() -> None:
     processed = process(png((60, 30)), "x.png", limits)
     thumbnail = Image.open(io.BytesIO(processed.variants[1].data))
     assert thumbnail.size == (16, 8)
+
+
+@pytest.mark.parametrize("limit", [2, 3])
+async def test_uploads_checked_at_once_just_under_and_just_over(
+    bocage_world: Any, owners: Owners, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """Three uploads at once: with room for three they are checked together (they meet at a
+    barrier of three); with room for two, never more than two at a time."""
+    import asyncio
+    import threading
+    import time
+
+    from bocage.core import media_http
+
+    real = media_http.process
+    barrier = threading.Barrier(3, timeout=20)
+    lock, active, most = threading.Lock(), [0], [0]
+
+    def counting(*args: Any) -> Any:
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        try:
+            if limit == 3:
+                barrier.wait()
+            else:
+                time.sleep(0.3)
+            return real(*args)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    monkeypatch.setattr(media_http, "process", counting)
+    app = create_app(
+        settings_for(
+            bocage_world.url,
+            media_dir=bocage_world.settings.media_dir,
+            media_processing_concurrency=limit,
+        )
+    )
+    async with serve(app) as client:
+        upload = uploader(app, client)
+        admin = Principals().admin
+        responses = await asyncio.gather(
+            *(upload(admin, owners.hannut_project, png()) for _ in range(3))
+        )
+    assert [r.status_code for r in responses] == [201] * 3
+    assert most[0] == limit if limit == 3 else most[0] <= limit
