@@ -30,8 +30,9 @@ LIMITS = {
 }
 
 
-@pytest.fixture
-def bocage_setting_overrides(tmp_path: Path) -> dict[str, Any]:
+def media_settings(tmp_path: Path) -> dict[str, Any]:
+    """The settings of these tests: each module's ``bocage_setting_overrides`` (the kit's
+    fixtures are overridden in modules, never in a conftest)."""
     return {"media_dir": str(tmp_path / "media"), **LIMITS}
 
 

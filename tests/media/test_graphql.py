@@ -7,10 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from bocage.core.testing import Principals
 
-from .conftest import Owners, Upload, jpeg, png
+from .conftest import Owners, Upload, jpeg, media_settings, png
+
+
+@pytest.fixture
+def bocage_setting_overrides(tmp_path: Path) -> dict[str, Any]:
+    return media_settings(tmp_path)
+
 
 UPDATE = """mutation($input: UpdateMediaInput!) { updateMedia(input: $input) {
   media { id version alt altTranslations { fr nl } licence credit }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,12 @@ from PIL import Image
 from bocage.core.app import create_app
 from bocage.core.testing import Principals, serve, settings_for
 
-from .conftest import Owners, Upload, jpeg, pdf, png, png_claiming, uploader
+from .conftest import Owners, Upload, jpeg, media_settings, pdf, png, png_claiming, uploader
+
+
+@pytest.fixture
+def bocage_setting_overrides(tmp_path: Path) -> dict[str, Any]:
+    return media_settings(tmp_path)
 
 
 async def _upload_with(

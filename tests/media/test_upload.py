@@ -9,11 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from PIL import Image
 
 from bocage.core.testing import Principals
 
-from .conftest import Owners, Upload, jpeg, pdf, png
+from .conftest import Owners, Upload, jpeg, media_settings, pdf, png
+
+
+@pytest.fixture
+def bocage_setting_overrides(tmp_path: Path) -> dict[str, Any]:
+    return media_settings(tmp_path)
+
 
 MEDIA = """query($id: ID!) { node(id: $id) { ... on Project { id media {
   id role kind contentType width height url thumbnailUrl filename licence credit alt
