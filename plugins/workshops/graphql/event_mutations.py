@@ -128,10 +128,10 @@ async def _apply(session: Any, principal: Any, event: Event, data: Any, creating
         event.territory_id = await store.default_territory(session)
     if not event.address and not event.online_url and event.commune_id is None:
         raise Invalid(Code.REQUIRED, "give a place (address, commune) or an onlineUrl", "address")
-    await authorise_organiser(session, principal, event)
+    await _authorise(session, principal, event)
 
 
-async def authorise_organiser(session: Any, principal: Any, event: Event) -> None:
+async def _authorise(session: Any, principal: Any, event: Event) -> None:
     """A caller limited to some communes (its own, or those it was granted the permission
     for) may only organise events in them."""
     if commune_scope(principal, WORKSHOPS_ORGANISE.code) is None:
@@ -148,7 +148,7 @@ async def _event_for_change(session: Any, principal: Any, raw: Any, field: str =
     event = await session.get(Event, node_key(raw, "WorkshopsEvent", field))
     if event is None or event.deleted_at is not None:
         raise Invalid(Code.NOT_FOUND, "no event with this ID", field)
-    await authorise_organiser(session, principal, event)
+    await _authorise(session, principal, event)
     return event
 
 
@@ -452,3 +452,8 @@ class WorkshopsEventMutation:
             return {"agenda": {"after": item.id}}
 
         return await _sub_change(info, input.event, "addWorkshopsAgendaItem", build)
+
+
+#: Whether a caller may organise an event, for what else an organiser changes (its media:
+#: ``plugins/workshops/media.py``).
+authorise_organiser = _authorise
