@@ -74,6 +74,8 @@ from bocage.core.graphql.i18n import (
 )
 from bocage.core.graphql.i18n import pick as pick_text
 from bocage.core.graphql.limits import cost
+from bocage.core.graphql.media import Media as MediaType
+from bocage.core.graphql.media import MediaRole, media_of
 from bocage.core.graphql.mutations.kit import (
     TranslationsInput,
     error_codes,
@@ -108,6 +110,8 @@ from bocage.core.hookspecs import (
     EventScope,
     JobContext,
     JobKind,
+    MediaOwner,
+    MediaStorage,
     Permission,
     PersonalData,
     PersonIdentity,
@@ -451,4 +455,10 @@ __all__ = [
     "Last",
     "NodesLanguage",
     "remember_language",
+    # media: what plugins attach them to, where they are kept, and their GraphQL field
+    "MediaOwner",
+    "MediaStorage",
+    "MediaRole",
+    "MediaType",
+    "media_of",
 ]

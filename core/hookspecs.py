@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pluggy
 
@@ -279,6 +279,43 @@ class RecipientSource:
     recipients: Callable[[AsyncSession, Principal, int], Awaitable[list[Recipient]]]
 
 
+@runtime_checkable
+class MediaStorage(Protocol):
+    """Where the bytes of media live (``bocage_media_storage``): the core's default is a folder
+    (``BOCAGE_MEDIA_DIR``); a plugin may keep them in an object store instead.
+
+    Keys are made by the core only, never from a client's file name: ``<32 hex digits>/<variant>``
+    (``[0-9a-f]{32}/[a-z]+``). ``put`` stores (replacing any), ``get`` returns the bytes or
+    ``None`` when there are none, ``delete`` forgets them (none: nothing to do). Each may be
+    called from several workers at once."""
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def delete(self, key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class MediaOwner:
+    """A kind of object media may be attached to (``bocage_media_owners``), named by its GraphQL
+    type (``type_name``, e.g. ``WorkshopsEvent``).
+
+    ``permission`` is the code a caller needs to attach, change or remove its media (checked
+    first); ``authorise(session, principal, key)`` then raises ``Invalid(Code.NOT_FOUND, ...)``
+    when there is no such live object and ``Invalid(Code.FORBIDDEN, ...)`` when ``principal``
+    may not edit this one (another commune's); ``is_public(session, key)`` says whether anyone
+    may see its media (``False``: only those ``authorise`` lets through, e.g. a draft event's).
+    ``roles`` are the media roles it takes among ``gallery``, ``document``, ``logo``, ``slides``;
+    ``logo`` keeps one medium (a new one replaces it)."""
+
+    type_name: str
+    permission: str
+    authorise: Callable[[AsyncSession, Principal, int], Awaitable[None]]
+    is_public: Callable[[AsyncSession, int], Awaitable[bool]]
+    roles: tuple[str, ...] = ("gallery", "document")
+
+
 # --------------------------------------------------------------------------------------------
 # Configuration: called once, when the plugin manager loads the plugins
 # --------------------------------------------------------------------------------------------
@@ -525,6 +562,32 @@ def bocage_cli() -> Sequence[click.Command]:
     """Return click commands (or groups) added to the ``bocage`` command line.
 
     Called when the CLI starts; a name already taken stops it.
+    """
+    return ()
+
+
+# --------------------------------------------------------------------------------------------
+# Media: where files live, and what they may be attached to
+# --------------------------------------------------------------------------------------------
+
+
+@hookspec
+def bocage_media_storage(host: Host) -> MediaStorage | None:
+    """Return the :class:`MediaStorage` that keeps the bytes of media (an object store), or
+    None to leave it to others.
+
+    Called once when the app is built. Without any, the core keeps them in the folder
+    ``BOCAGE_MEDIA_DIR``; two plugins returning one stop startup.
+    """
+
+
+@hookspec
+def bocage_media_owners() -> Sequence[MediaOwner]:
+    """Return the kinds of the plugin's objects that media may be attached to (a
+    :class:`MediaOwner` per GraphQL type: who may attach, whether they are public).
+
+    Called when media are uploaded, changed, removed or read. The core declares ``Project``
+    and ``Stakeholder``; a type declared twice stops startup.
     """
     return ()
 

@@ -32,7 +32,14 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bocage.core.datasets import Dataset
-    from bocage.core.hookspecs import DomainEvent, Permission, RestRoute, WebhookEventType
+    from bocage.core.hookspecs import (
+        DomainEvent,
+        MediaOwner,
+        MediaStorage,
+        Permission,
+        RestRoute,
+        WebhookEventType,
+    )
     from bocage.core.settings import Settings
 
 ENTRY_POINT_GROUP = "bocage"
@@ -59,6 +66,7 @@ class PluginHost:
         self.disabled: dict[str, importlib.metadata.EntryPoint] = {}
         self._plugin_settings: dict[str, PluginSettings] = {}
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self._media_storage: MediaStorage | None = None
 
         from bocage.core import plugin as core_plugin
 
@@ -167,10 +175,12 @@ class PluginHost:
             if model is not None:
                 self._plugin_settings[name] = load_plugin_settings(name, model)
         self._unique("bocage_permissions", lambda p: p.code, "permission code")
+        self._unique("bocage_media_owners", lambda o: o.type_name, "media owner type")
         self._check_returns()
         from bocage.core.migrate import check_branches
 
         check_branches(self)
+        self.media_storage()
         self.collect("bocage_startup_check", host=self)
 
     def _add_plugin_hookspecs(self) -> None:
@@ -332,6 +342,21 @@ class PluginHost:
         from bocage.core.webhooks import event_types
 
         return event_types(self)
+
+    def media_storage(self) -> MediaStorage:
+        """Where media bytes live: the storage a plugin provides (``bocage_media_storage``),
+        else the folder ``BOCAGE_MEDIA_DIR`` (made once, then kept)."""
+        if self._media_storage is None:
+            from bocage.core.media.storage import choose_storage
+
+            self._media_storage = choose_storage(
+                self.collect("bocage_media_storage", host=self), self.settings.media_dir
+            )
+        return self._media_storage
+
+    def media_owners(self) -> dict[str, MediaOwner]:
+        """The kinds of objects media may be attached to, by GraphQL type name."""
+        return {o.type_name: o for _, o in self.contributions("bocage_media_owners")}
 
     # -- the database, events and jobs, for plugins ----------------------------------------------
 

@@ -21,7 +21,13 @@ if TYPE_CHECKING:
     from starlette.requests import HTTPConnection
 
     from bocage.core.datasets import Dataset
-    from bocage.core.hookspecs import DomainEvent, Permission, WebhookEventType
+    from bocage.core.hookspecs import (
+        DomainEvent,
+        MediaOwner,
+        MediaStorage,
+        Permission,
+        WebhookEventType,
+    )
     from bocage.core.settings import PluginSettings, Settings
 
 
@@ -76,6 +82,15 @@ class Host(Protocol):
     def contributions(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """``[(plugin, item)]`` of every implementation of a hook returning sequences, e.g. a
         hook a plugin declares for the others (``pm.add_hookspecs``)."""
+        ...
+
+    def media_storage(self) -> MediaStorage:
+        """Where media bytes live (a plugin's ``bocage_media_storage``, else a folder)."""
+        ...
+
+    def media_owners(self) -> dict[str, MediaOwner]:
+        """The kinds of objects media may be attached to (``bocage_media_owners``), by
+        GraphQL type name."""
         ...
 
     def session(self) -> AbstractAsyncContextManager[AsyncSession]:

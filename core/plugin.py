@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bocage.core.hookspecs import (
     JobKind,
+    MediaOwner,
     Permission,
+    PersonalData,
     RestRoute,
     WebhookEventType,
     hookimpl,
 )
+
+if TYPE_CHECKING:
+    from bocage.core.host_protocol import Host
 
 
 @hookimpl
@@ -43,15 +49,17 @@ def bocage_compiled_reads() -> object:
 
 
 @hookimpl
-def bocage_routes() -> Sequence[RestRoute]:
+def bocage_routes(host: Host) -> Sequence[RestRoute]:
     from bocage.core.changes_http import route
+    from bocage.core.media_http import routes as media_routes
 
-    return [route()]
+    return [route(), *media_routes(host.settings)]
 
 
 @hookimpl
 def bocage_graphql_mutation() -> Sequence[type]:
     from bocage.core.graphql.jobs import JobMutations
+    from bocage.core.graphql.media import MediaMutations
     from bocage.core.graphql.mutations.projects import ProjectMutations
     from bocage.core.graphql.mutations.stakeholders import StakeholderMutations
     from bocage.core.graphql.mutations.territory import TerritoryMutations
@@ -67,6 +75,7 @@ def bocage_graphql_mutation() -> Sequence[type]:
         WebhookMutations,
         JobMutations,
         PermissionMutations,
+        MediaMutations,
     ]
 
 
@@ -102,3 +111,24 @@ def bocage_webhook_events() -> Sequence[WebhookEventType]:
     from bocage.core.webhooks import core_event_types
 
     return core_event_types()
+
+
+@hookimpl
+def bocage_graphql_types() -> Sequence[type]:
+    from bocage.core.graphql.media import Media
+
+    return [Media]
+
+
+@hookimpl
+def bocage_media_owners() -> Sequence[MediaOwner]:
+    from bocage.core.media.owners import core_owners
+
+    return core_owners()
+
+
+@hookimpl
+def bocage_personal_data() -> PersonalData:
+    from bocage.core.media.privacy import uploads
+
+    return uploads()

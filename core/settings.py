@@ -680,6 +680,61 @@ class Settings(BaseSettings):
         "lines; off: only the kind of caller (anonymous, person, client).",
     )
 
+    # -- media: images and documents attached to objects (bocage.core.media, docs/media.md) --
+    media_dir: str = Field(
+        "media",
+        min_length=1,
+        description="Folder of the default (file system) media storage, created if missing; "
+        "relative to the working directory. Unused when a plugin provides the storage "
+        "(bocage_media_storage).",
+    )
+    media_max_image_bytes: int = Field(
+        10_000_000,
+        ge=1,
+        description="Largest image in bytes that POST /api/media accepts (413 above).",
+        json_schema_extra=LIMIT,
+    )
+    media_max_document_bytes: int = Field(
+        20_000_000,
+        ge=1,
+        description="Largest document (PDF) in bytes that POST /api/media accepts (413 above).",
+        json_schema_extra=LIMIT,
+    )
+    media_max_pixels: int = Field(
+        40_000_000,
+        ge=1,
+        description="Most pixels (width times height) of an uploaded image, read from its "
+        "header before it is decoded: a decompression bomb is refused (413), never expanded.",
+        json_schema_extra=LIMIT,
+    )
+    media_image_max_side: int = Field(
+        2048,
+        ge=16,
+        description="Longest side in pixels of the image variant served as `original` "
+        "(larger uploads are scaled down).",
+        json_schema_extra=LIMIT,
+    )
+    media_thumbnail_side: int = Field(
+        400,
+        ge=16,
+        description="Longest side in pixels of the `thumbnail` variant of an image.",
+    )
+    media_processing_concurrency: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Uploaded files checked and re-encoded at once per worker, in threads of "
+        "their own (an image takes up to about 8 bytes per pixel while it is re-encoded); "
+        "further uploads wait their turn.",
+        json_schema_extra=LIMIT,
+    )
+    media_max_per_object: int = Field(
+        50,
+        ge=1,
+        description="Most media attached to one object (409 above: remove one first).",
+        json_schema_extra=LIMIT,
+    )
+
     @field_validator("oidc_algorithms", mode="before")
     @classmethod
     def _asymmetric_algorithms(cls, value: Any) -> Any:

@@ -80,6 +80,9 @@ ELSEWHERE = {
     "/api/opendata/datasets/{identifier}/versions/{number}/{file}": (
         "tests/plugins/opendata/test_uploads.py (content-addressed: immutable)"
     ),
+    "/api/media/{key}/{variant}": (
+        "tests/media/test_upload.py (public), tests/plugins/workshops/test_media.py (a draft's)"
+    ),
 }
 
 

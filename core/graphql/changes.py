@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from bocage.core.host import PluginHost
 
 #: Actions after which the object is gone from its collection: the feed's tombstones.
-REMOVING_ACTIONS = frozenset({"archived", "deleted", "erased", "unpublished"})
+REMOVING_ACTIONS = frozenset({"archived", "deleted", "erased", "unpublished", "removed"})
 
 
 def feed_ordering() -> Ordering:

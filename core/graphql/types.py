@@ -25,6 +25,7 @@ from bocage.core.graphql.external import ExternallyReferenced
 from bocage.core.graphql.filters import project_ordering, stakeholder_ordering
 from bocage.core.graphql.i18n import NodesLanguage, Translations, remember_language, translated
 from bocage.core.graphql.limits import cost
+from bocage.core.graphql.media import LogoField, MediaFields
 from bocage.core.graphql.nodes import RowType, load_children, load_one
 from bocage.core.graphql.pagination import Before, Connection, Last, NestedList, paginate_nested
 from bocage.core.graphql.personal import Contact, Forbidden, may_read_contacts
@@ -176,7 +177,7 @@ class Commune(RowType, Timestamps, relay.Node):
 
 
 @strawberry.type(description="An organisation: administration, enterprise, association...")
-class Stakeholder(RowType, Timestamps, ExternallyReferenced, relay.Node):
+class Stakeholder(RowType, Timestamps, ExternallyReferenced, MediaFields, LogoField, relay.Node):
     model = m.Stakeholder
     row: strawberry.Private[m.Stakeholder]
     id: relay.NodeID[int]
@@ -286,7 +287,7 @@ class Indicator(RowType, Timestamps, relay.Node):
 
 
 @strawberry.type(description="A project of the territory.")
-class Project(RowType, Timestamps, ExternallyReferenced, relay.Node):
+class Project(RowType, Timestamps, ExternallyReferenced, MediaFields, relay.Node):
     model = m.Project
     row: strawberry.Private[m.Project]
     id: relay.NodeID[int]

@@ -18,6 +18,7 @@ from bocage.core.models.jobs import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from bocage.core.models.media import Media
 from bocage.core.models.persisted import PersistedDocument
 from bocage.core.models.projects import (
     Indicator,
@@ -47,6 +48,7 @@ __all__ = [
     "Job",
     "JobCursor",
     "PersistedDocument",
+    "Media",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",

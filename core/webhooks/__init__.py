@@ -96,6 +96,18 @@ def core_event_types() -> list[WebhookEventType]:
         )
         for action in ("granted", "revoked")
     ]
+    types += [
+        WebhookEventType(
+            f"media.{action}",
+            f"An image or document was {what} an object (those of a draft event reach only "
+            "subscribers who may edit it).",
+        )
+        for action, what in (
+            ("added", "attached to"),
+            ("updated", "described anew on"),
+            ("removed", "removed from"),
+        )
+    ]
     return types
 
 

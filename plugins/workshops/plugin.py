@@ -8,6 +8,7 @@ from pathlib import Path
 from bocage.core.api import (
     CompiledReads,
     JobKind,
+    MediaOwner,
     Permission,
     PersonalData,
     PluginSettings,
@@ -182,3 +183,10 @@ def bocage_personal_data() -> Sequence[PersonalData]:
     from bocage.plugins.workshops.privacy import PARTS
 
     return PARTS
+
+
+@hookimpl
+def bocage_media_owners() -> Sequence[MediaOwner]:
+    from bocage.plugins.workshops.media import media_owners
+
+    return media_owners()

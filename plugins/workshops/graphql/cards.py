@@ -20,8 +20,11 @@ from strawberry.types import Info
 
 from bocage.core.api import (
     CommuneType,
+    MediaRole,
+    MediaType,
     ProjectType,
     cost,
+    media_of,
     utcnow,
 )
 from bocage.plugins.workshops import game, store
@@ -388,6 +391,13 @@ class WorkshopsCardWorkshop:
     @strawberry.field(description="Send it back to change the workshop's settings.")
     def version(self) -> int:
         return self.row.version
+
+    @strawberry.field(
+        description="Images and documents attached to the workshop, oldest first.",
+        metadata=cost(1, items=5),
+    )
+    async def media(self, info: Info, role: MediaRole | None = None) -> list[MediaType]:
+        return await media_of(info, "WorkshopsCardWorkshop", self.row.id, role)
 
     @strawberry.field(description="The title (French, or the first language given).")
     def title(self, info: Info) -> str:

@@ -452,3 +452,8 @@ class WorkshopsEventMutation:
             return {"agenda": {"after": item.id}}
 
         return await _sub_change(info, input.event, "addWorkshopsAgendaItem", build)
+
+
+#: Whether a caller may organise an event, for what else an organiser changes (its media:
+#: ``plugins/workshops/media.py``).
+authorise_organiser = _authorise

@@ -20,10 +20,13 @@ from strawberry.types import Info
 
 from bocage.core.api import (
     CommuneType,
+    MediaRole,
+    MediaType,
     StakeholderType,
     cost,
     global_id,
     load_one,
+    media_of,
     translated,
 )
 from bocage.core.api import RowType as _RowType
@@ -170,6 +173,14 @@ class WorkshopsEvent(_RowType, relay.Node):
     online_url: str | None = strawberry.field(description="Where to join online.")
     title, title_translations = translated("title", "The title.", required=True)
     description, description_translations = translated("description", "The description.")
+
+    @strawberry.field(
+        description="Images, documents and the speakers' slides (role SLIDES) attached to "
+        "the event, oldest first (only those of `role` if given).",
+        metadata=cost(1, items=5),
+    )
+    async def media(self, info: Info, role: MediaRole | None = None) -> list[MediaType]:
+        return await media_of(info, "WorkshopsEvent", self.id, role)
 
     @strawberry.field(description="The kind of event.")
     def kind(self) -> WorkshopsEventKind:

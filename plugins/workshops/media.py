@@ -1,0 +1,60 @@
+"""What media the workshops plugin takes (``bocage_media_owners``): images, documents and the
+speakers' slides on events, for their organisers; images and documents on card workshops,
+for facilitators. A draft event's media are seen by its organisers only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bocage.core.api import Code, Invalid, MediaOwner
+from bocage.plugins.workshops.graphql.event_mutations import authorise_organiser
+from bocage.plugins.workshops.models import CardWorkshop, Event, EventStatus
+from bocage.plugins.workshops.permissions import WORKSHOPS_FACILITATE, WORKSHOPS_ORGANISE
+
+
+async def _live_event(session: Any, key: int) -> Event:
+    event = await session.get(Event, key)
+    if event is None or event.deleted_at is not None:
+        raise Invalid(Code.NOT_FOUND, "no event with this ID", "owner")
+    return event
+
+
+async def _authorise_event(session: Any, principal: Any, key: int) -> None:
+    try:
+        await authorise_organiser(session, principal, await _live_event(session, key))
+    except Invalid as error:
+        raise Invalid(error.code, error.message, "owner") from None
+
+
+async def _event_is_public(session: Any, key: int) -> bool:
+    event = await session.get(Event, key)
+    return (
+        event is not None and event.deleted_at is None and event.status != EventStatus.DRAFT.value
+    )
+
+
+async def _authorise_workshop(session: Any, principal: Any, key: int) -> None:
+    if await session.get(CardWorkshop, key) is None:
+        raise Invalid(Code.NOT_FOUND, "no card workshop with this ID", "owner")
+
+
+async def _workshop_is_public(session: Any, key: int) -> bool:
+    return await session.get(CardWorkshop, key) is not None
+
+
+def media_owners() -> list[MediaOwner]:
+    return [
+        MediaOwner(
+            "WorkshopsEvent",
+            WORKSHOPS_ORGANISE.code,
+            _authorise_event,
+            _event_is_public,
+            roles=("gallery", "document", "slides"),
+        ),
+        MediaOwner(
+            "WorkshopsCardWorkshop",
+            WORKSHOPS_FACILITATE.code,
+            _authorise_workshop,
+            _workshop_is_public,
+        ),
+    ]
