@@ -2,7 +2,7 @@
 project serves, beside the goals it already had (``sdgs``). Existing projects get none.
 
 Revision ID: 0015_sdg_targets
-Revises: 0012_trace_context
+Revises: 0014_media
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0015_sdg_targets"
-down_revision: str | Sequence[str] | None = "0012_trace_context"
+down_revision: str | Sequence[str] | None = "0014_media"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
