@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bocage.core.api import (
     CompiledReads,
+    DiscussionTarget,
     JobKind,
     Permission,
     PersonalData,
@@ -182,3 +183,11 @@ def bocage_personal_data() -> Sequence[PersonalData]:
     from bocage.plugins.workshops.privacy import PARTS
 
     return PARTS
+
+
+@hookimpl
+def bocage_discussion_targets() -> list[DiscussionTarget]:
+    """A workshop's challenges, open for comments and supports once it closed."""
+    from bocage.plugins.workshops.discussion import TARGETS
+
+    return list(TARGETS)

@@ -1,0 +1,180 @@
+"""Following a project, a commune or the territory by e-mail (caught by the test SMTP sink):
+consent recorded with its wording's version, the address confirmed before anything else is
+sent, digests of what changed (at most ``BOCAGE_VOICE_DIGEST_MAX_ITEMS`` lines), and the
+signed one-click unsubscribe (RFC 8058 headers, POST only)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from bocage.plugins.voice.digest import send_digests
+
+UPDATE_PROJECT = """mutation($input: UpdateProjectInput!) {
+  updateProject(input: $input) { project { version } errors { code message } } }"""
+MINE = "{ voiceMySubscriptions { id scope follow email consentVersion confirmed active } }"
+
+
+@pytest.fixture
+def bocage_setting_overrides(bocage_smtp: Any) -> dict[str, Any]:
+    return {**bocage_smtp.settings}
+
+
+async def _digest(world: Any) -> int:
+    """What the ``voice.digest`` job does, now rather than in BOCAGE_VOICE_DIGEST_HOURS."""
+    async with world.sessionmaker() as session, session.begin():
+        sent = await send_digests(session, world.host, world.host.plugin_settings("voice"))
+    await world.drain_jobs()
+    return sent
+
+
+def _mails(sink: Any, to: str, start: str) -> list[Any]:
+    return [
+        m for m in sink.messages() if str(m["To"]) == to and str(m["Subject"]).startswith(start)
+    ]
+
+
+def _link(message: Any, path: str) -> str:
+    text = message.get_body(("plain",)).get_content()
+    [url] = re.findall(rf"https?://\S+{path}\?token=\S+", text)
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+async def _subscribe(run: Any, voice: Any, follow: str, email: str, **more: Any) -> Any:
+    values = {"follow": follow, "email": email, "consentVersion": "2026-12", **more}
+    result = voice.payload(
+        await run(voice.SUBSCRIBE, {"input": values}, principal=voice.ANN),
+        "subscribeToVoiceDigest",
+    )
+    assert result["errors"] == [], result
+    return result["subscription"]
+
+
+async def test_follow_a_project_confirm_digest_unsubscribe(
+    run: Any, voice: Any, world: Any, bocage_smtp: Any, http: Any
+) -> None:
+    followed, other = (await voice.projects())[:2]
+    version = (await run("{ voiceConsentVersion }"))["data"]["voiceConsentVersion"]
+    stale = voice.payload(
+        await run(
+            voice.SUBSCRIBE,
+            {
+                "input": {
+                    "follow": followed["id"],
+                    "email": "ann@example.org",
+                    "consentVersion": "old",
+                }
+            },
+            principal=voice.ANN,
+        ),
+        "subscribeToVoiceDigest",
+    )
+    assert voice.codes(stale) == [("consentVersion", "INVALID")] and version in str(stale)
+    anonymous = voice.payload(
+        await run(
+            voice.SUBSCRIBE,
+            {
+                "input": {
+                    "follow": followed["id"],
+                    "email": "x@example.org",
+                    "consentVersion": version,
+                }
+            },
+        ),
+        "subscribeToVoiceDigest",
+    )
+    assert voice.codes(anonymous) == [(None, "UNAUTHENTICATED")]
+
+    subscription = await _subscribe(run, voice, followed["id"], "Ann@Example.org")
+    assert subscription["email"] == "ann@example.org" and subscription["scope"] == "PROJECT"
+    assert subscription["confirmed"] is False and subscription["consentVersion"] == "2026-12"
+    await world.drain_jobs()
+    [confirmation] = _mails(bocage_smtp, "ann@example.org", "Confirmez")
+    assert confirmation["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert str(confirmation["List-Unsubscribe"]).startswith("<http")
+
+    # Nothing but the confirmation before the address is confirmed.
+    await voice.comment(followed["id"], "Avant confirmation", by=voice.BOB)
+    assert await _digest(world) == 0
+    confirm = _link(confirmation, "/api/voice/confirm")
+    described = await http.get(confirm)
+    assert described.status_code == 200 and described.json()["method"] == "POST"
+    confirmed = await http.post(confirm)
+    assert confirmed.status_code == 200 and confirmed.json()["confirmed"] is True
+    [mine] = (await run(MINE, principal=voice.ANN))["data"]["voiceMySubscriptions"]
+    assert mine["confirmed"] is True and mine["active"] is True
+    assert (await run(MINE, principal=voice.BOB))["data"]["voiceMySubscriptions"] == []
+
+    # What changes after: a comment on it, a change of its title; not another project's news.
+    await voice.comment(followed["id"], "Après confirmation", by=voice.BOB)
+    await voice.comment(other["id"], "Ailleurs", by=voice.BOB)
+    updated = await run(
+        UPDATE_PROJECT,
+        {"input": {"id": followed["id"], "version": followed["version"], "title": {"fr": "Fibre"}}},
+        principal=voice.ADMIN,
+    )
+    assert updated["data"]["updateProject"]["errors"] == []
+    assert await _digest(world) == 1
+    [digest] = _mails(bocage_smtp, "ann@example.org", "Les nouvelles")
+    text = digest.get_body(("plain",)).get_content()
+    assert "Nouveau commentaire sur : " in text and "Projet modifié : Fibre" in text
+    assert text.count("\n- ") == 3  # the comment before confirming too: it is news since
+    assert "Ailleurs" not in text and "Après confirmation" not in text  # never what people wrote
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    header = str(digest["List-Unsubscribe"]).strip("<>")
+    # Nothing new: no e-mail.
+    assert await _digest(world) == 0
+
+    # A GET (a link checker) unsubscribes nobody; the one-click POST does.
+    one_click = urlsplit(header)
+    target = f"{one_click.path}?{one_click.query}"
+    assert (await http.get(target)).status_code == 200
+    tampered = target[:-3] + ("AAA" if not target.endswith("AAA") else "BBB")
+    assert (await http.post(tampered)).status_code == 404
+    done = await http.post(
+        target,
+        content="List-Unsubscribe=One-Click",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert done.status_code == 200 and done.json()["unsubscribed"] is True
+    await voice.comment(followed["id"], "Après désabonnement", by=voice.BOB)
+    assert await _digest(world) == 0
+
+
+async def test_commune_and_territory_followers_and_digest_size(
+    run: Any, voice: Any, world: Any, bocage_smtp: Any, http: Any
+) -> None:
+    projects = await voice.projects()
+    project = next(p for p in projects if p["communes"])
+    nis = project["communes"][0]["nisCode"]
+    communes = (await run("{ communes(first: 100) { nodes { id nisCode } } }"))["data"]
+    commune = next(c["id"] for c in communes["communes"]["nodes"] if c["nisCode"] == nis)
+    territory = (await run("{ territories(first: 1) { nodes { id } } }"))["data"]
+    territory = territory["territories"]["nodes"][0]["id"]
+    for follow, address in ((commune, "commune@example.org"), (territory, "gal@example.org")):
+        await _subscribe(run, voice, follow, address)
+    await world.drain_jobs()
+    for address in ("commune@example.org", "gal@example.org"):
+        [mail] = _mails(bocage_smtp, address, "Confirmez")
+        assert (await http.post(_link(mail, "/api/voice/confirm"))).status_code == 200
+
+    voice.tune(digest_max_items=2)
+    await voice.comment(project["id"], "Un", by=voice.BOB)
+    await voice.comment(project["id"], "Deux", by=voice.BOB)
+    assert await _digest(world) == 2
+    for address in ("commune@example.org", "gal@example.org"):
+        [mail] = _mails(bocage_smtp, address, "Les nouvelles")
+        text = mail.get_body(("plain",)).get_content()
+        assert text.count("\n- ") == 2 and "autres changements" not in text  # just under
+
+    await voice.comment(project["id"], "Trois", by=voice.BOB)
+    await voice.comment(project["id"], "Quatre", by=voice.BOB)
+    await voice.comment(project["id"], "Cinq", by=voice.BOB)
+    assert await _digest(world) == 2
+    later = _mails(bocage_smtp, "gal@example.org", "Les nouvelles")[-1]
+    text = later.get_body(("plain",)).get_content()
+    assert text.count("\n- ") == 2 and "… et 1 autres changements." in text  # just over
