@@ -299,7 +299,7 @@ async def support(work: UnitOfWork, host: Host, *, target: str, add: bool) -> ta
             select(Support).where(
                 Support.target_type == found.type_name,
                 Support.target_key == found.key,
-                Support.subject == subject,
+                Support.supporter_subject == subject,
             )
         )
     ).scalar_one_or_none()
@@ -308,7 +308,7 @@ async def support(work: UnitOfWork, host: Host, *, target: str, add: bool) -> ta
     if not add and existing is None:
         raise Invalid(Code.NOT_FOUND, "you do not support this", "target")
     if add:
-        row = Support(target_type=found.type_name, target_key=found.key, subject=subject)
+        row = Support(target_type=found.type_name, target_key=found.key, supporter_subject=subject)
         session.add(row)
         await session.flush()
     else:

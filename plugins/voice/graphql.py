@@ -216,7 +216,7 @@ class VoiceDiscussion:
             select(Support.id).where(
                 Support.target_type == self.target_row.type_name,
                 Support.target_key == self.target_row.key,
-                Support.subject == subject,
+                Support.supporter_subject == subject,
             )
         )
         return rows.first() is not None
@@ -323,10 +323,6 @@ class VoiceSubscription:
         type_name = subscriptions.TYPE_OF[FollowScope(self.row.scope)]
         return strawberry.ID(global_id(type_name, self.row.scope_key))
 
-    @strawberry.field(description="Where the digests go.")
-    def email(self) -> str | None:
-        return self.row.email
-
     @strawberry.field(description="The language of the digests.")
     def language(self) -> str:
         return self.row.language
@@ -418,7 +414,7 @@ class VoiceQuery:
             return []
         rows = await info.context.execute(
             select(Subscription)
-            .where(Subscription.subject == principal.subject)
+            .where(Subscription.owner_subject == principal.subject)
             .order_by(Subscription.id)
             .limit(200)
         )

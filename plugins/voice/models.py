@@ -66,12 +66,12 @@ class Support(Base):
 
     __tablename__ = "voice_support"
     __graphql_type__ = "VoiceSupport"
-    __table_args__ = (UniqueConstraint("target_type", "target_key", "subject"),)
+    __table_args__ = (UniqueConstraint("target_type", "target_key", "supporter_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     target_type: Mapped[str] = mapped_column(String(60))
     target_key: Mapped[int] = mapped_column(Integer)
-    subject: Mapped[str] = personal(String(200), index=True)
+    supporter_subject: Mapped[str] = personal(String(200), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -118,10 +118,10 @@ class Subscription(Base, Timestamped):
 
     __tablename__ = "voice_subscription"
     __graphql_type__ = "VoiceSubscription"
-    __table_args__ = (UniqueConstraint("subject", "scope", "scope_key"),)
+    __table_args__ = (UniqueConstraint("owner_subject", "scope", "scope_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subject: Mapped[str | None] = personal(String(200), default=None, index=True)
+    owner_subject: Mapped[str | None] = personal(String(200), default=None, index=True)
     email: Mapped[str | None] = personal(String(320), default=None)
     language: Mapped[str] = mapped_column(String(2), default="fr")
     scope: Mapped[str] = mapped_column(String(20))

@@ -74,7 +74,7 @@ async def export_supports(session: Any, person: PersonIdentity) -> list[dict[str
     if person.subject is None:
         return []
     rows = await session.execute(
-        select(Support).where(Support.subject == person.subject).order_by(Support.id)
+        select(Support).where(Support.supporter_subject == person.subject).order_by(Support.id)
     )
     return [
         {"target": global_id(s.target_type, s.target_key), "createdAt": _iso(s.created_at)}
@@ -85,7 +85,9 @@ async def export_supports(session: Any, person: PersonIdentity) -> list[dict[str
 async def erase_supports(session: Any, person: PersonIdentity) -> int:
     if person.subject is None:
         return 0
-    result = await session.execute(delete(Support).where(Support.subject == person.subject))
+    result = await session.execute(
+        delete(Support).where(Support.supporter_subject == person.subject)
+    )
     return int(result.rowcount or 0)
 
 
@@ -127,7 +129,7 @@ async def erase_reports(session: Any, person: PersonIdentity) -> int:
 def _subscriptions_of(person: PersonIdentity) -> Any:
     return or_(
         func.lower(Subscription.email) == person.email if person.email else false(),
-        Subscription.subject == person.subject if person.subject else false(),
+        Subscription.owner_subject == person.subject if person.subject else false(),
     )
 
 

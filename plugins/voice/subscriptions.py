@@ -118,7 +118,7 @@ async def subscribe(
     row = (
         await session.execute(
             select(Subscription).where(
-                Subscription.subject == subject,
+                Subscription.owner_subject == subject,
                 Subscription.scope == scope.value,
                 Subscription.scope_key == key,
             )
@@ -128,7 +128,7 @@ async def subscribe(
         raise Invalid(Code.DUPLICATE, "you already follow this: unsubscribe first", "follow")
     now = utcnow()
     if row is None:
-        row = Subscription(subject=subject, scope=scope.value, scope_key=key)
+        row = Subscription(owner_subject=subject, scope=scope.value, scope_key=key)
         session.add(row)
     row.email, row.language = address, language
     row.consent_at, row.consent_version = now, settings.consent_version
@@ -193,7 +193,7 @@ async def unsubscribe_mine(work: UnitOfWork, subscription: str) -> Subscription:
     session, subject = work.session, signed_in(work.principal)
     key = node_key(subscription, "VoiceSubscription", "subscription")
     row = await session.get(Subscription, key)
-    if row is None or row.subject != subject:
+    if row is None or row.owner_subject != subject:
         raise Invalid(Code.NOT_FOUND, f"you have no subscription {subscription!r}", "subscription")
     if row.unsubscribed_at is None:
         row.unsubscribed_at = utcnow()

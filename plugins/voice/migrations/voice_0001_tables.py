@@ -64,7 +64,7 @@ def upgrade() -> None:
     op.create_table(
         "voice_subscription",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("subject", sa.String(length=200), nullable=True),
+        sa.Column("owner_subject", sa.String(length=200), nullable=True),
         sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("language", sa.String(length=2), nullable=False),
         sa.Column("scope", sa.String(length=20), nullable=False),
@@ -80,14 +80,17 @@ def upgrade() -> None:
         sa.Column("updated_at", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_voice_subscription")),
         sa.UniqueConstraint(
-            "subject", "scope", "scope_key", name=op.f("uq_voice_subscription_subject")
+            "owner_subject", "scope", "scope_key", name=op.f("uq_voice_subscription_owner_subject")
         ),
     )
     op.create_index(
         op.f("ix_voice_subscription_created_at"), "voice_subscription", ["created_at"], unique=False
     )
     op.create_index(
-        op.f("ix_voice_subscription_subject"), "voice_subscription", ["subject"], unique=False
+        op.f("ix_voice_subscription_owner_subject"),
+        "voice_subscription",
+        ["owner_subject"],
+        unique=False,
     )
     op.create_index(
         op.f("ix_voice_subscription_updated_at"), "voice_subscription", ["updated_at"], unique=False
@@ -97,14 +100,22 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("target_type", sa.String(length=60), nullable=False),
         sa.Column("target_key", sa.Integer(), nullable=False),
-        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("supporter_subject", sa.String(length=200), nullable=False),
         sa.Column("created_at", TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_voice_support")),
         sa.UniqueConstraint(
-            "target_type", "target_key", "subject", name=op.f("uq_voice_support_target_type")
+            "target_type",
+            "target_key",
+            "supporter_subject",
+            name=op.f("uq_voice_support_target_type"),
         ),
     )
-    op.create_index(op.f("ix_voice_support_subject"), "voice_support", ["subject"], unique=False)
+    op.create_index(
+        op.f("ix_voice_support_supporter_subject"),
+        "voice_support",
+        ["supporter_subject"],
+        unique=False,
+    )
     op.create_table(
         "voice_moderation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -164,10 +175,10 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_voice_moderation_moderator_subject"), table_name="voice_moderation")
     op.drop_index(op.f("ix_voice_moderation_comment_id"), table_name="voice_moderation")
     op.drop_table("voice_moderation")
-    op.drop_index(op.f("ix_voice_support_subject"), table_name="voice_support")
+    op.drop_index(op.f("ix_voice_support_supporter_subject"), table_name="voice_support")
     op.drop_table("voice_support")
     op.drop_index(op.f("ix_voice_subscription_updated_at"), table_name="voice_subscription")
-    op.drop_index(op.f("ix_voice_subscription_subject"), table_name="voice_subscription")
+    op.drop_index(op.f("ix_voice_subscription_owner_subject"), table_name="voice_subscription")
     op.drop_index(op.f("ix_voice_subscription_created_at"), table_name="voice_subscription")
     op.drop_table("voice_subscription")
     op.drop_index(op.f("ix_voice_comment_updated_at"), table_name="voice_comment")

@@ -63,7 +63,7 @@ DISCUSSION = """query($target: ID!, $first: Int) {
 }"""
 SUBSCRIBE = """mutation($input: SubscribeToVoiceDigestInput!) {
   subscribeToVoiceDigest(input: $input) {
-    subscription { id scope follow email consentVersion confirmed active }
+    subscription { id scope follow consentVersion confirmed active }
     errors { field code message }
   }
 }"""

@@ -15,7 +15,7 @@ from bocage.plugins.voice.digest import send_digests
 
 UPDATE_PROJECT = """mutation($input: UpdateProjectInput!) {
   updateProject(input: $input) { project { version } errors { code message } } }"""
-MINE = "{ voiceMySubscriptions { id scope follow email consentVersion confirmed active } }"
+MINE = "{ voiceMySubscriptions { id scope follow consentVersion confirmed active } }"
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ async def test_follow_a_project_confirm_digest_unsubscribe(
     assert voice.codes(anonymous) == [(None, "UNAUTHENTICATED")]
 
     subscription = await _subscribe(run, voice, followed["id"], "Ann@Example.org")
-    assert subscription["email"] == "ann@example.org" and subscription["scope"] == "PROJECT"
+    assert subscription["scope"] == "PROJECT" and subscription["follow"] == followed["id"]
     assert subscription["confirmed"] is False and subscription["consentVersion"] == "2026-12"
     await world.drain_jobs()
     [confirmation] = _mails(bocage_smtp, "ann@example.org", "Confirmez")
