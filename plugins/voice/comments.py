@@ -82,7 +82,7 @@ def _text(value: str, field: str, limit: int, setting: str | None = None) -> str
     return text
 
 
-def _created(row: Any, **values: Any) -> dict[str, dict[str, Any]]:
+def _created(**values: Any) -> dict[str, dict[str, Any]]:
     return {name: {"before": None, "after": value} for name, value in values.items()}
 
 
@@ -152,7 +152,7 @@ async def post(
         Change(
             row=row,
             action="created",
-            changes=_created(row, target=found.id, depth=depth),
+            changes=_created(target=found.id, depth=depth),
             scope=EventScope(communes=found.state.communes),
         )
     )

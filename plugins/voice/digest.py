@@ -103,21 +103,18 @@ async def _titles(
             )
         ):
             about[key] = (type_name, target)
-    wanted = {
-        ("Project", e.object_id)
-        for e in events
-        if e.object_type == "Project" and e.object_id is not None
-    }
-    wanted |= set(about.values())
+    wanted = set(about.values())
+    projects = {e.object_id for e in events if e.object_type == "Project" and e.object_id}
+    projects |= {key for type_name, key in wanted if type_name == "Project"}
     titles: dict[tuple[str, int], str] = {}
+    if projects:
+        for key, text in await session.execute(
+            select(Project.id, Project.title).where(Project.id.in_(projects))
+        ):
+            titles[("Project", key)] = pick_text(text, "fr") or ""
     known = targets.targets(host)
     for type_name, key in wanted:
-        if type_name == "Project":
-            text = (
-                await session.execute(select(Project.title).where(Project.id == key))
-            ).scalar_one_or_none()
-            titles[(type_name, key)] = pick_text(text, "fr") or "" if text else ""
-        elif type_name in known:
+        if type_name != "Project" and type_name in known:
             state = await known[type_name].state(session, key)
             titles[(type_name, key)] = state.title if state is not None else ""
     return about, titles
@@ -249,8 +246,9 @@ async def run(context: JobContext, payload: dict[str, Any]) -> None:
             await schedule_digest(work.session, settings)
 
 
+KIND = DIGEST_JOB
 JOB = JobKind(
-    DIGEST_JOB,
+    KIND,
     run,
     description="E-mails each confirmed subscriber the digest of what changed in what they "
     "follow, every BOCAGE_VOICE_DIGEST_HOURS.",

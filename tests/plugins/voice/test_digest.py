@@ -5,16 +5,19 @@ signed one-click unsubscribe (RFC 8058 headers, POST only)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from bocage.plugins.voice.digest import send_digests
+from bocage.core.api import JobContext
+from bocage.plugins.voice import digest
 
 UPDATE_PROJECT = """mutation($input: UpdateProjectInput!) {
   updateProject(input: $input) { project { version } errors { code message } } }"""
+JOBS = """query($kind: String) { jobs(kind: $kind, first: 20) { nodes { status runAt } } }"""
 MINE = "{ voiceMySubscriptions { id scope follow consentVersion confirmed active } }"
 
 
@@ -23,12 +26,23 @@ def bocage_setting_overrides(bocage_smtp: Any) -> dict[str, Any]:
     return {**bocage_smtp.settings}
 
 
-async def _digest(world: Any) -> int:
-    """What the ``voice.digest`` job does, now rather than in BOCAGE_VOICE_DIGEST_HOURS."""
-    async with world.sessionmaker() as session, session.begin():
-        sent = await send_digests(session, world.host, world.host.plugin_settings("voice"))
+async def _digest(world: Any, sink: Any) -> int:
+    """Run the ``voice.digest`` job's handler now (rather than in BOCAGE_VOICE_DIGEST_HOURS),
+    then the e-mails it queued; returns how many digests arrived."""
+    before = len(sink.messages())
+    context = JobContext(
+        job_id=0,
+        kind=digest.KIND,
+        attempt=1,
+        max_attempts=1,
+        next_attempt_at=None,
+        settings=world.settings,
+        host=world.host,
+        sessionmaker=world.sessionmaker,
+    )
+    await digest.run(context, {})
     await world.drain_jobs()
-    return sent
+    return len([m for m in sink.messages()[before:] if "nouvelles" in str(m["Subject"])])
 
 
 def _mails(sink: Any, to: str, start: str) -> list[Any]:
@@ -99,12 +113,19 @@ async def test_follow_a_project_confirm_digest_unsubscribe(
 
     # Nothing but the confirmation before the address is confirmed.
     await voice.comment(followed["id"], "Avant confirmation", by=voice.BOB)
-    assert await _digest(world) == 0
+    assert await _digest(world, bocage_smtp) == 0
     confirm = _link(confirmation, "/api/voice/confirm")
     described = await http.get(confirm)
     assert described.status_code == 200 and described.json()["method"] == "POST"
     confirmed = await http.post(confirm)
     assert confirmed.status_code == 200 and confirmed.json()["confirmed"] is True
+    # Confirming queues the digest job, BOCAGE_VOICE_DIGEST_HOURS from now.
+    jobs = await run(JOBS, {"kind": "voice.digest"}, principal=voice.ADMIN)
+    [job] = [j for j in jobs["data"]["jobs"]["nodes"] if j["status"] == "QUEUED"]
+    due = dt.datetime.fromisoformat(job["runAt"])
+    due = due if due.tzinfo else due.replace(tzinfo=dt.UTC)
+    wait = due - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(hours=23, minutes=50) < wait <= dt.timedelta(hours=24)
     [mine] = (await run(MINE, principal=voice.ANN))["data"]["voiceMySubscriptions"]
     assert mine["confirmed"] is True and mine["active"] is True
     assert (await run(MINE, principal=voice.BOB))["data"]["voiceMySubscriptions"] == []
@@ -118,7 +139,7 @@ async def test_follow_a_project_confirm_digest_unsubscribe(
         principal=voice.ADMIN,
     )
     assert updated["data"]["updateProject"]["errors"] == []
-    assert await _digest(world) == 1
+    assert await _digest(world, bocage_smtp) == 1
     [digest] = _mails(bocage_smtp, "ann@example.org", "Les nouvelles")
     text = digest.get_body(("plain",)).get_content()
     assert "Nouveau commentaire sur : " in text and "Projet modifié : Fibre" in text
@@ -127,7 +148,7 @@ async def test_follow_a_project_confirm_digest_unsubscribe(
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     header = str(digest["List-Unsubscribe"]).strip("<>")
     # Nothing new: no e-mail.
-    assert await _digest(world) == 0
+    assert await _digest(world, bocage_smtp) == 0
 
     # A GET (a link checker) unsubscribes nobody; the one-click POST does.
     one_click = urlsplit(header)
@@ -142,7 +163,7 @@ async def test_follow_a_project_confirm_digest_unsubscribe(
     )
     assert done.status_code == 200 and done.json()["unsubscribed"] is True
     await voice.comment(followed["id"], "Après désabonnement", by=voice.BOB)
-    assert await _digest(world) == 0
+    assert await _digest(world, bocage_smtp) == 0
 
 
 async def test_commune_and_territory_followers_and_digest_size(
@@ -165,7 +186,7 @@ async def test_commune_and_territory_followers_and_digest_size(
     voice.tune(digest_max_items=2)
     await voice.comment(project["id"], "Un", by=voice.BOB)
     await voice.comment(project["id"], "Deux", by=voice.BOB)
-    assert await _digest(world) == 2
+    assert await _digest(world, bocage_smtp) == 2
     for address in ("commune@example.org", "gal@example.org"):
         [mail] = _mails(bocage_smtp, address, "Les nouvelles")
         text = mail.get_body(("plain",)).get_content()
@@ -174,7 +195,7 @@ async def test_commune_and_territory_followers_and_digest_size(
     await voice.comment(project["id"], "Trois", by=voice.BOB)
     await voice.comment(project["id"], "Quatre", by=voice.BOB)
     await voice.comment(project["id"], "Cinq", by=voice.BOB)
-    assert await _digest(world) == 2
+    assert await _digest(world, bocage_smtp) == 2
     later = _mails(bocage_smtp, "gal@example.org", "Les nouvelles")[-1]
     text = later.get_body(("plain",)).get_content()
     assert text.count("\n- ") == 2 and "… et 1 autres changements." in text  # just over

@@ -183,3 +183,31 @@ async def test_webhook_event_types_are_listed_with_their_permission(run: Any) ->
     assert types["comment.created"] is None and types["support.created"] is None
     assert types["comment.hidden"] is None
     assert types["comment.reported"] == "voice:moderate"
+
+
+async def test_webhook_subscribers_need_voice_moderate_for_reports(run: Any, world: Any) -> None:
+    world.settings = world.settings.model_copy(update={"webhooks_allow_private_targets": True})
+    subscribe = """mutation($input: CreateWebhookSubscriptionInput!) {
+      createWebhookSubscription(input: $input) {
+        subscription { eventTypes } errors { field code message } } }"""
+
+    def client(*scopes: str) -> Principal:
+        return Principal(
+            kind=PrincipalKind.CLIENT,
+            subject="site",
+            client_id="site",
+            roles=frozenset({Role.INTEGRATOR}),
+            scopes=frozenset(scopes),
+        )
+
+    async def ask(principal: Principal, types: list[str]) -> Any:
+        values = {"url": "http://127.0.0.1:9/hooks", "eventTypes": types}
+        body = await run(subscribe, {"input": values}, principal=principal)
+        return body["data"]["createWebhookSubscription"]
+
+    public = await ask(client("webhooks:manage"), ["comment.created", "support.created"])
+    assert public["errors"] == []
+    refused = await ask(client("webhooks:manage"), ["comment.reported"])
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [("eventTypes", "FORBIDDEN")]
+    allowed = await ask(client("webhooks:manage", "voice:moderate"), ["comment.reported"])
+    assert allowed["errors"] == []
