@@ -49,8 +49,6 @@ VoiceFollowScope = strawberry.enum(FollowScope, description="What a subscription
 VoiceErrorCode = error_codes("VoiceErrorCode", "Why a voice mutation failed.")
 
 OLDEST_FIRST = Ordering((SortKey(Comment.id, descending=False, load=int),))
-REPORTS_NEWEST_FIRST = Ordering((SortKey(CommentReport.id, descending=True, load=int),))
-LOG_NEWEST_FIRST = Ordering((SortKey(ModerationEntry.id, descending=True, load=int),))
 
 
 class Forbidden(BocageError):
@@ -354,6 +352,22 @@ async def _discussion(info: Info[Any, Any], target: str) -> targets.Target:
             raise BocageError(error.message, field="target") from None
 
 
+async def _moderators_page(
+    info: Info[Any, Any], model: Any, node: Any, first: int | None, after: str | None
+) -> Any:
+    """A page of ``model``'s rows (reports, the log), newest first, for moderators only."""
+    _require_moderator(info)
+    newest_first = Ordering((SortKey(model.id, descending=True, load=int),))
+    return await paginate(
+        info.context,
+        select(model),
+        newest_first,
+        first=first,
+        after=after,
+        to_node=lambda row: node(row=row),
+    )
+
+
 @strawberry.type
 class VoiceQuery:
     @strawberry.field(
@@ -377,15 +391,7 @@ class VoiceQuery:
     async def voice_reports(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[VoiceReport]:
-        _require_moderator(info)
-        return await paginate(
-            info.context,
-            select(CommentReport),
-            REPORTS_NEWEST_FIRST,
-            first=first,
-            after=after,
-            to_node=lambda row: VoiceReport(row=row),
-        )
+        return await _moderators_page(info, CommentReport, VoiceReport, first, after)
 
     @strawberry.field(
         description="The moderation log, newest first (permission voice:moderate).",
@@ -394,15 +400,7 @@ class VoiceQuery:
     async def voice_moderation_log(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[VoiceModerationEntry]:
-        _require_moderator(info)
-        return await paginate(
-            info.context,
-            select(ModerationEntry),
-            LOG_NEWEST_FIRST,
-            first=first,
-            after=after,
-            to_node=lambda row: VoiceModerationEntry(row=row),
-        )
+        return await _moderators_page(info, ModerationEntry, VoiceModerationEntry, first, after)
 
     @strawberry.field(
         description="The caller's subscriptions to digests (empty when not signed in).",
@@ -677,12 +675,7 @@ class VoiceMutation:
     async def confirm_voice_subscription(
         self, info: Info, input: VoiceTokenInput
     ) -> VoiceSubscriptionPayload:
-        settings = _settings(info)
-        row, errors = await _write(
-            unit_of_work(info),
-            lambda work: subscriptions.confirm(work.session, settings, input.token),
-        )
-        return _subscription(row, errors)
+        return await _by_token(info, subscriptions.confirm, input.token)
 
     @strawberry.mutation(
         description="Unsubscribe with the token of a digest's link (no sign-in needed).",
@@ -691,12 +684,7 @@ class VoiceMutation:
     async def unsubscribe_voice_digest(
         self, info: Info, input: VoiceTokenInput
     ) -> VoiceSubscriptionPayload:
-        settings = _settings(info)
-        row, errors = await _write(
-            unit_of_work(info),
-            lambda work: subscriptions.unsubscribe(work.session, settings, input.token),
-        )
-        return _subscription(row, errors)
+        return await _by_token(info, subscriptions.unsubscribe, input.token)
 
     @strawberry.mutation(
         description="Stop one of one's own subscriptions (signed in).",
@@ -710,6 +698,19 @@ class VoiceMutation:
             lambda work: subscriptions.unsubscribe_mine(work, input.subscription),
         )
         return _subscription(row, errors)
+
+
+async def _by_token(
+    info: Info[Any, Any],
+    action: Callable[[Any, VoiceSettings, str], Awaitable[Subscription]],
+    token: str,
+) -> VoiceSubscriptionPayload:
+    """Confirm or unsubscribe with the token of an e-mail's link (no sign-in needed)."""
+    settings = _settings(info)
+    row, errors = await _write(
+        unit_of_work(info), lambda work: action(work.session, settings, token)
+    )
+    return _subscription(row, errors)
 
 
 def _subscription(row: Subscription | None, errors: list[VoiceError]) -> VoiceSubscriptionPayload:

@@ -35,12 +35,16 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-async def export_comments(session: Any, person: PersonIdentity) -> list[dict[str, Any]]:
+async def _by_subject(session: Any, person: PersonIdentity, column: Any) -> list[Any]:
+    """The rows whose ``column`` is the person's account (none without an account)."""
     if person.subject is None:
         return []
-    rows = await session.execute(
-        select(Comment).where(Comment.author_subject == person.subject).order_by(Comment.id)
-    )
+    model = column.class_
+    rows = await session.execute(select(model).where(column == person.subject).order_by(model.id))
+    return list(rows.scalars())
+
+
+async def export_comments(session: Any, person: PersonIdentity) -> list[dict[str, Any]]:
     return [
         {
             "comment": global_id("VoiceComment", c.id),
@@ -52,18 +56,12 @@ async def export_comments(session: Any, person: PersonIdentity) -> list[dict[str
             "hidden": c.hidden_at is not None,
             "hiddenReason": c.hidden_reason,
         }
-        for c in rows.scalars()
+        for c in await _by_subject(session, person, Comment.author_subject)
     ]
 
 
 async def erase_comments(session: Any, person: PersonIdentity) -> int:
-    if person.subject is None:
-        return 0
-    rows = list(
-        (
-            await session.execute(select(Comment).where(Comment.author_subject == person.subject))
-        ).scalars()
-    )
+    rows = await _by_subject(session, person, Comment.author_subject)
     for row in rows:
         row.body, row.alias, row.author_subject = ERASED, ERASED, None
     await session.flush()
@@ -71,34 +69,21 @@ async def erase_comments(session: Any, person: PersonIdentity) -> int:
 
 
 async def export_supports(session: Any, person: PersonIdentity) -> list[dict[str, Any]]:
-    if person.subject is None:
-        return []
-    rows = await session.execute(
-        select(Support).where(Support.supporter_subject == person.subject).order_by(Support.id)
-    )
     return [
         {"target": global_id(s.target_type, s.target_key), "createdAt": _iso(s.created_at)}
-        for s in rows.scalars()
+        for s in await _by_subject(session, person, Support.supporter_subject)
     ]
 
 
 async def erase_supports(session: Any, person: PersonIdentity) -> int:
-    if person.subject is None:
-        return 0
-    result = await session.execute(
-        delete(Support).where(Support.supporter_subject == person.subject)
-    )
-    return int(result.rowcount or 0)
+    rows = await _by_subject(session, person, Support.supporter_subject)
+    for row in rows:
+        await session.delete(row)
+    await session.flush()
+    return len(rows)
 
 
 async def export_reports(session: Any, person: PersonIdentity) -> list[dict[str, Any]]:
-    if person.subject is None:
-        return []
-    rows = await session.execute(
-        select(CommentReport)
-        .where(CommentReport.reporter_subject == person.subject)
-        .order_by(CommentReport.id)
-    )
     return [
         {
             "comment": global_id("VoiceComment", r.comment_id),
@@ -106,20 +91,12 @@ async def export_reports(session: Any, person: PersonIdentity) -> list[dict[str,
             "details": r.details,
             "createdAt": _iso(r.created_at),
         }
-        for r in rows.scalars()
+        for r in await _by_subject(session, person, CommentReport.reporter_subject)
     ]
 
 
 async def erase_reports(session: Any, person: PersonIdentity) -> int:
-    if person.subject is None:
-        return 0
-    rows = list(
-        (
-            await session.execute(
-                select(CommentReport).where(CommentReport.reporter_subject == person.subject)
-            )
-        ).scalars()
-    )
+    rows = await _by_subject(session, person, CommentReport.reporter_subject)
     for row in rows:
         row.reporter_subject, row.details = None, None
     await session.flush()
@@ -160,13 +137,6 @@ async def erase_subscriptions(session: Any, person: PersonIdentity) -> int:
 
 
 async def export_moderation(session: Any, person: PersonIdentity) -> list[dict[str, Any]]:
-    if person.subject is None:
-        return []
-    rows = await session.execute(
-        select(ModerationEntry)
-        .where(ModerationEntry.moderator_subject == person.subject)
-        .order_by(ModerationEntry.id)
-    )
     return [
         {
             "comment": global_id("VoiceComment", m.comment_id),
@@ -174,20 +144,12 @@ async def export_moderation(session: Any, person: PersonIdentity) -> list[dict[s
             "reason": m.reason,
             "at": _iso(m.at),
         }
-        for m in rows.scalars()
+        for m in await _by_subject(session, person, ModerationEntry.moderator_subject)
     ]
 
 
 async def erase_moderation(session: Any, person: PersonIdentity) -> int:
-    if person.subject is None:
-        return 0
-    rows = list(
-        (
-            await session.execute(
-                select(ModerationEntry).where(ModerationEntry.moderator_subject == person.subject)
-            )
-        ).scalars()
-    )
+    rows = await _by_subject(session, person, ModerationEntry.moderator_subject)
     for row in rows:
         row.moderator_subject = None
     await session.flush()
