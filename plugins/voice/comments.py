@@ -25,6 +25,7 @@ from bocage.core.api import (
     Host,
     Invalid,
     Principal,
+    PrincipalKind,
     UnitOfWork,
     as_utc,
     can,
@@ -54,9 +55,15 @@ DETAILS_MAX = 500
 
 
 def signed_in(principal: Principal) -> str:
-    """The subject of a signed-in caller, or :class:`Invalid` ``UNAUTHENTICATED``."""
+    """The account of a signed-in person, or :class:`Invalid`: ``UNAUTHENTICATED`` for the
+    public, ``FORBIDDEN`` for a machine client (people speak for themselves: one voice, one
+    support each)."""
     if principal.is_anonymous or not principal.subject:
         raise Invalid(Code.UNAUTHENTICATED, "sign in: send an Authorization: Bearer token")
+    if principal.kind is not PrincipalKind.PERSON:
+        raise Invalid(
+            Code.FORBIDDEN, "only people comment, support, report and follow: sign in as one"
+        )
     return principal.subject
 
 
@@ -65,7 +72,8 @@ def is_moderator(principal: Principal) -> bool:
 
 
 def _moderator(principal: Principal) -> None:
-    signed_in(principal)
+    if principal.is_anonymous:
+        raise Invalid(Code.UNAUTHENTICATED, "sign in: send an Authorization: Bearer token")
     if not is_moderator(principal):
         raise Invalid(Code.FORBIDDEN, f"this needs the {VOICE_MODERATE.code} permission")
 

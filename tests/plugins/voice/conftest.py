@@ -15,6 +15,7 @@ ADMIN = principals.admin
 ANN = principals.person("ann-account")
 BOB = principals.person("bob-account")
 EDITOR = principals.editor("64034", subject="hannut-editor")
+CLIENT = principals.integrator("projects:write", client_id="site")
 
 COMMENT = """mutation($input: PostVoiceCommentInput!) {
   postVoiceComment(input: $input) {

@@ -36,6 +36,16 @@ async def test_signing_in_is_needed_and_bad_targets_are_typed_errors(run: Any, v
     result = voice.payload(anonymous, "postVoiceComment")
     assert voice.codes(result) == [(None, "UNAUTHENTICATED")] and result["comment"] is None
 
+    machine = voice.payload(
+        await run(
+            voice.COMMENT,
+            {"input": {"target": project, "body": "x", "alias": "A"}},
+            principal=voice.CLIENT,
+        ),
+        "postVoiceComment",
+    )
+    assert voice.codes(machine) == [(None, "FORBIDDEN")]
+
     commune = "Q29tbXVuZTox"  # Commune:1: not something people comment on
     refused = voice.payload(
         await run(
