@@ -46,6 +46,14 @@ class VoiceSettings(PluginSettings):
         "never.",
         json_schema_extra=LIMIT,
     )
+    subscriptions_per_hour: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Subscriptions one person may make in any hour (each sends a confirmation "
+        "e-mail, to an address they typed); beyond, refused until an hour after the oldest.",
+        json_schema_extra=LIMIT,
+    )
     digest_max_items: int = Field(
         default=50,
         ge=1,

@@ -24,6 +24,7 @@ from bocage.core.api import (
     Project,
     Territory,
     UnitOfWork,
+    as_utc,
     enqueue_email,
     enqueue_job,
     last_event_sequence,
@@ -126,6 +127,7 @@ async def subscribe(
     ).scalar_one_or_none()
     if row is not None and row.unsubscribed_at is None:
         raise Invalid(Code.DUPLICATE, "you already follow this: unsubscribe first", "follow")
+    await _within_rate(session, subject, settings, again=row)
     now = utcnow()
     if row is None:
         row = Subscription(owner_subject=subject, scope=scope.value, scope_key=key)
@@ -139,6 +141,39 @@ async def subscribe(
     await session.flush()
     await _confirmation(session, settings, row, title)
     return row
+
+
+async def _within_rate(
+    session: AsyncSession, subject: str, settings: VoiceSettings, again: Subscription | None
+) -> None:
+    """At most ``subscriptions_per_hour`` confirmation e-mails caused by one person; and one
+    an hour for the same object (``again``: its cancelled subscription), so that cancelling
+    and subscribing in turn cannot flood an address either."""
+    since = utcnow() - dt.timedelta(hours=1)
+    if again is not None and as_utc(again.consent_at) > since:
+        raise Invalid(
+            Code.INVALID,
+            "you subscribed to this less than an hour ago: subscribe again after "
+            f"{as_utc(again.consent_at) + dt.timedelta(hours=1):%H:%M} UTC",
+            "follow",
+        )
+    recent = list(
+        (
+            await session.execute(
+                select(Subscription.consent_at)
+                .where(Subscription.owner_subject == subject, Subscription.consent_at > since)
+                .order_by(Subscription.consent_at)
+            )
+        ).scalars()
+    )
+    if len(recent) >= settings.subscriptions_per_hour:
+        again = as_utc(recent[0]) + dt.timedelta(hours=1)
+        raise Invalid(
+            Code.INVALID,
+            f"you subscribed {len(recent)} times in the last hour, the most allowed "
+            f"(BOCAGE_VOICE_SUBSCRIPTIONS_PER_HOUR): subscribe again after {again:%H:%M} UTC",
+            "follow",
+        )
 
 
 async def _confirmation(

@@ -199,3 +199,37 @@ async def test_commune_and_territory_followers_and_digest_size(
     later = _mails(bocage_smtp, "gal@example.org", "Les nouvelles")[-1]
     text = later.get_body(("plain",)).get_content()
     assert text.count("\n- ") == 2 and "… et 1 autres changements." in text  # just over
+
+
+async def test_subscriptions_per_hour_just_under_and_over(
+    run: Any, voice: Any, bocage_smtp: Any
+) -> None:
+    voice.tune(subscriptions_per_hour=2)
+    first, second, third = (await voice.projects())[:3]
+    await _subscribe(run, voice, first["id"], "victim@example.org")
+    await _subscribe(run, voice, second["id"], "victim@example.org")
+    values = {"follow": third["id"], "email": "victim@example.org", "consentVersion": "2026-12"}
+    over = voice.payload(
+        await run(voice.SUBSCRIBE, {"input": values}, principal=voice.ANN),
+        "subscribeToVoiceDigest",
+    )
+    assert voice.codes(over) == [("follow", "INVALID")]
+    assert "BOCAGE_VOICE_SUBSCRIPTIONS_PER_HOUR" in over["errors"][0]["message"]
+    # Someone else's subscriptions are theirs to count.
+    other = voice.payload(
+        await run(voice.SUBSCRIBE, {"input": values}, principal=voice.BOB),
+        "subscribeToVoiceDigest",
+    )
+    assert other["errors"] == []
+    # Cancelling and subscribing again in turn sends no more confirmations.
+    mine = (await run(MINE, principal=voice.BOB))["data"]["voiceMySubscriptions"]
+    cancel = """mutation($input: VoiceSubscriptionInput!) {
+      cancelVoiceSubscription(input: $input) { subscription { active } errors { code } } }"""
+    cancelled = await run(cancel, {"input": {"subscription": mine[0]["id"]}}, principal=voice.BOB)
+    assert cancelled["data"]["cancelVoiceSubscription"]["subscription"]["active"] is False
+    cycled = voice.payload(
+        await run(voice.SUBSCRIBE, {"input": values}, principal=voice.BOB),
+        "subscribeToVoiceDigest",
+    )
+    assert voice.codes(cycled) == [("follow", "INVALID")]
+    assert "less than an hour ago" in cycled["errors"][0]["message"]
