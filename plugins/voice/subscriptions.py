@@ -167,11 +167,11 @@ async def _within_rate(
         ).scalars()
     )
     if len(recent) >= settings.subscriptions_per_hour:
-        again = as_utc(recent[0]) + dt.timedelta(hours=1)
+        after = as_utc(recent[0]) + dt.timedelta(hours=1)
         raise Invalid(
             Code.INVALID,
             f"you subscribed {len(recent)} times in the last hour, the most allowed "
-            f"(BOCAGE_VOICE_SUBSCRIPTIONS_PER_HOUR): subscribe again after {again:%H:%M} UTC",
+            f"(BOCAGE_VOICE_SUBSCRIPTIONS_PER_HOUR): subscribe again after {after:%H:%M} UTC",
             "follow",
         )
 
