@@ -33,7 +33,7 @@ from bocage.core.api import (
     node_key,
     utcnow,
 )
-from bocage.plugins.voice import targets
+from bocage.plugins.voice import rates, targets
 from bocage.plugins.voice.models import (
     Comment,
     CommentReport,
@@ -168,24 +168,16 @@ async def post(
 
 
 async def _within_rate(session: AsyncSession, subject: str, settings: VoiceSettings) -> None:
-    since = utcnow() - dt.timedelta(hours=1)
-    recent = list(
-        (
-            await session.execute(
-                select(Comment.created_at)
-                .where(Comment.author_subject == subject, Comment.created_at > since)
-                .order_by(Comment.created_at)
-            )
-        ).scalars()
+    await rates.within_hour(
+        session,
+        at=Comment.created_at,
+        owner=Comment.author_subject,
+        subject=subject,
+        limit=settings.comments_per_hour,
+        setting="BOCAGE_VOICE_COMMENTS_PER_HOUR",
+        done="posted {count} comments",
+        field="body",
     )
-    if len(recent) >= settings.comments_per_hour:
-        again = as_utc(recent[0]) + dt.timedelta(hours=1)
-        raise Invalid(
-            Code.INVALID,
-            f"you posted {len(recent)} comments in the last hour, the most allowed "
-            f"(BOCAGE_VOICE_COMMENTS_PER_HOUR): post again after {again:%H:%M} UTC",
-            "body",
-        )
 
 
 def editable_until(row: Comment, settings: VoiceSettings) -> dt.datetime:

@@ -32,7 +32,7 @@ from bocage.core.api import (
     pick_text,
     utcnow,
 )
-from bocage.plugins.voice import links
+from bocage.plugins.voice import links, rates
 from bocage.plugins.voice.comments import signed_in
 from bocage.plugins.voice.models import FollowScope, Subscription
 from bocage.plugins.voice.settings import VoiceSettings
@@ -157,23 +157,16 @@ async def _within_rate(
             f"{as_utc(again.consent_at) + dt.timedelta(hours=1):%H:%M} UTC",
             "follow",
         )
-    recent = list(
-        (
-            await session.execute(
-                select(Subscription.consent_at)
-                .where(Subscription.owner_subject == subject, Subscription.consent_at > since)
-                .order_by(Subscription.consent_at)
-            )
-        ).scalars()
+    await rates.within_hour(
+        session,
+        at=Subscription.consent_at,
+        owner=Subscription.owner_subject,
+        subject=subject,
+        limit=settings.subscriptions_per_hour,
+        setting="BOCAGE_VOICE_SUBSCRIPTIONS_PER_HOUR",
+        done="subscribed {count} times",
+        field="follow",
     )
-    if len(recent) >= settings.subscriptions_per_hour:
-        after = as_utc(recent[0]) + dt.timedelta(hours=1)
-        raise Invalid(
-            Code.INVALID,
-            f"you subscribed {len(recent)} times in the last hour, the most allowed "
-            f"(BOCAGE_VOICE_SUBSCRIPTIONS_PER_HOUR): subscribe again after {after:%H:%M} UTC",
-            "follow",
-        )
 
 
 async def _confirmation(
