@@ -45,7 +45,17 @@ from bocage.core.domain.errors import Code, Invalid
 from bocage.core.domain.rules import check_texts
 from bocage.core.domain.work import AfterCommit, EventSink, Outcome, UnitOfWork, record_change
 from bocage.core.errors import PluginError
-from bocage.core.events import announce, event_for, global_id, record_event
+
+# The citizens' voice (bocage_discussion_targets) and the public change feed its digests read.
+from bocage.core.events import (
+    PublicEvent,
+    announce,
+    event_for,
+    global_id,
+    last_event_sequence,
+    public_events,
+    record_event,
+)
 from bocage.core.graphql.compiler.build import PARENT, Build, Level, Selection
 from bocage.core.graphql.compiler.spec import (
     Column,
@@ -106,6 +116,8 @@ from bocage.core.graphql.types import Territory as TerritoryType
 from bocage.core.hookspecs import (
     CONTRACT_VERSION,
     DeployFinding,
+    DiscussionState,
+    DiscussionTarget,
     DomainEvent,
     EventScope,
     JobContext,
@@ -461,4 +473,10 @@ __all__ = [
     "MediaRole",
     "MediaType",
     "media_of",
+    # what people may discuss (bocage_discussion_targets), and the public change feed
+    "DiscussionState",
+    "DiscussionTarget",
+    "PublicEvent",
+    "last_event_sequence",
+    "public_events",
 ]

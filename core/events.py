@@ -331,3 +331,65 @@ def announce(host: Host, session: AsyncSession) -> None:
     """Hand the events ``session`` committed to every plugin's ``bocage_on_event`` (the same
     as ``host.announce(session)``); call it after the commit."""
     host.announce(session)
+
+
+# -- the public change feed, for plugins (the voice plugin's digests) ----------------------------
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    """An event of the change feed that anyone may learn of (no permission, no owner): its
+    ``sequence`` (the feed's order), type, object, summary ``data``, when it happened, and the
+    NIS codes of the communes of its row when it was recorded with a scope."""
+
+    sequence: int
+    type: str
+    object_type: str | None
+    object_id: int | None
+    subject: str
+    data: dict[str, Any]
+    occurred_at: Any
+    communes: frozenset[str]
+
+
+async def public_events(session: AsyncSession, *, after: int, limit: int) -> list[PublicEvent]:
+    """Up to ``limit`` public events whose sequence is greater than ``after``, in order: what
+    an anonymous reader of the change feed sees (``visible_to`` with no permission)."""
+    records = list(
+        (
+            await session.execute(
+                select(EventRecord)
+                .where(EventRecord.id > after, visible_to(Reader(frozenset(), policy.Reach())))
+                .order_by(EventRecord.id)
+                .limit(limit)
+            )
+        ).scalars()
+    )
+    communes: dict[int, set[str]] = defaultdict(set)
+    if records:
+        link = event_scope_commune.c
+        for record_id, code in await session.execute(
+            select(link.event_log_id, link.nis_code).where(
+                link.event_log_id.in_([r.id for r in records])
+            )
+        ):
+            communes[record_id].add(code)
+    return [
+        PublicEvent(
+            sequence=r.id,
+            type=r.type,
+            object_type=r.object_type,
+            object_id=r.object_id,
+            subject=r.subject,
+            data=dict(r.data or {}),
+            occurred_at=r.occurred_at,
+            communes=frozenset(communes.get(r.id, ())),
+        )
+        for r in records
+    ]
+
+
+async def last_event_sequence(session: AsyncSession) -> int:
+    """The sequence of the last committed event (0 before the first): a reader of
+    :func:`public_events` that starts now reads after it."""
+    return int((await session.execute(_LAST_EVENT)).scalar() or 0)

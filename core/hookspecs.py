@@ -316,6 +316,30 @@ class MediaOwner:
     roles: tuple[str, ...] = ("gallery", "document")
 
 
+@dataclass(frozen=True)
+class DiscussionState:
+    """What the voice plugin (comments, supports, follows) needs to know of an object people
+    may discuss: whether it is ``open`` for comments and supports now (``closed_reason`` says
+    why not, for the caller's error), a one-line ``title`` for digests, and the NIS codes of
+    its ``communes`` (its comments' events reach the followers of those communes)."""
+
+    open: bool
+    title: str
+    communes: frozenset[str] = frozenset()
+    closed_reason: str = ""
+
+
+@dataclass(frozen=True)
+class DiscussionTarget:
+    """Objects of the GraphQL type ``type_name`` (e.g. ``WorkshopsChallenge``) that people
+    may comment on, support and follow: ``state(session, key)`` returns the
+    :class:`DiscussionState` of the object whose database key is ``key``, read in the caller's
+    transaction, or ``None`` when there is no such object (or the public may not read it)."""
+
+    type_name: str
+    state: Callable[[AsyncSession, int], Awaitable[DiscussionState | None]]
+
+
 # --------------------------------------------------------------------------------------------
 # Configuration: called once, when the plugin manager loads the plugins
 # --------------------------------------------------------------------------------------------
@@ -420,6 +444,19 @@ def bocage_recipient_sources() -> Sequence[RecipientSource]:
     the surveys plugin's ``inviteToSurvey(from: ...)`` does, to e-mail invitations to them
     without importing the plugin that holds them. A type declared by two sources: the first
     registered wins.
+    """
+    return ()
+
+
+@hookspec
+def bocage_discussion_targets() -> Sequence[DiscussionTarget]:
+    """Return the :class:`DiscussionTarget` of each GraphQL type whose objects people may
+    comment on, support and follow (a workshop's challenges once it closed).
+
+    Called when a plugin looks them up (``host.contributions("bocage_discussion_targets")``):
+    the voice plugin's ``voiceComment``, ``voiceSupport``... do, for types other than the
+    core's ``Project``, without importing the plugin that holds them. A type declared twice:
+    the first registered wins.
     """
     return ()
 

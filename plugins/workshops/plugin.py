@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bocage.core.api import (
     CompiledReads,
+    DiscussionTarget,
     JobKind,
     MediaOwner,
     Permission,
@@ -190,3 +191,11 @@ def bocage_media_owners() -> Sequence[MediaOwner]:
     from bocage.plugins.workshops.media import media_owners
 
     return media_owners()
+
+
+@hookimpl
+def bocage_discussion_targets() -> list[DiscussionTarget]:
+    """A workshop's challenges, open for comments and supports once it closed."""
+    from bocage.plugins.workshops.discussion import TARGETS
+
+    return list(TARGETS)

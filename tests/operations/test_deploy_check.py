@@ -35,12 +35,16 @@ OPENDATA_READY = {
     "BOCAGE_OPENDATA_PUBLISHER_ENTERPRISE_NUMBER": "0456789123",
     "BOCAGE_OPENDATA_CONTACT_EMAIL": "opendata@gal-bm.be",
 }
+VOICE_READY = {
+    "BOCAGE_VOICE_BASE_URL": "https://api.gal-bm.be",
+    "BOCAGE_VOICE_SIGNING_KEY": STRONG * 2,
+}
 
 
 def _findings(
     monkeypatch: pytest.MonkeyPatch, opendata: dict[str, str] | None = None, **overrides: Any
 ) -> dict[str, Any]:
-    for name, value in {**OPENDATA_READY, **(opendata or {})}.items():
+    for name, value in {**OPENDATA_READY, **VOICE_READY, **(opendata or {})}.items():
         monkeypatch.setenv(name, value)
     merged = {**READY, **overrides}
     settings = settings_for(merged.pop("database_url"), **merged)
@@ -226,6 +230,7 @@ def test_the_command_exits_1_until_everything_is_set(tmp_path: Path) -> None:
         **{f"BOCAGE_{name.upper()}": str(value) for name, value in READY.items()},
         "BOCAGE_CORS_ORIGINS": ",".join(READY["cors_origins"]),
         **OPENDATA_READY,
+        **VOICE_READY,
     }
     done = _check(ready, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -248,7 +253,7 @@ class _Reporter:
 
 
 def test_plugins_add_their_findings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in OPENDATA_READY.items():
+    for name, value in {**OPENDATA_READY, **VOICE_READY}.items():
         monkeypatch.setenv(name, value)
     ready = dict(READY)
     settings = settings_for(ready.pop("database_url"), **ready)
