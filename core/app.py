@@ -174,6 +174,8 @@ def create_app(
                 await worker_task
             await app.state.authenticator.aclose()
             await graphql.response_cache.close()
+            if graphql.raw_reads is not None:
+                await graphql.raw_reads.close()
             if read_engine is not None:
                 await read_engine.dispose()
             await engine.dispose()
@@ -237,6 +239,7 @@ def create_app(
     app.state.response_cache = graphql.response_cache
     app.state.fast_path = graphql.fast_path
     app.state.read_engine = graphql.read_engine
+    app.state.raw_reads = graphql.raw_reads
     app.state.observability = observability
     return app
 
