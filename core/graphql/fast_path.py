@@ -178,6 +178,13 @@ _ASYNCPG_ARGUMENTS = frozenset(
 )
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """A connection back in :class:`RawReads`' pool needs no reset: its statements change no
+    session state (no ``SET``, ``LISTEN``, lock or cursor; autocommit). asyncpg's default
+    (``RESET ALL``, ``UNLISTEN *``...) would be one more round trip per request. An open
+    transaction is still rolled back by asyncpg first."""
+
+
 class RawReads:
     """PostgreSQL: the fast path's statements on a pool of asyncpg connections of their own
     (at most ``BOCAGE_DB_POOL_SIZE``, opened when first needed, in autocommit as asyncpg's
@@ -185,7 +192,8 @@ class RawReads:
 
     A statement is rendered once by SQLAlchemy (:meth:`render`: its text with the dialect's
     casts, its parameters through their types' bind processors), then asyncpg prepares it
-    once per connection. A connection the database dropped fails its statement (the normal
+    once per connection, and a connection returns to the pool without a reset
+    (:func:`_keep_session`). A connection the database dropped fails its statement (the normal
     path then answers) and the pool replaces it."""
 
     def __init__(self, engine: AsyncEngine, size: int) -> None:
@@ -234,7 +242,9 @@ class RawReads:
 
                 _, options = self.engine.dialect.create_connect_args(self.engine.url)
                 options = {k: v for k, v in options.items() if k in _ASYNCPG_ARGUMENTS}
-                self._pool = await asyncpg.create_pool(min_size=0, max_size=self.size, **options)
+                self._pool = await asyncpg.create_pool(
+                    min_size=0, max_size=self.size, reset=_keep_session, **options
+                )
             return self._pool
 
     async def text(self, statement: RawStatement) -> Any:

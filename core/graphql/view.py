@@ -68,6 +68,12 @@ logger = logging.getLogger("bocage.graphql")
 
 _VARY_ACCEPT = (b"vary", b"Accept")
 
+
+def _query_parts(request: Request) -> list[bytes]:
+    """The raw ``name=value`` parts of a request's query string (as ``parse_qsl`` splits)."""
+    return bytes(request.scope.get("query_string", b"")).split(b"&")
+
+
 #: Where the view notes the fast path's key of a request the normal path answers, so that
 #: :meth:`GraphQLView.process_result` learns its plan.
 FAST_PATH_KEY = "bocage_fast_path_key"
@@ -619,7 +625,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         http = request.scope["type"] == "http"
-        ide = http and self.should_render_graphql_ide(self.request_adapter_class(request))
+        ide = http and self._shows_graphiql(request)
         if http:
             media_type = negotiated(request.headers.get("accept"))
             MEDIA_TYPE.set(media_type or APPLICATION_JSON)
@@ -656,11 +662,20 @@ class GraphQLView(GraphQL[Context, None]):
             if context is not None:
                 await context.close()
 
+    def _shows_graphiql(self, request: Request) -> bool:
+        """:meth:`should_render_graphql_ide` for an HTTP request, without parsing its query
+        string when it plainly names a ``query`` (a GraphQL GET: the response cache's)."""
+        if request.scope["method"] != "GET":
+            return False
+        if any(part.partition(b"=")[0] == b"query" for part in _query_parts(request)):
+            return False  # a query, even empty: never GraphiQL
+        return self.should_render_graphql_ide(self.request_adapter_class(request))
+
     def should_render_graphql_ide(self, request: Any) -> bool:
         """A GET without ``query`` is GraphiQL for a browser, unless it is a persisted query
         (``?extensions=...``: a browser's fetch accepts ``*/*`` too)."""
-        return "extensions" not in request.query_params and super().should_render_graphql_ide(
-            request
+        return super().should_render_graphql_ide(request) and "extensions" not in (
+            request.query_params
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:
