@@ -7,7 +7,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -142,8 +142,10 @@ def create_app(
         read_engine=read_engine,
     )
     # Metrics, traces (the engines' SQL statements among them) and the request log.
+    # The fast path's pool: asyncpg's own where it reads on asyncpg directly.
+    reads = cast("AsyncEngine | None", graphql.raw_reads) or read_engine
     observability = Observability(
-        settings, {"main": engine, "read": read_engine}, session_factory, queue_gauges
+        settings, {"main": engine, "read": reads}, session_factory, queue_gauges
     )
 
     async def openapi_json(request: Request) -> JSONResponse:

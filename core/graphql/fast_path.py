@@ -198,7 +198,7 @@ class RawReads:
 
     def __init__(self, engine: AsyncEngine, size: int) -> None:
         self.engine = engine
-        self.size = size
+        self.max_size = size
         self._pool: asyncpg.Pool | None = None
         self._opening: asyncio.Lock | None = None
         #: Called with each statement's SQL before it is sent (tests count statements).
@@ -243,7 +243,7 @@ class RawReads:
                 _, options = self.engine.dialect.create_connect_args(self.engine.url)
                 options = {k: v for k, v in options.items() if k in _ASYNCPG_ARGUMENTS}
                 self._pool = await asyncpg.create_pool(
-                    min_size=0, max_size=self.size, reset=_keep_session, **options
+                    min_size=0, max_size=self.max_size, reset=_keep_session, **options
                 )
             return self._pool
 
@@ -261,6 +261,25 @@ class RawReads:
         pool = self._pool or await self._open()
         async with pool.acquire() as connection:
             return int(connection.get_server_pid())
+
+    # What the metrics read of an engine's pool (SQLAlchemy's names): ``bocage_db_pool_*``
+    # of the ``read`` engine are this pool's.
+
+    @property
+    def pool(self) -> RawReads:
+        return self
+
+    def checkedout(self) -> int:
+        """Connections running a statement."""
+        pool = self._pool
+        return 0 if pool is None else pool.get_size() - pool.get_idle_size()
+
+    def size(self) -> int:
+        return self.max_size
+
+    def overflow(self) -> int:
+        """Connections open beyond the size: never positive (negative: unused room)."""
+        return (0 if self._pool is None else self._pool.get_size()) - self.max_size
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None

@@ -566,3 +566,49 @@ def test_bocage_compiled_reads_declared_twice_stops_startup() -> None:
         Registry.of([("core", core), ("copy", core)])
     with pytest.raises(PluginError, match="returned 'nope', not a CompiledReads"):
         Registry.of([("odd", "nope")])  # type: ignore[list-item]
+
+
+async def test_the_fast_path_reads_on_asyncpg_unless_observed(
+    demo_database_url: str, make_settings: Any
+) -> None:
+    """PostgreSQL: the fast path's statements go to asyncpg directly, rendered once, and the
+    metrics' ``read`` pool is asyncpg's; with traced (or echoed) statements, SQLAlchemy's
+    engine runs them (its spans), and the answers are the same bytes."""
+    if not demo_database_url.startswith("postgresql"):
+        pytest.skip("the fast path reads on asyncpg on PostgreSQL only")
+    from prometheus_client.parser import text_string_to_metric_families
+
+    body = {"query": "{ communes(first: 2) { edges { node { nisCode name } } } }"}
+    settings = {
+        "graphql_compile": True,
+        "graphql_compile_check": False,
+        "metrics_enabled": True,
+        "metrics_token": "scrape",
+    }
+    async with _app(demo_database_url, make_settings, **settings) as (client, app):
+        raw = app.state.raw_reads
+        assert raw is not None
+        normal, _ = await _post(client, app, body)
+        fast, statements = await _post(client, app, body)
+        (plan,) = app.state.fast_path.plans.values()
+        assert plan.raw is not None and all(r is not None for r in plan.raw)
+        assert statements == 1
+        scraped = await client.get("/metrics", headers={"Authorization": "Bearer scrape"})
+        gauges = {
+            (sample.name, sample.labels.get("engine")): sample.value
+            for family in text_string_to_metric_families(scraped.text)
+            for sample in family.samples
+        }
+        size = app.state.settings.db_pool_size
+        assert gauges[("bocage_db_pool_size", "read")] == size
+        assert gauges[("bocage_db_pool_checked_out", "read")] == 0
+        assert -size < gauges[("bocage_db_pool_overflow", "read")] <= 0  # one opened
+    async with _app(demo_database_url, make_settings, sql_echo=True, **settings) as (
+        client,
+        app,
+    ):
+        assert app.state.raw_reads is None
+        await _post(client, app, body)
+        echoed, statements = await _post(client, app, body)
+    assert normal == fast == echoed
+    assert statements == 1
