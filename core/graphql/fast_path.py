@@ -42,7 +42,7 @@ import orjson
 from bocage.core.graphql.compiler.execute import CompiledRoots
 
 if TYPE_CHECKING:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
     from sqlalchemy.ext.asyncio import AsyncEngine
     from starlette.requests import Request
 
@@ -238,7 +238,7 @@ class RawReads:
             self._opening = asyncio.Lock()
         async with self._opening:
             if self._pool is None:
-                import asyncpg
+                import asyncpg  # type: ignore[import-untyped]
 
                 _, options = self.engine.dialect.create_connect_args(self.engine.url)
                 options = {k: v for k, v in options.items() if k in _ASYNCPG_ARGUMENTS}

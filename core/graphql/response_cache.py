@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import func, select
 from starlette.responses import Response
 
 from bocage.core.cache_control import (
@@ -47,7 +46,6 @@ from bocage.core.cache_control import (
 )
 from bocage.core.events import last_event_id
 from bocage.core.graphql.i18n import parse_accept_language
-from bocage.core.models import EventRecord
 from bocage.core.rest_errors import APPLICATION_JSON, negotiate_graphql
 
 if TYPE_CHECKING:
@@ -80,9 +78,6 @@ def negotiated(accept: str | None) -> str | None:
         return negotiate_graphql(accept)
     return _memo_negotiated(accept)
 
-
-#: :func:`~bocage.core.events.last_event_id`'s statement, sent to asyncpg directly on PostgreSQL.
-_LAST_EVENT = select(func.max(EventRecord.id))
 
 #: Errors of the caller's own making: the same request is refused the same way until the data
 #: changes, so such answers are cached like data.
@@ -163,8 +158,6 @@ class EventLogMark:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._connection: AsyncConnection | None = None
-        self._driver: Any = None  # PostgreSQL: the asyncpg connection under _connection
-        self._last_event_sql = ""
         self._next: asyncio.Future[int] | None = None  # the round new callers join
         self._running: asyncio.Task[None] | None = None
         self._commits = SqliteCommits.of(engine)
@@ -220,36 +213,17 @@ class EventLogMark:
             # Outside a transaction: each read sees the last commit (SQLite's WAL snapshot too).
             await connection.execution_options(isolation_level="AUTOCOMMIT")
             self._connection = connection
-            self._driver = await self._asyncpg(connection)
         try:
-            if self._driver is not None:
-                # PostgreSQL: the statement on asyncpg directly, prepared once (the
-                # connection is this mark's alone and in autocommit): a few times less CPU
-                # than SQLAlchemy's execution of it.
-                return int(await self._driver.fetchval(self._last_event_sql) or 0)
             return await last_event_id(self._connection)
         except Exception:
             await self.close()  # a broken connection: the next round opens another
             raise
-
-    async def _asyncpg(self, connection: AsyncConnection) -> Any:
-        """The asyncpg connection under ``connection`` (None for another driver), with the
-        event log's statement rendered for it (it has no parameter)."""
-        if connection.dialect.driver != "asyncpg":
-            return None
-        sql = str(_LAST_EVENT.compile(dialect=connection.dialect))
-        if "$" in sql:  # a parameter: leave it to SQLAlchemy
-            return None
-        self._last_event_sql = sql
-        raw = await connection.get_raw_connection()
-        return raw.driver_connection
 
     async def close(self) -> None:
         if self._commits is not None:
             self._commits.close()
         self._known = None
         connection, self._connection = self._connection, None
-        self._driver = None
         if connection is not None:
             try:
                 await connection.close()
