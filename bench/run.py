@@ -75,6 +75,7 @@ VARIANTS = {
     "no-fast-path": ({"BOCAGE_GRAPHQL_FAST_PATH": "0"}, []),
     "no-pre-ping": ({}, ["--no-pre-ping"]),
     "one-statement": ({}, ["--no-pre-ping", "--autocommit-reads"]),
+    "no-raw-reads": ({}, ["--no-raw-reads"]),
 }
 
 

@@ -4,6 +4,7 @@
     .venv/bin/python bench/serve_variant.py --port 8002 --no-gc-freeze
     .venv/bin/python bench/serve_variant.py --port 8002 --no-pre-ping --autocommit-reads
     .venv/bin/python bench/serve_variant.py --port 8002 --cprofile /tmp/bocage.prof
+    .venv/bin/python bench/serve_variant.py --port 8002 --no-raw-reads
 
 ``--cprofile``: SIGUSR1 starts profiling the event loop's thread (cProfile, that thread's CPU time),
 SIGUSR2 stops it and writes the statistics (pstats) to the file.
@@ -72,7 +73,16 @@ def main() -> None:
         action="store_true",
         help="sessions in autocommit (no BEGIN/ROLLBACK around a read); for read-only loads",
     )
+    parser.add_argument(
+        "--no-raw-reads",
+        action="store_true",
+        help="PostgreSQL: the fast path's statements through SQLAlchemy, not asyncpg directly",
+    )
     args = parser.parse_args()
+    if args.no_raw_reads:
+        from bocage.core.graphql import fast_path
+
+        fast_path.RawReads.of = classmethod(lambda cls, *_: None)  # type: ignore[assignment]
     if args.no_pre_ping or args.autocommit_reads:
         patch_engine(pre_ping=not args.no_pre_ping, autocommit=args.autocommit_reads)
     if args.cprofile:

@@ -7,7 +7,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -142,8 +142,10 @@ def create_app(
         read_engine=read_engine,
     )
     # Metrics, traces (the engines' SQL statements among them) and the request log.
+    # The fast path's pool: asyncpg's own where it reads on asyncpg directly.
+    reads = cast("AsyncEngine | None", graphql.raw_reads) or read_engine
     observability = Observability(
-        settings, {"main": engine, "read": read_engine}, session_factory, queue_gauges
+        settings, {"main": engine, "read": reads}, session_factory, queue_gauges
     )
 
     async def openapi_json(request: Request) -> JSONResponse:
@@ -174,6 +176,8 @@ def create_app(
                 await worker_task
             await app.state.authenticator.aclose()
             await graphql.response_cache.close()
+            if graphql.raw_reads is not None:
+                await graphql.raw_reads.close()
             if read_engine is not None:
                 await read_engine.dispose()
             await engine.dispose()
@@ -237,6 +241,7 @@ def create_app(
     app.state.response_cache = graphql.response_cache
     app.state.fast_path = graphql.fast_path
     app.state.read_engine = graphql.read_engine
+    app.state.raw_reads = graphql.raw_reads
     app.state.observability = observability
     return app
 

@@ -19,25 +19,47 @@ trusted documents restrict and the document store no longer trusts. A statement 
 drops the plan, and the normal path answers the request. Under
 ``BOCAGE_GRAPHQL_COMPILE_CHECK`` the normal path answers each fast-path request as well, and
 the two answers must be the same bytes.
+
+On PostgreSQL a plan's statements run on asyncpg directly (:class:`RawReads`): each is
+rendered once into its SQL text and parameters, which asyncpg prepares once per connection,
+so a request costs neither SQLAlchemy's cache key of the statement (a walk of its whole
+tree) nor its execution context. SQLAlchemy's engine (``create_read_engine``) still runs
+them when its statements are observed (``BOCAGE_TRACING_ENABLED``, ``BOCAGE_SQL_ECHO``) and
+for a statement that cannot be rendered so.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from strawberry.http.parse_content_type import parse_content_type
 
 from bocage.core.graphql.compiler.execute import CompiledRoots
 
 if TYPE_CHECKING:
+    import asyncpg  # type: ignore[import-untyped]
+    from sqlalchemy.ext.asyncio import AsyncEngine
     from starlette.requests import Request
 
     from bocage.core.graphql.context import Context
+    from bocage.core.settings import Settings
+
+logger = logging.getLogger("bocage.graphql")
 
 Key = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RawStatement:
+    """A statement rendered for asyncpg: its SQL text (``$1``...) and its parameters."""
+
+    sql: str
+    parameters: tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +67,9 @@ class Plan:
     """The statements answering an operation, by response key, in the answer's order."""
 
     roots: tuple[tuple[str, Any], ...]
+    #: The statements rendered for :class:`RawReads` (None: not rendered yet, or not
+    #: renderable), filled on first use.
+    raw: list[RawStatement | None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +100,10 @@ async def candidate(request: Request) -> Candidate | None:
                 if not isinstance(variables, dict):
                     return None
         elif method == "POST":
-            content_type, _ = parse_content_type(request.headers.get("content-type", ""))
-            if "application/json" not in content_type:
+            # Exactly JSON (the content type middleware refused any other media type);
+            # anything unusual is left to the normal path.
+            content_type = request.headers.get("content-type", "")
+            if content_type.partition(";")[0].strip().lower() != "application/json":
                 return None
             data = orjson.loads(await request.body())
             if not isinstance(data, dict) or data.get("extensions") not in (None, {}):
@@ -139,3 +166,122 @@ class FastPath:
 
     def forget(self, key: Key) -> None:
         self.plans.pop(key, None)
+
+
+#: What :func:`asyncpg.connect` takes (SQLAlchemy's connect arguments may hold others).
+_ASYNCPG_ARGUMENTS = frozenset(
+    {
+        *("host", "port", "user", "password", "passfile", "database", "service"),
+        *("servicefile", "ssl", "direct_tls", "server_settings", "target_session_attrs"),
+        *("timeout", "command_timeout", "krbsrvname", "gsslib"),
+    }
+)
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """A connection back in :class:`RawReads`' pool needs no reset: its statements change no
+    session state (no ``SET``, ``LISTEN``, lock or cursor; autocommit). asyncpg's default
+    (``RESET ALL``, ``UNLISTEN *``...) would be one more round trip per request. An open
+    transaction is still rolled back by asyncpg first."""
+
+
+class RawReads:
+    """PostgreSQL: the fast path's statements on a pool of asyncpg connections of their own
+    (at most ``BOCAGE_DB_POOL_SIZE``, opened when first needed, in autocommit as asyncpg's
+    are: one statement on the wire per root field, as ``create_read_engine``'s).
+
+    A statement is rendered once by SQLAlchemy (:meth:`render`: its text with the dialect's
+    casts, its parameters through their types' bind processors), then asyncpg prepares it
+    once per connection, and a connection returns to the pool without a reset
+    (:func:`_keep_session`). A connection the database dropped fails its statement (the normal
+    path then answers) and the pool replaces it."""
+
+    def __init__(self, engine: AsyncEngine, size: int) -> None:
+        self.engine = engine
+        self.max_size = size
+        self._pool: asyncpg.Pool | None = None
+        self._opening: asyncio.Lock | None = None
+        #: Called with each statement's SQL before it is sent (tests count statements).
+        self.listeners: list[Callable[[str], None]] = []
+
+    @classmethod
+    def of(cls, settings: Settings, engine: AsyncEngine | None) -> RawReads | None:
+        """For a PostgreSQL read engine whose statements nobody observes; None otherwise."""
+        if engine is None or engine.dialect.driver != "asyncpg":
+            return None
+        if settings.tracing_enabled or settings.sql_echo:
+            return None  # SQLAlchemy's engine traces or logs its statements: keep it
+        return cls(engine, settings.db_pool_size)
+
+    def render(self, statement: Any) -> RawStatement | None:
+        """``statement`` as asyncpg runs it; None when it cannot be rendered so."""
+        try:
+            compiled = statement.compile(
+                dialect=self.engine.dialect, compile_kwargs={"render_postcompile": True}
+            )
+            values = compiled.construct_params()
+            processors = compiled._bind_processors
+            names = compiled.positiontup or ()
+            parameters = tuple(
+                processors[name](values[name]) if name in processors else values[name]
+                for name in names
+            )
+            if len(names) != len(values) or not isinstance(compiled.string, str):
+                return None
+        except Exception:  # noqa: BLE001 - SQLAlchemy's engine runs it instead
+            logger.debug("fast path: statement not rendered for asyncpg", exc_info=True)
+            return None
+        return RawStatement(compiled.string, parameters)
+
+    async def _open(self) -> asyncpg.Pool:
+        if self._opening is None:
+            self._opening = asyncio.Lock()
+        async with self._opening:
+            if self._pool is None:
+                import asyncpg  # type: ignore[import-untyped]
+
+                _, options = self.engine.dialect.create_connect_args(self.engine.url)
+                options = {k: v for k, v in options.items() if k in _ASYNCPG_ARGUMENTS}
+                self._pool = await asyncpg.create_pool(
+                    min_size=0, max_size=self.max_size, reset=_keep_session, **options
+                )
+            return self._pool
+
+    async def text(self, statement: RawStatement) -> Any:
+        """The statement's one value (the root field's JSON text)."""
+        pool = self._pool or await self._open()
+        for listener in self.listeners:
+            listener(statement.sql)
+        async with pool.acquire() as connection:
+            return await connection.fetchval(statement.sql, *statement.parameters)
+
+    async def next_server_pid(self) -> int:
+        """The backend of the connection the next statement takes (the pool hands out the
+        last one released first): tests drop it."""
+        pool = self._pool or await self._open()
+        async with pool.acquire() as connection:
+            return int(connection.get_server_pid())
+
+    # What the metrics read of an engine's pool (SQLAlchemy's names): ``bocage_db_pool_*``
+    # of the ``read`` engine are this pool's.
+
+    @property
+    def pool(self) -> RawReads:
+        return self
+
+    def checkedout(self) -> int:
+        """Connections running a statement."""
+        pool = self._pool
+        return 0 if pool is None else pool.get_size() - pool.get_idle_size()
+
+    def size(self) -> int:
+        return self.max_size
+
+    def overflow(self) -> int:
+        """Connections open beyond the size: never positive (negative: unused room)."""
+        return (0 if self._pool is None else self._pool.get_size()) - self.max_size
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()

@@ -25,6 +25,7 @@ their next request: it cannot give this guarantee.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 import time
@@ -54,6 +55,29 @@ if TYPE_CHECKING:
     from bocage.core.settings import Settings
 
 logger = logging.getLogger("bocage.graphql.cache")
+
+#: ``Accept`` and ``Accept-Language`` values repeat from request to request (a client sends
+#: the same ones each time): each value of up to this many characters is parsed once, and kept
+#: among the last 256 (least recently used out).
+MEMO_HEADER_CHARS = 200
+
+_memo_language = functools.lru_cache(maxsize=256)(parse_accept_language)
+_memo_negotiated = functools.lru_cache(maxsize=256)(negotiate_graphql)
+
+
+def preferred_language(header: str | None) -> str | None:
+    """:func:`~bocage.core.graphql.i18n.parse_accept_language`, memoised."""
+    if header is not None and len(header) > MEMO_HEADER_CHARS:
+        return parse_accept_language(header)
+    return _memo_language(header)
+
+
+def negotiated(accept: str | None) -> str | None:
+    """:func:`~bocage.core.rest_errors.negotiate_graphql`, memoised."""
+    if accept is not None and len(accept) > MEMO_HEADER_CHARS:
+        return negotiate_graphql(accept)
+    return _memo_negotiated(accept)
+
 
 #: Errors of the caller's own making: the same request is refused the same way until the data
 #: changes, so such answers are cached like data.
@@ -241,13 +265,13 @@ class ResponseCache:
         headers = request.headers
         if request.scope["method"] != "GET" or not is_anonymous(headers):
             return None
-        language = parse_accept_language(headers.get("accept-language"))
+        language = preferred_language(headers.get("accept-language"))
         return (
             headers.get("host", ""),
             request.scope["query_string"],
             language or self.default_language,
             # The media type asked for: its status codes differ (GraphQL over HTTP).
-            negotiate_graphql(headers.get("accept")) or APPLICATION_JSON,
+            negotiated(headers.get("accept")) or APPLICATION_JSON,
         )
 
     async def serve(self, request: Request, run: Callable[[], Awaitable[Any]]) -> Any:

@@ -39,19 +39,22 @@ from bocage.core.auth.tokens import (
 )
 from bocage.core.graphql.compiler.execute import CompiledRoots, compiled_fragment
 from bocage.core.graphql.context import Context
-from bocage.core.graphql.fast_path import FastPath, Plan, candidate
+from bocage.core.graphql.fast_path import FastPath, Plan, RawReads, candidate
 from bocage.core.graphql.graphiql import graphiql_page
-from bocage.core.graphql.i18n import parse_accept_language
 from bocage.core.graphql.limits import bounded_json, run_with_timeout
 from bocage.core.graphql.messages import explain
 from bocage.core.graphql.persisted import DOCUMENTS, DocumentStore, http_status, sha256
-from bocage.core.graphql.response_cache import RESULT, ResponseCache
+from bocage.core.graphql.response_cache import (
+    RESULT,
+    ResponseCache,
+    negotiated,
+    preferred_language,
+)
 from bocage.core.middleware import RequestCounts
 from bocage.core.rest_errors import (
     APPLICATION_JSON,
     GRAPHQL_RESPONSE_JSON,
     graphql_error_response,
-    negotiate_graphql,
 )
 
 if TYPE_CHECKING:
@@ -62,6 +65,14 @@ if TYPE_CHECKING:
     from bocage.core.host import PluginHost
 
 logger = logging.getLogger("bocage.graphql")
+
+_VARY_ACCEPT = (b"vary", b"Accept")
+
+
+def _query_parts(request: Request) -> list[bytes]:
+    """The raw ``name=value`` parts of a request's query string (as ``parse_qsl`` splits)."""
+    return bytes(request.scope.get("query_string", b"")).split(b"&")
+
 
 #: Where the view notes the fast path's key of a request the normal path answers, so that
 #: :meth:`GraphQLView.process_result` learns its plan.
@@ -348,12 +359,14 @@ class GraphQLView(GraphQL[Context, None]):
         )
         #: Where the fast path runs its statements (``create_read_engine``), else the main one.
         self.read_engine = read_engine or sessionmaker.kw["bind"]
+        #: PostgreSQL: the same, on asyncpg directly (``fast_path.RawReads``).
+        self.raw_reads = RawReads.of(settings, read_engine) if self.fast_path else None
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         settings = self.host.settings
-        language = parse_accept_language(request.headers.get("accept-language"))
+        language = preferred_language(request.headers.get("accept-language"))
         if request.scope["type"] == "websocket":
             # The upgrade's Authorization header, kept to be checked again while it is open.
             principal = await _websocket_principal(request, request.headers.get("authorization"))
@@ -538,12 +551,20 @@ class GraphQLView(GraphQL[Context, None]):
             context.compiled_roots = CompiledRoots()
             setattr(request.state, FAST_PATH_KEY, key)
             return await super().run(request, context=context)
-        response = self.create_response(
-            await self.process_result(request, result), await self.get_sub_response(request)
-        )
-        if self.host.settings.graphql_compile_check:
+        if result.errors or self.host.settings.graphql_compile_check:  # a timeout; checking
+            response = self.create_response(
+                await self.process_result(request, result), await self.get_sub_response(request)
+            )
+            if not self.host.settings.graphql_compile_check:
+                return response
             await context.close()
             return await self._checked(request, response)
+        # What process_result and create_response make of an answer without errors or
+        # extensions, without their general machinery: ``{"data": ...}``, status 200, the
+        # negotiated media type, ``Vary: Accept``.
+        setattr(request.state, RESULT, result)
+        response = Response(self.encode_json({"data": result.data}), media_type=MEDIA_TYPE.get())
+        response.raw_headers.append(_VARY_ACCEPT)
         return response
 
     async def _may_run(self, query: str, context: Context) -> bool:
@@ -559,10 +580,17 @@ class GraphQLView(GraphQL[Context, None]):
         """The plan's answer, as the normal path's executor makes it; None when a statement
         fails (logged as the executor logs it, without the message, which may quote values)."""
         normalise = context.dialect == "postgresql"
+        raw = self.raw_reads
+        if raw is not None and plan.raw is None:
+            object.__setattr__(plan, "raw", [raw.render(statement) for _, statement in plan.roots])
         data = {}
-        for name, statement in plan.roots:
+        for index, (name, statement) in enumerate(plan.roots):
             try:
-                text = (await context.read(statement, self.read_engine)).scalar_one()
+                rendered = plan.raw[index] if raw is not None and plan.raw is not None else None
+                if rendered is not None and raw is not None:
+                    text = await raw.text(rendered)
+                else:
+                    text = (await context.read(statement, self.read_engine)).scalar_one()
             except Exception as error:
                 logger.warning(
                     "fast path: the statement of %s failed (%s): answered by the normal path",
@@ -596,12 +624,12 @@ class GraphQLView(GraphQL[Context, None]):
         return self.create_response(mismatch, await self.get_sub_response(request))
 
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        if request.scope["type"] == "http":
-            media_type = negotiate_graphql(request.headers.get("accept"))
+        http = request.scope["type"] == "http"
+        ide = http and self._shows_graphiql(request)
+        if http:
+            media_type = negotiated(request.headers.get("accept"))
             MEDIA_TYPE.set(media_type or APPLICATION_JSON)
-            if media_type is None and not self.should_render_graphql_ide(
-                self.request_adapter_class(request)
-            ):
+            if media_type is None and not ide:
                 return TransportError(
                     406,
                     "NOT_ACCEPTABLE",
@@ -610,9 +638,7 @@ class GraphQLView(GraphQL[Context, None]):
                     "one of them (or send no Accept header).",
                 ).response()
         try:
-            if request.scope["type"] == "http" and not self.should_render_graphql_ide(
-                self.request_adapter_class(request)
-            ):
+            if http and not ide:
                 # Anonymous GET answers: from the cache, or kept in it (response_cache.py).
                 return await self.response_cache.serve(
                     request, lambda: self.answer(request, *args, **kwargs)
@@ -636,11 +662,20 @@ class GraphQLView(GraphQL[Context, None]):
             if context is not None:
                 await context.close()
 
+    def _shows_graphiql(self, request: Request) -> bool:
+        """:meth:`should_render_graphql_ide` for an HTTP request, without parsing its query
+        string when it plainly names a ``query`` (a GraphQL GET: the response cache's)."""
+        if request.scope["method"] != "GET":
+            return False
+        if any(part.partition(b"=")[0] == b"query" for part in _query_parts(request)):
+            return False  # a query, even empty: never GraphiQL
+        return self.should_render_graphql_ide(self.request_adapter_class(request))
+
     def should_render_graphql_ide(self, request: Any) -> bool:
         """A GET without ``query`` is GraphiQL for a browser, unless it is a persisted query
         (``?extensions=...``: a browser's fetch accepts ``*/*`` too)."""
-        return "extensions" not in request.query_params and super().should_render_graphql_ide(
-            request
+        return super().should_render_graphql_ide(request) and "extensions" not in (
+            request.query_params
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:

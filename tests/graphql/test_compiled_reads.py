@@ -134,11 +134,17 @@ async def _post(
 
     for engine in engines:
         event.listen(engine, "before_cursor_execute", count)
+    # On PostgreSQL its statements go to asyncpg directly (fast_path.RawReads).
+    raw = app.state.raw_reads
+    if raw is not None:
+        raw.listeners.append(statements.append)
     try:
         response = await client.post("/graphql", json=body, headers=headers)
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", count)
+        if raw is not None:
+            raw.listeners.remove(statements.append)
     assert response.status_code == 200, response.text
     return response.content, len(statements)
 
@@ -459,12 +465,13 @@ async def test_the_fast_path_survives_dropped_connections(
     async with _app(demo_database_url, make_settings, **settings) as (client, app):
         normal, _ = await _post(client, app, body)
         fast, _ = await _post(client, app, body)
-        async with app.state.read_engine.connect() as connection:  # the pooled one
-            pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        assert app.state.raw_reads is not None  # the fast path reads on asyncpg directly
+        pid = await app.state.raw_reads.next_server_pid()
         async with app.state.engine.connect() as connection:
             await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         after, _ = await _post(client, app, body)
-        assert "fast path: the statement of communes failed" in caplog.text
+        # A connection asyncpg's pool already saw closed is replaced before use; one it did
+        # not fails its statement, and the normal path answers (logged).
         again, statements = await _post(client, app, body)
         assert len(app.state.fast_path.plans) == 1
     assert normal == fast == after == again
@@ -601,3 +608,49 @@ def test_bocage_compiled_reads_declared_twice_stops_startup() -> None:
         Registry.of([("core", core), ("copy", core)])
     with pytest.raises(PluginError, match="returned 'nope', not a CompiledReads"):
         Registry.of([("odd", "nope")])  # type: ignore[list-item]
+
+
+async def test_the_fast_path_reads_on_asyncpg_unless_observed(
+    demo_database_url: str, make_settings: Any
+) -> None:
+    """PostgreSQL: the fast path's statements go to asyncpg directly, rendered once, and the
+    metrics' ``read`` pool is asyncpg's; with traced (or echoed) statements, SQLAlchemy's
+    engine runs them (its spans), and the answers are the same bytes."""
+    if not demo_database_url.startswith("postgresql"):
+        pytest.skip("the fast path reads on asyncpg on PostgreSQL only")
+    from prometheus_client.parser import text_string_to_metric_families
+
+    body = {"query": "{ communes(first: 2) { edges { node { nisCode name } } } }"}
+    settings = {
+        "graphql_compile": True,
+        "graphql_compile_check": False,
+        "metrics_enabled": True,
+        "metrics_token": "scrape",
+    }
+    async with _app(demo_database_url, make_settings, **settings) as (client, app):
+        raw = app.state.raw_reads
+        assert raw is not None
+        normal, _ = await _post(client, app, body)
+        fast, statements = await _post(client, app, body)
+        (plan,) = app.state.fast_path.plans.values()
+        assert plan.raw is not None and all(r is not None for r in plan.raw)
+        assert statements == 1
+        scraped = await client.get("/metrics", headers={"Authorization": "Bearer scrape"})
+        gauges = {
+            (sample.name, sample.labels.get("engine")): sample.value
+            for family in text_string_to_metric_families(scraped.text)
+            for sample in family.samples
+        }
+        size = app.state.settings.db_pool_size
+        assert gauges[("bocage_db_pool_size", "read")] == size
+        assert gauges[("bocage_db_pool_checked_out", "read")] == 0
+        assert -size < gauges[("bocage_db_pool_overflow", "read")] <= 0  # one opened
+    async with _app(demo_database_url, make_settings, sql_echo=True, **settings) as (
+        client,
+        app,
+    ):
+        assert app.state.raw_reads is None
+        await _post(client, app, body)
+        echoed, statements = await _post(client, app, body)
+    assert normal == fast == echoed
+    assert statements == 1
