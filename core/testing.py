@@ -556,11 +556,19 @@ def bocage_token(bocage_app: Any) -> Callable[[Principal], Awaitable[str | None]
 class StatementCounter:
     """Counts the SQL statements engines execute while active (``with``): pass an app's
     ``state.engine`` and ``state.read_engine`` (the GraphQL fast path's, another engine on
-    PostgreSQL) to count everything the app sends."""
+    PostgreSQL) to count everything the app sends, or use :meth:`of` (which also counts the
+    fast path's statements sent to asyncpg directly, past SQLAlchemy, on PostgreSQL)."""
 
-    def __init__(self, *engines: Any) -> None:
+    def __init__(self, *engines: Any, raw_reads: Any = None) -> None:
         self.engines = list(dict.fromkeys(engine.sync_engine for engine in engines))
+        self.raw_reads = raw_reads
         self.statements: list[str] = []
+
+    @classmethod
+    def of(cls, app: Any) -> StatementCounter:
+        """A counter of every statement ``app`` sends."""
+        state = app.state
+        return cls(state.engine, state.read_engine, raw_reads=getattr(state, "raw_reads", None))
 
     def _count(self, *args: Any) -> None:
         self.statements.append(args[2])
@@ -570,6 +578,8 @@ class StatementCounter:
 
         for engine in self.engines:
             event.listen(engine, "before_cursor_execute", self._count)
+        if self.raw_reads is not None:
+            self.raw_reads.listeners.append(self.statements.append)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -577,6 +587,8 @@ class StatementCounter:
 
         for engine in self.engines:
             event.remove(engine, "before_cursor_execute", self._count)
+        if self.raw_reads is not None:
+            self.raw_reads.listeners.remove(self.statements.append)
 
     @property
     def count(self) -> int:
@@ -609,7 +621,7 @@ class ReadPaths:
                     subject="read-paths", roles=list(roles), scopes=list(scopes)
                 )
                 sent["authorization"] = f"Bearer {issued.access_token}"
-            with StatementCounter(app.state.engine, app.state.read_engine) as counter:
+            with StatementCounter.of(app) as counter:
                 response = await client.post(
                     "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
                 )
