@@ -25,7 +25,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import orjson
@@ -67,6 +67,7 @@ def formats_of(dataset: Dataset) -> list[str]:
 
 
 Batches = AsyncIterator[list[dict[str, Any]]]
+_T = TypeVar("_T")
 
 
 #: A text that a spreadsheet in a French (or English) locale would read as a number, a
@@ -398,6 +399,26 @@ async def rows_to_parquet(
     yield drain.take()
 
 
+#: Excel's rows in a sheet, less the header.
+XLSX_MAX_ROWS = 1_048_575
+
+
+async def capped(batches: AsyncIterator[list[_T]], most: int) -> AsyncIterator[list[_T]]:
+    """The first ``most`` items of ``batches``; the source is closed at the bound."""
+    left = most
+    try:
+        async for batch in batches:
+            if len(batch) >= left:
+                if left:
+                    yield batch[:left]
+                return
+            left -= len(batch)
+            yield batch
+    finally:
+        if (close := getattr(batches, "aclose", None)) is not None:
+            await close()
+
+
 def _header(fields: Sequence[str]) -> bytes:
     buffer = io.StringIO()
     CsvWriter(buffer, lineterminator="\r\n").writerow(fields)
@@ -411,10 +432,13 @@ async def stream(
     *,
     title: str,
     excel_fr: bool = False,
+    xlsx_max_rows: int = XLSX_MAX_ROWS,
 ) -> AsyncIterator[bytes]:
     """The bytes of the export of ``query`` in ``format_name``, by the fastest path the
     engine and the dataset's column types allow (the same bytes as :func:`export`'s for CSV,
-    JSON and NDJSON; the same values for Parquet and XLSX)."""
+    JSON and NDJSON; the same values for Parquet and XLSX). An XLSX sheet stops after
+    ``xlsx_max_rows`` records (the route refuses more beforehand: this only holds the sheet
+    within Excel's rows should records be added meanwhile)."""
     from bocage.plugins.opendata.records import iterate
 
     dataset = query.dataset
@@ -423,10 +447,11 @@ async def stream(
     plan = export_sql.Plan(query, dialect)
     fast = plan.supported and format_name in ("csv", "ndjson", "json", "parquet", "xlsx")
     if excel_fr or not fast:
+        records = iterate(sessionmaker, query)
         chunks = export(
             format_name,
             query.fields,
-            iterate(sessionmaker, query),
+            capped(records, xlsx_max_rows) if format_name == "xlsx" else records,
             title=title,
             excel_fr=excel_fr,
             dataset=dataset,
@@ -446,7 +471,7 @@ async def stream(
         typed = [f for name in query.fields if (f := dataset.field(name)) is not None]
         chunks = rows_to_parquet(typed, export_sql.batches(sessionmaker, plan.raw()))
     elif format_name == "xlsx":
-        rows = export_sql.batches(sessionmaker, plan.typed())
+        rows = capped(export_sql.batches(sessionmaker, plan.typed()), xlsx_max_rows)
         chunks = stream_xlsx(query.fields, rows, title=title)
     else:
         writer = rows_to_ndjson if format_name == "ndjson" else rows_to_json
