@@ -5,7 +5,8 @@ PostgreSQL writes CSV with ``COPY (query) TO STDOUT``; each cell is formatted in
 the Python writer formats it (:func:`bocage.plugins.opendata.records.to_json` values through
 the core's :class:`CsvWriter`: ``True``/``False``, Python's float notation, ISO 8601 dates and
 ``Z`` times, a quote in front of formula-like text), so both give the same bytes. SQLite's cells
-are formatted in SQL too, and the rows joined by :mod:`csv` in a worker thread. NDJSON, JSON,
+are formatted in SQL too, each row's line built and quoted by SQLite (only floats, which SQLite
+does not write as Python does, and formula-like texts call back into Python). NDJSON, JSON,
 Parquet and XLSX read typed rows in batches of :data:`BATCH`.
 
 A dataset with a column whose type is not one of :class:`Kind` is exported by the generic
@@ -380,21 +381,6 @@ def _decimal_text(value: Any, scale: int) -> str | None:
     return repr(float(number))
 
 
-#: SQLite: a text as a CSV cell, quoted (one call is cheaper than the same in SQL).
-SQLITE_TEXT = "bocage_csv_text"
-
-
-def _text_cell(value: Any) -> str | None:
-    """Python's CSV cell of a text: the core's formula rule, then quoted if it holds a
-    comma, a quote or a line end."""
-    if value is None:
-        return None
-    value = str(csv_cell(value))
-    if '"' in value or "," in value or "\r" in value or "\n" in value:
-        return '"' + value.replace('"', '""') + '"'
-    return value
-
-
 def _sqlite_line_cell(kind: Kind, value: Any) -> Any:
     if kind is Kind.INTEGER:
         return cast(value, Text)
@@ -404,8 +390,20 @@ def _sqlite_line_cell(kind: Kind, value: Any) -> Any:
         scale = getattr(value.type, "scale", None)
         return getattr(func, SQLITE_DECIMAL)(value, 10 if scale is None else scale)
     if kind is Kind.TEXT:
-        return getattr(func, SQLITE_TEXT)(value)
+        return _sqlite_quoted(_sqlite_cell(kind, value, False))
     return _sqlite_cell(kind, value, False)
+
+
+def _sqlite_quoted(text: Any) -> Any:
+    """A CSV cell quoted as Python's writer quotes it (a comma, a quote or a line end: within
+    quotes, a quote doubled), in SQL: no call into Python per row."""
+    quote = literal_column("'\"'", Text)
+    has = [func.instr(text, literal_column(c, Text)) > 0 for c in ("','", "char(10)", "char(13)")]
+    return case(
+        (func.instr(text, quote) > 0, quote + func.replace(text, quote, '""') + quote),
+        (or_(*has), quote + text + quote),
+        else_=text,
+    )
 
 
 async def _driver(connection: AsyncConnection) -> Any:
@@ -421,7 +419,6 @@ async def sqlite_functions(session: AsyncSession) -> None:
     driver = await _driver(await session.connection())
     await driver.create_function(SQLITE_GUARD, 1, csv_cell, deterministic=True)
     await driver.create_function(SQLITE_FLOAT, 1, _float_text, deterministic=True)
-    await driver.create_function(SQLITE_TEXT, 1, _text_cell, deterministic=True)
     await driver.create_function(SQLITE_DECIMAL, 2, _decimal_text, deterministic=True)
 
 

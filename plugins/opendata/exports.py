@@ -353,6 +353,87 @@ async def rows_to_json(names: Sequence[str], rows: Rows) -> AsyncIterator[bytes]
     yield b"\n]\n"
 
 
+async def rows_to_geojson(
+    names: Sequence[str], rows: Rows, *, coordinates: tuple[str, str]
+) -> AsyncIterator[bytes]:
+    """:func:`write_geojson`'s bytes from the rows of :meth:`export_sql.Plan.json`."""
+    x, y = names.index(coordinates[0]), names.index(coordinates[1])
+    dumps = orjson.dumps
+    yield b'{"type":"FeatureCollection","features":['
+    first = True
+    async for batch in rows:
+        for start in range(0, len(batch), JSON_SLICE):
+            features = [
+                dumps(
+                    {
+                        "type": "Feature",
+                        "geometry": None
+                        if row[x] is None or row[y] is None
+                        else {"type": "Point", "coordinates": [row[x], row[y]]},
+                        "properties": dict(zip(names, row, strict=True)),
+                    },
+                    default=_json_default,
+                    option=_JSON_OPTIONS,
+                )
+                for row in batch[start : start + JSON_SLICE]
+            ]
+            if features:
+                yield (b"\n" if first else b",\n") + b",\n".join(features)
+                first = False
+    yield b"\n]}\n"
+
+
+def _json_value(value: Any) -> Any:
+    """A value of :meth:`export_sql.Plan.json` as :func:`records.to_json` gives it (a time
+    without a zone is UTC)."""
+    if isinstance(value, Decimal):
+        return _json_default(value)
+    if isinstance(value, dt.datetime):
+        utc = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return utc.isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _excel_fr_value(value: Any) -> Any:
+    return _excel_fr(_json_value(value))
+
+
+def _excel_fr_text(value: Any) -> Any:
+    return excel_fr_cell(value) if isinstance(value, str) else value
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+async def rows_to_excel_fr(
+    names: Sequence[str], kinds: Sequence[export_sql.Kind], rows: Rows
+) -> AsyncIterator[bytes]:
+    """:func:`write_csv`'s ``excel-fr`` bytes from the rows of :meth:`export_sql.Plan.json`:
+    each column converted by its kind (integers and booleans as they are)."""
+    Kind = export_sql.Kind
+    converters: list[Callable[[Any], Any]] = [
+        _same
+        if kind in (Kind.INTEGER, Kind.BOOLEAN)
+        else _excel_fr_text
+        if kind is Kind.TEXT
+        else _excel_fr_value
+        for kind in kinds
+    ]
+    buffer = io.StringIO()
+    writer = CsvWriter(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(names)
+    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    async for batch in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        for row in batch:
+            writer.writerow([convert(v) for convert, v in zip(converters, row, strict=True)])
+        yield buffer.getvalue().encode("utf-8")
+
+
 async def rows_to_csv(
     header: bytes, rows: Rows, write: Callable[[Sequence[Sequence[Any]]], bytes]
 ) -> AsyncIterator[bytes]:
@@ -445,8 +526,8 @@ async def stream(
     async with sessionmaker() as session:
         dialect = session.get_bind().dialect.name
     plan = export_sql.Plan(query, dialect)
-    fast = plan.supported and format_name in ("csv", "ndjson", "json", "parquet", "xlsx")
-    if excel_fr or not fast:
+    fast = plan.supported and format_name in FORMATS
+    if not fast:
         records = iterate(sessionmaker, query)
         chunks = export(
             format_name,
@@ -456,6 +537,13 @@ async def stream(
             excel_fr=excel_fr,
             dataset=dataset,
         )
+    elif format_name == "csv" and excel_fr:
+        rows = export_sql.batches(sessionmaker, plan.json())
+        chunks = rows_to_excel_fr(query.fields, plan.known_kinds(), rows)
+    elif format_name == "geojson":
+        assert dataset.coordinates is not None
+        rows = export_sql.batches(sessionmaker, plan.json())
+        chunks = rows_to_geojson(query.fields, rows, coordinates=dataset.coordinates)
     elif format_name == "csv" and dialect == "postgresql" and len(query.fields) > 1:
         # one field: Python writes an empty cell as "", PostgreSQL as nothing
         chunks = export_sql.copy_csv(sessionmaker, plan, _header(query.fields))
