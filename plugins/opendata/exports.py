@@ -25,6 +25,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
@@ -317,13 +318,19 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def json_lines(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[bytes]:
-    """Each row as a JSON object, as :func:`write_json` writes a record."""
-    dumps = orjson.dumps
-    return [
-        dumps(dict(zip(names, row, strict=True)), default=_json_default, option=_JSON_OPTIONS)
-        for row in rows
-    ]
+def json_objects(objects: list[dict[str, Any]], separator: bytes) -> bytes:
+    """``objects`` (whose values hold no object but a GeoJSON geometry) as JSON, one after
+    the other with ``separator`` between them. One call of orjson for them all (a call per
+    object costs five times as much): its list's ``},{`` between objects become
+    ``}<separator>{``, when no text holds ``},{`` (then there are as many as gaps)."""
+    if not objects:
+        return b""
+    block = orjson.dumps(objects, default=_json_default, option=_JSON_OPTIONS)
+    if block.count(b"},{") == len(objects) - 1:
+        return block[1:-1].replace(b"},{", b"}" + separator + b"{")
+    return separator.join(
+        orjson.dumps(o, default=_json_default, option=_JSON_OPTIONS) for o in objects
+    )
 
 
 #: Rows serialised between two awaits: JSON is written on the event loop (orjson's buffers
@@ -331,25 +338,26 @@ def json_lines(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[byte
 JSON_SLICE = 5000
 
 
-async def _json_slices(names: Sequence[str], rows: Rows) -> AsyncIterator[list[bytes]]:
+async def _json_slices(names: Sequence[str], rows: Rows, separator: bytes) -> AsyncIterator[bytes]:
     async for batch in rows:
         for start in range(0, len(batch), JSON_SLICE):
-            yield json_lines(names, batch[start : start + JSON_SLICE])
+            window = batch[start : start + JSON_SLICE]
+            objects = list(map(dict, map(zip, repeat(names), window)))  # no frame per row
+            if objects:
+                yield json_objects(objects, separator)
 
 
 async def rows_to_ndjson(names: Sequence[str], rows: Rows) -> AsyncIterator[bytes]:
-    async for lines in _json_slices(names, rows):
-        if lines:
-            yield b"\n".join(lines) + b"\n"
+    async for block in _json_slices(names, rows, b"\n"):
+        yield block + b"\n"
 
 
 async def rows_to_json(names: Sequence[str], rows: Rows) -> AsyncIterator[bytes]:
     yield b"["
     first = True
-    async for lines in _json_slices(names, rows):
-        if lines:
-            yield (b"\n" if first else b",\n") + b",\n".join(lines)
-            first = False
+    async for block in _json_slices(names, rows, b",\n"):
+        yield (b"\n" if first else b",\n") + block
+        first = False
     yield b"\n]\n"
 
 
@@ -358,27 +366,22 @@ async def rows_to_geojson(
 ) -> AsyncIterator[bytes]:
     """:func:`write_geojson`'s bytes from the rows of :meth:`export_sql.Plan.json`."""
     x, y = names.index(coordinates[0]), names.index(coordinates[1])
-    dumps = orjson.dumps
     yield b'{"type":"FeatureCollection","features":['
     first = True
     async for batch in rows:
         for start in range(0, len(batch), JSON_SLICE):
             features = [
-                dumps(
-                    {
-                        "type": "Feature",
-                        "geometry": None
-                        if row[x] is None or row[y] is None
-                        else {"type": "Point", "coordinates": [row[x], row[y]]},
-                        "properties": dict(zip(names, row, strict=True)),
-                    },
-                    default=_json_default,
-                    option=_JSON_OPTIONS,
-                )
+                {
+                    "type": "Feature",
+                    "geometry": None
+                    if row[x] is None or row[y] is None
+                    else {"type": "Point", "coordinates": [row[x], row[y]]},
+                    "properties": dict(zip(names, row, strict=True)),
+                }
                 for row in batch[start : start + JSON_SLICE]
             ]
             if features:
-                yield (b"\n" if first else b",\n") + b",\n".join(features)
+                yield (b"\n" if first else b",\n") + json_objects(features, b",\n")
                 first = False
     yield b"\n]}\n"
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from types import SimpleNamespace
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -315,3 +315,25 @@ def test_copy_line_ends_whatever_the_pieces(size: int) -> None:
     lines = CrLf()
     out = b"".join(lines.convert(data[i : i + size]) for i in range(0, len(data), size))
     assert out == b'a,"x\ny"\r\nb,c\r\n"q""\n",d\r\n"""",e\r\n'
+
+
+@pytest.mark.parametrize(
+    "objects",
+    [
+        [{"a": 1, "b": "x"}, {"a": 2, "b": None}, {"a": 3, "b": 'é\n"q"'}],
+        [{"a": "},{"}, {"a": "x"}],  # a text holding what separates two objects
+        [{"a": "x"}, {"a": 'y"},{"z'}],
+        [{"a": 1}],
+        [],
+    ],
+)
+@pytest.mark.parametrize("separator", [b"\n", b",\n"])
+def test_json_objects_in_one_call(objects: list[dict[str, Any]], separator: bytes) -> None:
+    """NDJSON, JSON and GeoJSON write a slice of rows with one call of orjson: the same
+    bytes as one call per object, whatever the texts hold."""
+    import orjson
+
+    from bocage.plugins.opendata.exports import json_objects
+
+    expected = separator.join(orjson.dumps(o) for o in objects)
+    assert json_objects(objects, separator) == expected
