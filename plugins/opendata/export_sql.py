@@ -272,31 +272,22 @@ def _pg_cell(kind: Kind, value: Any, aware: bool, iso_style: bool = False) -> An
 
 class CrLf:
     """PostgreSQL ends CSV rows with ``\\n``; Python's writer (and RFC 4180) with ``\\r\\n``.
-    A line feed inside a quoted cell stays as it is: a row's end is a line feed after an even
-    number of quotes (a quote in a cell is doubled). Bytes come in pieces of any size: the
-    piece after the last line feed waits for the next."""
+    A line feed inside a quoted cell stays as it is: a row's end is a line feed outside
+    quotes (a quote in a cell is doubled, so the quotes' parity says where one is). Bytes come
+    in pieces of any size, cut anywhere: the parity carries from one to the next. The work
+    is per quoted cell, not per row (a piece is split at its quotes only)."""
 
     def __init__(self) -> None:
         self.inside = False
-        self.tail = b""
 
     def convert(self, data: bytes) -> bytes:
-        data = self.tail + data
-        cut = data.rfind(b"\n") + 1
-        body, self.tail = data[:cut], data[cut:]
-        if not self.inside and b'"' not in body:  # the usual piece: no quoted cell at all
-            return body.replace(b"\n", b"\r\n")
-        lines = body.split(b"\n")[:-1]
-        odd = [line.count(b'"') & 1 for line in lines]
-        if not self.inside and not any(odd):
-            return body.replace(b"\n", b"\r\n")
-        out: list[bytes] = []
-        inside = self.inside
-        for line, flip in zip(lines, odd, strict=True):
-            inside ^= bool(flip)
-            out += (line, b"\n" if inside else b"\r\n")
-        self.inside = inside
-        return b"".join(out)
+        if b'"' not in data:
+            return data if self.inside else data.replace(b"\n", b"\r\n")
+        parts = data.split(b'"')
+        outside = 1 if self.inside else 0  # the parts between quotes are every other one
+        parts[outside::2] = [part.replace(b"\n", b"\r\n") for part in parts[outside::2]]
+        self.inside ^= bool((len(parts) - 1) & 1)
+        return b'"'.join(parts)
 
 
 async def copy_csv(

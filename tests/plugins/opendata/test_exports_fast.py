@@ -337,3 +337,19 @@ def test_json_objects_in_one_call(objects: list[dict[str, Any]], separator: byte
 
     expected = separator.join(orjson.dumps(o) for o in objects)
     assert json_objects(objects, separator) == expected
+
+
+@pytest.mark.parametrize("size", [1, 7, 100, 4096, 10**9])
+def test_copy_line_ends_of_many_rows(size: int) -> None:
+    """Rows of quoted cells with line feeds, doubled quotes, empty cells, cut anywhere."""
+    import random
+
+    from bocage.plugins.opendata.export_sql import CrLf
+
+    cells = [b"a", b'"x\ny"', b'"q""\n"', b'""""', b"1.5", b'"a,b"', b"", b'"\n"']
+    chosen = random.Random(3)
+    rows = [b",".join(chosen.choice(cells) for _ in range(4)) for _ in range(3000)]
+    data = b"\n".join(rows) + b"\n"
+    lines = CrLf()
+    out = b"".join(lines.convert(data[i : i + size]) for i in range(0, len(data), size))
+    assert out == b"\r\n".join(rows) + b"\r\n"
