@@ -37,6 +37,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    extract,
     func,
     literal_column,
     or_,
@@ -153,8 +154,9 @@ class Plan:
 
     def raw(self) -> Select[Any]:
         """The fields with no conversion in Python (a TypeDecorator costs a call a value):
-        times as ISO 8601 UTC text with ``Z`` on SQLite (aware datetimes on PostgreSQL),
-        SQLite's dates as ISO text and booleans as 0 or 1, decimals as floats. What JSON
+        times as ISO 8601 UTC text with ``Z`` on SQLite, microseconds since 1970 on
+        PostgreSQL; SQLite's dates as ISO text, PostgreSQL's as days since 1970; SQLite's
+        booleans as 0 or 1, decimals as floats. What JSON
         writes as is, and what Arrow converts in C++ (:func:`arrow_batch`)."""
         cells = []
         for column, kind, name in zip(self.columns, self.kinds, self.query.fields, strict=True):
@@ -163,6 +165,12 @@ class Plan:
                 cell = cast(column, Float)
             elif kind is Kind.DATETIME and self.dialect == "sqlite":
                 cell = _sqlite_cell(kind, column, True)
+            elif self.dialect == "postgresql" and not isinstance(column.type, NullType):
+                # numbers, not date and time objects (one each, then one Arrow value each)
+                if kind is Kind.DATETIME:  # microseconds since 1970 (EXTRACT: an exact numeric)
+                    cell = cast(extract("epoch", column) * 1_000_000, BigInteger)
+                elif kind is Kind.DATE:  # days since 1970
+                    cell = column - literal_column("DATE '1970-01-01'")
             cells.append(type_coerce(cell, NullType()).label(name))
         return self.statement(cells)
 
@@ -452,10 +460,23 @@ async def batches(
     *,
     sqlite_guard: bool = False,
 ) -> AsyncIterator[list[Sequence[Any]]]:
-    """The rows of ``statement`` in batches of :data:`BATCH`, from one server-side cursor."""
+    """The rows of ``statement`` in batches of :data:`BATCH`, from one server-side cursor.
+    The next batch is asked for as soon as one is handed on: the database (PostgreSQL's
+    process, SQLite's thread, which lets go of the GIL) reads it while this one is written.
+    Memory holds two batches."""
     async with sessionmaker() as session:
         if sqlite_guard:
             await sqlite_functions(session)
         result = await session.stream(statement.execution_options(yield_per=BATCH))
-        async for partition in result.partitions(BATCH):
-            yield partition
+        partitions = result.partitions(BATCH)
+        ahead: asyncio.Future[Any] | None = asyncio.ensure_future(anext(partitions, None))
+        try:
+            while ahead is not None and (partition := await ahead) is not None:
+                ahead = asyncio.ensure_future(anext(partitions, None))
+                yield partition
+            ahead = None
+        finally:
+            if ahead is not None:  # the reader left: let the read under way end, then close
+                with contextlib.suppress(BaseException):
+                    await ahead
+            await partitions.aclose()

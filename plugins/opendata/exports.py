@@ -225,10 +225,13 @@ def _arrow_value(kind: FieldType, value: Any) -> Any:
 
 def _arrow_array(values: Sequence[Any], arrow_type: Any) -> Any:
     """A column of raw values (:meth:`export_sql.Plan.raw`) as ``arrow_type``: ISO dates and
-    times, 0 and 1, integers in a float column are converted by Arrow (C++)."""
+    times, days and microseconds since 1970, 0 and 1, integers in a float column are converted
+    by Arrow (C++)."""
     import pyarrow as pa
 
     array = pa.array(values)
+    if pa.types.is_date32(arrow_type) and pa.types.is_int64(array.type):
+        array = array.cast(pa.int32())  # days since 1970 (Arrow casts no int64 to a date)
     return array if array.type == arrow_type else array.cast(arrow_type)
 
 

@@ -249,6 +249,17 @@ async def test_parquet_values(client: httpx.AsyncClient) -> None:
     read = pq.read_table(io.BytesIO(communes.content)).to_pylist()
     assert [r["nis_code"] for r in read] == [r["nis_code"] for r in records]
     assert [r["area_km2"] for r in read] == [r["area_km2"] for r in records]
+    # typed date and time columns (PostgreSQL sends days and microseconds since 1970)
+    assert [r["updated_at"].isoformat().replace("+00:00", "Z") for r in read] == [
+        r["updated_at"] for r in records
+    ]
+    projects = await client.get(EXPORT.format("projects", "parquet"))
+    read = pq.read_table(io.BytesIO(projects.content)).to_pylist()
+    records = [r async for page in _records(client, "projects", {}) for r in page]
+    assert any(r["start_date"] for r in records)
+    assert [r["start_date"] and r["start_date"].isoformat() for r in read] == [
+        r["start_date"] for r in records
+    ]
 
 
 async def test_xlsx_cells_are_typed(client: httpx.AsyncClient) -> None:
