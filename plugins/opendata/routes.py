@@ -945,7 +945,8 @@ OPENAPI: dict[str, dict[str, Any]] = {
         "and a BOM), JSON, NDJSON, XLSX, Parquet (typed, in row groups) or GeoJSON (datasets "
         "with coordinates: one point per record), streamed with constant memory; add `.gz` "
         "to the format for a gzip file. Takes the same `fields`, `order` and filters as the "
-        "records.",
+        "records. XLSX holds at most `BOCAGE_OPENDATA_XLSX_MAX_ROWS` records (an Excel sheet's "
+        "rows): more is a 400 before the first byte.",
         parameters=[
             IDENTIFIER,
             _path_param(
