@@ -5,7 +5,8 @@ PostgreSQL writes CSV with ``COPY (query) TO STDOUT``; each cell is formatted in
 the Python writer formats it (:func:`bocage.plugins.opendata.records.to_json` values through
 the core's :class:`CsvWriter`: ``True``/``False``, Python's float notation, ISO 8601 dates and
 ``Z`` times, a quote in front of formula-like text), so both give the same bytes. SQLite's cells
-are formatted in SQL too, and the rows joined by :mod:`csv` in a worker thread. NDJSON, JSON,
+are formatted in SQL too, each row's line built and quoted by SQLite (only floats, which SQLite
+does not write as Python does, and formula-like texts call back into Python). NDJSON, JSON,
 Parquet and XLSX read typed rows in batches of :data:`BATCH`.
 
 A dataset with a column whose type is not one of :class:`Kind` is exported by the generic
@@ -36,6 +37,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    extract,
     func,
     literal_column,
     or_,
@@ -113,6 +115,11 @@ class Plan:
         self.query = query
         self.dialect = dialect
         self.base = query.page_statement(after=None, size=None)
+        if query.group_by is None and not query.order:
+            # the dataset's key alone: never null, so no "nulls last" term, and the database
+            # may read its index in order (the records' keyset order, the same rows)
+            key = self.base.selected_columns[query.dataset.key]
+            self.base = self.base.order_by(None).order_by(key)
         self.columns = [self.base.selected_columns[name] for name in query.fields]
         self.kinds = [
             kind_of(query.column_type(f.name), f.type)
@@ -147,8 +154,9 @@ class Plan:
 
     def raw(self) -> Select[Any]:
         """The fields with no conversion in Python (a TypeDecorator costs a call a value):
-        times as ISO 8601 UTC text with ``Z`` on SQLite (aware datetimes on PostgreSQL),
-        SQLite's dates as ISO text and booleans as 0 or 1, decimals as floats. What JSON
+        times as ISO 8601 UTC text with ``Z`` on SQLite, microseconds since 1970 on
+        PostgreSQL; SQLite's dates as ISO text, PostgreSQL's as days since 1970; SQLite's
+        booleans as 0 or 1, decimals as floats. What JSON
         writes as is, and what Arrow converts in C++ (:func:`arrow_batch`)."""
         cells = []
         for column, kind, name in zip(self.columns, self.kinds, self.query.fields, strict=True):
@@ -157,6 +165,12 @@ class Plan:
                 cell = cast(column, Float)
             elif kind is Kind.DATETIME and self.dialect == "sqlite":
                 cell = _sqlite_cell(kind, column, True)
+            elif self.dialect == "postgresql" and not isinstance(column.type, NullType):
+                # numbers, not date and time objects (one each, then one Arrow value each)
+                if kind is Kind.DATETIME:  # microseconds since 1970 (EXTRACT: an exact numeric)
+                    cell = cast(extract("epoch", column) * 1_000_000, BigInteger)
+                elif kind is Kind.DATE:  # days since 1970
+                    cell = column - literal_column("DATE '1970-01-01'")
             cells.append(type_coerce(cell, NullType()).label(name))
         return self.statement(cells)
 
@@ -183,10 +197,16 @@ class Plan:
             line = cell if line is None else line + "," + cell
         return self.statement([type_coerce(line, NullType()).label("line")])
 
-    def csv_statement(self) -> Select[Any]:
-        cell = _pg_cell if self.dialect == "postgresql" else _sqlite_cell
+    def csv_statement(self, *, iso_style: bool = False) -> Select[Any]:
+        """Each field as its CSV cell; ``iso_style``: PostgreSQL's ``DateStyle`` is ISO (dates
+        and times are written as text, cheaper than ``to_char``)."""
         cells = [
-            type_coerce(cell(kind, column, _aware(column.type)), NullType()).label(f"c{i}")
+            type_coerce(
+                _pg_cell(kind, column, _aware(column.type), iso_style)
+                if self.dialect == "postgresql"
+                else _sqlite_cell(kind, column, _aware(column.type)),
+                NullType(),
+            ).label(f"c{i}")
             for i, (kind, column) in enumerate(zip(self.known_kinds(), self.columns, strict=True))
         ]
         return self.statement(cells)
@@ -227,7 +247,7 @@ def _pg_text(value: Any) -> Any:
     return func.nullif(guarded, "")
 
 
-def _pg_cell(kind: Kind, value: Any, aware: bool) -> Any:
+def _pg_cell(kind: Kind, value: Any, aware: bool, iso_style: bool = False) -> Any:
     if kind is Kind.INTEGER:
         return value
     if kind is Kind.BOOLEAN:
@@ -240,9 +260,15 @@ def _pg_cell(kind: Kind, value: Any, aware: bool) -> Any:
             else_=_pg_float(cast(value, Float)),
         )
     if kind is Kind.DATE:
-        return func.to_char(value, "YYYY-MM-DD")
+        return cast(value, Text) if iso_style else func.to_char(value, "YYYY-MM-DD")
     if kind is Kind.DATETIME:
         utc = func.timezone("UTC", value) if aware else value
+        if iso_style and not isinstance(value.type, NullType):
+            # "2024-01-02 03:04:05.25": six digits of fraction, or none (a column of unknown
+            # type may hold a zone: to_char's text, in the session's UTC, as below)
+            text = cast(utc, Text)
+            padded = case((func.strpos(text, ".") > 0, func.rpad(text, 26, "0")), else_=text)
+            return func.replace(padded, " ", "T") + "Z"
         micro = func.to_char(utc, "US")
         return (
             func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS')
@@ -254,31 +280,22 @@ def _pg_cell(kind: Kind, value: Any, aware: bool) -> Any:
 
 class CrLf:
     """PostgreSQL ends CSV rows with ``\\n``; Python's writer (and RFC 4180) with ``\\r\\n``.
-    A line feed inside a quoted cell stays as it is: a row's end is a line feed after an even
-    number of quotes (a quote in a cell is doubled). Bytes come in pieces of any size: the
-    piece after the last line feed waits for the next."""
+    A line feed inside a quoted cell stays as it is: a row's end is a line feed outside
+    quotes (a quote in a cell is doubled, so the quotes' parity says where one is). Bytes come
+    in pieces of any size, cut anywhere: the parity carries from one to the next. The work
+    is per quoted cell, not per row (a piece is split at its quotes only)."""
 
     def __init__(self) -> None:
         self.inside = False
-        self.tail = b""
 
     def convert(self, data: bytes) -> bytes:
-        data = self.tail + data
-        cut = data.rfind(b"\n") + 1
-        body, self.tail = data[:cut], data[cut:]
-        if not self.inside and b'"' not in body:  # the usual piece: no quoted cell at all
-            return body.replace(b"\n", b"\r\n")
-        lines = body.split(b"\n")[:-1]
-        odd = [line.count(b'"') & 1 for line in lines]
-        if not self.inside and not any(odd):
-            return body.replace(b"\n", b"\r\n")
-        out: list[bytes] = []
-        inside = self.inside
-        for line, flip in zip(lines, odd, strict=True):
-            inside ^= bool(flip)
-            out += (line, b"\n" if inside else b"\r\n")
-        self.inside = inside
-        return b"".join(out)
+        if b'"' not in data:
+            return data if self.inside else data.replace(b"\n", b"\r\n")
+        parts = data.split(b'"')
+        outside = 1 if self.inside else 0  # the parts between quotes are every other one
+        parts[outside::2] = [part.replace(b"\n", b"\r\n") for part in parts[outside::2]]
+        self.inside ^= bool((len(parts) - 1) & 1)
+        return b'"'.join(parts)
 
 
 async def copy_csv(
@@ -291,8 +308,9 @@ async def copy_csv(
     async with sessionmaker() as session:
         connection = await session.connection()
         await connection.exec_driver_sql("SET LOCAL extra_float_digits = 1")
+        await connection.exec_driver_sql("SET LOCAL DateStyle = 'ISO, MDY'")
         sql = str(
-            plan.csv_statement().compile(
+            plan.csv_statement(iso_style=True).compile(
                 dialect=connection.dialect, compile_kwargs={"literal_binds": True}
             )
         )
@@ -380,21 +398,6 @@ def _decimal_text(value: Any, scale: int) -> str | None:
     return repr(float(number))
 
 
-#: SQLite: a text as a CSV cell, quoted (one call is cheaper than the same in SQL).
-SQLITE_TEXT = "bocage_csv_text"
-
-
-def _text_cell(value: Any) -> str | None:
-    """Python's CSV cell of a text: the core's formula rule, then quoted if it holds a
-    comma, a quote or a line end."""
-    if value is None:
-        return None
-    value = str(csv_cell(value))
-    if '"' in value or "," in value or "\r" in value or "\n" in value:
-        return '"' + value.replace('"', '""') + '"'
-    return value
-
-
 def _sqlite_line_cell(kind: Kind, value: Any) -> Any:
     if kind is Kind.INTEGER:
         return cast(value, Text)
@@ -404,8 +407,20 @@ def _sqlite_line_cell(kind: Kind, value: Any) -> Any:
         scale = getattr(value.type, "scale", None)
         return getattr(func, SQLITE_DECIMAL)(value, 10 if scale is None else scale)
     if kind is Kind.TEXT:
-        return getattr(func, SQLITE_TEXT)(value)
+        return _sqlite_quoted(_sqlite_cell(kind, value, False))
     return _sqlite_cell(kind, value, False)
+
+
+def _sqlite_quoted(text: Any) -> Any:
+    """A CSV cell quoted as Python's writer quotes it (a comma, a quote or a line end: within
+    quotes, a quote doubled), in SQL: no call into Python per row."""
+    quote = literal_column("'\"'", Text)
+    has = [func.instr(text, literal_column(c, Text)) > 0 for c in ("','", "char(10)", "char(13)")]
+    return case(
+        (func.instr(text, quote) > 0, quote + func.replace(text, quote, '""') + quote),
+        (or_(*has), quote + text + quote),
+        else_=text,
+    )
 
 
 async def _driver(connection: AsyncConnection) -> Any:
@@ -421,7 +436,6 @@ async def sqlite_functions(session: AsyncSession) -> None:
     driver = await _driver(await session.connection())
     await driver.create_function(SQLITE_GUARD, 1, csv_cell, deterministic=True)
     await driver.create_function(SQLITE_FLOAT, 1, _float_text, deterministic=True)
-    await driver.create_function(SQLITE_TEXT, 1, _text_cell, deterministic=True)
     await driver.create_function(SQLITE_DECIMAL, 2, _decimal_text, deterministic=True)
 
 
@@ -446,10 +460,23 @@ async def batches(
     *,
     sqlite_guard: bool = False,
 ) -> AsyncIterator[list[Sequence[Any]]]:
-    """The rows of ``statement`` in batches of :data:`BATCH`, from one server-side cursor."""
+    """The rows of ``statement`` in batches of :data:`BATCH`, from one server-side cursor.
+    The next batch is asked for as soon as one is handed on: the database (PostgreSQL's
+    process, SQLite's thread, which lets go of the GIL) reads it while this one is written.
+    Memory holds two batches."""
     async with sessionmaker() as session:
         if sqlite_guard:
             await sqlite_functions(session)
         result = await session.stream(statement.execution_options(yield_per=BATCH))
-        async for partition in result.partitions(BATCH):
-            yield partition
+        partitions = result.partitions(BATCH)
+        ahead: asyncio.Future[Any] | None = asyncio.ensure_future(anext(partitions, None))
+        try:
+            while ahead is not None and (partition := await ahead) is not None:
+                ahead = asyncio.ensure_future(anext(partitions, None))
+                yield partition
+            ahead = None
+        finally:
+            if ahead is not None:  # the reader left: let the read under way end, then close
+                with contextlib.suppress(BaseException):
+                    await ahead
+            await partitions.aclose()

@@ -25,7 +25,8 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import orjson
@@ -67,6 +68,7 @@ def formats_of(dataset: Dataset) -> list[str]:
 
 
 Batches = AsyncIterator[list[dict[str, Any]]]
+_T = TypeVar("_T")
 
 
 #: A text that a spreadsheet in a French (or English) locale would read as a number, a
@@ -223,10 +225,13 @@ def _arrow_value(kind: FieldType, value: Any) -> Any:
 
 def _arrow_array(values: Sequence[Any], arrow_type: Any) -> Any:
     """A column of raw values (:meth:`export_sql.Plan.raw`) as ``arrow_type``: ISO dates and
-    times, 0 and 1, integers in a float column are converted by Arrow (C++)."""
+    times, days and microseconds since 1970, 0 and 1, integers in a float column are converted
+    by Arrow (C++)."""
     import pyarrow as pa
 
     array = pa.array(values)
+    if pa.types.is_date32(arrow_type) and pa.types.is_int64(array.type):
+        array = array.cast(pa.int32())  # days since 1970 (Arrow casts no int64 to a date)
     return array if array.type == arrow_type else array.cast(arrow_type)
 
 
@@ -316,13 +321,19 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def json_lines(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[bytes]:
-    """Each row as a JSON object, as :func:`write_json` writes a record."""
-    dumps = orjson.dumps
-    return [
-        dumps(dict(zip(names, row, strict=True)), default=_json_default, option=_JSON_OPTIONS)
-        for row in rows
-    ]
+def json_objects(objects: list[dict[str, Any]], separator: bytes) -> bytes:
+    """``objects`` (whose values hold no object but a GeoJSON geometry) as JSON, one after
+    the other with ``separator`` between them. One call of orjson for them all (a call per
+    object costs five times as much): its list's ``},{`` between objects become
+    ``}<separator>{``, when no text holds ``},{`` (then there are as many as gaps)."""
+    if not objects:
+        return b""
+    block = orjson.dumps(objects, default=_json_default, option=_JSON_OPTIONS)
+    if block.count(b"},{") == len(objects) - 1:
+        return block[1:-1].replace(b"},{", b"}" + separator + b"{")
+    return separator.join(
+        orjson.dumps(o, default=_json_default, option=_JSON_OPTIONS) for o in objects
+    )
 
 
 #: Rows serialised between two awaits: JSON is written on the event loop (orjson's buffers
@@ -330,26 +341,103 @@ def json_lines(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[byte
 JSON_SLICE = 5000
 
 
-async def _json_slices(names: Sequence[str], rows: Rows) -> AsyncIterator[list[bytes]]:
+async def _json_slices(names: Sequence[str], rows: Rows, separator: bytes) -> AsyncIterator[bytes]:
     async for batch in rows:
         for start in range(0, len(batch), JSON_SLICE):
-            yield json_lines(names, batch[start : start + JSON_SLICE])
+            window = batch[start : start + JSON_SLICE]
+            objects = list(map(dict, map(zip, repeat(names), window)))  # no frame per row
+            if objects:
+                yield json_objects(objects, separator)
 
 
 async def rows_to_ndjson(names: Sequence[str], rows: Rows) -> AsyncIterator[bytes]:
-    async for lines in _json_slices(names, rows):
-        if lines:
-            yield b"\n".join(lines) + b"\n"
+    async for block in _json_slices(names, rows, b"\n"):
+        yield block + b"\n"
 
 
 async def rows_to_json(names: Sequence[str], rows: Rows) -> AsyncIterator[bytes]:
     yield b"["
     first = True
-    async for lines in _json_slices(names, rows):
-        if lines:
-            yield (b"\n" if first else b",\n") + b",\n".join(lines)
-            first = False
+    async for block in _json_slices(names, rows, b",\n"):
+        yield (b"\n" if first else b",\n") + block
+        first = False
     yield b"\n]\n"
+
+
+async def rows_to_geojson(
+    names: Sequence[str], rows: Rows, *, coordinates: tuple[str, str]
+) -> AsyncIterator[bytes]:
+    """:func:`write_geojson`'s bytes from the rows of :meth:`export_sql.Plan.json`."""
+    x, y = names.index(coordinates[0]), names.index(coordinates[1])
+    yield b'{"type":"FeatureCollection","features":['
+    first = True
+    async for batch in rows:
+        for start in range(0, len(batch), JSON_SLICE):
+            features = [
+                {
+                    "type": "Feature",
+                    "geometry": None
+                    if row[x] is None or row[y] is None
+                    else {"type": "Point", "coordinates": [row[x], row[y]]},
+                    "properties": dict(zip(names, row, strict=True)),
+                }
+                for row in batch[start : start + JSON_SLICE]
+            ]
+            if features:
+                yield (b"\n" if first else b",\n") + json_objects(features, b",\n")
+                first = False
+    yield b"\n]}\n"
+
+
+def _json_value(value: Any) -> Any:
+    """A value of :meth:`export_sql.Plan.json` as :func:`records.to_json` gives it (a time
+    without a zone is UTC)."""
+    if isinstance(value, Decimal):
+        return _json_default(value)
+    if isinstance(value, dt.datetime):
+        utc = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return utc.isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _excel_fr_value(value: Any) -> Any:
+    return _excel_fr(_json_value(value))
+
+
+def _excel_fr_text(value: Any) -> Any:
+    return excel_fr_cell(value) if isinstance(value, str) else value
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+async def rows_to_excel_fr(
+    names: Sequence[str], kinds: Sequence[export_sql.Kind], rows: Rows
+) -> AsyncIterator[bytes]:
+    """:func:`write_csv`'s ``excel-fr`` bytes from the rows of :meth:`export_sql.Plan.json`:
+    each column converted by its kind (integers and booleans as they are)."""
+    Kind = export_sql.Kind
+    converters: list[Callable[[Any], Any]] = [
+        _same
+        if kind in (Kind.INTEGER, Kind.BOOLEAN)
+        else _excel_fr_text
+        if kind is Kind.TEXT
+        else _excel_fr_value
+        for kind in kinds
+    ]
+    buffer = io.StringIO()
+    writer = CsvWriter(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(names)
+    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    async for batch in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        for row in batch:
+            writer.writerow([convert(v) for convert, v in zip(converters, row, strict=True)])
+        yield buffer.getvalue().encode("utf-8")
 
 
 async def rows_to_csv(
@@ -398,6 +486,26 @@ async def rows_to_parquet(
     yield drain.take()
 
 
+#: Excel's rows in a sheet, less the header.
+XLSX_MAX_ROWS = 1_048_575
+
+
+async def capped(batches: AsyncIterator[list[_T]], most: int) -> AsyncIterator[list[_T]]:
+    """The first ``most`` items of ``batches``; the source is closed at the bound."""
+    left = most
+    try:
+        async for batch in batches:
+            if len(batch) >= left:
+                if left:
+                    yield batch[:left]
+                return
+            left -= len(batch)
+            yield batch
+    finally:
+        if (close := getattr(batches, "aclose", None)) is not None:
+            await close()
+
+
 def _header(fields: Sequence[str]) -> bytes:
     buffer = io.StringIO()
     CsvWriter(buffer, lineterminator="\r\n").writerow(fields)
@@ -411,26 +519,37 @@ async def stream(
     *,
     title: str,
     excel_fr: bool = False,
+    xlsx_max_rows: int = XLSX_MAX_ROWS,
 ) -> AsyncIterator[bytes]:
     """The bytes of the export of ``query`` in ``format_name``, by the fastest path the
     engine and the dataset's column types allow (the same bytes as :func:`export`'s for CSV,
-    JSON and NDJSON; the same values for Parquet and XLSX)."""
+    JSON and NDJSON; the same values for Parquet and XLSX). An XLSX sheet stops after
+    ``xlsx_max_rows`` records (the route refuses more beforehand: this only holds the sheet
+    within Excel's rows should records be added meanwhile)."""
     from bocage.plugins.opendata.records import iterate
 
     dataset = query.dataset
     async with sessionmaker() as session:
         dialect = session.get_bind().dialect.name
     plan = export_sql.Plan(query, dialect)
-    fast = plan.supported and format_name in ("csv", "ndjson", "json", "parquet", "xlsx")
-    if excel_fr or not fast:
+    fast = plan.supported and format_name in FORMATS
+    if not fast:
+        records = iterate(sessionmaker, query)
         chunks = export(
             format_name,
             query.fields,
-            iterate(sessionmaker, query),
+            capped(records, xlsx_max_rows) if format_name == "xlsx" else records,
             title=title,
             excel_fr=excel_fr,
             dataset=dataset,
         )
+    elif format_name == "csv" and excel_fr:
+        rows = export_sql.batches(sessionmaker, plan.json())
+        chunks = rows_to_excel_fr(query.fields, plan.known_kinds(), rows)
+    elif format_name == "geojson":
+        assert dataset.coordinates is not None
+        rows = export_sql.batches(sessionmaker, plan.json())
+        chunks = rows_to_geojson(query.fields, rows, coordinates=dataset.coordinates)
     elif format_name == "csv" and dialect == "postgresql" and len(query.fields) > 1:
         # one field: Python writes an empty cell as "", PostgreSQL as nothing
         chunks = export_sql.copy_csv(sessionmaker, plan, _header(query.fields))
@@ -446,7 +565,7 @@ async def stream(
         typed = [f for name in query.fields if (f := dataset.field(name)) is not None]
         chunks = rows_to_parquet(typed, export_sql.batches(sessionmaker, plan.raw()))
     elif format_name == "xlsx":
-        rows = export_sql.batches(sessionmaker, plan.typed())
+        rows = capped(export_sql.batches(sessionmaker, plan.typed()), xlsx_max_rows)
         chunks = stream_xlsx(query.fields, rows, title=title)
     else:
         writer = rows_to_ndjson if format_name == "ndjson" else rows_to_json

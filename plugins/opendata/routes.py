@@ -384,6 +384,8 @@ async def dataset_export(request: Request) -> Response:
     )
     if (cached := _not_modified(request, headers)) is not None:
         return cached
+    if name == "xlsx" and (refused := await _xlsx_refusal(request, query, cat)) is not None:
+        return refused
     export_format = FORMATS[name]
     chunks = stream(
         name,
@@ -391,6 +393,7 @@ async def dataset_export(request: Request) -> Response:
         request_sessionmaker(request),
         title=dataset.identifier,
         excel_fr=dialect == "excel-fr",
+        xlsx_max_rows=cat.settings.xlsx_max_rows,
     )
     filename = f"{dataset.identifier}.{export_format.extension}"
     media_type = export_format.media_type
@@ -398,6 +401,20 @@ async def dataset_export(request: Request) -> Response:
         chunks, filename, media_type = gzipped(chunks), f"{filename}.gz", "application/gzip"
     headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return StreamingResponse(chunks, media_type=media_type, headers=headers)
+
+
+async def _xlsx_refusal(request: Request, query: RecordQuery, cat: Catalogue) -> Response | None:
+    """``400`` before the first byte when the records would not fit in an Excel sheet."""
+    bound = cat.settings.xlsx_max_rows
+    async with request_sessionmaker(request)() as session:
+        found = int((await session.execute(query.count_statement())).scalar_one())
+    if found <= bound:
+        return None
+    message = (
+        f"{found} records do not fit in an XLSX sheet (at most {bound}): export CSV or "
+        "Parquet, or narrow the records with filters"
+    )
+    return bad_query(BadQuery(message, limit=bound, setting="BOCAGE_OPENDATA_XLSX_MAX_ROWS"))
 
 
 def _serialisation(request: Request) -> str | Response:
@@ -928,7 +945,8 @@ OPENAPI: dict[str, dict[str, Any]] = {
         "and a BOM), JSON, NDJSON, XLSX, Parquet (typed, in row groups) or GeoJSON (datasets "
         "with coordinates: one point per record), streamed with constant memory; add `.gz` "
         "to the format for a gzip file. Takes the same `fields`, `order` and filters as the "
-        "records.",
+        "records. XLSX holds at most `BOCAGE_OPENDATA_XLSX_MAX_ROWS` records (an Excel sheet's "
+        "rows): more is a 400 before the first byte.",
         parameters=[
             IDENTIFIER,
             _path_param(

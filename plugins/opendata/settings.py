@@ -123,6 +123,14 @@ class OpendataSettings(PluginSettings):
         description="Radius of a records query's distance filter (`near`), in metres.",
         json_schema_extra=LIMIT,
     )
+    xlsx_max_rows: int = Field(
+        1_048_575,
+        ge=1,
+        le=1_048_575,
+        description="Records an XLSX export may hold: Excel's sheet has 1,048,576 rows, one "
+        "of them the header (400 above: CSV or Parquet, or filters, hold more).",
+        json_schema_extra=LIMIT,
+    )
     shapes_dir: str = Field(
         "",
         description="Folder of DCAT-AP SHACL shape files (*.ttl) checked when a dataset is "

@@ -253,3 +253,41 @@ def test_excel_fr_text_cells(text: str, cell: str) -> None:
     from bocage.plugins.opendata.exports import excel_fr_text
 
     assert excel_fr_text(text) == cell
+
+
+async def test_xlsx_holds_at_most_the_rows_of_a_sheet(
+    client: httpx.AsyncClient, serve_demo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``BOCAGE_OPENDATA_XLSX_MAX_ROWS`` (Excel's 1,048,575 rows under the header): the records
+    of the query at the bound make a workbook, one more is a 400 before any byte, naming the
+    bound, its setting and what to export instead."""
+    exported = (await client.get(EXPORT.format("communes", "csv"))).text
+    records = list(csv.DictReader(io.StringIO(exported)))
+    assert len(records) > 2
+    monkeypatch.setenv("BOCAGE_OPENDATA_XLSX_MAX_ROWS", str(len(records) - 1))
+    async with serve_demo() as capped:
+        refused = await capped.get(EXPORT.format("communes", "xlsx"))
+        assert refused.status_code == 400, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "bad_query" and error["limit"] == len(records) - 1
+        assert error["setting"] == "BOCAGE_OPENDATA_XLSX_MAX_ROWS"
+        assert "CSV" in error["message"] and "Parquet" in error["message"]
+        narrowed = await capped.get(
+            EXPORT.format("communes", "xlsx"), params={"nis_code__ne": records[0]["nis_code"]}
+        )
+    assert narrowed.status_code == 200, narrowed.text
+    rows = list(load_workbook(io.BytesIO(narrowed.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 1 + len(records) - 1  # the header and the bound's records
+
+
+async def test_an_xlsx_sheet_stops_at_the_bound_whatever_comes() -> None:
+    """Records added between the route's count and the export do not overflow the sheet."""
+    from bocage.plugins.opendata.exports import capped
+
+    async def batches() -> Any:
+        for start in range(0, 10, 3):
+            yield list(range(start, min(start + 3, 10)))
+
+    for bound, expected in ((4, [0, 1, 2, 3]), (6, list(range(6))), (10, list(range(10)))):
+        got = [item async for batch in capped(batches(), bound) for item in batch]
+        assert got == expected

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -47,6 +48,26 @@ ROWS = [
     ["\tTAB", "1000000000000000", "6", "true", "2024-03-05", "2024-03-05T12:00:00Z"],
     ["école", "0.30000000000000004", "7", "true", "2024-03-06", "2024-03-06T12:00:00Z"],
 ]
+PLACES_METADATA = {
+    "title": {"fr": "Lieux"},
+    "description": {"fr": "Des points, et un lieu sans coordonnées."},
+    "theme": "GOVE",
+    "schema": {
+        "fields": [
+            {"name": "nom", "type": "string"},
+            {"name": "lon", "type": "number"},
+            {"name": "lat", "type": "number"},
+            {"name": "vu", "type": "datetime"},
+            {"name": "le", "type": "date"},
+        ]
+    },
+    "coordinates": {"longitude": "lon", "latitude": "lat"},
+}
+PLACES = [
+    ["Hannut", "5.08", "50.67", "2024-01-02T03:04:05.5Z", "2024-01-02"],
+    ["Nulle part", "", "", "", ""],
+    ['"Ici", là', "-0.000001", "1e-05", "2024-06-30T23:59:59Z", "1999-12-31"],
+]
 METADATA = {
     "title": {"fr": "Types"},
     "description": {"fr": "Une valeur de chaque type."},
@@ -63,6 +84,7 @@ CASES = [
     ("projects", {"status": "planned", "order": "-budget"}),
     ("stakeholders", {}),
     ("indicator-values", {}),
+    ("lieux", {}),
 ]
 
 
@@ -84,7 +106,24 @@ async def client(writable_url: str) -> AsyncIterator[httpx.AsyncClient]:
             )
             assert stored.status_code == 201, stored.text
             assert (await client.post(f"{path}/publish")).status_code == 200
+            await _upload(client, "lieux", PLACES_METADATA, PLACES)
         yield client
+
+
+async def _upload(
+    client: httpx.AsyncClient, identifier: str, metadata: dict[str, Any], rows: list[list[str]]
+) -> None:
+    path = f"/api/opendata/uploads/{identifier}"
+    assert (await client.put(path, json=metadata)).status_code == 201
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([f["name"] for f in metadata["schema"]["fields"]])
+    writer.writerows(rows)
+    stored = await client.post(
+        f"{path}/versions", content=out.getvalue().encode(), headers={"Content-Type": "text/csv"}
+    )
+    assert stored.status_code == 201, stored.text
+    assert (await client.post(f"{path}/publish")).status_code == 200
 
 
 async def _records(
@@ -106,25 +145,58 @@ async def _records(
 
 
 async def _generic(
-    client: httpx.AsyncClient, identifier: str, params: dict[str, str], name: str
+    client: httpx.AsyncClient,
+    identifier: str,
+    params: dict[str, str],
+    name: str,
+    *,
+    excel_fr: bool = False,
 ) -> bytes:
     first = await client.get(RECORDS.format(identifier), params={**params, "limit": "1"})
     items = first.json()["items"]
     fields = list(items[0]) if items else []
-    chunks = export(name, fields, _records(client, identifier, params), title=identifier)
+    chunks = export(
+        name,
+        fields,
+        _records(client, identifier, params),
+        title=identifier,
+        excel_fr=excel_fr,
+        dataset=SimpleNamespace(coordinates=("lon", "lat")),  # type: ignore[arg-type]
+    )
     return b"".join([chunk async for chunk in chunks])
 
 
 @pytest.mark.parametrize(("identifier", "params"), CASES)
-@pytest.mark.parametrize("name", ["csv", "ndjson", "json"])
+@pytest.mark.parametrize("name", ["csv", "ndjson", "json", "excel-fr"])
 async def test_same_bytes_as_the_generic_path(
     client: httpx.AsyncClient, identifier: str, params: dict[str, str], name: str
 ) -> None:
-    response = await client.get(EXPORT.format(identifier, name), params=params)
+    excel_fr = name == "excel-fr"
+    query = {**params, "dialect": "excel-fr"} if excel_fr else params
+    response = await client.get(
+        EXPORT.format(identifier, "csv" if excel_fr else name), params=query
+    )
     assert response.status_code == 200
-    expected = await _generic(client, identifier, params, name)
+    expected = await _generic(
+        client, identifier, params, "csv" if excel_fr else name, excel_fr=excel_fr
+    )
     assert len(expected) > 20
     assert response.content == expected
+
+
+@pytest.mark.parametrize("params", [{}, {"order": "-lon", "fields": "vu"}])
+async def test_geojson_same_bytes_as_the_generic_path(
+    client: httpx.AsyncClient, params: dict[str, str]
+) -> None:
+    response = await client.get(EXPORT.format("lieux", "geojson"), params=params)
+    assert response.status_code == 200, response.text
+    # the route adds the coordinates to the fields asked for
+    fields = params.get("fields")
+    asked = {**params, "fields": f"{fields},lon,lat"} if fields else params
+    expected = await _generic(client, "lieux", asked, "geojson")
+    assert response.content == expected
+    features = response.json()["features"]
+    assert [f["geometry"] for f in features if f["properties"].get("lon") is None] == [None]
 
 
 async def test_csv_cells_of_every_type(client: httpx.AsyncClient) -> None:
@@ -177,6 +249,17 @@ async def test_parquet_values(client: httpx.AsyncClient) -> None:
     read = pq.read_table(io.BytesIO(communes.content)).to_pylist()
     assert [r["nis_code"] for r in read] == [r["nis_code"] for r in records]
     assert [r["area_km2"] for r in read] == [r["area_km2"] for r in records]
+    # typed date and time columns (PostgreSQL sends days and microseconds since 1970)
+    assert [r["updated_at"].isoformat().replace("+00:00", "Z") for r in read] == [
+        r["updated_at"] for r in records
+    ]
+    projects = await client.get(EXPORT.format("projects", "parquet"))
+    read = pq.read_table(io.BytesIO(projects.content)).to_pylist()
+    records = [r async for page in _records(client, "projects", {}) for r in page]
+    assert any(r["start_date"] for r in records)
+    assert [r["start_date"] and r["start_date"].isoformat() for r in read] == [
+        r["start_date"] for r in records
+    ]
 
 
 async def test_xlsx_cells_are_typed(client: httpx.AsyncClient) -> None:
@@ -243,3 +326,41 @@ def test_copy_line_ends_whatever_the_pieces(size: int) -> None:
     lines = CrLf()
     out = b"".join(lines.convert(data[i : i + size]) for i in range(0, len(data), size))
     assert out == b'a,"x\ny"\r\nb,c\r\n"q""\n",d\r\n"""",e\r\n'
+
+
+@pytest.mark.parametrize(
+    "objects",
+    [
+        [{"a": 1, "b": "x"}, {"a": 2, "b": None}, {"a": 3, "b": 'é\n"q"'}],
+        [{"a": "},{"}, {"a": "x"}],  # a text holding what separates two objects
+        [{"a": "x"}, {"a": 'y"},{"z'}],
+        [{"a": 1}],
+        [],
+    ],
+)
+@pytest.mark.parametrize("separator", [b"\n", b",\n"])
+def test_json_objects_in_one_call(objects: list[dict[str, Any]], separator: bytes) -> None:
+    """NDJSON, JSON and GeoJSON write a slice of rows with one call of orjson: the same
+    bytes as one call per object, whatever the texts hold."""
+    import orjson
+
+    from bocage.plugins.opendata.exports import json_objects
+
+    expected = separator.join(orjson.dumps(o) for o in objects)
+    assert json_objects(objects, separator) == expected
+
+
+@pytest.mark.parametrize("size", [1, 7, 100, 4096, 10**9])
+def test_copy_line_ends_of_many_rows(size: int) -> None:
+    """Rows of quoted cells with line feeds, doubled quotes, empty cells, cut anywhere."""
+    import random
+
+    from bocage.plugins.opendata.export_sql import CrLf
+
+    cells = [b"a", b'"x\ny"', b'"q""\n"', b'""""', b"1.5", b'"a,b"', b"", b'"\n"']
+    chosen = random.Random(3)
+    rows = [b",".join(chosen.choice(cells) for _ in range(4)) for _ in range(3000)]
+    data = b"\n".join(rows) + b"\n"
+    lines = CrLf()
+    out = b"".join(lines.convert(data[i : i + size]) for i in range(0, len(data), size))
+    assert out == b"\r\n".join(rows) + b"\r\n"
