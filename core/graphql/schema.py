@@ -19,6 +19,7 @@ from bocage.core.errors import PluginError
 from bocage.core.events import graphql_type_of
 from bocage.core.graphql.compiler.execute import REGISTRY, CompilingExecutionContext
 from bocage.core.graphql.compiler.spec import Registry
+from bocage.core.graphql.places import SCALARS
 from bocage.core.graphql.limits import (
     fields_without_cost,
     limit_extensions,
@@ -107,7 +108,7 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
                 # after MaskErrors (see LimitErrors).
                 *limit_extensions(host.settings),
             ],
-            config=StrawberryConfig(auto_camel_case=True),
+            config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
             # Root fields of queries that the read compiler declares are answered in SQL.
             execution_context_class=CompilingExecutionContext,
         )
