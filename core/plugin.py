@@ -42,9 +42,10 @@ def bocage_compiled_reads() -> object:
 
 @hookimpl
 def bocage_routes() -> Sequence[RestRoute]:
+    from bocage.core import places_http
     from bocage.core.changes_http import route
 
-    return [route()]
+    return [route(), places_http.route()]
 
 
 @hookimpl

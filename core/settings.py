@@ -713,6 +713,13 @@ class Settings(BaseSettings):
         description="Largest radius of a `near` filter on places, in metres.",
         json_schema_extra=LIMIT,
     )
+    places_feed_max_features: int = Field(
+        5000,
+        ge=1,
+        description="Features one answer of the projects' GeoJSON feed holds (`limit`); a "
+        "`next` link gives the rest.",
+        json_schema_extra=LIMIT,
+    )
 
     @field_validator("oidc_algorithms", mode="before")
     @classmethod

@@ -392,6 +392,18 @@ def _overlap_clause(model: Any, box: Box, dialect: str) -> ColumnElement[bool]:
     )
 
 
+def parse_numbers(text: str, count: int) -> list[float] | None:
+    """``count`` finite numbers separated by commas (a query string's ``bbox``...), or None."""
+    parts = text.split(",")
+    if len(parts) != count:
+        return None
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        return None
+    return numbers if all(math.isfinite(n) for n in numbers) else None
+
+
 def rtree_name(table_name: str) -> str:
     return f"{table_name}_place_rtree"
 

@@ -19,13 +19,13 @@ from bocage.core.errors import PluginError
 from bocage.core.events import graphql_type_of
 from bocage.core.graphql.compiler.execute import REGISTRY, CompilingExecutionContext
 from bocage.core.graphql.compiler.spec import Registry
-from bocage.core.graphql.places import SCALARS
 from bocage.core.graphql.limits import (
     fields_without_cost,
     limit_extensions,
     log_unexpected_errors,
 )
 from bocage.core.graphql.persisted import DOCUMENTS, DocumentStore, PersistedQueries
+from bocage.core.graphql.places import SCALARS
 
 if TYPE_CHECKING:
     from bocage.core.host import PluginHost

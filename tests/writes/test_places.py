@@ -7,11 +7,13 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select, text
 
 from bocage.core import models as m
 from bocage.core.api import hookimpl
+from bocage.core.domain import places
 from bocage.core.testing import World, runner
 
 CREATE = """mutation($input: CreateProjectInput!) { createProject(input: $input) {
@@ -242,39 +244,21 @@ async def test_the_spatial_index_is_kept_and_used(world: World, run: Any, princi
     project = payload["project"]
     key = int(base64.b64decode(project["id"]).decode().split(":")[1])
     async with world.engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            rows = (
-                await connection.execute(
-                    text("SELECT id FROM project_place_rtree WHERE id = :id"), {"id": key}
-                )
-            ).all()
-            assert rows == [(key,)]
-            plan = "\n".join(
-                str(r)
-                for r in (
-                    await connection.execute(
-                        text(
-                            "EXPLAIN QUERY PLAN SELECT id FROM project_place_rtree "
-                            "WHERE west <= 5.2 AND east >= 5.0 AND south <= 50.7 AND north >= 50.6"
-                        )
-                    )
-                ).all()
-            )
-            assert "VIRTUAL TABLE INDEX" in plan
+        dialect = connection.dialect.name
+        rtree = "SELECT id FROM project_place_rtree WHERE id = :id"
+        if dialect == "sqlite":  # the triggers keep the R*Tree
+            assert (await connection.execute(text(rtree), {"id": key})).all() == [(key,)]
+        # the statement the filter writes is answered through the spatial index
+        box = places.Box(5.0, 50.6, 5.2, 50.7).overlaps(m.Project, dialect)
+        statement = select(m.Project.id).where(box)
+        sql = str(statement.compile(connection.engine, compile_kwargs={"literal_binds": True}))
+        if dialect == "sqlite":
+            plan = (await connection.execute(text(f"EXPLAIN QUERY PLAN {sql}"))).all()
+            assert "VIRTUAL TABLE INDEX" in " ".join(str(r) for r in plan)
         else:
             await connection.execute(text("SET enable_seqscan = off"))
-            plan = "\n".join(
-                r[0]
-                for r in (
-                    await connection.execute(
-                        text(
-                            "EXPLAIN SELECT id FROM project WHERE box(point(location_west, location_south), "
-                            "point(location_east, location_north)) && box(point(5.0, 50.6), point(5.2, 50.7))"
-                        )
-                    )
-                ).all()
-            )
-            assert "ix_project_place_box" in plan
+            plan = (await connection.execute(text(f"EXPLAIN {sql}"))).all()
+            assert "ix_project_place_box" in " ".join(r[0] for r in plan)
     # moved away, then removed: the index follows
     moved = await run(
         UPDATE,
@@ -364,3 +348,153 @@ async def test_an_organisation_has_a_place_and_is_filtered(
         for n in (await run(ORGS, {"filter": {"near": near}}))["data"]["stakeholders"]["nodes"]
     }
     assert names == {"Boulangerie"}
+
+
+# -- the map feed -------------------------------------------------------------------------------
+
+
+async def test_the_projects_geojson_feed_is_map_ready(
+    world: World, run: Any, principals: Any
+) -> None:
+    from bocage.core.app import create_app
+
+    here = await _create(
+        run, world, principals, "Sur la carte", {"longitude": HANNUT[0], "latitude": HANNUT[1]}
+    )
+    there = await _create(
+        run, world, principals, "Là-bas", {"longitude": ANDENNE[0], "latitude": ANDENNE[1]}
+    )
+    await _create(run, world, principals, "Zone", {"geometry": HANNUT_AREA})
+    app = create_app(world.settings)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://bocage.test") as client,
+    ):
+        answer = await client.get("/api/places/projects.geojson", params={"lang": "fr"})
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/geo+json"
+        assert answer.headers["cache-control"].startswith("public")
+        collection = answer.json()
+        assert collection["type"] == "FeatureCollection"
+        by_id = {f["id"]: f for f in collection["features"]}
+        feature = by_id[here["project"]["id"]]
+        assert feature["geometry"] == {"type": "Point", "coordinates": list(HANNUT)}
+        assert feature["properties"]["title"] == "Sur la carte"
+        assert all(f["geometry"] is not None for f in collection["features"])
+        # every feature is valid GeoJSON shapely reads back
+        from shapely.geometry import shape
+
+        assert all(shape(f["geometry"]).is_valid for f in collection["features"])
+
+        near = f"{ANDENNE[0]},{ANDENNE[1]},1000"
+        answer = await client.get("/api/places/projects.geojson", params={"near": near})
+        assert [f["id"] for f in answer.json()["features"]] == [there["project"]["id"]]
+        box = "5.0,50.6,5.2,50.7"
+        answer = await client.get("/api/places/projects.geojson", params={"bbox": box})
+        assert there["project"]["id"] not in {f["id"] for f in answer.json()["features"]}
+
+        # paged by a next link
+        total = len(collection["features"])
+        first = (await client.get("/api/places/projects.geojson", params={"limit": 1})).json()
+        assert first["numberReturned"] == 1
+        seen = [first["features"][0]["id"]]
+        link = first["links"][0]
+        while link:
+            assert link["rel"] == "next"
+            page = (await client.get(link["href"])).json()
+            seen += [f["id"] for f in page["features"]]
+            link = page["links"][0] if page["links"] else None
+        assert len(seen) == len(set(seen)) == total
+
+        for params, word in [
+            ({"bbox": "1,2,3"}, "bbox"),
+            ({"bbox": "6,50,5,51"}, "bbox"),
+            ({"near": "5,50,100001"}, "BOCAGE_PLACES_MAX_DISTANCE_METRES"),
+            ({"limit": "5001"}, "BOCAGE_PLACES_FEED_MAX_FEATURES"),
+            ({"status": "dreamt"}, "status"),
+            ({"after": "x"}, "after"),
+        ]:
+            bad = await client.get("/api/places/projects.geojson", params=params)
+            assert bad.status_code == 400, params
+            assert word in bad.json()["error"]["message"]
+        ok = await client.get("/api/places/projects.geojson", params={"limit": "5000"})
+        assert ok.status_code == 200
+
+
+# -- the bounds on input: each a setting, just under and just over ------------------------------
+
+
+def _square(side: float, west: float = 5.0, south: float = 50.0) -> dict[str, Any]:
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [west, south],
+                [west + side, south],
+                [west + side, south + side],
+                [west, south + side],
+                [west, south],
+            ]
+        ],
+    }
+
+
+def _ring(points: int) -> dict[str, Any]:
+    """A valid polygon of ``points`` positions (the closing one included)."""
+    import math
+
+    ring = [
+        [
+            5.0 + 0.01 * math.cos(2 * math.pi * i / (points - 1)),
+            50.0 + 0.01 * math.sin(2 * math.pi * i / (points - 1)),
+        ]
+        for i in range(points - 1)
+    ]
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+
+
+@pytest.fixture
+def bocage_setting_overrides() -> dict[str, Any]:
+    # Belgium's box, 20 vertices, 10 km, 40 characters: small bounds to go just over
+    return {
+        "places_bounds": [2.5, 49.4, 6.5, 51.6],
+        "places_max_vertices": 20,
+        "places_max_extent_km": 10,
+        "places_max_address_chars": 40,
+    }
+
+
+@pytest.mark.parametrize(
+    ("location", "accepted", "setting"),
+    [
+        ({"geometry": _ring(20)}, True, "BOCAGE_PLACES_MAX_VERTICES"),
+        ({"geometry": _ring(21)}, False, "BOCAGE_PLACES_MAX_VERTICES"),
+        ({"longitude": 6.5, "latitude": 51.6}, True, "BOCAGE_PLACES_BOUNDS"),
+        ({"longitude": 6.5001, "latitude": 51.0}, False, "BOCAGE_PLACES_BOUNDS"),
+        ({"longitude": 50.67, "latitude": 5.07}, False, "BOCAGE_PLACES_BOUNDS"),  # swapped
+        ({"geometry": _square(0.089)}, True, "BOCAGE_PLACES_MAX_EXTENT_KM"),  # 9.9 km
+        ({"geometry": _square(0.091)}, False, "BOCAGE_PLACES_MAX_EXTENT_KM"),  # 10.1 km
+        (
+            {"longitude": 5.0, "latitude": 50.5, "address": "a" * 40, "commune": "HANNUT"},
+            True,
+            "BOCAGE_PLACES_MAX_ADDRESS_CHARS",
+        ),
+        (
+            {"longitude": 5.0, "latitude": 50.5, "address": "a" * 41, "commune": "HANNUT"},
+            False,
+            "BOCAGE_PLACES_MAX_ADDRESS_CHARS",
+        ),
+    ],
+)
+async def test_each_bound_is_a_setting(
+    world: World, run: Any, principals: Any, location: Any, accepted: bool, setting: str
+) -> None:
+    if location.get("commune") == "HANNUT":
+        location = {**location, "commune": await _commune(world, "64034")}
+    payload = await _create(run, world, principals, "Borné", location)
+    if accepted:
+        assert payload["errors"] == [], payload
+    else:
+        [error] = payload["errors"]
+        assert error["code"] == "INVALID" and setting in error["message"], error
