@@ -42,6 +42,18 @@ from bocage.core.db import (
 )
 from bocage.core.domain.changes import Change, archive, check_version, column_changes, record_link
 from bocage.core.domain.errors import Code, Invalid
+from bocage.core.domain.places import (
+    NO_PLACE,
+    Box,
+    Near,
+    Place,
+    PlaceLimits,
+    check_geometry,
+    drop_spatial_index_ddl,
+    spatial_index_ddl,
+)
+from bocage.core.domain.places import centroid as place_centroid
+from bocage.core.domain.places import point as geojson_point
 from bocage.core.domain.rules import check_texts
 from bocage.core.domain.work import AfterCommit, EventSink, Outcome, UnitOfWork, record_change
 from bocage.core.errors import PluginError
@@ -87,6 +99,16 @@ from bocage.core.graphql.pagination import (
     load_datetime,
     paginate,
 )
+from bocage.core.graphql.places import (
+    BoundingBoxInput,
+    GeoJSON,
+    Location,
+    NearInput,
+    given_geometry,
+    installed_geocoder,
+    location_of,
+    place_filters,
+)
 
 # The core's GraphQL types, for plugin fields that return them (models keep the plain names).
 from bocage.core.graphql.types import Commune as CommuneType
@@ -98,6 +120,7 @@ from bocage.core.hookspecs import (
     DeployFinding,
     DomainEvent,
     EventScope,
+    Geocoder,
     JobContext,
     JobKind,
     Permission,
@@ -126,6 +149,7 @@ from bocage.core.models import (
     Contact,
     Indicator,
     IndicatorValue,
+    Located,
     OperationalObjective,
     Project,
     ProjectFocus,
@@ -438,4 +462,25 @@ __all__ = [
     "Cancellation",
     "ClientDisconnected",
     "cancel_on_disconnect",
+    # places on the map (docs/places.md)
+    "Box",
+    "BoundingBoxInput",
+    "GeoJSON",
+    "Geocoder",
+    "Located",
+    "Location",
+    "NO_PLACE",
+    "Near",
+    "NearInput",
+    "Place",
+    "PlaceLimits",
+    "check_geometry",
+    "drop_spatial_index_ddl",
+    "geojson_point",
+    "given_geometry",
+    "installed_geocoder",
+    "location_of",
+    "place_centroid",
+    "place_filters",
+    "spatial_index_ddl",
 ]

