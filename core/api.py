@@ -50,7 +50,9 @@ from bocage.core.domain.places import (
     PlaceLimits,
     check_geometry,
     drop_spatial_index_ddl,
+    geometry_wkt,
     spatial_index_ddl,
+    wkt_summary,
 )
 from bocage.core.domain.places import centroid as place_centroid
 from bocage.core.domain.places import point as geojson_point
@@ -477,10 +479,12 @@ __all__ = [
     "check_geometry",
     "drop_spatial_index_ddl",
     "geojson_point",
+    "geometry_wkt",
     "given_geometry",
     "installed_geocoder",
     "location_of",
     "place_centroid",
     "place_filters",
     "spatial_index_ddl",
+    "wkt_summary",
 ]

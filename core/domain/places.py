@@ -197,12 +197,23 @@ def centroid(geometry: dict[str, Any]) -> dict[str, Any]:
     return point(round(middle.x, PRECISION), round(middle.y, PRECISION))
 
 
-def wkt(geometry: dict[str, Any]) -> str:
-    return shapely.to_wkt(shape(geometry), rounding_precision=PRECISION)
+def geometry_wkt(geometry: Any) -> str:
+    """``geometry`` (GeoJSON) as WKT."""
+    return str(shapely.to_wkt(shape(geometry), rounding_precision=PRECISION, trim=True))
 
 
-def bbox_wkt(bbox: list[float]) -> str:
-    return wkt(mapping(shapely.box(*bbox)))
+def wkt_summary(geometry: Any) -> tuple[str, str]:
+    """The WKT of ``geometry``'s bounding box (a polygon; a point's is the point) and of its
+    centroid: DCAT's ``dcat:bbox`` and ``dcat:centroid``."""
+    found = shape(geometry)
+    west, south, east, north = found.bounds
+    box = (
+        shapely.Point(west, south) if (west, south) == (east, north) else shapely.box(*found.bounds)
+    )
+    return (
+        shapely.to_wkt(box, rounding_precision=PRECISION, trim=True),
+        shapely.to_wkt(found.centroid, rounding_precision=PRECISION, trim=True),
+    )
 
 
 # -- what a writer asks for -----------------------------------------------------------------

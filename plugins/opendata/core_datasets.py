@@ -32,6 +32,18 @@ from bocage.core.api import (
     stakeholder_commune,
 )
 
+#: The place on the map of a project or an organisation (docs/places.md), in the datasets.
+PLACE_LONGITUDE = "Longitude (WGS 84) de son lieu : le point, ou le centre de la zone"
+PLACE_LATITUDE = "Latitude (WGS 84) de son lieu : le point, ou le centre de la zone"
+
+
+def _place_centre(model: Any) -> tuple[Any, Any]:
+    """The centre of a located row's bounding box (its point, for a point)."""
+    return (
+        ((model.location_west + model.location_east) / 2).label("longitude"),
+        ((model.location_south + model.location_north) / 2).label("latitude"),
+    )
+
 
 def _text(column: Any, language: str) -> Any:
     return column[language].as_string().label(f"{column.key}_{language}")
@@ -167,6 +179,8 @@ def core_datasets() -> list[Dataset]:
             ("communes", s, "Codes INS des communes concernées"),
             ("pst_actions", s, "Codes des actions du PST"),
             ("sdgs", s, "Objectifs de développement durable (ODD de l'ONU, 1 à 17)"),
+            ("longitude", n, PLACE_LONGITUDE),
+            ("latitude", n, PLACE_LATITUDE),
             ("updated_at", dt_, "Dernière modification"),
         ),
         query=select(
@@ -189,8 +203,10 @@ def core_datasets() -> list[Dataset]:
             ).label("communes"),
             pst_codes.label("pst_actions"),
             SortedCodes(Project.sdgs).label("sdgs"),
+            *_place_centre(Project),
             Project.updated_at,
         ).where(Project.deleted_at.is_(None)),
+        coordinates=("longitude", "latitude"),
         modified=select(func.max(Project.updated_at)),
         issued_query=select(func.min(Project.created_at)),
         coverage=select(func.min(Project.start_date), func.max(Project.end_date)).where(
@@ -221,6 +237,8 @@ def core_datasets() -> list[Dataset]:
             ("enterprise_number", s, "Numéro d'entreprise (BCE)"),
             ("website", s, "Site web"),
             ("communes", s, "Codes INS des communes où elle agit"),
+            ("longitude", n, PLACE_LONGITUDE),
+            ("latitude", n, PLACE_LATITUDE),
             ("updated_at", dt_, "Dernière modification"),
         ),
         query=select(
@@ -236,8 +254,10 @@ def core_datasets() -> list[Dataset]:
                 Commune.nis_code,
                 Commune.deleted_at.is_(None),
             ).label("communes"),
+            *_place_centre(Stakeholder),
             Stakeholder.updated_at,
         ).where(Stakeholder.deleted_at.is_(None)),
+        coordinates=("longitude", "latitude"),
         modified=select(func.max(Stakeholder.updated_at)),
         issued_query=select(func.min(Stakeholder.created_at)),
         # A register: it describes the territory from its first entry to its latest change.

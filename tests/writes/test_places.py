@@ -421,6 +421,19 @@ async def test_the_projects_geojson_feed_is_map_ready(
         ok = await client.get("/api/places/projects.geojson", params={"limit": "5000"})
         assert ok.status_code == 200
 
+        # the open-data dataset of projects carries the place: records near a point, and
+        # its GeoJSON export
+        records = await client.get(
+            "/api/opendata/datasets/projects/records", params={"near": f"{near}"}
+        )
+        assert records.status_code == 200, records.text
+        [record] = records.json()["items"]
+        assert (record["longitude"], record["latitude"]) == ANDENNE
+        export = await client.get("/api/opendata/datasets/projects/export.geojson")
+        assert export.status_code == 200
+        geometries = [f["geometry"] for f in export.json()["features"]]
+        assert {"type": "Point", "coordinates": list(ANDENNE)} in geometries
+
 
 # -- the bounds on input: each a setting, just under and just over ------------------------------
 
