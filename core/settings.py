@@ -687,8 +687,8 @@ class Settings(BaseSettings):
         description="Points a place's GeoJSON geometry may have, all rings together.",
         json_schema_extra=LIMIT,
     )
-    places_bounds: Annotated[list[float], NoDecode] = Field(
-        default_factory=lambda: [-180.0, -90.0, 180.0, 90.0],
+    places_bounds: str = Field(
+        "-180,-90,180,90",
         description="west,south,east,north (degrees, WGS 84) every coordinate of a place must "
         "lie within; narrow it to your region (e.g. '2.5,49.4,6.5,51.6' for Belgium) to catch "
         "swapped longitudes and latitudes.",
@@ -787,20 +787,17 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: Any) -> Any:
         return _split_list(value)
 
-    @field_validator("places_bounds", mode="before")
+    @field_validator("places_bounds")
     @classmethod
-    def _places_bounds(cls, value: Any) -> Any:
-        value = _split_list(value)
-        if isinstance(value, list):
-            try:
-                west, south, east, north = (float(v) for v in value)
-            except (TypeError, ValueError):
-                raise ValueError("give four numbers: west,south,east,north") from None
-            if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-                raise ValueError(
-                    "west < east within -180..180 and south < north within -90..90 (degrees)"
-                )
-            return [west, south, east, north]
+    def _places_bounds(cls, value: str) -> str:
+        try:
+            west, south, east, north = (float(v) for v in value.split(","))
+        except ValueError:
+            raise ValueError("give four numbers: west,south,east,north") from None
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ValueError(
+                "west < east within -180..180 and south < north within -90..90 (degrees)"
+            )
         return value
 
     @field_validator("database_url")
@@ -875,6 +872,12 @@ class Settings(BaseSettings):
         if self.graphql_introspection is not None:
             return self.graphql_introspection
         return self.environment != "production"
+
+    @property
+    def places_box(self) -> tuple[float, float, float, float]:
+        """``places_bounds`` as numbers: west, south, east, north."""
+        west, south, east, north = (float(v) for v in self.places_bounds.split(","))
+        return west, south, east, north
 
     @property
     def is_sqlite(self) -> bool:

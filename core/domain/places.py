@@ -54,7 +54,7 @@ class PlaceLimits:
     def of(cls, settings: Any) -> PlaceLimits:
         return cls(
             max_vertices=settings.places_max_vertices,
-            bounds=tuple(settings.places_bounds),  # type: ignore[arg-type]  # four, validated
+            bounds=settings.places_box,
             max_extent_km=settings.places_max_extent_km,
             max_address_chars=settings.places_max_address_chars,
             max_distance_metres=settings.places_max_distance_metres,

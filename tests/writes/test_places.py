@@ -471,7 +471,7 @@ def _ring(points: int) -> dict[str, Any]:
 def bocage_setting_overrides() -> dict[str, Any]:
     # Belgium's box, 20 vertices, 10 km, 40 characters: small bounds to go just over
     return {
-        "places_bounds": [2.5, 49.4, 6.5, 51.6],
+        "places_bounds": "2.5,49.4,6.5,51.6",
         "places_max_vertices": 20,
         "places_max_extent_km": 10,
         "places_max_address_chars": 40,
