@@ -191,7 +191,7 @@ def check_address(value: str | None, limits: PlaceLimits, field: str = "address"
     return text
 
 
-def centroid(geometry: dict[str, Any]) -> dict[str, Any]:
+def centroid(geometry: Any) -> dict[str, Any]:
     """The GeoJSON point at the centre of ``geometry`` (itself for a point)."""
     middle = shape(geometry).centroid
     return point(round(middle.x, PRECISION), round(middle.y, PRECISION))

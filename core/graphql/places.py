@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 GeoJSON = NewType("GeoJSON", object)
 
 #: The scalars of this module, for ``StrawberryConfig(scalar_map=...)``.
-SCALARS = {
+SCALARS: dict[object, Any] = {
     GeoJSON: strawberry.scalar(
         name="GeoJSON",
         description="A GeoJSON geometry object (RFC 7946), coordinates as longitude, latitude "
@@ -44,7 +44,7 @@ class Location:
 
     @strawberry.field(description="Its centre (the point itself for a point), as GeoJSON.")
     def centroid(self) -> GeoJSON:
-        return places.centroid(self.geometry)
+        return GeoJSON(places.centroid(self.geometry))
 
     @strawberry.field(description="The street address it was entered as, if one was.")
     def address(self) -> str | None:
