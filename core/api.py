@@ -109,6 +109,7 @@ from bocage.core.graphql.places import (
     given_geometry,
     installed_geocoder,
     location_of,
+    location_spec,
     place_filters,
 )
 
@@ -483,6 +484,7 @@ __all__ = [
     "given_geometry",
     "installed_geocoder",
     "location_of",
+    "location_spec",
     "place_centroid",
     "place_filters",
     "spatial_index_ddl",

@@ -184,3 +184,36 @@ def place_filters(context: Any, model: Any, within: Any, near: Any) -> list[Any]
     if near is not None and near is not strawberry.UNSET:
         conditions.append(near.near(context.settings).reaches(model, context.dialect))
     return conditions
+
+
+def location_spec(address: str = "location_address", commune: str = "location_commune_id") -> Any:
+    """The read compiler's declaration of a located row's ``location`` field (its twin of
+    :func:`location_of`): ``address`` and ``commune`` name the row's columns of the address
+    and of its commune's key. ``centroid`` is computed by shapely: a document asking for it
+    is answered by the resolvers."""
+    from sqlalchemy import case, func, null
+
+    from bocage.core.graphql.compiler.build import NotCompilable
+    from bocage.core.graphql.compiler.spec import Custom
+
+    def compute(b: Any, level: Any, selection: Any) -> Any:
+        rows = level.rows.c
+        box = (rows.location_west, rows.location_south, rows.location_east, rows.location_north)
+
+        def value(name: str, sub: Any) -> Any:
+            match name:
+                case "geometry":
+                    return b.json.stored_json(rows.location)
+                case "bbox":
+                    return func.json_build_array(*box) if b.json.pg else func.json_array(*box)
+                case "address":
+                    return rows[address]
+                case "commune":
+                    return b.one("Commune", commune, level, sub)
+            raise NotCompilable(f"Location.{name}")
+
+        located = b.object_of(selection, value, "Location")
+        return case((rows.location.is_(None), null()), else_=located)
+
+    names = ("location", "location_west", "location_south", "location_east", "location_north")
+    return Custom(compute, columns=(*names, address, commune))
