@@ -8,6 +8,9 @@ spreadsheet import, a job, a CLI command or a script.
 - :mod:`~bocage.core.domain.changes`: what a write did to one row (:class:`Change`), its
   audit entry, version checks and links;
 - :mod:`~bocage.core.domain.rules`: the core domain's rules (projects, organisations, PST);
+- :mod:`~bocage.core.domain.projects`, :mod:`~bocage.core.domain.territory`: the changes
+  themselves (a project and its links; communes and a commune's PST), for any writer;
+- :mod:`~bocage.core.domain.permissions`: the permissions these writes need;
 - :mod:`~bocage.core.domain.work`: the unit of work (transaction, permission, idempotency key,
   optimistic version, audit, domain events, after-commit callbacks).
 

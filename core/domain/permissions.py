@@ -17,3 +17,8 @@ CONTACTS_WRITE = Permission(
 )
 #: Read contacts (personal data): the events about them need it too.
 CONTACTS_READ = Permission("contacts:read", "Read contacts (personal data) of organisations.")
+#: Create, change and archive communes (territory administrators only: declared by no one, so
+#: it cannot be granted).
+COMMUNES_WRITE = Permission("communes:write", "Create, change and archive communes.")
+#: Change a commune's PST: plans, objectives and actions.
+PST_WRITE = Permission("pst:write", "Change a commune's PST (plans, objectives, actions).")

@@ -183,7 +183,7 @@ async def create_project(session: Any, principal: Any, new: NewProject) -> Chang
         "sdgs": rules.project_sdgs(new.sdgs),
         "start_date": new.start_date,
         "end_date": new.end_date,
-        "budget": new.budget,
+        "budget": None if new.budget is None else rules.money(new.budget, "budget"),
     }
     for name in rules.PROJECT_TEXTS:
         values[name] = rules.project_texts(name, getattr(new, name))

@@ -15,6 +15,26 @@ from bocage.core.auth import policy
 from bocage.core.domain.errors import Code, Invalid
 from bocage.core.models.enums import StakeholderRole
 
+#: The largest amount a budget column holds (``Numeric(14, 2)``).
+MAX_AMOUNT = Decimal("999999999999.99")
+CENT = Decimal("0.01")
+
+
+def money(amount: Decimal, field: str) -> Decimal:
+    """An amount in euros: not negative, in cents at most, below a trillion; returned with its
+    two decimals (``Decimal("3000.00")``), as it is stored and read back."""
+    if not amount.is_finite():
+        raise Invalid(Code.INVALID, f"{field} must be a number of euros, e.g. 2500.50", field)
+    if amount < 0:
+        raise Invalid(Code.INVALID, f"{field} cannot be negative", field)
+    if amount > MAX_AMOUNT:
+        raise Invalid(Code.INVALID, f"{field} cannot exceed {MAX_AMOUNT} euros", field)
+    if amount != amount.quantize(CENT):
+        raise Invalid(
+            Code.INVALID, f"{field} is in euros and cents: {amount} has more decimals", field
+        )
+    return amount.quantize(CENT)
+
 
 def check_texts(
     texts: dict[str, str], field: str, *, required: bool, max_length: int
@@ -64,9 +84,8 @@ def check_project_values(values: Mapping[str, Any]) -> None:
     for sdg in values.get("sdgs") or []:
         if not 1 <= sdg <= 17:
             raise Invalid(Code.INVALID, f"SDG {sdg} does not exist: use 1 to 17", "sdgs")
-    budget = values.get("budget")
-    if budget is not None and budget < 0:
-        raise Invalid(Code.INVALID, "budget cannot be negative", "budget")
+    if values.get("budget") is not None:
+        money(values["budget"], "budget")
     start, end = values.get("start_date"), values.get("end_date")
     if start and end and end < start:
         raise Invalid(Code.INVALID, f"endDate {end} is before startDate {start}", "endDate")
@@ -228,6 +247,4 @@ def pst_budget(budget: Decimal | None, *, is_action: bool) -> Decimal | None:
         return None
     if not is_action:
         raise Invalid(Code.INVALID, "only actions have a budget", "budget")
-    if budget < 0:
-        raise Invalid(Code.INVALID, "budget cannot be negative", "budget")
-    return budget
+    return money(budget, "budget")

@@ -12,7 +12,7 @@ from bocage.core import models as m
 from bocage.core.domain import rules
 from bocage.core.domain.changes import column_changes
 from bocage.core.domain.errors import Code, Invalid
-from bocage.core.graphql.mutations.territory import PST_WRITE
+from bocage.core.domain.permissions import PST_WRITE
 from bocage.core.imports import cells
 from bocage.core.imports.base import Context, Kind, Row, insert_new
 from bocage.core.imports.mapping import Field

@@ -5,6 +5,7 @@ errors under each, and the GraphQL Foundation's own audit (``graphql-http``'s
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -111,19 +112,23 @@ def _audit_package() -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     manifest = (AUDIT / "package.json").read_text()
     installed = cache / "package.json"
-    if (
-        not installed.exists()
-        or installed.read_text() != manifest
-        or not (cache / "node_modules" / "graphql-http").is_dir()
-    ):
-        installed.write_text(manifest)
-        subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=cache,
-            check=True,
-            timeout=300,
-        )
-    shutil.copy(AUDIT / "audit.mjs", cache / "audit.mjs")
+    # CI runs the suite on SQLite and on PostgreSQL at the same time: one installs, the other
+    # waits for it rather than running npm in the same folder.
+    with (cache / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (
+            not installed.exists()
+            or installed.read_text() != manifest
+            or not (cache / "node_modules" / "graphql-http").is_dir()
+        ):
+            installed.write_text(manifest)
+            subprocess.run(
+                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=cache,
+                check=True,
+                timeout=300,
+            )
+        shutil.copy(AUDIT / "audit.mjs", cache / "audit.mjs")
     return cache
 
 

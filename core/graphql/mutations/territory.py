@@ -1,4 +1,5 @@
-"""Mutations of communes (administrators) and of a commune's PST (its editors)."""
+"""Mutations of communes (administrators) and of a commune's PST (its editors): their inputs
+and payloads; what they change is :mod:`bocage.core.domain.territory`'s."""
 
 from __future__ import annotations
 
@@ -7,25 +8,18 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
 from strawberry.types import Info
 
 from bocage.core import models as m
-from bocage.core.domain import rules
+from bocage.core.domain import territory as domain
+from bocage.core.domain.permissions import COMMUNES_WRITE, PST_WRITE
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.mutations.kit import (
     WRITE_COST,
     Change,
-    Code,
-    Invalid,
     TranslationsInput,
-    archive,
-    check_version,
-    column_changes,
     error_codes,
     given,
-    key_of,
-    load_live,
     mutate,
 )
 from bocage.core.graphql.nodes import RowType
@@ -35,15 +29,7 @@ from bocage.core.graphql.types import (
     PstAction,
     StrategicObjective,
     StrategicPlan,
-    Territory,
 )
-from bocage.core.hookspecs import Permission
-from bocage.core.reference import UnknownNisCode, municipality
-
-#: Create, change and archive communes (territory administrators).
-COMMUNES_WRITE = Permission("communes:write", "Create, change and archive communes.")
-#: Change a commune's PST: plans, objectives and actions.
-PST_WRITE = Permission("pst:write", "Change a commune's PST (plans, objectives, actions).")
 
 TerritoryErrorCode = error_codes("TerritoryErrorCode", "Why a commune or PST mutation failed.")
 
@@ -124,17 +110,11 @@ class UpdatePstElementInput:
     budget: Decimal | None = strawberry.UNSET
 
 
-PST_TYPES = (StrategicPlan, StrategicObjective, OperationalObjective, PstAction)
-CHILD_OF: dict[type[RowType], type[RowType]] = {
-    StrategicPlan: StrategicObjective,
-    StrategicObjective: OperationalObjective,
-    OperationalObjective: PstAction,
+#: The GraphQL type of each PST level's rows.
+PST_TYPE_OF: dict[type[Any], type[RowType]] = {
+    t.model: t for t in (StrategicPlan, StrategicObjective, OperationalObjective, PstAction)
 }
-PARENT_KEY = {
-    StrategicObjective: "plan_id",
-    OperationalObjective: "strategic_objective_id",
-    PstAction: "operational_objective_id",
-}
+#: The payload field of each PST level.
 PAYLOAD_FIELD = {
     StrategicPlan: "plan",
     StrategicObjective: "strategic_objective",
@@ -150,62 +130,26 @@ def _errors(outcome: Any) -> list[TerritoryError]:
     ]
 
 
-async def _plan_of(session: Any, type_: type[RowType], row: Any) -> m.StrategicPlan:
-    """Walk up the PST to its plan."""
-    while type_ is not StrategicPlan:
-        parent_type = next(t for t, child in CHILD_OF.items() if child is type_)
-        row = await session.get(parent_type.model, getattr(row, PARENT_KEY[type_]))
-        type_ = parent_type
-    return row  # type: ignore[no-any-return]
+def _given(input: Any, *names: str) -> dict[str, Any]:
+    """The fields ``names`` of ``input`` the client gave (translations as ``{lang: text}``),
+    by their Python names."""
+    values = {name: getattr(input, name) for name in names if given(getattr(input, name))}
+    return {
+        name: value.as_dict() if isinstance(value, TranslationsInput) else value
+        for name, value in values.items()
+    }
 
 
-async def _commune_of(session: Any, type_: type[RowType], row: Any) -> m.Commune:
-    """Walk up the PST to its commune."""
-    plan = await _plan_of(session, type_, row)
-    return await session.get(m.Commune, plan.commune_id)
+def _commune_payload(outcome: Any) -> CommunePayload:
+    return CommunePayload(
+        commune=Commune.from_row(outcome.row) if outcome.row else None, errors=_errors(outcome)
+    )
 
 
-#: What each level of a PST is called in messages.
-LEVEL_NAMES = {
-    StrategicObjective: "a strategic objective",
-    OperationalObjective: "an operational objective",
-    PstAction: "an action",
-}
-
-
-async def _refuse_taken_code(
-    session: Any, plan_id: int, type_: type[RowType], code: str, itself: int | None = None
-) -> None:
-    """A code names one element of its level in a plan (projects and the import find actions
-    by it): refuse one that a live element of the level already has (other than ``itself``)."""
-    so, oo, action = m.StrategicObjective, m.OperationalObjective, m.PstAction
-    model = type_.model
-    statement = select(model.id).where(model.code == code, model.deleted_at.is_(None))
-    if type_ is not StrategicObjective:
-        if type_ is PstAction:
-            statement = statement.join(oo, oo.id == action.operational_objective_id)
-            statement = statement.where(oo.deleted_at.is_(None))
-        statement = statement.join(so, so.id == oo.strategic_objective_id)
-    statement = statement.where(so.plan_id == plan_id, so.deleted_at.is_(None))
-    if itself is not None:
-        statement = statement.where(model.id != itself)
-    if (await session.execute(statement.limit(1))).first() is not None:
-        what = LEVEL_NAMES[type_]
-        raise Invalid(
-            Code.DUPLICATE,
-            f"the plan already has {what} with code {code!r}: give this one another code "
-            "(codes name an element of the plan, e.g. in an import's pst_actions column)",
-            "code",
-        )
-
-
-def _authorise_pst(principal: Any, commune: m.Commune, field: str) -> None:
-    rules.authorise_pst(principal, commune.nis_code, commune.name, field)
-
-
-def _pst_payload(outcome: Any, type_: type[RowType] | None) -> PstPayload:
+def _pst_payload(outcome: Any) -> PstPayload:
     payload = PstPayload(errors=_errors(outcome))
-    if outcome.row is not None and type_ is not None:
+    if outcome.row is not None:
+        type_ = PST_TYPE_OF[type(outcome.row)]
         setattr(payload, PAYLOAD_FIELD[type_], type_.from_row(outcome.row))
     return payload
 
@@ -217,48 +161,22 @@ class TerritoryMutations:
     )
     async def create_commune(self, info: Info, input: CreateCommuneInput) -> CommunePayload:
         async def change(session: Any, principal: Any) -> Change:
-            try:
-                record = municipality(input.nis_code.strip())
-            except UnknownNisCode as error:
-                raise Invalid(Code.NOT_FOUND, str(error), "nisCode") from None
-            exists = await session.execute(
-                select(m.Commune.id).where(m.Commune.nis_code == record.nis_code)
-            )
-            if exists.first() is not None:
-                raise Invalid(
-                    Code.DUPLICATE, f"commune {record.nis_code} already exists", "nisCode"
-                )
-            territory_id = None
-            if input.territory is not None:
-                _, territory_id = key_of(input.territory, (Territory,), "territory")
-                await load_live(session, m.Territory, territory_id, "territory")
-            if input.population is not None and input.population < 0:
-                raise Invalid(Code.INVALID, "population cannot be negative", "population")
-            commune = m.Commune(
-                nis_code=record.nis_code,
-                name=record.name,
-                province_nis_code=record.province_nis_code,
-                province=record.province,
-                region=record.region,
+            return await domain.create_commune(
+                session,
+                input.nis_code,
+                territory=input.territory,
                 population=input.population,
                 area_km2=input.area_km2,
-                territory_id=territory_id,
-            )
-            session.add(commune)
-            await session.flush()
-            return Change(
-                row=commune, action="created", changes=column_changes(commune, created=True)
             )
 
-        outcome = await mutate(
-            info,
-            permission=COMMUNES_WRITE,
-            operation="createCommune",
-            change=change,
-            model=m.Commune,
-        )
-        return CommunePayload(
-            commune=Commune.from_row(outcome.row) if outcome.row else None, errors=_errors(outcome)
+        return _commune_payload(
+            await mutate(
+                info,
+                permission=COMMUNES_WRITE,
+                operation="createCommune",
+                change=change,
+                model=m.Commune,
+            )
         )
 
     @strawberry.mutation(
@@ -266,32 +184,17 @@ class TerritoryMutations:
     )
     async def update_commune(self, info: Info, input: UpdateCommuneInput) -> CommunePayload:
         async def change(session: Any, principal: Any) -> Change:
-            _, key = key_of(input.id, (Commune,), "id")
-            commune = await load_live(session, m.Commune, key)
-            check_version(commune, input.version)
-            if given(input.population):
-                if input.population is not None and input.population < 0:
-                    raise Invalid(Code.INVALID, "population cannot be negative", "population")
-                commune.population = input.population
-            if given(input.area_km2):
-                commune.area_km2 = input.area_km2
-            if given(input.territory):
-                territory_id = None
-                if input.territory is not None:
-                    _, territory_id = key_of(input.territory, (Territory,), "territory")
-                    await load_live(session, m.Territory, territory_id, "territory")
-                commune.territory_id = territory_id
-            return Change(row=commune, action="updated", changes=column_changes(commune))
+            changes = _given(input, "population", "area_km2", "territory")
+            return await domain.update_commune(session, input.id, input.version, **changes)
 
-        outcome = await mutate(
-            info,
-            permission=COMMUNES_WRITE,
-            operation="updateCommune",
-            change=change,
-            model=m.Commune,
-        )
-        return CommunePayload(
-            commune=Commune.from_row(outcome.row) if outcome.row else None, errors=_errors(outcome)
+        return _commune_payload(
+            await mutate(
+                info,
+                permission=COMMUNES_WRITE,
+                operation="updateCommune",
+                change=change,
+                model=m.Commune,
+            )
         )
 
     @strawberry.mutation(
@@ -299,20 +202,16 @@ class TerritoryMutations:
     )
     async def archive_commune(self, info: Info, input: ArchiveVersionedInput) -> CommunePayload:
         async def change(session: Any, principal: Any) -> Change:
-            _, key = key_of(input.id, (Commune,), "id")
-            commune = await load_live(session, m.Commune, key)
-            check_version(commune, input.version)
-            return archive(commune)
+            return await domain.archive_commune(session, input.id, input.version)
 
-        outcome = await mutate(
-            info,
-            permission=COMMUNES_WRITE,
-            operation="archiveCommune",
-            change=change,
-            model=m.Commune,
-        )
-        return CommunePayload(
-            commune=Commune.from_row(outcome.row) if outcome.row else None, errors=_errors(outcome)
+        return _commune_payload(
+            await mutate(
+                info,
+                permission=COMMUNES_WRITE,
+                operation="archiveCommune",
+                change=change,
+                model=m.Commune,
+            )
         )
 
     @strawberry.mutation(
@@ -323,123 +222,84 @@ class TerritoryMutations:
         self, info: Info, input: CreateStrategicPlanInput
     ) -> PstPayload:
         async def change(session: Any, principal: Any) -> Change:
-            _, key = key_of(input.commune, (Commune,), "commune")
-            commune = await load_live(session, m.Commune, key, "commune")
-            _authorise_pst(principal, commune, "commune")
-            rules.plan_years(input.start_year, input.end_year)
-            plan = m.StrategicPlan(
-                commune_id=commune.id,
+            return await domain.create_strategic_plan(
+                session,
+                principal,
+                input.commune,
+                title=input.title.as_dict(),
                 start_year=input.start_year,
                 end_year=input.end_year,
                 adopted_on=input.adopted_on,
-                title=rules.plan_title(input.title.as_dict()),
             )
-            session.add(plan)
-            await session.flush()
-            return Change(row=plan, action="created", changes=column_changes(plan, created=True))
 
-        outcome = await mutate(
-            info,
-            permission=PST_WRITE,
-            operation="createStrategicPlan",
-            change=change,
-            model=m.StrategicPlan,
+        return _pst_payload(
+            await mutate(
+                info,
+                permission=PST_WRITE,
+                operation="createStrategicPlan",
+                change=change,
+                model=m.StrategicPlan,
+            )
         )
-        return _pst_payload(outcome, StrategicPlan)
 
     @strawberry.mutation(
         metadata=cost(WRITE_COST),
         description="Add an objective or action under a PST element (pst:write).",
     )
     async def create_pst_element(self, info: Info, input: CreatePstElementInput) -> PstPayload:
-        created: list[type[RowType]] = []
-
         async def change(session: Any, principal: Any) -> Change:
-            parent_type, key = key_of(input.parent, tuple(CHILD_OF), "parent")
-            parent = await load_live(session, parent_type.model, key, "parent")
-            _authorise_pst(principal, await _commune_of(session, parent_type, parent), "parent")
-            child_type = CHILD_OF[parent_type]
-            code = rules.pst_code(input.code)
-            plan = await _plan_of(session, parent_type, parent)
-            await _refuse_taken_code(session, plan.id, child_type, code)
-            values: dict[str, Any] = {
-                PARENT_KEY[child_type]: parent.id,
-                "code": code,
-                "position": input.position,
-                "title": rules.pst_title(input.title.as_dict() if input.title else None),
-            }
-            if input.budget is not None:
-                values["budget"] = rules.pst_budget(input.budget, is_action=child_type is PstAction)
-            row = child_type.model(**values)
-            session.add(row)
-            await session.flush()
-            created.append(child_type)
-            return Change(row=row, action="created", changes=column_changes(row, created=True))
+            return await domain.create_pst_element(
+                session,
+                principal,
+                input.parent,
+                code=input.code,
+                title=input.title.as_dict() if input.title else None,
+                position=input.position,
+                budget=input.budget,
+            )
 
-        outcome = await mutate(
-            info,
-            permission=PST_WRITE,
-            operation="createPstElement",
-            change=change,
-            model=m.PstAction,
+        return _pst_payload(
+            await mutate(
+                info,
+                permission=PST_WRITE,
+                operation="createPstElement",
+                change=change,
+                model=m.PstAction,
+            )
         )
-        return _pst_payload(outcome, created[0] if created else None)
 
     @strawberry.mutation(metadata=cost(WRITE_COST), description="Change a PST element (pst:write).")
     async def update_pst_element(self, info: Info, input: UpdatePstElementInput) -> PstPayload:
-        changed: list[type] = []
-
         async def change(session: Any, principal: Any) -> Change:
-            type_, key = key_of(input.id, PST_TYPES, "id")
-            row = await load_live(session, type_.model, key)
-            _authorise_pst(principal, await _commune_of(session, type_, row), "id")
-            check_version(row, input.version)
-            if given(input.title):
-                row.title = rules.pst_title(input.title.as_dict() if input.title else None)
-            if given(input.code) and type_ is not StrategicPlan:
-                code = rules.pst_code(input.code or "")
-                if code != row.code:
-                    plan = await _plan_of(session, type_, row)
-                    await _refuse_taken_code(session, plan.id, type_, code, itself=row.id)
-                row.code = code
-            if given(input.position) and type_ is not StrategicPlan:
-                row.position = input.position or 0
-            if given(input.budget):
-                if type_ is not PstAction:
-                    raise Invalid(Code.INVALID, "only actions have a budget", "budget")
-                row.budget = rules.pst_budget(input.budget, is_action=True)
-            changed.append(type_)
-            return Change(row=row, action="updated", changes=column_changes(row))
+            changes = _given(input, "title", "code", "position", "budget")
+            return await domain.update_pst_element(
+                session, principal, input.id, input.version, **changes
+            )
 
-        outcome = await mutate(
-            info,
-            permission=PST_WRITE,
-            operation="updatePstElement",
-            change=change,
-            model=m.PstAction,
+        return _pst_payload(
+            await mutate(
+                info,
+                permission=PST_WRITE,
+                operation="updatePstElement",
+                change=change,
+                model=m.PstAction,
+            )
         )
-        return _pst_payload(outcome, changed[0] if changed else None)
 
     @strawberry.mutation(
         metadata=cost(WRITE_COST),
         description="Archive a PST element; what hangs under it leaves the tree too (pst:write).",
     )
     async def archive_pst_element(self, info: Info, input: ArchiveVersionedInput) -> PstPayload:
-        changed: list[type] = []
-
         async def change(session: Any, principal: Any) -> Change:
-            type_, key = key_of(input.id, PST_TYPES, "id")
-            row = await load_live(session, type_.model, key)
-            _authorise_pst(principal, await _commune_of(session, type_, row), "id")
-            check_version(row, input.version)
-            changed.append(type_)
-            return archive(row)
+            return await domain.archive_pst_element(session, principal, input.id, input.version)
 
-        outcome = await mutate(
-            info,
-            permission=PST_WRITE,
-            operation="archivePstElement",
-            change=change,
-            model=m.PstAction,
+        return _pst_payload(
+            await mutate(
+                info,
+                permission=PST_WRITE,
+                operation="archivePstElement",
+                change=change,
+                model=m.PstAction,
+            )
         )
-        return _pst_payload(outcome, changed[0] if changed else None)
