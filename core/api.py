@@ -51,6 +51,7 @@ from bocage.core.domain.places import (
     check_geometry,
     drop_spatial_index_ddl,
     geometry_wkt,
+    parse_numbers,
     spatial_index_ddl,
     wkt_summary,
 )
@@ -486,6 +487,7 @@ __all__ = [
     "location_of",
     "location_spec",
     "place_centroid",
+    "parse_numbers",
     "place_filters",
     "spatial_index_ddl",
     "wkt_summary",
