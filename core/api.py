@@ -42,6 +42,21 @@ from bocage.core.db import (
 )
 from bocage.core.domain.changes import Change, archive, check_version, column_changes, record_link
 from bocage.core.domain.errors import Code, Invalid
+from bocage.core.domain.places import (
+    NO_PLACE,
+    Box,
+    Near,
+    Place,
+    PlaceLimits,
+    check_geometry,
+    drop_spatial_index_ddl,
+    geometry_wkt,
+    parse_numbers,
+    spatial_index_ddl,
+    wkt_summary,
+)
+from bocage.core.domain.places import centroid as place_centroid
+from bocage.core.domain.places import point as geojson_point
 from bocage.core.domain.rules import check_texts
 from bocage.core.domain.work import AfterCommit, EventSink, Outcome, UnitOfWork, record_change
 from bocage.core.errors import PluginError
@@ -107,6 +122,17 @@ from bocage.core.graphql.pagination import (
     load_datetime,
     paginate,
 )
+from bocage.core.graphql.places import (
+    BoundingBoxInput,
+    GeoJSON,
+    Location,
+    NearInput,
+    given_geometry,
+    installed_geocoder,
+    location_of,
+    location_spec,
+    place_filters,
+)
 
 # The core's GraphQL types, for plugin fields that return them (models keep the plain names).
 from bocage.core.graphql.types import Commune as CommuneType
@@ -120,6 +146,7 @@ from bocage.core.hookspecs import (
     DiscussionTarget,
     DomainEvent,
     EventScope,
+    Geocoder,
     JobContext,
     JobKind,
     MediaOwner,
@@ -150,6 +177,7 @@ from bocage.core.models import (
     Contact,
     Indicator,
     IndicatorValue,
+    Located,
     OperationalObjective,
     Project,
     ProjectFocus,
@@ -479,4 +507,29 @@ __all__ = [
     "PublicEvent",
     "last_event_sequence",
     "public_events",
+    # places on the map (docs/places.md)
+    "Box",
+    "BoundingBoxInput",
+    "GeoJSON",
+    "Geocoder",
+    "Located",
+    "Location",
+    "NO_PLACE",
+    "Near",
+    "NearInput",
+    "Place",
+    "PlaceLimits",
+    "check_geometry",
+    "drop_spatial_index_ddl",
+    "geojson_point",
+    "geometry_wkt",
+    "given_geometry",
+    "installed_geocoder",
+    "location_of",
+    "location_spec",
+    "place_centroid",
+    "parse_numbers",
+    "place_filters",
+    "spatial_index_ddl",
+    "wkt_summary",
 ]

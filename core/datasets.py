@@ -163,6 +163,10 @@ class Dataset:
     #: NIS codes of the communes the data covers (``dct:spatial``, REFNIS IRIs); empty: the
     #: whole territory (Wallonia).
     spatial: tuple[str, ...] = ()
+    #: A GeoJSON geometry (WGS 84) of the area or the point the data covers: ``dct:spatial``
+    #: with its bounding box (``dcat:bbox``) and centroid (``dcat:centroid``), see
+    #: docs/places.md.
+    geometry: Mapping[str, Any] | None = None
 
     def field(self, name: str) -> DatasetField | None:
         return next((f for f in self.fields if f.name == name), None)

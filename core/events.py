@@ -66,6 +66,9 @@ def event_for(row: Any, action: str, **data: Any) -> DomainEvent:
     """``<model>.<action>`` about ``row``, e.g. ``project.created``; its subject is the row's
     global ID as GraphQL knows it (see :func:`graphql_type_of`)."""
     object_type = graphql_type_of(type(row))
+    if hasattr(type(row), "location_west"):
+        # a place on the map (``Located``): its GeoJSON geometry, null when it has none
+        data = {"location": row.location, **data}
     return DomainEvent(
         type=f"{type(row).__name__.lower()}.{action}",
         subject=global_id(object_type, row.id),

@@ -173,6 +173,10 @@ class PersonalData:
 #: An async function that writes demo rows in the given session (committed by the caller).
 Seeder = Callable[["AsyncSession", SeedOptions], Awaitable[None]]
 
+#: An async function placing an address: ``(address, commune's NIS code, commune's names by
+#: language)`` -> a GeoJSON geometry (WGS 84), or ``None`` when it cannot place it.
+Geocoder = Callable[[str, str, dict[str, str]], Awaitable[dict[str, Any] | None]]
+
 
 class SeedRefused(RuntimeError):
     """Raised by a :data:`Seeder` that will not write (its data is already there, say): the
@@ -457,6 +461,21 @@ def bocage_discussion_targets() -> Sequence[DiscussionTarget]:
     the voice plugin's ``voiceComment``, ``voiceSupport``... do, for types other than the
     core's ``Project``, without importing the plugin that holds them. A type declared twice:
     the first registered wins.
+    """
+    return ()
+
+
+@hookspec
+def bocage_geocoders() -> Sequence[Geocoder]:
+    """Return :data:`Geocoder` functions: how this installation places an address on the map.
+
+    Called when a place is entered as an address in a commune without coordinates
+    (``location: {address, commune}`` of ``createProject``, ``createStakeholder``...; see
+    docs/places.md); the first geocoder (plugins in registration order) is used. Bocage
+    reaches no geocoding service itself: an installation plugs its own (a regional address
+    register, a local Nominatim). The geometry it returns is checked like a client's; ``None``
+    (or no geocoder at all) makes the write fail with ``ADDRESS_NOT_FOUND`` unless the client
+    also gave coordinates.
     """
     return ()
 

@@ -50,10 +50,11 @@ def bocage_compiled_reads() -> object:
 
 @hookimpl
 def bocage_routes(host: Host) -> Sequence[RestRoute]:
+    from bocage.core import places_http
     from bocage.core.changes_http import route
     from bocage.core.media_http import routes as media_routes
 
-    return [route(), *media_routes(host.settings)]
+    return [route(), *media_routes(host.settings), places_http.route()]
 
 
 @hookimpl

@@ -734,6 +734,46 @@ class Settings(BaseSettings):
         description="Most media attached to one object (409 above: remove one first).",
         json_schema_extra=LIMIT,
     )
+    # -- places on the map (bocage.core.domain.places, docs/places.md) ---------------------
+    places_max_vertices: int = Field(
+        10_000,
+        ge=1,
+        description="Points a place's GeoJSON geometry may have, all rings together.",
+        json_schema_extra=LIMIT,
+    )
+    places_bounds: str = Field(
+        "-180,-90,180,90",
+        description="west,south,east,north (degrees, WGS 84) every coordinate of a place must "
+        "lie within; narrow it to your region (e.g. '2.5,49.4,6.5,51.6' for Belgium) to catch "
+        "swapped longitudes and latitudes.",
+        json_schema_extra=LIMIT,
+    )
+    places_max_extent_km: float = Field(
+        500.0,
+        gt=0,
+        description="Longest side, in kilometres, of the bounding box of a place.",
+        json_schema_extra=LIMIT,
+    )
+    places_max_address_chars: int = Field(
+        300,
+        ge=1,
+        le=300,
+        description="Characters of a place's address.",
+        json_schema_extra=LIMIT,
+    )
+    places_max_distance_metres: float = Field(
+        100_000.0,
+        gt=0,
+        description="Largest radius of a `near` filter on places, in metres.",
+        json_schema_extra=LIMIT,
+    )
+    places_feed_max_features: int = Field(
+        5000,
+        ge=1,
+        description="Features one answer of the projects' GeoJSON feed holds (`limit`); a "
+        "`next` link gives the rest.",
+        json_schema_extra=LIMIT,
+    )
 
     @field_validator("oidc_algorithms", mode="before")
     @classmethod
@@ -800,6 +840,19 @@ class Settings(BaseSettings):
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         return _split_list(value)
+
+    @field_validator("places_bounds")
+    @classmethod
+    def _places_bounds(cls, value: str) -> str:
+        try:
+            west, south, east, north = (float(v) for v in value.split(","))
+        except ValueError:
+            raise ValueError("give four numbers: west,south,east,north") from None
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ValueError(
+                "west < east within -180..180 and south < north within -90..90 (degrees)"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -873,6 +926,12 @@ class Settings(BaseSettings):
         if self.graphql_introspection is not None:
             return self.graphql_introspection
         return self.environment != "production"
+
+    @property
+    def places_box(self) -> tuple[float, float, float, float]:
+        """``places_bounds`` as numbers: west, south, east, north."""
+        west, south, east, north = (float(v) for v in self.places_bounds.split(","))
+        return west, south, east, north
 
     @property
     def is_sqlite(self) -> bool:

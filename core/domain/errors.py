@@ -16,6 +16,8 @@ class Code(enum.Enum):
     CONFLICT = "conflict"
     DUPLICATE = "duplicate"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    #: An address no geocoder could place, and no coordinates were given (docs/places.md).
+    ADDRESS_NOT_FOUND = "address_not_found"
 
 
 class Invalid(Exception):

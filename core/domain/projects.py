@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from bocage.core import models as m
-from bocage.core.domain import rules
+from bocage.core.domain import places, rules
 from bocage.core.domain.changes import Change, column_changes, load_live, record_link, require_ids
 from bocage.core.domain.external import set_reference
 from bocage.core.domain.ids import key_of
@@ -44,6 +44,8 @@ class NewProject:
     territory: Any = None
     #: ``(source, key)`` of the project in another system.
     external_reference: tuple[str, str] | None = None
+    #: Where it takes place (see :mod:`bocage.core.domain.places`).
+    location: places.PlaceRequest | None = None
 
 
 def keys(values: Sequence[Any], type_name: str, field: str) -> list[int]:
@@ -194,7 +196,8 @@ async def create_project(session: Any, principal: Any, new: NewProject) -> Chang
     if new.territory is not None:
         territory_id = keys([new.territory], "Territory", "territory")[0]
         await load_live(session, m.Territory, territory_id, "territory")
-    project = m.Project(territory_id=territory_id, **values)
+    place = await places.place_columns(session, new.location) if new.location else {}
+    project = m.Project(territory_id=territory_id, **values, **place)
     if new.external_reference is not None:
         await set_reference(session, project, new.external_reference, "Project")
     session.add(project)

@@ -16,6 +16,7 @@ from bocage.core.graphql.enums import ProjectFocus, ProjectStatus, StakeholderKi
 from bocage.core.graphql.errors import BadInput
 from bocage.core.graphql.external import ExternalReferenceInput, external_reference_filter
 from bocage.core.graphql.pagination import Ordering, SortKey, load_date, load_datetime
+from bocage.core.graphql.places import BoundingBoxInput, NearInput, place_filters
 from bocage.core.search import matches, relevance
 from bocage.core.settings import LANGUAGES
 
@@ -111,6 +112,14 @@ class ProjectFilter:
         default=strawberry.UNSET,
         description="The object with this key in another system (see `externalReference`).",
     )
+    within: BoundingBoxInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Only those whose place (its bounding box) meets this box.",
+    )
+    near: NearInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Only those whose place is within this distance of a point.",
+    )
 
 
 @strawberry.input(description="Stakeholder filters; all given conditions must hold.")
@@ -129,6 +138,14 @@ class StakeholderFilter:
     external_reference: ExternalReferenceInput | None = strawberry.field(
         default=strawberry.UNSET,
         description="The object with this key in another system (see `externalReference`).",
+    )
+    within: BoundingBoxInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Only those whose place (its bounding box) meets this box.",
+    )
+    near: NearInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Only those whose place is within this distance of a point.",
     )
 
 
@@ -235,6 +252,7 @@ def filter_projects(
         )
     if _given(f.search) and f.search.strip():
         statement = statement.where(matches(context.dialect, P.__table__, f.search))
+    statement = statement.where(*place_filters(context, P, f.within, f.near))
     return statement.where(*external_reference_filter(P, f.external_reference))
 
 
@@ -261,6 +279,7 @@ def filter_stakeholders(
         statement = statement.where(json_array_contains(context.dialect, S.needs, f.need.value))
     if _given(f.search) and f.search.strip():
         statement = statement.where(matches(context.dialect, S.__table__, f.search))
+    statement = statement.where(*place_filters(context, S, f.within, f.near))
     return statement.where(*external_reference_filter(S, f.external_reference))
 
 

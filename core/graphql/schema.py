@@ -25,6 +25,7 @@ from bocage.core.graphql.limits import (
     log_unexpected_errors,
 )
 from bocage.core.graphql.persisted import DOCUMENTS, DocumentStore, PersistedQueries
+from bocage.core.graphql.places import SCALARS
 
 if TYPE_CHECKING:
     from bocage.core.host import PluginHost
@@ -107,7 +108,7 @@ def build_schema(host: PluginHost) -> strawberry.Schema:
                 # after MaskErrors (see LimitErrors).
                 *limit_extensions(host.settings),
             ],
-            config=StrawberryConfig(auto_camel_case=True),
+            config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
             # Root fields of queries that the read compiler declares are answered in SQL.
             execution_context_class=CompilingExecutionContext,
         )

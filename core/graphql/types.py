@@ -29,6 +29,7 @@ from bocage.core.graphql.media import LogoField, MediaFields
 from bocage.core.graphql.nodes import RowType, load_children, load_one
 from bocage.core.graphql.pagination import Before, Connection, Last, NestedList, paginate_nested
 from bocage.core.graphql.personal import Contact, Forbidden, may_read_contacts
+from bocage.core.graphql.places import Location, location_of
 from bocage.core.graphql.sdgs import Sdg, SdgTarget, goals_of, targets_of
 
 
@@ -191,6 +192,13 @@ class Stakeholder(RowType, Timestamps, ExternallyReferenced, MediaFields, LogoFi
     needs: list[StakeholderNeed]
     description, description_translations = translated("description", "What it does.")
 
+    @strawberry.field(
+        description="Where the organisation is (its seat), if it is on the map.",
+        metadata=cost(0),
+    )
+    def location(self) -> Location | None:
+        return location_of(self.row)
+
     @strawberry.field(description="Communes the organisation acts in.", metadata=cost(1, items=5))
     async def communes(self, info: Info) -> list[Commune]:
         rows = await loaders.linked(
@@ -304,6 +312,12 @@ class Project(RowType, Timestamps, ExternallyReferenced, MediaFields, relay.Node
     title, title_translations = translated("title", "The project's title.", required=True)
     summary, summary_translations = translated("summary", "One-paragraph summary.")
     description, description_translations = translated("description", "Full description.")
+
+    @strawberry.field(
+        description="Where the project takes place, if it is on the map.", metadata=cost(0)
+    )
+    def location(self) -> Location | None:
+        return location_of(self.row)
 
     @strawberry.field(description="Communes involved.", metadata=cost(1, items=5))
     async def communes(self, info: Info) -> list[Commune]:

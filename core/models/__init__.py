@@ -20,6 +20,7 @@ from bocage.core.models.jobs import (
 )
 from bocage.core.models.media import Media
 from bocage.core.models.persisted import PersistedDocument
+from bocage.core.models.places import Addressed, Located
 from bocage.core.models.projects import (
     Indicator,
     IndicatorValue,
@@ -39,6 +40,8 @@ from bocage.core.models.stakeholders import Contact, Stakeholder, stakeholder_co
 from bocage.core.models.territory import Commune, Territory
 
 __all__ = [
+    "Addressed",
+    "Located",
     "AuditEntry",
     "IdempotencyKey",
     "Commune",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bocage.core.db import Base, JSONType, SoftDeletable, StrEnumType, Timestamped, Versioned
 from bocage.core.models.enums import ProjectFocus, ProjectStatus, StakeholderRole
 from bocage.core.models.external import ExternallyKeyed
+from bocage.core.models.places import Addressed
 from bocage.core.search import maintain_search_text, search_text
 
 project_commune = Table(
@@ -36,7 +37,7 @@ project_pst_action = Table(
 )
 
 
-class Project(ExternallyKeyed, Versioned, Timestamped, SoftDeletable, Base):
+class Project(Addressed, ExternallyKeyed, Versioned, Timestamped, SoftDeletable, Base):
     """A project of the territory, green (collaboration) or blue (digital)."""
 
     __tablename__ = "project"

@@ -16,6 +16,7 @@ from bocage.core.db import (
 )
 from bocage.core.models.enums import StakeholderKind
 from bocage.core.models.external import ExternallyKeyed
+from bocage.core.models.places import Addressed
 from bocage.core.search import maintain_search_text, search_text
 
 stakeholder_commune = Table(
@@ -26,7 +27,7 @@ stakeholder_commune = Table(
 )
 
 
-class Stakeholder(ExternallyKeyed, Versioned, Timestamped, SoftDeletable, Base):
+class Stakeholder(Addressed, ExternallyKeyed, Versioned, Timestamped, SoftDeletable, Base):
     """An organisation of the territory: administration, enterprise, association, ..."""
 
     __tablename__ = "stakeholder"

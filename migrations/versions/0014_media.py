@@ -2,7 +2,7 @@
 (``bocage.core.media``); their bytes live in the media storage, not in the database.
 
 Revision ID: 0014_media
-Revises: 0012_trace_context
+Revises: 0013_places
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0014_media"
-down_revision: str | Sequence[str] | None = "0012_trace_context"
+down_revision: str | Sequence[str] | None = "0013_places"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

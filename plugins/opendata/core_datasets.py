@@ -32,6 +32,18 @@ from bocage.core.api import (
     stakeholder_commune,
 )
 
+#: The place on the map of a project or an organisation (docs/places.md), in the datasets.
+PLACE_LONGITUDE = "Longitude (WGS 84) de son lieu : le point, ou le centre de la zone"
+PLACE_LATITUDE = "Latitude (WGS 84) de son lieu : le point, ou le centre de la zone"
+
+
+def _place_centre(model: Any) -> tuple[Any, Any]:
+    """The centre of a located row's bounding box (its point, for a point)."""
+    return (
+        ((model.location_west + model.location_east) / 2).label("longitude"),
+        ((model.location_south + model.location_north) / 2).label("latitude"),
+    )
+
 
 def _text(column: Any, language: str) -> Any:
     return column[language].as_string().label(f"{column.key}_{language}")
@@ -204,6 +216,8 @@ def core_datasets() -> list[Dataset]:
                 "Cibles des ODD (codes officiels de l'ONU, p. ex. 11.3 ou 1.a, dans l'ordre "
                 "officiel) ; l'objectif de chaque cible est dans sdgs",
             ),
+            ("longitude", n, PLACE_LONGITUDE),
+            ("latitude", n, PLACE_LATITUDE),
             ("updated_at", dt_, "Dernière modification"),
         ),
         query=select(
@@ -227,8 +241,10 @@ def core_datasets() -> list[Dataset]:
             pst_codes.label("pst_actions"),
             SortedCodes(Project.sdgs).label("sdgs"),
             StoredCodes(Project.sdg_targets).label("sdg_targets"),
+            *_place_centre(Project),
             Project.updated_at,
         ).where(Project.deleted_at.is_(None)),
+        coordinates=("longitude", "latitude"),
         modified=select(func.max(Project.updated_at)),
         issued_query=select(func.min(Project.created_at)),
         coverage=select(func.min(Project.start_date), func.max(Project.end_date)).where(
@@ -259,6 +275,8 @@ def core_datasets() -> list[Dataset]:
             ("enterprise_number", s, "Numéro d'entreprise (BCE)"),
             ("website", s, "Site web"),
             ("communes", s, "Codes INS des communes où elle agit"),
+            ("longitude", n, PLACE_LONGITUDE),
+            ("latitude", n, PLACE_LATITUDE),
             ("updated_at", dt_, "Dernière modification"),
         ),
         query=select(
@@ -274,8 +292,10 @@ def core_datasets() -> list[Dataset]:
                 Commune.nis_code,
                 Commune.deleted_at.is_(None),
             ).label("communes"),
+            *_place_centre(Stakeholder),
             Stakeholder.updated_at,
         ).where(Stakeholder.deleted_at.is_(None)),
+        coordinates=("longitude", "latitude"),
         modified=select(func.max(Stakeholder.updated_at)),
         issued_query=select(func.min(Stakeholder.created_at)),
         # A register: it describes the territory from its first entry to its latest change.

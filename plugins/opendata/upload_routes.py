@@ -23,6 +23,7 @@ from bocage.core.api import (
     Cancellation,
     ClientDisconnected,
     Commune,
+    PlaceLimits,
     Principal,
     SpreadsheetError,
     SpreadsheetLimitError,
@@ -185,7 +186,7 @@ async def put_upload(request: Request) -> Response:
     try:
         check_identifier(identifier)
         body = await _json_body(request)
-        meta = UploadMetadata.parse(body)
+        meta = UploadMetadata.parse(body, PlaceLimits.of(request.app.state.settings))
         schema = check_schema(body["schema"]) if body.get("schema") is not None else None
     except UploadError as error:
         return _invalid(error)

@@ -34,13 +34,16 @@ from bocage.core.api import (
     DatasetField,
     FieldType,
     Frequency,
+    Invalid,
     Licence,
+    PlaceLimits,
     Publisher,
     Snapshot,
     SpreadsheetError,
     SpreadsheetLimits,
     Stakeholder,
     Theme,
+    check_geometry,
     check_spreadsheet,
     read_csv,
     stakeholder_commune,
@@ -128,11 +131,15 @@ class UploadMetadata:
     #: NIS codes of the communes the data covers (``dct:spatial``); empty: its commune, or
     #: the whole territory for the GAL's own.
     spatial: tuple[str, ...] = ()
+    #: The GeoJSON geometry of the area (or the point) the data covers (``dct:spatial`` with
+    #: its bounding box and centroid); see docs/places.md.
+    location: Mapping[str, Any] | None = None
 
     @classmethod
-    def parse(cls, body: Any) -> UploadMetadata:
+    def parse(cls, body: Any, limits: PlaceLimits | None = None) -> UploadMetadata:
         """Read the JSON body of ``PUT /uploads/{identifier}``; :class:`UploadError` names
-        the field to fix."""
+        the field to fix. ``limits``: the bounds of a ``location`` (``BOCAGE_PLACES_*``);
+        None for stored metadata, checked when it was written."""
         if not isinstance(body, Mapping):
             raise UploadError("body", "a JSON object")
         known = {
@@ -146,6 +153,7 @@ class UploadMetadata:
             "temporal",
             "coordinates",
             "spatial",
+            "location",
             "commune",
             "schema",
         }
@@ -186,7 +194,14 @@ class UploadMetadata:
                     "coordinates", 'the fields that hold them: {"longitude": "x", "latitude": "y"}'
                 )
             coordinates = (coordinates["longitude"], coordinates["latitude"])
+        location = body.get("location")
+        if location is not None and limits is not None:
+            try:
+                location = check_geometry(location, limits, "location").geometry
+            except Invalid as error:
+                raise UploadError("location", error.message) from None
         return cls(
+            location=location,
             spatial=_nis_codes(body.get("spatial")),
             title=_texts(body.get("title"), "title", required=True),
             description=_texts(body.get("description"), "description", required=False),
@@ -217,6 +232,7 @@ class UploadMetadata:
             if self.coordinates is None
             else {"longitude": self.coordinates[0], "latitude": self.coordinates[1]},
             "spatial": list(self.spatial),
+            "location": None if self.location is None else dict(self.location),
         }
 
     @classmethod
@@ -634,6 +650,7 @@ def as_dataset(
         ),
         table_schema=version.table_schema,
         spatial=meta.spatial or ((upload.commune_nis,) if upload.commune_nis else ()),
+        geometry=meta.location,
     )
 
 

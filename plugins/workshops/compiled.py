@@ -33,6 +33,7 @@ from bocage.core.api import (
     ToMany,
     ToOne,
     TypeSpec,
+    location_spec,
     translated_spec,
 )
 from bocage.plugins.workshops import links
@@ -170,6 +171,7 @@ def compiled_reads() -> CompiledReads:
                     "commune": NodeId("Commune", key="commune_id"),
                     "organiser": NodeId("Stakeholder", key="organiser_id"),
                     "venueCommune": ToOne("Commune", "commune_id"),
+                    "location": location_spec("address", "commune_id"),
                     "organisedBy": ToOne("Stakeholder", "organiser_id"),
                     "partners": Custom(
                         lambda b, level, s: b.json.list_of(

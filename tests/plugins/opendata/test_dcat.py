@@ -308,7 +308,10 @@ async def test_dataset_iris_dereference(client: httpx.AsyncClient) -> None:
         )
         as_rdf = parse(await fetch(client, local, accept="text/turtle"), "turtle")
         assert (distribution, RDF.type, DCAT.Distribution) in as_rdf
-    assert (await client.get(f"{path}/distributions/geojson")).status_code == 404
+    # projects have places (docs/places.md): a GeoJSON distribution; indicator values none
+    assert (await client.get(f"{path}/distributions/geojson")).status_code == 200
+    none = "/api/opendata/datasets/indicator-values/distributions/geojson"
+    assert (await client.get(none)).status_code == 404
 
     # and so does the data service's endpoint
     service = URIRef(f"{BASE}/api/opendata")

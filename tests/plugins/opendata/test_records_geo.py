@@ -203,7 +203,9 @@ async def test_place_mistakes_are_named(
 
 async def test_no_place_filter_without_coordinates(client: httpx.AsyncClient) -> None:
     for params in ({"bbox": "5,50,6,51"}, {"near": "5,50,100"}):
-        response = await client.get("/api/opendata/datasets/projects/records", params=params)
+        response = await client.get(
+            "/api/opendata/datasets/indicator-values/records", params=params
+        )
         assert response.status_code == 400
         assert "has no coordinates" in response.json()["error"]["message"]
 

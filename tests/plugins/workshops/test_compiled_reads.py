@@ -372,10 +372,17 @@ async def test_generated_selections_agree(
     on both paths, for the public and for organisers."""
     # A random commune is refused (BAD_USER_INPUT, tested above): give the generated
     # documents a real one, so that their selections are compared.
-    documents = [
-        re.sub(r'commune: "[^"]*"', 'commune: "64034"', document)
-        for document in generated_documents(["workshopsEvents", "workshopsEvent"], 60)
-    ]
+    # So are a random box and distance (tests/plugins/workshops/test_places.py): real ones.
+    places = {
+        r"within: \{[^}]*\}": "within: {west: 4.9, south: 50.5, east: 5.3, north: 50.8}",
+        r"near: \{[^}]*\}": "near: {longitude: 5.07, latitude: 50.67, metres: 20000}",
+    }
+    documents = []
+    for document in generated_documents(["workshopsEvents", "workshopsEvent"], 60):
+        document = re.sub(r'commune: "[^"]*"', 'commune: "64034"', document)
+        for pattern, real in places.items():
+            document = re.sub(pattern, real, document)
+        documents.append(document)
     compiled_roots = answered = 0
     async with read_paths(world.settings.database_url) as paths:
         for number, document in enumerate(documents):
