@@ -56,6 +56,7 @@ PUBLIC_ROUTES = {
         "/api/workshops/territories/gal-hesbaye-meuse/calendar.ics"
     ),
     "/openapi.json": "/openapi.json",
+    "/api/places/projects.geojson": "/api/places/projects.geojson",
 }
 
 #: Personal data, or answers no cache may keep, whoever asks.
@@ -70,6 +71,9 @@ PRIVATE_ROUTES = {
     "/api/surveys/{survey_id}/results.csv": "/api/surveys/1/results.csv",
     "/api/surveys/{survey_id}/results.xlsx": "/api/surveys/1/results.xlsx",
     "/healthz": "/healthz",
+    # a subscriber's signed link (answers 404 to a forged one: what matters is no cache keeps it)
+    "/api/voice/confirm": "/api/voice/confirm?token=1.nonce.forged",
+    "/api/voice/unsubscribe": "/api/voice/unsubscribe?token=1.nonce.forged",
     "/readyz": "/readyz",
 }
 

@@ -23,6 +23,7 @@ from bocage.core.api import (
     RestRoute,
     error_response,
     host_of,
+    private_caching,
     request_unit_of_work,
 )
 from bocage.plugins.voice import links, subscriptions
@@ -52,7 +53,7 @@ async def _act(request: Request, action: Any) -> Response:
             row = await action(work.session, settings, token)
     except Invalid as error:
         return error_response(404, "NOT_FOUND", error.message)
-    return JSONResponse(_state(row), headers={"Cache-Control": "no-store"})
+    return JSONResponse(_state(row), headers=private_caching())
 
 
 async def _describe(request: Request, what: str) -> Response:
@@ -61,7 +62,7 @@ async def _describe(request: Request, what: str) -> Response:
         return error_response(404, "NOT_FOUND", "this link is not valid (or no longer)")
     return JSONResponse(
         {"action": what, "method": "POST", "message": f"POST to this URL to {what}."},
-        headers={"Cache-Control": "no-store"},
+        headers=private_caching(),
     )
 
 

@@ -41,8 +41,18 @@ TABLES = [
 TIMESTAMPS = ("created_at", "updated_at", "deleted_at")
 
 #: Columns added to the demo after the fingerprints were taken, each checked by its own tests
-#: (``sdg_targets``: tests/graphql/test_sdgs.py).
-ADDED_SINCE = {"project": ("sdg_targets",)}
+#: (``sdg_targets``: tests/graphql/test_sdgs.py; a place's ``location*``:
+#: tests/writes/test_places.py).
+PLACE = (
+    "location",
+    "location_west",
+    "location_south",
+    "location_east",
+    "location_north",
+    "location_address",
+    "location_commune_id",
+)
+ADDED_SINCE = {"project": ("sdg_targets", *PLACE), "stakeholder": PLACE}
 
 #: Counts and fingerprints at scale 1, taken with the core's seeder (core/demo/) before the move
 #: (every bundled plugin seeded too: the workshops' promoted challenge is the 321st project).
