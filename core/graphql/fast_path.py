@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from bocage.core.graphql.compiler.execute import CompiledRoots
+from bocage.core.observability import tracing
 
 if TYPE_CHECKING:
     import asyncpg  # type: ignore[import-untyped]
@@ -209,7 +210,7 @@ class RawReads:
         """For a PostgreSQL read engine whose statements nobody observes; None otherwise."""
         if engine is None or engine.dialect.driver != "asyncpg":
             return None
-        if settings.tracing_enabled or settings.sql_echo:
+        if tracing.configure(settings) is not None or settings.sql_echo:
             return None  # SQLAlchemy's engine traces or logs its statements: keep it
         return cls(engine, settings.db_pool_size)
 
