@@ -228,11 +228,15 @@ async def create_project(
     summary: dict[str, str] | None = None,
     description: dict[str, str] | None = None,
     themes: list[str] | None = None,
+    sdgs: list[int] | None = None,
+    sdg_targets: list[str] | None = None,
 ) -> Project:
     """Create a core project in the caller's transaction (``session``), as ``createProject``
     would: same validation, same rules (permission ``projects:write``, the caller's communes),
     and its audit entry. ``communes`` are Commune global IDs; ``focus`` is ``collaboration``
-    (green) or ``digital`` (blue); ``status`` a project status (``idea``, ``in_progress``...).
+    (green) or ``digital`` (blue); ``status`` a project status (``idea``, ``in_progress``...);
+    ``sdgs`` the UN goals it serves (1 to 17) and ``sdg_targets`` its targets' official codes
+    (``"11.3"``, ``"1.a"``), whose goals join ``sdgs`` (docs/sdgs.md).
 
     Raises :class:`Invalid` (fields named as in ``createProject``'s input) for anything the
     caller can fix. The audit entry and the ``project.created`` event are recorded in your
@@ -269,6 +273,8 @@ async def create_project(
         summary=_texts(summary) or None,
         description=_texts(description) or None,
         themes=list(themes or []),
+        sdgs=list(sdgs or []),
+        sdg_targets=list(sdg_targets or []),
     )
     done = await projects.create_project(session, principal, new)
     await record_change(session, principal, done, permission=PROJECTS_WRITE)

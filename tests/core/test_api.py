@@ -143,6 +143,40 @@ async def test_a_plugin_uses_the_host_for_a_session_a_job_and_its_events(world: 
     assert [job.id for job in jobs] == [job_id]
 
 
+async def test_a_plugin_creates_a_project_with_its_sdgs(world: Any) -> None:
+    """``api.create_project`` takes the goals and targets ``createProject`` takes, with the
+    same rules: a target's goal joins the goals, an unknown code is refused naming the field."""
+    from sqlalchemy import select
+
+    from bocage.core.auth.principal import Principal, PrincipalKind, Role
+
+    admin = Principal(
+        kind=PrincipalKind.PERSON, subject="plugin-admin", roles=frozenset({Role.TERRITORY_ADMIN})
+    )
+    async with api.UnitOfWork(world.sessionmaker, admin) as work:
+        commune = (await work.session.execute(select(api.Commune).limit(1))).scalar_one()
+        project = await api.create_project(
+            work.session,
+            admin,
+            title={"fr": "Compostage partagé"},
+            focus="collaboration",
+            communes=[api.global_id("Commune", commune.id)],
+            sdgs=[13],
+            sdg_targets=["12.5", "11.6"],
+        )
+        assert (project.sdgs, project.sdg_targets) == ([11, 12, 13], ["11.6", "12.5"])
+        with pytest.raises(api.Invalid) as refused:
+            await api.create_project(
+                work.session,
+                admin,
+                title={"fr": "Cible inconnue"},
+                focus="digital",
+                communes=[api.global_id("Commune", commune.id)],
+                sdg_targets=["18.1"],
+            )
+        assert refused.value.field == "sdgTargets"
+
+
 def test_the_helpers() -> None:
     now = api.utcnow()
     assert now.tzinfo is dt.UTC
