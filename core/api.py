@@ -197,7 +197,7 @@ from bocage.core.models import (
 )
 from bocage.core.nul import nul_at, nul_message
 from bocage.core.reference import setup_territory
-from bocage.core.rest_errors import error_response
+from bocage.core.rest_errors import error_response, signed_in
 from bocage.core.settings import LANGUAGES, LIMIT, PluginSettings, Settings
 from bocage.core.spreadsheets import (
     CsvDialect,
@@ -456,6 +456,7 @@ __all__ = [
     "row_key",
     "node_key",
     "error_response",
+    "signed_in",
     "RowKeyConvertor",
     # the NUL character in what a client sends (bocage.core.nul): where it is, the message
     "nul_at",

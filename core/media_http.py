@@ -16,6 +16,7 @@ import anyio
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bocage.core.auth.principal import Principal
 from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.cache_control import (
     conditional_get,
@@ -32,7 +33,7 @@ from bocage.core.media import operations
 from bocage.core.media.files import MediaLimits, MediaRefused, process
 from bocage.core.media.storage import key_of
 from bocage.core.models import Media
-from bocage.core.rest_errors import error_response
+from bocage.core.rest_errors import error_response, signed_in
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -101,14 +102,9 @@ def upload_endpoint(settings: Settings) -> Callable[[Request], Awaitable[JSONRes
 
 async def upload(request: Request, limiter: anyio.CapacityLimiter) -> JSONResponse:
     """Check the file, store its variants and attach it to ``owner``."""
-    try:
-        principal = await request_principal(request)
-    except AuthenticationError as error:
-        return error_response(401, "unauthenticated", str(error))
-    if principal.is_anonymous:
-        return error_response(
-            401, "unauthenticated", "sign in: send an Authorization: Bearer token"
-        )
+    principal = await signed_in(request)
+    if not isinstance(principal, Principal):
+        return principal
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         return error_response(
             415,

@@ -11,7 +11,10 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 
 if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
     from starlette.types import Scope
+
+    from bocage.core.auth.principal import Principal
 
 #: Where the GraphQL endpoint is served (HTTP and WebSocket).
 GRAPHQL_PATH = "/graphql"
@@ -22,6 +25,22 @@ def error_response(status: int, code: str, message: str, **headers: str) -> JSON
     return JSONResponse(
         {"error": {"code": code, "message": message}}, status_code=status, headers=headers or None
     )
+
+
+async def signed_in(request: HTTPConnection) -> Principal | JSONResponse:
+    """The principal of a REST request that needs one: its bearer token's, or the ``401``
+    answer to send (a bad token, or none)."""
+    from bocage.core.auth.tokens import AuthenticationError, request_principal
+
+    try:
+        principal = await request_principal(request)
+    except AuthenticationError as error:
+        return error_response(401, "unauthenticated", str(error))
+    if principal.is_anonymous:
+        return error_response(
+            401, "unauthenticated", "sign in: send an Authorization: Bearer token"
+        )
+    return principal
 
 
 #: The GraphQL-over-HTTP media types /graphql answers with: the spec's own, and the one every

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from starlette.responses import JSONResponse, Response
 
 from bocage.core.api import (
-    AuthenticationError,
     Cancellation,
     ClientDisconnected,
     Commune,
@@ -36,9 +35,9 @@ from bocage.core.api import (
     nul_at,
     nul_message,
     public_caching,
-    request_principal,
     request_sessionmaker,
     request_unit_of_work,
+    signed_in,
     spreadsheet_limits,
     utcnow,
 )
@@ -89,15 +88,7 @@ def _invalid(error: UploadError, status: int = 400) -> Response:
 
 
 async def _principal(request: Request) -> Principal | Response:
-    try:
-        principal = await request_principal(request)
-    except AuthenticationError as error:
-        return error_response(401, "unauthenticated", str(error))
-    if principal.is_anonymous:
-        return error_response(
-            401, "unauthenticated", "sign in: send an Authorization: Bearer token"
-        )
-    return principal
+    return await signed_in(request)
 
 
 def _forbidden(commune: str | None) -> Response:

@@ -12,16 +12,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bocage.core.api import (
-    AuthenticationError,
     CsvWriter,
+    Principal,
     RestRoute,
     can,
     error_response,
     global_id,
     host_of,
     private_caching,
-    request_principal,
     request_sessionmaker,
+    signed_in,
     xlsx_append,
 )
 from bocage.plugins.surveys import models as sm
@@ -166,14 +166,9 @@ async def response_table(session: Any, survey: sm.Survey) -> tuple[list[str], li
 
 
 async def _survey_for_manager(request: Request) -> tuple[Any, Response | None]:
-    try:
-        principal = await request_principal(request)
-    except AuthenticationError as error:
-        return None, error_response(401, "unauthenticated", str(error))
-    if principal.is_anonymous:
-        return None, error_response(
-            401, "unauthenticated", "sign in: send an Authorization: Bearer token"
-        )
+    principal = await signed_in(request)
+    if not isinstance(principal, Principal):
+        return None, principal
     if not can(principal, SURVEYS_MANAGE.code):
         return None, error_response(
             403, "forbidden", f"this needs the {SURVEYS_MANAGE.code} permission"

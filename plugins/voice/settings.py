@@ -35,7 +35,7 @@ class VoiceSettings(PluginSettings):
         ge=1,
         le=1000,
         description="Comments one person may post in any hour (replies included); beyond, "
-        "RATE_LIMITED until an hour after the oldest of them.",
+        "refused (INVALID on `body`, naming this setting) until an hour after the oldest.",
         json_schema_extra=LIMIT,
     )
     edit_minutes: int = Field(

@@ -24,10 +24,10 @@ from starlette.routing import Route
 
 from bocage.core.api import (
     LANGUAGES,
-    AuthenticationError,
     Change,
     CsvWriter,
     Invalid,
+    Principal,
     RestRoute,
     as_utc,
     can,
@@ -35,8 +35,8 @@ from bocage.core.api import (
     error_response,
     pick_text,
     private_caching,
-    request_principal,
     request_unit_of_work,
+    signed_in,
     utcnow,
     xlsx_append,
 )
@@ -312,14 +312,9 @@ def _lang(request: Request) -> str:
 
 
 async def download(request: Request, format_: str) -> Response:
-    try:
-        principal = await request_principal(request)
-    except AuthenticationError as error:
-        return error_response(401, "unauthenticated", str(error))
-    if principal.is_anonymous:
-        return error_response(
-            401, "unauthenticated", "sign in: send an Authorization: Bearer token"
-        )
+    principal = await signed_in(request)
+    if not isinstance(principal, Principal):
+        return principal
     if not can(principal, WORKSHOPS_ORGANISE.code):
         return error_response(
             403, "forbidden", f"the attendance sheet needs the {WORKSHOPS_ORGANISE.code} permission"

@@ -17,10 +17,10 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event
 
 from bocage.core.app import create_app
 from bocage.core.settings import Settings
+from bocage.core.testing import StatementCounter
 
 DOCUMENTS = {
     "readme": """{
@@ -125,28 +125,11 @@ async def _app(
 async def _post(
     client: httpx.AsyncClient, app: Any, body: dict[str, Any], **headers: str
 ) -> tuple[bytes, int]:
-    statements: list[str] = []
-    # The fast path reads on its own engine on PostgreSQL (create_read_engine).
-    engines = {app.state.engine.sync_engine, app.state.read_engine.sync_engine}
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", count)
-    # On PostgreSQL its statements go to asyncpg directly (fast_path.RawReads).
-    raw = app.state.raw_reads
-    if raw is not None:
-        raw.listeners.append(statements.append)
-    try:
+    # Every statement, the fast path's on asyncpg directly (PostgreSQL) included.
+    with StatementCounter.of(app) as counter:
         response = await client.post("/graphql", json=body, headers=headers)
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", count)
-        if raw is not None:
-            raw.listeners.remove(statements.append)
     assert response.status_code == 200, response.text
-    return response.content, len(statements)
+    return response.content, counter.count
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
