@@ -2,7 +2,7 @@
 (issue 14). A script that prints figures, not a test.
 
     .venv/bin/python bench/opendata_exports.py [--rows 1000000] [--engines sqlite,postgresql]
-        [--formats csv,ndjson,parquet,xlsx]
+        [--formats csv,ndjson,parquet,xlsx] [--reuse] [--folder DIR]
 
 For each engine it fills a table ``bench_rows`` (integer key, text, float, date, boolean,
 UTC timestamp) with ``--rows`` rows, starts ``bocage``'s app with a plugin that publishes the
@@ -17,7 +17,12 @@ own), and for each format:
 - **Bocage**: ``GET /api/opendata/datasets/bench-rows/export.<format>`` streamed by httpx;
   rows/s, the ratio to the floor, the time to the first byte, and the server's peak RSS
   during the export against its RSS at rest (``VmHWM`` reset through ``/proc/<pid>/clear_refs``
-  before each export; sampled ``VmRSS`` when that is refused).
+  before each export; sampled ``VmRSS`` when that is refused), and the seconds of CPU the
+  server used (the database's own work is not in it).
+
+``--reuse`` keeps the rows of an earlier run (PostgreSQL's database, SQLite's file in
+``--folder``) when the table holds ``--rows`` rows: runs that compare two versions of the
+code (``PYTHONPATH`` set to another copy of ``bocage``) read the same table.
 
 Targets (issue 14): CSV >= 50 % of the floor, Parquet and NDJSON >= 33 % of DuckDB, peak RSS
 within 50 MiB of rest.
@@ -124,15 +129,38 @@ def fill(url: str, count: int) -> None:
     engine.dispose()
 
 
-def create_pg_database() -> str:
+def filled(url: str, count: int) -> bool:
+    """Whether ``bench_rows`` already holds ``count`` rows (``--reuse``)."""
+    from sqlalchemy import create_engine, func, inspect
+
+    engine = create_engine(url)
+    try:
+        if not inspect(engine).has_table("bench_rows"):
+            return False
+        with engine.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(rows_table)) == count
+    finally:
+        engine.dispose()
+
+
+def create_pg_database(*, reuse: bool = False) -> str:
     from sqlalchemy import create_engine
 
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH}"
     admin = create_engine(PG_ADMIN.replace("postgresql:", "postgresql+psycopg:"))
+    if reuse:
+        with admin.connect() as connection:
+            exists = connection.exec_driver_sql(
+                f"SELECT 1 FROM pg_database WHERE datname = '{PG_BENCH}'"
+            ).scalar()
+        if exists:
+            admin.dispose()
+            return url
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {PG_BENCH}")
         connection.exec_driver_sql(f"CREATE DATABASE {PG_BENCH}")
     admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH}"
+    return url
 
 
 # -- the floors ----------------------------------------------------------------------------
@@ -238,6 +266,13 @@ def _status(pid: int, key: str) -> int:
     return 0
 
 
+def _cpu(pid: int) -> float:
+    """Seconds of CPU the process has used (user and system): a figure that the other
+    processes of a busy machine change less than the time."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Peak:
     """The server's peak RSS during a block: ``VmHWM`` after a reset, else samples."""
 
@@ -288,16 +323,19 @@ def fetch(port: int, export_format: str) -> tuple[float, float, int]:
     return first or 0.0, time.perf_counter() - started, size
 
 
-def run_engine(engine: str, count: int, formats: list[str], folder: str) -> None:
+def run_engine(engine: str, count: int, formats: list[str], folder: str, reuse: bool) -> None:
     if engine == "sqlite":
         path = str(Path(folder) / "bench.db")
         sync_url, url = f"sqlite:///{path}", f"sqlite+aiosqlite:///{path}"
     else:
-        sync_url = create_pg_database()
+        sync_url = create_pg_database(reuse=reuse)
         url = sync_url.replace("+psycopg", "+asyncpg")
     started = time.perf_counter()
-    fill(sync_url, count)
-    print(f"\n## {engine}: {count:,} rows (filled in {time.perf_counter() - started:.0f} s)")
+    if reuse and filled(sync_url, count):
+        print(f"\n## {engine}: {count:,} rows (reused)")
+    else:
+        fill(sync_url, count)
+        print(f"\n## {engine}: {count:,} rows (filled in {time.perf_counter() - started:.0f} s)")
 
     floors: dict[str, float] = {}
     if "csv" in formats:
@@ -319,21 +357,23 @@ def run_engine(engine: str, count: int, formats: list[str], folder: str) -> None
 
     print(
         f"{'format':8} {'rows/s':>10} {'floor rows/s':>13} {'ratio':>6} {'first byte':>11} "
-        f"{'MB':>6} {'RSS at rest':>11} {'peak RSS':>9} {'over rest':>9}"
+        f"{'MB':>6} {'RSS at rest':>11} {'peak RSS':>9} {'over rest':>9} {'server CPU':>10}"
     )
     for name in formats:
         with running(url) as (pid, port):
             fetch(port, f"{name}?id=1")  # warm: imports, the catalogue, the first sessions
             rest = _status(pid, "VmRSS")
+            cpu = _cpu(pid)
             with Peak(pid) as peak:
                 first, seconds, size = fetch(port, name)
             top = peak.peak
+            cpu = _cpu(pid) - cpu
         floor = floors.get(name)
         ratio = f"{floor / seconds:6.0%}" if floor else "     -"
         floor_rate = f"{count / floor:13,.0f}" if floor else f"{'-':>13}"
         print(
             f"{name:8} {count / seconds:10,.0f} {floor_rate} {ratio} {first:10.3f}s "
-            f"{size / 1e6:6.0f} {rest:7} MiB {top:5} MiB {top - rest:5} MiB"
+            f"{size / 1e6:6.0f} {rest:7} MiB {top:5} MiB {top - rest:5} MiB {cpu:9.2f}s"
         )
 
 
@@ -364,10 +404,19 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--formats", default="csv,ndjson,parquet,xlsx")
+    parser.add_argument(
+        "--folder", help="where the SQLite file is kept (a temporary folder by default)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the rows of an earlier run when the table holds --rows rows",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = args.folder or temporary
         for engine in args.engines.split(","):
-            run_engine(engine, args.rows, args.formats.split(","), folder)
+            run_engine(engine, args.rows, args.formats.split(","), folder, args.reuse)
 
 
 if __name__ == "__main__":

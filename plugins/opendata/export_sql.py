@@ -19,10 +19,12 @@ import asyncio
 import contextlib
 import enum
 import io
-from collections.abc import AsyncIterator, Sequence
+import re
+from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -39,6 +41,7 @@ from sqlalchemy import (
     cast,
     extract,
     func,
+    literal,
     literal_column,
     or_,
     type_coerce,
@@ -187,6 +190,24 @@ class Plan:
             cells.append(cell.label(name))
         return self.statement(cells)
 
+    # -- NDJSON lines written by the database (PostgreSQL) ---------------------------------
+
+    def json_line_statement(self) -> Select[Any]:
+        """PostgreSQL: each row as the line orjson writes for it (:meth:`json`'s values
+        through :func:`bocage.plugins.opendata.exports.json_objects`), built by the database:
+        the same keys in the same order, the same escapes, numbers, dates and times."""
+        line: Any = None
+        for i, (kind, column, name) in enumerate(
+            zip(self.known_kinds(), self.columns, self.query.fields, strict=True)
+        ):
+            key = ("{" if i == 0 else ",") + orjson.dumps(name).decode() + ":"
+            cell = type_coerce(func.coalesce(_pg_json_cell(kind, column), "null"), Text())
+            line = (literal(key, Text) if line is None else line + key) + cell
+        if line is None:
+            line = literal("{", Text)
+        line = line + "}"
+        return self.statement([type_coerce(line, NullType()).label("line")])
+
     # -- CSV cells written by the database -------------------------------------------------
 
     def csv_line_statement(self) -> Select[Any]:
@@ -215,30 +236,91 @@ class Plan:
 # -- PostgreSQL ----------------------------------------------------------------------------
 
 
-def _pg_float(value: Any) -> Any:
-    """Python's ``repr`` of a float: ``3.0``, ``86.5``, ``1e-05``, ``1e+16``, ``nan``, ``inf``.
-    PostgreSQL's shortest notation has the same digits but writes integral values ``3``;
-    a fraction between 1e15 and 1e16 (which Python writes without an exponent) keeps
-    PostgreSQL's exponent: the same number, in other words."""
-    nan: ColumnClause[float] = literal_column("'NaN'::float8")
-    infinity: ColumnClause[float] = literal_column("'Infinity'::float8")
+#: Around the text of a float that Python writes (:class:`Floats`): a control character,
+#: which no cell holds raw (JSON escapes them all; CSV's are quoted, but never a float's).
+MARK = "\x03"
+
+
+def _pg_float(value: Any, *, marked: bool = False) -> Any:
+    """A float as Python writes it (``repr``, and orjson likewise): PostgreSQL's shortest
+    text where it has the same digits and notation (``-4 <= exponent < 15``, checked on
+    a million values), an integral value as ``3.0``. PostgreSQL rounds some other values
+    otherwise (``1e+23`` is its ``9.999999999999999e+22``) and writes them in its notation:
+    ``marked``, such a value is sent as PostgreSQL's exact text between two :data:`MARK`
+    for Python to write (:class:`Floats`; only where no text holds a raw control character:
+    JSON); else as PostgreSQL writes it (the same number). The common branches come first."""
+    size = func.abs(value)
+    text = cast(value, Text)
+    rare: list[tuple[Any, Any]] = []
+    if not marked:
+        nan: ColumnClause[float] = literal_column("'NaN'::float8")
+        infinity: ColumnClause[float] = literal_column("'Infinity'::float8")
+        rare = [
+            (value == 0, "-0.0"),
+            (value == nan, "nan"),
+            (value == infinity, "inf"),
+            (value == -infinity, "-inf"),
+        ]
     return case(
-        (value == nan, "nan"),
-        (value == infinity, "inf"),
-        (value == -infinity, "-inf"),
         (
-            and_(value == func.trunc(value), func.abs(value) < 1e16),
+            and_(value == func.trunc(value), size < 1e16, value != 0),
             cast(cast(value, BigInteger), Text) + ".0",
         ),
-        else_=cast(value, Text),
+        (and_(size >= 1e-4, size < 1e15), text),
+        (and_(value == 0, text == "0"), "0.0"),
+        *rare,
+        else_=MARK + text + MARK if marked else text,
     )
+
+
+def _pg_decimal(value: Any, *, marked: bool = False) -> Any:
+    """A decimal as :func:`bocage.plugins.opendata.records.to_json` gives it: an integer when
+    integral, else the float (:func:`_pg_float`)."""
+    nan: ColumnClause[Any] = literal_column("'NaN'::numeric")
+    return case(
+        (and_(value == func.trunc(value), value != nan), cast(func.trunc(value), Text)),
+        else_=_pg_float(cast(value, Float), marked=marked),
+    )
+
+
+class Floats:
+    """Writes the floats :func:`_pg_float` sends between two :data:`MARK` with ``write``
+    (``repr`` for CSV, orjson for JSON), in bytes that come in pieces cut anywhere (a piece
+    ending inside a mark is held until the next)."""
+
+    def __init__(self, write: Callable[[float], bytes]) -> None:
+        self.write = write
+        self.held = b""
+
+    def _text(self, found: re.Match[bytes]) -> bytes:
+        return self.write(float(found[1]))
+
+    def convert(self, data: bytes) -> bytes:
+        if self.held:
+            data, self.held = self.held + data, b""
+        if _MARK not in data:
+            return data
+        if data.count(_MARK) & 1:
+            cut = data.rindex(_MARK)
+            data, self.held = data[:cut], data[cut:]
+        return _MARKED.sub(self._text, data)
+
+
+_MARK = MARK.encode()
+_MARKED = re.compile(re.escape(_MARK) + b"([^" + re.escape(_MARK) + b"]*)" + re.escape(_MARK))
+
+
+def json_float(value: float) -> bytes:
+    return orjson.dumps(value)
 
 
 def _pg_text(value: Any) -> Any:
     """The core's CSV cell rule (:func:`bocage.core.api.csv_cell`) in SQL; an empty text
     is left unquoted, as Python's writer does."""
     text = cast(value, Text)
-    suspect = text.regexp_match(f"^[{_SPACES}{_TRIGGERS}]")
+    # the first character's code (0 for an empty text): a comparison of integers, where a
+    # regular expression would decode the whole text first
+    suspect = func.ascii(text).in_(sorted({ord(c) for c in _SPACES + _TRIGGERS}))
     formula = or_(
         text.regexp_match("^[\t\r]"),
         and_(text.regexp_match(f"^[{_SPACES}]*[{_TRIGGERS}]"), ~text.regexp_match(_NUMBER)),
@@ -255,10 +337,7 @@ def _pg_cell(kind: Kind, value: Any, aware: bool, iso_style: bool = False) -> An
     if kind is Kind.FLOAT:
         return _pg_float(value)
     if kind is Kind.DECIMAL:
-        return case(
-            (value == func.trunc(value), cast(func.trunc(value), Text)),
-            else_=_pg_float(cast(value, Float)),
-        )
+        return _pg_decimal(value)
     if kind is Kind.DATE:
         return cast(value, Text) if iso_style else func.to_char(value, "YYYY-MM-DD")
     if kind is Kind.DATETIME:
@@ -276,6 +355,20 @@ def _pg_cell(kind: Kind, value: Any, aware: bool, iso_style: bool = False) -> An
             + "Z"
         )
     return _pg_text(value)
+
+
+def _pg_json_cell(kind: Kind, value: Any) -> Any:
+    """A value as orjson writes it (``None`` for null), as text (floats as :func:`_pg_float`
+    writes them)."""
+    if kind is Kind.TEXT:
+        return cast(func.to_json(cast(value, Text)), Text)
+    if kind in (Kind.INTEGER, Kind.BOOLEAN):
+        return cast(value, Text)  # PostgreSQL writes booleans true and false
+    if kind is Kind.FLOAT:  # some between marks: Floats(json_float)
+        return _pg_float(value, marked=True)
+    if kind is Kind.DECIMAL:
+        return _pg_decimal(value, marked=True)
+    return '"' + _pg_cell(kind, value, _aware(value.type), iso_style=True) + '"'
 
 
 class CrLf:
@@ -301,33 +394,82 @@ class CrLf:
 async def copy_csv(
     sessionmaker: async_sessionmaker[AsyncSession], plan: Plan, header: bytes
 ) -> AsyncIterator[bytes]:
-    """CSV written by PostgreSQL (``COPY (query) TO STDOUT``) after ``header``, handed on in
-    chunks of :data:`COPY_CHUNK`; a bounded queue holds the database back while the client
-    reads slowly (memory stays flat)."""
+    """CSV written by PostgreSQL (``COPY (query) TO STDOUT``) after ``header``, with Python's
+    line ends (:class:`CrLf`)."""
     yield header
+    lines = CrLf()
+    statement = plan.csv_statement(iso_style=True)
+    async for chunk in copy_out(sessionmaker, statement, lines.convert):
+        yield chunk
+
+
+#: ``COPY`` options that write each row's one text as it is: CSV quotes a cell holding its
+#: delimiter, its quote or a line end, and JSON text holds none of these (it escapes every
+#: control character), so no cell is quoted.
+VERBATIM = {"format": "csv", "delimiter": "\x02", "quote": "\x01"}
+
+
+async def copy_ndjson(
+    sessionmaker: async_sessionmaker[AsyncSession], plan: Plan
+) -> AsyncIterator[bytes]:
+    """NDJSON written by PostgreSQL: one line per row (:meth:`Plan.json_line_statement`)."""
+    floats = Floats(json_float)
+    async for chunk in copy_out(
+        sessionmaker, plan.json_line_statement(), floats.convert, **VERBATIM
+    ):
+        yield chunk
+
+
+async def copy_json(
+    sessionmaker: async_sessionmaker[AsyncSession], plan: Plan
+) -> AsyncIterator[bytes]:
+    """A JSON array of the NDJSON lines: ``[``, the lines separated by ``,\\n``, ``]``
+    (:func:`bocage.plugins.opendata.exports.rows_to_json`'s bytes)."""
+    yield b"["
+    held = b""  # the separator after the last line so far: the next line's, or none
+    first = True
+    floats = Floats(json_float)
+    async for chunk in copy_out(
+        sessionmaker, plan.json_line_statement(), floats.convert, **VERBATIM
+    ):
+        data = held + chunk.replace(b"\n", b",\n")
+        held = b",\n" if data.endswith(b",\n") else b""
+        data = data[: len(data) - len(held)]
+        if data:
+            yield (b"\n" if first else b"") + data
+            first = False
+    yield b"\n]\n"
+
+
+async def copy_out(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    statement: Select[Any],
+    convert: Callable[[bytes], bytes] | None = None,
+    **options: str,
+) -> AsyncIterator[bytes]:
+    """The bytes of ``COPY (statement) TO STDOUT`` (CSV unless ``options`` say otherwise),
+    each piece through ``convert``, handed on in chunks of :data:`COPY_CHUNK`; a bounded
+    queue holds the database back while the client reads slowly (memory stays flat)."""
     async with sessionmaker() as session:
         connection = await session.connection()
         await connection.exec_driver_sql("SET LOCAL extra_float_digits = 1")
         await connection.exec_driver_sql("SET LOCAL DateStyle = 'ISO, MDY'")
         sql = str(
-            plan.csv_statement(iso_style=True).compile(
-                dialect=connection.dialect, compile_kwargs={"literal_binds": True}
-            )
+            statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
         )
         driver = await _driver(connection)
         queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=4)
         pending = bytearray()
-        lines = CrLf()
 
         async def output(data: bytes) -> None:
-            pending.extend(lines.convert(data))
+            pending.extend(data if convert is None else convert(data))
             if len(pending) >= COPY_CHUNK:
                 await queue.put(bytes(pending))
                 pending.clear()
 
         async def run() -> None:
             try:
-                await driver.copy_from_query(sql, output=output, format="csv")
+                await driver.copy_from_query(sql, output=output, **{"format": "csv", **options})
                 if pending:
                     await queue.put(bytes(pending))
             finally:

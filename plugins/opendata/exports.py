@@ -553,6 +553,10 @@ async def stream(
     elif format_name == "csv" and dialect == "postgresql" and len(query.fields) > 1:
         # one field: Python writes an empty cell as "", PostgreSQL as nothing
         chunks = export_sql.copy_csv(sessionmaker, plan, _header(query.fields))
+    elif format_name == "ndjson" and dialect == "postgresql":
+        chunks = export_sql.copy_ndjson(sessionmaker, plan)
+    elif format_name == "json" and dialect == "postgresql":
+        chunks = export_sql.copy_json(sessionmaker, plan)
     elif format_name == "csv" and dialect == "sqlite" and len(query.fields) > 1:
         rows = export_sql.batches(sessionmaker, plan.csv_line_statement(), sqlite_guard=True)
         chunks = rows_to_csv(_header(query.fields), rows, export_sql.csv_lines)

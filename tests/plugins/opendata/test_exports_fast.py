@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -364,3 +365,110 @@ def test_copy_line_ends_of_many_rows(size: int) -> None:
     lines = CrLf()
     out = b"".join(lines.convert(data[i : i + size]) for i in range(0, len(data), size))
     assert out == b"\r\n".join(rows) + b"\r\n"
+
+
+def _tricky_floats() -> list[float]:
+    """Floats at every edge of the notations (exponents -324 to 308, integral values, the
+    bounds 1e-5, 1e-4, 1e15 and 1e16 and their neighbours), then random bit patterns."""
+    import math
+    import random
+    import struct
+
+    edges = [
+        0.0,
+        -0.0,
+        3.0,
+        -7.0,
+        0.1,
+        1 / 3,
+        5e-324,
+        -2.2250738585072014e-308,
+        1.7976931348623157e308,
+    ]
+    for power in range(-10, 25):
+        for base in (1.0, 1.5, 9.999999999999999, 1.2345678901234567):
+            value = base * 10.0**power
+            edges += [value, -value, math.nextafter(value, 0), math.nextafter(value, math.inf)]
+    edges += [1e15 + 0.5, 1e16 - 2, 123456789012345.6, 9.999999999999999e-05, 1e-05]
+    chosen = random.Random(14)
+    for _ in range(20_000):
+        value = struct.unpack("<d", struct.pack("<Q", chosen.getrandbits(64)))[0]
+        if math.isfinite(value):
+            edges.append(value)
+    return edges + [math.nan, math.inf, -math.inf]
+
+
+async def test_postgresql_writes_values_as_python(writable_url: str) -> None:
+    """The cells PostgreSQL writes have Python's bytes: NDJSON's (:func:`_pg_json_cell`) are
+    orjson's, CSV's (:func:`_pg_cell`) those of ``repr`` and of the core's writer: floats in
+    Python's notation and digits (not PostgreSQL's, which rounds some otherwise), decimals,
+    texts with every control character, quotes and backslashes, booleans."""
+    import orjson
+    from sqlalchemy import ARRAY, Boolean, Float, Numeric, Text, bindparam, column, select, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from bocage.plugins.opendata.export_sql import (
+        Floats,
+        Kind,
+        _pg_cell,
+        _pg_json_cell,
+        json_float,
+    )
+    from bocage.plugins.opendata.records import to_json
+
+    if not writable_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL writes these cells; SQLite's are written by Python")
+    floats = _tricky_floats()
+    texts = ["".join(map(chr, range(1, 0x30))), 'a"b\\c/d', "é\u2028\u2029\x7f🌳", ""]
+    decimals = ["0", "5.00", "-12.5", "0.1", "123456789012.25", "1e-7", "NaN"]
+    cases = [
+        (Kind.FLOAT, "float8", Float(), floats, floats),
+        (Kind.TEXT, "text", Text(), texts, texts),
+        (Kind.BOOLEAN, "boolean", Boolean(), [True, False], [True, False]),
+        (Kind.DECIMAL, "numeric", Numeric(), decimals, [to_json(Decimal(d)) for d in decimals]),
+    ]
+    engine = create_async_engine(writable_url)
+    try:
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql("SET extra_float_digits = 1")
+            for kind, sql_type, python_type, values, expected in cases:
+                x = column("x", python_type)
+                rows = text(f"unnest(CAST(:v AS {sql_type}[])) WITH ORDINALITY AS t(x, n)")
+                statement = (
+                    select(_pg_json_cell(kind, x), _pg_cell(kind, x, False))
+                    .select_from(
+                        rows.bindparams(
+                            bindparam("v", type_=ARRAY(Text())), v=[str(v) for v in values]
+                        )
+                    )
+                    .order_by(text("n"))
+                )
+                written = (await connection.execute(statement)).all()
+                assert len(written) == len(values)
+                json = Floats(json_float)
+                for value, wanted, (as_json, as_csv) in zip(values, expected, written, strict=True):
+                    got = json.convert((as_json or "null").encode())
+                    assert got == orjson.dumps(wanted), (kind, value)
+                    if kind not in (Kind.FLOAT, Kind.DECIMAL):
+                        continue
+                    if not isinstance(wanted, float) or _python_notation(wanted):
+                        assert as_csv == _csv_cell(wanted), (kind, value)
+                    else:  # PostgreSQL's notation, and its digits
+                        assert float(as_csv) == wanted, (kind, value)
+    finally:
+        await engine.dispose()
+
+
+def _python_notation(value: float) -> bool:
+    """Whether PostgreSQL's CSV writes ``value`` as Python does (:func:`_pg_float`)."""
+    import math
+
+    size = abs(value)
+    return not math.isfinite(value) or size < 1e16 and (value.is_integer() or 1e-4 <= size < 1e15)
+
+
+def _csv_cell(value: Any) -> str:
+    """A number's cell as the core's CSV writer writes it."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow([value])
+    return buffer.getvalue()
