@@ -486,6 +486,32 @@ async def rows_to_parquet(
     yield drain.take()
 
 
+async def arrow_to_parquet(
+    fields: list[DatasetField], batches: AsyncIterator[Any], *, row_group: int = 32_000
+) -> AsyncIterator[bytes]:
+    """Parquet from Arrow record batches (:func:`export_sql.arrow_batches`), each cast to
+    the schema of :func:`rows_to_parquet` and written in a worker thread as it arrives
+    (row groups of at most ``row_group`` rows)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([pa.field(f.name, _arrow_type(f.type)) for f in fields])
+    drain = Drain()
+    writer = pq.ParquetWriter(pa.PythonFile(drain, mode="w"), schema, compression="zstd")
+
+    def write(batch: Any) -> None:
+        writer.write_batch(batch.cast(schema), row_group_size=row_group)
+
+    try:
+        async for batch in batches:
+            await anyio.to_thread.run_sync(write, batch)
+            if chunk := drain.take():
+                yield chunk
+    finally:
+        writer.close()
+    yield drain.take()
+
+
 #: Excel's rows in a sheet, less the header.
 XLSX_MAX_ROWS = 1_048_575
 
@@ -567,7 +593,11 @@ async def stream(
         chunks = rows_to_csv(_header(query.fields), rows, export_sql.csv_rows)
     elif format_name == "parquet":
         typed = [f for name in query.fields if (f := dataset.field(name)) is not None]
-        chunks = rows_to_parquet(typed, export_sql.batches(sessionmaker, plan.raw()))
+        uri = export_sql.libpq_uri(sessionmaker) if dialect == "postgresql" else None
+        if uri is not None:
+            chunks = arrow_to_parquet(typed, export_sql.arrow_batches(uri, plan.arrow()))
+        else:
+            chunks = rows_to_parquet(typed, export_sql.batches(sessionmaker, plan.raw()))
     elif format_name == "xlsx":
         rows = capped(export_sql.batches(sessionmaker, plan.typed()), xlsx_max_rows)
         chunks = stream_xlsx(query.fields, rows, title=title)
