@@ -436,24 +436,35 @@ async def copy_ndjson(
         yield chunk
 
 
+class JsonArray:
+    """NDJSON lines, in pieces cut anywhere, as the inside of a JSON array: ``\\n`` before
+    the first line, ``,\\n`` between two (:func:`bocage.plugins.opendata.exports.rows_to_json`'s
+    bytes, less its ``[`` and its ``\\n]\\n``)."""
+
+    def __init__(self) -> None:
+        self.held = b""  # the separator after the last line so far: the next line's, or none
+        self.first = True
+
+    def convert(self, data: bytes) -> bytes:
+        data = self.held + data.replace(b"\n", b",\n")  # no JSON line holds a raw line feed
+        self.held = b",\n" if data.endswith(b",\n") else b""
+        data = data[: len(data) - len(self.held)]
+        if data and self.first:
+            self.first = False
+            return b"\n" + data
+        return data
+
+
 async def copy_json(
     sessionmaker: async_sessionmaker[AsyncSession], plan: Plan
 ) -> AsyncIterator[bytes]:
-    """A JSON array of the NDJSON lines: ``[``, the lines separated by ``,\\n``, ``]``
-    (:func:`bocage.plugins.opendata.exports.rows_to_json`'s bytes)."""
+    """A JSON array of the NDJSON lines (:class:`JsonArray`)."""
     yield b"["
-    held = b""  # the separator after the last line so far: the next line's, or none
-    first = True
-    floats = Floats(json_float)
-    async for chunk in copy_out(
-        sessionmaker, plan.json_line_statement(), floats.convert, **VERBATIM
-    ):
-        data = held + chunk.replace(b"\n", b",\n")
-        held = b",\n" if data.endswith(b",\n") else b""
-        data = data[: len(data) - len(held)]
-        if data:
-            yield (b"\n" if first else b"") + data
-            first = False
+    floats, array = Floats(json_float), JsonArray()
+    statement = plan.json_line_statement()
+    async for chunk in copy_out(sessionmaker, statement, floats.convert, **VERBATIM):
+        if data := array.convert(chunk):
+            yield data
     yield b"\n]\n"
 
 

@@ -502,3 +502,40 @@ async def test_parquet_from_arrow_batches_as_from_rows(
     assert from_arrow.num_rows > 0
     assert from_arrow.schema == from_rows.schema
     assert from_arrow.to_pylist() == from_rows.to_pylist()
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 100, 10**9])
+def test_copy_json_whatever_the_pieces(size: int) -> None:
+    """PostgreSQL's NDJSON lines, cut anywhere, become orjson's NDJSON and JSON bytes: the
+    floats sent between marks written by orjson, the lines joined as a JSON array."""
+    import random
+
+    import orjson
+
+    from bocage.plugins.opendata.export_sql import MARK, Floats, JsonArray, json_float
+
+    chosen = random.Random(size)
+    values = [1e23, -0.0, 5e-324, float("nan"), 1e-05, 1e15 + 0.5, 0.25, "x,\n\x03", None]
+    objects = [{"a": chosen.choice(values), "b": chosen.choice(values)} for _ in range(500)]
+    marked = {1e23: "1.0000000000000000e+23", -0.0: "-0", 5e-324: "5e-324", 1e-05: "1e-05"}
+
+    def cell(value: Any) -> str:
+        if isinstance(value, float) and value != 0.25:
+            text = "NaN" if value != value else marked.get(value, repr(value))
+            return MARK + text + MARK
+        return orjson.dumps(value).decode()
+
+    data = "".join(
+        '{"a":' + cell(o["a"]) + ',"b":' + cell(o["b"]) + "}\n" for o in objects
+    ).encode()
+    for objects_of in (objects, []):
+        source = data if objects_of else b""
+        floats, array = Floats(json_float), JsonArray()
+        pieces = [source[i : i + size] for i in range(0, len(source), size)]
+        ndjson = [floats.convert(piece) for piece in pieces]
+        assert floats.held == b""
+        assert b"".join(ndjson) == b"".join(orjson.dumps(o) + b"\n" for o in objects_of)
+        joined = b"[" + b"".join(array.convert(piece) for piece in ndjson) + b"\n]\n"
+        expected = b"[" + (b"\n" if objects_of else b"")
+        expected += b",\n".join(orjson.dumps(o) for o in objects_of) + b"\n]\n"
+        assert joined == expected
