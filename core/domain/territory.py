@@ -65,14 +65,14 @@ async def _territory(session: Any, value: Any) -> int | None:
 def _refuse_outside(principal: Any, territory_id: int | None, field: str) -> None:
     """On an installation of several GALs, an administrator confined to some of them adds
     communes to those only (docs/tenancy.md)."""
-    if principal is not None and not policy.may_touch_territory(principal, territory_id):
+    if principal is not None and territory_id is None and principal.confined:
         raise Invalid(
             Code.FORBIDDEN,
-            "give one of your territories: you administer the communes of your GALs only"
-            if territory_id is None
-            else "this territory is not yours: you administer the communes of your GALs only",
+            "give one of your territories: you administer the communes of your GALs only",
             field,
         )
+    if principal is not None:
+        rules.authorise_territory(principal, territory_id, field)
 
 
 def _refuse_foreign_commune(principal: Any, commune: m.Commune, field: str) -> None:

@@ -228,3 +228,50 @@ async def test_tokens_carry_territories_through_the_real_authenticator(
     assert by_a["updateCommune"]["errors"][0]["code"] == "FORBIDDEN"
     by_b = await bocage_gql(UPDATE_COMMUNE, variables, principal=who.admin_of(B))
     assert by_b["updateCommune"]["errors"] == []
+
+
+# -- clients and tokens from the command line -----------------------------------------------------
+
+
+async def test_a_client_of_a_territory_gets_tokens_that_name_it(
+    cli: Any, small_demo_url: str, databases: Any, make_settings: Any
+) -> None:
+    import re
+
+    import httpx
+
+    from bocage.core.app import create_app
+
+    url = await databases.clone(small_demo_url)
+    env = {"BOCAGE_DATABASE_URL": url}
+    unknown = cli(
+        "clients", "create", "--name", "X", "--scope", "projects:write",
+        "--territory", "gal-nowhere", env=env,
+    )  # fmt: skip
+    assert unknown.returncode == 2 and "no territory gal-nowhere" in unknown.stderr
+    created = cli(
+        "clients", "create", "--name", "Agenda", "--scope", "projects:write",
+        "--territory", A, env=env,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    client_id = re.search(r"client_id: (\S+)", created.stdout)[1]  # type: ignore[index]
+    secret = re.search(r"client_secret: (\S+)", created.stdout)[1]  # type: ignore[index]
+    listed = cli("clients", "list", "--json", env=env)
+    assert f'"territories": [\n      "{A}"\n    ]' in listed.stdout
+
+    app = create_app(make_settings(url))
+    async with app.router.lifespan_context(app):
+        async with app.state.sessionmaker() as session, session.begin():
+            await setup_territory(session, slug=B, name={"fr": "GAL B"}, nis_codes=[ANDENNE])
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            form = {"grant_type": "client_credentials"}
+            issued = await http.post("/oauth/token", data=form, auth=(client_id, secret))
+            assert issued.status_code == 200, issued.text
+        principal = await app.state.authenticator.verify(issued.json()["access_token"])
+    assert principal.territories == {A}
+    assert principal.tenancy is not None and len(principal.tenancy) == 1
+    assert HANNUT in principal.tenant_communes and ANDENNE not in principal.tenant_communes
+
+    token = cli("token", "--role", "operator", "--territory", A, env=env)
+    assert token.returncode == 0, token.stderr
