@@ -275,3 +275,19 @@ async def test_a_client_of_a_territory_gets_tokens_that_name_it(
 
     token = cli("token", "--role", "operator", "--territory", A, env=env)
     assert token.returncode == 0, token.stderr
+
+
+VIEWER = "{ viewer { subject roles confined communeNisCodes territories { slug } } }"
+
+
+async def test_the_viewer_says_what_the_caller_reaches(two_gals: Any, run: Any) -> None:
+    assert (await run(VIEWER))["data"]["viewer"] is None
+    admin_a = (await run(VIEWER, principal=who.admin_of(A)))["data"]["viewer"]
+    assert admin_a["confined"] is True and admin_a["roles"] == ["territory_admin"]
+    assert admin_a["territories"] == [{"slug": A}]
+    assert HANNUT in admin_a["communeNisCodes"] and ANDENNE not in admin_a["communeNisCodes"]
+    operator = (await run(VIEWER, principal=who.operator))["data"]["viewer"]
+    assert operator["confined"] is False and operator["communeNisCodes"] is None
+    assert operator["territories"] == [{"slug": B}, {"slug": A}]
+    editor_b = (await run(VIEWER, principal=editor(ANDENNE)))["data"]["viewer"]
+    assert (editor_b["territories"], editor_b["communeNisCodes"]) == ([{"slug": B}], [ANDENNE])
