@@ -179,7 +179,8 @@ def _contributed(b_json: Any, j: _Json, dataset: Dataset, key: int, context: Any
     start: Any = literal(node.temporal_start, String)
     end: Any = literal(node.temporal_end, String)
     if dataset.coverage is not None:
-        covered = dataset.coverage.subquery()
+        # Read once (a CTE) for both ends.
+        covered = dataset.coverage.cte(f"opendata_coverage_{abs(key)}")
         first, last = (
             select(_day(j, c)).select_from(covered).limit(1).scalar_subquery()
             for c in list(covered.c)[:2]

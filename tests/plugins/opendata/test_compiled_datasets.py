@@ -149,7 +149,13 @@ async def test_what_the_list_shows_of_contributed_datasets_and_uploads(paths: An
     identifiers = list(found)
     assert identifiers == sorted(identifiers)
     assert {"bornes", "zones-du-gal", "projects", "communes"} <= set(found)
-    assert "brouillon" not in found  # not published
+    assert "brouillon" not in found  # not published: for the GAL's staff neither
+    staff, _, _ = await paths.post(
+        "{ opendataDatasets { " + EVERY_FIELD + " } }",
+        **{"accept-language": "de"},
+        **CALLERS["admin"],
+    )
+    assert staff == compiled
     bornes, zones = found["bornes"], found["zones-du-gal"]
     assert [v["version"] for v in bornes["versions"]] == [1, 2]
     assert bornes["versions"][0]["path"].startswith("/api/opendata/datasets/bornes/versions/1/")
