@@ -11,7 +11,9 @@ from typing import Any
 import orjson
 import pytest
 from graphql import OperationDefinitionNode, parse
+from sqlalchemy import select, update
 
+from bocage.core.api import Commune, Stakeholder, stakeholder_commune
 from bocage.core.auth.principal import Role
 
 from .conftest import As, serve
@@ -64,6 +66,11 @@ def _diff(compiled: bytes, resolved: bytes) -> tuple[bytes, bytes]:
     return compiled[max(at - 200, 0) : at + 100], resolved[max(at - 200, 0) : at + 100]
 
 
+def projects_publisher(found: dict[str, Any]) -> str:
+    """The catalogue's publisher: the core's datasets are the GAL's."""
+    return str(found["projects"]["publisherEnterpriseNumber"])
+
+
 def _roots(document: str) -> int:
     parsed = parse(document)
     operation = next(d for d in parsed.definitions if isinstance(d, OperationDefinitionNode))
@@ -85,6 +92,18 @@ async def catalogue_url(databases: Any, small_demo_url: str, make_settings: Any)
     GAL's point without coordinates, and a draft that is not published."""
     url = str(await databases.clone(small_demo_url))
     async with serve(make_settings(url)) as client:
+        # Hannut's administration publishes its uploads under its enterprise number.
+        async with client.app.state.sessionmaker() as session, session.begin():  # type: ignore[attr-defined]
+            hannut = (
+                select(stakeholder_commune.c.stakeholder_id)
+                .join(Commune, Commune.id == stakeholder_commune.c.commune_id)
+                .where(Commune.nis_code == "64034")
+            )
+            await session.execute(
+                update(Stakeholder)
+                .where(Stakeholder.id.in_(hannut), Stakeholder.kind == "commune_administration")
+                .values(enterprise_number="0207.376.085")
+            )
         who = As(HANNUT)
         client.app.state.authenticator = who  # type: ignore[attr-defined]
         await _upload(
@@ -160,6 +179,8 @@ async def test_what_the_list_shows_of_contributed_datasets_and_uploads(paths: An
     assert [v["version"] for v in bornes["versions"]] == [1, 2]
     assert bornes["versions"][0]["path"].startswith("/api/opendata/datasets/bornes/versions/1/")
     assert "geojson" in bornes["formats"] and "geojson" not in zones["formats"]
+    assert bornes["publisherEnterpriseNumber"] == "0207376085"  # its commune's
+    assert zones["publisherEnterpriseNumber"] == projects_publisher(found)  # the GAL's
     assert bornes["temporalStart"] == "2024-01-01" and bornes["title"] == "Bornes de recharge"
     assert zones["title"] == "Zonen" and zones["en"] == "Zones du GAL"
     assert zones["nl"] == zones["description"] == "Les zones du GAL."  # in French, the only one
