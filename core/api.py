@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bocage.core.auth.policy import can, commune_scope, may_touch_communes
+from bocage.core.auth.policy import (
+    can,
+    commune_scope,
+    may_touch_communes,
+    may_touch_territory,
+    territory_scope,
+)
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
 from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.cache_control import (
@@ -419,6 +425,8 @@ __all__ = [
     "load_children",
     "load_one",
     "may_touch_communes",
+    "may_touch_territory",
+    "territory_scope",
     "mutate",
     # the unit of work (bocage.core.domain.work): one transaction with its permission check,
     # idempotency key, audit entry, events and after-commit callbacks, from any caller
