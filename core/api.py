@@ -78,7 +78,7 @@ from bocage.core.events import (
     public_events,
     record_event,
 )
-from bocage.core.graphql.compiler.build import PARENT, Build, Level, Selection
+from bocage.core.graphql.compiler.build import PARENT, Build, Level, NotCompilable, Selection
 from bocage.core.graphql.compiler.spec import (
     Column,
     CompiledReads,
@@ -88,6 +88,7 @@ from bocage.core.graphql.compiler.spec import (
     Page,
     RootList,
     RootOne,
+    RootRows,
     Text,
     ToMany,
     ToOne,
@@ -95,6 +96,8 @@ from bocage.core.graphql.compiler.spec import (
     translated_spec,
 )
 from bocage.core.graphql.compiler.spec import Translations as TranslationsSpec
+from bocage.core.graphql.compiler.sqljson import JsonSQL
+from bocage.core.graphql.compiler.sqljson import cat as sql_concat
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.errors import BadInput, BocageError, NotFound
 from bocage.core.graphql.i18n import (
@@ -365,6 +368,10 @@ __all__ = [
     "Page",
     "RootList",
     "RootOne",
+    "RootRows",
+    "NotCompilable",
+    "JsonSQL",
+    "sql_concat",
     "Selection",
     "Text",
     "ToMany",

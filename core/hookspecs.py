@@ -523,7 +523,8 @@ def bocage_compiled_reads() -> CompiledReads | None:
     """Return a ``CompiledReads`` (``bocage.core.api``): the plugin's GraphQL types and root
     query fields that the read compiler answers with one SQL statement per root field
     (``TypeSpec`` declarations of how each field is read, ``RootList``/``RootOne`` sources
-    that apply the same filters and visibility as the resolvers), or None.
+    that apply the same filters and visibility as the resolvers), or None. A root field that
+    returns a plain list (no connection) is declared with ``RootRows``.
 
     Called once when the schema is built. A type or root field declared by two plugins stops
     startup. Every declaration must give what the field's resolver gives: the test suite runs

@@ -303,8 +303,10 @@ class Box:
     east: float
     north: float
 
-    def overlaps(self, model: Any, dialect: str) -> ColumnElement[bool]:
-        """Rows of ``model`` (a located table) whose bounding box meets this one."""
+    def overlaps(self, model: Any, dialect: str | None) -> ColumnElement[bool]:
+        """Rows of ``model`` (a located table) whose bounding box meets this one. ``dialect``
+        None: ``model`` is any rows with the four box columns (a subquery's ``c``), which no
+        spatial index serves: the exact test alone."""
         return _overlap_clause(model, self, dialect)
 
 
@@ -345,8 +347,9 @@ class Near:
         dy = (y - _number(self.latitude)) * _number(per_degree)
         return dx * dx + dy * dy <= _number(self.metres * self.metres)
 
-    def reaches(self, model: Any, dialect: str) -> ColumnElement[bool]:
-        """Rows of ``model`` whose bounding box has a point within the distance."""
+    def reaches(self, model: Any, dialect: str | None) -> ColumnElement[bool]:
+        """Rows of ``model`` whose bounding box has a point within the distance (``dialect``
+        None: rows without a spatial index, as :meth:`Box.overlaps`)."""
         from sqlalchemy import and_
 
         x = _clamp(_number(self.longitude), model.location_west, model.location_east)
@@ -366,7 +369,7 @@ def _number(value: float) -> Any:
     return literal(float(value), Float)
 
 
-def _overlap_clause(model: Any, box: Box, dialect: str) -> ColumnElement[bool]:
+def _overlap_clause(model: Any, box: Box, dialect: str | None) -> ColumnElement[bool]:
     """The boxes overlap, written so that ``dialect``'s spatial index answers it first."""
     from sqlalchemy import and_, func, literal_column, select, table
 
@@ -376,6 +379,8 @@ def _overlap_clause(model: Any, box: Box, dialect: str) -> ColumnElement[bool]:
         model.location_south <= _number(box.north),
         model.location_north >= _number(box.south),
     )
+    if dialect is None:
+        return exact
     if dialect == "postgresql":
         stored = func.box(
             func.point(model.location_west, model.location_south),
