@@ -33,7 +33,7 @@ from bocage.core.graphql.mutations.kit import (
     require_ids,
 )
 from bocage.core.graphql.personal import CONTACTS_READ, Contact
-from bocage.core.graphql.places import LocationInput, place_of, set_location
+from bocage.core.graphql.places import LocationInput, geocoded, place_of, set_location
 from bocage.core.graphql.types import Commune, Stakeholder
 
 StakeholderErrorCode = error_codes("StakeholderErrorCode", "Why a stakeholder mutation failed.")
@@ -224,6 +224,8 @@ class StakeholderMutations:
     async def create_stakeholder(
         self, info: Info, input: CreateStakeholderInput
     ) -> StakeholderPayload:
+        location = await geocoded(info, input.location, STAKEHOLDERS_WRITE)
+
         async def change(session: Any, principal: Any) -> Change:
             keys, codes = await _communes(session, input.communes)
             rules.authorise_stakeholder(principal, None, codes, "communes")
@@ -238,7 +240,7 @@ class StakeholderMutations:
                 if input.enterprise_number
                 else None,
                 needs=rules.stakeholder_needs(input.needs),
-                **await place_of(session, input.location, info),
+                **await place_of(session, location),
             )
             await set_external_reference(
                 session, stakeholder, input.external_reference, "Stakeholder"
@@ -271,6 +273,8 @@ class StakeholderMutations:
     async def update_stakeholder(
         self, info: Info, input: UpdateStakeholderInput
     ) -> StakeholderPayload:
+        location = await geocoded(info, input.location, STAKEHOLDERS_WRITE)
+
         async def change(session: Any, principal: Any) -> Change:
             stakeholder = await _stakeholder_for_change(session, principal, input.id, input.version)
             if given(input.kind):
@@ -293,7 +297,7 @@ class StakeholderMutations:
                 )
             if given(input.needs):
                 stakeholder.needs = rules.stakeholder_needs(input.needs or [])
-            await set_location(session, stakeholder, input.location, info)
+            await set_location(session, stakeholder, location)
             await set_external_reference(
                 session, stakeholder, input.external_reference, "Stakeholder"
             )
