@@ -142,12 +142,6 @@ async def _geocoded(
     return await places.geocode(info.context.sessionmaker, request, geocoder)
 
 
-async def place_of(session: Any, request: places.PlaceRequest | None) -> dict[str, Any]:
-    """The place columns of a new addressed row, for the ``request`` :func:`geocoded` made
-    (none without a ``location``)."""
-    return {} if request is None else await places.place_columns(session, request)
-
-
 async def set_location(session: Any, row: Any, request: Any) -> None:
     """Give ``row`` (an addressed row) the place an update asks for (:func:`geocoded`; unset:
     unchanged; null: none); the audit and the event see the changed columns."""
