@@ -516,3 +516,37 @@ def drop_spatial_index_ddl(table_name: str, dialect: str) -> list[str]:
         *(f"DROP TRIGGER IF EXISTS {rtree}_{what}" for what in ("insert", "update", "delete")),
         f"DROP TABLE IF EXISTS {rtree}",
     ]
+
+
+#: The columns of a located row's bounding box.
+BOX_COLUMNS = ("location_west", "location_south", "location_east", "location_north")
+
+
+@dataclass(frozen=True)
+class LocatedTable:
+    """A table with a place (the columns of ``bocage.core.models.Located``) in an alembic
+    migration: ``LocatedTable("my_table").add()`` in ``upgrade()`` adds the GeoJSON column,
+    its bounding box and the engine's spatial index (:func:`spatial_index_ddl`);
+    ``.drop()`` in ``downgrade()`` removes them."""
+
+    name: str
+
+    def add(self) -> None:
+        import sqlalchemy as sa
+        from alembic import op
+        from sqlalchemy.dialects import postgresql
+
+        json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+        op.add_column(self.name, sa.Column("location", json, nullable=True))
+        for column in BOX_COLUMNS:
+            op.add_column(self.name, sa.Column(column, sa.Float(), nullable=True))
+        for statement in spatial_index_ddl(self.name, op.get_bind().dialect.name):
+            op.execute(statement)
+
+    def drop(self) -> None:
+        from alembic import op
+
+        for statement in drop_spatial_index_ddl(self.name, op.get_bind().dialect.name):
+            op.execute(statement)
+        for column in ("location", *BOX_COLUMNS):
+            op.drop_column(self.name, column)

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from bocage.core.domain import places
-from bocage.core.domain.errors import Invalid
+from bocage.core.domain.errors import Code, Invalid
 from bocage.core.domain.work import authorise
 from bocage.core.graphql.errors import BadInput
 from bocage.core.graphql.limits import cost
@@ -99,8 +99,27 @@ class LocationInput:
         )
 
 
-#: The GeoJSON geometry an input gives (kept here for :mod:`bocage.core.api`).
-given_geometry = places.given_geometry
+def located_columns(
+    settings: Any,
+    geometry: Any = None,
+    *,
+    longitude: float | None = None,
+    latitude: float | None = None,
+    field: str = "location",
+    required: bool = False,
+) -> dict[str, Any]:
+    """The values of a located row's columns (``Located``) for the place a client sends:
+    ``longitude`` and ``latitude`` (a point) or a GeoJSON ``geometry``, checked against the
+    installation's bounds (``BOCAGE_PLACES_*``, from ``settings``). Sending neither is no
+    place (every column None), or ``REQUIRED`` when ``required``. A problem is an
+    :class:`Invalid` naming ``field`` (the coordinates) or ``<field>.geometry``."""
+    given = places.given_geometry(longitude, latitude, geometry, field)
+    if given is None:
+        if required:
+            raise Invalid(Code.REQUIRED, "give `longitude` and `latitude`, or a `geometry`", field)
+        return dict(places.NO_PLACE)
+    limits = places.PlaceLimits.of(settings)
+    return places.check_geometry(given, limits, f"{field}.geometry").columns()
 
 
 async def geocoded(info: Info, value: Any, permission: Permission) -> Any:

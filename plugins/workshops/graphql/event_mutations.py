@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from strawberry.types import Info
 
 from bocage.core.api import (
-    NO_PLACE,
     Change,
     Code,
     Invalid,
@@ -23,8 +22,8 @@ from bocage.core.api import (
     commune_scope,
     cost,
     geocode_address,
-    given_geometry,
     input_texts,
+    located_columns,
     may_touch_communes,
     mutate,
     node_key,
@@ -74,21 +73,19 @@ async def _place(event: Event, data: Any, info: Info, creating: bool, found: Any
     value = data.location
     if not creating and not is_given(value):
         return
-    limits = PlaceLimits.of(info.context.settings)
-    geometry = None
+    settings = info.context.settings
     if value is not None:
-        geometry = given_geometry(value.longitude, value.latitude, value.geometry)
-        if geometry is None:
-            raise Invalid(
-                Code.REQUIRED, "give `longitude` and `latitude`, or a `geometry`", "location"
-            )
-        field = "location.geometry"
-    elif creating and event.address and event.commune_id is not None:
-        geometry, field = found, "address"
-    if geometry is None:
-        columns = NO_PLACE
+        columns = located_columns(
+            settings,
+            value.geometry,
+            longitude=value.longitude,
+            latitude=value.latitude,
+            required=True,
+        )
+    elif creating and event.address and event.commune_id is not None and found is not None:
+        columns = check_geometry(found, PlaceLimits.of(settings), "address").columns()
     else:
-        columns = check_geometry(geometry, limits, field).columns()
+        columns = located_columns(settings)  # off the map
     for name, column in columns.items():
         if getattr(event, name) != column:
             setattr(event, name, column)
