@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bocage.core.auth.policy import can, commune_scope, may_touch_communes
+from bocage.core.auth.policy import (
+    can,
+    commune_scope,
+    may_touch_communes,
+    may_touch_territory,
+    territory_scope,
+)
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
 from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.cache_control import (
@@ -30,6 +36,7 @@ from bocage.core.datasets import (
     Publisher,
     Snapshot,
     Theme,
+    sql_global_id,
 )
 from bocage.core.db import (
     Base,
@@ -164,6 +171,7 @@ from bocage.core.http import RowKeyConvertor
 from bocage.core.jobs import enqueue_job
 from bocage.core.mail import Attachment as EmailAttachment
 from bocage.core.mail import enqueue_email
+from bocage.core.media.publication import media_dataset
 
 # The core's rows: plugins reference and read them; seeders (the demo plugin) write them too.
 from bocage.core.models import (
@@ -324,6 +332,9 @@ __all__ = [
     "Publisher",
     "Snapshot",
     "Theme",
+    # a dataset's column holding an object's GraphQL ID; the core's dataset of public media
+    "sql_global_id",
+    "media_dataset",
     # the core's GraphQL types, for a plugin's field that returns one (load_one(info, T, key))
     "CommuneType",
     "ProjectType",
@@ -406,6 +417,8 @@ __all__ = [
     "load_children",
     "load_one",
     "may_touch_communes",
+    "may_touch_territory",
+    "territory_scope",
     "mutate",
     # the unit of work (bocage.core.domain.work): one transaction with its permission check,
     # idempotency key, audit entry, events and after-commit callbacks, from any caller

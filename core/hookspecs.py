@@ -121,11 +121,16 @@ class EventScope:
     ``owner`` (``client:<id>`` or ``subject:<sub>``, see ``policy.owner_key``) is for a row that
     belongs to one client or person, such as a webhook subscription: only that owner and
     administrators learn of the event (among the holders of the permission), never the public.
+
+    ``territory`` (a territory's database key) is for a row that belongs to a GAL and to no
+    commune (a territory's own event, survey or dataset): on an installation of several GALs,
+    the administrators confined to that territory reach it (``docs/tenancy.md``).
     """
 
     stakeholder: int | None = None
     communes: frozenset[str] = frozenset()
     owner: str | None = None
+    territory: int | None = None
 
 
 @dataclass(frozen=True)
