@@ -44,7 +44,7 @@ PROJECT_NAME = "bocage"
 #: The version of the plugin contract (``bocage.core.api``, these hooks, the settings' names):
 #: a minor step only adds, a major step may break (``docs/compatibility.md``). A plugin
 #: declares the versions it supports in its module's ``BOCAGE_REQUIRES`` (``">=1.0,<2"``).
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "1.1"
 
 #: The module attribute holding a plugin's specifier of the contract versions it supports.
 REQUIRES_ATTRIBUTE = "BOCAGE_REQUIRES"
