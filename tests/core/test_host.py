@@ -233,7 +233,7 @@ def test_a_supporting_plugin_loads_and_one_that_says_nothing_is_warned_of(
     assert host.infos["mute"].requires is None
     warned = [r.getMessage() for r in caplog.records if r.name == "bocage.plugins"]
     assert len(warned) == 1
-    assert "plugin 'mute'" in warned[0] and 'BOCAGE_REQUIRES = ">=1.0,<2"' in warned[0]
+    assert "plugin 'mute'" in warned[0] and 'BOCAGE_REQUIRES = ">=1.1,<2"' in warned[0]
 
 
 def test_the_bundled_plugins_declare_the_contract_they_support(make_settings: Any) -> None:
