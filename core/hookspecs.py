@@ -480,7 +480,9 @@ def bocage_geocoders() -> Sequence[Geocoder]:
     reaches no geocoding service itself: an installation plugs its own (a regional address
     register, a local Nominatim). The geometry it returns is checked like a client's; ``None``
     (or no geocoder at all) makes the write fail with ``ADDRESS_NOT_FOUND`` unless the client
-    also gave coordinates.
+    also gave coordinates. It is awaited before the write's transaction opens (no connection,
+    lock or transaction is held while a slow register answers), and only for a caller holding
+    the mutation's permission.
     """
     return ()
 
