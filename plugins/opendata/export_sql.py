@@ -684,6 +684,45 @@ def csv_rows(rows: Sequence[Sequence[Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def sqlite_sql(statement: Select[Any]) -> str | None:
+    """``statement`` as SQLite's text with its values written in (SQLAlchemy's literal
+    rendering, which quotes texts), for :func:`driver_batches`; ``None`` when a value has
+    no literal form."""
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.exc import CompileError
+
+    try:
+        compiled = statement.compile(
+            dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}
+        )
+    except (CompileError, NotImplementedError):
+        return None
+    return str(compiled)
+
+
+async def driver_batches(
+    sessionmaker: async_sessionmaker[AsyncSession], sql: str
+) -> AsyncIterator[list[Sequence[Any]]]:
+    """SQLite: the rows of ``sql`` (:func:`sqlite_sql`) in batches of :data:`BATCH` from the
+    driver's cursor (aiosqlite's), without SQLAlchemy's result rows (a third of the CPU of
+    a CSV export whose lines SQLite builds); the next batch read while one is written."""
+    async with sessionmaker() as session:
+        await sqlite_functions(session)
+        driver = await _driver(await session.connection())
+        cursor = await driver.execute(sql)
+        ahead: asyncio.Future[Any] | None = asyncio.ensure_future(cursor.fetchmany(BATCH))
+        try:
+            while ahead is not None and (rows := await ahead):
+                ahead = asyncio.ensure_future(cursor.fetchmany(BATCH))
+                yield rows
+            ahead = None
+        finally:
+            if ahead is not None:  # the reader left: let the read under way end, then close
+                with contextlib.suppress(BaseException):
+                    await ahead
+            await cursor.close()
+
+
 async def batches(
     sessionmaker: async_sessionmaker[AsyncSession],
     statement: Select[Any],

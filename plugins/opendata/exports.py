@@ -584,7 +584,13 @@ async def stream(
     elif format_name == "json" and dialect == "postgresql":
         chunks = export_sql.copy_json(sessionmaker, plan)
     elif format_name == "csv" and dialect == "sqlite" and len(query.fields) > 1:
-        rows = export_sql.batches(sessionmaker, plan.csv_line_statement(), sqlite_guard=True)
+        statement = plan.csv_line_statement()
+        sql = export_sql.sqlite_sql(statement)
+        rows = (
+            export_sql.batches(sessionmaker, statement, sqlite_guard=True)
+            if sql is None
+            else export_sql.driver_batches(sessionmaker, sql)
+        )
         chunks = rows_to_csv(_header(query.fields), rows, export_sql.csv_lines)
     elif format_name == "csv":
         rows = export_sql.batches(

@@ -80,6 +80,9 @@ CASES = [
     ("types", {}),
     ("types", {"order": "-n", "fields": "texte,n,t"}),
     ("types", {"b": "true", "order": "d"}),
+    # values written into the SQL (COPY, SQLite's cursor): dates, times, a quote
+    ("types", {"d__gte": "2024-01-02", "t__lt": "2024-06-01T00:00:00Z", "order": "-t"}),
+    ("types", {"texte__contains": 't"'}),
     ("communes", {}),
     ("projects", {}),
     ("projects", {"status": "planned", "order": "-budget"}),
@@ -539,3 +542,27 @@ def test_copy_json_whatever_the_pieces(size: int) -> None:
         expected = b"[" + (b"\n" if objects_of else b"")
         expected += b",\n".join(orjson.dumps(o) for o in objects_of) + b"\n]\n"
         assert joined == expected
+
+
+async def test_sqlite_csv_from_the_driver_cursor(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite, the CSV lines are read from the driver's cursor, filters written into the
+    SQL (the bytes are compared with the generic path's in the cases above)."""
+    from bocage.plugins.opendata import export_sql
+
+    read = export_sql.driver_batches
+    used = []
+
+    def counted(*args: Any) -> Any:
+        used.append(args[1])
+        return read(*args)
+
+    monkeypatch.setattr(export_sql, "driver_batches", counted)
+    params = {"d__gte": "2024-01-02", "texte__contains": "'"}
+    response = await client.get(EXPORT.format("types", "csv"), params=params)
+    assert response.status_code == 200
+    sqlite = str(client.app.state.settings.database_url).startswith("sqlite")  # type: ignore[attr-defined]
+    assert len(used) == (1 if sqlite else 0)
+    if sqlite:
+        assert "'2024-01-02'" in used[0] and "''" in used[0]
