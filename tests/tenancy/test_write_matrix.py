@@ -116,6 +116,21 @@ async def spare(inst: Installation, gal: Gal, kind: str) -> str:
             admin,
         )
         return str(made["contact"]["id"])
+    if kind == "event_draft":
+        made = await inst.ok(
+            c.CREATE_EVENT,
+            {
+                "i": {
+                    "kind": "WORKSHOP",
+                    "title": tr(f"Brouillon {mk} bis"),
+                    "startsAt": later(20),
+                    "endsAt": later(21),
+                    "commune": home(gal),
+                }
+            },
+            admin,
+        )
+        return str(made["event"]["id"])
     made = await inst.ok(
         c.CREATE_PST,
         {"i": {"parent": gal.ids["plan"], "code": "OS8", "title": tr(f"Objectif {mk} bis")}},
@@ -124,7 +139,10 @@ async def spare(inst: Installation, gal: Gal, kind: str) -> str:
     return str(made["strategicObjective"]["id"])
 
 
-def archive(kind: str) -> Builder:
+def spare_of(kind: str) -> Builder:
+    """``{"input": {"id", "version"}}`` of a spare object of ``kind`` in the GAL (made once),
+    for a case that archives, removes or publishes one."""
+
     async def build(inst: Installation, gal: Gal) -> dict[str, Any]:
         target = gal.ids.get(f"spare_{kind}") or await spare(inst, gal, kind)
         gal.ids[f"spare_{kind}"] = target
@@ -173,17 +191,17 @@ MATRIX: dict[str, Case] = {
         fixed(lambda g: {"kind": "ASSOCIATION", "name": "Intrus", "communes": [home(g)]})
     ),
     "updateStakeholder": Case(by_id("stakeholder", name="Renommé")),
-    "archiveStakeholder": Case(archive("stakeholder")),
+    "archiveStakeholder": Case(spare_of("stakeholder")),
     "createContact": Case(
         fixed(lambda g: {"stakeholder": g.ids["stakeholder"], "givenName": "X", "familyName": "Y"})
     ),
     "updateContact": Case(by_id("contact", givenName="Changé")),
-    "archiveContact": Case(archive("contact")),
+    "archiveContact": Case(spare_of("contact")),
     "createProject": Case(
         fixed(lambda g: {"title": tr("Intrus"), "focus": "DIGITAL", "communes": [home(g)]})
     ),
     "updateProject": Case(by_id("project", summary=tr("Changé"))),
-    "archiveProject": Case(archive("project")),
+    "archiveProject": Case(spare_of("project")),
     "createIndicator": Case(
         fixed(lambda g: {"project": g.ids["project"], "name": tr("Intrus"), "unit": "kg"})
     ),
@@ -207,7 +225,7 @@ MATRIX: dict[str, Case] = {
         fixed(lambda g: {"parent": g.ids["plan"], "code": "OS9", "title": tr("Intrus")})
     ),
     "updatePstElement": Case(by_id("objective", title=tr("Changé"))),
-    "archivePstElement": Case(archive("objective")),
+    "archivePstElement": Case(spare_of("objective")),
     "grantPermission": Case(
         fixed(
             lambda g: {
@@ -259,7 +277,8 @@ MATRIX: dict[str, Case] = {
         area="workshops",
     ),
     "updateWorkshopsEvent": Case(by_id("event_commune", title=tr("Changé")), area="workshops"),
-    "publishWorkshopsEvent": Case(by_id("event_draft"), area="workshops"),
+    # A draft of its own: registering for A's draft (below) must meet a draft still.
+    "publishWorkshopsEvent": Case(spare_of("event_draft"), area="workshops"),
     "cancelWorkshopsEvent": Case(by_id("event_territory"), area="workshops"),
     "addWorkshopsSpeaker": Case(
         fixed(lambda g: {"event": g.ids["event_commune"], "name": "Orateur"}), area="workshops"
