@@ -107,15 +107,7 @@ def calls_of(inst: Installation, schema: Any) -> list[tuple[str, dict[str, Any]]
 #: to a GAL yet (feat/tnplugins makes the plugins tenancy-aware): expected to fail, and failing
 #: when they pass, so that the entry goes once they are.
 TNPLUGINS = "the plugin is not tenancy-aware on main yet (feat/tnplugins)"
-PENDING: dict[str, str] = {
-    "reads:surveys": TNPLUGINS,
-    "reads:voice": TNPLUGINS,
-    "rest:surveys": TNPLUGINS,
-    "writes:workshops": TNPLUGINS,
-    "writes:surveys": TNPLUGINS,
-    "writes:voice": TNPLUGINS,
-    "own:workshops": TNPLUGINS + ": a GAL's administrator cannot organise its territory's events",
-}
+PENDING: dict[str, str] = {}
 
 AREAS = ("core", "workshops", "surveys", "opendata", "voice")
 
