@@ -14,6 +14,7 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from bocage.core.api import (
     Code,
     Commune,
     DomainEvent,
+    EventScope,
     Invalid,
     Project,
     Stakeholder,
@@ -101,6 +103,35 @@ async def default_territory(session: Any) -> int | None:
         select(TERRITORY.c.id).where(TERRITORY.c.deleted_at.is_(None)).order_by(TERRITORY.c.id)
     )
     return found.scalars().first()
+
+
+async def scope_of(session: Any, event: Event) -> EventScope:
+    """Where ``event`` belongs, recorded with the events about it and its registrations: its
+    commune, or its territory when it has none (those confined to other GALs never learn of
+    its drafts and registrations; ``docs/tenancy.md``)."""
+    if event.commune_id is not None:
+        nis = await session.scalar(
+            select(COMMUNE.c.nis_code).where(COMMUNE.c.id == event.commune_id)
+        )
+        return EventScope(communes=frozenset({nis} if nis else ()))
+    return EventScope(territory=event.territory_id)
+
+
+def nis_code_of(session: Any) -> Callable[[int], Awaitable[str | None]]:
+    """Reads a commune's NIS code by its key in ``session`` (for ``organises_in``)."""
+
+    async def nis_code(commune_id: int) -> str | None:
+        found = await commune_by_id(session, commune_id)
+        return found.nis_code if found is not None else None
+
+    return nis_code
+
+
+async def territory_exists(session: Any, key: int) -> bool:
+    found = await session.execute(
+        select(TERRITORY.c.id).where(TERRITORY.c.id == key, TERRITORY.c.deleted_at.is_(None))
+    )
+    return found.first() is not None
 
 
 # -- registrations ------------------------------------------------------------------------------
@@ -293,7 +324,9 @@ async def cancel(session: Any, token: str) -> Cancelled:
 
 async def record(session: Any, type_: str, registration: Registration) -> None:
     """``registration.<status>`` in the event log, in the change's transaction: for organisers
-    (registrations are personal data; the event's data never holds a name or an e-mail)."""
+    (registrations are personal data; the event's data never holds a name or an e-mail), of
+    the event's commune or territory."""
+    event = await session.get_one(Event, registration.event_id)
     await record_event(
         session,
         DomainEvent(
@@ -305,4 +338,5 @@ async def record(session: Any, type_: str, registration: Registration) -> None:
             },
         ),
         permission=WORKSHOPS_ORGANISE.code,
+        scope=await scope_of(session, event),
     )

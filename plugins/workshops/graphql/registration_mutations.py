@@ -25,6 +25,7 @@ from bocage.plugins.workshops.graphql.common import (
     WRITE_COST,
     WorkshopsError,
     error_list,
+    event_within_tenancy,
     links_of,
 )
 from bocage.plugins.workshops.graphql.event_inputs import (
@@ -167,7 +168,12 @@ class WorkshopsRegistrationMutation:
                     )
                 )
             ).scalar_one_or_none()
-            if registration is None:
+            event = await session.get(Event, event_id)
+            if (
+                registration is None
+                or event is None
+                or not await event_within_tenancy(principal, event, store.nis_code_of(session))
+            ):  # another GAL's event is none of the caller's business: as if it were not there
                 raise Invalid(Code.NOT_FOUND, "no registration with this code here", "code")
             if registration.status != RegistrationStatus.CONFIRMED.value:
                 raise Invalid(Code.INVALID, f"this registration is {registration.status}", "code")
@@ -180,6 +186,7 @@ class WorkshopsRegistrationMutation:
                 action="checked_in",
                 changes={},
                 permission=WORKSHOPS_ORGANISE.code,
+                scope=await store.scope_of(session, event),
             )
 
         outcome = await mutate(
