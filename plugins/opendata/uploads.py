@@ -155,6 +155,7 @@ class UploadMetadata:
             "spatial",
             "location",
             "commune",
+            "territory",
             "schema",
         }
         unknown = set(body) - known
