@@ -36,6 +36,7 @@ from bocage.core.datasets import (
     Publisher,
     Snapshot,
     Theme,
+    sql_global_id,
 )
 from bocage.core.db import (
     Base,
@@ -176,6 +177,7 @@ from bocage.core.http import RowKeyConvertor
 from bocage.core.jobs import enqueue_job
 from bocage.core.mail import Attachment as EmailAttachment
 from bocage.core.mail import enqueue_email
+from bocage.core.media.publication import media_dataset
 
 # The core's rows: plugins reference and read them; seeders (the demo plugin) write them too.
 from bocage.core.models import (
@@ -387,6 +389,9 @@ __all__ = [
     "Publisher",
     "Snapshot",
     "Theme",
+    # a dataset's column holding an object's GraphQL ID; the core's dataset of public media
+    "sql_global_id",
+    "media_dataset",
     # the core's GraphQL types, for a plugin's field that returns one (load_one(info, T, key))
     "CommuneType",
     "ProjectType",

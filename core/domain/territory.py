@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bocage.core import models as m
 from bocage.core.auth import policy
@@ -20,7 +20,7 @@ from bocage.core.domain import rules
 from bocage.core.domain.changes import Change, archive, check_version, column_changes, load_live
 from bocage.core.domain.errors import Code, Invalid
 from bocage.core.domain.ids import key_of
-from bocage.core.reference import UnknownNisCode, municipality
+from bocage.core.reference import UnknownNisCode, move_commune, municipality
 
 #: The levels of a PST, from the plan down to its actions.
 PST_LEVELS: tuple[type[Any], ...] = (
@@ -65,14 +65,14 @@ async def _territory(session: Any, value: Any) -> int | None:
 def _refuse_outside(principal: Any, territory_id: int | None, field: str) -> None:
     """On an installation of several GALs, an administrator confined to some of them adds
     communes to those only (docs/tenancy.md)."""
-    if principal is not None and not policy.may_touch_territory(principal, territory_id):
+    if principal is not None and territory_id is None and principal.confined:
         raise Invalid(
             Code.FORBIDDEN,
-            "give one of your territories: you administer the communes of your GALs only"
-            if territory_id is None
-            else "this territory is not yours: you administer the communes of your GALs only",
+            "give one of your territories: you administer the communes of your GALs only",
             field,
         )
+    if principal is not None:
+        rules.authorise_territory(principal, territory_id, field)
 
 
 def _refuse_foreign_commune(principal: Any, commune: m.Commune, field: str) -> None:
@@ -81,28 +81,6 @@ def _refuse_foreign_commune(principal: Any, commune: m.Commune, field: str) -> N
             Code.FORBIDDEN,
             f"commune {commune.nis_code} is not in your territories: ask its GAL or an operator",
             field,
-        )
-
-
-async def _move(session: Any, commune: m.Commune, territory_id: int | None, on: dt.date) -> None:
-    """Close the commune's open membership (if any) on ``on`` and open one of
-    ``territory_id`` (if any) from that day."""
-    if territory_id == commune.territory_id and commune.id is not None:
-        return
-    if commune.id is not None:
-        await session.execute(
-            update(m.TerritoryMembership)
-            .where(
-                m.TerritoryMembership.commune_id == commune.id,
-                m.TerritoryMembership.left_on.is_(None),
-            )
-            .values(left_on=on)
-        )
-    commune.territory_id = territory_id
-    await session.flush()
-    if territory_id is not None:
-        session.add(
-            m.TerritoryMembership(commune_id=commune.id, territory_id=territory_id, joined_on=on)
         )
 
 
@@ -141,7 +119,7 @@ async def create_commune(
     )
     session.add(commune)
     await session.flush()
-    await _move(session, commune, territory_id, territory_since or dt.date.today())
+    await move_commune(session, commune, territory_id, territory_since or dt.date.today())
     return Change(row=commune, action="created", changes=column_changes(commune, created=True))
 
 
@@ -184,7 +162,21 @@ async def update_commune(
                 raise Invalid(
                     Code.INVALID, "territorySince cannot be in the future", "territorySince"
                 )
-            await _move(session, commune, territory_id, territory_since or dt.date.today())
+            joined = await session.scalar(
+                select(m.TerritoryMembership.joined_on).where(
+                    m.TerritoryMembership.commune_id == commune.id,
+                    m.TerritoryMembership.left_on.is_(None),
+                )
+            )
+            since = territory_since or dt.date.today()
+            if joined is not None and since <= joined:
+                raise Invalid(
+                    Code.INVALID,
+                    f"territorySince must come after {joined.isoformat()}, the day the commune "
+                    "joined its present GAL",
+                    "territorySince",
+                )
+            await move_commune(session, commune, territory_id, since)
     return Change(row=commune, action="updated", changes=column_changes(commune))
 
 

@@ -131,21 +131,6 @@ class Commune(RowType, Timestamps, relay.Node):
             for row in rows
         ]
 
-
-@strawberry.type(description="A period a commune belonged to a GAL.")
-class TerritoryMembership:
-    joined_on: dt.date | None = strawberry.field(
-        description="Its first day in the GAL (null: from before Bocage knew)."
-    )
-    left_on: dt.date | None = strawberry.field(
-        description="Its first day out of the GAL (null: it still belongs)."
-    )
-    territory_id: strawberry.Private[int]
-
-    @strawberry.field(description="The GAL.", metadata=cost(1))
-    async def territory(self, info: Info) -> Territory | None:
-        return await load_one(info, Territory, self.territory_id)
-
     @strawberry.field(
         description="Projects the commune takes part in, newest first.", metadata=cost(1)
     )
@@ -212,6 +197,21 @@ class TerritoryMembership:
     async def strategic_plan(self, info: Info) -> StrategicPlan | None:
         plans = await self.strategic_plans(info)
         return plans[0] if plans else None
+
+
+@strawberry.type(description="A period a commune belonged to a GAL.")
+class TerritoryMembership:
+    joined_on: dt.date | None = strawberry.field(
+        description="Its first day in the GAL (null: from before Bocage knew)."
+    )
+    left_on: dt.date | None = strawberry.field(
+        description="Its first day out of the GAL (null: it still belongs)."
+    )
+    territory_id: strawberry.Private[int]
+
+    @strawberry.field(description="The GAL.", metadata=cost(1))
+    async def territory(self, info: Info) -> Territory | None:
+        return await load_one(info, Territory, self.territory_id)
 
 
 @strawberry.type(description="An organisation: administration, enterprise, association...")

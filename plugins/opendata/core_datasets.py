@@ -1,5 +1,5 @@
 """The core's open datasets: communes, projects, stakeholders (organisations, never their
-contacts) and indicator values.
+contacts), indicator values and public media (the last described by the core's media side).
 
 The plugin builds them itself from the models :mod:`bocage.core.api` exports, so that the core
 knows nothing of open data (the dependency points from the plugin to the core's contract) and
@@ -27,6 +27,7 @@ from bocage.core.api import (
     PstAction,
     Stakeholder,
     Theme,
+    media_dataset,
     project_commune,
     project_pst_action,
     stakeholder_commune,
@@ -346,4 +347,5 @@ def core_datasets() -> list[Dataset]:
         issued_query=select(func.min(IndicatorValue.created_at)),
         coverage=select(func.min(IndicatorValue.measured_on), func.max(IndicatorValue.measured_on)),
     )
-    return [communes, projects, stakeholders, indicators]
+    # The public media: described by the core's media side (bocage.core.media.publication).
+    return [communes, projects, stakeholders, indicators, media_dataset()]
