@@ -31,6 +31,7 @@ from bocage.core.api import (
     Stakeholder,
     Territory,
     global_id,
+    may_touch_territory,
     record_event,
     utcnow,
 )
@@ -125,6 +126,36 @@ def nis_code_of(session: Any) -> Callable[[int], Awaitable[str | None]]:
         return found.nis_code if found is not None else None
 
     return nis_code
+
+
+async def event_within_tenancy(
+    principal: Any, event: Event, nis_code: Callable[[int], Awaitable[str | None]]
+) -> bool:
+    """Whether ``event`` is one of ``principal``'s territories' (their communes', or their own
+    of no commune); always when it is not confined to some (docs/tenancy.md)."""
+    if principal.tenancy is None:
+        return True
+    if event.commune_id is None:
+        return may_touch_territory(principal, event.territory_id)
+    return await nis_code(event.commune_id) in principal.tenant_communes
+
+
+async def facilitates_at(execute: Any, principal: Any, event_id: int | None) -> bool:
+    """Whether a facilitator confined to some territories may run a challenge-card workshop
+    held at event ``event_id``: not at another GAL's event. A workshop of no event belongs to
+    no territory: any facilitator runs it, as before (``execute``: a session's or a request
+    context's)."""
+    if principal.tenancy is None or event_id is None:
+        return True
+    event = (await execute(select(Event).where(Event.id == event_id))).scalar_one_or_none()
+    if event is None:
+        return True
+
+    async def nis_code(commune_id: int) -> str | None:
+        found = await execute(select(COMMUNE.c.nis_code).where(COMMUNE.c.id == commune_id))
+        return found.scalar_one_or_none()
+
+    return await event_within_tenancy(principal, event, nis_code)
 
 
 async def territory_exists(session: Any, key: int) -> bool:

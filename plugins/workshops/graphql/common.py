@@ -23,7 +23,6 @@ from bocage.core.api import (
     global_id,
     holds_territories,
     load_one,
-    may_touch_territory,
 )
 from bocage.plugins.workshops import notify
 from bocage.plugins.workshops.game import Refusal
@@ -126,17 +125,6 @@ def within_tenancy(principal: Any) -> Any:
         Event.commune_id.is_(None), Event.territory_id.in_(sorted(principal.tenancy))
     )
     return or_(Event.commune_id.in_(communes), of_territory)
-
-
-async def event_within_tenancy(
-    principal: Any, event: Event, nis_code: Callable[[int], Awaitable[str | None]]
-) -> bool:
-    """Whether ``event`` is one of ``principal``'s territories' (see :func:`within_tenancy`)."""
-    if principal.tenancy is None:
-        return True
-    if event.commune_id is None:
-        return may_touch_territory(principal, event.territory_id)
-    return await nis_code(event.commune_id) in principal.tenant_communes
 
 
 def not_organiser_of_event() -> Forbidden:

@@ -37,7 +37,6 @@ from bocage.plugins.workshops.graphql.calendars import WorkshopsCalendar, event_
 from bocage.plugins.workshops.graphql.common import (
     Forbidden,
     core_link,
-    event_within_tenancy,
     gid,
     is_organiser,
     moved,
@@ -84,7 +83,7 @@ async def _visible(info: Info[Any, Any], event: Event) -> bool:
         return False
     if event.status in PUBLIC_STATUSES:
         return True
-    return await event_within_tenancy(info.context.principal, event, nis_codes(info))
+    return await store.event_within_tenancy(info.context.principal, event, nis_codes(info))
 
 
 # -- the types ----------------------------------------------------------------------------------

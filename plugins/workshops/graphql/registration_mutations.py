@@ -25,7 +25,6 @@ from bocage.plugins.workshops.graphql.common import (
     WRITE_COST,
     WorkshopsError,
     error_list,
-    event_within_tenancy,
     links_of,
 )
 from bocage.plugins.workshops.graphql.event_inputs import (
@@ -169,10 +168,11 @@ class WorkshopsRegistrationMutation:
                 )
             ).scalar_one_or_none()
             event = await session.get(Event, event_id)
+            nis_code = store.nis_code_of(session)
             if (
                 registration is None
                 or event is None
-                or not await event_within_tenancy(principal, event, store.nis_code_of(session))
+                or not await store.event_within_tenancy(principal, event, nis_code)
             ):  # another GAL's event is none of the caller's business: as if it were not there
                 raise Invalid(Code.NOT_FOUND, "no registration with this code here", "code")
             if registration.status != RegistrationStatus.CONFIRMED.value:

@@ -176,3 +176,46 @@ async def test_an_event_of_no_commune_takes_one_of_its_organiser_s_territories(
     assert (await row(two_gals, made_by_operator["id"])).territory_id == a.key
     async with two_gals.app.state.sessionmaker() as session:
         assert len((await session.execute(select(Event.id))).all()) == count + 1
+
+
+CREATE_CARDS = """
+mutation($input: CreateWorkshopsCardWorkshopInput!) {
+  createWorkshopsCardWorkshop(input: $input) {
+    workshop { id version } errors { field code message }
+  }
+}"""
+UPDATE_CARDS = """
+mutation($input: UpdateWorkshopsCardWorkshopInput!) {
+  updateWorkshopsCardWorkshop(input: $input) {
+    workshop { id version maxCards } errors { field code message }
+  }
+}"""
+
+
+async def test_a_challenge_card_workshop_at_a_gal_s_event_is_its_facilitators(
+    two_gals: Any,
+) -> None:
+    a, b = two_gals.a, two_gals.b
+    admin_a, admin_b = two_gals.admin(a), two_gals.admin(b)
+    event = await created(two_gals, admin_a, commune=a.commune_id, address="Salle 1")
+    at_a = {"title": {"fr": "Défis"}, "event": event["id"]}
+    refused = await two_gals.gql(admin_b, CREATE_CARDS, {"input": at_a})
+    assert [
+        (e["field"], e["code"]) for e in two_gals.errors(refused, "createWorkshopsCardWorkshop")
+    ] == [("event", "FORBIDDEN")]
+    made = await two_gals.gql(admin_a, CREATE_CARDS, {"input": at_a})
+    assert two_gals.errors(made, "createWorkshopsCardWorkshop") == []
+    workshop = made["data"]["createWorkshopsCardWorkshop"]["workshop"]
+
+    change = {"workshop": workshop["id"], "version": workshop["version"], "maxCards": 2}
+    refused = await two_gals.gql(admin_b, UPDATE_CARDS, {"input": change})
+    assert [e["code"] for e in two_gals.errors(refused, "updateWorkshopsCardWorkshop")] == [
+        "FORBIDDEN"
+    ]
+    done = await two_gals.gql(admin_a, UPDATE_CARDS, {"input": change})
+    assert two_gals.errors(done, "updateWorkshopsCardWorkshop") == []
+    assert done["data"]["updateWorkshopsCardWorkshop"]["workshop"]["maxCards"] == 2
+    version = done["data"]["updateWorkshopsCardWorkshop"]["workshop"]["version"]
+    change = {"workshop": workshop["id"], "version": version, "maxCards": 3}
+    done = await two_gals.gql(two_gals.operator, UPDATE_CARDS, {"input": change})
+    assert two_gals.errors(done, "updateWorkshopsCardWorkshop") == []
