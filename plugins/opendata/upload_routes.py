@@ -285,7 +285,8 @@ async def _territory(session: AsyncSession, principal: Principal, slug: Any) -> 
     except Invalid as error:
         if error.code is Code.FORBIDDEN:
             raise _Abort(error_response(403, "forbidden", error.message)) from None
-        raise _Abort(_invalid(UploadError("territory", error.message))) from None
+        message = "you work for several territories: give `territory` (a territory's slug)"
+        raise _Abort(_invalid(UploadError("territory", message))) from None
     if chosen is not None:
         return chosen
     live = (
