@@ -76,6 +76,8 @@ VARIANTS = {
     "no-pre-ping": ({}, ["--no-pre-ping"]),
     "one-statement": ({}, ["--no-pre-ping", "--autocommit-reads"]),
     "no-raw-reads": ({}, ["--no-raw-reads"]),
+    # SQLite: the fast path's statements on sqlite3 in worker threads, not the loop's.
+    "sqlite-reads-in-threads": ({"BOCAGE_GRAPHQL_FAST_PATH_LOOP_MS": "0"}, []),
 }
 
 
