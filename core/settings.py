@@ -201,7 +201,7 @@ class Settings(BaseSettings):
         "without parsing, validating and executing it again (same answer, less CPU).",
     )
     graphql_fast_path_loop_ms: float = Field(
-        20.0,
+        2.0,
         ge=0,
         description="SQLite: milliseconds of CPU time a fast-path statement may hold the event "
         "loop (it runs in the loop's thread, without a hand-off to another); a longer one is "
