@@ -43,7 +43,7 @@ QUERIES = {
         agenda { startsAt endsAt title speaker { name organisation } } } } } }""",
     "surveys(first: 20)": """{ surveys(first: 20) { edges { node {
         id title intro status opensOn closesOn audienceKinds } } } }""",
-    "opendataDatasets (not compiled)": """{ opendataDatasets { identifier title theme
+    "opendataDatasets": """{ opendataDatasets { identifier title theme
         keywords formats fields { name type } recordsPath issued } }""",
 }
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bocage.core.auth.policy import can, commune_scope, may_touch_communes
+from bocage.core.auth.policy import (
+    can,
+    commune_scope,
+    may_touch_communes,
+    may_touch_territory,
+    territory_scope,
+)
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
 from bocage.core.auth.tokens import AuthenticationError, request_principal
 from bocage.core.cache_control import (
@@ -30,6 +36,7 @@ from bocage.core.datasets import (
     Publisher,
     Snapshot,
     Theme,
+    sql_global_id,
 )
 from bocage.core.db import (
     Base,
@@ -43,20 +50,14 @@ from bocage.core.db import (
 from bocage.core.domain.changes import Change, archive, check_version, column_changes, record_link
 from bocage.core.domain.errors import Code, Invalid
 from bocage.core.domain.places import (
-    NO_PLACE,
-    Box,
+    LocatedTable,
     Near,
-    Place,
     PlaceLimits,
     check_geometry,
-    drop_spatial_index_ddl,
     geometry_wkt,
     parse_numbers,
-    spatial_index_ddl,
     wkt_summary,
 )
-from bocage.core.domain.places import centroid as place_centroid
-from bocage.core.domain.places import point as geojson_point
 from bocage.core.domain.rules import check_texts
 from bocage.core.domain.work import AfterCommit, EventSink, Outcome, UnitOfWork, record_change
 from bocage.core.errors import PluginError
@@ -71,7 +72,7 @@ from bocage.core.events import (
     public_events,
     record_event,
 )
-from bocage.core.graphql.compiler.build import PARENT, Build, Level, Selection
+from bocage.core.graphql.compiler.build import PARENT, Build, Level, NotCompilable, Selection
 from bocage.core.graphql.compiler.spec import (
     Column,
     CompiledReads,
@@ -81,6 +82,7 @@ from bocage.core.graphql.compiler.spec import (
     Page,
     RootList,
     RootOne,
+    RootRows,
     Text,
     ToMany,
     ToOne,
@@ -88,6 +90,8 @@ from bocage.core.graphql.compiler.spec import (
     translated_spec,
 )
 from bocage.core.graphql.compiler.spec import Translations as TranslationsSpec
+from bocage.core.graphql.compiler.sqljson import JsonSQL
+from bocage.core.graphql.compiler.sqljson import cat as sql_concat
 from bocage.core.graphql.context import Context
 from bocage.core.graphql.errors import BadInput, BocageError, NotFound
 from bocage.core.graphql.i18n import (
@@ -127,8 +131,8 @@ from bocage.core.graphql.places import (
     GeoJSON,
     Location,
     NearInput,
-    given_geometry,
-    installed_geocoder,
+    geocode_address,
+    located_columns,
     location_of,
     location_spec,
     place_filters,
@@ -170,6 +174,7 @@ from bocage.core.http import RowKeyConvertor
 from bocage.core.jobs import enqueue_job
 from bocage.core.mail import Attachment as EmailAttachment
 from bocage.core.mail import enqueue_email
+from bocage.core.media.publication import media_dataset
 
 # The core's rows: plugins reference and read them; seeders (the demo plugin) write them too.
 from bocage.core.models import (
@@ -330,6 +335,9 @@ __all__ = [
     "Publisher",
     "Snapshot",
     "Theme",
+    # a dataset's column holding an object's GraphQL ID; the core's dataset of public media
+    "sql_global_id",
+    "media_dataset",
     # the core's GraphQL types, for a plugin's field that returns one (load_one(info, T, key))
     "CommuneType",
     "ProjectType",
@@ -354,6 +362,10 @@ __all__ = [
     "Page",
     "RootList",
     "RootOne",
+    "RootRows",
+    "NotCompilable",
+    "JsonSQL",
+    "sql_concat",
     "Selection",
     "Text",
     "ToMany",
@@ -412,6 +424,8 @@ __all__ = [
     "load_children",
     "load_one",
     "may_touch_communes",
+    "may_touch_territory",
+    "territory_scope",
     "mutate",
     # the unit of work (bocage.core.domain.work): one transaction with its permission check,
     # idempotency key, audit entry, events and after-commit callbacks, from any caller
@@ -514,29 +528,83 @@ __all__ = [
     "PublicEvent",
     "last_event_sequence",
     "public_events",
-    # places on the map (docs/places.md)
-    "Box",
+    # places on the map (docs/places.md): a located table, its GraphQL field and filters
     "BoundingBoxInput",
     "GeoJSON",
-    "Geocoder",
     "Located",
+    "LocatedTable",
     "Location",
-    "NO_PLACE",
-    "Near",
     "NearInput",
-    "Place",
-    "PlaceLimits",
-    "check_geometry",
-    "drop_spatial_index_ddl",
-    "geojson_point",
-    "geometry_wkt",
-    "given_geometry",
-    "installed_geocoder",
     "location_of",
     "location_spec",
-    "place_centroid",
-    "parse_numbers",
     "place_filters",
-    "spatial_index_ddl",
+    # ... the place a client sends, an address placed by the installation's geocoder
+    "Geocoder",
+    "PlaceLimits",
+    "check_geometry",
+    "geocode_address",
+    "located_columns",
+    # ... datasets of points (REST filters) and DCAT
+    "Near",
+    "geometry_wkt",
+    "parse_numbers",
     "wkt_summary",
 ]
+
+
+# -- deprecated names of the places section (docs/compatibility.md) -------------------------------
+
+#: Deprecated names (removed at the earliest in contract 2.0), and what to use instead.
+_DEPRECATED_PLACES = {
+    "spatial_index_ddl": (
+        "bocage.core.domain.places",
+        "spatial_index_ddl",
+        "LocatedTable(table).add() in the migration",
+    ),
+    "drop_spatial_index_ddl": (
+        "bocage.core.domain.places",
+        "drop_spatial_index_ddl",
+        "LocatedTable(table).drop() in the migration",
+    ),
+    "installed_geocoder": (
+        "bocage.core.graphql.places",
+        "installed_geocoder",
+        "geocode_address(info, address, commune, permission), before mutate()",
+    ),
+    "given_geometry": (
+        "bocage.core.domain.places",
+        "given_geometry",
+        "located_columns(settings, geometry, longitude=..., latitude=...)",
+    ),
+    "NO_PLACE": ("bocage.core.domain.places", "NO_PLACE", "located_columns(settings) (no place)"),
+    "Place": ("bocage.core.domain.places", "Place", "check_geometry(...), without naming its type"),
+    "Box": ("bocage.core.domain.places", "Box", "BoundingBoxInput and place_filters"),
+    "geojson_point": (
+        "bocage.core.domain.places",
+        "point",
+        '{"type": "Point", "coordinates": [longitude, latitude]}',
+    ),
+    "place_centroid": (
+        "bocage.core.domain.places",
+        "centroid",
+        "Location.centroid (location_of(row))",
+    ),
+}
+
+
+def __getattr__(name: str) -> object:
+    """A deprecated name of the contract: still served, with a ``DeprecationWarning`` saying
+    what to use instead."""
+    found = _DEPRECATED_PLACES.get(name)
+    if found is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    import warnings
+
+    module, attribute, instead = found
+    warnings.warn(
+        f"bocage.core.api.{name} is deprecated and will be removed in contract 2.0: use {instead}",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return getattr(importlib.import_module(module), attribute)

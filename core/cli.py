@@ -695,12 +695,28 @@ def clients() -> None:
     multiple=True,
     help="Restrict the client to a commune's NIS code (repeat; default: no restriction).",
 )
+@click.option(
+    "--territory",
+    "territories",
+    multiple=True,
+    help="The slug of a GAL the client acts for (repeat): on an installation of several "
+    "GALs, a client reaches the rows of its territories only (docs/tenancy.md).",
+)
 @pass_runtime
 def clients_create(
-    rt: Runtime, name: str, scopes: tuple[str, ...], communes: tuple[str, ...]
+    rt: Runtime,
+    name: str,
+    scopes: tuple[str, ...],
+    communes: tuple[str, ...],
+    territories: tuple[str, ...],
 ) -> None:
     """Create a client; prints its id and its secret, which is shown only this once."""
-    from bocage.core.auth.clients import UnknownScope, check_scopes, create_client
+    from bocage.core.auth.clients import (
+        UnknownScope,
+        UnknownTerritory,
+        check_scopes,
+        create_client,
+    )
     from bocage.core.db import sessionmaker
 
     known = [permission.code for permission in rt.host.permissions()]
@@ -714,10 +730,18 @@ def clients_create(
             await _migrated(rt, engine)
             async with sessionmaker(engine)() as session, session.begin():
                 return await create_client(
-                    session, name=name, scopes=scopes, known_scopes=known, communes=communes
+                    session,
+                    name=name,
+                    scopes=scopes,
+                    known_scopes=known,
+                    communes=communes,
+                    territories=territories,
                 )
 
-    client = run(go())
+    try:
+        client = run(go())
+    except UnknownTerritory as error:
+        raise click.BadParameter(str(error), param_hint="--territory") from None
     click.echo(f"client_id: {client.client_id}")
     click.echo(f"client_secret: {client.client_secret}")
     console.print("Store the secret now: it is stored hashed and cannot be shown again.")
@@ -743,6 +767,7 @@ def clients_list(rt: Runtime, as_json: bool) -> None:
             "name": c.name,
             "scopes": c.scopes,
             "communes": c.communes,
+            "territories": c.territories,
             "created_at": c.created_at.isoformat(),
             "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
         }
@@ -751,7 +776,7 @@ def clients_list(rt: Runtime, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table("client_id", "name", "scopes", "communes", "status")
+    table = Table("client_id", "name", "scopes", "communes", "territories", "status")
     for row in rows:
         status = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
         table.add_row(
@@ -759,6 +784,7 @@ def clients_list(rt: Runtime, as_json: bool) -> None:
             row["name"],
             " ".join(row["scopes"]),
             " ".join(row["communes"]) or "all",
+            " ".join(row["territories"]) or "-",
             status,
         )
     Console().print(table)
@@ -789,10 +815,16 @@ def clients_revoke(rt: Runtime, client_id: str) -> None:
     "roles",
     multiple=True,
     required=True,
-    type=click.Choice(["territory_admin", "commune_editor", "stakeholder_member"]),
+    type=click.Choice(["operator", "territory_admin", "commune_editor", "stakeholder_member"]),
     help="A role of the person (repeat).",
 )
 @click.option("--commune", "communes", multiple=True, help="NIS code of a commune (repeat).")
+@click.option(
+    "--territory",
+    "territories",
+    multiple=True,
+    help="Slug of a GAL the person acts for (repeat; claim `territories`).",
+)
 @click.option(
     "--stakeholder", "stakeholders", multiple=True, type=int, help="Stakeholder id (repeat)."
 )
@@ -816,6 +848,7 @@ def token(
     roles: tuple[str, ...],
     communes: tuple[str, ...],
     stakeholders: tuple[int, ...],
+    territories: tuple[str, ...],
     subject: str,
     ttl: int | None,
     force: bool,
@@ -856,6 +889,7 @@ def token(
                 roles=[Role(role) for role in roles],
                 communes=communes,
                 stakeholders=stakeholders,
+                territories=territories,
                 ttl=ttl,
             )
             return issued.access_token, issued.kid

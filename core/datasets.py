@@ -12,6 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import String, cast, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
 from bocage.core.settings import LANGUAGES as CORE_LANGUAGES
 
 if TYPE_CHECKING:
@@ -207,3 +211,31 @@ class Dataset:
         if missing:
             found.append(f"fields: the query has no column {', '.join(missing)}")
         return found
+
+
+class _Base64(FunctionElement[str]):
+    """Standard base64 of a text (padded), the same on SQLite and PostgreSQL."""
+
+    name = "bocage_b64"
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_Base64)
+def _base64_sqlite(element: _Base64, compiler: Any, **kw: Any) -> str:
+    # bocage.core.sqlite_functions gives every SQLite connection bocage_b64
+    return f"bocage_b64({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Base64, "postgresql")
+def _base64_postgresql(element: _Base64, compiler: Any, **kw: Any) -> str:
+    text = compiler.process(element.clauses, **kw)
+    return f"translate(encode(convert_to({text}, 'UTF8'), 'base64'), E'\\n', '')"
+
+
+def sql_global_id(type_name: Any, key: Any) -> Any:
+    """The Relay global ID (base64 of ``Type:key``) of a row, as a dataset's column: the
+    ``id`` GraphQL gives the object. ``type_name`` is a GraphQL type name or a column holding
+    one (``Media.owner_type``), ``key`` the row's integer key column."""
+    prefix = literal(type_name, String) if isinstance(type_name, str) else type_name
+    return _Base64(prefix + literal(":", String) + cast(key, String))

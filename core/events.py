@@ -113,6 +113,7 @@ async def record_event(
         scoped=scope is not None,
         scope_stakeholder_id=scope.stakeholder if scope is not None else None,
         scope_owner=scope.owner if scope is not None else None,
+        scope_territory_id=scope.territory if scope is not None else None,
         trace_context=tracing.carrier(),
     )
     session.add(record)
@@ -155,6 +156,7 @@ async def record_events(
                 "scoped": scope is not None,
                 "scope_stakeholder_id": scope.stakeholder if scope is not None else None,
                 "scope_owner": scope.owner if scope is not None else None,
+                "scope_territory_id": scope.territory if scope is not None else None,
             }
         )
     await session.execute(insert(EventRecord), rows)
@@ -296,6 +298,13 @@ def _reached(reach: policy.Reach) -> ColumnElement[bool]:
         alternatives.append(EventRecord.scope_owner.in_(sorted(reach.owners)))
     if reach.stakeholders:
         alternatives.append(EventRecord.scope_stakeholder_id.in_(sorted(reach.stakeholders)))
+    if reach.territories:  # a territory's rows of no commune
+        alternatives.append(
+            and_(
+                EventRecord.scope_territory_id.in_(sorted(reach.territories)),
+                ~exists().where(event_scope_commune.c.event_log_id == EventRecord.id),
+            )
+        )
     if reach.communes:
         link = event_scope_commune.c
         its_own = link.event_log_id == EventRecord.id

@@ -44,7 +44,7 @@ PROJECT_NAME = "bocage"
 #: The version of the plugin contract (``bocage.core.api``, these hooks, the settings' names):
 #: a minor step only adds, a major step may break (``docs/compatibility.md``). A plugin
 #: declares the versions it supports in its module's ``BOCAGE_REQUIRES`` (``">=1.0,<2"``).
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "1.1"
 
 #: The module attribute holding a plugin's specifier of the contract versions it supports.
 REQUIRES_ATTRIBUTE = "BOCAGE_REQUIRES"
@@ -121,11 +121,16 @@ class EventScope:
     ``owner`` (``client:<id>`` or ``subject:<sub>``, see ``policy.owner_key``) is for a row that
     belongs to one client or person, such as a webhook subscription: only that owner and
     administrators learn of the event (among the holders of the permission), never the public.
+
+    ``territory`` (a territory's database key) is for a row that belongs to a GAL and to no
+    commune (a territory's own event, survey or dataset): on an installation of several GALs,
+    the administrators confined to that territory reach it (``docs/tenancy.md``).
     """
 
     stakeholder: int | None = None
     communes: frozenset[str] = frozenset()
     owner: str | None = None
+    territory: int | None = None
 
 
 @dataclass(frozen=True)
@@ -475,7 +480,9 @@ def bocage_geocoders() -> Sequence[Geocoder]:
     reaches no geocoding service itself: an installation plugs its own (a regional address
     register, a local Nominatim). The geometry it returns is checked like a client's; ``None``
     (or no geocoder at all) makes the write fail with ``ADDRESS_NOT_FOUND`` unless the client
-    also gave coordinates.
+    also gave coordinates. It is awaited before the write's transaction opens (no connection,
+    lock or transaction is held while a slow register answers), and only for a caller holding
+    the mutation's permission.
     """
     return ()
 
@@ -518,7 +525,8 @@ def bocage_compiled_reads() -> CompiledReads | None:
     """Return a ``CompiledReads`` (``bocage.core.api``): the plugin's GraphQL types and root
     query fields that the read compiler answers with one SQL statement per root field
     (``TypeSpec`` declarations of how each field is read, ``RootList``/``RootOne`` sources
-    that apply the same filters and visibility as the resolvers), or None.
+    that apply the same filters and visibility as the resolvers), or None. A root field that
+    returns a plain list (no connection) is declared with ``RootRows``.
 
     Called once when the schema is built. A type or root field declared by two plugins stops
     startup. Every declaration must give what the field's resolver gives: the test suite runs

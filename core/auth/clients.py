@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bocage.core.auth.models import OAuthClient
 from bocage.core.auth.secrets import hash_secret, new_secret
+from bocage.core.auth.tenancy import TERRITORY
 from bocage.core.db import utcnow
 
 if TYPE_CHECKING:
@@ -26,6 +27,10 @@ class UnknownScope(ValueError):
     """A scope that no enabled plugin declares as a permission."""
 
 
+class UnknownTerritory(ValueError):
+    """A territory slug that names no live territory."""
+
+
 @dataclass(frozen=True)
 class NewClient:
     client_id: str
@@ -34,6 +39,7 @@ class NewClient:
     name: str
     scopes: tuple[str, ...]
     communes: tuple[str, ...]
+    territories: tuple[str, ...] = ()
 
 
 def check_scopes(scopes: Iterable[str], known: Iterable[str]) -> list[str]:
@@ -56,9 +62,24 @@ async def create_client(
     scopes: Sequence[str],
     known_scopes: Iterable[str],
     communes: Sequence[str] = (),
+    territories: Sequence[str] = (),
 ) -> NewClient:
-    """Add a client; the returned secret is the only copy in clear."""
+    """Add a client; the returned secret is the only copy in clear. ``territories`` (slugs)
+    are the GALs it acts for on an installation of several (docs/tenancy.md)."""
     checked = check_scopes(scopes, known_scopes)
+    slugs = sorted(set(territories))
+    if slugs:
+        known = set(
+            (
+                await session.scalars(
+                    select(TERRITORY.c.slug).where(
+                        TERRITORY.c.slug.in_(slugs), TERRITORY.c.deleted_at.is_(None)
+                    )
+                )
+            ).all()
+        )
+        if unknown := [slug for slug in slugs if slug not in known]:
+            raise UnknownTerritory(f"no territory {', '.join(unknown)}")
     client_id = "bcl_" + _secrets.token_urlsafe(12)
     secret = new_secret()
     session.add(
@@ -68,10 +89,13 @@ async def create_client(
             secret_hash=hash_secret(secret),
             scopes=checked,
             communes=sorted(set(communes)),
+            territories=slugs,
         )
     )
     await session.flush()
-    return NewClient(client_id, secret, name, tuple(checked), tuple(sorted(set(communes))))
+    return NewClient(
+        client_id, secret, name, tuple(checked), tuple(sorted(set(communes))), tuple(slugs)
+    )
 
 
 async def list_clients(session: AsyncSession) -> list[OAuthClient]:

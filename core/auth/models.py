@@ -46,6 +46,9 @@ class OAuthClient(Base):
     scopes: Mapped[list[str]] = mapped_column(JSONType, default=list)
     #: NIS codes the client's tokens are restricted to; empty means no restriction.
     communes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: Slugs of the territories (GALs) its tokens act for (claim ``territories``); empty: on an
+    #: installation of several GALs, those of its communes (none: it reaches nothing).
+    territories: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 

@@ -52,12 +52,32 @@ def commune_scope(principal: Principal, permission: str | None = None) -> frozen
     With a ``permission``: the communes where it holds that permission; a commune editor
     granted it for some communes only is limited to those (none if it does not hold it)."""
     if permission is not None and not _wholly(principal, permission):
-        return _granted_communes(principal, permission)
-    if principal.is_admin:
-        return None
-    if Role.INTEGRATOR in principal.roles and not principal.communes:
-        return None
-    return principal.communes
+        return _confined(principal, _granted_communes(principal, permission))
+    if principal.is_admin or (Role.INTEGRATOR in principal.roles and not principal.communes):
+        # Everywhere: every commune, or those of its territories when it is confined.
+        return None if principal.tenancy is None else principal.tenant_communes
+    return _confined(principal, principal.communes)
+
+
+def _confined(principal: Principal, communes: frozenset[str]) -> frozenset[str]:
+    """``communes`` within the principal's territories (all of them when not confined)."""
+    return communes if principal.tenancy is None else communes & principal.tenant_communes
+
+
+def may_touch_territory(principal: Principal, territory_id: int | None) -> bool:
+    """A row of a territory that belongs to no commune (a territory's own event, survey,
+    dataset...) is within reach: always for a principal that is not confined (see
+    :mod:`bocage.core.auth.tenancy`), else when it is one of its territories' (a row of no
+    territory then belongs to the operators). Whether its role may change such rows at all is
+    the permission's question (:func:`can`)."""
+    if principal.tenancy is None:
+        return True
+    return territory_id is not None and territory_id in principal.tenancy
+
+
+def territory_scope(principal: Principal) -> frozenset[int] | None:
+    """The territories (keys) whose rows ``principal`` may read, or ``None`` for all."""
+    return principal.tenancy
 
 
 def may_touch_communes(
@@ -88,21 +108,31 @@ class Reach:
     #: The owners (:func:`owner_key`) whose own rows it reaches, such as their webhook
     #: subscriptions: its own; ``None``: every owner's (administrators).
     owners: frozenset[str] | None = frozenset()
+    #: A row of a territory and of no commune is reached when its territory is among these
+    #: (confined administrators, integrators of a territory); every territory's rows are
+    #: reached when ``communes`` is ``None``.
+    territories: frozenset[int] = frozenset()
 
-    def covers(self, stakeholder_id: int | None, nis_codes: Iterable[str]) -> bool:
-        """Whether a row of this organisation in these communes is reached."""
+    def covers(
+        self, stakeholder_id: int | None, nis_codes: Iterable[str], territory_id: int | None = None
+    ) -> bool:
+        """Whether a row of this organisation in these communes (or, in none, of this
+        territory) is reached."""
         if stakeholder_id is not None and stakeholder_id in self.stakeholders:
             return True
         if self.communes is None:
             return True
         codes = set(nis_codes)
-        return bool(codes) and codes <= self.communes
+        if codes:
+            return codes <= self.communes
+        return territory_id is not None and territory_id in self.territories
 
     def as_json(self) -> dict[str, list[int] | list[str] | None]:
         return {
             "stakeholders": sorted(self.stakeholders),
             "communes": None if self.communes is None else sorted(self.communes),
             "owners": None if self.owners is None else sorted(self.owners),
+            "territories": sorted(self.territories),
         }
 
     @classmethod
@@ -116,22 +146,30 @@ class Reach:
             stakeholders=frozenset(int(s) for s in value.get("stakeholders") or []),
             communes=None if communes is None else frozenset(str(c) for c in communes),
             owners=None if owners is None else frozenset(str(o) for o in owners),
+            territories=frozenset(int(t) for t in value.get("territories") or []),
         )
 
 
 def reach(principal: Principal) -> Reach:
     """The rows of organisations and communes ``principal`` reaches (for any permission it
     holds): its own organisations, and the communes of commune editors and integrators."""
-    if principal.is_admin:
+    if principal.is_admin and principal.tenancy is None:
         return Reach(communes=None, owners=None)
     communes: frozenset[str] | None = frozenset()
-    if Role.COMMUNE_EDITOR in principal.roles or Role.INTEGRATOR in principal.roles:
+    territories: frozenset[int] = frozenset()
+    if principal.is_admin:
+        # Confined: its territories' communes, and their rows that have no commune.
+        communes, territories = principal.tenant_communes, principal.tenancy or frozenset()
+    elif Role.COMMUNE_EDITOR in principal.roles or Role.INTEGRATOR in principal.roles:
         communes = commune_scope(principal)
+        if Role.INTEGRATOR in principal.roles and not principal.communes:
+            territories = principal.tenancy or frozenset()
     owner = owner_key(principal.client_id, principal.subject)
     return Reach(
         stakeholders=principal.stakeholders,
         communes=communes,
         owners=frozenset({owner}) if owner is not None else frozenset(),
+        territories=territories,
     )
 
 
@@ -146,7 +184,11 @@ def owner_key(client_id: str | None, subject: str | None) -> str | None:
 
 
 def may_touch_stakeholder(
-    principal: Principal, stakeholder_id: int | None, nis_codes: Iterable[str]
+    principal: Principal,
+    stakeholder_id: int | None,
+    nis_codes: Iterable[str],
+    territory_id: int | None = None,
 ) -> bool:
-    """A stakeholder may be changed by its own members, or within the principal's communes."""
-    return reach(principal).covers(stakeholder_id, nis_codes)
+    """A stakeholder may be changed by its own members, or within the principal's communes
+    (one of no commune: within its territories, ``territory_id`` being the row's)."""
+    return reach(principal).covers(stakeholder_id, nis_codes, territory_id)

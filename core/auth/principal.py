@@ -15,8 +15,12 @@ from dataclasses import dataclass, field
 class Role(enum.StrEnum):
     """What kind of caller; a token may carry several."""
 
+    OPERATOR = "operator"
+    """Runs the installation above its territories: every GAL, every object (a network or a
+    province hosting several GALs; in a one-GAL installation, the same as its administrators)."""
     TERRITORY_ADMIN = "territory_admin"
-    """GAL staff: every commune, every object, the audit trail and personal data."""
+    """GAL staff: every commune, every object, the audit trail and personal data of their
+    territories (the ``territories`` of their token; see :mod:`bocage.core.auth.tenancy`)."""
     COMMUNE_EDITOR = "commune_editor"
     """A commune's staff: objects of the communes listed in their token only."""
     STAKEHOLDER_MEMBER = "stakeholder_member"
@@ -49,6 +53,14 @@ class Principal:
     #: ``grantPermission``), as ``(code, NIS code)`` pairs: ``None`` wherever the role reaches,
     #: a NIS code for that commune only (see :mod:`bocage.core.auth.grants`).
     grants: frozenset[tuple[str, str | None]] = field(default_factory=frozenset)
+    #: Slugs of the territories (GALs) the token names (claim ``territories``).
+    territories: frozenset[str] = frozenset()
+    #: The territories (database keys) this principal is confined to, once the installation
+    #: holds several (:mod:`bocage.core.auth.tenancy`); ``None``: not confined (one-GAL
+    #: installations, operators, the anonymous public and the system's own callers).
+    tenancy: frozenset[int] | None = None
+    #: NIS codes of the communes that belong to the ``tenancy`` territories now.
+    tenant_communes: frozenset[str] = frozenset()
 
     @property
     def is_anonymous(self) -> bool:
@@ -56,7 +68,18 @@ class Principal:
 
     @property
     def is_admin(self) -> bool:
-        return Role.TERRITORY_ADMIN in self.roles
+        """GAL staff or an operator: every permission, over the rows of their territories
+        (all rows when not confined: see ``tenancy``)."""
+        return Role.TERRITORY_ADMIN in self.roles or Role.OPERATOR in self.roles
+
+    @property
+    def is_operator(self) -> bool:
+        return Role.OPERATOR in self.roles
+
+    @property
+    def confined(self) -> bool:
+        """Whether this principal reaches only the rows of its territories."""
+        return self.tenancy is not None
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

@@ -93,16 +93,28 @@ class Client(ClientMixin):
     """authlib's view of a client: plain data loaded beforehand, no database session."""
 
     def __init__(
-        self, client_id: str, secret_hash: str, scopes: list[str], communes: list[str]
+        self,
+        client_id: str,
+        secret_hash: str,
+        scopes: list[str],
+        communes: list[str],
+        territories: list[str] | None = None,
     ) -> None:
         self.client_id = client_id
         self.secret_hash = secret_hash
         self.scopes = list(scopes)
         self.communes = list(communes)
+        self.territories = list(territories or [])
 
     @classmethod
     def from_row(cls, row: OAuthClient) -> Client:
-        return cls(row.client_id, row.secret_hash, row.scopes or [], row.communes or [])
+        return cls(
+            row.client_id,
+            row.secret_hash,
+            row.scopes or [],
+            row.communes or [],
+            row.territories or [],
+        )
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -259,6 +271,7 @@ class BocageAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             roles=[Role.INTEGRATOR],
             communes=client.communes,
             scopes=scopes,
+            territories=client.territories,
         )
         self.issued_to = client.client_id
         return {

@@ -41,6 +41,7 @@ from bocage.core.auth.grants import RoleGrants
 from bocage.core.auth.keys import KeyStore, Signer
 from bocage.core.auth.oidc import RemoteKeySet
 from bocage.core.auth.principal import ANONYMOUS, Principal, PrincipalKind, Role
+from bocage.core.auth.tenancy import Tenancy
 from bocage.core.rest_errors import error_response
 
 if TYPE_CHECKING:
@@ -174,6 +175,7 @@ class ClaimsMapping:
     role_map: Mapping[str, Role]
     communes_claim: str
     stakeholders_claim: str
+    territories_claim: str = "territories"
 
     def principal(self, claims: Mapping[str, Any]) -> Principal:
         roles = {
@@ -192,6 +194,7 @@ class ClaimsMapping:
             communes=frozenset(_strings(claim_at(claims, self.communes_claim))),
             stakeholders=frozenset(_integers(claim_at(claims, self.stakeholders_claim))),
             scopes=frozenset(scopes),
+            territories=frozenset(_strings(claim_at(claims, self.territories_claim))),
         )
 
 
@@ -259,6 +262,8 @@ class Authenticator:
         self.clients = clients or ActiveClients(keys.sessionmaker, settings, clock=clock)
         #: The permissions granted to roles, added to each principal of those roles.
         self.grants = RoleGrants(keys.sessionmaker, settings, clock=clock)
+        #: The territories each principal is confined to (several GALs on one installation).
+        self.tenancy = Tenancy(keys.sessionmaker, settings, clock=clock)
         self.builtin = _Source(
             "built-in issuer", settings.auth_issuer, settings.auth_audience, BUILTIN_MAPPING
         )
@@ -275,6 +280,7 @@ class Authenticator:
                     role_map={name: Role(role) for name, role in settings.oidc_role_map.items()},
                     communes_claim=settings.oidc_communes_claim,
                     stakeholders_claim=settings.oidc_stakeholders_claim,
+                    territories_claim=settings.oidc_territories_claim,
                 ),
             )
             self.remote_keys = RemoteKeySet(settings, client=http_client, clock=clock)
@@ -389,6 +395,7 @@ class Authenticator:
             and not await self.clients.is_active(principal.client_id)
         ):
             raise AuthenticationError("The token's client has been revoked.")
+        principal = await self.tenancy.apply(principal)
         return await self.grants.apply(principal), claims, source
 
     async def _key(self, source: _Source, kid: str) -> tuple[Key | None, tuple[str, ...]]:
@@ -429,6 +436,7 @@ class TokenIssuer:
         scopes: Iterable[str] = (),
         client_id: str | None = None,
         ttl: int | None = None,
+        territories: Iterable[str] = (),
     ) -> dict[str, Any]:
         now = int(self.clock())
         claims: dict[str, Any] = {
@@ -444,6 +452,8 @@ class TokenIssuer:
             "stakeholders": sorted(set(stakeholders)),
             "scope": " ".join(sorted(set(scopes))),
         }
+        if territories := sorted(set(territories)):
+            claims["territories"] = territories
         if client_id is not None:
             claims["client_id"] = client_id
         return claims

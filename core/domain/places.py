@@ -15,7 +15,7 @@ an R*Tree table kept by triggers. Areas are matched by their bounding box.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import shapely
@@ -219,32 +219,92 @@ def wkt_summary(geometry: Any) -> tuple[str, str]:
 # -- what a writer asks for -----------------------------------------------------------------
 
 
+def given_geometry(
+    longitude: float | None, latitude: float | None, geometry: Any, field: str = "location"
+) -> dict[str, Any] | None:
+    """The GeoJSON geometry an input gives: its ``longitude`` and ``latitude`` as a point, or
+    its ``geometry``; None when it gives neither (checked later by :func:`check_geometry`)."""
+    if (longitude is None) != (latitude is None):
+        raise Invalid(Code.REQUIRED, "give both `longitude` and `latitude`", field)
+    if longitude is not None and latitude is not None:
+        if geometry is not None:
+            raise Invalid(
+                Code.INVALID,
+                "give either `longitude` and `latitude` or a `geometry`, not both",
+                field,
+            )
+        return point(longitude, latitude)
+    return geometry  # type: ignore[no-any-return]  # a GeoJSON object, checked later
+
+
 @dataclass(frozen=True)
 class PlaceRequest:
-    """A place as a client enters it: a geometry (or coordinates made into a point), or an
-    address in a commune that ``geocoder`` places; the address and commune are kept either way.
-    ``commune`` is the commune's global ID."""
+    """A place as a client enters it: coordinates (a point), a geometry, or an address in a
+    commune; the address and commune are kept either way. ``commune`` is the commune's global
+    ID. An address alone is placed by :func:`geocode` before the write's transaction opens;
+    ``geocoded`` is the geometry the geocoder answered (None: it placed nothing)."""
 
+    longitude: float | None = None
+    latitude: float | None = None
     geometry: dict[str, Any] | None = None
     address: str | None = None
     commune: Any = None
     limits: PlaceLimits = PlaceLimits()
-    geocoder: Geocoder | None = None
+    geocoded: dict[str, Any] | None = None
+
+    @property
+    def needs_geocoding(self) -> bool:
+        """It gives an address and neither coordinates nor a geometry."""
+        return (
+            self.longitude is None
+            and self.latitude is None
+            and self.geometry is None
+            and bool((self.address or "").strip())
+        )
 
 
 #: The columns of a row whose place was removed (``location: null``).
 NO_ADDRESS: dict[str, Any] = {**NO_PLACE, "location_address": None, "location_commune_id": None}
 
 
+async def geocode(
+    sessionmaker: Any, request: PlaceRequest, geocoder: Geocoder | None
+) -> PlaceRequest:
+    """``request`` with what ``geocoder`` answers for its address, asked before the write's
+    transaction opens: a geocoder may call a service over the network, and no transaction
+    (its locks, its pooled connection) waits on it. The commune's code and names are read in
+    a short session of their own, closed before the call. A request that needs no geocoding,
+    or that is wrong (what :func:`place_columns` reports in the transaction), comes back as
+    it is; so does every request when there is no geocoder."""
+    from bocage.core import models as m
+    from bocage.core.domain.ids import key_of
+
+    if geocoder is None or not request.needs_geocoding or request.commune is None:
+        return request
+    try:
+        address = check_address(request.address, request.limits)
+        key = key_of(request.commune, "Commune", "commune")[1]
+    except Invalid:
+        return request
+    async with sessionmaker() as session:
+        commune = await session.get(m.Commune, key)
+        if address is None or commune is None or commune.deleted_at is not None:
+            return request
+        nis_code, names = commune.nis_code, dict(commune.name)
+    return replace(request, geocoded=await geocoder(address, nis_code, names))
+
+
 async def place_columns(
     session: Any, request: PlaceRequest, field: str = "location"
 ) -> dict[str, Any]:
     """The values of an addressed row's place columns (:class:`bocage.core.models.Addressed`)
-    for ``request``, or :class:`Invalid` saying what to change."""
+    for ``request``, or :class:`Invalid` saying what to change. An address alone takes the
+    geometry :func:`geocode` found for it: none is ``ADDRESS_NOT_FOUND``."""
     from bocage.core import models as m
     from bocage.core.domain.changes import load_live
     from bocage.core.domain.ids import key_of
 
+    geometry = given_geometry(request.longitude, request.latitude, request.geometry, field)
     address = check_address(request.address, request.limits, f"{field}.address")
     commune = None
     if request.commune is not None:
@@ -256,13 +316,10 @@ async def place_columns(
             "an address needs its commune (`commune`: the commune's ID)",
             f"{field}.commune",
         )
-    if request.geometry is not None:
-        place = check_geometry(request.geometry, request.limits, f"{field}.geometry")
+    if geometry is not None:
+        place = check_geometry(geometry, request.limits, f"{field}.geometry")
     elif address is not None and commune is not None:
-        found = None
-        if request.geocoder is not None:
-            found = await request.geocoder(address, commune.nis_code, dict(commune.name))
-        if found is None:
+        if request.geocoded is None:
             name = next(iter(commune.name.values()), commune.nis_code)
             raise Invalid(
                 Code.ADDRESS_NOT_FOUND,
@@ -270,7 +327,7 @@ async def place_columns(
                 "(`longitude` and `latitude`) or a `geometry` with the address",
                 f"{field}.address",
             )
-        place = check_geometry(found, request.limits, f"{field}.address")
+        place = check_geometry(request.geocoded, request.limits, f"{field}.address")
     else:
         raise Invalid(
             Code.REQUIRED,
@@ -303,8 +360,10 @@ class Box:
     east: float
     north: float
 
-    def overlaps(self, model: Any, dialect: str) -> ColumnElement[bool]:
-        """Rows of ``model`` (a located table) whose bounding box meets this one."""
+    def overlaps(self, model: Any, dialect: str | None) -> ColumnElement[bool]:
+        """Rows of ``model`` (a located table) whose bounding box meets this one. ``dialect``
+        None: ``model`` is any rows with the four box columns (a subquery's ``c``), which no
+        spatial index serves: the exact test alone."""
         return _overlap_clause(model, self, dialect)
 
 
@@ -345,8 +404,9 @@ class Near:
         dy = (y - _number(self.latitude)) * _number(per_degree)
         return dx * dx + dy * dy <= _number(self.metres * self.metres)
 
-    def reaches(self, model: Any, dialect: str) -> ColumnElement[bool]:
-        """Rows of ``model`` whose bounding box has a point within the distance."""
+    def reaches(self, model: Any, dialect: str | None) -> ColumnElement[bool]:
+        """Rows of ``model`` whose bounding box has a point within the distance (``dialect``
+        None: rows without a spatial index, as :meth:`Box.overlaps`)."""
         from sqlalchemy import and_
 
         x = _clamp(_number(self.longitude), model.location_west, model.location_east)
@@ -366,7 +426,7 @@ def _number(value: float) -> Any:
     return literal(float(value), Float)
 
 
-def _overlap_clause(model: Any, box: Box, dialect: str) -> ColumnElement[bool]:
+def _overlap_clause(model: Any, box: Box, dialect: str | None) -> ColumnElement[bool]:
     """The boxes overlap, written so that ``dialect``'s spatial index answers it first."""
     from sqlalchemy import and_, func, literal_column, select, table
 
@@ -376,6 +436,8 @@ def _overlap_clause(model: Any, box: Box, dialect: str) -> ColumnElement[bool]:
         model.location_south <= _number(box.north),
         model.location_north >= _number(box.south),
     )
+    if dialect is None:
+        return exact
     if dialect == "postgresql":
         stored = func.box(
             func.point(model.location_west, model.location_south),
@@ -459,3 +521,37 @@ def drop_spatial_index_ddl(table_name: str, dialect: str) -> list[str]:
         *(f"DROP TRIGGER IF EXISTS {rtree}_{what}" for what in ("insert", "update", "delete")),
         f"DROP TABLE IF EXISTS {rtree}",
     ]
+
+
+#: The columns of a located row's bounding box.
+BOX_COLUMNS = ("location_west", "location_south", "location_east", "location_north")
+
+
+@dataclass(frozen=True)
+class LocatedTable:
+    """A table with a place (the columns of ``bocage.core.models.Located``) in an alembic
+    migration: ``LocatedTable("my_table").add()`` in ``upgrade()`` adds the GeoJSON column,
+    its bounding box and the engine's spatial index (:func:`spatial_index_ddl`);
+    ``.drop()`` in ``downgrade()`` removes them."""
+
+    name: str
+
+    def add(self) -> None:
+        import sqlalchemy as sa
+        from alembic import op
+        from sqlalchemy.dialects import postgresql
+
+        json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+        op.add_column(self.name, sa.Column("location", json, nullable=True))
+        for column in BOX_COLUMNS:
+            op.add_column(self.name, sa.Column(column, sa.Float(), nullable=True))
+        for statement in spatial_index_ddl(self.name, op.get_bind().dialect.name):
+            op.execute(statement)
+
+    def drop(self) -> None:
+        from alembic import op
+
+        for statement in drop_spatial_index_ddl(self.name, op.get_bind().dialect.name):
+            op.execute(statement)
+        for column in ("location", *BOX_COLUMNS):
+            op.drop_column(self.name, column)

@@ -196,6 +196,7 @@ async def create_project(session: Any, principal: Any, new: NewProject) -> Chang
     if new.territory is not None:
         territory_id = keys([new.territory], "Territory", "territory")[0]
         await load_live(session, m.Territory, territory_id, "territory")
+        rules.authorise_territory(principal, territory_id, "territory")
     place = await places.place_columns(session, new.location) if new.location else {}
     project = m.Project(territory_id=territory_id, **values, **place)
     if new.external_reference is not None:

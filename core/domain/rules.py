@@ -117,6 +117,16 @@ def authorise_project(principal: Any, codes: set[str], field: str = "communes") 
         )
 
 
+def authorise_territory(principal: Any, territory_id: int | None, field: str) -> None:
+    """On an installation of several GALs, a row is put in its caller's territories only."""
+    if not policy.may_touch_territory(principal, territory_id):
+        raise Invalid(
+            Code.FORBIDDEN,
+            "this territory is not yours: give one of the GALs you act for",
+            field,
+        )
+
+
 def check_project_roles(roles: Iterable[StakeholderRole | str]) -> None:
     if sum(1 for role in roles if StakeholderRole(role) is StakeholderRole.LEAD) > 1:
         raise Invalid(Code.INVALID, "a project has at most one lead stakeholder", "stakeholders")

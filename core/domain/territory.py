@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy import select
 
 from bocage.core import models as m
+from bocage.core.auth import policy
 from bocage.core.domain import rules
 from bocage.core.domain.changes import Change, archive, check_version, column_changes, load_live
 from bocage.core.domain.errors import Code, Invalid
 from bocage.core.domain.ids import key_of
-from bocage.core.reference import UnknownNisCode, municipality
+from bocage.core.reference import UnknownNisCode, move_commune, municipality
 
 #: The levels of a PST, from the plan down to its actions.
 PST_LEVELS: tuple[type[Any], ...] = (
@@ -61,6 +62,28 @@ async def _territory(session: Any, value: Any) -> int | None:
     return key
 
 
+def _refuse_outside(principal: Any, territory_id: int | None, field: str) -> None:
+    """On an installation of several GALs, an administrator confined to some of them adds
+    communes to those only (docs/tenancy.md)."""
+    if principal is not None and territory_id is None and principal.confined:
+        raise Invalid(
+            Code.FORBIDDEN,
+            "give one of your territories: you administer the communes of your GALs only",
+            field,
+        )
+    if principal is not None:
+        rules.authorise_territory(principal, territory_id, field)
+
+
+def _refuse_foreign_commune(principal: Any, commune: m.Commune, field: str) -> None:
+    if principal is not None and not policy.may_touch_communes(principal, {commune.nis_code}):
+        raise Invalid(
+            Code.FORBIDDEN,
+            f"commune {commune.nis_code} is not in your territories: ask its GAL or an operator",
+            field,
+        )
+
+
 async def create_commune(
     session: Any,
     nis_code: str,
@@ -68,9 +91,12 @@ async def create_commune(
     territory: Any = None,
     population: int | None = None,
     area_km2: Decimal | None = None,
+    principal: Any = None,
+    territory_since: dt.date | None = None,
 ) -> Change:
     """Add the commune ``nis_code`` of Statbel's list (its names, province and region come
-    from the list), unless it is already there."""
+    from the list), unless it is already there; with a ``territory``, it belongs to that GAL
+    from ``territory_since`` (today if not given)."""
     try:
         record = municipality(nis_code.strip())
     except UnknownNisCode as error:
@@ -81,6 +107,7 @@ async def create_commune(
     if exists.first() is not None:
         raise Invalid(Code.DUPLICATE, f"commune {record.nis_code} already exists", "nisCode")
     territory_id = await _territory(session, territory)
+    _refuse_outside(principal, territory_id, "territory")
     commune = m.Commune(
         nis_code=record.nis_code,
         name=record.name,
@@ -89,36 +116,75 @@ async def create_commune(
         region=record.region,
         population=_population(population),
         area_km2=area_km2,
-        territory_id=territory_id,
     )
     session.add(commune)
     await session.flush()
+    await move_commune(session, commune, territory_id, territory_since or dt.date.today())
     return Change(row=commune, action="created", changes=column_changes(commune, created=True))
 
 
-async def update_commune(session: Any, id: Any, version: int, **changes: Any) -> Change:
+async def update_commune(
+    session: Any,
+    id: Any,
+    version: int,
+    *,
+    principal: Any = None,
+    territory_since: dt.date | None = None,
+    **changes: Any,
+) -> Change:
     """Change the figures (``population``, ``area_km2``) or the GAL (``territory``: a global
-    ID, ``None`` for none) of the commune ``id`` read at ``version``; a key left out of
-    ``changes`` stays as it is. Names come from Statbel and stay."""
+    ID, ``None`` for none; from ``territory_since``, today if not given: the commune's earlier
+    GALs stay in its memberships) of the commune ``id`` read at ``version``; a key left out of
+    ``changes`` stays as it is. Names come from Statbel and stay. Moving a commune between
+    GALs changes who administers it: on an installation of several GALs, operators only."""
     unknown = set(changes) - {"population", "area_km2", "territory"}
     if unknown:
         raise TypeError(f"a commune has no changeable {', '.join(sorted(unknown))}")
     _, key = key_of(id, "Commune", "id")
     commune = await load_live(session, m.Commune, key)
+    _refuse_foreign_commune(principal, commune, "id")
     check_version(commune, version)
     if "population" in changes:
         commune.population = _population(changes["population"])
     if "area_km2" in changes:
         commune.area_km2 = changes["area_km2"]
     if "territory" in changes:
-        commune.territory_id = await _territory(session, changes["territory"])
+        territory_id = await _territory(session, changes["territory"])
+        if territory_id != commune.territory_id:
+            if principal is not None and principal.confined:
+                raise Invalid(
+                    Code.FORBIDDEN,
+                    "moving a commune to another GAL is an operator's change on an "
+                    "installation of several GALs",
+                    "territory",
+                )
+            if territory_since is not None and territory_since > dt.date.today():
+                raise Invalid(
+                    Code.INVALID, "territorySince cannot be in the future", "territorySince"
+                )
+            joined = await session.scalar(
+                select(m.TerritoryMembership.joined_on).where(
+                    m.TerritoryMembership.commune_id == commune.id,
+                    m.TerritoryMembership.left_on.is_(None),
+                )
+            )
+            since = territory_since or dt.date.today()
+            if joined is not None and since <= joined:
+                raise Invalid(
+                    Code.INVALID,
+                    f"territorySince must come after {joined.isoformat()}, the day the commune "
+                    "joined its present GAL",
+                    "territorySince",
+                )
+            await move_commune(session, commune, territory_id, since)
     return Change(row=commune, action="updated", changes=column_changes(commune))
 
 
-async def archive_commune(session: Any, id: Any, version: int) -> Change:
+async def archive_commune(session: Any, id: Any, version: int, *, principal: Any = None) -> Change:
     """Archive the commune ``id`` read at ``version``."""
     _, key = key_of(id, "Commune", "id")
     commune = await load_live(session, m.Commune, key)
+    _refuse_foreign_commune(principal, commune, "id")
     check_version(commune, version)
     return archive(commune)
 

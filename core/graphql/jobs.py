@@ -82,8 +82,11 @@ class Job:
 
 
 def _require_admin(info: Info) -> None:
-    if not info.context.principal.is_admin:
+    principal = info.context.principal
+    if not principal.is_admin:
         raise Forbidden("only territory administrators see the job queue")
+    if principal.confined:
+        raise Forbidden("the job queue serves every GAL of the installation: operators only")
 
 
 @strawberry.type
@@ -164,8 +167,13 @@ class JobMutations:
             return _error(
                 Code.UNAUTHENTICATED, "sign in: send an Authorization: Bearer token", None
             )
-        if not principal.is_admin:
-            return _error(Code.FORBIDDEN, "only territory administrators replay jobs", None)
+        if not principal.is_admin or principal.confined:
+            return _error(
+                Code.FORBIDDEN,
+                "only territory administrators replay jobs (operators, on an installation of "
+                "several GALs)",
+                None,
+            )
         try:
             _type, key = key_of(id, _JobKey, "id")
         except Invalid as error:

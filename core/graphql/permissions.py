@@ -243,11 +243,18 @@ class PermissionQuery:
         async with context.sessionmaker() as session:
             stored = await rules.stored_grants(session)
             configured = rules.setting_grants(context.settings.role_permissions)
+            principal = context.principal
             found = [
                 grant
                 for grant in [*configured, *stored]
                 if (role is None or grant.role.value == role)
                 and (permission is None or grant.permission == permission)
+                # Confined to GALs: the grants everywhere, and those of its own communes.
+                and (
+                    not principal.confined
+                    or grant.commune is None
+                    or grant.commune in principal.tenant_communes
+                )
             ]
             codes = {grant.commune for grant in found if grant.commune is not None}
             communes = {
@@ -273,6 +280,15 @@ async def _run(
 
     async def change(session: Any, principal: Any) -> Change:
         role, commune = await _target(session, info, value)
+        if principal.confined and (
+            commune is None or commune.nis_code not in principal.tenant_communes
+        ):
+            raise Invalid(
+                Code.FORBIDDEN,
+                "on an installation of several GALs, grant for one of your territories' "
+                "communes (a grant everywhere is an operator's)",
+                "commune",
+            )
         target["commune"] = commune
         key = commune.id if commune is not None else None
         existing = await rules.find_grants(session, role, value.permission, key)

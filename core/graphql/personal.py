@@ -28,7 +28,7 @@ async def may_read_contacts(info: Info[Any, Any], stakeholder_id: int) -> bool:
     principal = info.context.principal
     if principal.is_anonymous or not policy.can(principal, CONTACTS_READ.code):
         return False
-    if principal.is_admin or stakeholder_id in principal.stakeholders:
+    if (principal.is_admin and not principal.confined) or stakeholder_id in principal.stakeholders:
         return True
     communes = await linked(
         info.context, m.Commune, m.stakeholder_commune, "stakeholder_id", "commune_id"

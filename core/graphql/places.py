@@ -11,11 +11,13 @@ from strawberry.types import Info
 
 from bocage.core.domain import places
 from bocage.core.domain.errors import Code, Invalid
+from bocage.core.domain.work import authorise
 from bocage.core.graphql.errors import BadInput
 from bocage.core.graphql.limits import cost
 
 if TYPE_CHECKING:
     from bocage.core.graphql.types import Commune
+    from bocage.core.hookspecs import Permission
 
 #: A GeoJSON geometry object (the ``GeoJSON`` scalar, registered in the schema's scalar map).
 GeoJSON = NewType("GeoJSON", object)
@@ -84,53 +86,87 @@ class LocationInput:
         default=None, description="The commune the address is in."
     )
 
-    def request(self, info: Info, field: str = "location") -> places.PlaceRequest:
-        """What the domain needs to place it (the settings' bounds, the geocoder)."""
-        geometry = given_geometry(self.longitude, self.latitude, self.geometry, field)
+    def request(self, info: Info) -> places.PlaceRequest:
+        """What the domain needs to place it (with the settings' bounds); checked by
+        :func:`places.place_columns` in the mutation's transaction."""
         return places.PlaceRequest(
-            geometry=geometry,
+            longitude=self.longitude,
+            latitude=self.latitude,
+            geometry=self.geometry,  # type: ignore[arg-type]  # the GeoJSON scalar's value
             address=self.address,
             commune=self.commune,
             limits=places.PlaceLimits.of(info.context.settings),
-            geocoder=installed_geocoder(info.context.host),
         )
 
 
-def given_geometry(
-    longitude: float | None, latitude: float | None, geometry: Any, field: str = "location"
+def located_columns(
+    settings: Any,
+    geometry: Any = None,
+    *,
+    longitude: float | None = None,
+    latitude: float | None = None,
+    field: str = "location",
+    required: bool = False,
+) -> dict[str, Any]:
+    """The values of a located row's columns (``Located``) for the place a client sends:
+    ``longitude`` and ``latitude`` (a point) or a GeoJSON ``geometry``, checked against the
+    installation's bounds (``BOCAGE_PLACES_*``, from ``settings``). Sending neither is no
+    place (every column None), or ``REQUIRED`` when ``required``. A problem is an
+    :class:`Invalid` naming ``field`` (the coordinates) or ``<field>.geometry``."""
+    given = places.given_geometry(longitude, latitude, geometry, field)
+    if given is None:
+        if required:
+            raise Invalid(Code.REQUIRED, "give `longitude` and `latitude`, or a `geometry`", field)
+        return dict(places.NO_PLACE)
+    limits = places.PlaceLimits.of(settings)
+    return places.check_geometry(given, limits, f"{field}.geometry").columns()
+
+
+async def geocoded(info: Info, value: Any, permission: Permission) -> Any:
+    """The place a mutation's ``location`` input asks for (unset and null as they are), an
+    address alone placed by the installation's geocoder now, before :func:`mutate` opens the
+    transaction (:func:`places.geocode`)."""
+    if value is None or value is strawberry.UNSET:
+        return value
+    return await _geocoded(info, value.request(info), permission)
+
+
+async def geocode_address(
+    info: Info, address: str | None, commune: Any, permission: Permission
 ) -> dict[str, Any] | None:
-    """The GeoJSON geometry an input gives: its ``longitude`` and ``latitude`` as a point, or
-    its ``geometry``; None when it gives neither (checked later by ``check_geometry``)."""
-    if (longitude is None) != (latitude is None):
-        raise Invalid(Code.REQUIRED, "give both `longitude` and `latitude`", field)
-    if longitude is not None and latitude is not None:
-        if geometry is not None:
-            raise Invalid(
-                Code.INVALID,
-                "give either `longitude` and `latitude` or a `geometry`, not both",
-                field,
-            )
-        return places.point(longitude, latitude)
-    return geometry  # type: ignore[no-any-return]  # the GeoJSON scalar's value
-
-
-async def place_of(session: Any, value: LocationInput | None, info: Info) -> dict[str, Any]:
-    """The place columns of a new addressed row (none without a ``location``)."""
-    if value is None:
-        return {}
-    return await places.place_columns(session, value.request(info))
-
-
-async def set_location(session: Any, row: Any, value: Any, info: Info) -> None:
-    """Give ``row`` (an addressed row) the place an update sends (unset: unchanged; null:
-    none); the audit and the event see the changed columns."""
-    if value is strawberry.UNSET:
-        return
-    columns = (
-        places.NO_ADDRESS
-        if value is None
-        else await places.place_columns(session, value.request(info))
+    """What the installation's geocoder answers for ``address`` in ``commune`` (its global
+    ID): a GeoJSON geometry, to check with ``check_geometry``; None when it places nothing,
+    when the address or commune is wrong, or without a geocoder. Call it before
+    :func:`mutate`: no transaction waits on the geocoder (docs/places.md)."""
+    if commune is None or commune is strawberry.UNSET or not isinstance(address, str):
+        return None
+    request = places.PlaceRequest(
+        address=address, commune=commune, limits=places.PlaceLimits.of(info.context.settings)
     )
+    return (await _geocoded(info, request, permission)).geocoded
+
+
+async def _geocoded(
+    info: Info, request: places.PlaceRequest, permission: Permission
+) -> places.PlaceRequest:
+    """``request`` geocoded (:func:`places.geocode`), on behalf of a caller with the
+    mutation's ``permission`` only (the unit of work refuses the others anyway)."""
+    geocoder = installed_geocoder(info.context.host)
+    if geocoder is None or not request.needs_geocoding:
+        return request
+    try:
+        authorise(info.context.principal, permission)
+    except Invalid:
+        return request
+    return await places.geocode(info.context.sessionmaker, request, geocoder)
+
+
+async def set_location(session: Any, row: Any, request: Any) -> None:
+    """Give ``row`` (an addressed row) the place an update asks for (:func:`geocoded`; unset:
+    unchanged; null: none); the audit and the event see the changed columns."""
+    if request is strawberry.UNSET:
+        return
+    columns = places.NO_ADDRESS if request is None else await places.place_columns(session, request)
     places.set_place(row, columns)
 
 

@@ -94,6 +94,11 @@ def territory_wide_refusal(principal: Any) -> str | None:
     not for some communes or organisations. ``None`` when it may."""
     if policy.commune_scope(principal) is None:
         return None
+    if principal.is_admin:
+        return (
+            f"on an installation of several GALs, {PERSONAL_DATA_MANAGE.code} is an operator's: "
+            "a person's data spans every GAL"
+        )
     return (
         f"{PERSONAL_DATA_MANAGE.code} must be granted for the whole territory: a person's data "
         "spans communes, and yours is limited to some communes or organisations"
@@ -263,6 +268,11 @@ class PrivacyQuery:
         subject: str | None = None,
     ) -> Connection[AuditEntry]:
         _require(info, AUDIT_READ)
+        if info.context.principal.confined:
+            raise Forbidden(
+                "on an installation of several GALs, the audit trail (every GAL's changes) is "
+                "an operator's; the change feed (`changes`) gives your territories' events"
+            )
         statement = select(m.AuditEntry)
         if object is not None:
             try:

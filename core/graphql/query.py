@@ -125,6 +125,30 @@ def projects_source(
     return statement, project_ordering(order_by, language, searched(context, filter))
 
 
+async def _page(
+    info: Info,
+    source: tuple[Select[Any], Ordering],
+    lang: Language | None,
+    to_node: Any,
+    arguments: tuple[int | None, str | None, int | None, str | None],
+) -> Connection[Any]:
+    """A root list's page: its ``source`` (statement and ordering) paged by its connection
+    ``arguments`` (``first``, ``after``, ``last``, ``before``), its nodes in ``lang``."""
+    statement, ordering = source
+    first, after, last, before = arguments
+    remember_language(info, lang)
+    return await paginate(
+        info.context,
+        statement,
+        ordering,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        to_node=to_node,
+    )
+
+
 @strawberry.type
 class CoreQuery:
     @strawberry.field(description="The GALs.", metadata=cost(1))
@@ -137,17 +161,12 @@ class CoreQuery:
         before: Before = None,
         lang: NodesLanguage = None,
     ) -> Connection[Territory]:
-        statement, ordering = territories_source(info.context, lang)
-        remember_language(info, lang)
-        return await paginate(
-            info.context,
-            statement,
-            ordering,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            to_node=Territory.from_row,
+        return await _page(
+            info,
+            territories_source(info.context, lang),
+            lang,
+            Territory.from_row,
+            (first, after, last, before),
         )
 
     @strawberry.field(description="A GAL by its slug.", metadata=cost(1))
@@ -168,17 +187,12 @@ class CoreQuery:
         before: Before = None,
         lang: NodesLanguage = None,
     ) -> Connection[Commune]:
-        statement, ordering = communes_source(info.context, filter, lang)
-        remember_language(info, lang)
-        return await paginate(
-            info.context,
-            statement,
-            ordering,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            to_node=Commune.from_row,
+        return await _page(
+            info,
+            communes_source(info.context, filter, lang),
+            lang,
+            Commune.from_row,
+            (first, after, last, before),
         )
 
     @strawberry.field(
@@ -205,17 +219,12 @@ class CoreQuery:
         lang: NodesLanguage = None,
         order_by: StakeholderOrder | None = None,
     ) -> Connection[Stakeholder]:
-        statement, ordering = stakeholders_source(info.context, filter, lang, order_by)
-        remember_language(info, lang)
-        return await paginate(
-            info.context,
-            statement,
-            ordering,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            to_node=Stakeholder.from_row,
+        return await _page(
+            info,
+            stakeholders_source(info.context, filter, lang, order_by),
+            lang,
+            Stakeholder.from_row,
+            (first, after, last, before),
         )
 
     @strawberry.field(
@@ -241,17 +250,12 @@ class CoreQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Project]:
-        statement, ordering = projects_source(info.context, filter, order_by, lang)
-        remember_language(info, lang)
-        return await paginate(
-            info.context,
-            statement,
-            ordering,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            to_node=Project.from_row,
+        return await _page(
+            info,
+            projects_source(info.context, filter, order_by, lang),
+            lang,
+            Project.from_row,
+            (first, after, last, before),
         )
 
     @strawberry.field(

@@ -105,9 +105,31 @@ class Commune(RowType, Timestamps, relay.Node):
     province, province_translations = translated("province", "The province.")
     region, region_translations = translated("region", "The region.")
 
-    @strawberry.field(description="The GAL the commune belongs to.", metadata=cost(1))
+    @strawberry.field(description="The GAL the commune belongs to now.", metadata=cost(1))
     async def territory(self, info: Info) -> Territory | None:
         return await load_one(info, Territory, self.row.territory_id)
+
+    @strawberry.field(
+        description="The GALs the commune belonged to over time, oldest first (the open "
+        "period last): `updateCommune(territory:, territorySince:)` closes one and opens the "
+        "next.",
+        metadata=cost(1, items=5),
+    )
+    async def memberships(self, info: Info) -> list[TerritoryMembership]:
+        rows = await loaders.children(
+            info.context,
+            m.TerritoryMembership,
+            m.TerritoryMembership.commune_id,
+            m.TerritoryMembership.joined_on.is_(None).desc(),
+            m.TerritoryMembership.joined_on,
+            m.TerritoryMembership.id,
+        ).load(self.id)
+        return [
+            TerritoryMembership(
+                joined_on=row.joined_on, left_on=row.left_on, territory_id=row.territory_id
+            )
+            for row in rows
+        ]
 
     @strawberry.field(
         description="Projects the commune takes part in, newest first.", metadata=cost(1)
@@ -175,6 +197,21 @@ class Commune(RowType, Timestamps, relay.Node):
     async def strategic_plan(self, info: Info) -> StrategicPlan | None:
         plans = await self.strategic_plans(info)
         return plans[0] if plans else None
+
+
+@strawberry.type(description="A period a commune belonged to a GAL.")
+class TerritoryMembership:
+    joined_on: dt.date | None = strawberry.field(
+        description="Its first day in the GAL (null: from before Bocage knew)."
+    )
+    left_on: dt.date | None = strawberry.field(
+        description="Its first day out of the GAL (null: it still belongs)."
+    )
+    territory_id: strawberry.Private[int]
+
+    @strawberry.field(description="The GAL.", metadata=cost(1))
+    async def territory(self, info: Info) -> Territory | None:
+        return await load_one(info, Territory, self.territory_id)
 
 
 @strawberry.type(description="An organisation: administration, enterprise, association...")

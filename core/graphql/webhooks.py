@@ -234,7 +234,7 @@ def _require(info: Info) -> Any:
 
 def _owned(principal: Any) -> Any:
     """The condition on subscriptions ``principal`` manages."""
-    if principal.is_admin:
+    if principal.is_admin and not principal.confined:
         return m.WebhookSubscription.id.is_not(None)
     if principal.client_id:
         return m.WebhookSubscription.owner_client_id == principal.client_id

@@ -37,7 +37,7 @@ from bocage.core.models.pst import (
     StrategicPlan,
 )
 from bocage.core.models.stakeholders import Contact, Stakeholder, stakeholder_commune
-from bocage.core.models.territory import Commune, Territory
+from bocage.core.models.territory import Commune, Territory, TerritoryMembership
 
 __all__ = [
     "Addressed",
@@ -70,6 +70,7 @@ __all__ = [
     "StrategicObjective",
     "StrategicPlan",
     "Territory",
+    "TerritoryMembership",
     "project_commune",
     "project_pst_action",
     "project_search_text",

@@ -61,6 +61,9 @@ class EventRecord(Base):
     #: The one client or person the row belongs to (``client:<id>``, ``subject:<sub>``; see
     #: ``policy.owner_key``): only it and administrators learn of the event.
     scope_owner: Mapped[str | None] = mapped_column(String(200))
+    #: The territory (GAL) of a row of no commune (a territory's own event, survey, dataset):
+    #: those confined to that territory reach it (``bocage.core.auth.tenancy``).
+    scope_territory_id: Mapped[int | None]
     #: The W3C trace context of the request that recorded it, when traced: the webhook
     #: deliveries of the event continue that trace.
     trace_context: Mapped[dict[str, str] | None] = mapped_column(JSONType)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bocage.core.db import Base, SoftDeletable, Timestamped, Versioned
@@ -38,3 +39,22 @@ class Commune(Versioned, Timestamped, SoftDeletable, Base):
     territory_id: Mapped[int | None] = mapped_column(
         ForeignKey("territory.id", ondelete="SET NULL"), index=True
     )
+
+
+class TerritoryMembership(Base):
+    """A period a commune belonged to a GAL: a commune may belong to several over time (the
+    LEADER programming periods redraw them). The open period is the one of
+    ``Commune.territory_id``; changing a commune's territory closes it and opens the next."""
+
+    __tablename__ = "territory_membership"
+    __table_args__ = (Index("ix_territory_membership_commune", "commune_id", "joined_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id", ondelete="CASCADE"))
+    territory_id: Mapped[int] = mapped_column(
+        ForeignKey("territory.id", ondelete="CASCADE"), index=True
+    )
+    #: The first day it belonged; ``None``: from before Bocage knew.
+    joined_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    #: The first day it no longer belonged; ``None``: it still does.
+    left_on: Mapped[dt.date | None] = mapped_column(Date, default=None)

@@ -1,5 +1,5 @@
 """The core's open datasets: communes, projects, stakeholders (organisations, never their
-contacts) and indicator values.
+contacts), indicator values and public media (the last described by the core's media side).
 
 The plugin builds them itself from the models :mod:`bocage.core.api` exports, so that the core
 knows nothing of open data (the dependency points from the plugin to the core's contract) and
@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import String, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from bocage.core.api import (
     Commune,
@@ -27,6 +28,7 @@ from bocage.core.api import (
     PstAction,
     Stakeholder,
     Theme,
+    media_dataset,
     project_commune,
     project_pst_action,
     stakeholder_commune,
@@ -59,61 +61,41 @@ def _codes(link: Any, link_key: Any, parent_key: Any, column: Any, alive: Any) -
     )
 
 
-class SortedCodes(ColumnElement[str]):
-    """The integers of a JSON array column as sorted, comma-separated text (``"3,7,11"``),
-    ``NULL`` for an empty array: the same text on SQLite and PostgreSQL."""
+class JoinedCodes(ColumnElement[str]):
+    """The values of a JSON array column as comma-separated text, ``NULL`` for an empty
+    array, the same text on SQLite and PostgreSQL: sorted as integers (``"3,7,11"``) with
+    ``by_number``, else in their stored order (``"11.3,11.a"``)."""
 
     inherit_cache = True
     type = String()
+    # Both are in the statement cache's key: two of these compile alike only when both match.
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("by_number", InternalTraversal.dp_boolean),
+    ]
 
-    def __init__(self, column: Any) -> None:
+    def __init__(self, column: Any, *, by_number: bool = False) -> None:
         self.column = column
+        self.by_number = by_number
 
 
-class StoredCodes(ColumnElement[str]):
-    """The texts of a JSON array column in their stored order, comma-separated
-    (``"11.3,11.a"``), ``NULL`` for an empty array: the same text on SQLite and PostgreSQL."""
-
-    inherit_cache = True
-    type = String()
-
-    def __init__(self, column: Any) -> None:
-        self.column = column
-
-
-@compiles(StoredCodes, "sqlite")
-def _stored_codes_sqlite(element: StoredCodes, compiler: Any, **kw: Any) -> str:
+@compiles(JoinedCodes, "sqlite")
+def _joined_codes_sqlite(element: JoinedCodes, compiler: Any, **kw: Any) -> str:
     column = compiler.process(element.column, **kw)
+    order = "CAST(value AS INTEGER)" if element.by_number else "key"
     return (
         "(SELECT group_concat(value, ',') FROM "
-        f"(SELECT value FROM json_each({column}) ORDER BY key))"
+        f"(SELECT value FROM json_each({column}) ORDER BY {order}))"
     )
 
 
-@compiles(StoredCodes, "postgresql")
-def _stored_codes_postgresql(element: StoredCodes, compiler: Any, **kw: Any) -> str:
+@compiles(JoinedCodes, "postgresql")
+def _joined_codes_postgresql(element: JoinedCodes, compiler: Any, **kw: Any) -> str:
     column = compiler.process(element.column, **kw)
+    order = "CAST(value AS INTEGER)" if element.by_number else "n"
     return (
-        "(SELECT string_agg(value, ',' ORDER BY n) "
+        f"(SELECT string_agg(value, ',' ORDER BY {order}) "
         f"FROM jsonb_array_elements_text({column}) WITH ORDINALITY AS item(value, n))"
-    )
-
-
-@compiles(SortedCodes, "sqlite")
-def _sorted_codes_sqlite(element: SortedCodes, compiler: Any, **kw: Any) -> str:
-    column = compiler.process(element.column, **kw)
-    return (
-        "(SELECT group_concat(value, ',') FROM "
-        f"(SELECT value FROM json_each({column}) ORDER BY CAST(value AS INTEGER)))"
-    )
-
-
-@compiles(SortedCodes, "postgresql")
-def _sorted_codes_postgresql(element: SortedCodes, compiler: Any, **kw: Any) -> str:
-    column = compiler.process(element.column, **kw)
-    return (
-        "(SELECT string_agg(value, ',' ORDER BY CAST(value AS INTEGER)) "
-        f"FROM jsonb_array_elements_text({column}) AS value)"
     )
 
 
@@ -239,8 +221,8 @@ def core_datasets() -> list[Dataset]:
                 Commune.deleted_at.is_(None),
             ).label("communes"),
             pst_codes.label("pst_actions"),
-            SortedCodes(Project.sdgs).label("sdgs"),
-            StoredCodes(Project.sdg_targets).label("sdg_targets"),
+            JoinedCodes(Project.sdgs, by_number=True).label("sdgs"),
+            JoinedCodes(Project.sdg_targets).label("sdg_targets"),
             *_place_centre(Project),
             Project.updated_at,
         ).where(Project.deleted_at.is_(None)),
@@ -346,4 +328,5 @@ def core_datasets() -> list[Dataset]:
         issued_query=select(func.min(IndicatorValue.created_at)),
         coverage=select(func.min(IndicatorValue.measured_on), func.max(IndicatorValue.measured_on)),
     )
-    return [communes, projects, stakeholders, indicators]
+    # The public media: described by the core's media side (bocage.core.media.publication).
+    return [communes, projects, stakeholders, indicators, media_dataset()]

@@ -4,12 +4,22 @@ Records and exports are the REST routes each dataset links to."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
+from sqlalchemy import select
 from strawberry.types import Info
 
-from bocage.core.api import Dataset, NodesLanguage, cost, remember_language, translated
+from bocage.core.api import (
+    BoundingBoxInput,
+    Dataset,
+    NearInput,
+    NodesLanguage,
+    cost,
+    remember_language,
+    translated,
+)
+from bocage.plugins.opendata.compiled import catalogue_rows, placed
 from bocage.plugins.opendata.datasets import covered, first_issued
 from bocage.plugins.opendata.dcat import dataset_iri
 from bocage.plugins.opendata.exports import FORMATS, formats_of
@@ -17,6 +27,14 @@ from bocage.plugins.opendata.registry import Catalogue, catalogue
 from bocage.plugins.opendata.search import Criteria, published, search
 
 PREFIX = "/api/opendata/datasets"
+WITHIN = (
+    "Datasets whose place (the area or point an upload's `location` gives, a plugin's "
+    "geometry) meets this box; datasets without one never match."
+)
+NEAR = (
+    "Datasets whose place is within a distance of a point (an area: of its bounding box; at "
+    "most BOCAGE_PLACES_MAX_DISTANCE_METRES)."
+)
 
 
 @strawberry.type(description="A field (column) of an open dataset.")
@@ -146,7 +164,9 @@ class OpendataSearchResult:
     facets: list[OpendataFacet]
 
 
-@strawberry.input(description="Facet values to keep (any value within a facet, all facets).")
+@strawberry.input(
+    description="Facet values to keep (any value within a facet, all facets), and a place."
+)
 class OpendataFilter:
     themes: list[str] = strawberry.field(default_factory=list)
     publishers: list[str] = strawberry.field(
@@ -154,12 +174,23 @@ class OpendataFilter:
     )
     keywords: list[str] = strawberry.field(default_factory=list)
     formats: list[str] = strawberry.field(default_factory=list)
+    within: BoundingBoxInput | None = strawberry.field(default=None, description=WITHIN)
+    near: NearInput | None = strawberry.field(default=None, description=NEAR)
 
 
-async def _found(info: Info[Any, Any], criteria: Criteria) -> tuple[Catalogue, Any]:
-    cat = catalogue(info.context.host)
-    async with info.context.sessionmaker() as session:
+async def _found(
+    info: Info[Any, Any], criteria: Criteria, within: Any = None, near: Any = None
+) -> tuple[Catalogue, Any]:
+    context = info.context
+    cat = catalogue(context.host)
+    async with context.sessionmaker() as session:
         every = await published(session, cat)
+        if within is not None or near is not None:
+            # The compiled path's conditions on the same rows: both paths keep the same.
+            rows = catalogue_rows(context)
+            kept = select(rows.c.identifier).where(*placed(context, rows, within, near))
+            identifiers = set((await session.execute(kept)).scalars())
+            every = [d for d in every if d.identifier in identifiers]
         # The same period and issue date as the REST list, each dataset's page and its DCAT.
         every = [await covered(session, d) for d in every]
     return cat, search(cat, every, criteria)
@@ -174,8 +205,8 @@ def _node(cat: Catalogue, dataset: Dataset) -> OpendataDataset:
 @strawberry.type
 class OpendataQuery:
     @strawberry.field(
-        description="The published open datasets, optionally of one EU theme or matching a "
-        "text (identifier, titles, descriptions, keywords).",
+        description="The published open datasets, optionally of one EU theme, matching a "
+        "text (identifier, titles, descriptions, keywords), or placed in a box or near a point.",
         metadata=cost(1, items=10),
     )
     async def opendata_datasets(
@@ -184,9 +215,12 @@ class OpendataQuery:
         theme: str | None = None,
         search: str | None = None,
         lang: NodesLanguage = None,
+        within: Annotated[BoundingBoxInput | None, strawberry.argument(description=WITHIN)] = None,
+        near: Annotated[NearInput | None, strawberry.argument(description=NEAR)] = None,
     ) -> list[OpendataDataset]:
         remember_language(info, lang)
-        cat, found = await _found(info, Criteria(text=search or "", theme=[theme] if theme else []))
+        criteria = Criteria(text=search or "", theme=[theme] if theme else [])
+        cat, found = await _found(info, criteria, within, near)
         return [_node(cat, d) for d in found.datasets]
 
     @strawberry.field(
@@ -212,6 +246,8 @@ class OpendataQuery:
                 keyword=wanted.keywords,
                 format=wanted.formats,
             ),
+            wanted.within,
+            wanted.near,
         )
         return OpendataSearchResult(
             count=len(found.datasets),

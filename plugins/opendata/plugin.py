@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bocage.core.api import (
+    CompiledReads,
     DeployFinding,
     Host,
     Permission,
@@ -61,6 +62,14 @@ def bocage_graphql_query() -> list[type]:
     from bocage.plugins.opendata.graphql import OpendataQuery
 
     return [OpendataQuery]
+
+
+@hookimpl
+def bocage_compiled_reads() -> CompiledReads:
+    """``opendataDatasets`` in one statement (see ``compiled.py``)."""
+    from bocage.plugins.opendata.compiled import compiled_reads
+
+    return compiled_reads()
 
 
 @hookimpl

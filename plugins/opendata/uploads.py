@@ -68,6 +68,8 @@ MEDIA_TYPES = {
 ENTERPRISE_NUMBER = re.compile(r"^[01]\d{9}$")
 #: The record key of an uploaded dataset: the row's number in the file (header = row 1).
 ROW = "_row"
+#: The field of that key, first of an uploaded dataset's fields.
+ROW_FIELD = DatasetField(ROW, FieldType.INTEGER, {"fr": "Numéro de ligne dans le fichier"})
 #: Errors listed in a report (the count is always complete).
 REPORT_LIMIT = 100
 #: How datetimes are kept in rows: SQLite's own text form, UTC (compared as text there).
@@ -611,7 +613,7 @@ def as_dataset(
 ) -> Dataset:
     """The catalogue's view of an upload: its current version's rows, typed by its schema."""
     meta = UploadMetadata.of(upload.meta)
-    fields = [DatasetField(ROW, FieldType.INTEGER, {"fr": "Numéro de ligne dans le fichier"})]
+    fields = [ROW_FIELD]
     columns = [UploadRow.row_number.label(ROW)]
     for item in version.table_schema["fields"]:
         kind = FieldType(item["type"])

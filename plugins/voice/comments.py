@@ -40,6 +40,7 @@ from bocage.plugins.voice.models import (
     ModerationEntry,
     ReportReason,
     Support,
+    SupportWithdrawal,
 )
 from bocage.plugins.voice.permissions import VOICE_MODERATE
 from bocage.plugins.voice.settings import VoiceSettings
@@ -315,6 +316,7 @@ async def support(work: UnitOfWork, host: Host, *, target: str, add: bool) -> ta
         assert existing is not None
         row = existing
         await session.delete(existing)
+        session.add(SupportWithdrawal(target_type=found.type_name, target_key=found.key))
         await session.flush()
     await work.record(
         Change(

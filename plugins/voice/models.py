@@ -140,3 +140,16 @@ class Subscription(Base, Timestamped):
 
     def __repr__(self) -> str:  # never print personal data
         return f"<Subscription {self.id}>"
+
+
+class SupportWithdrawal(Base):
+    """When a support was withdrawn (or erased with its person), on which object: nobody's,
+    kept so that the open-data ``voice`` dataset's last change (``dct:modified``, and its
+    ``ETag``) follows a count that went down, its row being gone."""
+
+    __tablename__ = "voice_support_withdrawal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(60))
+    target_key: Mapped[int] = mapped_column(Integer)
+    withdrawn_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bocage.core.api import (
+    Dataset,
     DeployFinding,
     Host,
     JobKind,
@@ -117,3 +118,12 @@ def bocage_deploy_checks(host: Host) -> list[DeployFinding]:
             )
         )
     return findings
+
+
+@hookimpl
+def bocage_datasets() -> list[Dataset]:
+    """Comments and supports counted per object and month, in the open-data catalogue (only
+    called when a plugin publishing datasets, the bundled open-data one, is loaded)."""
+    from bocage.plugins.voice.publication import voice_datasets
+
+    return voice_datasets()

@@ -25,6 +25,7 @@ from bocage.plugins.voice.models import (
     ModerationEntry,
     Subscription,
     Support,
+    SupportWithdrawal,
 )
 from bocage.plugins.voice.subscriptions import TYPE_OF
 
@@ -79,6 +80,8 @@ async def erase_supports(session: Any, person: PersonIdentity) -> int:
     rows = await _by_subject(session, person, Support.supporter_subject)
     for row in rows:
         await session.delete(row)
+        # nobody's: the open-data dataset's counts went down (publication.py)
+        session.add(SupportWithdrawal(target_type=row.target_type, target_key=row.target_key))
     await session.flush()
     return len(rows)
 

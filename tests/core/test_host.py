@@ -210,13 +210,13 @@ def declaring(requires: str, **hooks: Any) -> SimpleNamespace:
 
 
 def test_a_plugin_for_another_contract_is_refused(make_settings: Any) -> None:
-    assert hookspecs.CONTRACT_VERSION == "1.0"
+    assert hookspecs.CONTRACT_VERSION == "1.1"
     with pytest.raises(PluginError) as error:
         make_host(make_settings, ("future", declaring(">=2.0,<3")))
     message = str(error.value)
     assert "plugin 'future'" in message  # the plugin,
     assert "supports the plugin contract <3,>=2.0" in message  # its declared range,
-    assert "provides contract 1.0" in message  # the running version,
+    assert "provides contract 1.1" in message  # the running version,
     assert "BOCAGE_DISABLED_PLUGINS=future" in message  # and a way out
 
 
@@ -233,7 +233,7 @@ def test_a_supporting_plugin_loads_and_one_that_says_nothing_is_warned_of(
     assert host.infos["mute"].requires is None
     warned = [r.getMessage() for r in caplog.records if r.name == "bocage.plugins"]
     assert len(warned) == 1
-    assert "plugin 'mute'" in warned[0] and 'BOCAGE_REQUIRES = ">=1.0,<2"' in warned[0]
+    assert "plugin 'mute'" in warned[0] and 'BOCAGE_REQUIRES = ">=1.1,<2"' in warned[0]
 
 
 def test_the_bundled_plugins_declare_the_contract_they_support(make_settings: Any) -> None:

@@ -9,11 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from bocage.core import models as m
 from bocage.core.api import hookimpl
 from bocage.core.domain import places
+from bocage.core.domain.work import UnitOfWork
 from bocage.core.testing import World, runner
 
 CREATE = """mutation($input: CreateProjectInput!) { createProject(input: $input) {
@@ -185,6 +186,139 @@ async def test_the_installation_geocoder_places_an_address(world: World, princip
             run, geocoded, principals, "Inconnue", {"address": "Nulle part 9", "commune": hannut}
         )
         assert payload["errors"][0]["code"] == "ADDRESS_NOT_FOUND"
+    finally:
+        await geocoded.close()
+
+
+class Watching:
+    """A geocoder that notes, each time it is asked, the connections its engine has lent out
+    and the units of work open: a geocoder may call a service over the network, and no
+    transaction may wait on it."""
+
+    def __init__(self, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.world = world
+        self.calls: list[tuple[str, int, int]] = []
+        self.open = 0
+        enter, leave = UnitOfWork.__aenter__, UnitOfWork.__aexit__
+
+        async def entering(work: UnitOfWork) -> UnitOfWork:
+            self.open += 1
+            self.calls.append(("transaction", self.open, 0))
+            return await enter(work)
+
+        async def leaving(work: UnitOfWork, *exc: Any) -> None:
+            try:
+                await leave(work, *exc)
+            finally:
+                self.open -= 1
+
+        monkeypatch.setattr(UnitOfWork, "__aenter__", entering)
+        monkeypatch.setattr(UnitOfWork, "__aexit__", leaving)
+
+    @hookimpl
+    def bocage_geocoders(self) -> Any:
+        async def place(address: str, nis_code: str, names: dict[str, str]) -> Any:
+            lent = self.world.engine.pool.checkedout()
+            self.calls.append(("geocode", self.open, lent))
+            if address == "Place Henri Hallet 1":
+                return {"type": "Point", "coordinates": list(HANNUT)}
+            return None
+
+        return [place]
+
+
+async def _counts(world: World) -> tuple[int, int, int]:
+    async with world.sessionmaker() as session:
+        return (
+            await session.scalar(select(func.count()).select_from(m.Project)),
+            await session.scalar(select(func.count()).select_from(m.AuditEntry)),
+            await session.scalar(select(func.count()).select_from(m.EventRecord)),
+        )
+
+
+async def test_the_geocoder_runs_before_the_transaction_opens(
+    world: World, principals: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watching = Watching(world, monkeypatch)
+    geocoded = World.open(world.url, world.settings, extra=[("geocoder", watching)])
+    watching.world = geocoded
+    try:
+        run = runner(geocoded)
+        hannut = await _commune(geocoded, "64034")
+        address = {"address": "Place Henri Hallet 1", "commune": hannut}
+        payload = await _create(run, geocoded, principals, "Hallet", address)
+        assert payload["errors"] == []
+        # asked once, with no unit of work open and no connection lent out; then the one
+        # transaction of the mutation
+        assert watching.calls == [("geocode", 0, 0), ("transaction", 1, 0)]
+
+        watching.calls.clear()
+        project = payload["project"]
+        moved = await run(
+            UPDATE,
+            {"input": {"id": project["id"], "version": project["version"], "location": address}},
+            principal=principals["admin"],
+        )
+        assert moved["data"]["updateProject"]["errors"] == []
+        assert watching.calls == [("geocode", 0, 0), ("transaction", 1, 0)]
+
+        watching.calls.clear()
+        body = await run(
+            CREATE_ORG,
+            {
+                "input": {
+                    "kind": "ENTERPRISE",
+                    "name": "Hallet",
+                    "communes": [hannut],
+                    "location": address,
+                }
+            },
+            principal=principals["admin"],
+        )
+        assert body["data"]["createStakeholder"]["errors"] == []
+        assert watching.calls == [("geocode", 0, 0), ("transaction", 1, 0)]
+
+        # coordinates given, or a caller who may not write: the geocoder is not asked
+        watching.calls.clear()
+        await _create(
+            run, geocoded, principals, "Ici", {**address, "longitude": 5.0, "latitude": 50.6}
+        )
+        refused = await run(
+            CREATE,
+            {
+                "input": {
+                    "title": {"fr": "Non"},
+                    "focus": "DIGITAL",
+                    "communes": [hannut],
+                    "location": address,
+                }
+            },
+            principal=principals["anonymous"],
+        )
+        assert refused["data"]["createProject"]["errors"][0]["code"] == "UNAUTHENTICATED"
+        assert [call[0] for call in watching.calls] == ["transaction"]
+    finally:
+        await geocoded.close()
+
+
+async def test_an_address_the_geocoder_cannot_place_writes_nothing(
+    world: World, principals: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watching = Watching(world, monkeypatch)
+    geocoded = World.open(world.url, world.settings, extra=[("geocoder", watching)])
+    watching.world = geocoded
+    try:
+        run = runner(geocoded)
+        hannut = await _commune(geocoded, "64034")
+        before = await _counts(geocoded)
+        payload = await _create(
+            run, geocoded, principals, "Perdu", {"address": "Nulle part 9", "commune": hannut}
+        )
+        assert payload["project"] is None
+        [error] = payload["errors"]
+        assert (error["field"], error["code"]) == ("location.address", "ADDRESS_NOT_FOUND")
+        assert [call[0] for call in watching.calls] == ["geocode", "transaction"]
+        assert await _counts(geocoded) == before
     finally:
         await geocoded.close()
 

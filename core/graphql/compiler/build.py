@@ -76,7 +76,14 @@ from bocage.core.graphql.i18n import Language
 from bocage.core.graphql.pagination import Ordering, Window, load_date, load_datetime, window
 
 if TYPE_CHECKING:
-    from bocage.core.graphql.compiler.spec import Page, Registry, RootList, RootOne, ToMany
+    from bocage.core.graphql.compiler.spec import (
+        Page,
+        Registry,
+        RootList,
+        RootOne,
+        RootRows,
+        ToMany,
+    )
     from bocage.core.graphql.context import Context
 
 #: SQLite: levels above this depth aggregate their lists in correlated subqueries, as a
@@ -772,9 +779,11 @@ class Build:
 
     # -- roots ---------------------------------------------------------------------------
 
-    def root(self, spec: RootList | RootOne, selection: Selection) -> Select[*tuple[Any, ...]]:
+    def root(
+        self, spec: RootList | RootOne | RootRows, selection: Selection
+    ) -> Select[*tuple[Any, ...]]:
         """The statement answering the root field: one row, one text column of JSON."""
-        from bocage.core.graphql.compiler.spec import RootList
+        from bocage.core.graphql.compiler.spec import RootList, RootRows, ToMany
 
         top = select(literal_column("0").label("id")).cte(self.name("root"))
         level = self.level(top)
@@ -783,6 +792,15 @@ class Build:
                 arguments = {k: v for k, v in selection.args.items() if k not in PAGE_ARGUMENTS}
                 base, ordering = spec.source(self.context, **arguments)
                 value = self.page(selection, spec.target, base, ordering, None, level)
+            elif isinstance(spec, RootRows):
+                listed, order = spec.source(self.context, **selection.args)
+                under_root = listed.add_columns(literal_column("0").label(PARENT))
+                # The list's ``lang`` is the language of the texts under it, as a page's.
+                if isinstance(selection.args.get("lang"), Language):
+                    self.language = selection.args["lang"].value
+                value = self.many(
+                    ToMany(spec.target, lambda _: under_root, order), level, selection
+                )
             else:
                 statement = spec.source(self.context, **selection.args)
                 one_row = self.rows_of(

@@ -13,6 +13,7 @@ from sqlalchemy import Select, case, select
 
 from bocage.core import models as m
 from bocage.core.graphql import query, types
+from bocage.core.graphql.compiler import sdgs as sdg_fields
 from bocage.core.graphql.compiler.build import PARENT, Build, Level, Selection
 from bocage.core.graphql.compiler.spec import (
     Column,
@@ -237,6 +238,8 @@ def compiled_reads() -> CompiledReads:
                 "themes": Column("themes", "json"),
                 "sdgs": Column("sdgs", "json"),
                 "sdgTargetCodes": Column("sdg_targets", "json"),
+                "sdgGoals": Custom(sdg_fields.project_goals, columns=("sdgs",)),
+                "sdgTargets": Custom(sdg_fields.project_targets, columns=("sdg_targets",)),
                 "startDate": Column("start_date", "date"),
                 "endDate": Column("end_date", "date"),
                 "location": location_spec(),

@@ -232,12 +232,23 @@ class RootOne:
 
 
 @dataclass(frozen=True)
+class RootRows:
+    """A root field returning a plain list of objects (no connection, no paging):
+    ``source(context, **arguments)`` gives the ``select`` of its rows, with the columns the
+    target's fields read and an ``id`` unique among them, and a function giving their
+    order (``ORDER BY`` terms, a unique last key) from the columns of those rows (``c``)."""
+
+    target: str
+    source: Callable[..., tuple[Select[*tuple[Any, ...]], Callable[[Any], Sequence[Any]]]]
+
+
+@dataclass(frozen=True)
 class CompiledReads:
     """What a plugin (or the core) declares for the read compiler (``bocage_compiled_reads``):
     its types and its root query fields, by GraphQL name."""
 
     types: Sequence[TypeSpec] = ()
-    roots: dict[str, RootList | RootOne] = field(default_factory=dict)
+    roots: dict[str, RootList | RootOne | RootRows] = field(default_factory=dict)
 
 
 @dataclass
@@ -245,7 +256,7 @@ class Registry:
     """Every compilable type and root field, the core's and the plugins'."""
 
     types: dict[str, TypeSpec] = field(default_factory=dict)
-    roots: dict[str, RootList | RootOne] = field(default_factory=dict)
+    roots: dict[str, RootList | RootOne | RootRows] = field(default_factory=dict)
     #: Statements already built, by request (see ``execute``): least recently used first.
     #: ``None`` for a root field the resolvers answer.
     statements: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)

@@ -31,7 +31,7 @@ from bocage.core.graphql.mutations.kit import (
     mutate,
     translations,
 )
-from bocage.core.graphql.places import LocationInput, set_location
+from bocage.core.graphql.places import LocationInput, geocoded, set_location
 from bocage.core.graphql.types import Indicator, Project
 
 ProjectErrorCode = error_codes("ProjectErrorCode", "Why a project mutation failed.")
@@ -208,10 +208,11 @@ def _scalars(data: Any, *, creating: bool) -> dict[str, Any]:
 
 
 async def new_project(
-    session: Any, principal: Any, input: CreateProjectInput, info: Info
+    session: Any, principal: Any, input: CreateProjectInput, location: Any
 ) -> Change:
     """Add the project ``input`` describes in ``session`` (see :func:`projects.create_project`;
-    ``createProject`` runs it inside ``mutate``)."""
+    ``createProject`` runs it inside ``mutate``), at the ``location`` :func:`geocoded` made of
+    its input."""
     reference = input.external_reference
     return await projects.create_project(
         session,
@@ -233,7 +234,7 @@ async def new_project(
             pst_actions=list(input.pst_actions),
             territory=input.territory,
             external_reference=None if reference is None else (reference.source, reference.id),
-            location=input.location.request(info) if input.location else None,
+            location=location,
         ),
     )
 
@@ -275,8 +276,10 @@ class ProjectMutations:
         metadata=cost(WRITE_COST), description="Create a project (permission projects:write)."
     )
     async def create_project(self, info: Info, input: CreateProjectInput) -> ProjectPayload:
+        location = await geocoded(info, input.location, PROJECTS_WRITE)
+
         async def change(session: Any, principal: Any) -> Change:
-            return await new_project(session, principal, input, info)
+            return await new_project(session, principal, input, location)
 
         return _payload(
             await mutate(
@@ -294,6 +297,8 @@ class ProjectMutations:
         metadata=cost(WRITE_COST), description="Change a project (permission projects:write)."
     )
     async def update_project(self, info: Info, input: UpdateProjectInput) -> ProjectPayload:
+        location = await geocoded(info, input.location, PROJECTS_WRITE)
+
         async def change(session: Any, principal: Any) -> Change:
             project = await _project_for_change(session, principal, input.id, input.version)
             values = _scalars(input, creating=False)
@@ -312,7 +317,7 @@ class ProjectMutations:
             for name, value in values.items():
                 setattr(project, name, value)
             await set_external_reference(session, project, input.external_reference, "Project")
-            await set_location(session, project, input.location, info)
+            await set_location(session, project, location)
             commune_ids = None
             if given(input.communes):
                 commune_ids, _ = await projects.resolve_communes(

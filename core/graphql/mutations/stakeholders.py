@@ -1,40 +1,30 @@
-"""Mutations of stakeholders (organisations) and their contacts (personal data)."""
+"""Mutations of stakeholders (organisations) and their contacts (personal data): their inputs
+and payloads, handing the change to :mod:`bocage.core.domain.stakeholders`."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import strawberry
-from sqlalchemy import delete, insert, select
 from strawberry.types import Info
 
 from bocage.core import models as m
-from bocage.core.domain import rules
+from bocage.core.domain import rules, stakeholders
 from bocage.core.domain.permissions import CONTACTS_WRITE, STAKEHOLDERS_WRITE
 from bocage.core.graphql.enums import StakeholderKind, StakeholderNeed
-from bocage.core.graphql.external import ExternalReferenceInput, set_external_reference
+from bocage.core.graphql.external import ExternalReferenceInput
 from bocage.core.graphql.limits import cost
 from bocage.core.graphql.mutations.kit import (
     WRITE_COST,
     Change,
-    Code,
-    Invalid,
     TranslationsInput,
-    archive,
-    check_version,
-    column_changes,
     error_codes,
     given,
-    key_of,
-    load_live,
     mutate,
-    record_link,
-    require_ids,
 )
-from bocage.core.graphql.personal import CONTACTS_READ, Contact
-from bocage.core.graphql.places import LocationInput, place_of, set_location
-from bocage.core.graphql.types import Commune, Stakeholder
+from bocage.core.graphql.personal import Contact
+from bocage.core.graphql.places import LocationInput, geocoded
+from bocage.core.graphql.types import Stakeholder
 
 StakeholderErrorCode = error_codes("StakeholderErrorCode", "Why a stakeholder mutation failed.")
 
@@ -131,47 +121,6 @@ class UpdateContactInput:
     )
 
 
-async def _communes(session: Any, ids: list[Any]) -> tuple[list[int], set[str]]:
-    rules.require_stakeholder_communes(ids)
-    keys = sorted({_key(value, Commune, "communes") for value in ids})
-    rows = dict(
-        (
-            await session.execute(
-                select(m.Commune.id, m.Commune.nis_code).where(
-                    m.Commune.id.in_(keys), m.Commune.deleted_at.is_(None)
-                )
-            )
-        ).all()
-    )
-    require_ids(keys, rows, "communes", "communes")
-    return keys, set(rows.values())
-
-
-async def _codes_of(session: Any, stakeholder_id: int) -> set[str]:
-    rows = await session.execute(
-        select(m.Commune.nis_code)
-        .join(m.stakeholder_commune, m.stakeholder_commune.c.commune_id == m.Commune.id)
-        .where(m.stakeholder_commune.c.stakeholder_id == stakeholder_id)
-    )
-    return set(rows.scalars())
-
-
-def _key(value: Any, type_: type, field: str) -> int:
-    return key_of(value, type_, field)[1]
-
-
-async def _stakeholder_for_change(
-    session: Any, principal: Any, raw: Any, version: int | None
-) -> m.Stakeholder:
-    stakeholder = await load_live(session, m.Stakeholder, _key(raw, Stakeholder, "id"))
-    rules.authorise_stakeholder(
-        principal, stakeholder.id, await _codes_of(session, stakeholder.id), "id"
-    )
-    if version is not None:
-        check_version(stakeholder, version)
-    return stakeholder
-
-
 def _errors(outcome: Any) -> list[StakeholderError]:
     return [
         StakeholderError(field=e.field, code=StakeholderErrorCode[e.code.name], message=e.message)
@@ -190,29 +139,14 @@ def _contact_payload(outcome: Any) -> ContactPayload:
     )
 
 
-async def _replace_communes(
-    session: Any, stakeholder: m.Stakeholder, keys: list[int], *, creating: bool
-) -> None:
-    """Link ``stakeholder`` to the communes ``keys`` if it is not already, recording the
-    change (:func:`record_link`)."""
-    link = m.stakeholder_commune
-    current = (
-        []
-        if creating
-        else (
-            await session.execute(
-                select(link.c.commune_id).where(link.c.stakeholder_id == stakeholder.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if not record_link(stakeholder, "communes", current, keys):
-        return
-    await session.execute(delete(link).where(link.c.stakeholder_id == stakeholder.id))
-    await session.execute(
-        insert(link), [{"stakeholder_id": stakeholder.id, "commune_id": k} for k in keys]
-    )
+def _given(data: Any, *names: str) -> dict[str, Any]:
+    """The fields of an update input that were given (unset: left out), by their names."""
+    return {name: getattr(data, name) for name in names if given(getattr(data, name))}
+
+
+def _reference(value: Any) -> Any:
+    """An ``externalReference`` input as the domain takes it (``(source, id)``; None)."""
+    return value if value is None or not given(value) else (value.source, value.id)
 
 
 @strawberry.type
@@ -224,32 +158,23 @@ class StakeholderMutations:
     async def create_stakeholder(
         self, info: Info, input: CreateStakeholderInput
     ) -> StakeholderPayload:
+        location = await geocoded(info, input.location, STAKEHOLDERS_WRITE)
+
         async def change(session: Any, principal: Any) -> Change:
-            keys, codes = await _communes(session, input.communes)
-            rules.authorise_stakeholder(principal, None, codes, "communes")
-            stakeholder = m.Stakeholder(
-                kind=m.StakeholderKind(input.kind.value),
-                name=rules.stakeholder_name(input.name),
-                description=rules.stakeholder_description(
-                    input.description.as_dict() if input.description else None
+            return await stakeholders.create_stakeholder(
+                session,
+                principal,
+                stakeholders.NewStakeholder(
+                    kind=input.kind.value,
+                    name=input.name,
+                    communes=list(input.communes),
+                    description=input.description.as_dict() if input.description else None,
+                    website=input.website,
+                    enterprise_number=input.enterprise_number,
+                    needs=[need.value for need in input.needs],
+                    location=location,
+                    external_reference=_reference(input.external_reference),
                 ),
-                website=rules.website(input.website),
-                enterprise_number=rules.enterprise_number(input.enterprise_number)
-                if input.enterprise_number
-                else None,
-                needs=rules.stakeholder_needs(input.needs),
-                **await place_of(session, input.location, info),
-            )
-            await set_external_reference(
-                session, stakeholder, input.external_reference, "Stakeholder"
-            )
-            session.add(stakeholder)
-            await session.flush()
-            await _replace_communes(session, stakeholder, keys, creating=True)
-            return Change(
-                row=stakeholder,
-                action="created",
-                changes=column_changes(stakeholder, created=True),
             )
 
         return _stakeholder_payload(
@@ -271,37 +196,23 @@ class StakeholderMutations:
     async def update_stakeholder(
         self, info: Info, input: UpdateStakeholderInput
     ) -> StakeholderPayload:
+        location = await geocoded(info, input.location, STAKEHOLDERS_WRITE)
+        changes = _given(input, "name", "website", "enterprise_number", "communes")
+        if given(input.kind):
+            changes["kind"] = input.kind.value if input.kind else None
+        if given(input.description):
+            changes["description"] = input.description.as_dict() if input.description else None
+        if given(input.needs):
+            changes["needs"] = [need.value for need in input.needs or []]
+        if given(location):
+            changes["location"] = location
+        if given(input.external_reference):
+            changes["external_reference"] = _reference(input.external_reference)
+
         async def change(session: Any, principal: Any) -> Change:
-            stakeholder = await _stakeholder_for_change(session, principal, input.id, input.version)
-            if given(input.kind):
-                if input.kind is None:
-                    raise Invalid(Code.REQUIRED, "kind cannot be null", "kind")
-                stakeholder.kind = m.StakeholderKind(input.kind.value)
-            if given(input.name):
-                stakeholder.name = rules.stakeholder_name(input.name)
-            if given(input.description):
-                stakeholder.description = rules.stakeholder_description(
-                    input.description.as_dict() if input.description else None
-                )
-            if given(input.website):
-                stakeholder.website = rules.website(input.website)
-            if given(input.enterprise_number):
-                stakeholder.enterprise_number = (
-                    rules.enterprise_number(input.enterprise_number)
-                    if input.enterprise_number
-                    else None
-                )
-            if given(input.needs):
-                stakeholder.needs = rules.stakeholder_needs(input.needs or [])
-            await set_location(session, stakeholder, input.location, info)
-            await set_external_reference(
-                session, stakeholder, input.external_reference, "Stakeholder"
+            return await stakeholders.update_stakeholder(
+                session, principal, input.id, input.version, **changes
             )
-            if given(input.communes):
-                keys, codes = await _communes(session, input.communes or [])
-                rules.authorise_stakeholder(principal, stakeholder.id, codes, "communes")
-                await _replace_communes(session, stakeholder, keys, creating=False)
-            return Change(row=stakeholder, action="updated", changes=column_changes(stakeholder))
 
         return _stakeholder_payload(
             await mutate(
@@ -321,8 +232,8 @@ class StakeholderMutations:
         self, info: Info, input: ArchiveStakeholderInput
     ) -> StakeholderPayload:
         async def change(session: Any, principal: Any) -> Change:
-            return archive(
-                await _stakeholder_for_change(session, principal, input.id, input.version)
+            return await stakeholders.archive_stakeholder(
+                session, principal, input.id, input.version
             )
 
         return _stakeholder_payload(
@@ -341,22 +252,12 @@ class StakeholderMutations:
     )
     async def create_contact(self, info: Info, input: CreateContactInput) -> ContactPayload:
         async def change(session: Any, principal: Any) -> Change:
-            stakeholder = await _stakeholder_for_change(session, principal, input.stakeholder, None)
-            contact = m.Contact(
-                stakeholder_id=stakeholder.id,
-                **{
-                    name: check(getattr(input, name))
-                    for name, check in rules.CONTACT_FIELDS.items()
-                },
-            )
-            await set_external_reference(session, contact, input.external_reference, "Contact")
-            session.add(contact)
-            await session.flush()
-            return Change(
-                row=contact,
-                action="created",
-                changes=column_changes(contact, created=True),
-                permission=CONTACTS_READ.code,
+            return await stakeholders.create_contact(
+                session,
+                principal,
+                input.stakeholder,
+                external_reference=_reference(input.external_reference),
+                **{name: getattr(input, name) for name in rules.CONTACT_FIELDS},
             )
 
         return _contact_payload(
@@ -375,25 +276,13 @@ class StakeholderMutations:
         metadata=cost(WRITE_COST), description="Change a contact (permission contacts:write)."
     )
     async def update_contact(self, info: Info, input: UpdateContactInput) -> ContactPayload:
+        changes = _given(input, *rules.CONTACT_FIELDS)
+        if given(input.external_reference):
+            changes["external_reference"] = _reference(input.external_reference)
+
         async def change(session: Any, principal: Any) -> Change:
-            contact = await load_live(session, m.Contact, _key(input.id, Contact, "id"))
-            rules.authorise_stakeholder(
-                principal,
-                contact.stakeholder_id,
-                await _codes_of(session, contact.stakeholder_id),
-                "id",
-            )
-            check_version(contact, input.version)
-            for name, check in rules.CONTACT_FIELDS.items():
-                value = getattr(input, name)
-                if given(value):
-                    setattr(contact, name, check(value))
-            await set_external_reference(session, contact, input.external_reference, "Contact")
-            return Change(
-                row=contact,
-                action="updated",
-                changes=column_changes(contact),
-                permission=CONTACTS_READ.code,
+            return await stakeholders.update_contact(
+                session, principal, input.id, input.version, **changes
             )
 
         return _contact_payload(
@@ -411,15 +300,7 @@ class StakeholderMutations:
     )
     async def archive_contact(self, info: Info, input: ArchiveStakeholderInput) -> ContactPayload:
         async def change(session: Any, principal: Any) -> Change:
-            contact = await load_live(session, m.Contact, _key(input.id, Contact, "id"))
-            rules.authorise_stakeholder(
-                principal,
-                contact.stakeholder_id,
-                await _codes_of(session, contact.stakeholder_id),
-                "id",
-            )
-            check_version(contact, input.version)
-            return dataclasses.replace(archive(contact), permission=CONTACTS_READ.code)
+            return await stakeholders.archive_contact(session, principal, input.id, input.version)
 
         return _contact_payload(
             await mutate(

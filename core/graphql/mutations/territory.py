@@ -62,15 +62,27 @@ class CreateCommuneInput:
     territory: strawberry.ID | None = None
     population: int | None = None
     area_km2: Decimal | None = None
+    territory_since: dt.date | None = strawberry.field(
+        default=None,
+        description="The first day the commune belongs to `territory` (today if not given).",
+    )
 
 
 @strawberry.input(description="Changes to a commune; names come from Statbel and stay.")
 class UpdateCommuneInput:
     id: strawberry.ID
     version: int
-    territory: strawberry.ID | None = strawberry.UNSET
+    territory: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The GAL the commune belongs to from `territorySince` on (its earlier GALs "
+        "stay in `memberships`); on an installation of several GALs, operators only.",
+    )
     population: int | None = strawberry.UNSET
     area_km2: Decimal | None = strawberry.UNSET
+    territory_since: dt.date | None = strawberry.field(
+        default=None,
+        description="The first day in the new `territory` (today if not given; not in the future).",
+    )
 
 
 @strawberry.input(description="The object to archive, at the version you read.")
@@ -167,6 +179,8 @@ class TerritoryMutations:
                 territory=input.territory,
                 population=input.population,
                 area_km2=input.area_km2,
+                principal=principal,
+                territory_since=input.territory_since,
             )
 
         return _commune_payload(
@@ -185,7 +199,14 @@ class TerritoryMutations:
     async def update_commune(self, info: Info, input: UpdateCommuneInput) -> CommunePayload:
         async def change(session: Any, principal: Any) -> Change:
             changes = _given(input, "population", "area_km2", "territory")
-            return await domain.update_commune(session, input.id, input.version, **changes)
+            return await domain.update_commune(
+                session,
+                input.id,
+                input.version,
+                principal=principal,
+                territory_since=input.territory_since,
+                **changes,
+            )
 
         return _commune_payload(
             await mutate(
@@ -202,7 +223,9 @@ class TerritoryMutations:
     )
     async def archive_commune(self, info: Info, input: ArchiveVersionedInput) -> CommunePayload:
         async def change(session: Any, principal: Any) -> Change:
-            return await domain.archive_commune(session, input.id, input.version)
+            return await domain.archive_commune(
+                session, input.id, input.version, principal=principal
+            )
 
         return _commune_payload(
             await mutate(

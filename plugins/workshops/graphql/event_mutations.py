@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from strawberry.types import Info
 
 from bocage.core.api import (
-    NO_PLACE,
     Change,
     Code,
     Invalid,
@@ -22,9 +21,9 @@ from bocage.core.api import (
     column_changes,
     commune_scope,
     cost,
-    given_geometry,
+    geocode_address,
     input_texts,
-    installed_geocoder,
+    located_columns,
     may_touch_communes,
     mutate,
     node_key,
@@ -66,36 +65,38 @@ class WorkshopsEventPayload:
     errors: list[WorkshopsError]
 
 
-async def _place(session: Any, event: Event, data: Any, info: Info, creating: bool) -> None:
+async def _place(event: Event, data: Any, info: Info, creating: bool, found: Any) -> None:
     """Put the event's venue on the map: the ``location`` given (null: off the map); without
-    one, a new event's ``address`` in its ``commune``, if the installation's geocoder places
-    it (an event needs no place on the map: one it cannot place stays off it)."""
+    one, a new event at the geometry the installation's geocoder ``found`` for its
+    ``address`` in its ``commune`` (:func:`_geocoded`, asked before the transaction; an event
+    needs no place on the map: one it cannot place stays off it)."""
     value = data.location
     if not creating and not is_given(value):
         return
-    limits = PlaceLimits.of(info.context.settings)
-    geometry = None
+    settings = info.context.settings
     if value is not None:
-        geometry = given_geometry(value.longitude, value.latitude, value.geometry)
-        if geometry is None:
-            raise Invalid(
-                Code.REQUIRED, "give `longitude` and `latitude`, or a `geometry`", "location"
-            )
-        field = "location.geometry"
-    elif creating and event.address and event.commune_id is not None:
-        geocode = installed_geocoder(info.context.host)
-        commune = await store.commune_by_id(session, event.commune_id)
-        if geocode is not None and commune is not None:
-            names = await store.commune_names(session, event.commune_id)
-            geometry = await geocode(event.address, commune.nis_code, names)
-        field = "address"
-    if geometry is None:
-        columns = NO_PLACE
+        columns = located_columns(
+            settings,
+            value.geometry,
+            longitude=value.longitude,
+            latitude=value.latitude,
+            required=True,
+        )
+    elif creating and event.address and event.commune_id is not None and found is not None:
+        columns = check_geometry(found, PlaceLimits.of(settings), "address").columns()
     else:
-        columns = check_geometry(geometry, limits, field).columns()
+        columns = located_columns(settings)  # off the map
     for name, column in columns.items():
         if getattr(event, name) != column:
             setattr(event, name, column)
+
+
+async def _geocoded(info: Info, data: CreateWorkshopsEventInput) -> Any:
+    """Where the installation's geocoder places a new event given no ``location``: its
+    ``address`` in its ``commune``, asked before the mutation's transaction opens."""
+    if data.location is not None:
+        return None
+    return await geocode_address(info, data.address, data.commune, WORKSHOPS_ORGANISE)
 
 
 async def _apply(session: Any, principal: Any, event: Event, data: Any, creating: bool) -> None:
@@ -327,10 +328,12 @@ class WorkshopsEventMutation:
     async def create_workshops_event(
         self, info: Info, input: CreateWorkshopsEventInput
     ) -> WorkshopsEventPayload:
+        found = await _geocoded(info, input)
+
         async def change(session: Any, principal: Any) -> Change:
             event = Event(uid=store.new_uid(), sequence=0, status=EventStatus.DRAFT.value)
             await _apply(session, principal, event, input, creating=True)
-            await _place(session, event, input, info, creating=True)
+            await _place(event, input, info, creating=True, found=found)
             session.add(event)
             await session.flush()
             return Change(
@@ -367,7 +370,7 @@ class WorkshopsEventMutation:
                 event = await store.lock_event(session, event.id) or event
             before = notify.noticed(event)
             await _apply(session, principal, event, input, creating=False)
-            await _place(session, event, input, info, creating=False)
+            await _place(event, input, info, creating=False, found=None)
             changes = column_changes(event)
             if "starts_at" in changes or "ends_at" in changes:
                 await _agenda_within_hours(session, event)

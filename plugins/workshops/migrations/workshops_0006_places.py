@@ -8,32 +8,19 @@ Create Date: 2026-12-06
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
-from sqlalchemy.dialects import postgresql
-
-from bocage.core.api import drop_spatial_index_ddl, spatial_index_ddl
+from bocage.core.api import LocatedTable
 
 revision: str = "workshops_0006"
 down_revision: str | Sequence[str] | None = "workshops_0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TABLE = "workshops_event"
-BOX = ("location_west", "location_south", "location_east", "location_north")
+EVENTS = LocatedTable("workshops_event")
 
 
 def upgrade() -> None:
-    json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-    op.add_column(TABLE, sa.Column("location", json, nullable=True))
-    for name in BOX:
-        op.add_column(TABLE, sa.Column(name, sa.Float(), nullable=True))
-    for statement in spatial_index_ddl(TABLE, op.get_bind().dialect.name):
-        op.execute(statement)
+    EVENTS.add()
 
 
 def downgrade() -> None:
-    for statement in drop_spatial_index_ddl(TABLE, op.get_bind().dialect.name):
-        op.execute(statement)
-    for name in ("location", *BOX):
-        op.drop_column(TABLE, name)
+    EVENTS.drop()

@@ -76,3 +76,24 @@ async def test_records_schema_and_description(client: httpx.AsyncClient) -> None
         )
     ).json()
     assert records["items"] and all(set(r) == {"id", "sdg_targets"} for r in records["items"])
+
+
+def test_goals_and_targets_compile_apart() -> None:
+    """One construct joins both lists; its column and how it orders them are part of the
+    statement cache's key, so no statement is answered with another's SQL."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from bocage.core.api import Project
+    from bocage.plugins.opendata.core_datasets import JoinedCodes
+
+    goals = JoinedCodes(Project.sdgs, by_number=True)
+    targets = JoinedCodes(Project.sdg_targets)
+    assert goals._generate_cache_key() != JoinedCodes(Project.sdgs)._generate_cache_key()
+    assert (
+        goals._generate_cache_key()
+        == JoinedCodes(Project.sdgs, by_number=True)._generate_cache_key()
+    )
+    assert targets._generate_cache_key() != JoinedCodes(Project.themes)._generate_cache_key()
+    for dialect in (sqlite.dialect(), postgresql.dialect()):
+        assert "AS INTEGER" in str(goals.compile(dialect=dialect))
+        assert "AS INTEGER" not in str(targets.compile(dialect=dialect))

@@ -101,9 +101,18 @@ async def test_a_bad_venue_is_a_typed_error(world: World, run: Any, ws: Any) -> 
 
 
 class Geocoder:
+    """Knows the station's address in Hannut; notes the connections its engine has lent out
+    each time it is asked (none: no transaction waits on a geocoder)."""
+
+    def __init__(self) -> None:
+        self.world: World | None = None
+        self.lent: list[int] = []
+
     @hookimpl
     def bocage_geocoders(self) -> Any:
         async def place(address: str, nis_code: str, names: dict[str, str]) -> Any:
+            if self.world is not None:
+                self.lent.append(self.world.engine.pool.checkedout())
             if nis_code == "64034" and "Station" in address and names.get("fr") == "Hannut":
                 return {"type": "Point", "coordinates": HALL}
             return None
@@ -112,7 +121,9 @@ class Geocoder:
 
 
 async def test_a_new_event_is_placed_from_its_address(world: World, ws: Any) -> None:
-    geocoded = World.open(world.url, world.settings, extra=[("geocoder", Geocoder())])
+    geocoder = Geocoder()
+    geocoded = World.open(world.url, world.settings, extra=[("geocoder", geocoder)])
+    geocoder.world = geocoded
     try:
         run = runner(geocoded)
         hannut = await _hannut(geocoded)
@@ -129,5 +140,7 @@ async def test_a_new_event_is_placed_from_its_address(world: World, ws: Any) -> 
         assert payload["errors"] == []
         body = await run(PLACED, {"id": payload["event"]["id"]}, principal=ws.ORGANISER)
         assert body["data"]["workshopsEvent"]["location"] is None
+        # asked twice, each time before the mutation's transaction took a connection
+        assert geocoder.lent == [0, 0]
     finally:
         await geocoded.close()
