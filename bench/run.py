@@ -76,6 +76,10 @@ VARIANTS = {
     "no-pre-ping": ({}, ["--no-pre-ping"]),
     "one-statement": ({}, ["--no-pre-ping", "--autocommit-reads"]),
     "no-raw-reads": ({}, ["--no-raw-reads"]),
+    # SQLite: the fast path's statements on sqlite3 in worker threads, not the loop's.
+    "sqlite-reads-in-threads": ({"BOCAGE_GRAPHQL_FAST_PATH_LOOP_MS": "0"}, []),
+    # SQLite: statements of up to 20 ms of CPU in the loop's thread (the default is 2).
+    "sqlite-loop-20ms": ({"BOCAGE_GRAPHQL_FAST_PATH_LOOP_MS": "20"}, []),
 }
 
 

@@ -76,13 +76,15 @@ def main() -> None:
     parser.add_argument(
         "--no-raw-reads",
         action="store_true",
-        help="PostgreSQL: the fast path's statements through SQLAlchemy, not asyncpg directly",
+        help="the fast path's statements through SQLAlchemy, not asyncpg (PostgreSQL) or "
+        "sqlite3 in the event loop's thread (SQLite) directly",
     )
     args = parser.parse_args()
     if args.no_raw_reads:
         from bocage.core.graphql import fast_path
 
         fast_path.RawReads.of = classmethod(lambda cls, *_: None)  # type: ignore[assignment]
+        fast_path.SqliteReads.of = classmethod(lambda cls, *_: None)  # type: ignore[assignment]
     if args.no_pre_ping or args.autocommit_reads:
         patch_engine(pre_ping=not args.no_pre_ping, autocommit=args.autocommit_reads)
     if args.cprofile:

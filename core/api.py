@@ -311,6 +311,57 @@ def request_unit_of_work(request: Request, principal: Principal) -> UnitOfWork:
     return UnitOfWork(request_sessionmaker(request), principal, events=request.app.state.host)
 
 
+def holds_territories(principal: Principal, permission: str) -> frozenset[int] | None:
+    """The territories whose rows of no commune (a territory's own event, survey, dataset...)
+    ``principal`` may change with ``permission``: ``None`` for every territory's (it holds the
+    permission everywhere and is not confined); once it is confined (docs/tenancy.md), its
+    territories when it holds the permission over all their communes (an administrator, an
+    integrator restricted to no commune), else none (an editor of some communes)."""
+    if not can(principal, permission):
+        return frozenset()
+    if principal.tenancy is None:
+        return None if commune_scope(principal, permission) is None else frozenset()
+    everywhere = principal.is_admin or (
+        Role.INTEGRATOR in principal.roles and not principal.communes
+    )
+    return principal.tenancy if everywhere else frozenset()
+
+
+def territory_of_new_row(
+    principal: Principal, given: int | None, field: str = "territory"
+) -> int | None:
+    """The territory (key) a new row of no commune made by ``principal`` belongs to: the one
+    it ``given`` (refused, FORBIDDEN, when it is not one of the principal's), else the only
+    territory it is confined to; ``None`` when it is not confined and gave none (the caller
+    chooses, e.g. the installation's only territory). Raises :class:`Invalid` naming
+    ``field``: REQUIRED when it is confined to several territories and gave none, FORBIDDEN
+    when it is confined to none."""
+    if given is not None:
+        if not may_touch_territory(principal, given):
+            raise Invalid(
+                Code.FORBIDDEN,
+                f"{field}: this territory is not one of yours; give one of your territories",
+                field,
+            )
+        return given
+    tenancy = principal.tenancy
+    if tenancy is None:
+        return None
+    if len(tenancy) == 1:
+        return next(iter(tenancy))
+    if not tenancy:
+        raise Invalid(
+            Code.FORBIDDEN,
+            "you belong to no territory (your token names none): ask an operator",
+            field,
+        )
+    raise Invalid(
+        Code.REQUIRED,
+        f"you work for several territories: give `{field}` (a Territory ID), or a commune",
+        field,
+    )
+
+
 def spreadsheet_limits(request: Request) -> SpreadsheetLimits:
     """The ``BOCAGE_SPREADSHEET_*`` bounds on the spreadsheets a route reads: pass them to
     :func:`check_spreadsheet` (and :func:`read_csv`) before any other parser opens a file."""
@@ -426,6 +477,8 @@ __all__ = [
     "may_touch_communes",
     "may_touch_territory",
     "territory_scope",
+    "holds_territories",
+    "territory_of_new_row",
     "mutate",
     # the unit of work (bocage.core.domain.work): one transaction with its permission check,
     # idempotency key, audit entry, events and after-commit callbacks, from any caller

@@ -200,6 +200,15 @@ class Settings(BaseSettings):
         "with the same document, variables, language and caller by its statements alone, "
         "without parsing, validating and executing it again (same answer, less CPU).",
     )
+    graphql_fast_path_loop_ms: float = Field(
+        2.0,
+        ge=0,
+        description="SQLite: milliseconds of CPU time a fast-path statement may hold the event "
+        "loop (it runs in the loop's thread, without a hand-off to another); a longer one is "
+        "stopped and runs again on a worker thread, and after two such runs its plan's "
+        "requests start there. 0 runs every one on a worker thread.",
+        json_schema_extra=LIMIT,
+    )
     # -- persisted queries and trusted documents (bocage.core.graphql.persisted) -----------
     graphql_trusted_documents: Literal["off", "except-authenticated", "strict"] = Field(
         "off",

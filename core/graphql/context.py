@@ -33,6 +33,17 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
+class SharedLoader(DataLoader[K, V]):
+    """A DataLoader whose futures outlive any one caller: each ``load`` hands out a shielded
+    view of the (cached, shared) future. graphql-core cancels the sibling fields of a field
+    that raised (a refused one); unshielded, cancelling one awaiter cancelled the future every
+    other field waiting for the same key shared, and a ``CancelledError`` escaped the
+    execution of fields that were never cancelled (a 500)."""
+
+    def load(self, key: K) -> Awaitable[V]:  # type: ignore[override]
+        return asyncio.shield(super().load(key))
+
+
 @dataclass
 class Context:
     """What every resolver gets as ``info.context``."""
@@ -96,7 +107,7 @@ class Context:
         """The request's DataLoader for ``key``, created on first use with ``load``."""
         existing = self._loaders.get(key)
         if existing is None:
-            existing = self._loaders[key] = DataLoader(load_fn=load)
+            existing = self._loaders[key] = SharedLoader(load_fn=load)
         return existing
 
     async def forget_loaded(self) -> None:

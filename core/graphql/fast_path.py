@@ -25,22 +25,32 @@ rendered once into its SQL text and parameters, which asyncpg prepares once per 
 so a request costs neither SQLAlchemy's cache key of the statement (a walk of its whole
 tree) nor its execution context. SQLAlchemy's engine (``create_read_engine``) still runs
 them when its statements are observed (``BOCAGE_TRACING_ENABLED``, ``BOCAGE_SQL_ECHO``) and
-for a statement that cannot be rendered so.
+for a statement that cannot be rendered so. On SQLite they run, rendered the same way, on a
+read-only ``sqlite3`` connection in the event loop's thread (:class:`SqliteReads`), a long one
+on worker threads, each stopped at the request's deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
+from time import monotonic, thread_time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import orjson
 
 from bocage.core.graphql.compiler.execute import CompiledRoots
 from bocage.core.observability import tracing
+from bocage.core.sqlite_functions import register_sqlite_functions
 
 if TYPE_CHECKING:
     import asyncpg  # type: ignore[import-untyped]
@@ -55,9 +65,10 @@ logger = logging.getLogger("bocage.graphql")
 Key = tuple[Any, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True, eq=False)
 class RawStatement:
-    """A statement rendered for asyncpg: its SQL text (``$1``...) and its parameters."""
+    """A statement rendered for a driver: its SQL text (``$1``... for asyncpg, ``?`` for
+    ``sqlite3``) and its parameters."""
 
     sql: str
     parameters: tuple[Any, ...]
@@ -169,6 +180,44 @@ class FastPath:
         self.plans.pop(key, None)
 
 
+def render(statement: Any, dialect: Any) -> RawStatement | None:
+    """``statement`` as a positional-parameter driver (asyncpg, sqlite3) runs it, through
+    SQLAlchemy's public API: the text and parameters of
+    :meth:`~sqlalchemy.sql.compiler.SQLCompiler.construct_expanded_state` (the dialect's
+    casts, expanded ``IN`` lists), each parameter through its type's bind processor
+    (``TypeEngine.bind_processor`` of its ``dialect_impl``; the expanded ones' are the
+    state's). None when it cannot be rendered so."""
+    try:
+        compiled = statement.compile(dialect=dialect)
+        state = compiled.construct_expanded_state()
+        names = state.positiontup or ()
+        values = state.parameters
+        # (``?`` repeats a name used twice, ``$1`` does not.)
+        if set(names) != values.keys() or not isinstance(state.statement, str):
+            return None
+        binds = {name: bind for bind, name in compiled.bind_names.items()}
+        processors = dict(state.processors)
+        expanded = {name for group in state.parameter_expansion.values() for name in group}
+        for name in values.keys() - expanded:
+            bind = binds[name]  # KeyError (an escaped name): SQLAlchemy's engine runs it
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                processors[name] = processor
+        parameters = tuple(
+            processors[name](values[name]) if name in processors else values[name] for name in names
+        )
+    except Exception:  # noqa: BLE001 - SQLAlchemy's engine runs it instead
+        logger.debug("fast path: statement not rendered for the driver", exc_info=True)
+        return None
+    return RawStatement(state.statement, parameters)
+
+
+def _observed(settings: Settings) -> bool:
+    """Whether SQLAlchemy's engine traces or logs its statements: the fast path keeps it
+    then, rather than run its statements on the driver directly."""
+    return tracing.configure(settings) is not None or settings.sql_echo
+
+
 #: What :func:`asyncpg.connect` takes (SQLAlchemy's connect arguments may hold others).
 _ASYNCPG_ARGUMENTS = frozenset(
     {
@@ -210,29 +259,13 @@ class RawReads:
         """For a PostgreSQL read engine whose statements nobody observes; None otherwise."""
         if engine is None or engine.dialect.driver != "asyncpg":
             return None
-        if tracing.configure(settings) is not None or settings.sql_echo:
-            return None  # SQLAlchemy's engine traces or logs its statements: keep it
+        if _observed(settings):
+            return None
         return cls(engine, settings.db_pool_size)
 
     def render(self, statement: Any) -> RawStatement | None:
         """``statement`` as asyncpg runs it; None when it cannot be rendered so."""
-        try:
-            compiled = statement.compile(
-                dialect=self.engine.dialect, compile_kwargs={"render_postcompile": True}
-            )
-            values = compiled.construct_params()
-            processors = compiled._bind_processors
-            names = compiled.positiontup or ()
-            parameters = tuple(
-                processors[name](values[name]) if name in processors else values[name]
-                for name in names
-            )
-            if len(names) != len(values) or not isinstance(compiled.string, str):
-                return None
-        except Exception:  # noqa: BLE001 - SQLAlchemy's engine runs it instead
-            logger.debug("fast path: statement not rendered for asyncpg", exc_info=True)
-            return None
-        return RawStatement(compiled.string, parameters)
+        return render(statement, self.engine.dialect)
 
     async def _open(self) -> asyncpg.Pool:
         if self._opening is None:
@@ -286,3 +319,197 @@ class RawReads:
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
+
+
+class StatementTimeout(TimeoutError):
+    """A statement :class:`SqliteReads` stopped at the request's deadline: the view answers
+    ``TIMEOUT``, as when the normal path runs out of time."""
+
+
+#: Virtual machine steps between two calls of a reader's progress handler (each call reads
+#: the clock: well under a microsecond per 1,000 steps).
+PROGRESS_STEPS = 10_000
+
+#: Times a statement may outlast the event loop's share before it starts on a worker thread
+#: (its first run on a new connection may be several times slower than the next ones: the
+#: pages it reads are not in memory yet, its plan is not prepared).
+OVERRUNS = 2
+
+#: Seconds a worker thread's reader waits for a lock (a recovery, a checkpoint's restart), as
+#: the main engine's connections do; the event loop's waits for none.
+SQLITE_BUSY_SECONDS = 30.0
+
+
+class _Reader:
+    """One thread's read-only ``sqlite3`` connection, whose progress handler stops a
+    statement (``interrupted``) once ``deadline`` (``monotonic()``) has passed and, in the
+    event loop's thread (``loop``), once the thread's CPU time (``thread_time()``) has
+    passed ``share``: the time the statement holds the loop, whatever else the machine
+    runs meanwhile."""
+
+    __slots__ = ("connection", "deadline", "share")
+
+    def __init__(self, database: str, *, loop: bool) -> None:
+        self.deadline = self.share = 0.0
+        # mode=rw: never create the file (the main engine made it); query_only: never write.
+        # No busy timeout in the event loop's thread: a lock to wait for (in WAL mode, only
+        # a recovery's) sends the statement to a worker thread, which waits as the main
+        # engine's connections do.
+        self.connection = sqlite3.connect(
+            f"file:{quote(database)}?mode=rw",
+            uri=True,
+            timeout=0 if loop else SQLITE_BUSY_SECONDS,
+            isolation_level=None,  # autocommit: each statement reads the last commit
+            check_same_thread=False,  # closed by whichever thread closes SqliteReads
+            cached_statements=256,
+        )
+        register_sqlite_functions(self.connection)
+        self.connection.execute("PRAGMA query_only=ON")
+        self.connection.set_progress_handler(
+            self._stop_in_loop if loop else self._stop, PROGRESS_STEPS
+        )
+
+    def _stop(self) -> bool:
+        return monotonic() > self.deadline
+
+    def _stop_in_loop(self) -> bool:
+        return monotonic() > self.deadline or thread_time() > self.share
+
+    def fetch(self, statement: RawStatement, deadline: float, share: float = 0.0) -> Any:
+        """The statement's one value; ``sqlite3.OperationalError`` (``interrupted``) past
+        ``deadline`` (or ``share``). The rows are read to the end: no read transaction stays
+        open."""
+        self.deadline, self.share = deadline, share
+        rows = self.connection.execute(statement.sql, statement.parameters).fetchall()
+        return rows[0][0]
+
+
+class SqliteReads:
+    """SQLite: the fast path's statements on plain ``sqlite3`` connections of their own,
+    read-only (``PRAGMA query_only``), in autocommit, in WAL mode as the main engine's (a
+    writer blocks no reader, and each statement reads the last committed write).
+
+    A statement runs in the event loop's thread, as a hand-written server would run it: no
+    hand-off to aiosqlite's thread and back (several per statement, each a wake-up and a
+    fight for the GIL), no SQLAlchemy execution context. What would hold the event loop too
+    long goes to worker threads (at most ``BOCAGE_DB_POOL_SIZE``): a statement still running
+    after ``BOCAGE_GRAPHQL_FAST_PATH_LOOP_MS`` milliseconds of the loop thread's CPU time (or
+    finding the database locked) is stopped by its reader's progress handler and runs again
+    on a worker thread; after ``OVERRUNS`` such runs, the later requests of its plan start
+    there. On either side, a statement is stopped at the request's deadline
+    (``BOCAGE_GRAPHQL_TIMEOUT_SECONDS``) and the request answered ``TIMEOUT``
+    (:class:`StatementTimeout`), where aiosqlite's cancelled statement would run to its end.
+
+    None for an in-memory database (another connection would see another database), a URL
+    with options, and observed statements (``BOCAGE_TRACING_ENABLED``, ``BOCAGE_SQL_ECHO``):
+    SQLAlchemy's engine runs them then."""
+
+    def __init__(self, dialect: Any, database: str, loop_seconds: float, threads: int) -> None:
+        self.dialect = dialect
+        self.database = database
+        self.loop_seconds = loop_seconds
+        self.max_size = threads
+        #: Every thread's reader (closed with this), the calling thread's in ``_local``.
+        self._readers: list[_Reader] = []
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._running = 0
+        #: How many times statements outlasted the loop's share (``OVERRUNS``: they start on
+        #: a worker thread from then on).
+        self._overruns: weakref.WeakKeyDictionary[RawStatement, int] = weakref.WeakKeyDictionary()
+        #: Called with each statement's SQL before it runs (tests count statements).
+        self.listeners: list[Callable[[str], None]] = []
+
+    @classmethod
+    def of(cls, settings: Settings, engine: AsyncEngine | None) -> SqliteReads | None:
+        """For a SQLite file database whose statements nobody observes; None otherwise."""
+        if engine is None or engine.dialect.name != "sqlite" or _observed(settings):
+            return None
+        url = engine.url
+        database = url.database
+        if url.query or not database or database == ":memory:" or database.startswith("file:"):
+            return None
+        return cls(
+            engine.dialect,
+            str(Path(database).resolve()),
+            settings.graphql_fast_path_loop_ms / 1000,
+            settings.db_pool_size,
+        )
+
+    def render(self, statement: Any) -> RawStatement | None:
+        """``statement`` as ``sqlite3`` runs it; None when it cannot be rendered so."""
+        return render(statement, self.dialect)
+
+    def _reader(self, *, loop: bool) -> _Reader:
+        """The calling thread's reader, opened on first use."""
+        reader: _Reader | None = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._local.reader = _Reader(self.database, loop=loop)
+            with self._lock:
+                self._readers.append(reader)
+        return reader
+
+    async def text(self, statement: RawStatement, deadline: float) -> Any:
+        """The statement's one value (the root field's JSON text), read in the event loop's
+        thread unless it is too long for it; :class:`StatementTimeout` past ``deadline``
+        (``monotonic()``)."""
+        for listener in self.listeners:
+            listener(statement.sql)
+        if self.loop_seconds > 0 and self._overruns.get(statement, 0) < OVERRUNS:
+            try:
+                reader = self._reader(loop=True)
+                return reader.fetch(statement, deadline, thread_time() + self.loop_seconds)
+            except sqlite3.OperationalError as error:
+                if monotonic() > deadline:
+                    raise StatementTimeout from None
+                # Longer than the loop's share, or a lock to wait for: a worker's from now on.
+                logger.debug("fast path: statement moved to a worker thread (%s)", error)
+                self._overruns[statement] = self._overruns.get(statement, 0) + 1
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.max_size, "bocage-fast-path")
+        self._running += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._executor, self._fetch_in_thread, statement, deadline
+            )
+        finally:
+            self._running -= 1
+
+    def _fetch_in_thread(self, statement: RawStatement, deadline: float) -> Any:
+        try:
+            return self._reader(loop=False).fetch(statement, deadline)
+        except sqlite3.OperationalError:
+            if monotonic() > deadline:
+                raise StatementTimeout from None
+            raise
+
+    # What the metrics read of an engine's pool (SQLAlchemy's names): ``bocage_db_pool_*``
+    # of the ``read`` engine are this one's worker threads.
+
+    @property
+    def pool(self) -> SqliteReads:
+        return self
+
+    def checkedout(self) -> int:
+        """Worker threads running a statement (the event loop's end before any scrape)."""
+        return self._running
+
+    def size(self) -> int:
+        return self.max_size
+
+    def overflow(self) -> int:
+        """Never positive (negative: unused room)."""
+        return self._running - self.max_size
+
+    async def close(self) -> None:
+        with self._lock:
+            readers, self._readers = self._readers, []
+        for reader in readers:
+            reader.connection.interrupt()
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.get_running_loop().run_in_executor(None, executor.shutdown)
+        for reader in readers:
+            reader.connection.close()
+        self._local = threading.local()

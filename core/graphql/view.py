@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from contextlib import suppress
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -39,7 +40,14 @@ from bocage.core.auth.tokens import (
 )
 from bocage.core.graphql.compiler.execute import CompiledRoots, compiled_fragment
 from bocage.core.graphql.context import Context
-from bocage.core.graphql.fast_path import FastPath, Plan, RawReads, candidate
+from bocage.core.graphql.fast_path import (
+    FastPath,
+    Plan,
+    RawReads,
+    SqliteReads,
+    StatementTimeout,
+    candidate,
+)
 from bocage.core.graphql.graphiql import graphiql_page
 from bocage.core.graphql.limits import bounded_json, run_with_timeout
 from bocage.core.graphql.messages import explain
@@ -359,8 +367,13 @@ class GraphQLView(GraphQL[Context, None]):
         )
         #: Where the fast path runs its statements (``create_read_engine``), else the main one.
         self.read_engine = read_engine or sessionmaker.kw["bind"]
-        #: PostgreSQL: the same, on asyncpg directly (``fast_path.RawReads``).
-        self.raw_reads = RawReads.of(settings, read_engine) if self.fast_path else None
+        #: PostgreSQL: the same, on asyncpg directly (``fast_path.RawReads``); SQLite: on
+        #: ``sqlite3`` in the event loop's thread (``fast_path.SqliteReads``).
+        self.raw_reads: RawReads | SqliteReads | None = None
+        if self.fast_path:
+            self.raw_reads = RawReads.of(settings, read_engine) or SqliteReads.of(
+                settings, self.read_engine
+            )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -544,7 +557,8 @@ class GraphQLView(GraphQL[Context, None]):
             setattr(request.state, FAST_PATH_KEY, key)
             return await super().run(request, context=context)
         seconds = self.host.settings.graphql_timeout_seconds
-        result = await run_with_timeout(self._execute(plan, context), seconds)
+        deadline = time.monotonic() + seconds
+        result = await run_with_timeout(self._execute(plan, context, deadline), seconds)
         if result is None:  # a statement failed: the normal path answers, and may learn again
             fast.forget(key)
             await context.forget_loaded()
@@ -576,9 +590,13 @@ class GraphQLView(GraphQL[Context, None]):
         found = await store.lookup(context, sha256(query))
         return found is not None and found.trusted
 
-    async def _execute(self, plan: Plan, context: Context) -> ExecutionResult | None:
+    async def _execute(
+        self, plan: Plan, context: Context, deadline: float
+    ) -> ExecutionResult | None:
         """The plan's answer, as the normal path's executor makes it; None when a statement
-        fails (logged as the executor logs it, without the message, which may quote values)."""
+        fails (logged as the executor logs it, without the message, which may quote values).
+        A statement stopped at ``deadline`` (``time.monotonic()``) raises ``TimeoutError``,
+        which :func:`run_with_timeout` answers."""
         normalise = context.dialect == "postgresql"
         raw = self.raw_reads
         if raw is not None and plan.raw is None:
@@ -587,10 +605,14 @@ class GraphQLView(GraphQL[Context, None]):
         for index, (name, statement) in enumerate(plan.roots):
             try:
                 rendered = plan.raw[index] if raw is not None and plan.raw is not None else None
-                if rendered is not None and raw is not None:
-                    text = await raw.text(rendered)
-                else:
+                if rendered is None or raw is None:
                     text = (await context.read(statement, self.read_engine)).scalar_one()
+                elif isinstance(raw, SqliteReads):
+                    text = await raw.text(rendered, deadline)
+                else:
+                    text = await raw.text(rendered)
+            except StatementTimeout:
+                raise
             except Exception as error:
                 logger.warning(
                     "fast path: the statement of %s failed (%s): answered by the normal path",

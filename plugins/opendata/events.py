@@ -80,8 +80,10 @@ async def record(session: AsyncSession, type_: str, upload: UploadedDataset, **d
 
 def scope_of(upload: UploadedDataset) -> EventScope:
     """Who may manage ``upload`` (besides administrators and publishers limited to no commune):
-    those of its commune; the GAL's own datasets have none."""
-    return EventScope(communes=frozenset({upload.commune_nis} if upload.commune_nis else ()))
+    those of its commune; the GAL's own datasets, those of its territory (docs/tenancy.md)."""
+    if upload.commune_nis:
+        return EventScope(communes=frozenset({upload.commune_nis}))
+    return EventScope(territory=upload.territory_id)
 
 
 def changed(upload: UploadedDataset) -> str:

@@ -30,6 +30,12 @@ class UploadedDataset(Base, Timestamped):
     identifier: Mapped[str] = mapped_column(String(80), unique=True)
     #: NIS code of the publishing commune; ``None``: the GAL itself.
     commune_nis: Mapped[str | None] = mapped_column(String(5), default=None)
+    #: The territory (GAL) of a dataset of no commune, whose publishers manage it once the
+    #: installation holds several (docs/tenancy.md); ``None``: operators'. A commune's dataset
+    #: belongs to its commune's territory, whatever this says.
+    territory_id: Mapped[int | None] = mapped_column(
+        ForeignKey("territory.id", ondelete="SET NULL"), default=None, index=True
+    )
     #: title, description, keywords, theme, licence, access rights, frequency, temporal
     #: coverage, coordinates: see :class:`bocage.plugins.opendata.uploads.UploadMetadata`.
     meta: Mapped[dict[str, Any]] = mapped_column(Json)

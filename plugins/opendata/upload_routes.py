@@ -21,11 +21,14 @@ from starlette.responses import JSONResponse, Response
 from bocage.core.api import (
     Cancellation,
     ClientDisconnected,
+    Code,
     Commune,
+    Invalid,
     PlaceLimits,
     Principal,
     SpreadsheetError,
     SpreadsheetLimitError,
+    Territory,
     cancel_on_disconnect,
     check_spreadsheet,
     error_response,
@@ -39,6 +42,7 @@ from bocage.core.api import (
     request_unit_of_work,
     signed_in,
     spreadsheet_limits,
+    territory_of_new_row,
     utcnow,
 )
 from bocage.plugins.opendata import events
@@ -114,7 +118,7 @@ async def _upload(
         return error_response(
             404, "not_found", f"no uploaded dataset {identifier!r}; create it with PUT first"
         )
-    if not may_publish(principal, upload.commune_nis):
+    if not may_publish(principal, upload.commune_nis, upload.territory_id):
         return _forbidden(upload.commune_nis)
     return upload
 
@@ -227,16 +231,21 @@ async def _save_upload(
             if known is None:
                 return _invalid(UploadError("commune", f"no commune with NIS code {commune!r}"))
         owner = commune if upload is None or "commune" in body else upload.commune_nis
-        if not may_publish(principal, owner) or (
-            upload is not None and not may_publish(principal, upload.commune_nis)
+        territory = upload.territory_id if upload is not None else None
+        if owner is None and (upload is None or "territory" in body or territory is None):
+            territory = await _territory(session, principal, body.get("territory"))
+        if not may_publish(principal, owner, territory) or (
+            upload is not None
+            and not may_publish(principal, upload.commune_nis, upload.territory_id)
         ):
             return _forbidden(owner)
         created = upload is None
         if upload is None:
             upload = UploadedDataset(identifier=identifier, commune_nis=owner, meta={})
             session.add(upload)
-        before = (upload.commune_nis, upload.meta, upload.table_schema)
+        before = (upload.commune_nis, upload.territory_id, upload.meta, upload.table_schema)
         upload.commune_nis = owner
+        upload.territory_id = territory if owner is None else None
         upload.meta = meta.to_json()
         if schema is not None:
             upload.table_schema = schema
@@ -251,9 +260,40 @@ async def _save_upload(
         body_out = await _describe(session, request, upload)
         if created:
             await events.record(session, events.CREATED, upload)
-        elif (upload.commune_nis, upload.meta, upload.table_schema) != before:
+        elif (upload.commune_nis, upload.territory_id, upload.meta, upload.table_schema) != before:
             await events.record(session, events.changed(upload), upload)  # not when unchanged
     return JSONResponse(body_out, status_code=201 if created else 200)
+
+
+async def _territory(session: AsyncSession, principal: Principal, slug: Any) -> int | None:
+    """The territory of a GAL dataset: the one whose slug the body gives (``territory``), else
+    the caller's only one once it is confined to some, else the installation's only one (none
+    when it holds several: the operators'). Refusals abort with a 4xx naming ``territory``."""
+    given = None
+    if slug is not None:
+        given = (
+            await session.execute(
+                select(Territory.id).where(
+                    Territory.slug == str(slug), Territory.deleted_at.is_(None)
+                )
+            )
+        ).scalar_one_or_none()
+        if given is None:
+            raise _Abort(_invalid(UploadError("territory", f"no territory with slug {slug!r}")))
+    try:
+        chosen = territory_of_new_row(principal, given)
+    except Invalid as error:
+        if error.code is Code.FORBIDDEN:
+            raise _Abort(error_response(403, "forbidden", error.message)) from None
+        message = "you work for several territories: give `territory` (a territory's slug)"
+        raise _Abort(_invalid(UploadError("territory", message))) from None
+    if chosen is not None:
+        return chosen
+    live = (
+        await session.execute(select(Territory.id).where(Territory.deleted_at.is_(None)).limit(2))
+    ).scalars()
+    only = list(live)
+    return only[0] if len(only) == 1 else None
 
 
 async def list_uploads(request: Request) -> Response:
@@ -274,7 +314,7 @@ async def list_uploads(request: Request) -> Response:
                 "url": f"{str(request.base_url).rstrip('/')}{PREFIX}/uploads/{upload.identifier}",
             }
             for upload, dataset in found
-            if may_publish(principal, upload.commune_nis)
+            if may_publish(principal, upload.commune_nis, upload.territory_id)
         ]
     return JSONResponse({"count": len(items), "items": items})
 
@@ -696,7 +736,9 @@ OPENAPI: dict[str, dict[str, Any]] = {
             "(default CC_BY_4_0), `accessRights`, `frequency`, `temporal` {start, end}, "
             "`coordinates` {longitude, latitude} (field names), `commune` (NIS code; absent: "
             "the GAL), `spatial` (NIS codes of the communes the data covers, its `dct:spatial`; "
-            "absent: its commune, or Wallonia for the GAL's) and optionally the Table Schema "
+            "absent: its commune, or Wallonia for the GAL's), for a GAL's own dataset the "
+            "`territory` it belongs to (a territory's slug: needed when you work for several "
+            "GALs; by default your only one) and optionally the Table Schema "
             "(`schema`) the next upload must follow. "
             f"Needs `{OPENDATA_PUBLISH.code}`.",
             parameters=[IDENTIFIER],

@@ -157,6 +157,7 @@ class UploadMetadata:
             "spatial",
             "location",
             "commune",
+            "territory",
             "schema",
         }
         unknown = set(body) - known

@@ -19,6 +19,7 @@ from bocage.core.api import (
     error_response,
     global_id,
     host_of,
+    may_touch_territory,
     private_caching,
     request_sessionmaker,
     signed_in,
@@ -177,7 +178,7 @@ async def _survey_for_manager(request: Request) -> tuple[Any, Response | None]:
 
 
 async def export(request: Request, what: str, format_: str) -> Response:
-    _, refused = await _survey_for_manager(request)
+    principal, refused = await _survey_for_manager(request)
     if refused is not None:
         return refused
     survey_id = request.path_params["survey_id"]
@@ -186,7 +187,8 @@ async def export(request: Request, what: str, format_: str) -> Response:
         survey = (
             await session.execute(select(sm.Survey).where(sm.Survey.id == survey_id))
         ).scalar_one_or_none()
-        if survey is None:
+        if survey is None or not may_touch_territory(principal, survey.territory_id):
+            # Another GAL's survey is as good as absent (docs/tenancy.md).
             return error_response(404, "not_found", f"no survey {survey_id}")
         if what == "results":
             question_set = await store.current_set(session, survey.id)

@@ -134,6 +134,12 @@ class CreateSurveyInput:
     public: bool = False
     audience_kinds: list[str] = strawberry.field(default_factory=list)
     audience_communes: list[str] = strawberry.field(default_factory=list)
+    territory: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The territory (GAL) it belongs to (a Territory ID), whose managers run "
+        "it: needed when you work for several; by default that of its audience's communes, or "
+        "your only one.",
+    )
     opens_on: dt.date | None = None
     closes_on: dt.date | None = None
     allow_edit: bool = strawberry.field(

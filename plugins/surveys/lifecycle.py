@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bocage.core.api import (
     DomainEvent,
+    EventScope,
     JobKind,
     UnitOfWork,
     WebhookEventType,
@@ -68,9 +69,16 @@ def webhook_event_types() -> list[WebhookEventType]:
     ]
 
 
-async def record(session: Any, event: DomainEvent) -> None:
+def scope_of(survey: sm.Survey) -> EventScope:
+    """Where a survey belongs, recorded with its events: its territory (a survey belongs to no
+    commune), whose managers alone learn of its private events once several GALs share the
+    installation (docs/tenancy.md)."""
+    return EventScope(territory=survey.territory_id)
+
+
+async def record(session: Any, survey: sm.Survey, event: DomainEvent) -> None:
     """Record a survey event with the permission its type declares."""
-    await record_event(session, event, permission=permission_of(event.type))
+    await record_event(session, event, permission=permission_of(event.type), scope=scope_of(survey))
 
 
 def close_time(closes_on: dt.date) -> dt.datetime:
@@ -99,7 +107,7 @@ async def on_close(session: Any, survey: sm.Survey, settings: SurveysSettings) -
         await pool.flush(session, survey.id, minimum=settings.anonymous_batch_size)
         await publication.reshuffle(session, survey.id)
     cells = await publication.publish(session, survey, settings.min_cell_size)
-    await record(session, event_for(survey, "results_published", cells=cells))
+    await record(session, survey, event_for(survey, "results_published", cells=cells))
     return cells
 
 
@@ -156,7 +164,9 @@ async def close_due(context: JobContext, payload: dict[str, Any]) -> None:
         # The same events in the same order as closing by hand (whose ``survey.closed``
         # the write kit records last).
         await on_close(session, survey, settings)
-        await record(session, event_for(survey, "closed", changed=["status"], automatic=True))
+        await record(
+            session, survey, event_for(survey, "closed", changed=["status"], automatic=True)
+        )
 
 
 def job_kinds() -> list[JobKind]:

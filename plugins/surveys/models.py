@@ -86,6 +86,11 @@ class Survey(Timestamped, Versioned, Base):
     #: ``[{"segment": "stakeholder_kind"|"commune", "value": ..., "limit": n}]``: a segment
     #: takes no more responses once ``limit`` of its respondents have answered.
     quotas: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    #: The territory (GAL) it belongs to: its managers run it, read its drafts, results and
+    #: responses once the installation holds several (docs/tenancy.md); ``None``: operators'.
+    territory_id: Mapped[int | None] = mapped_column(
+        ForeignKey("territory.id", ondelete="SET NULL"), default=None, index=True
+    )
 
 
 class QuestionSet(Base):

@@ -26,8 +26,10 @@ from bocage.core.api import (
     cost,
     global_id,
     input_texts,
+    may_touch_territory,
     mutate,
     node_key,
+    territory_of_new_row,
     utcnow,
 )
 from bocage.plugins.surveys import lifecycle, pool, publication, reminders, store
@@ -292,16 +294,38 @@ def _title(value: TranslationsInput | None, field: str, *, required: bool) -> di
     return input_texts(value, field, required=required, max_length=2000)
 
 
-async def _survey_for_change(session: Any, raw_id: str, version: int) -> sm.Survey:
+async def _survey_for_change(
+    session: Any, principal: Any, raw_id: str, version: int | None = None, field: str = "id"
+) -> sm.Survey:
+    """The survey to change; another GAL's is as good as absent (docs/tenancy.md)."""
     try:
-        key = survey_key(raw_id)
+        key = survey_key(raw_id, field)
     except BadInput as error:
-        raise Invalid(Code.INVALID, str(error), "id") from None
+        raise Invalid(Code.INVALID, str(error), field) from None
     survey = await session.get(sm.Survey, key)
-    if survey is None:
-        raise Invalid(Code.NOT_FOUND, "no survey with this ID", "id")
-    check_version(survey, version)
+    if survey is None or not may_touch_territory(principal, survey.territory_id):
+        raise Invalid(Code.NOT_FOUND, "no survey with this ID", field)
+    if version is not None:
+        check_version(survey, version)
     return survey
+
+
+async def _territory(session: Any, principal: Any, raw: Any, communes: list[str]) -> int | None:
+    """The territory of a new survey: the one given (a Territory ID), else that of the
+    communes of its audience when they are all of one, else the caller's only one once it is
+    confined to some, else the installation's only territory (none when it holds several:
+    the operators')."""
+    given = None
+    if raw is not None:
+        given = node_key(raw, "Territory", "territory")
+        if not await store.territory_exists(session, given):
+            raise Invalid(Code.NOT_FOUND, f"territory: no territory {raw!r}", "territory")
+    elif communes:
+        found = set(await store.territories_of(session, communes))
+        if len(found) == 1 and may_touch_territory(principal, next(iter(found))):
+            return found.pop()
+    chosen = territory_of_new_row(principal, given)
+    return chosen if chosen is not None else await store.only_territory(session)
 
 
 def _payload(outcome: Any) -> SurveyPayload:
@@ -343,7 +367,7 @@ async def _transition(
     info: Info[Any, Any], input: SurveyVersionInput, target: sm.SurveyStatus, operation: str
 ) -> SurveyPayload:
     async def change(session: Any, principal: Any) -> Change:
-        survey = await _survey_for_change(session, input.id, input.version)
+        survey = await _survey_for_change(session, principal, input.id, input.version)
         if sm.SurveyStatus(survey.status) not in TRANSITIONS[target]:
             raise Invalid(
                 Code.INVALID,
@@ -383,6 +407,7 @@ async def _transition(
             action=action,
             changes=changes,
             permission=lifecycle.permission_of(f"survey.{action}"),
+            scope=lifecycle.scope_of(survey),
         )
 
     return _payload(
@@ -419,6 +444,9 @@ class SurveyMutation:
                 closes_on=input.closes_on,
                 allow_edit=input.allow_edit,
                 quotas=quotas,
+                territory_id=await _territory(
+                    session, principal, input.territory, input.audience_communes
+                ),
             )
             session.add(survey)
             await session.flush()
@@ -431,6 +459,7 @@ class SurveyMutation:
                 action="created",
                 changes=changes,
                 permission=lifecycle.permission_of("survey.created"),
+                scope=lifecycle.scope_of(survey),
             )
 
         return _payload(
@@ -452,7 +481,7 @@ class SurveyMutation:
     )
     async def update_survey(self, info: Info, input: UpdateSurveyInput) -> SurveyPayload:
         async def change(session: Any, principal: Any) -> Change:
-            survey = await _survey_for_change(session, input.id, input.version)
+            survey = await _survey_for_change(session, principal, input.id, input.version)
             given = lambda value: value is not strawberry.UNSET  # noqa: E731
             if survey.status == sm.SurveyStatus.ARCHIVED.value or (
                 survey.status == sm.SurveyStatus.CLOSED.value
@@ -531,6 +560,7 @@ class SurveyMutation:
                 action="updated",
                 changes=changes,
                 permission=lifecycle.permission_of("survey.updated"),
+                scope=lifecycle.scope_of(survey),
             )
 
         return _payload(
@@ -581,13 +611,7 @@ class SurveyMutation:
             nonlocal skipped
             issued.clear()
             skipped = 0
-            try:
-                key = survey_key(input.survey, "survey")
-            except BadInput as error:
-                raise Invalid(Code.INVALID, str(error), "survey") from None
-            survey = await session.get(sm.Survey, key)
-            if survey is None:
-                raise Invalid(Code.NOT_FOUND, "no survey with this ID", "survey")
+            survey = await _survey_for_change(session, principal, input.survey, field="survey")
             if survey.status == sm.SurveyStatus.ARCHIVED.value:
                 raise Invalid(Code.INVALID, "an archived survey takes no invitations", "survey")
             if not 0 <= input.count <= 10_000:
@@ -719,6 +743,7 @@ class SurveyMutation:
                 action="invited",
                 changes=changes,
                 permission=lifecycle.permission_of("survey.invited"),
+                scope=lifecycle.scope_of(survey),
             )
 
         outcome = await mutate(
@@ -748,13 +773,7 @@ class SurveyMutation:
 
         async def change(session: Any, principal: Any) -> Change:
             result.clear()
-            try:
-                key = survey_key(input.survey, "survey")
-            except BadInput as error:
-                raise Invalid(Code.INVALID, str(error), "survey") from None
-            survey = await session.get(sm.Survey, key)
-            if survey is None:
-                raise Invalid(Code.NOT_FOUND, "no survey with this ID", "survey")
+            survey = await _survey_for_change(session, principal, input.survey, field="survey")
             if survey.status != sm.SurveyStatus.OPEN.value or (
                 survey.closes_on is not None and survey.closes_on < store.today()
             ):
@@ -818,6 +837,7 @@ class SurveyMutation:
                 action="reminded",
                 changes={"reminders": {"after": sent}},
                 permission=lifecycle.permission_of("survey.reminded"),
+                scope=lifecycle.scope_of(survey),
             )
 
         outcome = await mutate(

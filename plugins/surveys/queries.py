@@ -24,6 +24,7 @@ from bocage.core.api import (
     global_id,
     paginate,
     remember_language,
+    territory_scope,
 )
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import results as res
@@ -40,9 +41,9 @@ from bocage.plugins.surveys.types import (
     SurveyResults,
     SurveySegment,
     SurveyStatus,
-    is_manager,
     manages,
-    require_manager,
+    manages_survey,
+    require_manager_of,
     results_of,
 )
 
@@ -64,11 +65,17 @@ def survey_key(value: str, field: str = "id") -> int:
     return decode_id(value, Survey, field)
 
 
+async def _survey(info: Info[Any, Any], key: int) -> sm.Survey | None:
+    found = await info.context.execute(select(sm.Survey).where(sm.Survey.id == key))
+    return found.scalar_one_or_none()
+
+
 async def visible_survey(info: Info[Any, Any], id: str) -> sm.Survey:
     row = (
         await info.context.execute(select(sm.Survey).where(sm.Survey.id == survey_key(id)))
     ).scalar_one_or_none()
-    if row is None or (row.status == sm.SurveyStatus.DRAFT.value and not is_manager(info)):
+    draft = row is not None and row.status == sm.SurveyStatus.DRAFT.value
+    if row is None or (draft and not manages_survey(info.context, row)):
         raise NotFound("no survey with this ID")
     return row
 
@@ -96,8 +103,12 @@ def surveys_source(
         if not (len(commune) == 5 and commune.isdigit()):
             raise BadInput("commune: a NIS code (5 digits, e.g. 64034)", field="commune")
         query = query.where(_audience_includes(sm.Survey.audience_communes, commune))
+    published = sm.Survey.status != sm.SurveyStatus.DRAFT.value
+    theirs = territory_scope(context.principal)
     if not manages(context):
-        query = query.where(sm.Survey.status != sm.SurveyStatus.DRAFT.value)
+        query = query.where(published)
+    elif theirs is not None:  # drafts of its territories only (docs/tenancy.md)
+        query = query.where(or_(published, sm.Survey.territory_id.in_(sorted(theirs))))
     return query, NEWEST_FIRST
 
 
@@ -210,7 +221,7 @@ class SurveyQuery:
         self, info: Info, id: strawberry.ID, public: bool = False
     ) -> SurveyResults:
         survey = await visible_survey(info, id)
-        manager = is_manager(info)
+        manager = manages_survey(info.context, survey)
         if not manager:
             public = True
             if survey.status not in (sm.SurveyStatus.CLOSED.value, sm.SurveyStatus.ARCHIVED.value):
@@ -242,7 +253,7 @@ class SurveyQuery:
         public: bool = False,
     ) -> list[SurveyCrossTabCell]:
         survey = await visible_survey(info, id)
-        if not is_manager(info):
+        if not manages_survey(info.context, survey):
             public = True
             if survey.status not in (sm.SurveyStatus.CLOSED.value, sm.SurveyStatus.ARCHIVED.value):
                 raise BadInput("results are public once the survey is closed", field="id")
@@ -311,9 +322,10 @@ class SurveyQuery:
         before: Before = None,
         lang: NodesLanguage = None,
     ) -> Connection[SurveyResponse]:
-        require_manager(info)
+        key = survey_key(survey, "survey")
+        require_manager_of(info, await _survey(info, key))
         remember_language(info, lang)
-        query = select(sm.Response).where(sm.Response.survey_id == survey_key(survey, "survey"))
+        query = select(sm.Response).where(sm.Response.survey_id == key)
         return await paginate(
             info.context,
             query,
@@ -335,11 +347,8 @@ class SurveyQuery:
     async def survey_invitations(
         self, info: Info, survey: strawberry.ID, pending: bool | None = None
     ) -> list[SurveyInvitationStatus]:
-        require_manager(info)
         key = survey_key(survey, "survey")
-        anonymous = (
-            await info.context.execute(select(sm.Survey.anonymous).where(sm.Survey.id == key))
-        ).scalar_one_or_none()
+        anonymous = require_manager_of(info, await _survey(info, key)).anonymous
         if anonymous and pending is not None:
             raise BadInput(
                 "this survey is anonymous: it never tells who has answered, so invitations "

@@ -192,7 +192,7 @@ async def remind_before_close(context: JobContext, payload: dict[str, Any]) -> N
             return
         sent = await send(session, survey, due, settings, now)
         await lifecycle.record(
-            session, event_for(survey, "reminded", reminders=sent, automatic=True)
+            session, survey, event_for(survey, "reminded", reminders=sent, automatic=True)
         )
 
 

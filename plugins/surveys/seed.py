@@ -196,6 +196,7 @@ async def _survey(
         audience_kinds=kinds,
         audience_communes=[],
         quotas=[],
+        territory_id=await store.only_territory(session),  # the demo GAL's
     )
     session.add(survey)
     await session.flush()

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, exists, func, insert, select, update
 
-from bocage.core.api import Code, Invalid, utcnow
+from bocage.core.api import Code, Commune, Invalid, Territory, utcnow
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys import pool
 from bocage.plugins.surveys.definition import (
@@ -26,6 +26,35 @@ def today() -> dt.date:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def territory_exists(session: Any, key: int) -> bool:
+    found = await session.execute(
+        select(Territory.id).where(Territory.id == key, Territory.deleted_at.is_(None))
+    )
+    return found.first() is not None
+
+
+async def territories_of(session: Any, nis_codes: list[str]) -> list[int]:
+    """The territories the communes of these NIS codes belong to now."""
+    found = await session.execute(
+        select(Commune.territory_id)
+        .where(Commune.nis_code.in_(sorted(set(nis_codes))), Commune.territory_id.is_not(None))
+        .distinct()
+    )
+    return list(found.scalars())
+
+
+async def only_territory(session: Any) -> int | None:
+    """The installation's only live territory; ``None`` when it holds none or several."""
+    found = list(
+        (
+            await session.execute(
+                select(Territory.id).where(Territory.deleted_at.is_(None)).limit(2)
+            )
+        ).scalars()
+    )
+    return found[0] if len(found) == 1 else None
 
 
 async def current_set(session: Any, survey_id: int) -> sm.QuestionSet | None:

@@ -15,12 +15,14 @@ from strawberry.types import Info
 from bocage.core.api import (
     BocageError,
     Invalid,
+    NotFound,
     StakeholderType,
     can,
     cost,
     error_codes,
     global_id,
     load_one,
+    may_touch_territory,
     translated,
 )
 from bocage.plugins.surveys import models as sm
@@ -82,6 +84,21 @@ def manages(context: Any) -> bool:
 
 def is_manager(info: Info[Any, Any]) -> bool:
     return manages(info.context)
+
+
+def manages_survey(context: Any, survey: sm.Survey) -> bool:
+    """Whether the caller manages ``survey``: ``surveys:manage``, and the survey is of one of
+    its territories once it is confined to some (docs/tenancy.md); another GAL's manager sees
+    it as the public does."""
+    return manages(context) and may_touch_territory(context.principal, survey.territory_id)
+
+
+def require_manager_of(info: Info[Any, Any], survey: sm.Survey | None) -> sm.Survey:
+    """``survey``, if the caller manages it; another GAL's is as good as absent."""
+    require_manager(info)
+    if survey is None or not manages_survey(info.context, survey):
+        raise NotFound("no survey with this ID", field="survey")
+    return survey
 
 
 # -- the definition -----------------------------------------------------------------------------
@@ -218,7 +235,7 @@ class Survey:
         "anyone's while a public survey is open; survey managers' always; null otherwise.",
     )
     def public_key(self, info: Info) -> str | None:
-        if is_manager(info):
+        if manages_survey(info.context, self.row):
             return self.row.public_key
         answerable = self.row.public and self.row.status == sm.SurveyStatus.OPEN.value
         return self.row.public_key if answerable else None
@@ -257,7 +274,7 @@ class Survey:
             return []
         # What enforcement counts: stored responses only (see quota_fill).
         filled = await store.quota_fill(Reader(info), self.row)
-        manager = is_manager(info)
+        manager = manages_survey(info.context, self.row)
         return [
             SurveyQuota(
                 segment=sm.Segment(q["segment"]),
@@ -279,7 +296,7 @@ class Survey:
     async def response_count(self, info: Info) -> int | None:
         count = await store.response_count(Reader(info), self.row.id)
         k = info.context.host.plugin_settings("surveys").min_cell_size
-        return count if count >= k or is_manager(info) else None
+        return count if count >= k or manages_survey(info.context, self.row) else None
 
     @classmethod
     def from_row(cls, row: sm.Survey) -> Survey:

@@ -33,7 +33,7 @@ from bocage.core.api import (
     node_key,
     utcnow,
 )
-from bocage.plugins.voice import rates, targets
+from bocage.plugins.voice import moderation, rates, targets
 from bocage.plugins.voice.models import (
     Comment,
     CommentReport,
@@ -257,11 +257,16 @@ async def report(
     return entry
 
 
-async def moderate(work: UnitOfWork, *, comment: str, hide: bool, reason: str) -> Comment:
-    """A moderator hides a comment (its text gives way to the reason) or shows it again."""
+async def moderate(
+    work: UnitOfWork, host: Host, *, comment: str, hide: bool, reason: str
+) -> Comment:
+    """A moderator hides a comment (its text gives way to the reason) or shows it again; once
+    it is confined to some territories, only a comment within its reach (``moderation``)."""
     session = work.session
     _moderator(work.principal)
     row = await _comment(session, comment)
+    if work.principal.tenancy is not None:
+        await moderation.check(session, work.principal, await _target_of(session, host, row))
     why = _text(reason, "reason", REASON_MAX)
     if hide == (row.hidden_at is not None):
         state = "hidden" if hide else "shown"

@@ -29,7 +29,7 @@ from bocage.core.api import (
     paginate,
     unit_of_work,
 )
-from bocage.plugins.voice import comments, subscriptions, targets
+from bocage.plugins.voice import comments, moderation, subscriptions, targets
 from bocage.plugins.voice.models import (
     Comment,
     CommentReport,
@@ -355,12 +355,21 @@ async def _discussion(info: Info[Any, Any], target: str) -> targets.Target:
 async def _moderators_page(
     info: Info[Any, Any], model: Any, node: Any, first: int | None, after: str | None
 ) -> Any:
-    """A page of ``model``'s rows (reports, the log), newest first, for moderators only."""
+    """A page of ``model``'s rows (reports, the log), newest first, for moderators only (of
+    the comments within their reach: ``moderation``)."""
     _require_moderator(info)
     newest_first = Ordering((SortKey(model.id, descending=True, load=int),))
+    statement = select(model)
+    if info.context.principal.confined:
+        async with info.context.sessionmaker() as session:
+            reached = await moderation.comments_in_reach(
+                session, info.context.host, info.context.principal, select(model.comment_id)
+            )
+        if reached is not None:
+            statement = statement.where(model.comment_id.in_(select(Comment.id).where(reached)))
     return await paginate(
         info.context,
-        select(model),
+        statement,
         newest_first,
         first=first,
         after=after,
@@ -538,7 +547,9 @@ async def _moderate(
 ) -> VoiceCommentPayload:
     row, errors = await _write(
         unit_of_work(info),
-        lambda work: comments.moderate(work, comment=input.comment, hide=hide, reason=input.reason),
+        lambda work: comments.moderate(
+            work, info.context.host, comment=input.comment, hide=hide, reason=input.reason
+        ),
     )
     return VoiceCommentPayload(comment=VoiceComment(row=row) if row else None, errors=errors)
 

@@ -33,6 +33,7 @@ from bocage.core.api import (
     can,
     commune_scope,
     error_response,
+    holds_territories,
     pick_text,
     private_caching,
     request_unit_of_work,
@@ -298,12 +299,17 @@ def to_pdf(sheet: Sheet) -> bytes:
 WRITERS = {"csv": to_csv, "xlsx": to_xlsx, "pdf": to_pdf}
 
 
-def may_read(principal: Any, commune_nis: str | None) -> bool:
-    """Whether ``principal`` organises the event of this commune (None: the territory's)."""
+def may_read(principal: Any, commune_nis: str | None, territory_id: int | None = None) -> bool:
+    """Whether ``principal`` organises the event of this commune (None: the territory's,
+    ``territory_id``: for organisers of every commune of it)."""
     if principal.is_anonymous or not can(principal, WORKSHOPS_ORGANISE.code):
         return False
     scope = commune_scope(principal, WORKSHOPS_ORGANISE.code)
-    return scope is None or (commune_nis is not None and commune_nis in scope)
+    if scope is None:
+        return True
+    if commune_nis is None:
+        return territory_id in (holds_territories(principal, WORKSHOPS_ORGANISE.code) or ())
+    return commune_nis in scope
 
 
 def _lang(request: Request) -> str:
@@ -337,7 +343,7 @@ async def download(request: Request, format_: str) -> Response:
             if event.commune_id is not None:
                 found = await store.commune_by_id(session, event.commune_id)
                 nis = found.nis_code if found is not None else None
-            if not may_read(principal, nis):
+            if not may_read(principal, nis, event.territory_id):
                 work.roll_back()
                 return error_response(
                     403,
@@ -350,7 +356,10 @@ async def download(request: Request, format_: str) -> Response:
                 "format": {"before": None, "after": format_},
                 "names": {"before": None, "after": len(sheet.lines)},
             }
-            await work.record(Change(event, ACTION, changes, permission=WORKSHOPS_ORGANISE.code))
+            scope = await store.scope_of(session, event)
+            await work.record(
+                Change(event, ACTION, changes, permission=WORKSHOPS_ORGANISE.code, scope=scope)
+            )
     except Invalid as error:  # the permission, checked again by the unit of work
         return error_response(403, "forbidden", error.message)
     body = WRITERS[format_](sheet)

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select, update
 
 from bocage.core.api import Code, Invalid, Principal, as_utc, can, create_project, global_id, utcnow
 from bocage.plugins.workshops import deal as dealing
+from bocage.plugins.workshops import store
 from bocage.plugins.workshops.models import (
     Card,
     CardAxis,
@@ -131,7 +132,11 @@ async def actor(session: Any, principal: Principal, workshop: CardWorkshop) -> A
                 )
             )
         ).scalar_one_or_none()
-    facilitator = not principal.is_anonymous and can(principal, WORKSHOPS_FACILITATE.code)
+    facilitator = (
+        not principal.is_anonymous
+        and can(principal, WORKSHOPS_FACILITATE.code)
+        and await store.facilitates_at(session.execute, principal, workshop.event_id)
+    )
     return Actor(principal, facilitator, participant)
 
 

@@ -16,13 +16,13 @@ from sqlalchemy import select
 
 from bocage.core.api import (
     Code,
-    Commune,
     Invalid,
     Recipient,
     RecipientSource,
     can,
     commune_scope,
 )
+from bocage.plugins.workshops import store
 from bocage.plugins.workshops.graphql.common import organises_in
 from bocage.plugins.workshops.models import (
     CardWorkshop,
@@ -38,15 +38,11 @@ async def _check_organiser(session: Any, principal: Any, event: Event | None, wh
     """Refuse unless ``principal`` organises in ``event``'s commune, or everywhere (what an
     event without a commune, or no event, needs): the people it gathers are personal data."""
 
-    async def nis_code(commune_id: int) -> str | None:
-        commune = await session.get(Commune, commune_id)
-        return commune.nis_code if commune is not None else None
-
     allowed = can(principal, WORKSHOPS_ORGANISE.code) and (
         commune_scope(principal, WORKSHOPS_ORGANISE.code) is None
         if event is None
-        else await organises_in(principal, event, nis_code)
-    )
+        else await organises_in(principal, event, store.nis_code_of(session))
+    )  # a workshop of no event belongs to no territory: once confined, operators' only
     if not allowed:
         raise Invalid(
             Code.FORBIDDEN,

@@ -14,6 +14,7 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,11 +25,13 @@ from bocage.core.api import (
     Code,
     Commune,
     DomainEvent,
+    EventScope,
     Invalid,
     Project,
     Stakeholder,
     Territory,
     global_id,
+    may_touch_territory,
     record_event,
     utcnow,
 )
@@ -101,6 +104,65 @@ async def default_territory(session: Any) -> int | None:
         select(TERRITORY.c.id).where(TERRITORY.c.deleted_at.is_(None)).order_by(TERRITORY.c.id)
     )
     return found.scalars().first()
+
+
+async def scope_of(session: Any, event: Event) -> EventScope:
+    """Where ``event`` belongs, recorded with the events about it and its registrations: its
+    commune, or its territory when it has none (those confined to other GALs never learn of
+    its drafts and registrations; ``docs/tenancy.md``)."""
+    if event.commune_id is not None:
+        nis = await session.scalar(
+            select(COMMUNE.c.nis_code).where(COMMUNE.c.id == event.commune_id)
+        )
+        return EventScope(communes=frozenset({nis} if nis else ()))
+    return EventScope(territory=event.territory_id)
+
+
+def nis_code_of(session: Any) -> Callable[[int], Awaitable[str | None]]:
+    """Reads a commune's NIS code by its key in ``session`` (for ``organises_in``)."""
+
+    async def nis_code(commune_id: int) -> str | None:
+        found = await commune_by_id(session, commune_id)
+        return found.nis_code if found is not None else None
+
+    return nis_code
+
+
+async def event_within_tenancy(
+    principal: Any, event: Event, nis_code: Callable[[int], Awaitable[str | None]]
+) -> bool:
+    """Whether ``event`` is one of ``principal``'s territories' (their communes', or their own
+    of no commune); always when it is not confined to some (docs/tenancy.md)."""
+    if principal.tenancy is None:
+        return True
+    if event.commune_id is None:
+        return may_touch_territory(principal, event.territory_id)
+    return await nis_code(event.commune_id) in principal.tenant_communes
+
+
+async def facilitates_at(execute: Any, principal: Any, event_id: int | None) -> bool:
+    """Whether a facilitator confined to some territories may run a challenge-card workshop
+    held at event ``event_id``: not at another GAL's event. A workshop of no event belongs to
+    no territory: any facilitator runs it, as before (``execute``: a session's or a request
+    context's)."""
+    if principal.tenancy is None or event_id is None:
+        return True
+    event = (await execute(select(Event).where(Event.id == event_id))).scalar_one_or_none()
+    if event is None:
+        return True
+
+    async def nis_code(commune_id: int) -> str | None:
+        found = await execute(select(COMMUNE.c.nis_code).where(COMMUNE.c.id == commune_id))
+        return found.scalar_one_or_none()
+
+    return await event_within_tenancy(principal, event, nis_code)
+
+
+async def territory_exists(session: Any, key: int) -> bool:
+    found = await session.execute(
+        select(TERRITORY.c.id).where(TERRITORY.c.id == key, TERRITORY.c.deleted_at.is_(None))
+    )
+    return found.first() is not None
 
 
 # -- registrations ------------------------------------------------------------------------------
@@ -293,7 +355,9 @@ async def cancel(session: Any, token: str) -> Cancelled:
 
 async def record(session: Any, type_: str, registration: Registration) -> None:
     """``registration.<status>`` in the event log, in the change's transaction: for organisers
-    (registrations are personal data; the event's data never holds a name or an e-mail)."""
+    (registrations are personal data; the event's data never holds a name or an e-mail), of
+    the event's commune or territory."""
+    event = await session.get_one(Event, registration.event_id)
     await record_event(
         session,
         DomainEvent(
@@ -305,4 +369,5 @@ async def record(session: Any, type_: str, registration: Registration) -> None:
             },
         ),
         permission=WORKSHOPS_ORGANISE.code,
+        scope=await scope_of(session, event),
     )

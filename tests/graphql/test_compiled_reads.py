@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -331,6 +332,10 @@ async def test_the_fast_path_gives_the_normal_paths_bytes(
             fast, statements = await _post(client, app, body)
             again, _ = await _post(client, app, body)
         assert len(app.state.fast_path.plans) == 1
+        (plan,) = app.state.fast_path.plans.values()
+        # Every statement rendered for the driver (asyncpg or sqlite3), none left to
+        # SQLAlchemy's engine.
+        assert plan.raw is not None and None not in plan.raw
     async with _app(demo_database_url, make_settings, graphql_compile=False) as (client, app):
         resolved, _ = await _post(client, app, body)
     assert executions == [1], "the second and third requests took the fast path"
@@ -593,6 +598,18 @@ def test_bocage_compiled_reads_declared_twice_stops_startup() -> None:
         Registry.of([("odd", "nope")])  # type: ignore[list-item]
 
 
+async def _echoed(
+    url: str, make_settings: Any, body: dict[str, Any], settings: dict[str, Any]
+) -> bytes:
+    """The fast path's answer with echoed statements: SQLAlchemy's engine runs them (one)."""
+    async with _app(url, make_settings, sql_echo=True, **settings) as (client, app):
+        assert app.state.raw_reads is None
+        await _post(client, app, body)
+        echoed, statements = await _post(client, app, body)
+    assert statements == 1
+    return echoed
+
+
 async def test_the_fast_path_reads_on_asyncpg_unless_observed(
     demo_database_url: str, make_settings: Any
 ) -> None:
@@ -628,12 +645,208 @@ async def test_the_fast_path_reads_on_asyncpg_unless_observed(
         assert gauges[("bocage_db_pool_size", "read")] == size
         assert gauges[("bocage_db_pool_checked_out", "read")] == 0
         assert -size < gauges[("bocage_db_pool_overflow", "read")] <= 0  # one opened
-    async with _app(demo_database_url, make_settings, sql_echo=True, **settings) as (
-        client,
-        app,
-    ):
-        assert app.state.raw_reads is None
-        await _post(client, app, body)
-        echoed, statements = await _post(client, app, body)
-    assert normal == fast == echoed
-    assert statements == 1
+    assert normal == fast == await _echoed(demo_database_url, make_settings, body, settings)
+
+
+# -- SQLite: the fast path's statements on sqlite3 in the event loop's thread ----------------
+
+_SQLITE_ONLY = "the fast path reads on sqlite3 directly on SQLite only"
+
+
+async def test_the_fast_path_reads_on_sqlite3_in_the_event_loops_thread(
+    demo_database_url: str, make_settings: Any
+) -> None:
+    """SQLite: the fast path's statements, rendered once, run on a read-only ``sqlite3``
+    connection in the event loop's thread (no worker thread is started), one per root field,
+    and answer the normal path's bytes; with traced (or echoed) statements, SQLAlchemy's
+    engine runs them."""
+    if demo_database_url.startswith("postgresql"):
+        pytest.skip(_SQLITE_ONLY)
+    import sqlite3
+
+    from bocage.core.graphql.fast_path import SqliteReads
+
+    body = {"query": DOCUMENTS["commune page"], "variables": VARIABLES["commune page"]}
+    settings: dict[str, Any] = {"graphql_compile": True, "graphql_compile_check": False}
+    # The loop's share long enough for a first run on a busy machine (tested apart below).
+    async with _app(
+        demo_database_url, make_settings, graphql_fast_path_loop_ms=60_000, **settings
+    ) as (client, app):
+        raw = app.state.raw_reads
+        assert isinstance(raw, SqliteReads)
+        normal, _ = await _post(client, app, body)
+        fast, statements = await _post(client, app, body)
+        (plan,) = app.state.fast_path.plans.values()
+        assert plan.raw is not None and all(r is not None for r in plan.raw)
+        assert statements == 1
+        assert raw._executor is None, "the statement ran in the event loop's thread"
+        (reader,) = raw._readers
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            reader.connection.execute("DELETE FROM commune")
+    assert normal == fast == await _echoed(demo_database_url, make_settings, body, settings)
+
+
+async def test_the_fast_path_reads_a_committed_write_at_once(
+    world: Any, make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write committed by a mutation is in the very next fast-path answer of the same app
+    (both engines; on SQLite the reader is another connection, in WAL mode), round after
+    round."""
+    read = {"query": "{ projects(first: 1) { edges { node { id version title } } } }"}
+    update = """mutation($input: UpdateProjectInput!) {
+      updateProject(input: $input) { errors { code message } } }"""
+    settings = {"graphql_compile": True, "graphql_compile_check": False}
+    async with _app(world.url, make_settings, **settings) as (client, app):
+        token = {"Authorization": f"Bearer {await _token(app)}"}
+        with _executions(monkeypatch) as executions:
+            await _post(client, app, read, **token)  # the normal path: the plan is learnt
+            for round_ in range(3):
+                before, statements = await _post(client, app, read, **token)
+                node = orjson.loads(before)["data"]["projects"]["edges"][0]["node"]
+                title = f"Vu tout de suite {round_}"
+                change = {"id": node["id"], "version": node["version"], "title": {"fr": title}}
+                written, _ = await _post(
+                    client, app, {"query": update, "variables": {"input": change}}, **token
+                )
+                assert orjson.loads(written)["data"]["updateProject"]["errors"] == []
+                after, _ = await _post(client, app, read, **token)
+                assert orjson.loads(after)["data"]["projects"]["edges"][0]["node"]["title"] == (
+                    title
+                )
+                assert statements == 1
+        # The first read and the mutations were executed; every other read took the fast path.
+        assert len(executions) == 1 + 3
+
+
+def _counting_clock(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """``fast_path.monotonic`` as a counter of its calls, one step each: a statement's
+    "duration" is then the number of times its progress handler looked at the clock, the same
+    on every run of the same statement."""
+    from bocage.core.graphql import fast_path
+
+    ticks = [0]
+
+    def clock() -> float:
+        ticks[0] += 1
+        return float(ticks[0])
+
+    monkeypatch.setattr(fast_path, "monotonic", clock)
+    return ticks
+
+
+#: A statement long enough for its progress handler to be called a few hundred times.
+_LONG = (
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) "
+    "SELECT sum(i) FROM n"
+)
+
+
+async def test_a_fast_statement_is_stopped_at_the_requests_deadline(
+    demo_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The statement timeout (``BOCAGE_GRAPHQL_TIMEOUT_SECONDS``'s deadline), just under and
+    just over, on a clock that moves one step per look: in the event loop's thread and on a
+    worker thread alike."""
+    if demo_database_url.startswith("postgresql"):
+        pytest.skip(_SQLITE_ONLY)
+    from sqlalchemy import create_engine
+
+    from bocage.core.graphql.fast_path import RawStatement, SqliteReads, StatementTimeout
+
+    dialect = create_engine("sqlite://").dialect
+    path = demo_database_url.split("///", 1)[1]
+    for loop_seconds in (1e9, 0.0):  # in the loop's thread; on a worker thread
+        reads = SqliteReads(dialect, path, loop_seconds, threads=1)
+        try:
+            ticks = _counting_clock(monkeypatch)
+            statement = RawStatement(_LONG, ())
+            await reads.text(statement, deadline=1e12)
+            looks = ticks[0]  # the clock's looks of a whole run, text()'s own included
+            assert looks > 100
+            ticks[0] = 0
+            value = await reads.text(statement, deadline=float(looks))  # just under
+            assert value == 300000 * 300001 // 2
+            ticks[0] = 0
+            with pytest.raises(StatementTimeout):
+                await reads.text(statement, deadline=float(looks - 1))  # just over
+            ticks[0] = 0
+            assert await reads.text(statement, deadline=float(looks)) == value  # usable again
+        finally:
+            await reads.close()
+
+
+async def test_a_fast_statement_too_long_for_the_event_loop_moves_to_a_thread(
+    demo_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``BOCAGE_GRAPHQL_FAST_PATH_LOOP_MS`` (of the loop thread's CPU time), just under and
+    just over: a statement that outlasts the loop's share is stopped and runs again on a
+    worker thread, and after ``OVERRUNS`` times starts there; one within it never leaves the
+    loop's thread."""
+    if demo_database_url.startswith("postgresql"):
+        pytest.skip(_SQLITE_ONLY)
+    from sqlalchemy import create_engine
+
+    from bocage.core.graphql import fast_path
+    from bocage.core.graphql.fast_path import OVERRUNS, RawStatement, SqliteReads
+
+    dialect = create_engine("sqlite://").dialect
+    path = demo_database_url.split("///", 1)[1]
+    # CPU time moves one step per look; the deadline is never reached.
+    ticks = [0]
+
+    def cpu() -> float:
+        ticks[0] += 1
+        return float(ticks[0])
+
+    monkeypatch.setattr(fast_path, "thread_time", cpu)
+    monkeypatch.setattr(fast_path, "monotonic", lambda: 0.0)
+    probe = SqliteReads(dialect, path, 1e9, threads=1)
+    try:
+        value = await probe.text(RawStatement(_LONG, ()), deadline=1.0)
+    finally:
+        await probe.close()
+    # text() looks at the CPU time once for the share, then the progress handler does.
+    share = ticks[0] - 1
+    assert share > 100
+    for loop_seconds, moved in ((float(share), False), (float(share - 1), True)):
+        reads = SqliteReads(dialect, path, loop_seconds, threads=1)
+        try:
+            statement = RawStatement(_LONG, ())
+            for _ in range(OVERRUNS):  # stopped in the loop's thread each time (if moved)
+                ticks[0] = 0
+                assert await reads.text(statement, deadline=1.0) == value
+                assert ticks[0] == share + 1
+            assert (reads._executor is not None) is moved
+            ticks[0] = 0
+            assert await reads.text(statement, deadline=1.0) == value
+            # Then on the worker thread from the start (which reads no CPU time), or still
+            # in the loop's thread.
+            assert ticks[0] == (0 if moved else share + 1)
+        finally:
+            await reads.close()
+
+
+async def test_a_timeout_on_the_fast_path_answers_timeout(
+    demo_database_url: str, make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over HTTP: a fast-path statement stopped at the deadline answers the normal path's
+    ``TIMEOUT`` error (not a 500, not the normal path's answer after the deadline)."""
+    if demo_database_url.startswith("postgresql"):
+        pytest.skip(_SQLITE_ONLY)
+    import time
+
+    from bocage.core.graphql import fast_path
+
+    body = {"query": DOCUMENTS["bench"]}
+    settings = {"graphql_compile": True, "graphql_compile_check": False}
+    async with _app(demo_database_url, make_settings, **settings) as (client, app):
+        normal, _ = await _post(client, app, body)
+        with _executions(monkeypatch) as executions:
+            seconds = app.state.settings.graphql_timeout_seconds
+            monkeypatch.setattr(fast_path, "monotonic", lambda: time.monotonic() + seconds + 1)
+            stopped, _ = await _post(client, app, body)
+            monkeypatch.setattr(fast_path, "monotonic", time.monotonic)
+            again, _ = await _post(client, app, body)
+        assert not executions and len(app.state.fast_path.plans) == 1
+    assert orjson.loads(stopped)["errors"][0]["extensions"]["code"] == "TIMEOUT"
+    assert again == normal

@@ -208,6 +208,12 @@ class CardWorkshopMutation:
                     event = await session.get(Event, event_id)
                     if event is None or event.deleted_at is not None:
                         raise Invalid(Code.NOT_FOUND, "no such event", "event")
+                    if not await store.facilitates_at(session.execute, principal, event_id):
+                        raise Invalid(
+                            Code.FORBIDDEN,
+                            "this event is another GAL's: hold it at one of yours",
+                            "event",
+                        )
                 workshop = CardWorkshop(
                     title=input_texts(input.title, "title", required=True, max_length=300),
                     event_id=event_id,

@@ -114,7 +114,11 @@ async def viewer(info: Info[Any, Any], workshop: CardWorkshop) -> Viewer:
         return [found.get(i) for i in ids]
 
     participant = await info.context.loader(("workshops", "me"), load).load(workshop.id)
-    facilitator = not principal.is_anonymous and game.can(principal, game.WORKSHOPS_FACILITATE.code)
+    facilitator = (
+        not principal.is_anonymous
+        and game.can(principal, game.WORKSHOPS_FACILITATE.code)
+        and await store.facilitates_at(info.context.execute, principal, workshop.event_id)
+    )
     return Viewer(facilitator, participant, workshop.phase)
 
 

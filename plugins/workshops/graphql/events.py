@@ -40,6 +40,7 @@ from bocage.plugins.workshops.graphql.common import (
     gid,
     is_organiser,
     moved,
+    nis_codes,
     not_organiser_of_event,
     organises_event,
 )
@@ -73,6 +74,16 @@ def visible(info: Info[Any, Any], event: Event | None) -> bool:
     if event is None or event.deleted_at is not None:
         return False
     return event.status in PUBLIC_STATUSES or is_organiser(info)
+
+
+async def _visible(info: Info[Any, Any], event: Event) -> bool:
+    """``visible``, and a draft only within the organiser's territories once it is confined
+    to some (as ``workshopsEvents``)."""
+    if not visible(info, event):
+        return False
+    if event.status in PUBLIC_STATUSES:
+        return True
+    return await store.event_within_tenancy(info.context.principal, event, nis_codes(info))
 
 
 # -- the types ----------------------------------------------------------------------------------
@@ -342,4 +353,4 @@ class WorkshopsEvent(_RowType, relay.Node):
         cls, *, info: Info[Any, Any], node_ids: Any, required: bool = False
     ) -> list[Any]:
         nodes = await super().resolve_nodes(info=info, node_ids=node_ids, required=required)
-        return [n if n is not None and visible(info, n.row) else None for n in nodes]
+        return [n if n is not None and await _visible(info, n.row) else None for n in nodes]

@@ -167,7 +167,13 @@ class WorkshopsRegistrationMutation:
                     )
                 )
             ).scalar_one_or_none()
-            if registration is None:
+            event = await session.get(Event, event_id)
+            nis_code = store.nis_code_of(session)
+            if (
+                registration is None
+                or event is None
+                or not await store.event_within_tenancy(principal, event, nis_code)
+            ):  # another GAL's event is none of the caller's business: as if it were not there
                 raise Invalid(Code.NOT_FOUND, "no registration with this code here", "code")
             if registration.status != RegistrationStatus.CONFIRMED.value:
                 raise Invalid(Code.INVALID, f"this registration is {registration.status}", "code")
@@ -180,6 +186,7 @@ class WorkshopsRegistrationMutation:
                 action="checked_in",
                 changes={},
                 permission=WORKSHOPS_ORGANISE.code,
+                scope=await store.scope_of(session, event),
             )
 
         outcome = await mutate(

@@ -201,11 +201,14 @@ async def test_aggregates_are_exact_and_computed_in_the_database(
 
     event.listen(world.engine.sync_engine, "before_cursor_execute", count)
     try:
+        # What signing in reads (the territories the caller is confined to) is not the query's.
+        await run("{ __typename }", principal=sv.ADMIN)
+        signing_in = len(statements)
         body = await run(RESULTS, {"id": generated["id"], "public": False}, principal=sv.ADMIN)
     finally:
         event.remove(world.engine.sync_engine, "before_cursor_execute", count)
     # A handful of GROUP BY statements, whatever the number of responses.
-    assert len(statements) <= 12, len(statements)
+    assert len(statements) - 2 * signing_in <= 12, statements
     assert body["data"]["surveyResults"]["respondents"] == N
     results = _by_question(body)
     counts, respondents = generated["counts"], generated["respondents"]
