@@ -51,7 +51,14 @@ def test_the_same_page_from_the_cdn_stays_blank_offline(browser: Any, live_serve
     """The blocking is real: the CDN's page (BOCAGE_GRAPHIQL_CDN) cannot start offline."""
     page = graphiql_page(settings_for("sqlite+aiosqlite:///:memory:", graphiql_cdn=True))
     browser.get(f"{live_server}/healthz")  # an origin to run the page on
+    from selenium.webdriver.support.ui import WebDriverWait
+
     browser.execute_script("document.open(); document.write(arguments[0]); document.close();", page)
+    # The parser waits for each unreachable script to fail before it reaches the page's body
+    # (long on a loaded machine): wait for the document to be complete, then look.
+    WebDriverWait(browser, 60).until(
+        lambda b: b.execute_script("return document.readyState") == "complete"
+    )
     assert browser.execute_script("return typeof window.GraphiQL") == "undefined"
     assert "Loading..." in _text(browser, "#graphiql")
 
