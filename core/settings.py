@@ -421,7 +421,7 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds each worker keeps the territories (GALs) and the communes that "
         "belong to them before reading them again: a commune moved to another GAL changes who "
-        "reaches it on the other workers within this time (0: read them for every signed-in "
+        "reaches it on every worker within this time (0: read them for every signed-in "
         "request).",
         json_schema_extra=LIMIT,
     )

@@ -18,8 +18,8 @@ token names neither reaches nothing: fail closed. Operators (role ``operator``) 
 confined.
 
 Each worker keeps the territories and their communes ``BOCAGE_AUTH_TENANCY_CACHE_TTL`` seconds
-(one small query per period), and reads them again at once after a change it committed
-(:meth:`Tenancy.forget`).
+(one small query per period), on the worker that made a change too: no mutation calls
+:meth:`Tenancy.forget` yet (tests do, to read a change at once).
 """
 
 from __future__ import annotations
