@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bocage.core.api import Code, Invalid, MediaOwner
+from bocage.plugins.workshops import store
 from bocage.plugins.workshops.graphql.event_mutations import authorise_organiser
 from bocage.plugins.workshops.models import CardWorkshop, Event, EventStatus
 from bocage.plugins.workshops.permissions import WORKSHOPS_FACILITATE, WORKSHOPS_ORGANISE
@@ -34,8 +35,12 @@ async def _event_is_public(session: Any, key: int) -> bool:
 
 
 async def _authorise_workshop(session: Any, principal: Any, key: int) -> None:
-    if await session.get(CardWorkshop, key) is None:
+    workshop = await session.get(CardWorkshop, key)
+    if workshop is None:
         raise Invalid(Code.NOT_FOUND, "no card workshop with this ID", "owner")
+    # Its facilitators only: not another GAL's (the permission alone is every GAL's).
+    if not await store.facilitates_at(session.execute, principal, workshop.event_id):
+        raise Invalid(Code.FORBIDDEN, "only its facilitators add media to a workshop", "owner")
 
 
 async def _workshop_is_public(session: Any, key: int) -> bool:

@@ -6,8 +6,9 @@ the operator), an organisation with a contact (personal data), a project with an
 PST, a webhook subscription, a permission grant, an OAuth client (``create_client(...,
 territories=[...])``: there is no GraphQL path), two events (one in a commune, one of the
 territory) with registrations, two surveys (anonymous and named) with responses, a draft
-uploaded dataset, and voice comments with a report. The territories themselves are inserted
-directly: no API creates one.
+uploaded dataset, voice comments with a report, a challenge-card workshop in play (at the
+exchange: cards written and dealt) and an image on the draft event (seen by its organisers
+only). The territories themselves are inserted directly: no API creates one.
 
 Every text a GAL's objects carry names its marker (``xalphax`` for A, ``xbravox`` for B), so
 that what a principal reads can be told apart by owner, whatever the type. The principals are
@@ -18,7 +19,9 @@ tokens minted by the app's own issuer (with the ``territories`` claim) or got fr
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -254,6 +257,40 @@ async def build_gal(inst: Installation, gal: Gal) -> None:
     await _voice(inst, gal)
     await _opendata(inst, gal, first)
     ids["second_commune"] = gal.communes[second]
+    ids["media"] = await upload_media(inst, gal, ids["event_draft"])
+    await _card_game(inst, gal)
+
+
+def png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 200, 10)).save(out, "PNG")
+    return out.getvalue()
+
+
+async def upload_media(inst: Installation, gal: Gal, owner: str, who: str = "") -> str:
+    """An image on ``owner``, uploaded by the GAL's administrator; its Media ID."""
+    answer = await post_media(inst, owner, who or f"{gal.name}.admin", gal.marker)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+async def post_media(inst: Installation, owner: str, who: str, marker: str) -> httpx.Response:
+    return await inst.client.post(
+        "/api/media",
+        data={"owner": owner, "title": f"Affiche {marker}", "credit": f"Photo {marker}"},
+        files={"file": (f"affiche-{marker}.png", png(), "image/png")},
+        headers=inst.headers(who),
+    )
+
+
+async def _card_game(inst: Installation, gal: Gal) -> None:
+    """A card workshop at the exchange: its cards written, dealt and read by its players."""
+    from . import game
+
+    await game.at(inst, gal, "EXCHANGE")
+    gal.ids["card_workshop"] = gal.ids.pop("game")
 
 
 async def _workshops(inst: Installation, gal: Gal, home: str) -> None:
@@ -412,9 +449,12 @@ async def _opendata(inst: Installation, gal: Gal, nis: str) -> None:
     gal.ids["upload"] = identifier
 
 
-def settings(url: str) -> Any:
+def settings(url: str, **overrides: Any) -> Any:
     return settings_for(
-        url, webhooks_allow_private_targets=True, graphql_compile_check=False, **WIDE_LIMITS
+        url,
+        webhooks_allow_private_targets=True,
+        graphql_compile_check=False,
+        **{**WIDE_LIMITS, **overrides},
     )
 
 
@@ -503,16 +543,31 @@ async def populate(inst: Installation) -> None:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def two_gals(
-    bocage_databases: Databases, tenancy_template: str
+    bocage_databases: Databases, tenancy_template: str, tmp_path_factory: Any
 ) -> AsyncIterator[Installation]:
     """The two GALs on a copy of the template, and the app over them (one per module)."""
     from bocage.core.app import create_app
 
     url = await bocage_databases.clone(tenancy_template)
-    app = create_app(settings(url))
+    app = create_app(settings(url, media_dir=str(tmp_path_factory.mktemp("media"))))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
             inst = Installation(app, client, url)
             await populate(inst)
             yield inst
+
+
+@asynccontextmanager
+async def same_gals(inst: Installation, **overrides: Any) -> AsyncIterator[Installation]:
+    """Another app over ``inst``'s database, its settings changed by ``overrides``, with the
+    same GALs and tokens (the signing keys are the database's)."""
+    from bocage.core.app import create_app
+
+    app = create_app(inst.app.state.settings.model_copy(update=overrides))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+            other = Installation(app, client, inst.url)
+            other.gals, other.tokens = inst.gals, inst.tokens
+            yield other

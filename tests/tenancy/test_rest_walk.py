@@ -1,6 +1,9 @@
-"""The REST routes that return data, from the app's own OpenAPI document, read by each GAL's
-principals: nothing of the other GAL that the public does not get (issue 16, part 1). A GET
-route neither walked nor excluded here with a reason fails the test."""
+"""The REST routes, from the app's own OpenAPI document (issue 16, part 1). Those that return
+data, read by each GAL's principals: nothing of the other GAL that the public does not get.
+Those that write, sent by each of GAL B's principals against GAL A's objects: refused (4xx)
+with the database unchanged; then by A's own administrator, who must be allowed the same
+request. A route neither tried nor excluded here with a reason fails the test. (The writes
+come after the walk: one GAL fixture serves both.)"""
 
 from __future__ import annotations
 
@@ -8,13 +11,16 @@ import gzip
 import io
 import itertools
 import zipfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 
-from .conftest import MARKERS, ROLES, Installation, key_of
+from .conftest import MARKERS, ROLES, Gal, Installation, key_of, post_media
 from .test_schema_walk import AREAS, area_of, expect
+from .test_write_matrix import INTRUDERS, fingerprint
 
 #: Values of each path parameter, with the GAL they name (None: no GAL's).
 Values = Callable[[Installation], list[tuple[str, str | None]]]
@@ -46,6 +52,9 @@ PARAMETERS: dict[str, Values] = {
     "nis_code": of_gals(lambda gal: list(gal.nis)),
     "slug": of_gals(lambda gal: [gal.slug]),
     "series": lambda inst: [("Midis", None)],
+    # A's and B's image on their draft event: their organisers' only.
+    "key": of_gals(lambda gal: [str(key_of(gal.ids["media"])[1])]),
+    "variant": lambda inst: [("original", None), ("thumbnail", None)],
 }
 
 #: GET routes not walked, and why.
@@ -55,7 +64,6 @@ EXCLUDED: dict[str, str] = {
     "/.well-known/jwks.json": "public keys",
     "/healthz": "liveness",
     "/readyz": "readiness",
-    "/api/media/{key}/{variant}": "the fixture holds no media (uploads have their own tests)",
     "/api/voice/confirm": "answers the holder of an e-mailed token, whoever signs in",
     "/api/voice/unsubscribe": "answers the holder of an e-mailed token, whoever signs in",
 }
@@ -141,3 +149,148 @@ async def test_no_route_gives_a_gal_the_others_data(two_gals: Installation, area
     if two_gals.url not in _RESULTS:
         _RESULTS[two_gals.url] = await _walk(two_gals)
     expect(f"rest:{area}", _RESULTS[two_gals.url].get(area, []))
+
+
+async def test_a_card_workshops_media_are_its_facilitators_only(two_gals: Installation) -> None:
+    """Another GAL's administrator or client (workshops:facilitate, but not at this GAL's
+    event) attached images to a GAL's card workshop: the media owner checked only that the
+    workshop existed."""
+    gal = two_gals.gals["A"]
+    for who in ("B.admin", "B.client"):
+        refused = await post_media(two_gals, gal.ids["card_workshop"], who, gal.marker)
+        assert refused.status_code == 403, (who, refused.text)
+    allowed = await post_media(two_gals, gal.ids["card_workshop"], "A.admin", gal.marker)
+    assert allowed.status_code == 201, allowed.text
+
+
+# -- writes --------------------------------------------------------------------------------------
+
+Send = Callable[[Installation, Gal, str], Awaitable[httpx.Response]]
+
+
+def upload_path(gal: Gal, tail: str = "") -> str:
+    return f"/api/opendata/uploads/{gal.ids['upload']}{tail}"
+
+
+async def _describe(inst: Installation, gal: Gal, who: str) -> httpx.Response:
+    return await inst.client.put(
+        upload_path(gal),
+        json={
+            "title": {"fr": f"Bornes {gal.marker} (revu)"},
+            "description": {"fr": f"Les bornes {gal.marker}."},
+            "commune": gal.nis[0],
+            "theme": "TRAN",
+        },
+        headers=inst.headers(who),
+    )
+
+
+async def _version(inst: Installation, gal: Gal, who: str) -> httpx.Response:
+    return await inst.client.post(
+        upload_path(gal, "/versions"),
+        content=f"nom,puissance_kw\r\nGare {gal.marker},50\r\n".encode(),
+        headers={**inst.headers(who), "content-type": "text/csv"},
+    )
+
+
+def _post(tail: str) -> Send:
+    async def send(inst: Installation, gal: Gal, who: str) -> httpx.Response:
+        return await inst.client.post(upload_path(gal, tail), headers=inst.headers(who))
+
+    return send
+
+
+async def _delete(inst: Installation, gal: Gal, who: str) -> httpx.Response:
+    return await inst.client.delete(upload_path(gal), headers=inst.headers(who))
+
+
+async def _media(inst: Installation, gal: Gal, who: str) -> httpx.Response:
+    """An image on A's draft event (its organisers')."""
+    return await post_media(inst, gal.ids["event_draft"], who, gal.marker)
+
+
+async def _media_of_game(inst: Installation, gal: Gal, who: str) -> httpx.Response:
+    """An image on A's card workshop (its facilitators')."""
+    return await post_media(inst, gal.ids["card_workshop"], who, gal.marker)
+
+
+async def _import(inst: Installation, gal: Gal, who: str) -> httpx.Response:
+    """Projects in A's commune, from a spreadsheet."""
+    rows = f"Référence,Titre,Statut,Axe,Communes\r\nIMP-{gal.marker},Importé {gal.marker},idée,"
+    return await inst.client.post(
+        "/api/import/projects",
+        content=(rows + f"vert,{gal.nis[0]}\r\n").encode(),
+        headers={**inst.headers(who), "content-type": "text/csv"},
+    )
+
+
+@dataclass(frozen=True)
+class Route:
+    """How each writing route is tried: ``sends`` aims requests at GAL A (several ways, in
+    order), ``open`` says why B's principals may send it too (then only A's is tried)."""
+
+    sends: tuple[Send, ...] = ()
+    open: str = ""
+
+
+ROUTES: dict[str, Route] = {
+    "POST /api/import/{kind}": Route((_import,)),
+    "POST /api/media": Route((_media, _media_of_game)),
+    # In this order: describe, a new version, publish, unpublish, then remove the draft.
+    "PUT /api/opendata/uploads/{identifier}": Route((_describe,)),
+    "POST /api/opendata/uploads/{identifier}/versions": Route((_version,)),
+    "POST /api/opendata/uploads/{identifier}/publish": Route((_post("/publish"),)),
+    "POST /api/opendata/uploads/{identifier}/unpublish": Route((_post("/unpublish"),)),
+    "DELETE /api/opendata/uploads/{identifier}": Route((_delete,)),
+    "POST /api/voice/confirm": Route(open="the e-mailed token's holder, whoever signs in"),
+    "POST /api/voice/unsubscribe": Route(open="the e-mailed token's holder, whoever signs in"),
+    "POST /graphql": Route(open="every mutation is tried by test_write_matrix"),
+    "POST /oauth/token": Route(open="a client's credentials get its own token"),
+}
+
+
+def writing_routes(spec: dict[str, Any]) -> set[str]:
+    return {
+        f"{method.upper()} {path}"
+        for path, operations in spec["paths"].items()
+        for method in operations
+        if method in {"post", "put", "patch", "delete"}
+    }
+
+
+async def test_every_writing_route_is_tried_or_open(two_gals: Installation) -> None:
+    spec = (await two_gals.client.get("/openapi.json")).json()
+    routes = writing_routes(spec)
+    assert routes - set(ROUTES) == set(), (
+        f"writing routes missing from the tenancy matrix: {sorted(routes - set(ROUTES))}"
+    )
+    assert set(ROUTES) - routes == set(), sorted(set(ROUTES) - routes)
+    for name, route in ROUTES.items():
+        assert bool(route.sends) != bool(route.open), name
+
+
+async def test_no_principal_of_one_gal_writes_the_others_by_rest(two_gals: Installation) -> None:
+    """B's principals are refused and change nothing; A's administrator is then allowed."""
+    inst, gal = two_gals, two_gals.gals["A"]
+    unexpected: dict[str, list[str]] = {}
+    not_allowed: list[str] = []
+    for name, route in ROUTES.items():
+        area = area_of(name.split(" /api/")[-1])
+        for send in route.sends:
+            before = await fingerprint(inst)
+            for who in INTRUDERS:
+                answer = await send(inst, gal, who)
+                after = await fingerprint(inst)
+                changed = sorted(t for t in before if before[t] != after[t])
+                before = after
+                if not 400 <= answer.status_code < 500 or changed:
+                    unexpected.setdefault(area, []).append(
+                        f"{who} {name} ({send.__name__}): {answer.status_code} "
+                        f"{answer.text[:200]}; changed {changed}"
+                    )
+            allowed = await send(inst, gal, "A.admin")
+            if allowed.status_code >= 300:
+                not_allowed.append(f"{name} ({send.__name__}): {allowed.text[:300]}")
+    for area in ("core", "workshops", "opendata", "voice"):
+        expect(f"rest-writes:{area}", unexpected.get(area, []))
+    assert not not_allowed, not_allowed
