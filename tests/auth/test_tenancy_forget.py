@@ -77,4 +77,3 @@ async def test_communes_created_moved_and_archived_change_who_reaches_them_at_on
         archived = await gql(ARCHIVE, archive, principal=admin_b)
         assert archived["archiveCommune"]["errors"] == []
         assert AMAY not in await reached(admin_b)
-
