@@ -125,6 +125,7 @@ from bocage.core.graphql.pagination import (
     load_date,
     load_datetime,
     paginate,
+    paginate_field,
 )
 from bocage.core.graphql.places import (
     BoundingBoxInput,
@@ -545,6 +546,7 @@ __all__ = [
     "enqueue_job",
     "hookimpl",
     "paginate",
+    "paginate_field",
     "personal",
     "request_sessionmaker",
     "translated",

@@ -13,7 +13,6 @@ of their client: neither role takes grants.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import time
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import column, select, table
 
+from bocage.core.auth.expiring import Expiring
 from bocage.core.auth.models import PermissionGrant
 from bocage.core.auth.principal import Principal, Role
 
@@ -250,34 +250,22 @@ class RoleGrants:
         self.settings = settings
         self.clock = clock
         self.configured = setting_grants(settings.role_permissions)
-        self._stored: tuple[list[Grant], float] | None = None
-        self._lock = asyncio.Lock()
+        self._stored = Expiring(self._read, lambda: self.settings.auth_grants_cache_ttl, clock)
 
     def forget(self) -> None:
         """Read the stored grants again at the next request (after a change committed)."""
-        self._stored = None
+        self._stored.forget()
 
-    def _cached(self) -> list[Grant] | None:
-        if self._stored is None:
-            return None
-        grants, read_at = self._stored
-        if self.clock() - read_at >= self.settings.auth_grants_cache_ttl:
-            return None
-        return grants
+    async def _read(self) -> list[Grant]:
+        assert self.sessionmaker is not None
+        async with self.sessionmaker() as session:
+            return await stored_grants(session)
 
     async def grants(self) -> list[Grant]:
         """Every grant, the setting's first."""
         if self.sessionmaker is None:
             return self.configured
-        stored = self._cached()
-        if stored is None:
-            async with self._lock:  # one query per expiry, not one per waiting request
-                stored = self._cached()
-                if stored is None:
-                    async with self.sessionmaker() as session:
-                        stored = await stored_grants(session)
-                    self._stored = (stored, self.clock())
-        return [*self.configured, *stored]
+        return [*self.configured, *await self._stored.get()]
 
     async def apply(self, principal: Principal) -> Principal:
         """``principal`` with the grants of its roles (unchanged for roles that take none)."""

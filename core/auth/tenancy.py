@@ -18,13 +18,15 @@ token names neither reaches nothing: fail closed. Operators (role ``operator``) 
 confined.
 
 Each worker keeps the territories and their communes ``BOCAGE_AUTH_TENANCY_CACHE_TTL`` seconds
-(one small query per period), on the worker that made a change too: no mutation calls
-:meth:`Tenancy.forget` yet (tests do, to read a change at once).
+(one small query per period). The worker that commits a change of communes (``createCommune``,
+``updateCommune``, ``archiveCommune``) calls :meth:`Tenancy.forget`, so that it applies the
+change from its next request on; the other workers, within that time. They are not told: the
+one channel every worker hears, the event log :mod:`bocage.core.graphql.response_cache` reads,
+would cost a statement per signed-in request where this costs one per period.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import time
 from collections.abc import Callable, Mapping
@@ -33,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import column, select, table
 
+from bocage.core.auth.expiring import Expiring
 from bocage.core.auth.principal import Principal
 
 if TYPE_CHECKING:
@@ -103,33 +106,21 @@ class Tenancy:
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.clock = clock
-        self._read: tuple[Directory, float] | None = None
-        self._lock = asyncio.Lock()
+        self._directory = Expiring(self._read, lambda: self.settings.auth_tenancy_cache_ttl, clock)
 
     def forget(self) -> None:
         """Read the territories again at the next request (after a change committed)."""
-        self._read = None
+        self._directory.forget()
 
-    def _cached(self) -> Directory | None:
-        if self._read is None:
-            return None
-        directory, read_at = self._read
-        if self.clock() - read_at >= self.settings.auth_tenancy_cache_ttl:
-            return None
-        return directory
+    async def _read(self) -> Directory:
+        assert self.sessionmaker is not None
+        async with self.sessionmaker() as session:
+            return await read_directory(session)
 
     async def directory(self) -> Directory:
         if self.sessionmaker is None:
             return Directory({}, {})
-        found = self._cached()
-        if found is None:
-            async with self._lock:  # one query per expiry, not one per waiting request
-                found = self._cached()
-                if found is None:
-                    async with self.sessionmaker() as session:
-                        found = await read_directory(session)
-                    self._read = (found, self.clock())
-        return found
+        return await self._directory.get()
 
     async def apply(self, principal: Principal) -> Principal:
         if principal.is_anonymous or principal.is_operator:

@@ -12,14 +12,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from bocage.core import tracking
 from bocage.core.db import PERSONAL, utcnow
 from bocage.core.domain.errors import Code, Invalid
 from bocage.core.events import graphql_type_of
 from bocage.core.hookspecs import EventScope
-from bocage.core.models import AuditEntry
+from bocage.core.models import AuditEntry, Commune
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,6 +83,16 @@ def record_link(row: Any, field: str, before: Iterable[Any], after: Iterable[Any
     differ: only then replace them. A change makes :func:`column_changes` list the field, and
     steps the row's version once for the whole unit of work."""
     return tracking.record_link(row, field, sorted(json_safe(before)), sorted(json_safe(after)))
+
+
+async def linked_communes(session: Any, owner: Any, key: int) -> set[str]:
+    """The NIS codes of the communes linked to the row ``key`` through ``owner``, the column of
+    a link table that names that row (``project_commune.c.project_id``...)."""
+    link = owner.table
+    rows = await session.execute(
+        select(Commune.nis_code).join(link, link.c.commune_id == Commune.id).where(owner == key)
+    )
+    return set(rows.scalars())
 
 
 def personal_keys(model: Any) -> set[str]:

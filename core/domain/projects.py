@@ -15,7 +15,14 @@ from sqlalchemy import delete, insert, select
 
 from bocage.core import models as m
 from bocage.core.domain import places, rules
-from bocage.core.domain.changes import Change, column_changes, load_live, record_link, require_ids
+from bocage.core.domain.changes import (
+    Change,
+    column_changes,
+    linked_communes,
+    load_live,
+    record_link,
+    require_ids,
+)
 from bocage.core.domain.external import set_reference
 from bocage.core.domain.ids import key_of
 
@@ -55,12 +62,7 @@ def keys(values: Sequence[Any], type_name: str, field: str) -> list[int]:
 
 async def current_communes(session: Any, project_id: int) -> set[str]:
     """The NIS codes of the project's communes."""
-    rows = await session.execute(
-        select(m.Commune.nis_code)
-        .join(m.project_commune, m.project_commune.c.commune_id == m.Commune.id)
-        .where(m.project_commune.c.project_id == project_id)
-    )
-    return set(rows.scalars())
+    return await linked_communes(session, m.project_commune.c.project_id, project_id)
 
 
 async def resolve_communes(

@@ -21,6 +21,7 @@ from bocage.core.domain.changes import (
     archive,
     check_version,
     column_changes,
+    linked_communes,
     load_live,
     record_link,
     require_ids,
@@ -153,12 +154,7 @@ async def stakeholder_for_change(
 
 async def communes_of(session: Any, stakeholder_id: int) -> set[str]:
     """The NIS codes of the organisation's communes."""
-    rows = await session.execute(
-        select(m.Commune.nis_code)
-        .join(m.stakeholder_commune, m.stakeholder_commune.c.commune_id == m.Commune.id)
-        .where(m.stakeholder_commune.c.stakeholder_id == stakeholder_id)
-    )
-    return set(rows.scalars())
+    return await linked_communes(session, m.stakeholder_commune.c.stakeholder_id, stakeholder_id)
 
 
 # -- contacts -------------------------------------------------------------------------------------

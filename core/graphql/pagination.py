@@ -27,13 +27,16 @@ import strawberry
 from sqlalchemy import and_, func, or_, select
 
 from bocage.core.graphql.errors import BadInput
+from bocage.core.graphql.i18n import remember_language
 from bocage.core.graphql.limits import cost
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Select
     from sqlalchemy.sql.elements import SQLColumnExpression
+    from strawberry.types import Info
 
     from bocage.core.graphql.context import Context
+    from bocage.core.graphql.i18n import Language
 
 NodeT = TypeVar("NodeT")
 
@@ -281,6 +284,35 @@ async def paginate(
         return int((await context.execute(total)).scalar_one())
 
     return _build(rows, page, to_node, count)
+
+
+async def paginate_field(
+    info: Info[Any, Any],
+    statement: Select[*tuple[Any, ...]],
+    ordering: Ordering,
+    *,
+    first: int | None,
+    after: str | None,
+    to_node: Callable[[Any], Any],
+    last: int | None = None,
+    before: str | None = None,
+    lang: Language | None = None,
+) -> Connection[Any]:
+    """A connection field's answer: :func:`paginate` on the field's ``info`` and arguments,
+    with the texts of its nodes (and of what is under them) in the field's ``lang``
+    (:func:`~bocage.core.graphql.i18n.remember_language`). A source function's
+    ``(statement, ordering)`` pair goes in as ``*source``."""
+    remember_language(info, lang)
+    return await paginate(
+        info.context,
+        statement,
+        ordering,
+        first=first,
+        after=after,
+        to_node=to_node,
+        last=last,
+        before=before,
+    )
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,9 @@ from bocage.core.graphql.filters import (
     stakeholder_ordering,
     territory_ordering,
 )
-from bocage.core.graphql.i18n import Language, NodesLanguage, remember_language
+from bocage.core.graphql.i18n import Language, NodesLanguage
 from bocage.core.graphql.limits import cost
-from bocage.core.graphql.pagination import Before, Connection, Last, Ordering, paginate
+from bocage.core.graphql.pagination import Before, Connection, Last, Ordering, paginate_field
 from bocage.core.graphql.types import Commune, Project, Stakeholder, Territory
 
 
@@ -125,30 +125,6 @@ def projects_source(
     return statement, project_ordering(order_by, language, searched(context, filter))
 
 
-async def _page(
-    info: Info,
-    source: tuple[Select[Any], Ordering],
-    lang: Language | None,
-    to_node: Any,
-    arguments: tuple[int | None, str | None, int | None, str | None],
-) -> Connection[Any]:
-    """A root list's page: its ``source`` (statement and ordering) paged by its connection
-    ``arguments`` (``first``, ``after``, ``last``, ``before``), its nodes in ``lang``."""
-    statement, ordering = source
-    first, after, last, before = arguments
-    remember_language(info, lang)
-    return await paginate(
-        info.context,
-        statement,
-        ordering,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        to_node=to_node,
-    )
-
-
 @strawberry.type
 class CoreQuery:
     @strawberry.field(description="The GALs.", metadata=cost(1))
@@ -161,12 +137,15 @@ class CoreQuery:
         before: Before = None,
         lang: NodesLanguage = None,
     ) -> Connection[Territory]:
-        return await _page(
+        return await paginate_field(
             info,
-            territories_source(info.context, lang),
-            lang,
-            Territory.from_row,
-            (first, after, last, before),
+            *territories_source(info.context, lang),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            lang=lang,
+            to_node=Territory.from_row,
         )
 
     @strawberry.field(description="A GAL by its slug.", metadata=cost(1))
@@ -187,12 +166,15 @@ class CoreQuery:
         before: Before = None,
         lang: NodesLanguage = None,
     ) -> Connection[Commune]:
-        return await _page(
+        return await paginate_field(
             info,
-            communes_source(info.context, filter, lang),
-            lang,
-            Commune.from_row,
-            (first, after, last, before),
+            *communes_source(info.context, filter, lang),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            lang=lang,
+            to_node=Commune.from_row,
         )
 
     @strawberry.field(
@@ -219,12 +201,15 @@ class CoreQuery:
         lang: NodesLanguage = None,
         order_by: StakeholderOrder | None = None,
     ) -> Connection[Stakeholder]:
-        return await _page(
+        return await paginate_field(
             info,
-            stakeholders_source(info.context, filter, lang, order_by),
-            lang,
-            Stakeholder.from_row,
-            (first, after, last, before),
+            *stakeholders_source(info.context, filter, lang, order_by),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            lang=lang,
+            to_node=Stakeholder.from_row,
         )
 
     @strawberry.field(
@@ -250,12 +235,15 @@ class CoreQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Project]:
-        return await _page(
+        return await paginate_field(
             info,
-            projects_source(info.context, filter, order_by, lang),
-            lang,
-            Project.from_row,
-            (first, after, last, before),
+            *projects_source(info.context, filter, order_by, lang),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            lang=lang,
+            to_node=Project.from_row,
         )
 
     @strawberry.field(

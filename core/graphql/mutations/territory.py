@@ -152,7 +152,13 @@ def _given(input: Any, *names: str) -> dict[str, Any]:
     }
 
 
-def _commune_payload(outcome: Any) -> CommunePayload:
+def _commune_payload(info: Info, outcome: Any) -> CommunePayload:
+    """The payload of a change of communes; once it committed, this worker reads the
+    territories' communes again at its next request (others within
+    ``BOCAGE_AUTH_TENANCY_CACHE_TTL``), so that who is confined to what follows at once."""
+    request = info.context.request
+    if not outcome.errors and request is not None:
+        request.app.state.authenticator.tenancy.forget()
     return CommunePayload(
         commune=Commune.from_row(outcome.row) if outcome.row else None, errors=_errors(outcome)
     )
@@ -184,13 +190,14 @@ class TerritoryMutations:
             )
 
         return _commune_payload(
+            info,
             await mutate(
                 info,
                 permission=COMMUNES_WRITE,
                 operation="createCommune",
                 change=change,
                 model=m.Commune,
-            )
+            ),
         )
 
     @strawberry.mutation(
@@ -209,13 +216,14 @@ class TerritoryMutations:
             )
 
         return _commune_payload(
+            info,
             await mutate(
                 info,
                 permission=COMMUNES_WRITE,
                 operation="updateCommune",
                 change=change,
                 model=m.Commune,
-            )
+            ),
         )
 
     @strawberry.mutation(
@@ -228,13 +236,14 @@ class TerritoryMutations:
             )
 
         return _commune_payload(
+            info,
             await mutate(
                 info,
                 permission=COMMUNES_WRITE,
                 operation="archiveCommune",
                 change=change,
                 model=m.Commune,
-            )
+            ),
         )
 
     @strawberry.mutation(
