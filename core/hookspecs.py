@@ -316,13 +316,18 @@ class MediaOwner:
     may not edit this one (another commune's); ``is_public(session, key)`` says whether anyone
     may see its media (``False``: only those ``authorise`` lets through, e.g. a draft event's).
     ``roles`` are the media roles it takes among ``gallery``, ``document``, ``logo``, ``slides``;
-    ``logo`` keeps one medium (a new one replaces it)."""
+    ``logo`` keeps one medium (a new one replaces it).
+
+    ``public_rows()``, if given, is ``is_public`` in SQL: a ``select`` of the ``id`` and
+    ``updated_at`` of the objects whose media anyone may see (a published event...). Their
+    media are then in the open-data ``media`` dataset; without it, they are not."""
 
     type_name: str
     permission: str
     authorise: Callable[[AsyncSession, Principal, int], Awaitable[None]]
     is_public: Callable[[AsyncSession, int], Awaitable[bool]]
     roles: tuple[str, ...] = ("gallery", "document")
+    public_rows: Callable[[], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -330,12 +335,18 @@ class DiscussionState:
     """What the voice plugin (comments, supports, follows) needs to know of an object people
     may discuss: whether it is ``open`` for comments and supports now (``closed_reason`` says
     why not, for the caller's error), a one-line ``title`` for digests, and the NIS codes of
-    its ``communes`` (its comments' events reach the followers of those communes)."""
+    its ``communes`` (its comments' events reach the followers of those communes).
+
+    ``territory`` (a territory's database key) is that of an object of no commune (a project
+    of the GAL itself, the challenge of a workshop held without an event): on an installation
+    of several GALs, that GAL's moderators moderate its comments (``None``: only operators
+    do; docs/tenancy.md)."""
 
     open: bool
     title: str
     communes: frozenset[str] = frozenset()
     closed_reason: str = ""
+    territory: int | None = None
 
 
 @dataclass(frozen=True)

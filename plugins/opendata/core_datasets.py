@@ -9,6 +9,7 @@ runs unchanged with the plugin disabled. They are contributed by the plugin's ow
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import String, func, select
@@ -24,6 +25,7 @@ from bocage.core.api import (
     Frequency,
     Indicator,
     IndicatorValue,
+    MediaOwner,
     Project,
     PstAction,
     Stakeholder,
@@ -99,7 +101,7 @@ def _joined_codes_postgresql(element: JoinedCodes, compiler: Any, **kw: Any) -> 
     )
 
 
-def core_datasets() -> list[Dataset]:
+def core_datasets(media_owners: Iterable[MediaOwner] = ()) -> list[Dataset]:
     s, i, n, d, dt_ = (
         FieldType.STRING,
         FieldType.INTEGER,
@@ -328,5 +330,6 @@ def core_datasets() -> list[Dataset]:
         issued_query=select(func.min(IndicatorValue.created_at)),
         coverage=select(func.min(IndicatorValue.measured_on), func.max(IndicatorValue.measured_on)),
     )
-    # The public media: described by the core's media side (bocage.core.media.publication).
-    return [communes, projects, stakeholders, indicators, media_dataset()]
+    # The public media: described by the core's media side (bocage.core.media.publication),
+    # the plugins' objects' included when their owners say which are public.
+    return [communes, projects, stakeholders, indicators, media_dataset(media_owners)]

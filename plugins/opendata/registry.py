@@ -68,7 +68,7 @@ def catalogue(host: Host) -> Catalogue:
     from bocage.plugins.opendata.settings import opendata_settings
 
     result = Catalogue(settings=opendata_settings(host))
-    contributed = [("core", d) for d in core_datasets()]
+    contributed = [("core", d) for d in core_datasets(host.media_owners().values())]
     contributed += host.datasets()  # checks each is a Dataset
     for plugin, dataset in contributed:
         if dataset.identifier in result.owners:

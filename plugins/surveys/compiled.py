@@ -27,6 +27,7 @@ from bocage.core.api import (
     RootList,
     Selection,
     ToMany,
+    ToOne,
     TypeSpec,
     translated_spec,
 )
@@ -165,6 +166,7 @@ def compiled_reads() -> CompiledReads:
                     "audienceCommunes": _strings("audience_communes"),
                     "opensOn": Column("opens_on", "date"),
                     "closesOn": Column("closes_on", "date"),
+                    "territory": ToOne("Territory", "territory_id"),
                     **translated_spec("title", "title", required=True),
                     **translated_spec("intro", "intro"),
                     "questionsVersion": Custom(_questions_version, columns=("id",)),

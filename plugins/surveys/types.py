@@ -17,6 +17,7 @@ from bocage.core.api import (
     Invalid,
     NotFound,
     StakeholderType,
+    TerritoryType,
     can,
     cost,
     error_codes,
@@ -229,6 +230,12 @@ class Survey:
     @strawberry.field(description="Global ID of the survey.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(global_id("Survey", self.row.id))
+
+    @strawberry.field(
+        description="The territory (GAL) it belongs to, whose managers run it.", metadata=cost(1)
+    )
+    async def territory(self, info: Info) -> TerritoryType | None:
+        return await load_one(info, TerritoryType, self.row.territory_id)
 
     @strawberry.field(
         description="The key of the public link, to answer with `submitSurveyResponse`: "

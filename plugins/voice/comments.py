@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 from bocage.core.api import (
     Change,
     Code,
-    EventScope,
     Host,
     Invalid,
     Principal,
@@ -162,7 +161,7 @@ async def post(
             row=row,
             action="created",
             changes=_created(target=found.id, depth=depth),
-            scope=EventScope(communes=found.state.communes),
+            scope=moderation.scope_of(found),
         )
     )
     return row
@@ -214,7 +213,7 @@ async def edit(
             action="edited",
             # What changed, not the text: the audit trail keeps no copy of what people write.
             changes={"body": {"before": None, "after": None}},
-            scope=EventScope(communes=found.state.communes),
+            scope=moderation.scope_of(found),
         )
     )
     return row
@@ -266,7 +265,7 @@ async def moderate(
     _moderator(work.principal)
     row = await _comment(session, comment)
     if work.principal.tenancy is not None:
-        await moderation.check(session, work.principal, await _target_of(session, host, row))
+        moderation.check(work.principal, await _target_of(session, host, row))
     why = _text(reason, "reason", REASON_MAX)
     if hide == (row.hidden_at is not None):
         state = "hidden" if hide else "shown"
@@ -328,7 +327,7 @@ async def support(work: UnitOfWork, host: Host, *, target: str, add: bool) -> ta
             row=row,
             action="created" if add else "withdrawn",
             changes={"target": {"before": None, "after": found.id}},
-            scope=EventScope(communes=found.state.communes),
+            scope=moderation.scope_of(found),
         )
     )
     return found

@@ -92,6 +92,27 @@ def _report_counts(info: Info[Any, Any]) -> Any:
     return info.context.loader(("voice", "reports"), load)
 
 
+def _moderated(info: Info[Any, Any]) -> Any:
+    """Whether the caller moderates the comments on each ``(type name, key)`` target: within
+    its reach once it is confined to some territories (``moderation.in_reach``)."""
+    principal = info.context.principal
+
+    async def load(pairs: Sequence[tuple[str, int]]) -> list[bool]:
+        if principal.tenancy is None:
+            return [True for _ in pairs]
+        known = targets.targets(info.context.host)
+        answers = []
+        async with info.context.sessionmaker() as session:
+            for type_name, key in pairs:
+                target = known.get(type_name)
+                state = await target.state(session, key) if target is not None else None
+                found = targets.Target(type_name, key, state) if state is not None else None
+                answers.append(found is not None and moderation.in_reach(principal, found))
+        return answers
+
+    return info.context.loader(("voice", "moderated"), load)
+
+
 @strawberry.type(
     description="A comment, or a reply to one. Once hidden by moderation, its text gives way "
     "to `moderationNotice` for everyone."
@@ -160,11 +181,15 @@ class VoiceComment:
         return until if until > comments.utcnow() else None
 
     @strawberry.field(
-        description="How many people reported it (moderators only; null for anyone else).",
+        description="How many people reported it (its moderators only: once the installation "
+        "holds several GALs, those of the GAL of what it is about; null for anyone else).",
         metadata=cost(1),
     )
     async def report_count(self, info: Info) -> int | None:
         if not comments.is_moderator(info.context.principal):
+            return None
+        target = (self.row.target_type, self.row.target_key)
+        if not await _moderated(info).load(target):  # another GAL's comment
             return None
         count: int = await _report_counts(info).load(self.row.id)
         return count

@@ -1,6 +1,7 @@
 """Whose comments a moderator moderates once several GALs share the installation
 (docs/tenancy.md): those about objects within its reach — of communes of its territories, or,
-for an object of no commune, of one of its territories (a project of the GAL itself). A
+for an object of no commune, of one of its territories (a project of the GAL itself, the
+challenge of a workshop held without an event: ``DiscussionState.territory``). A
 moderator that is not confined to some territories (a one-GAL installation, an operator)
 moderates every comment, as before.
 
@@ -21,7 +22,6 @@ from bocage.core.api import (
     Host,
     Invalid,
     Principal,
-    Project,
     commune_scope,
     holds_territories,
 )
@@ -33,25 +33,18 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
-async def territory_of(session: AsyncSession, target: targets.Target) -> int | None:
-    """The territory of an object of no commune: a project's own; none for other types (their
-    objects of no commune are then the operators' to moderate)."""
-    if target.state.communes or target.type_name != targets.PROJECT.type_name:
-        return None
-    found = await session.execute(select(Project.territory_id).where(Project.id == target.key))
-    return found.scalar_one_or_none()
-
-
-async def scope_of(session: AsyncSession, target: targets.Target) -> EventScope:
+def scope_of(target: targets.Target) -> EventScope:
     """Where a comment on ``target`` belongs, for its events: the target's communes, or its
     territory when it has none."""
     if target.state.communes:
         return EventScope(communes=target.state.communes)
-    return EventScope(territory=await territory_of(session, target))
+    return EventScope(territory=target.state.territory)
 
 
-async def in_reach(session: AsyncSession, principal: Principal, target: targets.Target) -> bool:
-    """Whether ``principal`` (a moderator) moderates the comments on ``target``."""
+def in_reach(principal: Principal, target: targets.Target) -> bool:
+    """Whether ``principal`` (a moderator) moderates the comments on ``target``: those of its
+    communes, or, for an object of no commune, of its territories (``DiscussionState.territory``:
+    a project of the GAL, a challenge of a workshop held without an event)."""
     if principal.tenancy is None:
         return True
     scope = commune_scope(principal, VOICE_MODERATE.code)
@@ -60,12 +53,12 @@ async def in_reach(session: AsyncSession, principal: Principal, target: targets.
     if target.state.communes:
         return target.state.communes <= scope
     reached = holds_territories(principal, VOICE_MODERATE.code) or frozenset()
-    return await territory_of(session, target) in reached
+    return target.state.territory in reached
 
 
-async def check(session: AsyncSession, principal: Principal, target: targets.Target) -> None:
+def check(principal: Principal, target: targets.Target) -> None:
     """Refuse to moderate a comment out of reach: as if it were not there."""
-    if not await in_reach(session, principal, target):
+    if not in_reach(principal, target):
         raise Invalid(Code.NOT_FOUND, "no VoiceComment has this ID", "comment")
 
 
@@ -86,7 +79,7 @@ async def comments_in_reach(
         state = await target.state(session, key) if target is not None else None
         if state is None:
             continue
-        if await in_reach(session, principal, targets.Target(type_name, key, state)):
+        if in_reach(principal, targets.Target(type_name, key, state)):
             kept[type_name].append(key)
     if not kept:
         return false()

@@ -45,6 +45,7 @@ async def project_state(session: AsyncSession, key: int) -> DiscussionState | No
         title=pick_text(project.title, "fr") or "",
         communes=frozenset(codes),
         closed_reason="the project is archived" if archived else "",
+        territory=project.territory_id,
     )
 
 

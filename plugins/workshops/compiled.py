@@ -171,6 +171,7 @@ def compiled_reads() -> CompiledReads:
                     "commune": NodeId("Commune", key="commune_id"),
                     "organiser": NodeId("Stakeholder", key="organiser_id"),
                     "venueCommune": ToOne("Commune", "commune_id"),
+                    "territory": ToOne("Territory", "territory_id"),
                     "location": location_spec("address", "commune_id"),
                     "organisedBy": ToOne("Stakeholder", "organiser_id"),
                     "partners": Custom(

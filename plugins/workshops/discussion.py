@@ -1,6 +1,7 @@
 """A workshop's challenges, open for comments and supports once the workshop closed (hook
 ``bocage_discussion_targets``, read by the voice plugin): the concluding challenges are then
-the territory's to discuss; before, they are still being worked on."""
+the territory's to discuss; before, they are still being worked on. A challenge belongs to its
+workshop's event's commune, if any, else to its workshop's territory (docs/tenancy.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from bocage.plugins.workshops.models import CardWorkshop, Challenge, Event, Phas
 async def challenge_state(session: Any, key: int) -> DiscussionState | None:
     found = (
         await session.execute(
-            select(Challenge, CardWorkshop.phase, Commune.nis_code)
+            select(Challenge, CardWorkshop.phase, CardWorkshop.territory_id, Commune.nis_code)
             .join(CardWorkshop, CardWorkshop.id == Challenge.workshop_id)
             .outerjoin(Event, Event.id == CardWorkshop.event_id)
             .outerjoin(Commune, Commune.id == Event.commune_id)
@@ -24,13 +25,14 @@ async def challenge_state(session: Any, key: int) -> DiscussionState | None:
     ).first()
     if found is None:
         return None
-    challenge, phase, nis_code = found
+    challenge, phase, territory, nis_code = found
     closed = phase == Phase.CLOSED.value
     return DiscussionState(
         open=closed,
         title=challenge.text,
         communes=frozenset([nis_code] if nis_code else []),
         closed_reason="" if closed else "its workshop has not closed yet",
+        territory=territory,  # its moderators: its workshop's GAL's
     )
 
 

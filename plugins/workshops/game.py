@@ -135,7 +135,7 @@ async def actor(session: Any, principal: Principal, workshop: CardWorkshop) -> A
     facilitator = (
         not principal.is_anonymous
         and can(principal, WORKSHOPS_FACILITATE.code)
-        and await store.facilitates_at(session.execute, principal, workshop.event_id)
+        and store.runs_workshop(principal, workshop)
     )
     return Actor(principal, facilitator, participant)
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from bocage.core.api import Code, Invalid, MediaOwner
-from bocage.plugins.workshops import store
 from bocage.plugins.workshops.graphql.event_mutations import authorise_organiser
 from bocage.plugins.workshops.models import CardWorkshop, Event, EventStatus
 from bocage.plugins.workshops.permissions import WORKSHOPS_FACILITATE, WORKSHOPS_ORGANISE
+from bocage.plugins.workshops.store import runs_workshop
 
 
 async def _live_event(session: Any, key: int) -> Event:
@@ -38,13 +40,23 @@ async def _authorise_workshop(session: Any, principal: Any, key: int) -> None:
     workshop = await session.get(CardWorkshop, key)
     if workshop is None:
         raise Invalid(Code.NOT_FOUND, "no card workshop with this ID", "owner")
-    # Its facilitators only: not another GAL's (the permission alone is every GAL's).
-    if not await store.facilitates_at(session.execute, principal, workshop.event_id):
-        raise Invalid(Code.FORBIDDEN, "only its facilitators add media to a workshop", "owner")
+    if not runs_workshop(principal, workshop):
+        raise Invalid(Code.FORBIDDEN, "this card workshop is another GAL's", "owner")
 
 
 async def _workshop_is_public(session: Any, key: int) -> bool:
     return await session.get(CardWorkshop, key) is not None
+
+
+def _public_events() -> Any:
+    """``_event_is_public`` in SQL: the open-data ``media`` dataset lists their media."""
+    return select(Event.id, Event.updated_at).where(
+        Event.deleted_at.is_(None), Event.status != EventStatus.DRAFT.value
+    )
+
+
+def _public_workshops() -> Any:
+    return select(CardWorkshop.id, CardWorkshop.updated_at)
 
 
 def media_owners() -> list[MediaOwner]:
@@ -55,11 +67,13 @@ def media_owners() -> list[MediaOwner]:
             _authorise_event,
             _event_is_public,
             roles=("gallery", "document", "slides"),
+            public_rows=_public_events,
         ),
         MediaOwner(
             "WorkshopsCardWorkshop",
             WORKSHOPS_FACILITATE.code,
             _authorise_workshop,
             _workshop_is_public,
+            public_rows=_public_workshops,
         ),
     ]

@@ -187,6 +187,12 @@ class CardWorkshop(Base, Timestamped, Versioned):
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("workshops_event.id", ondelete="SET NULL"), default=None, index=True
     )
+    #: The territory (GAL) it belongs to: its event's, else the one it was made for. Its
+    #: facilitators are those of this territory once the installation holds several
+    #: (docs/tenancy.md); ``None``: the operators' alone there.
+    territory_id: Mapped[int | None] = mapped_column(
+        ForeignKey("territory.id", ondelete="SET NULL"), default=None, index=True
+    )
     title: Mapped[dict[str, str]] = mapped_column(Json)
     phase: Mapped[str] = mapped_column(String(20), default=Phase.SETUP.value)
     phase_started_at: Mapped[dt.datetime | None] = mapped_column(default=None)

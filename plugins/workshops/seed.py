@@ -254,6 +254,7 @@ async def seed_card_workshop(session: Any, territory: int | None, where: dict[st
     await session.flush()
     workshop = CardWorkshop(
         event_id=event.id,
+        territory_id=event.territory_id,
         title={"fr": "Les défis smart de nos communes"},
         phase=Phase.CLOSED.value,
         phase_started_at=_at(day, 20, 55),

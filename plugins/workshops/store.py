@@ -35,7 +35,13 @@ from bocage.core.api import (
     record_event,
     utcnow,
 )
-from bocage.plugins.workshops.models import Event, EventStatus, Registration, RegistrationStatus
+from bocage.plugins.workshops.models import (
+    CardWorkshop,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+)
 from bocage.plugins.workshops.permissions import WORKSHOPS_ORGANISE
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -106,6 +112,22 @@ async def default_territory(session: Any) -> int | None:
     return found.scalars().first()
 
 
+async def only_territory(session: Any) -> int | None:
+    """The installation's only live territory; ``None`` when it holds none; REQUIRED (naming
+    ``territory``) when it holds several, for a caller who must then say which."""
+    found = await session.execute(
+        select(TERRITORY.c.id).where(TERRITORY.c.deleted_at.is_(None)).limit(2)
+    )
+    keys = list(found.scalars())
+    if len(keys) > 1:
+        raise Invalid(
+            Code.REQUIRED,
+            "the installation holds several territories: give `territory` (a Territory ID)",
+            "territory",
+        )
+    return keys[0] if keys else None
+
+
 async def scope_of(session: Any, event: Event) -> EventScope:
     """Where ``event`` belongs, recorded with the events about it and its registrations: its
     commune, or its territory when it has none (those confined to other GALs never learn of
@@ -140,12 +162,11 @@ async def event_within_tenancy(
     return await nis_code(event.commune_id) in principal.tenant_communes
 
 
-async def facilitates_at(execute: Any, principal: Any, event_id: int | None) -> bool:
-    """Whether a facilitator confined to some territories may run a challenge-card workshop
-    held at event ``event_id``: not at another GAL's event. A workshop of no event belongs to
-    no territory: any facilitator runs it, as before (``execute``: a session's or a request
+async def facilitates_at(execute: Any, principal: Any, event_id: int) -> bool:
+    """Whether a facilitator confined to some territories may hold a challenge-card workshop
+    at event ``event_id``: not at another GAL's event (``execute``: a session's or a request
     context's)."""
-    if principal.tenancy is None or event_id is None:
+    if principal.tenancy is None:
         return True
     event = (await execute(select(Event).where(Event.id == event_id))).scalar_one_or_none()
     if event is None:
@@ -156,6 +177,28 @@ async def facilitates_at(execute: Any, principal: Any, event_id: int | None) -> 
         return found.scalar_one_or_none()
 
     return await event_within_tenancy(principal, event, nis_code)
+
+
+def runs_workshop(principal: Any, workshop: CardWorkshop) -> bool:
+    """Whether a facilitator may run ``workshop`` (and read what only its facilitators read):
+    always when it is not confined to some territories, else when the workshop is one of its
+    territories' (one of no territory is then the operators'; docs/tenancy.md)."""
+    return may_touch_territory(principal, workshop.territory_id)
+
+
+def workshop_scope(workshop: CardWorkshop) -> EventScope:
+    """Where a card workshop belongs, recorded with the events about it: its territory."""
+    return EventScope(territory=workshop.territory_id)
+
+
+async def move_card_workshops(session: Any, event: Event) -> None:
+    """The card workshops held at ``event`` follow it to its new territory."""
+    await session.execute(
+        update(CardWorkshop)
+        .where(CardWorkshop.event_id == event.id)
+        .values(territory_id=event.territory_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def territory_exists(session: Any, key: int) -> bool:

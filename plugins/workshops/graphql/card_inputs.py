@@ -30,6 +30,13 @@ class CreateWorkshopsCardWorkshopInput:
     event: strawberry.ID | None = strawberry.field(
         default=None, description="The event it takes place at (a WorkshopsEvent ID)."
     )
+    territory: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="For a workshop held without an event, the territory (GAL) it belongs to "
+        "(a Territory ID), whose facilitators run it: needed when you work for several (or, "
+        "as an operator, when the installation holds several); by default your only one. A "
+        "workshop at an event belongs to the event's territory.",
+    )
     durations: WorkshopsPhaseDurationsInput | None = strawberry.field(
         default=None,
         description="Minutes per phase; defaults: inventory 5 (+2 per commune), writing 10, "
@@ -54,6 +61,11 @@ class UpdateWorkshopsCardWorkshopInput:
     max_cards: int | None = None
     cards_per_hand: int | None = None
     selection_size: int | None = None
+    territory: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Give a workshop held without an event to another territory (GAL): one of "
+        "yours (operators: any). A workshop at an event belongs to the event's territory.",
+    )
 
 
 @strawberry.input(description="Join a workshop as the signed-in person.")

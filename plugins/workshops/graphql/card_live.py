@@ -181,11 +181,14 @@ class CardWorkshopSubscription:
         except Invalid as error:
             raise NotFound(error.message, field="workshop") from None
         async with info.context.sessionmaker() as session:
-            if await session.get(CardWorkshop, key) is None:
+            row = await session.get(CardWorkshop, key)
+            if row is None:
                 raise NotFound("no workshop with this ID", field="workshop")
         principal = info.context.principal
-        facilitator = not principal.is_anonymous and game.can(
-            principal, game.WORKSHOPS_FACILITATE.code
+        facilitator = (
+            not principal.is_anonymous
+            and game.can(principal, game.WORKSHOPS_FACILITATE.code)
+            and store.runs_workshop(principal, row)  # not another GAL's facilitator
         )
         me = await _participant_of(info, key)
         engine = info.context.sessionmaker.kw["bind"]

@@ -22,6 +22,7 @@ from bocage.core.api import (
     load_one,
     node_key,
     record_event,
+    territory_of_new_row,
     unit_of_work,
     utcnow,
 )
@@ -164,6 +165,54 @@ async def _commune(session: Any, raw: Any, field: str) -> int | None:
     return int(found.id)
 
 
+async def _held_at(
+    session: Any, principal: Any, input: CreateWorkshopsCardWorkshopInput
+) -> tuple[int | None, int | None]:
+    """The event and territory of a new workshop: the event's territory when it is held at
+    one (not another GAL's), else the territory given, or the caller's only one, or the
+    installation's only one (``territory_of_new_row``; docs/tenancy.md)."""
+    if input.event is not None:
+        event_id = node_key(input.event, "WorkshopsEvent", "event")
+        event = await session.get(Event, event_id)
+        if event is None or event.deleted_at is not None:
+            raise Invalid(Code.NOT_FOUND, "no such event", "event")
+        if not await store.facilitates_at(session.execute, principal, event_id):
+            raise Invalid(
+                Code.FORBIDDEN, "this event is another GAL's: hold it at one of yours", "event"
+            )
+        if input.territory is not None and (
+            node_key(input.territory, "Territory", "territory") != event.territory_id
+        ):
+            raise Invalid(
+                Code.INVALID,
+                "a workshop at an event belongs to the event's territory: leave `territory` out",
+                "territory",
+            )
+        return event_id, event.territory_id
+    given = None
+    if input.territory is not None:
+        given = node_key(input.territory, "Territory", "territory")
+        if not await store.territory_exists(session, given):
+            raise Invalid(Code.NOT_FOUND, f"no territory {input.territory!r}", "territory")
+    chosen = territory_of_new_row(principal, given)
+    return None, chosen if chosen is not None else await store.only_territory(session)
+
+
+async def _moved_to(session: Any, workshop: CardWorkshop, who: game.Actor, raw: Any) -> int:
+    """The territory a workshop held without an event is given to: one of the caller's."""
+    if workshop.event_id is not None:
+        raise Invalid(
+            Code.INVALID,
+            "a workshop at an event belongs to the event's territory: move the event instead",
+            "territory",
+        )
+    key = node_key(raw, "Territory", "territory")
+    if not await store.territory_exists(session, key):
+        raise Invalid(Code.NOT_FOUND, f"no territory {raw!r}", "territory")
+    territory_of_new_row(who.principal, key)  # FORBIDDEN: not one of the caller's
+    return key
+
+
 def _durations(value: WorkshopsPhaseDurationsInput | None, current: dict[str, int]) -> Any:
     merged = dict(current or {})
     for name in game.DURATIONS:
@@ -202,21 +251,11 @@ class CardWorkshopMutation:
         try:
             async with unit_of_work(info) as work:
                 session = work.session
-                event_id = None
-                if input.event is not None:
-                    event_id = node_key(input.event, "WorkshopsEvent", "event")
-                    event = await session.get(Event, event_id)
-                    if event is None or event.deleted_at is not None:
-                        raise Invalid(Code.NOT_FOUND, "no such event", "event")
-                    if not await store.facilitates_at(session.execute, principal, event_id):
-                        raise Invalid(
-                            Code.FORBIDDEN,
-                            "this event is another GAL's: hold it at one of yours",
-                            "event",
-                        )
+                event_id, territory_id = await _held_at(session, principal, input)
                 workshop = CardWorkshop(
                     title=input_texts(input.title, "title", required=True, max_length=300),
                     event_id=event_id,
+                    territory_id=territory_id,
                     phase=Phase.SETUP.value,
                     durations=_durations(input.durations, game.DURATIONS),
                     max_cards=_bounded(input.max_cards, "maxCards", 1, 10),
@@ -285,6 +324,9 @@ class CardWorkshopMutation:
                     workshop.phase_ends_at = (
                         started + dt.timedelta(minutes=length) if length else None
                     )
+            if input.territory is not None:
+                workshop.territory_id = await _moved_to(session, workshop, who, input.territory)
+                changes["territory"] = str(input.territory)
             done = game.Done("settings_changed", changes, row=workshop)
             return done.live(workshop, "settings_changed", **game.time_box(workshop))
 
@@ -552,4 +594,5 @@ async def _record(session: Any, workshop: CardWorkshop, action: str, data: dict[
         session,
         DomainEvent(type=f"workshop.{action}", subject=subject, data=data),
         permission=game.WORKSHOPS_FACILITATE.code,
+        scope=store.workshop_scope(workshop),
     )

@@ -23,7 +23,9 @@ from bocage.core.api import (
     MediaRole,
     MediaType,
     ProjectType,
+    TerritoryType,
     cost,
+    load_one,
     media_of,
     utcnow,
 )
@@ -117,7 +119,7 @@ async def viewer(info: Info[Any, Any], workshop: CardWorkshop) -> Viewer:
     facilitator = (
         not principal.is_anonymous
         and game.can(principal, game.WORKSHOPS_FACILITATE.code)
-        and await store.facilitates_at(info.context.execute, principal, workshop.event_id)
+        and store.runs_workshop(principal, workshop)
     )
     return Viewer(facilitator, participant, workshop.phase)
 
@@ -411,6 +413,14 @@ class WorkshopsCardWorkshop:
     @strawberry.field(description="The event it takes place at (a WorkshopsEvent ID).")
     def event(self) -> strawberry.ID | None:
         return gid("WorkshopsEvent", self.row.event_id)
+
+    @strawberry.field(
+        description="The territory (GAL) it belongs to, whose facilitators run it: its "
+        "event's, or the one it was made for.",
+        metadata=cost(1),
+    )
+    async def territory(self, info: Info) -> TerritoryType | None:
+        return await load_one(info, TerritoryType, self.row.territory_id)
 
     @strawberry.field(description="The current phase.")
     def phase(self) -> WorkshopsPhase:

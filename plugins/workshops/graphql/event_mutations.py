@@ -401,6 +401,8 @@ class WorkshopsEventMutation:
             changes = column_changes(event)
             if "starts_at" in changes or "ends_at" in changes:
                 await _agenda_within_hours(session, event)
+            if "territory_id" in changes:  # its card workshops follow it to its new GAL
+                await store.move_card_workshops(session, event)
             if changes:
                 _bump(event)
             links = links_of(info)

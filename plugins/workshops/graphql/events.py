@@ -24,6 +24,7 @@ from bocage.core.api import (
     MediaRole,
     MediaType,
     StakeholderType,
+    TerritoryType,
     cost,
     global_id,
     load_one,
@@ -225,6 +226,14 @@ class WorkshopsEvent(_RowType, relay.Node):
     @strawberry.field(description="Who it is for.")
     def audiences(self) -> list[WorkshopsAudience]:
         return [Audience(a) for a in self.row.audiences or []]
+
+    @strawberry.field(
+        description="The territory (GAL) it belongs to: its commune's, or, for an event of no "
+        "commune, the one it was made for.",
+        metadata=cost(1),
+    )
+    async def territory(self, info: Info) -> TerritoryType | None:
+        return await load_one(info, TerritoryType, self.row.territory_id)
 
     commune, venue_commune = core_link(
         CommuneType,

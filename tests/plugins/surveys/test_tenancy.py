@@ -161,3 +161,22 @@ async def test_a_new_survey_belongs_to_one_of_its_manager_s_territories(two_gals
     assert [(e["field"], e["code"]) for e in two_gals.errors(refused, "createSurvey")] == [
         ("territory", "FORBIDDEN")
     ]
+
+
+async def test_a_survey_shows_its_territory(two_gals: Any) -> None:
+    a, b = two_gals.a, two_gals.b
+    of_both = two_gals.admin(a, b, subject="admin-both")
+    survey = await created(two_gals, of_both, territory=b.id)
+    # Resolved, and read by the compiled list, alike.
+    one = "query($id: ID!) { survey(id: $id) { id territory { slug name } } }"
+    listed = "{ surveys(first: 100) { edges { node { id territory { slug } } } } }"
+    seen = await two_gals.gql(two_gals.admin(b), one, {"id": survey["id"]})
+    assert seen["data"]["survey"]["territory"] == {"slug": b.slug, "name": "GAL B"}
+    nodes = (await two_gals.gql(two_gals.admin(b), listed))["data"]["surveys"]["edges"]
+    assert {"id": survey["id"], "territory": {"slug": b.slug}} in [e["node"] for e in nodes]
+    # The draft stays B's: A's administrator sees neither it nor its territory.
+    nodes = (await two_gals.gql(two_gals.admin(a), listed))["data"]["surveys"]["edges"]
+    assert survey["id"] not in {e["node"]["id"] for e in nodes}
+    seen = await two_gals.gql(two_gals.admin(a), one, {"id": survey["id"]})
+    assert seen["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert seen["data"] is None
