@@ -4,10 +4,15 @@ each cell written by the database itself.
 PostgreSQL writes CSV with ``COPY (query) TO STDOUT``; each cell is formatted in SQL exactly as
 the Python writer formats it (:func:`bocage.plugins.opendata.records.to_json` values through
 the core's :class:`CsvWriter`: ``True``/``False``, Python's float notation, ISO 8601 dates and
-``Z`` times, a quote in front of formula-like text), so both give the same bytes. SQLite's cells
-are formatted in SQL too, each row's line built and quoted by SQLite (only floats, which SQLite
-does not write as Python does, and formula-like texts call back into Python). NDJSON, JSON,
-Parquet and XLSX read typed rows in batches of :data:`BATCH`.
+``Z`` times, a quote in front of formula-like text), so both give the same bytes. On SQLite
+each CSV or NDJSON line is built by SQLite too, but for its floats (SQLite 3.40 writes and
+reads them without correct rounding): each row comes as the line's pieces with the floats
+between them, and Python writes a batch's floats with one call of orjson
+(:meth:`Plan.sqlite_lines`); formula-like texts call back into Python. SQLite's CSV, NDJSON,
+JSON and Parquet are read on a read-only ``sqlite3`` connection of their own in worker
+threads, which turn the rows into bytes too (:func:`sqlite_chunks`): no aiosqlite or
+SQLAlchemy hand-off per batch. NDJSON, JSON, Parquet and XLSX otherwise read typed rows in
+batches of :data:`BATCH`.
 
 A dataset with a column whose type is not one of :class:`Kind` is exported by the generic
 path (:func:`bocage.plugins.opendata.records.iterate`).
@@ -242,10 +247,10 @@ class Plan:
 
     def sqlite_lines(self, *, json: bool = False) -> Lines:
         """SQLite: each row's CSV line (``json``: NDJSON line) built by SQLite, but for its
-        floats, which Python writes for a whole batch at once (:class:`Lines`)."""
+        floats and times, which Python writes for a whole batch at once (:class:`Lines`)."""
         parts: list[Any] = []
+        writers: list[Callable[[list[Any]], list[bytes]]] = []
         segment: Any = None
-        floats = 0
 
         def add(piece: Any) -> None:
             nonlocal segment
@@ -258,10 +263,10 @@ class Plan:
                 add(literal(("{" if i == 0 else ",") + orjson.dumps(name).decode() + ":", Text))
             elif i:
                 add(literal(",", Text))
-            if kind is Kind.FLOAT:
+            if (kind, json) in _BATCH_WRITERS:
                 parts += [_blob(segment), type_coerce(column, NullType())]
                 segment = None
-                floats += 1
+                writers.append(_BATCH_WRITERS[kind, json])
             else:
                 cell = _sqlite_json_cell(kind, column) if json else _sqlite_csv_cell(kind, column)
                 add(type_coerce(cell, Text()))
@@ -270,7 +275,7 @@ class Plan:
         add(literal("}\n" if json else "\r\n", Text))
         parts.append(_blob(segment))
         statement = self.statement([p.label(f"p{i}") for i, p in enumerate(parts)])
-        return Lines(statement, floats, json=json)
+        return Lines(statement, writers)
 
     def csv_statement(self, *, iso_style: bool = False) -> Select[Any]:
         """Each field as its CSV cell; ``iso_style``: PostgreSQL's ``DateStyle`` is ISO (dates
@@ -781,21 +786,75 @@ def json_floats(values: list[Any]) -> list[bytes]:
     return block[1:-1].split(b",")
 
 
+def _time_text(value: Any) -> str:
+    """:func:`_sqlite_cell`'s time, in Python."""
+    value = value if isinstance(value, str) else str(value)
+    fraction = value[20:26]
+    dot = "." + fraction if fraction not in ("", "000000") else ""
+    return value[:19].replace(" ", "T") + dot + "Z"
+
+
+def _times(values: list[Any]) -> str | None:
+    """A batch's times as :func:`_sqlite_cell` writes them, each ended by a line feed, by a
+    few operations on all of them at once when each is as SQLAlchemy stores one
+    ("YYYY-MM-DD HH:MM:SS.ffffff", no line feed); ``None`` otherwise."""
+    if not values or set(map(type, values)) != {str} or set(map(len, values)) != {26}:
+        return None
+    joined = "\n".join(values) + "\n"
+    count = len(values)
+    if (
+        joined.count("\n") != count
+        or joined.count(" ") != count
+        or joined[10::27] != " " * count
+        or joined[19::27] != "." * count
+    ):
+        return None
+    return joined.replace(" ", "T").replace(".000000\n", "\n").replace("\n", "Z\n")
+
+
+def csv_times(values: list[Any]) -> list[bytes]:
+    """The CSV cells of a batch of SQLite's times (:func:`_times`; empty for null)."""
+    block = _times(values)
+    if block is None:
+        return [b"" if value is None else _time_text(value).encode() for value in values]
+    return block.encode().split(b"\n")[:-1]
+
+
+def json_times(values: list[Any]) -> list[bytes]:
+    """The JSON of a batch of SQLite's times (orjson's strings, null for null)."""
+    block = _times(values)
+    if block is None or '"' in block or "\\" in block or not block.isascii():
+        return [orjson.dumps(None if value is None else _time_text(value)) for value in values]
+    if not block.replace("\n", "").isprintable():  # a control character: escaped by orjson
+        return [orjson.dumps(_time_text(value)) for value in values]
+    return ('"' + block[:-1].replace("\n", '"\n"') + '"').encode().split(b"\n")
+
+
+#: Who writes a batch of the values of each kind Python writes (``True``: in JSON).
+_BATCH_WRITERS: dict[tuple[Kind, bool], Callable[[list[Any]], list[bytes]]] = {
+    (Kind.FLOAT, False): csv_floats,
+    (Kind.FLOAT, True): json_floats,
+    (Kind.DATETIME, False): csv_times,
+    (Kind.DATETIME, True): json_times,
+}
+
+
 class Lines:
     """The statement of :meth:`Plan.sqlite_lines` and how its rows become lines: each row is
-    a line's segments (bytes) with its floats between them, written by :func:`csv_floats`
-    or :func:`json_floats` for the whole batch."""
+    a line's segments (bytes) with, between them, the values Python writes for the whole
+    batch (``writers``: :func:`csv_floats`, :func:`json_floats`, :func:`csv_times`...)."""
 
-    def __init__(self, statement: Select[Any], floats: int, *, json: bool) -> None:
+    def __init__(
+        self, statement: Select[Any], writers: Sequence[Callable[[list[Any]], list[bytes]]]
+    ) -> None:
         self.statement = statement
-        self.floats = floats
-        self.write = json_floats if json else csv_floats
+        self.writers = list(writers)
 
     def __call__(self, rows: Sequence[Sequence[Any]]) -> bytes:
         flat = list(chain.from_iterable(rows))
-        stride = 2 * self.floats + 1
-        for i in range(1, stride, 2):
-            flat[i::stride] = self.write(flat[i::stride])
+        stride = 2 * len(self.writers) + 1
+        for i, write in enumerate(self.writers):
+            flat[2 * i + 1 :: stride] = write(flat[2 * i + 1 :: stride])
         return b"".join(flat)
 
 

@@ -2,8 +2,10 @@
 stays flat whatever the dataset's size.
 
 :func:`stream` picks the fastest way for the engine and the format (:mod:`.export_sql`):
-``COPY`` for CSV on PostgreSQL, cells formatted in SQL on SQLite, typed rows read in large
-batches without the ORM for NDJSON, JSON, Parquet (Arrow record batches) and XLSX (a ZIP
+``COPY`` for CSV, NDJSON and JSON on PostgreSQL, lines built by SQLite and read by
+``sqlite3`` in worker threads for CSV, NDJSON and JSON on SQLite (Parquet too, from typed
+rows), typed rows read in large batches without the ORM otherwise: Parquet (Arrow record
+batches; ADBC's on PostgreSQL) and XLSX (a ZIP
 streamed as it is written, :mod:`.xlsx_stream`). GeoJSON, the ``excel-fr`` CSV and datasets
 with columns of other types go through :func:`export` and the records' keyset walk.
 

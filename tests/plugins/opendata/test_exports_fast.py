@@ -636,6 +636,8 @@ async def test_sqlite_cells_as_python_writes_them() -> None:
         _sqlite_cell,
         _sqlite_csv_cell,
         _sqlite_json_cell,
+        csv_times,
+        json_times,
         sqlite_sql,
     )
 
@@ -649,10 +651,10 @@ async def test_sqlite_cells_as_python_writes_them() -> None:
         connection.create_function(name, arguments, function, deterministic=True)
     values = table("v", column("x", Text))
     connection.execute("CREATE TABLE v (x TEXT)")
+    x = values.c.x
     for kind, cases in ((Kind.TEXT, texts), (Kind.DATETIME, times)):
         connection.execute("DELETE FROM v")
         connection.executemany("INSERT INTO v VALUES (?)", [(t,) for t in [*cases, None]])
-        x = values.c.x
         old = _sqlite_cell(kind, x, False)
         statement = select(_sqlite_csv_cell(kind, x), _sqlite_json_cell(kind, x), old, x)
         sql = sqlite_sql(statement)
@@ -665,6 +667,17 @@ async def test_sqlite_cells_as_python_writes_them() -> None:
             else:  # a time as the value-by-value expression wrote it
                 assert csv_cell == (cell or ""), repr(value)
             assert json_cell.encode() == orjson.dumps(cell if kind is Kind.DATETIME else value)
+    # times are written by Python for a whole batch: as SQLite's expression wrote each
+    stored = [t for t in times if len(t) == 26 and t[19] == "." and t[10] == " "]
+    odd = ["2024-01-02 03:04:05,000000", '2024-01-02 03:04:05.00000"', "2024-01-02 03:04:05.\x01"]
+    for batch in (stored, stored * 3, [*stored, None], [*stored, *times], odd, [None], times):
+        connection.execute("DELETE FROM v")
+        connection.executemany("INSERT INTO v VALUES (?)", [(t,) for t in batch])
+        sql = sqlite_sql(select(_sqlite_cell(Kind.DATETIME, x, False)))
+        assert sql is not None
+        cells = [cell for (cell,) in connection.execute(sql + " ORDER BY rowid")]
+        assert csv_times(batch) == [(cell or "").encode() for cell in cells]
+        assert json_times(batch) == [orjson.dumps(cell) for cell in cells]
     connection.close()
 
 
