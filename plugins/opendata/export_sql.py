@@ -6,9 +6,10 @@ the Python writer formats it (:func:`bocage.plugins.opendata.records.to_json` va
 the core's :class:`CsvWriter`: ``True``/``False``, Python's float notation, ISO 8601 dates and
 ``Z`` times, a quote in front of formula-like text), so both give the same bytes. On SQLite
 each CSV or NDJSON line is built by SQLite too, but for its floats (SQLite 3.40 writes and
-reads them without correct rounding): each row comes as the line's pieces with the floats
-between them, and Python writes a batch's floats with one call of orjson
-(:meth:`Plan.sqlite_lines`); formula-like texts call back into Python. SQLite's CSV, NDJSON,
+reads them without correct rounding) and its times: each row comes as the line's pieces with
+those values between them, which Python writes for a whole batch (floats with one call of
+orjson, times with a few operations on the joined column: :meth:`Plan.sqlite_lines`);
+formula-like texts call back into Python. SQLite's CSV, NDJSON,
 JSON and Parquet are read on a read-only ``sqlite3`` connection of their own in worker
 threads, which turn the rows into bytes too (:func:`sqlite_chunks`): no aiosqlite or
 SQLAlchemy hand-off per batch. NDJSON, JSON, Parquet and XLSX otherwise read typed rows in
@@ -1007,33 +1008,16 @@ def sqlite_path(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
     return str(Path(database).resolve())
 
 
-class SqliteJob:
-    """What a :func:`sqlite_chunks` reader does with each batch of rows (``convert``: the
-    bytes to send, maybe none yet) and at the end (``finish``: the last bytes)."""
-
-    def convert(self, rows: list[Sequence[Any]]) -> bytes:
-        raise NotImplementedError
-
-    def finish(self) -> bytes:
-        return b""
-
-
-class _LinesJob(SqliteJob):
-    def __init__(self, lines: Callable[[Sequence[Sequence[Any]]], bytes]) -> None:
-        self.lines = lines
-
-    def convert(self, rows: list[Sequence[Any]]) -> bytes:
-        return self.lines(rows)
-
-
 class _SqliteReader:
     """One export's read-only ``sqlite3`` connection (``PRAGMA query_only``, autocommit: the
     statement reads one snapshot, and no transaction outlives it), used by one worker thread
-    at a time. Its rows become bytes in that thread (:class:`SqliteJob`): the event loop only
+    at a time. Its rows become bytes in that thread (``convert``): the event loop only
     hands chunks on, and SQLite works without the GIL while the thread waits for rows."""
 
-    def __init__(self, path: str, sql: str, job: SqliteJob) -> None:
-        self.job = job
+    def __init__(
+        self, path: str, sql: str, convert: Callable[[Sequence[Sequence[Any]]], bytes]
+    ) -> None:
+        self.convert = convert
         self.done = False
         self.connection = sqlite3.connect(
             f"file:{quote(path)}?mode=rw",
@@ -1060,9 +1044,8 @@ class _SqliteReader:
             rows = self.cursor.fetchmany(BATCH)
             if not rows:
                 self.done = True
-                out.append(self.job.finish())
                 break
-            out.append(self.job.convert(rows))
+            out.append(self.convert(rows))
         return b"".join(out)
 
     def close(self) -> None:
@@ -1070,12 +1053,15 @@ class _SqliteReader:
         self.connection.close()
 
 
-async def sqlite_chunks(path: str, sql: str, job: SqliteJob) -> AsyncIterator[bytes]:
-    """The bytes ``job`` makes of the rows of ``sql`` (:func:`sqlite_sql`) read from the
-    SQLite file ``path`` in worker threads, the next chunk read while one is sent; raises
-    :class:`SqliteUnavailable` before the first when the statement cannot run there."""
+async def sqlite_chunks(
+    path: str, sql: str, convert: Callable[[Sequence[Sequence[Any]]], bytes]
+) -> AsyncIterator[bytes]:
+    """The bytes ``convert`` makes of batches of the rows of ``sql`` (:func:`sqlite_sql`)
+    read from the SQLite file ``path`` in worker threads, the next chunk read while one is
+    sent; raises :class:`SqliteUnavailable` before the first when the statement cannot run
+    there."""
     try:
-        reader = await anyio.to_thread.run_sync(_SqliteReader, path, sql, job)
+        reader = await anyio.to_thread.run_sync(_SqliteReader, path, sql, convert)
     except sqlite3.Error as error:
         raise SqliteUnavailable(str(error)) from error
 
@@ -1121,7 +1107,7 @@ def sqlite_lines(
     sql = sqlite_sql(lines.statement)
     if path is None or sql is None:
         return None
-    return _after(header, sqlite_chunks(path, sql, _LinesJob(lines)))
+    return _after(header, sqlite_chunks(path, sql, lines))
 
 
 async def _after(header: bytes, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

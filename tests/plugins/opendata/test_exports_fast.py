@@ -544,11 +544,11 @@ def test_copy_json_whatever_the_pieces(size: int) -> None:
         assert joined == expected
 
 
-@pytest.mark.parametrize("name", ["csv", "ndjson", "json", "parquet"])
+@pytest.mark.parametrize("name", ["csv", "ndjson", "json"])
 async def test_sqlite_exports_on_a_connection_of_their_own(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
-    """On SQLite, CSV, NDJSON, JSON and Parquet are read by ``sqlite3`` in worker threads,
+    """On SQLite, CSV, NDJSON and JSON are read by ``sqlite3`` in worker threads,
     filters written into the SQL; when the statement cannot run there (a function only the
     engine's connections know), the engine's connection gives the same bytes."""
     import sqlite3
@@ -558,9 +558,9 @@ async def test_sqlite_exports_on_a_connection_of_their_own(
     read = export_sql.sqlite_chunks
     used = []
 
-    def counted(path: str, sql: str, job: Any) -> Any:
+    def counted(path: str, sql: str, convert: Any) -> Any:
         used.append(sql)
-        return read(path, sql, job)
+        return read(path, sql, convert)
 
     monkeypatch.setattr(export_sql, "sqlite_chunks", counted)
     quoted = {"d__gte": "2024-01-02", "texte__contains": "'"}
@@ -579,15 +579,8 @@ async def test_sqlite_exports_on_a_connection_of_their_own(
     monkeypatch.setattr(export_sql, "_SqliteReader", unknown_function)
     again = await client.get(EXPORT.format("types", name), params=params)
     assert again.status_code == 200
-    if name == "parquet":
-        import pyarrow.parquet as pq
-
-        first = pq.read_table(io.BytesIO(response.content))
-        assert first.num_rows > 0
-        assert pq.read_table(io.BytesIO(again.content)).to_pylist() == first.to_pylist()
-    else:
-        assert len(response.content) > 20
-        assert again.content == response.content
+    assert len(response.content) > 20
+    assert again.content == response.content
 
 
 def test_csv_floats_as_python_writes_them() -> None:
@@ -698,7 +691,13 @@ def test_parquet_typed_whatever_the_first_batch_holds() -> None:
     ]
     parquet = ParquetRows(fields, row_group=3)
     rows = [(None,) * 6] * 2 + [(1, 2, "x", 1, "2024-02-29", "2024-01-02T03:04:05.5Z")]
-    data = parquet.convert(rows[:2]) + parquet.convert(rows[2:]) + parquet.finish()
+    parquet.add(rows[:2])
+    assert not parquet.full()
+    parquet.add(rows[2:])
+    assert parquet.full()
+    data = parquet.flush()
+    parquet.close()
+    data += parquet.drain.take()
     read = pq.read_table(io.BytesIO(data))
     assert [str(t) for t in read.schema.types] == [
         "int64",
