@@ -4,10 +4,16 @@ each cell written by the database itself.
 PostgreSQL writes CSV with ``COPY (query) TO STDOUT``; each cell is formatted in SQL exactly as
 the Python writer formats it (:func:`bocage.plugins.opendata.records.to_json` values through
 the core's :class:`CsvWriter`: ``True``/``False``, Python's float notation, ISO 8601 dates and
-``Z`` times, a quote in front of formula-like text), so both give the same bytes. SQLite's cells
-are formatted in SQL too, each row's line built and quoted by SQLite (only floats, which SQLite
-does not write as Python does, and formula-like texts call back into Python). NDJSON, JSON,
-Parquet and XLSX read typed rows in batches of :data:`BATCH`.
+``Z`` times, a quote in front of formula-like text), so both give the same bytes. On SQLite
+each CSV or NDJSON line is built by SQLite too, but for its floats (SQLite 3.40 writes and
+reads them without correct rounding) and its times: each row comes as the line's pieces with
+those values between them, which Python writes for a whole batch (floats with one call of
+orjson, times with a few operations on the joined column: :meth:`Plan.sqlite_lines`);
+formula-like texts call back into Python. SQLite's CSV, NDJSON,
+JSON and Parquet are read on a read-only ``sqlite3`` connection of their own in worker
+threads, which turn the rows into bytes too (:func:`sqlite_chunks`): no aiosqlite or
+SQLAlchemy hand-off per batch. NDJSON, JSON, Parquet and XLSX otherwise read typed rows in
+batches of :data:`BATCH`.
 
 A dataset with a column whose type is not one of :class:`Kind` is exported by the generic
 path (:func:`bocage.plugins.opendata.records.iterate`).
@@ -20,9 +26,13 @@ import contextlib
 import enum
 import io
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from decimal import Decimal
+from itertools import chain
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import anyio
 import orjson
@@ -33,6 +43,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -50,6 +61,7 @@ from sqlalchemy import (
 from sqlalchemy.types import NullType
 
 from bocage.core.api import CsvWriter, FieldType, csv_cell
+from bocage.plugins.opendata import folding
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnClause, ColumnElement, Select
@@ -233,6 +245,38 @@ class Plan:
             cell = type_coerce(func.coalesce(_sqlite_line_cell(kind, column), ""), Text())
             line = cell if line is None else line + "," + cell
         return self.statement([type_coerce(line, NullType()).label("line")])
+
+    def sqlite_lines(self, *, json: bool = False) -> Lines:
+        """SQLite: each row's CSV line (``json``: NDJSON line) built by SQLite, but for its
+        floats and times, which Python writes for a whole batch at once (:class:`Lines`)."""
+        parts: list[Any] = []
+        writers: list[Callable[[list[Any]], list[bytes]]] = []
+        segment: Any = None
+
+        def add(piece: Any) -> None:
+            nonlocal segment
+            segment = piece if segment is None else segment + piece
+
+        for i, (kind, column, name) in enumerate(
+            zip(self.known_kinds(), self.columns, self.query.fields, strict=True)
+        ):
+            if json:
+                add(literal(("{" if i == 0 else ",") + orjson.dumps(name).decode() + ":", Text))
+            elif i:
+                add(literal(",", Text))
+            if (kind, json) in _BATCH_WRITERS:
+                parts += [_blob(segment), type_coerce(column, NullType())]
+                segment = None
+                writers.append(_BATCH_WRITERS[kind, json])
+            else:
+                cell = _sqlite_json_cell(kind, column) if json else _sqlite_csv_cell(kind, column)
+                add(type_coerce(cell, Text()))
+        if json and not self.columns:
+            add(literal("{", Text))
+        add(literal("}\n" if json else "\r\n", Text))
+        parts.append(_blob(segment))
+        statement = self.statement([p.label(f"p{i}") for i, p in enumerate(parts)])
+        return Lines(statement, writers)
 
     def csv_statement(self, *, iso_style: bool = False) -> Select[Any]:
         """Each field as its CSV cell; ``iso_style``: PostgreSQL's ``DateStyle`` is ISO (dates
@@ -653,6 +697,168 @@ def _sqlite_quoted(text: Any) -> Any:
     )
 
 
+#: Code points from which a text's first character is neither whitespace nor a formula's
+#: trigger (``_SPACES``, ``_TRIGGERS``) up to the next suspect one, less those in between:
+#: the usual first characters (digits, letters, accented letters), decided on one number.
+_PLAIN_FROM = ord("0")
+_PLAIN_TO = min(ord(c) for c in _SPACES + _TRIGGERS if ord(c) > 0xFF)
+_PLAIN_BUT = sorted({ord(c) for c in _SPACES + _TRIGGERS if _PLAIN_FROM <= ord(c) < _PLAIN_TO})
+
+
+def _sqlite_csv_text(value: Any) -> Any:
+    """A text's CSV cell (:func:`_sqlite_quoted` of the guarded text), its usual case (a
+    plain first character, nothing to quote) decided first: SQLite evaluates each function
+    of an expression, so the rare cases' work is left to the rare cases."""
+    first = func.unicode(value)
+    found = [func.instr(value, literal_column(c, Text)) == 0 for c in _QUOTED]
+    plain = and_(first.between(_PLAIN_FROM, _PLAIN_TO - 1), first.notin_(_PLAIN_BUT), *found)
+    return case((plain, value), else_=_sqlite_quoted(_sqlite_cell(Kind.TEXT, value, False)))
+
+
+#: What makes Python's writer quote a cell, as SQLite literals.
+_QUOTED = ("'\"'", "','", "char(10)", "char(13)")
+
+
+def _sqlite_csv_cell(kind: Kind, value: Any) -> Any:
+    """A cell of :meth:`Plan.sqlite_lines`' CSV (never null: an empty cell)."""
+    if kind is Kind.BOOLEAN:
+        return case((value.is_(True), "True"), (value.is_(False), "False"), else_="")
+    cell = _sqlite_csv_text(value) if kind is Kind.TEXT else _sqlite_line_cell(kind, value)
+    return func.ifnull(cell, "")
+
+
+def _sqlite_json_cell(kind: Kind, value: Any) -> Any:
+    """A value of :meth:`Plan.sqlite_lines`' NDJSON as orjson writes :meth:`Plan.json`'s
+    (``json_quote`` escapes texts as orjson does; null for null)."""
+    if kind is Kind.BOOLEAN:  # SQLAlchemy's bool(value)
+        number = type_coerce(value, Integer)
+        return case(
+            (number.is_(None), "null"), (number == literal_column("0"), "false"), else_="true"
+        )
+    if kind is Kind.DECIMAL:
+        scale = getattr(value.type, "scale", None)
+        return func.ifnull(
+            getattr(func, SQLITE_DECIMAL_JSON)(value, 10 if scale is None else scale), "null"
+        )
+    if kind is Kind.DATETIME:
+        return func.json_quote(_sqlite_cell(kind, value, False))
+    return func.json_quote(value)  # integers, texts, dates as stored
+
+
+def _blob(segment: Any) -> Any:
+    """A segment of a line, as bytes (no decoding into a Python text and back)."""
+    return cast(literal("", Text) if segment is None else segment, LargeBinary)
+
+
+#: A float orjson writes as ``0.0000...`` where Python writes ``1.5e-05`` (exponent -5).
+_FIFTH = re.compile(rb"(?<![0-9.])0\.0000([1-9])([0-9]*)")
+#: orjson's one-digit negative exponent (``1e-7``); Python writes two (``1e-07``).
+_EXPONENT = re.compile(rb"e-([1-9])(?![0-9])")
+
+
+def _fifth(found: re.Match[bytes]) -> bytes:
+    return found[1] + (b"." + found[2] if found[2] else b"") + b"e-05"
+
+
+def csv_floats(values: list[Any]) -> list[bytes]:
+    """The CSV cells of a column of floats as Python writes them (``repr``; empty for null),
+    from one call of orjson, whose shortest digits are Python's, its notation rewritten to
+    Python's (five times faster than ``repr`` for each); value by value when a value is
+    not a finite float or an integer (orjson writes infinities as null)."""
+    try:
+        block = orjson.dumps(values)
+    except TypeError:
+        block = b'"'
+    if b'"' in block or block.count(b"null") != values.count(None):
+        return [(_float_text(value) or "").encode() for value in values]
+    text = block[1:-1].replace(b"null", b"")
+    if b"0.0000" in text:  # the searches cost more than these looks
+        text = _FIFTH.sub(_fifth, text)
+    if b"e-" in text:
+        text = _EXPONENT.sub(rb"e-0\1", text)
+    return text.split(b",")
+
+
+def json_floats(values: list[Any]) -> list[bytes]:
+    """The JSON of a column of floats (orjson's bytes, null for null), from one call."""
+    block = orjson.dumps(values)
+    if b'"' in block:  # a text in a column of floats (SQLite types values, not columns)
+        return [orjson.dumps(value) for value in values]
+    return block[1:-1].split(b",")
+
+
+def _time_text(value: Any) -> str:
+    """:func:`_sqlite_cell`'s time, in Python."""
+    value = value if isinstance(value, str) else str(value)
+    fraction = value[20:26]
+    dot = "." + fraction if fraction not in ("", "000000") else ""
+    return value[:19].replace(" ", "T") + dot + "Z"
+
+
+def _times(values: list[Any]) -> str | None:
+    """A batch's times as :func:`_sqlite_cell` writes them, each ended by a line feed, by a
+    few operations on all of them at once when each is as SQLAlchemy stores one
+    ("YYYY-MM-DD HH:MM:SS.ffffff", no line feed); ``None`` otherwise."""
+    if not values or set(map(type, values)) != {str} or set(map(len, values)) != {26}:
+        return None
+    joined = "\n".join(values) + "\n"
+    count = len(values)
+    if (
+        joined.count("\n") != count
+        or joined.count(" ") != count
+        or joined[10::27] != " " * count
+        or joined[19::27] != "." * count
+    ):
+        return None
+    return joined.replace(" ", "T").replace(".000000\n", "\n").replace("\n", "Z\n")
+
+
+def csv_times(values: list[Any]) -> list[bytes]:
+    """The CSV cells of a batch of SQLite's times (:func:`_times`; empty for null)."""
+    block = _times(values)
+    if block is None:
+        return [b"" if value is None else _time_text(value).encode() for value in values]
+    return block.encode().split(b"\n")[:-1]
+
+
+def json_times(values: list[Any]) -> list[bytes]:
+    """The JSON of a batch of SQLite's times (orjson's strings, null for null)."""
+    block = _times(values)
+    if block is None or '"' in block or "\\" in block or not block.isascii():
+        return [orjson.dumps(None if value is None else _time_text(value)) for value in values]
+    if not block.replace("\n", "").isprintable():  # a control character: escaped by orjson
+        return [orjson.dumps(_time_text(value)) for value in values]
+    return ('"' + block[:-1].replace("\n", '"\n"') + '"').encode().split(b"\n")
+
+
+#: Who writes a batch of the values of each kind Python writes (``True``: in JSON).
+_BATCH_WRITERS: dict[tuple[Kind, bool], Callable[[list[Any]], list[bytes]]] = {
+    (Kind.FLOAT, False): csv_floats,
+    (Kind.FLOAT, True): json_floats,
+    (Kind.DATETIME, False): csv_times,
+    (Kind.DATETIME, True): json_times,
+}
+
+
+class Lines:
+    """The statement of :meth:`Plan.sqlite_lines` and how its rows become lines: each row is
+    a line's segments (bytes) with, between them, the values Python writes for the whole
+    batch (``writers``: :func:`csv_floats`, :func:`json_floats`, :func:`csv_times`...)."""
+
+    def __init__(
+        self, statement: Select[Any], writers: Sequence[Callable[[list[Any]], list[bytes]]]
+    ) -> None:
+        self.statement = statement
+        self.writers = list(writers)
+
+    def __call__(self, rows: Sequence[Sequence[Any]]) -> bytes:
+        flat = list(chain.from_iterable(rows))
+        stride = 2 * len(self.writers) + 1
+        for i, write in enumerate(self.writers):
+            flat[2 * i + 1 :: stride] = write(flat[2 * i + 1 :: stride])
+        return b"".join(flat)
+
+
 async def _driver(connection: AsyncConnection) -> Any:
     """The driver's own connection under ``connection`` (asyncpg's, aiosqlite's)."""
     driver = (await connection.get_raw_connection()).driver_connection
@@ -661,12 +867,34 @@ async def _driver(connection: AsyncConnection) -> Any:
     return driver
 
 
+SQLITE_DECIMAL_JSON = "bocage_decimal_json"
+
+
+def _decimal_json(value: Any, scale: int) -> str | None:
+    """:func:`_decimal_text`'s number as orjson writes it (an integer, or a float)."""
+    if value is None:
+        return None
+    number = Decimal(f"%.{scale}f" % value)
+    exact = int(number) if number == number.to_integral_value() else float(number)
+    return orjson.dumps(exact).decode()
+
+
+#: The SQL functions of the SQLite paths: name, arguments, function (the records' filters'
+#: accent-insensitive comparison too).
+_SQLITE_FUNCTIONS: tuple[tuple[str, int, Callable[..., Any]], ...] = (
+    (folding.SQLITE_FUNCTION, 1, folding.fold_text),
+    (SQLITE_GUARD, 1, csv_cell),
+    (SQLITE_FLOAT, 1, _float_text),
+    (SQLITE_DECIMAL, 2, _decimal_text),
+    (SQLITE_DECIMAL_JSON, 2, _decimal_json),
+)
+
+
 async def sqlite_functions(session: AsyncSession) -> None:
     """Register the SQL functions of the SQLite paths on the session's connection."""
     driver = await _driver(await session.connection())
-    await driver.create_function(SQLITE_GUARD, 1, csv_cell, deterministic=True)
-    await driver.create_function(SQLITE_FLOAT, 1, _float_text, deterministic=True)
-    await driver.create_function(SQLITE_DECIMAL, 2, _decimal_text, deterministic=True)
+    for name, arguments, function in _SQLITE_FUNCTIONS:
+        await driver.create_function(name, arguments, function, deterministic=True)
 
 
 def csv_lines(rows: Sequence[Sequence[Any]]) -> bytes:
@@ -701,14 +929,16 @@ def sqlite_sql(statement: Select[Any]) -> str | None:
 
 
 async def _read_ahead(
-    read: Callable[[], Awaitable[Any]], close: Callable[[], Awaitable[Any]]
-) -> AsyncIterator[list[Sequence[Any]]]:
-    """The batches ``read`` gives until an empty one or ``None``; the next is asked for as
-    soon as one is handed on (the database reads it while this one is written); ``close``
-    once the reader leaves, after the read under way has ended."""
+    read: Callable[[], Awaitable[Any]],
+    close: Callable[[], Awaitable[Any]],
+    more: Callable[[Any], bool] = bool,
+) -> AsyncIterator[Any]:
+    """The batches ``read`` gives until one is not ``more`` (an empty one or ``None``); the
+    next is asked for as soon as one is handed on (the database reads it while this one is
+    written); ``close`` once the reader leaves, after the read under way has ended."""
     ahead: asyncio.Future[Any] | None = asyncio.ensure_future(read())
     try:
-        while ahead is not None and (batch := await ahead):
+        while ahead is not None and more(batch := await ahead):
             ahead = asyncio.ensure_future(read())
             yield batch
         ahead = None
@@ -750,3 +980,138 @@ async def batches(
         partitions = result.partitions(BATCH)
         async for partition in _read_ahead(lambda: anext(partitions, None), partitions.aclose):
             yield partition
+
+
+# -- SQLite read by sqlite3 in worker threads ----------------------------------------------
+
+#: Rows gathered into one chunk handed on (about 1 MB of CSV for the bench's six columns).
+SQLITE_CHUNK_ROWS = 4 * BATCH
+#: Seconds a reader waits for a lock (in WAL mode, only a recovery's), as the engine's.
+SQLITE_BUSY_SECONDS = 5.0
+
+
+class SqliteUnavailable(Exception):
+    """The statement cannot run on a connection of its own (a function only the engine's
+    connections know, a database that is not a file): the caller takes its other path."""
+
+
+def sqlite_path(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
+    """The file of the sessions' SQLite database; ``None`` for another engine, a database
+    in memory (another connection would see another) or a URL with options."""
+    bind = sessionmaker.kw.get("bind")
+    url = getattr(bind, "url", None)
+    if url is None or url.get_backend_name() != "sqlite" or url.query:
+        return None
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return str(Path(database).resolve())
+
+
+class _SqliteReader:
+    """One export's read-only ``sqlite3`` connection (``PRAGMA query_only``, autocommit: the
+    statement reads one snapshot, and no transaction outlives it), used by one worker thread
+    at a time. Its rows become bytes in that thread (``convert``): the event loop only
+    hands chunks on, and SQLite works without the GIL while the thread waits for rows."""
+
+    def __init__(
+        self, path: str, sql: str, convert: Callable[[Sequence[Sequence[Any]]], bytes]
+    ) -> None:
+        self.convert = convert
+        self.done = False
+        self.connection = sqlite3.connect(
+            f"file:{quote(path)}?mode=rw",
+            uri=True,
+            timeout=SQLITE_BUSY_SECONDS,
+            isolation_level=None,
+            check_same_thread=False,  # worker threads take turns
+        )
+        try:
+            self.connection.execute("PRAGMA query_only=ON")
+            for name, arguments, function in _SQLITE_FUNCTIONS:
+                self.connection.create_function(name, arguments, function, deterministic=True)
+            self.cursor = self.connection.execute(sql)
+        except BaseException:
+            self.connection.close()
+            raise
+
+    def chunk(self) -> bytes | None:
+        """The next chunk (up to :data:`SQLITE_CHUNK_ROWS` rows); ``None`` after the last."""
+        if self.done:
+            return None
+        out = []
+        for _ in range(SQLITE_CHUNK_ROWS // BATCH):
+            rows = self.cursor.fetchmany(BATCH)
+            if not rows:
+                self.done = True
+                break
+            out.append(self.convert(rows))
+        return b"".join(out)
+
+    def close(self) -> None:
+        self.cursor.close()
+        self.connection.close()
+
+
+async def sqlite_chunks(
+    path: str, sql: str, convert: Callable[[Sequence[Sequence[Any]]], bytes]
+) -> AsyncIterator[bytes]:
+    """The bytes ``convert`` makes of batches of the rows of ``sql`` (:func:`sqlite_sql`)
+    read from the SQLite file ``path`` in worker threads, the next chunk read while one is
+    sent; raises :class:`SqliteUnavailable` before the first when the statement cannot run
+    there."""
+    try:
+        reader = await anyio.to_thread.run_sync(_SqliteReader, path, sql, convert)
+    except sqlite3.Error as error:
+        raise SqliteUnavailable(str(error)) from error
+
+    async def read() -> bytes | None:
+        return await anyio.to_thread.run_sync(reader.chunk)
+
+    async def close() -> None:
+        await anyio.to_thread.run_sync(reader.close)
+
+    async for chunk in _read_ahead(read, close, more=_not_none):
+        if chunk:
+            yield chunk
+
+
+def _not_none(value: Any) -> bool:
+    return value is not None
+
+
+async def first_of(
+    fast: AsyncIterator[bytes], otherwise: Callable[[], AsyncIterator[bytes]]
+) -> AsyncIterator[bytes]:
+    """``fast``'s bytes, or ``otherwise()``'s when ``fast`` is :class:`SqliteUnavailable`
+    before its first (the engine's path: its connections know every function)."""
+    try:
+        first = await anext(fast, None)
+    except SqliteUnavailable:
+        async for chunk in otherwise():
+            yield chunk
+        return
+    if first is None:
+        return
+    yield first
+    async for chunk in fast:
+        yield chunk
+
+
+def sqlite_lines(
+    sessionmaker: async_sessionmaker[AsyncSession], lines: Lines, header: bytes = b""
+) -> AsyncIterator[bytes] | None:
+    """SQLite's lines (:meth:`Plan.sqlite_lines`) after ``header``, read by ``sqlite3``;
+    ``None`` when the database is not a file or the statement has no literal form."""
+    path = sqlite_path(sessionmaker)
+    sql = sqlite_sql(lines.statement)
+    if path is None or sql is None:
+        return None
+    return _after(header, sqlite_chunks(path, sql, lines))
+
+
+async def _after(header: bytes, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    first = await anext(chunks, b"")  # SqliteUnavailable before the header is sent
+    yield header + first
+    async for chunk in chunks:
+        yield chunk

@@ -544,25 +544,175 @@ def test_copy_json_whatever_the_pieces(size: int) -> None:
         assert joined == expected
 
 
-async def test_sqlite_csv_from_the_driver_cursor(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("name", ["csv", "ndjson", "json"])
+async def test_sqlite_exports_on_a_connection_of_their_own(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
-    """On SQLite, the CSV lines are read from the driver's cursor, filters written into the
-    SQL (the bytes are compared with the generic path's in the cases above)."""
+    """On SQLite, CSV, NDJSON and JSON are read by ``sqlite3`` in worker threads,
+    filters written into the SQL; when the statement cannot run there (a function only the
+    engine's connections know), the engine's connection gives the same bytes."""
+    import sqlite3
+
     from bocage.plugins.opendata import export_sql
 
-    read = export_sql.driver_batches
+    read = export_sql.sqlite_chunks
     used = []
 
-    def counted(*args: Any) -> Any:
-        used.append(args[1])
-        return read(*args)
+    def counted(path: str, sql: str, convert: Any) -> Any:
+        used.append(sql)
+        return read(path, sql, convert)
 
-    monkeypatch.setattr(export_sql, "driver_batches", counted)
-    params = {"d__gte": "2024-01-02", "texte__contains": "'"}
-    response = await client.get(EXPORT.format("types", "csv"), params=params)
+    monkeypatch.setattr(export_sql, "sqlite_chunks", counted)
+    quoted = {"d__gte": "2024-01-02", "texte__contains": "'"}
+    assert (await client.get(EXPORT.format("types", name), params=quoted)).status_code == 200
+    params = {"d__gte": "2024-01-02", "order": "-t"}
+    response = await client.get(EXPORT.format("types", name), params=params)
     assert response.status_code == 200
     sqlite = str(client.app.state.settings.database_url).startswith("sqlite")  # type: ignore[attr-defined]
-    assert len(used) == (1 if sqlite else 0)
+    assert len(used) == (2 if sqlite else 0)
     if sqlite:
         assert "'2024-01-02'" in used[0] and "''" in used[0]
+
+    def unknown_function(*args: Any) -> Any:
+        raise sqlite3.OperationalError("no such function: bocage_elsewhere")
+
+    monkeypatch.setattr(export_sql, "_SqliteReader", unknown_function)
+    again = await client.get(EXPORT.format("types", name), params=params)
+    assert again.status_code == 200
+    assert len(response.content) > 20
+    assert again.content == response.content
+
+
+def test_csv_floats_as_python_writes_them() -> None:
+    """SQLite's CSV writes a batch's floats with one call of orjson, its notation rewritten
+    to Python's: the cells of ``repr`` (nulls empty, integers and infinities, texts as the
+    value-by-value function wrote them), in any batch."""
+    import math
+
+    import orjson
+
+    from bocage.plugins.opendata.export_sql import _float_text, csv_floats, json_floats
+
+    floats = _tricky_floats()
+    finite = [v for v in floats if math.isfinite(v)]
+    batches = [
+        finite,
+        [None, *finite[:50], None, 3, -7, 0],
+        [1e-05, 10.00001, -1.5e-05, 1.2345678901234567e-05, 9.999999999999999e-05, 1e-4],
+        [math.inf, 0.5, None],
+        [float("nan")],
+        ["a,b", 0.5],
+        [None],
+    ]
+    for values in batches:
+        expected = [(_float_text(v) or "").encode() for v in values]
+        assert csv_floats(values) == expected, values[:5]
+        if all(not isinstance(v, float) or math.isfinite(v) for v in values):
+            assert json_floats(values) == [orjson.dumps(v) for v in values]
+
+
+async def test_sqlite_cells_as_python_writes_them() -> None:
+    """SQLite's lines (:meth:`Plan.sqlite_lines`): each text's CSV cell is the core's writer's
+    (every first character a spreadsheet may evaluate or trim, every character that makes a
+    cell quoted), each NDJSON value orjson's, times as stored or not."""
+    import sqlite3
+
+    import orjson
+    from sqlalchemy import Text, column, select, table
+
+    from bocage.core.api import CsvWriter
+    from bocage.plugins.opendata.export_sql import (
+        _SPACES,
+        _SQLITE_FUNCTIONS,
+        _TRIGGERS,
+        Kind,
+        _sqlite_cell,
+        _sqlite_csv_cell,
+        _sqlite_json_cell,
+        csv_times,
+        json_times,
+        sqlite_sql,
+    )
+
+    firsts = sorted(set(_SPACES + _TRIGGERS + "0/9:<>?AZaz~\x7f\x84\x86\x9f\xa1é\u167f\u1681'\""))
+    texts = [c + rest for c in firsts for rest in ("", "x", "1", " =1", ",", "\n", "\r", '"')]
+    texts += ["", "-3", "+32", "-2,5", " -1", "a,b", 'a"b', "a\nb", "a\rb", "plain"]
+    times = ["2024-01-02 03:04:05.000000", "2024-01-02 03:04:05.250000", "2024-01-02 03:04:05"]
+    times += ["2024-01-02 03:04:05.5", "2024-01-02T03:04:05.000001", "x" * 26, ""]
+    connection = sqlite3.connect(":memory:")
+    for name, arguments, function in _SQLITE_FUNCTIONS:
+        connection.create_function(name, arguments, function, deterministic=True)
+    values = table("v", column("x", Text))
+    connection.execute("CREATE TABLE v (x TEXT)")
+    x = values.c.x
+    for kind, cases in ((Kind.TEXT, texts), (Kind.DATETIME, times)):
+        connection.execute("DELETE FROM v")
+        connection.executemany("INSERT INTO v VALUES (?)", [(t,) for t in [*cases, None]])
+        old = _sqlite_cell(kind, x, False)
+        statement = select(_sqlite_csv_cell(kind, x), _sqlite_json_cell(kind, x), old, x)
+        sql = sqlite_sql(statement)
+        assert sql is not None
+        for csv_cell, json_cell, cell, value in connection.execute(sql + " ORDER BY rowid"):
+            if kind is Kind.TEXT:
+                buffer = io.StringIO()
+                CsvWriter(buffer, lineterminator="\r\n").writerow(["", value])
+                assert "," + csv_cell + "\r\n" == buffer.getvalue(), repr(value)
+            else:  # a time as the value-by-value expression wrote it
+                assert csv_cell == (cell or ""), repr(value)
+            assert json_cell.encode() == orjson.dumps(cell if kind is Kind.DATETIME else value)
+    # times are written by Python for a whole batch: as SQLite's expression wrote each
+    stored = [t for t in times if len(t) == 26 and t[19] == "." and t[10] == " "]
+    odd = ["2024-01-02 03:04:05,000000", '2024-01-02 03:04:05.00000"', "2024-01-02 03:04:05.\x01"]
+    for batch in (stored, stored * 3, [*stored, None], [*stored, *times], odd, [None], times):
+        connection.execute("DELETE FROM v")
+        connection.executemany("INSERT INTO v VALUES (?)", [(t,) for t in batch])
+        sql = sqlite_sql(select(_sqlite_cell(Kind.DATETIME, x, False)))
+        assert sql is not None
+        cells = [cell for (cell,) in connection.execute(sql + " ORDER BY rowid")]
+        assert csv_times(batch) == [(cell or "").encode() for cell in cells]
+        assert json_times(batch) == [orjson.dumps(cell) for cell in cells]
+    connection.close()
+
+
+def test_parquet_typed_whatever_the_first_batch_holds() -> None:
+    """Parquet's columns take the declared types: a first batch of nulls, then values."""
+    import pyarrow.parquet as pq
+
+    from bocage.core.api import DatasetField, FieldType
+    from bocage.plugins.opendata.exports import ParquetRows
+
+    fields = [
+        DatasetField("i", FieldType.INTEGER),
+        DatasetField("n", FieldType.NUMBER),
+        DatasetField("s", FieldType.STRING),
+        DatasetField("b", FieldType.BOOLEAN),
+        DatasetField("d", FieldType.DATE),
+        DatasetField("t", FieldType.DATETIME),
+    ]
+    parquet = ParquetRows(fields, row_group=3)
+    rows = [(None,) * 6] * 2 + [(1, 2, "x", 1, "2024-02-29", "2024-01-02T03:04:05.5Z")]
+    parquet.add(rows[:2])
+    assert not parquet.full()
+    parquet.add(rows[2:])
+    assert parquet.full()
+    data = parquet.flush()
+    parquet.close()
+    data += parquet.drain.take()
+    read = pq.read_table(io.BytesIO(data))
+    assert [str(t) for t in read.schema.types] == [
+        "int64",
+        "double",
+        "string",
+        "bool",
+        "date32[day]",
+        "timestamp[us, tz=UTC]",
+    ]
+    assert read.to_pylist()[2] == {
+        "i": 1,
+        "n": 2.0,
+        "s": "x",
+        "b": True,
+        "d": dt.date(2024, 2, 29),
+        "t": dt.datetime(2024, 1, 2, 3, 4, 5, 500000, tzinfo=dt.UTC),
+    }
+    assert read.to_pylist()[0] == dict.fromkeys(read.column_names)
