@@ -29,7 +29,12 @@ from queries import REFERENCES, Facts  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("database", type=Path, help="a bench database (bench/run.py --keep)")
-    parser.add_argument("--baseline", type=Path, help="another revision's package folder")
+    parser.add_argument(
+        "--baseline",
+        action="append",
+        default=[],
+        help="another revision's package folder, as PATH or NAME=PATH (repeatable)",
+    )
     parser.add_argument("--variants", default="", help="also these bench/run.py variants")
     parser.add_argument("--queries", default="projects,events")
     parser.add_argument("--rounds", type=int, default=3)
@@ -41,9 +46,11 @@ def main() -> None:
     now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     facts = Facts(args.nis_code, now)
     starts: dict[str, Any] = {"bocage": run.bocage_server()}
-    if args.baseline is not None:
-        run.VARIANTS["baseline"] = ({"PYTHONPATH": str(args.baseline.resolve())}, [])
-        starts["baseline"] = run.bocage_server("baseline")
+    for baseline in args.baseline:
+        name, _, folder = baseline.rpartition("=")
+        name = name or "baseline"
+        run.VARIANTS[name] = ({"PYTHONPATH": str(Path(folder).resolve())}, [])
+        starts[name] = run.bocage_server(name)
     for variant in filter(None, args.variants.split(",")):
         starts[variant] = run.bocage_server(variant)
     starts["floor"] = run.floor_server

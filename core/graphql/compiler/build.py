@@ -438,10 +438,9 @@ class Build:
         """The JSON array in ``column`` of a :meth:`per_parent` clause, ``[]`` when the
         parent has no rows (a correlated ``json_group_array`` already gives ``[]``: one
         expression less to nest, SQLite's parser caps the nesting)."""
-        items = self.json.embed(aggregate.c[column])
         if isinstance(aggregate, Correlated):
-            return items
-        return func.coalesce(items, self.json.empty_array())
+            return self.json.embed_scalar(aggregate.c[column])
+        return func.coalesce(self.json.embed(aggregate.c[column]), self.json.empty_array())
 
     def many(self, spec: ToMany, level: Level, selection: Selection) -> ColumnElement[Any]:
         """A list (or its first item) of ``spec.target`` rows of each row of ``level``."""
