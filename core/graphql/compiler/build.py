@@ -527,11 +527,7 @@ class Build:
             ).correlate(parent)
         else:
             every = level.rows if level.every is None else level.every
-            links = (
-                select(every.c.id, every.c[foreign_key])
-                .distinct()
-                .subquery(self.name("to"))
-            )
+            links = select(every.c.id, every.c[foreign_key]).distinct().subquery(self.name("to"))
             statement = self.rows_of(
                 select(model).join(links, and_(table.c.id == links.c[foreign_key], *alive)),
                 links.c.id.label(PARENT),
