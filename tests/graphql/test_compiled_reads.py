@@ -149,6 +149,37 @@ async def test_both_paths_give_the_same_bytes(
     assert statements == len(_root_fields(name)), (name, statements)
 
 
+async def test_an_sqlite_that_drops_json_through_scalar_subqueries_gets_json_again(
+    demo_database_url: str,
+    make_settings: Any,
+    paths: dict[str, dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The compiled statements embed the arrays correlated subqueries return as they are
+    where SQLite keeps them JSON (``sqljson.scalar_subqueries_keep_json``, probed once), and
+    through ``json()`` where it would not: both give the resolvers' bytes."""
+    if demo_database_url.startswith("postgresql"):
+        pytest.skip("SQLite's statements only")
+    from bocage.core.graphql.compiler import sqljson
+
+    assert sqljson.scalar_subqueries_keep_json()  # this SQLite does
+    body = {"query": DOCUMENTS["bench"]}  # lists in correlated subqueries
+    seen: list[str] = []
+    answers = {}
+    for keeps in (True, False):
+        monkeypatch.setattr(sqljson, "scalar_subqueries_keep_json", lambda keeps=keeps: keeps)
+        async with _app(demo_database_url, make_settings, **paths["compiled"]) as (client, app):
+            with StatementCounter.of(app) as counter:
+                response = await client.post("/graphql", json=body)
+            seen.append(" ".join(counter.statements))
+            answers[keeps] = response.content
+    async with _app(demo_database_url, make_settings, **paths["resolvers"]) as (client, app):
+        resolved = (await client.post("/graphql", json=body)).content
+    assert answers[True] == answers[False] == resolved
+    assert "json((SELECT json_group_array" not in seen[0]
+    assert "json((SELECT json_group_array" in seen[1]
+
+
 def _root_fields(name: str) -> list[str]:
     from graphql import OperationDefinitionNode, parse
 
