@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from queries import REFERENCES, Facts  # noqa: E402
 
 
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
+def _b64(text: str | None) -> str | None:  # as bench/floor.py's
+    return None if text is None else base64.b64encode(text.encode()).decode()
 
 
 async def compiled(database: str, facts: Facts, names: list[str]) -> dict[str, Any]:

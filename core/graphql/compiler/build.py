@@ -699,9 +699,11 @@ class Build:
             item = self._edge(selection, target, child, self.cursor(ordered, page.ordering))
         else:
             item = self.node(target, child, selection)
-        if child.joins:
+        if child.joins and level.depth > 0:
             return None
-        array = select(func.json_group_array(item)).select_from(ordered).scalar_subquery()
+        # Under the root (one parent), aggregates joined to the rows are read once; the
+        # ordered rows stay the outer loop of their LEFT JOINs, in order.
+        array = select(func.json_group_array(item)).select_from(child.source()).scalar_subquery()
         return self.json.embed_scalar(array)
 
     def _page_nodes(self, selection: Selection) -> list[Selection]:
