@@ -453,6 +453,18 @@ class Build:
         through a scalar subquery, not through a subquery's column), parsed again by
         ``json()``. None when the objects need aggregates joined to their rows (the
         ``per_parent`` way then)."""
+        ordered, child = self._ordered_rows(level, rows, order)
+        value = self.node(target, child, selection)
+        if child.joins:
+            return None
+        array = select(func.json_group_array(value)).select_from(ordered).scalar_subquery()
+        return self.json.embed_scalar(array)
+
+    def _ordered_rows(
+        self, level: Level, rows: FromClause, order: list[Any]
+    ) -> tuple[FromClause, Level]:
+        """The rows of ``rows`` (every parent's) under one row of ``level``, in ``order``: a
+        subquery correlated to it, and the level of those rows."""
         ordered = (
             select(rows)
             .where(rows.c[PARENT] == level.rows.c.id)
@@ -460,12 +472,7 @@ class Build:
             .correlate(level.rows)
             .subquery(self.name("list"))
         )
-        child = Level(ordered, self.lateral, level.depth + 1, every=rows)
-        value = self.node(target, child, selection)
-        if child.joins:
-            return None
-        array = select(func.json_group_array(value)).select_from(ordered).scalar_subquery()
-        return self.json.embed_scalar(array)
+        return ordered, Level(ordered, self.lateral, level.depth + 1, every=rows)
 
     def array_of(self, aggregate: Any, column: str) -> ColumnElement[Any]:
         """The JSON array in ``column`` of a :meth:`per_parent` clause, ``[]`` when the
@@ -687,14 +694,7 @@ class Build:
     ) -> ColumnElement[Any] | None:
         """SQLite: a page's ``edges`` or ``nodes`` (``selection``), without ``pageInfo``, as
         :meth:`correlated_list` builds a list; None when it cannot."""
-        ordered = (
-            select(rows)
-            .where(rows.c[PARENT] == level.rows.c.id)
-            .order_by(*order)
-            .correlate(level.rows)
-            .subquery(self.name("list"))
-        )
-        child = Level(ordered, self.lateral, level.depth + 1, every=rows)
+        ordered, child = self._ordered_rows(level, rows, order)
         if selection.name == "edges":
             item = self._edge(selection, target, child, self.cursor(ordered, page.ordering))
         else:
