@@ -80,6 +80,8 @@ VARIANTS = {
     "sqlite-reads-in-threads": ({"BOCAGE_GRAPHQL_FAST_PATH_LOOP_MS": "0"}, []),
     # SQLite: statements of up to 20 ms of CPU in the loop's thread (the default is 2).
     "sqlite-loop-20ms": ({"BOCAGE_GRAPHQL_FAST_PATH_LOOP_MS": "20"}, []),
+    # This code as it is, started the way the variants are (to compare with ``baseline``).
+    "as-is": ({}, []),
 }
 
 
@@ -1809,6 +1811,7 @@ def measure(
         overrides = {
             key.removeprefix("BOCAGE_").lower(): value
             for key, value in VARIANTS.get(variant, ({}, []))[0].items()
+            if key.startswith("BOCAGE_")
         }
         if overrides:  # a variant with other settings: count its statements in-process too
             settings = load_settings(database_url=url, log_level="warning", **overrides)
@@ -2044,6 +2047,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="also measure Bocage with a lever changed, comma-separated: " + ", ".join(VARIANTS),
     )
     parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also measure Bocage from another revision: a folder holding its package as "
+        "bocage/ (core, migrations, plugins), e.g. from git archive; variant 'baseline', "
+        "to compare with the variant 'as-is' (this code, started the same way)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="profile Bocage (cProfile, CPU time) under load on the first query, and summarise",
@@ -2112,6 +2122,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if set(args.servers) - {"bocage", "floor", "postgraphile"}:
         parser.error("--servers: choose among bocage, floor, postgraphile")
     args.variants = [v for v in args.variants.split(",") if v]
+    if args.baseline is not None:
+        VARIANTS["baseline"] = ({"PYTHONPATH": str(args.baseline.resolve())}, [])
+        args.variants.append("baseline")
     if set(args.variants) - set(VARIANTS):
         parser.error(f"--variants: choose among {', '.join(VARIANTS)}")
     if args.loader == "wrk" and shutil.which("wrk") is None:

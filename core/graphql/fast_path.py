@@ -28,6 +28,16 @@ them when its statements are observed (``BOCAGE_TRACING_ENABLED``, ``BOCAGE_SQL_
 for a statement that cannot be rendered so. On SQLite they run, rendered the same way, on a
 read-only ``sqlite3`` connection in the event loop's thread (:class:`SqliteReads`), a long one
 on worker threads, each stopped at the request's deadline.
+
+Routing a SQLite statement (:class:`Route`): each plan's statement learns the CPU time its
+runs take (a moving average). While that fits the event loop's share
+(``BOCAGE_GRAPHQL_FAST_PATH_LOOP_MS``), it runs in the loop's thread; otherwise it starts
+on a worker thread, with no first attempt in the loop that would be stopped and thrown away
+(before, two overruns in a server's life sent a statement to the threads for good: under load,
+the bench's ``projects`` one, about half the share). The share remains a hard bound: SQLite's
+progress handler stops a run in the loop's thread that outlasts it, which then runs again on a
+worker thread and moves the statement to the threads; measured there, it comes back to the
+loop once its runs are short again. Tested in ``tests/graphql/test_fast_path_routing.py``.
 """
 
 from __future__ import annotations
@@ -36,7 +46,6 @@ import asyncio
 import logging
 import sqlite3
 import threading
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -65,13 +74,56 @@ logger = logging.getLogger("bocage.graphql")
 Key = tuple[Any, ...]
 
 
-@dataclass(frozen=True, slots=True, weakref_slot=True, eq=False)
+class Route:
+    """Where :class:`SqliteReads` runs a statement: in the event loop's thread while its
+    *cost* fits the loop's share, else on a worker thread.
+
+    The cost is an exponentially weighted moving average (``COST_WEIGHT``) of the CPU time
+    its runs took (``thread_time`` of the thread that ran it, in the loop's thread or on a
+    worker: SQLite's work, not the time spent waiting for the CPU or the GIL), each run
+    counted at most ``SLOW_SHARES`` shares (past that a statement is slow, by how much does
+    not matter, and the average comes back down in a few runs once it is fast). A statement
+    runs in the loop's thread while its cost is under ``LOOP_FIT`` of the share; unknown
+    (its first run), it is tried there. One stopped there for outlasting the share
+    (:meth:`overran`) is counted to cost at least the share: its next runs start on a worker
+    thread, where they are measured too, and it comes back to the loop once its average is
+    under ``LOOP_FIT`` of the share again."""
+
+    __slots__ = ("cost", "known", "overruns")
+
+    def __init__(self) -> None:
+        self.cost = 0.0
+        self.known = False
+        #: Runs stopped in the loop's thread for outlasting the share.
+        self.overruns = 0
+
+    def in_loop(self, share: float) -> bool:
+        """Whether the next run starts in the event loop's thread."""
+        return share > 0 and (not self.known or self.cost < share * LOOP_FIT)
+
+    def ran(self, seconds: float, share: float) -> None:
+        """A run took ``seconds`` of CPU time."""
+        sample = min(seconds, share * SLOW_SHARES)
+        if self.known:
+            self.cost += (sample - self.cost) * COST_WEIGHT
+        else:
+            self.cost, self.known = sample, True
+
+    def overran(self, share: float) -> None:
+        """A run was stopped in the loop's thread at the share."""
+        self.overruns += 1
+        self.cost = max(self.cost, share) if self.known else share
+        self.known = True
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class RawStatement:
     """A statement rendered for a driver: its SQL text (``$1``... for asyncpg, ``?`` for
-    ``sqlite3``) and its parameters."""
+    ``sqlite3``) and its parameters; on SQLite, where it runs (kept with the plan)."""
 
     sql: str
     parameters: tuple[Any, ...]
+    route: Route = field(default_factory=Route, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,10 +382,16 @@ class StatementTimeout(TimeoutError):
 #: the clock: well under a microsecond per 1,000 steps).
 PROGRESS_STEPS = 10_000
 
-#: Times a statement may outlast the event loop's share before it starts on a worker thread
-#: (its first run on a new connection may be several times slower than the next ones: the
-#: pages it reads are not in memory yet, its plan is not prepared).
-OVERRUNS = 2
+#: Weight of a statement's last run in its cost (:class:`Route`): after an overrun, a
+#: statement of half the share is back in the loop's thread after its third run on a worker.
+COST_WEIGHT = 0.25
+
+#: A statement runs in the event loop's thread while its cost is under this part of the
+#: loop's share (:class:`Route`): one that nearly fills it would be stopped too often.
+LOOP_FIT = 0.9
+
+#: Most shares one run counts for in a statement's cost (:class:`Route`).
+SLOW_SHARES = 4.0
 
 #: Seconds a worker thread's reader waits for a lock (a recovery, a checkpoint's restart), as
 #: the main engine's connections do; the event loop's waits for none.
@@ -392,13 +450,17 @@ class SqliteReads:
     A statement runs in the event loop's thread, as a hand-written server would run it: no
     hand-off to aiosqlite's thread and back (several per statement, each a wake-up and a
     fight for the GIL), no SQLAlchemy execution context. What would hold the event loop too
-    long goes to worker threads (at most ``BOCAGE_DB_POOL_SIZE``): a statement still running
-    after ``BOCAGE_GRAPHQL_FAST_PATH_LOOP_MS`` milliseconds of the loop thread's CPU time (or
-    finding the database locked) is stopped by its reader's progress handler and runs again
-    on a worker thread; after ``OVERRUNS`` such runs, the later requests of its plan start
-    there. On either side, a statement is stopped at the request's deadline
-    (``BOCAGE_GRAPHQL_TIMEOUT_SECONDS``) and the request answered ``TIMEOUT``
-    (:class:`StatementTimeout`), where aiosqlite's cancelled statement would run to its end.
+    long goes to worker threads (at most ``BOCAGE_DB_POOL_SIZE``), routed by the statement's
+    measured cost (:class:`Route`, kept with its plan): one that fits the loop's share
+    (``BOCAGE_GRAPHQL_FAST_PATH_LOOP_MS`` milliseconds of the loop thread's CPU time) runs in
+    the loop's thread; one that does not starts on a worker thread, without a first attempt
+    in the loop. The share stays a bound whatever the measures say: a statement still running
+    in the loop's thread after it (or finding the database locked) is stopped by its reader's
+    progress handler and runs again on a worker thread, and its later runs start there until
+    their measures bring its cost back under the share. On either side, a statement is
+    stopped at the request's deadline (``BOCAGE_GRAPHQL_TIMEOUT_SECONDS``) and the request
+    answered ``TIMEOUT`` (:class:`StatementTimeout`), where aiosqlite's cancelled statement
+    would run to its end.
 
     None for an in-memory database (another connection would see another database), a URL
     with options, and observed statements (``BOCAGE_TRACING_ENABLED``, ``BOCAGE_SQL_ECHO``):
@@ -415,9 +477,6 @@ class SqliteReads:
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._running = 0
-        #: How many times statements outlasted the loop's share (``OVERRUNS``: they start on
-        #: a worker thread from then on).
-        self._overruns: weakref.WeakKeyDictionary[RawStatement, int] = weakref.WeakKeyDictionary()
         #: Called with each statement's SQL before it runs (tests count statements).
         self.listeners: list[Callable[[str], None]] = []
 
@@ -456,33 +515,45 @@ class SqliteReads:
         (``monotonic()``)."""
         for listener in self.listeners:
             listener(statement.sql)
-        if self.loop_seconds > 0 and self._overruns.get(statement, 0) < OVERRUNS:
+        route, share = statement.route, self.loop_seconds
+        if route.in_loop(share):
+            reader = self._reader(loop=True)
+            started = thread_time()
             try:
-                reader = self._reader(loop=True)
-                return reader.fetch(statement, deadline, thread_time() + self.loop_seconds)
+                value = reader.fetch(statement, deadline, started + share)
             except sqlite3.OperationalError as error:
                 if monotonic() > deadline:
                     raise StatementTimeout from None
-                # Longer than the loop's share, or a lock to wait for: a worker's from now on.
-                logger.debug("fast path: statement moved to a worker thread (%s)", error)
-                self._overruns[statement] = self._overruns.get(statement, 0) + 1
+                if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT:
+                    route.overran(share)
+                    logger.debug("fast path: a statement outlasted the event loop's share")
+                else:  # a lock to wait for: on a worker thread, this time
+                    logger.debug("fast path: statement moved to a worker thread (%s)", error)
+            else:
+                route.ran(thread_time() - started, share)
+                return value
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.max_size, "bocage-fast-path")
         self._running += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(
+            value, seconds = await asyncio.get_running_loop().run_in_executor(
                 self._executor, self._fetch_in_thread, statement, deadline
             )
         finally:
             self._running -= 1
+        route.ran(seconds, share)
+        return value
 
-    def _fetch_in_thread(self, statement: RawStatement, deadline: float) -> Any:
+    def _fetch_in_thread(self, statement: RawStatement, deadline: float) -> tuple[Any, float]:
+        """The statement's value and the CPU time it took, on a worker thread."""
+        started = thread_time()
         try:
-            return self._reader(loop=False).fetch(statement, deadline)
+            value = self._reader(loop=False).fetch(statement, deadline)
         except sqlite3.OperationalError:
             if monotonic() > deadline:
                 raise StatementTimeout from None
             raise
+        return value, thread_time() - started
 
     # What the metrics read of an engine's pool (SQLAlchemy's names): ``bocage_db_pool_*``
     # of the ``read`` engine are this one's worker threads.

@@ -149,6 +149,37 @@ async def test_both_paths_give_the_same_bytes(
     assert statements == len(_root_fields(name)), (name, statements)
 
 
+async def test_an_sqlite_that_drops_json_through_scalar_subqueries_gets_json_again(
+    demo_database_url: str,
+    make_settings: Any,
+    paths: dict[str, dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The compiled statements embed the arrays correlated subqueries return as they are
+    where SQLite keeps them JSON (``sqljson.scalar_subqueries_keep_json``, probed once), and
+    through ``json()`` where it would not: both give the resolvers' bytes."""
+    if demo_database_url.startswith("postgresql"):
+        pytest.skip("SQLite's statements only")
+    from bocage.core.graphql.compiler import sqljson
+
+    assert sqljson.scalar_subqueries_keep_json()  # this SQLite does
+    body = {"query": DOCUMENTS["bench"]}  # lists in correlated subqueries
+    seen: list[str] = []
+    answers = {}
+    for keeps in (True, False):
+        monkeypatch.setattr(sqljson, "scalar_subqueries_keep_json", lambda keeps=keeps: keeps)
+        async with _app(demo_database_url, make_settings, **paths["compiled"]) as (client, app):
+            with StatementCounter.of(app) as counter:
+                response = await client.post("/graphql", json=body)
+            seen.append(" ".join(counter.statements))
+            answers[keeps] = response.content
+    async with _app(demo_database_url, make_settings, **paths["resolvers"]) as (client, app):
+        resolved = (await client.post("/graphql", json=body)).content
+    assert answers[True] == answers[False] == resolved
+    assert "json((SELECT json_group_array" not in seen[0]
+    assert "json((SELECT json_group_array" in seen[1]
+
+
 def _root_fields(name: str) -> list[str]:
     from graphql import OperationDefinitionNode, parse
 
@@ -780,14 +811,17 @@ async def test_a_fast_statement_too_long_for_the_event_loop_moves_to_a_thread(
 ) -> None:
     """``BOCAGE_GRAPHQL_FAST_PATH_LOOP_MS`` (of the loop thread's CPU time), just under and
     just over: a statement that outlasts the loop's share is stopped and runs again on a
-    worker thread, and after ``OVERRUNS`` times starts there; one within it never leaves the
-    loop's thread."""
+    worker thread, and its next run starts there; one within it is not stopped, and stays in
+    the loop's thread while its cost is under ``LOOP_FIT`` of the share (``Route``; more in
+    ``test_fast_path_routing.py``)."""
     if demo_database_url.startswith("postgresql"):
         pytest.skip(_SQLITE_ONLY)
+    import math
+
     from sqlalchemy import create_engine
 
     from bocage.core.graphql import fast_path
-    from bocage.core.graphql.fast_path import OVERRUNS, RawStatement, SqliteReads
+    from bocage.core.graphql.fast_path import LOOP_FIT, RawStatement, SqliteReads
 
     dialect = create_engine("sqlite://").dialect
     path = demo_database_url.split("///", 1)[1]
@@ -805,23 +839,41 @@ async def test_a_fast_statement_too_long_for_the_event_loop_moves_to_a_thread(
         value = await probe.text(RawStatement(_LONG, ()), deadline=1.0)
     finally:
         await probe.close()
-    # text() looks at the CPU time once for the share, then the progress handler does.
-    share = ticks[0] - 1
-    assert share > 100
-    for loop_seconds, moved in ((float(share), False), (float(share - 1), True)):
+    # text() looks at the CPU time before and after the run, the progress handler between.
+    looks = ticks[0] - 2
+    assert looks > 100
+
+    async def run(loop_seconds: float) -> tuple[RawStatement, SqliteReads]:
         reads = SqliteReads(dialect, path, loop_seconds, threads=1)
+        statement = RawStatement(_LONG, ())
+        ticks[0] = 0
+        assert await reads.text(statement, deadline=1.0) == value
+        return statement, reads
+
+    # Just under: not stopped (nothing on a worker thread).
+    statement, reads = await run(float(looks))
+    try:
+        assert reads._executor is None and statement.route.overruns == 0
+        assert ticks[0] == looks + 2
+    finally:
+        await reads.close()
+    # Just over: stopped at the share's end, run again on the worker thread (which reads its
+    # own CPU time twice; on this clock, its run looks short).
+    statement, reads = await run(float(looks - 1))
+    try:
+        assert reads._executor is not None and statement.route.overruns == 1
+        assert ticks[0] == 1 + looks + 2
+    finally:
+        await reads.close()
+    # A share that the statement's cost (looks + 1) fits by LOOP_FIT: it stays in the loop's
+    # thread; one it nearly fills: its next run starts on a worker thread.
+    roomy = float(math.floor((looks + 1) / LOOP_FIT) + 1)
+    for loop_seconds, stays in ((roomy, True), (float(looks), False)):
+        statement, reads = await run(loop_seconds)
         try:
-            statement = RawStatement(_LONG, ())
-            for _ in range(OVERRUNS):  # stopped in the loop's thread each time (if moved)
-                ticks[0] = 0
-                assert await reads.text(statement, deadline=1.0) == value
-                assert ticks[0] == share + 1
-            assert (reads._executor is not None) is moved
             ticks[0] = 0
             assert await reads.text(statement, deadline=1.0) == value
-            # Then on the worker thread from the start (which reads no CPU time), or still
-            # in the loop's thread.
-            assert ticks[0] == (0 if moved else share + 1)
+            assert ticks[0] == (looks + 2 if stays else 2)
         finally:
             await reads.close()
 

@@ -151,6 +151,9 @@ class Level:
     #: 0 for the root's, 1 for the rows of a root field, and so on.
     depth: int = 0
     joins: list[tuple[FromClause, ColumnElement[bool]]] = field(default_factory=list)
+    #: The rows of every parent, when ``rows`` holds one parent's (SQLite's correlated
+    #: lists, ``Build.correlated_list``): the relations below read their parents' keys there.
+    every: FromClause | None = None
 
     def join(self, aggregate: FromClause) -> FromClause:
         """Join ``aggregate`` (made by :meth:`Build.aggregate`) to the rows; use the
@@ -375,7 +378,8 @@ class Build:
         the distinct keys of the level's rows."""
         if level.lateral:
             return select(level.rows.c.id).correlate(level.rows)
-        return select(level.rows.c.id).distinct()
+        rows = level.rows if level.every is None else level.every
+        return select(rows.c.id).distinct()
 
     def level(self, rows: FromClause, parent: Level | None = None) -> Level:
         return Level(rows, self.lateral, 0 if parent is None else parent.depth + 1)
@@ -407,7 +411,7 @@ class Build:
         order (its aggregates read their input in the order of a subquery's ``ORDER BY``),
         as a hand-written statement does; below ``correlated_depth``, aggregate windows, which
         cost more (each row of a window holds a copy of the whole array) but nest less."""
-        if self.json.pg or level.depth >= self.correlated_depth:
+        if not self.correlated(level):
             grouped = self.json.per_parent(source, parent, aggregates, grouped=not level.lateral)
             return level.join(self.aggregate(grouped, prefix))
         mine = parent == level.rows.c.id
@@ -434,14 +438,49 @@ class Build:
             columns[column] = aggregated.scalar_subquery()
         return Correlated(columns)
 
+    def correlated(self, level: Level) -> bool:
+        """Whether the lists of ``level``'s rows are correlated subqueries (SQLite)."""
+        return not self.json.pg and level.depth < self.correlated_depth
+
+    def correlated_list(
+        self, target: str, level: Level, rows: FromClause, order: list[Any], selection: Selection
+    ) -> ColumnElement[Any] | None:
+        """SQLite: the JSON array of the ``target`` objects of ``rows`` (every parent's)
+        under each row of ``level``, in ``order``, built in the aggregate's own ``SELECT``
+        over an ordered subquery of that parent's rows, as a hand-written statement does:
+        ``json_group_array(json_object(...))`` over ``(SELECT ... ORDER BY ...)``. Building
+        the objects in the subquery instead would make them text (SQLite keeps a value JSON
+        through a scalar subquery, not through a subquery's column), parsed again by
+        ``json()``. None when the objects need aggregates joined to their rows (the
+        ``per_parent`` way then)."""
+        ordered, child = self._ordered_rows(level, rows, order)
+        value = self.node(target, child, selection)
+        if child.joins:
+            return None
+        array = select(func.json_group_array(value)).select_from(ordered).scalar_subquery()
+        return self.json.embed_scalar(array)
+
+    def _ordered_rows(
+        self, level: Level, rows: FromClause, order: list[Any]
+    ) -> tuple[FromClause, Level]:
+        """The rows of ``rows`` (every parent's) under one row of ``level``, in ``order``: a
+        subquery correlated to it, and the level of those rows."""
+        ordered = (
+            select(rows)
+            .where(rows.c[PARENT] == level.rows.c.id)
+            .order_by(*order)
+            .correlate(level.rows)
+            .subquery(self.name("list"))
+        )
+        return ordered, Level(ordered, self.lateral, level.depth + 1, every=rows)
+
     def array_of(self, aggregate: Any, column: str) -> ColumnElement[Any]:
         """The JSON array in ``column`` of a :meth:`per_parent` clause, ``[]`` when the
         parent has no rows (a correlated ``json_group_array`` already gives ``[]``: one
         expression less to nest, SQLite's parser caps the nesting)."""
-        items = self.json.embed(aggregate.c[column])
         if isinstance(aggregate, Correlated):
-            return items
-        return func.coalesce(items, self.json.empty_array())
+            return self.json.embed_scalar(aggregate.c[column])
+        return func.coalesce(self.json.embed(aggregate.c[column]), self.json.empty_array())
 
     def many(self, spec: ToMany, level: Level, selection: Selection) -> ColumnElement[Any]:
         """A list (or its first item) of ``spec.target`` rows of each row of ``level``."""
@@ -460,12 +499,6 @@ class Build:
             extra = [expression.label(f"q_order_{i}") for i, (expression, _) in enumerate(keys)]
         ranked = self.rows_of(relation, *extra, reads=self.reads(spec.target, [selection]))
         rows = self.rows(ranked, "rows")
-        child = self.level(rows, level)
-        value = self.node(spec.target, child, selection)
-        if spec.first_only:
-            first = select(rows.c[PARENT], value.label("j")).select_from(child.source())
-            aggregate = level.join(self.aggregate(first.where(rows.c[RANK] == 1), "one"))
-            return self.json.embed(aggregate.c.j)
         if keys is None:
             in_order: list[Any] = [rows.c[RANK]]
         else:
@@ -473,6 +506,16 @@ class Build:
                 rows.c[f"q_order_{i}"].desc() if descending else rows.c[f"q_order_{i}"].asc()
                 for i, (_, descending) in enumerate(keys)
             ]
+        if not spec.first_only and self.correlated(level):
+            listed = self.correlated_list(spec.target, level, rows, in_order, selection)
+            if listed is not None:
+                return listed
+        child = self.level(rows, level)
+        value = self.node(spec.target, child, selection)
+        if spec.first_only:
+            first = select(rows.c[PARENT], value.label("j")).select_from(child.source())
+            aggregate = level.join(self.aggregate(first.where(rows.c[RANK] == 1), "one"))
+            return self.json.embed(aggregate.c.j)
         items = {"j": ("array", value, in_order, None)}
         aggregate = self.per_parent(level, child.source(), rows.c[PARENT], items, "list")
         return self.array_of(aggregate, "j")
@@ -490,11 +533,8 @@ class Build:
                 reads=self.reads(target, [selection]),
             ).correlate(parent)
         else:
-            links = (
-                select(level.rows.c.id, level.rows.c[foreign_key])
-                .distinct()
-                .subquery(self.name("to"))
-            )
+            every = level.rows if level.every is None else level.every
+            links = select(every.c.id, every.c[foreign_key]).distinct().subquery(self.name("to"))
             statement = self.rows_of(
                 select(model).join(links, and_(table.c.id == links.c[foreign_key], *alive)),
                 links.c.id.label(PARENT),
@@ -580,18 +620,26 @@ class Build:
             ]
         aggregates: dict[str, tuple[str, Any, Any, Any]] = {}
         wanted: list[tuple[Selection, str]] = []
+        #: Lists built by :meth:`correlated_list`'s way, by column.
+        listed: dict[str, ColumnElement[Any]] = {}
+        lists = [sub for sub in subs if sub.name in ("edges", "nodes")]
         counted = False
         for sub in subs:
             if sub.name == "__typename":
                 wanted.append((sub, "__typename"))
             elif sub.name in ("edges", "nodes"):
+                column = self.name("items")
+                wanted.append((sub, column))
+                if not numbered and len(lists) == 1 and self.correlated(level):
+                    array = self._correlated_page(sub, target, level, rows, page, in_order)
+                    if array is not None:
+                        listed[column] = array
+                        continue
                 if sub.name == "edges":
                     item = self._edge(sub, target, child, cursor)
                 else:
                     item = self.node(target, child, sub)
-                column = self.name("items")
                 aggregates[column] = ("array", item, in_order, on_page)
-                wanted.append((sub, column))
             elif sub.name == "pageInfo":
                 aggregates["fetched"] = ("max", fetched, None, None)
                 aggregates["first_cursor"] = (
@@ -626,12 +674,37 @@ class Build:
             elif what == "pageInfo":
                 assert aggregate is not None
                 pairs.append((sub.key, self._page_info(sub, aggregate, page)))
+            elif what in listed:
+                pairs.append((sub.key, listed[what]))
             else:
                 assert aggregate is not None
                 pairs.append((sub.key, self.array_of(aggregate, what)))
         if len(pairs) > self.json.MAX_KEYS:
             raise NotCompilable("too many keys in one object")
         return self.json.obj(pairs)
+
+    def _correlated_page(
+        self,
+        selection: Selection,
+        target: str,
+        level: Level,
+        rows: FromClause,
+        page: Window,
+        order: list[Any],
+    ) -> ColumnElement[Any] | None:
+        """SQLite: a page's ``edges`` or ``nodes`` (``selection``), without ``pageInfo``, as
+        :meth:`correlated_list` builds a list; None when it cannot."""
+        ordered, child = self._ordered_rows(level, rows, order)
+        if selection.name == "edges":
+            item = self._edge(selection, target, child, self.cursor(ordered, page.ordering))
+        else:
+            item = self.node(target, child, selection)
+        if child.joins and level.depth > 0:
+            return None
+        # Under the root (one parent), aggregates joined to the rows are read once; the
+        # ordered rows stay the outer loop of their LEFT JOINs, in order.
+        array = select(func.json_group_array(item)).select_from(child.source()).scalar_subquery()
+        return self.json.embed_scalar(array)
 
     def _page_nodes(self, selection: Selection) -> list[Selection]:
         """The selections of a connection's nodes (under ``edges`` and ``nodes``)."""

@@ -13,6 +13,8 @@ database's floor, on connect).
 from __future__ import annotations
 
 import enum
+import functools
+import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -45,6 +47,27 @@ def cat(*parts: Any) -> ColumnElement[Any]:
     return result
 
 
+@functools.cache
+def scalar_subqueries_keep_json() -> bool:
+    """Whether this SQLite (the ``sqlite3`` module's, which aiosqlite uses too) keeps a JSON
+    value JSON when a scalar subquery returns it: ``json_object('a', (SELECT
+    json_group_array(...)))`` embeds the array, not its text (SQLite keeps a value's subtype
+    through a scalar subquery, not through a subquery's columns). Then the array needs no
+    ``json()`` around it, which would parse it again (SQLite 3.40 parses a JSON text on each
+    call: with the elements' own ``json()``, every value of a nested list was parsed once per
+    level above it)."""
+    probe = "SELECT json_object('a', (SELECT json_group_array(json_object('b', 1))))"
+    try:
+        connection = sqlite3.connect(":memory:")
+        try:
+            row = connection.execute(probe).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return False
+    return bool(row[0] == '{"a":[{"b":1}]}')
+
+
 def _key(name: str) -> ColumnElement[Any]:
     """A JSON key as a SQL string literal (response names are GraphQL names: no quotes)."""
     return literal_column("'" + name.replace("'", "''") + "'", String)
@@ -70,6 +93,11 @@ class JsonSQL:
     def embed(self, value: ColumnElement[Any]) -> ColumnElement[Any]:
         """A JSON value read back from a subquery's column, embedded as JSON (not as text)."""
         return value if self.pg else func.json(value)
+
+    def embed_scalar(self, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        """A JSON value a scalar subquery returns, embedded as JSON: as it is where SQLite
+        keeps it JSON (:func:`scalar_subqueries_keep_json`)."""
+        return value if self.pg or scalar_subqueries_keep_json() else func.json(value)
 
     def array(
         self,
@@ -271,7 +299,7 @@ class JsonSQL:
         array = case((func.json_type(column) == "array", column), else_=null())
         items = func.json_each(array).table_valued("value", "key")
         ordered = select(items.c.value).order_by(items.c.key).subquery()
-        return func.json(
+        return self.embed_scalar(
             select(func.json_group_array(convert(ordered.c.value)))
             .select_from(ordered)
             .scalar_subquery()
