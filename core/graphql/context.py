@@ -6,7 +6,7 @@ Made fresh for each request by the GraphQL view (never kept in globals) and clos
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+T = TypeVar("T")
 
 
 class SharedLoader(DataLoader[K, V]):
@@ -71,6 +72,12 @@ class Context:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
     _closed: bool = False
+    #: Resolvers graphql-core settles in the background when a sibling's error ends their
+    #: parent early (``CompilingExecutionContext.settle_in_background``): awaited before the
+    #: request ends.
+    _settling: set[asyncio.Future[Any]] = field(default_factory=set)
+    #: Statements running, each in its own task (``_uncancelled``).
+    _running: set[asyncio.Future[Any]] = field(default_factory=set)
 
     @property
     def dialect(self) -> str:
@@ -82,6 +89,9 @@ class Context:
         Resolvers run concurrently but a session cannot: the lock serialises them, while the
         DataLoaders keep the number of statements independent of the page size.
         """
+        return await self._uncancelled(self._execute(statement))
+
+    async def _execute(self, statement: Executable) -> Result[*tuple[Any, ...]]:
         async with self._lock:
             if self._closed:
                 # A DataLoader batch that outlived its request (after a timeout): opening a
@@ -94,6 +104,9 @@ class Context:
     async def read(self, statement: Executable, engine: AsyncEngine) -> Result[*tuple[Any, ...]]:
         """Run a read-only statement on a connection of ``engine``, kept for the request,
         without the ORM session (the fast path's statements, ``fast_path.py``)."""
+        return await self._uncancelled(self._read(statement, engine))
+
+    async def _read(self, statement: Executable, engine: AsyncEngine) -> Result[*tuple[Any, ...]]:
         async with self._lock:
             if self._closed:
                 raise RuntimeError("the request is over: no more statements")
@@ -116,8 +129,36 @@ class Context:
         async with self._lock:
             await self._close_session()
 
+    async def _uncancelled(self, statement: Awaitable[T]) -> T:
+        """Await a statement that a cancelled resolver does not cut short.
+
+        graphql-core cancels the resolvers whose answer an error made useless; a statement
+        cancelled on its connection invalidates the session's transaction, and every later
+        statement of the request then failed (``PendingRollbackError``). The statement runs
+        to its end in its own task, which only :meth:`abort` (the request's time is up)
+        cancels; a resolver that is gone no longer waits for it."""
+        task = asyncio.ensure_future(statement)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        task.add_done_callback(_retrieve)
+        return await asyncio.shield(task)
+
+    def abort(self) -> None:
+        """The request's time is up: stop its statements and the work left settling."""
+        for future in (*self._running, *self._settling):
+            future.cancel()
+
+    def settle(self, futures: Iterable[asyncio.Future[Any]]) -> None:
+        """Work the executor goes on settling after the response no longer needs it."""
+        self._settling.update(futures)
+
     async def close(self) -> None:
-        """End the request: close the session and refuse any later statement."""
+        """End the request: wait for the work it started (each resolver runs to its end, on
+        a session still open: none is left unawaited when the event loop stops), then close
+        the session and refuse any later statement."""
+        while self._settling:
+            pending, self._settling = self._settling, set()
+            await asyncio.wait(pending, timeout=self.settings.graphql_timeout_seconds)
         async with self._lock:
             self._closed = True
             await self._close_session()
@@ -133,3 +174,8 @@ class Context:
         if self._connection is not None:
             connection, self._connection = self._connection, None
             await asyncio.shield(connection.close())
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # read: an error nobody awaits is not logged as never retrieved

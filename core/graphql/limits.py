@@ -549,15 +549,21 @@ def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
 # -- timeout -----------------------------------------------------------------------------------
 
 
-async def run_with_timeout(operation: Awaitable[Any], seconds: float) -> Any:
+async def run_with_timeout(
+    operation: Awaitable[Any], seconds: float, on_timeout: Callable[[], None] | None = None
+) -> Any:
     """The operation's result, or a ``TIMEOUT`` error result once ``seconds`` have passed.
 
-    The operation is cancelled; the caller's ``finally`` still closes the database session.
+    The operation is cancelled, and ``on_timeout`` called (the request's context stops its
+    statements, which a cancelled resolver does not); the caller's ``finally`` still closes
+    the database session.
     """
     try:
         async with asyncio.timeout(seconds):
             return await operation
     except TimeoutError:
+        if on_timeout is not None:
+            on_timeout()
         logger.warning("GraphQL operation cancelled after %s s", seconds)
         return ExecutionResult(
             data=None,

@@ -423,7 +423,12 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         seconds = self.host.settings.graphql_timeout_seconds
-        return await run_with_timeout(super().execute_operation(*args, **kwargs), seconds)
+        context = kwargs.get("context")
+        return await run_with_timeout(
+            super().execute_operation(*args, **kwargs),
+            seconds,
+            on_timeout=context.abort if isinstance(context, Context) else None,
+        )
 
     async def execute_single(
         self,
@@ -558,7 +563,9 @@ class GraphQLView(GraphQL[Context, None]):
             return await super().run(request, context=context)
         seconds = self.host.settings.graphql_timeout_seconds
         deadline = time.monotonic() + seconds
-        result = await run_with_timeout(self._execute(plan, context, deadline), seconds)
+        result = await run_with_timeout(
+            self._execute(plan, context, deadline), seconds, on_timeout=context.abort
+        )
         if result is None:  # a statement failed: the normal path answers, and may learn again
             fast.forget(key)
             await context.forget_loaded()

@@ -19,6 +19,7 @@ import orjson
 from graphql import GraphQLError, GraphQLObjectType, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from bocage.core.graphql import settling
 from bocage.core.graphql.compiler.build import (
     LESS_NESTED,
     Build,
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from bocage.core.graphql.compiler.spec import Registry
 
 logger = logging.getLogger("bocage.graphql.compiler")
+
+settling.install()
 
 #: Attribute of the strawberry schema holding its :class:`Registry`.
 REGISTRY = "bocage_read_registry"
@@ -85,6 +88,14 @@ class CompilingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if roots is not None:
                 roots.complete = False  # a root field the resolvers answer
         return super().execute_field(parent_type, source, field_details_list, path, *args)
+
+    def settle_in_background(self, awaitables: list[Any]) -> None:
+        """graphql-core settles the resolvers left running when an error ends their parent
+        early; the request's context waits for them before it closes its session."""
+        super().settle_in_background(awaitables)
+        settle = getattr(self.context_value, "settle", None)
+        if settle is not None:
+            settle(self.background_futures)
 
     def _compiling(self, parent_type: GraphQLObjectType) -> bool:
         return (
