@@ -9,9 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from bocage.core import models as m
 from bocage.core.testing import Principals, bearer
+from bocage.plugins.workshops.models import Event, EventStatus
 
 from .conftest import Owners, Upload, jpeg, media_settings, pdf, png
 
@@ -71,6 +73,9 @@ async def test_public_media_described_without_their_uploader(
     assert removed["removeMedia"]["errors"] == []
     # A draft event's medium (a plugin's object, public or not per object): not in it.
     async with bocage_world.sessionmaker() as session:
+        await session.execute(
+            update(Event).where(Event.id == 1).values(status=EventStatus.DRAFT.value)
+        )
         session.add(
             m.Media(
                 owner_type="WorkshopsEvent",
