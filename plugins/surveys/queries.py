@@ -22,8 +22,7 @@ from bocage.core.api import (
     cost,
     decode_id,
     global_id,
-    paginate,
-    remember_language,
+    paginate_field,
     territory_scope,
 )
 from bocage.plugins.surveys import models as sm
@@ -140,18 +139,16 @@ class SurveyQuery:
         before: Before = None,
         lang: NodesLanguage = None,
     ) -> Connection[Survey]:
-        remember_language(info, lang)
-        query, ordering = surveys_source(
-            info.context, status=status, audience_kind=audience_kind, commune=commune
-        )
-        return await paginate(
-            info.context,
-            query,
-            ordering,
+        return await paginate_field(
+            info,
+            *surveys_source(
+                info.context, status=status, audience_kind=audience_kind, commune=commune
+            ),
             first=first,
             after=after,
             last=last,
             before=before,
+            lang=lang,
             to_node=Survey.from_row,
         )
 
@@ -324,16 +321,15 @@ class SurveyQuery:
     ) -> Connection[SurveyResponse]:
         key = survey_key(survey, "survey")
         require_manager_of(info, await _survey(info, key))
-        remember_language(info, lang)
-        query = select(sm.Response).where(sm.Response.survey_id == key)
-        return await paginate(
-            info.context,
-            query,
+        return await paginate_field(
+            info,
+            select(sm.Response).where(sm.Response.survey_id == key),
             BY_KEY,
             first=first,
             after=after,
             last=last,
             before=before,
+            lang=lang,
             to_node=SurveyResponse.from_row,
         )
 

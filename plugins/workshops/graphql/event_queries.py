@@ -30,9 +30,8 @@ from bocage.core.api import (
     decode_id,
     load_datetime,
     node_key,
-    paginate,
+    paginate_field,
     place_filters,
-    remember_language,
 )
 from bocage.plugins.workshops import store
 from bocage.plugins.workshops.graphql.common import (
@@ -195,8 +194,7 @@ class WorkshopsQuery:
             strawberry.argument(description="Events whose venue is within a distance of a point."),
         ] = None,
     ) -> Connection[WorkshopsEvent]:
-        remember_language(info, lang)
-        statement, ordering = events_source(
+        source = events_source(
             info.context,
             commune=commune,
             series=series,
@@ -206,14 +204,14 @@ class WorkshopsQuery:
             within=within,
             near=near,
         )
-        return await paginate(
-            info.context,
-            statement,
-            ordering,
+        return await paginate_field(
+            info,
+            *source,
             first=first,
             after=after,
             last=last,
             before=before,
+            lang=lang,
             to_node=WorkshopsEvent.from_row,
         )
 
