@@ -135,9 +135,10 @@ class OpendataSettings(PluginSettings):
         2,
         ge=1,
         le=16,
-        description="SQLite: connections that read one CSV, NDJSON or JSON export side by "
-        "side (each in a worker thread, over ranges of the dataset's key, on one snapshot), "
-        "so an export uses that many cores; 1: one reader.",
+        description="SQLite: readers of one whole-dataset CSV, NDJSON or JSON export side "
+        "by side (ranges of the dataset's key, on one snapshot): a worker thread, and reader "
+        "processes kept for the next export (about 130 MB each), so an export uses that many "
+        "cores; 1: one reader, no process.",
     )
     shapes_dir: str = Field(
         "",

@@ -553,9 +553,9 @@ async def test_sqlite_exports_on_a_connection_of_their_own(
     engine's connections know), the engine's connection gives the same bytes."""
     import sqlite3
 
-    from bocage.plugins.opendata import export_sql
+    from bocage.plugins.opendata import export_sql, side_by_side
 
-    read, read_side_by_side = export_sql.sqlite_chunks, export_sql.sqlite_segment_chunks
+    read, read_side_by_side = export_sql.sqlite_chunks, side_by_side.sqlite_segment_chunks
     used: list[str] = []
 
     def counted(path: str, sql: str, convert: Any) -> Any:
@@ -567,7 +567,7 @@ async def test_sqlite_exports_on_a_connection_of_their_own(
         return read_side_by_side(path, segments, convert, readers)
 
     monkeypatch.setattr(export_sql, "sqlite_chunks", counted)
-    monkeypatch.setattr(export_sql, "sqlite_segment_chunks", counted_side_by_side)
+    monkeypatch.setattr(side_by_side, "sqlite_segment_chunks", counted_side_by_side)
     quoted = {"d__gte": "2024-01-02", "texte__contains": "'"}
     assert (await client.get(EXPORT.format("types", name), params=quoted)).status_code == 200
     params = {"d__gte": "2024-01-02", "order": "-t"}
@@ -582,7 +582,8 @@ async def test_sqlite_exports_on_a_connection_of_their_own(
     def unknown_function(*args: Any) -> Any:
         raise sqlite3.OperationalError("no such function: bocage_elsewhere")
 
-    monkeypatch.setattr(export_sql, "_reader", unknown_function)
+    monkeypatch.setattr(export_sql, "sqlite_reader", unknown_function)
+    monkeypatch.setattr(side_by_side, "sqlite_reader", unknown_function)
     for sent, again_params in ((response, params), (in_key_order, {"d__gte": "2024-01-02"})):
         again = await client.get(EXPORT.format("types", name), params=again_params)
         assert again.status_code == 200

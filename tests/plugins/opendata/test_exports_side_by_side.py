@@ -1,19 +1,20 @@
-"""SQLite exports read by several connections side by side (``BOCAGE_OPENDATA_EXPORT_READERS``):
-the same bytes as one reader, in the key's order, from one snapshot whatever is written
-meanwhile, and one reader when writers cannot be held back."""
+"""SQLite exports read by several readers side by side (``BOCAGE_OPENDATA_EXPORT_READERS``: a
+worker thread and reader processes): the same bytes as one reader, in the key's order, from
+one snapshot whatever is written meanwhile, and one reader when writers cannot be held
+back."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from bocage.plugins.opendata import export_sql
-from bocage.plugins.opendata.export_sql import Segments, sqlite_segment_chunks
+from bocage.plugins.opendata import export_sql, side_by_side
+from bocage.plugins.opendata.export_sql import LineWriter
+from bocage.plugins.opendata.side_by_side import Segments, sqlite_segment_chunks
 
 from .test_exports_fast import CASES, EXPORT, _generic, client  # noqa: F401 (the fixture)
 
@@ -33,7 +34,7 @@ def _table(tmp_path: Path) -> str:
 
 def _segments(size: int) -> Segments:
     keys = f"SELECT id FROM t{{}} ORDER BY id LIMIT 1 OFFSET {size - 1}"
-    rows = "SELECT id, v FROM t{} ORDER BY id"
+    rows = "SELECT CAST(id || ',' || v || char(10) AS BLOB) FROM t{} ORDER BY id"
     return Segments(
         {
             "first": keys.format(""),
@@ -46,13 +47,14 @@ def _segments(size: int) -> Segments:
     )
 
 
-def _lines(rows: Sequence[Sequence[Any]]) -> bytes:
-    return b"".join(f"{key},{value}\n".encode() for key, value in rows)
+#: Each row is its line (bytes), joined: what reader processes can unpickle.
+_lines = LineWriter([])
 
 
 def _expected(path: str) -> bytes:
     with sqlite3.connect(path) as connection:
-        return _lines(connection.execute("SELECT id, v FROM t ORDER BY id").fetchall())
+        rows = connection.execute("SELECT id, v FROM t ORDER BY id").fetchall()
+    return b"".join(f"{key},{value}\n".encode() for key, value in rows)
 
 
 @pytest.mark.parametrize("readers", [1, 2, 3])
@@ -88,7 +90,7 @@ def test_writers_wait_while_the_readers_open_their_snapshot(
     """While the readers begin, a writer cannot commit (the guard holds the write lock), so
     they all take the same snapshot; once they have, writers go on."""
     path = _table(tmp_path)
-    opened = export_sql._reader
+    opened = side_by_side.sqlite_reader
     refused: list[str] = []
 
     def reader_then_write(where: str) -> sqlite3.Connection:
@@ -103,38 +105,61 @@ def test_writers_wait_while_the_readers_open_their_snapshot(
             writer.close()
         return connection
 
-    monkeypatch.setattr(export_sql, "_reader", reader_then_write)
-    readers = export_sql._snapshot(path, 3)
+    monkeypatch.setattr(side_by_side, "sqlite_reader", reader_then_write)
+    readers = [side_by_side._Thread() for _ in range(3)]
+    assert side_by_side._opened(path, readers, _segments(5), _lines) == 3
     try:
-        assert len(readers) == 3
-        assert refused == ["database is locked"] * 2  # the two opened under the guard
-        counts = {r.execute("SELECT count(*) FROM t").fetchone()[0] for r in readers}
-        assert counts == {ROWS + 1}  # the first reader's write, before the guard, in all
+        assert refused == ["database is locked"] * 3  # under the guard, each of them
         with sqlite3.connect(path, timeout=0) as writer:
             writer.execute("INSERT INTO t VALUES (NULL, 'after')")
-        assert {r.execute("SELECT count(*) FROM t").fetchone()[0] for r in readers} == {ROWS + 1}
+        counts = {
+            r.connection.execute("SELECT count(*) FROM t").fetchone()[0]  # type: ignore[union-attr]
+            for r in readers
+        }
+        assert counts == {ROWS}
     finally:
         for reader in readers:
-            reader.close()
+            reader.finish()
 
 
 def test_one_reader_when_a_write_is_under_way(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = _table(tmp_path)
-    monkeypatch.setattr(export_sql, "SQLITE_GUARD_SECONDS", 0.01)
+    monkeypatch.setattr(side_by_side, "SQLITE_GUARD_SECONDS", 0.01)
+    readers = [side_by_side._Thread() for _ in range(3)]
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     try:
-        readers = export_sql._snapshot(path, 3)
-        assert len(readers) == 1
-        readers[0].close()
+        assert side_by_side._opened(path, readers, _segments(5), _lines) == 1
+        assert [r.connection is not None for r in readers] == [True, False, False]
+        readers[0].finish()
     finally:
         writer.execute("ROLLBACK")
         writer.close()
-    readers = export_sql._snapshot(path, 3)
-    assert len(readers) == 3
-    export_sql._close_all(readers)
+    assert side_by_side._opened(path, readers, _segments(5), _lines) == 3
+    for reader in readers:
+        reader.finish()
+
+
+async def test_reader_processes_are_kept_and_shared(tmp_path: Path) -> None:
+    """An export takes the reader processes it may have (readers less one); another export
+    at the same time reads alone; a process that ended is replaced."""
+    path = _table(tmp_path)
+    first = sqlite_segment_chunks(path, _segments(2), _lines, 3)
+    chunk = await anext(first)
+    assert side_by_side._idle == [] and side_by_side._started == 2
+    alone = [c async for c in sqlite_segment_chunks(path, _segments(2), _lines, 3)]
+    assert b"".join(alone) == _expected(path)
+    rest = [c async for c in first]
+    assert chunk + b"".join(rest) == _expected(path)
+    assert len(side_by_side._idle) == 2
+    side_by_side._idle[0].process.kill()
+    side_by_side._idle[0].process.wait()
+    again = [c async for c in sqlite_segment_chunks(path, _segments(2), _lines, 3)]
+    assert b"".join(again) == _expected(path)
+    assert side_by_side._started == 2 and len(side_by_side._idle) == 2
+    assert all(p.alive() for p in side_by_side._idle)
 
 
 @pytest.mark.parametrize(("identifier", "params"), CASES)
@@ -151,13 +176,13 @@ async def test_same_bytes_in_ranges_of_two_rows(
     are read in several ranges."""
     monkeypatch.setattr(export_sql, "SQLITE_CHUNK_ROWS", 2)
     ranges: list[tuple[Any, Any]] = []
-    rows = Segments.rows
+    for kind in (side_by_side._Thread, side_by_side._Process):
 
-    def counted(self: Segments, after: Any, upto: Any) -> tuple[str, dict[str, Any]]:
-        ranges.append((after, upto))
-        return rows(self, after, upto)
+        def counted(self: Any, after: Any, upto: Any, read: Any = kind.read) -> bytes:
+            ranges.append((after, upto))
+            return read(self, after, upto)  # type: ignore[no-any-return]
 
-    monkeypatch.setattr(Segments, "rows", counted)
+        monkeypatch.setattr(kind, "read", counted)
     response = await client.get(EXPORT.format(identifier, name), params=params)
     assert response.status_code == 200
     assert response.content == await _generic(client, identifier, params, name)
@@ -166,3 +191,18 @@ async def test_same_bytes_in_ranges_of_two_rows(
     assert bool(ranges) == in_key_order
     if in_key_order and not params:  # every dataset holds more than two rows
         assert len(ranges) > 1
+
+
+async def test_an_export_reads_alone_when_no_reader_process_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _table(tmp_path)
+    for process in side_by_side._idle:
+        process.close()
+    monkeypatch.setattr(side_by_side, "_idle", [])
+    monkeypatch.setattr(side_by_side, "_started", 0)
+    monkeypatch.setattr(side_by_side, "_COMMAND", "import sys; sys.exit(3)")
+    chunks = [c async for c in sqlite_segment_chunks(path, _segments(4), _lines, 3)]
+    assert b"".join(chunks) == _expected(path)
+    assert side_by_side._started == 0 and side_by_side._idle == []
+    assert "reader process did not start" in caplog.text
