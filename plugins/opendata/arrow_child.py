@@ -1,0 +1,142 @@
+"""The child process of :mod:`.sqlite_arrow`: it reads SQLite into Arrow with ADBC's driver.
+
+This module runs only in children (``python -c "...arrow_child import serve; serve()" FD``):
+ADBC's SQLite driver links its own copy of SQLite, which must never be loaded next to the
+server's (:mod:`.sqlite_arrow` says why). It imports nothing of Bocage, so that a child costs
+an interpreter, pyarrow and the driver, and nothing else.
+
+The protocol, over one socket (``multiprocessing.connection.Connection`` messages):
+
+- the child sends :data:`HELLO` once it has imported what it needs;
+- the server sends a job (JSON, :func:`_run`); the child opens its read transaction and
+  answers :data:`READY`, then sends record batches (Arrow IPC messages of the job's
+  ``storage`` schema), :data:`END` after each range, :data:`DONE` at the end, or
+  :data:`ERROR` followed by the reason; then it waits for the next job;
+- the child ends when the server's end of the socket closes (the server ended, or killed
+  it: a client left mid-export).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from multiprocessing.connection import Connection
+from typing import Any
+from urllib.parse import quote
+
+HELLO = b"H"
+READY = b"R"
+END = b"E"
+DONE = b"D"
+ERROR = b"X"
+#: The types a column is read as: SQLite's storage classes, as the statement casts them.
+STORAGE = {"i": "int64", "f": "float64", "t": "string"}
+
+
+def serve() -> None:
+    """A child's life: jobs one after the other until the server's end closes."""
+    connection = Connection(int(sys.argv[1]))
+    import adbc_driver_sqlite.dbapi  # noqa: F401  (imported before HELLO: jobs start at once)
+    import pyarrow  # noqa: F401
+
+    try:
+        connection.send_bytes(HELLO)
+        while True:
+            job = json.loads(connection.recv_bytes())
+            try:
+                _run(connection, job)
+            except ConnectionError:
+                raise
+            except Exception as error:  # the statement's, the file's: the server falls back
+                connection.send_bytes(ERROR + str(error).encode())
+    except (EOFError, ConnectionError, KeyboardInterrupt):
+        return
+
+
+def _run(connection: Connection, job: dict[str, Any]) -> None:
+    """One export's reads, in one read transaction (one snapshot): ``READY`` once it is
+    open, then each range's batches in key order (``ranges``: the statement's rows with
+    ``?1 < key <= ?2``, its last column the key) or the statement's batches (no ranges)."""
+    import adbc_driver_sqlite.dbapi as adbc
+    import pyarrow as pa
+
+    schema = pa.schema([(f"c{i}", STORAGE[s]) for i, s in enumerate(job["storage"])])
+    database = adbc.connect(f"file:{quote(job['path'])}?mode=rw", autocommit=True)
+    try:
+        cursor = database.cursor()
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(job['busy_ms'])}")
+        cursor.execute("BEGIN")
+        cursor.execute("SELECT count(*) FROM sqlite_schema")  # the read takes the snapshot
+        cursor.fetchall()
+        connection.send_bytes(READY)
+        rows = int(job["rows"])
+        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(rows)})
+        if job["ranges"] is None:
+            cursor.execute(job["sql"])
+            for batch in cursor.fetch_record_batch():
+                _send(connection, _unflagged(batch, job["flags"]), schema)
+            connection.send_bytes(END)
+        else:
+            for low, high in job["ranges"]:
+                _read_range(connection, cursor, job["sql"], rows, low, high, schema)
+                connection.send_bytes(END)
+        connection.send_bytes(DONE)
+    finally:
+        database.close()  # ends the read transaction
+
+
+def _read_range(
+    connection: Connection, cursor: Any, sql: str, rows: int, low: Any, high: Any, schema: Any
+) -> None:
+    """The rows ``low < key <= high``, ``rows`` at a time: each statement (``LIMIT rows``)
+    is read as exactly one batch, whose types ADBC infers from that batch alone, and the
+    next starts after its last key. ``None``: no end (a float infinity, which SQLite compares
+    with every integer and still seeks in the key's index)."""
+    after = float("-inf") if low is None else low
+    end = float("inf") if high is None else high
+    while True:
+        cursor.execute(sql, (after, end))
+        table = cursor.fetch_arrow_table()
+        if table.num_rows:
+            after = table.column(table.num_columns - 1)[-1].as_py()
+            for batch in table.drop_columns([table.column_names[-1]]).to_batches():
+                _send(connection, batch, schema)
+        if table.num_rows < rows:
+            return
+
+
+def _unflagged(batch: Any, flags: list[list[int]]) -> Any:
+    """A batch of a statement read at once (no ranges): a column that may be null is read
+    with a stand-in value (typed in every batch, so ADBC infers the same type from any first
+    batch) and a bit of a flag column (``flags``: the column's ``[flag column, bit]``, the
+    flag columns last) says that it is null."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    width = batch.num_columns - len({flag for flag, _ in flags if flag >= 0})
+    columns = []
+    for i in range(width):
+        column = batch.column(i)
+        flag, bit = flags[i]
+        if flag >= 0:
+            nulls = pc.not_equal(pc.bit_wise_and(batch.column(width + flag), 1 << bit), 0)
+            column = pc.if_else(nulls, pa.scalar(None, column.type), column)
+        columns.append(column)
+    return pa.RecordBatch.from_arrays(columns, names=[f"c{i}" for i in range(width)])
+
+
+def _send(connection: Connection, batch: Any, schema: Any) -> None:
+    """``batch`` in the job's storage types: a column null in every row of its batch is the
+    only one ADBC may have typed otherwise (as integers)."""
+    import pyarrow as pa
+
+    columns = []
+    for column, wanted in zip(batch.columns, schema.types, strict=True):
+        if column.type != wanted:
+            if column.null_count != len(column):
+                raise TypeError(f"a column of {column.type} where {wanted} was cast")
+            column = pa.nulls(len(column), wanted)
+        columns.append(column)
+    typed = pa.RecordBatch.from_arrays(columns, schema=schema)
+    connection.send_bytes(memoryview(typed.serialize()))
