@@ -650,7 +650,8 @@ def _sqlite_parquet(
 
     def rows() -> AsyncIterator[bytes]:
         # sqlite_guard: the functions of the records' filters (folded text) on its connection
-        batches = export_sql.batches(sessionmaker, plan.raw(), sqlite_guard=True)
+        sqlite = plan.dialect == "sqlite"
+        batches = export_sql.batches(sessionmaker, plan.raw(), sqlite_guard=sqlite)
         return rows_to_parquet(fields, batches)
 
     path = sqlite_arrow.available(sessionmaker, processes) if plan.dialect == "sqlite" else None

@@ -220,7 +220,7 @@ async def test_a_function_of_the_server_falls_back(
     params = {"texte__contains": "E"}
     folded = await _table(client, "types", params)
     assert started.working == []
-    assert started.fallbacks == 1
+    assert started.fallbacks == (1 if _sqlite(client) else 0)
     assert (
         folded.to_pylist() == (await _from_rows(client, "types", params, monkeypatch)).to_pylist()
     )
