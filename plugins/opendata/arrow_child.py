@@ -10,7 +10,7 @@ The protocol, over one socket (``multiprocessing.connection.Connection`` message
 - the child sends :data:`HELLO` once it has imported what it needs;
 - the server sends a job (JSON, :func:`_run`); the child opens its read transaction and
   answers :data:`READY`, then sends record batches (Arrow IPC messages of the job's
-  ``storage`` schema), :data:`END` after each range, :data:`DONE` at the end, or
+  ``schema``), :data:`END` after each range, :data:`DONE` at the end, or
   :data:`ERROR` followed by the reason; then it waits for the next job;
 - the child ends when the server's end of the socket closes (the server ended, or killed
   it: a client left mid-export).
@@ -18,6 +18,7 @@ The protocol, over one socket (``multiprocessing.connection.Connection`` message
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from multiprocessing.connection import Connection
@@ -60,7 +61,9 @@ def _run(connection: Connection, job: dict[str, Any]) -> None:
     import adbc_driver_sqlite.dbapi as adbc
     import pyarrow as pa
 
-    schema = pa.schema([(f"c{i}", STORAGE[s]) for i, s in enumerate(job["storage"])])
+    storage = pa.schema([(f"c{i}", STORAGE[s]) for i, s in enumerate(job["storage"])])
+    declared = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(job["schema"])))
+    schema = (storage, declared)
     database = adbc.connect(f"file:{quote(job['path'])}?mode=rw", autocommit=True)
     try:
         cursor = database.cursor()
@@ -87,7 +90,13 @@ def _run(connection: Connection, job: dict[str, Any]) -> None:
 
 
 def _read_range(
-    connection: Connection, cursor: Any, sql: str, rows: int, low: Any, high: Any, schema: Any
+    connection: Connection,
+    cursor: Any,
+    sql: str,
+    rows: int,
+    low: Any,
+    high: Any,
+    schema: tuple[Any, Any],
 ) -> None:
     """The rows ``low < key <= high``, ``rows`` at a time: each statement (``LIMIT rows``)
     is read as exactly one batch, whose types ADBC infers from that batch alone, and the
@@ -126,17 +135,25 @@ def _unflagged(batch: Any, flags: list[list[int]]) -> Any:
     return pa.RecordBatch.from_arrays(columns, names=[f"c{i}" for i in range(width)])
 
 
-def _send(connection: Connection, batch: Any, schema: Any) -> None:
-    """``batch`` in the job's storage types: a column null in every row of its batch is the
-    only one ADBC may have typed otherwise (as integers)."""
+def _send(connection: Connection, batch: Any, schema: tuple[Any, Any]) -> None:
+    """``batch`` as the export's schema (``schema``: the storage classes, then the declared
+    types). A column null in every row of its batch is the only one ADBC may have typed
+    otherwise than its storage class (as integers); dates and times are converted from
+    their text (UTC), booleans from 0 and 1, here rather than in the server, which writes
+    the Parquet meanwhile."""
     import pyarrow as pa
 
+    storage, declared = schema
     columns = []
-    for column, wanted in zip(batch.columns, schema.types, strict=True):
-        if column.type != wanted:
+    for column, stored, wanted in zip(batch.columns, storage.types, declared.types, strict=True):
+        if column.type != stored:
             if column.null_count != len(column):
-                raise TypeError(f"a column of {column.type} where {wanted} was cast")
+                raise TypeError(f"a column of {column.type} where {stored} was cast")
             column = pa.nulls(len(column), wanted)
+        elif stored != wanted:
+            if pa.types.is_timestamp(wanted) and wanted.tz is not None:
+                column = column.cast(pa.timestamp(wanted.unit))
+            column = column.cast(wanted)
         columns.append(column)
-    typed = pa.RecordBatch.from_arrays(columns, schema=schema)
+    typed = pa.RecordBatch.from_arrays(columns, schema=declared)
     connection.send_bytes(memoryview(typed.serialize()))

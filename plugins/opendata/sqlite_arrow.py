@@ -23,7 +23,7 @@ on where its nulls are:
 
 Every column is cast in SQL to its storage class (integer, real, text); values are read as
 stored (times as ``YYYY-MM-DD HH:MM:SS.ffffff`` UTC, dates as ISO text, booleans as 0 and 1)
-and converted by Arrow in the server (:func:`declared`). Two children read one snapshot:
+and converted by Arrow in the children (dates, times, booleans). Two children read one snapshot:
 while a guard connection of the server holds ``BEGIN IMMEDIATE`` (no writer can commit),
 each opens its read transaction; then the guard lets go. The ranges alternate between the
 children, which the server reads in key order: each child is at most one batch ahead.
@@ -32,6 +32,7 @@ children, which the server reads in key order: each child is at most one batch a
 from __future__ import annotations
 
 import atexit
+import base64
 import contextlib
 import importlib.util
 import json
@@ -141,7 +142,9 @@ class Pool:
     def take(self, most: int, wanted: int = PARALLEL) -> list[Child]:
         """Up to ``wanted`` children, idle ones first, none beyond ``most`` in all."""
         with self.lock:
-            if self.pid != os.getpid():  # a fork of the server: the sockets are not its own
+            if self.pid != os.getpid():  # a fork of the server: its children are not ours
+                for child in self.children:
+                    child.connection.close()  # theirs must see the server's end close
                 self.idle, self.children, self.pid = [], set(), os.getpid()
             for child in [c for c in self.idle if c.process.poll() is not None]:
                 self.idle.remove(child)
@@ -220,10 +223,14 @@ class Job:
                 flags[-1] = flags[-1] + term
         return out + [coerce(f, NullType()).label(f"n{i}") for i, f in enumerate(flags)]
 
-    def message(self, path: str, ranges: list[tuple[int | None, int | None]] | None) -> bytes:
+    def message(
+        self, path: str, ranges: list[tuple[int | None, int | None]] | None, schema: Any
+    ) -> bytes:
+        """The job of one child: ``schema`` is the export's (the types the child sends)."""
         return json.dumps(
             {
                 "path": path,
+                "schema": base64.b64encode(schema.serialize().to_pybytes()).decode(),
                 "sql": self.sql,
                 "storage": self.storage,
                 "flags": self.flags,
@@ -290,7 +297,9 @@ class Guard:
         self.connection.close()
 
 
-def _start(path: str, job: Job, plan: Plan, children: list[Child]) -> tuple[list[Child], int]:
+def _start(
+    path: str, job: Job, plan: Plan, children: list[Child], schema: Any
+) -> tuple[list[Child], int]:
     """Send the job (in a worker thread) to two children on one snapshot when the guard gets
     the write lock at once, else to one; the children sent a job, and the number of ranges
     (range ``i`` is read by child ``i % len(children)``)."""
@@ -309,7 +318,7 @@ def _start(path: str, job: Job, plan: Plan, children: list[Child]) -> tuple[list
         working = children if len(every) > 1 else children[:1]
         for i, child in enumerate(working):
             part = every[i :: len(working)] if ranged else None
-            child.connection.send_bytes(job.message(path, part))
+            child.connection.send_bytes(job.message(path, part, schema))
         for child in working:
             _expect(child, arrow_child.READY)
     finally:
@@ -331,21 +340,6 @@ def _reason(data: bytes) -> str:
 
 
 # -- the batches ---------------------------------------------------------------------------
-
-
-def declared(batch: Any, schema: Any) -> Any:
-    """A batch of storage classes (integers, floats, texts) as the export's schema: dates
-    and times from their text (UTC), booleans from 0 and 1."""
-    import pyarrow as pa
-
-    arrays = []
-    for array, arrow_type in zip(batch.columns, schema.types, strict=True):
-        if array.type != arrow_type:
-            if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None:
-                array = array.cast(pa.timestamp(arrow_type.unit))
-            array = array.cast(arrow_type)
-        arrays.append(array)
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 def available(sessionmaker: async_sessionmaker[AsyncSession], processes: int) -> str | None:
@@ -370,11 +364,10 @@ async def arrow_batches(path: str, plan: Plan, schema: Any, processes: int) -> A
     children = POOL.take(processes, PARALLEL if in_ranges else 1)
     if not children:
         raise SqliteUnavailable("every export process is busy")
-    storage = pa.schema([(f"c{i}", arrow_child.STORAGE[s]) for i, s in enumerate(job.storage)])
     kept: list[Child] = []
     finished = False
     try:
-        working, count = await anyio.to_thread.run_sync(_start, path, job, plan, children)
+        working, count = await anyio.to_thread.run_sync(_start, path, job, plan, children, schema)
         kept = [c for c in children if c not in working]
         POOL.give_back(kept)
 
@@ -384,8 +377,7 @@ async def arrow_batches(path: str, plan: Plan, schema: Any, processes: int) -> A
                 return None
             if len(data) < 2 or data[:1] == arrow_child.ERROR:
                 raise SqliteUnavailable(_reason(data))
-            batch = pa.ipc.read_record_batch(pa.py_buffer(data), storage)
-            return declared(batch, schema)
+            return pa.ipc.read_record_batch(pa.py_buffer(data), schema)
 
         for turn in range(count):
             child = working[turn % len(working)]
