@@ -87,6 +87,7 @@ def _run(connection: Connection, job: dict[str, Any]) -> None:
         connection.send_bytes(DONE)
     finally:
         database.close()  # ends the read transaction
+        pa.default_memory_pool().release_unused()  # an idle child gives its batches back
 
 
 def _read_range(
