@@ -27,6 +27,7 @@ import enum
 import io
 import re
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from decimal import Decimal
 from itertools import chain
@@ -131,11 +132,13 @@ class Plan:
         self.query = query
         self.dialect = dialect
         self.base = query.page_statement(after=None, size=None)
+        #: The dataset's key when the rows come in its order alone (:meth:`segments`).
+        self.key: ColumnElement[Any] | None = None
         if query.group_by is None and not query.order:
             # the dataset's key alone: never null, so no "nulls last" term, and the database
             # may read its index in order (the records' keyset order, the same rows)
-            key = self.base.selected_columns[query.dataset.key]
-            self.base = self.base.order_by(None).order_by(key)
+            self.key = self.base.selected_columns[query.dataset.key]
+            self.base = self.base.order_by(None).order_by(self.key)
         self.columns = [self.base.selected_columns[name] for name in query.fields]
         self.kinds = [
             kind_of(query.column_type(f.name), f.type)
@@ -156,6 +159,29 @@ class Plan:
 
     def statement(self, cells: Sequence[ColumnElement[Any]]) -> Select[Any]:
         return self.base.with_only_columns(*cells, maintain_column_froms=True)
+
+    def segments(self, statement: Select[Any], size: int) -> Segments | None:
+        """SQLite: ``statement`` (one of this plan's) as ranges of the key of at most ``size``
+        rows each, for readers working side by side (:func:`sqlite_segment_chunks`);
+        ``None`` when the rows are not in the key's order alone or a statement has no
+        literal form."""
+        if self.key is None or size < 1:
+            return None
+        key = self.key
+        after: ColumnClause[Any] = literal_column(f":{_AFTER}")
+        upto: ColumnClause[Any] = literal_column(f":{_UPTO}")
+        keys = self.statement([key]).limit(1).offset(size - 1)
+        texts = {
+            "first": sqlite_sql(keys),
+            "next": sqlite_sql(keys.where(key > after)),
+            (False, False): sqlite_sql(statement),
+            (False, True): sqlite_sql(statement.where(key <= upto)),
+            (True, False): sqlite_sql(statement.where(key > after)),
+            (True, True): sqlite_sql(statement.where(key > after, key <= upto)),
+        }
+        if None in texts.values():
+            return None
+        return Segments({name: text for name, text in texts.items() if text is not None})
 
     # -- typed rows (NDJSON, JSON, Parquet, XLSX) ------------------------------------------
 
@@ -1008,8 +1034,29 @@ def sqlite_path(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
     return str(Path(database).resolve())
 
 
+def _reader(path: str) -> sqlite3.Connection:
+    """A connection to the SQLite file ``path`` that cannot write (``PRAGMA query_only``),
+    in autocommit, with the SQL functions of the SQLite paths, used by one worker thread at
+    a time."""
+    connection = sqlite3.connect(
+        f"file:{quote(path)}?mode=rw",
+        uri=True,
+        timeout=SQLITE_BUSY_SECONDS,
+        isolation_level=None,
+        check_same_thread=False,  # worker threads take turns
+    )
+    try:
+        connection.execute("PRAGMA query_only=ON")
+        for name, arguments, function in _SQLITE_FUNCTIONS:
+            connection.create_function(name, arguments, function, deterministic=True)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
 class _SqliteReader:
-    """One export's read-only ``sqlite3`` connection (``PRAGMA query_only``, autocommit: the
+    """One export's read-only ``sqlite3`` connection (:func:`_reader`; autocommit: the
     statement reads one snapshot, and no transaction outlives it), used by one worker thread
     at a time. Its rows become bytes in that thread (``convert``): the event loop only
     hands chunks on, and SQLite works without the GIL while the thread waits for rows."""
@@ -1019,17 +1066,8 @@ class _SqliteReader:
     ) -> None:
         self.convert = convert
         self.done = False
-        self.connection = sqlite3.connect(
-            f"file:{quote(path)}?mode=rw",
-            uri=True,
-            timeout=SQLITE_BUSY_SECONDS,
-            isolation_level=None,
-            check_same_thread=False,  # worker threads take turns
-        )
+        self.connection = _reader(path)
         try:
-            self.connection.execute("PRAGMA query_only=ON")
-            for name, arguments, function in _SQLITE_FUNCTIONS:
-                self.connection.create_function(name, arguments, function, deterministic=True)
             self.cursor = self.connection.execute(sql)
         except BaseException:
             self.connection.close()
@@ -1040,7 +1078,7 @@ class _SqliteReader:
         if self.done:
             return None
         out = []
-        for _ in range(SQLITE_CHUNK_ROWS // BATCH):
+        for _ in range(max(1, SQLITE_CHUNK_ROWS // BATCH)):
             rows = self.cursor.fetchmany(BATCH)
             if not rows:
                 self.done = True
@@ -1080,6 +1118,165 @@ def _not_none(value: Any) -> bool:
     return value is not None
 
 
+# -- SQLite read by several connections side by side, on one snapshot ----------------------
+
+#: The parameters of :class:`Segments`' statements (``sqlite3``'s named style).
+_AFTER, _UPTO = "bocage_after", "bocage_upto"
+#: Seconds an export waits to hold writers back while its readers open their snapshot
+#: (:func:`_snapshot`); a write under way for longer: one reader.
+SQLITE_GUARD_SECONDS = 0.25
+
+
+class Segments:
+    """A statement whose rows come in the order of a key alone, as consecutive ranges of
+    that key (:meth:`Plan.segments`): ``texts["first"]`` and ``texts["next"]`` give the key
+    that ends a range (the ``size``-th after the last range's end, ``:bocage_after``), and
+    ``texts[after, upto]`` the rows of a range, with or without either end."""
+
+    def __init__(self, texts: dict[Any, str]) -> None:
+        self.texts = texts
+
+    def end(self, connection: sqlite3.Connection, after: Any) -> Any:
+        """The key that ends the range after ``after`` (:data:`_START`: the first range);
+        :data:`_START` when that range is the last (no key ends it)."""
+        if after is _START:
+            row = connection.execute(self.texts["first"]).fetchone()
+        else:
+            row = connection.execute(self.texts["next"], {_AFTER: after}).fetchone()
+        return _START if row is None else row[0]
+
+    def rows(self, after: Any, upto: Any) -> tuple[str, dict[str, Any]]:
+        """The statement of the rows after ``after`` up to ``upto`` (:data:`_START`: no
+        such end), and its parameters."""
+        params = {}
+        if after is not _START:
+            params[_AFTER] = after
+        if upto is not _START:
+            params[_UPTO] = upto
+        return self.texts[after is not _START, upto is not _START], params
+
+
+#: No key: before the first range, after the last.
+_START: Any = object()
+
+
+def _snapshot(path: str, count: int) -> list[sqlite3.Connection]:
+    """Up to ``count`` connections (:func:`_reader`) in read transactions on one snapshot
+    of ``path``. Two connections of SQLite cannot share a snapshot, so a guard connection
+    holds the write lock (``BEGIN IMMEDIATE``: no write can commit) while each reader begins
+    and takes its snapshot (a first read: in WAL mode, the last commit), then lets it go:
+    writers wait that long, a few milliseconds. One connection when the lock is not had
+    within :data:`SQLITE_GUARD_SECONDS` (a write under way) or cannot be (a read-only
+    file)."""
+    readers = [_reader(path)]
+    try:
+        guard = None
+        if count > 1:
+            try:  # not query_only, which refuses BEGIN IMMEDIATE; it never writes
+                guard = sqlite3.connect(
+                    f"file:{quote(path)}?mode=rw",
+                    uri=True,
+                    timeout=SQLITE_GUARD_SECONDS,
+                    isolation_level=None,
+                )
+                guard.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error:
+                if guard is not None:
+                    guard.close()
+                guard = None
+        try:
+            if guard is not None:
+                readers += [_reader(path) for _ in range(count - 1)]
+            for reader in readers:
+                reader.execute("BEGIN")
+                reader.execute("SELECT count(*) FROM sqlite_schema").fetchall()
+        finally:
+            if guard is not None:
+                guard.close()  # rolls back, and lets writers go
+    except BaseException:
+        for reader in readers:
+            reader.close()
+        raise
+    return readers
+
+
+def _range_bytes(
+    connection: sqlite3.Connection,
+    sql: str,
+    params: dict[str, Any],
+    convert: Callable[[Sequence[Sequence[Any]]], bytes],
+) -> bytes:
+    """The bytes ``convert`` makes of the rows of one range, batch by batch."""
+    cursor = connection.execute(sql, params)
+    try:
+        out = []
+        while rows := cursor.fetchmany(BATCH):
+            out.append(convert(rows))
+    finally:
+        cursor.close()
+    return b"".join(out)
+
+
+def _close_all(connections: Sequence[sqlite3.Connection]) -> None:
+    for connection in connections:
+        connection.close()
+
+
+async def sqlite_segment_chunks(
+    path: str,
+    segments: Segments,
+    convert: Callable[[Sequence[Sequence[Any]]], bytes],
+    readers: int,
+) -> AsyncIterator[bytes]:
+    """:func:`sqlite_chunks` by ``readers`` connections on one snapshot (:func:`_snapshot`),
+    each in a worker thread of its own: range after range of the key (:class:`Segments`),
+    each reader working on the next range of its own while the oldest range is sent, so
+    the bytes leave in the key's order and memory holds one range a reader. SQLite works
+    without the GIL, so the readers share the machine's cores."""
+    try:
+        connections = await anyio.to_thread.run_sync(_snapshot, path, readers)
+    except sqlite3.Error as error:
+        raise SqliteUnavailable(str(error)) from error
+    pending: deque[asyncio.Future[bytes]] = deque()
+    after: Any = _START
+    turn = 0
+
+    async def start() -> None:
+        """The next range, found then read on the next connection in turn."""
+        nonlocal after, turn
+        connection = connections[turn % len(connections)]
+        turn += 1
+        upto = await anyio.to_thread.run_sync(segments.end, connection, after)
+        sql, params = segments.rows(after, upto)
+        after = upto
+        read = anyio.to_thread.run_sync(_range_bytes, connection, sql, params, convert)
+        pending.append(asyncio.ensure_future(read))
+
+    sent = False
+    try:
+        try:
+            await start()
+            while len(pending) < len(connections) and after is not _START:
+                await start()
+            while pending:
+                chunk = await pending[0]
+                pending.popleft()
+                if after is not _START:
+                    await start()
+                sent = True
+                if chunk:
+                    yield chunk
+        except sqlite3.Error as error:
+            if sent:
+                raise
+            raise SqliteUnavailable(str(error)) from error
+    finally:
+        for future in pending:
+            with contextlib.suppress(BaseException):
+                await future
+        await anyio.to_thread.run_sync(_close_all, connections)
+
+
 async def first_of(
     fast: AsyncIterator[bytes], otherwise: Callable[[], AsyncIterator[bytes]]
 ) -> AsyncIterator[bytes]:
@@ -1099,14 +1296,25 @@ async def first_of(
 
 
 def sqlite_lines(
-    sessionmaker: async_sessionmaker[AsyncSession], lines: Lines, header: bytes = b""
+    sessionmaker: async_sessionmaker[AsyncSession],
+    lines: Lines,
+    header: bytes = b"",
+    *,
+    plan: Plan | None = None,
+    readers: int = 1,
 ) -> AsyncIterator[bytes] | None:
-    """SQLite's lines (:meth:`Plan.sqlite_lines`) after ``header``, read by ``sqlite3``;
-    ``None`` when the database is not a file or the statement has no literal form."""
+    """SQLite's lines (:meth:`Plan.sqlite_lines`) after ``header``, read by ``sqlite3``:
+    by ``readers`` connections side by side (:func:`sqlite_segment_chunks`) when the
+    ``plan``'s rows come in its key's order; ``None`` when the database is not a file or
+    the statement has no literal form."""
     path = sqlite_path(sessionmaker)
     sql = sqlite_sql(lines.statement)
     if path is None or sql is None:
         return None
+    if readers > 1 and plan is not None:
+        segments = plan.segments(lines.statement, SQLITE_CHUNK_ROWS)
+        if segments is not None:
+            return _after(header, sqlite_segment_chunks(path, segments, lines, readers))
     return _after(header, sqlite_chunks(path, sql, lines))
 
 

@@ -139,6 +139,14 @@ class OpendataSettings(PluginSettings):
         "an export finding none free, or 0, is read by the server (slower).",
         json_schema_extra=LIMIT,
     )
+    export_readers: int = Field(
+        2,
+        ge=1,
+        le=16,
+        description="SQLite: connections that read one CSV, NDJSON or JSON export side by "
+        "side (each in a worker thread, over ranges of the dataset's key, on one snapshot), "
+        "so an export uses that many cores; 1: one reader.",
+    )
     shapes_dir: str = Field(
         "",
         description="Folder of DCAT-AP SHACL shape files (*.ttl) checked when a dataset is "

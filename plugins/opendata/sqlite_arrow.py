@@ -56,6 +56,7 @@ from bocage.core.api import FieldType
 from bocage.plugins.opendata import arrow_child, folding
 from bocage.plugins.opendata.export_sql import (
     SQLITE_BUSY_SECONDS,
+    SQLITE_GUARD_SECONDS,
     Kind,
     Plan,
     SqliteUnavailable,
@@ -73,8 +74,6 @@ SEGMENT_ROWS = 32_768
 PARALLEL = 2
 #: Ranges an export's keys are cut into, at most (each at least SEGMENT_ROWS keys wide).
 MAX_RANGES = 256
-#: Seconds the guard waits for the write lock before one child reads alone.
-GUARD_SECONDS = 0.2
 #: Seconds a new child may take to import pyarrow and the driver.
 START_SECONDS = 60.0
 #: The storage class each kind is read as.
@@ -270,7 +269,7 @@ class Guard:
 
     def __init__(self, path: str) -> None:
         self.connection = sqlite3.connect(
-            f"file:{quote(path)}?mode=rw", uri=True, timeout=GUARD_SECONDS, isolation_level=None
+            f"file:{quote(path)}?mode=rw", uri=True, timeout=SQLITE_GUARD_SECONDS, isolation_level=None
         )
         try:
             self.connection.execute("BEGIN IMMEDIATE")

@@ -274,7 +274,7 @@ async def test_one_snapshot_while_a_writer_commits(
         writer = sqlite3.connect(path, timeout=10, isolation_level=None)
         while not stop.is_set():
             writer.execute("UPDATE arrow_counters SET v = v + 1")
-            time.sleep(0.002)  # room for the guard, which waits GUARD_SECONDS at most
+            time.sleep(0.002)  # room for the guard, which waits SQLITE_GUARD_SECONDS at most
         writer.close()
 
     thread = threading.Thread(target=write)
