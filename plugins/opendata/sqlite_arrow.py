@@ -269,7 +269,10 @@ class Guard:
 
     def __init__(self, path: str) -> None:
         self.connection = sqlite3.connect(
-            f"file:{quote(path)}?mode=rw", uri=True, timeout=SQLITE_GUARD_SECONDS, isolation_level=None
+            f"file:{quote(path)}?mode=rw",
+            uri=True,
+            timeout=SQLITE_GUARD_SECONDS,
+            isolation_level=None,
         )
         try:
             self.connection.execute("BEGIN IMMEDIATE")
