@@ -386,3 +386,21 @@ async def test_the_server_never_loads_adbc_sqlite(client: httpx.AsyncClient) -> 
     assert (await _table(client, "types", {})).num_rows == len(ROWS)
     assert "adbc_driver_sqlite" not in sys.modules
     assert "adbc_driver_sqlite" not in Path("/proc/self/maps").read_text()
+
+
+async def test_a_child_that_died_is_replaced(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Idle children killed from outside (the OOM killer, an operator): the next export
+    starts others and reads through them."""
+    if not _sqlite(client):
+        pytest.skip("SQLite's path")
+    started = Started(monkeypatch)
+    first = await _values(_export(client))
+    dead = started.working[-1]
+    for child in dead:
+        child.process.kill()
+        child.process.wait()
+    again = await _values(_export(client))
+    assert again == first and started.fallbacks == 0
+    assert len(started.working[-1]) == 2 and not set(started.working[-1]) & set(dead)
