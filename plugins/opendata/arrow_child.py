@@ -82,7 +82,7 @@ def _run(connection: Connection, job: dict[str, Any]) -> None:
             connection.send_bytes(END)
         else:
             for low, high in job["ranges"]:
-                _read_range(connection, cursor, job["sql"], rows, low, high, schema)
+                _read_range(connection, cursor, job, low, high, schema)
                 connection.send_bytes(END)
         connection.send_bytes(DONE)
     finally:
@@ -93,24 +93,27 @@ def _run(connection: Connection, job: dict[str, Any]) -> None:
 def _read_range(
     connection: Connection,
     cursor: Any,
-    sql: str,
-    rows: int,
+    job: dict[str, Any],
     low: Any,
     high: Any,
     schema: tuple[Any, Any],
 ) -> None:
-    """The rows ``low < key <= high``, ``rows`` at a time: each statement (``LIMIT rows``)
+    """The rows ``low < key <= high``, ``job["rows"]`` at a time: each statement (``LIMIT``)
     is read as exactly one batch, whose types ADBC infers from that batch alone, and the
-    next starts after its last key. ``None``: no end (a float infinity, which SQLite compares
-    with every integer and still seeks in the key's index)."""
+    next starts after its last key (column ``job["key"]``, dropped when it is not a field).
+    ``None``: no end (a float infinity, which SQLite compares with every integer and still
+    seeks in the key's index)."""
+    sql, rows, key = job["sql"], int(job["rows"]), int(job["key"])
     after = float("-inf") if low is None else low
     end = float("inf") if high is None else high
     while True:
         cursor.execute(sql, (after, end))
         table = cursor.fetch_arrow_table()
         if table.num_rows:
-            after = table.column(table.num_columns - 1)[-1].as_py()
-            for batch in table.drop_columns([table.column_names[-1]]).to_batches():
+            after = table.column(key)[-1].as_py()
+            if key == len(schema[0]):  # the key is not a field
+                table = table.drop_columns([table.column_names[key]])
+            for batch in table.to_batches():
                 _send(connection, batch, schema)
         if table.num_rows < rows:
             return

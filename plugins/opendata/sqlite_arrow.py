@@ -199,6 +199,8 @@ class Job:
 
     def __init__(self, plan: Plan, *, ranged: bool) -> None:
         self.ranged = ranged
+        #: The column of the key in a ranged statement's rows (the last: not a field).
+        self.key = -1
         kinds = plan.known_kinds()
         self.storage = [_STORAGE[kind] for kind in kinds]
         self.flags: list[list[int]] = []
@@ -206,7 +208,13 @@ class Job:
         if ranged:
             key = plan.base.selected_columns[plan.query.dataset.key]
             named = [coerce(c, NullType()).label(f"c{i}") for i, c in enumerate(cells)]
-            statement = plan.statement([*named, coerce(key, NullType()).label("k")])
+            name = plan.query.dataset.key
+            if name in plan.query.fields:  # the key's column is read once
+                self.key = plan.query.fields.index(name)
+            else:
+                self.key = len(named)
+                named.append(coerce(key, NullType()).label("k"))
+            statement = plan.statement(named)
             statement = statement.where(key > literal_column("?1"), key <= literal_column("?2"))
             statement = statement.limit(SEGMENT_ROWS)
         else:
@@ -247,6 +255,7 @@ class Job:
                 "flags": self.flags,
                 "rows": SEGMENT_ROWS,
                 "ranges": ranges,
+                "key": self.key,
                 "busy_ms": int(SQLITE_BUSY_SECONDS * 1000),
             }
         ).encode()
