@@ -37,7 +37,10 @@ STORAGE = {"i": "int64", "f": "float64", "t": "string"}
 def serve() -> None:
     """A child's life: jobs one after the other until the server's end closes."""
     connection = Connection(int(sys.argv[1]))
-    import adbc_driver_sqlite.dbapi  # noqa: F401  (imported before HELLO: jobs start at once)
+    # ADBC's driver manager and driver without their DB-API module, which imports
+    # pyarrow.dataset: 25 MiB a child for nothing (imported before HELLO: jobs start at once)
+    import adbc_driver_manager  # noqa: F401
+    import adbc_driver_sqlite  # noqa: F401
     import pyarrow  # noqa: F401
 
     try:
@@ -57,42 +60,58 @@ def serve() -> None:
 def _run(connection: Connection, job: dict[str, Any]) -> None:
     """One export's reads, in one read transaction (one snapshot): ``READY`` once it is
     open, then each range's batches in key order (``ranges``: the statement's rows with
-    ``?1 < key <= ?2``, its last column the key) or the statement's batches (no ranges)."""
-    import adbc_driver_sqlite.dbapi as adbc
+    ``?1 < key <= ?2``) or the statement's batches (no ranges)."""
+    import adbc_driver_manager as manager
+    import adbc_driver_sqlite
     import pyarrow as pa
 
     storage = pa.schema([(f"c{i}", STORAGE[s]) for i, s in enumerate(job["storage"])])
     declared = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(job["schema"])))
     schema = (storage, declared)
-    database = adbc.connect(f"file:{quote(job['path'])}?mode=rw", autocommit=True)
-    try:
-        cursor = database.cursor()
-        cursor.execute("PRAGMA query_only=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(job['busy_ms'])}")
-        cursor.execute("BEGIN")
-        cursor.execute("SELECT count(*) FROM sqlite_schema")  # the read takes the snapshot
-        cursor.fetchall()
+    with (
+        adbc_driver_sqlite.connect(f"file:{quote(job['path'])}?mode=rw") as database,
+        manager.AdbcConnection(database) as sqlite,  # autocommit: BEGIN is ours
+        manager.AdbcStatement(sqlite) as statement,
+    ):
+        for sql in ("PRAGMA query_only=ON", f"PRAGMA busy_timeout={int(job['busy_ms'])}"):
+            _update(statement, sql)
+        _update(statement, "BEGIN")
+        _query(statement, "SELECT count(*) FROM sqlite_schema").read_all()  # the snapshot
         connection.send_bytes(READY)
-        rows = int(job["rows"])
-        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(rows)})
+        rows = str(int(job["rows"]))
+        statement.set_options(**{"adbc.sqlite.query.batch_rows": rows})
         if job["ranges"] is None:
-            cursor.execute(job["sql"])
-            for batch in cursor.fetch_record_batch():
+            for batch in _query(statement, job["sql"]):
                 _send(connection, _unflagged(batch, job["flags"]), schema)
             connection.send_bytes(END)
         else:
             for low, high in job["ranges"]:
-                _read_range(connection, cursor, job, low, high, schema)
+                _read_range(connection, statement, job, low, high, schema)
                 connection.send_bytes(END)
+        _update(statement, "ROLLBACK")
         connection.send_bytes(DONE)
-    finally:
-        database.close()  # ends the read transaction
-        pa.default_memory_pool().release_unused()  # an idle child gives its batches back
+    pa.default_memory_pool().release_unused()  # an idle child gives its batches back
+
+
+def _update(statement: Any, sql: str) -> None:
+    statement.set_sql_query(sql)
+    statement.execute_update()
+
+
+def _query(statement: Any, sql: str, parameters: Any = None) -> Any:
+    """The reader of ``sql``'s batches (``parameters``: a one-row record batch to bind)."""
+    import pyarrow as pa
+
+    statement.set_sql_query(sql)
+    if parameters is not None:
+        statement.bind(parameters)
+    handle, _ = statement.execute_query()
+    return pa.RecordBatchReader.from_stream(handle)
 
 
 def _read_range(
     connection: Connection,
-    cursor: Any,
+    statement: Any,
     job: dict[str, Any],
     low: Any,
     high: Any,
@@ -103,12 +122,14 @@ def _read_range(
     next starts after its last key (column ``job["key"]``, dropped when it is not a field).
     ``None``: no end (a float infinity, which SQLite compares with every integer and still
     seeks in the key's index)."""
+    import pyarrow as pa
+
     sql, rows, key = job["sql"], int(job["rows"]), int(job["key"])
     after = float("-inf") if low is None else low
     end = float("inf") if high is None else high
     while True:
-        cursor.execute(sql, (after, end))
-        table = cursor.fetch_arrow_table()
+        bounds = pa.record_batch([pa.array([after]), pa.array([end])], names=["low", "high"])
+        table = _query(statement, sql, bounds).read_all()
         if table.num_rows:
             after = table.column(key)[-1].as_py()
             if key == len(schema[0]):  # the key is not a field
