@@ -404,3 +404,37 @@ async def test_a_child_that_died_is_replaced(
     again = await _values(_export(client))
     assert again == first and started.fallbacks == 0
     assert len(started.working[-1]) == 2 and not set(started.working[-1]) & set(dead)
+
+
+def test_children_end_with_the_server() -> None:
+    """A server killed outright (no exit handler runs): its children see their socket
+    close and end."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "from bocage.plugins.opendata import sqlite_arrow\n"
+        "child = sqlite_arrow.POOL.take(1, 1)[0]\n"
+        "child.greet()\n"
+        "print(child.process.pid, flush=True)\n"
+        "import time; time.sleep(60)\n"
+    )
+    server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    pid = int(server.stdout.readline())
+
+    def running() -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        return state != "Z"
+
+    assert running()
+    server.kill()
+    server.wait()
+    deadline = time.monotonic() + 20
+    while running():
+        assert time.monotonic() < deadline, "the child outlived its server"
+        time.sleep(0.05)
