@@ -1069,6 +1069,33 @@ def sqlite_reader(path: str) -> sqlite3.Connection:
     return connection
 
 
+#: Seconds an export waits to hold writers back while its readers open their snapshot
+#: (:func:`hold_writers`); a write under way for longer: one reader.
+SQLITE_GUARD_SECONDS = 0.25
+
+
+def hold_writers(path: str) -> sqlite3.Connection:
+    """A connection holding the write lock of the SQLite file ``path`` (``BEGIN IMMEDIATE``:
+    no write can commit) so that several readers that begin meanwhile read one snapshot,
+    the last commit (two SQLite connections cannot share a snapshot otherwise); closing it
+    rolls back and lets writers go. A plain connection: ``query_only`` refuses ``BEGIN
+    IMMEDIATE``; it never writes. Raises :class:`sqlite3.Error` when the lock is not had
+    within :data:`SQLITE_GUARD_SECONDS` (a write under way) or cannot be (a read-only
+    file)."""
+    connection = sqlite3.connect(
+        f"file:{quote(path)}?mode=rw",
+        uri=True,
+        timeout=SQLITE_GUARD_SECONDS,
+        isolation_level=None,
+    )
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
 class _SqliteReader:
     """One export's read-only ``sqlite3`` connection (:func:`sqlite_reader`; autocommit: the
     statement reads one snapshot, and no transaction outlives it), used by one worker thread

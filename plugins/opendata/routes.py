@@ -394,6 +394,7 @@ async def dataset_export(request: Request) -> Response:
         title=dataset.identifier,
         excel_fr=dialect == "excel-fr",
         xlsx_max_rows=cat.settings.xlsx_max_rows,
+        export_processes=cat.settings.export_processes,
         readers=cat.settings.export_readers,
     )
     filename = f"{dataset.identifier}.{export_format.extension}"

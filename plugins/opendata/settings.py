@@ -131,6 +131,14 @@ class OpendataSettings(PluginSettings):
         "of them the header (400 above: CSV or Parquet, or filters, hold more).",
         json_schema_extra=LIMIT,
     )
+    export_processes: int = Field(
+        2,
+        ge=0,
+        description="Processes that read SQLite for Parquet exports (ADBC's SQLite driver, "
+        "never loaded by the server), two at most for one export, at most this many per "
+        "server process; an export finding none free, or 0, is read by the server (slower).",
+        json_schema_extra=LIMIT,
+    )
     export_readers: int = Field(
         2,
         ge=1,

@@ -13,7 +13,7 @@ readers read.
 Two SQLite connections cannot share a snapshot. While the readers open theirs, a guard
 connection holds the write lock (``BEGIN IMMEDIATE``: no write can commit), so they all read
 the last commit; writers wait those few milliseconds (:func:`_opened`). When a write holds
-the lock longer than :data:`SQLITE_GUARD_SECONDS`, the first reader reads alone.
+the lock longer than :data:`export_sql.SQLITE_GUARD_SECONDS`, the first reader reads alone.
 """
 
 from __future__ import annotations
@@ -30,19 +30,16 @@ import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Protocol
-from urllib.parse import quote
 
 import anyio
 
+from bocage.plugins.opendata import export_sql
 from bocage.plugins.opendata.export_sql import BATCH, SqliteUnavailable, sqlite_reader
 
 logger = logging.getLogger("bocage.opendata")
 
 #: The parameters of :class:`Segments`' statements (``sqlite3``'s named style).
 _AFTER, _UPTO = "bocage_after", "bocage_upto"
-#: Seconds an export waits to hold writers back while its readers open their snapshot
-#: (:func:`_opened`); a write under way for longer: one reader.
-SQLITE_GUARD_SECONDS = 0.25
 
 Convert = Callable[[Sequence[Sequence[Any]]], bytes]
 
@@ -319,23 +316,12 @@ def _checkin(processes: Sequence[_Process]) -> None:
 
 
 def _opened(path: str, readers: Sequence[Reader], segments: Segments, convert: Convert) -> int:
-    """Begin the ``readers`` on one snapshot (:mod:`side_by_side`); how many did: all, or
-    the first alone when the write lock was not had within :data:`SQLITE_GUARD_SECONDS`
-    (a write under way) or cannot be (a read-only file)."""
+    """Begin the ``readers`` on one snapshot (:func:`export_sql.hold_writers`); how many did:
+    all, or the first alone when the write lock was not had."""
     guard = None
     if len(readers) > 1:
-        try:  # a plain connection: query_only refuses BEGIN IMMEDIATE; it never writes
-            guard = sqlite3.connect(
-                f"file:{quote(path)}?mode=rw",
-                uri=True,
-                timeout=SQLITE_GUARD_SECONDS,
-                isolation_level=None,
-            )
-            guard.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error:
-            if guard is not None:
-                guard.close()
-            guard = None
+        with contextlib.suppress(sqlite3.Error):
+            guard = export_sql.hold_writers(path)
     begun: list[Reader] = []
     try:
         for reader in readers if guard is not None else readers[:1]:

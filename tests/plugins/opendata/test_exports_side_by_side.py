@@ -126,7 +126,7 @@ def test_one_reader_when_a_write_is_under_way(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = _table(tmp_path)
-    monkeypatch.setattr(side_by_side, "SQLITE_GUARD_SECONDS", 0.01)
+    monkeypatch.setattr(export_sql, "SQLITE_GUARD_SECONDS", 0.01)
     readers = [side_by_side._Thread() for _ in range(3)]
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
