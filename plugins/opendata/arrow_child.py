@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 from multiprocessing.connection import Connection
 from typing import Any
 from urllib.parse import quote
 
-HELLO = b"H"
+from bocage.plugins.opendata.processes import HELLO, connect
+
 READY = b"R"
 END = b"E"
 DONE = b"D"
@@ -36,7 +36,7 @@ STORAGE = {"i": "int64", "f": "float64", "t": "string"}
 
 def serve() -> None:
     """A child's life: jobs one after the other until the server's end closes."""
-    connection = Connection(int(sys.argv[1]))
+    connection = connect()
     # ADBC's driver manager and driver without their DB-API module, which imports
     # pyarrow.dataset: 25 MiB a child for nothing (imported before HELLO: jobs start at once)
     import adbc_driver_manager  # noqa: F401

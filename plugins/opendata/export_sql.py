@@ -62,6 +62,7 @@ from sqlalchemy.types import NullType
 
 from bocage.core.api import CsvWriter, FieldType, csv_cell
 from bocage.plugins.opendata import folding
+from bocage.plugins.opendata.processes import SqliteUnavailable
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnClause, ColumnElement, Select
@@ -1028,11 +1029,6 @@ async def batches(
 SQLITE_CHUNK_ROWS = 4 * BATCH
 #: Seconds a reader waits for a lock (in WAL mode, only a recovery's), as the engine's.
 SQLITE_BUSY_SECONDS = 5.0
-
-
-class SqliteUnavailable(Exception):
-    """The statement cannot run on a connection of its own (a function only the engine's
-    connections know, a database that is not a file): the caller takes its other path."""
 
 
 def sqlite_path(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:

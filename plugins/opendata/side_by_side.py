@@ -5,7 +5,7 @@ snapshot, the ranges sent in the key's order.
 Python's ``sqlite3`` lets go of the GIL only while SQLite works on a row; building each row's
 objects and the lines holds it, about half the time. Readers in threads of one process would
 mostly wait for each other, so the readers beyond the first are **processes** of their own
-(:class:`_Process`, started once and kept: :func:`_checkout`), each reading
+(:class:`_Process`, :mod:`.processes`, started once and kept: :func:`_checkout`), each reading
 with its own connection and sending its ranges' bytes through a pipe. The first reader is a
 worker thread of the server. When no process is free (another export holds them), fewer
 readers read.
@@ -21,12 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import pickle
 import sqlite3
-import subprocess
-import sys
-import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Protocol
@@ -34,7 +30,8 @@ from typing import Any, Protocol
 import anyio
 
 from bocage.plugins.opendata import export_sql
-from bocage.plugins.opendata.export_sql import BATCH, SqliteUnavailable, sqlite_reader
+from bocage.plugins.opendata.export_sql import BATCH, sqlite_reader
+from bocage.plugins.opendata.processes import HELLO, Child, Pool, SqliteUnavailable, connect
 
 logger = logging.getLogger("bocage.opendata")
 
@@ -152,95 +149,47 @@ class _Thread:
             self.connection = None
 
 
-def serve(inbox: int, outbox: int) -> None:
-    """A reader process's loop (:class:`_Process`): each message of the server, read from the
-    file descriptor ``inbox``, is a method of :class:`_Thread` and its arguments; each
-    answer, written to ``outbox``, ``(True, result)`` or ``(False, error text)``. Ends when
-    the server closes its end."""
+def serve() -> None:
+    """A reader process's life (:mod:`.processes`): each message of the server is a method of
+    :class:`_Thread` and its arguments (pickled), each answer ``(True, result)`` or
+    ``(False, error text)``; ends when the server's end of the socket closes."""
+    connection = connect()
     reader = _Thread()
-    with os.fdopen(inbox, "rb") as messages, os.fdopen(outbox, "wb") as answers:
-        pickle.dump((True, None), answers)  # ready: its modules are imported
-        answers.flush()
+    try:
+        connection.send_bytes(HELLO)
         while True:
+            message = connection.recv_bytes()
             try:
-                name, arguments = pickle.load(messages)
-            except EOFError:
-                reader.finish()
-                return
-            except Exception as error:  # a message it cannot read: said, and the next one
-                answer: tuple[bool, Any] = (False, f"{type(error).__name__}: {error}")
-            else:
-                try:
-                    answer = (True, getattr(reader, name)(*arguments))
-                except Exception as error:  # raised in the server as sqlite3's error
-                    answer = (False, f"{type(error).__name__}: {error}")
-            pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
-            answers.flush()
+                name, arguments = pickle.loads(message)
+                answer: tuple[bool, Any] = (True, getattr(reader, name)(*arguments))
+            except Exception as error:  # raised in the server as sqlite3's error
+                answer = (False, f"{type(error).__name__}: {error}")
+            connection.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+    except (EOFError, ConnectionError, KeyboardInterrupt):
+        return
+    finally:
+        reader.finish()
 
 
-#: The command of a reader process: the interpreter running the server, the same modules.
-_COMMAND = "import sys; from {module} import serve; serve(int(sys.argv[1]), int(sys.argv[2]))"
+#: The reader processes of this server process (:func:`serve`).
+READERS = Pool(f"from {__name__} import serve; serve()")
 
 
 class _Process:
-    """A reader in a process of its own (:func:`serve`), kept between exports. Started as a
-    new interpreter (``subprocess``), not by ``multiprocessing``, whose ``spawn`` would run
-    the server's main script again and whose ``fork`` would copy its threads."""
+    """A reader in a process of its own (:data:`READERS`): :class:`_Thread`'s methods
+    called there, their errors raised here as ``sqlite3``'s."""
 
-    def __init__(self) -> None:
-        theirs_in, mine_out = os.pipe()
-        mine_in, theirs_out = os.pipe()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        try:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    _COMMAND.format(module=__name__),
-                    str(theirs_in),
-                    str(theirs_out),
-                ],
-                pass_fds=(theirs_in, theirs_out),
-                stdin=subprocess.DEVNULL,
-                env=env,
-                start_new_session=True,  # a server's Ctrl-C is the server's to handle
-            )
-        except BaseException:
-            for fd in (mine_in, mine_out):
-                os.close(fd)
-            raise
-        finally:
-            os.close(theirs_in)
-            os.close(theirs_out)
-        self.messages = os.fdopen(mine_out, "wb")
-        self.answers = os.fdopen(mine_in, "rb")
+    def __init__(self, child: Child) -> None:
+        self.child = child
         self.broken = False
-        try:  # waited for here, never while an export holds writers back (:func:`_opened`)
-            self._answer()
-        except BaseException:
-            self.close()
-            raise
-
-    def alive(self) -> bool:
-        return not self.broken and self.process.poll() is None
 
     def _call(self, name: str, *arguments: Any) -> Any:
         try:
-            pickle.dump((name, arguments), self.messages, protocol=pickle.HIGHEST_PROTOCOL)
-            self.messages.flush()
-        except OSError as error:
+            self.child.send(pickle.dumps((name, arguments), protocol=pickle.HIGHEST_PROTOCOL))
+            done, result = pickle.loads(self.child.receive())
+        except BaseException:
             self.broken = True
-            message = f"the export's reader process ended: {error}"
-            raise sqlite3.OperationalError(message) from error
-        return self._answer()
-
-    def _answer(self) -> Any:
-        try:
-            done, result = pickle.load(self.answers)
-        except (EOFError, OSError, pickle.UnpicklingError) as error:
-            self.broken = True
-            message = f"the export's reader process ended: {error!r}"
-            raise sqlite3.OperationalError(message) from error
+            raise
         if not done:
             raise sqlite3.OperationalError(result)
         return result
@@ -257,62 +206,33 @@ class _Process:
     def finish(self) -> None:
         self._call("finish")
 
-    def close(self) -> None:
-        """Ends the process: its messages end, so it returns; killed if it does not."""
-        with contextlib.suppress(OSError):
-            self.messages.close()
-        with contextlib.suppress(OSError):
-            self.answers.close()
-        try:
-            self.process.wait(timeout=1)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-#: Reader processes not in use, and how many exist (at most the readers an export may have
-#: less one: one export at a time reads with all of them).
-_idle: list[_Process] = []
-_started = 0
-_lock = threading.Lock()
-
 
 def _checkout(count: int) -> list[_Process]:
-    """Up to ``count`` reader processes for one export: idle ones, or new ones while fewer
-    than ``count`` exist (a process takes about a second to start, once)."""
-    global _started
-    taken: list[_Process] = []
-    ended: list[_Process] = []
-    with _lock:
-        while _idle and len(taken) < count:
-            process = _idle.pop()
-            (taken if process.alive() else ended).append(process)
-        _started -= len(ended)
-        new = max(0, min(count - len(taken), count - _started))
-        _started += new
-    for process in ended:
-        process.close()
-    for started in range(new):
+    """Up to ``count`` reader processes for one export (at most ``count`` in all: one export
+    at a time reads with all of them), each ready (a new one takes about a second, once);
+    none when they cannot start, said in the log."""
+    if count < 1:
+        return []
+    try:
+        children = READERS.take(count, count)
+    except SqliteUnavailable as error:
+        logger.warning("an export's reader process did not start: %s", error)
+        return []
+    ready: list[_Process] = []
+    for child in children:
         try:
-            taken.append(_Process())
-        except (OSError, sqlite3.Error) as error:  # fewer readers, said once a failure
+            child.greet()
+        except SqliteUnavailable as error:
             logger.warning("an export's reader process did not start: %s", error)
-            with _lock:
-                _started -= new - started
-            break
-    return taken
+            READERS.discard([child])
+        else:
+            ready.append(_Process(child))
+    return ready
 
 
 def _checkin(processes: Sequence[_Process]) -> None:
-    global _started
-    for process in processes:
-        if not process.alive():
-            process.close()
-            with _lock:
-                _started -= 1
-        else:
-            with _lock:
-                _idle.append(process)
+    READERS.discard([p.child for p in processes if p.broken])
+    READERS.give_back([p.child for p in processes if not p.broken])
 
 
 def _opened(path: str, readers: Sequence[Reader], segments: Segments, convert: Convert) -> int:
@@ -320,7 +240,7 @@ def _opened(path: str, readers: Sequence[Reader], segments: Segments, convert: C
     all, or the first alone when the write lock was not had."""
     guard = None
     if len(readers) > 1:
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(sqlite3.Error, SqliteUnavailable):
             guard = export_sql.hold_writers(path)
     begun: list[Reader] = []
     try:
@@ -329,7 +249,7 @@ def _opened(path: str, readers: Sequence[Reader], segments: Segments, convert: C
             begun.append(reader)
     except BaseException:
         for reader in begun:
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(sqlite3.Error, SqliteUnavailable):
                 reader.finish()
         raise
     finally:
@@ -399,6 +319,6 @@ async def sqlite_segment_chunks(
 
 def _finish(used: Sequence[Reader], processes: Sequence[_Process]) -> None:
     for reader in used:
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(sqlite3.Error, SqliteUnavailable):
             reader.finish()
     _checkin(processes)

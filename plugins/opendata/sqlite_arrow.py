@@ -31,19 +31,12 @@ children, which the server reads in key order: each child is at most one batch a
 
 from __future__ import annotations
 
-import atexit
 import base64
 import contextlib
 import importlib.util
 import json
-import os
-import socket
 import sqlite3
-import subprocess
-import sys
-import threading
-from collections.abc import AsyncIterator, Sequence
-from multiprocessing.connection import Connection
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -63,6 +56,7 @@ from bocage.plugins.opendata.export_sql import (
     sqlite_path,
     sqlite_sql,
 )
+from bocage.plugins.opendata.processes import Child, Pool
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -73,8 +67,6 @@ SEGMENT_ROWS = 32_768
 PARALLEL = 2
 #: Ranges an export's keys are cut into, at most (each at least SEGMENT_ROWS keys wide).
 MAX_RANGES = 256
-#: Seconds a new child may take to import pyarrow and the driver.
-START_SECONDS = 60.0
 #: The storage class each kind is read as.
 _STORAGE = {
     Kind.INTEGER: "i",
@@ -94,99 +86,7 @@ _FLAG_BITS = 62
 # -- the child processes -------------------------------------------------------------------
 
 
-class Child:
-    """One process of :mod:`.arrow_child` and the server's end of its socket."""
-
-    def __init__(self) -> None:
-        ours, theirs = socket.socketpair()
-        with theirs:
-            code = f"from {arrow_child.__name__} import serve; serve()"
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", code, str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),),
-                stdin=subprocess.DEVNULL,
-            )
-        self.connection = Connection(ours.detach())
-        self.greeted = False
-
-    def greet(self) -> None:
-        """Wait (blocking) until the child has imported what it needs (once)."""
-        if self.greeted:
-            return
-        if not self.connection.poll(START_SECONDS) or self.receive() != arrow_child.HELLO:
-            raise SqliteUnavailable("the export process did not start")
-        self.greeted = True
-
-    def send(self, data: bytes) -> None:
-        try:
-            self.connection.send_bytes(data)
-        except OSError as error:
-            raise SqliteUnavailable(f"the export process ended: {error}") from error
-
-    def receive(self) -> bytes:
-        """The child's next message; :class:`SqliteUnavailable` when it has ended."""
-        try:
-            return self.connection.recv_bytes()
-        except (EOFError, OSError) as error:
-            raise SqliteUnavailable(f"the export process ended: {error!r}") from error
-
-    def kill(self) -> None:
-        with contextlib.suppress(OSError):
-            self.process.kill()
-        self.connection.close()
-        self.process.wait()
-
-
-class Pool:
-    """The children of this server process: started when an export wants them, kept idle
-    for the next one, at most ``most`` in all (the setting of the call)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.idle: list[Child] = []
-        self.children: set[Child] = set()
-        self.pid = os.getpid()
-        atexit.register(self.close)
-
-    def take(self, most: int, wanted: int = PARALLEL) -> list[Child]:
-        """Up to ``wanted`` children, idle ones first, none beyond ``most`` in all."""
-        with self.lock:
-            if self.pid != os.getpid():  # a fork of the server: its children are not ours
-                for child in self.children:
-                    child.connection.close()  # theirs must see the server's end close
-                self.idle, self.children, self.pid = [], set(), os.getpid()
-            for child in [c for c in self.idle if c.process.poll() is not None]:
-                self.idle.remove(child)
-                self.children.discard(child)
-                child.kill()
-            wanted = min(wanted, most)
-            taken, self.idle = self.idle[:wanted], self.idle[wanted:]
-            while len(taken) < wanted and len(self.children) < most:
-                child = Child()
-                self.children.add(child)
-                taken.append(child)
-            return taken
-
-    def give_back(self, children: Sequence[Child]) -> None:
-        with self.lock:
-            self.idle.extend(c for c in children if c in self.children)
-
-    def discard(self, children: Sequence[Child]) -> None:
-        """Kill ``children`` (their work and their socket end with them)."""
-        for child in children:
-            child.kill()
-        with self.lock:
-            self.children.difference_update(children)
-
-    def close(self) -> None:
-        """Kill every child (at the server's exit; a child also ends when its socket does)."""
-        with self.lock:
-            children, self.children, self.idle = list(self.children), set(), []
-        for child in children:
-            child.kill()
-
-
-POOL = Pool()
+POOL = Pool(f"from {arrow_child.__name__} import serve; serve()")
 
 
 # -- the statements ------------------------------------------------------------------------

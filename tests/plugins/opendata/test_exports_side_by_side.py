@@ -146,20 +146,22 @@ async def test_reader_processes_are_kept_and_shared(tmp_path: Path) -> None:
     """An export takes the reader processes it may have (readers less one); another export
     at the same time reads alone; a process that ended is replaced."""
     path = _table(tmp_path)
+    pool = side_by_side.READERS
+    pool.close()
     first = sqlite_segment_chunks(path, _segments(2), _lines, 3)
     chunk = await anext(first)
-    assert side_by_side._idle == [] and side_by_side._started == 2
+    assert pool.idle == [] and len(pool.children) == 2
     alone = [c async for c in sqlite_segment_chunks(path, _segments(2), _lines, 3)]
     assert b"".join(alone) == _expected(path)
     rest = [c async for c in first]
     assert chunk + b"".join(rest) == _expected(path)
-    assert len(side_by_side._idle) == 2
-    side_by_side._idle[0].process.kill()
-    side_by_side._idle[0].process.wait()
+    assert len(pool.idle) == 2
+    pool.idle[0].process.kill()
+    pool.idle[0].process.wait()
     again = [c async for c in sqlite_segment_chunks(path, _segments(2), _lines, 3)]
     assert b"".join(again) == _expected(path)
-    assert side_by_side._started == 2 and len(side_by_side._idle) == 2
-    assert all(p.alive() for p in side_by_side._idle)
+    assert len(pool.children) == 2 and len(pool.idle) == 2
+    assert all(c.process.poll() is None for c in pool.idle)
 
 
 @pytest.mark.parametrize(("identifier", "params"), CASES)
@@ -197,12 +199,10 @@ async def test_an_export_reads_alone_when_no_reader_process_starts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = _table(tmp_path)
-    for process in side_by_side._idle:
-        process.close()
-    monkeypatch.setattr(side_by_side, "_idle", [])
-    monkeypatch.setattr(side_by_side, "_started", 0)
-    monkeypatch.setattr(side_by_side, "_COMMAND", "import sys; sys.exit(3)")
+    pool = side_by_side.READERS
+    pool.close()
+    monkeypatch.setattr(pool, "code", "import sys; sys.exit(3)")
     chunks = [c async for c in sqlite_segment_chunks(path, _segments(4), _lines, 3)]
     assert b"".join(chunks) == _expected(path)
-    assert side_by_side._started == 0 and side_by_side._idle == []
+    assert pool.children == set() and pool.idle == []
     assert "reader process did not start" in caplog.text
