@@ -18,7 +18,9 @@ own), and for each format:
   rows/s, the ratio to the floor, the time to the first byte, and the server's peak RSS
   during the export against its RSS at rest (``VmHWM`` reset through ``/proc/<pid>/clear_refs``
   before each export; sampled ``VmRSS`` when that is refused), and the seconds of CPU the
-  server used (the database's own work is not in it).
+  server used with the processes it started (the database's own work is not in it); the
+  same RSS figures for those processes (SQLite's export readers:
+  ``BOCAGE_OPENDATA_EXPORT_READERS``), summed.
 
 ``--reuse`` keeps the rows of an earlier run (PostgreSQL's database, SQLite's file in
 ``--folder``) when the table holds ``--rows`` rows: runs that compare two versions of the
@@ -273,8 +275,36 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (the export's reader processes), still running."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in task.read_text().split()]
+    return found
+
+
+def children_rss(pid: int, key: str = "VmRSS") -> int:
+    """MiB of the processes ``pid`` started (``key``: ``VmRSS``, or their peaks)."""
+    total = 0
+    for child in children(pid):
+        with contextlib.suppress(OSError):
+            total += _status(child, key)
+    return total
+
+
+def _cpu_all(pid: int) -> float:
+    """:func:`_cpu` of the server and of the processes it started."""
+    total = _cpu(pid)
+    for child in children(pid):
+        with contextlib.suppress(OSError):
+            total += _cpu(child)
+    return total
+
+
 class Peak:
-    """The server's peak RSS during a block: ``VmHWM`` after a reset, else samples."""
+    """The server's peak RSS during a block: ``VmHWM`` after a reset, else samples; and its
+    reader processes' (``children``, summed)."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -283,7 +313,8 @@ class Peak:
 
     def __enter__(self) -> Peak:
         try:
-            Path(f"/proc/{self.pid}/clear_refs").write_text("5")
+            for pid in (self.pid, *children(self.pid)):
+                Path(f"/proc/{pid}/clear_refs").write_text("5")
             self.reset = True
         except OSError:
             self.reset = False
@@ -300,6 +331,7 @@ class Peak:
     def __exit__(self, *exc: object) -> None:
         self.running = False
         self.thread.join()
+        self.children_peak = children_rss(self.pid, "VmHWM" if self.reset else "VmRSS")
 
     @property
     def peak(self) -> int:
@@ -357,23 +389,27 @@ def run_engine(engine: str, count: int, formats: list[str], folder: str, reuse: 
 
     print(
         f"{'format':8} {'rows/s':>10} {'floor rows/s':>13} {'ratio':>6} {'first byte':>11} "
-        f"{'MB':>6} {'RSS at rest':>11} {'peak RSS':>9} {'over rest':>9} {'server CPU':>10}"
+        f"{'MB':>6} {'RSS at rest':>11} {'peak RSS':>9} {'over rest':>9} {'server CPU':>10} "
+        f"{'readers at rest':>15} {'over rest':>9}"
     )
     for name in formats:
         with running(url) as (pid, port):
             fetch(port, f"{name}?id=1")  # warm: imports, the catalogue, the first sessions
             rest = _status(pid, "VmRSS")
-            cpu = _cpu(pid)
+            readers_rest = children_rss(pid)
+            cpu = _cpu_all(pid)
             with Peak(pid) as peak:
                 first, seconds, size = fetch(port, name)
             top = peak.peak
-            cpu = _cpu(pid) - cpu
+            cpu = _cpu_all(pid) - cpu
+            readers_over = peak.children_peak - readers_rest
         floor = floors.get(name)
         ratio = f"{floor / seconds:6.0%}" if floor else "     -"
         floor_rate = f"{count / floor:13,.0f}" if floor else f"{'-':>13}"
         print(
             f"{name:8} {count / seconds:10,.0f} {floor_rate} {ratio} {first:10.3f}s "
-            f"{size / 1e6:6.0f} {rest:7} MiB {top:5} MiB {top - rest:5} MiB {cpu:9.2f}s"
+            f"{size / 1e6:6.0f} {rest:7} MiB {top:5} MiB {top - rest:5} MiB {cpu:9.2f}s "
+            f"{readers_rest:11} MiB {readers_over:5} MiB"
         )
 
 

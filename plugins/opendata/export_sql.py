@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
     from sqlalchemy.types import TypeEngine
 
+    from bocage.plugins.opendata import side_by_side
     from bocage.plugins.opendata.records import RecordQuery
 
 #: Rows read at a time (one round trip, one chunk of output): memory holds one batch.
@@ -131,11 +132,13 @@ class Plan:
         self.query = query
         self.dialect = dialect
         self.base = query.page_statement(after=None, size=None)
+        #: The dataset's key when the rows come in its order alone (:meth:`segments`).
+        self.key: ColumnElement[Any] | None = None
         if query.group_by is None and not query.order:
             # the dataset's key alone: never null, so no "nulls last" term, and the database
             # may read its index in order (the records' keyset order, the same rows)
-            key = self.base.selected_columns[query.dataset.key]
-            self.base = self.base.order_by(None).order_by(key)
+            self.key = self.base.selected_columns[query.dataset.key]
+            self.base = self.base.order_by(None).order_by(self.key)
         self.columns = [self.base.selected_columns[name] for name in query.fields]
         self.kinds = [
             kind_of(query.column_type(f.name), f.type)
@@ -156,6 +159,31 @@ class Plan:
 
     def statement(self, cells: Sequence[ColumnElement[Any]]) -> Select[Any]:
         return self.base.with_only_columns(*cells, maintain_column_froms=True)
+
+    def segments(self, statement: Select[Any], size: int) -> side_by_side.Segments | None:
+        """SQLite: ``statement`` (one of this plan's) as ranges of the key of at most ``size``
+        rows each, for readers working side by side (:func:`side_by_side.sqlite_segment_chunks`);
+        ``None`` when the rows are not in the key's order alone or a statement has no
+        literal form."""
+        if self.key is None or size < 1:
+            return None
+        key = self.key
+        after: ColumnClause[Any] = literal_column(":bocage_after")
+        upto: ColumnClause[Any] = literal_column(":bocage_upto")
+        keys = self.statement([key]).limit(1).offset(size - 1)
+        texts = {
+            "first": sqlite_sql(keys),
+            "next": sqlite_sql(keys.where(key > after)),
+            (False, False): sqlite_sql(statement),
+            (False, True): sqlite_sql(statement.where(key <= upto)),
+            (True, False): sqlite_sql(statement.where(key > after)),
+            (True, True): sqlite_sql(statement.where(key > after, key <= upto)),
+        }
+        if None in texts.values():
+            return None
+        from bocage.plugins.opendata.side_by_side import Segments
+
+        return Segments({name: text for name, text in texts.items() if text is not None})
 
     # -- typed rows (NDJSON, JSON, Parquet, XLSX) ------------------------------------------
 
@@ -840,15 +868,12 @@ _BATCH_WRITERS: dict[tuple[Kind, bool], Callable[[list[Any]], list[bytes]]] = {
 }
 
 
-class Lines:
-    """The statement of :meth:`Plan.sqlite_lines` and how its rows become lines: each row is
-    a line's segments (bytes) with, between them, the values Python writes for the whole
-    batch (``writers``: :func:`csv_floats`, :func:`json_floats`, :func:`csv_times`...)."""
+class LineWriter:
+    """How the rows of :meth:`Plan.sqlite_lines`' statement become lines: each row is a
+    line's segments (bytes) with, between them, the values Python writes for the whole batch
+    (``writers``: :func:`csv_floats`, :func:`json_floats`, :func:`csv_times`...)."""
 
-    def __init__(
-        self, statement: Select[Any], writers: Sequence[Callable[[list[Any]], list[bytes]]]
-    ) -> None:
-        self.statement = statement
+    def __init__(self, writers: Sequence[Callable[[list[Any]], list[bytes]]]) -> None:
         self.writers = list(writers)
 
     def __call__(self, rows: Sequence[Sequence[Any]]) -> bytes:
@@ -857,6 +882,21 @@ class Lines:
         for i, write in enumerate(self.writers):
             flat[2 * i + 1 :: stride] = write(flat[2 * i + 1 :: stride])
         return b"".join(flat)
+
+
+class Lines(LineWriter):
+    """The statement of :meth:`Plan.sqlite_lines` and its :class:`LineWriter`."""
+
+    def __init__(
+        self, statement: Select[Any], writers: Sequence[Callable[[list[Any]], list[bytes]]]
+    ) -> None:
+        super().__init__(writers)
+        self.statement = statement
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sent to another process (:mod:`side_by_side`'s readers) as its writer alone: the
+        statement, already SQL there, would cost the pickling of SQLAlchemy's objects."""
+        return (LineWriter, (self.writers,))
 
 
 async def _driver(connection: AsyncConnection) -> Any:
@@ -1008,8 +1048,29 @@ def sqlite_path(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
     return str(Path(database).resolve())
 
 
+def sqlite_reader(path: str) -> sqlite3.Connection:
+    """A connection to the SQLite file ``path`` that cannot write (``PRAGMA query_only``),
+    in autocommit, with the SQL functions of the SQLite paths, used by one worker thread at
+    a time."""
+    connection = sqlite3.connect(
+        f"file:{quote(path)}?mode=rw",
+        uri=True,
+        timeout=SQLITE_BUSY_SECONDS,
+        isolation_level=None,
+        check_same_thread=False,  # worker threads take turns
+    )
+    try:
+        connection.execute("PRAGMA query_only=ON")
+        for name, arguments, function in _SQLITE_FUNCTIONS:
+            connection.create_function(name, arguments, function, deterministic=True)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
 class _SqliteReader:
-    """One export's read-only ``sqlite3`` connection (``PRAGMA query_only``, autocommit: the
+    """One export's read-only ``sqlite3`` connection (:func:`sqlite_reader`; autocommit: the
     statement reads one snapshot, and no transaction outlives it), used by one worker thread
     at a time. Its rows become bytes in that thread (``convert``): the event loop only
     hands chunks on, and SQLite works without the GIL while the thread waits for rows."""
@@ -1019,17 +1080,8 @@ class _SqliteReader:
     ) -> None:
         self.convert = convert
         self.done = False
-        self.connection = sqlite3.connect(
-            f"file:{quote(path)}?mode=rw",
-            uri=True,
-            timeout=SQLITE_BUSY_SECONDS,
-            isolation_level=None,
-            check_same_thread=False,  # worker threads take turns
-        )
+        self.connection = sqlite_reader(path)
         try:
-            self.connection.execute("PRAGMA query_only=ON")
-            for name, arguments, function in _SQLITE_FUNCTIONS:
-                self.connection.create_function(name, arguments, function, deterministic=True)
             self.cursor = self.connection.execute(sql)
         except BaseException:
             self.connection.close()
@@ -1040,7 +1092,7 @@ class _SqliteReader:
         if self.done:
             return None
         out = []
-        for _ in range(SQLITE_CHUNK_ROWS // BATCH):
+        for _ in range(max(1, SQLITE_CHUNK_ROWS // BATCH)):
             rows = self.cursor.fetchmany(BATCH)
             if not rows:
                 self.done = True
@@ -1099,14 +1151,28 @@ async def first_of(
 
 
 def sqlite_lines(
-    sessionmaker: async_sessionmaker[AsyncSession], lines: Lines, header: bytes = b""
+    sessionmaker: async_sessionmaker[AsyncSession],
+    lines: Lines,
+    header: bytes = b"",
+    *,
+    plan: Plan | None = None,
+    readers: int = 1,
 ) -> AsyncIterator[bytes] | None:
-    """SQLite's lines (:meth:`Plan.sqlite_lines`) after ``header``, read by ``sqlite3``;
-    ``None`` when the database is not a file or the statement has no literal form."""
+    """SQLite's lines (:meth:`Plan.sqlite_lines`) after ``header``, read by ``sqlite3``:
+    by ``readers`` connections side by side (:func:`side_by_side.sqlite_segment_chunks`) when the
+    ``plan``'s rows come in its key's order; ``None`` when the database is not a file or
+    the statement has no literal form."""
     path = sqlite_path(sessionmaker)
     sql = sqlite_sql(lines.statement)
     if path is None or sql is None:
         return None
+    if readers > 1 and plan is not None:
+        segments = plan.segments(lines.statement, SQLITE_CHUNK_ROWS)
+        if segments is not None:
+            from bocage.plugins.opendata import side_by_side
+
+            chunks = side_by_side.sqlite_segment_chunks(path, segments, lines, readers)
+            return _after(header, chunks)
     return _after(header, sqlite_chunks(path, sql, lines))
 
 

@@ -581,15 +581,17 @@ def _sqlite_lines(
     fields: Sequence[str],
     plan: export_sql.Plan,
     sessionmaker: async_sessionmaker[AsyncSession],
+    readers: int,
 ) -> AsyncIterator[bytes] | None:
     """SQLite: CSV, NDJSON or JSON from the lines SQLite builds, read by ``sqlite3`` in worker
-    threads (:func:`export_sql.sqlite_lines`), or by the engine's connection should the
-    statement need it; ``None`` when the database is not SQLite's file."""
+    threads (:func:`export_sql.sqlite_lines`: ``readers`` side by side), or by the engine's
+    connection should the statement need it; ``None`` when the database is not SQLite's
+    file."""
     if plan.dialect != "sqlite":
         return None
     lines = plan.sqlite_lines(json=format_name != "csv")
     header = _header(fields) if format_name == "csv" else b""
-    fast = export_sql.sqlite_lines(sessionmaker, lines, header)
+    fast = export_sql.sqlite_lines(sessionmaker, lines, header, plan=plan, readers=readers)
     if fast is None:
         return None
 
@@ -625,12 +627,14 @@ async def stream(
     title: str,
     excel_fr: bool = False,
     xlsx_max_rows: int = XLSX_MAX_ROWS,
+    readers: int = 1,
 ) -> AsyncIterator[bytes]:
     """The bytes of the export of ``query`` in ``format_name``, by the fastest path the
     engine and the dataset's column types allow (the same bytes as :func:`export`'s for CSV,
     JSON and NDJSON; the same values for Parquet and XLSX). An XLSX sheet stops after
     ``xlsx_max_rows`` records (the route refuses more beforehand: this only holds the sheet
-    within Excel's rows should records be added meanwhile)."""
+    within Excel's rows should records be added meanwhile). ``readers``: SQLite connections
+    that may read one export side by side (``BOCAGE_OPENDATA_EXPORT_READERS``)."""
     from bocage.plugins.opendata.records import iterate
 
     dataset = query.dataset
@@ -665,7 +669,7 @@ async def stream(
     elif (
         format_name in ("csv", "ndjson", "json")
         and (len(query.fields) > 1 or format_name != "csv")  # one field: as PostgreSQL's
-        and (fast_lines := _sqlite_lines(format_name, query.fields, plan, sessionmaker))
+        and (fast_lines := _sqlite_lines(format_name, query.fields, plan, sessionmaker, readers))
     ):
         chunks = fast_lines
     elif format_name == "csv" and dialect == "sqlite" and len(query.fields) > 1:

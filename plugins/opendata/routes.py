@@ -394,6 +394,7 @@ async def dataset_export(request: Request) -> Response:
         title=dataset.identifier,
         excel_fr=dialect == "excel-fr",
         xlsx_max_rows=cat.settings.xlsx_max_rows,
+        readers=cat.settings.export_readers,
     )
     filename = f"{dataset.identifier}.{export_format.extension}"
     media_type = export_format.media_type

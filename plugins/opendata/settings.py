@@ -131,6 +131,15 @@ class OpendataSettings(PluginSettings):
         "of them the header (400 above: CSV or Parquet, or filters, hold more).",
         json_schema_extra=LIMIT,
     )
+    export_readers: int = Field(
+        2,
+        ge=1,
+        le=16,
+        description="SQLite: readers of one whole-dataset CSV, NDJSON or JSON export side "
+        "by side (ranges of the dataset's key, on one snapshot): a worker thread, and reader "
+        "processes kept for the next export (about 130 MB each), so an export uses that many "
+        "cores; 1: one reader, no process.",
+    )
     shapes_dir: str = Field(
         "",
         description="Folder of DCAT-AP SHACL shape files (*.ttl) checked when a dataset is "

@@ -553,34 +553,42 @@ async def test_sqlite_exports_on_a_connection_of_their_own(
     engine's connections know), the engine's connection gives the same bytes."""
     import sqlite3
 
-    from bocage.plugins.opendata import export_sql
+    from bocage.plugins.opendata import export_sql, side_by_side
 
-    read = export_sql.sqlite_chunks
-    used = []
+    read, read_side_by_side = export_sql.sqlite_chunks, side_by_side.sqlite_segment_chunks
+    used: list[str] = []
 
     def counted(path: str, sql: str, convert: Any) -> Any:
         used.append(sql)
         return read(path, sql, convert)
 
+    def counted_side_by_side(path: str, segments: Any, convert: Any, readers: int) -> Any:
+        used.append(segments.texts[False, False])
+        return read_side_by_side(path, segments, convert, readers)
+
     monkeypatch.setattr(export_sql, "sqlite_chunks", counted)
+    monkeypatch.setattr(side_by_side, "sqlite_segment_chunks", counted_side_by_side)
     quoted = {"d__gte": "2024-01-02", "texte__contains": "'"}
     assert (await client.get(EXPORT.format("types", name), params=quoted)).status_code == 200
     params = {"d__gte": "2024-01-02", "order": "-t"}
     response = await client.get(EXPORT.format("types", name), params=params)
     assert response.status_code == 200
+    in_key_order = await client.get(EXPORT.format("types", name), params={"d__gte": "2024-01-02"})
     sqlite = str(client.app.state.settings.database_url).startswith("sqlite")  # type: ignore[attr-defined]
-    assert len(used) == (2 if sqlite else 0)
+    assert len(used) == (3 if sqlite else 0)
     if sqlite:
         assert "'2024-01-02'" in used[0] and "''" in used[0]
 
     def unknown_function(*args: Any) -> Any:
         raise sqlite3.OperationalError("no such function: bocage_elsewhere")
 
-    monkeypatch.setattr(export_sql, "_SqliteReader", unknown_function)
-    again = await client.get(EXPORT.format("types", name), params=params)
-    assert again.status_code == 200
-    assert len(response.content) > 20
-    assert again.content == response.content
+    monkeypatch.setattr(export_sql, "sqlite_reader", unknown_function)
+    monkeypatch.setattr(side_by_side, "sqlite_reader", unknown_function)
+    for sent, again_params in ((response, params), (in_key_order, {"d__gte": "2024-01-02"})):
+        again = await client.get(EXPORT.format("types", name), params=again_params)
+        assert again.status_code == 200
+        assert len(sent.content) > 20
+        assert again.content == sent.content
 
 
 def test_csv_floats_as_python_writes_them() -> None:
