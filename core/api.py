@@ -146,6 +146,8 @@ from bocage.core.graphql.types import Stakeholder as StakeholderType
 from bocage.core.graphql.types import Territory as TerritoryType
 from bocage.core.hookspecs import (
     CONTRACT_VERSION,
+    CommuneFollower,
+    CommuneMove,
     DeployFinding,
     DiscussionState,
     DiscussionTarget,
@@ -580,6 +582,9 @@ __all__ = [
     # what people may discuss (bocage_discussion_targets), and the public change feed
     "DiscussionState",
     "DiscussionTarget",
+    # a commune moving to another GAL, and the plugins' rows that follow it
+    "CommuneFollower",
+    "CommuneMove",
     "PublicEvent",
     "last_event_sequence",
     "public_events",

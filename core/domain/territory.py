@@ -8,9 +8,9 @@ session they are given."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -21,6 +21,10 @@ from bocage.core.domain.changes import Change, archive, check_version, column_ch
 from bocage.core.domain.errors import Code, Invalid
 from bocage.core.domain.ids import key_of
 from bocage.core.reference import UnknownNisCode, move_commune, municipality
+
+if TYPE_CHECKING:
+    from bocage.core.hookspecs import CommuneFollower
+    from bocage.core.host_protocol import Host
 
 #: The levels of a PST, from the plan down to its actions.
 PST_LEVELS: tuple[type[Any], ...] = (
@@ -45,6 +49,12 @@ LEVEL_NAMES: dict[type[Any], str] = {
 }
 #: The levels by the name their global IDs carry (the GraphQL types have the models' names).
 LEVEL_BY_NAME = {level.__name__: level for level in PST_LEVELS}
+
+
+def commune_followers(host: Host) -> list[CommuneFollower]:
+    """The plugins' rows that follow a commune to another GAL (``bocage_commune_followers``),
+    for :func:`update_commune` and :func:`bocage.core.reference.setup_territory`."""
+    return [follower for _, follower in host.contributions("bocage_commune_followers")]
 
 
 def _population(value: int | None) -> int | None:
@@ -130,13 +140,16 @@ async def update_commune(
     *,
     principal: Any = None,
     territory_since: dt.date | None = None,
+    followers: Sequence[CommuneFollower] = (),
     **changes: Any,
 ) -> Change:
     """Change the figures (``population``, ``area_km2``) or the GAL (``territory``: a global
     ID, ``None`` for none; from ``territory_since``, today if not given: the commune's earlier
     GALs stay in its memberships) of the commune ``id`` read at ``version``; a key left out of
     ``changes`` stays as it is. Names come from Statbel and stay. Moving a commune between
-    GALs changes who administers it: on an installation of several GALs, operators only."""
+    GALs changes who administers it: on an installation of several GALs, operators only; the
+    plugins' rows that keep its territory follow it in this transaction (``followers``: the
+    plugins' ``bocage_commune_followers``)."""
     unknown = set(changes) - {"population", "area_km2", "territory"}
     if unknown:
         raise TypeError(f"a commune has no changeable {', '.join(sorted(unknown))}")
@@ -176,7 +189,7 @@ async def update_commune(
                     "joined its present GAL",
                     "territorySince",
                 )
-            await move_commune(session, commune, territory_id, since)
+            await move_commune(session, commune, territory_id, since, followers)
     return Change(row=commune, action="updated", changes=column_changes(commune))
 
 

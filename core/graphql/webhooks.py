@@ -399,7 +399,7 @@ def _keep_reader(info: Info, principal: Any, row: m.WebhookSubscription) -> None
     and the rows it reaches (deliveries follow the change feed's rule for it)."""
     reader = Reader.of(info.context.host, principal)
     row.permissions = sorted(reader.permissions)
-    row.reach = reader.reach.as_json()
+    row.reach = reader.kept_reach()
 
 
 async def _load_owned(session: Any, principal: Any, value: Any) -> m.WebhookSubscription:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from bocage.core.auth.policy import Reach
 from bocage.core.events import Reader, visible_to
 from bocage.core.jobs import enqueue_job
 from bocage.core.models import EventRecord, JobCursor, WebhookDelivery, WebhookSubscription
@@ -30,10 +29,7 @@ BATCH = 500
 
 def reader_of(subscription: WebhookSubscription) -> Reader:
     """The subscriber as it was when it saved the subscription (its permissions and reach)."""
-    return Reader(
-        permissions=frozenset(subscription.permissions),
-        reach=Reach.from_json(subscription.reach),
-    )
+    return Reader.kept(subscription.permissions, subscription.reach)
 
 
 def wanted(subscription: WebhookSubscription, first: int, last: int) -> Any:

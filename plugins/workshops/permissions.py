@@ -21,11 +21,14 @@ WORKSHOPS_CHECK_IN = Permission(
 
 
 #: Run challenge-card workshops: create them, move through the phases, type in paper cards,
-#: form groups, merge the selections and promote challenges (with projects:write).
+#: form groups, merge the selections and promote challenges (with projects:write). Held over
+#: a territory's workshops by every holder who belongs to it (``runs_workshop``), commune
+#: editors included, who then learn of them in the change feed (``territory_members``).
 WORKSHOPS_FACILITATE = Permission(
     "workshops:facilitate",
     "Run challenge-card workshops: phases, paper cards, groups, merging and promoting "
     "challenges (promotion to a project also needs projects:write).",
+    territory_members=True,
 )
 
 ALL = [WORKSHOPS_ORGANISE, WORKSHOPS_CHECK_IN, WORKSHOPS_FACILITATE]

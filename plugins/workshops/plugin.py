@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bocage.core.api import (
+    CommuneFollower,
     CompiledReads,
     DiscussionTarget,
     JobKind,
@@ -125,6 +126,14 @@ def bocage_webhook_events() -> list[WebhookEventType]:
 @hookimpl
 def bocage_permissions() -> list[Permission]:
     return list(ALL)
+
+
+@hookimpl
+def bocage_commune_followers() -> list[CommuneFollower]:
+    """Events in a commune, and the card workshops held at them, follow it to another GAL."""
+    from bocage.plugins.workshops.store import COMMUNE_FOLLOWER
+
+    return [COMMUNE_FOLLOWER]
 
 
 @hookimpl

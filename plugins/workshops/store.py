@@ -24,6 +24,8 @@ from sqlalchemy import func, select, update
 from bocage.core.api import (
     Code,
     Commune,
+    CommuneFollower,
+    CommuneMove,
     DomainEvent,
     EventScope,
     Invalid,
@@ -199,6 +201,32 @@ async def move_card_workshops(session: Any, event: Event) -> None:
         .values(territory_id=event.territory_id)
         .execution_options(synchronize_session=False)
     )
+
+
+async def follow_commune(session: Any, move: CommuneMove) -> int:
+    """The events in a commune that moved to another GAL take its new territory (an event
+    of a commune keeps its commune's, for the territory's calendars and front-ends), and the
+    card workshops held at them follow, so that the new GAL's facilitators run them and the
+    old GAL's no longer do (docs/tenancy.md). In the transaction that moves the commune;
+    their versions step, as for any change."""
+    in_commune = Event.commune_id == move.commune
+    events = await session.execute(
+        update(Event)
+        .where(in_commune)
+        .values(territory_id=move.territory, version=Event.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    workshops = await session.execute(
+        update(CardWorkshop)
+        .where(CardWorkshop.event_id.in_(select(Event.id).where(in_commune)))
+        .values(territory_id=move.territory, version=CardWorkshop.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return int(events.rowcount or 0) + int(workshops.rowcount or 0)
+
+
+#: What follows a commune to another GAL (``bocage_commune_followers``).
+COMMUNE_FOLLOWER = CommuneFollower("workshops.events", follow_commune)
 
 
 async def territory_exists(session: Any, key: int) -> bool:

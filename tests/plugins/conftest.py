@@ -148,3 +148,20 @@ async def two_gals(bocage_app: Any, bocage_client: httpx.AsyncClient) -> TwoGals
         Gal(a_key, a_slug, a_commune, a_nis),
         Gal(b_key, "gal-b", b_commune, b_nis),
     )
+
+
+@pytest.fixture
+async def one_gal(bocage_app: Any, bocage_client: httpx.AsyncClient) -> TwoGals:
+    """The demo's GAL alone (``a`` and ``b`` are both it), with the same callers: an
+    installation of one GAL, where nobody is confined."""
+    async with bocage_app.state.sessionmaker() as session:
+        key, slug = (await session.execute(select(Territory.id, Territory.slug))).one()
+        commune, nis = (
+            await session.execute(
+                select(Commune.id, Commune.nis_code)
+                .where(Commune.territory_id == key, Commune.deleted_at.is_(None))
+                .order_by(Commune.nis_code)
+            )
+        ).first()
+    gal = Gal(key, slug, commune, nis)
+    return TwoGals(bocage_app, bocage_client, gal, gal)

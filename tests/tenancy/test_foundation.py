@@ -16,6 +16,7 @@ from bocage.core import models as m
 from bocage.core.auth import policy
 from bocage.core.auth.principal import Principal, PrincipalKind, Role
 from bocage.core.auth.tenancy import Directory, confine
+from bocage.core.hookspecs import CommuneFollower, CommuneMove
 from bocage.core.reference import setup_territory
 from bocage.core.testing import Principals
 
@@ -291,3 +292,43 @@ async def test_the_viewer_says_what_the_caller_reaches(two_gals: Any, run: Any) 
     assert operator["territories"] == [{"slug": B}, {"slug": A}]
     editor_b = (await run(VIEWER, principal=editor(ANDENNE)))["data"]["viewer"]
     assert (editor_b["territories"], editor_b["communeNisCodes"]) == ([{"slug": B}], [ANDENNE])
+
+
+async def test_a_commune_s_followers_move_with_it_in_its_transaction(world: Any) -> None:
+    """``bocage territory create`` taking a commune over (``setup_territory``) tells the
+    plugins' ``bocage_commune_followers`` in the same transaction; one that fails rolls the
+    move back, so no commune is ever of one GAL with rows of the other."""
+    told: list[CommuneMove] = []
+
+    async def follow(session: Any, move: CommuneMove) -> int:
+        assert session.in_transaction()
+        told.append(move)
+        return 0
+
+    async def fail(session: Any, move: CommuneMove) -> int:
+        raise RuntimeError("a follower failed")
+
+    async with world.sessionmaker() as session:
+        andenne = await session.scalar(select(m.Commune).where(m.Commune.nis_code == ANDENNE))
+        a_key = andenne.territory_id
+    with pytest.raises(RuntimeError):
+        async with world.sessionmaker() as session, session.begin():
+            await setup_territory(
+                session,
+                slug=B,
+                name={"fr": "GAL B"},
+                nis_codes=[ANDENNE],
+                followers=[CommuneFollower("failing", fail)],
+            )
+    async with world.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(m.Territory)) == 1
+    async with world.sessionmaker() as session, session.begin():
+        b = await setup_territory(
+            session,
+            slug=B,
+            name={"fr": "GAL B"},
+            nis_codes=[ANDENNE],
+            followers=[CommuneFollower("recording", follow)],
+        )
+        b_key = b.id
+    assert told == [CommuneMove(andenne.id, ANDENNE, b_key, a_key)]

@@ -212,6 +212,7 @@ class TerritoryMutations:
                 input.version,
                 principal=principal,
                 territory_since=input.territory_since,
+                followers=domain.commune_followers(info.context.host),
                 **changes,
             )
 

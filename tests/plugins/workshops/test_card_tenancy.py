@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bocage.core.api import node_key
+from bocage.core.models import EventRecord, WebhookSubscription
+from bocage.core.webhooks.relay import wanted
 from bocage.plugins.workshops.models import CardWorkshop, HistoryEntry
 
 from .test_tenancy import created as created_event
@@ -44,7 +46,7 @@ TYPES = ["workshop.created", "workshop.settings_changed", "workshop.phase_change
 
 @pytest.fixture
 def bocage_setting_overrides(tmp_path: Path) -> dict[str, Any]:
-    return {"media_dir": str(tmp_path / "media")}
+    return {"media_dir": str(tmp_path / "media"), "webhooks_allow_private_targets": True}
 
 
 def codes(gals: Any, body: dict[str, Any], payload: str) -> list[tuple[str | None, str]]:
@@ -167,13 +169,19 @@ async def test_the_territory_of_a_new_card_workshop(two_gals: Any) -> None:
     assert codes(two_gals, refused, "createWorkshopsCardWorkshop") == [("territory", "INVALID")]
 
 
+async def held_in_a_commune_of_a(gals: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An event in a commune of GAL A (made by an operator), and a card workshop held at it."""
+    event = await created_event(gals, gals.operator, commune=gals.a.commune_id, address="Salle 1")
+    workshop = await made(gals, gals.admin(gals.a), event=event["id"])
+    assert workshop["territory"] == {"slug": gals.a.slug}
+    return event, workshop
+
+
 async def test_a_card_workshop_at_an_event_follows_the_event_to_another_gal(
     two_gals: Any,
 ) -> None:
     a, b, operator = two_gals.a, two_gals.b, two_gals.operator
-    event = await created_event(two_gals, operator, commune=a.commune_id, address="Salle 1")
-    workshop = await made(two_gals, two_gals.admin(a), event=event["id"])
-    assert workshop["territory"] == {"slug": a.slug}
+    event, workshop = await held_in_a_commune_of_a(two_gals)
     moved = await two_gals.gql(
         operator,
         """mutation($input: UpdateWorkshopsEventInput!) {
@@ -229,3 +237,130 @@ async def test_events_show_their_territory(two_gals: Any) -> None:
         assert (await two_gals.gql(other, EVENT, {"id": event["id"]}))["data"] == {
             "workshopsEvent": None
         }
+
+
+MOVE_COMMUNE = """mutation($input: UpdateCommuneInput!) {
+  updateCommune(input: $input) { commune { territory { slug } } errors { field code message } }
+}"""
+COMMUNE = "query($nis: String!) { commune(nisCode: $nis) { id version } }"
+VERSION = "query($id: ID!) { workshopsCardWorkshop(id: $id) { version } }"
+
+
+async def test_card_workshops_follow_their_event_s_commune_to_another_gal(
+    two_gals: Any,
+) -> None:
+    a, b, operator = two_gals.a, two_gals.b, two_gals.operator
+    event, workshop = await held_in_a_commune_of_a(two_gals)
+
+    # The operator moves the event's commune to B: in that same mutation, the event and the
+    # card workshop held at it take B's territory.
+    commune = (await two_gals.gql(operator, COMMUNE, {"nis": a.nis}))["data"]["commune"]
+    move = {"id": commune["id"], "version": commune["version"], "territory": b.id}
+    moved = await two_gals.gql(operator, MOVE_COMMUNE, {"input": move})
+    assert two_gals.errors(moved, "updateCommune") == []
+    assert moved["data"]["updateCommune"]["commune"]["territory"] == {"slug": b.slug}
+    assert await territory_key(two_gals, workshop["id"]) == b.key
+    shown = await two_gals.gql(operator, EVENT, {"id": event["id"]})
+    assert shown["data"]["workshopsEvent"]["territory"]["slug"] == b.slug
+    public = await two_gals.gql(None, PUBLIC, {"id": workshop["id"]})
+    assert public["data"]["workshopsCardWorkshop"]["territory"] == {"slug": b.slug}
+
+    # A's facilitators no longer run it (typed refusal, nothing written); B's do.
+    admin_a, admin_b = two_gals.admin(a), two_gals.admin(b)
+    seen = await two_gals.gql(admin_b, VERSION, {"id": workshop["id"]})
+    version = seen["data"]["workshopsCardWorkshop"]["version"]
+    change = {"workshop": workshop["id"], "version": version, "maxCards": 2}
+    refused = await two_gals.gql(admin_a, UPDATE, {"input": change})
+    assert codes(two_gals, refused, "updateWorkshopsCardWorkshop") == [("workshop", "FORBIDDEN")]
+    refused_advance = await advance(two_gals, admin_a, workshop)
+    assert [(e["field"], e["code"]) for e in refused_advance] == [("workshop", "FORBIDDEN")]
+    assert await history_length(two_gals, workshop["id"]) == 1  # created; nothing written
+    done = await two_gals.gql(admin_b, UPDATE, {"input": change})
+    assert two_gals.errors(done, "updateWorkshopsCardWorkshop") == []
+    assert await advance(two_gals, admin_b, workshop) == []
+
+    # What it does from now on reaches B's facilitators' change feed, not A's.
+    types = ["workshop.settings_changed", "workshop.phase_changed"]
+    assert workshop["id"] in await two_gals.changes(admin_b, types)
+    assert workshop["id"] not in await two_gals.changes(admin_a, types)
+
+
+GRANT = """mutation($input: PermissionGrantInput!) {
+  grantPermission(input: $input) { grant { role permission } errors { field code message } }
+}"""
+REVOKE = """mutation($input: PermissionGrantInput!) {
+  revokePermission(input: $input) { errors { field code message } }
+}"""
+FACILITATE = {"role": "commune_editor", "permission": "workshops:facilitate"}
+SUBSCRIBE = """mutation($input: CreateWebhookSubscriptionInput!) {
+  createWebhookSubscription(input: $input) { subscription { id } errors { field code message } }
+}"""
+
+
+async def grant_editors(gals: Any, caller: Any, *permissions: str) -> None:
+    """Commune editors hold ``permissions`` wherever they reach (granted by ``caller``)."""
+    for permission in permissions:
+        grant = {"role": "commune_editor", "permission": permission}
+        granted = await gals.gql(caller, GRANT, {"input": grant})
+        assert gals.errors(granted, "grantPermission") == []
+
+
+async def advance(gals: Any, caller: Any, workshop: dict[str, Any]) -> list[dict[str, Any]]:
+    """The errors of ``caller`` advancing ``workshop`` to the inventory."""
+    body = await gals.gql(
+        caller, ADVANCE, {"input": {"workshop": workshop["id"], "to": "INVENTORY"}}
+    )
+    errors: list[dict[str, Any]] = gals.errors(body, "advanceWorkshopsCardWorkshop")
+    return errors
+
+
+async def test_a_commune_editor_who_facilitates_learns_of_the_card_workshops_it_runs(
+    one_gal: Any,
+) -> None:
+    """On an installation of one GAL, a commune editor granted workshops:facilitate runs
+    every card workshop, and learns of them in the change feed."""
+    admin, editor = one_gal.admin(), one_gal.editor(one_gal.a)
+    await grant_editors(one_gal, admin, "workshops:facilitate")
+    workshop = await made(one_gal, admin)
+    assert await advance(one_gal, editor, workshop) == []
+    assert workshop["id"] in await one_gal.changes(editor, TYPES)
+    # Without the permission, a commune editor learns nothing of them.
+    revoked = await one_gal.gql(admin, REVOKE, {"input": FACILITATE})
+    assert one_gal.errors(revoked, "revokePermission") == []
+    assert workshop["id"] not in await one_gal.changes(editor, TYPES)
+
+
+async def test_only_the_gal_s_commune_editors_who_facilitate_learn_of_its_card_workshops(
+    two_gals: Any,
+) -> None:
+    a, b = two_gals.a, two_gals.b
+    await grant_editors(two_gals, two_gals.operator, "workshops:facilitate")
+    workshop = await made(two_gals, two_gals.admin(a))
+    editor_a, editor_b = two_gals.editor(a), two_gals.editor(b)
+    refused = await advance(two_gals, editor_b, workshop)
+    assert [(e["field"], e["code"]) for e in refused] == [("workshop", "FORBIDDEN")]
+    assert await advance(two_gals, editor_a, workshop) == []
+    assert workshop["id"] in await two_gals.changes(editor_a, TYPES)
+    assert workshop["id"] not in await two_gals.changes(editor_b, TYPES)
+    assert workshop["id"] not in await two_gals.changes(two_gals.admin(b), TYPES)
+
+
+async def test_a_commune_editor_s_webhooks_follow_its_change_feed(one_gal: Any) -> None:
+    """Its webhook subscription keeps what it reaches as a member of the GAL: it is sent the
+    events of the card workshops it runs, as its change feed shows them."""
+    admin, editor = one_gal.admin(), one_gal.editor(one_gal.a)
+    await grant_editors(one_gal, admin, "workshops:facilitate", "webhooks:manage")
+    hooks = {"url": "http://127.0.0.1:9/hooks", "eventTypes": ["workshop.phase_changed"]}
+    subscribed = await one_gal.gql(editor, SUBSCRIBE, {"input": hooks})
+    assert one_gal.errors(subscribed, "createWebhookSubscription") == []
+    workshop = await made(one_gal, admin)
+    assert await advance(one_gal, editor, workshop) == []
+
+    async with one_gal.app.state.sessionmaker() as session:
+        subscription = (await session.execute(select(WebhookSubscription))).scalar_one()
+        last = await session.scalar(select(func.max(EventRecord.id)))
+        sent = select(EventRecord.object_id).where(
+            EventRecord.id.in_(wanted(subscription, 1, last))
+        )
+        subjects = set((await session.execute(sent)).scalars())
+    assert node_key(workshop["id"], "WorkshopsCardWorkshop", "id") in subjects
