@@ -1027,6 +1027,8 @@ async def batches(
 
 #: Rows gathered into one chunk handed on (about 1 MB of CSV for the bench's six columns).
 SQLITE_CHUNK_ROWS = 4 * BATCH
+#: Rows of a range read side by side (:mod:`side_by_side`): several wait at once, so fewer.
+SQLITE_RANGE_ROWS = 2 * BATCH
 #: Seconds a reader waits for a lock (in WAL mode, only a recovery's), as the engine's.
 SQLITE_BUSY_SECONDS = 5.0
 
@@ -1190,7 +1192,7 @@ def sqlite_lines(
     if path is None or sql is None:
         return None
     if readers > 1 and plan is not None:
-        segments = plan.segments(lines.statement, SQLITE_CHUNK_ROWS)
+        segments = plan.segments(lines.statement, SQLITE_RANGE_ROWS)
         if segments is not None:
             from bocage.plugins.opendata import side_by_side
 

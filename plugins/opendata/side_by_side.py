@@ -258,17 +258,24 @@ def _opened(path: str, readers: Sequence[Reader], segments: Segments, convert: C
     return len(begun)
 
 
+#: Ranges each reader may have read ahead of the one being sent, when they are several.
+AHEAD = 2
+
+
 async def sqlite_segment_chunks(
     path: str, segments: Segments, convert: Convert, readers: int
 ) -> AsyncIterator[bytes]:
     """The bytes ``convert`` makes of the rows of ``segments`` read by up to ``readers``
     readers on one snapshot (:func:`_opened`): range after range of the key, each reader
-    working on the next range of its own while the oldest range is sent, so the bytes
-    leave in the key's order and memory holds one range a reader. Raises
-    :class:`SqliteUnavailable` before the first bytes when the statements cannot run on a
-    connection of their own."""
+    working on ranges of its own (up to :data:`AHEAD` of them ahead of the one being sent,
+    one after the other), so the bytes leave in the key's order and memory holds a few
+    ranges a reader. The ranges' ends are found by a connection of their own on the same
+    snapshot, so that no reader waits for another. Raises :class:`SqliteUnavailable`
+    before the first bytes when the statements cannot run on a connection of their own."""
     processes = await anyio.to_thread.run_sync(_checkout, readers - 1)
     team: list[Reader] = [_Thread(), *processes]
+    if processes:
+        team.insert(1, _Thread())  # the ranges' ends, when there are readers side by side
     try:
         count = await anyio.to_thread.run_sync(_opened, path, team, segments, convert)
     except sqlite3.Error as error:
@@ -277,26 +284,36 @@ async def sqlite_segment_chunks(
     except BaseException:
         _checkin(processes)
         raise
-    used = team[:count]
+    begun = team[:count]
+    ends, used = (begun[1], [begun[0], *begun[2:]]) if count > 1 else (begun[0], begun)
+    ahead = AHEAD if count > 1 else 1  # alone, the reader also finds the ends
     pending: deque[asyncio.Future[bytes]] = deque()
+    last: dict[int, asyncio.Future[bytes]] = {}
     after: Any = START
     turn = 0
 
     async def start() -> None:
-        """The next range, found then read by the next reader in turn."""
+        """The next range, its end found, then read by the next reader in turn once that
+        reader's previous range is read."""
         nonlocal after, turn
-        reader = used[turn % len(used)]
+        index = turn % len(used)
         turn += 1
-        upto = await anyio.to_thread.run_sync(reader.end_of, after)
-        read = anyio.to_thread.run_sync(reader.read, after, upto)
+        lower, upto = after, await anyio.to_thread.run_sync(ends.end_of, after)
         after = upto
-        pending.append(asyncio.ensure_future(read))
+        previous = last.get(index)
+
+        async def read() -> bytes:
+            if previous is not None:
+                await asyncio.wait([previous])
+            return await anyio.to_thread.run_sync(used[index].read, lower, upto)
+
+        last[index] = future = asyncio.ensure_future(read())
+        pending.append(future)
 
     sent = False
     try:
         try:
-            await start()
-            while len(pending) < len(used) and after is not START:
+            while len(pending) < ahead * len(used) and (after is not START or not turn):
                 await start()
             while pending:
                 chunk = await pending[0]
@@ -312,9 +329,11 @@ async def sqlite_segment_chunks(
             raise SqliteUnavailable(str(error)) from error
     finally:
         for future in pending:
+            future.cancel()  # those not yet reading; a read under way ends first
+        for future in pending:
             with contextlib.suppress(BaseException):
                 await future
-        await anyio.to_thread.run_sync(_finish, used, processes)
+        await anyio.to_thread.run_sync(_finish, begun, processes)
 
 
 def _finish(used: Sequence[Reader], processes: Sequence[_Process]) -> None:

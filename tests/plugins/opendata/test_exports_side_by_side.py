@@ -176,6 +176,7 @@ async def test_same_bytes_in_ranges_of_two_rows(
     """Every export of the fast paths' cases, read two rows a range by two readers (the
     default), gives the generic path's bytes; on SQLite, the exports in the key's order
     are read in several ranges."""
+    monkeypatch.setattr(export_sql, "SQLITE_RANGE_ROWS", 2)
     monkeypatch.setattr(export_sql, "SQLITE_CHUNK_ROWS", 2)
     ranges: list[tuple[Any, Any]] = []
     for kind in (side_by_side._Thread, side_by_side._Process):
