@@ -180,3 +180,54 @@ async def test_a_survey_shows_its_territory(two_gals: Any) -> None:
     seen = await two_gals.gql(two_gals.admin(a), one, {"id": survey["id"]})
     assert seen["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert seen["data"] is None
+
+
+GRANT = """mutation($input: PermissionGrantInput!) {
+  grantPermission(input: $input) { errors { field code message } }
+}"""
+REVOKE = """mutation($input: PermissionGrantInput!) {
+  revokePermission(input: $input) { errors { field code message } }
+}"""
+EDITORS_MANAGE = {"role": "commune_editor", "permission": "surveys:manage"}
+TYPES = ["survey.created", "survey.updated"]
+
+
+async def editors_manage(gals: Any, caller: Any, *, granted: bool = True) -> None:
+    """Commune editors hold surveys:manage wherever they reach (granted by ``caller``), or no
+    longer do (revoked)."""
+    document, payload = (GRANT, "grantPermission") if granted else (REVOKE, "revokePermission")
+    body = await gals.gql(caller, document, {"input": EDITORS_MANAGE})
+    assert gals.errors(body, payload) == []
+
+
+async def retitled(gals: Any, caller: Any, survey: dict[str, Any]) -> list[str]:
+    """The error codes of ``caller`` giving ``survey`` (as created) another title."""
+    change = {"id": survey["id"], "version": survey["version"], "title": {"fr": caller.subject}}
+    return codes(gals, await gals.gql(caller, UPDATE, {"input": change}), "updateSurvey")
+
+
+async def test_a_commune_editor_who_manages_surveys_learns_of_them(one_gal: Any) -> None:
+    """On an installation of one GAL, a commune editor granted surveys:manage runs every
+    survey (they belong to no commune), and learns of them in the change feed."""
+    admin, editor = one_gal.admin(), one_gal.editor(one_gal.a)
+    await editors_manage(one_gal, admin)
+    survey = await created(one_gal, admin)
+    assert await retitled(one_gal, editor, survey) == []
+    assert survey["id"] in await one_gal.changes(editor, TYPES)
+    # Without the permission, a commune editor learns nothing of them.
+    await editors_manage(one_gal, admin, granted=False)
+    assert survey["id"] not in await one_gal.changes(editor, TYPES)
+
+
+async def test_only_the_gal_s_commune_editors_who_manage_surveys_learn_of_its_surveys(
+    two_gals: Any,
+) -> None:
+    a, b = two_gals.a, two_gals.b
+    await editors_manage(two_gals, two_gals.operator)
+    survey = await created(two_gals, two_gals.admin(a))
+    editor_a, editor_b = two_gals.editor(a), two_gals.editor(b)
+    assert await retitled(two_gals, editor_b, survey) == ["NOT_FOUND"]
+    assert await retitled(two_gals, editor_a, survey) == []
+    assert survey["id"] in await two_gals.changes(editor_a, TYPES)
+    assert survey["id"] not in await two_gals.changes(editor_b, TYPES)
+    assert survey["id"] not in await two_gals.changes(two_gals.admin(b), TYPES)
