@@ -147,6 +147,7 @@ class OpendataSettings(PluginSettings):
         "by side (ranges of the dataset's key, on one snapshot): a worker thread, and reader "
         "processes kept for the next export (about 130 MB each), so an export uses that many "
         "cores; 1: one reader, no process.",
+        json_schema_extra=LIMIT,
     )
     shapes_dir: str = Field(
         "",

@@ -207,3 +207,16 @@ async def test_an_export_reads_alone_when_no_reader_process_starts(
     assert b"".join(chunks) == _expected(path)
     assert pool.children == set() and pool.idle == []
     assert "reader process did not start" in caplog.text
+
+
+def test_export_readers_setting() -> None:
+    from pydantic import ValidationError
+
+    from bocage.plugins.opendata.settings import OpendataSettings
+
+    assert OpendataSettings().export_readers == 2
+    assert OpendataSettings(export_readers=1).export_readers == 1
+    assert OpendataSettings(export_readers=16).export_readers == 16
+    for refused in (0, 17):
+        with pytest.raises(ValidationError):
+            OpendataSettings(export_readers=refused)
