@@ -105,7 +105,8 @@ class Job:
         self.flags: list[list[int]] = []
         cells = [cast(c, _SQL_TYPE[s]) for c, s in zip(plan.columns, self.storage, strict=True)]
         if ranged:
-            key = plan.base.selected_columns[plan.query.dataset.key]
+            key = plan.key
+            assert key is not None, "a ranged job is in the key's order (ranged)"
             named = [coerce(c, NullType()).label(f"c{i}") for i, c in enumerate(cells)]
             name = plan.query.dataset.key
             if name in plan.query.fields:  # the key's column is read once
@@ -162,10 +163,7 @@ class Job:
 
 def ranged(plan: Plan) -> bool:
     """Whether the export is in the order of the dataset's key alone, an integer."""
-    query = plan.query
-    if query.group_by is not None or query.order:
-        return False
-    key = plan.base.selected_columns.get(query.dataset.key)
+    key = plan.key  # set when the rows come in the key's order alone (Plan)
     return key is not None and kind_of(key.type, FieldType.INTEGER) is Kind.INTEGER
 
 
@@ -192,7 +190,9 @@ class Guard:
 
     def keys(self, plan: Plan) -> tuple[int, int] | None:
         """The first and the last key of the export's rows (``None``: none)."""
-        key = plan.base.selected_columns[plan.query.dataset.key]
+        key = plan.key
+        if key is None:
+            return None
         first = sqlite_sql(plan.statement([key]).limit(1))
         last = sqlite_sql(plan.statement([key]).order_by(None).order_by(key.desc()).limit(1))
         if first is None or last is None:
