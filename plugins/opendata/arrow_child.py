@@ -67,7 +67,7 @@ def _run(connection: Connection, job: dict[str, Any]) -> None:
 
     storage = pa.schema([(f"c{i}", STORAGE[s]) for i, s in enumerate(job["storage"])])
     declared = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(job["schema"])))
-    schema = (storage, declared)
+    schema = (storage, declared, bool(job.get("lines")))
     with (
         adbc_driver_sqlite.connect(f"file:{quote(job['path'])}?mode=rw") as database,
         manager.AdbcConnection(database) as sqlite,  # autocommit: BEGIN is ours
@@ -115,7 +115,7 @@ def _read_range(
     job: dict[str, Any],
     low: Any,
     high: Any,
-    schema: tuple[Any, Any],
+    schema: tuple[Any, Any, bool],
 ) -> None:
     """The rows ``low < key <= high``, ``job["rows"]`` at a time: each statement (``LIMIT``)
     is read as exactly one batch, whose types ADBC infers from that batch alone, and the
@@ -160,15 +160,15 @@ def _unflagged(batch: Any, flags: list[list[int]]) -> Any:
     return pa.RecordBatch.from_arrays(columns, names=[f"c{i}" for i in range(width)])
 
 
-def _send(connection: Connection, batch: Any, schema: tuple[Any, Any]) -> None:
-    """``batch`` as the export's schema (``schema``: the storage classes, then the declared
-    types). A column null in every row of its batch is the only one ADBC may have typed
-    otherwise than its storage class (as integers); dates and times are converted from
-    their text (UTC), booleans from 0 and 1, here rather than in the server, which writes
-    the Parquet meanwhile."""
+def _send(connection: Connection, batch: Any, schema: tuple[Any, Any, bool]) -> None:
+    """``batch`` as the export's schema (``schema``: the storage classes, the declared
+    types, and whether to send its NDJSON lines rather than the batch). A column null in
+    every row of its batch is the only one ADBC may have typed otherwise than its storage
+    class (as integers); dates and times are converted from their text (UTC), booleans from
+    0 and 1, here rather than in the server, which writes the Parquet meanwhile."""
     import pyarrow as pa
 
-    storage, declared = schema
+    storage, declared, lines = schema
     columns = []
     for column, stored, wanted in zip(batch.columns, storage.types, declared.types, strict=True):
         if column.type != stored:
@@ -181,4 +181,11 @@ def _send(connection: Connection, batch: Any, schema: tuple[Any, Any]) -> None:
             column = column.cast(wanted)
         columns.append(column)
     typed = pa.RecordBatch.from_arrays(columns, schema=declared)
+    if lines:
+        from bocage.plugins.opendata.arrow_json import ndjson, slices
+
+        for part in slices(typed):
+            if data := ndjson(part):
+                connection.send_bytes(data)
+        return
     connection.send_bytes(memoryview(typed.serialize()))

@@ -34,7 +34,7 @@ import anyio
 import orjson
 
 from bocage.core.api import CsvWriter, Dataset, DatasetField, FieldType, csv_cell, xlsx_append
-from bocage.plugins.opendata import export_sql, sqlite_arrow
+from bocage.plugins.opendata import arrow_json, export_sql, sqlite_arrow
 from bocage.plugins.opendata.xlsx_stream import Drain, stream_xlsx
 
 if TYPE_CHECKING:
@@ -480,7 +480,7 @@ class ParquetRows:
         self.row_group = row_group
         self.schema = parquet_schema(fields)
         self.drain = Drain()
-        self.writer = parquet_writer(self.drain, fields)
+        self.writer = ParquetWriter(self.drain, fields)
         self.waiting: list[Any] = []
         self.pending = 0
 
@@ -500,7 +500,7 @@ class ParquetRows:
 
         if self.pending:
             table = pa.Table.from_batches(self.waiting, schema=self.schema)
-            self.writer.write_table(table, row_group_size=self.pending)
+            self.writer.write(table, row_group_size=self.pending)
             self.waiting.clear()
             self.pending = 0
         return self.drain.take()
@@ -532,20 +532,51 @@ def parquet_schema(fields: list[DatasetField]) -> Any:
     return pa.schema([pa.field(f.name, _arrow_type(f.type)) for f in fields])
 
 
-def parquet_writer(drain: Drain, fields: list[DatasetField]) -> Any:
-    """A zstd Parquet writer into ``drain``. Only texts are dictionary-encoded: numbers, dates
-    and times written plain take half the time and, but for values repeated many times, less
-    room (1M rows of the bench: 9.6 MB plain, 16 MB with dictionaries)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+class ParquetWriter:
+    """A zstd Parquet writer into ``drain``, opened at the first data written, whose texts are
+    dictionary-encoded only where that first batch repeats them (:func:`repeated`). Numbers,
+    dates, times and texts that are mostly unique (names, addresses, identifiers) are
+    written plain: a dictionary of unique values costs time to build and room besides (1M
+    rows of the bench: building the names' dictionary was an eighth of the server's CPU, and
+    the file 11.2 MB instead of 9.4 MB); a dictionary of repeated values (a category, a
+    commune) keeps a file small."""
 
-    texts = [f.name for f in fields if f.type is FieldType.STRING]
-    return pq.ParquetWriter(
-        pa.PythonFile(drain, mode="w"),
-        parquet_schema(fields),
-        compression="zstd",
-        use_dictionary=texts,
-    )
+    def __init__(self, drain: Drain, fields: list[DatasetField]) -> None:
+        self.drain = drain
+        self.schema = parquet_schema(fields)
+        self.texts = [f.name for f in fields if f.type is FieldType.STRING]
+        self.writer: Any = None
+
+    def _open(self, dictionary: list[str]) -> Any:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        return pq.ParquetWriter(
+            pa.PythonFile(self.drain, mode="w"),
+            self.schema,
+            compression="zstd",
+            use_dictionary=dictionary,
+        )
+
+    def write(self, data: Any, *, row_group_size: int) -> None:
+        """Writes ``data`` (an Arrow table or record batch of :attr:`schema`)."""
+        if self.writer is None:
+            self.writer = self._open([n for n in self.texts if repeated(data.column(n))])
+        self.writer.write(data, row_group_size=row_group_size)
+
+    def close(self) -> None:
+        if self.writer is None:  # no row: the schema alone
+            self.writer = self._open(self.texts)
+        self.writer.close()
+
+
+def repeated(column: Any) -> bool:
+    """Whether a column of texts holds fewer distinct values than half its values (Arrow's
+    hash count, a few milliseconds for a batch)."""
+    import pyarrow.compute as pc
+
+    values = len(column) - column.null_count
+    return bool(pc.count_distinct(column).as_py() * 2 <= values)
 
 
 #: Rows of a Parquet row group written from Arrow (a batch of :mod:`.sqlite_arrow`).
@@ -558,12 +589,11 @@ async def arrow_to_parquet(
     """Parquet from Arrow record batches (:func:`export_sql.arrow_batches`,
     :func:`sqlite_arrow.arrow_batches`), each cast to the schema of :func:`rows_to_parquet`
     and written in a worker thread as it arrives (row groups of at most ``row_group`` rows)."""
-    schema = parquet_schema(fields)
     drain = Drain()
-    writer = parquet_writer(drain, fields)
+    writer = ParquetWriter(drain, fields)
 
     def write(batch: Any) -> None:
-        writer.write_batch(batch.cast(schema), row_group_size=row_group)
+        writer.write(batch.cast(writer.schema), row_group_size=row_group)
 
     try:
         async for batch in batches:
@@ -575,6 +605,24 @@ async def arrow_to_parquet(
         if (close := getattr(batches, "aclose", None)) is not None:
             await close()  # a reader left mid-way: its source ends now, not when collected
     yield drain.take()
+
+
+async def arrow_to_ndjson(
+    fields: list[DatasetField], batches: AsyncIterator[Any]
+) -> AsyncIterator[bytes]:
+    """NDJSON from Arrow record batches (:func:`export_sql.arrow_batches`,
+    :func:`sqlite_arrow.arrow_batches`), each cast to the schema of :func:`rows_to_parquet`
+    and written by Arrow in a worker thread (:func:`arrow_json.ndjson`): the bytes of
+    :func:`rows_to_ndjson`."""
+    schema = parquet_schema(fields)
+    try:
+        async for batch in batches:
+            for part in arrow_json.slices(batch.cast(schema)):
+                if lines := await anyio.to_thread.run_sync(arrow_json.ndjson, part):
+                    yield lines
+    finally:
+        if (close := getattr(batches, "aclose", None)) is not None:
+            await close()  # a reader left mid-way: its source ends now, not when collected
 
 
 #: Excel's rows in a sheet, less the header.
@@ -663,6 +711,45 @@ def _sqlite_parquet(
     return export_sql.first_of(arrow_to_parquet(fields, batches), rows)
 
 
+def _typed(query: RecordQuery) -> list[DatasetField]:
+    """The declared fields of the query's columns (the Arrow schema's)."""
+    return [f for name in query.fields if (f := query.dataset.field(name)) is not None]
+
+
+def _arrow_ndjson(
+    query: RecordQuery,
+    plan: export_sql.Plan,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    processes: int,
+    readers: int,
+) -> AsyncIterator[bytes] | None:
+    """NDJSON written by Arrow (:mod:`.arrow_json`) from the record batches of ADBC's
+    PostgreSQL driver (:func:`arrow_to_ndjson`), or of SQLite's in the child processes that
+    read them (:mod:`.sqlite_arrow`; the lines SQLite builds when they cannot read);
+    ``None`` when no driver can read the rows or a field is a decimal (JSON writes an
+    integral one as an integer: Arrow reads a float)."""
+    if export_sql.Kind.DECIMAL in plan.kinds:
+        return None
+    typed = _typed(query)
+    if plan.dialect == "postgresql":
+        uri = export_sql.libpq_uri(sessionmaker)
+        if uri is None:
+            return None
+        return arrow_to_ndjson(typed, export_sql.arrow_batches(uri, plan.arrow()))
+    path = sqlite_arrow.available(sessionmaker, processes)
+    if path is None:
+        return None
+    lines = sqlite_arrow.arrow_batches(path, plan, parquet_schema(typed), processes, lines=True)
+
+    def otherwise() -> AsyncIterator[bytes]:
+        lines = _sqlite_lines("ndjson", query.fields, plan, sessionmaker, readers)
+        if lines is not None:
+            return lines
+        return rows_to_ndjson(query.fields, export_sql.batches(sessionmaker, plan.json()))
+
+    return export_sql.first_of(lines, otherwise)
+
+
 async def stream(
     format_name: str,
     query: RecordQuery,
@@ -709,6 +796,10 @@ async def stream(
     elif format_name == "csv" and dialect == "postgresql" and len(query.fields) > 1:
         # one field: Python writes an empty cell as "", PostgreSQL as nothing
         chunks = export_sql.copy_csv(sessionmaker, plan, _header(query.fields))
+    elif format_name in ("ndjson", "json") and (
+        arrow := _arrow_ndjson(query, plan, sessionmaker, export_processes, readers)
+    ):
+        chunks = _json_array(arrow) if format_name == "json" else arrow
     elif format_name == "ndjson" and dialect == "postgresql":
         chunks = export_sql.copy_ndjson(sessionmaker, plan)
     elif format_name == "json" and dialect == "postgresql":
@@ -734,7 +825,7 @@ async def stream(
         )
         chunks = rows_to_csv(_header(query.fields), rows, export_sql.csv_rows)
     elif format_name == "parquet":
-        typed = [f for name in query.fields if (f := dataset.field(name)) is not None]
+        typed = _typed(query)
         uri = export_sql.libpq_uri(sessionmaker) if dialect == "postgresql" else None
         if uri is not None:
             chunks = arrow_to_parquet(typed, export_sql.arrow_batches(uri, plan.arrow()))

@@ -94,10 +94,12 @@ POOL = Pool(f"from {arrow_child.__name__} import serve; serve()")
 
 class Job:
     """What the children read: the SQL (:mod:`.arrow_child`'s job), each field's storage
-    class, and the key ranges (``None``: the statement at once, with flag columns)."""
+    class, the key ranges (``None``: the statement at once, with flag columns), and whether
+    they send NDJSON lines rather than record batches."""
 
-    def __init__(self, plan: Plan, *, ranged: bool) -> None:
+    def __init__(self, plan: Plan, *, ranged: bool, lines: bool = False) -> None:
         self.ranged = ranged
+        self.lines = lines
         #: The column of the key in a ranged statement's rows (the last: not a field).
         self.key = -1
         kinds = plan.known_kinds()
@@ -157,6 +159,7 @@ class Job:
                 "ranges": ranges,
                 "key": self.key,
                 "busy_ms": int(SQLITE_BUSY_SECONDS * 1000),
+                "lines": self.lines,
             }
         ).encode()
 
@@ -264,15 +267,18 @@ def available(sessionmaker: async_sessionmaker[AsyncSession], processes: int) ->
     return sqlite_path(sessionmaker)
 
 
-async def arrow_batches(path: str, plan: Plan, schema: Any, processes: int) -> AsyncIterator[Any]:
+async def arrow_batches(
+    path: str, plan: Plan, schema: Any, processes: int, *, lines: bool = False
+) -> AsyncIterator[Any]:
     """The export's rows as record batches of ``schema``, in order, read by children of
     :data:`POOL` (at most ``processes`` in all); :class:`SqliteUnavailable` before the first
     when they cannot (none free, a statement they cannot run: a function only the server's
-    connections know)."""
+    connections know). ``lines``: each batch as its NDJSON lines instead, written by the
+    child that read it (:func:`arrow_json.ndjson`: two children write at once)."""
     import pyarrow as pa
 
     in_ranges = ranged(plan)
-    job = Job(plan, ranged=in_ranges)
+    job = Job(plan, ranged=in_ranges, lines=lines)
     if job.sql is None or folding.SQLITE_FUNCTION in job.sql:
         raise SqliteUnavailable("the statement needs the server's SQL functions")
     children = POOL.take(processes, PARALLEL if in_ranges else 1)
@@ -291,7 +297,7 @@ async def arrow_batches(path: str, plan: Plan, schema: Any, processes: int) -> A
                 return None
             if len(data) < 2 or data[:1] == arrow_child.ERROR:
                 raise SqliteUnavailable(_reason(data))
-            return pa.ipc.read_record_batch(pa.py_buffer(data), schema)
+            return data if lines else pa.ipc.read_record_batch(pa.py_buffer(data), schema)
 
         for turn in range(count):
             child = working[turn % len(working)]

@@ -550,10 +550,13 @@ async def test_sqlite_exports_on_a_connection_of_their_own(
 ) -> None:
     """On SQLite, CSV, NDJSON and JSON are read by ``sqlite3`` in worker threads,
     filters written into the SQL; when the statement cannot run there (a function only the
-    engine's connections know), the engine's connection gives the same bytes."""
+    engine's connections know), the engine's connection gives the same bytes. (NDJSON and
+    JSON take these lines when no export process may read them: off here.)"""
     import sqlite3
 
-    from bocage.plugins.opendata import export_sql, side_by_side
+    from bocage.plugins.opendata import export_sql, side_by_side, sqlite_arrow
+
+    monkeypatch.setattr(sqlite_arrow, "available", lambda sessionmaker, processes: None)
 
     read, read_side_by_side = export_sql.sqlite_chunks, side_by_side.sqlite_segment_chunks
     used: list[str] = []
@@ -724,3 +727,44 @@ def test_parquet_typed_whatever_the_first_batch_holds() -> None:
         "t": dt.datetime(2024, 1, 2, 3, 4, 5, 500000, tzinfo=dt.UTC),
     }
     assert read.to_pylist()[0] == dict.fromkeys(read.column_names)
+
+
+@pytest.mark.parametrize("rows", [0, 1, 40])
+def test_parquet_dictionary_only_for_repeated_texts(rows: int) -> None:
+    """The Parquet writer dictionary-encodes a text column its first batch repeats (a
+    commune) and writes a mostly unique one (a name) plain; numbers never have one. The
+    values read back are those written, and a file without rows has the declared schema."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from bocage.core.api import DatasetField, FieldType
+    from bocage.plugins.opendata.exports import ParquetWriter
+    from bocage.plugins.opendata.xlsx_stream import Drain
+
+    fields = [
+        DatasetField("commune", FieldType.STRING),
+        DatasetField("nom", FieldType.STRING),
+        DatasetField("n", FieldType.INTEGER),
+    ]
+    drain = Drain()
+    writer = ParquetWriter(drain, fields)
+    data = {
+        "commune": [("Hannut", "Andenne", None)[i % 3] for i in range(rows)],
+        "nom": [f"personne {i}" for i in range(rows)],
+        "n": list(range(rows)),
+    }
+    if rows:
+        writer.write(pa.table(data, schema=writer.schema), row_group_size=rows)
+    writer.close()
+    parquet = pq.ParquetFile(io.BytesIO(drain.take()))
+    assert parquet.schema_arrow == writer.schema
+    assert parquet.read().to_pydict() == data
+    if rows == 40:
+        chunks = parquet.metadata.row_group(0)
+        dictionary = {
+            chunks.column(i).path_in_schema: chunks.column(i).has_dictionary_page
+            for i in range(3)
+        }
+        assert dictionary == {"commune": True, "nom": False, "n": False}
+    elif rows == 1:  # one value: nothing repeats
+        assert not parquet.metadata.row_group(0).column(0).has_dictionary_page

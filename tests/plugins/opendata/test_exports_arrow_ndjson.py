@@ -1,0 +1,269 @@
+"""NDJSON and JSON written by Arrow from record batches (:mod:`bocage.plugins.opendata.arrow_json`):
+orjson's bytes for every type and value (the cases where Arrow's text differs are written by
+orjson), the path both engines take for a dataset without decimals, and SQLite's lines when
+the export processes cannot read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import struct
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from bocage.plugins.opendata import arrow_json, exports, sqlite_arrow
+from bocage.plugins.opendata.processes import SqliteUnavailable
+
+from .test_exports_fast import EXPORT, _generic, client  # noqa: F401 (the fixture)
+
+JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+
+#: Floats where Arrow's text and orjson's part: integral (``3`` against ``3.0``), zero's sign,
+#: exponents either way, 2**53 (orjson drops the ``.0``), NaN and the infinities (null).
+FLOATS = [
+    0.0,
+    -0.0,
+    1.0,
+    -3.0,
+    1e15,
+    2.0**53 - 1,
+    2.0**53,
+    1e16,
+    1e17,
+    1e20,
+    1e-4,
+    9.99e-5,
+    1.5e-5,
+    0.1,
+    0.30000000000000004,
+    23518951138.42175,
+    916269835505.2942,
+    1e15 + 0.5,
+    5e-324,
+    1.7976931348623157e308,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    None,
+]
+TEXTS = [
+    "",
+    "simple",
+    'guillemet "x"',
+    "barre \\ oblique",
+    "ligne\nnouvelle",
+    "\ttab\r\x00\x01\x1f",
+    "\x7f del",
+    "école 🌳 \u2028",
+    None,
+]
+TIMES = [
+    dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+    dt.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=dt.UTC),
+    dt.datetime(2024, 1, 2, 3, 4, 5, 1, tzinfo=dt.UTC),
+    dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+    dt.datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
+    None,
+]
+
+
+def _schema() -> Any:
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("i", pa.int64()),
+            ("f", pa.float64()),
+            ("s", pa.string()),
+            ("b", pa.bool_()),
+            ("d", pa.date32()),
+            ("t", pa.timestamp("us", tz="UTC")),
+        ]
+    )
+
+
+def _rows(count: int, seed: int) -> list[dict[str, Any]]:
+    pick = random.Random(seed)
+
+    def number() -> float | None:
+        roll = pick.random()
+        if roll < 0.3:  # any bit pattern: every exponent, NaNs
+            return float(struct.unpack("d", struct.pack("Q", pick.getrandbits(64)))[0])
+        if roll < 0.5:
+            return float(pick.randint(-(10**17), 10**17))
+        if roll < 0.6:
+            return pick.choice(FLOATS)
+        return pick.random() * 10 ** pick.randint(-8, 20) * pick.choice([1, -1])
+
+    def text() -> str | None:
+        roll = pick.random()
+        if roll < 0.3:
+            return "".join(chr(pick.randint(0, 0x7F)) for _ in range(pick.randint(0, 6)))
+        if roll < 0.4:
+            return "".join(chr(pick.randint(0xA0, 0xD7FF)) for _ in range(3))
+        return pick.choice(TEXTS)
+
+    def time() -> dt.datetime | None:
+        if pick.random() < 0.5:
+            return pick.choice(TIMES)
+        start = dt.datetime(pick.randint(1, 9998), 1, 1, tzinfo=dt.UTC)
+        return start + dt.timedelta(
+            seconds=pick.randint(0, 10**7),
+            microseconds=pick.choice([0, pick.randint(0, 10**6 - 1)]),
+        )
+
+    def day() -> dt.date | None:
+        if pick.random() < 0.1:
+            return None
+        return dt.date(pick.randint(1, 9999), pick.randint(1, 12), pick.randint(1, 28))
+
+    return [
+        {
+            "i": pick.choice([None, 0, -1, 2**63 - 1, -(2**63), pick.randint(-(10**12), 10**12)]),
+            "f": number(),
+            "s": text(),
+            "b": pick.choice([None, True, False]),
+            "d": day(),
+            "t": time(),
+        }
+        for _ in range(count)
+    ]
+
+
+def _orjson(rows: list[dict[str, Any]]) -> bytes:
+    return b"".join(orjson.dumps(row, option=JSON_OPTIONS) + b"\n" for row in rows)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lines_are_orjson_bytes(seed: int) -> None:
+    """Random rows of every type, with the values where Arrow's text differs from orjson's
+    (floats, control characters, times with and without a fraction, years before 1000):
+    orjson's bytes, for the whole batch and for slices of it."""
+    import pyarrow as pa
+
+    rows = _rows(3000, seed)
+    batch = pa.RecordBatch.from_pylist(rows, schema=_schema())
+    assert arrow_json.ndjson(batch) == _orjson(rows)
+    for start, length in ((0, 1), (17, 40), (2999, 1), (5, 0)):
+        assert arrow_json.ndjson(batch.slice(start, length)) == _orjson(
+            rows[start : start + length]
+        )
+
+
+def test_every_listed_value_alone() -> None:
+    """Each listed float, text and time in a column of its own (no other value beside it to
+    set the column's path), nulls included."""
+    import pyarrow as pa
+
+    for name, values, kind in (
+        ("f", FLOATS, pa.float64()),
+        ("s", TEXTS, pa.string()),
+        ("t", TIMES, pa.timestamp("us", tz="UTC")),
+    ):
+        for value in values:
+            batch = pa.RecordBatch.from_pylist([{name: value}], schema=pa.schema([(name, kind)]))
+            assert arrow_json.ndjson(batch) == _orjson([{name: value}]), value
+
+
+def test_no_columns_and_no_rows() -> None:
+    import pyarrow as pa
+
+    assert arrow_json.ndjson(pa.RecordBatch.from_pylist([], schema=_schema())) == b""
+    empty = pa.RecordBatch.from_arrays([], names=[]).slice(0, 0)
+    assert arrow_json.ndjson(empty) == b""
+    unnamed = pa.record_batch({"a": [1, 2]}).select([])
+    assert arrow_json.ndjson(unnamed) == b"{}\n{}\n"
+
+
+def test_keys_are_escaped_as_orjson_does() -> None:
+    import pyarrow as pa
+
+    batch = pa.record_batch({'clé "1"\\': [1], "\n": ["x"]})
+    assert arrow_json.ndjson(batch) == orjson.dumps({'clé "1"\\': 1, "\n": "x"}) + b"\n"
+
+
+@pytest.mark.parametrize("name", ["ndjson", "json"])
+async def test_exports_written_by_arrow_on_both_engines(
+    client: httpx.AsyncClient,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    """A dataset without decimals: its NDJSON and JSON lines are written by Arrow on both
+    engines (from ADBC's PostgreSQL driver's batches in the server, in SQLite's export
+    processes), the generic path's bytes, filtered or not; a dataset with decimals
+    (projects' budgets) takes the other paths (JSON writes an integral decimal as an
+    integer)."""
+    written: list[int] = []
+    ndjson, read = arrow_json.ndjson, sqlite_arrow.arrow_batches
+
+    def counted(batch: Any) -> bytes:  # PostgreSQL's batches, written by the server
+        written.append(batch.num_rows)
+        return ndjson(batch)
+
+    async def lines(*args: Any, **options: Any) -> Any:  # SQLite's, by the export processes
+        assert options == {"lines": True}
+        async for chunk in read(*args, **options):
+            written.append(chunk.count(b"\n"))
+            yield chunk
+
+    monkeypatch.setattr(arrow_json, "ndjson", counted)
+    monkeypatch.setattr(sqlite_arrow, "arrow_batches", lines)
+    for params in ({}, {"d__gte": "2024-01-02", "order": "-t"}):
+        response = await client.get(EXPORT.format("types", name), params=params)
+        assert response.status_code == 200
+        assert response.content == await _generic(client, "types", params, name)
+        assert written, params
+        written.clear()
+    projects = await client.get(EXPORT.format("projects", name))
+    assert projects.status_code == 200
+    assert projects.content == await _generic(client, "projects", {}, name)
+    assert not written
+
+
+@pytest.mark.parametrize("name", ["ndjson", "json"])
+async def test_sqlite_lines_when_no_export_process_reads(
+    client: httpx.AsyncClient,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    """When the export processes cannot read (all busy, a statement they cannot run), the
+    lines SQLite builds give the same bytes; PostgreSQL never asks them."""
+    asked: list[str] = []
+
+    async def unavailable(path: str, *args: Any, **options: Any) -> Any:
+        asked.append(path)
+        raise SqliteUnavailable("every export process is busy")
+        yield  # an async generator, as the real one
+
+    monkeypatch.setattr(sqlite_arrow, "arrow_batches", unavailable)
+    response = await client.get(EXPORT.format("types", name))
+    assert response.status_code == 200
+    assert response.content == await _generic(client, "types", {}, name)
+    sqlite = str(client.app.state.settings.database_url).startswith("sqlite")  # type: ignore[attr-defined]
+    assert bool(asked) == sqlite
+
+
+async def test_a_reader_left_mid_way_is_closed() -> None:
+    """A client that leaves: the batches' source is closed then, not when collected."""
+    import pyarrow as pa
+
+    from bocage.core.api import DatasetField, FieldType
+
+    closed: list[bool] = []
+
+    async def batches() -> Any:
+        try:
+            for start in range(0, 40_000, 10_000):
+                yield pa.record_batch({"i": list(range(start, start + 10_000))})
+        finally:
+            closed.append(True)
+
+    lines = exports.arrow_to_ndjson([DatasetField("i", FieldType.INTEGER)], batches())
+    first = await anext(lines)
+    assert first.startswith(b'{"i":0}\n')
+    await lines.aclose()
+    assert closed == [True]
