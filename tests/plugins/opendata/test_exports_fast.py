@@ -762,8 +762,7 @@ def test_parquet_dictionary_only_for_repeated_texts(rows: int) -> None:
     if rows == 40:
         chunks = parquet.metadata.row_group(0)
         dictionary = {
-            chunks.column(i).path_in_schema: chunks.column(i).has_dictionary_page
-            for i in range(3)
+            chunks.column(i).path_in_schema: chunks.column(i).has_dictionary_page for i in range(3)
         }
         assert dictionary == {"commune": True, "nom": False, "n": False}
     elif rows == 1:  # one value: nothing repeats
