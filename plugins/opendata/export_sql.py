@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
+import threading
 import enum
 import io
 import re
@@ -644,10 +646,31 @@ async def arrow_batches(uri: str, statement: Select[Any]) -> AsyncIterator[Any]:
                 item.close()
 
     connection, cursor, reader = await anyio.to_thread.run_sync(open_reader)
+    ahead: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            while not stop.is_set():
+                batch = next_batch(reader)
+                ahead.put(batch)
+                if batch is None:
+                    return
+        except BaseException as error:
+            ahead.put(error)
+
+    thread = threading.Thread(target=produce, name="bocage-adbc-reader", daemon=True)
+    thread.start()
     try:
-        while (batch := await anyio.to_thread.run_sync(next_batch, reader)) is not None:
+        while (batch := await anyio.to_thread.run_sync(ahead.get)) is not None:
+            if isinstance(batch, BaseException):
+                raise batch
             yield batch
     finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            ahead.get_nowait()  # a reader waiting to put its batch goes on, and sees stop
+        await anyio.to_thread.run_sync(thread.join)
         await anyio.to_thread.run_sync(close, reader, cursor, connection)
 
 

@@ -267,3 +267,49 @@ async def test_a_reader_left_mid_way_is_closed() -> None:
     assert first.startswith(b'{"i":0}\n')
     await lines.aclose()
     assert closed == [True]
+
+
+def _libpq_uri() -> str | None:
+    import os
+
+    url = os.environ.get("BOCAGE_TEST_DATABASE_URL", "")
+    return url.replace("postgresql+asyncpg://", "postgresql://") if url else None
+
+
+def _readers() -> list[Any]:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "bocage-adbc-reader"]
+
+
+async def test_postgresql_batches_read_ahead_end_with_their_reader() -> None:
+    """PostgreSQL's batches are read one ahead by a thread of their own: a reader that
+    leaves after the first batch ends that thread and its connection; an error of the
+    statement after some batches reaches the reader, and the thread ends too."""
+    from sqlalchemy import func, literal_column, select
+
+    from bocage.plugins.opendata import export_sql
+
+    uri = _libpq_uri()
+    if uri is None:
+        pytest.skip("PostgreSQL's path (BOCAGE_TEST_DATABASE_URL)")
+    wide = func.repeat("x", 100).label("text")  # about 40 MB: several batches of 4 MB
+    rows = select(func.generate_series(1, 400_000).label("i"), wide)
+    batches = export_sql.arrow_batches(uri, rows)
+    first = await anext(batches)
+    assert first.num_rows > 0 and _readers()
+    await batches.aclose()
+    assert not _readers()
+    every = [batch async for batch in export_sql.arrow_batches(uri, rows)]
+    assert sum(batch.num_rows for batch in every) == 400_000
+    assert not _readers()
+    step = literal_column("i")
+    failing = select((1 / (step - 300_000)).label("x"), wide).select_from(
+        func.generate_series(1, 400_000).alias("i")
+    )
+    read = 0
+    with pytest.raises(Exception, match="division by zero"):
+        async for batch in export_sql.arrow_batches(uri, failing):
+            read += batch.num_rows
+    assert 0 < read < 400_000
+    assert not _readers()
