@@ -182,7 +182,7 @@ def _send(connection: Connection, batch: Any, schema: tuple[Any, Any, bool]) -> 
         columns.append(column)
     typed = pa.RecordBatch.from_arrays(columns, schema=declared)
     if lines:
-        from bocage.plugins.opendata.arrow_json import ndjson, slices
+        from bocage.plugins.opendata.arrow_lines import ndjson, slices
 
         for part in slices(typed):
             if data := ndjson(part):

@@ -34,7 +34,7 @@ import anyio
 import orjson
 
 from bocage.core.api import CsvWriter, Dataset, DatasetField, FieldType, csv_cell, xlsx_append
-from bocage.plugins.opendata import arrow_json, export_sql, sqlite_arrow
+from bocage.plugins.opendata import arrow_lines, export_sql, sqlite_arrow
 from bocage.plugins.opendata.xlsx_stream import Drain, stream_xlsx
 
 if TYPE_CHECKING:
@@ -607,18 +607,21 @@ async def arrow_to_parquet(
     yield drain.take()
 
 
-async def arrow_to_ndjson(
-    fields: list[DatasetField], batches: AsyncIterator[Any]
+async def arrow_to_lines(
+    fields: list[DatasetField],
+    batches: AsyncIterator[Any],
+    write: Callable[[Any], bytes],
 ) -> AsyncIterator[bytes]:
-    """NDJSON from Arrow record batches (:func:`export_sql.arrow_batches`,
+    """Lines from Arrow record batches (:func:`export_sql.arrow_batches`,
     :func:`sqlite_arrow.arrow_batches`), each cast to the schema of :func:`rows_to_parquet`
-    and written by Arrow in a worker thread (:func:`arrow_json.ndjson`): the bytes of
-    :func:`rows_to_ndjson`."""
+    and written by Arrow in a worker thread (``write``: :func:`arrow_lines.ndjson`, the
+    bytes of :func:`rows_to_ndjson`; :func:`arrow_lines.csv`, those of the core's CSV
+    writer)."""
     schema = parquet_schema(fields)
     try:
         async for batch in batches:
-            for part in arrow_json.slices(batch.cast(schema)):
-                if lines := await anyio.to_thread.run_sync(arrow_json.ndjson, part):
+            for part in arrow_lines.slices(batch.cast(schema)):
+                if lines := await anyio.to_thread.run_sync(write, part):
                     yield lines
     finally:
         if (close := getattr(batches, "aclose", None)) is not None:
@@ -716,38 +719,66 @@ def _typed(query: RecordQuery) -> list[DatasetField]:
     return [f for name in query.fields if (f := query.dataset.field(name)) is not None]
 
 
-def _arrow_ndjson(
+def _arrow_lines(
+    format_name: str,
     query: RecordQuery,
     plan: export_sql.Plan,
     sessionmaker: async_sessionmaker[AsyncSession],
     processes: int,
     readers: int,
 ) -> AsyncIterator[bytes] | None:
-    """NDJSON written by Arrow (:mod:`.arrow_json`) from the record batches of ADBC's
-    PostgreSQL driver (:func:`arrow_to_ndjson`), or of SQLite's in the child processes that
-    read them (:mod:`.sqlite_arrow`; the lines SQLite builds when they cannot read);
-    ``None`` when no driver can read the rows or a field is a decimal (JSON writes an
-    integral one as an integer: Arrow reads a float)."""
+    """NDJSON (JSON's lines too) or CSV written by Arrow (:mod:`.arrow_lines`) from the record
+    batches of ADBC's drivers; ``None`` when no driver can read the rows, a field is a
+    decimal (JSON writes an integral one as an integer: Arrow reads a float), or for CSV on
+    PostgreSQL (``COPY`` writes it) and of one field.
+
+    - PostgreSQL's NDJSON: the server writes the batches ADBC reads (:func:`arrow_to_lines`).
+    - SQLite's NDJSON: the export processes that read the batches write them, two at once
+      (:mod:`.sqlite_arrow`); SQLite's CSV: the server writes them (the CSV cell rule is the
+      core's, which those processes do not load). Either falls back to the lines SQLite
+      builds when no process can read."""
     if export_sql.Kind.DECIMAL in plan.kinds:
         return None
+    csv = format_name == "csv"
     typed = _typed(query)
     if plan.dialect == "postgresql":
-        uri = export_sql.libpq_uri(sessionmaker)
+        uri = None if csv else export_sql.libpq_uri(sessionmaker)
         if uri is None:
             return None
-        return arrow_to_ndjson(typed, export_sql.arrow_batches(uri, plan.arrow()))
+        batches = export_sql.arrow_batches(uri, plan.arrow())
+        return arrow_to_lines(typed, batches, arrow_lines.ndjson)
     path = sqlite_arrow.available(sessionmaker, processes)
-    if path is None:
+    if path is None or (csv and len(query.fields) < 2):
         return None
-    lines = sqlite_arrow.arrow_batches(path, plan, parquet_schema(typed), processes, lines=True)
+    schema = parquet_schema(typed)
+    header = _header(query.fields) if csv else b""
+    if csv:
+        batches = sqlite_arrow.arrow_batches(path, plan, schema, processes)
+        lines = arrow_to_lines(typed, batches, arrow_lines.csv)
+    else:
+        lines = sqlite_arrow.arrow_batches(path, plan, schema, processes, lines=True)
 
     def otherwise() -> AsyncIterator[bytes]:
-        lines = _sqlite_lines("ndjson", query.fields, plan, sessionmaker, readers)
-        if lines is not None:
-            return lines
+        name = "csv" if csv else "ndjson"
+        found = _sqlite_lines(name, query.fields, plan, sessionmaker, readers)
+        if found is not None:
+            return found
+        if csv:
+            statement = plan.csv_statement()
+            rows = export_sql.batches(sessionmaker, statement, sqlite_guard=True)
+            return rows_to_csv(header, rows, export_sql.csv_rows)
         return rows_to_ndjson(query.fields, export_sql.batches(sessionmaker, plan.json()))
 
-    return export_sql.first_of(lines, otherwise)
+    return export_sql.first_of(_headed(header, lines) if csv else lines, otherwise)
+
+
+async def _headed(header: bytes, lines: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """``header`` and ``lines``, the first lines read before anything is given: an error of
+    the source before them (:class:`SqliteUnavailable`) comes before the header."""
+    first = await anext(lines, None)
+    yield header + (first or b"")
+    async for chunk in lines:
+        yield chunk
 
 
 async def stream(
@@ -796,8 +827,15 @@ async def stream(
     elif format_name == "csv" and dialect == "postgresql" and len(query.fields) > 1:
         # one field: Python writes an empty cell as "", PostgreSQL as nothing
         chunks = export_sql.copy_csv(sessionmaker, plan, _header(query.fields))
-    elif format_name in ("ndjson", "json") and (
-        arrow := _arrow_ndjson(query, plan, sessionmaker, export_processes, readers)
+    elif format_name in ("ndjson", "json", "csv") and (
+        arrow := _arrow_lines(
+            "csv" if format_name == "csv" else "ndjson",
+            query,
+            plan,
+            sessionmaker,
+            export_processes,
+            readers,
+        )
     ):
         chunks = _json_array(arrow) if format_name == "json" else arrow
     elif format_name == "ndjson" and dialect == "postgresql":

@@ -274,7 +274,7 @@ async def arrow_batches(
     :data:`POOL` (at most ``processes`` in all); :class:`SqliteUnavailable` before the first
     when they cannot (none free, a statement they cannot run: a function only the server's
     connections know). ``lines``: each batch as its NDJSON lines instead, written by the
-    child that read it (:func:`arrow_json.ndjson`: two children write at once)."""
+    child that read it (:func:`arrow_lines.ndjson`: two children write at once)."""
     import pyarrow as pa
 
     in_ranges = ranged(plan)

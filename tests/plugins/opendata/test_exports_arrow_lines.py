@@ -1,7 +1,8 @@
-"""NDJSON and JSON written by Arrow from record batches (:mod:`bocage.plugins.opendata.arrow_json`):
-orjson's bytes for every type and value (the cases where Arrow's text differs are written by
-orjson), the path both engines take for a dataset without decimals, and SQLite's lines when
-the export processes cannot read."""
+"""NDJSON, JSON and CSV written by Arrow from record batches
+(:mod:`bocage.plugins.opendata.arrow_lines`): orjson's bytes and the core CSV writer's for
+every type and value (the cases where Arrow's text differs are written by Python), the paths
+the engines take for a dataset without decimals, and SQLite's lines when the export
+processes cannot read."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import httpx
 import orjson
 import pytest
 
-from bocage.plugins.opendata import arrow_json, exports, sqlite_arrow
+from bocage.plugins.opendata import arrow_lines, exports, sqlite_arrow
 from bocage.plugins.opendata.processes import SqliteUnavailable
 
 from .test_exports_fast import EXPORT, _generic, client  # noqa: F401 (the fixture)
@@ -138,6 +139,20 @@ def _orjson(rows: list[dict[str, Any]]) -> bytes:
     return b"".join(orjson.dumps(row, option=JSON_OPTIONS) + b"\n" for row in rows)
 
 
+def _python_csv(rows: list[dict[str, Any]]) -> bytes:
+    """The generic path's CSV: the records' JSON values through the core's writer."""
+    import io
+
+    from bocage.core.api import CsvWriter
+    from bocage.plugins.opendata.records import to_json
+
+    buffer = io.StringIO()
+    CsvWriter(buffer, lineterminator="\r\n").writerows(
+        [[to_json(value) for value in row.values()] for row in rows]
+    )
+    return buffer.getvalue().encode()
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_lines_are_orjson_bytes(seed: int) -> None:
     """Random rows of every type, with the values where Arrow's text differs from orjson's
@@ -147,11 +162,55 @@ def test_lines_are_orjson_bytes(seed: int) -> None:
 
     rows = _rows(3000, seed)
     batch = pa.RecordBatch.from_pylist(rows, schema=_schema())
-    assert arrow_json.ndjson(batch) == _orjson(rows)
+    assert arrow_lines.ndjson(batch) == _orjson(rows)
     for start, length in ((0, 1), (17, 40), (2999, 1), (5, 0)):
-        assert arrow_json.ndjson(batch.slice(start, length)) == _orjson(
+        assert arrow_lines.ndjson(batch.slice(start, length)) == _orjson(
             rows[start : start + length]
         )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_csv_lines_are_the_core_writers_bytes(seed: int) -> None:
+    """The same random rows as CSV: the core's writer's bytes (Python's quoting, the formula
+    rule, ``True``/``False``, ``repr``'s floats, empty nulls), whole and in slices."""
+    import pyarrow as pa
+
+    rows = _rows(3000, seed)
+    for row in rows:  # texts a spreadsheet would evaluate, and ones to quote
+        if row["i"] is not None and row["i"] % 7 == 0:
+            row["s"] = pick_formula(row["i"])
+    batch = pa.RecordBatch.from_pylist(rows, schema=_schema())
+    assert arrow_lines.csv(batch) == _python_csv(rows)
+    for start, length in ((0, 1), (17, 40), (2999, 1), (5, 0)):
+        part = batch.slice(start, length)
+        assert arrow_lines.csv(part) == _python_csv(rows[start : start + length])
+
+
+def pick_formula(number: int) -> str:
+    return [
+        "=1+1",
+        "-3",
+        "-2,5",
+        "  =x",
+        "\tTAB",
+        "+32",
+        "@here",
+        "＝full",
+        "\u3000-x",
+        "0,5",
+        'a "b", c',
+        "ligne\r\nfin",
+        " espace",
+        "",
+    ][number % 14]
+
+
+def test_csv_lines_of_one_column_are_refused() -> None:
+    """One column: Python writes an empty text as ``""`` (a line of nothing is no row)."""
+    import pyarrow as pa
+
+    with pytest.raises(ValueError, match="one column"):
+        arrow_lines.csv(pa.record_batch({"s": ["", "x"]}))
 
 
 def test_every_listed_value_alone() -> None:
@@ -166,57 +225,62 @@ def test_every_listed_value_alone() -> None:
     ):
         for value in values:
             batch = pa.RecordBatch.from_pylist([{name: value}], schema=pa.schema([(name, kind)]))
-            assert arrow_json.ndjson(batch) == _orjson([{name: value}]), value
+            assert arrow_lines.ndjson(batch) == _orjson([{name: value}]), value
 
 
 def test_no_columns_and_no_rows() -> None:
     import pyarrow as pa
 
-    assert arrow_json.ndjson(pa.RecordBatch.from_pylist([], schema=_schema())) == b""
+    assert arrow_lines.ndjson(pa.RecordBatch.from_pylist([], schema=_schema())) == b""
     empty = pa.RecordBatch.from_arrays([], names=[]).slice(0, 0)
-    assert arrow_json.ndjson(empty) == b""
+    assert arrow_lines.ndjson(empty) == b""
     unnamed = pa.record_batch({"a": [1, 2]}).select([])
-    assert arrow_json.ndjson(unnamed) == b"{}\n{}\n"
+    assert arrow_lines.ndjson(unnamed) == b"{}\n{}\n"
 
 
 def test_keys_are_escaped_as_orjson_does() -> None:
     import pyarrow as pa
 
     batch = pa.record_batch({'clé "1"\\': [1], "\n": ["x"]})
-    assert arrow_json.ndjson(batch) == orjson.dumps({'clé "1"\\': 1, "\n": "x"}) + b"\n"
+    assert arrow_lines.ndjson(batch) == orjson.dumps({'clé "1"\\': 1, "\n": "x"}) + b"\n"
 
 
-@pytest.mark.parametrize("name", ["ndjson", "json"])
-async def test_exports_written_by_arrow_on_both_engines(
+@pytest.mark.parametrize("name", ["ndjson", "json", "csv"])
+async def test_exports_written_by_arrow(
     client: httpx.AsyncClient,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
     name: str,
 ) -> None:
     """A dataset without decimals: its NDJSON and JSON lines are written by Arrow on both
     engines (from ADBC's PostgreSQL driver's batches in the server, in SQLite's export
-    processes), the generic path's bytes, filtered or not; a dataset with decimals
-    (projects' budgets) takes the other paths (JSON writes an integral decimal as an
-    integer)."""
+    processes), its CSV on SQLite (by the server; PostgreSQL's ``COPY`` writes it there);
+    the generic path's bytes, filtered or not. A dataset with decimals (projects' budgets)
+    takes the other paths (JSON writes an integral decimal as an integer)."""
     written: list[int] = []
-    ndjson, read = arrow_json.ndjson, sqlite_arrow.arrow_batches
+    ndjson, csv, read = arrow_lines.ndjson, arrow_lines.csv, sqlite_arrow.arrow_batches
 
-    def counted(batch: Any) -> bytes:  # PostgreSQL's batches, written by the server
-        written.append(batch.num_rows)
-        return ndjson(batch)
+    def counted(write: Any) -> Any:  # batches written by the server
+        def counting(batch: Any) -> bytes:
+            written.append(batch.num_rows)
+            return write(batch)  # type: ignore[no-any-return]
+
+        return counting
 
     async def lines(*args: Any, **options: Any) -> Any:  # SQLite's, by the export processes
-        assert options == {"lines": True}
         async for chunk in read(*args, **options):
-            written.append(chunk.count(b"\n"))
+            if options.get("lines"):
+                written.append(chunk.count(b"\n"))
             yield chunk
 
-    monkeypatch.setattr(arrow_json, "ndjson", counted)
+    monkeypatch.setattr(arrow_lines, "ndjson", counted(ndjson))
+    monkeypatch.setattr(arrow_lines, "csv", counted(csv))
     monkeypatch.setattr(sqlite_arrow, "arrow_batches", lines)
+    sqlite = str(client.app.state.settings.database_url).startswith("sqlite")  # type: ignore[attr-defined]
     for params in ({}, {"d__gte": "2024-01-02", "order": "-t"}):
         response = await client.get(EXPORT.format("types", name), params=params)
         assert response.status_code == 200
         assert response.content == await _generic(client, "types", params, name)
-        assert written, params
+        assert bool(written) == (sqlite or name != "csv"), params
         written.clear()
     projects = await client.get(EXPORT.format("projects", name))
     assert projects.status_code == 200
@@ -224,7 +288,7 @@ async def test_exports_written_by_arrow_on_both_engines(
     assert not written
 
 
-@pytest.mark.parametrize("name", ["ndjson", "json"])
+@pytest.mark.parametrize("name", ["ndjson", "json", "csv"])
 async def test_sqlite_lines_when_no_export_process_reads(
     client: httpx.AsyncClient,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
@@ -262,7 +326,8 @@ async def test_a_reader_left_mid_way_is_closed() -> None:
         finally:
             closed.append(True)
 
-    lines = exports.arrow_to_ndjson([DatasetField("i", FieldType.INTEGER)], batches())
+    fields = [DatasetField("i", FieldType.INTEGER)]
+    lines = exports.arrow_to_lines(fields, batches(), arrow_lines.ndjson)
     first = await anext(lines)
     assert first.startswith(b'{"i":0}\n')
     await lines.aclose()
