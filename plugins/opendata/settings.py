@@ -134,10 +134,10 @@ class OpendataSettings(PluginSettings):
     export_processes: int = Field(
         2,
         ge=0,
-        description="Processes that read SQLite for Parquet, NDJSON and JSON exports (ADBC's "
-        "SQLite driver, never loaded by the server), two at most for one export, at most this "
-        "many per server process; an export finding none free, or 0, is read by the server "
-        "(slower).",
+        description="Processes that read SQLite for Parquet, NDJSON, JSON and CSV exports "
+        "(ADBC's SQLite driver, never loaded by the server), two at most for one export, at "
+        "most this many per server process; an export finding none free, or 0, is read by "
+        "the server (slower).",
         json_schema_extra=LIMIT,
     )
     export_readers: int = Field(
