@@ -729,10 +729,10 @@ def _arrow_lines(
 ) -> AsyncIterator[bytes] | None:
     """NDJSON (JSON's lines too) or CSV written by Arrow (:mod:`.arrow_lines`) from the record
     batches of ADBC's drivers; ``None`` when no driver can read the rows, a field is a
-    decimal (JSON writes an integral one as an integer: Arrow reads a float), or for CSV on
-    PostgreSQL (``COPY`` writes it) and of one field.
+    decimal (JSON writes an integral one as an integer: Arrow reads a float), or for CSV of
+    one field (Python writes an empty text as ``""``).
 
-    - PostgreSQL's NDJSON: the server writes the batches ADBC reads (:func:`arrow_to_lines`).
+    - PostgreSQL: the server writes the batches ADBC reads (:func:`arrow_to_lines`).
     - SQLite's NDJSON: the export processes that read the batches write them, two at once
       (:mod:`.sqlite_arrow`); SQLite's CSV: the server writes them (the CSV cell rule is the
       core's, which those processes do not load). Either falls back to the lines SQLite
@@ -742,10 +742,12 @@ def _arrow_lines(
     csv = format_name == "csv"
     typed = _typed(query)
     if plan.dialect == "postgresql":
-        uri = None if csv else export_sql.libpq_uri(sessionmaker)
-        if uri is None:
+        uri = export_sql.libpq_uri(sessionmaker)
+        if uri is None or (csv and len(query.fields) < 2):
             return None
         batches = export_sql.arrow_batches(uri, plan.arrow())
+        if csv:
+            return _headed(_header(query.fields), arrow_to_lines(typed, batches, arrow_lines.csv))
         return arrow_to_lines(typed, batches, arrow_lines.ndjson)
     path = sqlite_arrow.available(sessionmaker, processes)
     if path is None or (csv and len(query.fields) < 2):
@@ -824,9 +826,6 @@ async def stream(
         assert dataset.coordinates is not None
         rows = export_sql.batches(sessionmaker, plan.json())
         chunks = rows_to_geojson(query.fields, rows, coordinates=dataset.coordinates)
-    elif format_name == "csv" and dialect == "postgresql" and len(query.fields) > 1:
-        # one field: Python writes an empty cell as "", PostgreSQL as nothing
-        chunks = export_sql.copy_csv(sessionmaker, plan, _header(query.fields))
     elif format_name in ("ndjson", "json", "csv") and (
         arrow := _arrow_lines(
             "csv" if format_name == "csv" else "ndjson",
@@ -838,6 +837,9 @@ async def stream(
         )
     ):
         chunks = _json_array(arrow) if format_name == "json" else arrow
+    elif format_name == "csv" and dialect == "postgresql" and len(query.fields) > 1:
+        # one field: Python writes an empty cell as "", PostgreSQL as nothing
+        chunks = export_sql.copy_csv(sessionmaker, plan, _header(query.fields))
     elif format_name == "ndjson" and dialect == "postgresql":
         chunks = export_sql.copy_ndjson(sessionmaker, plan)
     elif format_name == "json" and dialect == "postgresql":
