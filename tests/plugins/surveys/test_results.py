@@ -7,11 +7,13 @@ import datetime as dt
 import random
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlalchemy import event, insert, select
 
+from bocage.core.testing import Databases, World, runner, settings_for
 from bocage.plugins.surveys import models as sm
 from bocage.plugins.surveys.results import Cell, suppress
 
@@ -151,8 +153,42 @@ def _generate(questions: dict[str, int], set_id: int, survey_id: int) -> tuple[l
     return responses, answers, expected
 
 
+@pytest.fixture(scope="module")
+async def module_world(databases: Databases, small_demo_url: str) -> AsyncIterator[World]:
+    """One copy of the small demo for the module: generating the thousands of responses
+    takes seconds, and the tests only read them (or the surveys they make)."""
+    url = await databases.clone(small_demo_url)
+    shared = World.open(url, settings_for(url))
+    yield shared
+    await shared.close()
+
+
 @pytest.fixture
-async def generated(run: Any, sv: Any, world: Any) -> dict[str, Any]:
+def world(module_world: World) -> World:
+    return module_world
+
+
+@pytest.fixture
+def run(module_world: World) -> Any:
+    return runner(module_world)
+
+
+@pytest.fixture(scope="module")
+def generations() -> dict[str, dict[str, Any]]:
+    return {}
+
+
+@pytest.fixture
+async def generated(
+    run: Any, sv: Any, world: Any, generations: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """A closed survey with N generated responses, made once for the module."""
+    if "survey" not in generations:
+        generations["survey"] = await _generated(run, sv, world)
+    return generations["survey"]
+
+
+async def _generated(run: Any, sv: Any, world: Any) -> dict[str, Any]:
     survey = await sv.create(questions=QUESTIONS)
     async with world.sessionmaker() as session, session.begin():
         row = await session.get(sm.Survey, int(_key(survey["id"])))
