@@ -111,8 +111,7 @@ def _json_strings(column: Any) -> Any:
     import pyarrow.compute as pc
 
     escaped = pc.replace_substring(pc.replace_substring(column, "\\", "\\\\"), '"', '\\"')
-    values = column.buffers()[2]
-    if values is None or not _CONTROL.search(memoryview(values)):
+    if not _CONTROL.search(_values(column)):
         return escaped
     control = pc.fill_null(pc.match_substring_regex(column, r"[\x00-\x1f]"), False)
     texts = [orjson.dumps(v)[1:-1].decode() for v in column.filter(control).to_pylist()]
@@ -254,12 +253,20 @@ def _scalar(text: str) -> Any:
     return pa.scalar(text, pa.string())
 
 
+def _values(texts: Any) -> memoryview:
+    """The bytes of the values of an array of texts: its own, not those of the array it
+    may be a slice of (whose buffer it shares)."""
+    import numpy as np
+
+    offsets, data = texts.buffers()[1:3]
+    if data is None:
+        return memoryview(b"")
+    ends = np.frombuffer(offsets, dtype=np.int32, count=texts.offset + len(texts) + 1)
+    return memoryview(data)[int(ends[texts.offset]) : int(ends[texts.offset + len(texts)])]
+
+
 def _joined(parts: list[Any]) -> bytes:
     """Each row's pieces (arrays and texts) joined, the rows' lines as one buffer's bytes."""
-    import numpy as np
     import pyarrow.compute as pc
 
-    lines = pc.binary_join_element_wise(*parts, "")
-    offsets, data = lines.buffers()[1:3]
-    ends = np.frombuffer(offsets, dtype=np.int32, count=lines.offset + len(lines) + 1)
-    return data[int(ends[lines.offset]) : int(ends[lines.offset + len(lines)])].to_pybytes()
+    return bytes(_values(pc.binary_join_element_wise(*parts, "")))
