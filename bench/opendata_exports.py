@@ -262,10 +262,10 @@ def duckdb_floors(
         from_database = _duckdb_copies(database, "source.bench_rows", folder, repeat)
         database.execute("DETACH source")
 
-    engine_ = create_engine(url)
-    with engine_.connect() as connection:
+    source = create_engine(url)
+    with source.connect() as connection:
         rows = connection.execute(select(rows_table).order_by(rows_table.c.id)).all()
-    engine_.dispose()
+    source.dispose()
     columns = list(zip(*rows, strict=True))
     del rows
     arrow_rows = pa.table(

@@ -10,7 +10,8 @@ The protocol, over one socket (``multiprocessing.connection.Connection`` message
 - the child sends :data:`HELLO` once it has imported what it needs;
 - the server sends a job (JSON, :func:`_run`); the child opens its read transaction and
   answers :data:`READY`, then sends record batches (Arrow IPC messages of the job's
-  ``schema``), :data:`END` after each range, :data:`DONE` at the end, or
+  ``schema``; with ``lines``, each batch's NDJSON lines instead: :mod:`.arrow_lines`),
+  :data:`END` after each range, :data:`DONE` at the end, or
   :data:`ERROR` followed by the reason; then it waits for the next job;
 - the child ends when the server's end of the socket closes (the server ended, or killed
   it: a client left mid-export).
@@ -21,7 +22,7 @@ from __future__ import annotations
 import base64
 import json
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from bocage.plugins.opendata.processes import HELLO, connect
@@ -32,6 +33,15 @@ DONE = b"D"
 ERROR = b"X"
 #: The types a column is read as: SQLite's storage classes, as the statement casts them.
 STORAGE = {"i": "int64", "f": "float64", "t": "string"}
+
+
+class Sending(NamedTuple):
+    """How a job's batches are sent (:func:`_send`): read as ``storage`` (the storage
+    classes), sent as ``declared`` (the export's types), or as their NDJSON ``lines``."""
+
+    storage: Any
+    declared: Any
+    lines: bool
 
 
 def serve() -> None:
@@ -67,7 +77,7 @@ def _run(connection: Connection, job: dict[str, Any]) -> None:
 
     storage = pa.schema([(f"c{i}", STORAGE[s]) for i, s in enumerate(job["storage"])])
     declared = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(job["schema"])))
-    schema = (storage, declared, bool(job.get("lines")))
+    sending = Sending(storage, declared, bool(job.get("lines")))
     with (
         adbc_driver_sqlite.connect(f"file:{quote(job['path'])}?mode=rw") as database,
         manager.AdbcConnection(database) as sqlite,  # autocommit: BEGIN is ours
@@ -82,11 +92,11 @@ def _run(connection: Connection, job: dict[str, Any]) -> None:
         statement.set_options(**{"adbc.sqlite.query.batch_rows": rows})
         if job["ranges"] is None:
             for batch in _query(statement, job["sql"]):
-                _send(connection, _unflagged(batch, job["flags"]), schema)
+                _send(connection, _unflagged(batch, job["flags"]), sending)
             connection.send_bytes(END)
         else:
             for low, high in job["ranges"]:
-                _read_range(connection, statement, job, low, high, schema)
+                _read_range(connection, statement, job, low, high, sending)
                 connection.send_bytes(END)
         _update(statement, "ROLLBACK")
         connection.send_bytes(DONE)
@@ -115,7 +125,7 @@ def _read_range(
     job: dict[str, Any],
     low: Any,
     high: Any,
-    schema: tuple[Any, Any, bool],
+    sending: Sending,
 ) -> None:
     """The rows ``low < key <= high``, ``job["rows"]`` at a time: each statement (``LIMIT``)
     is read as exactly one batch, whose types ADBC infers from that batch alone, and the
@@ -132,10 +142,10 @@ def _read_range(
         table = _query(statement, sql, bounds).read_all()
         if table.num_rows:
             after = table.column(key)[-1].as_py()
-            if key == len(schema[0]):  # the key is not a field
+            if key == len(sending.storage):  # the key is not a field
                 table = table.drop_columns([table.column_names[key]])
             for batch in table.to_batches():
-                _send(connection, batch, schema)
+                _send(connection, batch, sending)
         if table.num_rows < rows:
             return
 
@@ -160,15 +170,15 @@ def _unflagged(batch: Any, flags: list[list[int]]) -> Any:
     return pa.RecordBatch.from_arrays(columns, names=[f"c{i}" for i in range(width)])
 
 
-def _send(connection: Connection, batch: Any, schema: tuple[Any, Any, bool]) -> None:
-    """``batch`` as the export's schema (``schema``: the storage classes, the declared
-    types, and whether to send its NDJSON lines rather than the batch). A column null in
-    every row of its batch is the only one ADBC may have typed otherwise than its storage
-    class (as integers); dates and times are converted from their text (UTC), booleans from
-    0 and 1, here rather than in the server, which writes the Parquet meanwhile."""
+def _send(connection: Connection, batch: Any, sending: Sending) -> None:
+    """``batch`` as the export's schema (``sending.declared``), or its NDJSON lines. A column
+    null in every row of its batch is the only one ADBC may have typed otherwise than its
+    storage class (as integers); dates and times are converted from their text (UTC),
+    booleans from 0 and 1, here rather than in the server, which writes the Parquet
+    meanwhile."""
     import pyarrow as pa
 
-    storage, declared, lines = schema
+    storage, declared, lines = sending
     columns = []
     for column, stored, wanted in zip(batch.columns, storage.types, declared.types, strict=True):
         if column.type != stored:

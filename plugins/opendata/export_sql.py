@@ -613,7 +613,11 @@ def libpq_uri(sessionmaker: async_sessionmaker[AsyncSession]) -> str | None:
 async def arrow_batches(uri: str, statement: Select[Any]) -> AsyncIterator[Any]:
     """The rows of ``statement`` as Arrow record batches of about :data:`ARROW_BATCH_BYTES`,
     read by ADBC's PostgreSQL driver (``COPY ... TO STDOUT (FORMAT binary)`` decoded in
-    C++, no Python object per value) in worker threads, one batch at a time."""
+    C++, no Python object per value) by a thread of its own, one batch ahead of the one
+    handed on: PostgreSQL and the driver read the next while this one is written. (Not
+    :func:`_read_ahead`'s worker threads: reading and writing on whichever of the pool's
+    threads is free left a heap in each, 52 to 76 MiB over rest for 1M NDJSON lines against
+    36 to 42 with one reading thread.)"""
     import adbc_driver_postgresql.dbapi as adbc
     from sqlalchemy.dialects import postgresql
 

@@ -737,20 +737,20 @@ def _arrow_lines(
       (:mod:`.sqlite_arrow`); SQLite's CSV: the server writes them (the CSV cell rule is the
       core's, which those processes do not load). Either falls back to the lines SQLite
       builds when no process can read."""
-    if export_sql.Kind.DECIMAL in plan.kinds:
-        return None
     csv = format_name == "csv"
+    if export_sql.Kind.DECIMAL in plan.kinds or (csv and len(query.fields) < 2):
+        return None
     typed = _typed(query)
     if plan.dialect == "postgresql":
         uri = export_sql.libpq_uri(sessionmaker)
-        if uri is None or (csv and len(query.fields) < 2):
+        if uri is None:
             return None
         batches = export_sql.arrow_batches(uri, plan.arrow())
         if csv:
             return _headed(_header(query.fields), arrow_to_lines(typed, batches, arrow_lines.csv))
         return arrow_to_lines(typed, batches, arrow_lines.ndjson)
     path = sqlite_arrow.available(sessionmaker, processes)
-    if path is None or (csv and len(query.fields) < 2):
+    if path is None:
         return None
     schema = parquet_schema(typed)
     header = _header(query.fields) if csv else b""
